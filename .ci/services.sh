@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Services the registry tests need: a PostgreSQL server on loopback and Debian's Chromium.
+#
+# Sourced by .ci/run (`. .ci/services.sh`); also runnable on its own. Works as root on a fresh
+# Debian machine and is idempotent: packages are installed only when missing, an existing
+# cluster is reused, and the test role's throwaway password is reset on every run.
+# Exports COMPUTEGOV_TEST_POSTGRES_URL=postgresql+psycopg://computegov_test:PASS@127.0.0.1:PORT/computegov_test
+# On failure it prints why and leaves the variable unset (the PostgreSQL tests then skip).
+
+_cg_services() {
+    local missing=()
+    command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
+    [ -x /usr/bin/chromium ] || missing+=(chromium)
+    if [ "${#missing[@]}" -gt 0 ]; then
+        echo "services: installing ${missing[*]}" >&2
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >&2 || { echo "services: apt-get update failed" >&2; return 1; }
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 \
+            || { echo "services: apt-get install ${missing[*]} failed" >&2; return 1; }
+    fi
+
+    local version cluster port status
+    # the newest installed server version
+    version=$( (ls /usr/lib/postgresql 2>/dev/null || true) | sort -V | tail -n 1)
+    [ -n "$version" ] || { echo "services: no PostgreSQL server under /usr/lib/postgresql" >&2; return 1; }
+    cluster=main
+    if ! pg_lsclusters -h 2>/dev/null | awk -v v="$version" -v c="$cluster" '$1==v && $2==c {f=1} END {exit !f}'; then
+        pg_createcluster "$version" "$cluster" -- --auth-local=peer --auth-host=scram-sha-256 >&2 \
+            || { echo "services: pg_createcluster $version $cluster failed" >&2; return 1; }
+    fi
+    read -r port status < <(pg_lsclusters -h | awk -v v="$version" -v c="$cluster" '$1==v && $2==c {print $3, $4}')
+    if [ "$status" != "online" ]; then
+        # loopback only, whatever the cluster's configuration says
+        pg_ctlcluster "$version" "$cluster" start -o "-c listen_addresses=127.0.0.1" >&2 \
+            || { echo "services: could not start PostgreSQL $version/$cluster" >&2; return 1; }
+    fi
+    local i
+    for i in $(seq 1 30); do
+        pg_isready -q -h 127.0.0.1 -p "$port" && break
+        sleep 1
+    done
+    pg_isready -q -h 127.0.0.1 -p "$port" || { echo "services: PostgreSQL not ready on 127.0.0.1:$port" >&2; return 1; }
+
+    local password
+    password=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 24)
+    runuser -u postgres -- psql -q -p "$port" -v ON_ERROR_STOP=1 -d postgres >/dev/null <<SQL || { echo "services: could not create the test role" >&2; return 1; }
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'computegov_test') THEN
+    CREATE ROLE computegov_test LOGIN;
+  END IF;
+END \$\$;
+ALTER ROLE computegov_test WITH LOGIN PASSWORD '$password';
+SQL
+    if ! runuser -u postgres -- psql -tA -p "$port" -d postgres -c "SELECT 1 FROM pg_database WHERE datname='computegov_test'" | grep -q 1; then
+        runuser -u postgres -- createdb -p "$port" -O computegov_test computegov_test \
+            || { echo "services: could not create database computegov_test" >&2; return 1; }
+    fi
+    export COMPUTEGOV_TEST_POSTGRES_URL="postgresql+psycopg://computegov_test:${password}@127.0.0.1:${port}/computegov_test"
+    echo "services: PostgreSQL $version on 127.0.0.1:$port, database computegov_test; chromium at /usr/bin/chromium" >&2
+}
+
+_cg_services || echo "services: PostgreSQL unavailable; registry tests marked 'postgres' will skip" >&2
+unset -f _cg_services

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Set up everything the tests need in .venv and run them (the command CI runs).
+# Usage: scripts/test.sh [extra pytest arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+# shellcheck disable=SC1091
+. .venv/bin/activate
+python -m pip install --quiet --upgrade pip
+# The CPU build of PyTorch; an unpinned torch would pull a multi-GB CUDA build.
+python -m pip install --quiet 'torch==2.13.0'
+python -m pip install --quiet -e '.[all,dev]'
+ruff check .
+set +e
+python -m pytest -q -p no:cacheprovider --timeout=600 "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+  echo "pytest collected no tests" >&2
+  exit 1
+fi
+exit "$status"

@@ -1,0 +1,5 @@
+"""``python -m computegov`` runs the CLI."""
+
+from computegov.cli import main
+
+main()

@@ -1,0 +1,55 @@
+"""Embedding and exporting Altair charts.
+
+:func:`chart_html` turns a chart into an HTML fragment that the report and the web pages render
+with vega-embed (served inline or by the app itself, never from a CDN).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+
+__all__ = ["ATTRIBUTION", "chart_html", "save_chart"]
+
+#: CC-BY 4.0 attribution required on anything built from Epoch AI's data (see data/SOURCES.md).
+ATTRIBUTION = "Data: Epoch AI, Machine Learning Hardware and Notable AI Models, https://epoch.ai/data (CC-BY 4.0)"
+
+
+def chart_html(chart: alt.TopLevelMixin, chart_id: str) -> str:
+    """An HTML fragment holding the chart's Vega-Lite spec, rendered by the page's vega-embed.
+
+    Args:
+        chart: any Altair top-level chart.
+        chart_id: unique id within the page (letters, digits, ``-``).
+
+    Returns:
+        ``<figure>`` with an empty ``<div>`` for the chart and the spec as a JSON script tag.
+    """
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", chart_id):
+        raise ValueError(f"chart id {chart_id!r}: letters, digits, '-' and '_' only")
+    spec: dict[str, Any] = chart.to_dict()
+    payload = json.dumps(spec).replace("</", "<\\/")
+    return (
+        f'<figure class="chart"><div id="{html.escape(chart_id)}" class="vega-chart"></div>'
+        f'<script type="application/json" data-chart-for="{html.escape(chart_id)}">{payload}</script>'
+        "</figure>"
+    )
+
+
+def save_chart(chart: alt.TopLevelMixin, path: str | Path) -> Path:
+    """Save a chart as .html, .svg, .png or .json (SVG/PNG through vl-convert, no browser).
+
+    Raises:
+        ValueError: unsupported extension.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in {".html", ".svg", ".png", ".json"}:
+        raise ValueError(f"{path}: chart format must be .html, .svg, .png or .json")
+    chart.save(str(path))
+    return path

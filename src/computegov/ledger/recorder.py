@@ -1,0 +1,363 @@
+"""``RunRecorder``: what a training loop uses to write a ledger and, at the end, a signed report.
+
+Typical use with the meter (``computegov.measure``)::
+
+    rec = RunRecorder("run.jsonl", key_path="keys/computegov.key",
+                      metadata={"model": "gpt-small", "code_revision": "abc123",
+                                "hardware": {"chip": "H100 SXM5", "chip_count": 8},
+                                "parameters": 1.2e8})
+    meter = ComputeMeter(model, sink=rec.record_measurement)
+    ...   # train; every k steps: rec.record_checkpoint(step, model.state_dict(), path)
+    report = rec.finish({"tokens": 2.0e9})     # writes run.report.json next to the ledger
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from computegov.errors import InputError, LedgerError
+from computegov.ledger.chain import Ledger
+from computegov.ledger.digests import digest_file, digest_state_dict
+from computegov.ledger.records import FORMAT_VERSION, HASH_ALG
+from computegov.ledger.report import PREDICATE_TYPE, STATEMENT_TYPE, ComputeReport, sign_statement
+from computegov.ledger.signing import (
+    PRIVATE_KEY_NAME,
+    Signer,
+    generate_keypair,
+    load_private_key,
+)
+
+__all__ = ["RunRecorder", "interval_fields", "report_path_for", "totals_from_records"]
+
+logger = logging.getLogger(__name__)
+
+# Field names accepted from the meter's interval records (first match wins).
+_DURATION_KEYS = ("duration_s", "seconds", "elapsed_s", "wall_s")
+_START_KEYS = ("start_unix_s", "t_start_unix_s", "start_s", "t_start", "start_time_unix_s")
+_END_KEYS = ("end_unix_s", "t_end_unix_s", "end_s", "t_end", "end_time_unix_s")
+
+
+def _first(d: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
+    for k in keys:
+        if k in d and d[k] is not None:
+            return d[k]
+    return None
+
+
+def _num(v: Any) -> float | None:
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return None
+    return float(v)
+
+
+def interval_fields(interval: Mapping[str, Any]) -> dict[str, Any]:
+    """Normalise one meter interval record to steps, flop, flop_by_method, duration_s, energy_j.
+
+    Accepts the meter's field names (``steps``, ``flop``, ``seconds``/``duration_s``,
+    ``energy_j``, start/end timestamps, optional ``flop_by_method``, ``flop_method``, ``tokens``,
+    ``samples``). Missing numbers become None.
+    """
+    flop = _num(interval.get("flop"))
+    by_method_raw = interval.get("flop_by_method")
+    by_method: dict[str, float] = {}
+    if isinstance(by_method_raw, Mapping):
+        by_method = {str(k): float(v) for k, v in by_method_raw.items() if _num(v) is not None}
+    elif flop is not None:
+        method = interval.get("flop_method") or interval.get("method") or "measured"
+        by_method = {str(method): flop}
+    steps = interval.get("steps")
+    return {
+        "steps": steps if isinstance(steps, int) and not isinstance(steps, bool) else None,
+        "flop": flop,
+        "flop_by_method": by_method,
+        "duration_s": _num(_first(interval, _DURATION_KEYS)),
+        "energy_j": _num(interval.get("energy_j")),
+        "tokens": _num(interval.get("tokens")),
+        "samples": _num(interval.get("samples")),
+        "start_unix_s": _num(_first(interval, _START_KEYS)),
+        "end_unix_s": _num(_first(interval, _END_KEYS)),
+    }
+
+
+def totals_from_records(
+    intervals: list[Mapping[str, Any]], chip_count: int | float | None
+) -> dict[str, Any]:
+    """Sum normalised intervals into the predicate's ``totals``.
+
+    ``energy_j``/``tokens``/``samples`` are None unless every interval has them. ``chip_hours``
+    is ``chip_count x duration_s / 3600`` (None when the chip count is unknown).
+    """
+    fields = [interval_fields(i) for i in intervals]
+    by_method: dict[str, float] = {}
+    for f in fields:
+        for k, v in f["flop_by_method"].items():
+            by_method[k] = by_method.get(k, 0.0) + v
+    flop = math.fsum(f["flop"] or 0.0 for f in fields)
+    duration_s = math.fsum(f["duration_s"] or 0.0 for f in fields)
+
+    def all_or_none(key: str) -> float | None:
+        vals = [f[key] for f in fields]
+        return math.fsum(vals) if vals and all(v is not None for v in vals) else None
+
+    chip_hours = (
+        float(chip_count) * duration_s / 3600.0 if isinstance(chip_count, int | float) else None
+    )
+    return {
+        "intervals": len(fields),
+        "steps": sum(f["steps"] or 0 for f in fields),
+        "flop": flop,
+        "flop_by_method": {k: by_method[k] for k in sorted(by_method)},
+        "duration_s": duration_s,
+        "chip_hours": chip_hours,
+        "energy_j": all_or_none("energy_j"),
+        "tokens": all_or_none("tokens"),
+        "samples": all_or_none("samples"),
+    }
+
+
+def report_path_for(ledger_path: str | Path) -> Path:
+    """Where :meth:`RunRecorder.finish` writes the report: ``run.jsonl`` -> ``run.report.json``."""
+    p = Path(ledger_path)
+    return p.with_name(p.stem + ".report.json")
+
+
+def _jsonable(obj: Any) -> Any:
+    """Coerce meter output (numpy scalars, tuples, NaN) into JSON-safe values (NaN -> None)."""
+    if isinstance(obj, Mapping):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, bool) or obj is None or isinstance(obj, str):
+        return obj
+    if isinstance(obj, int):
+        return obj
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if hasattr(obj, "item"):
+        return _jsonable(obj.item())
+    if hasattr(obj, "isoformat"):
+        return obj.isoformat()
+    return str(obj)
+
+
+class RunRecorder:
+    """Writes a run's ledger during training and its signed :class:`ComputeReport` at the end.
+
+    Args:
+        ledger_path: the ledger file to create (must not exist).
+        key_path: Ed25519 private key (PEM). None: ``computegov.key`` in the ledger's directory,
+            created (mode 0600, with ``computegov.pub``) if missing.
+        metadata: run metadata. Reserved keys: ``hardware`` (``chip``, ``chip_count``, ...),
+            ``parameters`` (model parameter count, for the 6ND plausibility check), ``replay``
+            (how to re-run segments, see :mod:`computegov.ledger.replay`), ``attestation``
+            (secure-hardware evidence, see :mod:`computegov.ledger.attestation`), ``meter``.
+        signer: an in-memory key instead of ``key_path``.
+        sign_every: append a signed head record every this many records.
+        fsync_every: commit every this many records (1: every record is durable when appended).
+    """
+
+    def __init__(
+        self,
+        ledger_path: str | Path,
+        key_path: str | Path | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        *,
+        signer: Signer | None = None,
+        sign_every: int = 64,
+        fsync_every: int = 1,
+    ) -> None:
+        self.ledger_path = Path(ledger_path)
+        if signer is None:
+            if key_path is None:
+                key_path = self.ledger_path.parent / PRIVATE_KEY_NAME
+                if not Path(key_path).exists():
+                    generate_keypair(self.ledger_path.parent)
+                    logger.info("created a signing key at %s", key_path)
+            signer = load_private_key(key_path)
+        self.signer = signer
+        self.metadata: dict[str, Any] = _jsonable(dict(metadata or {}))
+        self._ledger = Ledger.create(
+            self.ledger_path,
+            self.metadata,
+            signer=signer,
+            sign_every=sign_every,
+            fsync_every=fsync_every,
+        )
+        self._intervals: list[dict[str, Any]] = []
+        self._checkpoints: list[dict[str, Any]] = []
+        self._steps = 0
+        self._finished = False
+
+    @property
+    def steps(self) -> int:
+        """Steps recorded so far (sum of the intervals' ``steps``)."""
+        return self._steps
+
+    @property
+    def head_hash(self) -> str:
+        """Hash of the last record written."""
+        return self._ledger.head_hash
+
+    def _check_open(self) -> None:
+        if self._finished:
+            raise LedgerError(f"{self.ledger_path}: the run was finished; start a new recorder")
+
+    def record_measurement(self, record: Mapping[str, Any]) -> None:
+        """Append one meter interval (usable directly as the meter's ``sink``).
+
+        Raises:
+            InputError: the interval has a negative step count.
+        """
+        self._check_open()
+        interval = _jsonable(dict(record))
+        steps = interval_fields(interval)["steps"] or 0
+        if steps < 0:
+            raise InputError(f"interval has steps={steps}; expected a count >= 0")
+        self._steps += steps
+        self._intervals.append(interval)
+        self._ledger.append("measurement", {"interval": interval, "step_end": self._steps})
+
+    def record_checkpoint(
+        self, step: int, state_dict: Mapping[str, Any], path: str | Path | None = None
+    ) -> dict[str, Any]:
+        """Digest a state dict (and its file) and append a ``checkpoint`` record.
+
+        Args:
+            step: training step the state is at (steps completed).
+            state_dict: the model's (or model + optimizer's) state.
+            path: checkpoint file; saved with ``torch.save`` if it does not exist yet. Stored
+                relative to the ledger's directory when inside it.
+
+        Returns:
+            The record's data (step, state digests, file digests, path).
+        """
+        self._check_open()
+        state = digest_state_dict(state_dict)
+        data: dict[str, Any] = {"step": int(step), "state": state.to_dict(), "path": None}
+        if path is not None:
+            p = Path(path)
+            if not p.exists():
+                import torch
+
+                torch.save(dict(state_dict), p)
+            data["file"] = digest_file(p)
+            try:
+                data["path"] = os.path.relpath(p.resolve(), self.ledger_path.parent.resolve())
+            except ValueError:  # another drive on Windows
+                data["path"] = str(p.resolve())
+        self._checkpoints.append(data)
+        self._ledger.append("checkpoint", data)
+        self._ledger.sign_head()
+        return data
+
+    def record_batch(self, step: int, digest: str) -> None:
+        """Append the digest of the data batch used at ``step``."""
+        self._check_open()
+        self._ledger.append("batch", {"step": int(step), "digest": str(digest)})
+
+    def finish(self, summary: Mapping[str, Any] | None = None) -> ComputeReport:
+        """Close the ledger and write the signed report next to it (``run.report.json``).
+
+        Args:
+            summary: extra facts about the run (``tokens``, ``samples``, claims); stored in the
+                ``end`` record and under the predicate's ``claims``.
+
+        Returns:
+            The signed report (its ``path`` says where it was written).
+        """
+        self._check_open()
+        summary_j = _jsonable(dict(summary or {}))
+        hardware = dict(self.metadata.get("hardware") or {})
+        totals = totals_from_records(self._intervals, hardware.get("chip_count"))
+        if totals["tokens"] is None and isinstance(summary_j.get("tokens"), int | float):
+            totals["tokens"] = float(summary_j["tokens"])
+            totals["tokens_source"] = "summary"
+        self._ledger.append("end", {"summary": summary_j, "totals": totals})
+        self._ledger.sign_head()
+        self._ledger.close()
+        self._finished = True
+        statement = build_statement(
+            ledger_path=self.ledger_path,
+            metadata=self.metadata,
+            totals=totals,
+            checkpoints=self._checkpoints,
+            head_hash=self._ledger.head_hash,
+            records=self._ledger.next_seq,
+            signer=self.signer,
+            claims=summary_j,
+        )
+        report = sign_statement(statement, self.signer)
+        out = report.write(report_path_for(self.ledger_path))
+        return ComputeReport(report.envelope, report.statement, out)
+
+
+def build_statement(
+    *,
+    ledger_path: Path,
+    metadata: Mapping[str, Any],
+    totals: Mapping[str, Any],
+    checkpoints: list[dict[str, Any]],
+    head_hash: str,
+    records: int,
+    signer: Signer,
+    claims: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The in-toto Statement of a finished run (see :mod:`computegov.ledger.report`)."""
+    import time
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as package_version
+
+    try:
+        version = package_version("computegov")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        version = "unknown"
+
+    subjects: list[dict[str, Any]] = []
+    if checkpoints:
+        last = checkpoints[-1]
+        name = f"checkpoint/step-{last['step']}"
+        digest = {"blake3": last["state"]["blake3"], "sha256": last["state"]["sha256"]}
+        subjects.append({"name": name, "digest": digest})
+    subjects.append({"name": f"ledger/{ledger_path.name}", "digest": digest_file(ledger_path)})
+    meter = metadata.get("meter") if isinstance(metadata.get("meter"), Mapping) else {}
+    run = {k: v for k, v in metadata.items() if k not in ("hardware", "replay", "attestation")}
+    predicate = {
+        "method": "measured",
+        "meter": dict(meter or {}),
+        "totals": dict(totals),
+        "hardware": dict(metadata.get("hardware") or {}),
+        "run": run,
+        "claims": dict(claims),
+        "ledger": {
+            "name": ledger_path.name,
+            "head_hash": head_hash,
+            "records": records,
+            "hash_alg": HASH_ALG,
+            "format": FORMAT_VERSION,
+        },
+        "checkpoints": [
+            {
+                "step": c["step"],
+                "path": c.get("path"),
+                "blake3": c["state"]["blake3"],
+                "sha256": c["state"]["sha256"],
+            }
+            for c in checkpoints
+        ],
+        "replay": metadata.get("replay"),
+        "attestation": metadata.get("attestation"),
+        "signer": {"keyid": signer.keyid, "public_key_pem": signer.public_pem()},
+        "generator": {"name": "computegov", "version": version},
+        "created_unix_s": time.time(),
+    }
+    return {
+        "_type": STATEMENT_TYPE,
+        "subject": subjects,
+        "predicateType": PREDICATE_TYPE,
+        "predicate": predicate,
+    }

@@ -1,0 +1,180 @@
+"""Ledger records and their byte-exact line encoding.
+
+A ledger is a JSON-lines file. Each line is one record::
+
+    {"body":{"data":{...},"kind":"measurement","prev":"<64 hex>","seq":7,"time_unix_s":1.7e9},"hash":"<64 hex>"}\\n
+
+``body`` is canonical JSON (sorted keys, no spaces, UTF-8, no NaN); ``hash`` is the SHA-256 of
+exactly those body bytes; ``prev`` is the hash of the record before (64 zeros for the first).
+Hashing the bytes as written (rather than a re-serialisation) makes verification one
+``sha256`` and one ``json.loads`` per line, and makes every byte of the file significant:
+any change to a line either breaks its hash or its fixed framing.
+
+Record kinds:
+
+* ``meta`` (always record 0): run metadata, the signer's public key and key id, format version.
+* ``measurement``: one interval from the compute meter (steps, FLOP, seconds, energy).
+* ``checkpoint``: the digests of a state dict (tensor digest, file digest, path) at a step.
+* ``batch``: the digest of the data batch used at a step.
+* ``head``: an Ed25519 signature over the hash of the record before it (signed periodically).
+* ``end``: the run summary written by :meth:`RunRecorder.finish`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from computegov.errors import LedgerError
+
+__all__ = [
+    "FORMAT_VERSION",
+    "GENESIS_HASH",
+    "HASH_ALG",
+    "RECORD_KINDS",
+    "Record",
+    "canonical_json",
+    "decode_line",
+    "encode_record",
+]
+
+#: Version of the ledger line format written into the ``meta`` record.
+FORMAT_VERSION = "computegov-ledger/1"
+#: Hash function of the chain (FIPS 180-4 SHA-256).
+HASH_ALG = "sha256"
+#: ``prev`` of the first record.
+GENESIS_HASH = "0" * 64
+RECORD_KINDS = ("meta", "measurement", "checkpoint", "batch", "head", "end")
+
+_PREFIX = b'{"body":'
+_SUFFIX_START = b',"hash":"'
+_SUFFIX_END = b'"}'
+# ,"hash":" + 64 hex + "}
+_SUFFIX_LEN = len(_SUFFIX_START) + 64 + len(_SUFFIX_END)
+_HEX = frozenset(b"0123456789abcdef")
+
+
+def canonical_json(obj: Any) -> bytes:
+    """Encode ``obj`` as canonical JSON: sorted keys, no whitespace, UTF-8, NaN refused.
+
+    Raises:
+        LedgerError: ``obj`` holds NaN/infinity or a value JSON cannot represent.
+    """
+    try:
+        return json.dumps(
+            obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        ).encode("utf-8")
+    except (TypeError, ValueError) as err:
+        raise LedgerError(f"record data is not JSON-safe (finite numbers, str keys): {err}") from err
+
+
+@dataclass(frozen=True)
+class Record:
+    """One committed ledger record.
+
+    Attributes:
+        seq: position in the ledger, 0 for the ``meta`` record.
+        kind: one of :data:`RECORD_KINDS`.
+        time_unix_s: wall-clock time the record was written (seconds since the Unix epoch).
+        prev: hash of the previous record (hex SHA-256), :data:`GENESIS_HASH` for record 0.
+        data: the kind-specific payload.
+        hash: SHA-256 (hex) of the canonical body bytes.
+    """
+
+    seq: int
+    kind: str
+    time_unix_s: float
+    prev: str
+    data: dict[str, Any]
+    hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict of the record."""
+        return {
+            "seq": self.seq,
+            "kind": self.kind,
+            "time_unix_s": self.time_unix_s,
+            "prev": self.prev,
+            "hash": self.hash,
+            "data": self.data,
+        }
+
+
+def encode_record(
+    seq: int, kind: str, time_unix_s: float, prev: str, data: dict[str, Any]
+) -> tuple[Record, bytes]:
+    """Build a record and its line (with the trailing newline).
+
+    Raises:
+        LedgerError: unknown kind or data that is not JSON-safe.
+    """
+    if kind not in RECORD_KINDS:
+        raise LedgerError(f"unknown record kind {kind!r}; expected one of {', '.join(RECORD_KINDS)}")
+    body = canonical_json(
+        {"seq": seq, "kind": kind, "time_unix_s": time_unix_s, "prev": prev, "data": data}
+    )
+    digest = hashlib.sha256(body).hexdigest()
+    line = _PREFIX + body + _SUFFIX_START + digest.encode("ascii") + _SUFFIX_END + b"\n"
+    # Round-trip through JSON so the record holds exactly what a reader will see.
+    parsed = json.loads(body)
+    return Record(seq, kind, float(time_unix_s), prev, parsed["data"], digest), line
+
+
+class LineError(ValueError):
+    """A line that is not a well-formed record (framing, JSON, hash or fields)."""
+
+    def __init__(self, message: str, *, column: int = 0) -> None:
+        self.column = column
+        super().__init__(message)
+
+
+def decode_line(line: bytes) -> Record:
+    """Parse one line (without its newline) and check its own hash.
+
+    Linking to the previous record is checked by the caller.
+
+    Raises:
+        LineError: bad framing, invalid JSON, missing fields or a hash that does not match.
+    """
+    if not line.startswith(_PREFIX):
+        raise LineError('line does not start with {"body":', column=0)
+    if len(line) < len(_PREFIX) + _SUFFIX_LEN + 2:
+        raise LineError("line too short to be a record", column=0)
+    suffix = line[-_SUFFIX_LEN:]
+    if not (suffix.startswith(_SUFFIX_START) and suffix.endswith(_SUFFIX_END)):
+        raise LineError('line does not end with ,"hash":"<64 hex>"}', column=len(line) - _SUFFIX_LEN)
+    claimed = suffix[len(_SUFFIX_START) : len(_SUFFIX_START) + 64]
+    if not _HEX.issuperset(claimed):
+        raise LineError("hash is not 64 lower-case hex digits", column=len(line) - _SUFFIX_LEN)
+    body = line[len(_PREFIX) : -_SUFFIX_LEN]
+    actual = hashlib.sha256(body).hexdigest()
+    if actual.encode("ascii") != claimed:
+        raise LineError(
+            f"hash mismatch: line says {claimed.decode()[:16]}..., body hashes to {actual[:16]}...",
+            column=len(_PREFIX),
+        )
+    try:
+        obj = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as err:  # pragma: no cover - hash matched our own write
+        raise LineError(f"body is not valid JSON: {err}", column=len(_PREFIX)) from err
+    try:
+        seq, kind, time_unix_s, prev, data = (
+            obj["seq"],
+            obj["kind"],
+            obj["time_unix_s"],
+            obj["prev"],
+            obj["data"],
+        )
+    except (KeyError, TypeError) as err:
+        raise LineError(f"body lacks field {err}", column=len(_PREFIX)) from err
+    if (
+        not isinstance(seq, int)
+        or kind not in RECORD_KINDS
+        or not isinstance(time_unix_s, int | float)
+        or not isinstance(prev, str)
+        or not isinstance(data, dict)
+    ):
+        raise LineError("body fields have the wrong types", column=len(_PREFIX))
+    return Record(seq, kind, float(time_unix_s), prev, data, actual)

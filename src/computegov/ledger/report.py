@@ -1,0 +1,227 @@
+"""``ComputeReport``: a run's signed summary, a DSSE envelope holding an in-toto Statement v1.
+
+Formats: DSSE v1 (https://github.com/secure-systems-lab/dsse/blob/master/envelope.md) with
+payload type ``application/vnd.in-toto+json``; in-toto Statement v1
+(https://github.com/in-toto/attestation/blob/main/spec/v1/statement.md).
+
+The Statement's ``subject`` lists the final checkpoint (digest of its canonical tensor encoding,
+see :mod:`computegov.ledger.digests`) and the ledger file (digest of its bytes). The predicate
+(type :data:`PREDICATE_TYPE`) is::
+
+    {
+      "method": "measured",                 # how FLOP were obtained: "measured" (meter) ...
+      "meter": {...},                       # the meter's name/version/FLOP-counting method
+      "totals": {
+        "flop": 1.2e18,                     # headline FLOP (the meter's primary method)
+        "flop_by_method": {"counted": 1.2e18, "6nd": 1.1e18},
+        "steps": 1000, "tokens": 2.0e6 | null, "samples": ... | null,
+        "duration_s": 3600.0,               # summed measured interval time
+        "chip_hours": 8.0,                  # chip_count x duration_s / 3600
+        "energy_j": 1.0e7 | null            # null when the meter had no energy source
+      },
+      "hardware": {"chip": "H100 SXM5", "chip_count": 8, ...},
+      "run": {...},                         # the caller's metadata (model, code revision ...)
+      "ledger": {"head_hash": "<sha256 hex>", "records": 123, "hash_alg": "sha256",
+                 "format": "computegov-ledger/1", "name": "run.jsonl"},
+      "checkpoints": [{"step": 100, "path": "...", "blake3": ..., "sha256": ...}, ...],
+      "replay": {...} | null,               # how to re-run segments (trainer, seeds, data order)
+      "attestation": {"type": ..., "evidence": ...} | null,   # secure-hardware evidence slot
+      "signer": {"keyid": ..., "public_key_pem": ...},
+      "generator": {"name": "computegov", "version": ...},
+      "created_unix_s": 1.7e9
+    }
+
+The file on disk is the envelope as canonical JSON (sorted keys, no spaces) plus a newline, so
+every byte of it is significant; :func:`parse_report` refuses any other encoding of the same
+envelope.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from computegov.errors import LedgerError
+from computegov.ledger.records import canonical_json
+from computegov.ledger.signing import Signer, pae
+
+__all__ = [
+    "PAYLOAD_TYPE",
+    "PREDICATE_TYPE",
+    "STATEMENT_TYPE",
+    "ComputeReport",
+    "load_report",
+    "parse_report",
+    "sign_statement",
+]
+
+#: DSSE payload type of an in-toto Statement.
+PAYLOAD_TYPE = "application/vnd.in-toto+json"
+#: in-toto Statement v1 ``_type``.
+STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
+#: Our predicate type (a URI naming the schema above; under the project's URL).
+PREDICATE_TYPE = "https://example.invalid/computegov/ComputeReport/v1"
+
+
+@dataclass(frozen=True)
+class ComputeReport:
+    """A signed compute report: the DSSE envelope and the Statement it carries.
+
+    Attributes:
+        envelope: the DSSE envelope (``payload`` base64, ``payloadType``, ``signatures``).
+        statement: the decoded in-toto Statement.
+        path: where it was read from or written to, if anywhere.
+    """
+
+    envelope: dict[str, Any]
+    statement: dict[str, Any]
+    path: Path | None = None
+
+    @property
+    def predicate(self) -> dict[str, Any]:
+        """The Statement's predicate (see the module docstring for its fields)."""
+        pred = self.statement.get("predicate")
+        return pred if isinstance(pred, dict) else {}
+
+    @property
+    def totals(self) -> dict[str, Any]:
+        """``predicate["totals"]``: flop, flop_by_method, steps, duration_s, chip_hours, energy_j."""
+        t = self.predicate.get("totals")
+        return t if isinstance(t, dict) else {}
+
+    @property
+    def payload(self) -> bytes:
+        """The signed payload bytes."""
+        return base64.b64decode(self.envelope["payload"])
+
+    def to_bytes(self) -> bytes:
+        """The canonical file encoding (canonical JSON of the envelope plus a newline)."""
+        return canonical_json(self.envelope) + b"\n"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The envelope plus the decoded statement, JSON-ready."""
+        return {"envelope": self.envelope, "statement": self.statement}
+
+    def write(self, path: str | Path) -> Path:
+        """Write the canonical encoding to ``path`` (fsynced) and return the path."""
+        import os
+
+        p = Path(path)
+        tmp = p.with_name(p.name + ".tmp")
+        with open(tmp, "wb") as fh:
+            fh.write(self.to_bytes())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, p)
+        return p
+
+
+def sign_statement(statement: dict[str, Any], signer: Signer) -> ComputeReport:
+    """Serialise ``statement`` canonically and sign it into a DSSE envelope."""
+    payload = canonical_json(statement)
+    sig = signer.sign(pae(PAYLOAD_TYPE, payload))
+    envelope = {
+        "payload": base64.b64encode(payload).decode("ascii"),
+        "payloadType": PAYLOAD_TYPE,
+        "signatures": [{"keyid": signer.keyid, "sig": base64.b64encode(sig).decode("ascii")}],
+    }
+    return ComputeReport(envelope, json.loads(payload))
+
+
+class ReportFormatError(LedgerError):
+    """A report that cannot be parsed (unusable input). ``offset_bytes`` says where, if known."""
+
+    def __init__(self, message: str, offset_bytes: int | None = None) -> None:
+        self.offset_bytes = offset_bytes
+        where = f" (byte offset {offset_bytes})" if offset_bytes is not None else ""
+        super().__init__(f"report{where}: {message}")
+
+
+def _first_difference(a: bytes, b: bytes) -> int:
+    n = min(len(a), len(b))
+    for i in range(n):
+        if a[i] != b[i]:
+            return i
+    return n
+
+
+def parse_report(source: bytes | str | dict[str, Any] | ComputeReport) -> ComputeReport:
+    """Parse a report from its file bytes/text, an envelope dict, or pass a report through.
+
+    Bytes and text must be the canonical encoding (what :meth:`ComputeReport.write` writes), so
+    that a change to any byte of the file is detected.
+
+    Raises:
+        ReportFormatError: not JSON, not a DSSE envelope, payload not base64 or not a Statement,
+            or not in canonical encoding (the message gives the byte offset).
+    """
+    if isinstance(source, ComputeReport):
+        return source
+    raw: bytes | None = None
+    if isinstance(source, str):
+        raw = source.encode("utf-8")
+    elif isinstance(source, bytes | bytearray | memoryview):
+        raw = bytes(source)
+    if raw is not None:
+        try:
+            env = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as err:
+            pos = getattr(err, "pos", None)
+            raise ReportFormatError(f"not valid JSON ({err})", pos) from err
+    else:
+        env = source
+    if not isinstance(env, dict):
+        raise ReportFormatError("expected a JSON object (a DSSE envelope)")
+    for key, typ in (("payload", str), ("payloadType", str), ("signatures", list)):
+        if not isinstance(env.get(key), typ):
+            raise ReportFormatError(f"DSSE envelope field {key!r} missing or not a {typ.__name__}")
+    if env["payloadType"] != PAYLOAD_TYPE:
+        raise ReportFormatError(f"payloadType is {env['payloadType']!r}, expected {PAYLOAD_TYPE!r}")
+    for i, s in enumerate(env["signatures"]):
+        if not (isinstance(s, dict) and isinstance(s.get("sig"), str)):
+            raise ReportFormatError(f"signature {i} is not an object with a base64 'sig'")
+    try:
+        payload = base64.b64decode(env["payload"], validate=True)
+        if base64.b64encode(payload).decode("ascii") != env["payload"]:
+            raise ValueError("non-canonical base64 (stray bits in the last character)")
+        statement = json.loads(payload)
+    except (binascii.Error, ValueError, UnicodeDecodeError) as err:
+        raise ReportFormatError(f"payload is not base64 of a JSON Statement ({err})") from err
+    if not isinstance(statement, dict) or statement.get("_type") != STATEMENT_TYPE:
+        raise ReportFormatError(f"payload is not an in-toto Statement ({STATEMENT_TYPE})")
+    if statement.get("predicateType") != PREDICATE_TYPE:
+        raise ReportFormatError(
+            f"predicateType is {statement.get('predicateType')!r}, expected {PREDICATE_TYPE!r}"
+        )
+    if not isinstance(statement.get("subject"), list) or not isinstance(
+        statement.get("predicate"), dict
+    ):
+        raise ReportFormatError("Statement lacks a subject list or a predicate object")
+    report = ComputeReport(env, statement)
+    if raw is not None:
+        canonical = report.to_bytes()
+        if raw != canonical:
+            at = _first_difference(raw, canonical)
+            raise ReportFormatError(
+                "file is not in canonical encoding (edited or re-serialised after signing)", at
+            )
+    return report
+
+
+def load_report(path: str | Path) -> ComputeReport:
+    """Read and parse a report file.
+
+    Raises:
+        LedgerError: the file cannot be read or parsed.
+    """
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as err:
+        raise LedgerError(f"cannot read report {p}: {err.strerror}") from err
+    report = parse_report(raw)
+    return ComputeReport(report.envelope, report.statement, p)

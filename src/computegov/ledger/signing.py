@@ -1,0 +1,233 @@
+"""Ed25519 keys and signatures (RFC 8032) through ``cryptography``.
+
+Keys are stored as PEM: the private key as unencrypted PKCS#8 written with mode 0600, the public
+key as SubjectPublicKeyInfo. A key id is the one securesystemslib computes by default — the
+SHA-256 of the canonical JSON ``{"keytype":"ed25519","keyval":{"public":<hex>},"scheme":"ed25519"}``
+— so DSSE envelopes we sign verify with the reference in-toto/securesystemslib tooling.
+
+Signatures over structured messages use DSSE's pre-authentication encoding (PAE), see
+https://github.com/secure-systems-lab/dsse/blob/master/protocol.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from computegov.errors import InputError, SignatureError
+
+__all__ = [
+    "PRIVATE_KEY_NAME",
+    "PUBLIC_KEY_NAME",
+    "KeyPair",
+    "Signer",
+    "generate_keypair",
+    "key_id",
+    "load_private_key",
+    "load_public_key",
+    "pae",
+    "public_key_hex",
+    "verify_signature",
+]
+
+PRIVATE_KEY_NAME = "computegov.key"
+PUBLIC_KEY_NAME = "computegov.pub"
+
+
+def pae(payload_type: str, payload: bytes) -> bytes:
+    """DSSE v1 pre-authentication encoding of ``payload`` with ``payload_type``."""
+    t = payload_type.encode("utf-8")
+    return b"DSSEv1 %d %b %d %b" % (len(t), t, len(payload), payload)
+
+
+def public_key_hex(public_key: Ed25519PublicKey) -> str:
+    """The 32 raw public-key bytes as lower-case hex."""
+    return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
+
+
+def key_id(public_key: Ed25519PublicKey) -> str:
+    """securesystemslib's default key id of an Ed25519 public key (64 hex)."""
+    canonical = json.dumps(
+        {"keytype": "ed25519", "keyval": {"public": public_key_hex(public_key)}, "scheme": "ed25519"},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Signer:
+    """An Ed25519 private key with its key id.
+
+    Attributes:
+        private_key: the ``cryptography`` private key.
+        keyid: :func:`key_id` of its public key.
+    """
+
+    private_key: Ed25519PrivateKey
+    keyid: str
+
+    @classmethod
+    def from_private_key(cls, private_key: Ed25519PrivateKey) -> Signer:
+        """Wrap a ``cryptography`` key."""
+        return cls(private_key, key_id(private_key.public_key()))
+
+    @classmethod
+    def generate(cls) -> Signer:
+        """A fresh random key (not written anywhere)."""
+        return cls.from_private_key(Ed25519PrivateKey.generate())
+
+    @property
+    def public_key(self) -> Ed25519PublicKey:
+        """The matching public key."""
+        return self.private_key.public_key()
+
+    def public_pem(self) -> str:
+        """The public key as PEM text."""
+        return self.public_key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode("ascii")
+
+    def sign(self, message: bytes) -> bytes:
+        """The 64-byte Ed25519 signature of ``message``."""
+        return self.private_key.sign(message)
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    """Where :func:`generate_keypair` wrote a key pair.
+
+    Attributes:
+        private_path: the private key (PEM, mode 0600).
+        public_path: the public key (PEM).
+        keyid: the key id (64 hex).
+    """
+
+    private_path: Path
+    public_path: Path
+    keyid: str
+
+    def to_dict(self) -> dict[str, str]:
+        """JSON-ready dict."""
+        return {
+            "private_path": str(self.private_path),
+            "public_path": str(self.public_path),
+            "keyid": self.keyid,
+        }
+
+
+def generate_keypair(out_dir: str | Path, *, overwrite: bool = False) -> KeyPair:
+    """Create an Ed25519 key pair in ``out_dir`` (``computegov.key`` 0600, ``computegov.pub``).
+
+    Raises:
+        InputError: a key already exists there and ``overwrite`` is False.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    private_path, public_path = out / PRIVATE_KEY_NAME, out / PUBLIC_KEY_NAME
+    if private_path.exists() and not overwrite:
+        raise InputError(f"{private_path} already exists; choose another --out directory")
+    signer = Signer.generate()
+    pem = signer.private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    if private_path.exists():
+        private_path.unlink()
+    # O_EXCL + mode 0600: the key is never readable by others, not even briefly.
+    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, pem)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    public_path.write_text(signer.public_pem(), encoding="ascii")
+    return KeyPair(private_path, public_path, signer.keyid)
+
+
+def load_private_key(path: str | Path) -> Signer:
+    """Read an Ed25519 private key (PEM PKCS#8) written by :func:`generate_keypair`.
+
+    Raises:
+        InputError: the file is missing or is not an unencrypted Ed25519 private key.
+    """
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as err:
+        raise InputError(f"cannot read private key {p}: {err.strerror}") from err
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError) as err:
+        raise InputError(
+            f"{p} is not an unencrypted PEM private key (expected one from `computegov keys new`)"
+        ) from err
+    if not isinstance(key, Ed25519PrivateKey):
+        raise InputError(f"{p} holds a {type(key).__name__}; expected an Ed25519 private key")
+    return Signer.from_private_key(key)
+
+
+def load_public_key(source: str | bytes | Path | Ed25519PublicKey) -> Ed25519PublicKey:
+    """An Ed25519 public key from a PEM file path, PEM text/bytes, or 64 hex digits.
+
+    Raises:
+        InputError: the input is not an Ed25519 public key (wrong format or key type).
+    """
+    if isinstance(source, Ed25519PublicKey):
+        return source
+    data: bytes
+    label = "public key"
+    if isinstance(source, Path) or (
+        isinstance(source, str) and "-----BEGIN" not in source and len(source.strip()) != 64
+    ):
+        p = Path(source)
+        label = str(p)
+        try:
+            data = p.read_bytes()
+        except OSError as err:
+            raise InputError(f"cannot read public key {p}: {err.strerror}") from err
+    else:
+        data = source.encode("ascii", "replace") if isinstance(source, str) else source
+    text = data.strip()
+    if len(text) == 64:
+        try:
+            return Ed25519PublicKey.from_public_bytes(bytes.fromhex(text.decode("ascii")))
+        except ValueError:
+            pass
+    try:
+        key = serialization.load_pem_public_key(text)
+    except (ValueError, TypeError) as err:
+        try:
+            private = serialization.load_pem_private_key(text, password=None)
+        except (ValueError, TypeError):
+            raise InputError(
+                f"{label} is not a PEM public key or 64 hex digits (expected computegov.pub)"
+            ) from err
+        if isinstance(private, Ed25519PrivateKey):
+            raise InputError(
+                f"{label} is a private key; pass the public key (computegov.pub) instead"
+            ) from err
+        raise InputError(f"{label} is not an Ed25519 key") from err
+    if not isinstance(key, Ed25519PublicKey):
+        raise InputError(f"{label} holds a {type(key).__name__}; expected an Ed25519 public key")
+    return key
+
+
+def verify_signature(public_key: Ed25519PublicKey, signature: bytes, message: bytes) -> None:
+    """Check an Ed25519 signature.
+
+    Raises:
+        SignatureError: the signature does not verify.
+    """
+    try:
+        public_key.verify(signature, message)
+    except InvalidSignature as err:
+        raise SignatureError("Ed25519 signature does not verify with the given public key") from err

@@ -1,0 +1,294 @@
+"""Exact FLOP counting: ``FlopCounterMode`` plus the formulas it lacks, and a causal convention.
+
+``torch.utils.flop_counter.FlopCounterMode`` counts matrix products, convolutions and the
+CUDA attention kernels by op-level formulas, and counts every other op as zero. Two blind spots
+matter for training runs:
+
+* ops without a registered formula count as zero, notably the CPU attention kernel
+  ``aten._scaled_dot_product_flash_attention_for_cpu`` (and its backward) that
+  ``F.scaled_dot_product_attention`` uses on CPU, the XPU/"overrideable" attention kernel, and
+  matrix-vector products (``mv``, ``addmv``, ``dot``, ``vdot``, ``addbmm``);
+* causal attention is counted as full attention (its formulas ignore ``is_causal``).
+
+:func:`counting` runs one ``FlopCounterMode`` with extra formulas for those ops (passed as its
+``custom_mapping``, so torch's global registry is left untouched) and tallies, per step,
+
+* the complete count with causal attention counted in full (``flop_full_attention``),
+* the complete count with the score and value matmuls of causal attention halved
+  (``flop_causal_halved``; the convention of the FlashAttention papers' benchmarks,
+  Dao et al. 2022, arXiv:2205.14135, which divide causal attention FLOP by 2),
+* what a plain ``FlopCounterMode`` reports (``flop_flopcounter_compatible``).
+
+The new formulas reuse torch's own shape formulas (``sdpa_flop_count``,
+``sdpa_backward_flop_count``), so a CPU attention call counts what the CUDA kernels count.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import torch
+from torch.utils import flop_counter as _fc
+
+__all__ = [
+    "CAUSAL_CONVENTIONS",
+    "StepCount",
+    "complete_flop_mapping",
+    "counting",
+]
+
+#: Ways to count causal attention: in full (FlopCounterMode, PaLM's 6N + 12LHQT, Chowdhery et
+#: al. 2022 appendix B) or with the attention matmuls halved (FlashAttention benchmarks).
+CAUSAL_CONVENTIONS: tuple[str, ...] = ("full", "causal_halved")
+
+aten = torch.ops.aten
+
+# Attention ops whose FLOP depend on is_causal; both torch's and ours. Keyed by packet name.
+_ATTENTION_OPS: tuple[str, ...] = (
+    "_scaled_dot_product_efficient_attention",
+    "_scaled_dot_product_flash_attention",
+    "_scaled_dot_product_cudnn_attention",
+    "_scaled_dot_product_efficient_attention_backward",
+    "_scaled_dot_product_flash_attention_backward",
+    "_scaled_dot_product_cudnn_attention_backward",
+    "_flash_attention_forward",
+    "_flash_attention_backward",
+    "_efficient_attention_forward",
+    "_efficient_attention_backward",
+    "_scaled_dot_product_flash_attention_for_cpu",
+    "_scaled_dot_product_flash_attention_for_cpu_backward",
+    "_scaled_dot_product_fused_attention_overrideable",
+    "_scaled_dot_product_fused_attention_overrideable_backward",
+)
+
+
+def _shape(x: Any) -> tuple[int, ...]:
+    return tuple(x.shape) if isinstance(x, torch.Tensor) else tuple(x)
+
+
+def _sdpa_forward(query: Any, key: Any, value: Any, *args: Any, out_val: Any = None, **kwargs: Any) -> int:
+    """FLOP of a fused attention forward: Q·Kᵀ and P·V, 2 FLOP per multiply-add."""
+    return int(_fc.sdpa_flop_count(_shape(query), _shape(key), _shape(value)))
+
+
+def _sdpa_backward(
+    grad_out: Any, query: Any, key: Any, value: Any, *args: Any, out_val: Any = None, **kwargs: Any
+) -> int:
+    """FLOP of a fused attention backward (torch's formula: 5 matmuls, scores recomputed)."""
+    return int(
+        _fc.sdpa_backward_flop_count(_shape(grad_out), _shape(query), _shape(key), _shape(value))
+    )
+
+
+def _mv(a: Any, b: Any, *args: Any, out_val: Any = None, **kwargs: Any) -> int:
+    """``mv``: (m, n) @ (n,) is m·n multiply-adds."""
+    m, n = _shape(a)
+    return 2 * m * n
+
+
+def _addmv(_self: Any, a: Any, b: Any, *args: Any, out_val: Any = None, **kwargs: Any) -> int:
+    """``addmv``: the mv part only (like torch's ``addmm`` formula ignores the add)."""
+    return _mv(a, b)
+
+
+def _dot(a: Any, b: Any, *args: Any, out_val: Any = None, **kwargs: Any) -> int:
+    """``dot``/``vdot``: n multiply-adds."""
+    return 2 * _shape(a)[0]
+
+
+def _addbmm(_self: Any, a: Any, b: Any, *args: Any, out_val: Any = None, **kwargs: Any) -> int:
+    """``addbmm``: a batch of (m, k) @ (k, n) products summed, 2·b·m·n·k."""
+    batch, m, k = _shape(a)
+    n = _shape(b)[2]
+    return 2 * batch * m * n * k
+
+
+def _new_formulas() -> dict[str, Callable[..., int]]:
+    """Formulas for ops FlopCounterMode counts as zero, keyed by aten packet name."""
+    return {
+        "_scaled_dot_product_flash_attention_for_cpu": _sdpa_forward,
+        "_scaled_dot_product_flash_attention_for_cpu_backward": _sdpa_backward,
+        "_scaled_dot_product_fused_attention_overrideable": _sdpa_forward,
+        "_scaled_dot_product_fused_attention_overrideable_backward": _sdpa_backward,
+        "mv": _mv,
+        "addmv": _addmv,
+        "dot": _dot,
+        "vdot": _dot,
+        "addbmm": _addbmm,
+    }
+
+
+@dataclasses.dataclass
+class _Tally:
+    """What the formula wrappers add up while one counting context is open."""
+
+    causal_attention_flop: int = 0  # attention FLOP (full convention) of calls with is_causal
+    compatible_flop: int = 0  # what torch's own registry counts
+
+
+_ACTIVE: list[_Tally] = []  # not thread-local: CUDA backward runs on autograd's own threads
+_LOCK = threading.Lock()
+
+
+def _is_causal(packet: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> bool:
+    """Whether an attention call is causal, from its schema (``is_causal`` or ``custom_mask_type``)."""
+    try:
+        schema = packet.default._schema
+    except AttributeError:  # pragma: no cover - every attention op has a default overload
+        return False
+    for index, argument in enumerate(schema.arguments):
+        if argument.name in ("is_causal", "custom_mask_type"):
+            value = kwargs.get(argument.name, args[index] if index < len(args) else None)
+            return bool(value)  # custom_mask_type: 0 none, 1 causal top-left, 2 bottom-right
+    return False
+
+
+def _wrap(
+    packet: Any, formula: Callable[..., int], *, in_torch: bool, attention: bool
+) -> Callable[..., int]:
+    """A raw-args formula that also feeds the active tally."""
+
+    def wrapped(*args: Any, out_val: Any = None, **kwargs: Any) -> int:
+        flop = int(formula(*args, out_val=out_val, **kwargs))
+        if _ACTIVE:
+            tally = _ACTIVE[-1]
+            with _LOCK:
+                if in_torch:
+                    tally.compatible_flop += flop
+                if attention and _is_causal(packet, args, kwargs):
+                    tally.causal_attention_flop += flop
+        return flop
+
+    wrapped._get_raw = True  # type: ignore[attr-defined]  # FlopCounterMode: pass raw args
+    return wrapped
+
+
+def _build_mapping() -> dict[Any, Callable[..., int]]:
+    mapping: dict[Any, Callable[..., int]] = {}
+    for packet, formula in _fc.flop_registry.items():
+        name = getattr(packet, "__name__", str(packet))
+        mapping[packet] = _wrap(packet, formula, in_torch=True, attention=name in _ATTENTION_OPS)
+    for name, raw in _new_formulas().items():
+        packet = getattr(aten, name, None)
+        if packet is None or packet in _fc.flop_registry:  # absent here, or torch caught up
+            continue
+        mapping[packet] = _wrap(packet, raw, in_torch=False, attention=name in _ATTENTION_OPS)
+    return mapping
+
+
+_MAPPING: dict[Any, Callable[..., int]] | None = None
+
+
+def complete_flop_mapping() -> dict[Any, Callable[..., int]]:
+    """The ``custom_mapping`` for ``FlopCounterMode`` that closes its blind spots.
+
+    ``FlopCounterMode(custom_mapping=complete_flop_mapping())`` counts what the meter counts
+    with causal attention in full (the meter's ``flop_full_attention``).
+    """
+    global _MAPPING
+    if _MAPPING is None:
+        _MAPPING = _build_mapping()
+    return _MAPPING
+
+
+@dataclasses.dataclass(frozen=True)
+class StepCount:
+    """FLOP of one counted step under each convention.
+
+    Attributes:
+        flop_full_attention: complete count, causal attention counted in full, FLOP.
+        flop_causal_halved: complete count, causal attention matmuls halved, FLOP.
+        flop_flopcounter_compatible: what a plain ``FlopCounterMode`` reports, FLOP.
+        by_op: complete count (full attention) by aten op name, FLOP.
+    """
+
+    flop_full_attention: int
+    flop_causal_halved: int
+    flop_flopcounter_compatible: int
+    by_op: Mapping[str, int] = dataclasses.field(default_factory=dict)
+
+    def flop(self, convention: str) -> int:
+        """The complete count under ``convention`` (``"full"`` or ``"causal_halved"``), FLOP."""
+        return self.flop_causal_halved if convention == "causal_halved" else self.flop_full_attention
+
+    def __add__(self, other: StepCount) -> StepCount:
+        by_op = dict(self.by_op)
+        for name, flop in other.by_op.items():
+            by_op[name] = by_op.get(name, 0) + flop
+        return StepCount(
+            self.flop_full_attention + other.flop_full_attention,
+            self.flop_causal_halved + other.flop_causal_halved,
+            self.flop_flopcounter_compatible + other.flop_flopcounter_compatible,
+            by_op,
+        )
+
+
+ZERO = StepCount(0, 0, 0, {})
+
+
+class Counting:
+    """One open counting context; :meth:`stop` returns its :class:`StepCount`.
+
+    Uses ``FlopCounterMode``'s dispatch mode without its module tracker (no per-module table is
+    needed, and the tracker's global hooks cost time); falls back to the public class where the
+    private one is missing.
+    """
+
+    def __init__(self) -> None:
+        self._counter = _fc.FlopCounterMode(display=False, custom_mapping=complete_flop_mapping())
+        self._tally = _Tally()
+        self._mode: Any = None
+        self._public = not hasattr(_fc, "_FlopCounterMode")
+
+    def start(self) -> None:
+        """Start counting the ops dispatched from now on (on this thread and autograd's)."""
+        _ACTIVE.append(self._tally)
+        if self._public:
+            self._counter.__enter__()
+        else:
+            self._mode = _fc._FlopCounterMode(self._counter)
+            self._mode.__enter__()
+
+    def stop(self) -> StepCount:
+        """Stop counting and return the counts."""
+        try:
+            if self._public:
+                self._counter.__exit__(None, None, None)
+            elif self._mode is not None:
+                self._mode.__exit__(None, None, None)
+                self._mode = None
+        finally:
+            if self._tally in _ACTIVE:
+                _ACTIVE.remove(self._tally)
+        by_op = {
+            getattr(packet, "__name__", str(packet)): int(flop)
+            for packet, flop in self._counter.flop_counts["Global"].items()
+        }
+        full = sum(by_op.values())
+        causal = self._tally.causal_attention_flop
+        return StepCount(
+            flop_full_attention=full,
+            flop_causal_halved=full - causal // 2,
+            flop_flopcounter_compatible=self._tally.compatible_flop,
+            by_op=by_op,
+        )
+
+
+@contextmanager
+def counting() -> Iterator[Callable[[], StepCount]]:
+    """Count the FLOP of the ops run inside the block.
+
+    Yields:
+        A function returning the :class:`StepCount` (valid after the block ends).
+    """
+    counter = Counting()
+    result: list[StepCount] = []
+    counter.start()
+    try:
+        yield lambda: result[0]
+    finally:
+        result.append(counter.stop())

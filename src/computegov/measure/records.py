@@ -1,0 +1,93 @@
+"""JSON-lines records of a metered run: one ``meter_start``, ``interval`` records, ``summary``.
+
+Every record is a flat JSON object with a ``kind`` and the ``schema`` tag
+:data:`RECORD_SCHEMA`; quantities are SI with the unit in the key (``flop``, ``seconds``,
+``energy_j``, ``time_start_unix_s``). FLOP are exact integers (JSON numbers of any size).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from computegov.errors import DataError
+
+__all__ = ["RECORD_SCHEMA", "RecordWriter", "read_records"]
+
+log = logging.getLogger(__name__)
+
+RECORD_SCHEMA = "computegov.measure/v1"
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+class RecordWriter:
+    """Appends records to a JSON-lines file, one flushed line per record.
+
+    Args:
+        path: the file; created (with parent folders) and truncated on first write.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._file: IO[str] | None = None
+
+    def write(self, record: Mapping[str, Any]) -> None:
+        """Write one record (NaN and infinity become null)."""
+        if self._file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("w", encoding="utf-8")
+        self._file.write(json.dumps(_json_safe(record), allow_nan=False, sort_keys=True) + "\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        """Close the file (a later write reopens and truncates it)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def _iter_lines(path: Path) -> Iterator[tuple[int, str]]:
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                yield number, line
+
+
+def read_records(path: str | Path) -> list[dict[str, Any]]:
+    """Read a records file written by :class:`RecordWriter`.
+
+    Args:
+        path: the JSON-lines file.
+
+    Returns:
+        The records in file order.
+
+    Raises:
+        DataError: the file is missing, a line is not a JSON object, or has no ``kind``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("no such records file; expected a JSON-lines file from ComputeMeter", path=path)
+    records: list[dict[str, Any]] = []
+    for number, line in _iter_lines(path):
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise DataError(f"not valid JSON ({err.msg})", path=path, row=number) from err
+        if not isinstance(record, dict) or "kind" not in record:
+            raise DataError("expected a JSON object with a 'kind' field", path=path, row=number)
+        records.append(record)
+    return records

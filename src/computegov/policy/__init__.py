@@ -1,0 +1,1 @@
+"""Policy: export-control classification of chips and regulatory training-compute thresholds."""

@@ -1,0 +1,427 @@
+"""Regulatory training-compute thresholds and the check of an estimate against them.
+
+The thresholds are versioned data in ``computegov/data/thresholds.yaml``: each one has its
+jurisdiction, legal reference, value in FLOP, the training phases that count toward it, the dates
+it is in force and its sources. :func:`check` compares a compute estimate (anything with
+``flop``, ``flop_low`` and ``flop_high``; see :class:`FlopInterval`) with every threshold in force
+on a date and gives the margin in orders of magnitude and the probability of being over.
+
+Probability model (an assumption, stated in every result): the true compute is log-normal with
+median ``flop``; the interval ``[flop_low, flop_high]`` is read as a 90 % interval, with one
+spread below the median and another above it (a two-piece log-normal, so that asymmetric
+intervals are honoured).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+from computegov.errors import DataError, InputError
+
+__all__ = [
+    "PHASES",
+    "STATUSES",
+    "FlopInterval",
+    "Threshold",
+    "ThresholdCheck",
+    "check",
+    "load_thresholds",
+    "probability_over",
+    "thresholds_in_force",
+]
+
+#: Training phases a threshold may count (the same names as ``computegov.compute.PHASES``).
+PHASES: tuple[str, ...] = (
+    "pre-training",
+    "fine-tuning",
+    "reinforcement-learning",
+    "synthetic-data",
+    "other",
+)
+STATUSES: tuple[str, ...] = (
+    "in_force",
+    "enacted_not_yet_in_force",
+    "guidance",
+    "revoked",
+    "superseded",
+)
+#: z of the 95th percentile of the standard normal: [low, high] is a 90 % interval.
+Z90 = 1.6448536269514722
+
+_REQUIRED = (
+    "id",
+    "jurisdiction",
+    "instrument",
+    "legal_reference",
+    "value_flop",
+    "counts",
+    "scope",
+    "in_force_from",
+    "status",
+    "sources",
+)
+
+
+class FlopInterval(Protocol):
+    """What :func:`check` needs from an estimate (``ComputeEstimate`` satisfies it)."""
+
+    @property
+    def flop(self) -> float: ...  # pragma: no cover - protocol
+
+    @property
+    def flop_low(self) -> float: ...  # pragma: no cover - protocol
+
+    @property
+    def flop_high(self) -> float: ...  # pragma: no cover - protocol
+
+
+@dataclasses.dataclass(frozen=True)
+class Threshold:
+    """One regulatory training-compute threshold.
+
+    Attributes:
+        id: stable identifier, e.g. ``"eu-ai-act-art51-systemic-risk"``.
+        jurisdiction: ``"EU"``, ``"US"``, ``"US-CA"``, ``"US-NY"``, ...
+        instrument: the law, order or guidance.
+        legal_reference: article or section.
+        value_flop: the threshold, FLOP (integer operations count alike).
+        counts: training phases whose compute counts toward the value.
+        scope: which models the threshold applies to.
+        in_force_from: first day in force (or applicable).
+        in_force_until: last day in force (exclusive: the revocation date), None if open.
+        status: one of STATUSES.
+        sources: citations, primary source first.
+        extra_conditions: conditions beyond compute (revenue, cost, modality).
+        adopted: date adopted or signed.
+        comparison: ``"greater_than"`` (every current instrument) or ``"at_least"``.
+        notes: caveats.
+    """
+
+    id: str
+    jurisdiction: str
+    instrument: str
+    legal_reference: str
+    value_flop: float
+    counts: tuple[str, ...]
+    scope: str
+    in_force_from: dt.date
+    in_force_until: dt.date | None
+    status: str
+    sources: tuple[str, ...]
+    extra_conditions: str = ""
+    adopted: dt.date | None = None
+    comparison: str = "greater_than"
+    notes: str = ""
+
+    def in_force_on(self, date: dt.date) -> bool:
+        """True when the threshold applies on ``date`` (guidance counts as applying)."""
+        if date < self.in_force_from:
+            return False
+        return self.in_force_until is None or date < self.in_force_until
+
+    def is_over(self, flop: float) -> bool:
+        """Whether ``flop`` crosses the threshold under its comparison rule."""
+        if self.comparison == "at_least":
+            return flop >= self.value_flop
+        return flop > self.value_flop
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (dates as ISO strings)."""
+        out = dataclasses.asdict(self)
+        out["counts"] = list(self.counts)
+        out["sources"] = list(self.sources)
+        for key in ("in_force_from", "in_force_until", "adopted"):
+            value = out[key]
+            out[key] = value.isoformat() if value is not None else None
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
+class ThresholdCheck:
+    """One threshold applied to one estimate.
+
+    Attributes:
+        threshold: the threshold.
+        flop: the central compute counted toward it (only its phases), FLOP.
+        flop_low: low end of the 90 % interval, FLOP.
+        flop_high: high end of the 90 % interval, FLOP.
+        over: central estimate crosses the threshold.
+        margin_oom: log10(flop / value): positive = over by that many orders of magnitude.
+        probability_over: P(true compute > value) under the two-piece log-normal assumption.
+        phases_counted: phases whose compute was summed.
+        assumption: the probability model, in words.
+    """
+
+    threshold: Threshold
+    flop: float
+    flop_low: float
+    flop_high: float
+    over: bool
+    margin_oom: float
+    probability_over: float
+    phases_counted: tuple[str, ...]
+    assumption: str = (
+        "two-piece log-normal with median = central estimate and [low, high] as its 90% interval"
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict, SI units with the unit in each key."""
+        return {
+            "threshold_id": self.threshold.id,
+            "jurisdiction": self.threshold.jurisdiction,
+            "legal_reference": self.threshold.legal_reference,
+            "threshold_flop": self.threshold.value_flop,
+            "status": self.threshold.status,
+            "flop": self.flop,
+            "flop_low": self.flop_low,
+            "flop_high": self.flop_high,
+            "over": self.over,
+            "margin_oom": self.margin_oom,
+            "probability_over": self.probability_over,
+            "phases_counted": list(self.phases_counted),
+            "assumption": self.assumption,
+        }
+
+
+def _date(value: Any, *, path: str, row: int, field: str, required: bool) -> dt.date | None:
+    if value is None:
+        if required:
+            raise DataError("a date is required (YYYY-MM-DD)", path=path, row=row, field=field)
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as err:
+        raise DataError(
+            f"expected a date YYYY-MM-DD, got {value!r}", path=path, row=row, field=field, value=value
+        ) from err
+
+
+def _threshold_from_entry(entry: Mapping[str, Any], *, path: str, row: int) -> Threshold:
+    missing = [key for key in _REQUIRED if entry.get(key) in (None, "", [])]
+    if missing:
+        raise DataError(f"missing {', '.join(missing)}", path=path, row=row, field=missing[0])
+    try:
+        value = float(entry["value_flop"])
+    except (TypeError, ValueError) as err:
+        raise DataError(
+            "expected a number of FLOP", path=path, row=row, field="value_flop", value=entry["value_flop"]
+        ) from err
+    if not (math.isfinite(value) and value > 0):
+        raise DataError("expected a positive number of FLOP", path=path, row=row, field="value_flop", value=value)
+    counts = tuple(str(c) for c in entry["counts"])
+    unknown = [c for c in counts if c not in PHASES]
+    if unknown:
+        raise DataError(
+            f"unknown phase(s) {unknown}; expected some of {list(PHASES)}",
+            path=path, row=row, field="counts", value=unknown,
+        )
+    status = str(entry["status"])
+    if status not in STATUSES:
+        raise DataError(f"expected one of {list(STATUSES)}", path=path, row=row, field="status", value=status)
+    comparison = str(entry.get("comparison") or "greater_than")
+    if comparison not in {"greater_than", "at_least"}:
+        raise DataError("expected greater_than or at_least", path=path, row=row, field="comparison", value=comparison)
+    start = _date(entry["in_force_from"], path=path, row=row, field="in_force_from", required=True)
+    end = _date(entry.get("in_force_until"), path=path, row=row, field="in_force_until", required=False)
+    adopted = _date(entry.get("adopted"), path=path, row=row, field="adopted", required=False)
+    assert start is not None
+    if end is not None and end <= start:
+        raise DataError("in_force_until must be after in_force_from", path=path, row=row, field="in_force_until", value=end)
+    if status == "revoked" and end is None:
+        raise DataError("a revoked threshold needs in_force_until", path=path, row=row, field="in_force_until")
+    sources = tuple(str(s) for s in entry["sources"])
+    return Threshold(
+        id=str(entry["id"]),
+        jurisdiction=str(entry["jurisdiction"]),
+        instrument=str(entry["instrument"]),
+        legal_reference=str(entry["legal_reference"]),
+        value_flop=value,
+        counts=counts,
+        scope=str(entry["scope"]),
+        in_force_from=start,
+        in_force_until=end,
+        status=status,
+        sources=sources,
+        extra_conditions=str(entry.get("extra_conditions") or ""),
+        adopted=adopted,
+        comparison=comparison,
+        notes=str(entry.get("notes") or "").strip(),
+    )
+
+
+def parse_thresholds(data: Mapping[str, Any], *, path: str = "thresholds.yaml") -> tuple[Threshold, ...]:
+    """Validate a parsed thresholds document (``{"version": ..., "thresholds": [...]}``).
+
+    Raises:
+        DataError: a missing field, a bad value, an unknown phase or status, bad dates,
+            or a duplicated id (row numbers count entries from 1).
+    """
+    entries = data.get("thresholds") if isinstance(data, Mapping) else None
+    if not isinstance(entries, list) or not entries:
+        raise DataError("expected a non-empty list under 'thresholds'", path=path)
+    out: list[Threshold] = []
+    seen: set[str] = set()
+    for row, entry in enumerate(entries, start=1):
+        if not isinstance(entry, Mapping):
+            raise DataError("expected a mapping", path=path, row=row)
+        threshold = _threshold_from_entry(entry, path=path, row=row)
+        if threshold.id in seen:
+            raise DataError("duplicate id", path=path, row=row, field="id", value=threshold.id)
+        seen.add(threshold.id)
+        out.append(threshold)
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_cached(path: str | None) -> tuple[Threshold, ...]:
+    import yaml
+
+    if path is None:
+        text = resources.files("computegov.data").joinpath("thresholds.yaml").read_text(encoding="utf-8")
+        label = "thresholds.yaml"
+    else:
+        text = Path(path).read_text(encoding="utf-8")
+        label = path
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise DataError(f"not valid YAML: {err}", path=label) from err
+    return parse_thresholds(data, path=label)
+
+
+def load_thresholds(path: str | Path | None = None) -> tuple[Threshold, ...]:
+    """The bundled thresholds (or those in ``path``), validated and cached.
+
+    Raises:
+        DataError: the file is not valid (see :func:`parse_thresholds`).
+    """
+    return _load_cached(str(path) if path is not None else None)
+
+
+def thresholds_in_force(
+    date: dt.date | None = None,
+    thresholds: Iterable[Threshold] | None = None,
+    *,
+    include_guidance: bool = True,
+) -> tuple[Threshold, ...]:
+    """Thresholds that apply on ``date`` (today by default), smallest value first."""
+    date = date or dt.date.today()
+    pool = load_thresholds() if thresholds is None else tuple(thresholds)
+    chosen = [
+        t for t in pool if t.in_force_on(date) and (include_guidance or t.status != "guidance")
+    ]
+    return tuple(sorted(chosen, key=lambda t: (t.value_flop, t.id)))
+
+
+def _phi(x: float) -> float:
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+def probability_over(value_flop: float, flop: float, flop_low: float, flop_high: float) -> float:
+    """P(true compute > value_flop) under a two-piece log-normal.
+
+    The median is ``flop``; ``flop_low`` and ``flop_high`` are the 5th and 95th percentiles, so
+    the log-spread below the median is ln(flop/flop_low)/z95 and above it ln(flop_high/flop)/z95.
+    A zero spread on a side makes that side a point mass at the median.
+
+    Args:
+        value_flop: the threshold, FLOP.
+        flop: central (median) estimate, FLOP.
+        flop_low: 5th percentile, FLOP.
+        flop_high: 95th percentile, FLOP.
+
+    Returns:
+        A probability in [0, 1].
+
+    Raises:
+        InputError: non-positive values or low > central > high violated.
+    """
+    if min(value_flop, flop, flop_low, flop_high) <= 0:
+        raise InputError("compute values must be positive FLOP")
+    if not flop_low <= flop <= flop_high:
+        raise InputError(f"expected flop_low <= flop <= flop_high, got {flop_low:g}, {flop:g}, {flop_high:g}")
+    gap = math.log(value_flop) - math.log(flop)
+    if gap == 0:
+        return 0.5
+    spread = math.log(flop_high / flop) if gap > 0 else math.log(flop / flop_low)
+    sigma = spread / Z90
+    if sigma == 0:
+        return 0.0 if gap > 0 else 1.0
+    return 1.0 - _phi(gap / sigma)
+
+
+def _counted(estimate: Any, counts: Sequence[str]) -> tuple[float, float, float, tuple[str, ...]]:
+    """Sum the phases of ``estimate`` that a threshold counts (components summed comonotonically)."""
+    components = tuple(getattr(estimate, "components", ()) or ())
+    if not components:
+        phase = getattr(estimate, "phase", "pre-training")
+        if phase in counts:
+            return estimate.flop, estimate.flop_low, estimate.flop_high, (phase,)
+        return 0.0, 0.0, 0.0, ()
+    flop = low = high = 0.0
+    phases: list[str] = []
+    for part in components:
+        f, lo, hi, ph = _counted(part, counts)
+        flop, low, high = flop + f, low + lo, high + hi
+        phases.extend(p for p in ph if p not in phases)
+    return flop, low, high, tuple(phases)
+
+
+def check(
+    estimate: FlopInterval,
+    date: dt.date | None = None,
+    thresholds: Iterable[Threshold] | None = None,
+    *,
+    all_dates: bool = False,
+) -> tuple[ThresholdCheck, ...]:
+    """Compare a compute estimate with every threshold in force on ``date``.
+
+    Only the phases a threshold counts enter its sum: an estimate with ``components`` (one per
+    phase) is summed per threshold, one without is taken as a single phase (its ``phase``
+    attribute, pre-training by default). Summing low and high ends is the comonotone (fully
+    correlated) assumption, which gives the widest interval of the sum.
+
+    Args:
+        estimate: a ``ComputeEstimate`` or anything with ``flop``, ``flop_low``, ``flop_high``.
+        date: the day to check (today by default).
+        thresholds: thresholds to use (the bundled ones by default).
+        all_dates: check every threshold, whatever its dates (history).
+
+    Returns:
+        One :class:`ThresholdCheck` per threshold, smallest threshold first.
+    """
+    pool = load_thresholds() if thresholds is None else tuple(thresholds)
+    chosen = sorted(pool, key=lambda t: (t.value_flop, t.id)) if all_dates else thresholds_in_force(date, pool)
+    out = []
+    for threshold in chosen:
+        flop, low, high, phases = _counted(estimate, threshold.counts)
+        if flop <= 0:
+            margin = -math.inf
+            prob = 0.0
+        else:
+            margin = math.log10(flop / threshold.value_flop)
+            prob = probability_over(threshold.value_flop, flop, low, high)
+        out.append(
+            ThresholdCheck(
+                threshold=threshold,
+                flop=flop,
+                flop_low=low,
+                flop_high=high,
+                over=threshold.is_over(flop),
+                margin_oom=margin,
+                probability_over=prob,
+                phases_counted=phases,
+            )
+        )
+    return tuple(out)

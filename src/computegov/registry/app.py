@@ -1,0 +1,255 @@
+"""The FastAPI application: dashboard pages, the JSON API under ``/api/v1`` and the registry.
+
+Build it with :func:`create_app`; ``computegov serve`` runs it with uvicorn. Everything the app
+needs (the database, the verifier, the catalogue) is passed in or defaults to the library's,
+so tests run it in-process against SQLite or PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from computegov.errors import ComputegovError, UnknownNameError
+from computegov.registry.store import Store
+from computegov.registry.verification import Verifier, default_verifier
+
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "create_app"]
+
+logger = logging.getLogger(__name__)
+
+#: Largest request body accepted, bytes (5 MiB: a report with a ledger of ~20,000 records).
+DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
+_HERE = Path(__file__).parent
+
+_SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    # Vega compiles its expressions with Function(), hence 'unsafe-eval'; nothing is loaded
+    # from other origins.
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+        b"img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; "
+        b"form-action 'self'",
+    ),
+]
+
+
+class BodyTooLargeError(StarletteHTTPException):
+    """Raised while reading a request body past the limit (HTTP 413)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body larger than {limit} bytes")
+
+
+class GuardMiddleware:
+    """Pure-ASGI middleware: body-size limit (413) and security headers on every response."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_body_bytes
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message["headers"] = [*message.get("headers", []), *_SECURITY_HEADERS]
+            await send(message)
+
+        for key, value in scope.get("headers", []):
+            if key == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = -1
+                if declared < 0:
+                    await _plain_error(send_with_headers, 400, "invalid Content-Length header")
+                    return
+                if declared > limit:
+                    await _plain_error(
+                        send_with_headers, 413, f"request body larger than {limit} bytes"
+                    )
+                    return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLargeError(limit)
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send_with_headers)
+        except BodyTooLargeError:
+            if not started:
+                await _plain_error(send_with_headers, 413, f"request body larger than {limit} bytes")
+
+
+async def _plain_error(send: Send, status: int, detail: str) -> None:
+    import json
+
+    body = json.dumps({"detail": detail}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+@functools.cache
+def vega_bundle_js() -> str:
+    """vega, vega-lite and vega-embed as one script (from vl-convert; no CDN), cached."""
+    import vl_convert
+
+    return str(vl_convert.javascript_bundle())
+
+
+def _error_payload(err: ComputegovError) -> dict[str, Any]:
+    out: dict[str, Any] = {"detail": str(err)}
+    field = getattr(err, "field", None)
+    if field:
+        out["field"] = field
+    if isinstance(err, UnknownNameError) and err.candidates:
+        out["candidates"] = list(err.candidates)
+    return out
+
+
+def _status_of(err: ComputegovError) -> int:
+    status = getattr(err, "status_code", None)
+    if isinstance(status, int):
+        return status
+    if isinstance(err, UnknownNameError):
+        return 404
+    return 422
+
+
+def create_app(
+    database_url: str | None = None,
+    *,
+    store: Store | None = None,
+    verifier: Verifier | None = None,
+    catalog_loader: Callable[[], Any] | None = None,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+) -> FastAPI:
+    """Build the web application.
+
+    Args:
+        database_url: SQLAlchemy URL of the registry database; None means SQLite in the user
+            data dir (``$COMPUTEGOV_DATA_DIR`` overrides it). Migrations run on startup.
+        store: an open :class:`Store` to use instead of ``database_url``.
+        verifier: verifies submitted reports; default :func:`default_verifier` (the ledger's).
+        catalog_loader: returns the :class:`~computegov.catalog.Catalog` to show; default
+            :func:`computegov.catalog.load_catalog`.
+        max_body_bytes: largest request body accepted, bytes; larger ones get 413.
+
+    Returns:
+        The FastAPI app (ASGI), OpenAPI schema at ``/api/v1/openapi.json``, docs at ``/api/docs``.
+    """
+    from computegov.registry import api, pages
+
+    app = FastAPI(
+        title="computegov",
+        version=_version(),
+        summary="AI hardware, training compute and export-control numbers, and a registry of "
+        "signed compute reports.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.store = store or Store(database_url)
+    app.state.verifier = verifier or default_verifier()
+    app.state.max_body_bytes = max_body_bytes
+    if catalog_loader is None:
+        from computegov.catalog import load_catalog
+
+        catalog_loader = load_catalog
+    app.state.catalog_loader = catalog_loader
+    app.add_middleware(GuardMiddleware, max_body_bytes=max_body_bytes)
+
+    @app.exception_handler(ComputegovError)
+    async def _computegov_error(request: Request, err: ComputegovError) -> Response:
+        status = _status_of(err)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse(_error_payload(err), status_code=status)
+        return pages.error_page(request, status, str(err))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, err: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api/") or err.status_code == 413:
+            return JSONResponse({"detail": err.detail}, status_code=err.status_code, headers=err.headers)
+        return pages.error_page(request, err.status_code, str(err.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, err: RequestValidationError) -> Response:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in err.errors()
+        ]
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        where = ".".join(str(p) for p in first["loc"])
+        detail = f"{where}: {first['msg']}" if where else first["msg"]
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
+        return pages.error_page(request, 422, detail)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, err: Exception) -> Response:  # pragma: no cover
+        logger.exception("unexpected error on %s %s", request.method, request.url.path)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": "internal error; see the server log"}, status_code=500)
+        return pages.error_page(request, 500, "internal error; see the server log")
+
+    @app.get("/static/vega-bundle.js", include_in_schema=False)
+    def _vega_bundle() -> Response:
+        return Response(
+            vega_bundle_js(),
+            media_type="text/javascript",
+            headers={"cache-control": "public, max-age=86400"},
+        )
+
+    app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    return app
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("computegov")
+    except Exception:  # pragma: no cover - not installed
+        return "0"
+
+
+def html_response(text: str, status_code: int = 200) -> HTMLResponse:
+    """An HTML response (used by the page helpers)."""
+    return HTMLResponse(text, status_code=status_code)

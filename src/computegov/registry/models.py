@@ -1,0 +1,119 @@
+"""SQLAlchemy 2 table definitions of the registry (the Alembic migrations create them).
+
+Tables: ``organisations``, ``api_tokens`` (hash only), ``reports`` (the submitted DSSE envelope
+and optional ledger, keyed by the envelope's SHA-256), ``verdicts`` (what the verifier concluded
+on arrival) and ``audit_events`` (one row per change, written in the same transaction).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+__all__ = ["ApiToken", "AuditEvent", "Base", "Organisation", "Report", "VerdictRow"]
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the registry tables."""
+
+
+class Organisation(Base):
+    """A lab or other body that submits compute reports."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    public_key_pem: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="organisation")
+
+
+class ApiToken(Base):
+    """One API token of an organisation; only its SHA-256 is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    prefix: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="tokens")
+
+
+class Report(Base):
+    """A submitted compute report (DSSE envelope), stored once per envelope digest."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest_sha256: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    envelope_json: Mapped[str] = mapped_column(Text, nullable=False)
+    ledger_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    summary_json: Mapped[str] = mapped_column(Text, nullable=False)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    total_flop: Mapped[float | None] = mapped_column(Float, nullable=True)
+    size_bytes: Mapped[int] = mapped_column(Integer, nullable=False)
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    verdict: Mapped[VerdictRow] = relationship(back_populates="report", uselist=False)
+    organisation: Mapped[Organisation] = relationship()
+
+    __table_args__ = (Index("ix_reports_submitted_at", "submitted_at"),)
+
+
+class VerdictRow(Base):
+    """The verifier's verdict on a report, computed when it arrived."""
+
+    __tablename__ = "verdicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        ForeignKey("reports.id", ondelete="RESTRICT"), unique=True, nullable=False
+    )
+    ok: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    verifier: Mapped[str] = mapped_column(String(100), nullable=False)
+    verdict_json: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    report: Mapped[Report] = relationship(back_populates="verdict")
+
+
+class AuditEvent(Base):
+    """One change to the registry: who did what to which object, when."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100), nullable=False)
+    action: Mapped[str] = mapped_column(String(40), nullable=False)
+    object_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    object_id: Mapped[str] = mapped_column(String(100), nullable=False)
+    detail_json: Mapped[str] = mapped_column(Text, nullable=False, default="{}")

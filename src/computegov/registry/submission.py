@@ -1,0 +1,338 @@
+"""Parse and validate a compute-report submission before anything touches the database.
+
+A submission is JSON ``{"envelope": <DSSE envelope>, "ledger": <JSONL text or null>,
+"public_key": <PEM or null>}``. The envelope must hold an in-toto Statement v1
+(``payloadType`` ``application/vnd.in-toto+json``). Everything is checked here, so a rejected
+submission stores nothing and gets a 4xx with a message naming the field:
+
+* base64 fields (``payload``, ``sig``) must be strict standard base64;
+* the public key must be a PEM the ``cryptography`` package can load;
+* every other string (Statement keys and values, ledger record keys and values) must be
+  *plain text*: no control characters other than newline and tab, no ``<``, ``>`` or backtick,
+  no ``..`` path segment (also URL-encoded), and nothing shaped like SQL injection (a quote
+  followed by ``OR``/``AND``/``;``/``--``, ``; DROP ...``, ``UNION ... SELECT``, comments,
+  ``OR 1=1``, sleep calls). Reports written by computegov never contain those; rejecting them
+  keeps hostile strings out of the registry even though every query is parameterised and every
+  page is escaped.
+
+The report's identity is the SHA-256 of its canonical JSON (sorted keys, no spaces), so the same
+envelope always maps to the same record however it was formatted.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import hashlib
+import json
+import math
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from computegov.errors import InputError
+
+__all__ = [
+    "IN_TOTO_PAYLOAD_TYPE",
+    "STATEMENT_TYPE",
+    "ParsedSubmission",
+    "SubmissionError",
+    "canonical_json",
+    "check_plain_text",
+    "parse_submission",
+]
+
+#: DSSE payload type of an in-toto Statement (in-toto attestation spec, envelope.md).
+IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
+#: ``_type`` of an in-toto Statement v1 (in-toto attestation spec, statement.md).
+STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
+
+MAX_TEXT_CHARS = 4096
+MAX_SIGNATURES = 16
+MAX_LEDGER_LINES = 200_000
+
+_BASE64 = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
+_KEYID = re.compile(r"^[A-Za-z0-9._:+/=-]{0,256}$")
+_FORBIDDEN_CHARS = frozenset("<>`")
+_TRAVERSAL = re.compile(r"(^|[/\\])\.\.([/\\]|$)|%2e%2e|%252e|\.\.%2f|\.\.%5c", re.IGNORECASE)
+_SQL_INJECTION = re.compile(
+    r"['\"]\s*(or|and)\b"  # ' OR '1'='1
+    r"|['\"]\s*(;|--|#|/\*)"  # admin'--
+    r"|;\s*(drop|delete|insert|update|select|alter|create|truncate|exec|shutdown)\b"
+    r"|\bunion\b.*\bselect\b"
+    r"|/\*|\*/"
+    r"|\b(or|and)\s+(\d+|'[^']*'|\"[^\"]*\")\s*="  # OR 1=1
+    r"|\b(pg_sleep|sleep|benchmark)\s*\(|\bwaitfor\s+delay\b|\bxp_cmdshell\b",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+class SubmissionError(InputError):
+    """A submission that cannot be accepted; ``field`` names the offending part.
+
+    Attributes:
+        field: dotted path of the bad field, e.g. ``envelope.signatures[0].sig``.
+        status_code: HTTP status the API answers with (422 unless said otherwise).
+    """
+
+    def __init__(self, field: str, message: str, status_code: int = 422) -> None:
+        self.field = field
+        self.status_code = status_code
+        super().__init__(f"{field}: {message}")
+
+
+@dataclasses.dataclass(frozen=True)
+class ParsedSubmission:
+    """A validated submission.
+
+    Attributes:
+        envelope: the DSSE envelope as parsed JSON.
+        statement: the decoded in-toto Statement.
+        ledger_text: the ledger as JSONL text, or None.
+        public_key_pem: the submitter's public key in PEM, or None.
+        digest_sha256: SHA-256 (hex) of the envelope's canonical JSON: the report's identity.
+        size_bytes: length of the envelope's canonical JSON plus the ledger, bytes.
+        title: a short human title (model or run name, else the first subject).
+        total_flop: the report's total training compute, FLOP, when it states one.
+        summary: the predicate's headline numbers and names, for listings.
+    """
+
+    envelope: dict[str, Any]
+    statement: dict[str, Any]
+    ledger_text: str | None
+    public_key_pem: str | None
+    digest_sha256: str
+    size_bytes: int
+    title: str
+    total_flop: float | None
+    summary: dict[str, Any]
+
+
+def canonical_json(obj: Any) -> str:
+    """JSON with sorted keys, no whitespace and no NaN: the form digests are taken over."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def check_plain_text(value: str, field: str) -> None:
+    """Raise :class:`SubmissionError` unless ``value`` is plain text (see the module docstring)."""
+    if len(value) > MAX_TEXT_CHARS:
+        raise SubmissionError(field, f"text longer than {MAX_TEXT_CHARS} characters")
+    for char in value:
+        if char in "\n\t":
+            continue
+        if not char.isprintable() and char != " ":
+            raise SubmissionError(field, f"control character U+{ord(char):04X} is not allowed")
+        if char in _FORBIDDEN_CHARS:
+            raise SubmissionError(
+                field, f"character {char!r} is not allowed in text fields (no <, > or backtick)"
+            )
+    if _TRAVERSAL.search(value):
+        raise SubmissionError(field, "path traversal ('..' path segment) is not allowed")
+    if _SQL_INJECTION.search(value):
+        raise SubmissionError(
+            field, "looks like an SQL-injection string (quote followed by an SQL operator, "
+            "SQL comment, UNION SELECT, OR 1=1 or similar); not accepted"
+        )
+
+
+def _strings(obj: Any, path: str) -> Iterator[tuple[str, str]]:
+    """Every (field path, string) in a JSON value, keys included."""
+    if isinstance(obj, str):
+        yield path, obj
+    elif isinstance(obj, Mapping):
+        for key, value in obj.items():
+            yield f"{path}.{key}", str(key)
+            yield from _strings(value, f"{path}.{key}")
+    elif isinstance(obj, list):
+        for i, value in enumerate(obj):
+            yield from _strings(value, f"{path}[{i}]")
+    elif isinstance(obj, float) and not math.isfinite(obj):
+        raise SubmissionError(path, "NaN and infinity are not allowed")
+
+
+def _strict_b64(value: Any, field: str) -> bytes:
+    if not isinstance(value, str) or not value:
+        raise SubmissionError(field, "expected a non-empty base64 string")
+    if len(value) % 4 or not _BASE64.fullmatch(value):
+        raise SubmissionError(field, "not valid standard base64 (RFC 4648, with padding)")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as err:
+        raise SubmissionError(field, f"not valid base64: {err}") from err
+
+
+def _parse_envelope(envelope: Any) -> dict[str, Any]:
+    if not isinstance(envelope, dict):
+        raise SubmissionError("envelope", "expected a DSSE envelope object")
+    unknown = set(envelope) - {"payloadType", "payload", "signatures"}
+    if unknown:
+        raise SubmissionError("envelope", f"unknown keys {sorted(unknown)!r}; a DSSE envelope has "
+                              "payloadType, payload and signatures")
+    if envelope.get("payloadType") != IN_TOTO_PAYLOAD_TYPE:
+        raise SubmissionError(
+            "envelope.payloadType", f"expected {IN_TOTO_PAYLOAD_TYPE!r} (an in-toto Statement)"
+        )
+    raw = _strict_b64(envelope.get("payload"), "envelope.payload")
+    signatures = envelope.get("signatures")
+    if not isinstance(signatures, list) or not 1 <= len(signatures) <= MAX_SIGNATURES:
+        raise SubmissionError(
+            "envelope.signatures", f"expected a list of 1 to {MAX_SIGNATURES} signatures"
+        )
+    for i, sig in enumerate(signatures):
+        where = f"envelope.signatures[{i}]"
+        if not isinstance(sig, dict) or set(sig) - {"keyid", "sig"}:
+            raise SubmissionError(where, "expected an object with 'sig' and optionally 'keyid'")
+        keyid = sig.get("keyid", "")
+        if not isinstance(keyid, str) or not _KEYID.fullmatch(keyid):
+            raise SubmissionError(
+                f"{where}.keyid", "expected up to 256 of A-Z a-z 0-9 . _ : + / = -"
+            )
+        _strict_b64(sig.get("sig"), f"{where}.sig")
+    try:
+        statement = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise SubmissionError("envelope.payload", f"does not decode to UTF-8 JSON: {err}") from err
+    if not isinstance(statement, dict) or statement.get("_type") != STATEMENT_TYPE:
+        raise SubmissionError("envelope.payload._type", f"expected an in-toto Statement {STATEMENT_TYPE!r}")
+    subjects = statement.get("subject")
+    if not isinstance(subjects, list):
+        raise SubmissionError("envelope.payload.subject", "expected a list of subjects")
+    if not isinstance(statement.get("predicateType"), str):
+        raise SubmissionError("envelope.payload.predicateType", "expected a URI string")
+    if not isinstance(statement.get("predicate", {}), dict):
+        raise SubmissionError("envelope.payload.predicate", "expected an object")
+    for field, text in _strings(statement, "envelope.payload"):
+        check_plain_text(text, field)
+    return statement
+
+
+def _parse_ledger(ledger: Any) -> str | None:
+    if ledger is None:
+        return None
+    if not isinstance(ledger, str):
+        raise SubmissionError("ledger", "expected the ledger file's text (JSON lines) or null")
+    lines = ledger.splitlines()
+    if len(lines) > MAX_LEDGER_LINES:
+        raise SubmissionError("ledger", f"more than {MAX_LEDGER_LINES} records")
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise SubmissionError(f"ledger line {n}", f"not JSON: {err.msg}") from err
+        if not isinstance(record, dict):
+            raise SubmissionError(f"ledger line {n}", "expected a JSON object per line")
+        for field, text in _strings(record, f"ledger line {n}"):
+            check_plain_text(text, field)
+    return ledger
+
+
+def _parse_public_key(pem: Any) -> str | None:
+    if pem is None:
+        return None
+    if not isinstance(pem, str) or not pem.strip().startswith("-----BEGIN PUBLIC KEY-----"):
+        raise SubmissionError("public_key", "expected a PEM public key (-----BEGIN PUBLIC KEY-----)")
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    try:
+        load_pem_public_key(pem.encode("ascii"))
+    except (ValueError, UnicodeEncodeError, TypeError) as err:
+        raise SubmissionError("public_key", "not a loadable PEM public key") from err
+    return pem
+
+
+def _first_number(obj: Any, keys: tuple[str, ...]) -> float | None:
+    if not isinstance(obj, Mapping):
+        return None
+    for key in keys:
+        value = obj.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            return float(value)
+    return None
+
+
+def summarise_statement(statement: Mapping[str, Any]) -> tuple[str, float | None, dict[str, Any]]:
+    """A title, the total FLOP and the headline fields of a compute-report Statement.
+
+    Tolerant of layout: looks for the totals at the top of the predicate and under ``totals``.
+    """
+    predicate = statement.get("predicate") or {}
+    totals = predicate.get("totals") if isinstance(predicate.get("totals"), Mapping) else {}
+    flop_keys = ("flop", "total_flop", "flop_measured", "measured_flop", "training_flop")
+    total_flop = _first_number(totals, flop_keys) or _first_number(predicate, flop_keys)
+    if total_flop is None and isinstance(totals.get("flop_by_method"), Mapping):
+        total_flop = _first_number(totals["flop_by_method"], ("measured", "hardware", "architecture"))
+    if total_flop is None and isinstance(predicate.get("flop_by_method"), Mapping):
+        total_flop = _first_number(predicate["flop_by_method"], ("measured", "hardware", "architecture"))
+    title = ""
+    places = [predicate.get("run"), predicate]
+    for place in places:
+        if not isinstance(place, Mapping):
+            continue
+        for key in ("run_name", "name", "model", "model_name", "run_id"):
+            value = place.get(key)
+            if isinstance(value, str) and value:
+                title = value
+                break
+        if title:
+            break
+    subjects = statement.get("subject") or []
+    if not title and subjects and isinstance(subjects[0], Mapping):
+        title = str(subjects[0].get("name", ""))
+    summary: dict[str, Any] = {
+        "predicate_type": statement.get("predicateType"),
+        "subjects": len(subjects),
+    }
+    for section in ("totals", "hardware", "run"):
+        block = predicate.get(section)
+        if isinstance(block, Mapping):
+            summary[section] = {
+                k: v for k, v in block.items()
+                if isinstance(v, str | bool | int) or (isinstance(v, float) and math.isfinite(v))
+            }
+    for key in ("method", "created_unix_s"):
+        if key in predicate:
+            summary[key] = predicate[key]
+    return (title or "(untitled report)")[:200], total_flop, summary
+
+
+def parse_submission(body: Any) -> ParsedSubmission:
+    """Validate a submission's JSON body.
+
+    Args:
+        body: the parsed JSON body: ``{"envelope": {...}, "ledger": str|None, "public_key": str|None}``.
+
+    Returns:
+        The validated submission with its digest.
+
+    Raises:
+        SubmissionError: the first problem found, naming the field.
+    """
+    if not isinstance(body, dict):
+        raise SubmissionError("body", "expected a JSON object with 'envelope'")
+    unknown = set(body) - {"envelope", "ledger", "public_key"}
+    if unknown:
+        raise SubmissionError("body", f"unknown keys {sorted(unknown)!r}; expected envelope, ledger, public_key")
+    if "envelope" not in body:
+        raise SubmissionError("envelope", "missing: the DSSE envelope of the compute report")
+    envelope = body["envelope"]
+    statement = _parse_envelope(envelope)
+    ledger_text = _parse_ledger(body.get("ledger"))
+    public_key_pem = _parse_public_key(body.get("public_key"))
+    canonical = canonical_json(envelope)
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    title, total_flop, summary = summarise_statement(statement)
+    size = len(canonical.encode("utf-8")) + len((ledger_text or "").encode("utf-8"))
+    return ParsedSubmission(
+        envelope=envelope,
+        statement=statement,
+        ledger_text=ledger_text,
+        public_key_pem=public_key_pem,
+        digest_sha256=digest,
+        size_bytes=size,
+        title=title,
+        total_flop=total_flop,
+        summary=summary,
+    )

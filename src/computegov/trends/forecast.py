@@ -1,0 +1,428 @@
+"""`Forecast`: quantiles of a metric by year from vectorised Monte Carlo over a fitted trend.
+
+Each path draws the trend's parameters (intercept, slope) from the fit's bootstrap and one
+residual offset from ``N(0, residual_sd)`` (the scatter of single chips around the line), then
+follows the scenario's shape (:class:`Scenario`, bundled in ``data/trend_scenarios.yaml``) and is
+capped by every physical limit that applies to the metric (:class:`PhysicalLimit`, bundled in
+``data/physical_limits.yaml``). All arithmetic is on log10 values, one NumPy array per year.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import yaml
+
+from computegov.errors import DataError, InputError, UnknownNameError
+from computegov.trends.fit import TrendFit
+
+__all__ = [
+    "QUANTILE_LEVELS",
+    "Forecast",
+    "PhysicalLimit",
+    "Scenario",
+    "forecast",
+    "load_limits",
+    "load_scenarios",
+    "scenario_log10_paths",
+    "user_ceiling",
+]
+
+#: Quantiles every forecast reports.
+QUANTILE_LEVELS: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+_LOG10_2 = math.log10(2.0)
+_KINDS = ("trend", "fixed_growth", "slowdown")
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    """A named shape for the future of a trend.
+
+    Attributes:
+        name: key, e.g. ``"cotra_2020"``.
+        title: label for people.
+        kind: ``trend`` (the fit continues), ``fixed_growth`` (a fixed doubling time from the
+            fitted level at the last data year) or ``slowdown`` (growth slowing toward a ceiling:
+            ``L0 + M (1 - exp(-g0 (t - t0) / M))`` in log10 units).
+        description: one sentence.
+        source: citation of every parameter.
+        doubling_time_years: fixed or starting doubling time; None uses the fitted slope.
+        ceiling_ooms_above_start: slowdown headroom M in orders of magnitude above the fitted
+            level at the last data year.
+        ceiling_value: slowdown ceiling as an absolute value in the metric's unit (instead of M).
+        applies_to: metric names the scenario is meant for (empty: every metric).
+        status: ``ok``, or ``unavailable`` when its figures could not be found (not run).
+        notes: caveats.
+    """
+
+    name: str
+    title: str
+    kind: str
+    description: str = ""
+    source: str = ""
+    doubling_time_years: float | None = None
+    ceiling_ooms_above_start: float | None = None
+    ceiling_value: float | None = None
+    applies_to: tuple[str, ...] = ()
+    status: str = "ok"
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in _KINDS:
+            raise InputError(f"scenario {self.name!r}: kind must be one of {', '.join(_KINDS)}, got {self.kind!r}")
+        if self.status == "ok" and self.kind == "fixed_growth" and not self.doubling_time_years:
+            raise InputError(f"scenario {self.name!r}: fixed_growth needs doubling_time_years")
+        if self.status == "ok" and self.kind == "slowdown" and (
+            self.ceiling_ooms_above_start is None and self.ceiling_value is None
+        ):
+            raise InputError(f"scenario {self.name!r}: slowdown needs a ceiling (OOM above start or a value)")
+
+    @property
+    def available(self) -> bool:
+        """True when the scenario has the figures it needs."""
+        return self.status == "ok"
+
+    def applies(self, metric: str) -> bool:
+        """Whether the scenario is meant for ``metric``."""
+        return not self.applies_to or metric in self.applies_to
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        out = dataclasses.asdict(self)
+        out["applies_to"] = list(self.applies_to)
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
+class PhysicalLimit:
+    """A cap on a metric with its source.
+
+    Attributes:
+        name: key.
+        title: label.
+        applies_to: metric names it caps.
+        unit: unit of ``value``.
+        value: the cap in the metric's unit.
+        hard: True for a physical law (Landauer), False for a paradigm's estimate (CMOS).
+        source: citation and assumptions.
+    """
+
+    name: str
+    title: str
+    applies_to: tuple[str, ...]
+    unit: str
+    value: float
+    hard: bool
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        out = dataclasses.asdict(self)
+        out["applies_to"] = list(self.applies_to)
+        return out
+
+
+def _read_yaml(name: str) -> Any:
+    path = resources.files("computegov.data").joinpath(name)
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise DataError(f"not valid YAML: {err}", path=name) from err
+
+
+@functools.cache
+def load_scenarios() -> Mapping[str, Scenario]:
+    """The bundled scenarios (``data/trend_scenarios.yaml``), by name, unavailable ones included.
+
+    Raises:
+        DataError: the file is malformed.
+    """
+    data = _read_yaml("trend_scenarios.yaml")
+    out: dict[str, Scenario] = {}
+    known = {f.name for f in dataclasses.fields(Scenario)}
+    for row_number, row in enumerate(data.get("scenarios", []), start=1):
+        try:
+            kwargs = {k: v for k, v in row.items() if k in known}
+            kwargs["applies_to"] = tuple(kwargs.get("applies_to") or ())
+            scenario = Scenario(**kwargs)
+        except (TypeError, InputError) as err:
+            raise DataError(str(err), path="trend_scenarios.yaml", row=row_number) from err
+        out[scenario.name] = scenario
+    return out
+
+
+@functools.cache
+def load_limits() -> tuple[PhysicalLimit, ...]:
+    """The bundled physical limits (``data/physical_limits.yaml``).
+
+    Raises:
+        DataError: the file is malformed.
+    """
+    data = _read_yaml("physical_limits.yaml")
+    out = []
+    for row_number, row in enumerate(data.get("limits", []), start=1):
+        try:
+            out.append(
+                PhysicalLimit(
+                    name=row["name"],
+                    title=row["title"],
+                    applies_to=tuple(row["applies_to"]),
+                    unit=row["unit"],
+                    value=float(row["value"]),
+                    hard=bool(row.get("hard", False)),
+                    source=row["source"],
+                )
+            )
+        except (KeyError, TypeError, ValueError) as err:
+            raise DataError(f"missing or bad field: {err}", path="physical_limits.yaml", row=row_number) from err
+    return tuple(out)
+
+
+def user_ceiling(value: float, *, name: str = "user_ceiling") -> Scenario:
+    """A slowdown toward a ceiling the user gives, starting at the fitted rate.
+
+    Args:
+        value: the ceiling in the metric's unit (positive).
+        name: scenario name.
+
+    Raises:
+        InputError: a non-positive ceiling.
+    """
+    if not (value > 0 and math.isfinite(value)):
+        raise InputError(f"a ceiling must be a positive number, got {value}")
+    return Scenario(
+        name=name,
+        title=f"Slowdown toward a ceiling of {value:.3g}",
+        kind="slowdown",
+        description="Growth starts at the fitted rate and slows toward a user-given ceiling.",
+        source="user input",
+        ceiling_value=value,
+    )
+
+
+def _resolve_scenario(scenario: str | Scenario) -> Scenario:
+    if isinstance(scenario, Scenario):
+        chosen = scenario
+    else:
+        scenarios = load_scenarios()
+        if scenario not in scenarios:
+            raise UnknownNameError(
+                f"unknown scenario {scenario!r}; available: {', '.join(scenarios)}",
+                name=scenario,
+                candidates=tuple(scenarios),
+            )
+        chosen = scenarios[scenario]
+    if not chosen.available:
+        raise InputError(f"scenario {chosen.name!r} is not available: {chosen.notes or chosen.status}")
+    return chosen
+
+
+def scenario_log10_paths(
+    scenario: Scenario,
+    years: npt.ArrayLike,
+    *,
+    intercepts: FloatArray,
+    slopes: FloatArray,
+    reference_year: float,
+    start_year: float,
+) -> FloatArray:
+    """Log10 values of each path at each year under a scenario, before scatter and caps.
+
+    Args:
+        scenario: the shape.
+        years: forecast years (decimal), shape ``(n_years,)``.
+        intercepts: per-path fitted log10 level at ``reference_year``, shape ``(n_paths,)``.
+        slopes: per-path fitted slope, log10 per year, shape ``(n_paths,)``.
+        reference_year: year of the intercepts.
+        start_year: last data year ``t0``; scenarios other than ``trend`` start there.
+
+    Returns:
+        array of shape ``(n_paths, n_years)``.
+    """
+    t = np.asarray(years, dtype=float)[None, :]
+    a = intercepts[:, None]
+    b = slopes[:, None]
+    if scenario.kind == "trend":
+        return a + b * (t - reference_year)
+    level0 = a + b * (start_year - reference_year)
+    elapsed = np.maximum(t - start_year, 0.0)
+    before = t < start_year
+    g0 = _LOG10_2 / scenario.doubling_time_years if scenario.doubling_time_years else b
+    if scenario.kind == "fixed_growth":
+        out = level0 + g0 * elapsed
+    else:
+        if scenario.ceiling_value is not None:
+            headroom = np.maximum(math.log10(scenario.ceiling_value) - level0, 1e-12)
+        else:
+            headroom = np.full_like(level0, float(scenario.ceiling_ooms_above_start or 0.0)) + 1e-12
+        rate = np.maximum(g0, 0.0) if isinstance(g0, np.ndarray) else max(g0, 0.0)
+        out = level0 + headroom * (1.0 - np.exp(-rate * elapsed / headroom))
+    # Before the last data year every scenario follows the fitted trend.
+    return np.where(before, a + b * (t - reference_year), out)
+
+
+@dataclasses.dataclass(frozen=True)
+class Forecast:
+    """Quantiles of a metric by year.
+
+    Attributes:
+        metric: metric name.
+        unit: its unit.
+        chip_set: chips the trend was fitted to.
+        scenario: the scenario's name.
+        scenario_title: its label.
+        scenario_source: its citation.
+        years: forecast years.
+        quantile_levels: probabilities of the columns of ``quantiles``.
+        quantiles: array ``(n_years, n_levels)`` in the metric's unit.
+        n_paths: Monte Carlo paths.
+        start_year: last data year.
+        caps: the physical limits applied (name, value).
+        capped_fraction: per year, the share of paths held down by a cap.
+    """
+
+    metric: str
+    unit: str
+    chip_set: str
+    scenario: str
+    scenario_title: str
+    scenario_source: str
+    years: tuple[float, ...]
+    quantile_levels: tuple[float, ...]
+    quantiles: FloatArray = dataclasses.field(repr=False, compare=False)
+    n_paths: int
+    start_year: float
+    caps: tuple[tuple[str, float], ...]
+    capped_fraction: tuple[float, ...]
+
+    def median(self) -> FloatArray:
+        """Median by year, metric units."""
+        return self.quantiles[:, self.quantile_levels.index(0.5)]
+
+    def rows(self) -> list[dict[str, float]]:
+        """One dict per year: ``year``, ``q05``... ``q95`` and ``capped_fraction``."""
+        out = []
+        for i, year in enumerate(self.years):
+            row: dict[str, float] = {"year": year}
+            for j, level in enumerate(self.quantile_levels):
+                row[f"q{round(level * 100):02d}"] = float(self.quantiles[i, j])
+            row["capped_fraction"] = self.capped_fraction[i]
+            out.append(row)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict; quantiles are in ``unit``."""
+        return {
+            "metric": self.metric,
+            "unit": self.unit,
+            "chip_set": self.chip_set,
+            "scenario": self.scenario,
+            "scenario_title": self.scenario_title,
+            "scenario_source": self.scenario_source,
+            "n_paths": self.n_paths,
+            "start_year": self.start_year,
+            "quantile_levels": list(self.quantile_levels),
+            "caps": [{"name": n, "value": v} for n, v in self.caps],
+            "by_year": self.rows(),
+        }
+
+
+def limits_for(metric: str, limits: Iterable[PhysicalLimit] | None = None) -> list[PhysicalLimit]:
+    """The limits (bundled by default) that cap ``metric``."""
+    pool = load_limits() if limits is None else tuple(limits)
+    return [limit for limit in pool if metric in limit.applies_to]
+
+
+def forecast(
+    fit: TrendFit,
+    years: Sequence[float] | npt.ArrayLike,
+    scenario: str | Scenario = "trend",
+    *,
+    rng: np.random.Generator,
+    n_paths: int = 100_000,
+    limits: Iterable[PhysicalLimit] | None = None,
+    include_scatter: bool = True,
+) -> Forecast:
+    """Monte Carlo forecast of ``fit``'s metric at ``years`` under ``scenario``, capped.
+
+    Args:
+        fit: a fitted trend (its bootstrap draws give the parameter uncertainty).
+        years: forecast years (decimal years); none may precede the fit's first data year.
+        scenario: scenario name (see ``data/trend_scenarios.yaml``) or a :class:`Scenario`.
+        rng: random generator.
+        n_paths: Monte Carlo paths (1e6 runs in well under a second).
+        limits: caps to apply; None applies every bundled limit for the metric, ``[]`` none.
+        include_scatter: add the residual scatter of single chips (True) or forecast the trend
+            line only (False).
+
+    Raises:
+        InputError: a year before the data, no years, too few paths, or an unavailable scenario.
+        UnknownNameError: unknown scenario name.
+    """
+    chosen = _resolve_scenario(scenario)
+    year_arr = np.atleast_1d(np.asarray(years, dtype=float))
+    if year_arr.size == 0:
+        raise InputError("give at least one forecast year")
+    if np.any(year_arr < math.floor(fit.year_min)):
+        raise InputError(
+            f"forecast year {year_arr.min():g} is before the data: the fit covers "
+            f"{fit.year_min:.1f}-{fit.year_max:.1f}; choose years from {math.floor(fit.year_min)} on"
+        )
+    if n_paths < 100:
+        raise InputError(f"n_paths must be at least 100, got {n_paths}")
+    if fit.boot_slopes.size == 0:
+        raise InputError("the fit has no bootstrap draws to forecast from")
+    pick = rng.integers(0, fit.boot_slopes.size, size=n_paths)
+    intercepts = fit.boot_intercepts[pick]
+    slopes = fit.boot_slopes[pick]
+    scatter = (
+        rng.standard_normal(n_paths) * fit.residual_sd_log10 if include_scatter else np.zeros(n_paths)
+    )
+    caps = limits_for(fit.metric, limits)
+    cap_value = min((c.value for c in caps), default=math.inf)
+    cap_log10 = math.log10(cap_value) if math.isfinite(cap_value) else math.inf
+    levels = np.asarray(QUANTILE_LEVELS)
+    quantiles = np.empty((year_arr.size, levels.size))
+    capped = []
+    start_year = fit.year_max
+    # One year at a time keeps memory at O(n_paths) for a million paths.
+    for i in range(year_arr.size):
+        path = scenario_log10_paths(
+            chosen,
+            year_arr[i : i + 1],
+            intercepts=intercepts,
+            slopes=slopes,
+            reference_year=fit.reference_year,
+            start_year=start_year,
+        )[:, 0]
+        path += scatter
+        over = path > cap_log10
+        capped.append(float(over.mean()))
+        np.minimum(path, cap_log10, out=path)
+        quantiles[i] = np.quantile(path, levels)
+    return Forecast(
+        metric=fit.metric,
+        unit=fit.unit,
+        chip_set=fit.chip_set,
+        scenario=chosen.name,
+        scenario_title=chosen.title,
+        scenario_source=chosen.source,
+        years=tuple(float(y) for y in year_arr),
+        quantile_levels=QUANTILE_LEVELS,
+        # min() again after the power: 10**log10(cap) can round a hair above the cap.
+        quantiles=np.minimum(np.power(10.0, quantiles), cap_value),
+        n_paths=n_paths,
+        start_year=start_year,
+        caps=tuple((c.name, c.value) for c in caps),
+        capped_fraction=tuple(capped),
+    )
