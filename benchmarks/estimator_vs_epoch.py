@@ -50,8 +50,8 @@ def _reason_architecture(r: pd.Series, log_ratio: float) -> str:
     reasons = []
     if "Operation counting" not in method:
         reasons.append(f"Epoch used {method or 'another method'}")
-    if "Language" not in domain:
-        reasons.append(f"datapoints are not tokens ({domain})")
+    if "Language" not in domain or any(k in domain for k in ("Vision", "Multimodal", "Speech")):
+        reasons.append(f"datapoints are not (only) text tokens ({domain})")
     if r.dataset_notes_mention == "words":
         reasons.append("dataset counted in words")
     if pd.isna(r.active_parameters) and log_ratio > 0.3:

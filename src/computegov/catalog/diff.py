@@ -63,7 +63,7 @@ def diff_chips(old: Sequence[Chip], new: Sequence[Chip]) -> CatalogDiff:
     """Compare two chip lists by exact name."""
     before = {c.name: c for c in old}
     after = {c.name: c for c in new}
-    changes = []
+    changes: list[FieldChange] = []
     for name in before.keys() & after.keys():
         a, b = _values(before[name]), _values(after[name])
         changes.extend(FieldChange(name, f, a[f], b[f]) for f in a if a[f] != b[f])

@@ -78,7 +78,7 @@ def chip_from_epoch_row(row: Mapping[str, Any], *, path: str | Path, row_number:
         value = parse_positive(row.get(column), path=path, row=row_number, field=column)
         if value is not None:
             peaks[key] = value
-    scalars: dict[str, float] = {}
+    scalars: dict[str, Any] = {}
     for column, (field, factor) in SCALAR_COLUMNS.items():
         value = parse_positive(row.get(column), path=path, row=row_number, field=column)
         if value is not None:

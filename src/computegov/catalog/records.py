@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -156,7 +156,7 @@ def parse_bool(value: Any, *, path: str | Path, row: int, field: str) -> bool | 
     raise DataError(f"expected true or false, got {value!r}", path=path, row=row, field=field, value=value)
 
 
-def require_columns(columns: Mapping[str, Any] | list[str], required: list[str], *, path: str | Path) -> None:
+def require_columns(columns: Iterable[str], required: list[str], *, path: str | Path) -> None:
     """Raise DataError (row 1, the header) for the first required column that is missing."""
     present = set(columns)
     for name in required:

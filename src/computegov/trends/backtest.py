@@ -42,7 +42,13 @@ if TYPE_CHECKING:
 __all__ = ["METHODS", "Backtest", "BacktestScore", "MethodSummary", "backtest", "backtest_points"]
 
 #: Methods compared, in table order.
-METHODS: tuple[str, ...] = ("loglinear_all", "loglinear_frontier", "moore_2yr", "naive_record", "slowdown")
+METHODS: tuple[str, ...] = (
+    "loglinear_all",
+    "loglinear_frontier",
+    "moore_2yr",
+    "naive_record",
+    "slowdown",
+)
 
 #: Methods that give a distribution (the others are point forecasts).
 PROBABILISTIC: frozenset[str] = frozenset({"loglinear_all", "loglinear_frontier"})
@@ -209,9 +215,13 @@ def _method_samples(
             return None
         xm = fx.mean()
         b = float(((fx - xm) * (fy - fy.mean())).sum() / ((fx - xm) ** 2).sum())
-        resid_sd = float(np.sqrt(((fy - (fy.mean() + b * (fx - xm))) ** 2).sum() / max(fx.size - 2, 1)))
+        resid_sd = float(
+            np.sqrt(((fy - (fy.mean() + b * (fx - xm))) ** 2).sum() / max(fx.size - 2, 1))
+        )
         pick = rng.integers(0, slopes.size, n_samples)
-        samples = intercepts[pick] + slopes[pick] * elapsed + rng.standard_normal(n_samples) * resid_sd
+        samples = (
+            intercepts[pick] + slopes[pick] * elapsed + rng.standard_normal(n_samples) * resid_sd
+        )
         return np.maximum(samples, last_record)
     raise InputError(f"unknown backtest method {method!r}; available: {', '.join(METHODS)}")
 
@@ -255,7 +265,9 @@ def backtest_points(
         raise InputError("years and values must have the same length and values must be positive")
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
-        raise InputError(f"unknown backtest method(s) {', '.join(unknown)}; available: {', '.join(METHODS)}")
+        raise InputError(
+            f"unknown backtest method(s) {', '.join(unknown)}; available: {', '.join(METHODS)}"
+        )
     if horizon_years < 1:
         raise InputError(f"horizon must be at least 1 year, got {horizon_years}")
     y = np.log10(v)
@@ -318,7 +330,9 @@ def backtest_points(
             f"no origin year has at least {MIN_POINTS} earlier chips and a later release to score "
             f"(data span {x.min() if x.size else 'n/a'}-{last_release}); widen the chip set"
         )
-    summaries = tuple(_summarise(method, [s for s in scores if s.method == method]) for method in methods)
+    summaries = tuple(
+        _summarise(method, [s for s in scores if s.method == method]) for method in methods
+    )
     return Backtest(
         metric=metric,
         unit=unit,
@@ -383,7 +397,9 @@ def backtest(
         UnknownNameError: unknown metric or chip set.
         InputError: fewer than 3 chips with the metric, or no usable origin.
     """
-    points = metric_points(chips, metric, chip_set, manufacturer=manufacturer, kind=kind, since=since, until=until)
+    points = metric_points(
+        chips, metric, chip_set, manufacturer=manufacturer, kind=kind, since=since, until=until
+    )
     if points.n < MIN_POINTS:
         raise InputError(
             f"metric {points.metric.name!r} over chip set '{points.chip_set}': {points.coverage_note()}; "

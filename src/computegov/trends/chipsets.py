@@ -113,7 +113,9 @@ def _as_date(value: dt.date | int | float | str | None, *, end: bool) -> dt.date
     try:
         return dt.date.fromisoformat(text)
     except ValueError as err:
-        raise InputError(f"date {value!r}: expected a year (2016) or an ISO date (2016-05-10)") from err
+        raise InputError(
+            f"date {value!r}: expected a year (2016) or an ISO date (2016-05-10)"
+        ) from err
 
 
 def select_chips(
@@ -196,7 +198,9 @@ def record_mask(years: npt.ArrayLike, values: npt.ArrayLike) -> npt.NDArray[np.b
     return mask
 
 
-def _describe(chip_set: str, manufacturer: str | None, kind: str | None, since: object, until: object) -> str:
+def _describe(
+    chip_set: str, manufacturer: str | None, kind: str | None, since: object, until: object
+) -> str:
     parts = [chip_set]
     if manufacturer:
         parts.append(manufacturer)
@@ -236,7 +240,9 @@ def metric_points(
     """
     metric_obj = get_metric(metric)
     key = chip_set.strip().lower()
-    selected = select_chips(chips, key, manufacturer=manufacturer, kind=kind, since=since, until=until)
+    selected = select_chips(
+        chips, key, manufacturer=manufacturer, kind=kind, since=since, until=until
+    )
     rows: list[tuple[float, float, str]] = []
     missing_value = missing_date = 0
     for chip in selected:

@@ -35,10 +35,10 @@ __all__ = [
     "TrendFit",
     "bootstrap_ols",
     "doubling_time_years",
+    "fit_break",
     "fit_log_linear",
     "fit_points",
     "fit_trend",
-    "fit_break",
 ]
 
 #: Default number of bootstrap resamples.
@@ -223,7 +223,9 @@ class TrendFit:
             "residual_sd_log10": self.residual_sd_log10,
             "theil_sen_slope_log10_per_year": self.theil_sen_slope_log10_per_year,
             "theil_sen_ci_log10_per_year": list(self.theil_sen_ci_log10_per_year),
-            "theil_sen_doubling_time_years": doubling_time_years(self.theil_sen_slope_log10_per_year),
+            "theil_sen_doubling_time_years": doubling_time_years(
+                self.theil_sen_slope_log10_per_year
+            ),
             "year_min": self.year_min,
             "year_max": self.year_max,
             "n_boot": self.n_boot,
@@ -267,7 +269,9 @@ def fit_log_linear(
     if x.shape != v.shape or x.ndim != 1:
         raise InputError("years and values must be 1-D arrays of the same length")
     if len(x) < MIN_POINTS:
-        raise InputError(f"a trend needs at least {MIN_POINTS} points with the metric, got {len(x)}")
+        raise InputError(
+            f"a trend needs at least {MIN_POINTS} points with the metric, got {len(x)}"
+        )
     if not np.all(np.isfinite(v) & (v > 0)) or not np.all(np.isfinite(x)):
         raise InputError("values must be positive and finite for a log-linear fit")
     if not 0 < confidence < 1:
@@ -512,4 +516,3 @@ def fit_break(
         p_value=p_value,
         slowed=bool(after < before and p_value < 0.05),
     )
-

@@ -79,13 +79,19 @@ class Scenario:
 
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
-            raise InputError(f"scenario {self.name!r}: kind must be one of {', '.join(_KINDS)}, got {self.kind!r}")
+            raise InputError(
+                f"scenario {self.name!r}: kind must be one of {', '.join(_KINDS)}, got {self.kind!r}"
+            )
         if self.status == "ok" and self.kind == "fixed_growth" and not self.doubling_time_years:
             raise InputError(f"scenario {self.name!r}: fixed_growth needs doubling_time_years")
-        if self.status == "ok" and self.kind == "slowdown" and (
-            self.ceiling_ooms_above_start is None and self.ceiling_value is None
+        if (
+            self.status == "ok"
+            and self.kind == "slowdown"
+            and (self.ceiling_ooms_above_start is None and self.ceiling_value is None)
         ):
-            raise InputError(f"scenario {self.name!r}: slowdown needs a ceiling (OOM above start or a value)")
+            raise InputError(
+                f"scenario {self.name!r}: slowdown needs a ceiling (OOM above start or a value)"
+            )
 
     @property
     def available(self) -> bool:
@@ -184,7 +190,9 @@ def load_limits() -> tuple[PhysicalLimit, ...]:
                 )
             )
         except (KeyError, TypeError, ValueError) as err:
-            raise DataError(f"missing or bad field: {err}", path="physical_limits.yaml", row=row_number) from err
+            raise DataError(
+                f"missing or bad field: {err}", path="physical_limits.yaml", row=row_number
+            ) from err
     return tuple(out)
 
 
@@ -223,7 +231,9 @@ def _resolve_scenario(scenario: str | Scenario) -> Scenario:
             )
         chosen = scenarios[scenario]
     if not chosen.available:
-        raise InputError(f"scenario {chosen.name!r} is not available: {chosen.notes or chosen.status}")
+        raise InputError(
+            f"scenario {chosen.name!r} is not available: {chosen.notes or chosen.status}"
+        )
     return chosen
 
 
@@ -386,7 +396,9 @@ def forecast(
     intercepts = fit.boot_intercepts[pick]
     slopes = fit.boot_slopes[pick]
     scatter = (
-        rng.standard_normal(n_paths) * fit.residual_sd_log10 if include_scatter else np.zeros(n_paths)
+        rng.standard_normal(n_paths) * fit.residual_sd_log10
+        if include_scatter
+        else np.zeros(n_paths)
     )
     caps = limits_for(fit.metric, limits)
     cap_value = min((c.value for c in caps), default=math.inf)

@@ -124,7 +124,9 @@ def _price_usd_constant(chip: Chip) -> float | None:
     try:
         return to_usd(price, year, PRICE_DOLLAR_YEAR)
     except (ComputegovError, KeyError, ValueError) as err:
-        logger.warning("%s: cannot deflate a %s price to %s USD: %s", chip.name, year, PRICE_DOLLAR_YEAR, err)
+        logger.warning(
+            "%s: cannot deflate a %s price to %s USD: %s", chip.name, year, PRICE_DOLLAR_YEAR, err
+        )
         return None
 
 

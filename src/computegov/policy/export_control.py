@@ -1,0 +1,582 @@
+"""Classify chips under each version of the US advanced-computing export controls (ECCN 3A090).
+
+``classify(chip, rule) -> Classification``: every clause of the rule checked with the numbers on
+both sides, the ECCN paragraph the chip falls under (or none), the TPP margin to the nearest
+boundary, and the facts that were missing. Facts come from the catalogue (:func:`facts_from_chip`)
+or are typed in (:class:`ChipFacts`); nothing is guessed: a fact the catalogue lacks is reported
+as missing and the result is ``indeterminate`` when the outcome depends on it.
+
+Clauses are evaluated in three-valued (Kleene) logic: a condition on an unknown fact is
+"unknown", ``unknown AND false`` is false, ``unknown OR true`` is true.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from computegov.errors import InputError
+from computegov.policy.rules import Condition, Rule, get_rule, load_rules
+from computegov.policy.tpp import tpp_of_chip
+from computegov.units import GB
+
+if TYPE_CHECKING:
+    from computegov.catalog.chip import Chip
+
+__all__ = [
+    "HOST_LINK_MAX_BYTES_PER_S",
+    "MISSING_FACT_FLAGS",
+    "ChipFacts",
+    "Classification",
+    "ConditionCheck",
+    "History",
+    "TppBoundary",
+    "classify",
+    "classify_many",
+    "facts_from_chip",
+    "history",
+    "outcome_intervals",
+]
+
+Status = Literal["controlled", "not_controlled", "indeterminate"]
+Truth = bool | None
+
+#: Upper bound assumed for a chip's host link when bounding the 2022 rule's aggregate I/O from
+#: the catalogue's chip-to-chip figure: PCIe 5.0 x16, 32 GT/s x 16 lanes, about 64 GB/s each
+#: way (PCI-SIG PCIe 5.0 base specification; NVIDIA quotes 128 GB/s bidirectional for H100).
+#: Assumption: no catalogued accelerator has a wider host link. Supply --io-bandwidth to override.
+HOST_LINK_MAX_BYTES_PER_S = 128e9
+
+#: For each metric, the fact a user can supply and the CLI option that supplies it.
+MISSING_FACT_FLAGS: Mapping[str, tuple[str, str]] = {
+    "tpp": ("dense peak throughput (TPP)", "--tpp"),
+    "performance_density": ("applicable die area, mm^2", "--die-area"),
+    "io_bandwidth_gb_per_s": ("aggregate bidirectional I/O bandwidth, GB/s", "--io-bandwidth"),
+    "datacenter": ("designed or marketed for datacenters", "--datacenter / --not-datacenter"),
+    "memory_bandwidth_density_gb_per_s_per_mm2": ("memory bandwidth density, GB/s/mm^2", "--hbm-density"),
+}
+
+
+def _check_positive(value: float | None, what: str, *, allow_zero: bool = False) -> None:
+    if value is None:
+        return
+    bad = not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero)
+    if bad:
+        expected = "a non-negative" if allow_zero else "a positive"
+        raise InputError(f"{what}: expected {expected} finite number, got {value!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class ChipFacts:
+    """The facts the rules test, for one chip (catalogued or planned).
+
+    Attributes:
+        name: chip name.
+        tpp: total processing performance (TOPS x bits), None if unknown.
+        tpp_precision: precision giving the TPP (``"fp8"``), if computed from rates.
+        die_area_mm2: applicable die area, mm^2.
+        io_bandwidth_min_bytes_per_s: lower bound of the aggregate bidirectional I/O, bytes/s.
+        io_bandwidth_max_bytes_per_s: upper bound of the same (equal to the minimum when known).
+        datacenter: designed or marketed for datacenters (None: unknown).
+        item: ``"ic"`` (a logic IC) or ``"hbm"`` (a high-bandwidth memory stack).
+        memory_bandwidth_density_bytes_per_s_per_mm2: for HBM stacks, bytes/s per mm^2.
+        sources: where each fact came from (fact name -> text).
+        assumptions: assumptions made in deriving the facts, in words.
+    """
+
+    name: str
+    tpp: float | None = None
+    tpp_precision: str | None = None
+    die_area_mm2: float | None = None
+    io_bandwidth_min_bytes_per_s: float | None = None
+    io_bandwidth_max_bytes_per_s: float | None = None
+    datacenter: bool | None = None
+    item: str = "ic"
+    memory_bandwidth_density_bytes_per_s_per_mm2: float | None = None
+    sources: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    assumptions: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _check_positive(self.tpp, "TPP", allow_zero=True)
+        _check_positive(self.die_area_mm2, "die area (mm^2)")
+        _check_positive(self.io_bandwidth_min_bytes_per_s, "I/O bandwidth", allow_zero=True)
+        _check_positive(self.io_bandwidth_max_bytes_per_s, "I/O bandwidth", allow_zero=True)
+        _check_positive(
+            self.memory_bandwidth_density_bytes_per_s_per_mm2, "memory bandwidth density", allow_zero=True
+        )
+        if self.item not in {"ic", "hbm"}:
+            raise InputError(f"item: expected 'ic' or 'hbm', got {self.item!r}")
+
+    @property
+    def performance_density(self) -> float | None:
+        """TPP / applicable die area (TPP per mm^2), None if either is unknown."""
+        if self.tpp is None or self.die_area_mm2 is None:
+            return None
+        return self.tpp / self.die_area_mm2
+
+    def interval(self, metric: str) -> tuple[float, float] | None:
+        """Known range of a numeric metric in the rule's units, None when nothing is known."""
+        if metric == "tpp":
+            return None if self.tpp is None else (self.tpp, self.tpp)
+        if metric == "performance_density":
+            pd = self.performance_density
+            return None if pd is None else (pd, pd)
+        if metric == "io_bandwidth_gb_per_s":
+            lo, hi = self.io_bandwidth_min_bytes_per_s, self.io_bandwidth_max_bytes_per_s
+            if lo is None and hi is None:
+                return None
+            return ((lo or 0.0) / GB, math.inf if hi is None else hi / GB)
+        if metric == "memory_bandwidth_density_gb_per_s_per_mm2":
+            value = self.memory_bandwidth_density_bytes_per_s_per_mm2
+            return None if value is None else (value / GB, value / GB)
+        raise KeyError(metric)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (SI units, unit in each key; TPP and PD in the rule's units)."""
+        out = dataclasses.asdict(self)
+        out["performance_density_tpp_per_mm2"] = self.performance_density
+        out["sources"] = dict(self.sources)
+        out["assumptions"] = list(self.assumptions)
+        return out
+
+
+def facts_from_chip(
+    chip: Chip,
+    *,
+    tpp: float | None = None,
+    die_area_mm2: float | None = None,
+    io_bandwidth_bytes_per_s: float | None = None,
+    datacenter: bool | None = None,
+) -> ChipFacts:
+    """The rule-relevant facts of a catalogue chip, with user-supplied values taking precedence.
+
+    The 2022 rule's aggregate I/O (all inputs and outputs to non-memory ICs) is not a catalogue
+    field. Unless given, it is bounded: at least the chip-to-chip bandwidth
+    (``intranode_bandwidth_bytes_per_s``), at most that plus a host link of
+    :data:`HOST_LINK_MAX_BYTES_PER_S` plus twice the per-chip network bandwidth when known.
+
+    Args:
+        chip: the catalogue record.
+        tpp: TPP to use instead of the one computed from dense peak rates.
+        die_area_mm2: applicable die area, mm^2, instead of the catalogue's die area.
+        io_bandwidth_bytes_per_s: aggregate bidirectional I/O, bytes/s.
+        datacenter: designed or marketed for datacenters, instead of the catalogue's flag.
+
+    Raises:
+        InputError: a supplied value is zero/negative where that is impossible.
+    """
+    sources: dict[str, str] = {}
+    assumptions: list[str] = []
+    precision = None
+    if tpp is not None:
+        sources["tpp"] = "supplied by the user"
+    else:
+        result = tpp_of_chip(chip)
+        if result is not None:
+            tpp, precision = result.tpp, result.precision
+            field = f"peak_flop_per_s.{precision}"
+            sources["tpp"] = (
+                f"{result.rate_op_per_s / 1e12:g} T op/s dense at {precision} x {result.bits} bits"
+                f" ({chip.source_of(field) or 'catalogue'})"
+            )
+    if die_area_mm2 is not None:
+        sources["die_area_mm2"] = "supplied by the user"
+    elif chip.die_area_mm2 is not None:
+        die_area_mm2 = chip.die_area_mm2
+        sources["die_area_mm2"] = chip.source_of("die_area_mm2") or "catalogue"
+        assumptions.append("catalogue die area used as the applicable die area (logic dies on non-planar processes)")
+    io_min = io_max = None
+    if io_bandwidth_bytes_per_s is not None:
+        io_min = io_max = io_bandwidth_bytes_per_s
+        sources["io_bandwidth"] = "supplied by the user"
+    elif chip.intranode_bandwidth_bytes_per_s is not None:
+        io_min = chip.intranode_bandwidth_bytes_per_s
+        io_max = io_min + HOST_LINK_MAX_BYTES_PER_S + 2 * (chip.internode_bandwidth_bytes_per_s or 0.0)
+        sources["io_bandwidth"] = (
+            f"bounded from chip-to-chip bandwidth ({chip.source_of('intranode_bandwidth_bytes_per_s') or 'catalogue'})"
+        )
+        assumptions.append(
+            f"aggregate I/O between {io_min / GB:g} and {io_max / GB:g} GB/s: chip-to-chip bandwidth"
+            f" plus at most a PCIe 5.0 x16 host link ({HOST_LINK_MAX_BYTES_PER_S / GB:g} GB/s)"
+            " and the network bandwidth both ways"
+        )
+    if datacenter is not None:
+        sources["datacenter"] = "supplied by the user"
+    elif chip.datacenter is not None:
+        datacenter = chip.datacenter
+        sources["datacenter"] = chip.source_of("datacenter") or "catalogue"
+    return ChipFacts(
+        name=chip.name,
+        tpp=tpp,
+        tpp_precision=precision,
+        die_area_mm2=die_area_mm2,
+        io_bandwidth_min_bytes_per_s=io_min,
+        io_bandwidth_max_bytes_per_s=io_max,
+        datacenter=datacenter,
+        sources=sources,
+        assumptions=tuple(assumptions),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class ConditionCheck:
+    """One condition of one clause, checked.
+
+    Attributes:
+        paragraph: ECCN paragraph or note (``"3A090.a"``, ``"Note 2 to 3A090"``).
+        clause: clause id (``"3A090.a.2"``) or the note's id.
+        metric: metric tested (see :data:`computegov.policy.rules.METRICS`).
+        op: comparison.
+        threshold: number (or True/False for the datacenter designation) in the rule's units.
+        value: the chip's value (None if unknown; for bounded I/O the lower bound).
+        value_max: upper bound when only a range is known, else equal to ``value``.
+        satisfied: True, False, or None (unknown).
+        margin: value - threshold in the metric's units (None when not a known number).
+        relative_margin: value / threshold - 1.
+    """
+
+    paragraph: str
+    clause: str
+    metric: str
+    op: str
+    threshold: float | bool
+    value: float | bool | None
+    value_max: float | bool | None
+    satisfied: Truth
+    margin: float | None
+    relative_margin: float | None
+
+    def describe(self) -> str:
+        """e.g. ``TPP 15832 >= 4800: met (+230%)``."""
+        cond = Condition(self.metric, self.op, self.threshold)
+        verdict = {True: "met", False: "not met", None: "unknown"}[self.satisfied]
+        if self.metric == "datacenter":
+            return f"{cond.describe()}: {verdict}"
+        if self.value is None:
+            return f"{cond.describe()}: unknown (missing)"
+        shown = f"{self.value:,.4g}"
+        if self.value_max is not None and self.value_max != self.value:
+            shown = f"{self.value:,.4g}..{self.value_max:,.4g}"
+        rel = f" ({self.relative_margin:+.1%})" if self.relative_margin is not None else ""
+        return f"{cond.describe()}: {shown} -> {verdict}{rel}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class TppBoundary:
+    """Where the outcome changes if only TPP moves (other facts fixed).
+
+    Attributes:
+        lower_tpp: below this TPP the outcome differs (None: no such boundary).
+        lower_outcome: the outcome just below ``lower_tpp``.
+        upper_tpp: at or above this TPP the outcome differs (None: none).
+        upper_outcome: the outcome at ``upper_tpp``.
+        nearest_tpp: whichever is closer to the chip's TPP.
+        margin_tpp: chip TPP - nearest boundary (negative: the chip is below it).
+    """
+
+    lower_tpp: float | None
+    lower_outcome: str | None
+    upper_tpp: float | None
+    upper_outcome: str | None
+    nearest_tpp: float | None
+    margin_tpp: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class Classification:
+    """One chip under one rule version.
+
+    Attributes:
+        chip: chip name.
+        rule: rule version id.
+        rule_status: the rule's status (in_force, superseded, rescinded).
+        status: ``controlled``, ``not_controlled`` or ``indeterminate``.
+        eccn: the paragraph the chip falls under (``"3A090.a"``), None if none or undecided.
+        possible_eccns: when indeterminate, the outcomes still possible (``"none"`` included).
+        paragraphs: each paragraph's verdict after exclusions (True/False/None).
+        checks: every condition checked, with both sides and the margin.
+        exclusions: notes that took the chip out of a paragraph.
+        license_exceptions: exceptions open to the chip under its paragraph (e.g. ``"NAC"``).
+        missing: facts whose absence leaves the outcome undecided, with the option to supply them.
+        boundary: TPP margin to the nearest change of outcome (None if undecidable).
+        facts: the facts used.
+        notes: remarks (related ECCNs, assumptions, rule status).
+    """
+
+    chip: str
+    rule: str
+    rule_status: str
+    status: Status
+    eccn: str | None
+    possible_eccns: tuple[str, ...]
+    paragraphs: Mapping[str, Truth]
+    checks: tuple[ConditionCheck, ...]
+    exclusions: tuple[str, ...]
+    license_exceptions: tuple[str, ...]
+    missing: tuple[tuple[str, str], ...]
+    boundary: TppBoundary | None
+    facts: ChipFacts
+    notes: tuple[str, ...]
+
+    @property
+    def outcome(self) -> str:
+        """Short outcome: the paragraph, ``"not controlled"`` or ``"indeterminate (a|none)"``."""
+        if self.status == "controlled":
+            return str(self.eccn)
+        if self.status == "not_controlled":
+            return "not controlled"
+        return "indeterminate (" + " | ".join(self.possible_eccns) + ")"
+
+    @property
+    def controlled(self) -> bool | None:
+        """True/False, or None when indeterminate."""
+        return {"controlled": True, "not_controlled": False}.get(self.status)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {
+            "chip": self.chip,
+            "rule": self.rule,
+            "rule_status": self.rule_status,
+            "status": self.status,
+            "eccn": self.eccn,
+            "outcome": self.outcome,
+            "possible_eccns": list(self.possible_eccns),
+            "paragraphs": dict(self.paragraphs),
+            "checks": [c.to_dict() for c in self.checks],
+            "exclusions": list(self.exclusions),
+            "license_exceptions": list(self.license_exceptions),
+            "missing": [{"fact": f, "option": o} for f, o in self.missing],
+            "boundary": self.boundary.to_dict() if self.boundary else None,
+            "facts": self.facts.to_dict(),
+            "notes": list(self.notes),
+        }
+
+
+def _evaluate(cond: Condition, facts: ChipFacts) -> tuple[Truth, float | bool | None, float | bool | None]:
+    """Three-valued truth of a condition, and the known value (or range) it was tested on."""
+    if cond.metric == "datacenter":
+        if facts.datacenter is None:
+            return None, None, None
+        return cond.holds(facts.datacenter), facts.datacenter, facts.datacenter
+    span = facts.interval(cond.metric)
+    if span is None:
+        return None, None, None
+    lo, hi = span
+    if lo == hi:
+        return cond.holds(lo), lo, hi
+    if cond.op in (">=", ">"):
+        verdict: Truth = True if cond.holds(lo) else (False if not cond.holds(hi) else None)
+    else:
+        verdict = True if cond.holds(hi) else (False if not cond.holds(lo) else None)
+    return verdict, lo, hi
+
+
+def _and(values: Iterable[Truth]) -> Truth:
+    values = list(values)
+    if any(v is False for v in values):
+        return False
+    return True if all(v is True for v in values) else None
+
+
+def _or(values: Iterable[Truth]) -> Truth:
+    values = list(values)
+    if any(v is True for v in values):
+        return True
+    return False if all(v is False for v in values) else None
+
+
+def _check(paragraph: str, clause: str, cond: Condition, facts: ChipFacts) -> ConditionCheck:
+    verdict, lo, hi = _evaluate(cond, facts)
+    margin = rel = None
+    if isinstance(lo, float) and lo == hi and not isinstance(cond.value, bool):
+        margin = lo - float(cond.value)
+        rel = lo / float(cond.value) - 1 if cond.value else None
+    return ConditionCheck(paragraph, clause, cond.metric, cond.op, cond.value, lo, hi, verdict, margin, rel)
+
+
+def _decide(rule: Rule, facts: ChipFacts) -> tuple[Status, str | None, tuple[str, ...], dict[str, Truth], list[ConditionCheck], list[str], set[str]]:
+    """Core decision: status, paragraph, possibilities, verdicts, checks, exclusions, unknown metrics."""
+    checks: list[ConditionCheck] = []
+    verdicts: dict[str, Truth] = {}
+    excluded: list[str] = []
+    unknown: set[str] = set()
+    for paragraph in rule.paragraphs:
+        if paragraph.item != facts.item:
+            continue
+        clause_truths = []
+        for clause in paragraph.clauses:
+            cl_checks = [_check(paragraph.id, clause.id, c, facts) for c in clause.all]
+            checks.extend(cl_checks)
+            clause_truths.append(_and(c.satisfied for c in cl_checks))
+            if clause_truths[-1] is None:
+                unknown.update(c.metric for c in cl_checks if c.satisfied is None)
+        member = _or(clause_truths)
+        for exclusion in rule.exclusions:
+            if paragraph.id not in exclusion.paragraphs or member is False:
+                continue
+            ex_checks = [_check(exclusion.id, exclusion.id, c, facts) for c in exclusion.all]
+            if not any(c.paragraph == exclusion.id for c in checks):
+                checks.extend(ex_checks)
+            applies = _and(c.satisfied for c in ex_checks)
+            if applies is True:
+                member = False
+                if exclusion.id not in excluded:
+                    excluded.append(exclusion.id)
+            elif applies is None:
+                unknown.update(c.metric for c in ex_checks if c.satisfied is None)
+                member = _and([member, None])
+        verdicts[paragraph.id] = member
+    possible: list[str] = []
+    for pid, verdict in verdicts.items():
+        if verdict is True:
+            if not possible:
+                return "controlled", pid, (pid,), verdicts, checks, excluded, set()
+            return "indeterminate", None, (*possible, pid), verdicts, checks, excluded, unknown
+        if verdict is None:
+            possible.append(pid)
+    if not possible:
+        return "not_controlled", None, ("none",), verdicts, checks, excluded, set()
+    return "indeterminate", None, (*possible, "none"), verdicts, checks, excluded, unknown
+
+
+def _outcome_label(status: Status, eccn: str | None, possible: Sequence[str]) -> str:
+    if status == "controlled":
+        return str(eccn)
+    if status == "not_controlled":
+        return "none"
+    return "?(" + "|".join(possible) + ")"
+
+
+def outcome_intervals(rule: Rule, facts: ChipFacts) -> list[tuple[float, float, str]]:
+    """The outcome as TPP varies with the other facts fixed: ``[(tpp_from, tpp_to, outcome)]``.
+
+    Outcomes are paragraph ids, ``"none"``, or ``"?(a|none)"`` when undecided. Intervals are
+    half-open ``[from, to)``; the last ends at infinity. Breakpoints are the rule's TPP
+    thresholds and its performance-density thresholds times the die area.
+    """
+    cuts = {0.0, *rule.thresholds("tpp")}
+    if facts.die_area_mm2 is not None:
+        cuts |= {v * facts.die_area_mm2 for v in rule.thresholds("performance_density")}
+    edges = sorted(cuts)
+    out: list[tuple[float, float, str]] = []
+    for i, start in enumerate(edges):
+        end = edges[i + 1] if i + 1 < len(edges) else math.inf
+        probe = (start + end) / 2 if math.isfinite(end) else max(2 * start, 1.0)
+        status, eccn, possible, *_ = _decide(rule, dataclasses.replace(facts, tpp=probe))
+        label = _outcome_label(status, eccn, possible)
+        if out and out[-1][2] == label:
+            out[-1] = (out[-1][0], end, label)
+        else:
+            out.append((start, end, label))
+    return out
+
+
+def _boundary(rule: Rule, facts: ChipFacts) -> TppBoundary | None:
+    if facts.tpp is None:
+        return None
+    intervals = outcome_intervals(rule, facts)
+    idx = next(i for i, (lo, hi, _) in enumerate(intervals) if lo <= facts.tpp < hi)
+    lower = intervals[idx - 1] if idx > 0 else None
+    upper = intervals[idx + 1] if idx + 1 < len(intervals) else None
+    lower_tpp = intervals[idx][0] if lower else None
+    upper_tpp = upper[0] if upper else None
+    candidates = [t for t in (lower_tpp, upper_tpp) if t is not None]
+    nearest = min(candidates, key=lambda t: abs(facts.tpp - t)) if candidates else None  # type: ignore[operator]
+    return TppBoundary(
+        lower_tpp=lower_tpp,
+        lower_outcome=lower[2] if lower else None,
+        upper_tpp=upper_tpp,
+        upper_outcome=upper[2] if upper else None,
+        nearest_tpp=nearest,
+        margin_tpp=None if nearest is None else facts.tpp - nearest,
+    )
+
+
+def classify(chip: Chip | ChipFacts, rule: Rule | str | None = None) -> Classification:
+    """Classify a chip under one rule version.
+
+    Args:
+        chip: a catalogue :class:`~computegov.catalog.chip.Chip` (facts taken from it with
+            :func:`facts_from_chip`) or :class:`ChipFacts`.
+        rule: a :class:`Rule`, a version id (``"2023-10"``) or None for the current rule.
+
+    Returns:
+        The :class:`Classification`, ``indeterminate`` when a missing fact decides it.
+
+    Raises:
+        RuleError: unknown rule version.
+    """
+    rule = rule if isinstance(rule, Rule) else get_rule(rule)
+    facts = chip if isinstance(chip, ChipFacts) else facts_from_chip(chip)
+    status, eccn, possible, verdicts, checks, excluded, unknown = _decide(rule, facts)
+    exceptions: list[str] = []
+    if eccn is not None:
+        for exc in rule.license_exceptions:
+            if exc.paragraph != eccn:
+                continue
+            ok = _and(_evaluate(c, facts)[0] for c in exc.all)
+            if ok is True:
+                exceptions.append(exc.id)
+            elif ok is None:
+                exceptions.append(f"{exc.id}? (needs the datacenter designation)")
+    missing = tuple(MISSING_FACT_FLAGS[m] for m in sorted(unknown))
+    notes = [f"rule {rule.id} ({rule.citation}) is {rule.status.replace('_', ' ')}"]
+    skipped = [p.id for p in rule.paragraphs if p.item != facts.item]
+    if skipped:
+        notes.append(f"{', '.join(skipped)} apply to {'HBM stacks' if facts.item == 'ic' else 'logic ICs'}, not evaluated")
+    if eccn is not None and rule.related:
+        notes.append(rule.related)
+    notes.extend(facts.assumptions)
+    boundary = _boundary(rule, facts) if status != "indeterminate" and facts.item == "ic" else None
+    return Classification(
+        chip=facts.name,
+        rule=rule.id,
+        rule_status=rule.status,
+        status=status,
+        eccn=eccn,
+        possible_eccns=possible,
+        paragraphs=verdicts,
+        checks=tuple(checks),
+        exclusions=tuple(excluded),
+        license_exceptions=tuple(exceptions),
+        missing=missing,
+        boundary=boundary,
+        facts=facts,
+        notes=tuple(notes),
+    )
+
+
+def classify_many(chips: Iterable[Chip | ChipFacts], rule: Rule | str | None = None) -> tuple[Classification, ...]:
+    """Classify every chip (e.g. a whole catalogue) under one rule version."""
+    rule = rule if isinstance(rule, Rule) else get_rule(rule)
+    return tuple(classify(chip, rule) for chip in chips)
+
+
+@dataclasses.dataclass(frozen=True)
+class History:
+    """One chip across every rule version, oldest first."""
+
+    chip: str
+    classifications: tuple[Classification, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {"chip": self.chip, "classifications": [c.to_dict() for c in self.classifications]}
+
+
+def history(chip: Chip | ChipFacts, rules: Sequence[Rule] | None = None) -> History:
+    """Classify one chip under every bundled rule version (or the given ones), oldest first."""
+    rules = tuple(rules) if rules is not None else load_rules().rules
+    facts = chip if isinstance(chip, ChipFacts) else facts_from_chip(chip)
+    return History(chip=facts.name, classifications=tuple(classify(facts, r) for r in rules))

@@ -1,0 +1,242 @@
+"""The JSON API under ``/api/v1``: one thin endpoint per public library function.
+
+Registry endpoints need ``Authorization: Bearer <token>`` to change anything (tokens come from
+``computegov registry token create ORG``); reading is public. ``POST /api/v1/reports`` answers
+**201** when it stores a new report and **200** when the same organisation resubmits a report
+already stored (same envelope digest; nothing changes). Another organisation's report gives
+**409**, a missing or unknown token **401**, a body over the limit **413**, and an invalid
+submission **422** with ``detail`` and ``field`` naming what was wrong.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field
+
+from computegov.registry import features
+from computegov.registry.store import OrgInfo, Store
+from computegov.registry.submission import parse_submission
+from computegov.registry.verification import verifier_name
+from computegov.registry.views import CHIP_KINDS, SORT_KEYS, ChipQuery, jsonsafe, query_chips
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="Registry API token of an organisation (`computegov registry token create ORG`).",
+)
+Digest = Annotated[
+    str, Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256 (hex) of the report envelope's canonical JSON")
+]
+
+
+class Signature(BaseModel):
+    """One DSSE signature."""
+
+    model_config = ConfigDict(extra="forbid")
+    keyid: str = Field("", max_length=256)
+    sig: str = Field(..., max_length=1024, description="base64 signature")
+
+
+class Envelope(BaseModel):
+    """A DSSE envelope holding an in-toto Statement v1 (a ComputeReport)."""
+
+    model_config = ConfigDict(extra="forbid")
+    payloadType: str = Field(..., max_length=100, examples=["application/vnd.in-toto+json"])  # noqa: N815 - DSSE's name
+    payload: str = Field(..., description="base64 of the Statement JSON")
+    signatures: list[Signature] = Field(..., min_length=1, max_length=16)
+
+
+class Submission(BaseModel):
+    """A compute report to register, with its ledger and the signer's public key optionally."""
+
+    model_config = ConfigDict(extra="forbid")
+    envelope: Envelope
+    ledger: str | None = Field(None, description="the ledger file's text (JSON lines)")
+    public_key: str | None = Field(
+        None, max_length=4096, description="signer's Ed25519 public key, PEM (else the organisation's)"
+    )
+
+
+class Problem(BaseModel):
+    """An error answer."""
+
+    detail: str
+    field: str | None = None
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "missing, unknown or revoked API token"},
+    413: {"model": Problem, "description": "request body over the size limit"},
+    422: {"model": Problem, "description": "invalid input; `field` names it"},
+}
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def require_org(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> OrgInfo:
+    """The organisation whose bearer token came with the request (401 otherwise)."""
+    if credentials is None:
+        raise HTTPException(
+            401,
+            "missing API token: send 'Authorization: Bearer <token>' "
+            "(create one with: computegov registry token create ORG)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    org = _store(request).authenticate(credentials.credentials)
+    if org is None:
+        raise HTTPException(401, "unknown or revoked API token", headers={"WWW-Authenticate": "Bearer"})
+    return org
+
+
+# health ------------------------------------------------------------------------------------
+
+
+@router.get("/health", tags=["meta"])
+def health(request: Request) -> dict[str, Any]:
+    """Liveness, the database backend and which library modules this build has."""
+    return {
+        "status": "ok",
+        "database": _store(request).dialect,
+        "features": features.available(),
+    }
+
+
+# registry ----------------------------------------------------------------------------------
+
+
+@router.post(
+    "/reports",
+    status_code=201,
+    tags=["registry"],
+    responses={
+        200: {"description": "already stored for this organisation (idempotent resubmission)"},
+        409: {"model": Problem, "description": "submitted by another organisation"},
+        **_ERRORS,
+    },
+)
+def submit_report(
+    body: Submission, request: Request, response: Response, org: Annotated[OrgInfo, Depends(require_org)]
+) -> dict[str, Any]:
+    """Submit a signed compute report; it is verified on arrival and stored with its verdict."""
+    store = _store(request)
+    parsed = parse_submission(body.model_dump(exclude_unset=True))
+    response.headers["Location"] = f"/api/v1/reports/{parsed.digest_sha256}"
+    existing = store.check_submittable(org, parsed.digest_sha256)
+    if existing is not None:
+        response.status_code = 200
+        return {"created": False, "report": existing.report.to_dict()}
+    if parsed.public_key_pem is None and org.public_key_pem is not None:
+        parsed = dataclasses.replace(parsed, public_key_pem=org.public_key_pem)
+    verifier = request.app.state.verifier
+    verdict = verifier(parsed)
+    outcome = store.submit(
+        org, parsed, jsonsafe(verdict.to_dict()), verdict_ok=bool(verdict.ok), verifier=verifier_name(verifier)
+    )
+    response.status_code = 201 if outcome.created else 200
+    return {"created": outcome.created, "report": outcome.report.to_dict()}
+
+
+@router.get("/reports", tags=["registry"], responses={422: _ERRORS[422]})
+def list_reports(
+    request: Request,
+    organisation: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict[str, Any]:
+    """Registered reports, newest first (withdrawn ones included and marked)."""
+    reports, total = _store(request).list_reports(organisation=organisation, limit=limit, offset=offset)
+    return {"total": total, "limit": limit, "offset": offset, "reports": [r.to_dict() for r in reports]}
+
+
+@router.get("/reports/{digest}", tags=["registry"], responses={404: {"model": Problem}, 422: _ERRORS[422]})
+def get_report(request: Request, digest: Digest) -> dict[str, Any]:
+    """One report: its verdict with every check, the envelope, and its position against each threshold."""
+    report = _store(request).get_report(digest)
+    out = report.to_dict(full=True)
+    out["thresholds"] = features.threshold_positions(report.total_flop)
+    return jsonsafe(out)  # type: ignore[no-any-return]
+
+
+@router.get("/reports/{digest}/ledger", tags=["registry"], responses={404: {"model": Problem}})
+def get_report_ledger(request: Request, digest: Digest) -> Response:
+    """The ledger submitted with a report (JSON lines), 404 when none was."""
+    text = _store(request).get_ledger(digest)
+    if text is None:
+        raise HTTPException(404, f"report {digest} was submitted without a ledger")
+    return Response(text, media_type="application/x-ndjson")
+
+
+@router.delete(
+    "/reports/{digest}",
+    tags=["registry"],
+    responses={403: {"model": Problem}, 404: {"model": Problem}, **_ERRORS},
+)
+def withdraw_report(
+    request: Request, digest: Digest, org: Annotated[OrgInfo, Depends(require_org)]
+) -> dict[str, Any]:
+    """Withdraw one of your organisation's reports (it stays listed, marked withdrawn)."""
+    return _store(request).withdraw(org, digest).to_dict()
+
+
+@router.get("/organisations", tags=["registry"])
+def list_organisations(request: Request) -> list[dict[str, Any]]:
+    """Organisations known to the registry."""
+    return [o.to_dict() for o in _store(request).list_orgs()]
+
+
+@router.get("/audit", tags=["registry"], responses={422: _ERRORS[422]})
+def audit_log(
+    request: Request,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[dict[str, Any]]:
+    """The audit trail: every change to the registry, newest first."""
+    return [a.to_dict() for a in _store(request).audit_log(limit=limit, offset=offset)]
+
+
+# catalogue ---------------------------------------------------------------------------------
+
+
+@router.get("/chips", tags=["catalogue"], responses={422: _ERRORS[422]})
+def list_chips(
+    request: Request,
+    q: Annotated[str, Query(max_length=200, description="substring of name, alias or manufacturer")] = "",
+    kind: Annotated[Literal["", "gpu", "tpu", "npu", "asic", "cpu", "other"], Query()] = "",
+    manufacturer: Annotated[str, Query(max_length=200)] = "",
+    since: Annotated[float | None, Query(ge=1950, le=2100)] = None,
+    until: Annotated[float | None, Query(ge=1950, le=2100)] = None,
+    datacenter: bool | None = None,
+    sort: Annotated[str, Query(description=f"one of {', '.join(SORT_KEYS)}")] = "release_date",
+    order: Literal["asc", "desc"] = "desc",
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict[str, Any]:
+    """Query the catalogue (``Catalog.filter`` plus search, sort and paging)."""
+    assert kind in ("", *CHIP_KINDS)
+    chips, total = query_chips(
+        request.app.state.catalog_loader(),
+        ChipQuery(q, kind, manufacturer, since, until, datacenter, sort, order == "desc", limit, offset),
+    )
+    return jsonsafe({"total": total, "chips": [c.to_dict() for c in chips]})  # type: ignore[no-any-return]
+
+
+@router.get("/chip", tags=["catalogue"], responses={404: {"model": Problem}, 422: _ERRORS[422]})
+def chip_detail(
+    request: Request, name: Annotated[str, Query(min_length=1, max_length=200, description="any name or alias")]
+) -> dict[str, Any]:
+    """One chip (forgiving name lookup, ``Catalog.get``), every field with its source."""
+    return jsonsafe(request.app.state.catalog_loader().get(name).to_dict())  # type: ignore[no-any-return]
+
+
+features.add_api_routes(router)

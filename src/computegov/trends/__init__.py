@@ -1,0 +1,59 @@
+"""Trends in AI hardware: fits with honest uncertainty, forecasts with physical limits, backtests.
+
+- :mod:`~computegov.trends.metrics`: what can be trended (:class:`Metric`, :func:`get_metric`);
+- :mod:`~computegov.trends.chipsets`: which chips (``all``, ``ml``, ``datacenter``, ``frontier``);
+- :mod:`~computegov.trends.fit`: :class:`TrendFit` (OLS + bootstrap, Theil-Sen), break tests;
+- :mod:`~computegov.trends.forecast`: :class:`Forecast` under scenarios, capped by physical limits;
+- :mod:`~computegov.trends.backtest`: rolling-origin scores of forecasting methods;
+- :mod:`~computegov.trends.index`: a composite hardware progress index.
+"""
+
+from __future__ import annotations
+
+from computegov.trends.backtest import METHODS, Backtest, MethodSummary, backtest, backtest_points
+from computegov.trends.chipsets import CHIP_SETS, MetricPoints, metric_points, select_chips
+from computegov.trends.fit import BreakTest, TrendFit, fit_break, fit_log_linear, fit_trend
+from computegov.trends.forecast import (
+    QUANTILE_LEVELS,
+    Forecast,
+    PhysicalLimit,
+    Scenario,
+    forecast,
+    load_limits,
+    load_scenarios,
+    user_ceiling,
+)
+from computegov.trends.index import DEFAULT_COMPONENTS, ProgressIndex, progress_index
+from computegov.trends.metrics import METRICS, Metric, MetricUnavailableError, get_metric
+
+__all__ = [
+    "CHIP_SETS",
+    "DEFAULT_COMPONENTS",
+    "METHODS",
+    "METRICS",
+    "QUANTILE_LEVELS",
+    "Backtest",
+    "BreakTest",
+    "Forecast",
+    "MethodSummary",
+    "Metric",
+    "MetricPoints",
+    "MetricUnavailableError",
+    "PhysicalLimit",
+    "ProgressIndex",
+    "Scenario",
+    "TrendFit",
+    "backtest",
+    "backtest_points",
+    "fit_break",
+    "fit_log_linear",
+    "fit_trend",
+    "forecast",
+    "get_metric",
+    "load_limits",
+    "load_scenarios",
+    "metric_points",
+    "progress_index",
+    "select_chips",
+    "user_ceiling",
+]
