@@ -25,7 +25,14 @@ from computegov.compute.estimate import (
     measured_estimate,
     phase_flop,
 )
-from computegov.compute.inverse import DEFAULT_PUE, FlopEquivalent, flop_equivalent, flop_equivalents
+from computegov.compute.inverse import (
+    DEFAULT_PUE,
+    FlopEquivalent,
+    YearEquivalent,
+    flop_equivalent,
+    flop_equivalents,
+    flop_equivalents_by_year,
+)
 from computegov.compute.run import (
     DEFAULT_UTILISATION,
     PHASES,
@@ -46,6 +53,7 @@ __all__ = [
     "FlopEquivalent",
     "TrainingRun",
     "Utilisation",
+    "YearEquivalent",
     "architecture_estimate",
     "chip_peak",
     "combine",
@@ -53,6 +61,7 @@ __all__ = [
     "estimate_total",
     "flop_equivalent",
     "flop_equivalents",
+    "flop_equivalents_by_year",
     "hardware_estimate",
     "measured_estimate",
     "phase_flop",

@@ -271,7 +271,8 @@ def hardware_estimate(run: TrainingRun) -> ComputeEstimate:
     chip_seconds = run.chip_count * run.duration_s
     base = chip_seconds * peak
     assumptions = [
-        f"utilisation {util.low:g}-{util.high:g} (median {util.central:g}); source: {util.source}",
+        f"utilisation {util.low:g}-{util.high:g} (median {util.central:g}); source: {util.source}"
+        + ("; a point value: the interval carries no utilisation uncertainty" if util.low == util.high else ""),
         f"dense peak at {precision}: {peak:.4g} FLOP/s ({chip.source_of(f'peak_flop_per_s.{precision}') or 'catalogue'})",
     ]
     return ComputeEstimate(

@@ -1,6 +1,7 @@
 """Inverse questions: what does an amount of compute (say 10^26 FLOP) mean in practice?
 
-For each chip: chip-days at a utilisation, how many chips finish it in a given number of days,
+For each chip (:func:`flop_equivalents`) or each future year (:func:`flop_equivalents_by_year`,
+a typical new datacenter accelerator of that year from a log-linear fit of catalogue peaks): chip-days at a utilisation, how many chips finish it in a given number of days,
 the energy at the chip's TDP times the datacenter PUE, and the cost when the cost model
 (``computegov.costs``) is available.
 
@@ -24,7 +25,14 @@ from computegov.units import J_PER_MWH, S_PER_DAY
 if TYPE_CHECKING:
     from computegov.catalog.chip import Chip
 
-__all__ = ["DEFAULT_PUE", "FlopEquivalent", "flop_equivalent", "flop_equivalents"]
+__all__ = [
+    "DEFAULT_PUE",
+    "FlopEquivalent",
+    "YearEquivalent",
+    "flop_equivalent",
+    "flop_equivalents",
+    "flop_equivalents_by_year",
+]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +62,8 @@ class FlopEquivalent:
         energy_mwh: the same, MWh.
         pue: power usage effectiveness used.
         cost_usd: cost from the cost model, USD (None when unavailable).
+        cost_usd_low: low end of the cost range, USD.
+        cost_usd_high: high end of the cost range, USD.
         cost_note: where the cost came from, or why it is missing.
     """
 
@@ -72,6 +82,8 @@ class FlopEquivalent:
     energy_mwh: float | None
     pue: float
     cost_usd: float | None
+    cost_usd_low: float | None
+    cost_usd_high: float | None
     cost_note: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -79,8 +91,8 @@ class FlopEquivalent:
         return dataclasses.asdict(self)
 
 
-def _cost(flop: float, chip: Chip, utilisation: float, chip_seconds: float) -> tuple[float | None, str]:
-    """Ask the cost model, if it has landed; never fail because of it."""
+def _cost(flop: float, chip: Chip, util: Utilisation) -> tuple[tuple[float, float, float] | None, str]:
+    """Ask the cost model (``computegov.costs.cost_of_compute``); never fail because of it."""
     try:
         from computegov import costs
     except ImportError:
@@ -89,17 +101,19 @@ def _cost(flop: float, chip: Chip, utilisation: float, chip_seconds: float) -> t
     if fn is None:
         return None, "computegov.costs has no cost_of_compute()"
     try:
-        result = fn(flop=flop, chip=chip, utilisation=utilisation)
+        result = fn(flop, chip, (util.low, util.central, util.high))
     except Exception as err:  # an adapter at the edge of a module built in parallel
-        log.info("cost_of_compute failed: %s", err)
-        return None, f"cost model failed: {err}"
+        log.info("cost_of_compute failed for %s: %s", chip.name, err)
+        return None, f"no cost for {chip.name}: {err}"
+    year = getattr(costs, "TCO_DOLLAR_YEAR", None)
+    label = "computegov.costs.cost_of_compute (total cost of ownership" + (f", USD of {year})" if year else ")")
     if isinstance(result, int | float):
-        return float(result), "computegov.costs.cost_of_compute"
-    data = result.to_dict() if hasattr(result, "to_dict") else result
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if "usd" in key and isinstance(value, int | float) and math.isfinite(value):
-                return float(value), f"computegov.costs.cost_of_compute ({key})"
+        value = float(result)
+        return (value, value, value), label
+    if isinstance(result, tuple) and len(result) == 3:
+        low, central, high = (float(v) for v in result)
+        # ends come in utilisation order; a higher utilisation is a lower cost
+        return (min(low, high), central, max(low, high)), label
     return None, "cost model returned no USD figure"
 
 
@@ -139,7 +153,7 @@ def flop_equivalent(
     util = Utilisation.of(utilisation) if utilisation is not None else DEFAULT_UTILISATION
     chip_seconds = flop / (peak * util.central)
     energy_j = resolved.tdp_w * chip_seconds * pue if resolved.tdp_w else None
-    cost, note = _cost(flop, resolved, util.central, chip_seconds) if with_cost else (None, "not asked")
+    cost, note = _cost(flop, resolved, util) if with_cost else (None, "not asked")
     return FlopEquivalent(
         flop=flop,
         chip=resolved.name,
@@ -155,7 +169,9 @@ def flop_equivalent(
         energy_j=energy_j,
         energy_mwh=energy_j / J_PER_MWH if energy_j is not None else None,
         pue=pue,
-        cost_usd=cost,
+        cost_usd=cost[1] if cost else None,
+        cost_usd_low=cost[0] if cost else None,
+        cost_usd_high=cost[2] if cost else None,
         cost_note=note,
     )
 
@@ -174,4 +190,104 @@ def flop_equivalents(
             if isinstance(chip, str):
                 raise
             log.info("skipping %s: %s", getattr(chip, "name", chip), err)
+    return tuple(out)
+
+
+@dataclasses.dataclass(frozen=True)
+class YearEquivalent:
+    """What ``flop`` FLOP takes on a typical new datacenter accelerator of ``year``.
+
+    Attributes:
+        year: calendar year (chips released mid-year).
+        flop: the compute, FLOP.
+        peak_flop_per_s: fitted dense training peak of a new datacenter GPU/TPU that year, FLOP/s.
+        peak_low: 5th percentile of a chip of that year (residual spread), FLOP/s.
+        peak_high: 95th percentile, FLOP/s.
+        utilisation: utilisation used (central).
+        chip_days: chip-days at the fitted peak.
+        chip_days_low: at the 95th-percentile chip.
+        chip_days_high: at the 5th-percentile chip.
+        chips_needed: chips to finish in ``days`` (None if not asked).
+        growth_per_year: fitted growth of the peak per year.
+        basis: what the fit was made on.
+    """
+
+    year: int
+    flop: float
+    peak_flop_per_s: float
+    peak_low: float
+    peak_high: float
+    utilisation: float
+    chip_days: float
+    chip_days_low: float
+    chip_days_high: float
+    chips_needed: float | None
+    growth_per_year: float
+    basis: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return dataclasses.asdict(self)
+
+
+def flop_equivalents_by_year(
+    flop: float,
+    years: Iterable[int],
+    chips: Iterable[Chip],
+    *,
+    days: float | None = None,
+    utilisation: float | tuple[float, float, float] | Utilisation | None = None,
+    since: float = 2016.0,
+) -> tuple[YearEquivalent, ...]:
+    """Chip-days (and chips for ``days``) of ``flop`` on a typical new accelerator of each year.
+
+    The dense training peak of datacenter GPUs and TPUs released since ``since`` is fitted
+    log-linearly against release year (ordinary least squares on log10); a year's chip is the
+    fitted value, with the residual spread as its 90 % range. This is a plain extrapolation of the
+    catalogue, not the trends module's forecast (which adds scenarios and physical limits).
+
+    Raises:
+        InputError: fewer than three chips to fit, or bad flop / days.
+    """
+    import numpy as np
+
+    if not (math.isfinite(flop) and flop > 0):
+        raise InputError(f"compute must be a positive number of FLOP, got {flop!r}")
+    if days is not None and not (math.isfinite(days) and days > 0):
+        raise InputError(f"days must be positive, got {days!r}")
+    points = []
+    for chip in chips:
+        best = chip.training_peak()
+        year = chip.release_year
+        if best and year and year >= since and chip.datacenter and chip.kind in {"gpu", "tpu"}:
+            points.append((year, math.log10(best[1])))
+    if len(points) < 3:
+        raise InputError(f"only {len(points)} datacenter GPUs/TPUs with a training peak since {since:g}; need 3")
+    x = np.array([p[0] for p in points])
+    y = np.array([p[1] for p in points])
+    slope, intercept = np.polyfit(x, y, 1)
+    sd = float(np.std(y - (intercept + slope * x), ddof=2))
+    z90 = 1.6448536269514722
+    util = Utilisation.of(utilisation) if utilisation is not None else DEFAULT_UTILISATION
+    out = []
+    for year in years:
+        centre = float(intercept + slope * (year + 0.5))
+        peak, low, high = 10**centre, 10 ** (centre - z90 * sd), 10 ** (centre + z90 * sd)
+        chip_days = flop / (peak * util.central) / S_PER_DAY
+        out.append(
+            YearEquivalent(
+                year=int(year),
+                flop=flop,
+                peak_flop_per_s=peak,
+                peak_low=low,
+                peak_high=high,
+                utilisation=util.central,
+                chip_days=chip_days,
+                chip_days_low=flop / (high * util.central) / S_PER_DAY,
+                chip_days_high=flop / (low * util.central) / S_PER_DAY,
+                chips_needed=chip_days / days if days else None,
+                growth_per_year=float(10**slope),
+                basis=f"OLS of log10 training peak on release year, {len(points)} datacenter GPUs/TPUs since {since:g}",
+            )
+        )
     return tuple(out)

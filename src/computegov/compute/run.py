@@ -176,7 +176,9 @@ class TrainingRun:
             raise InputError(
                 f"architecture {self.architecture!r}: expected one of {', '.join(ARCHITECTURES)}"
             )
-        set_ = lambda field, value: object.__setattr__(self, field, value)  # noqa: E731
+        def set_(field: str, value: Any) -> None:
+            object.__setattr__(self, field, value)  # frozen: normalise once, at construction
+
         set_("params", _count(self.params, "parameters"))
         set_("active_params", _count(self.active_params, "active parameters"))
         set_("tokens", _count(self.tokens, "tokens"))

@@ -108,10 +108,6 @@ def _default(name: str) -> Range:
     return default_assumptions().costs[name].value
 
 
-def _field(name: str) -> Any:
-    return dataclasses.field(default_factory=lambda: _default(name))
-
-
 def _pick(value: Range, direction: int, which: Which) -> float:
     if which == "central":
         return value.central
@@ -195,19 +191,19 @@ class CostModel:
     """
 
     mode: Literal["buy", "rent"] = "buy"
-    server_fraction: Range = _field("server_fraction")
-    network_fraction: Range = _field("network_fraction")
-    storage_fraction: Range = _field("storage_fraction")
-    chip_price_factor: Range = _field("chip_price_factor")
-    lifetime_years: Range = _field("lifetime_years")
-    cost_of_capital: Range = _field("cost_of_capital")
-    pue: Range = _field("pue")
-    electricity_usd_per_kwh: Range = _field("electricity_usd_per_kwh")
-    power_draw_fraction: Range = _field("power_draw_fraction")
-    server_power_overhead: Range = _field("server_power_overhead")
-    datacenter_capex_usd_per_mw: Range = _field("datacenter_capex_usd_per_mw")
-    datacenter_lifetime_years: Range = _field("datacenter_lifetime_years")
-    utilisation: Range = _field("utilisation")
+    server_fraction: Range = dataclasses.field(default_factory=lambda: _default("server_fraction"))
+    network_fraction: Range = dataclasses.field(default_factory=lambda: _default("network_fraction"))
+    storage_fraction: Range = dataclasses.field(default_factory=lambda: _default("storage_fraction"))
+    chip_price_factor: Range = dataclasses.field(default_factory=lambda: _default("chip_price_factor"))
+    lifetime_years: Range = dataclasses.field(default_factory=lambda: _default("lifetime_years"))
+    cost_of_capital: Range = dataclasses.field(default_factory=lambda: _default("cost_of_capital"))
+    pue: Range = dataclasses.field(default_factory=lambda: _default("pue"))
+    electricity_usd_per_kwh: Range = dataclasses.field(default_factory=lambda: _default("electricity_usd_per_kwh"))
+    power_draw_fraction: Range = dataclasses.field(default_factory=lambda: _default("power_draw_fraction"))
+    server_power_overhead: Range = dataclasses.field(default_factory=lambda: _default("server_power_overhead"))
+    datacenter_capex_usd_per_mw: Range = dataclasses.field(default_factory=lambda: _default("datacenter_capex_usd_per_mw"))
+    datacenter_lifetime_years: Range = dataclasses.field(default_factory=lambda: _default("datacenter_lifetime_years"))
+    utilisation: Range = dataclasses.field(default_factory=lambda: _default("utilisation"))
     chip_price_usd: float | None = None
     tdp_w: float | None = None
     rent_usd_per_chip_hour: Range | None = None

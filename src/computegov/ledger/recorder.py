@@ -38,8 +38,10 @@ logger = logging.getLogger(__name__)
 
 # Field names accepted from the meter's interval records (first match wins).
 _DURATION_KEYS = ("duration_s", "seconds", "elapsed_s", "wall_s")
-_START_KEYS = ("start_unix_s", "t_start_unix_s", "start_s", "t_start", "start_time_unix_s")
-_END_KEYS = ("end_unix_s", "t_end_unix_s", "end_s", "t_end", "end_time_unix_s")
+_START_KEYS = ("time_start_unix_s", "start_unix_s", "t_start_unix_s")
+_END_KEYS = ("time_end_unix_s", "end_unix_s", "t_end_unix_s")
+# FLOP fields of computegov.measure interval records -> method names in ``flop_by_method``.
+_FLOP_METHOD_KEYS = (("flop", "counted"), ("model_flop_6nd", "6nd"))
 
 
 def _first(d: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
@@ -59,17 +61,20 @@ def interval_fields(interval: Mapping[str, Any]) -> dict[str, Any]:
     """Normalise one meter interval record to steps, flop, flop_by_method, duration_s, energy_j.
 
     Accepts the meter's field names (``steps``, ``flop``, ``seconds``/``duration_s``,
-    ``energy_j``, start/end timestamps, optional ``flop_by_method``, ``flop_method``, ``tokens``,
-    ``samples``). Missing numbers become None.
+    ``energy_j``, ``time_start_unix_s``/``time_end_unix_s``, ``model_flop_6nd``, ``tokens``,
+    ``samples``, or an explicit ``flop_by_method`` dict). ``flop`` is the meter's counted FLOP;
+    ``flop_by_method`` holds ``counted`` and ``6nd`` where present. Missing numbers become None.
     """
     flop = _num(interval.get("flop"))
     by_method_raw = interval.get("flop_by_method")
     by_method: dict[str, float] = {}
     if isinstance(by_method_raw, Mapping):
         by_method = {str(k): float(v) for k, v in by_method_raw.items() if _num(v) is not None}
-    elif flop is not None:
-        method = interval.get("flop_method") or interval.get("method") or "measured"
-        by_method = {str(method): flop}
+    else:
+        for key, method in _FLOP_METHOD_KEYS:
+            value = _num(interval.get(key))
+            if value is not None:
+                by_method[method] = value
     steps = interval.get("steps")
     return {
         "steps": steps if isinstance(steps, int) and not isinstance(steps, bool) else None,
@@ -109,6 +114,7 @@ def totals_from_records(
     )
     return {
         "intervals": len(fields),
+        "intervals_flop_unknown": sum(1 for f in fields if f["flop"] is None),
         "steps": sum(f["steps"] or 0 for f in fields),
         "flop": flop,
         "flop_by_method": {k: by_method[k] for k in sorted(by_method)},

@@ -37,7 +37,7 @@ def gather_summaries(local: MeterSummary, energy_scope: str, group: Any = None) 
     Returns:
         The run total with per-rank detail (``local`` itself outside a process group).
     """
-    rank, world_size = distributed_context()
+    _rank, world_size = distributed_context()
     if world_size <= 1:
         return local
     import torch.distributed as dist

@@ -28,6 +28,7 @@ from computegov.errors import DataError, InputError
 __all__ = [
     "PHASES",
     "STATUSES",
+    "TAGS",
     "FlopInterval",
     "Threshold",
     "ThresholdCheck",
@@ -52,6 +53,11 @@ STATUSES: tuple[str, ...] = (
     "revoked",
     "superseded",
 )
+#: Model properties a threshold may be limited to (its ``requires``), with their meaning.
+TAGS: dict[str, str] = {
+    "biological-sequence-data": "trained using primarily biological sequence data",
+    "generates-language-image-or-video": "can generate language (text or audio), text-to-image or text-to-video",
+}
 #: z of the 95th percentile of the standard normal: [low, high] is a 90 % interval.
 Z90 = 1.6448536269514722
 
@@ -102,6 +108,8 @@ class Threshold:
         adopted: date adopted or signed.
         comparison: ``"greater_than"`` (every current instrument) or ``"at_least"``.
         notes: caveats.
+        short_name: a label for charts and tables (defaults to the id).
+        requires: model properties (TAGS) the threshold is limited to; empty = every model.
     """
 
     id: str
@@ -119,6 +127,12 @@ class Threshold:
     adopted: dt.date | None = None
     comparison: str = "greater_than"
     notes: str = ""
+    short_name: str = ""
+    requires: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.short_name:
+            object.__setattr__(self, "short_name", self.id)
 
     def in_force_on(self, date: dt.date) -> bool:
         """True when the threshold applies on ``date`` (guidance counts as applying)."""
@@ -136,6 +150,7 @@ class Threshold:
         """JSON-ready dict (dates as ISO strings)."""
         out = dataclasses.asdict(self)
         out["counts"] = list(self.counts)
+        out["requires"] = list(self.requires)
         out["sources"] = list(self.sources)
         for key in ("in_force_from", "in_force_until", "adopted"):
             value = out[key]
@@ -156,6 +171,8 @@ class ThresholdCheck:
         margin_oom: log10(flop / value): positive = over by that many orders of magnitude.
         probability_over: P(true compute > value) under the two-piece log-normal assumption.
         phases_counted: phases whose compute was summed.
+        unconfirmed: the threshold's ``requires`` tags the model was not said to have (the
+            threshold applies only if they hold; empty when it applies unconditionally).
         assumption: the probability model, in words.
     """
 
@@ -167,6 +184,7 @@ class ThresholdCheck:
     margin_oom: float
     probability_over: float
     phases_counted: tuple[str, ...]
+    unconfirmed: tuple[str, ...] = ()
     assumption: str = (
         "two-piece log-normal with median = central estimate and [low, high] as its 90% interval"
     )
@@ -186,6 +204,9 @@ class ThresholdCheck:
             "margin_oom": self.margin_oom,
             "probability_over": self.probability_over,
             "phases_counted": list(self.phases_counted),
+            "scope": self.threshold.scope,
+            "extra_conditions": self.threshold.extra_conditions,
+            "applies_only_if": [TAGS[t] for t in self.unconfirmed],
             "assumption": self.assumption,
         }
 
@@ -226,6 +247,13 @@ def _threshold_from_entry(entry: Mapping[str, Any], *, path: str, row: int) -> T
             f"unknown phase(s) {unknown}; expected some of {list(PHASES)}",
             path=path, row=row, field="counts", value=unknown,
         )
+    requires = tuple(str(r) for r in entry.get("requires") or ())
+    unknown_tags = [r for r in requires if r not in TAGS]
+    if unknown_tags:
+        raise DataError(
+            f"unknown tag(s) {unknown_tags}; expected some of {list(TAGS)}",
+            path=path, row=row, field="requires", value=unknown_tags,
+        )
     status = str(entry["status"])
     if status not in STATUSES:
         raise DataError(f"expected one of {list(STATUSES)}", path=path, row=row, field="status", value=status)
@@ -257,6 +285,8 @@ def _threshold_from_entry(entry: Mapping[str, Any], *, path: str, row: int) -> T
         adopted=adopted,
         comparison=comparison,
         notes=str(entry.get("notes") or "").strip(),
+        short_name=str(entry.get("short_name") or ""),
+        requires=requires,
     )
 
 
@@ -384,8 +414,13 @@ def check(
     thresholds: Iterable[Threshold] | None = None,
     *,
     all_dates: bool = False,
+    tags: Iterable[str] | None = None,
 ) -> tuple[ThresholdCheck, ...]:
     """Compare a compute estimate with every threshold in force on ``date``.
+
+    Thresholds limited to some models (``requires``, e.g. biological sequence data): with
+    ``tags=None`` (nothing known about the model) they are all checked and their unconfirmed
+    conditions listed; with ``tags`` given, those whose requirements the model lacks are left out.
 
     Only the phases a threshold counts enter its sum: an estimate with ``components`` (one per
     phase) is summed per threshold, one without is taken as a single phase (its ``phase``
@@ -397,14 +432,24 @@ def check(
         date: the day to check (today by default).
         thresholds: thresholds to use (the bundled ones by default).
         all_dates: check every threshold, whatever its dates (history).
+        tags: what the model is (keys of TAGS), or None when unknown.
 
     Returns:
         One :class:`ThresholdCheck` per threshold, smallest threshold first.
+
+    Raises:
+        InputError: an unknown tag.
     """
+    known = None if tags is None else frozenset(tags)
+    if known is not None and not known <= TAGS.keys():
+        raise InputError(f"unknown tag(s) {sorted(known - TAGS.keys())}; expected some of {list(TAGS)}")
     pool = load_thresholds() if thresholds is None else tuple(thresholds)
     chosen = sorted(pool, key=lambda t: (t.value_flop, t.id)) if all_dates else thresholds_in_force(date, pool)
     out = []
     for threshold in chosen:
+        if known is not None and not set(threshold.requires) <= known:
+            continue
+        unconfirmed = tuple(t for t in threshold.requires if known is None or t not in known)
         flop, low, high, phases = _counted(estimate, threshold.counts)
         if flop <= 0:
             margin = -math.inf
@@ -422,6 +467,7 @@ def check(
                 margin_oom=margin,
                 probability_over=prob,
                 phases_counted=phases,
+                unconfirmed=unconfirmed,
             )
         )
     return tuple(out)

@@ -102,7 +102,11 @@ def tpp_from_peaks(peak_op_per_s: Mapping[str, float]) -> TppResult | None:
         by_precision[precision] = tpp_from_rate(rate, bits)
     if not by_precision:
         return None
-    best = max(by_precision, key=lambda p: by_precision[p])
+    top = max(by_precision.values())
+    # Ties (e.g. FP8 x 8 = BF16 x 16 on most tensor cores): report the narrowest operand, the
+    # datasheet's headline rate; the TPP is the same either way.
+    tied = [p for p, v in by_precision.items() if v >= top * (1 - 1e-9)]
+    best = min(tied, key=lambda p: (PRECISION_BITS[p], p))
     return TppResult(
         tpp=by_precision[best],
         precision=best,

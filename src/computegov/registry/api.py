@@ -47,7 +47,7 @@ class Envelope(BaseModel):
     """A DSSE envelope holding an in-toto Statement v1 (a ComputeReport)."""
 
     model_config = ConfigDict(extra="forbid")
-    payloadType: str = Field(..., max_length=100, examples=["application/vnd.in-toto+json"])  # noqa: N815 - DSSE's name
+    payloadType: str = Field(..., max_length=100, examples=["application/vnd.in-toto+json"])
     payload: str = Field(..., description="base64 of the Statement JSON")
     signatures: list[Signature] = Field(..., min_length=1, max_length=16)
 

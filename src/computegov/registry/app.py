@@ -139,6 +139,9 @@ def _error_payload(err: ComputegovError) -> dict[str, Any]:
         out["field"] = field
     if isinstance(err, UnknownNameError) and err.candidates:
         out["candidates"] = list(err.candidates)
+    errors = getattr(err, "errors", None)
+    if isinstance(errors, dict):
+        out["errors"] = errors
     return out
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "SubmissionError",
     "canonical_json",
     "check_plain_text",
+    "parse_public_key",
     "parse_submission",
 ]
 
@@ -53,7 +54,7 @@ MAX_SIGNATURES = 16
 MAX_LEDGER_LINES = 200_000
 
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
-_KEYID = re.compile(r"^[A-Za-z0-9._:+/=-]{0,256}$")
+_KEYID = re.compile(r"^[A-Za-z0-9_:+=-][A-Za-z0-9._:+=-]{0,255}$|^$")
 _FORBIDDEN_CHARS = frozenset("<>`")
 _TRAVERSAL = re.compile(r"(^|[/\\])\.\.([/\\]|$)|%2e%2e|%252e|\.\.%2f|\.\.%5c", re.IGNORECASE)
 _SQL_INJECTION = re.compile(
@@ -184,9 +185,9 @@ def _parse_envelope(envelope: Any) -> dict[str, Any]:
         if not isinstance(sig, dict) or set(sig) - {"keyid", "sig"}:
             raise SubmissionError(where, "expected an object with 'sig' and optionally 'keyid'")
         keyid = sig.get("keyid", "")
-        if not isinstance(keyid, str) or not _KEYID.fullmatch(keyid):
+        if not isinstance(keyid, str) or not _KEYID.fullmatch(keyid) or ".." in keyid:
             raise SubmissionError(
-                f"{where}.keyid", "expected up to 256 of A-Z a-z 0-9 . _ : + / = -"
+                f"{where}.keyid", "expected up to 256 of A-Z a-z 0-9 . _ : + = - (no '..')"
             )
         _strict_b64(sig.get("sig"), f"{where}.sig")
     try:
@@ -229,7 +230,7 @@ def _parse_ledger(ledger: Any) -> str | None:
     return ledger
 
 
-def _parse_public_key(pem: Any) -> str | None:
+def parse_public_key(pem: Any) -> str | None:
     if pem is None:
         return None
     if not isinstance(pem, str) or not pem.strip().startswith("-----BEGIN PUBLIC KEY-----"):
@@ -320,7 +321,7 @@ def parse_submission(body: Any) -> ParsedSubmission:
     envelope = body["envelope"]
     statement = _parse_envelope(envelope)
     ledger_text = _parse_ledger(body.get("ledger"))
-    public_key_pem = _parse_public_key(body.get("public_key"))
+    public_key_pem = parse_public_key(body.get("public_key"))
     canonical = canonical_json(envelope)
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     title, total_flop, summary = summarise_statement(statement)

@@ -8,13 +8,15 @@ A section module lives in ``computegov/report/sections/<name>.py`` and defines
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+import html
+import math
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from computegov.catalog import Catalog
 
-__all__ = ["ReportContext", "Section"]
+__all__ = ["ReportContext", "Section", "fmt_number", "html_table", "note_html"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,7 +26,8 @@ class Section:
     Attributes:
         id: anchor name, e.g. ``"export-control"``.
         title: heading shown in the report and its table of contents.
-        html: body as an HTML fragment (escaped by the builder; no <html>/<body>).
+        html: body as a trusted HTML fragment (no <html>/<body>); the section builder escapes any
+            text it inserts (:func:`html.escape`, :func:`html_table` does it for cells).
         order: position; lower comes first (summary 10, trends 20, forecasts 30, backtests 40,
             compute 50, export control 60, TCO 70).
     """
@@ -43,8 +46,42 @@ class ReportContext:
         catalog: the catalogue the report is built from.
         seed: seed for every random draw in the report (reproducible numbers).
         progress: call with a short message as work advances (drives the progress bar).
+        cache: results shared between sections of one build (e.g. fitted trends), by key.
     """
 
     catalog: Catalog
     seed: int = 20251205
     progress: Callable[[str], None] = lambda _message: None
+    cache: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def fmt_number(value: float | None, digits: int = 3) -> str:
+    """A number for a table: 3 significant digits, scientific outside 1e-3..1e6, dash for None."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float) and math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    magnitude = abs(value)
+    if magnitude != 0 and (magnitude >= 1e6 or magnitude < 1e-3):
+        return f"{value:.{digits - 1}e}"
+    return f"{value:.{digits}g}"
+
+
+def html_table(
+    headers: Sequence[str], rows: Iterable[Sequence[Any]], *, caption: str | None = None
+) -> str:
+    """An HTML table; every cell is escaped (floats through :func:`fmt_number`)."""
+
+    def cell(value: Any) -> str:
+        text = fmt_number(value) if isinstance(value, float) or value is None else str(value)
+        return html.escape(text)
+
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>" for row in rows)
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return f'<table class="data">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def note_html(text: str) -> str:
+    """A paragraph of small explanatory text (escaped)."""
+    return f'<p class="note">{html.escape(text)}</p>'

@@ -133,7 +133,7 @@ def select_chips(
         chips: any iterable of chips (a Catalog works).
         chip_set: ``all``, ``ml``, ``datacenter`` or ``frontier`` (frontier is returned unreduced
             here: records depend on the metric).
-        manufacturer: keep chips whose manufacturer matches, case-insensitively.
+        manufacturer: keep chips whose manufacturer contains this text, case-insensitively.
         kind: keep chips of this kind (``gpu``, ``tpu``, ...).
         since: keep chips released on or after this date (a year means 1 January).
         until: keep chips released on or before this date (a year means 31 December).
@@ -157,7 +157,7 @@ def select_chips(
             continue
         if key == "datacenter" and chip.datacenter is not True:
             continue
-        if manufacturer and chip.manufacturer.strip().lower() != manufacturer.strip().lower():
+        if manufacturer and manufacturer.strip().lower() not in chip.manufacturer.lower():
             continue
         if kind and chip.kind.lower() != kind.strip().lower():
             continue

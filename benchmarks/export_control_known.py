@@ -1,0 +1,141 @@
+"""Our ECCN 3A090 classifications against publicly reported outcomes for well-known chips.
+
+Each case names a chip (looked up in the bundled catalogue), a rule version, the outcome that was
+publicly reported (controlled by the rule, or outside it) and the public source that reports it.
+Where the catalogue lacks a fact a rule needs, the case supplies it with its own source.
+Prints one row per case and the agreement; indeterminate results count as disagreement.
+
+Usage: python benchmarks/export_control_known.py [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+
+from computegov.catalog import load_catalog
+from computegov.policy.export_control import classify, facts_from_chip
+
+NVIDIA_8K_2022 = (
+    "NVIDIA Form 8-K filed 2022-08-31 (SEC EDGAR): the USG imposed a licence requirement on exports "
+    "of A100 and H100 ICs to China and Russia, codified as ECCN 3A090 by 87 FR 62186"
+)
+NVIDIA_8K_2023 = (
+    "NVIDIA Form 8-K filed 2023-10-24 (SEC EDGAR): the October 2023 requirements apply to "
+    "A100, A800, H100, H800, L40, L40S and RTX 4090"
+)
+NVIDIA_8K_2025 = (
+    "NVIDIA Form 8-K filed 2025-04-15 (SEC EDGAR): on 2025-04-09 the USG informed NVIDIA that H20 "
+    "exports to China need a licence (a licensing action; H20 had shipped without one, $4.6B in Q1 FY2026)"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """One publicly reported outcome."""
+
+    chip: str
+    rule: str
+    controlled: bool
+    source: str
+    io_bandwidth_bytes_per_s: float | None = None
+    fact_source: str = ""
+
+
+CASES: tuple[Case, ...] = (
+    Case("A100", "2022-10", True, NVIDIA_8K_2022),
+    Case("H100 SXM5 80GB", "2022-10", True, NVIDIA_8K_2022),
+    Case(
+        "A800 SXM",
+        "2022-10",
+        False,
+        "Reuters, 2022-11-07, 'Nvidia offers new advanced chip for China that meets U.S. export "
+        "controls' (NVIDIA: the A800 meets the USG's test for reduced export control)",
+    ),
+    Case(
+        "H800 SXM5",
+        "2022-10",
+        False,
+        "Reuters, 2023-03-21, 'Nvidia tweaks flagship H100 chip for export to China as H800'",
+    ),
+    Case(
+        "RTX 4090",
+        "2022-10",
+        False,
+        "Not named in the 2022 8-K; newly restricted by the October 2023 rule (" + NVIDIA_8K_2023 + ")",
+        io_bandwidth_bytes_per_s=64e9,
+        fact_source="PCIe 4.0 x16 host link, no NVLink on GeForce RTX 40 (NVIDIA RTX 4090 specifications); "
+        "16 GT/s x 16 lanes = about 32 GB/s each way (PCI-SIG)",
+    ),
+    Case("A100", "2023-10", True, NVIDIA_8K_2023),
+    Case("A800 SXM", "2023-10", True, NVIDIA_8K_2023),
+    Case("H100 SXM5 80GB", "2023-10", True, NVIDIA_8K_2023),
+    Case("H800 SXM5", "2023-10", True, NVIDIA_8K_2023),
+    Case("L40", "2023-10", True, NVIDIA_8K_2023),
+    Case("L40S", "2023-10", True, NVIDIA_8K_2023),
+    Case("RTX 4090", "2023-10", True, NVIDIA_8K_2023),
+    Case(
+        "RTX 4090 D",
+        "2023-10",
+        False,
+        "NVIDIA statement at the China launch, 2023-12-28, reported by Reuters: the RTX 4090 D was "
+        "designed to fully comply with US export controls",
+    ),
+    Case("HGX H20", "2023-10", False, NVIDIA_8K_2025),
+    Case("HGX H20", "2024-12", False, NVIDIA_8K_2025),
+)
+
+
+def run() -> list[dict[str, object]]:
+    """Classify every case; one dict per case."""
+    catalog = load_catalog()
+    rows = []
+    for case in CASES:
+        chip = catalog.get(case.chip)
+        facts = facts_from_chip(chip, io_bandwidth_bytes_per_s=case.io_bandwidth_bytes_per_s)
+        result = classify(facts, case.rule)
+        agree = result.controlled is case.controlled
+        rows.append(
+            {
+                "chip": chip.name,
+                "rule": case.rule,
+                "reported": "controlled" if case.controlled else "not controlled",
+                "ours": result.outcome,
+                "tpp": facts.tpp,
+                "performance_density": facts.performance_density,
+                "agree": agree,
+                "source": case.source,
+                "supplied_fact": case.fact_source or None,
+            }
+        )
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--json", action="store_true", help="print JSON rows")
+    args = parser.parse_args()
+    rows = run()
+    agreed = sum(bool(r["agree"]) for r in rows)
+    if args.json:
+        print(json.dumps({"agreement": agreed / len(rows), "rows": rows}, indent=2))
+        return 0
+    print(f"{'chip':24s} {'rule':8s} {'TPP':>7s} {'PD':>6s} {'reported':15s} {'ours':32s} agree")
+    for r in rows:
+        pd = r["performance_density"]
+        print(
+            f"{r['chip']:24s} {r['rule']:8s} {r['tpp']:7,.0f} {'—' if pd is None else f'{pd:.2f}':>6s} "
+            f"{r['reported']:15s} {r['ours']:32s} {'yes' if r['agree'] else 'NO'}"
+        )
+    print(f"\nagreement: {agreed}/{len(rows)} = {agreed / len(rows):.0%}")
+    print("\nsources:")
+    for r in rows:
+        extra = f" [supplied fact: {r['supplied_fact']}]" if r["supplied_fact"] else ""
+        print(f"  {r['chip']} / {r['rule']}: {r['source']}{extra}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

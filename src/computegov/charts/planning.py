@@ -1,0 +1,122 @@
+"""Charts of the planner and of TCO price-performance (Altair)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import altair as alt
+import pandas as pd
+
+from computegov.charts.base import ATTRIBUTION
+
+if TYPE_CHECKING:
+    from computegov.costs import TcoSummary
+    from computegov.planning import PlanResult
+
+__all__ = ["plan_chart", "plan_frame", "tco_frame", "tco_trend_chart"]
+
+
+def plan_frame(result: PlanResult) -> pd.DataFrame:
+    """One row per option shown (ranked options and the Pareto front), SI units plus days/MWh."""
+    rows: list[dict[str, Any]] = []
+    seen = set()
+    for group, options in (("ranked", result.options), ("Pareto front", result.pareto)):
+        for o in options:
+            key = (o.chip_name, o.chips)
+            if key in seen:
+                continue
+            seen.add(key)
+            rows.append(
+                {
+                    "chip": o.chip_name,
+                    "chips": o.chips,
+                    "days": o.days,
+                    "cost_usd": o.cost_usd.central,
+                    "cost_usd_low": o.cost_usd.low,
+                    "cost_usd_high": o.cost_usd.high,
+                    "energy_mwh": o.energy_mwh,
+                    "mfu": o.utilisation.central,
+                    "pareto": "on the Pareto front" if o.pareto else "dominated",
+                    "group": group,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def plan_chart(result: PlanResult) -> alt.LayerChart:
+    """Cost against days for the planner's options; size = energy; Pareto points ringed."""
+    frame = plan_frame(result)
+    year = result.options[0].dollar_year if result.options else ""
+    base = alt.Chart(frame).encode(
+        x=alt.X("days:Q", scale=alt.Scale(type="log"), title="wall-clock days"),
+        y=alt.Y("cost_usd:Q", scale=alt.Scale(type="log"), title=f"cost, USD {year} (central)"),
+    )
+    bars = base.mark_rule(opacity=0.4).encode(y="cost_usd_low:Q", y2="cost_usd_high:Q", color="chip:N")
+    points = base.mark_circle(opacity=0.85).encode(
+        color=alt.Color("chip:N", legend=alt.Legend(title="chip")),
+        size=alt.Size("energy_mwh:Q", title="energy, MWh"),
+        tooltip=["chip", "chips", "days", "cost_usd", "energy_mwh", "mfu", "pareto"],
+    )
+    rings = (
+        base.transform_filter(alt.datum.pareto == "on the Pareto front")
+        .mark_point(shape="circle", size=300, color="black", filled=False)
+        .encode()
+    )
+    title = alt.TitleParams(
+        f"Options for {result.target.flop:.3g} FLOP (ringed: Pareto front over cost, time, energy)",
+        subtitle=[ATTRIBUTION],
+    )
+    return alt.layer(bars, points, rings).properties(width=560, height=360, title=title)
+
+
+def tco_frame(rows: Sequence[TcoSummary]) -> pd.DataFrame:
+    """Long frame: release year, chip, measure (chip price only / whole TCO), FLOP per USD."""
+    records = []
+    for row in rows:
+        if row.release_year is None or row.sticker_flop_per_usd is None:
+            continue
+        records.append(
+            {
+                "chip": row.chip_name,
+                "release_year": row.release_year,
+                "measure": "chip price only",
+                "flop_per_usd": row.sticker_flop_per_usd,
+            }
+        )
+        records.append(
+            {
+                "chip": row.chip_name,
+                "release_year": row.release_year,
+                "measure": "total cost of ownership",
+                "flop_per_usd": row.tco_flop_per_usd.central,
+            }
+        )
+    return pd.DataFrame(records)
+
+
+def tco_trend_chart(rows: Sequence[TcoSummary], dollar_year: int) -> alt.LayerChart:
+    """Sticker-price vs TCO price-performance over release year, log scale, with OLS trend lines."""
+    frame = tco_frame(rows)
+    y = alt.Y(
+        "flop_per_usd:Q", scale=alt.Scale(type="log"), title=f"useful FLOP per USD {dollar_year}"
+    )
+    base = alt.Chart(frame).encode(
+        x=alt.X("release_year:Q", title="release year", scale=alt.Scale(zero=False)),
+        y=y,
+        color=alt.Color("measure:N", title=None),
+    )
+    points = base.mark_circle(size=50, opacity=0.75).encode(
+        tooltip=["chip", "measure", alt.Tooltip("flop_per_usd:Q", format=".3g"), "release_year"]
+    )
+    lines = base.transform_regression(
+        "release_year", "flop_per_usd", groupby=["measure"], method="exp"
+    ).mark_line()
+    title = alt.TitleParams(
+        "Price-performance: chip price only vs total cost of ownership",
+        subtitle=[
+            "Same chips, same MFU; TCO adds server, network, storage, datacenter, power, cost of capital",
+            ATTRIBUTION,
+        ],
+    )
+    return alt.layer(points, lines).properties(width=560, height=340, title=title)

@@ -1,0 +1,255 @@
+"""Altair charts of trends, forecasts, backtests and the progress index.
+
+Every chart carries the Epoch AI attribution (:data:`computegov.charts.base.ATTRIBUTION`) under its
+title. Export with :func:`computegov.charts.base.save_chart` (HTML, SVG, PNG via vl-convert).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from computegov.charts.base import ATTRIBUTION
+
+if TYPE_CHECKING:
+    from computegov.trends.backtest import Backtest
+    from computegov.trends.fit import TrendFit
+    from computegov.trends.forecast import Forecast
+    from computegov.trends.index import ProgressIndex
+
+__all__ = ["backtest_chart", "forecast_chart", "index_chart", "trend_chart"]
+
+_WIDTH = 640
+_HEIGHT = 360
+_LOG_AXIS = alt.Axis(format="~e")
+#: Caps more than this many orders of magnitude above the forecast are named, not drawn.
+_CAP_DRAW_OOM = 3.0
+
+
+def _title(text: str, subtitle: str | None = None) -> alt.TitleParams:
+    lines = [subtitle] if subtitle else []
+    return alt.TitleParams(
+        text=text, subtitle=[*lines, ATTRIBUTION], anchor="start", subtitleFontSize=10
+    )
+
+
+def _points_frame(fit: TrendFit) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "chip": list(fit.names),
+            "year": fit.years,
+            "value": np.power(10.0, fit.log10_values),
+            "residual_log10": fit.residuals_log10,
+        }
+    )
+
+
+def _notable(frame: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Chips to label: the k most recent record setters (the frontier people know by name)."""
+    if frame.empty:
+        return frame
+    best = frame.sort_values("year")["value"].cummax()
+    records = frame.sort_values("year")[frame.sort_values("year")["value"] >= best]
+    return records.tail(k)
+
+
+def trend_chart(fit: TrendFit, *, label_top: int = 6, title: str | None = None) -> alt.LayerChart:
+    """Log-scale scatter of the chips, the OLS line and its bootstrap confidence band.
+
+    Args:
+        fit: the fitted trend.
+        label_top: label this many of the most recent record-setting chips.
+        title: chart title (default: metric and chip set).
+    """
+    frame = _points_frame(fit)
+    grid = np.linspace(fit.year_min, fit.year_max, 60)
+    lo, hi = fit.band_log10(grid)
+    line = pd.DataFrame(
+        {
+            "year": grid,
+            "fit": fit.predict(grid),
+            "lo": np.power(10.0, lo),
+            "hi": np.power(10.0, hi),
+        }
+    )
+    y_title = f"{fit.metric} ({fit.unit})"
+    scale = alt.Scale(type="log")
+    x = alt.X(
+        "year:Q",
+        title="release date (year)",
+        scale=alt.Scale(zero=False),
+        axis=alt.Axis(format="d"),
+    )
+    band = (
+        alt.Chart(line)
+        .mark_area(opacity=0.25, color="#4c78a8")
+        .encode(x=x, y=alt.Y("lo:Q", scale=scale, title=y_title, axis=_LOG_AXIS), y2="hi:Q")
+    )
+    fit_line = alt.Chart(line).mark_line(color="#4c78a8").encode(x=x, y=alt.Y("fit:Q", scale=scale))
+    dots = (
+        alt.Chart(frame)
+        .mark_circle(size=40, opacity=0.7, color="#333333")
+        .encode(
+            x=x,
+            y=alt.Y("value:Q", scale=scale),
+            tooltip=[
+                alt.Tooltip("chip:N"),
+                alt.Tooltip("year:Q", format=".2f"),
+                alt.Tooltip("value:Q", format=".3~e"),
+            ],
+        )
+    )
+    labels = (
+        alt.Chart(_notable(frame, label_top))
+        .mark_text(align="left", dx=5, dy=-6, fontSize=10)
+        .encode(x=x, y=alt.Y("value:Q", scale=scale), text="chip:N")
+    )
+    subtitle = (
+        f"{fit.chip_set}: {fit.coverage_note}; doubling every {fit.doubling_time_years:.2f} years "
+        f"({fit.confidence:.0%} CI {fit.doubling_time_ci_years[0]:.2f}-{fit.doubling_time_ci_years[1]:.2f})"
+    )
+    return alt.layer(band, fit_line, dots, labels).properties(
+        width=_WIDTH, height=_HEIGHT, title=_title(title or fit.metric, subtitle)
+    )
+
+
+def forecast_chart(
+    forecasts: Sequence[Forecast], *, fit: TrendFit | None = None, title: str | None = None
+) -> alt.LayerChart:
+    """Fan chart: 5-95 % and 25-75 % bands and the median by year, one colour per scenario.
+
+    Args:
+        forecasts: forecasts of the same metric (one per scenario).
+        fit: the fit they came from, to show its chips as dots.
+        title: chart title.
+
+    Raises:
+        ValueError: no forecasts.
+    """
+    if not forecasts:
+        raise ValueError("forecast_chart needs at least one forecast")
+    rows = [{**row, "scenario": fc.scenario_title} for fc in forecasts for row in fc.rows()]
+    frame = pd.DataFrame(rows)
+    first = forecasts[0]
+    scale = alt.Scale(type="log")
+    x = alt.X("year:Q", title="year", scale=alt.Scale(zero=False), axis=alt.Axis(format="d"))
+    colour = alt.Color("scenario:N", legend=alt.Legend(orient="bottom", columns=1, labelLimit=600))
+    outer = (
+        alt.Chart(frame)
+        .mark_area(opacity=0.15)
+        .encode(
+            x=x,
+            y=alt.Y("q05:Q", scale=scale, title=f"{first.metric} ({first.unit})", axis=_LOG_AXIS),
+            y2="q95:Q",
+            color=colour,
+        )
+    )
+    inner = (
+        alt.Chart(frame)
+        .mark_area(opacity=0.3)
+        .encode(x=x, y=alt.Y("q25:Q", scale=scale), y2="q75:Q", color=colour)
+    )
+    median = (
+        alt.Chart(frame)
+        .mark_line()
+        .encode(
+            x=x,
+            y=alt.Y("q50:Q", scale=scale),
+            color=colour,
+            tooltip=[
+                alt.Tooltip("scenario:N"),
+                alt.Tooltip("year:Q", format="d"),
+                alt.Tooltip("q05:Q", format=".3~e"),
+                alt.Tooltip("q50:Q", format=".3~e"),
+                alt.Tooltip("q95:Q", format=".3~e"),
+            ],
+        )
+    )
+    layers: list[alt.Chart] = [outer, inner, median]
+    if fit is not None:
+        dots = (
+            alt.Chart(_points_frame(fit))
+            .mark_circle(size=25, opacity=0.5, color="#333333")
+            .encode(x=x, y=alt.Y("value:Q", scale=scale), tooltip=["chip:N"])
+        )
+        layers.append(dots)
+    caps = sorted({c for fc in forecasts for c in fc.caps})
+    top = max(float(fc.quantiles.max()) for fc in forecasts)
+    far = [name for name, value in caps if value > top * 10**_CAP_DRAW_OOM]
+    caps = [(name, value) for name, value in caps if value <= top * 10**_CAP_DRAW_OOM]
+    if caps:
+        cap_frame = pd.DataFrame([{"cap": name, "value": value} for name, value in caps])
+        layers.append(
+            alt.Chart(cap_frame)
+            .mark_rule(strokeDash=[4, 4], color="#b22222")
+            .encode(
+                y=alt.Y("value:Q", scale=scale),
+                tooltip=["cap:N", alt.Tooltip("value:Q", format=".3~e")],
+            )
+        )
+    subtitle = f"{first.chip_set}; {first.n_paths:,} Monte Carlo paths; bands 5-95 % and 25-75 %"
+    if caps:
+        subtitle += "; dashed: physical caps"
+    if far:
+        subtitle += f"; caps far above: {', '.join(far)}"
+    return alt.layer(*layers).properties(
+        width=_WIDTH, height=_HEIGHT, title=_title(title or f"Forecast: {first.metric}", subtitle)
+    )
+
+
+def backtest_chart(result: Backtest, *, title: str | None = None) -> alt.Chart:
+    """Mean absolute log10 error by horizon, one line per method."""
+    frame = pd.DataFrame([s.to_dict() for s in result.scores])
+    if frame.empty:
+        frame = pd.DataFrame({"method": [], "horizon_years": [], "error_log10": []})
+    frame["abs_error_log10"] = frame["error_log10"].abs()
+    grouped = frame.groupby(["method", "horizon_years"], as_index=False)["abs_error_log10"].mean()
+    return (
+        alt.Chart(grouped)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("horizon_years:O", title="years ahead"),
+            y=alt.Y("abs_error_log10:Q", title="mean |log10 error| (0.3 = factor of 2)"),
+            color=alt.Color("method:N", legend=alt.Legend(orient="bottom")),
+            tooltip=["method:N", "horizon_years:O", alt.Tooltip("abs_error_log10:Q", format=".3f")],
+        )
+        .properties(
+            width=_WIDTH,
+            height=280,
+            title=_title(
+                title or f"Backtest: {result.metric}",
+                f"record forecasts from origins {result.origins[0]}-{result.origins[-1]}",
+            ),
+        )
+    )
+
+
+def index_chart(index: ProgressIndex, *, title: str | None = None) -> alt.Chart:
+    """Bars: each component's contribution (weight x slope) to the index's growth, OOM/yr."""
+    frame = pd.DataFrame([c.to_dict() for c in index.components])
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("metric:N", sort="-x", title=None),
+            x=alt.X("contribution_log10_per_year:Q", title="contribution to index growth (OOM/yr)"),
+            tooltip=[
+                "metric:N",
+                alt.Tooltip("weight:Q", format=".3f"),
+                alt.Tooltip("slope_log10_per_year:Q", format=".3f"),
+                alt.Tooltip("share:Q", format=".0%"),
+            ],
+        )
+        .properties(
+            width=_WIDTH,
+            height=160,
+            title=_title(
+                title or "Hardware progress index",
+                f"{index.growth_per_year:.2f}x per year; doubling every {index.doubling_time_years:.2f} years",
+            ),
+        )
+    )

@@ -1,0 +1,421 @@
+"""``computegov compute``: estimate training compute, check it against thresholds, inverse, trend."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from computegov.cli.common import (
+    CATALOG_OPTION,
+    JSON_OPTION,
+    console,
+    guarded,
+    load_catalog_for_cli,
+    print_json,
+)
+from computegov.errors import InputError
+
+__all__ = ["register"]
+
+compute_app = typer.Typer(
+    help="Training compute: estimate with an interval, check against regulatory thresholds, "
+    "what an amount of FLOP means, and the frontier trend.",
+    no_args_is_help=True,
+)
+
+# Options shared by `estimate` and `check` (Typer needs them in each signature).
+PARAMS = typer.Option(None, "--params", help="Total parameters: 70e9, 70B, 7.5B.")
+ACTIVE = typer.Option(None, "--active-params", help="Active parameters per token (mixture-of-experts).")
+TOKENS = typer.Option(None, "--tokens", help="Training tokens per epoch: 15e12, 15T.")
+WORDS = typer.Option(None, "--words", help="Training WORDS per epoch (converted at 4/3 token per word).")
+EPOCHS = typer.Option(1.0, "--epochs", help="Passes over the data.")
+ARCH = typer.Option("decoder", "--arch", help="decoder, encoder or encoder-decoder.")
+LAYERS = typer.Option(None, "--layers", help="Transformer layers (adds the attention term).")
+D_MODEL = typer.Option(None, "--d-model", help="Attention width d_attn (adds the attention term).")
+CTX = typer.Option(None, "--ctx", help="Context length in tokens (adds the attention term).")
+CHIP = typer.Option(None, "--chip", help="Accelerator name from the catalogue: H100, 'TPU v5p', ...")
+CHIPS = typer.Option(None, "--chips", help="Number of chips.")
+DAYS = typer.Option(None, "--days", help="Training duration in days.")
+HOURS = typer.Option(None, "--hours", help="Training duration in hours.")
+UTIL = typer.Option(
+    None, "--utilisation", "--utilization", help="Model FLOP utilisation, a fraction (0.4 = 40%). Default 0.3-0.5."
+)
+PRECISION = typer.Option(None, "--precision", help="Training precision: bf16 (default best), fp8, tf32, fp32...")
+PHASE = typer.Option("pre-training", "--phase", help="pre-training, fine-tuning, reinforcement-learning, synthetic-data, other.")
+MEASURED = typer.Option(None, "--measured", help="Compute report JSON from the meter/ledger (needs a 'flop' total).")
+FORWARD_ONLY = typer.Option(False, "--forward-only", help="Forward passes only (2·N·D), e.g. synthetic-data generation.")
+
+
+def _num(text: str | None, what: str) -> float | None:
+    from computegov.units import parse_quantity
+
+    return None if text is None else parse_quantity(text, what=what)
+
+
+def _build_run(
+    *,
+    params: str | None,
+    active_params: str | None,
+    tokens: str | None,
+    words: str | None,
+    epochs: float,
+    arch: str,
+    layers: int | None,
+    d_model: int | None,
+    ctx: int | None,
+    chip: str | None,
+    chips: str | None,
+    days: float | None,
+    hours: float | None,
+    utilisation: float | None,
+    precision: str | None,
+    phase: str,
+    measured: Path | None,
+    forward_only: bool,
+    catalog_file: Path | None,
+) -> Any:
+    from computegov.compute import TrainingRun
+    from computegov.units import S_PER_DAY, S_PER_HOUR
+
+    if days is not None and hours is not None:
+        raise InputError("give --days or --hours, not both")
+    duration = days * S_PER_DAY if days is not None else hours * S_PER_HOUR if hours is not None else None
+    chip_obj: Any = None
+    if chip is not None:
+        chip_obj = load_catalog_for_cli(catalog_file).get(chip)
+    report = None
+    if measured is not None:
+        try:
+            report = json.loads(Path(measured).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise InputError(f"--measured {measured}: cannot read a JSON compute report ({err})") from err
+    return TrainingRun(
+        name="run",
+        phase=phase,
+        params=_num(params, "--params"),
+        active_params=_num(active_params, "--active-params"),
+        tokens=_num(tokens, "--tokens"),
+        words=_num(words, "--words"),
+        epochs=epochs,
+        architecture=arch,
+        n_layers=layers,
+        d_model=d_model,
+        n_ctx=ctx,
+        chip=chip_obj,
+        chip_count=_num(chips, "--chips"),
+        duration_s=duration,
+        utilisation=utilisation,
+        precision=precision,
+        measured=report,
+        forward_only=forward_only,
+    )
+
+
+def _years(text: str) -> list[int]:
+    try:
+        first, _, last = text.partition("-")
+        span = list(range(int(first), int(last or first) + 1))
+    except ValueError as err:
+        raise InputError(f"--years {text!r}: expected e.g. 2025-2030") from err
+    if not span:
+        raise InputError(f"--years {text!r}: empty range")
+    return span
+
+
+def _pct(p: float) -> str:
+    if 0 < p < 0.001:
+        return "<0.1%"
+    if 0.999 < p < 1:
+        return ">99.9%"
+    return f"{p:.1%}"
+
+
+def _flop(value: float) -> str:
+    return f"{value:.3g}"
+
+
+def _print_estimate(est: Any) -> None:
+    console.print(
+        f"[bold]{_flop(est.flop)} FLOP[/bold]  (90% interval {_flop(est.flop_low)} – {_flop(est.flop_high)}), "
+        f"method: [bold]{est.method}[/bold], phase: {est.phase}"
+    )
+    if est.formula:
+        console.print(f"  formula: {escape(est.formula)}")
+    for assumption in est.assumptions:
+        console.print(f"  [dim]assumption: {escape(assumption)}[/dim]")
+    for alt in est.alternatives:
+        console.print(
+            f"  also {alt.method}: {_flop(alt.flop)} FLOP ({_flop(alt.flop_low)} – {_flop(alt.flop_high)})"
+        )
+    gap = est.disagreement_oom()
+    if gap is not None:
+        colour = "red" if gap > 0.5 else "green"
+        console.print(f"  methods differ by [{colour}]{gap:.2f}[/{colour}] orders of magnitude")
+    for part in est.components:
+        console.print(f"  {part.phase}: {_flop(part.flop)} FLOP ({part.method})")
+
+
+@compute_app.command("estimate")
+@guarded
+def estimate_cmd(
+    params: str | None = PARAMS,
+    active_params: str | None = ACTIVE,
+    tokens: str | None = TOKENS,
+    words: str | None = WORDS,
+    epochs: float = EPOCHS,
+    arch: str = ARCH,
+    layers: int | None = LAYERS,
+    d_model: int | None = D_MODEL,
+    ctx: int | None = CTX,
+    chip: str | None = CHIP,
+    chips: str | None = CHIPS,
+    days: float | None = DAYS,
+    hours: float | None = HOURS,
+    utilisation: float | None = UTIL,
+    precision: str | None = PRECISION,
+    phase: str = PHASE,
+    measured: Path | None = MEASURED,
+    forward_only: bool = FORWARD_ONLY,
+    catalog_file: Path | None = CATALOG_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Training compute with a 90% interval, by every method the inputs allow."""
+    from computegov.compute import estimate
+
+    run = _build_run(
+        params=params, active_params=active_params, tokens=tokens, words=words, epochs=epochs,
+        arch=arch, layers=layers, d_model=d_model, ctx=ctx, chip=chip, chips=chips, days=days,
+        hours=hours, utilisation=utilisation, precision=precision, phase=phase, measured=measured,
+        forward_only=forward_only, catalog_file=catalog_file,
+    )
+    est = estimate(run)
+    if as_json:
+        print_json(est)
+        return
+    _print_estimate(est)
+
+
+@compute_app.command("check")
+@guarded
+def check_cmd(
+    flop: str | None = typer.Option(None, "--flop", help="Pre-training compute as a number instead of a run (1e25)."),
+    params: str | None = PARAMS,
+    active_params: str | None = ACTIVE,
+    tokens: str | None = TOKENS,
+    words: str | None = WORDS,
+    epochs: float = EPOCHS,
+    arch: str = ARCH,
+    layers: int | None = LAYERS,
+    d_model: int | None = D_MODEL,
+    ctx: int | None = CTX,
+    chip: str | None = CHIP,
+    chips: str | None = CHIPS,
+    days: float | None = DAYS,
+    hours: float | None = HOURS,
+    utilisation: float | None = UTIL,
+    precision: str | None = PRECISION,
+    measured: Path | None = MEASURED,
+    fine_tuning_flop: str | None = typer.Option(None, "--fine-tuning-flop", help="Fine-tuning compute, FLOP."),
+    rl_flop: str | None = typer.Option(None, "--rl-flop", help="Reinforcement-learning compute, FLOP."),
+    synthetic_flop: str | None = typer.Option(None, "--synthetic-data-flop", help="Synthetic-data generation compute, FLOP."),
+    date: str | None = typer.Option(None, "--date", help="Check the thresholds in force on this day (YYYY-MM-DD; default today)."),
+    history: bool = typer.Option(False, "--all", help="Check every threshold, including revoked ones."),
+    tag: list[str] | None = typer.Option(
+        None, "--tag", help="What the model is (repeatable): biological-sequence-data, generates-language-image-or-video. "
+        "Given any, thresholds limited to other kinds of model are left out.",
+    ),
+    catalog_file: Path | None = CATALOG_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Over or under each regulatory threshold in force, with margin and P(over)."""
+    from computegov.compute import estimate, estimate_total, phase_flop
+    from computegov.policy.thresholds import check
+
+    try:
+        day = dt.date.fromisoformat(date) if date else dt.date.today()
+    except ValueError as err:
+        raise InputError(f"--date {date!r}: expected YYYY-MM-DD") from err
+    if flop is not None:
+        value = _num(flop, "--flop")
+        assert value is not None
+        main = phase_flop(value, "pre-training", name="pre-training")
+    else:
+        main = estimate(
+            _build_run(
+                params=params, active_params=active_params, tokens=tokens, words=words, epochs=epochs,
+                arch=arch, layers=layers, d_model=d_model, ctx=ctx, chip=chip, chips=chips, days=days,
+                hours=hours, utilisation=utilisation, precision=precision, phase="pre-training",
+                measured=measured, forward_only=False, catalog_file=catalog_file,
+            )
+        )
+    parts = [main]
+    for text, phase in ((fine_tuning_flop, "fine-tuning"), (rl_flop, "reinforcement-learning"), (synthetic_flop, "synthetic-data")):
+        value = _num(text, f"{phase} FLOP")
+        if value is not None:
+            parts.append(phase_flop(value, phase))
+    total = estimate_total(parts, name="run")
+    results = check(total, day, all_dates=history, tags=tag if tag else None)
+    if as_json:
+        print_json({"date": day, "estimate": total, "checks": list(results)})
+        return
+    _print_estimate(total)
+    table = Table(title=f"Thresholds {'(all, any date)' if history else f'in force on {day}'}", title_justify="left")
+    for column in ("where", "threshold", "status", "value FLOP", "counted FLOP", "result", "margin OOM", "P(over)"):
+        table.add_column(column, justify="right" if column in {"value FLOP", "counted FLOP", "margin OOM", "P(over)"} else "left")
+    for r in results:
+        verdict = "[red]OVER[/red]" if r.over else "[green]under[/green]"
+        table.add_row(
+            r.threshold.jurisdiction,
+            r.threshold.short_name + ("*" if r.unconfirmed else ""),
+            r.threshold.status.replace("_", " "),
+            _flop(r.threshold.value_flop),
+            _flop(r.flop) if r.flop else "0",
+            verdict,
+            f"{r.margin_oom:+.2f}",
+            _pct(r.probability_over),
+        )
+    console.print(table)
+    for r in results:
+        console.print(f"[dim]{escape(r.threshold.short_name)}: {escape(r.threshold.instrument)}, {escape(r.threshold.legal_reference)}[/dim]")
+    if any(r.unconfirmed for r in results):
+        console.print("[dim]* applies only to some models (see its scope); say what the model is with --tag[/dim]")
+    if results:
+        console.print(f"[dim]P(over): {escape(results[0].assumption)}. Not legal advice.[/dim]")
+
+
+DEFAULT_CHIPS = ("H100", "H200", "B200", "A100 SXM4 80 GB", "TPU v5p", "MI300X")
+
+
+@compute_app.command("threshold")
+@guarded
+def threshold_cmd(
+    flop: str = typer.Argument(..., help="Amount of compute: 1e26, 1e25, 3e24."),
+    chip: list[str] | None = typer.Option(None, "--chip", help="Chip(s) to express it on (repeatable)."),
+    days: float | None = typer.Option(None, "--days", help="Finish in this many days: how many chips?"),
+    utilisation: float | None = UTIL,
+    precision: str | None = PRECISION,
+    pue: float | None = typer.Option(None, "--pue", help="Power usage effectiveness (default 1.2)."),
+    years: str | None = typer.Option(None, "--years", help="Also by year on a typical new accelerator, e.g. 2025-2030."),
+    catalog_file: Path | None = CATALOG_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """What an amount of FLOP means: chip-days, chips for N days, MWh and cost, by chip and year."""
+    from computegov.compute import DEFAULT_PUE, flop_equivalent, flop_equivalents_by_year
+    from computegov.errors import UnknownNameError
+
+    value = _num(flop, "compute")
+    assert value is not None
+    cat = load_catalog_for_cli(catalog_file)
+    by_year = flop_equivalents_by_year(value, _years(years), cat, days=days, utilisation=utilisation) if years else ()
+    rows = []
+    names = chip or list(DEFAULT_CHIPS)
+    for name in names:
+        try:
+            resolved = cat.get(name)
+        except UnknownNameError:
+            if chip:
+                raise
+            continue
+        try:
+            rows.append(
+                flop_equivalent(value, resolved, days=days, utilisation=utilisation, precision=precision, pue=pue or DEFAULT_PUE)
+            )
+        except InputError:
+            if chip:
+                raise
+    if as_json:
+        print_json({"flop": value, "equivalents": rows, "by_year": list(by_year)})
+        return
+    table = Table(title=f"{_flop(value)} FLOP in practice", title_justify="left")
+    columns = ["chip", "precision", "chip-days (range)"]
+    if days:
+        columns.append(f"chips for {days:g} days")
+    columns += ["MWh (TDP×PUE)", "cost USD"]
+    for column in columns:
+        table.add_column(column, justify="left" if column in {"chip", "precision"} else "right")
+    for r in rows:
+        cells = [r.chip, r.precision, f"{r.chip_days:,.3g} ({r.chip_days_low:,.3g}–{r.chip_days_high:,.3g})"]
+        if days:
+            cells.append(f"{r.chips_needed:,.0f}" if r.chips_needed else "—")
+        cost = f"{r.cost_usd:,.3g} ({r.cost_usd_low:,.3g}–{r.cost_usd_high:,.3g})" if r.cost_usd else "—"
+        cells += [f"{r.energy_mwh:,.3g}" if r.energy_mwh else "—", cost]
+        table.add_row(*cells)
+    console.print(table)
+    if rows:
+        console.print(
+            f"[dim]utilisation {rows[0].utilisation:g} (range 0.3–0.5 unless given); energy = TDP × chip-time × "
+            f"PUE {rows[0].pue:g}; cost: {escape(rows[0].cost_note)}[/dim]"
+        )
+    if by_year:
+        yt = Table(title="On a typical new datacenter accelerator of each year", title_justify="left")
+        for column in ("year", "peak TFLOP/s (90% range)", "chip-days (range)", *( [f"chips for {days:g} days"] if days else [])):
+            yt.add_column(column, justify="right")
+        for y in by_year:
+            cells = [str(y.year), f"{y.peak_flop_per_s / 1e12:,.0f} ({y.peak_low / 1e12:,.0f}–{y.peak_high / 1e12:,.0f})",
+                     f"{y.chip_days:,.3g} ({y.chip_days_low:,.3g}–{y.chip_days_high:,.3g})"]
+            if days:
+                cells.append(f"{y.chips_needed:,.0f}" if y.chips_needed else "—")
+            yt.add_row(*cells)
+        console.print(yt)
+        console.print(f"[dim]{escape(by_year[0].basis)}: peak grows {by_year[0].growth_per_year:.2f}x/yr[/dim]")
+
+
+@compute_app.command("trend")
+@guarded
+def trend_cmd(
+    since: float = typer.Option(2010.0, "--since", help="First year fitted."),
+    frontier: bool = typer.Option(False, "--frontier", help="Only Epoch AI's frontier models."),
+    years: str = typer.Option("2025-2030", "--years", help="Forecast years, e.g. 2025-2030."),
+    seed: int = typer.Option(20251205, "--seed", help="Random seed of the Monte Carlo forecast."),
+    backtest: bool = typer.Option(False, "--backtest", help="Also backtest the crossing forecast on 2019-2024."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Growth of training compute (x/yr with 95% CI) and models crossing each threshold per year."""
+    import numpy as np
+
+    from computegov.compute.trend import backtest_crossings, fit_compute_trend, forecast_crossings
+    from computegov.policy.thresholds import load_thresholds
+
+    span = _years(years)
+    trend = fit_compute_trend(since=since, frontier_only=frontier)
+    values = sorted({t.value_flop for t in load_thresholds()})
+    rng = np.random.default_rng(seed)
+    forecasts = forecast_crossings(values, span, rng)
+    rows = backtest_crossings(values, list(range(2019, 2025)), rng) if backtest else ()
+    if as_json:
+        print_json({"trend": trend, "forecast": list(forecasts), "backtest": list(rows), "seed": seed})
+        return
+    lo, hi = trend.growth_ci95
+    console.print(
+        f"[bold]{trend.subset}[/bold] models {int(trend.start_year)}–{int(trend.end_year)} (n={trend.n}): "
+        f"training compute grows [bold]{trend.growth_per_year:.2f}x/yr[/bold] (95% CI {lo:.2f}–{hi:.2f}), "
+        f"doubling every {trend.doubling_time_months:.1f} months"
+    )
+    if trend.published:
+        console.print(f"  Epoch AI published: {trend.published[0]:g}–{trend.published[1]:g}x/yr ({escape(trend.published[2])})")
+    table = Table(title="Notable models above each threshold per year (forecast, 80% interval)", title_justify="left")
+    table.add_column("year")
+    for v in values:
+        table.add_column(f">{v:.0e}", justify="right")
+    for year in span:
+        cells = [str(year)]
+        for v in values:
+            fc = next(f for f in forecasts if f.year == year and f.threshold_flop == v)
+            cells.append(f"{fc.mean:.1f} ({fc.p10:.0f}–{fc.p90:.0f})")
+        table.add_row(*cells)
+    console.print(table)
+    if rows:
+        inside = sum(r.inside_80 for r in rows) / len(rows)
+        console.print(f"backtest 2019–2024: actual count inside the 80% interval in {inside:.0%} of {len(rows)} cases")
+    console.print("[dim]Data: Epoch AI, Notable AI Models (snapshot 2025-02-24), https://epoch.ai/data (CC-BY 4.0)[/dim]")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``compute`` group to the main app."""
+    app.add_typer(compute_app, name="compute")

@@ -1,0 +1,275 @@
+"""``computegov costs``: total cost of ownership, rental prices and the assumptions behind them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from computegov.cli.common import (
+    CATALOG_OPTION,
+    JSON_OPTION,
+    console,
+    guarded,
+    load_catalog_for_cli,
+    print_json,
+)
+
+__all__ = ["register"]
+
+app = typer.Typer(
+    help="Total cost of ownership (buy or rent), rental prices and the cost assumptions.",
+    no_args_is_help=True,
+)
+
+RENT_OPTION = typer.Option(False, "--rent", help="Rent at public prices instead of buying.")
+PRICE_OPTION = typer.Option(None, "--price-usd", help="Chip price to use (USD of the TCO dollar year).")
+TDP_OPTION = typer.Option(None, "--tdp-w", help="TDP to use, W.")
+RENT_PRICE_OPTION = typer.Option(
+    None, "--rent-usd-per-hour", help="Rental price per chip-hour to use (implies --rent)."
+)
+UTIL_OPTION = typer.Option(None, "--utilisation", help="Model FLOP utilisation (0-1) for per-FLOP figures.")
+
+
+def build_model(
+    rent: bool = False,
+    price_usd: float | None = None,
+    tdp_w: float | None = None,
+    rent_usd_per_hour: float | None = None,
+    utilisation: float | None = None,
+) -> Any:
+    """A CostModel from the common options (shared with ``computegov plan``)."""
+    from computegov.costs import CostModel
+
+    kwargs: dict[str, Any] = {"mode": "rent" if (rent or rent_usd_per_hour) else "buy"}
+    if price_usd is not None:
+        kwargs["chip_price_usd"] = price_usd
+    if tdp_w is not None:
+        kwargs["tdp_w"] = tdp_w
+    if rent_usd_per_hour is not None:
+        kwargs["rent_usd_per_chip_hour"] = rent_usd_per_hour
+    if utilisation is not None:
+        kwargs["utilisation"] = utilisation
+    return CostModel(**kwargs)
+
+
+def _usd(value: float) -> str:
+    if value >= 1e6:
+        return f"${value / 1e6:,.2f}M"
+    if value >= 1e3:
+        return f"${value:,.0f}"
+    return f"${value:,.3f}"
+
+
+def _triple(values: Any, fmt: Any = _usd) -> str:
+    return f"{fmt(values.central)}  ({fmt(values.low)} - {fmt(values.high)})"
+
+
+@app.command("tco")
+@guarded
+def tco(
+    chip: str = typer.Argument(..., help="Chip name, e.g. 'H100'."),
+    rent: bool = RENT_OPTION,
+    price_usd: float | None = PRICE_OPTION,
+    tdp_w: float | None = TDP_OPTION,
+    rent_usd_per_hour: float | None = RENT_PRICE_OPTION,
+    utilisation: float | None = UTIL_OPTION,
+    as_json: bool = JSON_OPTION,
+    catalog: Path | None = CATALOG_OPTION,
+) -> None:
+    """Total cost of ownership of one chip: per chip-hour, per FLOP, over its lifetime."""
+    from rich.table import Table
+
+    from computegov.costs import tco_summary
+
+    cat = load_catalog_for_cli(catalog)
+    the_chip = cat.get(chip)
+    model = build_model(rent, price_usd, tdp_w, rent_usd_per_hour, utilisation)
+    summary = tco_summary(the_chip, model)
+    if as_json:
+        print_json({"summary": summary, "model": model})
+        return
+    year = summary.dollar_year
+    hour = summary.chip_hour
+    table = Table(title=f"{summary.chip_name}: cost of {model.mode}ing, USD {year}")
+    table.add_column("item")
+    table.add_column("central (low - high)")
+    if hour.price_usd is not None:
+        table.add_row("chip price", _usd(hour.price_usd))
+    for name, value in hour.components_usd.items():
+        table.add_row(f"{name} per chip-hour", _triple(value))
+    table.add_row("[bold]total per chip-hour[/bold]", _triple(hour.total_usd))
+    if summary.lifetime_cost_usd is not None:
+        table.add_row(
+            f"lifetime cost ({model.lifetime_years.central:g} years)", _triple(summary.lifetime_cost_usd)
+        )
+    table.add_row(
+        f"useful FLOP per USD (MFU {model.utilisation.central:g}, {summary.precision})",
+        _triple(summary.tco_flop_per_usd, lambda v: f"{v:.3g}"),
+    )
+    if summary.sticker_flop_per_usd is not None:
+        table.add_row(
+            "same, counting only the chip price", f"{summary.sticker_flop_per_usd:.3g}"
+        )
+    if summary.tco_flop_per_j is not None:
+        table.add_row("useful FLOP per facility joule", _triple(summary.tco_flop_per_j, lambda v: f"{v:.3g}"))
+    if hour.energy_j is not None:
+        table.add_row("facility energy per chip-hour (kWh)", _triple(hour.energy_j, lambda v: f"{v / 3.6e6:.3f}"))
+    console.print(table)
+    console.print(f"price: {hour.price_source}", highlight=False, soft_wrap=True)
+    console.print(
+        "low/high put every assumption at its cheapest/dearest end; staff, software and failed runs "
+        "are not included. See `computegov costs assumptions` for the sources.",
+        style="dim",
+    )
+
+
+@app.command("table")
+@guarded
+def table_command(
+    rent: bool = RENT_OPTION,
+    as_json: bool = JSON_OPTION,
+    catalog: Path | None = CATALOG_OPTION,
+) -> None:
+    """TCO price-performance of every chip that has the data, by release date."""
+    from rich.table import Table
+
+    from computegov.costs import tco_table
+
+    cat = load_catalog_for_cli(catalog)
+    model = build_model(rent)
+    rows = tco_table(cat, model)
+    if as_json:
+        print_json({"chips": rows, "model": model})
+        return
+    table = Table(title=f"TCO price-performance ({model.mode}), USD {model.dollar_year}")
+    for column in ("chip", "year", "USD/chip-hour", "FLOP/USD (TCO)", "FLOP/USD (chip only)", "TCO/chip"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row.chip_name,
+            f"{row.release_year:.1f}" if row.release_year else "-",
+            f"{row.chip_hour.total_usd.central:.3f}",
+            f"{row.tco_flop_per_usd.central:.3g}",
+            f"{row.sticker_flop_per_usd:.3g}" if row.sticker_flop_per_usd else "-",
+            f"{row.tco_over_sticker:.2f}" if row.tco_over_sticker else "-",
+        )
+    console.print(table)
+    console.print(f"{len(rows)} of {len(cat)} chips have the data.", style="dim")
+
+
+@app.command("rental")
+@guarded
+def rental(
+    chip: str | None = typer.Argument(None, help="Only quotes for this chip."),
+    as_json: bool = JSON_OPTION,
+    catalog: Path | None = CATALOG_OPTION,
+) -> None:
+    """The bundled public rental quotes (list and market), with dates and sources."""
+    from rich.table import Table
+
+    from computegov.costs import rental_prices
+
+    quotes = list(rental_prices())
+    if chip is not None:
+        the_chip = load_catalog_for_cli(catalog).get(chip)
+        quotes = [q for q in quotes if q.matches(the_chip)]
+    if as_json:
+        print_json(quotes)
+        return
+    table = Table(title="Public rental prices, nominal USD per chip-hour")
+    for column in ("chip", "kind", "USD/h", "date", "provider", "source"):
+        table.add_column(column, overflow="fold")
+    for q in quotes:
+        table.add_row(
+            q.chip_label, q.kind, f"{q.usd_per_chip_hour:.2f}", q.quoted_on.isoformat(), q.provider, q.source
+        )
+    console.print(table)
+
+
+@app.command("assumptions")
+@guarded
+def assumptions(as_json: bool = JSON_OPTION) -> None:
+    """Every default of the cost model and planner, with its range and source."""
+    from rich.table import Table
+
+    from computegov.costs import default_assumptions
+
+    defaults = default_assumptions()
+    if as_json:
+        print_json(
+            {
+                "dollar_year": defaults.dollar_year,
+                "costs": list(defaults.costs.values()),
+                "planning": list(defaults.planning.values()),
+                "mfu_by_generation": [
+                    {"name": g.name, "until": g.until, **g.value.to_dict(), "source": g.source}
+                    for g in defaults.mfu_by_generation
+                ],
+            }
+        )
+        return
+    table = Table(title=f"Cost and planning assumptions (money in USD {defaults.dollar_year})")
+    for column in ("name", "low", "central", "high", "unit", "source"):
+        table.add_column(column, overflow="fold")
+    for entry in [*defaults.costs.values(), *defaults.planning.values()]:
+        flag = " [dim](assumption)[/dim]" if entry.assumption else ""
+        table.add_row(
+            entry.name + flag,
+            f"{entry.value.low:g}",
+            f"{entry.value.central:g}",
+            f"{entry.value.high:g}",
+            entry.unit,
+            entry.source,
+        )
+    for g in defaults.mfu_by_generation:
+        table.add_row(
+            f"kernel MFU: {g.name}", f"{g.value.low:g}", f"{g.value.central:g}", f"{g.value.high:g}",
+            "fraction of peak", g.source,
+        )
+    console.print(table)
+
+
+@app.command("compute")
+@guarded
+def compute(
+    flop: str = typer.Argument(..., help="Compute, FLOP (e.g. 1e26)."),
+    chip: str = typer.Option(..., "--chip", help="Chip name."),
+    rent: bool = RENT_OPTION,
+    price_usd: float | None = PRICE_OPTION,
+    tdp_w: float | None = TDP_OPTION,
+    rent_usd_per_hour: float | None = RENT_PRICE_OPTION,
+    utilisation: float | None = UTIL_OPTION,
+    as_json: bool = JSON_OPTION,
+    catalog: Path | None = CATALOG_OPTION,
+) -> None:
+    """What an amount of compute costs on one chip: chip-hours, USD, MWh."""
+    from computegov.costs import compute_cost
+    from computegov.units import parse_quantity
+
+    value = parse_quantity(flop, what="compute")
+    the_chip = load_catalog_for_cli(catalog).get(chip)
+    model = build_model(rent, price_usd, tdp_w, rent_usd_per_hour, utilisation)
+    result = compute_cost(value, the_chip, None, model)
+    if as_json:
+        print_json(result)
+        return
+    console.print(
+        f"{value:.3g} FLOP on {result.chip_name} ({result.precision}, MFU {result.utilisation.central:g}, "
+        f"{result.mode}):\n"
+        f"  chip-hours  {result.chip_hours.central:,.4g}  ({result.chip_hours.low:,.4g} - {result.chip_hours.high:,.4g})\n"
+        f"  cost        {_triple(result.cost_usd)}  USD {result.dollar_year}",
+        highlight=False,
+    )
+    if result.energy_j is not None:
+        console.print(
+            f"  energy      {result.energy_j.central / 3.6e9:,.4g} MWh  "
+            f"({result.energy_j.low / 3.6e9:,.4g} - {result.energy_j.high / 3.6e9:,.4g})",
+            highlight=False,
+        )
+
+
+def register(root: typer.Typer) -> None:
+    """Add the ``costs`` group to the root app."""
+    root.add_typer(app, name="costs")

@@ -1,0 +1,142 @@
+"""``computegov measure``: meter a demo training run; summarise a meter records file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from computegov.cli.common import JSON_OPTION, console, err_console, exit_with, guarded, print_json
+from computegov.errors import InputError
+
+__all__ = ["register"]
+
+measure_app = typer.Typer(
+    help="Measure the compute of a PyTorch training run: exact FLOP, time, utilisation, energy.",
+    no_args_is_help=True,
+)
+
+
+def _fmt(value: Any, unit: str = "", digits: int = 4) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return f"{value:.{digits}g}{unit}"
+    return str(value)
+
+
+def _render(summary: Any) -> None:
+    d = summary.to_dict()
+    table = Table(title="Compute meter summary", show_header=False, title_justify="left")
+    table.add_column("quantity")
+    table.add_column("value", overflow="fold")
+    rows: list[tuple[str, str]] = [
+        ("steps (counted with FlopCounterMode)", f"{d['steps']} ({d['counted_steps']})"),
+        (f"FLOP (causal attention: {d['causal_attention_convention']})", _fmt(d["flop"])),
+        ("FLOP, causal attention in full", _fmt(d["flop_full_attention"])),
+        ("FLOP, causal attention halved", _fmt(d["flop_causal_halved"])),
+        ("FLOP as FlopCounterMode counts", _fmt(d["flop_flopcounter_compatible"])),
+        ("model FLOP 6·N·D", _fmt(d["model_flop_6nd"])),
+        ("time in steps", _fmt(d["seconds"], " s")),
+        ("achieved", _fmt(d["flop_per_s"], " FLOP/s")),
+        ("chip / precision", f"{d['chip'] or '—'} / {d['precision'] or '—'}"),
+        ("MFU", _fmt(d["mfu"]) if d["mfu"] is not None else f"— ({d['mfu_unavailable_reason']})"),
+        (
+            "energy",
+            _fmt(d["energy_j"], " J")
+            if d["energy_j"] is not None
+            else f"unavailable: {d['energy_unavailable_reason']}",
+        ),
+        ("exact", "yes" if d["flop_exact"] else "no (see gaps)"),
+    ]
+    if d["world_size"] > 1:
+        rows.append(("ranks", str(d["world_size"])))
+    for name, value in rows:
+        table.add_row(name, value)
+    console.print(table)
+    for gap in d["gaps"]:
+        console.print(f"[yellow]gap:[/yellow] {gap}", highlight=False)
+
+
+@measure_app.command("demo")
+@guarded
+def demo(
+    steps: int = typer.Option(20, "--steps", min=1, help="Training steps."),
+    seed: int = typer.Option(0, "--seed", help="Model and data seed."),
+    records: Path | None = typer.Option(None, "--records", help="Write the meter's JSON-lines records here."),
+    ledger: Path | None = typer.Option(None, "--ledger", help="Record the run in a signed ledger at this path."),
+    key: Path | None = typer.Option(None, "--key", help="Signing key for --ledger (default: a new one)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Train a small GPT-style transformer on CPU for a few steps and print the meter's summary."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        exit_with("the demo needs torch: pip install 'computegov[torch]'")
+    if key is not None and ledger is None:
+        raise InputError("--key needs --ledger PATH")
+    if ledger is not None:
+        _demo_with_ledger(steps, seed, ledger, key, records, as_json)
+        return
+    from rich.progress import Progress
+
+    from computegov.measure.demo import run_demo
+
+    if as_json:
+        summary = run_demo(steps=steps, seed=seed, records=records)
+        print_json(summary)
+        return
+    with Progress(console=err_console, transient=True) as progress:
+        task = progress.add_task("training", total=steps)
+        summary = run_demo(
+            steps=steps, seed=seed, records=records, on_step=lambda _i: progress.advance(task)
+        )
+    _render(summary)
+    if records is not None:
+        console.print(f"records: {records}")
+
+
+def _demo_with_ledger(
+    steps: int, seed: int, ledger: Path, key: Path | None, records: Path | None, as_json: bool
+) -> None:
+    try:
+        from computegov.ledger.demo import run_demo_with_ledger
+    except ImportError:
+        exit_with(
+            "the ledger demo is not available in this installation "
+            "(computegov.ledger.demo.run_demo_with_ledger is missing)"
+        )
+    out_dir = records.parent if records is not None else ledger.parent
+    result = run_demo_with_ledger(
+        steps=steps, ledger_path=ledger, key_path=key, out_dir=out_dir, seed=seed
+    )
+    if as_json:
+        print_json(result)
+        return
+    for name, value in result.to_dict().items():
+        if value:
+            console.print(f"{name}: {value}", highlight=False)
+
+
+@measure_app.command("summarize")
+@guarded
+def summarize(
+    file: Path = typer.Argument(..., help="A records file written by ComputeMeter (JSON lines)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Summarise a meter records file (several ranks' files may be concatenated)."""
+    from computegov.measure.records import read_records
+    from computegov.measure.summary import summarize_file
+
+    summary = summarize_file(read_records(file))
+    if as_json:
+        print_json(summary)
+    else:
+        _render(summary)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``measure`` group to the main app."""
+    app.add_typer(measure_app, name="measure")

@@ -1,0 +1,190 @@
+"""``computegov plan``: hardware options for a training run, or one fixed configuration priced."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from computegov.cli.common import (
+    CATALOG_OPTION,
+    JSON_OPTION,
+    console,
+    guarded,
+    load_catalog_for_cli,
+    print_json,
+)
+
+__all__ = ["plan_command", "register"]
+
+
+def _quantity(text: str | None, what: str) -> float | None:
+    from computegov.units import parse_quantity
+
+    return None if text is None else parse_quantity(text, what=what)
+
+
+def _usd(value: float) -> str:
+    if value >= 1e9:
+        return f"${value / 1e9:,.2f}B"
+    if value >= 1e6:
+        return f"${value / 1e6:,.1f}M"
+    return f"${value:,.0f}"
+
+
+def _layout(option: Any) -> str:
+    if option.layout is None:
+        return "-"
+    lay = option.layout
+    return f"{lay.tp}/{lay.pp}/{lay.dp}" + (" (full recompute)" if lay.recompute == "full" else "")
+
+
+def _fits(option: Any) -> str:
+    return {True: "yes", False: "[red]no[/red]", None: "unknown"}[option.memory_fits]
+
+
+def _render_options(options: Any, title: str) -> None:
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in (
+        "#", "chip", "chips", "TP/PP/DP", "MFU", "days", "chip-hours", "cost (low - high)", "MWh",
+        "MW", "fits", "Pareto",
+    ):
+        table.add_column(column, overflow="fold")
+    for rank, o in enumerate(options, start=1):
+        table.add_row(
+            str(rank),
+            o.chip_name,
+            f"{o.chips:,}",
+            _layout(o),
+            f"{o.utilisation.central:.2f}",
+            f"{o.days:,.1f}",
+            f"{o.chip_hours.central:,.3g}",
+            f"{_usd(o.cost_usd.central)} ({_usd(o.cost_usd.low)} - {_usd(o.cost_usd.high)})",
+            f"{o.energy_mwh:,.0f}",
+            f"{o.peak_power_mw:,.1f}",
+            _fits(o),
+            "*" if o.pareto else "",
+        )
+    console.print(table)
+
+
+def plan_command(
+    flop: str | None = typer.Option(None, "--flop", help="Target training compute, FLOP (e.g. 3e25)."),
+    params: str | None = typer.Option(None, "--params", help="Parameters (e.g. 70e9 or 70B)."),
+    tokens: str | None = typer.Option(None, "--tokens", help="Training tokens (e.g. 15e12 or 15T)."),
+    deadline_days: float | None = typer.Option(None, "--deadline-days", help="Wall-clock limit, days."),
+    budget_usd: str | None = typer.Option(None, "--budget-usd", help="Budget, USD (e.g. 100e6 or 100M)."),
+    max_chips: int | None = typer.Option(None, "--max-chips", help="Most chips available."),
+    power_cap_mw: float | None = typer.Option(None, "--power-cap-mw", help="Facility power cap, MW."),
+    rent: bool = typer.Option(False, "--rent/--buy", help="Rent at public prices, or buy (default)."),
+    start_year: int | None = typer.Option(
+        None, "--start-year", help="Year the run starts; future years use the price-performance trend."
+    ),
+    chip: str | None = typer.Option(None, "--chip", help="Only this chip (with --chips: evaluate it)."),
+    chips: int | None = typer.Option(None, "--chips", help="Evaluate exactly this many chips (needs --chip)."),
+    utilisation: float | None = typer.Option(
+        None, "--utilisation", help="Fix the MFU (0-1) instead of the cluster-scaling model."
+    ),
+    rank_by: str = typer.Option("cost", "--rank-by", help="Rank by cost, time or energy."),
+    top: int = typer.Option(10, "--top", help="Show this many ranked options."),
+    price_usd: float | None = typer.Option(None, "--price-usd", help="Chip price (with --chip), USD."),
+    tdp_w: float | None = typer.Option(None, "--tdp-w", help="Chip TDP (with --chip), W."),
+    rent_usd_per_hour: float | None = typer.Option(
+        None, "--rent-usd-per-hour", help="Rental price per chip-hour (with --chip; implies --rent)."
+    ),
+    chart: Path | None = typer.Option(None, "--chart", help="Save the options chart (.html/.svg/.png/.json)."),
+    as_json: bool = JSON_OPTION,
+    catalog: Path | None = CATALOG_OPTION,
+) -> None:
+    """Plan a training run: ranked chips, counts, days, cost, energy, memory fit, Pareto front.
+
+    Examples: ``computegov plan --flop 3e25 --deadline-days 90``;
+    ``computegov plan --params 70e9 --tokens 15e12 --rent``;
+    ``computegov plan --flop 3.8e25 --chip "H100 SXM" --chips 16384 --utilisation 0.35``.
+    """
+    from computegov.cli.costs import build_model
+    from computegov.errors import InputError
+    from computegov.planning import PlanRequest, evaluate, plan
+
+    if chips is not None and chip is None:
+        raise InputError("--chips needs --chip (the chip to evaluate)")
+    if (price_usd or tdp_w or rent_usd_per_hour) and chip is None:
+        raise InputError("--price-usd, --tdp-w and --rent-usd-per-hour apply to one chip: add --chip")
+    request = PlanRequest(
+        flop=_quantity(flop, "--flop"),
+        params=_quantity(params, "--params"),
+        tokens=_quantity(tokens, "--tokens"),
+        deadline_days=deadline_days,
+        budget_usd=_quantity(budget_usd, "--budget-usd"),
+        max_chips=max_chips,
+        power_cap_mw=power_cap_mw,
+        mode="rent" if (rent or rent_usd_per_hour) else "buy",
+        start_year=start_year,
+        utilisation=utilisation,
+        rank_by=rank_by,  # type: ignore[arg-type]
+    )
+    if top < 1:
+        raise InputError(f"--top must be at least 1, got {top}")
+    cat = load_catalog_for_cli(catalog)
+    model = build_model(rent, price_usd, tdp_w, rent_usd_per_hour)
+    if chip is not None and chips is not None:
+        target, option = evaluate(request, cat.get(chip), chips, model=model)
+        if as_json:
+            print_json({"target": target, "option": option, "assumptions": model.to_dict()})
+            return
+        _render_options([option], f"{target.flop:.3g} FLOP on {chips:,} x {option.chip_name}")
+        if option.violations:
+            console.print(f"[yellow]breaks: {', '.join(option.violations)}[/yellow]")
+        _footer(target, option.notes, option.cost_factor, request, option.dollar_year)
+        return
+    pool = [cat.get(chip)] if chip is not None else list(cat)
+    result = plan(request, pool, model=model, top=top)
+    if chart is not None:
+        from computegov.charts.base import save_chart
+        from computegov.charts.planning import plan_chart
+
+        save_chart(plan_chart(result), chart)
+    if as_json:
+        print_json(result)
+        return
+    _render_options(
+        result.options,
+        f"{result.target.flop:.3g} FLOP: best option per chip, ranked by {request.rank_by} "
+        f"({'rent' if request.mode == 'rent' else 'buy'})",
+    )
+    console.print(
+        f"{len(result.pareto)} options on the Pareto front over cost, time and energy (* = the "
+        f"chip's shown option is on it); {len(result.skipped)} chips skipped for missing data "
+        "(see --json).",
+        style="dim",
+    )
+    factor = result.options[0].cost_factor if result.options else None
+    _footer(result.target, (), factor, request, result.options[0].dollar_year if result.options else 0)
+    if chart is not None:
+        console.print(f"chart saved to {chart}")
+
+
+def _footer(target: Any, notes: Any, factor: Any, request: Any, year: int) -> None:
+    console.print(
+        f"target {target.flop:.3g} FLOP ({target.method}); costs in USD {year}, central (low - high) "
+        "with every assumption at its cheap/dear end; constraints checked on central values.",
+        style="dim",
+        highlight=False,
+    )
+    if request.start_year is not None and factor is not None:
+        console.print(
+            f"start {request.start_year}: cost x {factor.central:.2f} ({factor.low:.2f} - {factor.high:.2f}) "
+            "from the price-performance trend.",
+            style="dim",
+            highlight=False,
+        )
+    for note in (*target.notes, *notes):
+        console.print(f"note: {note}", style="dim", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the top-level ``plan`` command."""
+    app.command("plan")(guarded(plan_command))

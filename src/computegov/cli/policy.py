@@ -1,0 +1,326 @@
+"""``computegov policy``: classify chips under the US advanced-computing export controls."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from computegov.cli.common import (
+    CATALOG_OPTION,
+    JSON_OPTION,
+    console,
+    exit_with,
+    guarded,
+    load_catalog_for_cli,
+    print_json,
+)
+
+__all__ = ["register"]
+
+policy_app = typer.Typer(
+    help="Export controls (ECCN 3A090): classify chips under every rule version, what-ifs, charts.",
+    no_args_is_help=True,
+)
+
+RULE_OPTION = typer.Option(None, "--rule", help="Rule version, e.g. 2023-10 (default: the rule in force).")
+TPP_OPTION = typer.Option(None, "--tpp", help="Total processing performance to use (TOPS x bits), e.g. 4800 or 4.8k.")
+DIE_AREA_OPTION = typer.Option(None, "--die-area", help="Applicable die area, mm^2.")
+IO_OPTION = typer.Option(
+    None, "--io-bandwidth", "--bandwidth", help="Aggregate bidirectional I/O bandwidth, GB/s (2022 rule)."
+)
+DATACENTER_OPTION = typer.Option(
+    None, "--datacenter/--not-datacenter", help="Designed or marketed for use in datacenters."
+)
+
+_STYLE = {"controlled": "bold red", "not_controlled": "green", "indeterminate": "yellow"}
+
+
+def _number(text: str | None, what: str) -> float | None:
+    from computegov.units import parse_quantity
+
+    return None if text is None else parse_quantity(text, what=what)
+
+
+def _fmt(value: float | None, digits: int = 4) -> str:
+    if value is None:
+        return "—"
+    if math.isinf(value):
+        return "∞"
+    return f"{value:,.0f}" if abs(value) >= 10 ** (digits - 1) else f"{value:,.{digits}g}"
+
+
+def _facts(chip: Any, tpp: str | None, die_area: str | None, io: str | None, datacenter: bool | None) -> Any:
+    from computegov.policy.export_control import facts_from_chip
+
+    io_gb = _number(io, "--io-bandwidth")
+    return facts_from_chip(
+        chip,
+        tpp=_number(tpp, "--tpp"),
+        die_area_mm2=_number(die_area, "--die-area"),
+        io_bandwidth_bytes_per_s=None if io_gb is None else io_gb * 1e9,
+        datacenter=datacenter,
+    )
+
+
+def _outcome(result: Any) -> str:
+    return f"[{_STYLE[result.status]}]{result.outcome}[/{_STYLE[result.status]}]"
+
+
+def _render_classification(result: Any, rule: Any) -> None:
+    facts = result.facts
+    console.print(f"[bold]{result.chip}[/bold] under {rule.id} ({rule.citation}, {rule.status.replace('_', ' ')})")
+    console.print(f"  outcome: {_outcome(result)}")
+    pd = facts.performance_density
+    console.print(
+        f"  TPP {_fmt(facts.tpp)}"
+        + (f" (from {facts.tpp_precision})" if facts.tpp_precision else "")
+        + f" · die area {_fmt(facts.die_area_mm2)} mm^2 · PD {_fmt(pd)}"
+        + f" · datacenter {'unknown' if facts.datacenter is None else ('yes' if facts.datacenter else 'no')}",
+        highlight=False,
+    )
+    table = Table(title="clauses checked", title_justify="left")
+    for column in ("paragraph", "clause", "condition", "chip", "result", "margin"):
+        table.add_column(column)
+    from computegov.policy.rules import Condition
+
+    for check in result.checks:
+        if check.metric == "datacenter":
+            shown = "—" if check.value is None else ("yes" if check.value else "no")
+        elif check.value is None:
+            shown = "missing"
+        elif check.value_max is not None and check.value_max != check.value:
+            shown = f"{_fmt(check.value)}..{_fmt(check.value_max)}"
+        else:
+            shown = _fmt(check.value)
+        verdict = {True: "[green]met[/green]", False: "not met", None: "[yellow]unknown[/yellow]"}[check.satisfied]
+        margin = "" if check.relative_margin is None else f"{_fmt(check.margin)} ({check.relative_margin:+.1%})"
+        table.add_row(
+            check.paragraph,
+            check.clause,
+            Condition(check.metric, check.op, check.threshold).describe(),
+            shown,
+            verdict,
+            margin,
+        )
+    console.print(table)
+    if result.exclusions:
+        console.print(f"  excluded by: {', '.join(result.exclusions)}")
+    if result.license_exceptions:
+        console.print(f"  licence exceptions open: {', '.join(result.license_exceptions)}")
+    if result.boundary and result.boundary.nearest_tpp is not None:
+        b = result.boundary
+        side = "above" if (b.margin_tpp or 0) >= 0 else "below"
+        console.print(
+            f"  nearest boundary: TPP {_fmt(b.nearest_tpp)} ({_fmt(abs(b.margin_tpp or 0))} {side} it)",
+            highlight=False,
+        )
+    for name, source in facts.sources.items():
+        console.print(f"  [dim]{name}: {source}[/dim]", highlight=False)
+    for note in result.notes:
+        console.print(f"  [dim]{note}[/dim]", highlight=False)
+
+
+def _missing_message(result: Any) -> str:
+    needs = "; ".join(f"{fact} ({option})" for fact, option in result.missing)
+    return (
+        f"cannot classify {result.chip} under {result.rule}: the outcome depends on missing facts: "
+        f"{needs}. Supply them with the options named."
+    )
+
+
+@policy_app.command("classify")
+@guarded
+def classify_cmd(
+    chip: str | None = typer.Argument(None, help="Chip name, e.g. 'H100'; omit with --all."),
+    all_chips: bool = typer.Option(False, "--all", help="Classify every chip in the catalogue."),
+    rule: str | None = RULE_OPTION,
+    tpp: str | None = TPP_OPTION,
+    die_area: str | None = DIE_AREA_OPTION,
+    io_bandwidth: str | None = IO_OPTION,
+    datacenter: bool | None = DATACENTER_OPTION,
+    catalog_file: Path | None = CATALOG_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Classify one chip (or --all) under a rule version, every clause shown with its margin."""
+    from computegov.policy.export_control import classify, classify_many
+    from computegov.policy.rules import get_rule
+
+    the_rule = get_rule(rule)
+    if chip is None and not all_chips:
+        exit_with("name a chip (e.g. 'computegov policy classify H100') or use --all")
+    cat = load_catalog_for_cli(catalog_file)
+    if all_chips:
+        results = sorted(classify_many(cat, the_rule), key=lambda r: -(r.facts.tpp or 0.0))
+        if as_json:
+            print_json({"rule": the_rule.id, "count": len(results), "classifications": results})
+            return
+        table = Table(title=f"{len(results)} chips under {the_rule.id} ({the_rule.citation})", title_justify="left")
+        for column in ("chip", "TPP", "die mm^2", "PD", "datacenter", "outcome", "to nearest boundary"):
+            table.add_column(column, justify="left" if column in {"chip", "outcome", "datacenter"} else "right")
+        for r in results:
+            f = r.facts
+            margin = "" if not r.boundary or r.boundary.margin_tpp is None else f"{r.boundary.margin_tpp:+,.0f} TPP"
+            table.add_row(
+                r.chip,
+                _fmt(f.tpp),
+                _fmt(f.die_area_mm2),
+                _fmt(f.performance_density, 3),
+                "?" if f.datacenter is None else ("yes" if f.datacenter else "no"),
+                _outcome(r),
+                margin,
+            )
+        console.print(table)
+        counts: dict[str, int] = {}
+        for r in results:
+            counts[r.outcome] = counts.get(r.outcome, 0) + 1
+        console.print("  " + " · ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+        return
+    record = cat.get(chip)
+    result = classify(_facts(record, tpp, die_area, io_bandwidth, datacenter), the_rule)
+    if as_json:
+        print_json(result)
+    else:
+        _render_classification(result, the_rule)
+    if result.status == "indeterminate":
+        exit_with(_missing_message(result))
+
+
+@policy_app.command("history")
+@guarded
+def history_cmd(
+    chip: str = typer.Argument(..., help="Chip name, e.g. 'A800'."),
+    tpp: str | None = TPP_OPTION,
+    die_area: str | None = DIE_AREA_OPTION,
+    io_bandwidth: str | None = IO_OPTION,
+    datacenter: bool | None = DATACENTER_OPTION,
+    catalog_file: Path | None = CATALOG_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """One chip under every rule version, oldest first."""
+    from computegov.policy.export_control import history
+    from computegov.policy.rules import load_rules
+
+    cat = load_catalog_for_cli(catalog_file)
+    result = history(_facts(cat.get(chip), tpp, die_area, io_bandwidth, datacenter))
+    if as_json:
+        print_json(result)
+        return
+    rules = {r.id: r for r in load_rules().rules}
+    table = Table(title=f"{result.chip} across rule versions", title_justify="left")
+    for column in ("rule", "citation", "effective", "status", "outcome", "deciding clauses", "missing"):
+        table.add_column(column)
+    for c in result.classifications:
+        rule = rules[c.rule]
+        met = sorted({k.clause for k in c.checks if k.satisfied is True and k.paragraph == c.eccn})
+        deciding = ", ".join(met) if c.eccn else ", ".join(c.exclusions)
+        table.add_row(
+            c.rule,
+            rule.citation,
+            rule.effective.isoformat(),
+            rule.status.replace("_", " "),
+            _outcome(c),
+            deciding,
+            ", ".join(option for _fact, option in c.missing),
+        )
+    console.print(table)
+
+
+@policy_app.command("rules")
+@guarded
+def rules_cmd(as_json: bool = JSON_OPTION) -> None:
+    """The rule versions known, with citation, dates, status and thresholds."""
+    from computegov.policy.rules import load_rules
+
+    rules = load_rules()
+    if as_json:
+        print_json({"rules": list(rules.rules), "actions": list(rules.actions)})
+        return
+    table = Table(title="US advanced-computing export controls (ECCN 3A090)", title_justify="left")
+    for column in ("version", "citation", "published", "effective", "status", "paragraphs"):
+        table.add_column(column)
+    for rule in rules.rules:
+        paragraphs = "\n".join(f"{p.id}: {p.summary}" for p in rule.paragraphs)
+        status = rule.status.replace("_", " ") + (f" (by {rule.superseded_by})" if rule.status == "superseded" else "")
+        table.add_row(rule.id, rule.citation, rule.published.isoformat(), rule.effective.isoformat(), status, paragraphs)
+    console.print(table)
+    actions = Table(title="Later actions that do not change classification", title_justify="left")
+    for column in ("date", "kind", "citation", "what"):
+        actions.add_column(column)
+    for action in rules.actions:
+        actions.add_row(action.date.isoformat(), action.kind.replace("_", " "), action.citation, action.summary)
+    console.print(actions)
+
+
+@policy_app.command("whatif")
+@guarded
+def whatif_cmd(
+    tpp: str = typer.Option(..., "--tpp", help="Planned TPP (TOPS x bits), e.g. 4000."),
+    die_area: str | None = DIE_AREA_OPTION,
+    io_bandwidth: str | None = IO_OPTION,
+    datacenter: bool = typer.Option(True, "--datacenter/--not-datacenter", help="Designed or marketed for datacenters."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """A planned chip under every rule version, and the largest TPP outside each paragraph."""
+    from computegov.policy.whatif import whatif
+
+    io_gb = _number(io_bandwidth, "--io-bandwidth")
+    result = whatif(
+        _number(tpp, "--tpp") or 0.0,
+        _number(die_area, "--die-area"),
+        io_bandwidth_bytes_per_s=None if io_gb is None else io_gb * 1e9,
+        datacenter=datacenter,
+    )
+    if as_json:
+        print_json(result)
+        return
+    f = result.facts
+    console.print(
+        f"planned chip: TPP {_fmt(f.tpp)} · die area {_fmt(f.die_area_mm2)} mm^2 · PD {_fmt(f.performance_density)}"
+        f" · I/O {'unknown' if io_gb is None else f'{io_gb:g} GB/s'} · datacenter {'yes' if datacenter else 'no'}",
+        highlight=False,
+    )
+    table = Table(title_justify="left")
+    for column in ("rule", "status", "outcome", "missing"):
+        table.add_column(column)
+    for c in result.classifications:
+        table.add_row(c.rule, c.rule_status.replace("_", " "), _outcome(c), ", ".join(o for _f, o in c.missing))
+    console.print(table)
+    limits = Table(title="largest TPP that stays outside (exclusive)", title_justify="left")
+    for column in ("rule", "outside", "TPP below", "PD below"):
+        limits.add_column(column, justify="left" if column in {"rule", "outside"} else "right")
+    for lim in result.limits:
+        label = lim.paragraph + (" and stricter" if not lim.paragraph.endswith(".a") else "")
+        limits.add_row(
+            lim.rule,
+            label + (" (undecided: conservative)" if lim.undecided else ""),
+            _fmt(lim.max_tpp_outside),
+            _fmt(lim.max_performance_density_outside, 3),
+        )
+    console.print(limits)
+
+
+@policy_app.command("chart")
+@guarded
+def chart_cmd(
+    output: Path = typer.Option(..., "-o", "--output", help="Output file: .html, .svg, .png or .json."),
+    catalog_file: Path | None = CATALOG_OPTION,
+) -> None:
+    """TPP against performance density, each rule's regions shaded, catalogue chips labelled."""
+    from computegov.charts.base import save_chart
+    from computegov.charts.policy import export_control_chart
+
+    cat = load_catalog_for_cli(catalog_file)
+    try:
+        save_chart(export_control_chart(cat), output)
+    except ValueError as err:
+        exit_with(str(err))
+    console.print(f"wrote {output}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``policy`` group to the root app."""
+    app.add_typer(policy_app, name="policy")

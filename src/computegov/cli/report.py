@@ -1,0 +1,73 @@
+"""``computegov report``: the self-contained HTML report built from the bundled data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from computegov.cli.common import CATALOG_OPTION, JSON_OPTION, console, guarded, print_json
+
+__all__ = ["register"]
+
+
+@guarded
+def report(
+    output: Path = typer.Option(Path("report.html"), "--output", "-o", help="HTML file to write."),
+    seed: int = typer.Option(
+        20251205, "--seed", help="Seed for every random draw (same seed, same numbers)."
+    ),
+    catalog_file: Path | None = CATALOG_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Build the HTML report: catalogue, trends, forecasts, backtests and every other section.
+
+    One self-contained file (JavaScript inlined) that opens offline in any browser.
+    """
+    import time
+
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from computegov.catalog import load_catalog
+    from computegov.report.build import write_report
+
+    started = time.perf_counter()
+    catalog = load_catalog(extra_files=[catalog_file] if catalog_file else ())
+    names: list[str] = []
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} sections"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=as_json,
+        disable=as_json,
+    ) as bar:
+        task = bar.add_task("building report", total=None)
+
+        def on_section(name: str, done: int, total: int) -> None:
+            names.append(name)
+            bar.update(task, completed=done, total=total)
+
+        path = write_report(
+            output,
+            catalog,
+            seed=seed,
+            progress=lambda message: bar.update(task, description=message[:60]),
+            on_section=on_section,
+        )
+    seconds = time.perf_counter() - started
+    size = path.stat().st_size
+    if as_json:
+        print_json({"path": str(path), "bytes": size, "seconds": seconds, "sections": names})
+        return
+    console.print(
+        f"wrote {path} ({size / 1e6:.1f} MB, {len(names)} sections, {seconds:.1f} s); open it in any "
+        "browser, no network needed"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the top-level ``report`` command."""
+    app.command("report")(report)

@@ -1,0 +1,46 @@
+"""``computegov serve``: the dashboard, the JSON API and the compute-report registry."""
+
+from __future__ import annotations
+
+import typer
+
+from computegov.cli.common import console, exit_with, guarded
+
+__all__ = ["register", "serve"]
+
+
+@guarded
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (0.0.0.0 for all)."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port."),
+    database_url: str | None = typer.Option(
+        None,
+        "--database-url",
+        envvar="COMPUTEGOV_DATABASE_URL",
+        help="SQLAlchemy URL (postgresql+psycopg://user:pass@host/db); default SQLite in the "
+        "user data dir.",
+    ),
+) -> None:
+    """Serve the dashboard and the registry (API docs at /api/docs)."""
+    try:
+        import uvicorn
+
+        from computegov.registry import create_app
+    except ImportError as err:  # pragma: no cover - the server extra is missing
+        exit_with(f"the web server needs the 'server' extra: pip install 'computegov[server]' ({err.name})")
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        app = create_app(database_url)
+    except SQLAlchemyError as err:
+        exit_with(f"cannot open the database: {err.__class__.__name__}: {str(err).splitlines()[0]}")
+    console.print(
+        f"computegov serving on http://{host}:{port}/ (database: {app.state.store.dialect}); "
+        "Ctrl+C to stop", highlight=False
+    )
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``computegov serve``."""
+    app.command("serve")(serve)

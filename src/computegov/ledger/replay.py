@@ -1,0 +1,599 @@
+"""Replay of training segments, in the spirit of Proof-of-Learning.
+
+Proof-of-Learning (Jia et al., 2021, "Proof-of-Learning: Definitions and Practice", IEEE S&P,
+arXiv:2103.05633) has the prover keep checkpoints every k steps with the data order and seeds;
+a verifier re-runs sampled segments from the earlier checkpoint and checks it lands close to the
+later one. Here the run saves a checkpoint every k steps (with optimiser state) and the data
+order and seeds live in the ledger's ``replay`` spec; :func:`replay_report` samples segments —
+some at random, some with the largest weight updates (Jia et al. §VI: large updates are where a
+spoofer must cut corners) — re-runs them and compares each with the recorded checkpoint.
+
+Distance: ``d = ||w_replay - w_claimed||_2 / ||w_claimed - w_start||_2``, the replay error
+relative to the segment's own update. The tolerance is calibrated from measured run-to-run
+nondeterminism: the first sampled segment is replayed twice and
+``tolerance = max(TOLERANCE_FLOOR, TOLERANCE_SAFETY x d_repeat)``.
+
+Known weaknesses (stated, not solved): replay shows the claimed checkpoints are *consistent*
+with training on the stated data, not that this was the only or the full computation.
+Adversarial "spoofs" can construct cheap checkpoint sequences that pass PoL-style checks
+(Zhang et al., 2022, "Adversarial examples for proof-of-learning", IEEE S&P,
+arXiv:2108.09454; Fang et al., 2023, "Proof-of-Learning is currently more broken than you
+think", IEEE EuroS&P, arXiv:2208.03567), and tolerances calibrated on one machine may not cover
+another's nondeterminism (GPU kernels, different library versions). Sampling checks only a
+fraction of segments: a prover faking a share f of segments escapes n random samples with
+probability about (1 - f)^n.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from computegov.errors import InputError, LedgerError
+from computegov.ledger.chain import scan_ledger
+from computegov.ledger.digests import digest_file, digest_state_dict
+from computegov.ledger.report import ComputeReport, load_report, parse_report
+
+__all__ = [
+    "TOLERANCE_FLOOR",
+    "TOLERANCE_SAFETY",
+    "AuditCost",
+    "ReplayPlan",
+    "ReplayResult",
+    "SegmentResult",
+    "SegmentSpec",
+    "audit_cost",
+    "calibrate_segment",
+    "plan_replay",
+    "replay_report",
+    "replay_segment",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Smallest relative replay tolerance. Assumption: float32 rounding differences between BLAS
+#: builds accumulate to ~1e-6 relative over tens of steps; 1e-4 leaves margin while a skipped
+#: step (an error of order 1/k of the segment's update) is far above it for k <= 1000.
+TOLERANCE_FLOOR = 1e-4
+#: Multiplier on measured run-to-run nondeterminism (assumption, as in Jia et al.'s choice of a
+#: threshold above the reproduction error they measured).
+TOLERANCE_SAFETY = 10.0
+
+
+@dataclass(frozen=True)
+class SegmentSpec:
+    """One segment to replay: from the checkpoint at ``start_step`` to the one at ``end_step``.
+
+    Attributes:
+        index: segment number (0 = first segment of the run).
+        start_step: steps done at the start checkpoint.
+        end_step: steps done at the end checkpoint.
+        start_path: start checkpoint file.
+        end_path: end checkpoint file.
+        start_file_sha256: recorded SHA-256 of the start file.
+        end_file_sha256: recorded SHA-256 of the end file.
+        end_state_blake3: recorded BLAKE3 of the end state's canonical tensors.
+        batch_digests: recorded batch digests by step (may be empty).
+        trainer: ``module:Class`` of the replay trainer.
+        config: the trainer's config.
+        reason: why it was sampled (``random`` or ``largest update``).
+    """
+
+    index: int
+    start_step: int
+    end_step: int
+    start_path: str
+    end_path: str
+    start_file_sha256: str | None
+    end_file_sha256: str | None
+    end_state_blake3: str | None
+    batch_digests: dict[int, str]
+    trainer: str
+    config: dict[str, Any]
+    reason: str = "random"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (without the batch digests)."""
+        return {
+            "index": self.index,
+            "start_step": self.start_step,
+            "end_step": self.end_step,
+            "start_path": self.start_path,
+            "end_path": self.end_path,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class SegmentResult:
+    """The outcome of replaying one segment.
+
+    Attributes:
+        spec: the segment.
+        ok: True when the replay lands within tolerance and every digest matched.
+        distance: relative L2 distance replay vs claimed (see the module docstring); None if the
+            replay could not run.
+        update_norm: ``||w_end - w_start||_2`` of the claimed checkpoints.
+        tolerance: the tolerance applied.
+        message: what was found.
+        duration_s: wall time of the replay.
+    """
+
+    spec: SegmentSpec
+    ok: bool
+    distance: float | None
+    update_norm: float | None
+    tolerance: float
+    message: str
+    duration_s: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {
+            **self.spec.to_dict(),
+            "ok": self.ok,
+            "distance": self.distance,
+            "update_norm": self.update_norm,
+            "tolerance": self.tolerance,
+            "message": self.message,
+            "duration_s": self.duration_s,
+        }
+
+
+@dataclass(frozen=True)
+class AuditCost:
+    """What replaying the sampled segments costs, stated before replaying.
+
+    Attributes:
+        segments: segments to replay (including the calibration repeat).
+        steps: training steps to re-run.
+        share_of_run: ``steps / total steps`` of the original run.
+        chip_hours: ``share_of_run x`` the run's chip-hours (same hardware assumed).
+        usd: central cost in USD via :mod:`computegov.costs` (None when unavailable).
+        usd_note: how the USD figure was obtained or why it is missing.
+    """
+
+    segments: int
+    steps: int
+    share_of_run: float
+    chip_hours: float | None
+    usd: float | None
+    usd_note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {
+            "segments": self.segments,
+            "steps": self.steps,
+            "share_of_run": self.share_of_run,
+            "chip_hours": self.chip_hours,
+            "usd": self.usd,
+            "usd_note": self.usd_note,
+        }
+
+
+@dataclass(frozen=True)
+class ReplayPlan:
+    """The segments chosen for replay and what they cost.
+
+    Attributes:
+        segments: sampled segments, in step order.
+        total_segments: segments in the run.
+        cost: the audit cost.
+        sample_rate: requested fraction of segments.
+    """
+
+    segments: tuple[SegmentSpec, ...]
+    total_segments: int
+    cost: AuditCost
+    sample_rate: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {
+            "segments": [s.to_dict() for s in self.segments],
+            "total_segments": self.total_segments,
+            "sample_rate": self.sample_rate,
+            "cost": self.cost.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    """The outcome of a replay audit.
+
+    Attributes:
+        plan: what was replayed.
+        segments: each segment's result.
+        nondeterminism: relative distance between two replays of the same segment.
+        tolerance: the tolerance applied to every segment.
+        backend: ``in-process`` or ``ray <address>``.
+    """
+
+    plan: ReplayPlan
+    segments: tuple[SegmentResult, ...]
+    nondeterminism: float | None
+    tolerance: float
+    backend: str
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        """True when every sampled segment replayed within tolerance."""
+        return bool(self.segments) and all(s.ok for s in self.segments)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {
+            "ok": self.ok,
+            "backend": self.backend,
+            "nondeterminism": self.nondeterminism,
+            "tolerance": self.tolerance,
+            "plan": self.plan.to_dict(),
+            "segments": [s.to_dict() for s in self.segments],
+            "notes": list(self.notes),
+        }
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+def _resolve_trainer(ref: str, config: Mapping[str, Any]) -> Any:
+    module_name, _, attr = ref.partition(":")
+    try:
+        cls = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as err:
+        raise InputError(f"replay trainer {ref!r} cannot be imported: {err}") from err
+    return cls(config)
+
+
+def _flat_params(params: Mapping[str, Any]) -> np.ndarray:
+    """Concatenate floating-point tensors (sorted by name) into one float64 vector."""
+    parts = []
+    for name in sorted(params):
+        t = params[name]
+        if hasattr(t, "is_floating_point") and not t.is_floating_point():
+            continue
+        arr = t.detach().cpu().double().numpy() if hasattr(t, "detach") else np.asarray(t)
+        parts.append(arr.reshape(-1).astype(np.float64))
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _distance(replayed: Mapping[str, Any], claimed: Mapping[str, Any], start: Mapping[str, Any]) -> tuple[float, float]:
+    r, c, s = _flat_params(replayed), _flat_params(claimed), _flat_params(start)
+    if not (r.shape == c.shape == s.shape):
+        return math.inf, float(np.linalg.norm(c - s)) if c.shape == s.shape else math.nan
+    update = float(np.linalg.norm(c - s))
+    err = float(np.linalg.norm(r - c))
+    return err / max(update, 1e-30), update
+
+
+def replay_segment(
+    spec: SegmentSpec, tolerance: float = TOLERANCE_FLOOR, *, _repeat: list[float] | None = None
+) -> SegmentResult:
+    """Re-run one segment and compare with its recorded end checkpoint (runs on a Ray worker too).
+
+    Never raises for a bad segment: a missing or altered file is a failed result.
+    """
+    import time
+
+    t0 = time.perf_counter()
+    repeat = _repeat
+
+    def fail(message: str, distance: float | None = None, update: float | None = None) -> SegmentResult:
+        return SegmentResult(spec, False, distance, update, tolerance, message, time.perf_counter() - t0)
+
+    for label, path, want in (
+        ("start", spec.start_path, spec.start_file_sha256),
+        ("end", spec.end_path, spec.end_file_sha256),
+    ):
+        if not Path(path).is_file():
+            return fail(f"{label} checkpoint {path} is missing")
+        if want is not None and digest_file(path)["sha256"] != want:
+            return fail(f"{label} checkpoint {Path(path).name} does not match its ledger digest")
+    try:
+        trainer = _resolve_trainer(spec.trainer, spec.config)
+        claimed_state = _load_state(spec.end_path)
+        if spec.end_state_blake3 is not None:
+            got = digest_state_dict(claimed_state, algorithms=("blake3",)).blake3
+            if got != spec.end_state_blake3:
+                return fail("end checkpoint's tensors do not match the ledger's state digest")
+        replayed, digests = trainer.replay(spec.start_path, spec.start_step, spec.end_step)
+        claimed = trainer.params(spec.end_path)
+        start = trainer.params(spec.start_path)
+    except Exception as err:  # a replay crash is a failed segment, with the reason
+        return fail(f"replay failed: {type(err).__name__}: {err}")
+    for offset, d in enumerate(digests):
+        step = spec.start_step + offset
+        want = spec.batch_digests.get(step)
+        if want is not None and want != d:
+            return fail(f"data order differs at step {step}: batch digest does not match the ledger")
+    distance, update = _distance(replayed, claimed, start)
+    ok = distance <= tolerance
+    if repeat:
+        try:
+            again, _ = trainer.replay(spec.start_path, spec.start_step, spec.end_step)
+        except Exception as err:  # pragma: no cover - the first replay just succeeded
+            return fail(f"repeat replay failed: {type(err).__name__}: {err}", distance, update)
+        a, b = _flat_params(replayed), _flat_params(again)
+        repeat.append(float(np.linalg.norm(a - b)) / max(update, 1e-30))
+    return SegmentResult(
+        spec, ok, distance, update, tolerance, _landing_message(distance, tolerance),
+        time.perf_counter() - t0,
+    )
+
+
+def _landing_message(distance: float, tolerance: float) -> str:
+    return f"replay lands {distance:.3g} (relative) from the claimed checkpoint, tolerance {tolerance:.3g}"
+
+
+def calibrate_segment(spec: SegmentSpec) -> tuple[SegmentResult, float | None]:
+    """Replay ``spec`` twice: its result (tolerance not yet applied) and the relative distance
+    between the two replays (the measured run-to-run nondeterminism; None if it could not run)."""
+    holder: list[float] = [math.nan]
+    result = replay_segment(spec, math.inf, _repeat=holder)
+    nondet = holder[-1] if len(holder) > 1 else None
+    return result, nondet
+
+
+def _load_state(path: str | Path) -> Any:
+    import torch
+
+    return torch.load(Path(path), map_location="cpu", weights_only=True)
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+def _segments_from(report: ComputeReport, ledger_bytes: bytes, base: Path) -> list[SegmentSpec]:
+    scan = scan_ledger(ledger_bytes)
+    if not scan.ok:
+        raise LedgerError(f"ledger is damaged, refusing to replay: {scan.problems[0]}")
+    if report.predicate.get("ledger", {}).get("head_hash") != scan.head_hash:
+        raise LedgerError("the report does not belong to this ledger (head hash differs)")
+    meta = scan.records[0].data.get("metadata") or {}
+    spec = meta.get("replay")
+    if not isinstance(spec, Mapping) or not isinstance(spec.get("trainer"), str):
+        raise InputError("the ledger has no replay spec (metadata.replay.trainer): nothing to re-run")
+    ckpts = [r.data for r in scan.records if r.kind == "checkpoint" and r.data.get("path")]
+    batches = {
+        int(r.data["step"]): str(r.data["digest"])
+        for r in scan.records
+        if r.kind == "batch" and isinstance(r.data.get("step"), int)
+    }
+    segments = []
+    for i, (a, b) in enumerate(zip(ckpts, ckpts[1:], strict=False)):
+        if b["step"] <= a["step"]:
+            continue
+        segments.append(
+            SegmentSpec(
+                index=i,
+                start_step=int(a["step"]),
+                end_step=int(b["step"]),
+                start_path=str(base / a["path"]),
+                end_path=str(base / b["path"]),
+                start_file_sha256=(a.get("file") or {}).get("sha256"),
+                end_file_sha256=(b.get("file") or {}).get("sha256"),
+                end_state_blake3=(b.get("state") or {}).get("blake3"),
+                batch_digests={s: d for s, d in batches.items() if a["step"] <= s < b["step"]},
+                trainer=str(spec["trainer"]),
+                config=dict(spec.get("config") or {}),
+            )
+        )
+    if not segments:
+        raise InputError("the ledger records fewer than two checkpoints: no segment to replay")
+    return segments
+
+
+def _update_norms(segments: Sequence[SegmentSpec]) -> list[float]:
+    """||w_end - w_start|| of each segment from the claimed checkpoints (inf if unreadable)."""
+    norms = []
+    cache: dict[str, np.ndarray] = {}
+
+    def flat(path: str) -> np.ndarray:
+        if path not in cache:
+            state = _load_state(path)
+            model = state.get("model", state) if isinstance(state, Mapping) else state
+            cache[path] = _flat_params(model)
+        return cache[path]
+
+    for s in segments:
+        try:
+            a, b = flat(s.start_path), flat(s.end_path)
+            norms.append(float(np.linalg.norm(b - a)) if a.shape == b.shape else math.inf)
+        except Exception:  # unreadable checkpoint: sample it (it will fail with the reason)
+            norms.append(math.inf)
+    return norms
+
+
+def audit_cost(report: ComputeReport, steps: int, segments: int) -> AuditCost:
+    """Chip-hours, USD (central, via :mod:`computegov.costs` when possible) and share of the run."""
+    totals = report.totals
+    total_steps = totals.get("steps") or 0
+    share = steps / total_steps if total_steps else math.nan
+    run_chip_hours = totals.get("chip_hours")
+    chip_hours = share * run_chip_hours if isinstance(run_chip_hours, int | float) else None
+    usd: float | None = None
+    note = "no USD: chip-hours unknown"
+    if chip_hours is not None:
+        chip_name = (report.predicate.get("hardware") or {}).get("chip")
+        try:
+            from computegov.catalog import load_catalog
+            from computegov.costs import CostModel
+
+            chip = load_catalog().get(str(chip_name))
+            per_hour = CostModel(mode="rent").chip_hour(chip)
+            usd = chip_hours * float(per_hour.total_usd.central)
+            note = (
+                f"central rental cost of {chip.name} ({per_hour.price_source}), "
+                f"USD {per_hour.dollar_year}"
+            )
+        except Exception as err:  # costs module missing or chip unpriced: chip-hours only
+            note = f"no USD figure ({type(err).__name__}: {err}); chip-hours only"
+    return AuditCost(segments, steps, share, chip_hours, usd, note)
+
+
+def plan_replay(
+    report: bytes | str | Path | ComputeReport,
+    ledger: bytes | str | Path,
+    *,
+    sample_rate: float = 0.1,
+    largest: int = 1,
+    rng: np.random.Generator | None = None,
+    checkpoints_dir: str | Path | None = None,
+) -> ReplayPlan:
+    """Choose segments to replay and state what the audit will cost.
+
+    Args:
+        report: the report (path, bytes or object).
+        ledger: the ledger (path or bytes).
+        sample_rate: fraction of segments to replay (at least one).
+        largest: how many of them are the segments with the largest weight updates.
+        rng: random generator for the random picks (default: seeded 0).
+        checkpoints_dir: base directory of checkpoint paths (default: the ledger's directory).
+
+    Raises:
+        InputError: bad sample rate, no replay spec, too few checkpoints.
+        LedgerError: unreadable/damaged ledger or a report for another ledger.
+    """
+    if not 0.0 < sample_rate <= 1.0:
+        raise InputError(f"sample rate must be in (0, 1], got {sample_rate}")
+    rep = report if isinstance(report, ComputeReport) else (
+        load_report(report) if isinstance(report, Path) or (isinstance(report, str) and not report.lstrip().startswith("{"))
+        else parse_report(report)
+    )
+    if isinstance(ledger, bytes):
+        data, base = ledger, Path(checkpoints_dir) if checkpoints_dir else Path.cwd()
+    else:
+        try:
+            data = Path(ledger).read_bytes()
+        except OSError as err:
+            raise LedgerError(f"cannot read ledger {ledger}: {err.strerror}") from err
+        base = Path(checkpoints_dir) if checkpoints_dir else Path(ledger).parent
+    segments = _segments_from(rep, data, base)
+    n = max(1, math.ceil(sample_rate * len(segments)))
+    rng = rng if rng is not None else np.random.default_rng(0)
+    chosen: dict[int, str] = {}
+    if largest > 0:
+        norms = _update_norms(segments)
+        for i in sorted(range(len(segments)), key=lambda i: -norms[i])[: min(largest, n)]:
+            chosen[i] = "largest update"
+    rest = [i for i in range(len(segments)) if i not in chosen]
+    k = n - len(chosen)
+    if k > 0 and rest:
+        for i in rng.choice(rest, size=min(k, len(rest)), replace=False):
+            chosen[int(i)] = "random"
+    picked = tuple(
+        SegmentSpec(**{**segments[i].__dict__, "reason": chosen[i]}) for i in sorted(chosen)
+    )
+    steps = sum(s.end_step - s.start_step for s in picked)
+    # + the calibration repeat of the first segment
+    steps_total = steps + (picked[0].end_step - picked[0].start_step)
+    cost = audit_cost(rep, steps_total, len(picked) + 1)
+    return ReplayPlan(picked, len(segments), cost, sample_rate)
+
+
+def replay_report(
+    plan: ReplayPlan,
+    *,
+    ray_address: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    calibrate: bool = True,
+) -> ReplayResult:
+    """Replay the planned segments, in-process or on Ray, and compare each with its checkpoint.
+
+    Args:
+        plan: from :func:`plan_replay`.
+        ray_address: a Ray cluster address (``"auto"``, ``"ray://host:10001"``, or ``"local"``
+            to start a local cluster); None replays in this process.
+        progress: called with ``(done, total)`` after each segment.
+        calibrate: replay the first segment twice to measure nondeterminism.
+
+    Raises:
+        InputError: Ray requested but not installed or unreachable.
+    """
+    segments = list(plan.segments)
+    notes: list[str] = []
+    total = len(segments) + (1 if calibrate else 0)
+    done = 0
+    nondeterminism: float | None = None
+    tolerance = TOLERANCE_FLOOR
+
+    if ray_address is None:
+        backend = "in-process"
+        run_one: Callable[[list[SegmentSpec], float], list[SegmentResult]]
+
+        def run_one(specs: list[SegmentSpec], tol: float) -> list[SegmentResult]:
+            nonlocal done
+            out = []
+            for s in specs:
+                out.append(replay_segment(s, tol))
+                done += 1
+                if progress:
+                    progress(done, total)
+            return out
+    else:
+        backend = f"ray {ray_address}"
+        try:
+            import ray
+        except ImportError as err:
+            raise InputError("--ray needs the 'ray' extra: pip install 'computegov[ray]'") from err
+        try:
+            if not ray.is_initialized():
+                if ray_address == "local":
+                    ray.init(include_dashboard=False, log_to_driver=False)
+                else:
+                    ray.init(address=ray_address, include_dashboard=False, log_to_driver=False)
+        except Exception as err:
+            raise InputError(f"cannot connect to Ray at {ray_address!r}: {err}") from err
+        remote = ray.remote(replay_segment)
+
+        def run_one(specs: list[SegmentSpec], tol: float) -> list[SegmentResult]:
+            nonlocal done
+            refs = [remote.remote(s, tol) for s in specs]
+            by_ref: dict[Any, SegmentResult] = {}
+            pending = list(refs)
+            while pending:
+                ready, pending = ray.wait(pending, num_returns=1)
+                for r in ready:
+                    by_ref[r] = ray.get(r)
+                    done += 1
+                    if progress:
+                        progress(done, total)
+            return [by_ref[r] for r in refs]
+
+    if calibrate and segments:
+        if ray_address is None:
+            first, nondeterminism = calibrate_segment(segments[0])
+            done += 1
+            if progress:
+                progress(done, total)
+        else:
+            first, nondeterminism = ray.get(ray.remote(calibrate_segment).remote(segments[0]))
+            done += 1
+            if progress:
+                progress(done, total)
+        if nondeterminism is None:
+            notes.append(f"calibration could not run: {first.message}")
+        else:
+            tolerance = max(TOLERANCE_FLOOR, TOLERANCE_SAFETY * nondeterminism)
+        ok = first.distance is not None and first.distance <= tolerance and "replay lands" in first.message
+        message = first.message
+        if first.distance is not None and "replay lands" in first.message:
+            message = _landing_message(first.distance, tolerance)
+        results = [
+            SegmentResult(
+                first.spec, ok, first.distance, first.update_norm, tolerance, message, first.duration_s
+            )
+        ]
+        results += run_one(segments[1:], tolerance)
+    else:
+        results = run_one(segments, tolerance)
+    return ReplayResult(plan, tuple(results), nondeterminism, tolerance, backend, tuple(notes))

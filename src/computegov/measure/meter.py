@@ -1,0 +1,785 @@
+"""`ComputeMeter`: FLOP, time, utilisation and energy of a PyTorch training loop.
+
+Counting every step with ``FlopCounterMode`` is exact but slow. The meter counts a step only
+when its *signature* is new and reuses the count otherwise. The signature is learnt cheaply,
+before the work runs, by a forward pre-hook on the root module: the module structure and
+train/eval flags, each parameter's identity, shape, dtype and ``requires_grad``, autocast and
+grad mode, and the shapes, dtypes and devices of the forward inputs, for every forward call
+inside the step (gradient accumulation makes a sequence). When the first forward call of a step
+has a new signature, counting starts right there and runs to the end of the step, so the
+backward pass and the optimiser step are counted too.
+
+Limits, stated in every summary's ``gaps`` when they bite:
+
+* matrix products run inside ``step()`` *before* the model's first forward call are counted
+  only on counted steps (pass ``step(signature=...)`` to count from the step's start);
+* models whose op shapes depend on data values (dynamic MoE routing, early exit) need
+  ``count="every"`` or a ``verify_fraction``;
+* a step whose sequence of forward signatures diverges part-way from every known one is
+  counted from the divergence on and marked inexact; later steps with that start are counted
+  in full.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import socket
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+import numpy as np
+import torch
+
+from computegov.catalog.chip import Chip, normalise_precision
+from computegov.errors import InputError, MeterError
+from computegov.measure.distributed import distributed_context, gather_summaries
+from computegov.measure.energy import EnergySource, NullEnergySource, auto_energy_source
+from computegov.measure.flops import CAUSAL_CONVENTIONS, Counting, StepCount
+from computegov.measure.records import RECORD_SCHEMA, RecordWriter
+from computegov.measure.summary import MeterSummary, summarize_records
+
+if TYPE_CHECKING:
+    from computegov.catalog import Catalog
+
+__all__ = ["ComputeMeter", "count_model_params"]
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_SCALARS = (int, float, bool, str, type(None))
+
+
+def count_model_params(model: torch.nn.Module) -> int:
+    """Trainable parameters that take part in matrix products: N of the 6·N·D model FLOP.
+
+    Embedding tables are left out (a lookup costs no FLOP; Kaplan et al. 2020, arXiv:2001.08361,
+    count non-embedding parameters) unless the same tensor is also a Linear weight (tied
+    input/output embeddings), whose output projection is a real matrix product.
+    """
+    embedding_ids = {
+        id(m.weight) for m in model.modules() if isinstance(m, torch.nn.Embedding | torch.nn.EmbeddingBag)
+    }
+    linear_ids = {id(m.weight) for m in model.modules() if isinstance(m, torch.nn.Linear)}
+    seen: set[int] = set()
+    total = 0
+    for parameter in model.parameters():
+        if id(parameter) in seen or not parameter.requires_grad:
+            continue
+        seen.add(id(parameter))
+        if id(parameter) in embedding_ids and id(parameter) not in linear_ids:
+            continue
+        total += parameter.numel()
+    return total
+
+
+def _fingerprint(value: Any) -> Any:
+    """Hashable description of forward inputs: tensor shapes, dtypes, devices; scalar values."""
+    if isinstance(value, torch.Tensor):
+        return (tuple(value.shape), value.dtype, value.device, value.requires_grad)
+    if isinstance(value, _SCALARS):
+        return value
+    if isinstance(value, list | tuple):
+        return (type(value).__name__, tuple(_fingerprint(v) for v in value))
+    if isinstance(value, Mapping):
+        return ("map", tuple((str(k), _fingerprint(v)) for k, v in value.items()))
+    return type(value).__qualname__
+
+
+class _Step:
+    """State of the open step."""
+
+    __slots__ = (
+        "auto_tokens",
+        "counted_from",
+        "counting",
+        "diverged",
+        "error",
+        "forwards",
+        "index",
+        "key",
+        "prefix_known",
+        "start_event",
+        "t0",
+        "tokens",
+        "wall0",
+    )
+
+    def __init__(self, index: int, key: Any, tokens: int | None) -> None:
+        self.index = index
+        self.key = key
+        self.tokens = tokens
+        self.auto_tokens: int | None = None
+        self.forwards: list[Any] = []
+        self.counting: Counting | None = None
+        self.counted_from = 0  # forward call number counting started at (0: the step's start)
+        self.diverged = False
+        self.prefix_known = True
+        self.error: str | None = None
+        self.start_event: Any = None
+        self.t0 = 0.0
+        self.wall0 = 0.0
+
+
+class _Interval:
+    """Totals of the steps since the last interval record."""
+
+    def __init__(self, first_step: int, wall0: float, energy0_j: float) -> None:
+        self.first_step = first_step
+        self.last_step = first_step
+        self.steps = 0
+        self.count = StepCount(0, 0, 0, {})
+        self.flop_known = True
+        self.flop_exact = True
+        self.counted_steps = 0
+        self.seconds = 0.0
+        self.pending_events: list[tuple[Any, Any]] = []
+        self.tokens: int | None = 0
+        self.wall0 = wall0
+        self.wall1 = wall0
+        self.energy0_j = energy0_j
+        self.energy1_j = float("nan")
+        self.gaps: list[str] = []
+
+
+class ComputeMeter:
+    """Measures FLOP, time, utilisation and energy of the steps of a training loop.
+
+    Example::
+
+        meter = ComputeMeter(model, chip="H100 SXM")
+        for batch in loader:
+            with meter.step():
+                loss = loss_fn(model(batch)); loss.backward(); opt.step(); opt.zero_grad()
+        summary = meter.summary()
+
+    A failure inside the meter never stops the loop it watches: it is logged and the step is
+    marked as a gap in the records. Misuse the meter can see at once (nested ``step()``) raises
+    :class:`~computegov.errors.MeterError`.
+
+    Args:
+        model: the root module; its forward pre-hook learns each step's signature.
+        chip: a catalogue name (``"H100 SXM"``), a :class:`~computegov.catalog.Chip`,
+            ``"auto"`` (the CUDA device's name, looked up in the catalogue) or None (no MFU).
+        sink: called with every interval record (a JSON-ready dict), e.g. a ledger's append.
+        records: path of a JSON-lines records file (``{rank}`` is replaced by the rank; other
+            ranks than 0 get a ``.rank<N>`` suffix otherwise).
+        precision: precision for the peak (``"bf16"``, ``"fp32"``...); None: the autocast dtype
+            if autocast is on at the first forward call, else the parameters' dominant dtype
+            (``"tf32"`` for FP32 on CUDA with TF32 matmuls allowed).
+        peak_flop_per_s: dense peak of one device, FLOP/s, overriding the catalogue.
+        causal_attention: ``"full"`` (FlopCounterMode's and PaLM's convention) or
+            ``"causal_halved"``; the summary states it and reports both counts.
+        count: ``"cached"`` (count new signatures only) or ``"every"`` (count every step).
+        verify_fraction: share of cached steps re-counted at random to check the cache.
+        seed: seed of the verification sampler.
+        interval_steps: steps per interval record.
+        energy: ``"auto"`` (NVML on CUDA, RAPL on CPU), None (off), or an energy source.
+        tdp_estimate: also report TDP × wall time as a labelled estimate (needs the chip's TDP).
+        tokens_per_step: tokens per step for 6·N·D; ``"auto"`` counts integer-typed first
+            forward inputs (token ids); None: unknown.
+        model_params: N for 6·N·D; None: :func:`count_model_params`.
+        catalog: catalogue for chip lookups (None: the bundled one).
+        device: the device the steps run on (None: the model's first parameter's device).
+        distributed: gather all ranks' totals in :meth:`summary` when a process group exists.
+
+    Raises:
+        UnknownNameError: the chip name is not in the catalogue.
+        InputError: a bad option value.
+        MeterError: the model is on a device that runs nothing (``meta``).
+    """
+
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        chip: str | Chip | None = None,
+        *,
+        sink: Callable[[dict[str, Any]], Any] | None = None,
+        records: str | Path | None = None,
+        precision: str | None = None,
+        peak_flop_per_s: float | None = None,
+        causal_attention: str = "full",
+        count: str = "cached",
+        verify_fraction: float = 0.0,
+        seed: int = 0,
+        interval_steps: int = 10,
+        energy: str | EnergySource | None = "auto",
+        tdp_estimate: bool = False,
+        tokens_per_step: int | str | None = "auto",
+        model_params: int | None = None,
+        catalog: Catalog | None = None,
+        device: str | torch.device | None = None,
+        distributed: bool = True,
+    ) -> None:
+        if causal_attention not in CAUSAL_CONVENTIONS:
+            raise InputError(
+                f"causal_attention must be one of {', '.join(CAUSAL_CONVENTIONS)}, got {causal_attention!r}"
+            )
+        if count not in ("cached", "every"):
+            raise InputError(f"count must be 'cached' or 'every', got {count!r}")
+        if not 0.0 <= verify_fraction <= 1.0:
+            raise InputError(f"verify_fraction must be in [0, 1], got {verify_fraction}")
+        if interval_steps < 1:
+            raise InputError(f"interval_steps must be at least 1, got {interval_steps}")
+        if precision is not None:
+            try:
+                precision = normalise_precision(precision)
+            except KeyError as err:
+                raise InputError(f"unknown precision {precision!r}; expected e.g. bf16, fp16, tf32, fp32") from err
+        self.model = model
+        self.convention = causal_attention
+        self.count_mode = count
+        self.verify_fraction = verify_fraction
+        self.interval_steps = interval_steps
+        self._sink = sink
+        self._rng = np.random.default_rng(seed)
+        self._distributed = distributed
+        self.rank, self.world_size = distributed_context()
+
+        self.device = torch.device(device) if device is not None else self._model_device(model)
+        if self.device.type == "meta":
+            raise MeterError("the model is on the 'meta' device: nothing runs there, so nothing can be timed")
+        self.timing_method = "cuda_events" if self.device.type == "cuda" else "perf_counter"
+        self._new_event: Callable[[], Any] = lambda: torch.cuda.Event(enable_timing=True)
+        self._sync: Callable[[], None] | None = None
+        if self.device.type not in ("cpu", "cuda"):
+            backend = getattr(torch, self.device.type, None)
+            self._sync = getattr(backend, "synchronize", None)
+            if self._sync is None:
+                log.warning(
+                    "cannot time device %r exactly: step times are host wall-clock without synchronisation",
+                    self.device.type,
+                )
+                self.timing_method = "perf_counter (unsynchronised)"
+            else:
+                self.timing_method = "perf_counter + synchronize"
+
+        self._chip, self._chip_reason = self._resolve_chip(chip, catalog)
+        self._precision_given = precision
+        self.precision: str | None = precision
+        self._peak_given = peak_flop_per_s
+        self._tokens_per_step = tokens_per_step
+        self._model_params = model_params if model_params is not None else count_model_params(model)
+        self._energy: EnergySource = self._resolve_energy(energy)
+        self._tdp_estimate = tdp_estimate
+
+        self._cache: dict[Any, StepCount] = {}
+        self._prefixes: set[Any] = set()
+        self._must_count: set[Any] = set()
+        self._step: _Step | None = None
+        self._next_index = 0
+        self._interval: _Interval | None = None
+        self._records: list[dict[str, Any]] = []
+        self._errors_logged = 0
+        self._pending_gaps: list[str] = []
+        self._last_energy_j = float("nan")
+        self._started = False
+        self._start_written = False
+        self._precision_detected = False
+        self._closed = False
+        self._writer: RecordWriter | None = None
+        if records is not None:
+            self._writer = RecordWriter(self._records_path(records))
+        self._hook = model.register_forward_pre_hook(self._pre_hook, with_kwargs=True)
+
+    # ------------------------------------------------------------------ setup helpers
+    @staticmethod
+    def _model_device(model: torch.nn.Module) -> torch.device:
+        for tensor in model.parameters():
+            return tensor.device
+        for tensor in model.buffers():
+            return tensor.device
+        return torch.device("cpu")
+
+    def _resolve_chip(self, chip: str | Chip | None, catalog: Catalog | None) -> tuple[Chip | None, str | None]:
+        if chip is None:
+            return None, "no chip given (pass chip= a catalogue name for MFU)"
+        if isinstance(chip, Chip):
+            return chip, None
+        if catalog is None:
+            from computegov.catalog import load_catalog
+
+            catalog = load_catalog()
+        if chip == "auto":
+            if self.device.type != "cuda":
+                return None, (
+                    f"chip='auto' finds CUDA devices only; the model is on {self.device.type!r} "
+                    "(pass chip= a catalogue name)"
+                )
+            name = torch.cuda.get_device_name(self.device.index or 0)
+            try:
+                return catalog.get(name), None
+            except Exception as err:
+                log.warning("CUDA device %r is not in the catalogue: %s", name, err)
+                return None, f"CUDA device {name!r} is not in the catalogue ({err})"
+        return catalog.get(chip), None  # UnknownNameError with suggestions propagates
+
+    def _resolve_energy(self, energy: str | EnergySource | None) -> EnergySource:
+        if energy is None:
+            return NullEnergySource("energy measurement switched off (energy=None)")
+        if energy == "auto":
+            try:
+                return auto_energy_source(self.device.type, self.device.index)
+            except Exception as err:
+                return NullEnergySource(f"energy source failed to start: {err}")
+        if isinstance(energy, str):
+            raise InputError(f"energy must be 'auto', None or an energy source, got {energy!r}")
+        if not energy.available:
+            return NullEnergySource(energy.reason or "energy source unavailable")
+        return energy
+
+    def _records_path(self, records: str | Path) -> Path:
+        text = str(records)
+        if "{rank}" in text:
+            return Path(text.format(rank=self.rank))
+        path = Path(text)
+        return path if self.rank == 0 else path.with_name(f"{path.name}.rank{self.rank}")
+
+    # ------------------------------------------------------------------ peak and precision
+    def _detect_precision(self) -> str | None:
+        device_type = self.device.type
+        try:
+            if torch.is_autocast_enabled(device_type):
+                return normalise_precision(str(torch.get_autocast_dtype(device_type)))
+        except (RuntimeError, TypeError, KeyError):
+            pass
+        sizes: dict[torch.dtype, int] = {}
+        for parameter in self.model.parameters():
+            if parameter.is_floating_point():
+                sizes[parameter.dtype] = sizes.get(parameter.dtype, 0) + parameter.numel()
+        if not sizes:
+            return None
+        dtype = max(sizes, key=lambda d: sizes[d])
+        try:
+            key = normalise_precision(str(dtype))
+        except KeyError:
+            return None
+        if key == "fp32" and device_type == "cuda" and torch.get_float32_matmul_precision() != "highest":
+            return "tf32"  # FP32 matmuls run on TF32 tensor cores
+        return key
+
+    def _peak(self) -> tuple[float | None, str | None]:
+        if self._peak_given is not None:
+            return self._peak_given, None
+        if self._chip is None:
+            return None, self._chip_reason
+        if self.precision is None:
+            return None, "precision unknown (no floating-point parameters and no precision= given)"
+        peak = self._chip.peak(self.precision)
+        if peak is None:
+            log.warning("the catalogue has no %s peak for %s; MFU skipped", self.precision, self._chip.name)
+            return None, f"the catalogue has no {self.precision} peak for {self._chip.name}"
+        return peak, None
+
+    # ------------------------------------------------------------------ records
+    def _emit(self, record: dict[str, Any], to_sink: bool) -> None:
+        self._records.append(record)
+        if self._writer is not None:
+            try:
+                self._writer.write(record)
+            except OSError as err:
+                self._note_error(f"records file write failed: {err}")
+        if to_sink and self._sink is not None:
+            try:
+                self._sink(record)
+            except Exception as err:
+                self._note_error(f"sink failed on record for steps {record.get('step_first')}-{record.get('step_last')}: {err!r}")
+
+    def _start_record(self) -> None:
+        if self.precision is None:
+            self.precision = self._detect_precision()
+        peak, reason = self._peak()
+        self._emit(
+            {
+                "kind": "meter_start",
+                "schema": RECORD_SCHEMA,
+                "rank": self.rank,
+                "world_size": self.world_size,
+                "host": socket.gethostname(),
+                "device": self.device.type,
+                "timing_method": self.timing_method,
+                "chip": self._chip.name if self._chip else None,
+                "precision": self.precision,
+                "peak_flop_per_s": peak,
+                "mfu_unavailable_reason": reason,
+                "causal_attention_convention": self.convention,
+                "count_mode": self.count_mode,
+                "energy_source": self._energy.name,
+                "energy_scope": self._energy.scope,
+                "energy_unavailable_reason": None if self._energy.available else self._energy.reason,
+                "tdp_w": self._chip.tdp_w if self._chip else None,
+                "tdp_estimate": self._tdp_estimate,
+                "model_params": self._model_params,
+                "torch_version": torch.__version__,
+                "time_unix_s": time.time(),
+            },
+            to_sink=False,
+        )
+
+    def _read_energy(self) -> float:
+        if not self._energy.available:
+            return float("nan")
+        try:
+            return self._energy.read_j()
+        except Exception as err:
+            self._note_error(f"energy read failed: {err!r}")
+            return float("nan")
+
+    def _flush(self) -> None:
+        if not self._start_written:
+            self._start_written = True
+            self._start_record()
+        interval = self._interval
+        if interval is None or interval.steps == 0:
+            return
+        self._interval = None
+        for start_event, end_event in interval.pending_events:
+            try:
+                end_event.synchronize()
+                interval.seconds += start_event.elapsed_time(end_event) / 1e3  # ms -> s
+            except Exception as err:
+                interval.gaps.append(f"CUDA event timing failed: {err!r}")
+        energy1 = interval.energy1_j
+        energy_j = energy1 - interval.energy0_j
+        energy_ok = np.isfinite(energy_j)
+        count = interval.count
+        known = interval.flop_known
+        model_flop = 6 * self._model_params * interval.tokens if interval.tokens is not None else None
+        record: dict[str, Any] = {
+            "kind": "interval",
+            "schema": RECORD_SCHEMA,
+            "rank": self.rank,
+            "step_first": interval.first_step,
+            "step_last": interval.last_step,
+            "steps": interval.steps,
+            "flop": count.flop(self.convention) if known else None,
+            "flop_full_attention": count.flop_full_attention if known else None,
+            "flop_causal_halved": count.flop_causal_halved if known else None,
+            "flop_flopcounter_compatible": count.flop_flopcounter_compatible if known else None,
+            "model_flop_6nd": model_flop,
+            "tokens": interval.tokens,
+            "counted_steps": interval.counted_steps,
+            "flop_exact": known and interval.flop_exact,
+            "seconds": interval.seconds,
+            "time_start_unix_s": interval.wall0,
+            "time_end_unix_s": interval.wall1,
+            "energy_j": float(energy_j) if energy_ok else None,
+            "energy_unavailable_reason": None if energy_ok else (self._energy.reason or "energy read failed"),
+            "precision": self.precision,
+            "causal_attention_convention": self.convention,
+            "gaps": list(interval.gaps),
+        }
+        self._last_energy_j = energy1
+        self._emit(record, to_sink=True)
+
+    # ------------------------------------------------------------------ error handling
+    def _note_error(self, message: str) -> None:
+        if self._errors_logged < 20:
+            log.warning("ComputeMeter: %s", message)
+            self._errors_logged += 1
+        if self._interval is not None:
+            self._interval.gaps.append(message)
+        else:
+            self._pending_gaps.append(message)
+
+    # ------------------------------------------------------------------ signatures
+    def _static_signature(self) -> Any:
+        modules = tuple((id(m), type(m), m.training) for m in self.model.modules())
+        params = tuple(
+            (id(p), tuple(p.shape), p.dtype, p.requires_grad) for p in self.model.parameters()
+        )
+        return (modules, params)
+
+    def _forward_signature(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
+        device_type = self.device.type
+        try:
+            autocast = (torch.is_autocast_enabled(device_type), torch.get_autocast_dtype(device_type))
+        except (RuntimeError, TypeError):
+            autocast = (False, None)
+        return (autocast, torch.is_grad_enabled(), _fingerprint(args), _fingerprint(kwargs))
+
+    def _should_verify(self) -> bool:
+        return self.verify_fraction > 0.0 and bool(self._rng.random() < self.verify_fraction)
+
+    def _start_counting(self, step: _Step, forward_number: int) -> None:
+        counting = Counting()
+        counting.start()
+        step.counting = counting
+        step.counted_from = forward_number
+
+    def _pre_hook(self, module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        step = self._step
+        if step is None or step.error is not None:
+            return None
+        try:
+            self._observe_forward(step, args, kwargs)
+        except Exception as err:
+            self._step_failed(step, f"signature hook failed: {err!r}")
+        return None
+
+    def _observe_forward(self, step: _Step, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
+        if self.precision is None and not self._precision_detected:
+            self._precision_detected = True  # the first forward call decides (autocast is on now)
+            self.precision = self._detect_precision()
+        if step.tokens is None and self._tokens_per_step == "auto" and args:
+            first = args[0]
+            if isinstance(first, torch.Tensor) and not first.is_floating_point() and not first.is_complex():
+                step.auto_tokens = (step.auto_tokens or 0) + first.numel()
+        if step.key is not None:
+            return  # the caller's key is the signature
+        if not step.forwards:
+            step.forwards.append(self._static_signature())
+        step.forwards.append(self._forward_signature(args, kwargs))
+        if step.counting is not None:
+            return
+        prefix = tuple(step.forwards)
+        number = len(step.forwards) - 1
+        if number == 1:
+            if (
+                self.count_mode == "every"
+                or prefix not in self._prefixes
+                or prefix in self._must_count
+                or self._should_verify()
+            ):
+                self._start_counting(step, 1)
+        elif prefix not in self._prefixes:
+            step.diverged = True
+            self._must_count.add(tuple(step.forwards[:2]))
+            self._start_counting(step, number)
+
+    def _step_failed(self, step: _Step, message: str) -> None:
+        step.error = message
+        if step.counting is not None:
+            try:
+                step.counting.stop()
+            except Exception as err:  # pragma: no cover - defensive
+                log.debug("counting stop failed: %r", err)
+            step.counting = None
+
+    # ------------------------------------------------------------------ steps
+    def begin_step(self, *, tokens: int | None = None, signature: Any = None) -> None:
+        """Open a step (for callback-style loops; prefer ``with meter.step():``).
+
+        Args:
+            tokens: tokens in this step, for 6·N·D (overrides ``tokens_per_step``).
+            signature: a hashable key that determines the step's FLOP; with it the meter
+                counts from the step's start the first time the key is seen and skips the
+                forward-hook signature.
+        """
+        if self._closed:
+            raise MeterError("the meter is closed; create a new ComputeMeter")
+        if self._step is not None:
+            open_index = self._step.index
+            self._note_error(f"step {open_index} was not closed before step {self._next_index}; its FLOP are dropped")
+            self._step_failed(self._step, "not closed")
+            self._step = None
+        try:
+            self._begin(tokens, signature)
+        except Exception as err:
+            log.warning("ComputeMeter: step start failed: %r", err)
+            self._step = _Step(self._next_index, signature, tokens)
+            self._step.error = f"step start failed: {err!r}"
+
+    def _begin(self, tokens: int | None, signature: Any) -> None:
+        self._started = True
+        if tokens is None and isinstance(self._tokens_per_step, int):
+            tokens = self._tokens_per_step
+        step = _Step(self._next_index, signature, tokens)
+        self._next_index += 1
+        if self._interval is None:
+            wall = time.time()
+            energy0 = self._last_energy_j if np.isfinite(self._last_energy_j) else self._read_energy()
+            self._interval = _Interval(step.index, wall, energy0)
+            self._interval.gaps.extend(self._pending_gaps)
+            self._pending_gaps = []
+        if signature is not None:
+            key = ("key", signature)
+            step.forwards.append(key)
+            if self.count_mode == "every" or (key,) not in self._cache or self._should_verify():
+                self._start_counting(step, 0)
+        elif self.count_mode == "every":
+            self._start_counting(step, 0)
+        self._step = step
+        if self.device.type == "cuda":
+            step.start_event = self._new_event()
+            step.start_event.record()
+        elif self._sync is not None:
+            self._sync()
+        step.wall0 = time.time()
+        step.t0 = time.perf_counter()
+
+    def end_step(self, failed: BaseException | None = None) -> None:
+        """Close the open step (for callback-style loops).
+
+        Args:
+            failed: the exception that ended the step early, if any (its FLOP are dropped).
+        """
+        t1 = time.perf_counter()
+        step = self._step
+        if step is None:
+            log.warning("ComputeMeter: end_step() without begin_step(); ignored")
+            return
+        self._step = None
+        try:
+            self._end(step, t1, failed)
+        except Exception as err:
+            self._note_error(f"step {step.index}: meter failed at step end: {err!r}")
+
+    def _end(self, step: _Step, t1: float, failed: BaseException | None) -> None:
+        interval = self._interval
+        if interval is None:  # pragma: no cover - _begin always opens one
+            return
+        end_event = None
+        if step.start_event is not None:
+            end_event = self._new_event()
+            end_event.record()
+        elif self._sync is not None:
+            self._sync()
+            t1 = time.perf_counter()
+        count: StepCount | None = None
+        if step.counting is not None:
+            count = step.counting.stop()
+            step.counting = None
+        interval.steps += 1
+        interval.last_step = step.index
+        interval.wall1 = time.time()
+        if self._energy.available:
+            interval.energy1_j = self._read_energy()  # the interval's energy ends with this step
+        if end_event is not None:
+            interval.pending_events.append((step.start_event, end_event))
+        else:
+            interval.seconds += t1 - step.t0
+        tokens = step.tokens
+        if tokens is None and self._tokens_per_step == "auto":
+            tokens = step.auto_tokens
+        if tokens is None or interval.tokens is None:
+            interval.tokens = None
+        else:
+            interval.tokens += int(tokens)
+        if failed is not None:
+            step.error = step.error or f"raised {type(failed).__name__}"
+        if step.error is not None:
+            interval.flop_exact = False
+            interval.gaps.append(f"step {step.index}: {step.error}; FLOP not counted")
+            return
+        signature = tuple(step.forwards)
+        if count is not None:
+            interval.counted_steps += 1
+            if step.diverged:
+                interval.count = interval.count + count
+                interval.flop_exact = False
+                interval.gaps.append(
+                    f"step {step.index}: forward signature changed part-way (at forward call "
+                    f"{step.counted_from}); FLOP before it not counted"
+                )
+                return
+            cached = self._cache.get(signature)
+            if cached is not None and cached.flop_full_attention != count.flop_full_attention:
+                interval.gaps.append(
+                    f"step {step.index}: verification found {count.flop_full_attention} FLOP where the "
+                    f"cache held {cached.flop_full_attention}; the cache is updated"
+                )
+                log.warning("ComputeMeter: step %d FLOP differ from the cached count", step.index)
+            self._cache[signature] = count
+            self._prefixes.update(signature[:n] for n in range(2, len(signature) + 1))
+            interval.count = interval.count + count
+        elif signature in self._cache:
+            interval.count = interval.count + self._cache[signature]
+        elif len(signature) <= 1:
+            interval.flop_exact = False
+            interval.gaps.append(
+                f"step {step.index}: the model's forward was not called inside step(); "
+                "pass step(signature=...) to count such steps"
+            )
+        else:
+            interval.flop_exact = False
+            self._must_count.add(signature[:2])
+            interval.gaps.append(
+                f"step {step.index}: forward signature ended part-way through a known one; "
+                "FLOP not counted (later steps like it are counted)"
+            )
+        if interval.steps >= self.interval_steps:
+            self._flush()
+
+    @contextmanager
+    def step(self, *, tokens: int | None = None, signature: Any = None) -> Iterator[None]:
+        """Measure the block as one training step (forward, backward, optimiser step).
+
+        Args:
+            tokens: tokens in this step, for 6·N·D.
+            signature: optional hashable key that determines the step's FLOP (see
+                :meth:`begin_step`).
+
+        Raises:
+            MeterError: ``step()`` is nested inside another open step.
+        """
+        if self._step is not None:
+            raise MeterError(
+                f"meter.step() nested inside step {self._step.index}: close a step before opening the next"
+            )
+        self.begin_step(tokens=tokens, signature=signature)
+        try:
+            yield
+        except BaseException as err:
+            self.end_step(failed=err)
+            raise
+        self.end_step()
+
+    def track(self, func: Callable[P, R]) -> Callable[P, R]:
+        """Decorator: each call of ``func`` (a training-step function) is one step."""
+
+        @functools.wraps(func)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            with self.step():
+                return func(*args, **kwargs)
+
+        return wrapper
+
+    # ------------------------------------------------------------------ results
+    @property
+    def records(self) -> tuple[dict[str, Any], ...]:
+        """Every record emitted so far (start, intervals, summaries)."""
+        return tuple(self._records)
+
+    def local_summary(self) -> MeterSummary:
+        """This rank's totals so far (flushes the open interval; no collective)."""
+        if self._step is not None:
+            log.warning("ComputeMeter: summary() while step %d is open; that step is left out", self._step.index)
+        self._flush()
+        return summarize_records(self._records)
+
+    def summary(self) -> MeterSummary:
+        """Totals so far; under ``torch.distributed`` a collective combining all ranks.
+
+        Returns:
+            A :class:`~computegov.measure.summary.MeterSummary`; per-rank detail in ``ranks``
+            when several ranks were combined.
+        """
+        local = self.local_summary()
+        result = local
+        if self._distributed and self.world_size > 1:
+            result = gather_summaries(local, self._energy.scope or f"rank{self.rank}")
+        self._emit({"kind": "summary", "schema": RECORD_SCHEMA, "rank": self.rank, **result.to_dict()}, to_sink=False)
+        return result
+
+    def close(self) -> MeterSummary:
+        """Final summary; removes the hook and closes the records file."""
+        if self._closed:
+            return summarize_records(self._records)
+        result = self.summary()
+        self._hook.remove()
+        if self._writer is not None:
+            self._writer.close()
+        self._closed = True
+        return result
+
+    def __enter__(self) -> ComputeMeter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

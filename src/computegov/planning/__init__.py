@@ -1,0 +1,69 @@
+"""Planning a training run: memory fit, utilisation at cluster size, and ranked hardware options.
+
+- :mod:`computegov.planning.memory`: per-chip memory of weights, gradients, optimiser states and
+  activations under tensor/pipeline/data parallelism and ZeRO stages; minimum chips for memory.
+- :mod:`computegov.planning.scaling`: communication time and pipeline bubbles against the chip's
+  intra- and inter-node bandwidth, so utilisation falls as clusters grow.
+- :mod:`computegov.planning.planner`: :func:`plan` (search, rank, Pareto front, infeasibility
+  explained) and :func:`evaluate` (one fixed configuration).
+"""
+
+from __future__ import annotations
+
+from computegov.planning.memory import (
+    OPTIMIZER_BYTES_PER_PARAM,
+    Architecture,
+    MemoryNeed,
+    activation_bytes_per_layer,
+    architecture_from_params,
+    min_chips_for_memory,
+    training_memory,
+)
+from computegov.planning.planner import (
+    RANK_KEYS,
+    Plan,
+    PlanInfeasibleError,
+    PlanRequest,
+    PlanResult,
+    PricePerformanceTrend,
+    Target,
+    candidate_counts,
+    evaluate,
+    plan,
+    price_performance_trend,
+    resolve_target,
+)
+from computegov.planning.scaling import (
+    ChipNumbers,
+    ClusterLayout,
+    ScalingAssumptions,
+    best_layout,
+    cluster_mfu,
+)
+
+__all__ = [
+    "OPTIMIZER_BYTES_PER_PARAM",
+    "RANK_KEYS",
+    "Architecture",
+    "ChipNumbers",
+    "ClusterLayout",
+    "MemoryNeed",
+    "Plan",
+    "PlanInfeasibleError",
+    "PlanRequest",
+    "PlanResult",
+    "PricePerformanceTrend",
+    "ScalingAssumptions",
+    "Target",
+    "activation_bytes_per_layer",
+    "architecture_from_params",
+    "best_layout",
+    "candidate_counts",
+    "cluster_mfu",
+    "evaluate",
+    "min_chips_for_memory",
+    "plan",
+    "price_performance_trend",
+    "resolve_target",
+    "training_memory",
+]

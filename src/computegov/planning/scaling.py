@@ -1,0 +1,369 @@
+"""Utilisation at cluster size: communication and pipeline bubbles against chip bandwidths.
+
+A dense transformer of N parameters trains on a global batch of B tokens (G = B / s sequences)
+with t-way tensor parallelism (inside a node), p-way pipeline parallelism and d-way data
+parallelism (ZeRO-1). Per global step, on the chips actually used (t x p x d <= n):
+
+- compute of one micro-batch (one sequence) on one stage:
+  ``6 N s / (t p x peak x kernel MFU)`` (x 4/3 with full recomputation);
+- tensor-parallel all-reduces: 4 per layer per micro-batch (2 forward, 2 backward; Shoeybi et al.
+  2019, arXiv:1909.08053), each moving ``2 (t-1)/t x s h x 2 bytes`` per chip over one direction
+  of the intra-node link (half the catalogue's bidirectional figure);
+- pipeline point-to-point: ``2 x s h x 2 bytes`` per micro-batch over the inter-node link;
+- pipeline bubble of the interleaved 1F1B schedule, ``(p - 1) / v`` micro-batch times
+  (Narayanan et al. 2021, arXiv:2104.04473, section 2.2.2), so a stage runs ``(m + (p-1)/v)``
+  micro-batch times with m = G / d micro-batches;
+- data-parallel gradient all-reduce of ``2 x N / (t p)`` bytes, ``2 (d-1)/d`` of it per chip over
+  the inter-node link, of which ``1 - dp_overlap`` is not hidden behind the backward pass.
+
+MFU over all n chips = ``6 N B / (step time x n x peak)``. For each n the layout (t, p, d) with
+the shortest step that fits in memory is chosen; chips beyond what the batch can feed sit idle, so
+more chips never slow a run. Not modelled: context and expert parallelism, failures and restarts,
+network congestion, stragglers and collective latency. :mod:`benchmarks.known_runs` compares the
+result with reported MFU of real runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from typing import TYPE_CHECKING, Any
+
+from computegov.planning.memory import Architecture, MemoryNeed, training_memory
+
+if TYPE_CHECKING:
+    from computegov.catalog import Chip
+
+__all__ = [
+    "ChipNumbers",
+    "ClusterLayout",
+    "ScalingAssumptions",
+    "best_layout",
+    "cluster_mfu",
+]
+
+_RECOMPUTE_FACTOR: dict[str, float] = {"none": 1.0, "selective": 1.0, "full": 4.0 / 3.0}
+_BYTES_PER_ACTIVATION = 2.0  # BF16
+_BYTES_PER_GRADIENT = 2.0  # BF16 gradients reduced in 16 bits (Megatron default)
+
+
+@dataclasses.dataclass(frozen=True)
+class ScalingAssumptions:
+    """Assumptions of the scaling model (defaults: central values of ``data/cost_assumptions.yaml``).
+
+    Attributes:
+        global_batch_tokens: tokens per optimiser step.
+        seq_len: tokens per sequence.
+        chips_per_node: chips joined by the intra-node link (bound on t).
+        dp_overlap: fraction of the gradient all-reduce hidden behind backward.
+        pipeline_interleave: virtual stages per chip, v.
+        memory_reserve_fraction: memory unavailable to the model.
+        internode_fallback_bytes_per_s: per-chip inter-node bandwidth when the catalogue has none.
+        zero_stage: ZeRO stage for data parallelism.
+    """
+
+    global_batch_tokens: float = 16e6
+    seq_len: int = 8192
+    chips_per_node: int = 8
+    dp_overlap: float = 0.8
+    pipeline_interleave: float = 2.0
+    memory_reserve_fraction: float = 0.10
+    internode_fallback_bytes_per_s: float = 25e9
+    zero_stage: int = 1
+
+    @classmethod
+    def default(cls, which: str = "central") -> ScalingAssumptions:
+        """From the bundled assumptions at ``low``, ``central`` or ``high`` values."""
+        return _default_scaling(which)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return dataclasses.asdict(self)
+
+
+@functools.cache
+def _default_scaling(which: str) -> ScalingAssumptions:
+    from computegov.costs.assumptions import default_assumptions
+
+    plan = default_assumptions().planning
+
+    def get(name: str) -> float:
+        return float(getattr(plan[name].value, which))
+
+    return ScalingAssumptions(
+        global_batch_tokens=get("global_batch_tokens"),
+        seq_len=int(get("seq_len")),
+        chips_per_node=int(get("chips_per_node")),
+        dp_overlap=get("dp_overlap"),
+        pipeline_interleave=get("pipeline_interleave"),
+        memory_reserve_fraction=get("memory_reserve_fraction"),
+        internode_fallback_bytes_per_s=get("internode_bandwidth_fallback_bytes_per_s"),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class ChipNumbers:
+    """The numbers of a chip the scaling model uses.
+
+    Attributes:
+        name: chip name.
+        peak_flop_per_s: dense peak at the training precision, FLOP/s.
+        memory_bytes: memory per chip, bytes (None: unknown, memory not checked).
+        intra_bytes_per_s: one-direction intra-node bandwidth per chip, bytes/s.
+        inter_bytes_per_s: inter-node bandwidth per chip, bytes/s.
+        assumed: which of the bandwidths were filled in by assumption.
+    """
+
+    name: str
+    peak_flop_per_s: float
+    memory_bytes: float | None
+    intra_bytes_per_s: float
+    inter_bytes_per_s: float
+    assumed: tuple[str, ...] = ()
+
+    @classmethod
+    def from_chip(
+        cls, chip: Chip, peak_flop_per_s: float, assumptions: ScalingAssumptions
+    ) -> ChipNumbers:
+        """Read a catalogue chip; missing bandwidths fall back to the assumption (recorded)."""
+        assumed = []
+        inter = chip.internode_bandwidth_bytes_per_s
+        if not inter:
+            inter = assumptions.internode_fallback_bytes_per_s
+            assumed.append("internode_bandwidth_bytes_per_s")
+        if chip.intranode_bandwidth_bytes_per_s:
+            intra = chip.intranode_bandwidth_bytes_per_s / 2.0  # catalogue is bidirectional
+        else:
+            intra = inter
+            assumed.append("intranode_bandwidth_bytes_per_s")
+        return cls(
+            name=chip.name,
+            peak_flop_per_s=peak_flop_per_s,
+            memory_bytes=chip.memory_bytes,
+            intra_bytes_per_s=intra,
+            inter_bytes_per_s=inter,
+            assumed=tuple(assumed),
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class ClusterLayout:
+    """The chosen parallel layout for n chips and where the time goes (per optimiser step).
+
+    Attributes:
+        chips: chips available, n.
+        tp / pp / dp: tensor, pipeline and data-parallel degrees (t x p x d chips used).
+        recompute: activation recomputation needed to fit in memory.
+        step_time_s: wall-clock time of one optimiser step, s.
+        compute_s / tp_comm_s / pp_comm_s / bubble_s / dp_exposed_s: its parts, s.
+        kernel_mfu: communication-free MFU assumed.
+        mfu: model FLOP utilisation over all n chips.
+        memory: per-chip memory of the layout.
+    """
+
+    chips: int
+    tp: int
+    pp: int
+    dp: int
+    recompute: str
+    step_time_s: float
+    compute_s: float
+    tp_comm_s: float
+    pp_comm_s: float
+    bubble_s: float
+    dp_exposed_s: float
+    kernel_mfu: float
+    mfu: float
+    memory: MemoryNeed
+
+    @property
+    def chips_used(self) -> int:
+        """t x p x d."""
+        return self.tp * self.pp * self.dp
+
+    @property
+    def efficiency(self) -> float:
+        """mfu / kernel_mfu: the share of compute-bound speed the cluster keeps."""
+        return self.mfu / self.kernel_mfu
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {
+            "chips": self.chips,
+            "chips_used": self.chips_used,
+            "tp": self.tp,
+            "pp": self.pp,
+            "dp": self.dp,
+            "recompute": self.recompute,
+            "step_time_s": self.step_time_s,
+            "compute_s": self.compute_s,
+            "tp_comm_s": self.tp_comm_s,
+            "pp_comm_s": self.pp_comm_s,
+            "bubble_s": self.bubble_s,
+            "dp_exposed_s": self.dp_exposed_s,
+            "kernel_mfu": self.kernel_mfu,
+            "mfu": self.mfu,
+            "efficiency": self.efficiency,
+            "memory": self.memory.to_dict(),
+        }
+
+
+def _powers_of_two(limit: int) -> list[int]:
+    out, value = [], 1
+    while value <= limit:
+        out.append(value)
+        value *= 2
+    return out
+
+
+def _step(
+    chip: ChipNumbers,
+    arch: Architecture,
+    tp: int,
+    pp: int,
+    dp: int,
+    recompute: str,
+    kernel_mfu: float,
+    a: ScalingAssumptions,
+) -> tuple[float, float, float, float, float, float]:
+    """(step, compute, tp comm, pp comm, bubble, dp exposed) seconds for one layout."""
+    s, h, params = arch.seq_len, arch.hidden, arch.params
+    sequences = max(1.0, a.global_batch_tokens / s)
+    micro_batches = sequences / dp
+    compute = (
+        6.0 * params * s / (tp * pp * chip.peak_flop_per_s * kernel_mfu) * _RECOMPUTE_FACTOR[recompute]
+    )
+    layers_per_stage = arch.layers / pp
+    tp_comm = 0.0
+    if tp > 1:
+        volume = 2.0 * (tp - 1) / tp * s * h * _BYTES_PER_ACTIVATION
+        tp_comm = layers_per_stage * 4.0 * volume / chip.intra_bytes_per_s
+    pp_comm = 0.0
+    if pp > 1:
+        pp_comm = 2.0 * s * h * _BYTES_PER_ACTIVATION / chip.inter_bytes_per_s
+    per_micro = compute + tp_comm + pp_comm
+    bubble = (pp - 1) / a.pipeline_interleave * per_micro if pp > 1 else 0.0
+    pipeline = micro_batches * per_micro + bubble
+    dp_exposed = 0.0
+    if dp > 1:
+        grad = _BYTES_PER_GRADIENT * params / (tp * pp)
+        in_node = tp * pp * dp <= a.chips_per_node
+        bandwidth = chip.intra_bytes_per_s if in_node else chip.inter_bytes_per_s
+        dp_exposed = (1.0 - a.dp_overlap) * 2.0 * (dp - 1) / dp * grad / bandwidth
+    return (
+        pipeline + dp_exposed,
+        micro_batches * compute,
+        micro_batches * tp_comm,
+        micro_batches * pp_comm,
+        bubble,
+        dp_exposed,
+    )
+
+
+def _data_parallel_candidates(d_lo: int, d_max: int, d_node: int) -> set[int]:
+    """Degrees where the step time can be smallest: the ends of the intra- and inter-node pieces.
+
+    For fixed t and p the step time is ``a / d + b`` on each piece (d inside one node, d across
+    nodes), so its minimum over a piece is at one of the piece's ends; evaluating the ends gives
+    the exact minimum over every feasible d, which keeps the best time non-increasing in n.
+    """
+    ends = {d_lo, d_max, min(d_node, d_max), max(d_node + 1, d_lo)}
+    return {d for d in ends if d_lo <= d <= d_max}
+
+
+def best_layout(
+    chip: ChipNumbers,
+    n_chips: int,
+    arch: Architecture,
+    *,
+    kernel_mfu: float,
+    assumptions: ScalingAssumptions | None = None,
+) -> ClusterLayout | None:
+    """The fastest layout of at most ``n_chips`` chips that fits in memory, or None if none fits.
+
+    Searches t in powers of two up to the node size, p in powers of two up to the layer count,
+    selective or full recomputation, and every data-parallel degree the memory and the batch
+    allow (exactly, see :func:`_data_parallel_candidates`). Chips beyond t x p x d sit idle.
+
+    Args:
+        chip: the chip's numbers.
+        n_chips: chips available (>= 1).
+        arch: model shape.
+        kernel_mfu: MFU without communication (fraction of dense peak, in (0, 1]).
+        assumptions: scaling assumptions (default: bundled central values).
+    """
+    a = assumptions or ScalingAssumptions.default()
+    sequences = max(1, int(a.global_batch_tokens // arch.seq_len))
+    capacity = chip.memory_bytes * (1.0 - a.memory_reserve_fraction) if chip.memory_bytes else None
+    best: tuple[float, int, int, int, str] | None = None
+    for tp in _powers_of_two(min(a.chips_per_node, n_chips)):
+        for pp in _powers_of_two(min(arch.layers, n_chips // tp)):
+            d_max = max(1, min(n_chips // (tp * pp), sequences))
+            d_node = a.chips_per_node // (tp * pp)
+            for recompute in ("selective", "full"):
+                d_lo = 1
+                if capacity is not None:
+                    need = training_memory(
+                        arch, tp=tp, pp=pp, dp=1, zero_stage=a.zero_stage, recompute=recompute  # type: ignore[arg-type]
+                    )
+                    fixed = need.total_bytes - need.optimizer_bytes
+                    sharded = need.optimizer_bytes
+                    if a.zero_stage >= 2:
+                        fixed -= need.gradients_bytes
+                        sharded += need.gradients_bytes
+                    if a.zero_stage >= 3:
+                        fixed -= need.weights_bytes
+                        sharded += need.weights_bytes
+                    if fixed >= capacity:
+                        continue
+                    d_lo = max(1, math.ceil(sharded / (capacity - fixed) - 1e-9))
+                    if d_lo > d_max:
+                        continue
+                for dp in _data_parallel_candidates(d_lo, d_max, d_node):
+                    step = _step(chip, arch, tp, pp, dp, recompute, kernel_mfu, a)[0]
+                    if best is None or step < best[0]:
+                        best = (step, tp, pp, dp, recompute)
+    if best is None:
+        return None
+    step, tp, pp, dp, recompute = best
+    _, comp, tpc, ppc, bub, dpe = _step(chip, arch, tp, pp, dp, recompute, kernel_mfu, a)
+    memory = training_memory(
+        arch,
+        tp=tp,
+        pp=pp,
+        dp=dp,
+        zero_stage=a.zero_stage,
+        recompute=recompute,  # type: ignore[arg-type]
+        capacity_bytes=capacity,
+    )
+    return ClusterLayout(
+        chips=n_chips,
+        tp=tp,
+        pp=pp,
+        dp=dp,
+        recompute=recompute,
+        step_time_s=step,
+        compute_s=comp,
+        tp_comm_s=tpc,
+        pp_comm_s=ppc,
+        bubble_s=bub,
+        dp_exposed_s=dpe,
+        kernel_mfu=kernel_mfu,
+        mfu=6.0 * arch.params * a.global_batch_tokens / (step * n_chips * chip.peak_flop_per_s),
+        memory=memory,
+    )
+
+
+def cluster_mfu(
+    chip: ChipNumbers,
+    n_chips: int,
+    arch: Architecture,
+    *,
+    kernel_mfu: float,
+    assumptions: ScalingAssumptions | None = None,
+) -> float | None:
+    """MFU over ``n_chips`` with the best layout, or None if the model does not fit."""
+    layout = best_layout(chip, n_chips, arch, kernel_mfu=kernel_mfu, assumptions=assumptions)
+    return None if layout is None else layout.mfu
+

@@ -1,0 +1,296 @@
+"""Server-rendered pages (Jinja2): they work with JavaScript off; only the charts need it.
+
+Every page reads its query string as raw text and validates it itself, so a bad value shows a
+message next to its field instead of an error page. Forms use GET, so every result has a URL.
+"""
+
+from __future__ import annotations
+
+import math
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+from computegov.errors import ComputegovError, UnknownNameError
+from computegov.registry import features
+from computegov.registry.forms import FieldErrors
+from computegov.registry.store import Store
+from computegov.registry.views import CHIP_KINDS, SORT_KEYS, ChipQuery, query_chips
+
+__all__ = ["error_page", "router", "templates"]
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+NAV = (
+    ("/", "Dashboard"),
+    ("/catalog", "Catalogue"),
+    ("/trends", "Trends"),
+    ("/policy", "Export control"),
+    ("/compute", "Compute & thresholds"),
+    ("/plan", "Planner"),
+    ("/registry", "Registry"),
+)
+
+
+def si(value: Any, unit: str = "", digits: int = 3) -> str:
+    """A number in engineering notation with an SI prefix: ``9.89e14, 'FLOP/s'`` -> ``989 TFLOP/s``."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if not math.isfinite(value):
+        return "—"
+    if value == 0:
+        return f"0 {unit}".strip()
+    prefixes = [(1e24, "Y"), (1e21, "Z"), (1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"),
+                (1e6, "M"), (1e3, "k"), (1.0, "")]
+    magnitude = abs(value)
+    if unit in {"FLOP", ""} and magnitude >= 1e21:
+        return f"{value:.{digits - 1}e} {unit}".strip()
+    for scale, prefix in prefixes:
+        if magnitude >= scale:
+            return f"{value / scale:.{digits}g} {prefix}{unit}".strip()
+    return f"{value:.{digits}g} {unit}".strip()
+
+
+def sci(value: Any) -> str:
+    """``6.3e+24`` style, or a dash."""
+    if value is None or not isinstance(value, int | float) or not math.isfinite(value):
+        return "—"
+    return f"{value:.3g}"
+
+
+templates.env.filters["si"] = si
+templates.env.filters["sci"] = sci
+templates.env.filters["urlquote"] = lambda s: urllib.parse.quote(str(s), safe="")
+templates.env.globals["NAV"] = NAV
+
+
+def render(request: Request, template: str, http_status: int = 200, **context: Any) -> HTMLResponse:
+    """Render ``template`` with the common context."""
+    context.setdefault("title", "computegov")
+    return templates.TemplateResponse(request, template, context, status_code=http_status)
+
+
+def error_page(request: Request, status_code: int, message: str) -> Response:
+    """A small HTML page for an error, never a stack trace."""
+    return render(request, "error.html", http_status=status_code, title=f"Error {status_code}",
+                  status_code=status_code, message=message)
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def _raw(request: Request) -> dict[str, str]:
+    return dict(request.query_params.items())
+
+
+# dashboard -------------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request) -> Response:
+    """Links to every tool, what this build has, the latest registered reports."""
+    reports, total = _store(request).list_reports(limit=5)
+    try:
+        n_chips: int | None = len(request.app.state.catalog_loader())
+    except ComputegovError:
+        n_chips = None
+    return render(request, "dashboard.html", title="computegov", features=features.available(),
+                  reports=reports, total_reports=total, n_chips=n_chips)
+
+
+# catalogue -------------------------------------------------------------------------------
+
+
+def _chip_query(raw: dict[str, str]) -> tuple[ChipQuery, dict[str, str]]:
+    errors: dict[str, str] = {}
+
+    def number(name: str) -> float | None:
+        text = raw.get(name, "").strip()
+        if not text:
+            return None
+        try:
+            value = float(text)
+        except ValueError:
+            errors[name] = "expected a year such as 2020 or 2020.5"
+            return None
+        return value if math.isfinite(value) else None
+
+    def integer(name: str, default: int) -> int:
+        text = raw.get(name, "").strip()
+        if not text:
+            return default
+        try:
+            return int(text)
+        except ValueError:
+            errors[name] = "expected a whole number"
+            return default
+
+    dc_text = raw.get("datacenter", "")
+    datacenter = {"": None, "yes": True, "no": False}.get(dc_text)
+    if dc_text not in {"", "yes", "no"}:
+        errors["datacenter"] = "expected yes, no or empty"
+    query = ChipQuery(
+        q=raw.get("q", "").strip(),
+        kind=raw.get("kind", "").strip(),
+        manufacturer=raw.get("manufacturer", "").strip(),
+        since=number("since"),
+        until=number("until"),
+        datacenter=datacenter,
+        sort=raw.get("sort", "release_date").strip() or "release_date",
+        descending=raw.get("order", "desc") != "asc",
+        limit=integer("limit", 100),
+        offset=integer("offset", 0),
+    )
+    for key, message in query.check().items():
+        errors.setdefault(key, message)
+    return query, errors
+
+
+@router.get("/catalog", response_class=HTMLResponse)
+def catalog_page(request: Request) -> Response:
+    """Filter, sort and search the catalogue."""
+    raw = _raw(request)
+    query, errors = _chip_query(raw)
+    chips: list[Any] = []
+    total = 0
+    if not errors:
+        chips, total = query_chips(request.app.state.catalog_loader(), query)
+    base = {k: v for k, v in raw.items() if k != "offset"}
+    prev_url = next_url = None
+    if query.offset > 0:
+        prev_url = "/catalog?" + urllib.parse.urlencode({**base, "offset": max(0, query.offset - query.limit)})
+    if query.offset + query.limit < total:
+        next_url = "/catalog?" + urllib.parse.urlencode({**base, "offset": query.offset + query.limit})
+    return render(request, "catalog.html", title="Catalogue", raw=raw, errors=errors, chips=chips,
+                  total=total, query=query, kinds=CHIP_KINDS, sort_keys=SORT_KEYS,
+                  prev_url=prev_url, next_url=next_url)
+
+
+@router.get("/catalog/chip", response_class=HTMLResponse)
+def chip_page(request: Request) -> Response:
+    """One chip, every field with its source."""
+    name = request.query_params.get("name", "").strip()
+    if not name or len(name) > 200:
+        return render(request, "chip.html", http_status=422, title="Chip", chip=None, name=name,
+                      error="give a chip name (at most 200 characters)", candidates=[])
+    try:
+        chip = request.app.state.catalog_loader().get(name)
+    except UnknownNameError as err:
+        return render(request, "chip.html", http_status=404, title="Chip", chip=None, name=name,
+                      error=str(err), candidates=list(err.candidates))
+    rows = []
+    data = chip.to_dict()
+    for key, value in data.items():
+        if key in {"sources", "name", "peak_flop_per_s", "aliases", "notes"}:
+            continue
+        rows.append((key, value, chip.source_of(key)))
+    peaks = [(p, v, chip.source_of(f"peak_flop_per_s.{p}")) for p, v in chip.peak_flop_per_s.items()]
+    return render(request, "chip.html", title=chip.name, chip=chip, rows=rows, peaks=peaks, name=name,
+                  error=None, candidates=[])
+
+
+# compute ---------------------------------------------------------------------------------
+
+
+@router.get("/compute", response_class=HTMLResponse)
+def compute_page(request: Request) -> Response:
+    """Estimate training compute and check it against each regulatory threshold."""
+    missing = features.feature_missing("compute") or features.feature_missing("thresholds")
+    raw = _raw(request)
+    errors: dict[str, str] = {}
+    result = None
+    general_error = None
+    if not missing and any(raw.get(f.name) for f in features.COMPUTE_FORM.fields if f.name != "date"):
+        try:
+            result = features.compute_check(raw)
+        except FieldErrors as err:
+            errors = err.errors
+        except ComputegovError as err:
+            general_error = str(err)
+    return render(request, "compute.html", title="Compute & thresholds", missing=missing,
+                  form=features.COMPUTE_FORM, raw=raw, errors=errors, result=result,
+                  general_error=general_error,
+                  http_status=422 if errors or general_error else 200)
+
+
+# not yet wired pages ---------------------------------------------------------------------
+
+
+def _unavailable(request: Request, title: str, feature: str) -> Response:
+    return render(request, "unavailable.html", title=title,
+                  message=features.feature_missing(feature) or "not available in this build")
+
+
+@router.get("/trends", response_class=HTMLResponse)
+def trends_page(request: Request) -> Response:
+    """Trend fits and forecasts."""
+    return _unavailable(request, "Trends and forecasts", "trends")
+
+
+@router.get("/policy", response_class=HTMLResponse)
+def policy_page(request: Request) -> Response:
+    """Export-control classifier."""
+    return _unavailable(request, "Export-control classifier", "export_control")
+
+
+@router.get("/plan", response_class=HTMLResponse)
+def plan_page(request: Request) -> Response:
+    """Training-run planner."""
+    return _unavailable(request, "Planner", "planning")
+
+
+# registry ----------------------------------------------------------------------------------
+
+
+@router.get("/registry", response_class=HTMLResponse)
+def registry_page(request: Request) -> Response:
+    """Registered compute reports, newest first."""
+    raw = _raw(request)
+    errors: dict[str, str] = {}
+    try:
+        offset = max(0, int(raw.get("offset", "0") or 0))
+    except ValueError:
+        errors["offset"] = "expected a whole number"
+        offset = 0
+    org = raw.get("organisation", "").strip() or None
+    if org is not None and not org.replace("-", "").replace("_", "").isalnum():
+        errors["organisation"] = "letters, digits, '-' and '_' only"
+        org = None
+    limit = 50
+    reports, total = _store(request).list_reports(organisation=org, limit=limit, offset=offset)
+    base = {k: v for k, v in raw.items() if k != "offset"}
+    prev_url = "/registry?" + urllib.parse.urlencode({**base, "offset": max(0, offset - limit)}) if offset else None
+    next_url = "/registry?" + urllib.parse.urlencode({**base, "offset": offset + limit}) if offset + limit < total else None
+    return render(request, "registry.html", title="Compute-report registry", reports=reports, total=total,
+                  raw=raw, errors=errors, orgs=_store(request).list_orgs(), prev_url=prev_url,
+                  next_url=next_url)
+
+
+@router.get("/registry/audit", response_class=HTMLResponse)
+def audit_page(request: Request) -> Response:
+    """The audit trail."""
+    return render(request, "audit.html", title="Audit trail", events=_store(request).audit_log(limit=200))
+
+
+@router.get("/registry/{digest}", response_class=HTMLResponse)
+def report_page(request: Request, digest: str) -> Response:
+    """One report with its verdict's checks and its position against each threshold."""
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        return error_page(request, 404, "a report is named by its 64-character SHA-256 digest")
+    report = _store(request).find_report(digest, full=True)
+    if report is None:
+        return error_page(request, 404, f"no report with digest {digest}")
+    checks = report.verdict.get("checks", [])
+    return render(request, "report.html", title=report.title, report=report, checks=checks,
+                  thresholds=features.threshold_positions(report.total_flop),
+                  envelope_json=Markup.escape(__import__("json").dumps(report.envelope, indent=2)))

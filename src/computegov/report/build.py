@@ -1,0 +1,209 @@
+"""Build the self-contained HTML report from every section module.
+
+Sections are discovered, not listed: each module in :mod:`computegov.report.sections` that
+defines ``build(ctx) -> Section`` is included, sorted by :attr:`Section.order`. A section that
+fails to import or raises shows a boxed "section failed: <reason>" and is logged; the rest of the
+report still builds. The Vega, Vega-Lite and vega-embed JavaScript comes inline from
+``vl_convert.javascript_bundle()``, so the file renders offline with no CDN.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import html
+import importlib
+import logging
+import pkgutil
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from computegov.report.section import ReportContext, Section
+
+if TYPE_CHECKING:
+    from computegov.catalog import Catalog
+
+__all__ = ["SectionBuilder", "build_report", "discover_sections", "write_report"]
+
+logger = logging.getLogger(__name__)
+
+#: Package searched for section modules.
+SECTIONS_PACKAGE = "computegov.report.sections"
+
+
+@dataclass(frozen=True)
+class SectionBuilder:
+    """A discovered section module.
+
+    Attributes:
+        name: module name (``trends``).
+        build: its ``build(ctx)``, or None when the module failed to import.
+        order: the module's ``ORDER`` constant if it has one (used to place a failed section).
+        error: the import error, if any.
+    """
+
+    name: str
+    build: Callable[[ReportContext], Section] | None
+    order: int
+    error: str | None = None
+
+
+def discover_sections(package: str = SECTIONS_PACKAGE) -> list[SectionBuilder]:
+    """Every module of ``package`` defining ``build``; modules that fail to import are kept with
+    their error so that the report can show it."""
+    pkg = importlib.import_module(package)
+    found: list[SectionBuilder] = []
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        try:
+            module: ModuleType = importlib.import_module(f"{package}.{info.name}")
+        except Exception as err:  # any import failure must not kill the report
+            logger.exception("report section %s failed to import", info.name)
+            found.append(SectionBuilder(info.name, None, 100, f"{type(err).__name__}: {err}"))
+            continue
+        build = getattr(module, "build", None)
+        if callable(build):
+            found.append(SectionBuilder(info.name, build, int(getattr(module, "ORDER", 100))))
+    return found
+
+
+def _failed(builder: SectionBuilder, reason: str) -> Section:
+    title = builder.name.replace("_", " ").capitalize()
+    body = f'<div class="section-failed">section failed: {html.escape(reason)}</div>'
+    return Section(id=f"section-{builder.name}", title=title, html=body, order=builder.order)
+
+
+@functools.cache
+def _javascript() -> str:
+    import vl_convert
+
+    bundle: str = vl_convert.javascript_bundle()
+    # The bundle sits inside <script>; a literal "</script" in it would end the tag early.
+    return re.sub(r"</(script)", r"<\\/\1", bundle, flags=re.IGNORECASE)
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1100px;margin:0 auto;
+padding:1.5rem;color:#222;line-height:1.45}
+h1{margin-bottom:.2rem}h2{border-bottom:2px solid #ddd;padding-bottom:.2rem;margin-top:2.5rem}
+nav ol{columns:2}table.data{border-collapse:collapse;margin:1rem 0;font-size:.9rem}
+table.data th,table.data td{border:1px solid #ccc;padding:.25rem .5rem;text-align:right}
+table.data th{background:#f3f3f3}table.data td:first-child,table.data th:first-child{text-align:left}
+caption{caption-side:top;text-align:left;font-weight:600;padding:.3rem 0}
+.note{font-size:.85rem;color:#555}.section-failed{border:2px solid #b22222;background:#fff3f3;
+padding:.8rem;color:#8b0000;font-family:monospace;white-space:pre-wrap}
+figure.chart{margin:1rem 0}footer{margin-top:3rem;font-size:.8rem;color:#555;border-top:1px solid #ddd}
+"""
+
+_EMBED = """
+document.querySelectorAll('script[data-chart-for]').forEach(function (node) {
+  var id = node.getAttribute('data-chart-for');
+  var spec = JSON.parse(node.textContent);
+  vegaEmbed('#' + id, spec, {renderer: 'svg', actions: false}).catch(function (err) {
+    var el = document.getElementById(id);
+    el.textContent = 'chart failed to render: ' + err;
+    console.error(err);
+  });
+});
+"""
+
+
+def _render(sections: list[Section], *, title: str, meta: dict[str, Any]) -> str:
+    from computegov.charts.base import ATTRIBUTION
+
+    toc = "".join(
+        f'<li><a href="#{html.escape(s.id)}">{html.escape(s.title)}</a></li>' for s in sections
+    )
+    body = "".join(
+        f'<section id="{html.escape(s.id)}"><h2>{html.escape(s.title)}</h2>{s.html}</section>'
+        for s in sections
+    )
+    stamp = html.escape(
+        f"Built {meta['built']} by computegov {meta['version']} from {meta['n_chips']} chips; "
+        f"seed {meta['seed']}; {meta['seconds']:.1f} s."
+    )
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style>"
+        f"<script>{_javascript()}</script></head><body>"
+        f'<header><h1>{html.escape(title)}</h1><p class="note">{stamp}</p>'
+        f'<p class="note">{html.escape(ATTRIBUTION)}</p></header>'
+        f"<nav><h2>Contents</h2><ol>{toc}</ol></nav>{body}"
+        f"<footer><p>{html.escape(ATTRIBUTION)}</p><p>Every number here is reproducible with the "
+        "computegov Python API and CLI (same seed).</p></footer>"
+        f"<script>{_EMBED}</script></body></html>\n"
+    )
+
+
+def build_report(
+    catalog: Catalog | None = None,
+    *,
+    seed: int = 20251205,
+    title: str = "computegov: AI hardware trends, forecasts and compute governance",
+    progress: Callable[[str], None] | None = None,
+    on_section: Callable[[str, int, int], None] | None = None,
+) -> str:
+    """Build the whole report as one HTML string.
+
+    Args:
+        catalog: chips to report on (default: the bundled catalogue, ``load_catalog()``).
+        seed: seed for every random draw (the same seed gives the same numbers).
+        title: page title.
+        progress: called with short messages as work advances.
+        on_section: called as ``on_section(name, done, total)`` after each section.
+
+    Returns:
+        the HTML document (JavaScript inlined; opens offline).
+    """
+    started = time.perf_counter()
+    if catalog is None:
+        from computegov.catalog import load_catalog
+
+        catalog = load_catalog()
+    say = progress or (lambda _message: None)
+    ctx = ReportContext(catalog=catalog, seed=seed, progress=say)
+    builders = discover_sections()
+    sections: list[Section] = []
+    for done, builder in enumerate(sorted(builders, key=lambda b: (b.order, b.name)), start=1):
+        say(f"section {builder.name}")
+        if builder.build is None:
+            sections.append(_failed(builder, builder.error or "import failed"))
+        else:
+            try:
+                section = builder.build(ctx)
+                if not isinstance(section, Section):
+                    raise TypeError(f"build() returned {type(section).__name__}, not a Section")
+                sections.append(section)
+            except Exception as err:  # one broken section must not kill the report
+                logger.exception("report section %s failed", builder.name)
+                sections.append(_failed(builder, f"{type(err).__name__}: {err}"))
+        if on_section:
+            on_section(builder.name, done, len(builders))
+    sections.sort(key=lambda s: (s.order, s.id))
+    say("assembling HTML")
+    from computegov import __version__
+
+    meta = {
+        "built": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "version": __version__,
+        "n_chips": len(list(catalog)),
+        "seed": seed,
+        "seconds": time.perf_counter() - started,
+    }
+    return _render(sections, title=title, meta=meta)
+
+
+def write_report(path: str | Path, catalog: Catalog | None = None, **kwargs: Any) -> Path:
+    """Build the report and write it to ``path`` (UTF-8); see :func:`build_report`."""
+    out = Path(path)
+    text = build_report(catalog, **kwargs)
+    out.write_text(text, encoding="utf-8")
+    return out

@@ -1,0 +1,128 @@
+"""Report section: forecasts to 2040 under named scenarios, capped by physical limits."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from computegov.errors import ComputegovError
+from computegov.report.section import ReportContext, Section, fmt_number, html_table, note_html
+from computegov.report.sections.trends import trend_fits
+
+__all__ = ["FORECASTS", "ORDER", "YEARS", "build"]
+
+ORDER = 30
+
+#: (metric, chip set) forecast in the report.
+FORECASTS: tuple[tuple[str, str], ...] = (
+    ("training_flop_per_s", "ml"),
+    ("flop_per_s_per_usd", "ml"),
+    ("flop_per_j", "ml"),
+    ("memory_bandwidth_bytes_per_s", "ml"),
+)
+
+#: Forecast years.
+YEARS: tuple[int, ...] = tuple(range(2026, 2041))
+
+#: Years shown in the table.
+TABLE_YEARS: tuple[int, ...] = (2030, 2035, 2040)
+
+#: Monte Carlo paths per forecast.
+N_PATHS = 200_000
+
+
+def _sources() -> str:
+    from computegov.trends.forecast import load_limits, load_scenarios
+
+    scenario_rows = [
+        [s.title, s.kind, ", ".join(s.applies_to) or "every metric", s.status, s.source]
+        for s in load_scenarios().values()
+    ]
+    limit_rows = [
+        [
+            lim.title,
+            ", ".join(lim.applies_to),
+            fmt_number(lim.value),
+            lim.unit,
+            "hard" if lim.hard else "paradigm",
+            lim.source,
+        ]
+        for lim in load_limits()
+    ]
+    unavailable = [s for s in load_scenarios().values() if not s.available]
+    notes = "".join(note_html(f"{s.title}: {s.notes}") for s in unavailable)
+    caveats = "".join(
+        note_html(f"{s.title}: {s.notes}")
+        for s in load_scenarios().values()
+        if s.available and s.notes
+    )
+    return (
+        "<h3>Scenarios</h3>"
+        + html_table(["scenario", "kind", "applies to", "status", "source"], scenario_rows)
+        + notes
+        + caveats
+        + "<h3>Physical limits (caps)</h3>"
+        + html_table(
+            ["limit", "caps", "value", "unit", "kind", "source and assumptions"], limit_rows
+        )
+    )
+
+
+def build(ctx: ReportContext) -> Section:
+    """The forecasts section."""
+    from computegov.charts.base import chart_html
+    from computegov.charts.trends import forecast_chart
+    from computegov.trends.forecast import forecast, load_scenarios
+
+    fits = trend_fits(ctx)
+    scenarios = [s for s in load_scenarios().values() if s.available]
+    parts = [
+        note_html(
+            f"Quantiles by year from {N_PATHS:,} Monte Carlo paths per scenario: each path draws the "
+            "trend's parameters from the fit's bootstrap and one chip's scatter around the line, "
+            "follows the scenario, and is capped by every physical limit that applies. Read the "
+            "median as 'a typical chip of the set released that year' and the 5-95 % band as the "
+            "range such a chip could fall in."
+        )
+    ]
+    rows = []
+    for metric, chip_set in FORECASTS:
+        fit = fits.get((metric, chip_set, False))
+        if fit is None or isinstance(fit, str):
+            parts.append(note_html(f"{metric}: no forecast ({fit or 'not fitted'})"))
+            continue
+        made = []
+        for scenario in scenarios:
+            if not scenario.applies(metric):
+                continue
+            ctx.progress(f"forecast {metric} ({scenario.name})")
+            try:
+                fc = forecast(
+                    fit, YEARS, scenario, rng=np.random.default_rng(ctx.seed), n_paths=N_PATHS
+                )
+            except ComputegovError as err:
+                parts.append(note_html(f"{metric} / {scenario.name}: {err}"))
+                continue
+            made.append(fc)
+            cells = [metric, scenario.title]
+            for year in TABLE_YEARS:
+                i = fc.years.index(float(year))
+                q = fc.quantiles[i]
+                cells.append(f"{fmt_number(q[2])} ({fmt_number(q[0])}–{fmt_number(q[4])})")
+            cells.append(", ".join(name for name, _ in fc.caps) or "none")
+            rows.append(cells)
+        if made:
+            ctx.cache.setdefault("forecasts", {})[metric] = made
+            chart_id = f"forecast-{metric}".replace("_", "-")
+            parts.append(
+                chart_html(
+                    forecast_chart(made, fit=fit, title=f"Forecast: {metric} ({chip_set})"),
+                    chart_id,
+                )
+            )
+    table = html_table(
+        ["metric", "scenario", *[f"{y} median (5–95 %)" for y in TABLE_YEARS], "caps"],
+        rows,
+        caption="Forecasts (metric units as in the trends table)",
+    )
+    body = parts[0] + table + "".join(parts[1:]) + _sources()
+    return Section(id="forecasts", title="Forecasts to 2040", html=body, order=ORDER)

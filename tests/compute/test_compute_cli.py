@@ -1,0 +1,95 @@
+"""`computegov compute ...` end to end through Typer's runner."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from computegov.cli import app
+
+runner = CliRunner()
+
+
+def _json(args: list[str]) -> dict:  # type: ignore[type-arg]
+    result = runner.invoke(app, ["compute", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_estimate_from_parameters_and_tokens() -> None:
+    out = _json(["estimate", "--params", "70e9", "--tokens", "15T"])
+    assert out["method"] == "architecture"
+    assert out["flop"] == pytest.approx(6.3e24)
+
+
+def test_estimate_from_hardware_uses_the_catalogue() -> None:
+    out = _json(["estimate", "--chip", "H100", "--chips", "16384", "--days", "54", "--utilisation", "0.4"])
+    assert out["method"] == "hardware"
+    peak = out["inputs"]["peak_flop_per_s"]
+    assert 9e14 < peak < 1.1e15  # H100 SXM dense BF16 ~989 TFLOP/s
+    assert out["flop"] == pytest.approx(16384 * peak * 54 * 86400 * 0.4)
+
+
+def test_estimate_measured_report(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps({"totals": {"flop": 3.2e21}}))
+    out = _json(["estimate", "--measured", str(report), "--params", "1B", "--tokens", "500B"])
+    assert out["method"] == "measured"
+    assert out["alternatives"][0]["method"] == "architecture"
+
+
+def test_check_reports_each_threshold_in_force() -> None:
+    out = _json(["check", "--params", "405B", "--tokens", "15.6T", "--fine-tuning-flop", "1e24", "--date", "2026-01-01"])
+    checks = {c["threshold_id"]: c for c in out["checks"]}
+    assert checks["eu-ai-act-art51-systemic-risk"]["over"] is True
+    assert checks["us-ca-sb53-frontier-model"]["over"] is False
+    assert checks["us-ca-sb53-frontier-model"]["flop"] == pytest.approx(6 * 405e9 * 15.6e12 + 1e24)
+    assert "us-eo14110-dual-use-foundation-model" not in checks
+
+
+def test_check_history_includes_revoked_orders() -> None:
+    out = _json(["check", "--flop", "2e26", "--all"])
+    ids = {c["threshold_id"]: c for c in out["checks"]}
+    assert ids["us-eo14110-dual-use-foundation-model"]["over"] is True
+
+
+def test_threshold_inverse_by_chip() -> None:
+    out = _json(["threshold", "1e26", "--chip", "H100", "--days", "100", "--years", "2026-2027"])
+    (eq,) = out["equivalents"]
+    assert eq["chips_needed"] == pytest.approx(eq["chip_days"] / 100)
+    assert eq["energy_mwh"] > 0
+    assert [y["year"] for y in out["by_year"]] == [2026, 2027]
+    assert out["by_year"][1]["chip_days"] < out["by_year"][0]["chip_days"]
+
+
+def test_trend_json_has_growth_and_forecast() -> None:
+    out = _json(["trend", "--years", "2026-2027"])
+    assert 4 < out["trend"]["growth_per_year"] < 5
+    assert {f["year"] for f in out["forecast"]} == {2026, 2027}
+
+
+def test_human_output_renders() -> None:
+    result = runner.invoke(app, ["compute", "check", "--flop", "3e25", "--date", "2026-06-01"])
+    assert result.exit_code == 0, result.output
+    assert "OVER" in result.stdout and "under" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (["estimate", "--params", "7b", "--tokens", "1T"], "ambiguous"),
+        (["estimate", "--params", "7B", "--tokens", "1T", "--words", "1T"], "not both"),
+        (["estimate", "--chip", "H100", "--chips", "8", "--days", "3", "--utilisation", "1.5"], "utilisation"),
+        (["estimate", "--chip", "H100", "--chips", "8", "--days", "3", "--precision", "int4"], "int4"),
+        (["estimate", "--chip", "no-such-chip-xyz", "--chips", "8", "--days", "3"], ""),
+        (["estimate", "--params", "7B"], "tokens"),
+        (["check", "--flop", "1e25", "--date", "tomorrow"], "YYYY-MM-DD"),
+        (["threshold", "lots"], "could not read"),
+    ],
+)
+def test_bad_input_exits_2_with_a_message(args: list[str], match: str) -> None:
+    result = runner.invoke(app, ["compute", *args])
+    assert result.exit_code == 2, result.output
+    assert match in result.output

@@ -1,0 +1,192 @@
+"""Estimation methods, pinned on hand calculations, and the combination rule."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from computegov.catalog.chip import Chip
+from computegov.compute import (
+    ARCHITECTURE_INTERVAL_FACTOR,
+    DEFAULT_UTILISATION,
+    ComputeEstimate,
+    TrainingRun,
+    architecture_estimate,
+    combine,
+    estimate,
+    estimate_total,
+    hardware_estimate,
+    measured_estimate,
+    phase_flop,
+)
+from computegov.errors import InputError, UnitError
+
+CHIP = Chip(name="Test GPU", peak_flop_per_s={"bf16": 1e15, "fp8": 2e15, "fp32": 6e13}, tdp_w=700.0)
+
+
+def test_dense_decoder_is_six_n_d() -> None:
+    est = architecture_estimate(TrainingRun(params=70e9, tokens=15e12))
+    assert est.flop == pytest.approx(6 * 70e9 * 15e12, rel=1e-12)  # 6.3e24
+    assert est.method == "architecture"
+    assert est.flop_low == pytest.approx(est.flop / ARCHITECTURE_INTERVAL_FACTOR)
+    assert est.flop_high == pytest.approx(est.flop * ARCHITECTURE_INTERVAL_FACTOR)
+
+
+def test_suffixed_counts_parse() -> None:
+    est = architecture_estimate(TrainingRun(params="7B", tokens="2T"))
+    assert est.flop == pytest.approx(6 * 7e9 * 2e12)
+
+
+def test_ambiguous_suffix_is_refused() -> None:
+    with pytest.raises(UnitError, match="ambiguous"):
+        TrainingRun(params="7b", tokens="2T")
+
+
+def test_epochs_multiply_tokens() -> None:
+    one = architecture_estimate(TrainingRun(params=1e9, tokens=1e11))
+    four = architecture_estimate(TrainingRun(params=1e9, tokens=1e11, epochs=4))
+    assert four.flop == pytest.approx(4 * one.flop)
+
+
+def test_attention_term_follows_kaplan() -> None:
+    # Kaplan et al. 2020 Table 1: 6N + 6 n_layer n_ctx d_attn per training token.
+    run = TrainingRun(params=1e9, tokens=1e10, n_layers=24, d_model=2048, n_ctx=4096)
+    expected = 6 * 1e9 * 1e10 + 6 * 24 * 4096 * 2048 * 1e10
+    assert architecture_estimate(run).flop == pytest.approx(expected, rel=1e-12)
+
+
+def test_mixture_of_experts_uses_active_parameters() -> None:
+    est = architecture_estimate(TrainingRun(params=671e9, active_params=37e9, tokens=14.8e12))
+    assert est.flop == pytest.approx(6 * 37e9 * 14.8e12)  # DeepSeek-V3's shape: 3.29e24
+
+
+def test_active_parameters_above_total_are_refused() -> None:
+    with pytest.raises(InputError, match="exceed"):
+        TrainingRun(params=1e9, active_params=2e9, tokens=1e9)
+
+
+def test_encoder_decoder_costs_half_the_parameters_per_token() -> None:
+    est = architecture_estimate(TrainingRun(params=11e9, tokens=1e12, architecture="encoder-decoder"))
+    assert est.flop == pytest.approx(6 * 5.5e9 * 1e12)
+
+
+def test_forward_only_phase_is_two_n_d() -> None:
+    est = architecture_estimate(TrainingRun(params=70e9, tokens=1e12, phase="synthetic-data", forward_only=True))
+    assert est.flop == pytest.approx(2 * 70e9 * 1e12)
+    assert est.phase == "synthetic-data"
+
+
+def test_words_are_converted_explicitly() -> None:
+    est = architecture_estimate(TrainingRun(params=1e9, words=3e9))
+    assert est.flop == pytest.approx(6 * 1e9 * 4e9)  # 0.75 words per token
+    assert any("words" in a for a in est.assumptions)
+
+
+def test_tokens_and_words_together_are_refused() -> None:
+    with pytest.raises(InputError, match="not both"):
+        TrainingRun(params=1e9, tokens=1e9, words=1e9)
+
+
+@given(
+    params=st.floats(1e6, 1e13),
+    tokens=st.floats(1e6, 1e14),
+    factor=st.floats(0.01, 100),
+)
+def test_flop_scales_linearly_with_tokens(params: float, tokens: float, factor: float) -> None:
+    a = architecture_estimate(TrainingRun(params=params, tokens=tokens)).flop
+    b = architecture_estimate(TrainingRun(params=params, tokens=tokens * factor)).flop
+    assert b == pytest.approx(a * factor, rel=1e-9)
+
+
+def test_hardware_is_chips_peak_time_utilisation() -> None:
+    run = TrainingRun.from_days(1.0, chip=CHIP, chip_count=1000)
+    est = hardware_estimate(run)
+    base = 1000 * 1e15 * 86_400
+    assert est.flop == pytest.approx(base * DEFAULT_UTILISATION.central)  # 3.456e22
+    assert est.flop_low == pytest.approx(base * 0.3)
+    assert est.flop_high == pytest.approx(base * 0.5)
+    assert est.inputs["precision"] == "bf16"
+
+
+def test_hardware_uses_the_requested_precision() -> None:
+    run = TrainingRun.from_hours(24, chip=CHIP, chip_count=10, utilisation=0.5, precision="float8_e4m3fn")
+    assert hardware_estimate(run).flop == pytest.approx(10 * 2e15 * 86_400 * 0.5)
+
+
+def test_chip_without_the_precision_is_a_clear_error() -> None:
+    run = TrainingRun.from_days(1, chip=CHIP, chip_count=1, precision="int4")
+    with pytest.raises(InputError, match="no int4 peak"):
+        hardware_estimate(run)
+
+
+def test_unknown_precision_is_refused() -> None:
+    with pytest.raises(InputError, match="unknown precision"):
+        hardware_estimate(TrainingRun.from_days(1, chip=CHIP, chip_count=1, precision="fp13"))
+
+
+@pytest.mark.parametrize("bad", [1.5, 0.0, -0.2, (0.5, 0.4, 0.6)])
+def test_utilisation_outside_zero_one_or_unordered_is_refused(bad: object) -> None:
+    with pytest.raises(InputError, match="utilisation"):
+        TrainingRun.from_days(1, chip=CHIP, chip_count=1, utilisation=bad)  # type: ignore[arg-type]
+
+
+def test_measured_report_gives_five_percent_interval_by_default() -> None:
+    est = measured_estimate({"flop": 2e24})
+    assert (est.flop_low, est.flop, est.flop_high) == pytest.approx((1.9e24, 2e24, 2.1e24))
+
+
+def test_measured_report_nested_total_and_interval() -> None:
+    est = measured_estimate({"totals": {"flop": 1e22, "flop_low": 9e21, "flop_high": 1.2e22}, "phase": "fine-tuning"})
+    assert (est.flop_low, est.flop, est.flop_high) == (9e21, 1e22, 1.2e22)
+    assert est.phase == "fine-tuning"
+
+
+def test_measured_report_without_flop_is_refused() -> None:
+    with pytest.raises(InputError, match="flop"):
+        measured_estimate({"steps": 10})
+
+
+def test_combination_prefers_measured_then_architecture_then_hardware() -> None:
+    run = TrainingRun.from_days(
+        10, params=1e9, tokens=1e11, chip=CHIP, chip_count=8, measured={"flop": 7e20}
+    )
+    est = estimate(run)
+    assert est.method == "measured"
+    assert [a.method for a in est.alternatives] == ["architecture", "hardware"]
+    run2 = TrainingRun.from_days(10, params=1e9, tokens=1e11, chip=CHIP, chip_count=8)
+    est2 = estimate(run2)
+    assert est2.method == "architecture"
+    assert est2.flop == pytest.approx(6e20)
+    hw = 8 * 1e15 * 10 * 86_400 * 0.4
+    assert est2.disagreement_oom() == pytest.approx(abs(math.log10(hw / 6e20)))
+
+
+def test_combine_is_order_independent() -> None:
+    a = ComputeEstimate(1.0e20, 0.9e20, 1.1e20, "hardware")
+    b = ComputeEstimate(2.0e20, 1.9e20, 2.1e20, "architecture")
+    assert combine([a, b]).method == combine([b, a]).method == "architecture"
+
+
+def test_nothing_to_estimate_from_says_what_is_missing() -> None:
+    with pytest.raises(InputError, match="tokens"):
+        estimate(TrainingRun(params=1e9))
+    with pytest.raises(InputError, match="cannot estimate"):
+        estimate(TrainingRun())
+
+
+def test_total_sums_phases_and_keeps_them() -> None:
+    pre = architecture_estimate(TrainingRun(params=1e9, tokens=1e12))
+    total = estimate_total([pre, phase_flop(1e21, "fine-tuning")])
+    assert total.flop == pytest.approx(6e21 + 1e21)
+    assert total.flop_low == pytest.approx(pre.flop_low + 1e21)
+    assert [c.phase for c in total.components] == ["pre-training", "fine-tuning"]
+
+
+def test_estimate_to_dict_carries_units_and_method() -> None:
+    d = estimate(TrainingRun(params=1e9, tokens=1e10)).to_dict()
+    assert d["method"] == "architecture"
+    assert d["flop"] == pytest.approx(6e19)
+    assert d["interval"] == "90%"

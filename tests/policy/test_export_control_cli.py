@@ -1,0 +1,99 @@
+"""``computegov policy``: classify, history, rules, whatif, chart; bad input exits 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from computegov.cli import app
+
+runner = CliRunner()
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["policy", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_classify_h100_json() -> None:
+    code, out, _ = _run("classify", "H100", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["eccn"] == "3A090.a" and data["rule"] == "2024-12"
+    assert data["facts"]["tpp"] == pytest.approx(15832, rel=1e-3)
+
+
+def test_classify_table_names_clauses_and_margin() -> None:
+    code, out, _ = _run("classify", "H20", "--rule", "2023-10")
+    assert code == 0
+    assert "3A090.b.1" in out and "not controlled" in out and "nearest boundary" in out
+
+
+def test_unknown_rule_exits_2_and_lists_versions() -> None:
+    code, _, err = _run("classify", "H100", "--rule", "1999-01")
+    assert code == 2
+    assert "2022-10" in err and "2024-12" in err
+
+
+def test_negative_die_area_exits_2() -> None:
+    code, _, err = _run("classify", "H100", "--die-area", "-600")
+    assert code == 2 and "die area" in err
+
+
+def test_missing_fact_exits_2_and_offers_the_option() -> None:
+    code, _, err = _run("classify", "RTX 4090", "--rule", "2022-10")
+    assert code == 2
+    assert "--io-bandwidth" in err
+    code, out, _ = _run("classify", "RTX 4090", "--rule", "2022-10", "--io-bandwidth", "64", "--json")
+    assert code == 0 and json.loads(out)["status"] == "not_controlled"
+
+
+def test_classify_all_json_covers_the_catalogue() -> None:
+    code, out, _ = _run("classify", "--all", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["count"] == len(data["classifications"]) > 50
+
+
+def test_classify_without_chip_or_all_exits_2() -> None:
+    assert _run("classify")[0] == 2
+
+
+def test_history_json_has_every_version() -> None:
+    code, out, _ = _run("history", "A800", "--json")
+    assert code == 0
+    rules = [c["rule"] for c in json.loads(out)["classifications"]]
+    assert rules == ["2022-10", "2023-10", "2024-12", "2025-01"]
+
+
+def test_rules_table_and_json() -> None:
+    code, out, _ = _run("rules")
+    assert code == 0 and "88 FR 73458" in out
+    code, out, _ = _run("rules", "--json")
+    assert {r["id"] for r in json.loads(out)["rules"]} == {"2022-10", "2023-10", "2024-12", "2025-01"}
+
+
+def test_whatif() -> None:
+    code, out, _ = _run("whatif", "--tpp", "4000", "--die-area", "600", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert [c["outcome"] for c in data["classifications"]][1] == "3A090.a"
+    code, out, _ = _run("whatif", "--tpp", "4000", "--die-area", "600")
+    assert code == 0 and "3,552" in out
+
+
+def test_whatif_zero_die_area_exits_2() -> None:
+    assert _run("whatif", "--tpp", "4000", "--die-area", "0")[0] == 2
+
+
+def test_chart_svg(tmp_path: Path) -> None:
+    out = tmp_path / "policy.svg"
+    code, _, _ = _run("chart", "-o", str(out))
+    assert code == 0 and out.read_text().startswith("<svg")
+
+
+def test_chart_bad_extension_exits_2(tmp_path: Path) -> None:
+    assert _run("chart", "-o", str(tmp_path / "policy.gif"))[0] == 2

@@ -1,0 +1,167 @@
+"""Forecasts: closed forms, caps that hold, scenarios and bad input."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from computegov.errors import InputError, UnknownNameError
+from computegov.trends.fit import fit_log_linear
+from computegov.trends.forecast import (
+    PhysicalLimit,
+    Scenario,
+    forecast,
+    load_limits,
+    load_scenarios,
+    user_ceiling,
+)
+
+
+def _exact_fit(doubling: float = 2.0, start: float = 2010.0, level: float = 1e12):
+    years = np.linspace(start, start + 14, 15)
+    values = level * 2 ** ((years - start) / doubling)
+    return fit_log_linear(
+        years, values, rng=np.random.default_rng(0), n_boot=1000, metric="flop_per_j"
+    )
+
+
+def _noisy_fit(seed: int = 0):
+    rng = np.random.default_rng(seed)
+    years = np.sort(2010 + 14 * rng.random(50))
+    log_values = 12 + 0.15 * (years - 2010) + 0.3 * rng.standard_normal(50)
+    return fit_log_linear(years, 10**log_values, rng=rng, n_boot=1000, metric="flop_per_j")
+
+
+def test_trend_forecast_of_an_exact_fit_is_the_line() -> None:
+    fit = _exact_fit()
+    fc = forecast(fit, [2030, 2040], rng=np.random.default_rng(1), n_paths=1000, limits=[])
+    for q in fc.quantiles.T:
+        assert q == pytest.approx([1e12 * 2**10, 1e12 * 2**15], rel=1e-9)
+
+
+def test_trend_forecast_quantiles_match_the_normal_closed_form() -> None:
+    # slope uncertainty off (exact line), scatter sd s: quantiles are line * 10**(z s)
+    fit = _exact_fit()
+    sd = 0.2
+    fit = type(fit)(**{**fit.__dict__, "residual_sd_log10": sd})
+    fc = forecast(fit, [2030], rng=np.random.default_rng(2), n_paths=400_000, limits=[])
+    line = math.log10(1e12 * 2**10)
+    z = {0.05: -1.6448536, 0.25: -0.6744898, 0.5: 0.0, 0.75: 0.6744898, 0.95: 1.6448536}
+    for j, level in enumerate(fc.quantile_levels):
+        assert math.log10(fc.quantiles[0, j]) == pytest.approx(line + z[level] * sd, abs=0.005)
+
+
+def test_fixed_growth_starts_from_the_fitted_level_at_the_last_data_year() -> None:
+    fit = _exact_fit(doubling=2.0)
+    scenario = Scenario(
+        name="d4", title="4-year doubling", kind="fixed_growth", doubling_time_years=4.0
+    )
+    fc = forecast(
+        fit,
+        [2032.0],
+        scenario,
+        rng=np.random.default_rng(0),
+        n_paths=1000,
+        limits=[],
+        include_scatter=False,
+    )
+    level_2024 = 1e12 * 2 ** (14 / 2.0)
+    assert fc.median()[0] == pytest.approx(level_2024 * 2 ** (8 / 4.0), rel=1e-9)
+
+
+def test_slowdown_never_passes_its_ceiling_and_starts_at_the_fitted_rate() -> None:
+    fit = _exact_fit()
+    ceiling = 1e12 * 2**7 * 100  # two OOM above the level at the last data year
+    fc = forecast(
+        fit,
+        [2024.1, 2030, 2060, 2100],
+        user_ceiling(ceiling),
+        rng=np.random.default_rng(0),
+        n_paths=1000,
+        limits=[],
+        include_scatter=False,
+    )
+    med = fc.median()
+    assert np.all(med <= ceiling * (1 + 1e-12))
+    assert med[-1] == pytest.approx(ceiling, rel=1e-3)
+    assert np.all(np.diff(med) > 0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    cap_oom=st.floats(11.0, 16.0),
+    seed=st.integers(0, 10_000),
+    scenario=st.sampled_from(["trend", "moore_2yr"]),
+)
+def test_forecasts_never_exceed_the_caps(cap_oom: float, seed: int, scenario: str) -> None:
+    fit = _noisy_fit(seed % 7)
+    cap = PhysicalLimit("test", "test cap", ("flop_per_j",), "FLOP/J", 10**cap_oom, True, "test")
+    fc = forecast(
+        fit,
+        range(2025, 2061, 5),
+        scenario,
+        rng=np.random.default_rng(seed),
+        n_paths=2000,
+        limits=[cap],
+    )
+    assert np.all(fc.quantiles <= 10**cap_oom)
+    assert fc.caps == (("test", 10**cap_oom),)
+
+
+def test_bundled_landauer_cap_is_kT_ln2_at_300_K_with_one_bit_per_flop() -> None:
+    landauer = next(lim for lim in load_limits() if lim.name == "landauer_300k")
+    k_b = 1.380649e-23  # J/K, exact (SI 2019)
+    assert landauer.value == pytest.approx(1 / (k_b * 300 * math.log(2)), rel=1e-4)
+    assert landauer.hard
+    fit = _noisy_fit()
+    fc = forecast(fit, [2300.0], rng=np.random.default_rng(0), n_paths=5000)
+    assert np.all(
+        fc.quantiles <= min(lim.value for lim in load_limits() if "flop_per_j" in lim.applies_to)
+    )
+    assert fc.capped_fraction[0] > 0.9
+
+
+def test_every_bundled_scenario_and_limit_cites_a_source() -> None:
+    for scenario in load_scenarios().values():
+        assert scenario.source
+        if not scenario.available:
+            assert scenario.notes  # says why instead of inventing figures
+    for limit in load_limits():
+        assert limit.source and limit.value > 0
+
+
+def test_unavailable_scenario_says_why() -> None:
+    with pytest.raises(InputError, match="not available"):
+        forecast(_noisy_fit(), [2030], "irds_2022", rng=np.random.default_rng(0))
+
+
+def test_unknown_scenario_lists_the_scenarios() -> None:
+    with pytest.raises(UnknownNameError) as info:
+        forecast(_noisy_fit(), [2030], "cotra", rng=np.random.default_rng(0))
+    assert "cotra_2020" in str(info.value)
+
+
+def test_a_year_before_the_data_is_rejected() -> None:
+    with pytest.raises(InputError, match="before the data"):
+        forecast(_noisy_fit(), [1999], rng=np.random.default_rng(0))
+
+
+def test_forecast_is_reproducible_with_the_same_seed() -> None:
+    fit = _noisy_fit()
+    a = forecast(fit, [2030, 2035], "cotra_2020", rng=np.random.default_rng(9), n_paths=5000)
+    b = forecast(fit, [2030, 2035], "cotra_2020", rng=np.random.default_rng(9), n_paths=5000)
+    assert np.array_equal(a.quantiles, b.quantiles)
+
+
+def test_a_million_paths_take_well_under_a_second() -> None:
+    fit = _noisy_fit()
+    forecast(fit, [2030], rng=np.random.default_rng(0), n_paths=1000)  # warm up
+    started = time.perf_counter()
+    forecast(fit, range(2026, 2041), rng=np.random.default_rng(0), n_paths=1_000_000)
+    # generous for a shared 2-core CI box; the benchmark measures it properly
+    assert time.perf_counter() - started < 3.0
