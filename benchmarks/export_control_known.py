@@ -19,12 +19,13 @@ from computegov.catalog import load_catalog
 from computegov.policy.export_control import classify, facts_from_chip
 
 NVIDIA_8K_2022 = (
-    "NVIDIA Form 8-K filed 2022-08-31 (SEC EDGAR): the USG imposed a licence requirement on exports "
-    "of A100 and H100 ICs to China and Russia, codified as ECCN 3A090 by 87 FR 62186"
+    "NVIDIA Form 8-K filed 2022-08-31 (SEC EDGAR; event 2022-08-26): licence requirement on A100 and "
+    "H100 and on chips meeting both peak-performance and chip-to-chip I/O thresholds roughly equal to "
+    "the A100's, codified as ECCN 3A090 by 87 FR 62186"
 )
 NVIDIA_8K_2023 = (
-    "NVIDIA Form 8-K filed 2023-10-24 (SEC EDGAR): the October 2023 requirements apply to "
-    "A100, A800, H100, H800, L40, L40S and RTX 4090"
+    "NVIDIA Form 8-K dated 2023-10-17 (SEC EDGAR, accession 0001045810-23-000217): the rule amending "
+    "3A090 imposes licence requirements on ICs including the A100, A800, H100, H800, L40, L40S and RTX 4090"
 )
 NVIDIA_8K_2025 = (
     "NVIDIA Form 8-K filed 2025-04-15 (SEC EDGAR): on 2025-04-09 the USG informed NVIDIA that H20 "
@@ -51,8 +52,8 @@ CASES: tuple[Case, ...] = (
         "A800 SXM",
         "2022-10",
         False,
-        "Reuters, 2022-11-07, 'Nvidia offers new advanced chip for China that meets U.S. export "
-        "controls' (NVIDIA: the A800 meets the USG's test for reduced export control)",
+        "Reuters, 2022-11-07 (NVIDIA statement): 'The A800 meets the U.S. government's clear test for "
+        "reduced export control and cannot be programmed to exceed it'; chip-to-chip 400 GB/s vs 600",
     ),
     Case(
         "H800 SXM5",
@@ -64,7 +65,9 @@ CASES: tuple[Case, ...] = (
         "RTX 4090",
         "2022-10",
         False,
-        "Not named in the 2022 8-K; newly restricted by the October 2023 rule (" + NVIDIA_8K_2023 + ")",
+        "Not named in the 2022 8-K; newly restricted by the October 2023 rule ("
+        + NVIDIA_8K_2023
+        + ")",
         io_bandwidth_bytes_per_s=64e9,
         fact_source="PCIe 4.0 x16 host link, no NVLink on GeForce RTX 40 (NVIDIA RTX 4090 specifications); "
         "16 GT/s x 16 lanes = about 32 GB/s each way (PCI-SIG)",
@@ -80,8 +83,8 @@ CASES: tuple[Case, ...] = (
         "RTX 4090 D",
         "2023-10",
         False,
-        "NVIDIA statement at the China launch, 2023-12-28, reported by Reuters: the RTX 4090 D was "
-        "designed to fully comply with US export controls",
+        "China launch 2023-12-28 (The Register; Tom's Hardware, 'sanctions-compliant RTX 4090D'): cut "
+        "by about 11% to stay below TPP 4800 for consumer cards, NVIDIA having engaged with the USG",
     ),
     Case("HGX H20", "2023-10", False, NVIDIA_8K_2025),
     Case("HGX H20", "2024-12", False, NVIDIA_8K_2025),

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from computegov.errors import UnknownNameError
-
 
 @dataclass(frozen=True)
 class DemoRun:
@@ -19,13 +17,6 @@ class DemoRun:
     public_key: Path
     private_key: Path
     checkpoints: tuple[Path, ...]
-
-
-class NoChips:
-    """A catalogue stub that knows no chip (keeps plausibility off the bundled data)."""
-
-    def get(self, name: str):
-        raise UnknownNameError(f"no chip named {name!r}", name=name)
 
 
 @pytest.fixture(scope="session")

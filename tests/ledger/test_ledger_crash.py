@@ -12,7 +12,7 @@ import pytest
 
 from computegov.ledger.chain import Ledger, scan_ledger
 
-BIG = "ab" * 32_000  # ~64 kB records make a kill inside write() possible
+BIG = "ab" * 100_000  # ~200 kB records make a kill inside write() possible
 
 
 def _child(path: Path, wfd: int) -> None:
@@ -46,7 +46,7 @@ def test_sigkill_at_random_points_keeps_every_reported_commit(tmp_path: Path) ->
     rng = np.random.default_rng(20240601)
     reported: set[int] = set()
     torn = 0
-    kills = 40
+    kills = 30
     for _ in range(kills):
         rfd, wfd = os.pipe()
         pid = os.fork()
@@ -58,7 +58,7 @@ def test_sigkill_at_random_points_keeps_every_reported_commit(tmp_path: Path) ->
         while not first.endswith(b"\n"):
             first += os.read(rfd, 1)
         assert first == b"ready\n"
-        time.sleep(float(rng.uniform(0.0, 0.05)))
+        time.sleep(float(rng.uniform(0.0, 0.03)))
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         out = _read_all(rfd)

@@ -11,15 +11,17 @@ from typer.testing import CliRunner
 
 pytest.importorskip("torch")
 
-from computegov.cli import app  # noqa: E402
-from computegov.measure.demo import GPTConfig, gpt_training_flop  # noqa: E402
+from computegov.cli import app
+from computegov.measure.demo import GPTConfig, gpt_training_flop
 
 runner = CliRunner()
 
 
 def test_demo_json_reports_the_closed_form_flop(tmp_path: Path) -> None:
     records = tmp_path / "run.jsonl"
-    result = runner.invoke(app, ["measure", "demo", "--steps", "5", "--json", "--records", str(records)])
+    result = runner.invoke(
+        app, ["measure", "demo", "--steps", "5", "--json", "--records", str(records)]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     config = GPTConfig()
@@ -50,7 +52,9 @@ def test_ledger_demo_without_the_ledger_module_is_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "computegov.ledger.demo", None)  # import fails
-    result = runner.invoke(app, ["measure", "demo", "--steps", "1", "--ledger", str(tmp_path / "l.jsonl")])
+    result = runner.invoke(
+        app, ["measure", "demo", "--steps", "1", "--ledger", str(tmp_path / "l.jsonl")]
+    )
     assert result.exit_code == 2
     assert "run_demo_with_ledger" in result.output
 

@@ -71,7 +71,11 @@ def _powercap(root: Path, zones: dict[str, tuple[int, int]]) -> Path:
 def test_rapl_sums_package_zones_ignores_subzones_and_handles_wraparound(tmp_path: Path) -> None:
     root = _powercap(
         tmp_path,
-        {"intel-rapl:0": (900_000, 1_000_000), "intel-rapl:1": (100, 1_000_000), "intel-rapl:0:0": (5, 10)},
+        {
+            "intel-rapl:0": (900_000, 1_000_000),
+            "intel-rapl:1": (100, 1_000_000),
+            "intel-rapl:0:0": (5, 10),
+        },
     )
     source = RaplEnergySource(root)
     assert source.available
@@ -101,7 +105,9 @@ def test_auto_source_falls_back_to_null_with_a_reason() -> None:
     assert nvml.name == "nvml" and nvml.read_j() == pytest.approx(0.01)
 
 
-def test_meter_energy_covers_the_wall_time_between_steps_exactly(fake_clock: Any, make_fake_energy: Any) -> None:
+def test_meter_energy_covers_the_wall_time_between_steps_exactly(
+    fake_clock: Any, make_fake_energy: Any
+) -> None:
     model = torch.nn.Linear(4, 4)
     meter = ComputeMeter(model, energy=make_fake_energy(200.0), interval_steps=2)
     received: list[dict[str, Any]] = []
@@ -118,7 +124,9 @@ def test_meter_energy_covers_the_wall_time_between_steps_exactly(fake_clock: Any
     assert summary.energy_source == "fake" and summary.energy_unavailable_reason is None
 
 
-def test_failing_energy_source_marks_the_gap_and_training_goes_on(fake_clock: Any, make_fake_energy: Any) -> None:
+def test_failing_energy_source_marks_the_gap_and_training_goes_on(
+    fake_clock: Any, make_fake_energy: Any
+) -> None:
     source = make_fake_energy(100.0)
     model = torch.nn.Linear(4, 4)
     meter = ComputeMeter(model, energy=source)

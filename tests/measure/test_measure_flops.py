@@ -20,7 +20,9 @@ from computegov.measure.flops import complete_flop_mapping, counting  # noqa: E4
     head_dim=st.integers(1, 8),
     causal=st.booleans(),
 )
-def test_cpu_attention_counts_the_closed_form(batch: int, heads: int, seq: int, head_dim: int, causal: bool) -> None:
+def test_cpu_attention_counts_the_closed_form(
+    batch: int, heads: int, seq: int, head_dim: int, causal: bool
+) -> None:
     torch.set_num_threads(1)
     q, k, v = (torch.randn(batch, heads, seq, head_dim, requires_grad=True) for _ in range(3))
     with counting() as result:
@@ -49,7 +51,9 @@ def test_the_global_flop_registry_is_left_untouched() -> None:
     before = dict(flop_counter.flop_registry)
     complete_flop_mapping()
     assert flop_counter.flop_registry == before
-    assert torch.ops.aten._scaled_dot_product_flash_attention_for_cpu not in flop_counter.flop_registry
+    assert (
+        torch.ops.aten._scaled_dot_product_flash_attention_for_cpu not in flop_counter.flop_registry
+    )
 
 
 @given(tokens=st.integers(1, 64))

@@ -26,7 +26,9 @@ def test_cuda_run_has_event_timing_nvml_energy_and_a_plausible_mfu() -> None:
         inputs, targets = inputs.cuda(), targets.cuda()
         with meter.step(), torch.autocast("cuda", dtype=torch.bfloat16):
             logits = model(inputs)
-            F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), targets.reshape(-1)).backward()
+            F.cross_entropy(
+                logits.reshape(-1, logits.shape[-1]).float(), targets.reshape(-1)
+            ).backward()
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
     summary = meter.close()

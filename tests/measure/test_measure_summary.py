@@ -11,7 +11,12 @@ from hypothesis import strategies as st
 
 from computegov.errors import DataError
 from computegov.measure.records import RecordWriter, read_records
-from computegov.measure.summary import MeterSummary, combine_ranks, summarize_file, summarize_records
+from computegov.measure.summary import (
+    MeterSummary,
+    combine_ranks,
+    summarize_file,
+    summarize_records,
+)
 
 START = {
     "kind": "meter_start",
@@ -26,7 +31,9 @@ START = {
 }
 
 
-def _interval(first: int, steps: int, flop: int, seconds: float, energy_j: float | None = 10.0, **extra: Any) -> dict[str, Any]:
+def _interval(
+    first: int, steps: int, flop: int, seconds: float, energy_j: float | None = 10.0, **extra: Any
+) -> dict[str, Any]:
     return {
         "kind": "interval",
         "rank": 0,
@@ -51,7 +58,9 @@ def _interval(first: int, steps: int, flop: int, seconds: float, energy_j: float
 
 
 def test_totals_and_utilisation_from_intervals() -> None:
-    summary = summarize_records([START, _interval(0, 2, 4 * 10**14, 1.0), _interval(2, 2, 4 * 10**14, 1.0)])
+    summary = summarize_records(
+        [START, _interval(0, 2, 4 * 10**14, 1.0), _interval(2, 2, 4 * 10**14, 1.0)]
+    )
     assert summary.flop == 8 * 10**14 and summary.steps == 4
     assert summary.flop_per_s == pytest.approx(4e14) and summary.mfu == pytest.approx(0.4)
     assert summary.energy_j == pytest.approx(20.0)
@@ -59,7 +68,9 @@ def test_totals_and_utilisation_from_intervals() -> None:
 
 
 def test_a_missing_energy_interval_makes_the_total_unavailable() -> None:
-    summary = summarize_records([START, _interval(0, 1, 1, 1.0), _interval(1, 1, 1, 1.0, energy_j=None)])
+    summary = summarize_records(
+        [START, _interval(0, 1, 1, 1.0), _interval(1, 1, 1, 1.0, energy_j=None)]
+    )
     assert summary.energy_j is None and "missing" in (summary.energy_unavailable_reason or "")
 
 
@@ -102,7 +113,9 @@ def test_concatenated_rank_files_are_combined(tmp_path: Path) -> None:
         writer.write(_interval(0, 2, 100 * (rank + 1), 1.0, rank=rank))
     writer.close()
     summary = summarize_file(read_records(path))
-    assert summary.world_size == 2 and summary.flop == 300 and summary.energy_j == pytest.approx(20.0)
+    assert (
+        summary.world_size == 2 and summary.flop == 300 and summary.energy_j == pytest.approx(20.0)
+    )
 
 
 def test_bad_records_files_are_data_errors(tmp_path: Path) -> None:

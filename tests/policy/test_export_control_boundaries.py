@@ -10,7 +10,9 @@ EPS = 1e-6  # far above float resolution at these magnitudes, far below any real
 DC_VERSIONS = ["2023-10", "2024-12", "2025-01"]
 
 
-def _ic(tpp: float, area: float | None = None, *, dc: bool | None = True, io_gb: float | None = None) -> ChipFacts:
+def _ic(
+    tpp: float, area: float | None = None, *, dc: bool | None = True, io_gb: float | None = None
+) -> ChipFacts:
     io = None if io_gb is None else io_gb * 1e9
     return ChipFacts(
         name="probe",
@@ -48,23 +50,59 @@ def test_2022_boundaries(tpp: float, io_gb: float, expected: str) -> None:
 # other facts placed where only that threshold decides. PD = tpp / area is exact in each case.
 BOUNDARIES_2023 = {
     # a.1: TPP 4800 at PD ~1.2 (outside every PD band of .b)
-    "a.1 TPP>=4800": [(4800 - EPS, 4000, "none"), (4800, 4000, "3A090.a"), (4800 + EPS, 4000, "3A090.a")],
+    "a.1 TPP>=4800": [
+        (4800 - EPS, 4000, "none"),
+        (4800, 4000, "3A090.a"),
+        (4800 + EPS, 4000, "3A090.a"),
+    ],
     # a.2: TPP 1600 at PD 16
-    "a.2 TPP>=1600": [(1600 - EPS, 100, "none"), (1600, 100, "3A090.a"), (1600 + EPS, 100, "3A090.a")],
+    "a.2 TPP>=1600": [
+        (1600 - EPS, 100, "none"),
+        (1600, 100, "3A090.a"),
+        (1600 + EPS, 100, "3A090.a"),
+    ],
     # a.2 / b upper: PD 5.92 at TPP 2960 (2960 / 500 = 5.92)
-    "a.2 PD>=5.92": [(2960, 500 + EPS, "3A090.b"), (2960, 500, "3A090.a"), (2960, 500 - EPS, "3A090.a")],
+    "a.2 PD>=5.92": [
+        (2960, 500 + EPS, "3A090.b"),
+        (2960, 500, "3A090.a"),
+        (2960, 500 - EPS, "3A090.a"),
+    ],
     # b.1: TPP 2400 at PD 2.0 (area 1200; PD in [1.6, 3.2): only b.1 can apply)
-    "b.1 TPP>=2400": [(2400 - EPS, 1200, "none"), (2400, 1200, "3A090.b"), (2400 + EPS, 1200, "3A090.b")],
+    "b.1 TPP>=2400": [
+        (2400 - EPS, 1200, "none"),
+        (2400, 1200, "3A090.b"),
+        (2400 + EPS, 1200, "3A090.b"),
+    ],
     # b.1: TPP < 4800 at PD ~2 (area 2400): .b below, .a at and above
-    "b.1 TPP<4800": [(4800 - EPS, 2400, "3A090.b"), (4800, 2400, "3A090.a"), (4800 + EPS, 2400, "3A090.a")],
+    "b.1 TPP<4800": [
+        (4800 - EPS, 2400, "3A090.b"),
+        (4800, 2400, "3A090.a"),
+        (4800 + EPS, 2400, "3A090.a"),
+    ],
     # b.1: PD 1.6 at TPP 3000 (3000 / 1875 = 1.6)
-    "b.1 PD>=1.6": [(3000, 1875 + EPS, "none"), (3000, 1875, "3A090.b"), (3000, 1875 - EPS, "3A090.b")],
+    "b.1 PD>=1.6": [
+        (3000, 1875 + EPS, "none"),
+        (3000, 1875, "3A090.b"),
+        (3000, 1875 - EPS, "3A090.b"),
+    ],
     # b.2: TPP 1600 at PD 4 (area 400)
-    "b.2 TPP>=1600": [(1600 - EPS, 400, "none"), (1600, 400, "3A090.b"), (1600 + EPS, 400, "3A090.b")],
+    "b.2 TPP>=1600": [
+        (1600 - EPS, 400, "none"),
+        (1600, 400, "3A090.b"),
+        (1600 + EPS, 400, "3A090.b"),
+    ],
     # b.2: PD 3.2 at TPP 2000 (2000 / 625 = 3.2; TPP below 2400, so b.1 cannot apply)
-    "b.2 PD>=3.2": [(2000, 625 + EPS, "none"), (2000, 625, "3A090.b"), (2000, 625 - EPS, "3A090.b")],
+    "b.2 PD>=3.2": [
+        (2000, 625 + EPS, "none"),
+        (2000, 625, "3A090.b"),
+        (2000, 625 - EPS, "3A090.b"),
+    ],
     # b.2 PD < 5.92 / a.2: TPP 1776 (1776 / 300 = 5.92)
-    "b.2 PD<5.92": [(1776, 300 + EPS, "3A090.b"), (1776, 300, "3A090.a"), (1776, 300 - EPS, "3A090.a")],
+    "b.2 PD<5.92": [
+        (1776, 300 + EPS, "3A090.b"),
+        (1776, 300, "3A090.a"),
+        (1776, 300 - EPS, "3A090.a"),
+    ],
 }
 
 
@@ -73,7 +111,9 @@ BOUNDARIES_2023 = {
     ("label", "tpp", "area", "expected"),
     [(label, *case) for label, cases in BOUNDARIES_2023.items() for case in cases],
 )
-def test_2023_and_later_boundaries(version: str, label: str, tpp: float, area: float, expected: str) -> None:
+def test_2023_and_later_boundaries(
+    version: str, label: str, tpp: float, area: float, expected: str
+) -> None:
     assert _outcome(_ic(tpp, area), version) == expected, label
 
 
@@ -100,11 +140,17 @@ def test_datacenter_3a090b_items_are_nac_eligible(version: str) -> None:
 
 
 def _hbm(density_gb_per_mm2: float) -> ChipFacts:
-    return ChipFacts(name="HBM stack", item="hbm", memory_bandwidth_density_bytes_per_s_per_mm2=density_gb_per_mm2 * 1e9)
+    return ChipFacts(
+        name="HBM stack",
+        item="hbm",
+        memory_bandwidth_density_bytes_per_s_per_mm2=density_gb_per_mm2 * 1e9,
+    )
 
 
 @pytest.mark.parametrize("version", ["2024-12", "2025-01"])
-@pytest.mark.parametrize(("density", "expected"), [(2 - EPS, "none"), (2.0, "none"), (2 + EPS, "3A090.c")])
+@pytest.mark.parametrize(
+    ("density", "expected"), [(2 - EPS, "none"), (2.0, "none"), (2 + EPS, "3A090.c")]
+)
 def test_hbm_boundary_is_strictly_above_2(version: str, density: float, expected: str) -> None:
     assert _outcome(_hbm(density), version) == expected
 

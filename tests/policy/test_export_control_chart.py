@@ -14,7 +14,10 @@ def test_region_cells_2023_match_the_clauses() -> None:
 
     def at(tpp: float, pd: float) -> str:
         row = cells[
-            (cells.tpp_from <= tpp) & (tpp < cells.tpp_to) & (cells.pd_from <= pd) & (pd < cells.pd_to)
+            (cells.tpp_from <= tpp)
+            & (tpp < cells.tpp_to)
+            & (cells.pd_from <= pd)
+            & (pd < cells.pd_to)
         ]
         assert len(row) == 1
         return str(row.paragraph.iloc[0])
@@ -39,7 +42,7 @@ def test_chart_has_a_panel_per_distinct_geometry_and_plots_chips() -> None:
     assert "Epoch AI" in str(spec["title"])
 
 
-def test_report_section_builds_from_a_small_catalogue() -> None:
+def test_report_section_builds_from_the_bundled_catalogue() -> None:
     from computegov.catalog import load_catalog
     from computegov.report.section import ReportContext
     from computegov.report.sections.export_control import build

@@ -29,18 +29,47 @@ GB = 1e9
 # Dense rates from NVIDIA datasheets; die areas: GA100 826 mm^2, GH100 814 mm^2, AD102 608.5 mm^2;
 # NVLink (bidirectional): A100 600 GB/s, A800 400 GB/s, H100 900 GB/s, H800 400 GB/s, H20 900 GB/s.
 CHIPS = {
-    "A100": Chip(name="A100", peak_flop_per_s={"bf16": 312 * T, "int8": 624 * T}, die_area_mm2=826,
-                 intranode_bandwidth_bytes_per_s=600 * GB, datacenter=True),
-    "A800": Chip(name="A800", peak_flop_per_s={"bf16": 312 * T, "int8": 624 * T}, die_area_mm2=826,
-                 intranode_bandwidth_bytes_per_s=400 * GB, datacenter=True),
-    "H100": Chip(name="H100", peak_flop_per_s={"bf16": 989.4 * T, "fp8": 1979 * T}, die_area_mm2=814,
-                 intranode_bandwidth_bytes_per_s=900 * GB, datacenter=True),
-    "H800": Chip(name="H800", peak_flop_per_s={"bf16": 989.4 * T, "fp8": 1979 * T}, die_area_mm2=814,
-                 intranode_bandwidth_bytes_per_s=400 * GB, datacenter=True),
-    "H20": Chip(name="H20", peak_flop_per_s={"bf16": 148 * T, "fp8": 296 * T}, die_area_mm2=814,
-                intranode_bandwidth_bytes_per_s=900 * GB, datacenter=True),
-    "RTX 4090": Chip(name="RTX 4090", peak_flop_per_s={"fp8": 660.6 * T}, die_area_mm2=608.5, datacenter=False),
-    "RTX 4090 D": Chip(name="RTX 4090 D", peak_flop_per_s={"fp8": 588.35 * T}, die_area_mm2=608.5, datacenter=False),
+    "A100": Chip(
+        name="A100",
+        peak_flop_per_s={"bf16": 312 * T, "int8": 624 * T},
+        die_area_mm2=826,
+        intranode_bandwidth_bytes_per_s=600 * GB,
+        datacenter=True,
+    ),
+    "A800": Chip(
+        name="A800",
+        peak_flop_per_s={"bf16": 312 * T, "int8": 624 * T},
+        die_area_mm2=826,
+        intranode_bandwidth_bytes_per_s=400 * GB,
+        datacenter=True,
+    ),
+    "H100": Chip(
+        name="H100",
+        peak_flop_per_s={"bf16": 989.4 * T, "fp8": 1979 * T},
+        die_area_mm2=814,
+        intranode_bandwidth_bytes_per_s=900 * GB,
+        datacenter=True,
+    ),
+    "H800": Chip(
+        name="H800",
+        peak_flop_per_s={"bf16": 989.4 * T, "fp8": 1979 * T},
+        die_area_mm2=814,
+        intranode_bandwidth_bytes_per_s=400 * GB,
+        datacenter=True,
+    ),
+    "H20": Chip(
+        name="H20",
+        peak_flop_per_s={"bf16": 148 * T, "fp8": 296 * T},
+        die_area_mm2=814,
+        intranode_bandwidth_bytes_per_s=900 * GB,
+        datacenter=True,
+    ),
+    "RTX 4090": Chip(
+        name="RTX 4090", peak_flop_per_s={"fp8": 660.6 * T}, die_area_mm2=608.5, datacenter=False
+    ),
+    "RTX 4090 D": Chip(
+        name="RTX 4090 D", peak_flop_per_s={"fp8": 588.35 * T}, die_area_mm2=608.5, datacenter=False
+    ),
 }
 
 EXPECTED = {  # outcome per version: 2022-10, 2023-10, 2024-12, 2025-01
@@ -63,7 +92,9 @@ def test_4090_under_2022_names_the_missing_io_bandwidth_and_the_option() -> None
     result = classify(CHIPS["RTX 4090"], "2022-10")
     assert result.status == "indeterminate"
     assert result.missing == (("aggregate bidirectional I/O bandwidth, GB/s", "--io-bandwidth"),)
-    supplied = classify(facts_from_chip(CHIPS["RTX 4090"], io_bandwidth_bytes_per_s=64 * GB), "2022-10")
+    supplied = classify(
+        facts_from_chip(CHIPS["RTX 4090"], io_bandwidth_bytes_per_s=64 * GB), "2022-10"
+    )
     assert supplied.outcome == "not controlled"
 
 
@@ -76,7 +107,12 @@ def test_io_bounds_from_nvlink_plus_assumed_host_link() -> None:
 
 
 def test_io_range_straddling_the_threshold_is_indeterminate() -> None:
-    facts = ChipFacts(name="x", tpp=5000, io_bandwidth_min_bytes_per_s=500 * GB, io_bandwidth_max_bytes_per_s=700 * GB)
+    facts = ChipFacts(
+        name="x",
+        tpp=5000,
+        io_bandwidth_min_bytes_per_s=500 * GB,
+        io_bandwidth_max_bytes_per_s=700 * GB,
+    )
     assert classify(facts, "2022-10").status == "indeterminate"
 
 
@@ -94,7 +130,9 @@ def test_unknown_datacenter_designation_is_reported_not_guessed() -> None:
     chip = Chip(name="x", peak_flop_per_s={"fp8": 500 * T}, die_area_mm2=400)  # TPP 4000, PD 10
     result = classify(chip, "2024-12")
     assert result.status == "indeterminate"
-    assert result.missing == (("designed or marketed for datacenters", "--datacenter / --not-datacenter"),)
+    assert result.missing == (
+        ("designed or marketed for datacenters", "--datacenter / --not-datacenter"),
+    )
     assert classify(facts_from_chip(chip, datacenter=True), "2024-12").eccn == "3A090.a"
     assert classify(facts_from_chip(chip, datacenter=False), "2024-12").outcome == "not controlled"
 
@@ -108,7 +146,11 @@ def test_h20_sits_32_tpp_below_3a090b() -> None:
 
 def test_every_clause_is_reported_with_both_sides_and_margin() -> None:
     result = classify(CHIPS["H20"], "2023-10")
-    pd = next(c for c in result.checks if c.clause == "3A090.b.2" and c.metric == "performance_density" and c.op == ">=")
+    pd = next(
+        c
+        for c in result.checks
+        if c.clause == "3A090.b.2" and c.metric == "performance_density" and c.op == ">="
+    )
     assert pd.threshold == 3.2
     assert pd.value == pytest.approx(2368 / 814)
     assert pd.satisfied is False
@@ -144,12 +186,19 @@ def test_tpp_limits_for_a_large_die() -> None:
 
 def test_tpp_limits_2022_depend_on_io() -> None:
     assert tpp_limits(600, "2022-10", io_bandwidth_bytes_per_s=900 * GB)[0].max_tpp_outside == 4800
-    assert math.isinf(tpp_limits(600, "2022-10", io_bandwidth_bytes_per_s=400 * GB)[0].max_tpp_outside)
+    assert math.isinf(
+        tpp_limits(600, "2022-10", io_bandwidth_bytes_per_s=400 * GB)[0].max_tpp_outside
+    )
 
 
 def test_whatif_planned_chip_under_every_version() -> None:
     result = whatif(4000, 600)
-    assert [c.outcome for c in result.classifications] == ["not controlled", "3A090.a", "3A090.a", "3A090.a"]
+    assert [c.outcome for c in result.classifications] == [
+        "not controlled",
+        "3A090.a",
+        "3A090.a",
+        "3A090.a",
+    ]
     assert len(result.limits) == 1 + 2 * 3
 
 
@@ -162,8 +211,18 @@ def test_tpp_limits_agree_with_classify(area: float, datacenter: bool, version: 
     for lim in tpp_limits(area, version, datacenter=datacenter):
         if math.isinf(lim.max_tpp_outside):
             continue
-        below = classify(ChipFacts("p", tpp=lim.max_tpp_outside * (1 - 1e-9), die_area_mm2=area, datacenter=datacenter), version)
-        at = classify(ChipFacts("p", tpp=lim.max_tpp_outside * (1 + 1e-12), die_area_mm2=area, datacenter=datacenter), version)
+        below = classify(
+            ChipFacts(
+                "p", tpp=lim.max_tpp_outside * (1 - 1e-9), die_area_mm2=area, datacenter=datacenter
+            ),
+            version,
+        )
+        at = classify(
+            ChipFacts(
+                "p", tpp=lim.max_tpp_outside * (1 + 1e-12), die_area_mm2=area, datacenter=datacenter
+            ),
+            version,
+        )
         strict = {"3A090.a"} if lim.paragraph == "3A090.a" else {"3A090.a", "3A090.b"}
         assert below.eccn not in strict
         assert at.eccn in strict
@@ -175,3 +234,10 @@ def test_control_is_monotone_in_tpp(area: float, datacenter: bool) -> None:
     rank = {"none": 0, "3A090.b": 1, "3A090.a": 2}
     ranks = [rank[label] for _lo, _hi, label in outcome_intervals(get_rule("2024-12"), facts)]
     assert ranks == sorted(ranks)
+
+
+def test_planar_process_die_area_is_flagged() -> None:
+    old = Chip(name="28nm", peak_flop_per_s={"bf16": 100 * T}, die_area_mm2=600, process_nm=28)
+    assert any("probably planar" in a for a in facts_from_chip(old).assumptions)
+    new = Chip(name="7nm", peak_flop_per_s={"bf16": 100 * T}, die_area_mm2=600, process_nm=7)
+    assert not any("probably planar" in a for a in facts_from_chip(new).assumptions)

@@ -43,12 +43,32 @@ def test_negative_die_area_exits_2() -> None:
     assert code == 2 and "die area" in err
 
 
-def test_missing_fact_exits_2_and_offers_the_option() -> None:
-    code, _, err = _run("classify", "RTX 4090", "--rule", "2022-10")
+@pytest.fixture
+def gamer_catalog(tmp_path: Path) -> Path:
+    """A user catalogue file with a consumer GPU whose I/O bandwidth is unknown (TPP 5,284.8)."""
+    path = tmp_path / "chips.yaml"
+    path.write_text(
+        "chips:\n"
+        "  - name: Test Gamer GPU\n"
+        "    kind: gpu\n"
+        "    peak_flop_per_s_fp8: 660.6e12\n"
+        "    die_area_mm2: 608.5\n"
+        "    datacenter: false\n"
+        "    source: test fixture\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_missing_fact_exits_2_and_offers_the_option(gamer_catalog: Path) -> None:
+    args = ("classify", "Test Gamer GPU", "--rule", "2022-10", "--catalog", str(gamer_catalog))
+    code, _, err = _run(*args)
     assert code == 2
     assert "--io-bandwidth" in err
-    code, out, _ = _run("classify", "RTX 4090", "--rule", "2022-10", "--io-bandwidth", "64", "--json")
+    code, out, _ = _run(*args, "--io-bandwidth", "64", "--json")
     assert code == 0 and json.loads(out)["status"] == "not_controlled"
+    code, out, _ = _run("classify", "Test Gamer GPU", "--catalog", str(gamer_catalog), "--json")
+    assert code == 0 and json.loads(out)["license_exceptions"] == ["NAC"]
 
 
 def test_classify_all_json_covers_the_catalogue() -> None:
@@ -73,7 +93,12 @@ def test_rules_table_and_json() -> None:
     code, out, _ = _run("rules")
     assert code == 0 and "88 FR 73458" in out
     code, out, _ = _run("rules", "--json")
-    assert {r["id"] for r in json.loads(out)["rules"]} == {"2022-10", "2023-10", "2024-12", "2025-01"}
+    assert {r["id"] for r in json.loads(out)["rules"]} == {
+        "2022-10",
+        "2023-10",
+        "2024-12",
+        "2025-01",
+    }
 
 
 def test_whatif() -> None:
@@ -97,3 +122,37 @@ def test_chart_svg(tmp_path: Path) -> None:
 
 def test_chart_bad_extension_exits_2(tmp_path: Path) -> None:
     assert _run("chart", "-o", str(tmp_path / "policy.gif"))[0] == 2
+
+
+def test_whatif_hbm_stack() -> None:
+    code, out, _ = _run("whatif", "--hbm-density", "3.3", "--json")
+    assert code == 0
+    outcomes = [c["outcome"] for c in json.loads(out)["classifications"]]
+    assert outcomes == ["not controlled", "not controlled", "3A090.c", "3A090.c"]
+
+
+def test_whatif_needs_tpp_or_hbm_density() -> None:
+    assert _run("whatif")[0] == 2
+
+
+def test_whatif_die_area_alone_gives_the_tpp_limits() -> None:
+    code, out, _ = _run("whatif", "--die-area", "600", "--json")
+    assert code == 0
+    limits = {
+        (lim["rule"], lim["paragraph"]): lim["max_tpp_outside"] for lim in json.loads(out)["limits"]
+    }
+    assert limits[("2024-12", "3A090.a")] == pytest.approx(3552)
+    assert limits[("2024-12", "3A090.b")] == pytest.approx(1920)
+    assert limits[("2022-10", "3A090.a")] == 4800
+
+
+def test_unknown_chip_exits_2() -> None:
+    code, _, err = _run("classify", "Zzz9999 Accelerator")
+    assert code == 2 and "Zzz9999" in err
+
+
+def test_whatif_json_writes_unreachable_limits_as_null() -> None:
+    code, out, _ = _run("whatif", "--die-area", "600", "--io-bandwidth", "400", "--json")
+    assert code == 0
+    first = json.loads(out)["limits"][0]
+    assert first["rule"] == "2022-10" and first["max_tpp_outside"] is None

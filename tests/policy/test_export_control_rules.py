@@ -64,12 +64,17 @@ def test_2023_thresholds_are_copied_exactly(version: str) -> None:
     ]
     note2 = get_rule(version).exclusions[0]
     assert note2.id == "Note 2 to 3A090"
-    assert [(c.metric, c.op, c.value) for c in note2.all] == [("datacenter", "==", False), ("tpp", "<", 4800)]
+    assert [(c.metric, c.op, c.value) for c in note2.all] == [
+        ("datacenter", "==", False),
+        ("tpp", "<", 4800),
+    ]
 
 
 @pytest.mark.parametrize("version", ["2024-12", "2025-01"])
 def test_hbm_paragraph_c_is_strictly_greater_than_2_gb_per_s_per_mm2(version: str) -> None:
-    assert _thresholds(version)["3A090.c"] == [("memory_bandwidth_density_gb_per_s_per_mm2", ">", 2.0)]
+    assert _thresholds(version)["3A090.c"] == [
+        ("memory_bandwidth_density_gb_per_s_per_mm2", ">", 2.0)
+    ]
 
 
 def test_unknown_version_lists_the_known_ones() -> None:
@@ -94,9 +99,14 @@ def _minimal(**overrides: object) -> dict[str, object]:
         "published": "2020-01-01",
         "effective": "2020-01-01",
         "status": "in_force",
-        "paragraphs": [{"id": "p", "summary": "s", "source": "s", "clauses": [
-            {"id": "p.1", "all": [{"metric": "tpp", "op": ">=", "value": 1}]}
-        ]}],
+        "paragraphs": [
+            {
+                "id": "p",
+                "summary": "s",
+                "source": "s",
+                "clauses": [{"id": "p.1", "all": [{"metric": "tpp", "op": ">=", "value": 1}]}],
+            }
+        ],
     }
     version.update(overrides)
     return {"versions": [version]}
@@ -110,13 +120,41 @@ def test_parse_accepts_a_minimal_rule() -> None:
     ("overrides", "message"),
     [
         ({"status": "maybe"}, "status"),
-        ({"paragraphs": [{"id": "p", "summary": "s", "source": "s", "clauses": [
-            {"id": "p.1", "all": [{"metric": "flops", "op": ">=", "value": 1}]}]}]}, "unknown metric"),
-        ({"paragraphs": [{"id": "p", "summary": "s", "source": "s", "clauses": [
-            {"id": "p.1", "all": [{"metric": "tpp", "op": "~", "value": 1}]}]}]}, "unknown operator"),
+        (
+            {
+                "paragraphs": [
+                    {
+                        "id": "p",
+                        "summary": "s",
+                        "source": "s",
+                        "clauses": [
+                            {"id": "p.1", "all": [{"metric": "flops", "op": ">=", "value": 1}]}
+                        ],
+                    }
+                ]
+            },
+            "unknown metric",
+        ),
+        (
+            {
+                "paragraphs": [
+                    {
+                        "id": "p",
+                        "summary": "s",
+                        "source": "s",
+                        "clauses": [
+                            {"id": "p.1", "all": [{"metric": "tpp", "op": "~", "value": 1}]}
+                        ],
+                    }
+                ]
+            },
+            "unknown operator",
+        ),
         ({"published": "last year"}, "date"),
     ],
 )
-def test_parse_rejects_malformed_rules_naming_the_field(overrides: dict[str, object], message: str) -> None:
+def test_parse_rejects_malformed_rules_naming_the_field(
+    overrides: dict[str, object], message: str
+) -> None:
     with pytest.raises(DataError, match=message):
         parse_rules(_minimal(**overrides))

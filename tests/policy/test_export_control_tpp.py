@@ -93,7 +93,13 @@ def test_tpp_scales_linearly_with_the_rate(rate: float, precision: str, factor: 
     assert scaled.tpp == pytest.approx(one.tpp * factor, rel=1e-9)
 
 
-@given(st.dictionaries(st.sampled_from(sorted(PRECISION_BITS)), st.floats(min_value=1e9, max_value=1e17), min_size=1))
+@given(
+    st.dictionaries(
+        st.sampled_from(sorted(PRECISION_BITS)),
+        st.floats(min_value=1e9, max_value=1e17),
+        min_size=1,
+    )
+)
 def test_tpp_is_at_least_every_precisions_value(peaks: dict[str, float]) -> None:
     result = tpp_from_peaks(peaks)
     assert result is not None

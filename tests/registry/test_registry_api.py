@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import FakeVerifier, make_envelope, make_statement
+from registry_helpers import FakeVerifier, make_envelope, make_statement
 
 HOSTILE = ["../../../etc/passwd", "' OR '1'='1", "1; DROP TABLE reports; --", "<script>x</script>"]
 

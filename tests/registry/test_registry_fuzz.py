@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FakeVerifier
+from registry_helpers import FakeVerifier
 
 schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, settings  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis.errors import Unsatisfiable  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
 
 with warnings.catch_warnings():
@@ -25,6 +26,8 @@ _STORE = Store(f"sqlite:///{_DB_DIR / 'fuzz.sqlite3'}")
 _TOKEN, _ = _STORE.create_token("fuzzer")
 APP = create_app(store=_STORE, verifier=FakeVerifier(), max_body_bytes=256 * 1024)
 schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", APP)
+OPERATIONS = [result.ok() for result in schema.get_all_operations()]
+MODES = [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE]
 
 
 @pytest.fixture(autouse=True)
@@ -33,12 +36,27 @@ def _quiet_app_logs() -> Any:
     yield
 
 
+def test_every_endpoint_is_fuzzed() -> None:
+    paths = {op.path for op in OPERATIONS}
+    assert {"/api/v1/reports", "/api/v1/reports/{digest}", "/api/v1/chips", "/api/v1/chip"} <= paths
+
+
 @pytest.mark.slow
-@schema.parametrize()
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-def test_no_generated_request_causes_a_server_error(case: Any) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        case.call_and_validate(
-            headers={"Authorization": f"Bearer {_TOKEN}"}, checks=[not_a_server_error]
-        )
+@pytest.mark.parametrize("mode", MODES, ids=lambda m: m.value)
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.label)
+def test_no_generated_request_causes_a_server_error(operation: Any, mode: Any) -> None:
+    """Valid inputs (positive) and schema-breaking ones (negative) never get a 5xx."""
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
+              database=None)
+    def run(case: Any) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            case.call_and_validate(headers={"Authorization": f"Bearer {_TOKEN}"}, checks=[not_a_server_error])
+
+    try:
+        run()
+    except Unsatisfiable:
+        assert mode is schemathesis.GenerationMode.NEGATIVE
+        pytest.skip("this operation takes no input, so there is nothing to break")

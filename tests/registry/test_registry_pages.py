@@ -108,3 +108,86 @@ def test_tool_pages_render_whether_or_not_their_module_is_built(page_client: Any
 def test_unknown_pages_get_a_small_404_page(page_client: Any) -> None:
     page = page_client.get("/no/such/page")
     assert page.status_code == 404 and "<html" in page.text
+
+
+def test_classifier_page_classifies_and_draws_the_region_chart(page_client: Any) -> None:
+    pytest.importorskip("computegov.policy.export_control")
+    from computegov.catalog import load_catalog
+    from computegov.policy import classify
+
+    expected = classify(load_catalog().get("H100")).outcome
+    page = page_client.get("/policy", params={"mode": "classify", "chip": "H100"})
+    assert page.status_code == 200
+    assert expected in page.text
+    assert 'data-chart-for="region-chart"' in page.text
+    assert "/static/vega-bundle.js" in page.text
+    api = page_client.get("/api/v1/policy/classify", params={"chip": "H100"}).json()
+    assert api["classification"]["outcome"] == expected
+    assert len(api["history"]) == len(page_client.get("/api/v1/policy/rules").json())
+
+
+def test_whatif_gives_each_rule_version(page_client: Any) -> None:
+    pytest.importorskip("computegov.policy.whatif")
+    page = page_client.get("/policy", params={"mode": "whatif", "tpp": "5000", "die_area_mm2": "800"})
+    assert page.status_code == 200
+    api = page_client.get("/api/v1/policy/whatif", params={"tpp": "5000", "die_area_mm2": "800"}).json()
+    assert all(c["status"] == "controlled" for c in api["classifications"])  # TPP >= 4800: 3A090.a.1
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"mode": "classify", "chip": "no such chip zz"}, "chip"),
+        ({"mode": "classify", "chip": "H100", "tpp": "-3"}, "tpp"),
+        ({"mode": "classify", "chip": "H100", "rule": "1999-01"}, "rule"),
+        ({"mode": "whatif", "tpp": "lots"}, "tpp"),
+        ({"mode": "whatif", "tpp": "100", "die_area_mm2": "0"}, "die_area_mm2"),
+    ],
+)
+def test_classifier_field_errors_show_next_to_the_field(page_client: Any, params: dict[str, str], field: str) -> None:
+    pytest.importorskip("computegov.policy.export_control")
+    page = page_client.get("/policy", params=params)
+    assert page.status_code == 422
+    assert f'id="e-{field}"' in page.text
+    assert "Traceback" not in page.text
+
+
+def test_trends_page_fits_forecasts_and_charts(page_client: Any) -> None:
+    pytest.importorskip("computegov.trends")
+    import numpy as np
+
+    from computegov.catalog import load_catalog
+    from computegov.trends import fit_trend
+
+    params = {"metric": "peak_flop_per_s_bf16", "chip_set": "ml", "scenario": "trend", "to_year": "2030", "seed": "3"}
+    api = page_client.get("/api/v1/trends/forecast", params=params).json()
+    fit = fit_trend(load_catalog(), "peak_flop_per_s_bf16", "ml", rng=np.random.default_rng(3))
+    assert api["fit"]["doubling_time_years"] == pytest.approx(fit.doubling_time_years, rel=1e-12)
+    assert api["forecasts"][0]["by_year"][-1]["year"] == 2030
+    page = page_client.get("/trends", params=params)
+    assert page.status_code == 200
+    assert 'data-chart-for="trend-chart"' in page.text and 'data-chart-for="forecast-chart"' in page.text
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [({"metric": "speed"}, "metric"), ({"since": "soon"}, "since"), ({"to_year": "1800"}, "to_year"),
+     ({"since": "2024", "until": "2020"}, "until")],
+)
+def test_trends_field_errors_show_next_to_the_field(page_client: Any, params: dict[str, str], field: str) -> None:
+    pytest.importorskip("computegov.trends")
+    page = page_client.get("/trends", params=params)
+    assert page.status_code == 422 and f'id="e-{field}"' in page.text
+
+
+def test_planner_ranks_options_and_explains_infeasibility(page_client: Any) -> None:
+    pytest.importorskip("computegov.planning")
+    api = page_client.get("/api/v1/plan", params={"flop": "1e24", "top": "3", "rank_by": "cost"}).json()
+    costs = [o["cost_usd_2024"]["central"] for o in api["options"]]
+    assert len(costs) <= 3 and costs == sorted(costs)
+    page = page_client.get("/plan", params={"flop": "1e24", "top": "3"})
+    assert page.status_code == 200 and 'id="plans"' in page.text
+    bad = page_client.get("/plan", params={"flop": "1e27", "deadline_days": "1", "max_chips": "8"})
+    assert bad.status_code == 422 and "deadline" in bad.text
+    field = page_client.get("/plan", params={"flop": "7b"})
+    assert field.status_code == 422 and 'id="e-flop"' in field.text

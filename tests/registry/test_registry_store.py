@@ -6,7 +6,7 @@ import threading
 from typing import Any
 
 import pytest
-from conftest import make_envelope, make_statement
+from registry_helpers import make_envelope, make_statement
 from sqlalchemy import text
 
 from computegov.errors import InputError

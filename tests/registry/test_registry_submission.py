@@ -7,9 +7,9 @@ import json
 from typing import Any
 
 import pytest
-from conftest import make_envelope, make_statement
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from registry_helpers import make_envelope, make_statement
 
 from computegov.registry.submission import SubmissionError, check_plain_text, parse_submission
 

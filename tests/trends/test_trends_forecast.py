@@ -41,7 +41,7 @@ def test_trend_forecast_of_an_exact_fit_is_the_line() -> None:
     fit = _exact_fit()
     fc = forecast(fit, [2030, 2040], rng=np.random.default_rng(1), n_paths=1000, limits=[])
     for q in fc.quantiles.T:
-        assert q == pytest.approx([1e12 * 2**10, 1e12 * 2**15], rel=1e-9)
+        assert q == pytest.approx([1e12 * 2**10, 1e12 * 2**15], rel=2e-5)  # float32 paths
 
 
 def test_trend_forecast_quantiles_match_the_normal_closed_form() -> None:
@@ -71,7 +71,7 @@ def test_fixed_growth_starts_from_the_fitted_level_at_the_last_data_year() -> No
         include_scatter=False,
     )
     level_2024 = 1e12 * 2 ** (14 / 2.0)
-    assert fc.median()[0] == pytest.approx(level_2024 * 2 ** (8 / 4.0), rel=1e-9)
+    assert fc.median()[0] == pytest.approx(level_2024 * 2 ** (8 / 4.0), rel=2e-5)
 
 
 def test_slowdown_never_passes_its_ceiling_and_starts_at_the_fitted_rate() -> None:
@@ -79,7 +79,7 @@ def test_slowdown_never_passes_its_ceiling_and_starts_at_the_fitted_rate() -> No
     ceiling = 1e12 * 2**7 * 100  # two OOM above the level at the last data year
     fc = forecast(
         fit,
-        [2024.1, 2030, 2060, 2100],
+        [2024.0, 2024.01, 2030, 2060, 2300],
         user_ceiling(ceiling),
         rng=np.random.default_rng(0),
         n_paths=1000,
@@ -87,9 +87,11 @@ def test_slowdown_never_passes_its_ceiling_and_starts_at_the_fitted_rate() -> No
         include_scatter=False,
     )
     med = fc.median()
-    assert np.all(med <= ceiling * (1 + 1e-12))
+    assert np.all(med <= ceiling * (1 + 2e-5))
     assert med[-1] == pytest.approx(ceiling, rel=1e-3)
     assert np.all(np.diff(med) > 0)
+    start_rate = (math.log10(med[1]) - math.log10(med[0])) / 0.01
+    assert start_rate == pytest.approx(math.log10(2) / 2.0, rel=0.01)
 
 
 @settings(max_examples=25, deadline=None)

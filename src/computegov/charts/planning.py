@@ -44,7 +44,7 @@ def plan_frame(result: PlanResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def plan_chart(result: PlanResult) -> alt.LayerChart:
+def plan_chart(result: PlanResult) -> alt.TopLevelMixin:
     """Cost against days for the planner's options; size = energy; Pareto points ringed."""
     frame = plan_frame(result)
     year = result.options[0].dollar_year if result.options else ""
@@ -52,7 +52,9 @@ def plan_chart(result: PlanResult) -> alt.LayerChart:
         x=alt.X("days:Q", scale=alt.Scale(type="log"), title="wall-clock days"),
         y=alt.Y("cost_usd:Q", scale=alt.Scale(type="log"), title=f"cost, USD {year} (central)"),
     )
-    bars = base.mark_rule(opacity=0.4).encode(y="cost_usd_low:Q", y2="cost_usd_high:Q", color="chip:N")
+    bars = base.mark_rule(opacity=0.4).encode(
+        y="cost_usd_low:Q", y2="cost_usd_high:Q", color="chip:N"
+    )
     points = base.mark_circle(opacity=0.85).encode(
         color=alt.Color("chip:N", legend=alt.Legend(title="chip")),
         size=alt.Size("energy_mwh:Q", title="energy, MWh"),
@@ -95,7 +97,7 @@ def tco_frame(rows: Sequence[TcoSummary]) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
-def tco_trend_chart(rows: Sequence[TcoSummary], dollar_year: int) -> alt.LayerChart:
+def tco_trend_chart(rows: Sequence[TcoSummary], dollar_year: int) -> alt.TopLevelMixin:
     """Sticker-price vs TCO price-performance over release year, log scale, with OLS trend lines."""
     frame = tco_frame(rows)
     y = alt.Y(

@@ -32,7 +32,12 @@ PD_DOMAIN = (0.1, 100.0)
 LABEL_MIN_TPP = 1500.0
 #: At most this many labels per panel: the chips closest to a boundary, then the fastest.
 MAX_LABELS = 14
-_COLOURS = {"3A090.a": "#d62728", "3A090.b": "#ff7f0e", "none": "#2ca02c", "indeterminate": "#7f7f7f"}
+_COLOURS = {
+    "3A090.a": "#d62728",
+    "3A090.b": "#ff7f0e",
+    "none": "#2ca02c",
+    "indeterminate": "#7f7f7f",
+}
 
 
 def region_cells(rule: Rule, *, io_bandwidth_bytes_per_s: float = 600e9) -> pd.DataFrame:
@@ -63,7 +68,15 @@ def region_cells(rule: Rule, *, io_bandwidth_bytes_per_s: float = 600e9) -> pd.D
             if rows and rows[-1]["tpp_from"] == x0 and rows[-1]["paragraph"] == paragraph:
                 rows[-1]["pd_to"] = y1  # merge with the cell below: one rectangle per run
             else:
-                rows.append({"tpp_from": x0, "tpp_to": x1, "pd_from": y0, "pd_to": y1, "paragraph": paragraph})
+                rows.append(
+                    {
+                        "tpp_from": x0,
+                        "tpp_to": x1,
+                        "pd_from": y0,
+                        "pd_to": y1,
+                        "paragraph": paragraph,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -117,14 +130,27 @@ def _chip_frame(chips: Iterable[Chip | ChipFacts], rule: Rule) -> pd.DataFrame:
                 "label": "",
             }
         )
-    columns = ["chip", "tpp", "performance_density", "die_area_mm2", "datacenter", "outcome", "closeness", "label"]
+    columns = [
+        "chip",
+        "tpp",
+        "performance_density",
+        "die_area_mm2",
+        "datacenter",
+        "outcome",
+        "closeness",
+        "label",
+    ]
     frame = pd.DataFrame(rows, columns=columns)
     frame = frame[
         frame["tpp"].between(*TPP_DOMAIN) & frame["performance_density"].between(*PD_DOMAIN)
     ].reset_index(drop=True)
     candidates = frame[frame["tpp"] >= LABEL_MIN_TPP]
     # One label per spot: variants with the same TPP and density (A100 40/80 GB...) share it.
-    spot = candidates["tpp"].round(-1).astype(str) + "/" + candidates["performance_density"].round(1).astype(str)
+    spot = (
+        candidates["tpp"].round(-1).astype(str)
+        + "/"
+        + candidates["performance_density"].round(1).astype(str)
+    )
     candidates = candidates[~spot.duplicated()]
     near = candidates.sort_values("closeness").head(MAX_LABELS - 4).index
     fastest = candidates.drop(index=near).sort_values("tpp", ascending=False).head(4).index
@@ -174,7 +200,10 @@ def export_control_chart(
                 color=alt.Color(
                     "paragraph:N",
                     title="region (datacenter ICs)",
-                    scale=alt.Scale(domain=["3A090.a", "3A090.b"], range=[_COLOURS["3A090.a"], _COLOURS["3A090.b"]]),
+                    scale=alt.Scale(
+                        domain=["3A090.a", "3A090.b"],
+                        range=[_COLOURS["3A090.a"], _COLOURS["3A090.b"]],
+                    ),
                 ),
                 tooltip=["paragraph:N", "tpp_from:Q", "tpp_to:Q", "pd_from:Q", "pd_to:Q"],
             )
@@ -200,21 +229,31 @@ def export_control_chart(
         labels = (
             alt.Chart(frame[frame["label"] != ""])
             .mark_text(align="left", dx=5, dy=-4, fontSize=9)
-            .encode(x=alt.X("tpp:Q", scale=x_scale), y=alt.Y("performance_density:Q", scale=y_scale), text="label:N")
+            .encode(
+                x=alt.X("tpp:Q", scale=x_scale),
+                y=alt.Y("performance_density:Q", scale=y_scale),
+                text="label:N",
+            )
         )
         panels.append(
             alt.layer(regions, points, labels)
             .resolve_scale(color="independent")
-            .properties(width=width, height=height, title=f"{label} — points classified under {rule.id}")
+            .properties(
+                width=width, height=height, title=f"{label} — points classified under {rule.id}"
+            )
         )
-    return alt.hconcat(*panels).configure_axis(grid=False).properties(
-        title=alt.TitleParams(
-            "US export controls (ECCN 3A090): TPP against performance density",
-            subtitle=[
-                "Shaded: regions for ICs designed or marketed for datacenters. Non-datacenter ICs below TPP 4800 are outside (Note 2 to 3A090).",
-                ATTRIBUTION,
-            ],
-            anchor="start",
-            subtitleFontSize=10,
+    return (
+        alt.hconcat(*panels)
+        .configure_axis(grid=False)
+        .properties(
+            title=alt.TitleParams(
+                "US export controls (ECCN 3A090): TPP against performance density",
+                subtitle=[
+                    "Shaded: regions for ICs designed or marketed for datacenters. Non-datacenter ICs below TPP 4800 are outside (Note 2 to 3A090).",
+                    ATTRIBUTION,
+                ],
+                anchor="start",
+                subtitleFontSize=10,
+            )
         )
     )

@@ -112,7 +112,8 @@ def trend_chart(fit: TrendFit, *, label_top: int = 6, title: str | None = None) 
         f"{fit.chip_set}: {fit.coverage_note}; doubling every {fit.doubling_time_years:.2f} years "
         f"({fit.confidence:.0%} CI {fit.doubling_time_ci_years[0]:.2f}-{fit.doubling_time_ci_years[1]:.2f})"
     )
-    return alt.layer(band, fit_line, dots, labels).properties(
+    layered = alt.LayerChart(layer=[band, fit_line, dots, labels])
+    return layered.properties(
         width=_WIDTH, height=_HEIGHT, title=_title(title or fit.metric, subtitle)
     )
 
@@ -196,7 +197,8 @@ def forecast_chart(
         subtitle += "; dashed: physical caps"
     if far:
         subtitle += f"; caps far above: {', '.join(far)}"
-    return alt.layer(*layers).properties(
+    layered = alt.LayerChart(layer=layers)
+    return layered.properties(
         width=_WIDTH, height=_HEIGHT, title=_title(title or f"Forecast: {first.metric}", subtitle)
     )
 

@@ -24,12 +24,16 @@ app = typer.Typer(
 )
 
 RENT_OPTION = typer.Option(False, "--rent", help="Rent at public prices instead of buying.")
-PRICE_OPTION = typer.Option(None, "--price-usd", help="Chip price to use (USD of the TCO dollar year).")
+PRICE_OPTION = typer.Option(
+    None, "--price-usd", help="Chip price to use (USD of the TCO dollar year)."
+)
 TDP_OPTION = typer.Option(None, "--tdp-w", help="TDP to use, W.")
 RENT_PRICE_OPTION = typer.Option(
     None, "--rent-usd-per-hour", help="Rental price per chip-hour to use (implies --rent)."
 )
-UTIL_OPTION = typer.Option(None, "--utilisation", help="Model FLOP utilisation (0-1) for per-FLOP figures.")
+UTIL_OPTION = typer.Option(
+    None, "--utilisation", help="Model FLOP utilisation (0-1) for per-FLOP figures."
+)
 
 
 def build_model(
@@ -102,20 +106,24 @@ def tco(
     table.add_row("[bold]total per chip-hour[/bold]", _triple(hour.total_usd))
     if summary.lifetime_cost_usd is not None:
         table.add_row(
-            f"lifetime cost ({model.lifetime_years.central:g} years)", _triple(summary.lifetime_cost_usd)
+            f"lifetime cost ({model.lifetime_years.central:g} years)",
+            _triple(summary.lifetime_cost_usd),
         )
     table.add_row(
         f"useful FLOP per USD (MFU {model.utilisation.central:g}, {summary.precision})",
         _triple(summary.tco_flop_per_usd, lambda v: f"{v:.3g}"),
     )
     if summary.sticker_flop_per_usd is not None:
-        table.add_row(
-            "same, counting only the chip price", f"{summary.sticker_flop_per_usd:.3g}"
-        )
+        table.add_row("same, counting only the chip price", f"{summary.sticker_flop_per_usd:.3g}")
     if summary.tco_flop_per_j is not None:
-        table.add_row("useful FLOP per facility joule", _triple(summary.tco_flop_per_j, lambda v: f"{v:.3g}"))
+        table.add_row(
+            "useful FLOP per facility joule", _triple(summary.tco_flop_per_j, lambda v: f"{v:.3g}")
+        )
     if hour.energy_j is not None:
-        table.add_row("facility energy per chip-hour (kWh)", _triple(hour.energy_j, lambda v: f"{v / 3.6e6:.3f}"))
+        table.add_row(
+            "facility energy per chip-hour (kWh)",
+            _triple(hour.energy_j, lambda v: f"{v / 3.6e6:.3f}"),
+        )
     console.print(table)
     console.print(f"price: {hour.price_source}", highlight=False, soft_wrap=True)
     console.print(
@@ -144,7 +152,14 @@ def table_command(
         print_json({"chips": rows, "model": model})
         return
     table = Table(title=f"TCO price-performance ({model.mode}), USD {model.dollar_year}")
-    for column in ("chip", "year", "USD/chip-hour", "FLOP/USD (TCO)", "FLOP/USD (chip only)", "TCO/chip"):
+    for column in (
+        "chip",
+        "year",
+        "USD/chip-hour",
+        "FLOP/USD (TCO)",
+        "FLOP/USD (chip only)",
+        "TCO/chip",
+    ):
         table.add_column(column)
     for row in rows:
         table.add_row(
@@ -183,7 +198,12 @@ def rental(
         table.add_column(column, overflow="fold")
     for q in quotes:
         table.add_row(
-            q.chip_label, q.kind, f"{q.usd_per_chip_hour:.2f}", q.quoted_on.isoformat(), q.provider, q.source
+            q.chip_label,
+            q.kind,
+            f"{q.usd_per_chip_hour:.2f}",
+            q.quoted_on.isoformat(),
+            q.provider,
+            q.source,
         )
     console.print(table)
 
@@ -225,8 +245,12 @@ def assumptions(as_json: bool = JSON_OPTION) -> None:
         )
     for g in defaults.mfu_by_generation:
         table.add_row(
-            f"kernel MFU: {g.name}", f"{g.value.low:g}", f"{g.value.central:g}", f"{g.value.high:g}",
-            "fraction of peak", g.source,
+            f"kernel MFU: {g.name}",
+            f"{g.value.low:g}",
+            f"{g.value.central:g}",
+            f"{g.value.high:g}",
+            "fraction of peak",
+            g.source,
         )
     console.print(table)
 

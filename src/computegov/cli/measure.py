@@ -65,9 +65,15 @@ def _render(summary: Any) -> None:
 def demo(
     steps: int = typer.Option(20, "--steps", min=1, help="Training steps."),
     seed: int = typer.Option(0, "--seed", help="Model and data seed."),
-    records: Path | None = typer.Option(None, "--records", help="Write the meter's JSON-lines records here."),
-    ledger: Path | None = typer.Option(None, "--ledger", help="Record the run in a signed ledger at this path."),
-    key: Path | None = typer.Option(None, "--key", help="Signing key for --ledger (default: a new one)."),
+    records: Path | None = typer.Option(
+        None, "--records", help="Write the meter's JSON-lines records here."
+    ),
+    ledger: Path | None = typer.Option(
+        None, "--ledger", help="Record the run in a signed ledger at this path."
+    ),
+    key: Path | None = typer.Option(
+        None, "--key", help="Signing key for --ledger (default: a new one)."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Train a small GPT-style transformer on CPU for a few steps and print the meter's summary."""

@@ -33,6 +33,11 @@ def _usd(value: float) -> str:
     return f"${value:,.0f}"
 
 
+def _range(low: float, high: float) -> str:
+    scale, unit = (1e9, "B") if high >= 1e9 else (1e6, "M") if high >= 1e6 else (1.0, "")
+    return f"{low / scale:.3g}-{high / scale:.3g}{unit}"
+
+
 def _layout(option: Any) -> str:
     if option.layout is None:
         return "-"
@@ -45,61 +50,107 @@ def _fits(option: Any) -> str:
 
 
 def _render_options(options: Any, title: str) -> None:
+    from rich import box
     from rich.table import Table
 
-    table = Table(title=title)
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
     for column in (
-        "#", "chip", "chips", "TP/PP/DP", "MFU", "days", "chip-hours", "cost (low - high)", "MWh",
-        "MW", "fits", "Pareto",
+        "#",
+        "chip",
+        "chips",
+        "MFU",
+        "days",
+        "chip-h",
+        "cost",
+        "range",
+        "MWh",
+        "MW",
+        "fits",
+        "P",
     ):
         table.add_column(column, overflow="fold")
     for rank, o in enumerate(options, start=1):
         table.add_row(
             str(rank),
-            o.chip_name,
+            o.chip_name.removeprefix("NVIDIA ").removeprefix("AMD "),
             f"{o.chips:,}",
-            _layout(o),
             f"{o.utilisation.central:.2f}",
-            f"{o.days:,.1f}",
-            f"{o.chip_hours.central:,.3g}",
-            f"{_usd(o.cost_usd.central)} ({_usd(o.cost_usd.low)} - {_usd(o.cost_usd.high)})",
+            f"{o.days:,.0f}",
+            f"{o.chip_hours.central:.2g}",
+            _usd(o.cost_usd.central),
+            _range(o.cost_usd.low, o.cost_usd.high),
             f"{o.energy_mwh:,.0f}",
             f"{o.peak_power_mw:,.1f}",
             _fits(o),
             "*" if o.pareto else "",
         )
     console.print(table)
+    for o in options:
+        if o.layout is not None:
+            console.print(
+                f"{o.chip_name}: layout TP/PP/DP {_layout(o)}, {o.layout.memory.total_bytes / 1e9:.0f} GB "
+                f"per chip; at least {o.min_chips_memory or '?'} chips needed for memory",
+                style="dim",
+                highlight=False,
+            )
 
 
 def plan_command(
-    flop: str | None = typer.Option(None, "--flop", help="Target training compute, FLOP (e.g. 3e25)."),
-    params: str | None = typer.Option(None, "--params", help="Parameters (e.g. 70e9 or 70B)."),
-    tokens: str | None = typer.Option(None, "--tokens", help="Training tokens (e.g. 15e12 or 15T)."),
-    deadline_days: float | None = typer.Option(None, "--deadline-days", help="Wall-clock limit, days."),
-    budget_usd: str | None = typer.Option(None, "--budget-usd", help="Budget, USD (e.g. 100e6 or 100M)."),
-    max_chips: int | None = typer.Option(None, "--max-chips", help="Most chips available."),
-    power_cap_mw: float | None = typer.Option(None, "--power-cap-mw", help="Facility power cap, MW."),
-    rent: bool = typer.Option(False, "--rent/--buy", help="Rent at public prices, or buy (default)."),
-    start_year: int | None = typer.Option(
-        None, "--start-year", help="Year the run starts; future years use the price-performance trend."
+    flop: str | None = typer.Option(
+        None, "--flop", help="Target training compute, FLOP (e.g. 3e25)."
     ),
-    chip: str | None = typer.Option(None, "--chip", help="Only this chip (with --chips: evaluate it)."),
-    chips: int | None = typer.Option(None, "--chips", help="Evaluate exactly this many chips (needs --chip)."),
+    params: str | None = typer.Option(None, "--params", help="Parameters (e.g. 70e9 or 70B)."),
+    tokens: str | None = typer.Option(
+        None, "--tokens", help="Training tokens (e.g. 15e12 or 15T)."
+    ),
+    deadline_days: float | None = typer.Option(
+        None, "--deadline-days", help="Wall-clock limit, days."
+    ),
+    budget_usd: str | None = typer.Option(
+        None, "--budget-usd", help="Budget, USD (e.g. 100e6 or 100M)."
+    ),
+    max_chips: int | None = typer.Option(None, "--max-chips", help="Most chips available."),
+    power_cap_mw: float | None = typer.Option(
+        None, "--power-cap-mw", help="Facility power cap, MW."
+    ),
+    rent: bool = typer.Option(
+        False, "--rent/--buy", help="Rent at public prices, or buy (default)."
+    ),
+    start_year: int | None = typer.Option(
+        None,
+        "--start-year",
+        help="Year the run starts; future years use the price-performance trend.",
+    ),
+    chip: str | None = typer.Option(
+        None, "--chip", help="Only this chip (with --chips: evaluate it)."
+    ),
+    chips: int | None = typer.Option(
+        None, "--chips", help="Evaluate exactly this many chips (needs --chip)."
+    ),
     utilisation: float | None = typer.Option(
         None, "--utilisation", help="Fix the MFU (0-1) instead of the cluster-scaling model."
     ),
     rank_by: str = typer.Option("cost", "--rank-by", help="Rank by cost, time or energy."),
     top: int = typer.Option(10, "--top", help="Show this many ranked options."),
-    price_usd: float | None = typer.Option(None, "--price-usd", help="Chip price (with --chip), USD."),
+    price_usd: float | None = typer.Option(
+        None, "--price-usd", help="Chip price (with --chip), USD."
+    ),
     tdp_w: float | None = typer.Option(None, "--tdp-w", help="Chip TDP (with --chip), W."),
     rent_usd_per_hour: float | None = typer.Option(
-        None, "--rent-usd-per-hour", help="Rental price per chip-hour (with --chip; implies --rent)."
+        None,
+        "--rent-usd-per-hour",
+        help="Rental price per chip-hour (with --chip; implies --rent).",
     ),
-    chart: Path | None = typer.Option(None, "--chart", help="Save the options chart (.html/.svg/.png/.json)."),
+    chart: Path | None = typer.Option(
+        None, "--chart", help="Save the options chart (.html/.svg/.png/.json)."
+    ),
     as_json: bool = JSON_OPTION,
     catalog: Path | None = CATALOG_OPTION,
 ) -> None:
     """Plan a training run: ranked chips, counts, days, cost, energy, memory fit, Pareto front.
+
+    P marks options on the Pareto front over cost, time and energy; fits says whether the model
+    fits in the chips' memory with the chosen layout (TP/PP/DP, shown below the table).
 
     Examples: ``computegov plan --flop 3e25 --deadline-days 90``;
     ``computegov plan --params 70e9 --tokens 15e12 --rent``;
@@ -112,7 +163,9 @@ def plan_command(
     if chips is not None and chip is None:
         raise InputError("--chips needs --chip (the chip to evaluate)")
     if (price_usd or tdp_w or rent_usd_per_hour) and chip is None:
-        raise InputError("--price-usd, --tdp-w and --rent-usd-per-hour apply to one chip: add --chip")
+        raise InputError(
+            "--price-usd, --tdp-w and --rent-usd-per-hour apply to one chip: add --chip"
+        )
     request = PlanRequest(
         flop=_quantity(flop, "--flop"),
         params=_quantity(params, "--params"),
@@ -161,8 +214,18 @@ def plan_command(
         "(see --json).",
         style="dim",
     )
+    if result.trend is not None and request.start_year is not None:
+        console.print(
+            f"price-performance trend: {result.trend.source}", style="dim", highlight=False
+        )
     factor = result.options[0].cost_factor if result.options else None
-    _footer(result.target, (), factor, request, result.options[0].dollar_year if result.options else 0)
+    _footer(
+        result.target,
+        result.notes,
+        factor,
+        request,
+        result.options[0].dollar_year if result.options else 0,
+    )
     if chart is not None:
         console.print(f"chart saved to {chart}")
 

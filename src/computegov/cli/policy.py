@@ -26,11 +26,18 @@ policy_app = typer.Typer(
     no_args_is_help=True,
 )
 
-RULE_OPTION = typer.Option(None, "--rule", help="Rule version, e.g. 2023-10 (default: the rule in force).")
-TPP_OPTION = typer.Option(None, "--tpp", help="Total processing performance to use (TOPS x bits), e.g. 4800 or 4.8k.")
+RULE_OPTION = typer.Option(
+    None, "--rule", help="Rule version, e.g. 2023-10 (default: the rule in force)."
+)
+TPP_OPTION = typer.Option(
+    None, "--tpp", help="Total processing performance to use (TOPS x bits), e.g. 4800 or 4.8k."
+)
 DIE_AREA_OPTION = typer.Option(None, "--die-area", help="Applicable die area, mm^2.")
 IO_OPTION = typer.Option(
-    None, "--io-bandwidth", "--bandwidth", help="Aggregate bidirectional I/O bandwidth, GB/s (2022 rule)."
+    None,
+    "--io-bandwidth",
+    "--bandwidth",
+    help="Aggregate bidirectional I/O bandwidth, GB/s (2022 rule).",
 )
 DATACENTER_OPTION = typer.Option(
     None, "--datacenter/--not-datacenter", help="Designed or marketed for use in datacenters."
@@ -53,7 +60,9 @@ def _fmt(value: float | None, digits: int = 4) -> str:
     return f"{value:,.0f}" if abs(value) >= 10 ** (digits - 1) else f"{value:,.{digits}g}"
 
 
-def _facts(chip: Any, tpp: str | None, die_area: str | None, io: str | None, datacenter: bool | None) -> Any:
+def _facts(
+    chip: Any, tpp: str | None, die_area: str | None, io: str | None, datacenter: bool | None
+) -> Any:
     from computegov.policy.export_control import facts_from_chip
 
     io_gb = _number(io, "--io-bandwidth")
@@ -72,7 +81,9 @@ def _outcome(result: Any) -> str:
 
 def _render_classification(result: Any, rule: Any) -> None:
     facts = result.facts
-    console.print(f"[bold]{result.chip}[/bold] under {rule.id} ({rule.citation}, {rule.status.replace('_', ' ')})")
+    console.print(
+        f"[bold]{result.chip}[/bold] under {rule.id} ({rule.citation}, {rule.status.replace('_', ' ')})"
+    )
     console.print(f"  outcome: {_outcome(result)}")
     pd = facts.performance_density
     console.print(
@@ -96,8 +107,14 @@ def _render_classification(result: Any, rule: Any) -> None:
             shown = f"{_fmt(check.value)}..{_fmt(check.value_max)}"
         else:
             shown = _fmt(check.value)
-        verdict = {True: "[green]met[/green]", False: "not met", None: "[yellow]unknown[/yellow]"}[check.satisfied]
-        margin = "" if check.relative_margin is None else f"{_fmt(check.margin)} ({check.relative_margin:+.1%})"
+        verdict = {True: "[green]met[/green]", False: "not met", None: "[yellow]unknown[/yellow]"}[
+            check.satisfied
+        ]
+        margin = (
+            ""
+            if check.relative_margin is None
+            else f"{_fmt(check.margin)} ({check.relative_margin:+.1%})"
+        )
         table.add_row(
             check.paragraph,
             check.clause,
@@ -113,9 +130,11 @@ def _render_classification(result: Any, rule: Any) -> None:
         console.print(f"  licence exceptions open: {', '.join(result.license_exceptions)}")
     if result.boundary and result.boundary.nearest_tpp is not None:
         b = result.boundary
-        side = "above" if (b.margin_tpp or 0) >= 0 else "below"
+        above = (b.margin_tpp or 0) >= 0
+        beyond = b.lower_outcome if above else b.upper_outcome
         console.print(
-            f"  nearest boundary: TPP {_fmt(b.nearest_tpp)} ({_fmt(abs(b.margin_tpp or 0))} {side} it)",
+            f"  nearest boundary: TPP {_fmt(b.nearest_tpp)} ({_fmt(abs(b.margin_tpp or 0))} {'above' if above else 'below'}"
+            f" it; {'below' if above else 'at or above'} it: {beyond})",
             highlight=False,
         )
     for name, source in facts.sources.items():
@@ -158,12 +177,29 @@ def classify_cmd(
         if as_json:
             print_json({"rule": the_rule.id, "count": len(results), "classifications": results})
             return
-        table = Table(title=f"{len(results)} chips under {the_rule.id} ({the_rule.citation})", title_justify="left")
-        for column in ("chip", "TPP", "die mm^2", "PD", "datacenter", "outcome", "to nearest boundary"):
-            table.add_column(column, justify="left" if column in {"chip", "outcome", "datacenter"} else "right")
+        table = Table(
+            title=f"{len(results)} chips under {the_rule.id} ({the_rule.citation})",
+            title_justify="left",
+        )
+        for column in (
+            "chip",
+            "TPP",
+            "die mm^2",
+            "PD",
+            "datacenter",
+            "outcome",
+            "to nearest boundary",
+        ):
+            table.add_column(
+                column, justify="left" if column in {"chip", "outcome", "datacenter"} else "right"
+            )
         for r in results:
             f = r.facts
-            margin = "" if not r.boundary or r.boundary.margin_tpp is None else f"{r.boundary.margin_tpp:+,.0f} TPP"
+            margin = (
+                ""
+                if not r.boundary or r.boundary.margin_tpp is None
+                else f"{r.boundary.margin_tpp:+,.0f} TPP"
+            )
             table.add_row(
                 r.chip,
                 _fmt(f.tpp),
@@ -211,7 +247,15 @@ def history_cmd(
         return
     rules = {r.id: r for r in load_rules().rules}
     table = Table(title=f"{result.chip} across rule versions", title_justify="left")
-    for column in ("rule", "citation", "effective", "status", "outcome", "deciding clauses", "missing"):
+    for column in (
+        "rule",
+        "citation",
+        "effective",
+        "status",
+        "outcome",
+        "deciding clauses",
+        "missing",
+    ):
         table.add_column(column)
     for c in result.classifications:
         rule = rules[c.rule]
@@ -243,56 +287,121 @@ def rules_cmd(as_json: bool = JSON_OPTION) -> None:
     for column in ("version", "citation", "published", "effective", "status", "paragraphs"):
         table.add_column(column)
     for rule in rules.rules:
-        paragraphs = "\n".join(f"{p.id}: {p.summary}" for p in rule.paragraphs)
-        status = rule.status.replace("_", " ") + (f" (by {rule.superseded_by})" if rule.status == "superseded" else "")
-        table.add_row(rule.id, rule.citation, rule.published.isoformat(), rule.effective.isoformat(), status, paragraphs)
+        paragraphs = "\n".join(
+            f"{clause.id}: " + " and ".join(c.describe() for c in clause.all)
+            for p in rule.paragraphs
+            for clause in p.clauses
+        )
+        if rule.exclusions:
+            paragraphs += "\n" + "\n".join(f"{e.id}: {e.summary}" for e in rule.exclusions)
+        status = rule.status.replace("_", " ") + (
+            f" (by {rule.superseded_by})" if rule.status == "superseded" else ""
+        )
+        table.add_row(
+            rule.id,
+            rule.citation,
+            rule.published.isoformat(),
+            rule.effective.isoformat(),
+            status,
+            paragraphs,
+        )
     console.print(table)
     actions = Table(title="Later actions that do not change classification", title_justify="left")
     for column in ("date", "kind", "citation", "what"):
         actions.add_column(column)
     for action in rules.actions:
-        actions.add_row(action.date.isoformat(), action.kind.replace("_", " "), action.citation, action.summary)
+        actions.add_row(
+            action.date.isoformat(), action.kind.replace("_", " "), action.citation, action.summary
+        )
     console.print(actions)
 
 
 @policy_app.command("whatif")
 @guarded
 def whatif_cmd(
-    tpp: str = typer.Option(..., "--tpp", help="Planned TPP (TOPS x bits), e.g. 4000."),
+    tpp: str | None = typer.Option(None, "--tpp", help="Planned TPP (TOPS x bits), e.g. 4000."),
     die_area: str | None = DIE_AREA_OPTION,
     io_bandwidth: str | None = IO_OPTION,
-    datacenter: bool = typer.Option(True, "--datacenter/--not-datacenter", help="Designed or marketed for datacenters."),
+    datacenter: bool = typer.Option(
+        True, "--datacenter/--not-datacenter", help="Designed or marketed for datacenters."
+    ),
+    hbm_density: str | None = typer.Option(
+        None,
+        "--hbm-density",
+        help="Plan an HBM stack instead: memory bandwidth density, GB/s per mm^2 (3A090.c).",
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """A planned chip under every rule version, and the largest TPP outside each paragraph."""
     from computegov.policy.whatif import whatif
 
+    if tpp is None and hbm_density is None and die_area is None:
+        exit_with(
+            "give --tpp (a planned IC), --die-area alone (its TPP limits) or --hbm-density (an HBM stack)"
+        )
     io_gb = _number(io_bandwidth, "--io-bandwidth")
+    if tpp is None and hbm_density is None:
+        from computegov.policy.rules import load_rules
+        from computegov.policy.whatif import tpp_limits
+
+        area = _number(die_area, "--die-area")
+        found = [
+            lim
+            for rule in load_rules().rules
+            for lim in tpp_limits(
+                area,
+                rule,
+                datacenter=datacenter,
+                io_bandwidth_bytes_per_s=None if io_gb is None else io_gb * 1e9,
+            )
+        ]
+        if as_json:
+            print_json({"die_area_mm2": area, "datacenter": datacenter, "limits": found})
+        else:
+            _render_limits(found)
+        return
+    hbm = _number(hbm_density, "--hbm-density")
     result = whatif(
-        _number(tpp, "--tpp") or 0.0,
+        _number(tpp, "--tpp"),
         _number(die_area, "--die-area"),
         io_bandwidth_bytes_per_s=None if io_gb is None else io_gb * 1e9,
         datacenter=datacenter,
+        hbm_bandwidth_density_bytes_per_s_per_mm2=None if hbm is None else hbm * 1e9,
     )
     if as_json:
         print_json(result)
         return
     f = result.facts
-    console.print(
-        f"planned chip: TPP {_fmt(f.tpp)} · die area {_fmt(f.die_area_mm2)} mm^2 · PD {_fmt(f.performance_density)}"
-        f" · I/O {'unknown' if io_gb is None else f'{io_gb:g} GB/s'} · datacenter {'yes' if datacenter else 'no'}",
-        highlight=False,
-    )
+    if f.item == "hbm":
+        console.print(
+            f"planned HBM stack: memory bandwidth density {hbm:g} GB/s per mm^2", highlight=False
+        )
+    else:
+        console.print(
+            f"planned chip: TPP {_fmt(f.tpp)} · die area {_fmt(f.die_area_mm2)} mm^2 · PD {_fmt(f.performance_density)}"
+            f" · I/O {'unknown' if io_gb is None else f'{io_gb:g} GB/s'} · datacenter {'yes' if datacenter else 'no'}",
+            highlight=False,
+        )
     table = Table(title_justify="left")
     for column in ("rule", "status", "outcome", "missing"):
         table.add_column(column)
     for c in result.classifications:
-        table.add_row(c.rule, c.rule_status.replace("_", " "), _outcome(c), ", ".join(o for _f, o in c.missing))
+        table.add_row(
+            c.rule,
+            c.rule_status.replace("_", " "),
+            _outcome(c),
+            ", ".join(o for _f, o in c.missing),
+        )
     console.print(table)
+    if result.limits:
+        _render_limits(result.limits)
+
+
+def _render_limits(found: Any) -> None:
     limits = Table(title="largest TPP that stays outside (exclusive)", title_justify="left")
     for column in ("rule", "outside", "TPP below", "PD below"):
         limits.add_column(column, justify="left" if column in {"rule", "outside"} else "right")
-    for lim in result.limits:
+    for lim in found:
         label = lim.paragraph + (" and stricter" if not lim.paragraph.endswith(".a") else "")
         limits.add_row(
             lim.rule,
@@ -306,7 +415,9 @@ def whatif_cmd(
 @policy_app.command("chart")
 @guarded
 def chart_cmd(
-    output: Path = typer.Option(..., "-o", "--output", help="Output file: .html, .svg, .png or .json."),
+    output: Path = typer.Option(
+        ..., "-o", "--output", help="Output file: .html, .svg, .png or .json."
+    ),
     catalog_file: Path | None = CATALOG_OPTION,
 ) -> None:
     """TPP against performance density, each rule's regions shaded, catalogue chips labelled."""

@@ -98,7 +98,7 @@ def metrics(
     from computegov.trends.metrics import METRICS
 
     chips = list(_chips(catalog_file, broad))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for metric in METRICS.values():
         try:
             count: int | None = sum(1 for chip in chips if metric(chip) is not None)
@@ -369,6 +369,7 @@ def chart(
         )
     if output.suffix.lower() not in {".html", ".svg", ".png", ".json"}:
         raise InputError(f"{output}: chart format must be .html, .svg, .png or .json")
+    drawn: Any
     if what == "backtest":
         result = backtest(
             _chips(catalog_file, broad),

@@ -138,7 +138,7 @@ def replay_command(
         TextColumn("replaying"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
         TimeElapsedColumn(), console=err_console, transient=True,
     ) as progress:
-        task = progress.add_task("replay", total=len(plan.segments) + 1)
+        task = progress.add_task("replay", total=len(plan.segments))
         result = replay_report(
             plan, ray_address=ray_address, progress=lambda d, t: progress.update(task, completed=d)
         )

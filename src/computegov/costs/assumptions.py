@@ -52,11 +52,12 @@ class Range(NamedTuple):
             InputError: not finite, or not ordered low <= central <= high.
         """
         if isinstance(value, int | float):
-            triple = (float(value),) * 3
+            items: tuple[float, ...] = (float(value),) * 3
         else:
-            triple = tuple(float(v) for v in value)
-            if len(triple) != 3:
+            items = tuple(float(v) for v in value)
+            if len(items) != 3:
                 raise InputError(f"expected (low, central, high), got {value!r}")
+        triple = items
         if not all(math.isfinite(v) for v in triple):
             raise InputError(f"expected finite numbers, got {value!r}")
         low, central, high = triple

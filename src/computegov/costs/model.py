@@ -192,17 +192,33 @@ class CostModel:
 
     mode: Literal["buy", "rent"] = "buy"
     server_fraction: Range = dataclasses.field(default_factory=lambda: _default("server_fraction"))
-    network_fraction: Range = dataclasses.field(default_factory=lambda: _default("network_fraction"))
-    storage_fraction: Range = dataclasses.field(default_factory=lambda: _default("storage_fraction"))
-    chip_price_factor: Range = dataclasses.field(default_factory=lambda: _default("chip_price_factor"))
+    network_fraction: Range = dataclasses.field(
+        default_factory=lambda: _default("network_fraction")
+    )
+    storage_fraction: Range = dataclasses.field(
+        default_factory=lambda: _default("storage_fraction")
+    )
+    chip_price_factor: Range = dataclasses.field(
+        default_factory=lambda: _default("chip_price_factor")
+    )
     lifetime_years: Range = dataclasses.field(default_factory=lambda: _default("lifetime_years"))
     cost_of_capital: Range = dataclasses.field(default_factory=lambda: _default("cost_of_capital"))
     pue: Range = dataclasses.field(default_factory=lambda: _default("pue"))
-    electricity_usd_per_kwh: Range = dataclasses.field(default_factory=lambda: _default("electricity_usd_per_kwh"))
-    power_draw_fraction: Range = dataclasses.field(default_factory=lambda: _default("power_draw_fraction"))
-    server_power_overhead: Range = dataclasses.field(default_factory=lambda: _default("server_power_overhead"))
-    datacenter_capex_usd_per_mw: Range = dataclasses.field(default_factory=lambda: _default("datacenter_capex_usd_per_mw"))
-    datacenter_lifetime_years: Range = dataclasses.field(default_factory=lambda: _default("datacenter_lifetime_years"))
+    electricity_usd_per_kwh: Range = dataclasses.field(
+        default_factory=lambda: _default("electricity_usd_per_kwh")
+    )
+    power_draw_fraction: Range = dataclasses.field(
+        default_factory=lambda: _default("power_draw_fraction")
+    )
+    server_power_overhead: Range = dataclasses.field(
+        default_factory=lambda: _default("server_power_overhead")
+    )
+    datacenter_capex_usd_per_mw: Range = dataclasses.field(
+        default_factory=lambda: _default("datacenter_capex_usd_per_mw")
+    )
+    datacenter_lifetime_years: Range = dataclasses.field(
+        default_factory=lambda: _default("datacenter_lifetime_years")
+    )
     utilisation: Range = dataclasses.field(default_factory=lambda: _default("utilisation"))
     chip_price_usd: float | None = None
     tdp_w: float | None = None
@@ -333,7 +349,10 @@ class CostModel:
             )
         value, quotes = found
         newest = max(q.quoted_on for q in quotes)
-        return value, f"{len(quotes)} public quotes up to {newest.isoformat()} (data/rental_prices.csv)"
+        return (
+            value,
+            f"{len(quotes)} public quotes up to {newest.isoformat()} (data/rental_prices.csv)",
+        )
 
     # ---- the arithmetic --------------------------------------------------------------------
 
@@ -350,9 +369,18 @@ class CostModel:
         hardware_usd = (
             price_usd
             * v("chip_price_factor", which)
-            * (1 + v("server_fraction", which) + v("network_fraction", which) + v("storage_fraction", which))
+            * (
+                1
+                + v("server_fraction", which)
+                + v("network_fraction", which)
+                + v("storage_fraction", which)
+            )
         )
-        hardware = hardware_usd * capital_recovery_factor(rate, v("lifetime_years", which)) / HOURS_PER_YEAR
+        hardware = (
+            hardware_usd
+            * capital_recovery_factor(rate, v("lifetime_years", which))
+            / HOURS_PER_YEAR
+        )
         installed_it_w = tdp_w * v("server_power_overhead", which)
         datacenter = (
             v("datacenter_capex_usd_per_mw", which)
@@ -361,13 +389,25 @@ class CostModel:
             * capital_recovery_factor(rate, v("datacenter_lifetime_years", which))
             / HOURS_PER_YEAR
         )
-        kwh = installed_it_w * v("power_draw_fraction", which) * v("pue", which) * S_PER_HOUR / J_PER_KWH
+        kwh = (
+            installed_it_w
+            * v("power_draw_fraction", which)
+            * v("pue", which)
+            * S_PER_HOUR
+            / J_PER_KWH
+        )
         electricity = kwh * v("electricity_usd_per_kwh", which)
         return {"hardware": hardware, "datacenter": datacenter, "electricity": electricity}
 
     def _energy_j(self, tdp_w: float, which: Which) -> float:
         e = self._energy_value
-        return tdp_w * e("server_power_overhead", which) * e("power_draw_fraction", which) * e("pue", which) * S_PER_HOUR
+        return (
+            tdp_w
+            * e("server_power_overhead", which)
+            * e("power_draw_fraction", which)
+            * e("pue", which)
+            * S_PER_HOUR
+        )
 
     def energy_per_chip_hour_j(self, chip: Chip) -> Range:
         """Facility energy of one chip-hour (TDP x overhead x draw x PUE x 3600 s), J.

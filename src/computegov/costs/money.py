@@ -32,7 +32,9 @@ def usd(amount_usd: float, from_year: int, to_year: int) -> float:
 
     first, latest = _cpi_years()
     if from_year < first or to_year < first:
-        raise InputError(f"no CPI-U data before {first}; cannot convert USD of {from_year} to {to_year}")
+        raise InputError(
+            f"no CPI-U data before {first}; cannot convert USD of {from_year} to {to_year}"
+        )
     if from_year > latest:
         logger.info("USD of %d treated as USD of %d (latest CPI-U year)", from_year, latest)
         from_year = latest

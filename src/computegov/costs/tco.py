@@ -255,7 +255,9 @@ class TcoSummary:
             "peak_flop_per_s": self.peak_flop_per_s,
             f"price_usd_{year}": self.price_usd,
             "chip_hour": self.chip_hour.to_dict(),
-            f"lifetime_cost_usd_{year}": self.lifetime_cost_usd.to_dict() if self.lifetime_cost_usd else None,
+            f"lifetime_cost_usd_{year}": self.lifetime_cost_usd.to_dict()
+            if self.lifetime_cost_usd
+            else None,
             f"sticker_flop_per_usd_{year}": self.sticker_flop_per_usd,
             f"tco_flop_per_usd_{year}": self.tco_flop_per_usd.to_dict(),
             "tco_flop_per_j": self.tco_flop_per_j.to_dict() if self.tco_flop_per_j else None,
@@ -308,4 +310,3 @@ def tco_table(chips: Iterable[Chip], model: CostModel | None = None) -> list[Tco
         except MissingCostDataError:
             continue
     return sorted(out, key=lambda s: (s.release_year or 0.0, s.chip_name))
-

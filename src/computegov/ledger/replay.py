@@ -513,7 +513,7 @@ def replay_report(
         plan: from :func:`plan_replay`.
         ray_address: a Ray cluster address (``"auto"``, ``"ray://host:10001"``, or ``"local"``
             to start a local cluster); None replays in this process.
-        progress: called with ``(done, total)`` after each segment.
+        progress: called with ``(done, total)`` after each segment (``total`` = segments).
         calibrate: replay the first segment twice to measure nondeterminism.
 
     Raises:
@@ -521,7 +521,7 @@ def replay_report(
     """
     segments = list(plan.segments)
     notes: list[str] = []
-    total = len(segments) + (1 if calibrate else 0)
+    total = len(segments)  # the calibration task replays the first segment (twice)
     done = 0
     nondeterminism: float | None = None
     tolerance = TOLERANCE_FLOOR

@@ -64,8 +64,10 @@ class _Block(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         batch, seq, d = x.shape
         q, k, v = self.qkv(self.ln1(x)).split(d, dim=-1)
-        heads = [t.view(batch, seq, self.n_heads, d // self.n_heads).transpose(1, 2) for t in (q, k, v)]
-        attended = F.scaled_dot_product_attention(*heads, is_causal=True)
+        q, k, v = (
+            t.view(batch, seq, self.n_heads, d // self.n_heads).transpose(1, 2) for t in (q, k, v)
+        )
+        attended = F.scaled_dot_product_attention(q, k, v, is_causal=True)
         x = x + self.proj(attended.transpose(1, 2).reshape(batch, seq, d))
         return x + self.out(F.gelu(self.fc(self.ln2(x))))
 
@@ -193,7 +195,9 @@ def run_demo(
     config = model.config
     with meter:
         for index, (inputs, targets) in enumerate(
-            demo_batches(seed, steps, seq_len=config.context, vocab_size=config.vocab_size, short_every=5)
+            demo_batches(
+                seed, steps, seq_len=config.context, vocab_size=config.vocab_size, short_every=5
+            )
         ):
             with meter.step():
                 logits = model(inputs)

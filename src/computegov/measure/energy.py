@@ -86,7 +86,9 @@ class NvmlEnergySource:
         self._handles: list[Any] = []
         try:
             if nvml is None:
-                import pynvml as nvml  # nvidia-ml-py
+                import pynvml  # nvidia-ml-py
+
+                nvml = pynvml
             self._nvml = nvml
             nvml.nvmlInit()
             for device in device_ids:
@@ -187,7 +189,9 @@ def _cuda_nvml_id(device_index: int) -> int | str:
     return int(entry) if entry.isdigit() else entry  # UUIDs ("GPU-...") pass through
 
 
-def auto_energy_source(device_type: str, device_index: int | None, nvml: Any = None) -> EnergySource:
+def auto_energy_source(
+    device_type: str, device_index: int | None, nvml: Any = None
+) -> EnergySource:
     """The best energy source for a model on ``device_type`` (``"cuda"``, ``"cpu"``, ...).
 
     Args:
@@ -205,6 +209,6 @@ def auto_energy_source(device_type: str, device_index: int | None, nvml: Any = N
     else:
         return NullEnergySource(f"no energy counter known for device type {device_type!r}")
     if source.available:
-        return source  # type: ignore[no-any-return]
+        return source
     log.info("energy unavailable: %s", source.reason)
     return NullEnergySource(source.reason or "unavailable")

@@ -70,7 +70,9 @@ def _shape(x: Any) -> tuple[int, ...]:
     return tuple(x.shape) if isinstance(x, torch.Tensor) else tuple(x)
 
 
-def _sdpa_forward(query: Any, key: Any, value: Any, *args: Any, out_val: Any = None, **kwargs: Any) -> int:
+def _sdpa_forward(
+    query: Any, key: Any, value: Any, *args: Any, out_val: Any = None, **kwargs: Any
+) -> int:
     """FLOP of a fused attention forward: Q·Kᵀ and P·V, 2 FLOP per multiply-add."""
     return int(_fc.sdpa_flop_count(_shape(query), _shape(key), _shape(value)))
 
@@ -213,7 +215,9 @@ class StepCount:
 
     def flop(self, convention: str) -> int:
         """The complete count under ``convention`` (``"full"`` or ``"causal_halved"``), FLOP."""
-        return self.flop_causal_halved if convention == "causal_halved" else self.flop_full_attention
+        return (
+            self.flop_causal_halved if convention == "causal_halved" else self.flop_full_attention
+        )
 
     def __add__(self, other: StepCount) -> StepCount:
         by_op = dict(self.by_op)

@@ -63,7 +63,9 @@ def count_model_params(model: torch.nn.Module) -> int:
     input/output embeddings), whose output projection is a real matrix product.
     """
     embedding_ids = {
-        id(m.weight) for m in model.modules() if isinstance(m, torch.nn.Embedding | torch.nn.EmbeddingBag)
+        id(m.weight)
+        for m in model.modules()
+        if isinstance(m, torch.nn.Embedding | torch.nn.EmbeddingBag)
     }
     linear_ids = {id(m.weight) for m in model.modules() if isinstance(m, torch.nn.Linear)}
     seen: set[int] = set()
@@ -134,7 +136,6 @@ class _Interval:
         self.last_step = first_step
         self.steps = 0
         self.count = StepCount(0, 0, 0, {})
-        self.flop_known = True
         self.flop_exact = True
         self.counted_steps = 0
         self.seconds = 0.0
@@ -230,7 +231,9 @@ class ComputeMeter:
             try:
                 precision = normalise_precision(precision)
             except KeyError as err:
-                raise InputError(f"unknown precision {precision!r}; expected e.g. bf16, fp16, tf32, fp32") from err
+                raise InputError(
+                    f"unknown precision {precision!r}; expected e.g. bf16, fp16, tf32, fp32"
+                ) from err
         self.model = model
         self.convention = causal_attention
         self.count_mode = count
@@ -243,7 +246,9 @@ class ComputeMeter:
 
         self.device = torch.device(device) if device is not None else self._model_device(model)
         if self.device.type == "meta":
-            raise MeterError("the model is on the 'meta' device: nothing runs there, so nothing can be timed")
+            raise MeterError(
+                "the model is on the 'meta' device: nothing runs there, so nothing can be timed"
+            )
         self.timing_method = "cuda_events" if self.device.type == "cuda" else "perf_counter"
         self._new_event: Callable[[], Any] = lambda: torch.cuda.Event(enable_timing=True)
         self._sync: Callable[[], None] | None = None
@@ -290,13 +295,15 @@ class ComputeMeter:
     # ------------------------------------------------------------------ setup helpers
     @staticmethod
     def _model_device(model: torch.nn.Module) -> torch.device:
-        for tensor in model.parameters():
-            return tensor.device
-        for tensor in model.buffers():
-            return tensor.device
+        for parameter in model.parameters():
+            return parameter.device
+        for buffer in model.buffers():
+            return buffer.device
         return torch.device("cpu")
 
-    def _resolve_chip(self, chip: str | Chip | None, catalog: Catalog | None) -> tuple[Chip | None, str | None]:
+    def _resolve_chip(
+        self, chip: str | Chip | None, catalog: Catalog | None
+    ) -> tuple[Chip | None, str | None]:
         if chip is None:
             return None, "no chip given (pass chip= a catalogue name for MFU)"
         if isinstance(chip, Chip):
@@ -359,7 +366,11 @@ class ComputeMeter:
             key = normalise_precision(str(dtype))
         except KeyError:
             return None
-        if key == "fp32" and device_type == "cuda" and torch.get_float32_matmul_precision() != "highest":
+        if (
+            key == "fp32"
+            and device_type == "cuda"
+            and torch.get_float32_matmul_precision() != "highest"
+        ):
             return "tf32"  # FP32 matmuls run on TF32 tensor cores
         return key
 
@@ -372,7 +383,9 @@ class ComputeMeter:
             return None, "precision unknown (no floating-point parameters and no precision= given)"
         peak = self._chip.peak(self.precision)
         if peak is None:
-            log.warning("the catalogue has no %s peak for %s; MFU skipped", self.precision, self._chip.name)
+            log.warning(
+                "the catalogue has no %s peak for %s; MFU skipped", self.precision, self._chip.name
+            )
             return None, f"the catalogue has no {self.precision} peak for {self._chip.name}"
         return peak, None
 
@@ -388,7 +401,9 @@ class ComputeMeter:
             try:
                 self._sink(record)
             except Exception as err:
-                self._note_error(f"sink failed on record for steps {record.get('step_first')}-{record.get('step_last')}: {err!r}")
+                self._note_error(
+                    f"sink failed on record for steps {record.get('step_first')}-{record.get('step_last')}: {err!r}"
+                )
 
     def _start_record(self) -> None:
         if self.precision is None:
@@ -411,7 +426,9 @@ class ComputeMeter:
                 "count_mode": self.count_mode,
                 "energy_source": self._energy.name,
                 "energy_scope": self._energy.scope,
-                "energy_unavailable_reason": None if self._energy.available else self._energy.reason,
+                "energy_unavailable_reason": None
+                if self._energy.available
+                else self._energy.reason,
                 "tdp_w": self._chip.tdp_w if self._chip else None,
                 "tdp_estimate": self._tdp_estimate,
                 "model_params": self._model_params,
@@ -448,8 +465,9 @@ class ComputeMeter:
         energy_j = energy1 - interval.energy0_j
         energy_ok = np.isfinite(energy_j)
         count = interval.count
-        known = interval.flop_known
-        model_flop = 6 * self._model_params * interval.tokens if interval.tokens is not None else None
+        model_flop = (
+            6 * self._model_params * interval.tokens if interval.tokens is not None else None
+        )
         record: dict[str, Any] = {
             "kind": "interval",
             "schema": RECORD_SCHEMA,
@@ -457,19 +475,21 @@ class ComputeMeter:
             "step_first": interval.first_step,
             "step_last": interval.last_step,
             "steps": interval.steps,
-            "flop": count.flop(self.convention) if known else None,
-            "flop_full_attention": count.flop_full_attention if known else None,
-            "flop_causal_halved": count.flop_causal_halved if known else None,
-            "flop_flopcounter_compatible": count.flop_flopcounter_compatible if known else None,
+            "flop": count.flop(self.convention),
+            "flop_full_attention": count.flop_full_attention,
+            "flop_causal_halved": count.flop_causal_halved,
+            "flop_flopcounter_compatible": count.flop_flopcounter_compatible,
             "model_flop_6nd": model_flop,
             "tokens": interval.tokens,
             "counted_steps": interval.counted_steps,
-            "flop_exact": known and interval.flop_exact,
+            "flop_exact": interval.flop_exact,
             "seconds": interval.seconds,
             "time_start_unix_s": interval.wall0,
             "time_end_unix_s": interval.wall1,
             "energy_j": float(energy_j) if energy_ok else None,
-            "energy_unavailable_reason": None if energy_ok else (self._energy.reason or "energy read failed"),
+            "energy_unavailable_reason": None
+            if energy_ok
+            else (self._energy.reason or "energy read failed"),
             "precision": self.precision,
             "causal_attention_convention": self.convention,
             "gaps": list(interval.gaps),
@@ -489,16 +509,32 @@ class ComputeMeter:
 
     # ------------------------------------------------------------------ signatures
     def _static_signature(self) -> Any:
-        modules = tuple((id(m), type(m), m.training) for m in self.model.modules())
-        params = tuple(
-            (id(p), tuple(p.shape), p.dtype, p.requires_grad) for p in self.model.parameters()
-        )
-        return (modules, params)
+        """Module tree, train/eval flags and parameters (identity, shape, dtype, grad) as a tuple.
+
+        Walks ``_modules``/``_parameters`` directly: ``named_modules()`` builds name strings
+        and costs several times more, and this runs once per step.
+        """
+        out: list[Any] = []
+        stack: list[torch.nn.Module] = [self.model]
+        while stack:
+            module = stack.pop()
+            out.append((id(module), type(module), module.training))
+            out.extend(
+                (id(p), p.shape, p.dtype, p.requires_grad)
+                for p in module._parameters.values()
+                if p is not None
+            )
+            stack.extend(child for child in module._modules.values() if child is not None)
+        return tuple(out)
 
     def _forward_signature(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
         device_type = self.device.type
+        autocast: tuple[bool, torch.dtype | None]
         try:
-            autocast = (torch.is_autocast_enabled(device_type), torch.get_autocast_dtype(device_type))
+            autocast = (
+                torch.is_autocast_enabled(device_type),
+                torch.get_autocast_dtype(device_type),
+            )
         except (RuntimeError, TypeError):
             autocast = (False, None)
         return (autocast, torch.is_grad_enabled(), _fingerprint(args), _fingerprint(kwargs))
@@ -512,7 +548,9 @@ class ComputeMeter:
         step.counting = counting
         step.counted_from = forward_number
 
-    def _pre_hook(self, module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    def _pre_hook(
+        self, module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
         step = self._step
         if step is None or step.error is not None:
             return None
@@ -522,13 +560,19 @@ class ComputeMeter:
             self._step_failed(step, f"signature hook failed: {err!r}")
         return None
 
-    def _observe_forward(self, step: _Step, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
+    def _observe_forward(
+        self, step: _Step, args: tuple[Any, ...], kwargs: Mapping[str, Any]
+    ) -> None:
         if self.precision is None and not self._precision_detected:
             self._precision_detected = True  # the first forward call decides (autocast is on now)
             self.precision = self._detect_precision()
         if step.tokens is None and self._tokens_per_step == "auto" and args:
             first = args[0]
-            if isinstance(first, torch.Tensor) and not first.is_floating_point() and not first.is_complex():
+            if (
+                isinstance(first, torch.Tensor)
+                and not first.is_floating_point()
+                and not first.is_complex()
+            ):
                 step.auto_tokens = (step.auto_tokens or 0) + first.numel()
         if step.key is not None:
             return  # the caller's key is the signature
@@ -575,7 +619,9 @@ class ComputeMeter:
             raise MeterError("the meter is closed; create a new ComputeMeter")
         if self._step is not None:
             open_index = self._step.index
-            self._note_error(f"step {open_index} was not closed before step {self._next_index}; its FLOP are dropped")
+            self._note_error(
+                f"step {open_index} was not closed before step {self._next_index}; its FLOP are dropped"
+            )
             self._step_failed(self._step, "not closed")
             self._step = None
         try:
@@ -593,7 +639,9 @@ class ComputeMeter:
         self._next_index += 1
         if self._interval is None:
             wall = time.time()
-            energy0 = self._last_energy_j if np.isfinite(self._last_energy_j) else self._read_energy()
+            energy0 = (
+                self._last_energy_j if np.isfinite(self._last_energy_j) else self._read_energy()
+            )
             self._interval = _Interval(step.index, wall, energy0)
             self._interval.gaps.extend(self._pending_gaps)
             self._pending_gaps = []
@@ -663,6 +711,12 @@ class ComputeMeter:
             interval.tokens += int(tokens)
         if failed is not None:
             step.error = step.error or f"raised {type(failed).__name__}"
+        self._account(interval, step, count)
+        if interval.steps >= self.interval_steps:
+            self._flush()
+
+    def _account(self, interval: _Interval, step: _Step, count: StepCount | None) -> None:
+        """Add the step's FLOP (counted, cached or unknown) to the interval."""
         if step.error is not None:
             interval.flop_exact = False
             interval.gaps.append(f"step {step.index}: {step.error}; FLOP not counted")
@@ -703,8 +757,6 @@ class ComputeMeter:
                 f"step {step.index}: forward signature ended part-way through a known one; "
                 "FLOP not counted (later steps like it are counted)"
             )
-        if interval.steps >= self.interval_steps:
-            self._flush()
 
     @contextmanager
     def step(self, *, tokens: int | None = None, signature: Any = None) -> Iterator[None]:
@@ -749,7 +801,10 @@ class ComputeMeter:
     def local_summary(self) -> MeterSummary:
         """This rank's totals so far (flushes the open interval; no collective)."""
         if self._step is not None:
-            log.warning("ComputeMeter: summary() while step %d is open; that step is left out", self._step.index)
+            log.warning(
+                "ComputeMeter: summary() while step %d is open; that step is left out",
+                self._step.index,
+            )
         self._flush()
         return summarize_records(self._records)
 
@@ -764,14 +819,22 @@ class ComputeMeter:
         result = local
         if self._distributed and self.world_size > 1:
             result = gather_summaries(local, self._energy.scope or f"rank{self.rank}")
-        self._emit({"kind": "summary", "schema": RECORD_SCHEMA, "rank": self.rank, **result.to_dict()}, to_sink=False)
+        self._emit(
+            {"kind": "summary", "schema": RECORD_SCHEMA, "rank": self.rank, **result.to_dict()},
+            to_sink=False,
+        )
         return result
 
-    def close(self) -> MeterSummary:
-        """Final summary; removes the hook and closes the records file."""
+    def close(self, *, gather: bool = True) -> MeterSummary:
+        """Final summary; removes the hook and closes the records file.
+
+        Args:
+            gather: combine all ranks (a collective) when under ``torch.distributed``; False
+                gives this rank's totals only (used when leaving on an exception).
+        """
         if self._closed:
             return summarize_records(self._records)
-        result = self.summary()
+        result = self.summary() if gather else self.local_summary()
         self._hook.remove()
         if self._writer is not None:
             self._writer.close()
@@ -781,5 +844,5 @@ class ComputeMeter:
     def __enter__(self) -> ComputeMeter:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.close(gather=exc_type is None)

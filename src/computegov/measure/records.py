@@ -80,7 +80,9 @@ def read_records(path: str | Path) -> list[dict[str, Any]]:
     """
     path = Path(path)
     if not path.is_file():
-        raise DataError("no such records file; expected a JSON-lines file from ComputeMeter", path=path)
+        raise DataError(
+            "no such records file; expected a JSON-lines file from ComputeMeter", path=path
+        )
     records: list[dict[str, Any]] = []
     for number, line in _iter_lines(path):
         try:

@@ -26,7 +26,8 @@ class MeterSummary:
     """Totals of a metered run (one rank, or all ranks combined).
 
     Attributes:
-        flop: counted FLOP under ``causal_attention_convention``, or None if no step was counted.
+        flop: counted FLOP under ``causal_attention_convention`` (a lower bound when
+            ``flop_exact`` is False; None when no interval was recorded).
         flop_full_attention: counted FLOP, causal attention in full.
         flop_causal_halved: counted FLOP, causal attention matmuls halved.
         flop_flopcounter_compatible: what ``FlopCounterMode`` watching every step reports.
@@ -164,7 +165,9 @@ def _summarize(start: Mapping[str, Any], intervals: Sequence[Mapping[str, Any]])
     if intervals and all(e is not None for e in energies):
         energy_j = float(sum(float(e) for e in energies if e is not None))
     elif energy_reason is None:
-        energy_reason = "no interval recorded" if not intervals else "energy missing in some intervals"
+        energy_reason = (
+            "no interval recorded" if not intervals else "energy missing in some intervals"
+        )
     t0 = min((float(r["time_start_unix_s"]) for r in intervals), default=None)
     t1 = max((float(r["time_end_unix_s"]) for r in intervals), default=None)
     wall = (t1 - t0) if t0 is not None and t1 is not None else 0.0
@@ -238,7 +241,11 @@ def combine_ranks(
     mfu = _ratio(flop_per_s, total_peak)
     energy_j: float | None = None
     energy_reason: str | None = None
-    missing = [f"rank {i}: {s.energy_unavailable_reason}" for i, s in enumerate(per_rank) if s.energy_j is None]
+    missing = [
+        f"rank {i}: {s.energy_unavailable_reason}"
+        for i, s in enumerate(per_rank)
+        if s.energy_j is None
+    ]
     if missing:
         energy_reason = "; ".join(missing)
     else:
@@ -272,7 +279,9 @@ def combine_ranks(
         energy_j=energy_j,
         energy_unavailable_reason=energy_reason,
         energy_source=first.energy_source,
-        energy_estimate_j=sum(e for e in estimates if e is not None) if all(e is not None for e in estimates) else None,
+        energy_estimate_j=sum(e for e in estimates if e is not None)
+        if all(e is not None for e in estimates)
+        else None,
         steps=max(s.steps for s in per_rank),
         counted_steps=sum(s.counted_steps for s in per_rank),
         flop_exact=all(s.flop_exact for s in per_rank),

@@ -41,7 +41,8 @@ OPTIMIZER_BYTES_PER_PARAM: dict[str, float] = {
     "adam_mixed": 12.0,  # FP32 master weights + momentum + variance (ZeRO paper, K = 12)
     "adam_fp32": 8.0,  # momentum + variance; weights already FP32
     "sgd_momentum_mixed": 8.0,  # FP32 master weights + momentum
-    "adafactor_mixed": 4.0 + 0.1,  # FP32 master weights + factored second moments (assumption: ~0.1 B/param)
+    "adafactor_mixed": 4.0
+    + 0.1,  # FP32 master weights + factored second moments (assumption: ~0.1 B/param)
 }
 
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from computegov.costs import CostModel, MissingCostDataError, Range, default_assumptions
 from computegov.errors import InputError
-from computegov.planning.memory import Architecture, architecture_from_params
+from computegov.planning.memory import Architecture, architecture_from_params, min_chips_for_memory
 from computegov.planning.scaling import ChipNumbers, ClusterLayout, ScalingAssumptions, best_layout
 from computegov.units import J_PER_MWH, S_PER_DAY, S_PER_HOUR
 
@@ -100,7 +100,9 @@ class PlanRequest:
         for name in ("flop", "params", "tokens", "deadline_days", "budget_usd", "power_cap_mw"):
             value = getattr(self, name)
             if value is not None and not (math.isfinite(value) and value > 0):
-                raise InputError(f"{name.replace('_', ' ')} must be a positive number, got {value!r}")
+                raise InputError(
+                    f"{name.replace('_', ' ')} must be a positive number, got {value!r}"
+                )
         if self.flop is None and (self.params is None or self.tokens is None):
             raise InputError("give the target compute (--flop) or both --params and --tokens")
         if self.max_chips is not None and self.max_chips < 1:
@@ -180,14 +182,18 @@ def resolve_target(request: PlanRequest, scaling: ScalingAssumptions | None = No
     )
     if request.flop is not None:
         if request.params is not None and request.tokens is not None:
-            notes.append("--flop given: it is used as the target; --params/--tokens set the shape only")
+            notes.append(
+                "--flop given: it is used as the target; --params/--tokens set the shape only"
+            )
         return Target(request.flop, request.flop, request.flop, "given", arch, tuple(notes))
     assert request.tokens is not None
     flop, low, high, method = _estimate_flop(request.params or params, request.tokens, arch)
     return Target(flop, low, high, method, arch, tuple(notes))
 
 
-def _estimate_flop(params: float, tokens: float, arch: Architecture) -> tuple[float, float, float, str]:
+def _estimate_flop(
+    params: float, tokens: float, arch: Architecture
+) -> tuple[float, float, float, str]:
     try:
         from computegov.compute import TrainingRun, architecture_estimate
     except ImportError:
@@ -259,7 +265,9 @@ def _trend_from_catalog(base_year: int) -> PricePerformanceTrend | None:
         return None
     to_doubling = lambda slope: math.log10(2.0) / slope  # noqa: E731
     return PricePerformanceTrend(
-        doubling_years=Range(to_doubling(hi), to_doubling(fit.slope_log10_per_year), to_doubling(lo)),
+        doubling_years=Range(
+            to_doubling(hi), to_doubling(fit.slope_log10_per_year), to_doubling(lo)
+        ),
         base_year=base_year,
         source=(
             f"computegov trend fit of TCO FLOP per USD over {fit.n} chips "
@@ -268,7 +276,9 @@ def _trend_from_catalog(base_year: int) -> PricePerformanceTrend | None:
     )
 
 
-def price_performance_trend(base_year: int | None = None, *, use_fit: bool = True) -> PricePerformanceTrend:
+def price_performance_trend(
+    base_year: int | None = None, *, use_fit: bool = True
+) -> PricePerformanceTrend:
     """The price-performance growth for future start years.
 
     Tries a trend fit of ``flop_per_usd_tco`` with :mod:`computegov.trends`; falls back to the
@@ -308,6 +318,8 @@ class Plan:
         violations: constraints this option breaks (empty when feasible).
         pareto: on the Pareto front over cost, time and energy among feasible options.
         notes: assumptions specific to this option (bandwidths filled in, memory unknown).
+        min_chips_memory: fewest chips of this kind whose memory holds the run (fully sharded
+            states plus one micro-batch of activations); None if the memory is unknown.
     """
 
     chip_name: str
@@ -330,6 +342,7 @@ class Plan:
     violations: tuple[str, ...] = ()
     pareto: bool = False
     notes: tuple[str, ...] = ()
+    min_chips_memory: int | None = None
 
     @property
     def days(self) -> float:
@@ -385,6 +398,7 @@ class Plan:
             "feasible": self.feasible,
             "pareto": self.pareto,
             "notes": list(self.notes),
+            "min_chips_memory": self.min_chips_memory,
         }
 
 
@@ -400,6 +414,7 @@ class PlanResult:
         skipped: chip name -> why it was not considered (missing data, does not fit).
         trend: price-performance growth used for the start year.
         assumptions: the cost model's assumptions and sources.
+        notes: assumptions the planner added (e.g. the default longest run).
     """
 
     request: PlanRequest
@@ -409,10 +424,12 @@ class PlanResult:
     skipped: dict[str, str]
     trend: PricePerformanceTrend | None
     assumptions: dict[str, Any]
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
         return {
+            "notes": list(self.notes),
             "request": self.request.to_dict(),
             "target": self.target.to_dict(),
             "options": [o.to_dict() for o in self.options],
@@ -435,9 +452,22 @@ class _ChipContext:
     hour_usd: Range
     energy_per_hour_j: Range
     installed_power_w: float
+    min_chips_memory: int | None
 
 
-def _context(chip: Chip, model: CostModel, scaling: ScalingAssumptions) -> _ChipContext:
+def _min_chips(chip: Chip, target: Target, scaling: ScalingAssumptions) -> int | None:
+    if not chip.memory_bytes:
+        return None
+    usable = chip.memory_bytes * (1.0 - scaling.memory_reserve_fraction)
+    try:
+        return min_chips_for_memory(target.architecture, usable)
+    except InputError:
+        return None
+
+
+def _context(
+    chip: Chip, model: CostModel, scaling: ScalingAssumptions, target: Target
+) -> _ChipContext:
     precision, peak = model.peak_flop_per_s(chip)
     hour = model.chip_hour_cost(chip)
     if hour.energy_j is None or hour.installed_power_w is None:
@@ -445,6 +475,7 @@ def _context(chip: Chip, model: CostModel, scaling: ScalingAssumptions) -> _Chip
     assert hour.energy_j is not None and hour.installed_power_w is not None
     generation = default_assumptions().mfu_for(chip.release_date)
     return _ChipContext(
+        min_chips_memory=_min_chips(chip, target, scaling),
         chip=chip,
         numbers=ChipNumbers.from_chip(chip, peak, scaling),
         precision=precision,
@@ -467,7 +498,11 @@ def _option(
     """Evaluate ``chips`` of one chip; None if the model does not fit in memory."""
     peak = ctx.numbers.peak_flop_per_s
     layout = best_layout(
-        ctx.numbers, chips, target.architecture, kernel_mfu=ctx.kernel_mfu.central, assumptions=scaling
+        ctx.numbers,
+        chips,
+        target.architecture,
+        kernel_mfu=ctx.kernel_mfu.central,
+        assumptions=scaling,
     )
     if request.utilisation is not None:
         util = Range.point(request.utilisation)
@@ -522,6 +557,7 @@ def _option(
         start_year=request.start_year,
         cost_factor=factor,
         notes=_notes(ctx),
+        min_chips_memory=ctx.min_chips_memory,
     )
     return dataclasses.replace(option, violations=_violations(option, request))
 
@@ -588,7 +624,7 @@ def evaluate(
     if trend is None and request.start_year is not None:
         trend = price_performance_trend()
     target = resolve_target(request, scaling)
-    ctx = _context(chip, model, scaling)
+    ctx = _context(chip, model, scaling, target)
     option = _option(ctx, chips, target, request, scaling, trend, model)
     if option is None:
         # does not fit: report it with the generation's kernel MFU so the numbers still mean something
@@ -596,7 +632,9 @@ def evaluate(
         option = _option(ctx, chips, target, fixed, scaling, trend, model)
         assert option is not None
         option = dataclasses.replace(
-            option, utilisation_source="kernel MFU (model does not fit in memory)", memory_fits=False
+            option,
+            utilisation_source="kernel MFU (model does not fit in memory)",
+            memory_fits=False,
         )
         option = dataclasses.replace(option, violations=_violations(option, request))
     return target, option
@@ -621,10 +659,10 @@ def _pareto_mask(points: Sequence[tuple[float, float, float]]) -> list[bool]:
     if not points:
         return []
     arr = np.asarray(points, dtype=float)
-    le = (arr[None, :, :] <= arr[:, None, :]).all(axis=2)
-    lt = (arr[None, :, :] < arr[:, None, :]).any(axis=2)
-    dominated = (le & lt).any(axis=1)
-    return [not bool(d) for d in dominated]
+    le = np.all(arr[None, :, :] <= arr[:, None, :], axis=2)
+    lt = np.any(arr[None, :, :] < arr[:, None, :], axis=2)
+    dominated = np.any(le & lt, axis=1)
+    return [not bool(d) for d in dominated.tolist()]
 
 
 def _describe(constraint: str, best: Plan, request: PlanRequest) -> tuple[str, float, float]:
@@ -675,7 +713,9 @@ _METRIC_OF = {
 }
 
 
-def _explain_infeasible(options: list[Plan], request: PlanRequest, skipped: dict[str, str]) -> PlanInfeasibleError:
+def _explain_infeasible(
+    options: list[Plan], request: PlanRequest, skipped: dict[str, str]
+) -> PlanInfeasibleError:
     fitting = [o for o in options if o.memory_fits is not False]
     if not fitting:
         reasons = "; ".join(f"{k}: {v}" for k, v in list(skipped.items())[:5])
@@ -738,6 +778,14 @@ def plan(
     if trend is None and request.start_year is not None:
         trend = price_performance_trend()
     target = resolve_target(request, scaling)
+    notes: list[str] = []
+    if request.deadline_days is None:
+        entry = default_assumptions().planning["default_max_days"]
+        request = dataclasses.replace(request, deadline_days=entry.value.central)
+        notes.append(
+            f"no deadline given: runs longer than {entry.value.central:g} days are not considered "
+            "(Sevilla et al. 2022, Epoch AI, 'The longest training run')"
+        )
     limit = int(default_assumptions().planning["max_chips"].value.central)
     if request.max_chips is not None:
         limit = max(limit, request.max_chips)
@@ -751,7 +799,7 @@ def plan(
             skipped[chip.name] = "no BF16/TF32/FP32 peak"
             continue
         try:
-            ctx = _context(chip, model, scaling)
+            ctx = _context(chip, model, scaling, target)
         except MissingCostDataError as err:
             skipped[chip.name] = f"missing {err.field}"
             continue
@@ -765,8 +813,12 @@ def plan(
                 continue
             found = True
             every.append(option)
-            if request.deadline_days is None and option.violations and "max_chips" in option.violations:
-                break
+            if (
+                option.violations
+                and "max_chips" in option.violations
+                and "deadline" not in option.violations
+            ):
+                break  # more chips only break the chip limit further
         if not found:
             skipped[chip.name] = "the model does not fit in memory at any size"
     feasible = [o for o in every if o.feasible]
@@ -794,4 +846,5 @@ def plan(
         skipped=skipped,
         trend=trend,
         assumptions=model.to_dict(),
+        notes=tuple(notes),
     )

@@ -232,7 +232,11 @@ def _step(
     sequences = max(1.0, a.global_batch_tokens / s)
     micro_batches = sequences / dp
     compute = (
-        6.0 * params * s / (tp * pp * chip.peak_flop_per_s * kernel_mfu) * _RECOMPUTE_FACTOR[recompute]
+        6.0
+        * params
+        * s
+        / (tp * pp * chip.peak_flop_per_s * kernel_mfu)
+        * _RECOMPUTE_FACTOR[recompute]
     )
     layers_per_stage = arch.layers / pp
     tp_comm = 0.0
@@ -305,7 +309,7 @@ def best_layout(
                 d_lo = 1
                 if capacity is not None:
                     need = training_memory(
-                        arch, tp=tp, pp=pp, dp=1, zero_stage=a.zero_stage, recompute=recompute  # type: ignore[arg-type]
+                        arch, tp=tp, pp=pp, dp=1, zero_stage=a.zero_stage, recompute=recompute
                     )
                     fixed = need.total_bytes - need.optimizer_bytes
                     sharded = need.optimizer_bytes
@@ -366,4 +370,3 @@ def cluster_mfu(
     """MFU over ``n_chips`` with the best layout, or None if the model does not fit."""
     layout = best_layout(chip, n_chips, arch, kernel_mfu=kernel_mfu, assumptions=assumptions)
     return None if layout is None else layout.mfu
-

@@ -17,10 +17,13 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from computegov.errors import InputError
+from computegov.policy.facts import (
+    HOST_LINK_MAX_BYTES_PER_S,
+    PLANAR_NODE_MIN_NM,
+    ChipFacts,
+    facts_from_chip,
+)
 from computegov.policy.rules import Condition, Rule, get_rule, load_rules
-from computegov.policy.tpp import tpp_of_chip
-from computegov.units import GB
 
 if TYPE_CHECKING:
     from computegov.catalog.chip import Chip
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HOST_LINK_MAX_BYTES_PER_S",
     "MISSING_FACT_FLAGS",
+    "PLANAR_NODE_MIN_NM",
     "ChipFacts",
     "Classification",
     "ConditionCheck",
@@ -43,181 +47,17 @@ __all__ = [
 Status = Literal["controlled", "not_controlled", "indeterminate"]
 Truth = bool | None
 
-#: Upper bound assumed for a chip's host link when bounding the 2022 rule's aggregate I/O from
-#: the catalogue's chip-to-chip figure: PCIe 5.0 x16, 32 GT/s x 16 lanes, about 64 GB/s each
-#: way (PCI-SIG PCIe 5.0 base specification; NVIDIA quotes 128 GB/s bidirectional for H100).
-#: Assumption: no catalogued accelerator has a wider host link. Supply --io-bandwidth to override.
-HOST_LINK_MAX_BYTES_PER_S = 128e9
-
 #: For each metric, the fact a user can supply and the CLI option that supplies it.
 MISSING_FACT_FLAGS: Mapping[str, tuple[str, str]] = {
     "tpp": ("dense peak throughput (TPP)", "--tpp"),
     "performance_density": ("applicable die area, mm^2", "--die-area"),
     "io_bandwidth_gb_per_s": ("aggregate bidirectional I/O bandwidth, GB/s", "--io-bandwidth"),
     "datacenter": ("designed or marketed for datacenters", "--datacenter / --not-datacenter"),
-    "memory_bandwidth_density_gb_per_s_per_mm2": ("memory bandwidth density, GB/s/mm^2", "--hbm-density"),
+    "memory_bandwidth_density_gb_per_s_per_mm2": (
+        "memory bandwidth density, GB/s/mm^2",
+        "--hbm-density",
+    ),
 }
-
-
-def _check_positive(value: float | None, what: str, *, allow_zero: bool = False) -> None:
-    if value is None:
-        return
-    bad = not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero)
-    if bad:
-        expected = "a non-negative" if allow_zero else "a positive"
-        raise InputError(f"{what}: expected {expected} finite number, got {value!r}")
-
-
-@dataclasses.dataclass(frozen=True)
-class ChipFacts:
-    """The facts the rules test, for one chip (catalogued or planned).
-
-    Attributes:
-        name: chip name.
-        tpp: total processing performance (TOPS x bits), None if unknown.
-        tpp_precision: precision giving the TPP (``"fp8"``), if computed from rates.
-        die_area_mm2: applicable die area, mm^2.
-        io_bandwidth_min_bytes_per_s: lower bound of the aggregate bidirectional I/O, bytes/s.
-        io_bandwidth_max_bytes_per_s: upper bound of the same (equal to the minimum when known).
-        datacenter: designed or marketed for datacenters (None: unknown).
-        item: ``"ic"`` (a logic IC) or ``"hbm"`` (a high-bandwidth memory stack).
-        memory_bandwidth_density_bytes_per_s_per_mm2: for HBM stacks, bytes/s per mm^2.
-        sources: where each fact came from (fact name -> text).
-        assumptions: assumptions made in deriving the facts, in words.
-    """
-
-    name: str
-    tpp: float | None = None
-    tpp_precision: str | None = None
-    die_area_mm2: float | None = None
-    io_bandwidth_min_bytes_per_s: float | None = None
-    io_bandwidth_max_bytes_per_s: float | None = None
-    datacenter: bool | None = None
-    item: str = "ic"
-    memory_bandwidth_density_bytes_per_s_per_mm2: float | None = None
-    sources: Mapping[str, str] = dataclasses.field(default_factory=dict)
-    assumptions: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        _check_positive(self.tpp, "TPP", allow_zero=True)
-        _check_positive(self.die_area_mm2, "die area (mm^2)")
-        _check_positive(self.io_bandwidth_min_bytes_per_s, "I/O bandwidth", allow_zero=True)
-        _check_positive(self.io_bandwidth_max_bytes_per_s, "I/O bandwidth", allow_zero=True)
-        _check_positive(
-            self.memory_bandwidth_density_bytes_per_s_per_mm2, "memory bandwidth density", allow_zero=True
-        )
-        if self.item not in {"ic", "hbm"}:
-            raise InputError(f"item: expected 'ic' or 'hbm', got {self.item!r}")
-
-    @property
-    def performance_density(self) -> float | None:
-        """TPP / applicable die area (TPP per mm^2), None if either is unknown."""
-        if self.tpp is None or self.die_area_mm2 is None:
-            return None
-        return self.tpp / self.die_area_mm2
-
-    def interval(self, metric: str) -> tuple[float, float] | None:
-        """Known range of a numeric metric in the rule's units, None when nothing is known."""
-        if metric == "tpp":
-            return None if self.tpp is None else (self.tpp, self.tpp)
-        if metric == "performance_density":
-            pd = self.performance_density
-            return None if pd is None else (pd, pd)
-        if metric == "io_bandwidth_gb_per_s":
-            lo, hi = self.io_bandwidth_min_bytes_per_s, self.io_bandwidth_max_bytes_per_s
-            if lo is None and hi is None:
-                return None
-            return ((lo or 0.0) / GB, math.inf if hi is None else hi / GB)
-        if metric == "memory_bandwidth_density_gb_per_s_per_mm2":
-            value = self.memory_bandwidth_density_bytes_per_s_per_mm2
-            return None if value is None else (value / GB, value / GB)
-        raise KeyError(metric)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (SI units, unit in each key; TPP and PD in the rule's units)."""
-        out = dataclasses.asdict(self)
-        out["performance_density_tpp_per_mm2"] = self.performance_density
-        out["sources"] = dict(self.sources)
-        out["assumptions"] = list(self.assumptions)
-        return out
-
-
-def facts_from_chip(
-    chip: Chip,
-    *,
-    tpp: float | None = None,
-    die_area_mm2: float | None = None,
-    io_bandwidth_bytes_per_s: float | None = None,
-    datacenter: bool | None = None,
-) -> ChipFacts:
-    """The rule-relevant facts of a catalogue chip, with user-supplied values taking precedence.
-
-    The 2022 rule's aggregate I/O (all inputs and outputs to non-memory ICs) is not a catalogue
-    field. Unless given, it is bounded: at least the chip-to-chip bandwidth
-    (``intranode_bandwidth_bytes_per_s``), at most that plus a host link of
-    :data:`HOST_LINK_MAX_BYTES_PER_S` plus twice the per-chip network bandwidth when known.
-
-    Args:
-        chip: the catalogue record.
-        tpp: TPP to use instead of the one computed from dense peak rates.
-        die_area_mm2: applicable die area, mm^2, instead of the catalogue's die area.
-        io_bandwidth_bytes_per_s: aggregate bidirectional I/O, bytes/s.
-        datacenter: designed or marketed for datacenters, instead of the catalogue's flag.
-
-    Raises:
-        InputError: a supplied value is zero/negative where that is impossible.
-    """
-    sources: dict[str, str] = {}
-    assumptions: list[str] = []
-    precision = None
-    if tpp is not None:
-        sources["tpp"] = "supplied by the user"
-    else:
-        result = tpp_of_chip(chip)
-        if result is not None:
-            tpp, precision = result.tpp, result.precision
-            field = f"peak_flop_per_s.{precision}"
-            sources["tpp"] = (
-                f"{result.rate_op_per_s / 1e12:g} T op/s dense at {precision} x {result.bits} bits"
-                f" ({chip.source_of(field) or 'catalogue'})"
-            )
-    if die_area_mm2 is not None:
-        sources["die_area_mm2"] = "supplied by the user"
-    elif chip.die_area_mm2 is not None:
-        die_area_mm2 = chip.die_area_mm2
-        sources["die_area_mm2"] = chip.source_of("die_area_mm2") or "catalogue"
-        assumptions.append("catalogue die area used as the applicable die area (logic dies on non-planar processes)")
-    io_min = io_max = None
-    if io_bandwidth_bytes_per_s is not None:
-        io_min = io_max = io_bandwidth_bytes_per_s
-        sources["io_bandwidth"] = "supplied by the user"
-    elif chip.intranode_bandwidth_bytes_per_s is not None:
-        io_min = chip.intranode_bandwidth_bytes_per_s
-        io_max = io_min + HOST_LINK_MAX_BYTES_PER_S + 2 * (chip.internode_bandwidth_bytes_per_s or 0.0)
-        sources["io_bandwidth"] = (
-            f"bounded from chip-to-chip bandwidth ({chip.source_of('intranode_bandwidth_bytes_per_s') or 'catalogue'})"
-        )
-        assumptions.append(
-            f"aggregate I/O between {io_min / GB:g} and {io_max / GB:g} GB/s: chip-to-chip bandwidth"
-            f" plus at most a PCIe 5.0 x16 host link ({HOST_LINK_MAX_BYTES_PER_S / GB:g} GB/s)"
-            " and the network bandwidth both ways"
-        )
-    if datacenter is not None:
-        sources["datacenter"] = "supplied by the user"
-    elif chip.datacenter is not None:
-        datacenter = chip.datacenter
-        sources["datacenter"] = chip.source_of("datacenter") or "catalogue"
-    return ChipFacts(
-        name=chip.name,
-        tpp=tpp,
-        tpp_precision=precision,
-        die_area_mm2=die_area_mm2,
-        io_bandwidth_min_bytes_per_s=io_min,
-        io_bandwidth_max_bytes_per_s=io_max,
-        datacenter=datacenter,
-        sources=sources,
-        assumptions=tuple(assumptions),
-    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -363,7 +203,9 @@ class Classification:
         }
 
 
-def _evaluate(cond: Condition, facts: ChipFacts) -> tuple[Truth, float | bool | None, float | bool | None]:
+def _evaluate(
+    cond: Condition, facts: ChipFacts
+) -> tuple[Truth, float | bool | None, float | bool | None]:
     """Three-valued truth of a condition, and the known value (or range) it was tested on."""
     if cond.metric == "datacenter":
         if facts.datacenter is None:
@@ -402,10 +244,16 @@ def _check(paragraph: str, clause: str, cond: Condition, facts: ChipFacts) -> Co
     if isinstance(lo, float) and lo == hi and not isinstance(cond.value, bool):
         margin = lo - float(cond.value)
         rel = lo / float(cond.value) - 1 if cond.value else None
-    return ConditionCheck(paragraph, clause, cond.metric, cond.op, cond.value, lo, hi, verdict, margin, rel)
+    return ConditionCheck(
+        paragraph, clause, cond.metric, cond.op, cond.value, lo, hi, verdict, margin, rel
+    )
 
 
-def _decide(rule: Rule, facts: ChipFacts) -> tuple[Status, str | None, tuple[str, ...], dict[str, Truth], list[ConditionCheck], list[str], set[str]]:
+def _decide(
+    rule: Rule, facts: ChipFacts
+) -> tuple[
+    Status, str | None, tuple[str, ...], dict[str, Truth], list[ConditionCheck], list[str], set[str]
+]:
     """Core decision: status, paragraph, possibilities, verdicts, checks, exclusions, unknown metrics."""
     checks: list[ConditionCheck] = []
     verdicts: dict[str, Truth] = {}
@@ -534,7 +382,10 @@ def classify(chip: Chip | ChipFacts, rule: Rule | str | None = None) -> Classifi
     notes = [f"rule {rule.id} ({rule.citation}) is {rule.status.replace('_', ' ')}"]
     skipped = [p.id for p in rule.paragraphs if p.item != facts.item]
     if skipped:
-        notes.append(f"{', '.join(skipped)} apply to {'HBM stacks' if facts.item == 'ic' else 'logic ICs'}, not evaluated")
+        verb = "applies" if len(skipped) == 1 else "apply"
+        notes.append(
+            f"{', '.join(skipped)} {verb} to {'HBM stacks' if facts.item == 'ic' else 'logic ICs'}, not evaluated"
+        )
     if eccn is not None and rule.related:
         notes.append(rule.related)
     notes.extend(facts.assumptions)
@@ -557,7 +408,9 @@ def classify(chip: Chip | ChipFacts, rule: Rule | str | None = None) -> Classifi
     )
 
 
-def classify_many(chips: Iterable[Chip | ChipFacts], rule: Rule | str | None = None) -> tuple[Classification, ...]:
+def classify_many(
+    chips: Iterable[Chip | ChipFacts], rule: Rule | str | None = None
+) -> tuple[Classification, ...]:
     """Classify every chip (e.g. a whole catalogue) under one rule version."""
     rule = rule if isinstance(rule, Rule) else get_rule(rule)
     return tuple(classify(chip, rule) for chip in chips)

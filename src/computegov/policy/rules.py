@@ -71,8 +71,10 @@ class Condition:
     def describe(self) -> str:
         """Human form, e.g. ``TPP >= 4800``."""
         if self.metric == "datacenter":
-            return "designed or marketed for datacenters" if self.value else (
-                "not designed or marketed for datacenters"
+            return (
+                "designed or marketed for datacenters"
+                if self.value
+                else ("not designed or marketed for datacenters")
             )
         return f"{_LABELS[self.metric]} {self.op} {self.value:g}"
 
@@ -354,7 +356,10 @@ def parse_rules(data: Mapping[str, Any], path: str = _RULES_FILE) -> RuleSet:
     if len(set(ids)) != len(ids):
         raise DataError("duplicate rule version ids", path=path, field="versions", value=ids)
     definitions = {
-        name: {"unit": str(d.get("unit", "")), "definition": " ".join(str(d.get("definition", "")).split())}
+        name: {
+            "unit": str(d.get("unit", "")),
+            "definition": " ".join(str(d.get("definition", "")).split()),
+        }
         for name, d in (data.get("metrics") or {}).items()
     }
     return RuleSet(

@@ -135,7 +135,5 @@ def performance_density(tpp: float, die_area_mm2: float) -> float:
         InputError: the die area is zero, negative or not finite.
     """
     if not math.isfinite(die_area_mm2) or die_area_mm2 <= 0:
-        raise InputError(
-            f"die area: expected a positive number of mm^2, got {die_area_mm2!r}"
-        )
+        raise InputError(f"die area: expected a positive number of mm^2, got {die_area_mm2!r}")
     return tpp / die_area_mm2

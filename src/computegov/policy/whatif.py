@@ -70,7 +70,12 @@ def _planned(
     datacenter: bool | None,
     name: str,
 ) -> ChipFacts:
-    sources = {"tpp": "planned", "die_area_mm2": "planned", "io_bandwidth": "planned", "datacenter": "planned"}
+    sources = {
+        "tpp": "planned",
+        "die_area_mm2": "planned",
+        "io_bandwidth": "planned",
+        "datacenter": "planned",
+    }
     return ChipFacts(
         name=name,
         tpp=tpp,
@@ -128,21 +133,25 @@ class WhatIf:
 
 
 def whatif(
-    tpp: float,
+    tpp: float | None,
     die_area_mm2: float | None = None,
     *,
     io_bandwidth_bytes_per_s: float | None = None,
     datacenter: bool | None = True,
+    hbm_bandwidth_density_bytes_per_s_per_mm2: float | None = None,
     rules: Sequence[Rule] | None = None,
     name: str = "planned chip",
 ) -> WhatIf:
     """Classify a planned chip under every rule version and give each version's TPP limits.
 
     Args:
-        tpp: total processing performance (TOPS x bits).
+        tpp: total processing performance (TOPS x bits); None for an HBM stack.
         die_area_mm2: applicable die area, mm^2.
         io_bandwidth_bytes_per_s: aggregate bidirectional I/O bandwidth, bytes/s (2022 rule).
         datacenter: designed or marketed for datacenters.
+        hbm_bandwidth_density_bytes_per_s_per_mm2: when given, the planned item is a
+            high-bandwidth-memory stack with this memory bandwidth density (bytes/s per mm^2),
+            tested against 3A090.c; TPP limits are then not computed.
         rules: rule versions (default: all bundled, oldest first).
         name: label for the chip.
 
@@ -151,11 +160,23 @@ def whatif(
     """
     rules = tuple(rules) if rules is not None else load_rules().rules
     facts = _planned(tpp, die_area_mm2, io_bandwidth_bytes_per_s, datacenter, name)
+    if hbm_bandwidth_density_bytes_per_s_per_mm2 is not None:
+        facts = dataclasses.replace(
+            facts,
+            item="hbm",
+            memory_bandwidth_density_bytes_per_s_per_mm2=hbm_bandwidth_density_bytes_per_s_per_mm2,
+        )
     classifications = tuple(classify(facts, r) for r in rules)
-    limits = tuple(lim for r in rules for lim in _limits_for(r, dataclasses.replace(facts, tpp=None)))
+    if facts.item == "hbm":
+        return WhatIf(facts=facts, classifications=classifications, limits=())
+    limits = tuple(
+        lim for r in rules for lim in _limits_for(r, dataclasses.replace(facts, tpp=None))
+    )
     return WhatIf(facts=facts, classifications=classifications, limits=limits)
 
 
 def describe_io(io_bandwidth_bytes_per_s: float | None) -> str:
     """``"600 GB/s"`` or ``"unknown"``."""
-    return "unknown" if io_bandwidth_bytes_per_s is None else f"{io_bandwidth_bytes_per_s / GB:g} GB/s"
+    return (
+        "unknown" if io_bandwidth_bytes_per_s is None else f"{io_bandwidth_bytes_per_s / GB:g} GB/s"
+    )

@@ -171,3 +171,333 @@ def add_api_routes(router: APIRouter) -> None:
     ) -> dict[str, Any]:
         """Training compute with its interval and method, and each threshold in force."""
         return compute_check(dict(request.query_params))
+
+    _add_policy_routes(router)
+    _add_trend_and_plan_routes(router)
+
+
+# export control ----------------------------------------------------------------------------
+
+_DATACENTER = {"": None, "yes": True, "no": False}
+
+
+def _rule_versions() -> tuple[str, ...]:
+    module = _feature("export_control")
+    if module is None:
+        return ()
+    from computegov.policy.rules import load_rules
+
+    return tuple(load_rules().versions)
+
+
+def classify_form() -> Form:
+    """The classifier's fields (rule versions read from the bundled rules)."""
+    return Form(
+        id="classify",
+        fields=(
+            Field("chip", "Chip", required=True, help="catalogue name or alias, e.g. H100, MI300X",
+                  placeholder="H100"),
+            Field("rule", "Rule version", "choice", help="default: the rule in force",
+                  choices=("", *_rule_versions())),
+            Field("tpp", "TPP override", "float", help="total processing performance (TOPS x bits)",
+                  low=0, high=1e7),
+            Field("die_area_mm2", "Die area override", "float", help="applicable die area, mm²",
+                  low=1e-3, high=1e5),
+            Field("io_bandwidth_gb_per_s", "I/O bandwidth override", "float",
+                  help="aggregate bidirectional I/O, GB/s (2022 rule)", low=0, high=1e6),
+            Field("datacenter", "Datacenter design", "choice", help="designed or marketed for datacenters",
+                  choices=("", "yes", "no")),
+        ),
+    )
+
+
+def whatif_form() -> Form:
+    """The what-if fields: a planned chip's specifications."""
+    return Form(
+        id="whatif",
+        fields=(
+            Field("name", "Name", placeholder="planned chip", default="planned chip"),
+            Field("tpp", "TPP", "float", required=True, help="total processing performance (TOPS x bits)",
+                  low=0, high=1e7, placeholder="4000"),
+            Field("die_area_mm2", "Die area", "float", help="applicable die area, mm²", low=1e-3, high=1e5,
+                  placeholder="800"),
+            Field("io_bandwidth_gb_per_s", "I/O bandwidth", "float",
+                  help="aggregate bidirectional I/O, GB/s (2022 rule)", low=0, high=1e6),
+            Field("datacenter", "Datacenter design", "choice", choices=("yes", "no", ""), default="yes"),
+        ),
+    )
+
+
+def _gb(value: float | None) -> float | None:
+    from computegov.units import GB
+
+    return None if value is None else value * GB
+
+
+def classify_chip(raw: Mapping[str, Any], catalog: Any) -> dict[str, Any]:
+    """``policy.classify`` of a catalogue chip (with overrides) and its ``history`` over every rule.
+
+    Raises:
+        FieldErrors: a field cannot be parsed.
+        UnknownNameError: no such chip.
+    """
+    policy = _require("export_control")
+    from computegov.policy import facts_from_chip, history
+
+    values = parse_form(classify_form(), raw)
+    chip = catalog.get(values["chip"])
+    facts = facts_from_chip(
+        chip,
+        tpp=values["tpp"],
+        die_area_mm2=values["die_area_mm2"],
+        io_bandwidth_bytes_per_s=_gb(values["io_bandwidth_gb_per_s"]),
+        datacenter=_DATACENTER[values["datacenter"] or ""],
+    )
+    result = policy.classify(facts, values["rule"] or None)
+    return jsonsafe({
+        "classification": result.to_dict(),
+        "history": history(facts).to_dict()["classifications"],
+    })  # type: ignore[no-any-return]
+
+
+def whatif_chip(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """``policy.whatif``: a planned chip under every rule version, with each version's TPP limits.
+
+    Raises:
+        FieldErrors: a field cannot be parsed.
+    """
+    _require("export_control")
+    from computegov.policy import whatif
+
+    values = parse_form(whatif_form(), raw)
+    result = whatif(
+        values["tpp"],
+        values["die_area_mm2"],
+        io_bandwidth_bytes_per_s=_gb(values["io_bandwidth_gb_per_s"]),
+        datacenter=_DATACENTER[values["datacenter"] or ""],
+        name=values["name"] or "planned chip",
+    )
+    return jsonsafe(result.to_dict())  # type: ignore[no-any-return]
+
+
+def region_chart_html(facts: list[Any], chart_id: str = "region-chart") -> str:
+    """The export-control region chart (``charts.policy.export_control_chart``) as HTML."""
+    from computegov.charts.base import chart_html
+    from computegov.charts.policy import export_control_chart
+
+    return chart_html(export_control_chart(facts, width=360, height=300), chart_id)
+
+
+def _add_policy_routes(router: APIRouter) -> None:
+    @router.get("/policy/rules", tags=["export control"], responses={501: {"description": "not in this build"}})
+    def policy_rules() -> list[dict[str, Any]]:
+        """Bundled export-control rule versions, oldest first."""
+        _require("export_control")
+        from computegov.policy import load_rules
+
+        return [
+            {"id": r.id, "title": r.title, "citation": r.citation, "status": r.status,
+             "effective": r.effective.isoformat() if r.effective else None, "url": r.url}
+            for r in load_rules().rules
+        ]
+
+    @router.get("/policy/classify", tags=["export control"], responses={
+        404: {"description": "unknown chip"}, 422: {"description": "invalid input"},
+        501: {"description": "not in this build"}})
+    def policy_classify(
+        request: Request,
+        chip: str = Query(..., min_length=1, max_length=200),
+        rule: str | None = Query(None, max_length=20, description="rule version; default: in force"),
+        tpp: str | None = Query(None, max_length=40),
+        die_area_mm2: str | None = Query(None, max_length=40),
+        io_bandwidth_gb_per_s: str | None = Query(None, max_length=40),
+        datacenter: str | None = Query(None, max_length=5, description="yes, no or empty"),
+    ) -> dict[str, Any]:
+        """Classify a catalogue chip under one rule version, and across every version."""
+        return classify_chip(dict(request.query_params), request.app.state.catalog_loader())
+
+    @router.get("/policy/whatif", tags=["export control"], responses={
+        422: {"description": "invalid input"}, 501: {"description": "not in this build"}})
+    def policy_whatif(
+        request: Request,
+        tpp: str = Query(..., max_length=40),
+        die_area_mm2: str | None = Query(None, max_length=40),
+        io_bandwidth_gb_per_s: str | None = Query(None, max_length=40),
+        datacenter: str | None = Query(None, max_length=5),
+        name: str | None = Query(None, max_length=200),
+    ) -> dict[str, Any]:
+        """A planned chip under every rule version, with each version's TPP limits."""
+        return whatif_chip(dict(request.query_params))
+
+
+# trends and forecasts ----------------------------------------------------------------------
+
+
+def trends_form() -> Form:
+    """The trend fit and forecast fields (metrics, chip sets and scenarios from the library)."""
+    module = _feature("trends")
+    metrics = tuple(module.METRICS) if module else ("training_flop_per_s",)
+    chip_sets = tuple(module.CHIP_SETS) if module else ("ml",)
+    scenarios = tuple(module.load_scenarios()) if module else ("trend",)
+    return Form(
+        id="trends",
+        fields=(
+            Field("metric", "Metric", "choice", choices=metrics, default="training_flop_per_s",
+                  help="what to trend (unit in the name)"),
+            Field("chip_set", "Chips", "choice", choices=chip_sets, default="ml",
+                  help="all, ML accelerators, datacenter, or record-setting (frontier)"),
+            Field("manufacturer", "Manufacturer", help="only this maker (optional)", placeholder="NVIDIA"),
+            Field("since", "Released from", "int", low=1950, high=2100, help="year (optional)"),
+            Field("until", "Released until", "int", low=1950, high=2100, help="year (optional)"),
+            Field("scenario", "Forecast scenario", "choice", choices=("all", *scenarios), default="all"),
+            Field("to_year", "Forecast to", "int", low=2000, high=2100, default=2030, help="year"),
+            Field("seed", "Random seed", "int", low=0, high=2**31 - 1, default=0,
+                  help="bootstrap and Monte Carlo draws (same seed, same numbers)"),
+        ),
+    )
+
+
+def trend_forecast(raw: Mapping[str, Any], catalog: Any) -> tuple[dict[str, Any], Any, list[Any]]:
+    """``trends.fit_trend`` then ``trends.forecast`` per scenario, yearly to ``to_year``.
+
+    Returns:
+        The JSON-ready result, the TrendFit and the Forecasts (for the charts).
+
+    Raises:
+        FieldErrors: a field cannot be parsed.
+        InputError: too few chips with the metric, years before the data...
+    """
+    trends = _require("trends")
+    import numpy as np
+
+    from computegov.errors import InputError
+
+    values = parse_form(trends_form(), raw)
+    if values["since"] is not None and values["until"] is not None and values["since"] > values["until"]:
+        from computegov.registry.forms import FieldErrors
+
+        raise FieldErrors({"until": "must not be before 'Released from'"})
+    rng = np.random.default_rng(values["seed"])
+    fit = trends.fit_trend(
+        catalog, values["metric"], values["chip_set"], manufacturer=values["manufacturer"] or None,
+        since=values["since"], until=values["until"], rng=rng,
+    )
+    first = int(np.floor(fit.year_max)) + 1
+    last = max(values["to_year"], first)
+    years = list(range(first, last + 1))
+    names = list(trends.load_scenarios()) if values["scenario"] == "all" else [values["scenario"]]
+    forecasts = []
+    skipped: dict[str, str] = {}
+    for name in names:
+        try:
+            forecasts.append(trends.forecast(fit, years, name, rng=rng, n_paths=20_000))
+        except InputError as err:
+            skipped[name] = str(err)
+    if not forecasts and skipped:
+        raise InputError("; ".join(f"{k}: {v}" for k, v in skipped.items()))
+    return jsonsafe({
+        "fit": fit.to_dict(),
+        "forecasts": [f.to_dict() for f in forecasts],
+        "skipped_scenarios": skipped,
+    }), fit, forecasts
+
+
+def trend_charts_html(fit: Any, forecasts: list[Any]) -> str:
+    """Trend and fan charts (``charts.trends``) as HTML."""
+    from computegov.charts.base import chart_html
+    from computegov.charts.trends import forecast_chart, trend_chart
+
+    out = chart_html(trend_chart(fit), "trend-chart")
+    if forecasts:
+        out += chart_html(forecast_chart(forecasts, fit=fit), "forecast-chart")
+    return out
+
+
+# planning ----------------------------------------------------------------------------------
+
+
+def plan_form() -> Form:
+    """The planner's fields."""
+    module = _feature("planning")
+    rank_keys = tuple(module.RANK_KEYS) if module else ("cost", "time", "energy")
+    return Form(
+        id="plan",
+        fields=(
+            Field("flop", "Target compute", "quantity", low=1, help="FLOP, e.g. 1e25 (or give parameters and tokens)",
+                  placeholder="1e25"),
+            Field("params", "Parameters", "quantity", low=1, placeholder="70B"),
+            Field("tokens", "Training tokens", "quantity", low=1, placeholder="15T"),
+            Field("deadline_days", "Deadline", "float", low=1e-3, high=3650, help="days (default: 270)"),
+            Field("budget_usd", "Budget", "quantity", low=1, help="USD (e.g. 50M)"),
+            Field("max_chips", "Most chips", "int", low=1, high=10_000_000),
+            Field("power_cap_mw", "Power cap", "float", low=1e-3, high=1e5, help="MW"),
+            Field("mode", "Buy or rent", "choice", choices=("buy", "rent"), default="buy"),
+            Field("rank_by", "Rank by", "choice", choices=rank_keys, default="cost"),
+            Field("top", "Options shown", "int", low=1, high=50, default=10),
+        ),
+    )
+
+
+def plan_run(raw: Mapping[str, Any], catalog: Any) -> tuple[dict[str, Any], Any]:
+    """``planning.plan``: ranked hardware options for a run.
+
+    Raises:
+        FieldErrors: a field cannot be parsed.
+        InputError: impossible constraints (``PlanInfeasibleError`` says which binds).
+    """
+    planning = _require("planning")
+    values = parse_form(plan_form(), raw)
+    request = planning.PlanRequest(
+        flop=values["flop"], params=values["params"], tokens=values["tokens"],
+        deadline_days=values["deadline_days"], budget_usd=values["budget_usd"],
+        max_chips=values["max_chips"], power_cap_mw=values["power_cap_mw"],
+        mode=values["mode"], rank_by=values["rank_by"],
+    )
+    result = planning.plan(request, catalog, top=values["top"])
+    return jsonsafe(result.to_dict()), result  # type: ignore[return-value]
+
+
+def plan_chart_html(result: Any) -> str:
+    """The planner's chart (``charts.planning.plan_chart``) as HTML."""
+    from computegov.charts.base import chart_html
+    from computegov.charts.planning import plan_chart
+
+    return chart_html(plan_chart(result), "plan-chart")
+
+
+def _add_trend_and_plan_routes(router: APIRouter) -> None:
+    @router.get("/trends/forecast", tags=["trends"], responses={
+        422: {"description": "invalid input"}, 501: {"description": "not in this build"}})
+    def trends_forecast(
+        request: Request,
+        metric: str = Query("training_flop_per_s", max_length=60),
+        chip_set: str = Query("ml", max_length=20),
+        manufacturer: str | None = Query(None, max_length=100),
+        since: str | None = Query(None, max_length=10),
+        until: str | None = Query(None, max_length=10),
+        scenario: str = Query("all", max_length=40),
+        to_year: str | None = Query(None, max_length=10),
+        seed: str | None = Query(None, max_length=12),
+    ) -> dict[str, Any]:
+        """Log-linear trend fit with bootstrap interval, and forecasts per scenario to ``to_year``."""
+        result, _fit, _forecasts = trend_forecast(dict(request.query_params), request.app.state.catalog_loader())
+        return result
+
+    @router.get("/plan", tags=["planning"], responses={
+        422: {"description": "invalid input or no feasible option"}, 501: {"description": "not in this build"}})
+    def plan_endpoint(
+        request: Request,
+        flop: str | None = Query(None, max_length=40),
+        params: str | None = Query(None, max_length=40),
+        tokens: str | None = Query(None, max_length=40),
+        deadline_days: str | None = Query(None, max_length=40),
+        budget_usd: str | None = Query(None, max_length=40),
+        max_chips: str | None = Query(None, max_length=40),
+        power_cap_mw: str | None = Query(None, max_length=40),
+        mode: str | None = Query(None, max_length=10),
+        rank_by: str | None = Query(None, max_length=10),
+        top: str | None = Query(None, max_length=10),
+    ) -> dict[str, Any]:
+        """Ranked hardware options (chip, count, days, cost, energy, memory fit) for a planned run."""
+        result, _ = plan_run(dict(request.query_params), request.app.state.catalog_loader())
+        return result

@@ -233,20 +233,98 @@ def _unavailable(request: Request, title: str, feature: str) -> Response:
 
 @router.get("/trends", response_class=HTMLResponse)
 def trends_page(request: Request) -> Response:
-    """Trend fits and forecasts."""
-    return _unavailable(request, "Trends and forecasts", "trends")
+    """Trend fits and forecasts with interactive charts."""
+    if features.feature_missing("trends"):
+        return _unavailable(request, "Trends and forecasts", "trends")
+    raw = _raw(request)
+    form = features.trends_form()
+    errors: dict[str, str] = {}
+    general_error = None
+    result = None
+    charts = ""
+    try:
+        result, fit, forecasts = features.trend_forecast(raw, request.app.state.catalog_loader())
+        charts = features.trend_charts_html(fit, forecasts)
+    except FieldErrors as err:
+        errors = err.errors
+    except ComputegovError as err:
+        general_error = str(err)
+    return render(request, "trends.html", 422 if errors or general_error else 200,
+                  title="Trends and forecasts", form=form, raw=raw, errors=errors,
+                  general_error=general_error, result=result, charts=Markup(charts))
 
 
 @router.get("/policy", response_class=HTMLResponse)
 def policy_page(request: Request) -> Response:
-    """Export-control classifier."""
-    return _unavailable(request, "Export-control classifier", "export_control")
+    """Export-control classifier (catalogue chip) and what-if (planned chip), with the region chart."""
+    missing = features.feature_missing("export_control")
+    if missing:
+        return _unavailable(request, "Export-control classifier", "export_control")
+    raw = _raw(request)
+    mode = raw.get("mode", "classify")
+    errors: dict[str, str] = {}
+    general_error = None
+    candidates: list[str] = []
+    result = whatif = None
+    chart = ""
+    catalog = request.app.state.catalog_loader()
+    try:
+        if mode == "whatif" and raw.get("tpp"):
+            whatif = features.whatif_chip(raw)
+            from computegov.policy import ChipFacts
+
+            f = whatif["facts"]
+            chart = features.region_chart_html([ChipFacts(
+                name=f["name"], tpp=f["tpp"], die_area_mm2=f["die_area_mm2"],
+                io_bandwidth_min_bytes_per_s=f["io_bandwidth_min_bytes_per_s"],
+                io_bandwidth_max_bytes_per_s=f["io_bandwidth_max_bytes_per_s"],
+                datacenter=f["datacenter"])])
+        elif mode == "classify" and raw.get("chip"):
+            result = features.classify_chip(raw, catalog)
+            from computegov.policy import facts_from_chip
+
+            reference = list(catalog.filter(datacenter=True, since=2020))
+            chip = catalog.get(raw["chip"])
+            chart = features.region_chart_html([facts_from_chip(chip), *[c for c in reference if c.name != chip.name]])
+        elif mode not in {"classify", "whatif"}:
+            general_error = "mode must be 'classify' or 'whatif'"
+    except FieldErrors as err:
+        errors = err.errors
+    except UnknownNameError as err:
+        errors = {"chip": str(err)}
+        candidates = list(err.candidates)
+    except ComputegovError as err:
+        general_error = str(err)
+    if not chart and not errors and not general_error:
+        chart = features.region_chart_html(list(catalog.filter(datacenter=True, since=2020)))
+    status = 422 if errors or general_error else 200
+    return render(request, "policy.html", status, title="Export-control classifier", raw=raw, mode=mode,
+                  errors=errors, general_error=general_error, candidates=candidates, result=result,
+                  whatif=whatif, chart=Markup(chart), classify_form=features.classify_form(),
+                  whatif_form=features.whatif_form())
 
 
 @router.get("/plan", response_class=HTMLResponse)
 def plan_page(request: Request) -> Response:
-    """Training-run planner."""
-    return _unavailable(request, "Planner", "planning")
+    """Training-run planner: ranked hardware options."""
+    if features.feature_missing("planning"):
+        return _unavailable(request, "Planner", "planning")
+    raw = _raw(request)
+    errors: dict[str, str] = {}
+    general_error = None
+    result = None
+    chart = ""
+    if any(raw.get(k) for k in ("flop", "params", "tokens")):
+        try:
+            result, plan_result = features.plan_run(raw, request.app.state.catalog_loader())
+            chart = features.plan_chart_html(plan_result)
+        except FieldErrors as err:
+            errors = err.errors
+        except ComputegovError as err:
+            general_error = str(err)
+    return render(request, "plan.html", 422 if errors or general_error else 200, title="Planner",
+                  form=features.plan_form(), raw=raw, errors=errors, general_error=general_error,
+                  result=result, chart=Markup(chart))
 
 
 # registry ----------------------------------------------------------------------------------

@@ -86,10 +86,13 @@ def ledger_verifier(submission: ParsedSubmission) -> VerdictLike:
     """
     verify = importlib.import_module("computegov.ledger.verify")
     try:
+        # bytes, never str: the verifier reads a str ledger or key as a *path*, and the server
+        # must never open a file named by a client. Without a ledger path there is no
+        # checkpoint directory either, so checkpoint files are never looked up.
         return verify.verify_report(  # type: ignore[no-any-return]
             submission.envelope,
-            ledger=submission.ledger_text,
-            public_key=submission.public_key_pem,
+            ledger=submission.ledger_text.encode("utf-8") if submission.ledger_text is not None else None,
+            public_key=submission.public_key_pem.encode("ascii") if submission.public_key_pem else None,
         )
     except ComputegovError as err:
         raise SubmissionError("envelope", f"unusable report: {err}") from err

@@ -83,7 +83,7 @@ def _failed(builder: SectionBuilder, reason: str) -> Section:
 def _javascript() -> str:
     import vl_convert
 
-    bundle: str = vl_convert.javascript_bundle()
+    bundle: str = vl_convert.javascript_bundle()  # type: ignore[call-arg]  # stub says snippet is required; it is optional
     # The bundle sits inside <script>; a literal "</script" in it would end the tag early.
     return re.sub(r"</(script)", r"<\\/\1", bundle, flags=re.IGNORECASE)
 
@@ -93,8 +93,8 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:
 padding:1.5rem;color:#222;line-height:1.45}
 h1{margin-bottom:.2rem}h2{border-bottom:2px solid #ddd;padding-bottom:.2rem;margin-top:2.5rem}
 nav ol{columns:2}table.data{border-collapse:collapse;margin:1rem 0;font-size:.9rem}
-table.data th,table.data td{border:1px solid #ccc;padding:.25rem .5rem;text-align:right}
-table.data th{background:#f3f3f3}table.data td:first-child,table.data th:first-child{text-align:left}
+table.data th,table.data td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}
+table.data th{background:#f3f3f3}table.data td.num{text-align:right;white-space:nowrap}
 caption{caption-side:top;text-align:left;font-weight:600;padding:.3rem 0}
 .note{font-size:.85rem;color:#555}.section-failed{border:2px solid #b22222;background:#fff3f3;
 padding:.8rem;color:#8b0000;font-family:monospace;white-space:pre-wrap}
@@ -150,6 +150,7 @@ def build_report(
     title: str = "computegov: AI hardware trends, forecasts and compute governance",
     progress: Callable[[str], None] | None = None,
     on_section: Callable[[str, int, int], None] | None = None,
+    sections_package: str = SECTIONS_PACKAGE,
 ) -> str:
     """Build the whole report as one HTML string.
 
@@ -159,6 +160,7 @@ def build_report(
         title: page title.
         progress: called with short messages as work advances.
         on_section: called as ``on_section(name, done, total)`` after each section.
+        sections_package: package whose modules are the sections (tests use their own).
 
     Returns:
         the HTML document (JavaScript inlined; opens offline).
@@ -170,7 +172,7 @@ def build_report(
         catalog = load_catalog()
     say = progress or (lambda _message: None)
     ctx = ReportContext(catalog=catalog, seed=seed, progress=say)
-    builders = discover_sections()
+    builders = discover_sections(sections_package)
     sections: list[Section] = []
     for done, builder in enumerate(sorted(builders, key=lambda b: (b.order, b.name)), start=1):
         say(f"section {builder.name}")

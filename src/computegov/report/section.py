@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +56,10 @@ class ReportContext:
     cache: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
+#: Cell text that reads as a number or a numeric range (right-aligned in tables).
+_NUMERIC = re.compile(r"(?:[\d.,eE+\-−x%()–\s]|to)*\d(?:[\d.,eE+\-−x%()–\s]|to)*|[–∞]")
+
+
 def fmt_number(value: float | None, digits: int = 3) -> str:
     """A number for a table: 3 significant digits, scientific outside 1e-3..1e6, dash for None."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -74,10 +79,15 @@ def html_table(
 
     def cell(value: Any) -> str:
         text = fmt_number(value) if isinstance(value, float) or value is None else str(value)
-        return html.escape(text)
+        numeric = _NUMERIC.fullmatch(text.strip()) is not None
+        return (
+            f'<td class="num">{html.escape(text)}</td>'
+            if numeric
+            else f"<td>{html.escape(text)}</td>"
+        )
 
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>" for row in rows)
+    body = "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in rows)
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return f'<table class="data">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 

@@ -160,7 +160,7 @@ def _tco_flop_per_usd(chip: Chip) -> float | None:
                 "installed in this version; use 'flop_per_s_per_usd' (launch price) instead"
             ) from err
         raise
-    return costs.tco_flop_per_usd(chip)  # type: ignore[no-any-return]
+    return costs.tco_flop_per_usd(chip)
 
 
 def _tco_unit() -> str:

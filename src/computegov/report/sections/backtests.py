@@ -38,7 +38,7 @@ def build(ctx: ReportContext) -> Section:
     from computegov.charts.trends import backtest_chart
     from computegov.trends.backtest import backtest
 
-    rows = []
+    rows: list[list[str]] = []
     best_rows = []
     charts = []
     for metric, chip_set in BACKTESTS:

@@ -10,7 +10,10 @@ from computegov.report.section import ReportContext, Section
 if TYPE_CHECKING:
     from computegov.policy.export_control import Classification
 
-__all__ = ["build"]
+__all__ = ["HISTORY_CHIPS", "ORDER", "build"]
+
+#: Position in the report (summary 10, trends 20, ..., compute 50, export control 60).
+ORDER = 60
 
 #: Chips whose history the section tabulates (those the rule changes were written around).
 HISTORY_CHIPS: tuple[str, ...] = (
@@ -32,18 +35,19 @@ def _fmt(value: float | None, digits: int = 4) -> str:
     return f"{value:,.0f}" if abs(value) >= 10 ** (digits - 1) else f"{value:,.{digits}g}"
 
 
-def _row(cells: list[str]) -> str:
-    return "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
-
-
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    head = "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr>"
+def _cell(text: str) -> str:
+    numeric = text[:1].isdigit() or text[:1] in "+-"
     return (
-        "<table><thead>"
-        + head
-        + "</thead><tbody>"
-        + "".join(_row(r) for r in rows)
-        + "</tbody></table>"
+        f'<td class="num">{html.escape(text)}</td>' if numeric else f"<td>{html.escape(text)}</td>"
+    )
+
+
+def _table(header: list[str], rows: list[list[str]], caption: str) -> str:
+    head = "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr>"
+    body = "".join("<tr>" + "".join(_cell(c) for c in r) + "</tr>" for r in rows)
+    return (
+        f'<table class="data"><caption>{html.escape(caption)}</caption>'
+        f"<thead>{head}</thead><tbody>{body}</tbody></table>"
     )
 
 
@@ -92,9 +96,12 @@ def build(ctx: ReportContext) -> Section:
         ]
         for r in results[:TABLE_ROWS]
     ]
-    parts.append(f"<h3>Highest-TPP chips under {html.escape(current.id)}</h3>")
     parts.append(
-        _table(["chip", "TPP", "die mm²", "PD", "outcome", "margin to nearest boundary"], rows)
+        _table(
+            ["chip", "TPP", "die mm²", "PD", "outcome", "margin to nearest boundary"],
+            rows,
+            f"Highest-TPP chips under {current.id} ({current.citation})",
+        )
     )
     history_rows = []
     for name in HISTORY_CHIPS:
@@ -105,12 +112,15 @@ def build(ctx: ReportContext) -> Section:
         h = history(chip, rules.rules)
         history_rows.append([h.chip, *[c.outcome for c in h.classifications]])
     if history_rows:
-        parts.append("<h3>The chips the rule changes were written around</h3>")
         parts.append(
-            _table(["chip", *[f"{r.id} ({r.citation})" for r in rules.rules]], history_rows)
+            _table(
+                ["chip", *[f"{r.id} ({r.citation})" for r in rules.rules]],
+                history_rows,
+                "The chips the rule changes were written around, under every version",
+            )
         )
     parts.append(
-        "<p>Rule status: "
+        '<p class="note">Rule status: '
         + html.escape("; ".join(f"{r.id} {r.status.replace('_', ' ')}" for r in rules.rules))
         + ". Later actions that do not change how a chip is classified:</p><ul>"
         + "".join(
@@ -120,5 +130,8 @@ def build(ctx: ReportContext) -> Section:
         + "</ul>"
     )
     return Section(
-        id="export-control", title="Export controls (ECCN 3A090)", html="\n".join(parts), order=60
+        id="export-control",
+        title="Export controls (ECCN 3A090)",
+        html="\n".join(parts),
+        order=ORDER,
     )

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import collections
 import html
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from computegov.errors import ComputegovError
 from computegov.report.section import ReportContext, Section, fmt_number, html_table, note_html
 from computegov.report.sections.trends import trend_fits
+
+if TYPE_CHECKING:
+    from computegov.catalog import Chip
 
 __all__ = ["HEADLINES", "ORDER", "build"]
 
@@ -35,14 +40,14 @@ COVERAGE_METRICS: tuple[str, ...] = (
 )
 
 
-def _coverage(chips: list[object]) -> str:
+def _coverage(chips: Sequence[Chip]) -> str:
     from computegov.trends.metrics import get_metric
 
     rows = []
     for name in COVERAGE_METRICS:
         metric = get_metric(name)
         try:
-            n = sum(1 for chip in chips if metric(chip) is not None)  # type: ignore[arg-type]
+            n = sum(1 for chip in chips if metric(chip) is not None)
             rows.append([name, metric.unit, f"{n} of {len(chips)}", metric.needs])
         except ComputegovError as err:
             rows.append([name, metric.unit, "unavailable", str(err)])
@@ -86,7 +91,6 @@ def build(ctx: ReportContext) -> Section:
             ]
         )
         sentences.append(f"{phrase} doubles every {fit.doubling_time_years:.1f} years")
-    index = ctx.cache.get("progress_index")
     lead = "; ".join(sentences) + "." if sentences else ""
     body = [
         f"<p>{html.escape(lead)}</p>" if lead else "",
@@ -103,6 +107,4 @@ def build(ctx: ReportContext) -> Section:
             "compute, export-control and cost modules where installed."
         ),
     ]
-    if index is not None:  # filled when the trends section ran first; it runs after this one
-        body.append(note_html(f"Hardware progress index: {index.growth_per_year:.2f}x per year."))
     return Section(id="summary", title="Summary", html="".join(body), order=ORDER)

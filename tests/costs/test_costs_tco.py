@@ -1,0 +1,99 @@
+"""TCO price-performance, the trend metric and rental prices."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from computegov.catalog import Chip
+from computegov.costs import (
+    TCO_DOLLAR_YEAR,
+    CostModel,
+    rental_prices,
+    rental_range,
+    tco_flop_per_joule,
+    tco_flop_per_usd,
+    tco_summary,
+    tco_table,
+)
+
+
+def make_chip(**changes: object) -> Chip:
+    base = {
+        "name": "NVIDIA H100 SXM5 80GB",
+        "aliases": ("H100",),
+        "kind": "gpu",
+        "release_date": dt.date(2022, 9, 20),
+        "peak_flop_per_s": {"bf16": 9.894e14},
+        "tdp_w": 700.0,
+        "launch_price_usd": 30_000.0,
+        "launch_price_year": TCO_DOLLAR_YEAR,
+    }
+    base.update(changes)
+    return Chip(**base)  # type: ignore[arg-type]
+
+
+def test_tco_metric_is_the_central_flop_per_usd() -> None:
+    chip = make_chip()
+    assert tco_flop_per_usd(chip) == pytest.approx(CostModel().flop_per_usd(chip).central)
+    assert tco_flop_per_joule(chip) == pytest.approx(CostModel().flop_per_joule(chip).central)
+
+
+@pytest.mark.parametrize(
+    "changes", [{"launch_price_usd": None}, {"tdp_w": None}, {"peak_flop_per_s": {}}]
+)
+def test_tco_metric_is_none_without_inputs(changes: dict) -> None:
+    assert tco_flop_per_usd(make_chip(**changes)) is None
+
+
+def test_whole_cost_is_dearer_than_chip_price_alone() -> None:
+    summary = tco_summary(make_chip())
+    assert summary.tco_over_sticker is not None
+    assert summary.tco_over_sticker > 1.0
+    # hand check of the sticker figure: peak x MFU x lifetime seconds / price
+    model = CostModel()
+    seconds = model.lifetime_years.central * 365.25 * 86400
+    assert summary.sticker_flop_per_usd == pytest.approx(
+        9.894e14 * model.utilisation.central * seconds / 30_000.0
+    )
+    payload = summary.to_dict()
+    assert payload["dollar_year"] == TCO_DOLLAR_YEAR
+    assert f"tco_flop_per_usd_{TCO_DOLLAR_YEAR}" in payload
+
+
+def test_tco_table_skips_chips_without_data_and_sorts_by_release() -> None:
+    chips = [
+        make_chip(name="B", release_date=dt.date(2024, 1, 1)),
+        make_chip(name="no price", launch_price_usd=None),
+        make_chip(name="A", release_date=dt.date(2020, 1, 1)),
+    ]
+    assert [row.chip_name for row in tco_table(chips)] == ["A", "B"]
+
+
+def test_every_rental_quote_is_dated_sourced_and_positive() -> None:
+    quotes = rental_prices()
+    assert len(quotes) >= 15
+    for quote in quotes:
+        assert quote.usd_per_chip_hour > 0
+        assert quote.kind in {"list", "market"}
+        assert len(quote.source) > 15
+        assert quote.quoted_on <= dt.date(2026, 12, 31)
+
+
+def test_rental_range_uses_recent_quotes_market_median_and_list_maximum() -> None:
+    found = rental_range(make_chip(), 2025)
+    assert found is not None
+    value, used = found
+    recent = list(used)
+    market = sorted(q.usd_per_chip_hour for q in recent if q.kind == "market")
+    listed = [q.usd_per_chip_hour for q in recent if q.kind == "list"]
+    assert value.low <= value.central <= value.high
+    assert value.high == pytest.approx(max(listed))  # quotes of 2026 count as the latest CPI year
+    assert market[0] <= value.central <= market[-1]
+    # the 2023 AWS list price is history, not today's price
+    assert all(q.quoted_on.year >= 2024 for q in used)
+
+
+def test_rental_range_is_none_for_an_unquoted_chip() -> None:
+    assert rental_range(make_chip(name="Unknown Chip 9000", aliases=()), 2024) is None

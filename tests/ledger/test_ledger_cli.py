@@ -1,0 +1,103 @@
+"""The CLI: keys new, ledger show, verify and replay exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+from typer.testing import CliRunner
+
+from computegov.cli import app
+
+runner = CliRunner()
+
+
+def test_keys_new_writes_a_0600_key(tmp_path) -> None:
+    res = runner.invoke(app, ["keys", "new", "--out", str(tmp_path), "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert stat.S_IMODE((tmp_path / "computegov.key").stat().st_mode) == 0o600
+    assert len(out["keyid"]) == 64
+    again = runner.invoke(app, ["keys", "new", "--out", str(tmp_path)])
+    assert again.exit_code == 2 and "already exists" in again.output
+
+
+def test_verify_honest_run_exits_0(demo_run_master) -> None:
+    res = runner.invoke(app, ["verify", str(demo_run_master.report), "--key", str(demo_run_master.public_key)])
+    assert res.exit_code == 0, res.output
+    assert "VERIFIED" in res.output
+
+
+def test_verify_json_lists_every_check(demo_run_master) -> None:
+    res = runner.invoke(app, ["verify", str(demo_run_master.report), "--ledger", str(demo_run_master.ledger), "--json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    assert d["ok"] and len(d["checks"]) == 12
+
+
+def test_verify_tampered_ledger_exits_1_naming_check_and_record(demo_run) -> None:
+    lines = demo_run.ledger.read_bytes().splitlines(keepends=True)
+    demo_run.ledger.write_bytes(b"".join(lines[:5] + lines[6:]))
+    res = runner.invoke(app, ["verify", str(demo_run.report), "--key", str(demo_run.public_key)])
+    assert res.exit_code == 1
+    assert "FAILED ledger_chain" in res.output and "record 5 (byte offset" in res.output
+
+
+def test_verify_garbled_report_exits_2_with_offset(demo_run) -> None:
+    raw = demo_run.report.read_bytes()
+    demo_run.report.write_bytes(raw[:100] + b"\x00" + raw[101:])
+    res = runner.invoke(app, ["verify", str(demo_run.report), "--ledger", str(demo_run.ledger)])
+    assert res.exit_code == 2
+    assert "report_format" in res.output and "byte offset 100" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_verify_bad_key_file_exits_2(demo_run, tmp_path) -> None:
+    bad = tmp_path / "k.pub"
+    bad.write_text("hello")
+    res = runner.invoke(app, ["verify", str(demo_run.report), "--key", str(bad)])
+    assert res.exit_code == 2 and "key_trust" in res.output
+
+
+def test_verify_missing_report_exits_2(tmp_path) -> None:
+    res = runner.invoke(app, ["verify", str(tmp_path / "nope.json")])
+    assert res.exit_code == 2 and "cannot read" in res.output
+
+
+def test_ledger_show_lists_records_and_chain_state(demo_run_master, demo_run) -> None:
+    res = runner.invoke(app, ["ledger", "show", str(demo_run_master.ledger), "--json"])
+    assert res.exit_code == 0
+    d = json.loads(res.stdout)
+    assert d["ok"] and d["records"][0]["kind"] == "meta"
+    res = runner.invoke(app, ["ledger", "show", str(demo_run_master.ledger)])
+    assert res.exit_code == 0 and "chain intact" in res.output
+    demo_run.ledger.write_bytes(demo_run.ledger.read_bytes()[:-10])
+    res = runner.invoke(app, ["ledger", "show", str(demo_run.ledger)])
+    assert res.exit_code == 2 and "torn" in res.output
+
+
+def test_replay_states_cost_then_passes(demo_run_master) -> None:
+    res = runner.invoke(app, ["replay", str(demo_run_master.report), "--sample-rate", "0.25"])
+    assert res.exit_code == 0, res.output
+    assert res.output.index("audit cost") < res.output.index("REPLAY PASSED")
+    assert "chip-hours" in res.output and "of the original run" in res.output
+
+
+def test_replay_dry_run_json(demo_run_master) -> None:
+    res = runner.invoke(app, ["replay", str(demo_run_master.report), "--dry-run", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["plan"]["cost"]["segments"] == 2
+
+
+def test_replay_bad_sample_rate_exits_2(demo_run_master) -> None:
+    res = runner.invoke(app, ["replay", str(demo_run_master.report), "--sample-rate", "0"])
+    assert res.exit_code == 2 and "sample rate" in res.output
+
+
+def test_measure_demo_with_ledger_verifies_right_away(tmp_path) -> None:
+    ledger = tmp_path / "run.jsonl"
+    res = runner.invoke(app, ["measure", "demo", "--steps", "10", "--ledger", str(ledger), "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    res = runner.invoke(app, ["verify", out["report_path"], "--key", out["public_key_path"]])
+    assert res.exit_code == 0, res.output

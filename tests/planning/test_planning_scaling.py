@@ -1,0 +1,90 @@
+"""The cluster-scaling model: limits, monotonicity and the communication arithmetic."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from computegov.planning import (
+    Architecture,
+    ChipNumbers,
+    ScalingAssumptions,
+    architecture_from_params,
+    best_layout,
+)
+
+H100_LIKE = ChipNumbers(
+    name="H100-like",
+    peak_flop_per_s=9.894e14,
+    memory_bytes=80e9,
+    intra_bytes_per_s=450e9,
+    inter_bytes_per_s=50e9,
+)
+ASSUME = ScalingAssumptions(
+    global_batch_tokens=4e6,
+    seq_len=4096,
+    chips_per_node=8,
+    dp_overlap=0.8,
+    pipeline_interleave=2,
+    memory_reserve_fraction=0.1,
+    internode_fallback_bytes_per_s=25e9,
+)
+
+
+def test_one_chip_runs_at_the_kernel_mfu() -> None:
+    arch = architecture_from_params(1e9, seq_len=4096)
+    layout = best_layout(H100_LIKE, 1, arch, kernel_mfu=0.5, assumptions=ASSUME)
+    assert layout is not None
+    assert (layout.tp, layout.pp, layout.dp) == (1, 1, 1)
+    assert layout.mfu == pytest.approx(0.5)
+    assert layout.efficiency == pytest.approx(1.0)
+
+
+def test_data_parallel_step_matches_hand_calculation() -> None:
+    arch = Architecture(params=1e9, layers=16, hidden=2048, heads=16, seq_len=4096, inferred=False)
+    # tensor parallelism off, so only data parallelism over 16 chips (2 nodes) is possible
+    assume = dataclasses.replace(ASSUME, chips_per_node=1)
+    layout = best_layout(H100_LIKE, 16, arch, kernel_mfu=0.5, assumptions=assume)
+    assert layout is not None and (layout.tp, layout.pp, layout.dp) == (1, 1, 16)
+    sequences = 4e6 / 4096
+    compute = sequences / 16 * 6 * 1e9 * 4096 / (9.894e14 * 0.5)
+    allreduce = (1 - 0.8) * 2 * 15 / 16 * 2 * 1e9 / 50e9
+    assert layout.compute_s == pytest.approx(compute)
+    assert layout.dp_exposed_s == pytest.approx(allreduce)
+    assert layout.step_time_s == pytest.approx(compute + allreduce)
+
+
+def test_utilisation_falls_as_the_cluster_grows() -> None:
+    arch = architecture_from_params(70e9, seq_len=4096)
+    mfus = [
+        best_layout(H100_LIKE, n, arch, kernel_mfu=0.5, assumptions=ASSUME).mfu  # type: ignore[union-attr]
+        for n in (64, 512, 4096, 32768)
+    ]
+    assert mfus == sorted(mfus, reverse=True)
+    assert mfus[-1] < 0.5 * mfus[0]  # past the batch size, chips sit idle
+
+
+def test_model_too_big_for_any_layout_returns_none() -> None:
+    tiny = dataclasses.replace(H100_LIKE, memory_bytes=1e9)
+    arch = architecture_from_params(70e9, seq_len=4096)
+    assert best_layout(tiny, 8, arch, kernel_mfu=0.5, assumptions=ASSUME) is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(min_value=1, max_value=20000),
+    extra=st.integers(min_value=1, max_value=20000),
+    params=st.sampled_from([1e9, 8e9, 70e9, 405e9]),
+)
+def test_more_chips_never_lengthen_a_step(n: int, extra: int, params: float) -> None:
+    arch = architecture_from_params(params, seq_len=4096)
+    small = best_layout(H100_LIKE, n, arch, kernel_mfu=0.45, assumptions=ASSUME)
+    large = best_layout(H100_LIKE, n + extra, arch, kernel_mfu=0.45, assumptions=ASSUME)
+    if small is None:
+        return
+    assert large is not None
+    assert large.step_time_s <= small.step_time_s * (1 + 1e-9)
+    assert 0 < large.mfu <= 0.45 * (1 + 1e-9)
