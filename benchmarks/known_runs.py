@@ -302,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     header = (
         f"{'run':<26}{'chips':>7}  {'chip-h ours/rep':>15}  {'MFU ours':>8} {'rep':>5} {'ratio':>6}"
-        f"  {'layout':<18}{'cost ours $M':>12} {'Epoch $M':>9} {'ratio':>6}"
+        f"  {'layout':<26}{'cost ours $M':>12} {'Epoch $M':>9} {'ratio':>6}"
     )
     print(header)
     print("-" * len(header))
@@ -311,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['run']:<26}{r['chips']:>7,}  "
             f"{_fmt(r['chip_hours_ratio'], '.3f') + ('' if r['independent'] else '*'):>15}  "
             f"{_fmt(r['mfu_ours'], '.3f'):>8} {_fmt(r['mfu_reported'], '.3f'):>5} {_fmt(r['mfu_ratio'], '.2f'):>6}  "
-            f"{r['layout']:<18}{_fmt(r['cost_usd_2023_ours'] and r['cost_usd_2023_ours'] / 1e6, '.2f'):>12} "
+            f"{r['layout']:<26}{_fmt(r['cost_usd_2023_ours'] and r['cost_usd_2023_ours'] / 1e6, '.2f'):>12} "
             f"{_fmt(r['cost_usd_2023_epoch'] and r['cost_usd_2023_epoch'] / 1e6, '.2f'):>9} {_fmt(r['cost_ratio'], '.2f'):>6}"
         )
     print(

@@ -28,9 +28,19 @@ from computegov.ledger.verify import verify_report
 
 # A meter interval record in computegov.measure's schema (values are typical of a real run).
 INTERVAL = {
-    "kind": "interval", "schema": "computegov.measure/v1", "rank": 0, "steps": 10,
-    "flop": 1.234e15, "model_flop_6nd": 1.2e15, "tokens": 40960, "counted_steps": 1,
-    "flop_exact": True, "seconds": 1.5, "energy_j": 900.0, "precision": "bf16", "gaps": [],
+    "kind": "interval",
+    "schema": "computegov.measure/v1",
+    "rank": 0,
+    "steps": 10,
+    "flop": 1.234e15,
+    "model_flop_6nd": 1.2e15,
+    "tokens": 40960,
+    "counted_steps": 1,
+    "flop_exact": True,
+    "seconds": 1.5,
+    "energy_j": 900.0,
+    "precision": "bf16",
+    "gaps": [],
 }
 
 
@@ -61,8 +71,13 @@ def bench_append(tmp: Path, n: int) -> dict[str, Any]:
 def bench_verify(tmp: Path, n: int) -> dict[str, Any]:
     signer = Signer.generate()
     ledger = tmp / "big.jsonl"
-    rec = RunRecorder(ledger, metadata={"model": "bench", "hardware": {"chip": "H100 SXM5", "chip_count": 8}},
-                      signer=signer, sign_every=1000, fsync_every=10_000)
+    rec = RunRecorder(
+        ledger,
+        metadata={"model": "bench", "hardware": {"chip": "H100 SXM5", "chip_count": 8}},
+        signer=signer,
+        sign_every=1000,
+        fsync_every=10_000,
+    )
     t = 1.7e9
     t0 = time.perf_counter()
     while rec._ledger.next_seq < n - 2:
@@ -81,9 +96,13 @@ def bench_verify(tmp: Path, n: int) -> dict[str, Any]:
     assert verdict is not None and verdict.ok, verdict.to_dict()["failed"]
     records = verdict.check("ledger_chain").evidence["records"]
     return {
-        "records": records, "ledger_bytes": len(raw_ledger), "build_seconds": build_s,
-        "verify_seconds_best_of_3": best, "records_per_s": records / best,
-        "target_seconds": 1.0, "ratio_to_target": best / 1.0,
+        "records": records,
+        "ledger_bytes": len(raw_ledger),
+        "build_seconds": build_s,
+        "verify_seconds_best_of_3": best,
+        "records_per_s": records / best,
+        "target_seconds": 1.0,
+        "ratio_to_target": best / 1.0,
     }
 
 
@@ -125,8 +144,11 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="computegov-ledger-bench-"))
     try:
         result = {
-            "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                        "platform": platform.platform()},
+            "machine": {
+                "python": platform.python_version(),
+                "cpus": os.cpu_count(),
+                "platform": platform.platform(),
+            },
             "append": bench_append(tmp, args.records // 5),
             "verify": bench_verify(tmp, args.records),
             "digest": bench_digest(args.state_mib),
@@ -138,14 +160,20 @@ def main() -> None:
         return
     print(f"machine: {result['machine']}")
     for label, v in result["append"].items():
-        print(f"append {label:>16}: {v['records_per_s']:>10,.0f} records/s  "
-              f"(x{v['ratio_to_fsync_every_1']:.1f} vs fsync every record)")
+        print(
+            f"append {label:>16}: {v['records_per_s']:>10,.0f} records/s  "
+            f"(x{v['ratio_to_fsync_every_1']:.1f} vs fsync every record)"
+        )
     v = result["verify"]
-    print(f"verify {v['records']:,} records ({v['ledger_bytes'] / 1e6:.1f} MB): "
-          f"{v['verify_seconds_best_of_3']:.3f} s = {v['ratio_to_target']:.2f} x the 1 s target")
+    print(
+        f"verify {v['records']:,} records ({v['ledger_bytes'] / 1e6:.1f} MB): "
+        f"{v['verify_seconds_best_of_3']:.3f} s = {v['ratio_to_target']:.2f} x the 1 s target"
+    )
     d = result["digest"]
-    print(f"digest {d['state_bytes'] / 2**20:.0f} MiB state dict: BLAKE3 {d['blake3']['bytes_per_s'] / 1e9:.2f} GB/s, "
-          f"SHA-256 {d['sha256']['bytes_per_s'] / 1e9:.2f} GB/s -> BLAKE3 x{d['blake3_over_sha256_speed']:.1f}")
+    print(
+        f"digest {d['state_bytes'] / 2**20:.0f} MiB state dict: BLAKE3 {d['blake3']['bytes_per_s'] / 1e9:.2f} GB/s, "
+        f"SHA-256 {d['sha256']['bytes_per_s'] / 1e9:.2f} GB/s -> BLAKE3 x{d['blake3_over_sha256_speed']:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -26,7 +26,11 @@ def demo_run_master(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     d = tmp_path_factory.mktemp("demo")
     res = run_demo_with_ledger(steps=40, ledger_path=d / "run.jsonl", seed=3, checkpoint_every=10)
     return DemoRun(
-        d, res.ledger_path, res.report_path, d / "computegov.pub", d / "computegov.key",
+        d,
+        res.ledger_path,
+        res.report_path,
+        d / "computegov.pub",
+        d / "computegov.key",
         res.checkpoint_paths,
     )
 
@@ -38,7 +42,10 @@ def demo_run(demo_run_master: DemoRun, tmp_path: Path) -> DemoRun:
     shutil.copytree(demo_run_master.dir, dst)
     m = demo_run_master
     return DemoRun(
-        dst, dst / m.ledger.name, dst / m.report.name, dst / m.public_key.name,
+        dst,
+        dst / m.ledger.name,
+        dst / m.report.name,
+        dst / m.public_key.name,
         dst / m.private_key.name,
         tuple(dst / p.relative_to(m.dir) for p in m.checkpoints),
     )

@@ -16,8 +16,14 @@ from computegov.ledger.records import GENESIS_HASH, decode_line, encode_record
 from computegov.ledger.signing import Signer
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**63), 2**63) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
     max_leaves=8,
 )
 
@@ -34,15 +40,24 @@ def _ledger_bytes(datas: list[dict]) -> bytes:
 
 def test_line_hash_is_sha256_of_the_body_bytes() -> None:
     rec, line = encode_record(0, "meta", 12.5, GENESIS_HASH, {"a": 1})
-    body = b'{"data":{"a":1},"kind":"meta","prev":"' + GENESIS_HASH.encode() + b'","seq":0,"time_unix_s":12.5}'
-    assert line == b'{"body":' + body + b',"hash":"' + hashlib.sha256(body).hexdigest().encode() + b'"}\n'
+    body = (
+        b'{"data":{"a":1},"kind":"meta","prev":"'
+        + GENESIS_HASH.encode()
+        + b'","seq":0,"time_unix_s":12.5}'
+    )
+    assert (
+        line
+        == b'{"body":' + body + b',"hash":"' + hashlib.sha256(body).hexdigest().encode() + b'"}\n'
+    )
     assert rec.hash == hashlib.sha256(body).hexdigest()
     assert json.loads(line)["body"]["data"] == {"a": 1}  # every line is plain JSON
     assert decode_line(line[:-1]) == rec
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.dictionaries(st.text(max_size=6), json_values, max_size=4), min_size=1, max_size=6))
+@given(
+    st.lists(st.dictionaries(st.text(max_size=6), json_values, max_size=4), min_size=1, max_size=6)
+)
 def test_any_ledger_survives_serialise_then_scan(datas: list[dict]) -> None:
     scan = scan_ledger(_ledger_bytes(datas))
     assert scan.ok
@@ -87,7 +102,11 @@ def test_reopen_drops_torn_tail_and_keeps_committed_records(tmp_path: Path) -> N
     with open(path, "ab") as fh:
         fh.write(tail)
     led2, rec = Ledger.open(path)
-    assert rec.records_kept == 6 and rec.dropped_bytes == len(tail) and rec.dropped_offset_bytes == size
+    assert (
+        rec.records_kept == 6
+        and rec.dropped_bytes == len(tail)
+        and rec.dropped_offset_bytes == size
+    )
     assert path.stat().st_size == size
     led2.append("batch", {"step": 5, "digest": "d"})
     led2.close()
@@ -142,4 +161,6 @@ def test_signed_heads_cover_the_record_before(tmp_path: Path) -> None:
 
     for i in heads:
         prev = recs[i - 1]
-        signer.public_key.verify(base64.b64decode(recs[i].data["sig"]), head_message(prev.hash, prev.seq))
+        signer.public_key.verify(
+            base64.b64decode(recs[i].data["sig"]), head_message(prev.hash, prev.seq)
+        )

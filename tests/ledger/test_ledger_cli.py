@@ -23,13 +23,18 @@ def test_keys_new_writes_a_0600_key(tmp_path) -> None:
 
 
 def test_verify_honest_run_exits_0(demo_run_master) -> None:
-    res = runner.invoke(app, ["verify", str(demo_run_master.report), "--key", str(demo_run_master.public_key)])
+    res = runner.invoke(
+        app, ["verify", str(demo_run_master.report), "--key", str(demo_run_master.public_key)]
+    )
     assert res.exit_code == 0, res.output
     assert "VERIFIED" in res.output
 
 
 def test_verify_json_lists_every_check(demo_run_master) -> None:
-    res = runner.invoke(app, ["verify", str(demo_run_master.report), "--ledger", str(demo_run_master.ledger), "--json"])
+    res = runner.invoke(
+        app,
+        ["verify", str(demo_run_master.report), "--ledger", str(demo_run_master.ledger), "--json"],
+    )
     assert res.exit_code == 0, res.output
     d = json.loads(res.stdout)
     assert d["ok"] and len(d["checks"]) == 12
@@ -96,7 +101,9 @@ def test_replay_bad_sample_rate_exits_2(demo_run_master) -> None:
 
 def test_measure_demo_with_ledger_verifies_right_away(tmp_path) -> None:
     ledger = tmp_path / "run.jsonl"
-    res = runner.invoke(app, ["measure", "demo", "--steps", "10", "--ledger", str(ledger), "--json"])
+    res = runner.invoke(
+        app, ["measure", "demo", "--steps", "10", "--ledger", str(ledger), "--json"]
+    )
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     res = runner.invoke(app, ["verify", out["report_path"], "--key", out["public_key_path"]])

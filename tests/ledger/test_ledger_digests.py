@@ -20,8 +20,11 @@ from computegov.ledger.digests import digest_file, digest_state_dict
 def _manual(entries: list[tuple[str, str, list[int], bytes]]) -> bytes:
     out = b""
     for name, dtype, shape, payload in entries:
-        header = ('{"dtype":"%s","shape":[%s]}' % (dtype, ",".join(map(str, shape)))).encode()
-        out += struct.pack("<I", len(name)) + name.encode() + struct.pack("<I", len(header)) + header
+        dims = ",".join(map(str, shape))
+        header = f'{{"dtype":"{dtype}","shape":[{dims}]}}'.encode()
+        out += (
+            struct.pack("<I", len(name)) + name.encode() + struct.pack("<I", len(header)) + header
+        )
         out += struct.pack("<Q", len(payload)) + payload
     return out
 
@@ -82,5 +85,7 @@ def test_changing_any_element_changes_the_digest(values: list[float], index: int
 def test_file_digest(tmp_path: Path) -> None:
     p = tmp_path / "f.bin"
     p.write_bytes(b"x" * (5 << 20))
-    assert digest_file(p) == {"blake3": blake3.blake3(p.read_bytes()).hexdigest(),
-                              "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+    assert digest_file(p) == {
+        "blake3": blake3.blake3(p.read_bytes()).hexdigest(),
+        "sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
+    }

@@ -15,8 +15,12 @@ from computegov.ledger.signing import Signer
 
 
 def test_honest_run_replays_within_tolerance(demo_run_master) -> None:
-    plan = plan_replay(demo_run_master.report, demo_run_master.ledger, sample_rate=0.5,
-                       rng=np.random.default_rng(1))
+    plan = plan_replay(
+        demo_run_master.report,
+        demo_run_master.ledger,
+        sample_rate=0.5,
+        rng=np.random.default_rng(1),
+    )
     assert len(plan.segments) == 2 and plan.total_segments == 4
     assert [s.reason for s in plan.segments].count("largest update") == 1
     seen = []
@@ -58,9 +62,14 @@ def _forged_run(tmp_path: Path, *, skip: int = 0, noise: float = 0.0) -> tuple[P
     steps produce: each 10-step segment really trains ``10 - skip`` steps, then adds noise."""
     trainer = DemoTrainer({"seed": 4})
     model, opt = trainer.build()
-    meta = {"model": "m", "hardware": {"chip": "cpu", "chip_count": 1},
-            "replay": {"trainer": "computegov.ledger.demo:DemoTrainer",
-                       "config": trainer.config.to_dict()}}
+    meta = {
+        "model": "m",
+        "hardware": {"chip": "cpu", "chip_count": 1},
+        "replay": {
+            "trainer": "computegov.ledger.demo:DemoTrainer",
+            "config": trainer.config.to_dict(),
+        },
+    }
     rec = RunRecorder(tmp_path / "f.jsonl", metadata=meta, signer=Signer.generate())
     rec.record_checkpoint(0, trainer.checkpoint_state(model, opt), tmp_path / "c0.pt")
     gen = torch.Generator().manual_seed(0)
@@ -71,7 +80,9 @@ def _forged_run(tmp_path: Path, *, skip: int = 0, noise: float = 0.0) -> tuple[P
             for p in model.parameters():
                 p.add_(noise * torch.randn(p.shape, generator=gen))
         rec.record_measurement({"steps": 10, "flop": 1.0, "seconds": 0.1})
-        rec.record_checkpoint(start + 10, trainer.checkpoint_state(model, opt), tmp_path / f"c{start + 10}.pt")
+        rec.record_checkpoint(
+            start + 10, trainer.checkpoint_state(model, opt), tmp_path / f"c{start + 10}.pt"
+        )
     report = rec.finish({})
     assert report.path is not None
     return report.path, tmp_path / "f.jsonl"
@@ -84,7 +95,9 @@ def test_skipped_steps_or_perturbed_weights_fail(tmp_path: Path, skip: int, nois
     honest = skip == 0 and noise == 0.0
     assert result.ok == honest, [s.message for s in result.segments]
     if not honest:
-        assert all(s.distance is not None and s.distance > 10 * result.tolerance for s in result.segments)
+        assert all(
+            s.distance is not None and s.distance > 10 * result.tolerance for s in result.segments
+        )
 
 
 def test_plan_refuses_a_ledger_without_replay_spec(tmp_path: Path) -> None:
@@ -110,8 +123,9 @@ def test_replay_on_a_local_ray_cluster(demo_run_master) -> None:
 
 
 def test_demo_without_the_meter_uses_the_stand_in(tmp_path: Path) -> None:
-    res = run_demo_with_ledger(steps=6, ledger_path=tmp_path / "s.jsonl", checkpoint_every=3,
-                               use_meter=False)
+    res = run_demo_with_ledger(
+        steps=6, ledger_path=tmp_path / "s.jsonl", checkpoint_every=3, use_meter=False
+    )
     assert "stand-in" in res.meter
     from computegov.ledger.verify import verify_report
 

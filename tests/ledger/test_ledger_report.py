@@ -91,7 +91,12 @@ def test_written_report_is_canonical_and_round_trips(tmp_path) -> None:
         (lambda raw: raw[:-20], "not valid JSON"),
         (lambda raw: b"[]", "expected a JSON object"),
         (lambda raw: json.dumps(json.loads(raw), indent=1).encode(), "canonical encoding"),
-        (lambda raw: raw.replace(b'"payloadType":"application/vnd.in-toto+json"', b'"payloadType":"text/plain"'), "payloadType"),
+        (
+            lambda raw: raw.replace(
+                b'"payloadType":"application/vnd.in-toto+json"', b'"payloadType":"text/plain"'
+            ),
+            "payloadType",
+        ),
     ],
 )
 def test_unusable_report_raises_with_where(mutate, match) -> None:
@@ -111,7 +116,7 @@ def test_non_canonical_base64_payload_is_refused() -> None:
     last = payload.rstrip("=")[-1]
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
     twin = alphabet[alphabet.index(last) ^ 1]  # flips a spare bit: same decoded bytes
-    tampered = payload.rstrip("=")[:-1] + twin + payload[len(payload.rstrip("=")):]
+    tampered = payload.rstrip("=")[:-1] + twin + payload[len(payload.rstrip("=")) :]
     assert base64.b64decode(tampered) == base64.b64decode(payload)
     env = {**report.envelope, "payload": tampered}
     with pytest.raises(LedgerError, match="non-canonical base64"):

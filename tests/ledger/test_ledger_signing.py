@@ -45,8 +45,13 @@ def test_public_key_loads_from_path_pem_text_and_hex(tmp_path: Path) -> None:
     pair = generate_keypair(tmp_path)
     signer = load_private_key(pair.private_path)
     want = public_key_hex(signer.public_key)
-    for source in (pair.public_path, str(pair.public_path), pair.public_path.read_text(),
-                   pair.public_path.read_bytes(), want):
+    for source in (
+        pair.public_path,
+        str(pair.public_path),
+        pair.public_path.read_text(),
+        pair.public_path.read_bytes(),
+        want,
+    ):
         assert public_key_hex(load_public_key(source)) == want
 
 
@@ -57,7 +62,9 @@ def test_public_key_loads_from_path_pem_text_and_hex(tmp_path: Path) -> None:
         (None, "is a private key"),
     ],
 )
-def test_wrong_key_format_says_what_was_expected(tmp_path: Path, content: bytes | None, message: str) -> None:
+def test_wrong_key_format_says_what_was_expected(
+    tmp_path: Path, content: bytes | None, message: str
+) -> None:
     pair = generate_keypair(tmp_path)
     bad = tmp_path / "bad.pub"
     bad.write_bytes(content if content is not None else pair.private_path.read_bytes())
@@ -71,7 +78,11 @@ def test_rsa_key_is_refused(tmp_path: Path) -> None:
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     p = tmp_path / "rsa.pub"
-    p.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    p.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
     with pytest.raises(InputError, match="expected an Ed25519"):
         load_public_key(p)
 

@@ -19,14 +19,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from computegov.errors import UnknownNameError
 from computegov.ledger.chain import head_message
-from computegov.ledger.digests import digest_file
 from computegov.ledger.records import GENESIS_HASH, decode_line, encode_record
 from computegov.ledger.report import parse_report, sign_statement
 from computegov.ledger.signing import Signer, load_public_key
 from computegov.ledger.verify import verify_report
-
-from computegov.errors import UnknownNameError
 
 
 class NoChips:
@@ -94,14 +92,20 @@ class Case:
                 data = {**data, "keyid": signer.keyid, "public_key_pem": signer.public_pem()}
             if b["kind"] == "head" and last is not None:
                 sig = signer.sign(head_message(last.hash, last.seq))
-                data = {"signed_hash": last.hash, "signed_seq": last.seq, "keyid": signer.keyid,
-                        "sig": base64.b64encode(sig).decode()}
+                data = {
+                    "signed_hash": last.hash,
+                    "signed_seq": last.seq,
+                    "keyid": signer.keyid,
+                    "sig": base64.b64encode(sig).decode(),
+                }
             rec, line = encode_record(seq, b["kind"], b["time_unix_s"], prev, data)
             prev, last = rec.hash, rec
             out.append(line)
         return b"".join(out)
 
-    def forge_report(self, ledger: bytes, signer: Signer, edit: Callable[[dict], None] | None = None) -> bytes:
+    def forge_report(
+        self, ledger: bytes, signer: Signer, edit: Callable[[dict], None] | None = None
+    ) -> bytes:
         """A report consistent with ``ledger`` (head, count, digest), signed by ``signer``."""
         st = json.loads(json.dumps(parse_report(self.report).statement))
         recs = [decode_line(line.rstrip(b"\n")) for line in ledger.splitlines(keepends=True)]
@@ -116,8 +120,10 @@ class Case:
 
         for s in st["subject"]:
             if s["name"].startswith("ledger/"):
-                s["digest"] = {"sha256": hashlib.sha256(ledger).hexdigest(),
-                               "blake3": __import__("blake3").blake3(ledger).hexdigest()}
+                s["digest"] = {
+                    "sha256": hashlib.sha256(ledger).hexdigest(),
+                    "blake3": __import__("blake3").blake3(ledger).hexdigest(),
+                }
         if edit:
             edit(st)
         return sign_statement(st, signer).to_bytes()
@@ -145,7 +151,11 @@ def _edit_number(obj: dict, rng: np.random.Generator) -> bool:
     for k in path[:-1]:
         target = target[k]
     old = target[path[-1]]
-    new = old + int(rng.integers(1, 1000)) if isinstance(old, int) else old * float(rng.uniform(1.01, 3.0)) + 1.0
+    new = (
+        old + int(rng.integers(1, 1000))
+        if isinstance(old, int)
+        else old * float(rng.uniform(1.01, 3.0)) + 1.0
+    )
     target[path[-1]] = new
     return True
 
@@ -170,30 +180,41 @@ def _mutate(case: Case, rng: np.random.Generator) -> tuple[str, bytes, bytes, Pa
             obj["body"]["time_unix_s"] += 1.0
         body = json.dumps(obj["body"], sort_keys=True, separators=(",", ":")).encode()
         line = b'{"body":' + body + b',"hash":"' + obj["hash"].encode() + b'"}\n'
-        return kind, b"".join([*lines[:i], line, *lines[i + 1:]]), R, None
+        return kind, b"".join([*lines[:i], line, *lines[i + 1 :]]), R, None
     if kind == "edited number, record re-hashed":
         i = int(rng.integers(n))
         b = json.loads(lines[i])["body"]
         if not _edit_number(b["data"], rng):
             b["time_unix_s"] += 1.0
         _, line = encode_record(b["seq"], b["kind"], b["time_unix_s"], b["prev"], b["data"])
-        return kind, b"".join([*lines[:i], line, *lines[i + 1:]]), R, None
+        return kind, b"".join([*lines[:i], line, *lines[i + 1 :]]), R, None
     if kind == "edited number, chain and report re-signed by attacker":
         bodies = case.records()
-        measurements = [k for k, b in enumerate(bodies) if b["kind"] in ("measurement", "checkpoint", "end")]
+        measurements = [
+            k for k, b in enumerate(bodies) if b["kind"] in ("measurement", "checkpoint", "end")
+        ]
         _edit_number(bodies[int(rng.choice(measurements))]["data"], rng)
         forged = case.rebuild(bodies, case.attacker)
         return kind, forged, case.forge_report(forged, case.attacker), None
     if kind == "edited report number, re-signed by attacker":
+
         def edit(st):
             _edit_number(st["predicate"]["totals"], rng)
+
         return kind, L, case.forge_report(L, case.attacker, edit), None
     if kind == "edited report number, signature kept":
         env = json.loads(R)
         st = json.loads(base64.b64decode(env["payload"]))
         _edit_number(st["predicate"]["totals"], rng)
-        env["payload"] = base64.b64encode(json.dumps(st, sort_keys=True, separators=(",", ":")).encode()).decode()
-        return kind, L, json.dumps(env, sort_keys=True, separators=(",", ":")).encode() + b"\n", None
+        env["payload"] = base64.b64encode(
+            json.dumps(st, sort_keys=True, separators=(",", ":")).encode()
+        ).decode()
+        return (
+            kind,
+            L,
+            json.dumps(env, sort_keys=True, separators=(",", ":")).encode() + b"\n",
+            None,
+        )
     if kind == "report re-signed with another key":
         return kind, L, sign_statement(parse_report(R).statement, case.attacker).to_bytes(), None
     if kind == "head re-signed with another key":
@@ -202,8 +223,11 @@ def _mutate(case: Case, rng: np.random.Generator) -> tuple[str, bytes, bytes, Pa
         k = int(rng.choice(heads))
         prev_line = decode_line(lines[k - 1].rstrip(b"\n"))
         sig = case.attacker.sign(head_message(prev_line.hash, prev_line.seq))
-        bodies[k]["data"] = {**bodies[k]["data"], "keyid": case.attacker.keyid,
-                             "sig": base64.b64encode(sig).decode()}
+        bodies[k]["data"] = {
+            **bodies[k]["data"],
+            "keyid": case.attacker.keyid,
+            "sig": base64.b64encode(sig).decode(),
+        }
         out, prev = [], GENESIS_HASH
         for seq, b in enumerate(bodies):  # re-hash, keeping every honest signature
             rec, line = encode_record(seq, b["kind"], b["time_unix_s"], prev, b["data"])
@@ -213,10 +237,10 @@ def _mutate(case: Case, rng: np.random.Generator) -> tuple[str, bytes, bytes, Pa
         return kind, forged, case.forge_report(forged, case.attacker), None
     if kind == "deleted record":
         i = int(rng.integers(n))
-        return kind, b"".join(lines[:i] + lines[i + 1:]), R, None
+        return kind, b"".join(lines[:i] + lines[i + 1 :]), R, None
     if kind == "duplicated record":
         i = int(rng.integers(n))
-        return kind, b"".join([*lines[: i + 1], lines[i], *lines[i + 1:]]), R, None
+        return kind, b"".join([*lines[: i + 1], lines[i], *lines[i + 1 :]]), R, None
     if kind == "reordered records":
         i, j = sorted(int(x) for x in rng.choice(n, size=2, replace=False))
         swapped = list(lines)
@@ -261,7 +285,9 @@ def test_honest_run_passes_every_check(demo_run_master, tmp_path: Path) -> None:
     assert verdict.exit_code == 0
 
 
-def test_every_random_mutation_is_detected_with_the_check_named(demo_run_master, tmp_path: Path) -> None:
+def test_every_random_mutation_is_detected_with_the_check_named(
+    demo_run_master, tmp_path: Path
+) -> None:
     case = Case(demo_run_master, tmp_path)
     rng = np.random.default_rng(9)
     caught: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
@@ -292,8 +318,13 @@ def test_every_random_mutation_is_detected_with_the_check_named(demo_run_master,
 def test_truncated_ledger_is_unusable_input_with_offset(demo_run, tmp_path: Path) -> None:
     data = demo_run.ledger.read_bytes()
     cut = len(data) - 30
-    verdict = verify_report(demo_run.report, data[:cut], demo_run.public_key, catalog=NoChips(),
-                            checkpoints_dir=demo_run.dir)
+    verdict = verify_report(
+        demo_run.report,
+        data[:cut],
+        demo_run.public_key,
+        catalog=NoChips(),
+        checkpoints_dir=demo_run.dir,
+    )
     fmt = verdict.check("ledger_format")
     assert fmt.status == "fail" and fmt.unusable
     start = data.rfind(b"\n", 0, cut) + 1
@@ -305,8 +336,13 @@ def test_truncated_ledger_is_unusable_input_with_offset(demo_run, tmp_path: Path
 def test_swapping_report_and_ledger_of_two_runs_fails_matching(demo_run, tmp_path, which) -> None:
     from computegov.ledger.demo import run_demo_with_ledger
 
-    other = run_demo_with_ledger(steps=10, ledger_path=tmp_path / "o.jsonl", seed=5,
-                                 key_path=demo_run.private_key, checkpoint_every=5)
+    other = run_demo_with_ledger(
+        steps=10,
+        ledger_path=tmp_path / "o.jsonl",
+        seed=5,
+        key_path=demo_run.private_key,
+        checkpoint_every=5,
+    )
     ledger = other.ledger_path if which == "ledger" else demo_run.ledger
     report = demo_run.report if which == "ledger" else other.report_path
     verdict = verify_report(report, ledger, demo_run.public_key, catalog=NoChips())

@@ -30,8 +30,17 @@ class Catalog1:
 CHIP = Chip(name="TestGPU", peak_flop_per_s={"bf16": 1e15, "fp32": 1e14}, tdp_w=700.0)
 
 
-def _run(tmp_path: Path, *, flop: float, seconds: float, energy_j: float | None, chips: int = 2,
-         params: float | None = None, tokens: float | None = None, attestation: dict | None = None):
+def _run(
+    tmp_path: Path,
+    *,
+    flop: float,
+    seconds: float,
+    energy_j: float | None,
+    chips: int = 2,
+    params: float | None = None,
+    tokens: float | None = None,
+    attestation: dict | None = None,
+):
     signer = Signer.generate()
     meta = {"model": "m", "hardware": {"chip": "TestGPU", "chip_count": chips, "precision": "bf16"}}
     if params is not None:
@@ -41,10 +50,17 @@ def _run(tmp_path: Path, *, flop: float, seconds: float, energy_j: float | None,
     rec = RunRecorder(tmp_path / "r.jsonl", metadata=meta, signer=signer)
     t = 1_700_000_000.0
     for _ in range(4):
-        rec.record_measurement({"steps": 5, "flop": flop / 4, "seconds": seconds / 4,
-                                "energy_j": None if energy_j is None else energy_j / 4,
-                                "time_start_unix_s": t, "time_end_unix_s": t + seconds / 4,
-                                "tokens": None if tokens is None else tokens / 4})
+        rec.record_measurement(
+            {
+                "steps": 5,
+                "flop": flop / 4,
+                "seconds": seconds / 4,
+                "energy_j": None if energy_j is None else energy_j / 4,
+                "time_start_unix_s": t,
+                "time_end_unix_s": t + seconds / 4,
+                "tokens": None if tokens is None else tokens / 4,
+            }
+        )
         t += seconds / 4
     report = rec.finish({})
     return report, tmp_path / "r.jsonl", signer
@@ -80,8 +96,14 @@ def test_implausible_claims_are_flagged(tmp_path: Path, flop, energy_j, status, 
 @pytest.mark.parametrize(("ratio", "ok"), [(1.0, True), (1.9, True), (0.4, False), (3.0, False)])
 def test_flop_against_six_n_d(tmp_path: Path, ratio: float, ok: bool) -> None:
     params, tokens = 1e6, 2e6
-    report, ledger, signer = _run(tmp_path, flop=ratio * 6 * params * tokens, seconds=1e4,
-                                  energy_j=None, params=params, tokens=tokens)
+    report, ledger, signer = _run(
+        tmp_path,
+        flop=ratio * 6 * params * tokens,
+        seconds=1e4,
+        energy_j=None,
+        params=params,
+        tokens=tokens,
+    )
     v = verify_report(report.path, ledger, signer.public_pem(), catalog=Catalog1(CHIP))
     c = v.check("plausibility")
     assert c.evidence["flop_over_six_nd"] == pytest.approx(ratio, rel=1e-12)
@@ -108,13 +130,17 @@ def test_without_a_key_integrity_passes_but_trust_is_skipped(demo_run_master) ->
 
 
 def test_wrong_trusted_key_fails_signature_checks(demo_run_master) -> None:
-    v = verify_report(demo_run_master.report, demo_run_master.ledger, Signer.generate().public_pem())
+    v = verify_report(
+        demo_run_master.report, demo_run_master.ledger, Signer.generate().public_pem()
+    )
     assert {"report_signature", "ledger_signatures"} <= {c.name for c in v.failed}
     assert v.exit_code == 1
 
 
 def test_key_in_wrong_format_is_unusable_input(demo_run_master) -> None:
-    v = verify_report(demo_run_master.report, demo_run_master.ledger, "-----BEGIN PUBLIC KEY-----\nxx\n")
+    v = verify_report(
+        demo_run_master.report, demo_run_master.ledger, "-----BEGIN PUBLIC KEY-----\nxx\n"
+    )
     assert v.check("key_trust").unusable and v.exit_code == 2
 
 
@@ -146,10 +172,20 @@ def test_attestation_absent_present_unchecked_and_checked(tmp_path: Path) -> Non
     report, ledger, signer = _run(tmp_path / "a", flop=1.0, seconds=1.0, energy_j=None)
     assert check_attestation(report.statement).state == "absent"
     slot = {"type": "test-tpm-quote/v1", "evidence": {"nonce": "not-bound"}}
-    report, ledger, signer = _run(tmp_path / "b", flop=1.0, seconds=1.0, energy_j=None, attestation=slot)
+    report, ledger, signer = _run(
+        tmp_path / "b", flop=1.0, seconds=1.0, energy_j=None, attestation=slot
+    )
     v = verify_report(report.path, ledger, signer.public_pem(), catalog=Catalog1(CHIP), checkers={})
     assert v.check("attestation").evidence["state"] == "present_unchecked"
     assert v.check("attestation").status == "skip"
-    v = verify_report(report.path, ledger, signer.public_pem(), catalog=Catalog1(CHIP),
-                      checkers={FakeTpm.type: FakeTpm()})
-    assert v.check("attestation").status == "fail" and "nonce differs" in v.check("attestation").summary
+    v = verify_report(
+        report.path,
+        ledger,
+        signer.public_pem(),
+        catalog=Catalog1(CHIP),
+        checkers={FakeTpm.type: FakeTpm()},
+    )
+    assert (
+        v.check("attestation").status == "fail"
+        and "nonce differs" in v.check("attestation").summary
+    )

@@ -62,3 +62,16 @@ def test_linear_flop_scale_linearly_with_tokens(tokens: int) -> None:
     with counting() as result:
         layer(torch.randn(tokens, 8))
     assert result().flop_full_attention == 2 * tokens * 8 * 16
+
+
+def test_formulas_registered_later_count_in_both_totals(monkeypatch: pytest.MonkeyPatch) -> None:
+    lib = torch.library.Library("computegov_test", "DEF")
+    lib.define("twice(Tensor x) -> Tensor")
+    lib.impl("twice", lambda x: 2 * x, "CompositeExplicitAutograd")
+    monkeypatch.setattr(flop_counter, "flop_registry", dict(flop_counter.flop_registry))
+    flop_counter.register_flop_formula(torch.ops.computegov_test.twice)(
+        lambda x_shape, out_shape=None, **kwargs: 1000
+    )
+    with counting() as result:
+        torch.ops.computegov_test.twice(torch.ones(3))
+    assert result().flop_full_attention == result().flop_flopcounter_compatible == 1000

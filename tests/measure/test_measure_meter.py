@@ -471,3 +471,17 @@ def test_importing_the_measure_package_does_not_import_torch() -> None:
     code = "import sys, computegov, computegov.measure; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_device_without_synchronisation_is_timed_on_the_host_with_a_warning(
+    mlp: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="computegov.measure.meter"):
+        meter = ComputeMeter(mlp, device="privateuseone", energy="auto")
+    assert any("cannot time device" in record.message for record in caplog.records)
+    with meter.step():
+        mlp(torch.randn(2, 16))
+    summary = meter.close()
+    assert summary.timing_method == "perf_counter (unsynchronised)"
+    assert "privateuseone" in (summary.energy_unavailable_reason or "")
+    assert summary.steps == 1 and summary.flop_exact

@@ -219,3 +219,16 @@ def test_option_reports_minimum_chips_for_memory() -> None:
     usable = 80e9 * (1 - 0.10)  # bundled memory reserve, central
     assert option.min_chips_memory == min_chips_for_memory(target.architecture, usable)
     assert option.min_chips_memory is not None and option.min_chips_memory > 1
+
+
+def test_consumer_chips_are_skipped_unless_asked_for() -> None:
+    consumer = dataclasses.replace(CHEAP, name="Gaming Card", datacenter=False)
+    result = plan(PlanRequest(flop=1e22, utilisation=0.5), [consumer, FAST], model=POINT_MODEL)
+    assert result.skipped["Gaming Card"] == "not a datacenter chip"
+    every = plan(
+        PlanRequest(flop=1e22, utilisation=0.5),
+        [consumer, FAST],
+        model=POINT_MODEL,
+        datacenter_only=False,
+    )
+    assert "Gaming Card" in {o.chip_name for o in every.options}

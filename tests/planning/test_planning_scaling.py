@@ -88,3 +88,16 @@ def test_more_chips_never_lengthen_a_step(n: int, extra: int, params: float) -> 
     assert large is not None
     assert large.step_time_s <= small.step_time_s * (1 + 1e-9)
     assert 0 < large.mfu <= 0.45 * (1 + 1e-9)
+
+
+def test_partial_recomputation_fits_just_enough_layers() -> None:
+    arch = architecture_from_params(405e9, seq_len=8192)
+    assume = dataclasses.replace(ASSUME, global_batch_tokens=16e6, seq_len=8192)
+    layout = best_layout(H100_LIKE, 16384, arch, kernel_mfu=0.47, assumptions=assume)
+    assert layout is not None
+    capacity = 80e9 * 0.9
+    assert layout.memory.total_bytes <= capacity * (1 + 1e-9)
+    if layout.recompute.startswith("partial"):
+        # the share recomputed is the least that fits: the layout is within 1 % of full memory
+        assert layout.memory.total_bytes == pytest.approx(capacity, rel=0.01)
+    assert layout.memory.fits is True

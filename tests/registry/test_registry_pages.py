@@ -130,8 +130,10 @@ def test_whatif_gives_each_rule_version(page_client: Any) -> None:
     pytest.importorskip("computegov.policy.whatif")
     page = page_client.get("/policy", params={"mode": "whatif", "tpp": "5000", "die_area_mm2": "800"})
     assert page.status_code == 200
-    api = page_client.get("/api/v1/policy/whatif", params={"tpp": "5000", "die_area_mm2": "800"}).json()
-    assert all(c["status"] == "controlled" for c in api["classifications"])  # TPP >= 4800: 3A090.a.1
+    params = {"tpp": "5000", "die_area_mm2": "800", "io_bandwidth_gb_per_s": "900"}
+    api = page_client.get("/api/v1/policy/whatif", params=params).json()
+    # TPP >= 4800 is 3A090.a under every version (the 2022 rule also needs I/O >= 600 GB/s)
+    assert [c["eccn"] for c in api["classifications"]] == ["3A090.a"] * len(api["classifications"])
 
 
 @pytest.mark.parametrize(

@@ -12,15 +12,26 @@ CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
 
 
-def test_every_chart_renders_offline_without_errors(full_report: Path) -> None:
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
+@pytest.fixture()
+def chromium() -> str:
+    """Chromium's path; skips (before the report is built) when it or Playwright is missing."""
+    if not Path(CHROMIUM).exists():
+        found = shutil.which("chromium")
+        if not found:
+            pytest.skip("Chromium is not installed at /usr/bin/chromium")
+        return found
+    pytest.importorskip("playwright.sync_api")
+    return CHROMIUM
+
+
+def test_every_chart_renders_offline_without_errors(chromium: str, full_report: Path) -> None:
+    from playwright import sync_api
+
     errors: list[str] = []
     requests: list[str] = []
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(
-            executable_path=CHROMIUM,
+            executable_path=chromium,
             args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
         )
         try:

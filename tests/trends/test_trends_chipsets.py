@@ -73,3 +73,10 @@ def test_records_are_strictly_increasing_in_time(rows: list[tuple[int, float]]) 
     assert values[years == years.min()].max() in kept
     for y, v in zip(kept_years, kept, strict=True):
         assert np.all(values[years < y] < v)
+
+
+def test_frontier_note_says_records_among_chips_with_the_metric() -> None:
+    points = metric_points(CHIPS, "training_flop_per_s", "frontier")
+    assert points.coverage_note() == (
+        "n = 3 record setters among 5 of 7 chips with a training-precision peak"
+    )

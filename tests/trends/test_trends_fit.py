@@ -9,7 +9,8 @@ import pytest
 from trends_helpers import chip, synthetic_chips
 
 from computegov.errors import InputError
-from computegov.trends.fit import bootstrap_ols, fit_break, fit_log_linear, fit_trend
+from computegov.trends.breaks import fit_break
+from computegov.trends.fit import bootstrap_ols, fit_log_linear, fit_trend
 
 
 def test_fit_matches_closed_form_ols_on_exact_data() -> None:

@@ -10,13 +10,17 @@ from computegov.cli.common import JSON_OPTION, console, guarded, print_json
 
 __all__ = ["register"]
 
-keys_app = typer.Typer(help="Ed25519 signing keys for ledgers and compute reports.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="Ed25519 signing keys for ledgers and compute reports.", no_args_is_help=True
+)
 
 
 @keys_app.command("new")
 @guarded
 def new(
-    out: Path = typer.Option(Path("."), "--out", help="Directory for computegov.key (0600) and computegov.pub."),
+    out: Path = typer.Option(
+        Path("."), "--out", help="Directory for computegov.key (0600) and computegov.pub."
+    ),
     force: bool = typer.Option(False, "--force", help="Replace an existing key in that directory."),
     as_json: bool = JSON_OPTION,
 ) -> None:

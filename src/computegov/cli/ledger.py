@@ -13,7 +13,9 @@ from computegov.cli.common import JSON_OPTION, console, err_console, guarded, pr
 
 __all__ = ["register"]
 
-ledger_app = typer.Typer(help="Inspect a run ledger (hash-chained JSON lines).", no_args_is_help=True)
+ledger_app = typer.Typer(
+    help="Inspect a run ledger (hash-chained JSON lines).", no_args_is_help=True
+)
 
 
 def _describe(kind: str, data: dict[str, Any]) -> str:
@@ -27,7 +29,9 @@ def _describe(kind: str, data: dict[str, Any]) -> str:
         e = f", {energy:.4g} J" if isinstance(energy, int | float) else ""
         flop = i.get("flop")
         f = f"{flop:.4g} FLOP" if isinstance(flop, int | float) else "FLOP unknown"
-        return f"{i.get('steps')} steps -> {data.get('step_end')}, {f}, {i.get('seconds', 0):.4g} s{e}"
+        return (
+            f"{i.get('steps')} steps -> {data.get('step_end')}, {f}, {i.get('seconds', 0):.4g} s{e}"
+        )
     if kind == "checkpoint":
         return f"step {data.get('step')}: blake3 {str((data.get('state') or {}).get('blake3'))[:16]}... {data.get('path') or ''}"
     if kind == "batch":
@@ -36,7 +40,9 @@ def _describe(kind: str, data: dict[str, Any]) -> str:
         return f"signs record {data.get('signed_seq')} ({str(data.get('signed_hash'))[:16]}...) key {str(data.get('keyid'))[:16]}..."
     if kind == "end":
         t = data.get("totals") or {}
-        return f"{t.get('steps')} steps, {t.get('flop', 0):.4g} FLOP, {t.get('duration_s', 0):.4g} s"
+        return (
+            f"{t.get('steps')} steps, {t.get('flop', 0):.4g} FLOP, {t.get('duration_s', 0):.4g} s"
+        )
     return ""
 
 
@@ -44,7 +50,9 @@ def _describe(kind: str, data: dict[str, Any]) -> str:
 @guarded
 def show(
     file: Path = typer.Argument(..., help="The ledger (JSON lines)."),
-    kinds: str | None = typer.Option(None, "--kind", help="Only these record kinds, comma-separated."),
+    kinds: str | None = typer.Option(
+        None, "--kind", help="Only these record kinds, comma-separated."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List a ledger's records and say whether its chain holds (exit 1 if not, 2 if unreadable)."""

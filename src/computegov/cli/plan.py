@@ -30,11 +30,15 @@ def _usd(value: float) -> str:
         return f"${value / 1e9:,.2f}B"
     if value >= 1e6:
         return f"${value / 1e6:,.1f}M"
+    if value >= 1e3:
+        return f"${value / 1e3:,.1f}k"
     return f"${value:,.0f}"
 
 
 def _range(low: float, high: float) -> str:
-    scale, unit = (1e9, "B") if high >= 1e9 else (1e6, "M") if high >= 1e6 else (1.0, "")
+    scale, unit = next(
+        ((v, u) for v, u in ((1e9, "B"), (1e6, "M"), (1e3, "k")) if high >= v), (1.0, "")
+    )
     return f"{low / scale:.3g}-{high / scale:.3g}{unit}"
 
 
@@ -46,43 +50,42 @@ def _layout(option: Any) -> str:
 
 
 def _fits(option: Any) -> str:
-    return {True: "yes", False: "[red]no[/red]", None: "unknown"}[option.memory_fits]
+    return {True: "yes", False: "[red]no[/red]", None: "?"}[option.memory_fits]
+
+
+def _short(value: float) -> str:
+    """Whole numbers below 10,000; larger ones as 3.9e4."""
+    if value < 1e4:
+        return f"{value:,.0f}"
+    return f"{value:.2g}".replace("e+0", "e").replace("e+", "e")
 
 
 def _render_options(options: Any, title: str) -> None:
     from rich import box
     from rich.table import Table
 
-    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in (
-        "#",
-        "chip",
-        "chips",
-        "MFU",
-        "days",
-        "chip-h",
-        "cost",
-        "range",
-        "MWh",
-        "MW",
-        "fits",
-        "P",
-    ):
-        table.add_column(column, overflow="fold")
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
+    columns = ("#", "chip", "chips", "MFU", "days", "chip-h", "cost", "range", "MWh", "MW", "fit")
+    for column in columns:
+        table.add_column(
+            column,
+            overflow="fold",
+            min_width=12 if column == "chip" else None,
+            no_wrap=column == "range",
+        )
     for rank, o in enumerate(options, start=1):
         table.add_row(
             str(rank),
-            o.chip_name.removeprefix("NVIDIA ").removeprefix("AMD "),
+            o.chip_name.removeprefix("NVIDIA ").removeprefix("AMD ").removeprefix("Intel "),
             f"{o.chips:,}",
             f"{o.utilisation.central:.2f}",
             f"{o.days:,.0f}",
-            f"{o.chip_hours.central:.2g}",
+            _short(o.chip_hours.central),
             _usd(o.cost_usd.central),
             _range(o.cost_usd.low, o.cost_usd.high),
-            f"{o.energy_mwh:,.0f}",
+            _short(o.energy_mwh),
             f"{o.peak_power_mw:,.1f}",
-            _fits(o),
-            "*" if o.pareto else "",
+            _fits(o) + ("*" if o.pareto else ""),
         )
     console.print(table)
     for o in options:
@@ -141,6 +144,9 @@ def plan_command(
         "--rent-usd-per-hour",
         help="Rental price per chip-hour (with --chip; implies --rent).",
     ),
+    all_chips: bool = typer.Option(
+        False, "--all-chips", help="Also consider consumer and workstation chips."
+    ),
     chart: Path | None = typer.Option(
         None, "--chart", help="Save the options chart (.html/.svg/.png/.json)."
     ),
@@ -149,8 +155,9 @@ def plan_command(
 ) -> None:
     """Plan a training run: ranked chips, counts, days, cost, energy, memory fit, Pareto front.
 
-    P marks options on the Pareto front over cost, time and energy; fits says whether the model
-    fits in the chips' memory with the chosen layout (TP/PP/DP, shown below the table).
+    In the table, fit says whether the model fits in the chips' memory with the chosen layout
+    (TP/PP/DP, shown below the table; ? = memory unknown) and * marks options on the Pareto front
+    over cost, time and energy.
 
     Examples: ``computegov plan --flop 3e25 --deadline-days 90``;
     ``computegov plan --params 70e9 --tokens 15e12 --rent``;
@@ -194,7 +201,7 @@ def plan_command(
         _footer(target, option.notes, option.cost_factor, request, option.dollar_year)
         return
     pool = [cat.get(chip)] if chip is not None else list(cat)
-    result = plan(request, pool, model=model, top=top)
+    result = plan(request, pool, model=model, top=top, datacenter_only=not (all_chips or chip))
     if chart is not None:
         from computegov.charts.base import save_chart
         from computegov.charts.planning import plan_chart

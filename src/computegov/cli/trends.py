@@ -154,7 +154,8 @@ def fit(
     """Fit log10(metric) against release date: doubling time with a bootstrap CI, Theil-Sen beside it."""
     import numpy as np
 
-    from computegov.trends.fit import doubling_time_years, fit_break
+    from computegov.trends.breaks import fit_break
+    from computegov.trends.fit import doubling_time_years
 
     result = _fit(
         metric, chip_set, manufacturer, kind, since, until, broad, catalog_file, seed, n_boot

@@ -72,7 +72,9 @@ def verify_command(
     else:
         for c in verdict.failed:
             err_console.print(
-                f"[bold red]FAILED {c.name}[/bold red]: {c.summary}", highlight=False, soft_wrap=True
+                f"[bold red]FAILED {c.name}[/bold red]: {c.summary}",
+                highlight=False,
+                soft_wrap=True,
             )
     raise typer.Exit(verdict.exit_code)
 
@@ -85,20 +87,30 @@ def _cost_lines(cost: Any, total_segments: int) -> list[str]:
     if cost.chip_hours is not None:
         lines.append(f"chip-hours:         {cost.chip_hours:.4g}")
     lines.append(
-        f"cost:               {'$%.4g' % cost.usd if cost.usd is not None else 'n/a'} ({cost.usd_note})"
+        f"cost:               {f'${cost.usd:.4g}' if cost.usd is not None else 'n/a'} ({cost.usd_note})"
     )
     return lines
 
 
 def replay_command(
     report: Path = typer.Argument(..., help="The signed compute report."),
-    ledger: Path | None = typer.Option(None, "--ledger", help="The run's ledger (default: next to the report)."),
-    checkpoints: Path | None = typer.Option(None, "--checkpoints", help="Base directory of checkpoint files."),
-    sample_rate: float = typer.Option(0.1, "--sample-rate", help="Fraction of segments to replay (0-1]."),
-    largest: int = typer.Option(1, "--largest", help="How many sampled segments are the largest updates."),
+    ledger: Path | None = typer.Option(
+        None, "--ledger", help="The run's ledger (default: next to the report)."
+    ),
+    checkpoints: Path | None = typer.Option(
+        None, "--checkpoints", help="Base directory of checkpoint files."
+    ),
+    sample_rate: float = typer.Option(
+        0.1, "--sample-rate", help="Fraction of segments to replay (0-1]."
+    ),
+    largest: int = typer.Option(
+        1, "--largest", help="How many sampled segments are the largest updates."
+    ),
     seed: int = typer.Option(0, "--seed", help="Seed of the random segment choice."),
     ray_address: str | None = typer.Option(
-        None, "--ray", help="Ray cluster address ('auto', 'ray://host:10001', 'local'); default in-process."
+        None,
+        "--ray",
+        help="Ray cluster address ('auto', 'ray://host:10001', 'local'); default in-process.",
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="State the audit cost and stop."),
     as_json: bool = JSON_OPTION,
@@ -135,20 +147,28 @@ def replay_command(
         print_json(result)
         raise typer.Exit(0 if result.ok else 1)
     with Progress(
-        TextColumn("replaying"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), console=err_console, transient=True,
+        TextColumn("replaying"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
     ) as progress:
         task = progress.add_task("replay", total=len(plan.segments))
         result = replay_report(
             plan, ray_address=ray_address, progress=lambda d, t: progress.update(task, completed=d)
         )
-    table = Table(title=f"replay ({result.backend}), tolerance {result.tolerance:.3g}", title_justify="left")
+    table = Table(
+        title=f"replay ({result.backend}), tolerance {result.tolerance:.3g}", title_justify="left"
+    )
     for col in ("segment", "steps", "why", "distance", "result"):
         table.add_column(col)
     for s in result.segments:
         style = "green" if s.ok else "bold red"
         table.add_row(
-            str(s.spec.index), f"{s.spec.start_step}-{s.spec.end_step}", s.spec.reason,
+            str(s.spec.index),
+            f"{s.spec.start_step}-{s.spec.end_step}",
+            s.spec.reason,
             "—" if s.distance is None else f"{s.distance:.3g}",
             f"[{style}]{'pass' if s.ok else 'fail'}[/{style}] {'' if s.ok else s.message}",
         )

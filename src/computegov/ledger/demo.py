@@ -318,7 +318,9 @@ def run_demo_with_ledger(
     from computegov.ledger.signing import PUBLIC_KEY_NAME, generate_keypair
 
     if steps < 1 or checkpoint_every < 1:
-        raise InputError(f"steps and checkpoint_every must be >= 1, got {steps}, {checkpoint_every}")
+        raise InputError(
+            f"steps and checkpoint_every must be >= 1, got {steps}, {checkpoint_every}"
+        )
     ledger = Path(ledger_path)
     out = Path(out_dir) if out_dir is not None else ledger.parent
     out.mkdir(parents=True, exist_ok=True)

@@ -99,13 +99,13 @@ def _tensor_bytes(v: Any) -> tuple[str, list[int], memoryview]:
         if sys.byteorder != "little":  # pragma: no cover - all supported platforms are LE
             raise InputError("big-endian hosts are not supported for tensor digests")
         raw = t.reshape(-1).view(torch.uint8).numpy()
-        return dtype, shape, memoryview(raw)
+        return dtype, shape, raw.data
     import numpy as np
 
     a = np.ascontiguousarray(v)
     if a.dtype.byteorder == ">":
         a = a.astype(a.dtype.newbyteorder("<"))
-    return str(a.dtype), list(a.shape), memoryview(a).cast("B")
+    return str(a.dtype), list(a.shape), a.reshape(-1).view(np.uint8).data
 
 
 def iter_canonical_chunks(state_dict: Mapping[str, Any]) -> Iterator[bytes | memoryview]:

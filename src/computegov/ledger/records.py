@@ -24,8 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from computegov.errors import LedgerError
 
@@ -67,12 +66,16 @@ def canonical_json(obj: Any) -> bytes:
             obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
         ).encode("utf-8")
     except (TypeError, ValueError) as err:
-        raise LedgerError(f"record data is not JSON-safe (finite numbers, str keys): {err}") from err
+        raise LedgerError(
+            f"record data is not JSON-safe (finite numbers, str keys): {err}"
+        ) from err
 
 
-@dataclass(frozen=True)
-class Record:
-    """One committed ledger record.
+class Record(NamedTuple):
+    """One committed ledger record (immutable).
+
+    A ``NamedTuple`` rather than a frozen dataclass: verification builds one per line and tuple
+    construction is several times cheaper, which matters for 100,000-record ledgers.
 
     Attributes:
         seq: position in the ledger, 0 for the ``meta`` record.
@@ -111,7 +114,9 @@ def encode_record(
         LedgerError: unknown kind or data that is not JSON-safe.
     """
     if kind not in RECORD_KINDS:
-        raise LedgerError(f"unknown record kind {kind!r}; expected one of {', '.join(RECORD_KINDS)}")
+        raise LedgerError(
+            f"unknown record kind {kind!r}; expected one of {', '.join(RECORD_KINDS)}"
+        )
     body = canonical_json(
         {"seq": seq, "kind": kind, "time_unix_s": time_unix_s, "prev": prev, "data": data}
     )
@@ -130,6 +135,17 @@ class LineError(ValueError):
         super().__init__(message)
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in a ledger (JSON has no NaN or infinity)")
+
+
+# The C scanner behind json.loads, called directly: one call per line, no wrapper overhead.
+_SCAN_ONCE = json.JSONDecoder(parse_constant=_refuse_constant).scan_once  # type: ignore[attr-defined]
+_MIN_LINE = len(_PREFIX) + _SUFFIX_LEN + 2
+_SUFFIX_AT = -_SUFFIX_LEN
+_HASH_AT = -_SUFFIX_LEN + len(_SUFFIX_START)
+
+
 def decode_line(line: bytes) -> Record:
     """Parse one line (without its newline) and check its own hash.
 
@@ -138,27 +154,30 @@ def decode_line(line: bytes) -> Record:
     Raises:
         LineError: bad framing, invalid JSON, missing fields or a hash that does not match.
     """
-    if not line.startswith(_PREFIX):
-        raise LineError('line does not start with {"body":', column=0)
-    if len(line) < len(_PREFIX) + _SUFFIX_LEN + 2:
+    n = len(line)
+    if n < _MIN_LINE or not line.startswith(_PREFIX):
+        if not line.startswith(_PREFIX):
+            raise LineError('line does not start with {"body":', column=0)
         raise LineError("line too short to be a record", column=0)
-    suffix = line[-_SUFFIX_LEN:]
-    if not (suffix.startswith(_SUFFIX_START) and suffix.endswith(_SUFFIX_END)):
-        raise LineError('line does not end with ,"hash":"<64 hex>"}', column=len(line) - _SUFFIX_LEN)
-    claimed = suffix[len(_SUFFIX_START) : len(_SUFFIX_START) + 64]
-    if not _HEX.issuperset(claimed):
-        raise LineError("hash is not 64 lower-case hex digits", column=len(line) - _SUFFIX_LEN)
-    body = line[len(_PREFIX) : -_SUFFIX_LEN]
+    if line[_SUFFIX_AT:_HASH_AT] != _SUFFIX_START or not line.endswith(_SUFFIX_END):
+        raise LineError('line does not end with ,"hash":"<64 hex>"}', column=n - _SUFFIX_LEN)
+    body = line[len(_PREFIX) : _SUFFIX_AT]
+    claimed = line[_HASH_AT:-2]
     actual = hashlib.sha256(body).hexdigest()
     if actual.encode("ascii") != claimed:
+        if not _HEX.issuperset(claimed):
+            raise LineError("hash is not 64 lower-case hex digits", column=n - _SUFFIX_LEN)
         raise LineError(
             f"hash mismatch: line says {claimed.decode()[:16]}..., body hashes to {actual[:16]}...",
             column=len(_PREFIX),
         )
     try:
-        obj = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as err:  # pragma: no cover - hash matched our own write
+        text = body.decode("utf-8")
+        obj, end = _SCAN_ONCE(text, 0)
+    except (ValueError, StopIteration) as err:
         raise LineError(f"body is not valid JSON: {err}", column=len(_PREFIX)) from err
+    if end != len(text) or type(obj) is not dict:
+        raise LineError("body is not exactly one JSON object", column=len(_PREFIX))
     try:
         seq, kind, time_unix_s, prev, data = (
             obj["seq"],
@@ -167,14 +186,15 @@ def decode_line(line: bytes) -> Record:
             obj["prev"],
             obj["data"],
         )
-    except (KeyError, TypeError) as err:
+    except KeyError as err:
         raise LineError(f"body lacks field {err}", column=len(_PREFIX)) from err
     if (
-        not isinstance(seq, int)
+        type(seq) is not int
         or kind not in RECORD_KINDS
-        or not isinstance(time_unix_s, int | float)
-        or not isinstance(prev, str)
-        or not isinstance(data, dict)
+        or type(time_unix_s) not in (int, float)
+        or type(prev) is not str
+        or type(data) is not dict
+        or len(obj) != 5
     ):
         raise LineError("body fields have the wrong types", column=len(_PREFIX))
     return Record(seq, kind, float(time_unix_s), prev, data, actual)

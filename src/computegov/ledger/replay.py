@@ -27,6 +27,7 @@ probability about (1 - f)^n.
 from __future__ import annotations
 
 import importlib
+import itertools
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -266,7 +267,9 @@ def _flat_params(params: Mapping[str, Any]) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
-def _distance(replayed: Mapping[str, Any], claimed: Mapping[str, Any], start: Mapping[str, Any]) -> tuple[float, float]:
+def _distance(
+    replayed: Mapping[str, Any], claimed: Mapping[str, Any], start: Mapping[str, Any]
+) -> tuple[float, float]:
     r, c, s = _flat_params(replayed), _flat_params(claimed), _flat_params(start)
     if not (r.shape == c.shape == s.shape):
         return math.inf, float(np.linalg.norm(c - s)) if c.shape == s.shape else math.nan
@@ -287,8 +290,12 @@ def replay_segment(
     t0 = time.perf_counter()
     repeat = _repeat
 
-    def fail(message: str, distance: float | None = None, update: float | None = None) -> SegmentResult:
-        return SegmentResult(spec, False, distance, update, tolerance, message, time.perf_counter() - t0)
+    def fail(
+        message: str, distance: float | None = None, update: float | None = None
+    ) -> SegmentResult:
+        return SegmentResult(
+            spec, False, distance, update, tolerance, message, time.perf_counter() - t0
+        )
 
     for label, path, want in (
         ("start", spec.start_path, spec.start_file_sha256),
@@ -314,7 +321,9 @@ def replay_segment(
         step = spec.start_step + offset
         want = spec.batch_digests.get(step)
         if want is not None and want != d:
-            return fail(f"data order differs at step {step}: batch digest does not match the ledger")
+            return fail(
+                f"data order differs at step {step}: batch digest does not match the ledger"
+            )
     distance, update = _distance(replayed, claimed, start)
     ok = distance <= tolerance
     if repeat:
@@ -325,7 +334,12 @@ def replay_segment(
         a, b = _flat_params(replayed), _flat_params(again)
         repeat.append(float(np.linalg.norm(a - b)) / max(update, 1e-30))
     return SegmentResult(
-        spec, ok, distance, update, tolerance, _landing_message(distance, tolerance),
+        spec,
+        ok,
+        distance,
+        update,
+        tolerance,
+        _landing_message(distance, tolerance),
         time.perf_counter() - t0,
     )
 
@@ -361,7 +375,9 @@ def _segments_from(report: ComputeReport, ledger_bytes: bytes, base: Path) -> li
     meta = scan.records[0].data.get("metadata") or {}
     spec = meta.get("replay")
     if not isinstance(spec, Mapping) or not isinstance(spec.get("trainer"), str):
-        raise InputError("the ledger has no replay spec (metadata.replay.trainer): nothing to re-run")
+        raise InputError(
+            "the ledger has no replay spec (metadata.replay.trainer): nothing to re-run"
+        )
     ckpts = [r.data for r in scan.records if r.kind == "checkpoint" and r.data.get("path")]
     batches = {
         int(r.data["step"]): str(r.data["digest"])
@@ -369,7 +385,7 @@ def _segments_from(report: ComputeReport, ledger_bytes: bytes, base: Path) -> li
         if r.kind == "batch" and isinstance(r.data.get("step"), int)
     }
     segments = []
-    for i, (a, b) in enumerate(zip(ckpts, ckpts[1:], strict=False)):
+    for i, (a, b) in enumerate(itertools.pairwise(ckpts)):
         if b["step"] <= a["step"]:
             continue
         segments.append(
@@ -429,11 +445,15 @@ def audit_cost(report: ComputeReport, steps: int, segments: int) -> AuditCost:
             from computegov.costs import CostModel
 
             chip = load_catalog().get(str(chip_name))
-            per_hour = CostModel(mode="rent").chip_hour(chip)
+            try:
+                per_hour = CostModel(mode="rent").chip_hour_cost(chip)
+            except Exception:  # no rental quote: cost of ownership instead
+                per_hour = CostModel(mode="buy").chip_hour_cost(chip)
             usd = chip_hours * float(per_hour.total_usd.central)
             note = (
-                f"central rental cost of {chip.name} ({per_hour.price_source}), "
-                f"USD {per_hour.dollar_year}"
+                f"central {per_hour.mode} cost of {chip.name}, "
+                f"{float(per_hour.total_usd.central):.3g} USD {per_hour.dollar_year}/chip-hour "
+                f"({per_hour.price_source})"
             )
         except Exception as err:  # costs module missing or chip unpriced: chip-hours only
             note = f"no USD figure ({type(err).__name__}: {err}); chip-hours only"
@@ -465,9 +485,15 @@ def plan_replay(
     """
     if not 0.0 < sample_rate <= 1.0:
         raise InputError(f"sample rate must be in (0, 1], got {sample_rate}")
-    rep = report if isinstance(report, ComputeReport) else (
-        load_report(report) if isinstance(report, Path) or (isinstance(report, str) and not report.lstrip().startswith("{"))
-        else parse_report(report)
+    rep = (
+        report
+        if isinstance(report, ComputeReport)
+        else (
+            load_report(report)
+            if isinstance(report, Path)
+            or (isinstance(report, str) and not report.lstrip().startswith("{"))
+            else parse_report(report)
+        )
     )
     if isinstance(ledger, bytes):
         data, base = ledger, Path(checkpoints_dir) if checkpoints_dir else Path.cwd()
@@ -542,7 +568,7 @@ def replay_report(
     else:
         backend = f"ray {ray_address}"
         try:
-            import ray
+            ray: Any = importlib.import_module("ray")
         except ImportError as err:
             raise InputError("--ray needs the 'ray' extra: pip install 'computegov[ray]'") from err
         try:
@@ -584,13 +610,23 @@ def replay_report(
             notes.append(f"calibration could not run: {first.message}")
         else:
             tolerance = max(TOLERANCE_FLOOR, TOLERANCE_SAFETY * nondeterminism)
-        ok = first.distance is not None and first.distance <= tolerance and "replay lands" in first.message
+        ok = (
+            first.distance is not None
+            and first.distance <= tolerance
+            and "replay lands" in first.message
+        )
         message = first.message
         if first.distance is not None and "replay lands" in first.message:
             message = _landing_message(first.distance, tolerance)
         results = [
             SegmentResult(
-                first.spec, ok, first.distance, first.update_norm, tolerance, message, first.duration_s
+                first.spec,
+                ok,
+                first.distance,
+                first.update_norm,
+                tolerance,
+                message,
+                first.duration_s,
             )
         ]
         results += run_one(segments[1:], tolerance)

@@ -55,7 +55,11 @@ def public_key_hex(public_key: Ed25519PublicKey) -> str:
 def key_id(public_key: Ed25519PublicKey) -> str:
     """securesystemslib's default key id of an Ed25519 public key (64 hex)."""
     canonical = json.dumps(
-        {"keytype": "ed25519", "keyval": {"public": public_key_hex(public_key)}, "scheme": "ed25519"},
+        {
+            "keytype": "ed25519",
+            "keyval": {"public": public_key_hex(public_key)},
+            "scheme": "ed25519",
+        },
         sort_keys=True,
         separators=(",", ":"),
     )

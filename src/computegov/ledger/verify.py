@@ -59,6 +59,7 @@ TYPICAL_UTILISATION_MAX = 0.75
 #: on the power reading for recent data-centre GPUs).
 ENERGY_TOLERANCE = 0.10
 
+
 @dataclass(frozen=True)
 class Check:
     """One check's result.
@@ -143,6 +144,11 @@ class Verdict:
         }
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty dict (tampered input may hold anything)."""
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
 def _close(a: Any, b: Any) -> bool:
     if a is None or b is None:
         return a is b
@@ -180,20 +186,30 @@ def _read_report(source: Any) -> tuple[ComputeReport | None, str | None, Check]:
             try:
                 source = p.read_bytes()
             except OSError as err:
-                return None, path, Check(
-                    "report_format", "fail", f"cannot read {p}: {err.strerror}", unusable=True
+                return (
+                    None,
+                    path,
+                    Check(
+                        "report_format", "fail", f"cannot read {p}: {err.strerror}", unusable=True
+                    ),
                 )
         report = parse_report(source)
     except ComputegovError as err:
         offset = getattr(err, "offset_bytes", None)
-        return None, path, Check(
-            "report_format", "fail", str(err), {"offset_bytes": offset}, unusable=True
+        return (
+            None,
+            path,
+            Check("report_format", "fail", str(err), {"offset_bytes": offset}, unusable=True),
         )
-    return report, path, Check(
-        "report_format",
-        "pass",
-        "DSSE envelope with an in-toto Statement v1 in canonical encoding",
-        {"subjects": len(report.statement["subject"])},
+    return (
+        report,
+        path,
+        Check(
+            "report_format",
+            "pass",
+            "DSSE envelope with an in-toto Statement v1 in canonical encoding",
+            {"subjects": len(report.statement["subject"])},
+        ),
     )
 
 
@@ -289,7 +305,9 @@ def _ledger_structure_checks(scan: ChainScan, path: str | None) -> list[Check]:
             Check("ledger_format", "fail", "record 0 is not a meta record", ev, unusable=True)
         )
     else:
-        checks.append(Check("ledger_format", "pass", f"{len(scan.records)} well-formed records", ev))
+        checks.append(
+            Check("ledger_format", "pass", f"{len(scan.records)} well-formed records", ev)
+        )
     if chain:
         checks.append(
             Check(
@@ -441,7 +459,7 @@ def _records_of(scan: ChainScan, kind: str) -> list[Record]:
 
 def _matches_check(report: ComputeReport, scan: ChainScan, ledger_bytes: bytes) -> Check:
     pred = report.predicate
-    led = pred.get("ledger") if isinstance(pred.get("ledger"), Mapping) else {}
+    led = _obj(pred.get("ledger"))
     mismatches: list[str] = []
     if led.get("head_hash") != scan.head_hash:
         mismatches.append(
@@ -457,7 +475,7 @@ def _matches_check(report: ComputeReport, scan: ChainScan, ledger_bytes: bytes) 
     if not ledger_subjects or ledger_subjects[0].get("digest", {}).get("sha256") != sha:
         mismatches.append("ledger file sha256 differs from the report's ledger subject")
     meta = scan.records[0].data if scan.records else {}
-    metadata = meta.get("metadata") if isinstance(meta.get("metadata"), Mapping) else {}
+    metadata = _obj(meta.get("metadata"))
     if pred.get("hardware") != (metadata.get("hardware") or {}):
         mismatches.append("hardware differs between report and ledger metadata")
     run = {k: v for k, v in metadata.items() if k not in ("hardware", "replay", "attestation")}
@@ -465,7 +483,7 @@ def _matches_check(report: ComputeReport, scan: ChainScan, ledger_bytes: bytes) 
         mismatches.append("run metadata differs between report and ledger")
     if pred.get("replay") != metadata.get("replay"):
         mismatches.append("replay spec differs between report and ledger")
-    signer = pred.get("signer") if isinstance(pred.get("signer"), Mapping) else {}
+    signer = _obj(pred.get("signer"))
     if signer.get("keyid") != meta.get("keyid"):
         mismatches.append("report signer differs from the ledger's signer")
     ckpts = [
@@ -484,8 +502,10 @@ def _matches_check(report: ComputeReport, scan: ChainScan, ledger_bytes: bytes) 
     ]
     if ckpts:
         last = ckpts[-1]
-        want = {"name": f"checkpoint/step-{last['step']}",
-                "digest": {"blake3": last["blake3"], "sha256": last["sha256"]}}
+        want = {
+            "name": f"checkpoint/step-{last['step']}",
+            "digest": {"blake3": last["blake3"], "sha256": last["sha256"]},
+        }
         if ckpt_subjects != [want]:
             mismatches.append("final-checkpoint subject is not the ledger's last checkpoint")
     elif ckpt_subjects:
@@ -515,8 +535,8 @@ def _matches_check(report: ComputeReport, scan: ChainScan, ledger_bytes: bytes) 
 
 
 def _totals_check(report: ComputeReport, scan: ChainScan) -> Check:
-    intervals = [
-        r.data.get("interval")
+    intervals: list[Mapping[str, Any]] = [
+        r.data["interval"]
         for r in _records_of(scan, "measurement")
         if isinstance(r.data.get("interval"), Mapping)
     ]
@@ -605,7 +625,7 @@ def _checkpoint_files_check(scan: ChainScan, base: Path | None) -> Check:
 def _plausibility_check(report: ComputeReport, catalog: Any) -> Check:
     pred = report.predicate
     totals = report.totals
-    hardware = pred.get("hardware") if isinstance(pred.get("hardware"), Mapping) else {}
+    hardware = _obj(pred.get("hardware"))
     chip_name = hardware.get("chip")
     chip_count = hardware.get("chip_count")
     flop = totals.get("flop")
@@ -616,7 +636,7 @@ def _plausibility_check(report: ComputeReport, catalog: Any) -> Check:
     warnings: list[str] = []
     evidence: dict[str, Any] = {}
 
-    run = pred.get("run") if isinstance(pred.get("run"), Mapping) else {}
+    run = _obj(pred.get("run"))
     params = run.get("parameters")
     tokens = totals.get("tokens")
     if isinstance(params, int | float) and isinstance(tokens, int | float) and params * tokens > 0:
@@ -719,8 +739,12 @@ def verify_report(
         try:
             trusted = load_public_key(public_key)
             checks.append(
-                Check("key_trust", "pass", f"trusted key {key_id(trusted)[:16]}... given",
-                      {"keyid": key_id(trusted)})
+                Check(
+                    "key_trust",
+                    "pass",
+                    f"trusted key {key_id(trusted)[:16]}... given",
+                    {"keyid": key_id(trusted)},
+                )
             )
         except ComputegovError as err:
             checks.append(Check("key_trust", "fail", str(err), unusable=True))

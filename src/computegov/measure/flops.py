@@ -182,18 +182,23 @@ def _build_mapping() -> dict[Any, Callable[..., int]]:
     return mapping
 
 
-_MAPPING: dict[Any, Callable[..., int]] | None = None
+_MAPPING: dict[Any, Callable[..., int]] = {}
+_MAPPING_SOURCE: dict[Any, Any] = {}  # torch's registry as it was when _MAPPING was built
 
 
 def complete_flop_mapping() -> dict[Any, Callable[..., int]]:
     """The ``custom_mapping`` for ``FlopCounterMode`` that closes its blind spots.
 
     ``FlopCounterMode(custom_mapping=complete_flop_mapping())`` counts what the meter counts
-    with causal attention in full (the meter's ``flop_full_attention``).
+    with causal attention in full (the meter's ``flop_full_attention``). Rebuilt when torch's
+    registry changes (``register_flop_formula`` after import), so user formulas count in both
+    the complete and the FlopCounterMode-compatible totals.
     """
-    global _MAPPING
-    if _MAPPING is None:
-        _MAPPING = _build_mapping()
+    if not _MAPPING or _fc.flop_registry != _MAPPING_SOURCE:
+        _MAPPING.clear()
+        _MAPPING.update(_build_mapping())
+        _MAPPING_SOURCE.clear()
+        _MAPPING_SOURCE.update(_fc.flop_registry)
     return _MAPPING
 
 

@@ -9,15 +9,19 @@ inside the step (gradient accumulation makes a sequence). When the first forward
 has a new signature, counting starts right there and runs to the end of the step, so the
 backward pass and the optimiser step are counted too.
 
-Limits, stated in every summary's ``gaps`` when they bite:
+Limits:
 
 * matrix products run inside ``step()`` *before* the model's first forward call are counted
-  only on counted steps (pass ``step(signature=...)`` to count from the step's start);
+  only on counted steps (pass ``step(signature=...)`` to count from the step's start); the
+  meter cannot see this happen;
 * models whose op shapes depend on data values (dynamic MoE routing, early exit) need
-  ``count="every"`` or a ``verify_fraction``;
+  ``count="every"`` or a ``verify_fraction`` (a verified step that disagrees with the cache is
+  listed in ``gaps``);
 * a step whose sequence of forward signatures diverges part-way from every known one is
-  counted from the divergence on and marked inexact; later steps with that start are counted
-  in full.
+  counted from the divergence on and listed in ``gaps`` as inexact; later steps that start
+  the same way are always counted (exact, at FlopCounterMode's cost);
+* the precision for MFU is the one in use at the first forward call;
+* ``torch.compile``d code is counted as ``FlopCounterMode`` counts it.
 """
 
 from __future__ import annotations
@@ -283,7 +287,6 @@ class ComputeMeter:
         self._errors_logged = 0
         self._pending_gaps: list[str] = []
         self._last_energy_j = float("nan")
-        self._started = False
         self._start_written = False
         self._precision_detected = False
         self._closed = False
@@ -632,7 +635,6 @@ class ComputeMeter:
             self._step.error = f"step start failed: {err!r}"
 
     def _begin(self, tokens: int | None, signature: Any) -> None:
-        self._started = True
         if tokens is None and isinstance(self._tokens_per_step, int):
             tokens = self._tokens_per_step
         step = _Step(self._next_index, signature, tokens)

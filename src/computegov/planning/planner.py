@@ -755,6 +755,7 @@ def plan(
     scaling: ScalingAssumptions | None = None,
     trend: PricePerformanceTrend | None = None,
     top: int | None = None,
+    datacenter_only: bool = True,
 ) -> PlanResult:
     """Ranked hardware options for a run across ``chips``.
 
@@ -769,6 +770,8 @@ def plan(
         scaling: scaling assumptions (default: bundled central values).
         trend: price-performance growth for a future start year.
         top: keep this many ranked options (None: all).
+        datacenter_only: skip chips the catalogue marks as not for datacenters (consumer and
+            workstation cards lack the interconnect for large clusters).
 
     Raises:
         PlanInfeasibleError: no option meets the constraints (says which binds, by how much).
@@ -795,6 +798,9 @@ def plan(
     skipped: dict[str, str] = {}
     every: list[Plan] = []
     for chip in chips:
+        if datacenter_only and chip.datacenter is False:
+            skipped[chip.name] = "not a datacenter chip"
+            continue
         if chip.training_peak() is None:
             skipped[chip.name] = "no BF16/TF32/FP32 peak"
             continue

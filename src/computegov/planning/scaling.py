@@ -43,7 +43,9 @@ __all__ = [
     "cluster_mfu",
 ]
 
-_RECOMPUTE_FACTOR: dict[str, float] = {"none": 1.0, "selective": 1.0, "full": 4.0 / 3.0}
+#: Full recomputation repeats the forward pass: 8ND instead of 6ND of compute for those layers
+#: (Korthikanti et al. 2022, arXiv:2205.05198, section 5).
+_FULL_RECOMPUTE_EXTRA = 1.0 / 3.0
 _BYTES_PER_ACTIVATION = 2.0  # BF16
 _BYTES_PER_GRADIENT = 2.0  # BF16 gradients reduced in 16 bits (Megatron default)
 
@@ -223,11 +225,14 @@ def _step(
     tp: int,
     pp: int,
     dp: int,
-    recompute: str,
+    full_fraction: float,
     kernel_mfu: float,
     a: ScalingAssumptions,
 ) -> tuple[float, float, float, float, float, float]:
-    """(step, compute, tp comm, pp comm, bubble, dp exposed) seconds for one layout."""
+    """(step, compute, tp comm, pp comm, bubble, dp exposed) seconds for one layout.
+
+    ``full_fraction`` is the share of layers fully recomputed (the rest selectively).
+    """
     s, h, params = arch.seq_len, arch.hidden, arch.params
     sequences = max(1.0, a.global_batch_tokens / s)
     micro_batches = sequences / dp
@@ -236,7 +241,7 @@ def _step(
         * params
         * s
         / (tp * pp * chip.peak_flop_per_s * kernel_mfu)
-        * _RECOMPUTE_FACTOR[recompute]
+        * (1.0 + _FULL_RECOMPUTE_EXTRA * full_fraction)
     )
     layers_per_stage = arch.layers / pp
     tp_comm = 0.0
@@ -287,8 +292,9 @@ def best_layout(
     """The fastest layout of at most ``n_chips`` chips that fits in memory, or None if none fits.
 
     Searches t in powers of two up to the node size, p in powers of two up to the layer count,
-    selective or full recomputation, and every data-parallel degree the memory and the batch
-    allow (exactly, see :func:`_data_parallel_candidates`). Chips beyond t x p x d sit idle.
+    the data-parallel degrees the memory and the batch allow (see
+    :func:`_data_parallel_candidates`), and for each the least activation recomputation that fits
+    (selective, or full on a share of the layers). Chips beyond t x p x d sit idle.
 
     Args:
         chip: the chip's numbers.
@@ -300,53 +306,26 @@ def best_layout(
     a = assumptions or ScalingAssumptions.default()
     sequences = max(1, int(a.global_batch_tokens // arch.seq_len))
     capacity = chip.memory_bytes * (1.0 - a.memory_reserve_fraction) if chip.memory_bytes else None
-    best: tuple[float, int, int, int, str] | None = None
+    best: tuple[float, int, int, int, float] | None = None
     for tp in _powers_of_two(min(a.chips_per_node, n_chips)):
         for pp in _powers_of_two(min(arch.layers, n_chips // tp)):
             d_max = max(1, min(n_chips // (tp * pp), sequences))
             d_node = a.chips_per_node // (tp * pp)
-            for recompute in ("selective", "full"):
-                d_lo = 1
-                if capacity is not None:
-                    need = training_memory(
-                        arch, tp=tp, pp=pp, dp=1, zero_stage=a.zero_stage, recompute=recompute
-                    )
-                    fixed = need.total_bytes - need.optimizer_bytes
-                    sharded = need.optimizer_bytes
-                    if a.zero_stage >= 2:
-                        fixed -= need.gradients_bytes
-                        sharded += need.gradients_bytes
-                    if a.zero_stage >= 3:
-                        fixed -= need.weights_bytes
-                        sharded += need.weights_bytes
-                    if fixed >= capacity:
-                        continue
-                    d_lo = max(1, math.ceil(sharded / (capacity - fixed) - 1e-9))
-                    if d_lo > d_max:
-                        continue
-                for dp in _data_parallel_candidates(d_lo, d_max, d_node):
-                    step = _step(chip, arch, tp, pp, dp, recompute, kernel_mfu, a)[0]
-                    if best is None or step < best[0]:
-                        best = (step, tp, pp, dp, recompute)
+            options = _recompute_options(arch, tp, pp, d_max, d_node, capacity, a)
+            for dp, full_fraction in options:
+                step = _step(chip, arch, tp, pp, dp, full_fraction, kernel_mfu, a)[0]
+                if best is None or step < best[0]:
+                    best = (step, tp, pp, dp, full_fraction)
     if best is None:
         return None
-    step, tp, pp, dp, recompute = best
-    _, comp, tpc, ppc, bub, dpe = _step(chip, arch, tp, pp, dp, recompute, kernel_mfu, a)
-    memory = training_memory(
-        arch,
-        tp=tp,
-        pp=pp,
-        dp=dp,
-        zero_stage=a.zero_stage,
-        recompute=recompute,  # type: ignore[arg-type]
-        capacity_bytes=capacity,
-    )
+    step, tp, pp, dp, full_fraction = best
+    _, comp, tpc, ppc, bub, dpe = _step(chip, arch, tp, pp, dp, full_fraction, kernel_mfu, a)
     return ClusterLayout(
         chips=n_chips,
         tp=tp,
         pp=pp,
         dp=dp,
-        recompute=recompute,
+        recompute=_recompute_label(full_fraction),
         step_time_s=step,
         compute_s=comp,
         tp_comm_s=tpc,
@@ -355,8 +334,93 @@ def best_layout(
         dp_exposed_s=dpe,
         kernel_mfu=kernel_mfu,
         mfu=6.0 * arch.params * a.global_batch_tokens / (step * n_chips * chip.peak_flop_per_s),
-        memory=memory,
+        memory=_memory(arch, tp, pp, dp, full_fraction, capacity, a),
     )
+
+
+def _recompute_label(full_fraction: float) -> str:
+    if full_fraction <= 0.0:
+        return "selective"
+    if full_fraction >= 1.0:
+        return "full"
+    return f"partial ({full_fraction:.0%} full)"
+
+
+def _memory(
+    arch: Architecture,
+    tp: int,
+    pp: int,
+    dp: int,
+    full_fraction: float,
+    capacity: float | None,
+    a: ScalingAssumptions,
+) -> MemoryNeed:
+    common = {"tp": tp, "pp": pp, "dp": dp, "zero_stage": a.zero_stage, "capacity_bytes": capacity}
+    selective = training_memory(arch, recompute="selective", **common)  # type: ignore[arg-type]
+    if full_fraction <= 0.0:
+        return selective
+    full = training_memory(arch, recompute="full", **common)  # type: ignore[arg-type]
+    acts = (
+        1.0 - full_fraction
+    ) * selective.activations_bytes + full_fraction * full.activations_bytes
+    return dataclasses.replace(
+        selective,
+        activations_bytes=acts,
+        total_bytes=selective.total_bytes - selective.activations_bytes + acts,
+        recompute=_recompute_label(full_fraction),
+    )
+
+
+def _recompute_options(
+    arch: Architecture,
+    tp: int,
+    pp: int,
+    d_max: int,
+    d_node: int,
+    capacity: float | None,
+    a: ScalingAssumptions,
+) -> list[tuple[int, float]]:
+    """(data-parallel degree, share of layers fully recomputed) pairs worth evaluating.
+
+    Recomputation is chosen per layer, as Megatron-LM's ``--recompute-num-layers`` does: the
+    smallest share of layers with full recomputation (the rest selective) that fits in memory.
+    """
+    if capacity is None:
+        return [(d, 0.0) for d in _data_parallel_candidates(1, d_max, d_node)]
+    sel = training_memory(arch, tp=tp, pp=pp, dp=1, zero_stage=a.zero_stage, recompute="selective")
+    acts_full = training_memory(
+        arch, tp=tp, pp=pp, dp=1, zero_stage=a.zero_stage, recompute="full"
+    ).activations_bytes
+    acts_sel = sel.activations_bytes
+    sharded = sel.optimizer_bytes
+    fixed = sel.weights_bytes + sel.gradients_bytes
+    if a.zero_stage >= 2:
+        fixed -= sel.gradients_bytes
+        sharded += sel.gradients_bytes
+    if a.zero_stage >= 3:
+        fixed -= sel.weights_bytes
+        sharded += sel.weights_bytes
+
+    def smallest_d(acts: float) -> int | None:
+        room = capacity - fixed - acts
+        if room <= 0:
+            return None
+        d = max(1, math.ceil(sharded / room - 1e-9))
+        return d if d <= d_max else None
+
+    d_full = smallest_d(acts_full)
+    if d_full is None:
+        return []
+    candidates = set(_data_parallel_candidates(d_full, d_max, d_node))
+    d_sel = smallest_d(acts_sel)
+    if d_sel is not None:
+        candidates |= _data_parallel_candidates(d_sel, d_max, d_node)
+    out = []
+    for d in sorted(candidates):
+        room = capacity - fixed - sharded / d
+        share = (acts_sel - room) / (acts_sel - acts_full) if acts_sel > acts_full else 0.0
+        out.append((d, min(1.0, max(0.0, share))))
+    return out
 
 
 def cluster_mfu(

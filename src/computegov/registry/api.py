@@ -165,7 +165,7 @@ def get_report(request: Request, digest: Digest) -> dict[str, Any]:
     report = _store(request).get_report(digest)
     out = report.to_dict(full=True)
     out["thresholds"] = features.threshold_positions(report.total_flop)
-    return jsonsafe(out)  # type: ignore[no-any-return]
+    return jsonsafe(out)
 
 
 @router.get("/reports/{digest}/ledger", tags=["registry"], responses={404: {"model": Problem}})
@@ -228,7 +228,7 @@ def list_chips(
         request.app.state.catalog_loader(),
         ChipQuery(q, kind, manufacturer, since, until, datacenter, sort, order == "desc", limit, offset),
     )
-    return jsonsafe({"total": total, "chips": [c.to_dict() for c in chips]})  # type: ignore[no-any-return]
+    return jsonsafe({"total": total, "chips": [c.to_dict() for c in chips]})
 
 
 @router.get("/chip", tags=["catalogue"], responses={404: {"model": Problem}, 422: _ERRORS[422]})
@@ -236,7 +236,7 @@ def chip_detail(
     request: Request, name: Annotated[str, Query(min_length=1, max_length=200, description="any name or alias")]
 ) -> dict[str, Any]:
     """One chip (forgiving name lookup, ``Catalog.get``), every field with its source."""
-    return jsonsafe(request.app.state.catalog_loader().get(name).to_dict())  # type: ignore[no-any-return]
+    return jsonsafe(request.app.state.catalog_loader().get(name).to_dict())
 
 
 features.add_api_routes(router)

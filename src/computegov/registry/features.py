@@ -130,7 +130,7 @@ def compute_check(raw: Mapping[str, Any]) -> dict[str, Any]:
         "estimate": estimate.to_dict(),
         "date": (values["date"] or dt.date.today()).isoformat(),
         "thresholds": [c.to_dict() for c in checks],
-    })  # type: ignore[no-any-return]
+    })
 
 
 def threshold_positions(total_flop: float | None) -> list[dict[str, Any]]:
@@ -257,7 +257,7 @@ def classify_chip(raw: Mapping[str, Any], catalog: Any) -> dict[str, Any]:
     return jsonsafe({
         "classification": result.to_dict(),
         "history": history(facts).to_dict()["classifications"],
-    })  # type: ignore[no-any-return]
+    })
 
 
 def whatif_chip(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -277,7 +277,7 @@ def whatif_chip(raw: Mapping[str, Any]) -> dict[str, Any]:
         datacenter=_DATACENTER[values["datacenter"] or ""],
         name=values["name"] or "planned chip",
     )
-    return jsonsafe(result.to_dict())  # type: ignore[no-any-return]
+    return jsonsafe(result.to_dict())
 
 
 def region_chart_html(facts: list[Any], chart_id: str = "region-chart") -> str:
@@ -454,7 +454,7 @@ def plan_run(raw: Mapping[str, Any], catalog: Any) -> tuple[dict[str, Any], Any]
         mode=values["mode"], rank_by=values["rank_by"],
     )
     result = planning.plan(request, catalog, top=values["top"])
-    return jsonsafe(result.to_dict()), result  # type: ignore[return-value]
+    return jsonsafe(result.to_dict()), result
 
 
 def plan_chart_html(result: Any) -> str:

@@ -61,6 +61,8 @@ def si(value: Any, unit: str = "", digits: int = 3) -> str:
 
 def sci(value: Any) -> str:
     """``6.3e+24`` style, or a dash."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if value is None or not isinstance(value, int | float) or not math.isfinite(value):
         return "—"
     return f"{value:.3g}"

@@ -2,7 +2,8 @@
 
 - :mod:`~computegov.trends.metrics`: what can be trended (:class:`Metric`, :func:`get_metric`);
 - :mod:`~computegov.trends.chipsets`: which chips (``all``, ``ml``, ``datacenter``, ``frontier``);
-- :mod:`~computegov.trends.fit`: :class:`TrendFit` (OLS + bootstrap, Theil-Sen), break tests;
+- :mod:`~computegov.trends.fit`: :class:`TrendFit` (OLS + bootstrap, Theil-Sen);
+- :mod:`~computegov.trends.breaks`: has a trend slowed? (hinge fit, F-test);
 - :mod:`~computegov.trends.forecast`: :class:`Forecast` under scenarios, capped by physical limits;
 - :mod:`~computegov.trends.backtest`: rolling-origin scores of forecasting methods;
 - :mod:`~computegov.trends.index`: a composite hardware progress index.
@@ -11,8 +12,9 @@
 from __future__ import annotations
 
 from computegov.trends.backtest import METHODS, Backtest, MethodSummary, backtest, backtest_points
+from computegov.trends.breaks import BreakTest, fit_break
 from computegov.trends.chipsets import CHIP_SETS, MetricPoints, metric_points, select_chips
-from computegov.trends.fit import BreakTest, TrendFit, fit_break, fit_log_linear, fit_trend
+from computegov.trends.fit import TrendFit, fit_log_linear, fit_trend
 from computegov.trends.forecast import (
     QUANTILE_LEVELS,
     Forecast,

@@ -59,6 +59,7 @@ class MetricPoints:
         n_selected: chips in the set after the filters (before dropping missing values).
         n_missing_value: chips in the set without the metric.
         n_missing_date: chips in the set without a release date.
+        n_with_value: chips with the metric and a date, before the frontier keeps only records.
     """
 
     metric: Metric
@@ -69,6 +70,7 @@ class MetricPoints:
     n_selected: int
     n_missing_value: int
     n_missing_date: int
+    n_with_value: int = -1
 
     @property
     def n(self) -> int:
@@ -76,7 +78,15 @@ class MetricPoints:
         return len(self.names)
 
     def coverage_note(self) -> str:
-        """E.g. ``"n = 53 of 170 chips have a launch price"``."""
+        """E.g. ``"n = 53 of 170 chips have a launch price"``.
+
+        For the frontier: ``"n = 9 record setters among 55 of 170 chips with a launch price"``.
+        """
+        if 0 <= self.n_with_value != self.n:
+            return (
+                f"n = {self.n} record setters among {self.n_with_value} of {self.n_selected} "
+                f"chips with {self.metric.needs}"
+            )
         note = f"n = {self.n} of {self.n_selected} chips have {self.metric.needs}"
         if self.n_missing_date:
             note += f" and a release date ({self.n_missing_date} undated)"
@@ -92,6 +102,7 @@ class MetricPoints:
             "n_selected": self.n_selected,
             "n_missing_value": self.n_missing_value,
             "n_missing_date": self.n_missing_date,
+            "n_with_value": self.n_with_value,
             "points": [
                 {"name": n, "release_year": float(y), "value": float(v)}
                 for n, y, v in zip(self.names, self.years, self.values, strict=True)
@@ -259,6 +270,7 @@ def metric_points(
     years = np.array([r[0] for r in rows], dtype=float)
     values = np.array([r[1] for r in rows], dtype=float)
     names = tuple(r[2] for r in rows)
+    n_with_value = len(rows)
     if key == "frontier" and rows:
         keep = record_mask(years, values)
         years, values = years[keep], values[keep]
@@ -272,4 +284,5 @@ def metric_points(
         n_selected=len(selected),
         n_missing_value=missing_value,
         n_missing_date=missing_date,
+        n_with_value=n_with_value,
     )

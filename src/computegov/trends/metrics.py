@@ -167,7 +167,7 @@ def _tco_unit() -> str:
     try:
         costs = importlib.import_module("computegov.costs")
         return f"FLOP per {costs.TCO_DOLLAR_YEAR} USD of total cost of ownership"
-    except (ModuleNotFoundError, AttributeError):
+    except (ImportError, AttributeError):  # cost model missing or not yet importable
         return "FLOP per USD of total cost of ownership"
 
 

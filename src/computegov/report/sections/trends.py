@@ -174,7 +174,7 @@ def _table(fits: dict[tuple[str, str, bool], TrendFit | str], broad: bool) -> st
 
 
 def _break_table(ctx: ReportContext) -> str:
-    from computegov.trends.fit import fit_break
+    from computegov.trends.breaks import fit_break
 
     fits = trend_fits(ctx)
     rows = []

@@ -1,0 +1,236 @@
+"""Forecast scenarios and physical limits, with their sources (bundled YAML).
+
+:class:`Scenario` is a named shape for a trend's future (``data/trend_scenarios.yaml``);
+:class:`PhysicalLimit` is a cap on a metric (``data/physical_limits.yaml``). Both files cite every
+figure; a scenario whose figures could not be found is kept with ``status: unavailable``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+from collections.abc import Iterable, Mapping
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from computegov.errors import DataError, InputError, UnknownNameError
+
+__all__ = [
+    "PhysicalLimit",
+    "Scenario",
+    "limits_for",
+    "load_limits",
+    "load_scenarios",
+    "resolve_scenario",
+    "user_ceiling",
+]
+
+_KINDS = ("trend", "fixed_growth", "slowdown")
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    """A named shape for the future of a trend.
+
+    Attributes:
+        name: key, e.g. ``"cotra_2020"``.
+        title: label for people.
+        kind: ``trend`` (the fit continues), ``fixed_growth`` (a fixed doubling time from the
+            fitted level at the last data year) or ``slowdown`` (growth slowing toward a ceiling:
+            ``L0 + M (1 - exp(-g0 (t - t0) / M))`` in log10 units).
+        description: one sentence.
+        source: citation of every parameter.
+        doubling_time_years: fixed or starting doubling time; None uses the fitted slope.
+        ceiling_ooms_above_start: slowdown headroom M in orders of magnitude above the fitted
+            level at the last data year.
+        ceiling_value: slowdown ceiling as an absolute value in the metric's unit (instead of M).
+        applies_to: metric names the scenario is meant for (empty: every metric).
+        status: ``ok``, or ``unavailable`` when its figures could not be found (not run).
+        notes: caveats.
+    """
+
+    name: str
+    title: str
+    kind: str
+    description: str = ""
+    source: str = ""
+    doubling_time_years: float | None = None
+    ceiling_ooms_above_start: float | None = None
+    ceiling_value: float | None = None
+    applies_to: tuple[str, ...] = ()
+    status: str = "ok"
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in _KINDS:
+            raise InputError(
+                f"scenario {self.name!r}: kind must be one of {', '.join(_KINDS)}, got {self.kind!r}"
+            )
+        if self.status == "ok" and self.kind == "fixed_growth" and not self.doubling_time_years:
+            raise InputError(f"scenario {self.name!r}: fixed_growth needs doubling_time_years")
+        if (
+            self.status == "ok"
+            and self.kind == "slowdown"
+            and (self.ceiling_ooms_above_start is None and self.ceiling_value is None)
+        ):
+            raise InputError(
+                f"scenario {self.name!r}: slowdown needs a ceiling (OOM above start or a value)"
+            )
+
+    @property
+    def available(self) -> bool:
+        """True when the scenario has the figures it needs."""
+        return self.status == "ok"
+
+    def applies(self, metric: str) -> bool:
+        """Whether the scenario is meant for ``metric``."""
+        return not self.applies_to or metric in self.applies_to
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        out = dataclasses.asdict(self)
+        out["applies_to"] = list(self.applies_to)
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
+class PhysicalLimit:
+    """A cap on a metric with its source.
+
+    Attributes:
+        name: key.
+        title: label.
+        applies_to: metric names it caps.
+        unit: unit of ``value``.
+        value: the cap in the metric's unit.
+        hard: True for a physical law (Landauer), False for a paradigm's estimate (CMOS).
+        source: citation and assumptions.
+    """
+
+    name: str
+    title: str
+    applies_to: tuple[str, ...]
+    unit: str
+    value: float
+    hard: bool
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        out = dataclasses.asdict(self)
+        out["applies_to"] = list(self.applies_to)
+        return out
+
+
+def _read_yaml(name: str) -> Any:
+    path = resources.files("computegov.data").joinpath(name)
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise DataError(f"not valid YAML: {err}", path=name) from err
+
+
+@functools.cache
+def load_scenarios() -> Mapping[str, Scenario]:
+    """The bundled scenarios (``data/trend_scenarios.yaml``), by name, unavailable ones included.
+
+    Raises:
+        DataError: the file is malformed.
+    """
+    data = _read_yaml("trend_scenarios.yaml")
+    out: dict[str, Scenario] = {}
+    known = {f.name for f in dataclasses.fields(Scenario)}
+    for row_number, row in enumerate(data.get("scenarios", []), start=1):
+        try:
+            kwargs = {k: v for k, v in row.items() if k in known}
+            kwargs["applies_to"] = tuple(kwargs.get("applies_to") or ())
+            scenario = Scenario(**kwargs)
+        except (TypeError, InputError) as err:
+            raise DataError(str(err), path="trend_scenarios.yaml", row=row_number) from err
+        out[scenario.name] = scenario
+    return out
+
+
+@functools.cache
+def load_limits() -> tuple[PhysicalLimit, ...]:
+    """The bundled physical limits (``data/physical_limits.yaml``).
+
+    Raises:
+        DataError: the file is malformed.
+    """
+    data = _read_yaml("physical_limits.yaml")
+    out = []
+    for row_number, row in enumerate(data.get("limits", []), start=1):
+        try:
+            out.append(
+                PhysicalLimit(
+                    name=row["name"],
+                    title=row["title"],
+                    applies_to=tuple(row["applies_to"]),
+                    unit=row["unit"],
+                    value=float(row["value"]),
+                    hard=bool(row.get("hard", False)),
+                    source=row["source"],
+                )
+            )
+        except (KeyError, TypeError, ValueError) as err:
+            raise DataError(
+                f"missing or bad field: {err}", path="physical_limits.yaml", row=row_number
+            ) from err
+    return tuple(out)
+
+
+def user_ceiling(value: float, *, name: str = "user_ceiling") -> Scenario:
+    """A slowdown toward a ceiling the user gives, starting at the fitted rate.
+
+    Args:
+        value: the ceiling in the metric's unit (positive).
+        name: scenario name.
+
+    Raises:
+        InputError: a non-positive ceiling.
+    """
+    if not (value > 0 and math.isfinite(value)):
+        raise InputError(f"a ceiling must be a positive number, got {value}")
+    return Scenario(
+        name=name,
+        title=f"Slowdown toward a ceiling of {value:.3g}",
+        kind="slowdown",
+        description="Growth starts at the fitted rate and slows toward a user-given ceiling.",
+        source="user input",
+        ceiling_value=value,
+    )
+
+
+def resolve_scenario(scenario: str | Scenario) -> Scenario:
+    """A scenario by name (or unchanged), checked to be available.
+
+    Raises:
+        UnknownNameError: unknown name (``candidates`` lists the scenarios).
+        InputError: the scenario is marked unavailable.
+    """
+    if isinstance(scenario, Scenario):
+        chosen = scenario
+    else:
+        scenarios = load_scenarios()
+        if scenario not in scenarios:
+            raise UnknownNameError(
+                f"unknown scenario {scenario!r}; available: {', '.join(scenarios)}",
+                name=scenario,
+                candidates=tuple(scenarios),
+            )
+        chosen = scenarios[scenario]
+    if not chosen.available:
+        raise InputError(
+            f"scenario {chosen.name!r} is not available: {chosen.notes or chosen.status}"
+        )
+    return chosen
+
+
+def limits_for(metric: str, limits: Iterable[PhysicalLimit] | None = None) -> list[PhysicalLimit]:
+    """The limits (bundled by default) that cap ``metric``."""
+    pool = load_limits() if limits is None else tuple(limits)
+    return [limit for limit in pool if metric in limit.applies_to]
