@@ -97,7 +97,9 @@ def test_partial_recomputation_fits_just_enough_layers() -> None:
     assert layout is not None
     capacity = 80e9 * 0.9
     assert layout.memory.total_bytes <= capacity * (1 + 1e-9)
-    if layout.recompute.startswith("partial"):
-        # the share recomputed is the least that fits: the layout is within 1 % of full memory
-        assert layout.memory.total_bytes == pytest.approx(capacity, rel=0.01)
+    # Llama 3 405B's own layout (Dubey et al. 2024, Table 4: TP 8, PP 16, DP 128)
+    assert (layout.tp, layout.pp, layout.dp) == (8, 16, 128)
+    assert layout.recompute.startswith("partial")
+    # the share recomputed is the least that fits: memory is full to within 1 %
+    assert layout.memory.total_bytes == pytest.approx(capacity, rel=0.01)
     assert layout.memory.fits is True

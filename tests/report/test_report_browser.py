@@ -15,13 +15,13 @@ pytestmark = pytest.mark.browser
 @pytest.fixture()
 def chromium() -> str:
     """Chromium's path; skips (before the report is built) when it or Playwright is missing."""
-    if not Path(CHROMIUM).exists():
-        found = shutil.which("chromium")
-        if not found:
-            pytest.skip("Chromium is not installed at /usr/bin/chromium")
-        return found
     pytest.importorskip("playwright.sync_api")
-    return CHROMIUM
+    if Path(CHROMIUM).exists():
+        return CHROMIUM
+    found = shutil.which("chromium")
+    if not found:
+        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    return found
 
 
 def test_every_chart_renders_offline_without_errors(chromium: str, full_report: Path) -> None:

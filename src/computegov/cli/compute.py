@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,9 @@ UTIL = typer.Option(
 )
 PRECISION = typer.Option(None, "--precision", help="Training precision: bf16 (default best), fp8, tf32, fp32...")
 PHASE = typer.Option("pre-training", "--phase", help="pre-training, fine-tuning, reinforcement-learning, synthetic-data, other.")
-MEASURED = typer.Option(None, "--measured", help="Compute report JSON from the meter/ledger (needs a 'flop' total).")
+MEASURED = typer.Option(
+    None, "--measured", help="Compute report: the ledger's signed run.report.json, or JSON with a 'flop' total."
+)
 FORWARD_ONLY = typer.Option(False, "--forward-only", help="Forward passes only (2·N·D), e.g. synthetic-data generation.")
 
 
@@ -85,16 +88,14 @@ def _build_run(
 
     if days is not None and hours is not None:
         raise InputError("give --days or --hours, not both")
+    _positive(days, "--days")
+    _positive(hours, "--hours")
+    _positive(epochs, "--epochs")
     duration = days * S_PER_DAY if days is not None else hours * S_PER_HOUR if hours is not None else None
     chip_obj: Any = None
     if chip is not None:
         chip_obj = load_catalog_for_cli(catalog_file).get(chip)
-    report = None
-    if measured is not None:
-        try:
-            report = json.loads(Path(measured).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as err:
-            raise InputError(f"--measured {measured}: cannot read a JSON compute report ({err})") from err
+    report = _read_report(measured) if measured is not None else None
     return TrainingRun(
         name="run",
         phase=phase,
@@ -115,6 +116,24 @@ def _build_run(
         measured=report,
         forward_only=forward_only,
     )
+
+
+def _read_report(path: Path) -> Any:
+    """A compute report file: the ledger's signed ComputeReport (DSSE envelope) or plain JSON."""
+    try:
+        report = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise InputError(f"--measured {path}: cannot read a JSON compute report ({err})") from err
+    if isinstance(report, dict) and "payloadType" in report:
+        from computegov.ledger.report import parse_report
+
+        return parse_report(report)  # a ComputeReport; ReportFormatError (exit 2) if malformed
+    return report
+
+
+def _positive(value: float | None, option: str) -> None:
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise InputError(f"{option} must be a positive number, got {value!r}")
 
 
 def _years(text: str) -> list[int]:

@@ -1,9 +1,10 @@
 """Inverse questions: what does an amount of compute (say 10^26 FLOP) mean in practice?
 
 For each chip (:func:`flop_equivalents`) or each future year (:func:`flop_equivalents_by_year`,
-a typical new datacenter accelerator of that year from a log-linear fit of catalogue peaks): chip-days at a utilisation, how many chips finish it in a given number of days,
-the energy at the chip's TDP times the datacenter PUE, and the cost when the cost model
-(``computegov.costs``) is available.
+a typical new datacenter accelerator of that year from a log-linear fit of catalogue peaks):
+chip-days at a utilisation, how many chips finish it in a given number of days, the energy at
+the chip's TDP times the datacenter PUE, and the total cost of ownership from
+:func:`computegov.costs.compute_cost` at the same precision and utilisation.
 
 Energy is an upper-end proxy: every chip draws its TDP for the whole run, times PUE for cooling
 and power delivery; host CPUs, networking and storage are not counted separately.
@@ -38,7 +39,9 @@ log = logging.getLogger(__name__)
 
 #: Power usage effectiveness. Assumption: 1.2, between hyperscale fleets (Google reports a
 #: fleet-wide trailing-twelve-month PUE of about 1.10 in its 2023 environmental report) and the
-#: industry average of about 1.58 in the Uptime Institute Global Data Center Survey 2023.
+#: industry average of about 1.58 in the Uptime Institute Global Data Center Survey 2023. The same
+#: central value as the cost model's ``pue`` assumption (data/cost_assumptions.yaml; a test keeps
+#: the two equal).
 DEFAULT_PUE = 1.2
 
 
@@ -91,30 +94,39 @@ class FlopEquivalent:
         return dataclasses.asdict(self)
 
 
-def _cost(flop: float, chip: Chip, util: Utilisation) -> tuple[tuple[float, float, float] | None, str]:
-    """Ask the cost model (``computegov.costs.cost_of_compute``); never fail because of it."""
+def _cost(
+    flop: float, chip: Chip, util: Utilisation, precision: str, pue: float | None
+) -> tuple[tuple[float, float, float] | None, str]:
+    """Cost from :func:`computegov.costs.compute_cost` at the same precision (and PUE if given).
+
+    A chip the cost model cannot price (no launch price or TDP, say) gives no cost and a note
+    naming what is missing; it does not fail the inverse question.
+    """
+    from computegov.costs import CostModel, MissingCostDataError, Range, compute_cost
+
     try:
-        from computegov import costs
-    except ImportError:
-        return None, "cost model (computegov.costs) not available"
-    fn = getattr(costs, "cost_of_compute", None)
-    if fn is None:
-        return None, "computegov.costs has no cost_of_compute()"
-    try:
-        result = fn(flop, chip, (util.low, util.central, util.high))
-    except Exception as err:  # an adapter at the edge of a module built in parallel
-        log.info("cost_of_compute failed for %s: %s", chip.name, err)
+        model = CostModel(precision=precision) if pue is None else CostModel(precision=precision, pue=Range.point(pue))
+        result = compute_cost(flop, chip, (util.low, util.central, util.high), model)
+    except MissingCostDataError as err:
+        log.info("no cost for %s: %s", chip.name, err)
         return None, f"no cost for {chip.name}: {err}"
-    year = getattr(costs, "TCO_DOLLAR_YEAR", None)
-    label = "computegov.costs.cost_of_compute (total cost of ownership" + (f", USD of {year})" if year else ")")
-    if isinstance(result, int | float):
-        value = float(result)
-        return (value, value, value), label
-    if isinstance(result, tuple) and len(result) == 3:
-        low, central, high = (float(v) for v in result)
-        # ends come in utilisation order; a higher utilisation is a lower cost
-        return (min(low, high), central, max(low, high)), label
-    return None, "cost model returned no USD figure"
+    cost = result.cost_usd
+    pue_note = f"PUE {pue:g}" if pue is not None else f"PUE {model.pue.low:g}-{model.pue.high:g}"
+    label = (
+        f"computegov.costs.compute_cost: total cost of ownership (buy), USD of {result.dollar_year}, "
+        f"{pue_note}; range puts every cost assumption and the utilisation at its low / high end"
+    )
+    return (cost.low, cost.central, cost.high), label
+
+
+def _check_inputs(flop: float, days: float | None, pue: float | None) -> None:
+    """Refuse inputs that no chip can make sense of (before any per-chip work)."""
+    if not (math.isfinite(flop) and flop > 0):
+        raise InputError(f"compute must be a positive number of FLOP, got {flop!r}")
+    if days is not None and not (math.isfinite(days) and days > 0):
+        raise InputError(f"days must be positive, got {days!r}")
+    if pue is not None and not (math.isfinite(pue) and pue >= 1):
+        raise InputError(f"PUE must be >= 1 (facility energy / IT energy), got {pue!r}")
 
 
 def flop_equivalent(
@@ -124,7 +136,7 @@ def flop_equivalent(
     days: float | None = None,
     utilisation: float | tuple[float, float, float] | Utilisation | None = None,
     precision: str | None = None,
-    pue: float = DEFAULT_PUE,
+    pue: float | None = None,
     with_cost: bool = True,
 ) -> FlopEquivalent:
     """Chip-days, chips for ``days``, energy and cost of ``flop`` on one chip.
@@ -135,25 +147,23 @@ def flop_equivalent(
         days: wall-clock days to finish in (for ``chips_needed``).
         utilisation: point or (low, central, high); default range cited in ``compute.run``.
         precision: training precision; default the chip's best training precision.
-        pue: power usage effectiveness (>= 1).
-        with_cost: ask ``computegov.costs`` for a cost.
+        pue: power usage effectiveness (>= 1); None: :data:`DEFAULT_PUE` for the energy and the
+            cost model's own PUE range for the cost.
+        with_cost: ask ``computegov.costs`` for a cost (same precision and utilisation).
 
     Raises:
         InputError: non-positive flop or days, PUE below 1, utilisation out of (0, 1], chip
             without the precision.
+        UnknownNameError: a chip name the catalogue does not know.
     """
-    if not (math.isfinite(flop) and flop > 0):
-        raise InputError(f"compute must be a positive number of FLOP, got {flop!r}")
-    if days is not None and not (math.isfinite(days) and days > 0):
-        raise InputError(f"days must be positive, got {days!r}")
-    if not (math.isfinite(pue) and pue >= 1):
-        raise InputError(f"PUE must be >= 1 (facility energy / IT energy), got {pue!r}")
+    _check_inputs(flop, days, pue)
+    util = Utilisation.of(utilisation) if utilisation is not None else DEFAULT_UTILISATION
     resolved = resolve_chip(chip)
     prec, peak = chip_peak(resolved, precision)
-    util = Utilisation.of(utilisation) if utilisation is not None else DEFAULT_UTILISATION
+    energy_pue = DEFAULT_PUE if pue is None else pue
     chip_seconds = flop / (peak * util.central)
-    energy_j = resolved.tdp_w * chip_seconds * pue if resolved.tdp_w else None
-    cost, note = _cost(flop, resolved, util) if with_cost else (None, "not asked")
+    energy_j = resolved.tdp_w * chip_seconds * energy_pue if resolved.tdp_w else None
+    cost, note = _cost(flop, resolved, util, prec, pue) if with_cost else (None, "not asked")
     return FlopEquivalent(
         flop=flop,
         chip=resolved.name,
@@ -168,7 +178,7 @@ def flop_equivalent(
         chips_needed=chip_seconds / (days * S_PER_DAY) if days else None,
         energy_j=energy_j,
         energy_mwh=energy_j / J_PER_MWH if energy_j is not None else None,
-        pue=pue,
+        pue=energy_pue,
         cost_usd=cost[1] if cost else None,
         cost_usd_low=cost[0] if cost else None,
         cost_usd_high=cost[2] if cost else None,
@@ -181,7 +191,17 @@ def flop_equivalents(
     chips: Iterable[Chip | str],
     **kwargs: Any,
 ) -> tuple[FlopEquivalent, ...]:
-    """:func:`flop_equivalent` for several chips, skipping those without a training peak."""
+    """:func:`flop_equivalent` for several chips, skipping chips without the needed peak.
+
+    Inputs that are wrong for every chip (flop, days, PUE, utilisation) raise at once; a chip
+    *name* that is unknown or lacks the precision raises too (it was asked for by name).
+
+    Raises:
+        InputError: see :func:`flop_equivalent`.
+    """
+    _check_inputs(flop, kwargs.get("days"), kwargs.get("pue"))
+    if kwargs.get("utilisation") is not None:
+        Utilisation.of(kwargs["utilisation"])
     out = []
     for chip in chips:
         try:

@@ -665,6 +665,13 @@ def _pareto_mask(points: Sequence[tuple[float, float, float]]) -> list[bool]:
     return [not bool(d) for d in dominated.tolist()]
 
 
+def _money(value: float) -> str:
+    for scale, unit in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= scale:
+            return f"${value / scale:,.3g}{unit}"
+    return f"${value:,.0f}"
+
+
 def _describe(constraint: str, best: Plan, request: PlanRequest) -> tuple[str, float, float]:
     if constraint == "deadline":
         limit = float(request.deadline_days or 0)
@@ -681,8 +688,8 @@ def _describe(constraint: str, best: Plan, request: PlanRequest) -> tuple[str, f
         over = value - limit
         text = (
             f"budget binds: the cheapest option that meets the other constraints "
-            f"({best.chips:,} x {best.chip_name}) costs ${value:,.3g} (USD {best.dollar_year}), "
-            f"${over:,.3g} ({over / limit:.0%}) over the ${limit:,.3g} budget"
+            f"({best.chips:,} x {best.chip_name}) costs {_money(value)} (USD {best.dollar_year}), "
+            f"{_money(over)} ({over / limit:.0%}) over the {_money(limit)} budget"
         )
     elif constraint == "power_cap":
         limit = float(request.power_cap_mw or 0)

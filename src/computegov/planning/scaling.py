@@ -5,7 +5,8 @@ with t-way tensor parallelism (inside a node), p-way pipeline parallelism and d-
 parallelism (ZeRO-1). Per global step, on the chips actually used (t x p x d <= n):
 
 - compute of one micro-batch (one sequence) on one stage:
-  ``6 N s / (t p x peak x kernel MFU)`` (x 4/3 with full recomputation);
+  ``6 N s / (t p x peak x kernel MFU)``, x (1 + f/3) when a share f of the layers is fully
+  recomputed to fit in memory (the rest selectively; Korthikanti et al. 2022, arXiv:2205.05198);
 - tensor-parallel all-reduces: 4 per layer per micro-batch (2 forward, 2 backward; Shoeybi et al.
   2019, arXiv:1909.08053), each moving ``2 (t-1)/t x s h x 2 bytes`` per chip over one direction
   of the intra-node link (half the catalogue's bidirectional figure);

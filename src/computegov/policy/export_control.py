@@ -8,6 +8,19 @@ as missing and the result is ``indeterminate`` when the outcome depends on it.
 
 Clauses are evaluated in three-valued (Kleene) logic: a condition on an unknown fact is
 "unknown", ``unknown AND false`` is false, ``unknown OR true`` is true.
+
+Units: TPP is the rule's dimensionless "TOPS x bit length"; performance density (PD) is TPP per
+mm^2 of applicable die area; I/O bandwidth in a check is GB/s (1e9 bytes/s) as the 2022 rule
+writes it; facts keep SI units (bytes/s). Every check carries its ``unit``.
+
+``Classification.to_dict()`` (the ``--json`` output of ``computegov policy classify``) has the keys
+``chip, rule, rule_status, status`` (controlled | not_controlled | indeterminate), ``eccn``
+(paragraph or null), ``outcome`` (short text), ``reason`` (one line), ``possible_eccns``,
+``paragraphs`` ({paragraph: true|false|null}), ``checks`` (list of {paragraph, clause, metric,
+unit, op, threshold, value, value_max, satisfied, margin, relative_margin}), ``exclusions``,
+``license_exceptions``, ``missing`` (list of {metric, fact, option}), ``boundary`` (null or
+{lower_tpp, lower_outcome, upper_tpp, upper_outcome, nearest_tpp, margin_tpp}), ``facts`` (see
+:meth:`ChipFacts.to_dict`) and ``notes``. New keys may be added; existing ones keep their meaning.
 """
 
 from __future__ import annotations
@@ -23,7 +36,7 @@ from computegov.policy.facts import (
     ChipFacts,
     facts_from_chip,
 )
-from computegov.policy.rules import Condition, Rule, get_rule, load_rules
+from computegov.policy.rules import METRICS, Condition, Rule, get_rule, load_rules
 
 if TYPE_CHECKING:
     from computegov.catalog.chip import Chip
@@ -32,6 +45,7 @@ __all__ = [
     "HOST_LINK_MAX_BYTES_PER_S",
     "MISSING_FACT_FLAGS",
     "PLANAR_NODE_MIN_NM",
+    "BatchSummary",
     "ChipFacts",
     "Classification",
     "ConditionCheck",
@@ -42,6 +56,7 @@ __all__ = [
     "facts_from_chip",
     "history",
     "outcome_intervals",
+    "summarize",
 ]
 
 Status = Literal["controlled", "not_controlled", "indeterminate"]
@@ -58,6 +73,12 @@ MISSING_FACT_FLAGS: Mapping[str, tuple[str, str]] = {
         "--hbm-density",
     ),
 }
+_METRIC_OF_FACT = {fact: metric for metric, (fact, _option) in MISSING_FACT_FLAGS.items()}
+
+
+def _num(value: float) -> str:
+    """Compact number for reasons: ``15,832``, ``2.91``."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,9 +123,22 @@ class ConditionCheck:
         rel = f" ({self.relative_margin:+.1%})" if self.relative_margin is not None else ""
         return f"{cond.describe()}: {shown} -> {verdict}{rel}"
 
+    def describe_short(self) -> str:
+        """e.g. ``TPP 15,832 >= 4800`` or ``I/O GB/s 400..528 >= 600``."""
+        cond = Condition(self.metric, self.op, self.threshold)
+        if self.metric == "datacenter" or self.value is None or isinstance(self.value, bool):
+            return cond.describe()
+        shown = _num(float(self.value))
+        if self.value_max is not None and self.value_max != self.value:
+            shown += ".." + _num(float(self.value_max))
+        label, _, rest = cond.describe().partition(f" {self.op} ")
+        return f"{label} {shown} {self.op} {rest}"
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return dataclasses.asdict(self)
+        """JSON-ready dict; ``unit`` is the unit of threshold, value and margin."""
+        out = dataclasses.asdict(self)
+        out["unit"] = METRICS[self.metric]
+        return out
 
 
 @dataclasses.dataclass(frozen=True)
@@ -182,6 +216,48 @@ class Classification:
         """True/False, or None when indeterminate."""
         return {"controlled": True, "not_controlled": False}.get(self.status)
 
+    @property
+    def reason(self) -> str:
+        """One line on why: the clauses met, the exclusion, the nearest boundary or what is missing."""
+        if self.status == "indeterminate":
+            return "needs " + "; ".join(f"{fact} ({option})" for fact, option in self.missing)
+        if self.status == "controlled":
+            met = [
+                c
+                for c in self.checks
+                if c.paragraph == self.eccn
+                and all(
+                    k.satisfied is True
+                    for k in self.checks
+                    if k.clause == c.clause and k.paragraph == c.paragraph
+                )
+            ]
+            clauses = dict.fromkeys(c.clause for c in met)
+            return "meets " + "; ".join(
+                clause
+                + " ("
+                + ", ".join(c.describe_short() for c in met if c.clause == clause)
+                + ")"
+                for clause in clauses
+            )
+        if self.exclusions:
+            return "; ".join(
+                f"excluded by {ex} ("
+                + ", ".join(c.describe_short() for c in self.checks if c.paragraph == ex)
+                + ")"
+                for ex in self.exclusions
+            )
+        b = self.boundary
+        if b is not None and b.upper_tpp is not None and self.facts.tpp is not None:
+            return (
+                f"TPP {_num(self.facts.tpp)} is {_num(b.upper_tpp - self.facts.tpp)} below"
+                f" {_num(b.upper_tpp)}, where {b.upper_outcome} starts"
+            )
+        unmet = dict.fromkeys(
+            c.describe_short() for c in self.checks if c.satisfied is False and c.metric != "tpp"
+        )
+        return "fails " + "; ".join(unmet) if unmet else "no paragraph applies"
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
         return {
@@ -191,12 +267,15 @@ class Classification:
             "status": self.status,
             "eccn": self.eccn,
             "outcome": self.outcome,
+            "reason": self.reason,
             "possible_eccns": list(self.possible_eccns),
             "paragraphs": dict(self.paragraphs),
             "checks": [c.to_dict() for c in self.checks],
             "exclusions": list(self.exclusions),
             "license_exceptions": list(self.license_exceptions),
-            "missing": [{"fact": f, "option": o} for f, o in self.missing],
+            "missing": [
+                {"metric": _METRIC_OF_FACT[f], "fact": f, "option": o} for f, o in self.missing
+            ],
             "boundary": self.boundary.to_dict() if self.boundary else None,
             "facts": self.facts.to_dict(),
             "notes": list(self.notes),
@@ -377,7 +456,10 @@ def classify(chip: Chip | ChipFacts, rule: Rule | str | None = None) -> Classifi
             if ok is True:
                 exceptions.append(exc.id)
             elif ok is None:
-                exceptions.append(f"{exc.id}? (needs the datacenter designation)")
+                unknown_facts = sorted(
+                    {MISSING_FACT_FLAGS[c.metric][0] for c in exc.all if _evaluate(c, facts)[0] is None}
+                )
+                exceptions.append(f"{exc.id}? (needs {', '.join(unknown_facts)})")
     missing = tuple(MISSING_FACT_FLAGS[m] for m in sorted(unknown))
     notes = [f"rule {rule.id} ({rule.citation}) is {rule.status.replace('_', ' ')}"]
     skipped = [p.id for p in rule.paragraphs if p.item != facts.item]
@@ -414,6 +496,75 @@ def classify_many(
     """Classify every chip (e.g. a whole catalogue) under one rule version."""
     rule = rule if isinstance(rule, Rule) else get_rule(rule)
     return tuple(classify(chip, rule) for chip in chips)
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchSummary:
+    """Counts over a batch of classifications under one rule (``classify --all``).
+
+    Attributes:
+        rule: rule version id.
+        total: number of chips.
+        by_status: chips per status (controlled, not_controlled, indeterminate), all three keys.
+        by_eccn: controlled chips per paragraph.
+        missing: indeterminate chips per missing fact's option (a chip may count under several).
+    """
+
+    rule: str
+    total: int
+    by_status: Mapping[str, int]
+    by_eccn: Mapping[str, int]
+    missing: Mapping[str, int]
+
+    def describe(self) -> str:
+        """e.g. ``172 chips: 65 controlled (3A090.a 59, 3A090.b 6), 86 not controlled, ...``."""
+        eccns = ", ".join(f"{k} {v}" for k, v in self.by_eccn.items())
+        text = (
+            f"{self.total} chips under {self.rule}: {self.by_status['controlled']} controlled"
+            + (f" ({eccns})" if eccns else "")
+            + f", {self.by_status['not_controlled']} not controlled,"
+            f" {self.by_status['indeterminate']} indeterminate"
+        )
+        if self.missing:
+            text += " (missing: " + ", ".join(f"{k} {v}" for k, v in self.missing.items()) + ")"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {
+            "rule": self.rule,
+            "total": self.total,
+            "by_status": dict(self.by_status),
+            "by_eccn": dict(self.by_eccn),
+            "missing": dict(self.missing),
+        }
+
+
+def summarize(results: Sequence[Classification]) -> BatchSummary:
+    """Count a batch of classifications of one rule version by status, paragraph and missing fact.
+
+    Raises:
+        ValueError: the results are of different rule versions.
+    """
+    rules = {r.rule for r in results}
+    if len(rules) > 1:
+        raise ValueError(f"classifications of several rule versions: {sorted(rules)}")
+    by_status = dict.fromkeys(("controlled", "not_controlled", "indeterminate"), 0)
+    by_eccn: dict[str, int] = {}
+    missing: dict[str, int] = {}
+    for r in results:
+        by_status[r.status] += 1
+        if r.eccn is not None:
+            by_eccn[r.eccn] = by_eccn.get(r.eccn, 0) + 1
+        for _fact, option in r.missing:
+            missing[option] = missing.get(option, 0) + 1
+    return BatchSummary(
+        rule=next(iter(rules), ""),
+        total=len(results),
+        by_status=by_status,
+        by_eccn=dict(sorted(by_eccn.items())),
+        missing=dict(sorted(missing.items(), key=lambda kv: (-kv[1], kv[0]))),
+    )
 
 
 @dataclasses.dataclass(frozen=True)

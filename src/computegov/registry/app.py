@@ -129,7 +129,7 @@ def vega_bundle_js() -> str:
     """vega, vega-lite and vega-embed as one script (from vl-convert; no CDN), cached."""
     import vl_convert
 
-    return str(vl_convert.javascript_bundle())
+    return str(vl_convert.javascript_bundle())  # type: ignore[call-arg]  # the stub omits the default
 
 
 def _error_payload(err: ComputegovError) -> dict[str, Any]:
@@ -218,7 +218,7 @@ def create_app(
         ]
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         where = ".".join(str(p) for p in first["loc"])
-        detail = f"{where}: {first['msg']}" if where else first["msg"]
+        detail = f"{where}: {first['msg']}" if where else str(first["msg"])
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
         return pages.error_page(request, 422, detail)

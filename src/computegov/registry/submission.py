@@ -259,8 +259,9 @@ def summarise_statement(statement: Mapping[str, Any]) -> tuple[str, float | None
 
     Tolerant of layout: looks for the totals at the top of the predicate and under ``totals``.
     """
-    predicate = statement.get("predicate") or {}
-    totals = predicate.get("totals") if isinstance(predicate.get("totals"), Mapping) else {}
+    predicate: Mapping[str, Any] = statement.get("predicate") or {}
+    raw_totals = predicate.get("totals")
+    totals: Mapping[str, Any] = raw_totals if isinstance(raw_totals, Mapping) else {}
     flop_keys = ("flop", "total_flop", "flop_measured", "measured_flop", "training_flop")
     total_flop = _first_number(totals, flop_keys) or _first_number(predicate, flop_keys)
     if total_flop is None and isinstance(totals.get("flop_by_method"), Mapping):

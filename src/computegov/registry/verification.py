@@ -112,6 +112,8 @@ def default_verifier() -> Verifier:
 
 def verifier_name(verifier: Verifier) -> str:
     """A short name for the audit trail and the verdict table."""
-    return {ledger_verifier: "computegov.ledger.verify", structural_verifier: "structural"}.get(
-        verifier, getattr(verifier, "__name__", type(verifier).__name__)
-    )
+    if verifier is ledger_verifier:
+        return "computegov.ledger.verify"
+    if verifier is structural_verifier:
+        return "structural"
+    return str(getattr(verifier, "__name__", type(verifier).__name__))

@@ -16,6 +16,7 @@ ORDER = 30
 FORECASTS: tuple[tuple[str, str], ...] = (
     ("training_flop_per_s", "ml"),
     ("flop_per_s_per_usd", "ml"),
+    ("flop_per_usd_tco", "ml"),
     ("flop_per_j", "ml"),
     ("memory_bandwidth_bytes_per_s", "ml"),
 )

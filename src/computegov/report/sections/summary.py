@@ -22,6 +22,7 @@ ORDER = 10
 HEADLINES: tuple[tuple[str, str, str], ...] = (
     ("training_flop_per_s", "ml", "Peak training FLOP/s of ML hardware"),
     ("flop_per_s_per_usd", "ml", "Price-performance (FLOP/s per constant dollar)"),
+    ("flop_per_usd_tco", "ml", "FLOP per dollar of total cost of ownership"),
     ("flop_per_j", "ml", "Energy efficiency (FLOP/J)"),
     ("memory_bandwidth_bytes_per_s", "ml", "Memory bandwidth"),
     ("memory_bytes", "ml", "Memory capacity"),
