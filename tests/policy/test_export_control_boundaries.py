@@ -48,7 +48,7 @@ def test_2022_boundaries(tpp: float, io_gb: float, expected: str) -> None:
 
 # (tpp, die area mm^2, expected) for datacenter ICs; each group straddles one threshold with the
 # other facts placed where only that threshold decides. PD = tpp / area is exact in each case.
-BOUNDARIES_2023 = {
+BOUNDARIES_2023: dict[str, list[tuple[float, float, str]]] = {
     # a.1: TPP 4800 at PD ~1.2 (outside every PD band of .b)
     "a.1 TPP>=4800": [
         (4800 - EPS, 4000, "none"),
@@ -117,20 +117,27 @@ def test_2023_and_later_boundaries(
     assert _outcome(_ic(tpp, area), version) == expected, label
 
 
+# Licence exceptions open to a non-datacenter 3A090.a IC: NAC from 2023 (88 FR 73458); the
+# AI diffusion rule (90 FR 4544) added ACA for such items.
+NON_DC_EXCEPTIONS = {"2023-10": ("NAC",), "2024-12": ("NAC",), "2025-01": ("NAC", "ACA")}
+
+
 @pytest.mark.parametrize("version", DC_VERSIONS)
 @pytest.mark.parametrize(
-    ("tpp", "expected", "exceptions"),
-    [(4800 - EPS, "none", ()), (4800, "3A090.a", ("NAC",)), (4800 + EPS, "3A090.a", ("NAC",))],
+    ("tpp", "expected"), [(4800 - EPS, "none"), (4800, "3A090.a"), (4800 + EPS, "3A090.a")]
 )
 def test_note_2_non_datacenter_boundary_at_tpp_4800(
-    version: str, tpp: float, expected: str, exceptions: tuple[str, ...]
+    version: str, tpp: float, expected: str
 ) -> None:
     # PD 10 would put a datacenter IC in .a at any TPP >= 1600; Note 2 keeps non-datacenter ICs out below 4800.
     result = classify(_ic(tpp, tpp / 10, dc=False), version)
     assert (result.eccn or "none") == expected
-    assert result.license_exceptions == exceptions
     if expected == "none":
         assert result.exclusions == ("Note 2 to 3A090",)
+        assert result.license_exceptions == ()
+    else:
+        assert result.exclusions == ()
+        assert result.license_exceptions == NON_DC_EXCEPTIONS[version]
 
 
 @pytest.mark.parametrize("version", DC_VERSIONS)
@@ -153,6 +160,19 @@ def _hbm(density_gb_per_mm2: float) -> ChipFacts:
 )
 def test_hbm_boundary_is_strictly_above_2(version: str, density: float, expected: str) -> None:
     assert _outcome(_hbm(density), version) == expected
+
+
+@pytest.mark.parametrize("version", ["2024-12", "2025-01"])
+@pytest.mark.parametrize(
+    ("density", "exceptions"), [(3.3 - EPS, ("HBM",)), (3.3, ()), (3.3 + EPS, ())]
+)
+def test_license_exception_hbm_is_strictly_below_3_3(
+    version: str, density: float, exceptions: tuple[str, ...]
+) -> None:
+    # 15 CFR 740.25 (89 FR 96790): only 3A090.c stacks below 3.3 GB/s/mm^2 are eligible.
+    result = classify(_hbm(density), version)
+    assert result.eccn == "3A090.c"
+    assert result.license_exceptions == exceptions
 
 
 @pytest.mark.parametrize("version", ["2022-10", "2023-10"])

@@ -159,6 +159,18 @@ def _flop(value: float) -> str:
     return f"{value:.3g}"
 
 
+def _amount(value: float) -> str:
+    """3 significant digits with a k/M/B/T suffix for people (2.92M chip-days, 140M USD)."""
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= scale and abs(value) < 1e15:
+            return f"{value / scale:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def _range(central: float, low: float, high: float) -> str:
+    return f"{_amount(central)} ({_amount(low)}–{_amount(high)})"
+
+
 def _print_estimate(est: Any) -> None:
     console.print(
         f"[bold]{_flop(est.flop)} FLOP[/bold]  (90% interval {_flop(est.flop_low)} – {_flop(est.flop_high)}), "
@@ -284,6 +296,12 @@ def check_cmd(
         print_json({"date": day, "estimate": total, "checks": list(results)})
         return
     _print_estimate(total)
+    if not results:
+        console.print(
+            f"No threshold {'matches' if history else f'is in force on {day}'}"
+            + (" for these --tag values" if tag else "") + "; see every one, revoked included, with --all"
+        )
+        return
     table = Table(title=f"Thresholds {'(all, any date)' if history else f'in force on {day}'}", title_justify="left")
     for column in ("where", "threshold", "status", "value FLOP", "counted FLOP", "result", "margin OOM", "P(over)"):
         table.add_column(column, justify="right" if column in {"value FLOP", "counted FLOP", "margin OOM", "P(over)"} else "left")
@@ -320,34 +338,38 @@ def threshold_cmd(
     utilisation: float | None = UTIL,
     precision: str | None = PRECISION,
     pue: float | None = typer.Option(None, "--pue", help="Power usage effectiveness (default 1.2)."),
+    rent: bool = typer.Option(False, "--rent", help="Cost from cloud rental quotes instead of owning the chips."),
     years: str | None = typer.Option(None, "--years", help="Also by year on a typical new accelerator, e.g. 2025-2030."),
     catalog_file: Path | None = CATALOG_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """What an amount of FLOP means: chip-days, chips for N days, MWh and cost, by chip and year."""
-    from computegov.compute import DEFAULT_PUE, flop_equivalent, flop_equivalents_by_year
+    from computegov.compute import flop_equivalent, flop_equivalents, flop_equivalents_by_year
     from computegov.errors import UnknownNameError
 
     value = _num(flop, "compute")
     assert value is not None
     cat = load_catalog_for_cli(catalog_file)
-    by_year = flop_equivalents_by_year(value, _years(years), cat, days=days, utilisation=utilisation) if years else ()
-    rows = []
-    names = chip or list(DEFAULT_CHIPS)
-    for name in names:
-        try:
-            resolved = cat.get(name)
-        except UnknownNameError:
-            if chip:
-                raise
-            continue
-        try:
-            rows.append(
-                flop_equivalent(value, resolved, days=days, utilisation=utilisation, precision=precision, pue=pue or DEFAULT_PUE)
+    options: dict[str, Any] = {
+        "days": days, "utilisation": utilisation, "precision": precision, "pue": pue,
+        "cost_mode": "rent" if rent else "buy",
+    }
+    if chip:  # asked for by name: every problem is an error
+        rows = [flop_equivalent(value, cat.get(name), **options) for name in chip]
+    else:  # the default list: leave out chips this catalogue lacks or that lack the precision
+        known = []
+        for name in DEFAULT_CHIPS:
+            try:
+                known.append(cat.get(name))
+            except UnknownNameError:
+                continue
+        rows = list(flop_equivalents(value, known, **options))
+        if not rows:
+            raise InputError(
+                f"none of the default chips ({', '.join(DEFAULT_CHIPS)}) has "
+                f"{'a ' + precision if precision else 'a training'} peak in the catalogue; name chips with --chip"
             )
-        except InputError:
-            if chip:
-                raise
+    by_year = flop_equivalents_by_year(value, _years(years), cat, days=days, utilisation=utilisation) if years else ()
     if as_json:
         print_json({"flop": value, "equivalents": rows, "by_year": list(by_year)})
         return
@@ -355,29 +377,38 @@ def threshold_cmd(
     columns = ["chip", "precision", "chip-days (range)"]
     if days:
         columns.append(f"chips for {days:g} days")
-    columns += ["MWh (TDP×PUE)", "cost USD"]
+    columns += ["MWh (TDP×PUE)", "rental cost USD" if rent else "cost USD (own)"]
     for column in columns:
         table.add_column(column, justify="left" if column in {"chip", "precision"} else "right")
     for r in rows:
-        cells = [r.chip, r.precision, f"{r.chip_days:,.3g} ({r.chip_days_low:,.3g}–{r.chip_days_high:,.3g})"]
+        cells = [r.chip, r.precision, _range(r.chip_days, r.chip_days_low, r.chip_days_high)]
         if days:
             cells.append(f"{r.chips_needed:,.0f}" if r.chips_needed else "—")
-        cost = f"{r.cost_usd:,.3g} ({r.cost_usd_low:,.3g}–{r.cost_usd_high:,.3g})" if r.cost_usd else "—"
-        cells += [f"{r.energy_mwh:,.3g}" if r.energy_mwh else "—", cost]
+        cost = (
+            _range(r.cost_usd, r.cost_usd_low, r.cost_usd_high)
+            if r.cost_usd is not None and r.cost_usd_low is not None and r.cost_usd_high is not None
+            else "—"
+        )
+        cells += [_amount(r.energy_mwh) if r.energy_mwh else "—", cost]
         table.add_row(*cells)
     console.print(table)
-    if rows:
-        console.print(
-            f"[dim]utilisation {rows[0].utilisation:g} (range 0.3–0.5 unless given); energy = TDP × chip-time × "
-            f"PUE {rows[0].pue:g}; cost: {escape(rows[0].cost_note)}[/dim]"
-        )
+    priced = [r for r in rows if r.cost_usd is not None]
+    util_note = f"utilisation {rows[0].utilisation:g}" + ("" if utilisation else " (range 0.3–0.5)")
+    console.print(f"[dim]{util_note}; energy = TDP × chip-time × PUE {rows[0].pue:g}[/dim]")
+    if priced:
+        console.print(f"[dim]cost: {escape(priced[0].cost_note)}[/dim]")
+    for r in rows:
+        if r.cost_usd is None:
+            console.print(f"[dim]{escape(r.cost_note)}[/dim]")
+        if r.energy_mwh is None:
+            console.print(f"[dim]no energy for {escape(r.chip)}: no TDP in the catalogue[/dim]")
     if by_year:
         yt = Table(title="On a typical new datacenter accelerator of each year", title_justify="left")
         for column in ("year", "peak TFLOP/s (90% range)", "chip-days (range)", *( [f"chips for {days:g} days"] if days else [])):
             yt.add_column(column, justify="right")
         for y in by_year:
             cells = [str(y.year), f"{y.peak_flop_per_s / 1e12:,.0f} ({y.peak_low / 1e12:,.0f}–{y.peak_high / 1e12:,.0f})",
-                     f"{y.chip_days:,.3g} ({y.chip_days_low:,.3g}–{y.chip_days_high:,.3g})"]
+                     _range(y.chip_days, y.chip_days_low, y.chip_days_high)]
             if days:
                 cells.append(f"{y.chips_needed:,.0f}" if y.chips_needed else "—")
             yt.add_row(*cells)

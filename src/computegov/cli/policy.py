@@ -1,4 +1,30 @@
-"""``computegov policy``: classify chips under the US advanced-computing export controls."""
+"""``computegov policy``: classify chips under the US advanced-computing export controls.
+
+Commands (each a thin layer over :mod:`computegov.policy`): ``classify CHIP [--rule V]``,
+``classify --all``, ``history CHIP``, ``rules``, ``whatif``, ``chart -o FILE``.
+
+Exit status: 0 done; 2 unusable input (unknown rule version, chip or option value; zero or
+negative die area) and also when ``classify CHIP`` cannot decide because a fact is missing: the
+message names each missing fact and the option that supplies it (``--die-area``,
+``--io-bandwidth``, ``--datacenter/--not-datacenter``, ``--tpp``); with ``--json`` the
+classification is still printed on stdout. ``history``, ``classify --all`` and ``whatif`` report
+indeterminate outcomes in their output and exit 0.
+
+``--json`` output (SI units except where the rule's units are named; NaN/infinity are null):
+
+* ``classify CHIP``: one classification, keys documented in
+  :mod:`computegov.policy.export_control` (chip, rule, status, eccn, outcome, reason, checks with
+  unit and margin, missing, boundary, facts, notes...).
+* ``classify --all``: ``{"rule", "count", "summary": {"rule", "total", "by_status",
+  "by_eccn", "missing"}, "classifications": [...]}``; classifications sorted by TPP, highest
+  first, chips without a TPP last, ties by name.
+* ``history CHIP``: ``{"chip", "classifications": [one per rule version, oldest first]}``.
+* ``rules``: ``{"rules": [Rule.to_dict()...], "actions": [Action.to_dict()...]}``.
+* ``whatif --tpp T [--die-area A]``: ``{"facts", "classifications", "limits"}``; with
+  ``--die-area`` alone: ``{"die_area_mm2", "datacenter", "limits"}``; each limit is
+  ``{"rule", "paragraph", "max_tpp_outside", "max_performance_density_outside", "undecided"}``
+  with ``max_tpp_outside`` null when no TPP reaches the paragraph.
+"""
 
 from __future__ import annotations
 
@@ -46,10 +72,17 @@ DATACENTER_OPTION = typer.Option(
 _STYLE = {"controlled": "bold red", "not_controlled": "green", "indeterminate": "yellow"}
 
 
-def _number(text: str | None, what: str) -> float | None:
+def _number(text: str | None, what: str, *, unit: str = "") -> float | None:
+    """Parse an option's number; negative values are refused in the option's own unit."""
+    from computegov.errors import InputError
     from computegov.units import parse_quantity
 
-    return None if text is None else parse_quantity(text, what=what)
+    if text is None:
+        return None
+    value = parse_quantity(text, what=what)
+    if not math.isfinite(value) or value < 0:
+        raise InputError(f"{what}: expected a non-negative number{unit}, got {text!r}")
+    return value
 
 
 def _fmt(value: float | None, digits: int = 4) -> str:
@@ -165,56 +198,42 @@ def classify_cmd(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Classify one chip (or --all) under a rule version, every clause shown with its margin."""
-    from computegov.policy.export_control import classify, classify_many
+    from computegov.policy.export_control import classify, classify_many, summarize
     from computegov.policy.rules import get_rule
 
     the_rule = get_rule(rule)
-    if chip is None and not all_chips:
+    if all_chips:
+        overrides = {"CHIP": chip, "--tpp": tpp, "--die-area": die_area}
+        overrides |= {"--io-bandwidth": io_bandwidth, "--datacenter": datacenter}
+        given = [name for name, value in overrides.items() if value is not None]
+        if given:
+            exit_with(
+                f"--all classifies every catalogue chip with its own facts; drop {', '.join(given)}"
+                " (or classify one chip: 'computegov policy classify CHIP --die-area ...')"
+            )
+    elif chip is None:
         exit_with("name a chip (e.g. 'computegov policy classify H100') or use --all")
     cat = load_catalog_for_cli(catalog_file)
     if all_chips:
-        results = sorted(classify_many(cat, the_rule), key=lambda r: -(r.facts.tpp or 0.0))
-        if as_json:
-            print_json({"rule": the_rule.id, "count": len(results), "classifications": results})
-            return
-        table = Table(
-            title=f"{len(results)} chips under {the_rule.id} ({the_rule.citation})",
-            title_justify="left",
+        results = sorted(
+            classify_many(cat, the_rule),
+            key=lambda r: (r.facts.tpp is None, -(r.facts.tpp or 0.0), r.chip),
         )
-        for column in (
-            "chip",
-            "TPP",
-            "die mm^2",
-            "PD",
-            "datacenter",
-            "outcome",
-            "to nearest boundary",
-        ):
-            table.add_column(
-                column, justify="left" if column in {"chip", "outcome", "datacenter"} else "right"
+        summary = summarize(results)
+        if as_json:
+            print_json(
+                {
+                    "rule": the_rule.id,
+                    "count": len(results),
+                    "summary": summary,
+                    "classifications": results,
+                }
             )
-        for r in results:
-            f = r.facts
-            margin = (
-                ""
-                if not r.boundary or r.boundary.margin_tpp is None
-                else f"{r.boundary.margin_tpp:+,.0f} TPP"
-            )
-            table.add_row(
-                r.chip,
-                _fmt(f.tpp),
-                _fmt(f.die_area_mm2),
-                _fmt(f.performance_density, 3),
-                "?" if f.datacenter is None else ("yes" if f.datacenter else "no"),
-                _outcome(r),
-                margin,
-            )
-        console.print(table)
-        counts: dict[str, int] = {}
-        for r in results:
-            counts[r.outcome] = counts.get(r.outcome, 0) + 1
-        console.print("  " + " · ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+            return
+        _render_batch(results, the_rule)
+        console.print("  " + summary.describe(), highlight=False)
         return
+    assert chip is not None  # for mypy: checked above
     record = cat.get(chip)
     result = classify(_facts(record, tpp, die_area, io_bandwidth, datacenter), the_rule)
     if as_json:
@@ -223,6 +242,40 @@ def classify_cmd(
         _render_classification(result, the_rule)
     if result.status == "indeterminate":
         exit_with(_missing_message(result))
+
+
+def _datacenter(value: bool | None) -> str:
+    return "?" if value is None else ("yes" if value else "no")
+
+
+def _render_batch(results: Any, rule: Any) -> None:
+    table = Table(
+        title=f"{len(results)} chips under {rule.id} ({rule.citation}), highest TPP first",
+        title_justify="left",
+    )
+    right = {"TPP", "die mm^2", "PD"}
+    for column in ("chip", "TPP", "die mm^2", "PD", "datacenter", "outcome", "margin / missing"):
+        table.add_column(column, justify="right" if column in right else "left")
+    for r in results:
+        f = r.facts
+        if r.status == "indeterminate":
+            detail = "needs " + ", ".join(option for _fact, option in r.missing)
+        elif r.exclusions:
+            detail = "excluded: " + ", ".join(r.exclusions)
+        elif r.boundary and r.boundary.nearest_tpp is not None:
+            detail = f"{r.boundary.margin_tpp:+,.0f} TPP from {r.boundary.nearest_tpp:,.0f}"
+        else:
+            detail = ""
+        table.add_row(
+            r.chip,
+            _fmt(f.tpp),
+            _fmt(f.die_area_mm2),
+            _fmt(f.performance_density, 3),
+            _datacenter(f.datacenter),
+            _outcome(r),
+            detail,
+        )
+    console.print(table)
 
 
 @policy_app.command("history")
@@ -247,30 +300,21 @@ def history_cmd(
         return
     rules = {r.id: r for r in load_rules().rules}
     table = Table(title=f"{result.chip} across rule versions", title_justify="left")
-    for column in (
-        "rule",
-        "citation",
-        "effective",
-        "status",
-        "outcome",
-        "deciding clauses",
-        "missing",
-    ):
+    for column in ("rule", "citation", "effective", "status", "outcome", "why"):
         table.add_column(column)
     for c in result.classifications:
         rule = rules[c.rule]
-        met = sorted({k.clause for k in c.checks if k.satisfied is True and k.paragraph == c.eccn})
-        deciding = ", ".join(met) if c.eccn else ", ".join(c.exclusions)
         table.add_row(
             c.rule,
             rule.citation,
             rule.effective.isoformat(),
             rule.status.replace("_", " "),
             _outcome(c),
-            deciding,
-            ", ".join(option for _fact, option in c.missing),
+            c.reason,
         )
     console.print(table)
+    for note in dict.fromkeys(n for c in result.classifications for n in c.facts.assumptions):
+        console.print(f"  [dim]{note}[/dim]", highlight=False)
 
 
 @policy_app.command("rules")
@@ -360,7 +404,7 @@ def whatif_cmd(
         else:
             _render_limits(found)
         return
-    hbm = _number(hbm_density, "--hbm-density")
+    hbm = _number(hbm_density, "--hbm-density", unit=" of GB/s per mm^2")
     result = whatif(
         _number(tpp, "--tpp"),
         _number(die_area, "--die-area"),
@@ -398,11 +442,18 @@ def whatif_cmd(
 
 
 def _render_limits(found: Any) -> None:
-    limits = Table(title="largest TPP that stays outside (exclusive)", title_justify="left")
-    for column in ("rule", "outside", "TPP below", "PD below"):
-        limits.add_column(column, justify="left" if column in {"rule", "outside"} else "right")
-    for lim in found:
-        label = lim.paragraph + (" and stricter" if not lim.paragraph.endswith(".a") else "")
+    limits = Table(
+        title="largest TPP that stays outside (exclusive bound: TPP must be below it)",
+        title_justify="left",
+    )
+    for column in ("rule", "stays outside", "TPP below", "PD below"):
+        limits.add_column(column, justify="right" if column.endswith("below") else "left")
+    stricter: list[str] = []
+    for k, lim in enumerate(found):
+        if k == 0 or lim.rule != found[k - 1].rule:
+            stricter = []
+        stricter.append(lim.paragraph)
+        label = " and ".join(stricter)
         limits.add_row(
             lim.rule,
             label + (" (undecided: conservative)" if lim.undecided else ""),

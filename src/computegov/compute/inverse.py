@@ -95,7 +95,7 @@ class FlopEquivalent:
 
 
 def _cost(
-    flop: float, chip: Chip, util: Utilisation, precision: str, pue: float | None
+    flop: float, chip: Chip, util: Utilisation, precision: str, pue: float | None, mode: str
 ) -> tuple[tuple[float, float, float] | None, str]:
     """Cost from :func:`computegov.costs.compute_cost` at the same precision (and PUE if given).
 
@@ -105,7 +105,8 @@ def _cost(
     from computegov.costs import CostModel, MissingCostDataError, Range, compute_cost
 
     try:
-        model = CostModel(precision=precision) if pue is None else CostModel(precision=precision, pue=Range.point(pue))
+        extra: dict[str, Any] = {} if pue is None else {"pue": Range.point(pue)}
+        model = CostModel(mode=mode, precision=precision, **extra)  # type: ignore[arg-type]
         result = compute_cost(flop, chip, (util.low, util.central, util.high), model)
     except MissingCostDataError as err:
         log.info("no cost for %s: %s", chip.name, err)
@@ -113,8 +114,11 @@ def _cost(
     cost = result.cost_usd
     pue_note = f"PUE {pue:g}" if pue is not None else f"PUE {model.pue.low:g}-{model.pue.high:g}"
     label = (
-        f"computegov.costs.compute_cost: total cost of ownership (buy), USD of {result.dollar_year}, "
-        f"{pue_note}; range puts every cost assumption and the utilisation at its low / high end"
+        "computegov.costs.compute_cost: "
+        + ("total cost of ownership (buy)" if mode == "buy" else "bundled cloud rental quotes (rent)")
+        + f", USD of {result.dollar_year}"
+        + (f", {pue_note}" if mode == "buy" else "")
+        + "; range puts every cost assumption and the utilisation at its low / high end"
     )
     return (cost.low, cost.central, cost.high), label
 
@@ -138,6 +142,7 @@ def flop_equivalent(
     precision: str | None = None,
     pue: float | None = None,
     with_cost: bool = True,
+    cost_mode: str = "buy",
 ) -> FlopEquivalent:
     """Chip-days, chips for ``days``, energy and cost of ``flop`` on one chip.
 
@@ -150,6 +155,8 @@ def flop_equivalent(
         pue: power usage effectiveness (>= 1); None: :data:`DEFAULT_PUE` for the energy and the
             cost model's own PUE range for the cost.
         with_cost: ask ``computegov.costs`` for a cost (same precision and utilisation).
+        cost_mode: ``"buy"`` (own the chips: total cost of ownership) or ``"rent"`` (bundled
+            cloud rental quotes).
 
     Raises:
         InputError: non-positive flop or days, PUE below 1, utilisation out of (0, 1], chip
@@ -157,13 +164,15 @@ def flop_equivalent(
         UnknownNameError: a chip name the catalogue does not know.
     """
     _check_inputs(flop, days, pue)
+    if cost_mode not in ("buy", "rent"):
+        raise InputError(f"cost mode {cost_mode!r}: expected 'buy' or 'rent'")
     util = Utilisation.of(utilisation) if utilisation is not None else DEFAULT_UTILISATION
     resolved = resolve_chip(chip)
     prec, peak = chip_peak(resolved, precision)
     energy_pue = DEFAULT_PUE if pue is None else pue
     chip_seconds = flop / (peak * util.central)
     energy_j = resolved.tdp_w * chip_seconds * energy_pue if resolved.tdp_w else None
-    cost, note = _cost(flop, resolved, util, prec, pue) if with_cost else (None, "not asked")
+    cost, note = _cost(flop, resolved, util, prec, pue, cost_mode) if with_cost else (None, "not asked")
     return FlopEquivalent(
         flop=flop,
         chip=resolved.name,

@@ -69,12 +69,13 @@ class Utilisation:
     source: str = "user"
 
     def __post_init__(self) -> None:
+        point = self.low == self.central == self.high
         for name in ("low", "central", "high"):
             value = getattr(self, name)
             if not (math.isfinite(value) and 0 < value <= 1):
-                raise InputError(
-                    f"utilisation {name} = {value!r}: expected a fraction in (0, 1], e.g. 0.4 for 40%"
-                )
+                label = "utilisation" if point else f"utilisation {name}"
+                hint = f" (a percentage? {value:g}% is {value / 100:g})" if 1 < value <= 100 else ""
+                raise InputError(f"{label} = {value!r}: expected a fraction in (0, 1], e.g. 0.4 for 40%{hint}")
         if not self.low <= self.central <= self.high:
             raise InputError(
                 f"utilisation: expected low <= central <= high, got {self.low}, {self.central}, {self.high}"

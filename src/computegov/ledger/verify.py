@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from computegov.errors import ComputegovError
 from computegov.ledger.attestation import AttestationChecker, check_attestation
-from computegov.ledger.chain import ChainScan, head_message, scan_ledger
+from computegov.ledger.chain import ChainScan, gc_paused, head_message, scan_ledger
 from computegov.ledger.digests import digest_file
 from computegov.ledger.recorder import totals_from_records
 from computegov.ledger.records import Record
@@ -730,6 +730,18 @@ def verify_report(
     Returns:
         The :class:`Verdict`; ``verdict.ok`` is True when no check failed.
     """
+    with gc_paused():
+        return _verify(report, ledger, public_key, checkpoints_dir, catalog, checkers)
+
+
+def _verify(
+    report: Any,
+    ledger: Any,
+    public_key: Any,
+    checkpoints_dir: str | Path | None,
+    catalog: Any,
+    checkers: Mapping[str, AttestationChecker] | None,
+) -> Verdict:
     checks: list[Check] = []
     rep, report_path, fmt = _read_report(report)
     checks.append(fmt)

@@ -382,8 +382,8 @@ def probability_over(value_flop: float, flop: float, flop_low: float, flop_high:
     if not flop_low <= flop <= flop_high:
         raise InputError(f"expected flop_low <= flop <= flop_high, got {flop_low:g}, {flop:g}, {flop_high:g}")
     gap = math.log(value_flop) - math.log(flop)
-    if gap == 0:
-        return 0.5
+    if gap == 0:  # the upper half of the mass lies above the median unless it is a point mass
+        return 0.5 if flop_high > flop else 0.0
     spread = math.log(flop_high / flop) if gap > 0 else math.log(flop / flop_low)
     sigma = spread / Z90
     if sigma == 0:
