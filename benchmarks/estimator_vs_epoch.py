@@ -101,19 +101,10 @@ def run_architecture(df: pd.DataFrame) -> list[Row]:
     return rows
 
 
-def _catalog():
-    try:
-        from computegov.catalog import load_catalog
-
-        return load_catalog()
-    except ImportError:  # pragma: no cover - the catalogue package landed in parallel
-        return None
-
-
 def run_hardware(df: pd.DataFrame, *, reported_utilisation: bool) -> list[Row]:
-    cat = _catalog()
-    if cat is None:
-        return []
+    from computegov.catalog import load_catalog
+
+    cat = load_catalog()
     rows = []
     need = (
         df["training_hardware"].fillna("").ne("")

@@ -94,7 +94,7 @@ CASES: tuple[Case, ...] = (
 def run() -> list[dict[str, object]]:
     """Classify every case; one dict per case."""
     catalog = load_catalog()
-    rows = []
+    rows: list[dict[str, object]] = []
     for case in CASES:
         chip = catalog.get(case.chip)
         facts = facts_from_chip(chip, io_bandwidth_bytes_per_s=case.io_bandwidth_bytes_per_s)
@@ -109,6 +109,7 @@ def run() -> list[dict[str, object]]:
                 "tpp": facts.tpp,
                 "performance_density": facts.performance_density,
                 "agree": agree,
+                "reason": result.reason,
                 "source": case.source,
                 "supplied_fact": case.fact_source or None,
             }
@@ -125,11 +126,11 @@ def main() -> int:
     if args.json:
         print(json.dumps({"agreement": agreed / len(rows), "rows": rows}, indent=2))
         return 0
-    print(f"{'chip':24s} {'rule':8s} {'TPP':>7s} {'PD':>6s} {'reported':15s} {'ours':32s} agree")
+    print(f"{'chip':26s} {'rule':8s} {'TPP':>7s} {'PD':>6s} {'reported':15s} {'ours':32s} agree")
     for r in rows:
         pd = r["performance_density"]
         print(
-            f"{r['chip']:24s} {r['rule']:8s} {r['tpp']:7,.0f} {'—' if pd is None else f'{pd:.2f}':>6s} "
+            f"{r['chip']:26s} {r['rule']:8s} {r['tpp']:7,.0f} {'—' if pd is None else f'{pd:.2f}':>6s} "
             f"{r['reported']:15s} {r['ours']:32s} {'yes' if r['agree'] else 'NO'}"
         )
     print(f"\nagreement: {agreed}/{len(rows)} = {agreed / len(rows):.0%}")

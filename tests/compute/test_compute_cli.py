@@ -87,9 +87,63 @@ def test_human_output_renders() -> None:
         (["estimate", "--params", "7B"], "tokens"),
         (["check", "--flop", "1e25", "--date", "tomorrow"], "YYYY-MM-DD"),
         (["threshold", "lots"], "could not read"),
+        (["threshold", "0"], "positive"),
+        (["threshold", "--", "-1e26"], "positive"),
+        (["threshold", "1e26", "--days", "0"], "days"),
+        (["threshold", "1e26", "--pue", "0.5"], "PUE"),
+        (["threshold", "1e26", "--chip", "H100", "--utilisation", "40"], "0.4"),
+        (["threshold", "1e26", "--precision", "fp13"], "precision"),
+        (["estimate", "--params", "7 billion", "--tokens", "1T"], "suffix"),
+        (["estimate", "--params", "7B", "--tokens", "-1T"], "positive"),
+        (["estimate", "--params", "7B", "--tokens", "nan"], "could not read"),
+        (["estimate", "--params", "7B", "--tokens", "1T", "--epochs", "0"], "--epochs"),
+        (["estimate", "--chip", "H100", "--chips", "8", "--days", "-3"], "--days"),
+        (["estimate", "--measured", "/nonexistent/report.json"], "cannot read"),
+        (["check", "--flop", "1e25", "--tag", "bogus"], "unknown tag"),
+        (["estimate", "--params", "7B", "--tokens", "9T words"], "give it as --words 9T"),
+        (["estimate", "--params", "7B", "--words", "9T tokens"], "give it as --tokens 9T"),
     ],
 )
 def test_bad_input_exits_2_with_a_message(args: list[str], match: str) -> None:
     result = runner.invoke(app, ["compute", *args])
     assert result.exit_code == 2, result.output
     assert match in result.output
+    assert "Traceback" not in result.output
+
+
+def test_threshold_rent_prices_the_h100_from_rental_quotes() -> None:
+    out = _json(["threshold", "1e26", "--chip", "H100", "--rent"])
+    (eq,) = out["equivalents"]
+    assert "rent" in eq["cost_note"]
+    assert eq["cost_usd_low"] <= eq["cost_usd"] <= eq["cost_usd_high"]
+    assert 1e7 < eq["cost_usd"] < 1e10  # 1e26 FLOP on rented H100s: hundreds of millions of USD
+
+
+def test_check_says_when_no_threshold_is_in_force() -> None:
+    result = runner.invoke(app, ["compute", "check", "--flop", "1e25", "--date", "2001-01-01"])
+    assert result.exit_code == 0, result.output
+    assert "No threshold is in force on 2001-01-01" in result.output
+
+
+def test_check_names_the_phases_a_threshold_leaves_out() -> None:
+    out = _json(["check", "--flop", "1e25", "--synthetic-data-flop", "2e25", "--date", "2026-06-01"])
+    checks = {c["threshold_id"]: c for c in out["checks"]}
+    assert checks["eu-ai-act-art51-systemic-risk"]["flop"] == pytest.approx(3e25)
+    assert checks["us-ca-sb53-frontier-model"]["flop"] == pytest.approx(1e25)  # synthetic data not named
+    human = runner.invoke(app, ["compute", "check", "--flop", "1e25", "--synthetic-data-flop", "2e25", "--date", "2026-06-01"])
+    assert "does not count: synthetic-data" in human.output
+
+
+def test_json_output_has_no_nan_or_infinity() -> None:
+    for args in (["estimate", "--params", "70e9", "--tokens", "15e12"], ["threshold", "1e26", "--years", "2026-2027"],
+                 ["check", "--flop", "3e25", "--all"]):
+        result = runner.invoke(app, ["compute", *args, "--json"])
+        assert result.exit_code == 0, result.output
+        assert "NaN" not in result.stdout and "Infinity" not in result.stdout
+
+
+def test_unit_words_after_counts_are_understood() -> None:
+    out = _json(["estimate", "--params", "7B params", "--tokens", "2T tokens"])
+    assert out["flop"] == pytest.approx(6 * 7e9 * 2e12)
+    words = _json(["estimate", "--params", "7B", "--words", "1.5T words"])
+    assert words["flop"] == pytest.approx(6 * 7e9 * 2e12)  # 1.5T words x 4/3 token per word

@@ -190,3 +190,12 @@ def test_estimate_to_dict_carries_units_and_method() -> None:
     assert d["method"] == "architecture"
     assert d["flop"] == pytest.approx(6e19)
     assert d["interval"] == "90%"
+
+
+def test_a_given_number_is_reported_and_ranks_below_a_measurement() -> None:
+    given = phase_flop(5e20, "pre-training")
+    assert given.method == "reported" and given.flop_low == given.flop == given.flop_high
+    measured = measured_estimate({"flop": 7e20})
+    arch = architecture_estimate(TrainingRun(params=1e9, tokens=1e11))
+    assert combine([arch, given, measured]).method == "measured"
+    assert combine([arch, given]).method == "reported"

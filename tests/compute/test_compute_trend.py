@@ -60,7 +60,7 @@ def test_forecast_is_reproducible_and_ordered() -> None:
     assert low.p10 <= low.p50 <= low.p90
 
 
-def test_forecast_without_noise_and_spread_is_near_the_binomial_mean() -> None:
+def test_forecast_at_the_fitted_median_line_expects_half_the_models() -> None:
     df = _synthetic(0.5, noise=0.5, seed=3)
     trend = fit_compute_trend(df, since=2010, until=2025)
     fc = forecast_crossings([10**trend.predict_log10(2026.5)], [2026], np.random.default_rng(1), trend=trend, models=df, models_per_year=40, draws=4000)

@@ -199,3 +199,28 @@ def test_each_assumption_moves_the_cost_in_its_stated_direction(name: str, bump:
         assert after <= before
     else:
         assert after >= before
+
+
+def test_a_catalogue_price_that_includes_the_server_gets_no_server_fraction() -> None:
+    """The H100 SXM catalogue price is a DGX H100 price / 8 (see data/cost_assumptions.yaml)."""
+    model = CostModel(
+        server_fraction=0.3,
+        network_fraction=0.1,
+        storage_fraction=0.05,
+        chip_price_factor=1.0,
+        cost_of_capital=0.0,
+        lifetime_years=4.0,
+    )
+    dgx_share = make_chip(name="NVIDIA H100 SXM5 80GB")
+    plain = make_chip()
+    hours = 4 * HOURS_PER_YEAR
+    included = model.chip_hour_cost(dgx_share).components_usd["hardware"].central
+    assert included == pytest.approx(10_000 * (1 + 0.1 + 0.05) / hours)
+    assert model.server_included(dgx_share) is not None
+    assert "already includes the server" in model.chip_hour_cost(dgx_share).price_source
+    added = model.chip_hour_cost(plain).components_usd["hardware"].central
+    assert added == pytest.approx(10_000 * (1 + 0.3 + 0.1 + 0.05) / hours)
+    # a user-supplied price is the chip alone
+    user = model.replace(chip_price_usd=10_000.0)
+    assert user.server_included(dgx_share) is None
+    assert user.chip_hour_cost(dgx_share).components_usd["hardware"].central == pytest.approx(added)

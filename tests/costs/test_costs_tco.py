@@ -17,6 +17,7 @@ from computegov.costs import (
     tco_summary,
     tco_table,
 )
+from computegov.costs.money import usd
 
 
 def make_chip(**changes: object) -> Chip:
@@ -86,10 +87,14 @@ def test_rental_range_uses_recent_quotes_market_median_and_list_maximum() -> Non
     assert found is not None
     value, used = found
     recent = list(used)
-    market = sorted(q.usd_per_chip_hour for q in recent if q.kind == "market")
-    listed = [q.usd_per_chip_hour for q in recent if q.kind == "list"]
+    # quotes of 2026 count as the latest CPI year; older ones are converted with CPI-U
+    market = sorted(
+        usd(q.usd_per_chip_hour, q.quoted_on.year, 2025) for q in recent if q.kind == "market"
+    )
+    listed = [usd(q.usd_per_chip_hour, q.quoted_on.year, 2025) for q in recent if q.kind == "list"]
     assert value.low <= value.central <= value.high
-    assert value.high == pytest.approx(max(listed))  # quotes of 2026 count as the latest CPI year
+    assert value.high == pytest.approx(max(listed))
+    assert value.low == pytest.approx(min(market + listed))
     assert market[0] <= value.central <= market[-1]
     # the 2023 AWS list price is history, not today's price
     assert all(q.quoted_on.year >= 2024 for q in used)
@@ -97,3 +102,20 @@ def test_rental_range_uses_recent_quotes_market_median_and_list_maximum() -> Non
 
 def test_rental_range_is_none_for_an_unquoted_chip() -> None:
     assert rental_range(make_chip(name="Unknown Chip 9000", aliases=()), 2024) is None
+
+
+def test_every_rental_quote_names_a_dated_source_and_none_is_made_up() -> None:
+    from computegov.costs import rental_prices
+
+    for quote in rental_prices():
+        assert quote.source.strip(), quote
+        assert "assumption" not in quote.source.lower(), quote  # a quote, not a guess
+        assert quote.quoted_on.year >= 2020
+
+
+def test_renting_a_chip_without_a_verified_quote_says_so() -> None:
+    from computegov.costs import CostModel, MissingCostDataError
+
+    v100 = make_chip(name="NVIDIA V100", aliases=("Tesla V100",))
+    with pytest.raises(MissingCostDataError, match="rental price"):
+        CostModel(mode="rent").chip_hour_cost(v100)

@@ -108,3 +108,17 @@ def test_measure_demo_with_ledger_verifies_right_away(tmp_path) -> None:
     out = json.loads(res.stdout)
     res = runner.invoke(app, ["verify", out["report_path"], "--key", out["public_key_path"]])
     assert res.exit_code == 0, res.output
+
+
+def test_replay_with_missing_checkpoint_exits_2_naming_it(demo_run) -> None:
+    demo_run.checkpoints[1].unlink()
+    res = runner.invoke(app, ["replay", str(demo_run.report), "--sample-rate", "1"])
+    assert res.exit_code == 2
+    assert demo_run.checkpoints[1].name in res.output and "missing" in res.output
+
+
+def test_keys_new_in_unwritable_place_exits_2(tmp_path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    res = runner.invoke(app, ["keys", "new", "--out", str(blocker / "sub")])
+    assert res.exit_code == 2 and "cannot write keys" in res.output

@@ -132,3 +132,22 @@ def test_demo_without_the_meter_uses_the_stand_in(tmp_path: Path) -> None:
     v = verify_report(res.report_path, res.ledger_path, res.public_key_path)
     assert v.ok, [c.to_dict() for c in v.failed]
     assert v.check("totals").evidence["recomputed"]["steps"] == 6
+
+
+def test_audit_cost_in_usd_uses_the_cost_model(tmp_path: Path) -> None:
+    from computegov.catalog import load_catalog
+    from computegov.costs import CostModel
+    from computegov.ledger.report import load_report
+
+    try:
+        chip = load_catalog().get("H100")
+        per_hour = CostModel(mode="rent").chip_hour_cost(chip)
+    except Exception as err:  # catalogue or price data not available in this build
+        pytest.skip(f"no H100 rental price: {err}")
+    res = run_demo_with_ledger(
+        steps=4, ledger_path=tmp_path / "h.jsonl", checkpoint_every=2, chip="H100", chip_count=8
+    )
+    plan = plan_replay(res.report_path, res.ledger_path, sample_rate=0.5)
+    run_chip_hours = load_report(res.report_path).totals["chip_hours"]
+    assert plan.cost.chip_hours == pytest.approx(plan.cost.share_of_run * run_chip_hours)
+    assert plan.cost.usd == pytest.approx(plan.cost.chip_hours * per_hour.total_usd.central)

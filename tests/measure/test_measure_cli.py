@@ -36,10 +36,56 @@ def test_demo_json_reports_the_closed_form_flop(tmp_path: Path) -> None:
     assert json.loads(again.output)["flop"] == data["flop"]
 
 
-def test_demo_table_for_people() -> None:
+def test_demo_table_for_people_states_units_and_the_convention() -> None:
     result = runner.invoke(app, ["measure", "demo", "--steps", "2"])
     assert result.exit_code == 0, result.output
-    assert "FlopCounterMode" in result.output and "MFU" in result.output
+    for text in ("FlopCounterMode", "causal attention counted", " FLOP", " FLOP/s", " s", "MFU"):
+        assert text in result.output
+
+
+def test_demo_with_a_catalogue_chip_reports_mfu_against_its_peak() -> None:
+    result = runner.invoke(app, ["measure", "demo", "--steps", "1", "--chip", "H100 SXM", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert "H100" in data["chip"] and data["precision"] == "fp32"
+    assert data["mfu"] == pytest.approx(data["flop_per_s"] / data["peak_flop_per_s"], rel=1e-12)
+    assert data["mfu_6nd"] == pytest.approx(
+        data["model_flop_6nd"] / data["seconds"] / data["peak_flop_per_s"], rel=1e-12
+    )
+
+
+def test_demo_with_an_unknown_chip_suggests_names() -> None:
+    result = runner.invoke(app, ["measure", "demo", "--steps", "1", "--chip", "H100 SXMM"])
+    assert result.exit_code == 2
+    assert "did you mean" in result.output and "H100" in result.output
+
+
+def test_summarize_combines_several_rank_files(tmp_path: Path) -> None:
+    start = {"kind": "meter_start", "causal_attention_convention": "full", "peak_flop_per_s": None}
+    files = []
+    for rank in (0, 1):
+        interval = {
+            "kind": "interval",
+            "steps": 2,
+            "flop": 100 * (rank + 1),
+            "flop_full_attention": 100 * (rank + 1),
+            "flop_causal_halved": 100 * (rank + 1),
+            "flop_flopcounter_compatible": 100 * (rank + 1),
+            "seconds": 1.0 + rank,
+            "time_start_unix_s": 10.0,
+            "time_end_unix_s": 12.0 + rank,
+            "energy_j": None,
+        }
+        path = tmp_path / f"run{rank}.jsonl"
+        path.write_text(
+            "\n".join(json.dumps({**r, "rank": rank}) for r in (start, interval)) + "\n"
+        )
+        files.append(str(path))
+    result = runner.invoke(app, ["measure", "summarize", *files, "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["world_size"] == 2 and data["flop"] == 300 and data["seconds"] == 2.0
+    assert [r["flop"] for r in data["ranks"]] == [100, 200]
 
 
 def test_summarize_a_bad_file_exits_2(tmp_path: Path) -> None:

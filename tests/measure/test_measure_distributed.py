@@ -1,10 +1,15 @@
-"""Per-rank meter totals combined across two gloo processes."""
+"""Per-rank meter totals combined across two gloo processes.
+
+The ranks meet through a file store in the test's own folder (no port to pick, so no clash with
+other test runs on a shared machine) and every collective has a 120 s timeout, so a broken rank
+fails the test instead of hanging it; on a loaded 2-core machine the test takes about 10 s,
+most of it the two processes importing torch.
+"""
 
 from __future__ import annotations
 
 import json
-import os
-import socket
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,20 +18,21 @@ torch = pytest.importorskip("torch")
 import torch.distributed as dist  # noqa: E402
 import torch.multiprocessing as mp  # noqa: E402
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from computegov.measure.records import read_records  # noqa: E402
+from computegov.measure.summary import summarize_file  # noqa: E402
 
 
-def _worker(rank: int, world_size: int, port: int, out_dir: str) -> None:
+def _worker(rank: int, world_size: int, out_dir: str) -> None:
     from computegov.measure.meter import ComputeMeter
 
-    os.environ["MASTER_ADDR"] = "127.0.0.1"
-    os.environ["MASTER_PORT"] = str(port)
     torch.set_num_threads(1)
-    dist.init_process_group("gloo", rank=rank, world_size=world_size)
+    dist.init_process_group(
+        "gloo",
+        init_method=f"file://{Path(out_dir) / 'store'}",
+        rank=rank,
+        world_size=world_size,
+        timeout=timedelta(seconds=120),
+    )
     try:
         model = torch.nn.Linear(8, 4)
         batch = 4 * (rank + 1)  # rank 1 does twice the work
@@ -41,7 +47,7 @@ def _worker(rank: int, world_size: int, port: int, out_dir: str) -> None:
 
 
 def test_two_gloo_ranks_are_summed_with_per_rank_detail(tmp_path: Path) -> None:
-    mp.spawn(_worker, args=(2, _free_port(), str(tmp_path)), nprocs=2, join=True)
+    mp.spawn(_worker, args=(2, str(tmp_path)), nprocs=2, join=True)
     per_step = {rank: 2 * 2 * (4 * (rank + 1)) * 8 * 4 for rank in (0, 1)}  # forward + grad weight
     for rank in (0, 1):
         data = json.loads((tmp_path / f"summary{rank}.json").read_text())
@@ -49,4 +55,6 @@ def test_two_gloo_ranks_are_summed_with_per_rank_detail(tmp_path: Path) -> None:
         assert data["flop"] == 3 * (per_step[0] + per_step[1])  # every rank holds the run total
         assert [r["flop"] for r in data["ranks"]] == [3 * per_step[0], 3 * per_step[1]]
         assert data["steps"] == 3
-    assert (tmp_path / "run.jsonl").is_file() and (tmp_path / "run.jsonl.rank1").is_file()
+    files = [tmp_path / "run.jsonl", tmp_path / "run.jsonl.rank1"]  # rank 1 gets a suffix
+    combined = summarize_file([record for path in files for record in read_records(path)])
+    assert combined.world_size == 2 and combined.flop == 3 * (per_step[0] + per_step[1])

@@ -364,8 +364,39 @@ def test_dtype_without_a_catalogue_peak_skips_mfu_with_the_reason(
 def test_no_chip_on_cpu_means_no_mfu_and_says_why(mlp: Any) -> None:
     summary = _metered(mlp, _mlp_batches()[:1], _regression_step)
     assert summary.mfu is None and "no chip given" in (summary.mfu_unavailable_reason or "")
-    auto = ComputeMeter(mlp, chip="auto", energy=None, catalog=_StubCatalog())
-    assert "CUDA" in (auto._chip_reason or "")
+    auto = _metered(mlp, _mlp_batches()[:1], _regression_step, chip="auto", catalog=_StubCatalog())
+    assert auto.mfu is None and auto.chip is None
+    assert "finds CUDA devices only" in (auto.mfu_unavailable_reason or "")
+    assert "'cpu'" in (auto.mfu_unavailable_reason or "")
+
+
+def test_the_issue_usage_runs_verbatim_with_the_catalogue_h100() -> None:
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.ReLU(), torch.nn.Linear(32, 4))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    loader = [torch.randn(8, 16) for _ in range(4)]
+
+    def loss_fn(out: Any) -> Any:
+        return out.pow(2).mean()
+
+    # --- the usage block of the issue, unchanged ---
+    # fmt: off
+    meter = ComputeMeter(model, chip="H100 SXM")
+    for batch in loader:
+        with meter.step():
+            loss = loss_fn(model(batch)); loss.backward(); opt.step(); opt.zero_grad()  # noqa: E702
+    # fmt: on
+    summary = meter.summary()
+    # ---
+    per_step = 2 * 8 * (16 * 32 + 32 * 4) + 2 * 2 * 8 * (16 * 32 + 32 * 4) - 2 * 8 * 16 * 32
+    assert summary.flop == 4 * per_step  # forward, grad weights, grad input but the first layer's
+    assert summary.steps == 4 and summary.seconds > 0
+    assert summary.flop_per_s == pytest.approx(summary.flop / summary.seconds, rel=1e-12)
+    assert summary.chip is not None and "H100" in summary.chip and summary.precision == "fp32"
+    assert summary.peak_flop_per_s is not None and summary.peak_flop_per_s > 1e13
+    assert summary.mfu == pytest.approx(summary.flop_per_s / summary.peak_flop_per_s, rel=1e-12)
+    assert (summary.energy_j is None) == bool(summary.energy_unavailable_reason)
+    assert summary.causal_attention_convention == "full"
 
 
 class _StubCatalog:
@@ -379,9 +410,9 @@ class _StubCatalog:
 
 
 def test_unknown_chip_name_raises_with_suggestions(mlp: Any) -> None:
-    with pytest.raises(UnknownNameError) as info:
+    with pytest.raises(UnknownNameError, match="did you mean: Fake X1") as info:
         ComputeMeter(mlp, chip="Fake X2", catalog=_StubCatalog(), energy=None)
-    assert info.value.candidates == ("Fake X1",)
+    assert info.value.candidates == ("Fake X1",) and info.value.name == "Fake X2"
 
 
 def test_bad_options_are_input_errors(mlp: Any) -> None:

@@ -78,3 +78,30 @@ def test_bad_input_exits_2_with_a_clear_message(args: list[str], needle: str) ->
     result = runner.invoke(app, args)
     assert result.exit_code == 2, result.output
     assert needle in result.output
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_plan_table_fits_the_terminal(width: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from computegov.cli.common import console
+
+    monkeypatch.setattr(console, "width", width)
+    result = runner.invoke(app, ["plan", "--flop", "3e25", "--deadline-days", "90", "--top", "5"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= width
+    header = next(line for line in lines if " chips " in line and " MFU " in line)
+    assert header.split()[-1] == "fit"  # the last column is not cut off
+    assert ("chip-h" in header) is (width >= 100)
+    rows = [line for line in lines if line.rstrip().endswith(("yes", "yes*", "no", "?"))]
+    assert len(rows) == 5  # one line per option: no chip name wraps
+
+
+def test_chips_without_interconnect_data_are_reported_not_guessed() -> None:
+    result = runner.invoke(app, ["plan", "--flop", "3e25", "--deadline-days", "90", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    # the catalogue has no chip-to-chip bandwidth for the B100: left out, with the reason
+    assert "intranode_bandwidth_bytes_per_s" in payload["skipped"]["NVIDIA B100"]
+    assert all(o["chip"] != "NVIDIA B100" for o in payload["options"])
+    for option in payload["options"]:
+        assert option["utilisation"]["central"] > 0.15  # no 25 GB/s tensor-parallel nonsense

@@ -90,3 +90,15 @@ def test_bad_layouts_are_rejected() -> None:
         training_memory(ARCH, zero_stage=4)
     with pytest.raises(InputError):
         architecture_from_params(0)
+
+
+def test_interleaved_schedule_holds_more_activations() -> None:
+    """Korthikanti et al. 2022, section 4.2.3: L (1 + (p-1)/(p v)) layers' worth on stage one."""
+    plain = training_memory(ARCH, tp=8, pp=8)
+    interleaved = training_memory(ARCH, tp=8, pp=8, interleave=4)
+    assert interleaved.activations_bytes == pytest.approx(
+        plain.activations_bytes * (1 + 7 / (8 * 4))
+    )
+    assert interleaved.weights_bytes == plain.weights_bytes
+    with pytest.raises(InputError):
+        training_memory(ARCH, interleave=0)

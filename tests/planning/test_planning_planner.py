@@ -232,3 +232,48 @@ def test_consumer_chips_are_skipped_unless_asked_for() -> None:
         datacenter_only=False,
     )
     assert "Gaming Card" in {o.chip_name for o in every.options}
+
+
+NO_LINKS = dataclasses.replace(
+    chip("No Links", 1e15, 5_000.0),
+    intranode_bandwidth_bytes_per_s=None,
+    internode_bandwidth_bytes_per_s=None,
+)
+NO_NETWORK = dataclasses.replace(
+    chip("No Network", 1e15, 40_000.0), internode_bandwidth_bytes_per_s=None
+)
+
+
+def test_a_chip_without_chip_to_chip_bandwidth_is_left_out_and_says_why() -> None:
+    request = PlanRequest(flop=1e23, deadline_days=60)
+    result = plan(request, [FAST, NO_LINKS], model=POINT_MODEL)
+    assert [o.chip_name for o in result.options] == ["Dear Fast"]
+    assert "intranode_bandwidth_bytes_per_s" in result.skipped["No Links"]
+    assert "--utilisation" in result.skipped["No Links"]
+
+
+def test_a_chip_without_chip_to_chip_bandwidth_is_planned_at_a_given_utilisation() -> None:
+    request = PlanRequest(flop=1e23, deadline_days=60, utilisation=0.4)
+    result = plan(request, [NO_LINKS], model=POINT_MODEL)
+    best = result.options[0]
+    assert best.utilisation == Range.point(0.4)
+    assert best.layout is None and not best.network_assumed
+    assert best.memory_fits is True  # pooled-memory lower bound met
+
+
+def test_evaluating_a_chip_without_chip_to_chip_bandwidth_names_the_field() -> None:
+    with pytest.raises(MissingCostDataError, match="--utilisation") as info:
+        evaluate(PlanRequest(flop=1e23), NO_LINKS, 64, model=POINT_MODEL)
+    assert info.value.field == "intranode_bandwidth_bytes_per_s"
+    _, option = evaluate(PlanRequest(flop=1e23, utilisation=0.4), NO_LINKS, 64, model=POINT_MODEL)
+    assert option.days == pytest.approx(1e23 / (64 * 1e15 * 0.4) / 86400)
+
+
+def test_an_assumed_network_bandwidth_is_flagged() -> None:
+    _, flagged = evaluate(PlanRequest(flop=1e23), NO_NETWORK, 256, model=POINT_MODEL)
+    _, clean = evaluate(PlanRequest(flop=1e23), FAST, 256, model=POINT_MODEL)
+    assert flagged.network_assumed and not clean.network_assumed
+    assert any("internode_bandwidth_bytes_per_s" in note for note in flagged.notes)
+    assert flagged.to_dict()["network_bandwidth_assumed"] is True
+    # 25 GB/s instead of 50 GB/s between nodes can only slow the run
+    assert flagged.utilisation.central <= clean.utilisation.central

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from computegov.catalog import Chip
+from computegov.errors import InputError
 from computegov.planning import (
     Architecture,
     ChipNumbers,
@@ -103,3 +106,75 @@ def test_partial_recomputation_fits_just_enough_layers() -> None:
     # the share recomputed is the least that fits: memory is full to within 1 %
     assert layout.memory.total_bytes == pytest.approx(capacity, rel=0.01)
     assert layout.memory.fits is True
+
+
+def test_interleaving_divides_the_bubble_and_multiplies_exposed_point_to_point() -> None:
+    """Narayanan et al. 2021, section 2.2.2: bubble (p-1)/v micro-batch times, traffic x v."""
+    from computegov.planning.scaling import _step
+
+    arch = Architecture(params=1e10, layers=32, hidden=4096, heads=32, seq_len=4096, inferred=False)
+    tp, pp, dp = 8, 4, 2
+    micro = 4e6 / 4096 / dp
+    compute = 6 * 1e10 * 4096 / (tp * pp * 9.894e14 * 0.5)
+    tp_comm = 32 / pp * 4 * (2 * 7 / 8 * 4096 * 4096 * 2) / 450e9
+    p2p = 2 * 4096 * 4096 * 2 / 50e9
+    for vp, exposed in ((1, p2p), (4, 4 * p2p * (1 - 0.8))):
+        step, comp, tpc, ppc, bubble, _ = _step(H100_LIKE, arch, tp, pp, dp, vp, 0.0, 0.5, ASSUME)
+        per_micro = compute + tp_comm + exposed
+        assert comp == pytest.approx(micro * compute)
+        assert tpc == pytest.approx(micro * tp_comm)
+        assert ppc == pytest.approx(micro * exposed)
+        assert bubble == pytest.approx((pp - 1) / vp * per_micro)
+
+
+def test_interleaving_raises_mfu_of_a_deep_pipeline() -> None:
+    arch = architecture_from_params(405e9, seq_len=8192)
+    plain = dataclasses.replace(
+        ASSUME, global_batch_tokens=16e6, seq_len=8192, pipeline_interleave=1
+    )
+    interleaved = dataclasses.replace(plain, pipeline_interleave=8)
+    one = best_layout(H100_LIKE, 16384, arch, kernel_mfu=0.47, assumptions=plain)
+    many = best_layout(H100_LIKE, 16384, arch, kernel_mfu=0.47, assumptions=interleaved)
+    assert one is not None and many is not None
+    assert one.vp == 1 and many.vp > 1
+    assert many.mfu > one.mfu
+    assert many.memory.fits is True  # the interleaved schedule's extra activations are counted
+
+
+def _bare_chip(name: str, **changes: object) -> Chip:
+    base: dict[str, object] = {
+        "name": name,
+        "kind": "tpu",
+        "release_date": dt.date(2021, 5, 20),
+        "peak_flop_per_s": {"bf16": 2.75e14},
+        "memory_bytes": 32e9,
+        "tdp_w": 170.0,
+    }
+    base.update(changes)
+    return Chip(**base)  # type: ignore[arg-type]
+
+
+def test_bandwidths_missing_from_the_catalogue_come_from_the_cited_table() -> None:
+    numbers = ChipNumbers.from_chip(_bare_chip("Google TPU v4"), 2.75e14, ASSUME)
+    # 1.1 PB/s all-reduce bandwidth per pod / 4096 chips (Cloud TPU v4 documentation)
+    assert numbers.intra_bytes_per_s == pytest.approx(268.5e9)
+    assert numbers.inter_bytes_per_s == pytest.approx(268.5e9)
+    assert numbers.assumed == () and numbers.missing == ()
+    assert any("cloud.google.com/tpu/docs/v4" in source for source in numbers.sources)
+
+
+def test_a_catalogue_bandwidth_wins_over_the_table() -> None:
+    chip = _bare_chip("Google TPU v4", intranode_bandwidth_bytes_per_s=100e9)
+    numbers = ChipNumbers.from_chip(chip, 2.75e14, ASSUME)
+    assert numbers.intra_bytes_per_s == pytest.approx(50e9)
+    assert numbers.inter_bytes_per_s == pytest.approx(268.5e9)  # not catalogued: from the table
+
+
+def test_no_intranode_bandwidth_means_no_model_beyond_one_chip() -> None:
+    numbers = ChipNumbers.from_chip(_bare_chip("Mystery NPU 1"), 2.75e14, ASSUME)
+    assert numbers.missing == ("intranode_bandwidth_bytes_per_s",)
+    assert numbers.assumed == ("internode_bandwidth_bytes_per_s",)
+    arch = architecture_from_params(1e9, seq_len=4096)
+    assert best_layout(numbers, 1, arch, kernel_mfu=0.5, assumptions=ASSUME) is not None
+    with pytest.raises(InputError, match="intranode_bandwidth_bytes_per_s"):
+        best_layout(numbers, 64, arch, kernel_mfu=0.5, assumptions=ASSUME)

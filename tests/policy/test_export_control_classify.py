@@ -19,6 +19,7 @@ from computegov.policy.export_control import (
     facts_from_chip,
     history,
     outcome_intervals,
+    summarize,
 )
 from computegov.policy.rules import get_rule
 from computegov.policy.whatif import tpp_limits, whatif
@@ -241,3 +242,56 @@ def test_planar_process_die_area_is_flagged() -> None:
     assert any("probably planar" in a for a in facts_from_chip(old).assumptions)
     new = Chip(name="7nm", peak_flop_per_s={"bf16": 100 * T}, die_area_mm2=600, process_nm=7)
     assert not any("probably planar" in a for a in facts_from_chip(new).assumptions)
+
+
+def test_reason_names_the_deciding_fact_for_each_kind_of_outcome() -> None:
+    assert classify(CHIPS["H20"], "2023-10").reason == (
+        "TPP 2,368 is 32 below 2,400, where 3A090.b starts"
+    )
+    assert classify(CHIPS["A800"], "2022-10").reason == "fails I/O GB/s 400..528 >= 600"
+    assert classify(CHIPS["RTX 4090 D"], "2024-12").reason == (
+        "excluded by Note 2 to 3A090 (not designed or marketed for datacenters, TPP 4,707 < 4800)"
+    )
+    assert classify(CHIPS["H100"], "2024-12").reason.startswith(
+        "meets 3A090.a.1 (TPP 15,832 >= 4800)"
+    )
+    assert classify(CHIPS["RTX 4090"], "2022-10").reason == (
+        "needs aggregate bidirectional I/O bandwidth, GB/s (--io-bandwidth)"
+    )
+
+
+def test_json_checks_carry_units_and_missing_facts_their_metric() -> None:
+    data = classify(CHIPS["RTX 4090"], "2022-10").to_dict()
+    units = {c["metric"]: c["unit"] for c in data["checks"]}
+    assert units == {"io_bandwidth_gb_per_s": "GB/s", "tpp": "TPP"}
+    assert data["missing"] == [
+        {
+            "metric": "io_bandwidth_gb_per_s",
+            "fact": "aggregate bidirectional I/O bandwidth, GB/s",
+            "option": "--io-bandwidth",
+        }
+    ]
+
+
+def test_summarize_counts_status_paragraph_and_missing_facts() -> None:
+    no_area = Chip(name="mid", peak_flop_per_s={"bf16": 200 * T}, datacenter=True)  # TPP 3200
+    results = classify_many([*CHIPS.values(), no_area], "2024-12")
+    summary = summarize(results)
+    # 3A090.a: A100, A800, H100, H800, RTX 4090; outside: H20, RTX 4090 D; open: "mid".
+    assert summary.total == 8
+    assert summary.by_status == {"controlled": 5, "not_controlled": 2, "indeterminate": 1}
+    assert summary.by_eccn == {"3A090.a": 5}
+    assert summary.missing == {"--die-area": 1}
+    assert summary.describe().startswith("8 chips under 2024-12: 5 controlled (3A090.a 5)")
+
+
+def test_summarize_refuses_a_mix_of_rule_versions() -> None:
+    mixed = [classify(CHIPS["H100"], "2023-10"), classify(CHIPS["H100"], "2024-12")]
+    with pytest.raises(ValueError, match="several rule versions"):
+        summarize(mixed)
+
+
+def test_aca_is_open_to_non_datacenter_3a090a_chips_only_under_the_diffusion_rule() -> None:
+    exceptions = [c.license_exceptions for c in history(CHIPS["RTX 4090"]).classifications]
+    assert exceptions == [(), ("NAC",), ("NAC",), ("NAC", "ACA")]
+    assert classify(CHIPS["H100"], "2025-01").license_exceptions == ()

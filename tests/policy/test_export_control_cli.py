@@ -156,3 +156,67 @@ def test_whatif_json_writes_unreachable_limits_as_null() -> None:
     assert code == 0
     first = json.loads(out)["limits"][0]
     assert first["rule"] == "2022-10" and first["max_tpp_outside"] is None
+
+
+@pytest.fixture
+def no_area_catalog(tmp_path: Path) -> Path:
+    """A datacenter chip with TPP 3,200 and no die area: 3A090.a, .b or nothing depending on it."""
+    path = tmp_path / "chips.yaml"
+    path.write_text(
+        "chips:\n"
+        "  - name: Test Arealess Accelerator\n"
+        "    kind: asic\n"
+        "    peak_flop_per_s_bf16: 200e12\n"
+        "    datacenter: true\n"
+        "    source: test fixture\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_classify_all_json_is_sorted_summarised_and_names_missing_facts(
+    no_area_catalog: Path,
+) -> None:
+    code, out, _ = _run("classify", "--all", "--json", "--catalog", str(no_area_catalog))
+    assert code == 0
+    data = json.loads(out)
+    results = data["classifications"]
+    tpps = [r["facts"]["tpp"] for r in results]
+    known = [t for t in tpps if t is not None]
+    assert known == sorted(known, reverse=True)
+    assert tpps[: len(known)] == known  # chips without a TPP come last
+    by_status = data["summary"]["by_status"]
+    assert sum(by_status.values()) == data["count"] == len(results)
+    assert by_status["indeterminate"] == sum(r["status"] == "indeterminate" for r in results)
+    assert all(r["missing"] for r in results if r["status"] == "indeterminate")
+    mine = next(r for r in results if r["chip"] == "Test Arealess Accelerator")
+    assert mine["status"] == "indeterminate"
+    assert [m["option"] for m in mine["missing"]] == ["--die-area"]
+    assert mine["reason"] == "needs applicable die area, mm^2 (--die-area)"
+
+
+def test_classify_all_table_ends_with_the_summary(no_area_catalog: Path) -> None:
+    code, out, _ = _run("classify", "--all", "--catalog", str(no_area_catalog))
+    assert code == 0
+    assert "chips under 2024-12:" in out and "--die-area" in out
+
+
+@pytest.mark.parametrize(
+    "args", [("H100", "--all"), ("--all", "--die-area", "600"), ("--all", "--not-datacenter")]
+)
+def test_classify_all_refuses_a_chip_or_per_chip_facts(args: tuple[str, ...]) -> None:
+    code, _, err = _run("classify", *args)
+    assert code == 2 and "--all" in err
+
+
+def test_history_json_gives_the_reason_for_each_version() -> None:
+    code, out, _ = _run("history", "A800", "--json")
+    assert code == 0
+    reasons = [c["reason"] for c in json.loads(out)["classifications"]]
+    assert reasons[0].startswith("fails I/O GB/s 400..")
+    assert reasons[1].startswith("meets 3A090.a.1")
+
+
+def test_negative_hbm_density_is_refused_in_the_users_unit() -> None:
+    code, _, err = _run("whatif", "--hbm-density", "-1")
+    assert code == 2 and "GB/s per mm^2" in err and "'-1'" in err

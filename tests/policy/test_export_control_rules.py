@@ -78,8 +78,13 @@ def test_hbm_paragraph_c_is_strictly_greater_than_2_gb_per_s_per_mm2(version: st
 
 
 def test_unknown_version_lists_the_known_ones() -> None:
-    with pytest.raises(RuleError, match=r"2021-01.*2022-10, 2023-10, 2024-12, 2025-01"):
+    with pytest.raises(RuleError, match=r"2021-01.*2022-10 \(87 FR 62186\), 2023-10.*2025-01"):
         get_rule("2021-01")
+
+
+@pytest.mark.parametrize("key", ["2023-10", " 2023-10 ", "88 FR 73458", "88 fr  73458", "2023"])
+def test_a_version_can_be_named_by_id_citation_or_unique_year(key: str) -> None:
+    assert get_rule(key).id == "2023-10"
 
 
 def test_licensing_actions_are_recorded_as_not_changing_classification() -> None:
@@ -158,3 +163,33 @@ def test_parse_rejects_malformed_rules_naming_the_field(
 ) -> None:
     with pytest.raises(DataError, match=message):
         parse_rules(_minimal(**overrides))
+
+
+def test_licence_exceptions_per_version() -> None:
+    def table(version: str) -> list[tuple[str, str, list[tuple[str, str, object]]]]:
+        return [
+            (x.id, x.paragraph, [(c.metric, c.op, c.value) for c in x.all])
+            for x in get_rule(version).license_exceptions
+        ]
+
+    nac = [
+        ("NAC", "3A090.a", [("datacenter", "==", False), ("tpp", ">=", 4800)]),
+        ("NAC", "3A090.b", [("datacenter", "==", True)]),
+    ]
+    # 15 CFR 740.25 (89 FR 96790): License Exception HBM only below 3.3 GB/s/mm^2.
+    hbm = ("HBM", "3A090.c", [("memory_bandwidth_density_gb_per_s_per_mm2", "<", 3.3)])
+    assert table("2022-10") == []
+    assert table("2023-10") == nac
+    assert table("2024-12") == [*nac, hbm]
+    aca = ("ACA", "3A090.a", [("datacenter", "==", False)])  # 90 FR 4544
+    assert table("2025-01") == [nac[0], aca, nac[1], hbm]
+
+
+def test_diffusion_rule_status_says_how_it_was_rescinded() -> None:
+    note = get_rule("2025-01").status_note
+    assert "2025-05-13" in note and "not enforce" in note and "B-337935" in note
+
+
+def test_due_diligence_rule_is_cited_by_its_federal_register_page() -> None:
+    action = {a.id: a for a in load_rules().actions}["2025-01-due-diligence"]
+    assert action.citation.startswith("90 FR 5298") and action.date == dt.date(2025, 1, 16)

@@ -150,3 +150,28 @@ def test_thresholds_limited_to_some_models_follow_the_tags() -> None:
     assert "us-eo14110-biological-sequence" not in plain
     with pytest.raises(InputError, match="unknown tag"):
         check(est, tags=["protein"])
+
+
+def test_a_point_estimate_exactly_at_a_threshold_is_not_over_it() -> None:
+    # "greater than": a point mass at the value never exceeds it; a spread above gives one half
+    assert probability_over(1e25, 1e25, 1e25, 1e25) == 0.0
+    assert probability_over(1e25, 1e25, 1e25, 2e25) == pytest.approx(0.5)
+    (eu,) = [r for r in check(phase_flop(1e25, "pre-training"), dt.date(2026, 1, 1)) if r.threshold.id.startswith("eu-ai-act")]
+    assert not eu.over and eu.probability_over == 0.0
+
+
+def test_us_state_laws_count_modifications_but_not_synthetic_data() -> None:
+    # SB 53 (Bus. & Prof. Code § 22757.11) and RAISE (GBL § 1420): original training run plus later
+    # fine-tuning, reinforcement learning or other modifications; synthetic-data generation unnamed.
+    for tid in ("us-ca-sb53-frontier-model", "us-ny-raise-frontier-model"):
+        t = _by_id()[tid]
+        assert {"pre-training", "fine-tuning", "reinforcement-learning"} <= set(t.counts)  # type: ignore[attr-defined]
+        assert "synthetic-data" not in t.counts  # type: ignore[attr-defined]
+
+
+def test_state_law_dates() -> None:
+    ca, ny = _by_id()["us-ca-sb53-frontier-model"], _by_id()["us-ny-raise-frontier-model"]
+    assert ca.in_force_from == dt.date(2026, 1, 1) and ca.adopted == dt.date(2025, 9, 29)  # type: ignore[attr-defined]
+    assert ny.in_force_from == dt.date(2027, 1, 1) and ny.adopted == dt.date(2026, 3, 27)  # type: ignore[attr-defined]
+    assert "us-ca-sb53-frontier-model" not in {t.id for t in thresholds_in_force(dt.date(2025, 12, 31))}
+    assert "us-ny-raise-frontier-model" in {t.id for t in thresholds_in_force(dt.date(2027, 1, 1))}

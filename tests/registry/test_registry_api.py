@@ -203,3 +203,12 @@ def test_openapi_schema_documents_the_api(client: Any) -> None:
     assert "/api/v1/reports" in schema["paths"]
     assert "post" in schema["paths"]["/api/v1/reports"]
     assert client.get("/api/docs").status_code == 200
+
+
+def test_default_body_limit_is_5_mib(page_client: Any) -> None:
+    from computegov.registry.app import DEFAULT_MAX_BODY_BYTES
+
+    assert DEFAULT_MAX_BODY_BYTES == 5 * 1024 * 1024
+    body = b'{"envelope": "' + b"x" * (DEFAULT_MAX_BODY_BYTES + 1) + b'"}'
+    r = page_client.post("/api/v1/reports", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 413

@@ -169,3 +169,19 @@ def test_report_submitted_through_the_api_appears_in_the_registry(server: tuple[
     _shot(page, "registry-report")
     assert problems == [], problems
     context.close()
+
+
+def test_compute_calculator_form_and_chart(server: tuple[str, Any], browser: Any) -> None:
+    pytest.importorskip("computegov.compute")
+    url, _ = server
+    context, page, problems = _page(browser)
+    page.goto(url + "/compute")
+    page.fill("#f-params", "70B")
+    page.fill("#f-tokens", "15T")
+    page.click("#compute-form button[type=submit]")
+    page.wait_for_selector("#thresholds")
+    assert "6.3e+24" in page.locator("#result h2").inner_text()
+    page.wait_for_selector("#compute-chart svg", timeout=20_000)
+    _shot(page, "compute")
+    assert problems == [], problems
+    context.close()

@@ -99,3 +99,13 @@ def test_serve_answers_on_loopback(tmp_path: Path) -> None:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def test_the_cli_does_not_import_the_server_stack_until_a_command_needs_it() -> None:
+    code = (
+        "import sys, computegov, computegov.cli; "
+        "bad = [m for m in ('fastapi', 'sqlalchemy', 'starlette', 'uvicorn', 'alembic') if m in sys.modules]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -67,6 +67,7 @@ def test_compute_calculator_renders_estimate_and_thresholds(page_client: Any) ->
     assert page.status_code == 200
     assert "6.3e+24" in page.text  # 6 x 70e9 x 15e12 (Kaplan et al. 2020 / Hoffmann et al. 2022)
     assert "eu-ai-act-art51-systemic-risk" in page.text
+    assert 'data-chart-for="compute-chart"' in page.text
     api = page_client.get("/api/v1/compute/check", params={"params": "70B", "tokens": "15T"}).json()
     assert api["estimate"]["flop"] == pytest.approx(6 * 70e9 * 15e12, rel=1e-9)
 
@@ -193,3 +194,31 @@ def test_planner_ranks_options_and_explains_infeasibility(page_client: Any) -> N
     assert bad.status_code == 422 and "deadline" in bad.text
     field = page_client.get("/plan", params={"flop": "7b"})
     assert field.status_code == 422 and 'id="e-flop"' in field.text
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/catalog", "/catalog/chip?name=H100", "/trends", "/policy?chip=H100", "/compute", "/plan",
+             "/registry", "/registry/audit", "/api/docs"],
+)
+def test_pages_load_nothing_from_other_origins(page_client: Any, path: str) -> None:
+    import re
+
+    page = page_client.get(path)
+    assert page.status_code == 200
+    assets = re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="([^"]+)"', page.text)
+    assert assets, "every page loads the stylesheet"
+    assert all(a.startswith("/") and not a.startswith("//") for a in assets), assets
+    assert "cdn" not in page.text.lower()
+
+
+def test_catalogue_column_headers_sort_and_flip_the_order(page_client: Any) -> None:
+    import re
+
+    page = page_client.get("/catalog", params={"kind": "gpu", "sort": "tdp_w", "order": "desc"})
+    head = page.text[page.text.index("<thead>") : page.text.index("</thead>")]
+    links = {key: url for url, key in re.findall(r'<a href="(/catalog\?[^"]*sort=(\w+)[^"]*)"', head)}
+    assert "order=asc" in links["tdp_w"].replace("&amp;", "&")  # clicking the current key flips it
+    assert "order=desc" in links["name"].replace("&amp;", "&") and "kind=gpu" in links["name"]
+    rows = re.findall(r'<td class="num">([\d.]+) (k?)W</td>', page.text)
+    watts = [float(v) * (1e3 if k else 1) for v, k in rows]
+    assert watts == sorted(watts, reverse=True)

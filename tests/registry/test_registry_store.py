@@ -142,3 +142,22 @@ def test_default_database_lives_in_the_data_dir(tmp_path: Any, monkeypatch: pyte
     s = Store()
     assert (tmp_path / "data" / "registry.sqlite3").is_file()
     s.close()
+
+
+def test_a_failure_inside_a_submission_leaves_nothing_behind(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = make_envelope(make_statement())
+    store.ensure_org("acme")
+    before = len(store.audit_log())
+
+    def broken_audit(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(Store, "_audit", staticmethod(broken_audit))
+    with pytest.raises(RuntimeError):
+        _submit(store, "acme", env)
+    monkeypatch.undo()
+    assert store.count_reports() == 0
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM verdicts")).scalar_one() == 0
+    assert len(store.audit_log()) == before
+    assert _submit(store, "acme", env).created  # and the same report goes in cleanly afterwards

@@ -72,3 +72,40 @@ def test_a_tampered_ledger_is_stored_with_a_failing_verdict(real_client: Any, tm
     detail = client.get(f"/api/v1/reports/{r.json()['report']['digest_sha256']}").json()
     assert any(c["status"] == "fail" for c in detail["verdict"]["checks"])
     assert "not verified" in client.get("/registry").text
+
+
+def test_a_report_the_verifier_cannot_read_is_refused_and_not_stored(real_client: Any, tmp_path: Path) -> None:
+    from registry_helpers import make_envelope, make_statement
+
+    client, store = real_client
+    statement = make_statement()
+    statement["predicateType"] = "https://example.invalid/SomethingElse/v1"
+    token = store.create_token("lab")[0]
+    r = client.post("/api/v1/reports", json={"envelope": make_envelope(statement)},
+                    headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 422, r.text
+    assert "report_format" in r.json()["detail"] and r.json()["field"] == "envelope"
+    assert store.count_reports() == 0
+
+
+def test_without_the_ledger_verifier_reports_are_never_marked_verified(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    from registry_helpers import make_envelope, make_statement
+
+    from computegov.registry import verification
+    from computegov.registry.submission import parse_submission
+
+    real_import = importlib.import_module
+
+    def no_verify(name: str, *args: Any) -> Any:
+        if name == "computegov.ledger.verify":
+            raise ImportError(name)
+        return real_import(name, *args)
+
+    monkeypatch.setattr(verification.importlib, "import_module", no_verify)
+    verifier = verification.default_verifier()
+    assert verifier is verification.structural_verifier
+    verdict = verifier(parse_submission({"envelope": make_envelope(make_statement())}))
+    assert verdict.ok is False
+    assert "not checked" in verdict.to_dict()["checks"][1]["evidence"]

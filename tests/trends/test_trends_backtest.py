@@ -9,7 +9,7 @@ import pytest
 from trends_helpers import synthetic_chips
 
 from computegov.errors import InputError
-from computegov.trends.backtest import backtest, backtest_points
+from computegov.trends.backtest import backtest, backtest_points, simulate_record
 
 # Records: 2010.5 -> 1, 2011.5 -> 2, 2012.5 -> 4 (then 3 is not a record), 2014.5 -> 16.
 YEARS = [2010.5, 2011.5, 2012.5, 2013.5, 2014.5]
@@ -73,3 +73,58 @@ def test_no_usable_origin_is_a_clear_error() -> None:
 def test_unknown_method_is_rejected() -> None:
     with pytest.raises(InputError, match="unknown backtest method"):
         backtest_points(YEARS, VALUES, rng=np.random.default_rng(0), methods=["oracle"])
+
+
+def test_simulated_record_matches_the_poisson_closed_form() -> None:
+    # No scatter, flat line one OOM above the last record, one chip a year: the record at
+    # origin + t is above the last record iff at least one chip arrived, P = 1 - exp(-t).
+    n = 200_000
+    out = simulate_record(
+        last_record=0.0,
+        origin=2020.0,
+        targets=np.array([2020.5, 2022.0]),
+        intercepts=np.ones(n),
+        slopes=np.zeros(n),
+        residual_sd=0.0,
+        rate_per_year=1.0,
+        rng=np.random.default_rng(3),
+    )
+    assert set(np.unique(out)) <= {0.0, 1.0}
+    assert (out > 0).mean(axis=0) == pytest.approx(
+        [1 - math.exp(-0.5), 1 - math.exp(-2.0)], abs=0.005
+    )
+    assert np.all(out[:, 1] >= out[:, 0])  # a record never falls
+
+
+def test_slowdown_method_follows_the_bundled_scenario_from_the_last_record() -> None:
+    result = backtest_points(
+        YEARS,
+        VALUES,
+        rng=np.random.default_rng(0),
+        origins=[2013],
+        horizon_years=1,
+        methods=["slowdown"],
+    )
+    (score,) = result.scores
+    assert score.median_log10 == pytest.approx(math.log10(4) + math.log10(2) / 2.5)
+
+
+def test_loglinear_intervals_are_calibrated_when_the_model_holds() -> None:
+    # Chips scattered around a log-linear trend: the record forecast's 90 % interval should
+    # cover about 90 % of outcomes (the old line-only interval covered far fewer). Pooled over
+    # seeds because outcomes at nearby origins are strongly correlated.
+    covered, total = 0.0, 0
+    for seed in range(6):
+        chips = synthetic_chips(2.0, n=150, noise_log10=0.15, start=2000, span=25, seed=seed)
+        result = backtest(
+            chips,
+            "bf16",
+            rng=np.random.default_rng(seed),
+            horizon_years=3,
+            methods=["loglinear_all"],
+        )
+        (summary,) = result.summaries
+        assert summary.coverage_90 is not None
+        covered += summary.coverage_90 * summary.n
+        total += summary.n
+    assert 0.8 <= covered / total <= 0.97

@@ -94,6 +94,46 @@ def test_slowdown_never_passes_its_ceiling_and_starts_at_the_fitted_rate() -> No
     assert start_rate == pytest.approx(math.log10(2) / 2.0, rel=0.01)
 
 
+def test_capped_slowdown_grows_at_its_rate_until_the_ceiling_above_the_reference_year() -> None:
+    # Cotra-style: 2.5-year doubling from the fitted level at the last data year (2024), capped
+    # 6 OOM above the fitted level in 2020; the line doubles every 2 years from 1e12 in 2010.
+    fit = _exact_fit(doubling=2.0)
+    scenario = Scenario(
+        name="capped",
+        title="capped",
+        kind="slowdown",
+        shape="capped",
+        doubling_time_years=2.5,
+        ceiling_ooms_above_start=6.0,
+        ceiling_reference_year=2020,
+    )
+    years = [2030.0, 2060.0, 2100.0]
+    fc = forecast(
+        fit,
+        years,
+        scenario,
+        rng=np.random.default_rng(0),
+        n_paths=1000,
+        limits=[],
+        include_scatter=False,
+    )
+    level_2024 = 12 + math.log10(2) * 14 / 2.0
+    cap = 12 + math.log10(2) * 10 / 2.0 + 6.0
+    expected = [min(level_2024 + math.log10(2) / 2.5 * (y - 2024), cap) for y in years]
+    assert np.log10(fc.median()) == pytest.approx(expected, abs=1e-4)
+    assert expected[-1] == cap and expected[1] < cap  # the cap binds between 2060 and 2100
+
+
+def test_bundled_cotra_scenario_is_capped_six_oom_above_2020() -> None:
+    cotra = load_scenarios()["cotra_2020"]
+    assert (cotra.shape, cotra.doubling_time_years, cotra.ceiling_ooms_above_start) == (
+        "capped",
+        2.5,
+        6.0,
+    )
+    assert cotra.ceiling_reference_year == 2020
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     cap_oom=st.floats(11.0, 16.0),

@@ -44,32 +44,72 @@ def plan_frame(result: PlanResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+_USD_LABEL = (
+    "datum.value >= 1e9 ? '$' + format(datum.value / 1e9, '~g') + 'B' : "
+    "datum.value >= 1e6 ? '$' + format(datum.value / 1e6, '~g') + 'M' : "
+    "datum.value >= 1e3 ? '$' + format(datum.value / 1e3, '~g') + 'k' : "
+    "'$' + format(datum.value, '~g')"
+)
+
+
 def plan_chart(result: PlanResult) -> alt.TopLevelMixin:
-    """Cost against days for the planner's options; size = energy; Pareto points ringed."""
+    """Cost against days for the planner's options; size = energy; Pareto points ringed.
+
+    Vertical bars show each option's low-high cost; a dashed line marks the deadline.
+    """
     frame = plan_frame(result)
     year = result.options[0].dollar_year if result.options else ""
     base = alt.Chart(frame).encode(
-        x=alt.X("days:Q", scale=alt.Scale(type="log"), title="wall-clock days"),
-        y=alt.Y("cost_usd:Q", scale=alt.Scale(type="log"), title=f"cost, USD {year} (central)"),
+        x=alt.X("days:Q", scale=alt.Scale(type="log"), title="wall-clock days (central)"),
+        y=alt.Y(
+            "cost_usd:Q",
+            scale=alt.Scale(type="log"),
+            title=f"cost, USD {year} (central; bar = low-high)",
+            axis=alt.Axis(labelExpr=_USD_LABEL),
+        ),
     )
-    bars = base.mark_rule(opacity=0.4).encode(
-        y="cost_usd_low:Q", y2="cost_usd_high:Q", color="chip:N"
+    color = alt.Color(
+        "chip:N", legend=alt.Legend(title="chip"), scale=alt.Scale(scheme="tableau10")
     )
-    points = base.mark_circle(opacity=0.85).encode(
-        color=alt.Color("chip:N", legend=alt.Legend(title="chip")),
-        size=alt.Size("energy_mwh:Q", title="energy, MWh"),
-        tooltip=["chip", "chips", "days", "cost_usd", "energy_mwh", "mfu", "pareto"],
+    bars = base.mark_rule(opacity=0.45, strokeWidth=2).encode(
+        y="cost_usd_low:Q", y2="cost_usd_high:Q", color=color
+    )
+    points = base.mark_circle(opacity=0.9).encode(
+        color=color,
+        size=alt.Size("energy_mwh:Q", title="energy, MWh", scale=alt.Scale(range=[30, 400])),
+        tooltip=[
+            "chip",
+            "chips",
+            alt.Tooltip("days:Q", format=".1f"),
+            alt.Tooltip("cost_usd:Q", format="$,.3s"),
+            alt.Tooltip("energy_mwh:Q", format=",.0f"),
+            alt.Tooltip("mfu:Q", format=".2f"),
+            "pareto",
+        ],
     )
     rings = (
         base.transform_filter(alt.datum.pareto == "on the Pareto front")
-        .mark_point(shape="circle", size=300, color="black", filled=False)
+        .mark_point(shape="circle", size=160, color="black", filled=False, strokeWidth=1)
         .encode()
     )
+    layers: list[Any] = [bars, points, rings]
+    deadline = result.request.deadline_days
+    if deadline is not None:
+        rule = (
+            alt.Chart(pd.DataFrame({"days": [deadline], "label": [f"deadline {deadline:g} d"]}))
+            .mark_rule(strokeDash=[4, 3], color="gray")
+            .encode(x="days:Q")
+        )
+        text = rule.mark_text(align="right", dx=-4, dy=8, color="gray", baseline="top").encode(
+            text="label:N", y=alt.value(0)
+        )
+        layers += [rule, text]
     title = alt.TitleParams(
-        f"Options for {result.target.flop:.3g} FLOP (ringed: Pareto front over cost, time, energy)",
+        f"Options for {result.target.flop:.3g} FLOP: cost against time "
+        "(ringed: Pareto front over cost, time, energy)",
         subtitle=[ATTRIBUTION],
     )
-    return alt.layer(bars, points, rings).properties(width=560, height=360, title=title)
+    return alt.layer(*layers).properties(width=560, height=360, title=title)
 
 
 def tco_frame(rows: Sequence[TcoSummary]) -> pd.DataFrame:

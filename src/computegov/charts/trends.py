@@ -6,6 +6,7 @@ title. Export with :func:`computegov.charts.base.save_chart` (HTML, SVG, PNG via
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -30,11 +31,22 @@ _LOG_AXIS = alt.Axis(format="~e")
 _CAP_DRAW_OOM = 3.0
 
 
-def _title(text: str, subtitle: str | None = None) -> alt.TitleParams:
-    lines = [subtitle] if subtitle else []
+def _title(text: str, subtitle: str | Sequence[str] | None = None) -> alt.TitleParams:
+    lines = [subtitle] if isinstance(subtitle, str) else list(subtitle or [])
     return alt.TitleParams(
         text=text, subtitle=[*lines, ATTRIBUTION], anchor="start", subtitleFontSize=10
     )
+
+
+def _label(metric: str) -> str:
+    """A metric's title for people (its name when it is not a registered metric)."""
+    from computegov.errors import ComputegovError
+    from computegov.trends.metrics import get_metric
+
+    try:
+        return get_metric(metric).label
+    except ComputegovError:
+        return metric
 
 
 def _points_frame(fit: TrendFit) -> pd.DataFrame:
@@ -49,12 +61,28 @@ def _points_frame(fit: TrendFit) -> pd.DataFrame:
 
 
 def _notable(frame: pd.DataFrame, k: int) -> pd.DataFrame:
-    """Chips to label: the k most recent record setters (the frontier people know by name)."""
+    """Chips to label: up to k of the most recent record setters (the frontier people know by
+    name), skipping any whose label would sit on top of one already chosen."""
     if frame.empty:
         return frame
-    best = frame.sort_values("year")["value"].cummax()
-    records = frame.sort_values("year")[frame.sort_values("year")["value"] >= best]
-    return records.tail(k)
+    ordered = frame.sort_values("year")
+    records = ordered[ordered["value"] >= ordered["value"].cummax()]
+    log_values = np.log10(frame["value"].to_numpy())
+    y_span = max(float(np.ptp(log_values)), 1e-9)
+    x_span = max(float(np.ptp(frame["year"].to_numpy())), 1e-9)
+    kept: list[int] = []
+    for idx in reversed(records.index.tolist()):
+        x, y = float(frame.at[idx, "year"]), math.log10(float(frame.at[idx, "value"]))
+        clash = any(
+            abs(x - float(frame.at[j, "year"])) < 0.25 * x_span
+            and abs(y - math.log10(float(frame.at[j, "value"]))) < 0.06 * y_span
+            for j in kept
+        )
+        if not clash:
+            kept.append(idx)
+        if len(kept) == k:
+            break
+    return frame.loc[kept]
 
 
 def trend_chart(fit: TrendFit, *, label_top: int = 6, title: str | None = None) -> alt.LayerChart:
@@ -76,7 +104,7 @@ def trend_chart(fit: TrendFit, *, label_top: int = 6, title: str | None = None) 
             "hi": np.power(10.0, hi),
         }
     )
-    y_title = f"{fit.metric} ({fit.unit})"
+    y_title = f"{_label(fit.metric)} [{fit.unit}]"
     scale = alt.Scale(type="log")
     x = alt.X(
         "year:Q",
@@ -92,7 +120,9 @@ def trend_chart(fit: TrendFit, *, label_top: int = 6, title: str | None = None) 
     fit_line = alt.Chart(line).mark_line(color="#4c78a8").encode(x=x, y=alt.Y("fit:Q", scale=scale))
     dots = (
         alt.Chart(frame)
-        .mark_circle(size=40, opacity=0.7, color="#333333")
+        .mark_circle(
+            size=40 if fit.n <= 300 else 12, opacity=0.7 if fit.n <= 300 else 0.3, color="#333333"
+        )
         .encode(
             x=x,
             y=alt.Y("value:Q", scale=scale),
@@ -108,13 +138,16 @@ def trend_chart(fit: TrendFit, *, label_top: int = 6, title: str | None = None) 
         .mark_text(align="left", dx=5, dy=-6, fontSize=10)
         .encode(x=x, y=alt.Y("value:Q", scale=scale), text="chip:N")
     )
-    subtitle = (
-        f"{fit.chip_set}: {fit.coverage_note}; doubling every {fit.doubling_time_years:.2f} years "
-        f"({fit.confidence:.0%} CI {fit.doubling_time_ci_years[0]:.2f}-{fit.doubling_time_ci_years[1]:.2f})"
-    )
+    lo_d, hi_d = fit.doubling_time_ci_years
+    subtitle = [
+        f"chip set '{fit.chip_set}': {fit.coverage_note}",
+        f"doubling every {fit.doubling_time_years:.2f} years ({fit.confidence:.0%} CI "
+        f"{lo_d:.2f}-{hi_d:.2f}); line: least-squares fit on log10; shaded: its "
+        f"{fit.confidence:.0%} bootstrap confidence band; labels: latest record-setting chips",
+    ]
     layered = alt.LayerChart(layer=[band, fit_line, dots, labels])
     return layered.properties(
-        width=_WIDTH, height=_HEIGHT, title=_title(title or fit.metric, subtitle)
+        width=_WIDTH, height=_HEIGHT, title=_title(title or _label(fit.metric), subtitle)
     )
 
 
@@ -144,7 +177,9 @@ def forecast_chart(
         .mark_area(opacity=0.15)
         .encode(
             x=x,
-            y=alt.Y("q05:Q", scale=scale, title=f"{first.metric} ({first.unit})", axis=_LOG_AXIS),
+            y=alt.Y(
+                "q05:Q", scale=scale, title=f"{_label(first.metric)} [{first.unit}]", axis=_LOG_AXIS
+            ),
             y2="q95:Q",
             color=colour,
         )
@@ -192,14 +227,20 @@ def forecast_chart(
                 tooltip=["cap:N", alt.Tooltip("value:Q", format=".3~e")],
             )
         )
-    subtitle = f"{first.chip_set}; {first.n_paths:,} Monte Carlo paths; bands 5-95 % and 25-75 %"
+    legend = "line: median; shaded: 25-75 % and 5-95 % of a chip released that year; dots: chips"
     if caps:
-        subtitle += "; dashed: physical caps"
+        legend += "; dashed: physical caps"
     if far:
-        subtitle += f"; caps far above: {', '.join(far)}"
+        legend += f"; caps far above: {', '.join(far)}"
+    subtitle = [
+        f"chip set '{first.chip_set}'; {first.n_paths:,} Monte Carlo paths per scenario",
+        legend,
+    ]
     layered = alt.LayerChart(layer=layers)
     return layered.properties(
-        width=_WIDTH, height=_HEIGHT, title=_title(title or f"Forecast: {first.metric}", subtitle)
+        width=_WIDTH,
+        height=_HEIGHT,
+        title=_title(title or f"Forecast: {_label(first.metric)}", subtitle),
     )
 
 
@@ -233,11 +274,12 @@ def backtest_chart(result: Backtest, *, title: str | None = None) -> alt.Chart:
 def index_chart(index: ProgressIndex, *, title: str | None = None) -> alt.Chart:
     """Bars: each component's contribution (weight x slope) to the index's growth, OOM/yr."""
     frame = pd.DataFrame([c.to_dict() for c in index.components])
+    frame["component"] = [_label(str(m)) for m in frame["metric"]]
     return (
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            y=alt.Y("metric:N", sort="-x", title=None),
+            y=alt.Y("component:N", sort="-x", title=None, axis=alt.Axis(labelLimit=300)),
             x=alt.X("contribution_log10_per_year:Q", title="contribution to index growth (OOM/yr)"),
             tooltip=[
                 "metric:N",

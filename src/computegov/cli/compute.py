@@ -55,10 +55,34 @@ MEASURED = typer.Option(
 FORWARD_ONLY = typer.Option(False, "--forward-only", help="Forward passes only (2·N·D), e.g. synthetic-data generation.")
 
 
+#: Unit words people append to counts: option -> (words meaning that option, words meaning another).
+_UNIT_WORDS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
+    "--tokens": (("tokens", "token"), {"words": "--words", "word": "--words"}),
+    "--words": (("words", "word"), {"tokens": "--tokens", "token": "--tokens"}),
+    "--params": (("parameters", "parameter", "params", "param"), {}),
+    "--active-params": (("parameters", "parameter", "params", "param"), {}),
+}
+
+
 def _num(text: str | None, what: str) -> float | None:
+    """A count or FLOP amount (``70e9``, ``70B``); a unit word after it is checked, then dropped.
+
+    ``--tokens "9T words"`` is refused (a word count belongs in ``--words``), ``"15T tokens"``
+    reads as 15e12.
+    """
     from computegov.units import parse_quantity
 
-    return None if text is None else parse_quantity(text, what=what)
+    if text is None:
+        return None
+    own, other = _UNIT_WORDS.get(what, ((), {}))
+    parts = text.strip().rsplit(maxsplit=1)
+    if len(parts) == 2:
+        unit = parts[1].lower()
+        if unit in other:
+            raise InputError(f"{what} {text!r} is a {unit.rstrip('s')} count: give it as {other[unit]} {parts[0]}")
+        if unit in own:
+            text = parts[0]
+    return parse_quantity(text, what=what)
 
 
 def _build_run(
@@ -314,12 +338,16 @@ def check_cmd(
             _flop(r.threshold.value_flop),
             _flop(r.flop) if r.flop else "0",
             verdict,
-            f"{r.margin_oom:+.2f}",
+            f"{r.margin_oom:+.2f}" if math.isfinite(r.margin_oom) else "—",
             _pct(r.probability_over),
         )
     console.print(table)
+    phases = [c.phase for c in total.components] or [total.phase]
     for r in results:
         console.print(f"[dim]{escape(r.threshold.short_name)}: {escape(r.threshold.instrument)}, {escape(r.threshold.legal_reference)}[/dim]")
+        left_out = [p for p in phases if p not in r.threshold.counts]
+        if left_out:
+            console.print(f"[dim]  does not count: {', '.join(left_out)}[/dim]")
     if any(r.unconfirmed for r in results):
         console.print("[dim]* applies only to some models (see its scope); say what the model is with --tag[/dim]")
     if results:
@@ -340,10 +368,16 @@ def threshold_cmd(
     pue: float | None = typer.Option(None, "--pue", help="Power usage effectiveness (default 1.2)."),
     rent: bool = typer.Option(False, "--rent", help="Cost from cloud rental quotes instead of owning the chips."),
     years: str | None = typer.Option(None, "--years", help="Also by year on a typical new accelerator, e.g. 2025-2030."),
+    chip_set: str = typer.Option(
+        "datacenter", "--chip-set", help="Chips the by-year forecast is fitted to: datacenter, ml, frontier, all."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Random seed of the by-year forecast."),
     catalog_file: Path | None = CATALOG_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """What an amount of FLOP means: chip-days, chips for N days, MWh and cost, by chip and year."""
+    import numpy as np
+
     from computegov.compute import flop_equivalent, flop_equivalents, flop_equivalents_by_year
     from computegov.errors import UnknownNameError
 
@@ -369,7 +403,14 @@ def threshold_cmd(
                 f"none of the default chips ({', '.join(DEFAULT_CHIPS)}) has "
                 f"{'a ' + precision if precision else 'a training'} peak in the catalogue; name chips with --chip"
             )
-    by_year = flop_equivalents_by_year(value, _years(years), cat, days=days, utilisation=utilisation) if years else ()
+    by_year = (
+        flop_equivalents_by_year(
+            value, _years(years), cat, days=days, utilisation=utilisation, chip_set=chip_set,
+            rng=np.random.default_rng(seed),
+        )
+        if years
+        else ()
+    )
     if as_json:
         print_json({"flop": value, "equivalents": rows, "by_year": list(by_year)})
         return
@@ -404,16 +445,22 @@ def threshold_cmd(
             console.print(f"[dim]no energy for {escape(r.chip)}: no TDP in the catalogue[/dim]")
     if by_year:
         yt = Table(title="On a typical new datacenter accelerator of each year", title_justify="left")
-        for column in ("year", "peak TFLOP/s (90% range)", "chip-days (range)", *( [f"chips for {days:g} days"] if days else [])):
+        columns = ["year", "peak TFLOP/s (90% range)", "chip-days (range)"]
+        columns += [f"chips for {days:g} days"] if days else []
+        columns.append("cost USD (own)")
+        for column in columns:
             yt.add_column(column, justify="right")
         for y in by_year:
-            cells = [str(y.year), f"{y.peak_flop_per_s / 1e12:,.0f} ({y.peak_low / 1e12:,.0f}–{y.peak_high / 1e12:,.0f})",
+            cells = [str(y.year), f"{y.peak_flop_per_s / 1e12:,.0f} ({y.peak_flop_per_s_low / 1e12:,.0f}–{y.peak_flop_per_s_high / 1e12:,.0f})",
                      _range(y.chip_days, y.chip_days_low, y.chip_days_high)]
             if days:
                 cells.append(f"{y.chips_needed:,.0f}" if y.chips_needed else "—")
+            has_cost = y.cost_usd is not None and y.cost_usd_low is not None and y.cost_usd_high is not None
+            cells.append(_range(y.cost_usd, y.cost_usd_low, y.cost_usd_high) if has_cost else "—")  # type: ignore[arg-type]
             yt.add_row(*cells)
         console.print(yt)
         console.print(f"[dim]{escape(by_year[0].basis)}: peak grows {by_year[0].growth_per_year:.2f}x/yr[/dim]")
+        console.print(f"[dim]{escape(by_year[0].cost_note)}[/dim]")
 
 
 @compute_app.command("trend")

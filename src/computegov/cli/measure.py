@@ -8,7 +8,16 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from computegov.cli.common import JSON_OPTION, console, err_console, exit_with, guarded, print_json
+from computegov.cli.common import (
+    CATALOG_OPTION,
+    JSON_OPTION,
+    console,
+    err_console,
+    exit_with,
+    guarded,
+    load_catalog_for_cli,
+    print_json,
+)
 from computegov.errors import InputError
 
 __all__ = ["register"]
@@ -27,30 +36,51 @@ def _fmt(value: Any, unit: str = "", digits: int = 4) -> str:
     return str(value)
 
 
+_CONVENTIONS = {
+    "full": "in full (FlopCounterMode's and PaLM's convention)",
+    "causal_halved": "halved (FlashAttention's convention)",
+}
+
+
 def _render(summary: Any) -> None:
     d = summary.to_dict()
     table = Table(title="Compute meter summary", show_header=False, title_justify="left")
     table.add_column("quantity")
     table.add_column("value", overflow="fold")
+    mfu_reason = f"— ({d['mfu_unavailable_reason']})"
+    conv = d["causal_attention_convention"]
     rows: list[tuple[str, str]] = [
         ("steps (counted with FlopCounterMode)", f"{d['steps']} ({d['counted_steps']})"),
-        (f"FLOP (causal attention: {d['causal_attention_convention']})", _fmt(d["flop"])),
-        ("FLOP, causal attention in full", _fmt(d["flop_full_attention"])),
-        ("FLOP, causal attention halved", _fmt(d["flop_causal_halved"])),
-        ("FLOP as FlopCounterMode counts", _fmt(d["flop_flopcounter_compatible"])),
-        ("model FLOP 6·N·D", _fmt(d["model_flop_6nd"])),
+        ("causal attention counted", _CONVENTIONS.get(conv, conv)),
+        ("hardware FLOP, counted", _fmt(d["flop"], " FLOP")),
+        ("  causal attention in full", _fmt(d["flop_full_attention"], " FLOP")),
+        ("  causal attention halved", _fmt(d["flop_causal_halved"], " FLOP")),
+        ("  as FlopCounterMode counts", _fmt(d["flop_flopcounter_compatible"], " FLOP")),
+        ("model FLOP 6·N·D", _fmt(d["model_flop_6nd"], " FLOP")),
+        ("tokens D", _fmt(d["tokens"], digits=12)),
         ("time in steps", _fmt(d["seconds"], " s")),
+        ("wall time, first step to last", _fmt(d["wall_seconds"], " s")),
         ("achieved", _fmt(d["flop_per_s"], " FLOP/s")),
         ("chip / precision", f"{d['chip'] or '—'} / {d['precision'] or '—'}"),
-        ("MFU", _fmt(d["mfu"]) if d["mfu"] is not None else f"— ({d['mfu_unavailable_reason']})"),
+        ("peak of one device", _fmt(d["peak_flop_per_s"], " FLOP/s")),
+        ("MFU (counted FLOP)", _fmt(d["mfu"]) if d["mfu"] is not None else mfu_reason),
+        ("MFU (6·N·D)", _fmt(d["mfu_6nd"]) if d["mfu_6nd"] is not None else "—"),
         (
-            "energy",
-            _fmt(d["energy_j"], " J")
+            "energy (measured)",
+            f"{_fmt(d['energy_j'], ' J')} ({d['energy_source']})"
             if d["energy_j"] is not None
             else f"unavailable: {d['energy_unavailable_reason']}",
         ),
+        ("timing", f"{d['timing_method']} on {d['device']}"),
         ("exact", "yes" if d["flop_exact"] else "no (see gaps)"),
     ]
+    if d["energy_estimate_j"] is not None:
+        rows.append(
+            (
+                "energy estimate",
+                f"{_fmt(d['energy_estimate_j'], ' J')} ({d['energy_estimate_method']})",
+            )
+        )
     if d["world_size"] > 1:
         rows.append(("ranks", str(d["world_size"])))
     for name, value in rows:
@@ -65,6 +95,19 @@ def _render(summary: Any) -> None:
 def demo(
     steps: int = typer.Option(20, "--steps", min=1, help="Training steps."),
     seed: int = typer.Option(0, "--seed", help="Model and data seed."),
+    chip: str | None = typer.Option(
+        None,
+        "--chip",
+        help="Catalogue chip for MFU, e.g. 'H100 SXM' (the demo runs on this CPU, so the MFU "
+        "only shows the arithmetic).",
+    ),
+    catalog_file: Path | None = CATALOG_OPTION,
+    threads: int = typer.Option(
+        1,
+        "--threads",
+        min=1,
+        help="CPU threads for torch (the demo model is tiny: one thread is fastest on a busy machine).",
+    ),
     records: Path | None = typer.Option(
         None, "--records", help="Write the meter's JSON-lines records here."
     ),
@@ -78,26 +121,33 @@ def demo(
 ) -> None:
     """Train a small GPT-style transformer on CPU for a few steps and print the meter's summary."""
     try:
-        import torch  # noqa: F401
+        import torch
     except ImportError:
         exit_with("the demo needs torch: pip install 'computegov[torch]'")
+    torch.set_num_threads(threads)
     if key is not None and ledger is None:
         raise InputError("--key needs --ledger PATH")
+    chip_obj = load_catalog_for_cli(catalog_file).get(chip) if chip is not None else None
     if ledger is not None:
-        _demo_with_ledger(steps, seed, ledger, key, records, as_json)
+        chip_name = chip_obj.name if chip_obj is not None else None
+        _demo_with_ledger(steps, seed, ledger, key, records, chip_name, as_json)
         return
     from rich.progress import Progress
 
     from computegov.measure.demo import run_demo
 
     if as_json:
-        summary = run_demo(steps=steps, seed=seed, records=records)
+        summary = run_demo(steps=steps, seed=seed, records=records, chip=chip_obj)
         print_json(summary)
         return
     with Progress(console=err_console, transient=True) as progress:
         task = progress.add_task("training", total=steps)
         summary = run_demo(
-            steps=steps, seed=seed, records=records, on_step=lambda _i: progress.advance(task)
+            steps=steps,
+            seed=seed,
+            records=records,
+            chip=chip_obj,
+            on_step=lambda _i: progress.advance(task),
         )
     _render(summary)
     if records is not None:
@@ -105,7 +155,13 @@ def demo(
 
 
 def _demo_with_ledger(
-    steps: int, seed: int, ledger: Path, key: Path | None, records: Path | None, as_json: bool
+    steps: int,
+    seed: int,
+    ledger: Path,
+    key: Path | None,
+    records: Path | None,
+    chip: str | None,
+    as_json: bool,
 ) -> None:
     try:
         from computegov.ledger.demo import run_demo_with_ledger
@@ -116,7 +172,7 @@ def _demo_with_ledger(
         )
     out_dir = records.parent if records is not None else ledger.parent
     result = run_demo_with_ledger(
-        steps=steps, ledger_path=ledger, key_path=key, out_dir=out_dir, seed=seed
+        steps=steps, ledger_path=ledger, key_path=key, out_dir=out_dir, seed=seed, chip=chip
     )
     if as_json:
         print_json(result)
@@ -129,14 +185,18 @@ def _demo_with_ledger(
 @measure_app.command("summarize")
 @guarded
 def summarize(
-    file: Path = typer.Argument(..., help="A records file written by ComputeMeter (JSON lines)."),
+    files: list[Path] = typer.Argument(
+        ...,
+        help="Records files written by ComputeMeter (JSON lines); give every rank's file "
+        "(run.jsonl run.jsonl.rank1 ...) for a run total with per-rank detail.",
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Summarise a meter records file (several ranks' files may be concatenated)."""
+    """Summarise meter records files: one rank's, or every rank's of a distributed run."""
     from computegov.measure.records import read_records
     from computegov.measure.summary import summarize_file
 
-    summary = summarize_file(read_records(file))
+    summary = summarize_file([record for file in files for record in read_records(file)])
     if as_json:
         print_json(summary)
     else:

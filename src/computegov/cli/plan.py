@@ -46,7 +46,12 @@ def _layout(option: Any) -> str:
     if option.layout is None:
         return "-"
     lay = option.layout
-    return f"{lay.tp}/{lay.pp}/{lay.dp}" + (" (full recompute)" if lay.recompute == "full" else "")
+    text = f"{lay.tp}/{lay.pp}/{lay.dp}"
+    if lay.vp > 1:
+        text += f" (v={lay.vp})"
+    if lay.recompute != "selective":
+        text += f", {lay.recompute} recompute"
+    return text
 
 
 def _fits(option: Any) -> str:
@@ -60,39 +65,89 @@ def _short(value: float) -> str:
     return f"{value:.2g}".replace("e+0", "e").replace("e+", "e")
 
 
+_VENDORS = ("NVIDIA ", "AMD ", "Intel ", "Google ", "Huawei ", "Amazon ", "Habana ", "Radeon ")
+
+
+def _chip_label(name: str) -> str:
+    """The chip name without vendor words (the table is read next to the notes below it)."""
+    changed = True
+    while changed:
+        changed = False
+        for prefix in _VENDORS:
+            if name.startswith(prefix):
+                name = name.removeprefix(prefix)
+                changed = True
+    return name
+
+
+def _mfu(option: Any) -> str:
+    """MFU, with ~ when the inter-node bandwidth was assumed (see the notes)."""
+    return f"{option.utilisation.central:.2f}" + ("~" if option.network_assumed else "")
+
+
 def _render_options(options: Any, title: str) -> None:
+    """The options table: fits 80 columns (drops chip-hours below 100), all columns from 100."""
     from rich import box
     from rich.table import Table
 
-    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
-    columns = ("#", "chip", "chips", "MFU", "days", "chip-h", "cost", "range", "MWh", "MW", "fit")
-    for column in columns:
+    wide = console.width >= 100
+    table = Table(
+        title=title,
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
+        title_justify="left",
+        caption=(
+            "cost: central (low-high) USD; fit: memory fits (? = unknown); "
+            "* = on the Pareto front; ~ = network bandwidth assumed"
+        ),
+        caption_justify="left",
+    )
+    columns: list[tuple[str, str]] = [("#", "right")] if wide else []
+    columns += [
+        ("chip", "left"),
+        ("chips", "right"),
+        ("MFU", "right"),
+        ("days", "right"),
+    ]
+    if wide:
+        columns.append(("chip-h", "right"))
+    columns += [("cost", "right"), ("low-high", "left"), ("MWh", "right"), ("MW", "right")]
+    columns.append(("fit", "left"))
+    for column, justify in columns:
         table.add_column(
             column,
+            justify=justify,  # type: ignore[arg-type]
             overflow="fold",
-            min_width=12 if column == "chip" else None,
-            no_wrap=column == "range",
+            no_wrap=column not in ("chip",),
+            min_width=15 if column == "chip" else None,
+            max_width=22 if column == "chip" else None,
         )
     for rank, o in enumerate(options, start=1):
-        table.add_row(
-            str(rank),
-            o.chip_name.removeprefix("NVIDIA ").removeprefix("AMD ").removeprefix("Intel "),
-            f"{o.chips:,}",
-            f"{o.utilisation.central:.2f}",
-            f"{o.days:,.0f}",
-            _short(o.chip_hours.central),
+        cells = [str(rank)] if wide else []
+        cells += [_chip_label(o.chip_name), f"{o.chips:,}", _mfu(o), f"{o.days:,.0f}"]
+        if wide:
+            cells.append(_short(o.chip_hours.central))
+        cells += [
             _usd(o.cost_usd.central),
             _range(o.cost_usd.low, o.cost_usd.high),
             _short(o.energy_mwh),
             f"{o.peak_power_mw:,.1f}",
             _fits(o) + ("*" if o.pareto else ""),
-        )
+        ]
+        table.add_row(*cells)
     console.print(table)
+    if options and any(o.layout is not None and o.layout.vp > 1 for o in options):
+        console.print(
+            "layouts (tensor/pipeline/data parallel; v = virtual pipeline stages per chip):",
+            style="dim",
+        )
     for o in options:
         if o.layout is not None:
             console.print(
-                f"{o.chip_name}: layout TP/PP/DP {_layout(o)}, {o.layout.memory.total_bytes / 1e9:.0f} GB "
-                f"per chip; at least {o.min_chips_memory or '?'} chips needed for memory",
+                f"{_chip_label(o.chip_name)}: TP/PP/DP {_layout(o)}; "
+                f"{o.layout.memory.total_bytes / 1e9:.0f} GB/chip; memory needs >= "
+                f"{o.min_chips_memory or '?'} chips",
                 style="dim",
                 highlight=False,
             )
@@ -215,6 +270,7 @@ def plan_command(
         f"{result.target.flop:.3g} FLOP: best option per chip, ranked by {request.rank_by} "
         f"({'rent' if request.mode == 'rent' else 'buy'})",
     )
+    _assumed_network_note(result.options)
     console.print(
         f"{len(result.pareto)} options on the Pareto front over cost, time and energy (* = the "
         f"chip's shown option is on it); {len(result.skipped)} chips skipped for missing data "
@@ -235,6 +291,17 @@ def plan_command(
     )
     if chart is not None:
         console.print(f"chart saved to {chart}")
+
+
+def _assumed_network_note(options: Any) -> None:
+    flagged = [_chip_label(o.chip_name) for o in options if _mfu(o).endswith("~")]
+    if flagged:
+        console.print(
+            f"~ {', '.join(flagged)}: no inter-node bandwidth in the catalogue; the MFU assumes "
+            "one 200 Gb/s NIC (25 GB/s) per chip, so it is less certain.",
+            style="dim",
+            highlight=False,
+        )
 
 
 def _footer(target: Any, notes: Any, factor: Any, request: Any, year: int) -> None:

@@ -72,16 +72,20 @@ DATACENTER_OPTION = typer.Option(
 _STYLE = {"controlled": "bold red", "not_controlled": "green", "indeterminate": "yellow"}
 
 
-def _number(text: str | None, what: str, *, unit: str = "") -> float | None:
-    """Parse an option's number; negative values are refused in the option's own unit."""
+def _number(text: str | None, what: str, *, unit: str | None = None) -> float | None:
+    """Parse an option's number.
+
+    With ``unit`` (for options converted before the library sees them, e.g. GB/s to bytes/s),
+    negative values are refused here, so that the message quotes the user's own number and unit.
+    """
     from computegov.errors import InputError
     from computegov.units import parse_quantity
 
     if text is None:
         return None
     value = parse_quantity(text, what=what)
-    if not math.isfinite(value) or value < 0:
-        raise InputError(f"{what}: expected a non-negative number{unit}, got {text!r}")
+    if unit is not None and (not math.isfinite(value) or value < 0):
+        raise InputError(f"{what}: expected a non-negative number of {unit}, got {text!r}")
     return value
 
 
@@ -98,7 +102,7 @@ def _facts(
 ) -> Any:
     from computegov.policy.export_control import facts_from_chip
 
-    io_gb = _number(io, "--io-bandwidth")
+    io_gb = _number(io, "--io-bandwidth", unit="GB/s")
     return facts_from_chip(
         chip,
         tpp=_number(tpp, "--tpp"),
@@ -118,6 +122,7 @@ def _render_classification(result: Any, rule: Any) -> None:
         f"[bold]{result.chip}[/bold] under {rule.id} ({rule.citation}, {rule.status.replace('_', ' ')})"
     )
     console.print(f"  outcome: {_outcome(result)}")
+    console.print(f"  why: {result.reason}", highlight=False)
     pd = facts.performance_density
     console.print(
         f"  TPP {_fmt(facts.tpp)}"
@@ -203,7 +208,7 @@ def classify_cmd(
 
     the_rule = get_rule(rule)
     if all_chips:
-        overrides = {"CHIP": chip, "--tpp": tpp, "--die-area": die_area}
+        overrides: dict[str, object] = {"CHIP": chip, "--tpp": tpp, "--die-area": die_area}
         overrides |= {"--io-bandwidth": io_bandwidth, "--datacenter": datacenter}
         given = [name for name, value in overrides.items() if value is not None]
         if given:
@@ -338,6 +343,11 @@ def rules_cmd(as_json: bool = JSON_OPTION) -> None:
         )
         if rule.exclusions:
             paragraphs += "\n" + "\n".join(f"{e.id}: {e.summary}" for e in rule.exclusions)
+        if rule.license_exceptions:
+            paragraphs += "\nlicence exceptions: " + "; ".join(
+                f"{x.id} for {x.paragraph} if " + " and ".join(c.describe() for c in x.all)
+                for x in rule.license_exceptions
+            )
         status = rule.status.replace("_", " ") + (
             f" (by {rule.superseded_by})" if rule.status == "superseded" else ""
         )
@@ -383,7 +393,7 @@ def whatif_cmd(
         exit_with(
             "give --tpp (a planned IC), --die-area alone (its TPP limits) or --hbm-density (an HBM stack)"
         )
-    io_gb = _number(io_bandwidth, "--io-bandwidth")
+    io_gb = _number(io_bandwidth, "--io-bandwidth", unit="GB/s")
     if tpp is None and hbm_density is None:
         from computegov.policy.rules import load_rules
         from computegov.policy.whatif import tpp_limits
@@ -404,7 +414,7 @@ def whatif_cmd(
         else:
             _render_limits(found)
         return
-    hbm = _number(hbm_density, "--hbm-density", unit=" of GB/s per mm^2")
+    hbm = _number(hbm_density, "--hbm-density", unit="GB/s per mm^2")
     result = whatif(
         _number(tpp, "--tpp"),
         _number(die_area, "--die-area"),

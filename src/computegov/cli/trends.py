@@ -313,7 +313,10 @@ def backtest_cmd(
         caption="log10 units: 0.3 = a factor of 2; bias > 0 = under-forecast",
     )
     for column in ("method", "n", "mean |error|", "bias", "mean CRPS", "50% cover", "90% cover"):
-        table.add_column(column, justify="left" if column == "method" else "right")
+        if column == "method":
+            table.add_column(column, justify="left", no_wrap=True, min_width=20)
+        else:
+            table.add_column(column, justify="right")
 
     def cover(value: float | None) -> str:
         return "point" if value is None else f"{value:.0%}"

@@ -145,7 +145,7 @@ def replay_command(
     if as_json:
         result = replay_report(plan, ray_address=ray_address)
         print_json(result)
-        raise typer.Exit(0 if result.ok else 1)
+        raise typer.Exit(result.exit_code)
     with Progress(
         TextColumn("replaying"),
         BarColumn(),
@@ -179,8 +179,16 @@ def replay_command(
     if result.ok:
         console.print("[bold green]REPLAY PASSED[/bold green]", highlight=False)
     else:
+        for s in result.segments:
+            if not s.ok:
+                err_console.print(
+                    f"[bold red]segment {s.spec.index} ({s.spec.start_step}-{s.spec.end_step})"
+                    f"[/bold red]: {s.message}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
         err_console.print("[bold red]REPLAY FAILED[/bold red]", highlight=False)
-    raise typer.Exit(0 if result.ok else 1)
+    raise typer.Exit(result.exit_code)
 
 
 def register(app: typer.Typer) -> None:

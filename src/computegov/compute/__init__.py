@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from computegov.compute.estimate import (
     ARCHITECTURE_INTERVAL_FACTOR,
+    MEASURED_INTERVAL_FRACTION,
     METHOD_PREFERENCE,
     ComputeEstimate,
     architecture_estimate,
@@ -46,6 +47,7 @@ __all__ = [
     "ARCHITECTURE_INTERVAL_FACTOR",
     "DEFAULT_PUE",
     "DEFAULT_UTILISATION",
+    "MEASURED_INTERVAL_FRACTION",
     "METHOD_PREFERENCE",
     "PHASES",
     "TOKENS_PER_WORD",

@@ -21,8 +21,8 @@ Methods (each returns a :class:`ComputeEstimate` with a 90 % interval and its me
   :func:`measured_estimate`).
 
 Combination follows Epoch AI's documented practice ("AI Models documentation: Estimation",
-https://epoch.ai/data/ai-models-documentation/estimation): a directly reported (here: measured)
-figure is used as is; otherwise operation counting is preferred to the hardware method "because
+https://epoch.ai/data/ai-models-documentation/estimation): a directly reported figure (here: a
+meter's measured total, then a number the user gives) is used as is; otherwise operation counting is preferred to the hardware method "because
 typically hardware-based estimates require assumptions about utilization". The methods not chosen
 are kept as ``alternatives`` and their disagreement is reported.
 """
@@ -54,13 +54,14 @@ __all__ = [
     "hardware_estimate",
     "measured_estimate",
     "phase_flop",
+    "precision_key",
     "resolve_chip",
 ]
 
 log = logging.getLogger(__name__)
 
 #: Preference order when several methods apply (Epoch AI estimation documentation, see module doc).
-METHOD_PREFERENCE: tuple[str, ...] = ("measured", "architecture", "hardware")
+METHOD_PREFERENCE: tuple[str, ...] = ("measured", "reported", "architecture", "hardware")
 
 #: 90 % interval of the architecture method as a multiplicative factor (x/÷1.26 = ±0.1 order of
 #: magnitude). Assumption: 6·N·D leaves out embeddings, the attention term when the shape is
@@ -81,7 +82,8 @@ class ComputeEstimate:
         flop: central estimate (median), FLOP.
         flop_low: 5th percentile, FLOP.
         flop_high: 95th percentile, FLOP.
-        method: ``architecture``, ``hardware``, ``measured``, or ``sum`` for a total of phases.
+        method: ``architecture``, ``hardware``, ``measured`` (a meter's report), ``reported`` (a
+            figure given as a number, :func:`phase_flop`), or ``sum`` for a total of phases.
         phase: training phase (``pre-training``, ``fine-tuning``, ...; ``total`` for a sum).
         name: the run's label.
         formula: the formula applied, in words.
@@ -214,35 +216,49 @@ def resolve_chip(chip: Chip | str) -> Chip:
 
     Raises:
         UnknownNameError: no such chip (with candidates).
-        InputError: the catalogue is not available.
     """
     if not isinstance(chip, str):
         return chip
-    try:
-        from computegov.catalog import load_catalog
-    except ImportError as err:  # the catalogue package is being built in parallel
-        raise InputError(f"cannot look up chip {chip!r}: the catalogue is not available ({err})") from err
+    from computegov.catalog import load_catalog
+
     found: Chip = load_catalog().get(chip)
     return found
 
 
+def precision_key(precision: str) -> str:
+    """The catalogue key of a precision name (``"bfloat16"`` -> ``"bf16"``).
+
+    Raises:
+        InputError: not a precision the catalogue knows.
+    """
+    from computegov.catalog.chip import normalise_precision
+
+    try:
+        return normalise_precision(precision)
+    except KeyError as err:
+        raise InputError(f"unknown precision {precision!r}; use bf16, fp16, fp8, tf32, fp32, fp64, ...") from err
+
+
 def chip_peak(chip: Chip, precision: str | None) -> tuple[str, float]:
+    """The dense peak that a run on ``chip`` gets: (precision key, FLOP/s).
+
+    Args:
+        chip: the accelerator.
+        precision: training precision; None picks the chip's best of bf16 > tf32 > fp32.
+
+    Raises:
+        InputError: unknown precision, or the chip has no peak at it (the message lists those it has).
+    """
     if precision is not None:
-        try:
-            value = chip.peak(precision)
-        except KeyError as err:
-            raise InputError(
-                f"unknown precision {precision!r}; use bf16, fp16, fp8, tf32, fp32, fp64, ..."
-            ) from err
+        key = precision_key(precision)
+        value = chip.peak(key)
         if not value:
             known = ", ".join(k for k, v in chip.peak_flop_per_s.items() if v) or "none"
             raise InputError(
-                f"{chip.name} has no {precision} peak in the catalogue (known: {known}); "
+                f"{chip.name} has no {key} peak in the catalogue (known: {known}); "
                 "choose another --precision"
             )
-        from computegov.catalog.chip import normalise_precision
-
-        return normalise_precision(precision), value
+        return key, value
     best = chip.training_peak()
     if best is None:
         raise InputError(
@@ -505,7 +521,7 @@ def measured_estimate(report: Mapping[str, Any] | Any, *, phase: str = "pre-trai
 
 
 def combine(estimates: Iterable[ComputeEstimate]) -> ComputeEstimate:
-    """The preferred estimate (measured > architecture > hardware), others kept as alternatives.
+    """The preferred estimate (measured > reported > architecture > hardware), others kept as alternatives.
 
     Epoch AI's estimation documentation (module docstring) prefers reported figures, then
     operation counting, then hardware. A disagreement above 0.5 order of magnitude is logged.
@@ -606,9 +622,9 @@ def phase_flop(flop: float, phase: str, *, name: str | None = None, relative_int
         flop=flop,
         flop_low=flop * (1 - relative_interval),
         flop_high=flop * (1 + relative_interval),
-        method="measured",
+        method="reported",
         phase=phase,
         name=name or phase,
-        formula="given",
+        formula="given as a number",
         inputs={"flop": flop},
     )

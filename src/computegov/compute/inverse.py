@@ -18,12 +18,14 @@ import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from computegov.compute.estimate import chip_peak, resolve_chip
+from computegov.compute.estimate import chip_peak, precision_key, resolve_chip
 from computegov.compute.run import DEFAULT_UTILISATION, Utilisation
-from computegov.errors import InputError
+from computegov.errors import ComputegovError, InputError
 from computegov.units import J_PER_MWH, S_PER_DAY
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from computegov.catalog.chip import Chip
 
 __all__ = [
@@ -110,7 +112,7 @@ def _cost(
         result = compute_cost(flop, chip, (util.low, util.central, util.high), model)
     except MissingCostDataError as err:
         log.info("no cost for %s: %s", chip.name, err)
-        return None, f"no cost for {chip.name}: {err}"
+        return None, f"no cost: {err}"
     cost = result.cost_usd
     pue_note = f"PUE {pue:g}" if pue is not None else f"PUE {model.pue.low:g}-{model.pue.high:g}"
     label = (
@@ -123,8 +125,10 @@ def _cost(
     return (cost.low, cost.central, cost.high), label
 
 
-def _check_inputs(flop: float, days: float | None, pue: float | None) -> None:
+def _check_inputs(flop: float, days: float | None, pue: float | None, precision: str | None = None) -> None:
     """Refuse inputs that no chip can make sense of (before any per-chip work)."""
+    if precision is not None:
+        precision_key(precision)
     if not (math.isfinite(flop) and flop > 0):
         raise InputError(f"compute must be a positive number of FLOP, got {flop!r}")
     if days is not None and not (math.isfinite(days) and days > 0):
@@ -208,7 +212,7 @@ def flop_equivalents(
     Raises:
         InputError: see :func:`flop_equivalent`.
     """
-    _check_inputs(flop, kwargs.get("days"), kwargs.get("pue"))
+    _check_inputs(flop, kwargs.get("days"), kwargs.get("pue"), kwargs.get("precision"))
     if kwargs.get("utilisation") is not None:
         Utilisation.of(kwargs["utilisation"])
     out = []
@@ -229,23 +233,30 @@ class YearEquivalent:
     Attributes:
         year: calendar year (chips released mid-year).
         flop: the compute, FLOP.
-        peak_flop_per_s: fitted dense training peak of a new datacenter GPU/TPU that year, FLOP/s.
-        peak_low: 5th percentile of a chip of that year (residual spread), FLOP/s.
-        peak_high: 95th percentile, FLOP/s.
+        peak_flop_per_s: median forecast dense training peak of a new datacenter chip that
+            year, FLOP/s.
+        peak_flop_per_s_low: 5th percentile of a single chip of that year, FLOP/s.
+        peak_flop_per_s_high: 95th percentile, FLOP/s.
         utilisation: utilisation used (central).
-        chip_days: chip-days at the fitted peak.
+        chip_days: chip-days at the median peak.
         chip_days_low: at the 95th-percentile chip.
         chip_days_high: at the 5th-percentile chip.
         chips_needed: chips to finish in ``days`` (None if not asked).
-        growth_per_year: fitted growth of the peak per year.
-        basis: what the fit was made on.
+        growth_per_year: fitted growth of the peak per year (factor).
+        basis: what the forecast was made on.
+        cost_usd: median cost at that year's forecast FLOP per USD of total cost of ownership
+            (None when the cost trend cannot be fitted), USD of ``cost_dollar_year``.
+        cost_usd_low: at the 95th-percentile FLOP per USD.
+        cost_usd_high: at the 5th-percentile FLOP per USD.
+        cost_dollar_year: the year of the USD.
+        cost_note: where the cost came from, or why it is missing.
     """
 
     year: int
     flop: float
     peak_flop_per_s: float
-    peak_low: float
-    peak_high: float
+    peak_flop_per_s_low: float
+    peak_flop_per_s_high: float
     utilisation: float
     chip_days: float
     chip_days_low: float
@@ -253,10 +264,19 @@ class YearEquivalent:
     chips_needed: float | None
     growth_per_year: float
     basis: str
+    cost_usd: float | None = None
+    cost_usd_low: float | None = None
+    cost_usd_high: float | None = None
+    cost_dollar_year: int | None = None
+    cost_note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
         return dataclasses.asdict(self)
+
+
+#: Monte Carlo paths of the by-year forecasts (quantiles to well under 1 %).
+_YEAR_PATHS = 20_000
 
 
 def flop_equivalents_by_year(
@@ -266,57 +286,109 @@ def flop_equivalents_by_year(
     *,
     days: float | None = None,
     utilisation: float | tuple[float, float, float] | Utilisation | None = None,
-    since: float = 2016.0,
+    since: int = 2016,
+    chip_set: str = "datacenter",
+    scenario: str = "trend",
+    rng: np.random.Generator | None = None,
 ) -> tuple[YearEquivalent, ...]:
-    """Chip-days (and chips for ``days``) of ``flop`` on a typical new accelerator of each year.
+    """Chip-days, chips for ``days`` and cost of ``flop`` on a typical new accelerator of each year.
 
-    The dense training peak of datacenter GPUs and TPUs released since ``since`` is fitted
-    log-linearly against release year (ordinary least squares on log10); a year's chip is the
-    fitted value, with the residual spread as its 90 % range. This is a plain extrapolation of the
-    catalogue, not the trends module's forecast (which adds scenarios and physical limits).
+    Uses the hardware trends module: :func:`computegov.trends.fit_trend` of the dense training
+    peak (metric ``training_flop_per_s``) over ``chip_set`` chips released since ``since``, and
+    :func:`computegov.trends.forecast` under ``scenario`` (with the residual scatter of single
+    chips and the bundled physical limits) at mid-year; the peak's 5th-95th percentiles give the
+    chip-day range. The cost uses the same forecast of ``flop_per_usd_tco`` (FLOP per USD over the
+    whole cost of ownership, computed by :mod:`computegov.costs` at its default utilisation and
+    rescaled to ``utilisation``).
+
+    Args:
+        flop: compute, FLOP (> 0).
+        years: calendar years.
+        chips: the catalogue (or any chips) to fit.
+        days: wall-clock days to finish in (for ``chips_needed``).
+        utilisation: point or (low, central, high); the central value is used.
+        since: first release year fitted.
+        chip_set: ``datacenter``, ``ml``, ``all`` or ``frontier`` (see ``computegov.trends``).
+        scenario: forecast scenario name (``data/trend_scenarios.yaml``).
+        rng: random generator (default: seeded 0, so that tables are reproducible).
 
     Raises:
-        InputError: fewer than three chips to fit, or bad flop / days.
+        InputError: fewer than three chips to fit, a year before the data, bad flop / days.
+        UnknownNameError: unknown chip set or scenario.
     """
     import numpy as np
 
-    if not (math.isfinite(flop) and flop > 0):
-        raise InputError(f"compute must be a positive number of FLOP, got {flop!r}")
-    if days is not None and not (math.isfinite(days) and days > 0):
-        raise InputError(f"days must be positive, got {days!r}")
-    points = []
-    for chip in chips:
-        best = chip.training_peak()
-        year = chip.release_year
-        if best and year and year >= since and chip.datacenter and chip.kind in {"gpu", "tpu"}:
-            points.append((year, math.log10(best[1])))
-    if len(points) < 3:
-        raise InputError(f"only {len(points)} datacenter GPUs/TPUs with a training peak since {since:g}; need 3")
-    x = np.array([p[0] for p in points])
-    y = np.array([p[1] for p in points])
-    slope, intercept = np.polyfit(x, y, 1)
-    sd = float(np.std(y - (intercept + slope * x), ddof=2))
-    z90 = 1.6448536269514722
+    from computegov.trends import fit_trend, forecast
+
+    _check_inputs(flop, days, None)
     util = Utilisation.of(utilisation) if utilisation is not None else DEFAULT_UTILISATION
+    rng = rng if rng is not None else np.random.default_rng(0)
+    pool = list(chips)
+    wanted = [int(y) for y in years]
+    mid_years = [y + 0.5 for y in wanted]
+    peak_fit = fit_trend(pool, "training_flop_per_s", chip_set, since=since, rng=rng)
+    peaks = forecast(peak_fit, mid_years, scenario, rng=rng, n_paths=_YEAR_PATHS)
+    levels = peaks.quantile_levels
+    lo_i, mid_i, hi_i = levels.index(0.05), levels.index(0.5), levels.index(0.95)
+    costs, cost_note, dollar_year = _cost_by_year(pool, mid_years, util, chip_set, since, scenario, rng)
+    basis = (
+        f"computegov.trends forecast ('{peaks.scenario}') of the dense training peak of {peak_fit.n} "
+        f"'{chip_set}' chips released since {since}"
+    )
     out = []
-    for year in years:
-        centre = float(intercept + slope * (year + 0.5))
-        peak, low, high = 10**centre, 10 ** (centre - z90 * sd), 10 ** (centre + z90 * sd)
+    for i, year in enumerate(wanted):
+        peak, low, high = (float(peaks.quantiles[i, j]) for j in (mid_i, lo_i, hi_i))
         chip_days = flop / (peak * util.central) / S_PER_DAY
+        cost = costs[i] if costs is not None else None
         out.append(
             YearEquivalent(
-                year=int(year),
+                year=year,
                 flop=flop,
                 peak_flop_per_s=peak,
-                peak_low=low,
-                peak_high=high,
+                peak_flop_per_s_low=low,
+                peak_flop_per_s_high=high,
                 utilisation=util.central,
                 chip_days=chip_days,
                 chip_days_low=flop / (high * util.central) / S_PER_DAY,
                 chip_days_high=flop / (low * util.central) / S_PER_DAY,
                 chips_needed=chip_days / days if days else None,
-                growth_per_year=float(10**slope),
-                basis=f"OLS of log10 training peak on release year, {len(points)} datacenter GPUs/TPUs since {since:g}",
+                growth_per_year=float(peak_fit.growth_per_year),
+                basis=basis,
+                cost_usd=flop / cost[1] if cost else None,
+                cost_usd_low=flop / cost[2] if cost else None,
+                cost_usd_high=flop / cost[0] if cost else None,
+                cost_dollar_year=dollar_year,
+                cost_note=cost_note,
             )
         )
     return tuple(out)
+
+
+def _cost_by_year(
+    chips: list[Chip],
+    mid_years: list[float],
+    util: Utilisation,
+    chip_set: str,
+    since: int,
+    scenario: str,
+    rng: np.random.Generator,
+) -> tuple[list[tuple[float, float, float]] | None, str, int | None]:
+    """Forecast FLOP per USD of TCO (5th, 50th, 95th percentiles) by year, at ``util``."""
+    from computegov.costs import TCO_DOLLAR_YEAR, default_cost_model
+    from computegov.trends import fit_trend, forecast
+
+    try:
+        fit = fit_trend(chips, "flop_per_usd_tco", chip_set, since=since, rng=rng)
+        fc = forecast(fit, mid_years, scenario, rng=rng, n_paths=_YEAR_PATHS)
+    except ComputegovError as err:
+        log.info("no cost by year: %s", err)
+        return None, f"no cost by year: {err}", None
+    scale = util.central / default_cost_model().utilisation.central  # FLOP/USD grow with MFU
+    levels = fc.quantile_levels
+    cols = (levels.index(0.05), levels.index(0.5), levels.index(0.95))
+    rows = [tuple(float(fc.quantiles[i, j]) * scale for j in cols) for i in range(len(mid_years))]
+    note = (
+        f"cost = FLOP / forecast FLOP per USD of total cost of ownership ({fit.n} '{chip_set}' chips "
+        f"with a price since {since}, computegov.costs at utilisation {util.central:g}), USD of {TCO_DOLLAR_YEAR}"
+    )
+    return [(r[0], r[1], r[2]) for r in rows], note, TCO_DOLLAR_YEAR

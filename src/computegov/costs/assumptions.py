@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import functools
 import math
+import re
 from collections.abc import Callable, Mapping
 from importlib import resources
 from typing import Any, NamedTuple
@@ -21,7 +22,9 @@ __all__ = [
     "ASSUMPTIONS_FILE",
     "Assumption",
     "Assumptions",
+    "ChipMatch",
     "GenerationMfu",
+    "InterconnectEntry",
     "Range",
     "default_assumptions",
 ]
@@ -125,6 +128,34 @@ class GenerationMfu:
 
 
 @dataclasses.dataclass(frozen=True)
+class ChipMatch:
+    """A cited fact about the chips whose name or alias matches ``match`` (case-insensitive regex)."""
+
+    match: str
+    source: str
+
+    def matches(self, names: tuple[str, ...]) -> bool:
+        """Whether any of ``names`` matches."""
+        pattern = re.compile(self.match, re.IGNORECASE)
+        return any(pattern.search(name) for name in names)
+
+
+@dataclasses.dataclass(frozen=True)
+class InterconnectEntry(ChipMatch):
+    """Chip-to-chip bandwidths for chips whose catalogue entry lacks them.
+
+    Attributes:
+        fabric: what the links are.
+        intranode_bytes_per_s: bidirectional per-chip bandwidth inside the fast domain, bytes/s.
+        internode_bytes_per_s: one-direction per-chip bandwidth between fast domains, bytes/s.
+    """
+
+    fabric: str = ""
+    intranode_bytes_per_s: float = 0.0
+    internode_bytes_per_s: float = 0.0
+
+
+@dataclasses.dataclass(frozen=True)
 class Assumptions:
     """Every bundled default.
 
@@ -133,12 +164,24 @@ class Assumptions:
         costs: cost-model assumptions by name.
         planning: planner assumptions by name.
         mfu_by_generation: kernel-level MFU by hardware generation, oldest first.
+        price_includes_server: chips whose catalogue price already includes the server share.
+        interconnect: cited chip-to-chip bandwidths for chips the catalogue lacks them for.
     """
 
     dollar_year: int
     costs: Mapping[str, Assumption]
     planning: Mapping[str, Assumption]
     mfu_by_generation: tuple[GenerationMfu, ...]
+    price_includes_server: tuple[ChipMatch, ...] = ()
+    interconnect: tuple[InterconnectEntry, ...] = ()
+
+    def interconnect_for(self, names: tuple[str, ...]) -> InterconnectEntry | None:
+        """The first interconnect entry matching one of ``names`` (a chip's name and aliases)."""
+        return next((entry for entry in self.interconnect if entry.matches(names)), None)
+
+    def server_included(self, names: tuple[str, ...]) -> ChipMatch | None:
+        """The entry saying the catalogue price of the chip ``names`` includes its server share."""
+        return next((entry for entry in self.price_includes_server if entry.matches(names)), None)
 
     def mfu_for(self, release_date: dt.date | None) -> GenerationMfu:
         """The generation a chip released on ``release_date`` belongs to (latest if unknown)."""
@@ -192,9 +235,30 @@ def default_assumptions() -> Assumptions:
             )
         )
     generations.sort(key=lambda g: g.until)
+    try:
+        included = tuple(
+            ChipMatch(match=str(e["match"]), source=str(e["source"]).strip())
+            for e in raw.get("price_includes_server") or ()
+        )
+        links = tuple(
+            InterconnectEntry(
+                match=str(e["match"]),
+                source=str(e["source"]).strip(),
+                fabric=str(e.get("fabric", "")),
+                intranode_bytes_per_s=float(e["intranode_bytes_per_s"]),
+                internode_bytes_per_s=float(e["internode_bytes_per_s"]),
+            )
+            for e in raw.get("interconnect") or ()
+        )
+        for entry in (*included, *links):
+            re.compile(entry.match)
+    except (KeyError, TypeError, ValueError, re.error) as err:
+        raise DataError(f"bad chip entry: {err}", path=path) from err
     return Assumptions(
         dollar_year=int(raw["dollar_year"]),
         costs=costs,
         planning=planning,
         mfu_by_generation=tuple(generations),
+        price_includes_server=included,
+        interconnect=links,
     )

@@ -3,6 +3,7 @@
 Ownership cost per chip-hour, in USD of :data:`TCO_DOLLAR_YEAR`::
 
     hardware    = price x price_factor x (1 + server + network + storage fractions)
+                  (server fraction 0 when the catalogue price is already a per-chip server price)
                   x CRF(cost_of_capital, lifetime_years) / hours per year
     datacenter  = capex per MW x installed IT power (TDP x server_power_overhead) / 1e6
                   x CRF(cost_of_capital, datacenter_lifetime_years) / hours per year
@@ -363,18 +364,28 @@ class CostModel:
         value: Range = getattr(self, name)
         return {"low": value.low, "central": value.central, "high": value.high}[which]
 
-    def _ownership(self, price_usd: float, tdp_w: float, which: Which) -> dict[str, float]:
+    def server_included(self, chip: Chip) -> str | None:
+        """Why the chip's catalogue price already includes its server share, or None.
+
+        Applies only to the catalogue price (a user-supplied price is taken as the chip alone); when it
+        applies, ``server_fraction`` is not added on top (see ``price_includes_server`` in
+        ``data/cost_assumptions.yaml``).
+        """
+        if self.chip_price_usd is not None:
+            return None
+        entry = default_assumptions().server_included((chip.name, *chip.aliases))
+        return entry.source if entry else None
+
+    def _ownership(
+        self, price_usd: float, tdp_w: float, which: Which, server_included: bool = False
+    ) -> dict[str, float]:
         v = self._value
         rate = v("cost_of_capital", which)
+        server = 0.0 if server_included else v("server_fraction", which)
         hardware_usd = (
             price_usd
             * v("chip_price_factor", which)
-            * (
-                1
-                + v("server_fraction", which)
-                + v("network_fraction", which)
-                + v("storage_fraction", which)
-            )
+            * (1 + server + v("network_fraction", which) + v("storage_fraction", which))
         )
         hardware = (
             hardware_usd
@@ -437,7 +448,8 @@ class CostModel:
             rent, _ = self.rent(chip)
             return {"low": rent.low, "central": rent.central, "high": rent.high}[which]
         price, _ = self.chip_price(chip)
-        return sum(self._ownership(price, self.chip_tdp_w(chip), which).values())
+        included = self.server_included(chip) is not None
+        return sum(self._ownership(price, self.chip_tdp_w(chip), which, included).values())
 
     def chip_hour_cost(self, chip: Chip) -> ChipHourCost:
         """USD per chip-hour with its components, low / central / high.
@@ -464,7 +476,10 @@ class CostModel:
             )
         price, source = self.chip_price(chip)
         tdp = self.chip_tdp_w(chip)
-        ends = {w: self._ownership(price, tdp, w) for w in ("low", "central", "high")}
+        included = self.server_included(chip) is not None
+        if included:
+            source += "; this price already includes the server, so server_fraction is not added"
+        ends = {w: self._ownership(price, tdp, w, included) for w in ("low", "central", "high")}
         components = {
             name: Range(ends["low"][name], ends["central"][name], ends["high"][name])
             for name in ends["central"]

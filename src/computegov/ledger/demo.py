@@ -376,7 +376,7 @@ def run_demo_with_ledger(
     interval_steps = max(1, min(checkpoint_every, 10))
     if real_meter is not None:
         meter_obj = real_meter(
-            model, chip=None, sink=sink, interval_steps=interval_steps, energy="auto", seed=seed
+            model, chip=chip, sink=sink, interval_steps=interval_steps, energy="auto", seed=seed
         )
         meter_name = "computegov.measure.ComputeMeter"
     else:

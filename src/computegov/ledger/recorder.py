@@ -126,14 +126,14 @@ def totals_from_records(intervals: Sequence[Mapping[str, Any]], chip_count: Any)
             if values:
                 by_method[method] = values
     steps = sum(n for n in column("steps") if type(n) is int)
-    durations = []
-    for i in intervals:
-        for key in _DURATION_KEYS:
-            d = i.get(key)
-            if d is not None:
-                if type(d) is float or type(d) is int:
-                    durations.append(float(d))
-                break
+    raw_durations = column(_DURATION_KEYS[0])
+    for key in _DURATION_KEYS[1:]:  # first key present wins, as in interval_fields
+        if any(d is None for d in raw_durations):
+            raw_durations = [
+                d if d is not None else i.get(key)
+                for d, i in zip(raw_durations, intervals, strict=True)
+            ]
+    durations = numbers(raw_durations)
 
     def all_or_none(key: str) -> float | None:
         values = column(key)
@@ -173,9 +173,9 @@ def _jsonable(obj: Any) -> Any:
     if isinstance(obj, bool) or obj is None or isinstance(obj, str):
         return obj
     if isinstance(obj, int):
-        return obj
+        return int(obj)
     if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
+        return float(obj) if math.isfinite(obj) else None
     if hasattr(obj, "item"):
         return _jsonable(obj.item())
     if hasattr(obj, "isoformat"):
@@ -257,8 +257,11 @@ class RunRecorder:
         if steps < 0:
             raise InputError(f"interval has steps={steps}; expected a count >= 0")
         self._steps += steps
-        self._intervals.append(interval)
-        self._ledger.append("measurement", {"interval": interval, "step_end": self._steps})
+        written = self._ledger.append(
+            "measurement", {"interval": interval, "step_end": self._steps}
+        )
+        # Totals are summed from what was written (as a verifier will read it back).
+        self._intervals.append(written.data["interval"])
 
     def record_checkpoint(
         self, step: int, state_dict: Mapping[str, Any], path: str | Path | None = None

@@ -9,27 +9,33 @@ see :mod:`computegov.ledger.digests`) and the ledger file (digest of its bytes).
 (type :data:`PREDICATE_TYPE`) is::
 
     {
-      "method": "measured",                 # how FLOP were obtained: "measured" (meter) ...
-      "meter": {...},                       # the meter's name/version/FLOP-counting method
-      "totals": {
-        "flop": 1.2e18,                     # headline FLOP (the meter's primary method)
-        "flop_by_method": {"counted": 1.2e18, "6nd": 1.1e18},
-        "steps": 1000, "tokens": 2.0e6 | null, "samples": ... | null,
-        "duration_s": 3600.0,               # summed measured interval time
+      "method": "measured",                 # FLOP, time and energy come from a meter's records
+      "meter": {"name": "computegov.measure.ComputeMeter", "interval_steps": 10},
+      "totals": {                           # every number is re-summed by the verifier
+        "flop": 1.2e18,                     # the meter's counted FLOP (sum of interval "flop")
+        "flop_by_method": {"counted": 1.2e18, "6nd": 1.1e18},   # per FLOP method
+        "steps": 1000, "intervals": 100, "intervals_flop_unknown": 0,
+        "tokens": 2.0e6 | null, "samples": 6.4e4 | null,
+        "duration_s": 3600.0,               # summed measured interval time, s
         "chip_hours": 8.0,                  # chip_count x duration_s / 3600
-        "energy_j": 1.0e7 | null            # null when the meter had no energy source
+        "energy_j": 1.0e7 | null            # null unless every interval had an energy reading
       },
       "hardware": {"chip": "H100 SXM5", "chip_count": 8, ...},
-      "run": {...},                         # the caller's metadata (model, code revision ...)
+      "run": {...},                         # caller's metadata: model, parameters, code revision
+      "claims": {...},                      # the summary passed to RunRecorder.finish
       "ledger": {"head_hash": "<sha256 hex>", "records": 123, "hash_alg": "sha256",
                  "format": "computegov-ledger/1", "name": "run.jsonl"},
       "checkpoints": [{"step": 100, "path": "...", "blake3": ..., "sha256": ...}, ...],
-      "replay": {...} | null,               # how to re-run segments (trainer, seeds, data order)
+      "replay": {"trainer": "module:Class", "config": {...}, ...} | null,
       "attestation": {"type": ..., "evidence": ...} | null,   # secure-hardware evidence slot
       "signer": {"keyid": ..., "public_key_pem": ...},
       "generator": {"name": "computegov", "version": ...},
       "created_unix_s": 1.7e9
     }
+
+For a compute estimate read ``totals.flop`` (or ``totals.flop_by_method[method]``),
+``totals.chip_hours``, ``totals.energy_j``, ``hardware`` and ``ledger.head_hash``; verify the
+report first (:func:`computegov.ledger.verify.verify_report`).
 
 The file on disk is the envelope as canonical JSON (sorted keys, no spaces) plus a newline, so
 every byte of it is significant; :func:`parse_report` refuses any other encoding of the same
@@ -171,6 +177,8 @@ def parse_report(source: bytes | str | dict[str, Any] | ComputeReport) -> Comput
             env = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as err:
             pos = getattr(err, "pos", None)
+            if isinstance(err, UnicodeDecodeError):
+                pos = err.start
             raise ReportFormatError(f"not valid JSON ({err})", pos) from err
     else:
         env = source

@@ -131,13 +131,21 @@ def generate_keypair(out_dir: str | Path, *, overwrite: bool = False) -> KeyPair
     """Create an Ed25519 key pair in ``out_dir`` (``computegov.key`` 0600, ``computegov.pub``).
 
     Raises:
-        InputError: a key already exists there and ``overwrite`` is False.
+        InputError: a key already exists there and ``overwrite`` is False, or the directory
+            cannot be written.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     private_path, public_path = out / PRIVATE_KEY_NAME, out / PUBLIC_KEY_NAME
     if private_path.exists() and not overwrite:
         raise InputError(f"{private_path} already exists; choose another --out directory")
+    try:
+        return _write_keypair(out, private_path, public_path)
+    except OSError as err:
+        raise InputError(f"cannot write keys to {out}: {err.strerror}") from err
+
+
+def _write_keypair(out: Path, private_path: Path, public_path: Path) -> KeyPair:
+    out.mkdir(parents=True, exist_ok=True)
     signer = Signer.generate()
     pem = signer.private_key.private_bytes(
         serialization.Encoding.PEM,

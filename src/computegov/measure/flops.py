@@ -130,6 +130,7 @@ class _Tally:
 
     causal_attention_flop: int = 0  # attention FLOP (full convention) of calls with is_causal
     compatible_flop: int = 0  # what torch's own registry counts
+    formula_errors: dict[str, str] = dataclasses.field(default_factory=dict)  # op -> error
 
 
 _ACTIVE: list[_Tally] = []  # not thread-local: CUDA backward runs on autograd's own threads
@@ -155,24 +156,38 @@ def _wrap(
     """A raw-args formula that also feeds the active tally."""
 
     def wrapped(*args: Any, out_val: Any = None, **kwargs: Any) -> int:
-        flop = int(formula(*args, out_val=out_val, **kwargs))
-        if _ACTIVE:
-            tally = _ACTIVE[-1]
+        if not _ACTIVE:  # used directly as FlopCounterMode's custom_mapping: torch's behaviour
+            return int(formula(*args, out_val=out_val, **kwargs))
+        tally = _ACTIVE[-1]
+        try:
+            flop = int(formula(*args, out_val=out_val, **kwargs))
+            causal = attention and _is_causal(packet, args, kwargs)
+        except Exception as err:
+            # A formula that raises would otherwise raise inside the training step it watches:
+            # the op counts as 0 FLOP and the step is marked inexact instead.
             with _LOCK:
-                if in_torch:
-                    tally.compatible_flop += flop
-                if attention and _is_causal(packet, args, kwargs):
-                    tally.causal_attention_flop += flop
+                tally.formula_errors.setdefault(_op_name(packet), repr(err))
+            return 0
+        with _LOCK:
+            if in_torch:
+                tally.compatible_flop += flop
+            if causal:
+                tally.causal_attention_flop += flop
         return flop
 
     wrapped._get_raw = True  # type: ignore[attr-defined]  # FlopCounterMode: pass raw args
     return wrapped
 
 
+def _op_name(packet: Any) -> str:
+    """``mm``, ``_scaled_dot_product_flash_attention``...: an aten packet's name."""
+    return str(getattr(packet, "__name__", packet))
+
+
 def _build_mapping() -> dict[Any, Callable[..., int]]:
     mapping: dict[Any, Callable[..., int]] = {}
     for packet, formula in _fc.flop_registry.items():
-        name = getattr(packet, "__name__", str(packet))
+        name = _op_name(packet)
         mapping[packet] = _wrap(packet, formula, in_torch=True, attention=name in _ATTENTION_OPS)
     for name, raw in _new_formulas().items():
         packet = getattr(aten, name, None)
@@ -211,12 +226,14 @@ class StepCount:
         flop_causal_halved: complete count, causal attention matmuls halved, FLOP.
         flop_flopcounter_compatible: what a plain ``FlopCounterMode`` reports, FLOP.
         by_op: complete count (full attention) by aten op name, FLOP.
+        formula_errors: ops whose FLOP formula raised (counted as 0 FLOP), with the error.
     """
 
     flop_full_attention: int
     flop_causal_halved: int
     flop_flopcounter_compatible: int
     by_op: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    formula_errors: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def flop(self, convention: str) -> int:
         """The complete count under ``convention`` (``"full"`` or ``"causal_halved"``), FLOP."""
@@ -233,10 +250,8 @@ class StepCount:
             self.flop_causal_halved + other.flop_causal_halved,
             self.flop_flopcounter_compatible + other.flop_flopcounter_compatible,
             by_op,
+            {**other.formula_errors, **self.formula_errors},
         )
-
-
-ZERO = StepCount(0, 0, 0, {})
 
 
 class Counting:
@@ -256,11 +271,16 @@ class Counting:
     def start(self) -> None:
         """Start counting the ops dispatched from now on (on this thread and autograd's)."""
         _ACTIVE.append(self._tally)
-        if self._public:
-            self._counter.__enter__()
-        else:
-            self._mode = _fc._FlopCounterMode(self._counter)
-            self._mode.__enter__()
+        try:
+            if self._public:
+                self._counter.__enter__()
+            else:
+                self._mode = _fc._FlopCounterMode(self._counter)
+                self._mode.__enter__()
+        except BaseException:
+            _ACTIVE.remove(self._tally)
+            self._mode = None
+            raise
 
     def stop(self) -> StepCount:
         """Stop counting and return the counts."""
@@ -274,7 +294,7 @@ class Counting:
             if self._tally in _ACTIVE:
                 _ACTIVE.remove(self._tally)
         by_op = {
-            getattr(packet, "__name__", str(packet)): int(flop)
+            _op_name(packet): int(flop)
             for packet, flop in self._counter.flop_counts["Global"].items()
         }
         full = sum(by_op.values())
@@ -284,6 +304,7 @@ class Counting:
             flop_causal_halved=full - causal // 2,
             flop_flopcounter_compatible=self._tally.compatible_flop,
             by_op=by_op,
+            formula_errors=dict(self._tally.formula_errors),
         )
 
 

@@ -39,7 +39,7 @@ import numpy as np
 import torch
 
 from computegov.catalog.chip import Chip, normalise_precision
-from computegov.errors import InputError, MeterError
+from computegov.errors import InputError, MeterError, UnknownNameError
 from computegov.measure.distributed import distributed_context, gather_summaries
 from computegov.measure.energy import EnergySource, NullEnergySource, auto_energy_source
 from computegov.measure.flops import CAUSAL_CONVENTIONS, Counting, StepCount
@@ -109,7 +109,6 @@ class _Step:
         "forwards",
         "index",
         "key",
-        "prefix_known",
         "start_event",
         "t0",
         "tokens",
@@ -125,11 +124,10 @@ class _Step:
         self.counting: Counting | None = None
         self.counted_from = 0  # forward call number counting started at (0: the step's start)
         self.diverged = False
-        self.prefix_known = True
         self.error: str | None = None
         self.start_event: Any = None
         self.t0 = 0.0
-        self.wall0 = 0.0
+        self.wall0 = time.time()  # reset when the step starts timing
 
 
 class _Interval:
@@ -269,7 +267,6 @@ class ComputeMeter:
                 self.timing_method = "perf_counter + synchronize"
 
         self._chip, self._chip_reason = self._resolve_chip(chip, catalog)
-        self._precision_given = precision
         self.precision: str | None = precision
         self._peak_given = peak_flop_per_s
         self._tokens_per_step = tokens_per_step
@@ -290,6 +287,7 @@ class ComputeMeter:
         self._start_written = False
         self._precision_detected = False
         self._closed = False
+        self._created_unix_s = time.time()
         self._writer: RecordWriter | None = None
         if records is not None:
             self._writer = RecordWriter(self._records_path(records))
@@ -308,7 +306,7 @@ class ComputeMeter:
         self, chip: str | Chip | None, catalog: Catalog | None
     ) -> tuple[Chip | None, str | None]:
         if chip is None:
-            return None, "no chip given (pass chip= a catalogue name for MFU)"
+            return None, "no chip given: MFU needs a chip's peak (chip='H100 SXM', or --chip)"
         if isinstance(chip, Chip):
             return chip, None
         if catalog is None:
@@ -327,7 +325,19 @@ class ComputeMeter:
             except Exception as err:
                 log.warning("CUDA device %r is not in the catalogue: %s", name, err)
                 return None, f"CUDA device {name!r} is not in the catalogue ({err})"
-        return catalog.get(chip), None  # UnknownNameError with suggestions propagates
+        try:
+            return catalog.get(chip), None
+        except UnknownNameError as err:
+            hint = ""
+            if err.candidates:
+                lead = "it matches several: " if err.ambiguous else "did you mean: "
+                hint = f"; {lead}{', '.join(err.candidates)}?"
+            raise UnknownNameError(
+                f"{err}{hint} (or pass chip= a Chip, or peak_flop_per_s=)",
+                name=err.name,
+                candidates=err.candidates,
+                ambiguous=err.ambiguous,
+            ) from err
 
     def _resolve_energy(self, energy: str | EnergySource | None) -> EnergySource:
         if energy is None:
@@ -398,8 +408,8 @@ class ComputeMeter:
         if self._writer is not None:
             try:
                 self._writer.write(record)
-            except OSError as err:
-                self._note_error(f"records file write failed: {err}")
+            except Exception as err:
+                self._note_error(f"records file write failed: {err!r}")
         if to_sink and self._sink is not None:
             try:
                 self._sink(record)
@@ -409,9 +419,13 @@ class ComputeMeter:
                 )
 
     def _start_record(self) -> None:
-        if self.precision is None:
-            self.precision = self._detect_precision()
-        peak, reason = self._peak()
+        try:
+            if self.precision is None:
+                self.precision = self._detect_precision()
+            peak, reason = self._peak()
+        except Exception as err:  # the start record must be written: summaries need it
+            self._note_error(f"precision or peak lookup failed: {err!r}")
+            peak, reason = None, f"precision or peak lookup failed: {err!r}"
         self._emit(
             {
                 "kind": "meter_start",
@@ -436,7 +450,7 @@ class ComputeMeter:
                 "tdp_estimate": self._tdp_estimate,
                 "model_params": self._model_params,
                 "torch_version": torch.__version__,
-                "time_unix_s": time.time(),
+                "time_unix_s": self._created_unix_s,  # when the meter was created
             },
             to_sink=False,
         )
@@ -602,11 +616,11 @@ class ComputeMeter:
     def _step_failed(self, step: _Step, message: str) -> None:
         step.error = message
         if step.counting is not None:
+            counting, step.counting = step.counting, None
             try:
-                step.counting.stop()
-            except Exception as err:  # pragma: no cover - defensive
-                log.debug("counting stop failed: %r", err)
-            step.counting = None
+                counting.stop()
+            except Exception as err:
+                log.warning("ComputeMeter: stopping the FLOP counter failed: %r", err)
 
     # ------------------------------------------------------------------ steps
     def begin_step(self, *, tokens: int | None = None, signature: Any = None) -> None:
@@ -631,22 +645,24 @@ class ComputeMeter:
             self._begin(tokens, signature)
         except Exception as err:
             log.warning("ComputeMeter: step start failed: %r", err)
-            self._step = _Step(self._next_index, signature, tokens)
-            self._step.error = f"step start failed: {err!r}"
+            if self._step is None:
+                self._step = _Step(self._next_index, signature, tokens)
+                self._next_index += 1
+            self._step_failed(self._step, f"step start failed: {err!r}")  # stops any counting
 
     def _begin(self, tokens: int | None, signature: Any) -> None:
         if tokens is None and isinstance(self._tokens_per_step, int):
             tokens = self._tokens_per_step
         step = _Step(self._next_index, signature, tokens)
         self._next_index += 1
+        self._step = step  # from here on a failure marks this step (see begin_step)
         if self._interval is None:
-            wall = time.time()
-            energy0 = (
+            interval = self._interval = _Interval(step.index, time.time(), float("nan"))
+            interval.gaps.extend(self._pending_gaps)
+            self._pending_gaps = []
+            interval.energy0_j = (
                 self._last_energy_j if np.isfinite(self._last_energy_j) else self._read_energy()
             )
-            self._interval = _Interval(step.index, wall, energy0)
-            self._interval.gaps.extend(self._pending_gaps)
-            self._pending_gaps = []
         if signature is not None:
             key = ("key", signature)
             step.forwards.append(key)
@@ -654,7 +670,6 @@ class ComputeMeter:
                 self._start_counting(step, 0)
         elif self.count_mode == "every":
             self._start_counting(step, 0)
-        self._step = step
         if self.device.type == "cuda":
             step.start_event = self._new_event()
             step.start_event.record()
@@ -678,25 +693,39 @@ class ComputeMeter:
         try:
             self._end(step, t1, failed)
         except Exception as err:
+            if step.counting is not None:  # never leave a FlopCounterMode on the dispatch stack
+                self._step_failed(step, "meter failed at step end")
+            if self._interval is not None:
+                self._interval.flop_exact = False  # the step's FLOP may be missing
             self._note_error(f"step {step.index}: meter failed at step end: {err!r}")
 
     def _end(self, step: _Step, t1: float, failed: BaseException | None) -> None:
         interval = self._interval
-        if interval is None:  # pragma: no cover - _begin always opens one
-            return
+        if interval is None:  # _begin failed before opening one
+            interval = self._interval = _Interval(step.index, step.wall0, float("nan"))
+        interval.steps += 1  # first: whatever fails below, the step is in the records
+        interval.last_step = step.index
+        if failed is not None:
+            step.error = step.error or f"raised {type(failed).__name__}"
         end_event = None
-        if step.start_event is not None:
-            end_event = self._new_event()
-            end_event.record()
-        elif self._sync is not None:
-            self._sync()
-            t1 = time.perf_counter()
+        try:
+            if step.start_event is not None:
+                end_event = self._new_event()
+                end_event.record()
+            elif self._sync is not None:
+                self._sync()
+                t1 = time.perf_counter()
+        except Exception as err:
+            end_event = None
+            step.start_event = None
+            self._note_error(f"step {step.index}: device timing failed, host time used: {err!r}")
         count: StepCount | None = None
         if step.counting is not None:
-            count = step.counting.stop()
-            step.counting = None
-        interval.steps += 1
-        interval.last_step = step.index
+            counting, step.counting = step.counting, None
+            try:
+                count = counting.stop()
+            except Exception as err:
+                step.error = f"FLOP counter failed: {err!r}"
         interval.wall1 = time.time()
         if self._energy.available:
             interval.energy1_j = self._read_energy()  # the interval's energy ends with this step
@@ -711,14 +740,19 @@ class ComputeMeter:
             interval.tokens = None
         else:
             interval.tokens += int(tokens)
-        if failed is not None:
-            step.error = step.error or f"raised {type(failed).__name__}"
         self._account(interval, step, count)
         if interval.steps >= self.interval_steps:
             self._flush()
 
     def _account(self, interval: _Interval, step: _Step, count: StepCount | None) -> None:
         """Add the step's FLOP (counted, cached or unknown) to the interval."""
+        used = count if count is not None else self._cache.get(tuple(step.forwards))
+        if step.error is None and used is not None and used.formula_errors:
+            interval.flop_exact = False
+            ops = "; ".join(f"{op}: {err}" for op, err in sorted(used.formula_errors.items()))
+            message = f"FLOP formula failed, op counted as 0 FLOP ({ops})"
+            if message not in interval.gaps:
+                interval.gaps.append(message)
         if step.error is not None:
             interval.flop_exact = False
             interval.gaps.append(f"step {step.index}: {step.error}; FLOP not counted")

@@ -12,7 +12,8 @@ h, a heads, 16-bit activations: no recomputation s*b*h*(34 + 5*a*s/h) bytes; wit
 sequence parallelism divided by t; selective recomputation (attention recomputed) leaves
 34*s*b*h/t; full recomputation keeps only each layer's input, 2*s*b*h/t. With the 1F1B pipeline
 schedule the first stage holds p micro-batches of its L/p layers, i.e. L layers' worth
-(Korthikanti et al., section 4.2.3), which is what we count.
+(Korthikanti et al., section 4.2.3), which is what we count; with the interleaved schedule of v
+virtual stages per chip it holds ``L (1 + (p - 1) / (p v))`` layers' worth (same section).
 """
 
 from __future__ import annotations
@@ -163,6 +164,7 @@ def training_memory(
     weight_bytes: float = 2.0,
     grad_bytes: float = 2.0,
     capacity_bytes: float | None = None,
+    interleave: int = 1,
 ) -> MemoryNeed:
     """Per-chip memory of training ``arch`` with the given parallel layout.
 
@@ -179,11 +181,12 @@ def training_memory(
         weight_bytes: bytes per weight as used in compute (2 for BF16).
         grad_bytes: bytes per gradient (2 for BF16).
         capacity_bytes: usable memory per chip to compare with, bytes.
+        interleave: virtual pipeline stages per chip, v (interleaved 1F1B schedule when > 1).
 
     Raises:
         InputError: degrees below 1, unknown ZeRO stage or optimiser.
     """
-    if min(tp, pp, dp, micro_batch) < 1:
+    if min(tp, pp, dp, micro_batch, interleave) < 1:
         raise InputError(f"parallel degrees must be >= 1, got tp={tp}, pp={pp}, dp={dp}")
     if zero_stage not in (0, 1, 2, 3):
         raise InputError(f"ZeRO stage must be 0, 1, 2 or 3, got {zero_stage}")
@@ -198,6 +201,8 @@ def training_memory(
     acts = arch.layers * activation_bytes_per_layer(
         arch, micro_batch=micro_batch, tp=tp, recompute=recompute
     )
+    if interleave > 1 and pp > 1:
+        acts *= 1.0 + (pp - 1) / (pp * interleave)  # Korthikanti et al. 2022, section 4.2.3
     total = weights + grads + opt + acts
     return MemoryNeed(
         weights_bytes=weights,

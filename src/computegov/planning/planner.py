@@ -26,7 +26,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from computegov.costs import CostModel, MissingCostDataError, Range, default_assumptions
 from computegov.errors import InputError
 from computegov.planning.memory import Architecture, architecture_from_params, min_chips_for_memory
-from computegov.planning.scaling import ChipNumbers, ClusterLayout, ScalingAssumptions, best_layout
+from computegov.planning.scaling import (
+    INTERNODE,
+    INTRANODE,
+    ChipNumbers,
+    ClusterLayout,
+    ScalingAssumptions,
+    best_layout,
+)
 from computegov.units import J_PER_MWH, S_PER_DAY, S_PER_HOUR
 
 if TYPE_CHECKING:
@@ -320,6 +327,8 @@ class Plan:
         notes: assumptions specific to this option (bandwidths filled in, memory unknown).
         min_chips_memory: fewest chips of this kind whose memory holds the run (fully sharded
             states plus one micro-batch of activations); None if the memory is unknown.
+        network_assumed: the scaling model used the assumed inter-node bandwidth (the chip's is
+            not catalogued), so the utilisation is less certain.
     """
 
     chip_name: str
@@ -343,6 +352,7 @@ class Plan:
     pareto: bool = False
     notes: tuple[str, ...] = ()
     min_chips_memory: int | None = None
+    network_assumed: bool = False
 
     @property
     def days(self) -> float:
@@ -399,6 +409,7 @@ class Plan:
             "pareto": self.pareto,
             "notes": list(self.notes),
             "min_chips_memory": self.min_chips_memory,
+            "network_bandwidth_assumed": self.network_assumed,
         }
 
 
@@ -497,13 +508,15 @@ def _option(
 ) -> Plan | None:
     """Evaluate ``chips`` of one chip; None if the model does not fit in memory."""
     peak = ctx.numbers.peak_flop_per_s
-    layout = best_layout(
-        ctx.numbers,
-        chips,
-        target.architecture,
-        kernel_mfu=ctx.kernel_mfu.central,
-        assumptions=scaling,
-    )
+    layout = None
+    if not (INTRANODE in ctx.numbers.missing and chips > 1):
+        layout = best_layout(
+            ctx.numbers,
+            chips,
+            target.architecture,
+            kernel_mfu=ctx.kernel_mfu.central,
+            assumptions=scaling,
+        )
     if request.utilisation is not None:
         util = Range.point(request.utilisation)
         source = "user"
@@ -537,7 +550,13 @@ def _option(
         ctx.energy_per_hour_j.central * chip_hours.central,
         ctx.energy_per_hour_j.high * chip_hours.high,
     )
-    memory_fits = None if ctx.numbers.memory_bytes is None else layout is not None
+    if ctx.numbers.memory_bytes is None:
+        memory_fits: bool | None = None
+    elif layout is None and INTRANODE in ctx.numbers.missing and chips > 1:
+        # no layout can be modelled: check the pooled-memory lower bound only
+        memory_fits = None if ctx.min_chips_memory is None else chips >= ctx.min_chips_memory
+    else:
+        memory_fits = layout is not None
     option = Plan(
         chip_name=ctx.chip.name,
         chips=chips,
@@ -556,20 +575,46 @@ def _option(
         peak_power_w=ctx.installed_power_w * chips,
         start_year=request.start_year,
         cost_factor=factor,
-        notes=_notes(ctx),
+        notes=_notes(ctx, request.utilisation is None),
+        network_assumed=(
+            request.utilisation is None
+            and layout is not None
+            and INTERNODE in ctx.numbers.assumed
+            and layout.chips_used > 1
+        ),
         min_chips_memory=ctx.min_chips_memory,
     )
     return dataclasses.replace(option, violations=_violations(option, request))
 
 
-def _notes(ctx: _ChipContext) -> tuple[str, ...]:
-    notes = [
-        f"{field} not in the catalogue: assumed {ctx.numbers.inter_bytes_per_s / 1e9:g} GB/s"
-        for field in ctx.numbers.assumed
-    ]
-    if ctx.numbers.memory_bytes is None:
+def _notes(ctx: _ChipContext, scaling_used: bool) -> tuple[str, ...]:
+    numbers = ctx.numbers
+    notes = []
+    if scaling_used:
+        notes += [f"bandwidths not in the catalogue taken from {src}" for src in numbers.sources]
+    if scaling_used and INTERNODE in numbers.assumed:
+        notes.append(
+            f"{INTERNODE} not in the catalogue: assumed {numbers.inter_bytes_per_s / 1e9:g} GB/s per "
+            "chip (one 200 Gb/s NIC per accelerator, as in a DGX A100); its MFU is less certain"
+        )
+    if INTRANODE in numbers.missing:
+        notes.append(
+            f"{INTRANODE} not in the catalogue: no scaling model, the given utilisation is used and "
+            "memory is checked only against the pooled-memory lower bound"
+        )
+    if numbers.memory_bytes is None:
         notes.append("memory_bytes not in the catalogue: memory fit not checked")
     return tuple(notes)
+
+
+def _no_interconnect(chip: Chip) -> MissingCostDataError:
+    return MissingCostDataError(
+        f"{chip.name}: no chip-to-chip bandwidth ({INTRANODE}) in the catalogue or the bundled "
+        "interconnect table, so its utilisation across chips cannot be modelled; give the MFU "
+        "(CLI --utilisation, PlanRequest(utilisation=...))",
+        chip_name=chip.name,
+        field=INTRANODE,
+    )
 
 
 def _violations(option: Plan, request: PlanRequest) -> tuple[str, ...]:
@@ -625,6 +670,8 @@ def evaluate(
         trend = price_performance_trend()
     target = resolve_target(request, scaling)
     ctx = _context(chip, model, scaling, target)
+    if INTRANODE in ctx.numbers.missing and chips > 1 and request.utilisation is None:
+        raise _no_interconnect(chip)
     option = _option(ctx, chips, target, request, scaling, trend, model)
     if option is None:
         # does not fit: report it with the generation's kernel MFU so the numbers still mean something
@@ -815,6 +862,12 @@ def plan(
             ctx = _context(chip, model, scaling, target)
         except MissingCostDataError as err:
             skipped[chip.name] = f"missing {err.field}"
+            continue
+        if INTRANODE in ctx.numbers.missing and request.utilisation is None:
+            skipped[chip.name] = (
+                f"missing {INTRANODE}: utilisation at cluster size cannot be modelled "
+                "(give --utilisation to include it)"
+            )
             continue
         extra = []
         if request.power_cap_mw is not None:

@@ -10,16 +10,26 @@ parallelism (ZeRO-1). Per global step, on the chips actually used (t x p x d <= 
 - tensor-parallel all-reduces: 4 per layer per micro-batch (2 forward, 2 backward; Shoeybi et al.
   2019, arXiv:1909.08053), each moving ``2 (t-1)/t x s h x 2 bytes`` per chip over one direction
   of the intra-node link (half the catalogue's bidirectional figure);
-- pipeline point-to-point: ``2 x s h x 2 bytes`` per micro-batch over the inter-node link;
+- pipeline point-to-point: ``v x 2 x s h x 2 bytes`` per micro-batch over the inter-node link
+  (interleaving multiplies it by v, Narayanan et al. 2021, arXiv:2104.04473, section 2.2.2), of
+  which ``1 - p2p_overlap`` is exposed when v > 1 (Megatron overlaps it with compute then);
 - pipeline bubble of the interleaved 1F1B schedule, ``(p - 1) / v`` micro-batch times
-  (Narayanan et al. 2021, arXiv:2104.04473, section 2.2.2), so a stage runs ``(m + (p-1)/v)``
-  micro-batch times with m = G / d micro-batches;
+  (Narayanan et al. 2021, section 2.2.2), so a stage runs ``(m + (p-1)/v)`` micro-batch times with
+  m = G / d micro-batches; v (virtual stages per chip) is searched in powers of two up to
+  ``pipeline_interleave`` and the layers per stage, and costs activation memory
+  (:func:`computegov.planning.memory.training_memory`);
 - data-parallel gradient all-reduce of ``2 x N / (t p)`` bytes, ``2 (d-1)/d`` of it per chip over
   the inter-node link, of which ``1 - dp_overlap`` is not hidden behind the backward pass.
 
-MFU over all n chips = ``6 N B / (step time x n x peak)``. For each n the layout (t, p, d) with
+MFU over all n chips = ``6 N B / (step time x n x peak)``. For each n the layout (t, p, v, d) with
 the shortest step that fits in memory is chosen; chips beyond what the batch can feed sit idle, so
-more chips never slow a run. Not modelled: context and expert parallelism, failures and restarts,
+more chips never slow a run.
+
+Bandwidths come from the catalogue, else from the cited ``interconnect`` table of
+``data/cost_assumptions.yaml`` (TPU ICI, Gaudi). A chip with no intra-node (chip-to-chip) bandwidth
+anywhere cannot be modelled beyond one chip (:func:`best_layout` raises); one with no inter-node
+bandwidth gets the ``internode_bandwidth_fallback_bytes_per_s`` assumption, recorded in
+:attr:`ChipNumbers.assumed` so that callers flag it. Not modelled: context and expert parallelism, failures and restarts,
 network congestion, stragglers and collective latency. :mod:`benchmarks.known_runs` compares the
 result with reported MFU of real runs.
 """
@@ -31,12 +41,15 @@ import functools
 import math
 from typing import TYPE_CHECKING, Any
 
+from computegov.errors import InputError
 from computegov.planning.memory import Architecture, MemoryNeed, training_memory
 
 if TYPE_CHECKING:
     from computegov.catalog import Chip
 
 __all__ = [
+    "INTERNODE",
+    "INTRANODE",
     "ChipNumbers",
     "ClusterLayout",
     "ScalingAssumptions",
@@ -60,7 +73,8 @@ class ScalingAssumptions:
         seq_len: tokens per sequence.
         chips_per_node: chips joined by the intra-node link (bound on t).
         dp_overlap: fraction of the gradient all-reduce hidden behind backward.
-        pipeline_interleave: virtual stages per chip, v.
+        pipeline_interleave: most virtual stages per chip considered, v (1: plain 1F1B).
+        p2p_overlap: fraction of pipeline point-to-point traffic hidden when v > 1.
         memory_reserve_fraction: memory unavailable to the model.
         internode_fallback_bytes_per_s: per-chip inter-node bandwidth when the catalogue has none.
         zero_stage: ZeRO stage for data parallelism.
@@ -70,10 +84,11 @@ class ScalingAssumptions:
     seq_len: int = 8192
     chips_per_node: int = 8
     dp_overlap: float = 0.8
-    pipeline_interleave: float = 2.0
+    pipeline_interleave: float = 8.0
     memory_reserve_fraction: float = 0.10
     internode_fallback_bytes_per_s: float = 25e9
     zero_stage: int = 1
+    p2p_overlap: float = 0.8
 
     @classmethod
     def default(cls, which: str = "central") -> ScalingAssumptions:
@@ -102,7 +117,12 @@ def _default_scaling(which: str) -> ScalingAssumptions:
         pipeline_interleave=get("pipeline_interleave"),
         memory_reserve_fraction=get("memory_reserve_fraction"),
         internode_fallback_bytes_per_s=get("internode_bandwidth_fallback_bytes_per_s"),
+        p2p_overlap=get("p2p_overlap"),
     )
+
+
+INTRANODE = "intranode_bandwidth_bytes_per_s"
+INTERNODE = "internode_bandwidth_bytes_per_s"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,9 +133,11 @@ class ChipNumbers:
         name: chip name.
         peak_flop_per_s: dense peak at the training precision, FLOP/s.
         memory_bytes: memory per chip, bytes (None: unknown, memory not checked).
-        intra_bytes_per_s: one-direction intra-node bandwidth per chip, bytes/s.
+        intra_bytes_per_s: one-direction intra-node bandwidth per chip, bytes/s (0 when missing).
         inter_bytes_per_s: inter-node bandwidth per chip, bytes/s.
-        assumed: which of the bandwidths were filled in by assumption.
+        assumed: bandwidth fields filled in by the fallback assumption (flag the result).
+        missing: bandwidth fields with no value at all (the model cannot run beyond one chip).
+        sources: where bandwidths not in the catalogue came from.
     """
 
     name: str
@@ -124,29 +146,45 @@ class ChipNumbers:
     intra_bytes_per_s: float
     inter_bytes_per_s: float
     assumed: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
 
     @classmethod
     def from_chip(
         cls, chip: Chip, peak_flop_per_s: float, assumptions: ScalingAssumptions
     ) -> ChipNumbers:
-        """Read a catalogue chip; missing bandwidths fall back to the assumption (recorded)."""
-        assumed = []
+        """Read a catalogue chip, then the cited interconnect table; record what is missing.
+
+        No fallback is used for the intra-node bandwidth (tensor parallelism depends on it too
+        much for a guess to mean anything); a missing inter-node bandwidth takes the
+        ``internode_fallback_bytes_per_s`` assumption and is listed in :attr:`assumed`.
+        """
+        from computegov.costs.assumptions import default_assumptions
+
+        entry = default_assumptions().interconnect_for((chip.name, *chip.aliases))
+        assumed: list[str] = []
+        missing: list[str] = []
+        sources: list[str] = []
+        intra_bidirectional = chip.intranode_bandwidth_bytes_per_s
         inter = chip.internode_bandwidth_bytes_per_s
+        if entry is not None and (not intra_bidirectional or not inter):
+            sources.append(f"{entry.fabric}: {entry.source}")
+            intra_bidirectional = intra_bidirectional or entry.intranode_bytes_per_s
+            inter = inter or entry.internode_bytes_per_s
         if not inter:
             inter = assumptions.internode_fallback_bytes_per_s
-            assumed.append("internode_bandwidth_bytes_per_s")
-        if chip.intranode_bandwidth_bytes_per_s:
-            intra = chip.intranode_bandwidth_bytes_per_s / 2.0  # catalogue is bidirectional
-        else:
-            intra = inter
-            assumed.append("intranode_bandwidth_bytes_per_s")
+            assumed.append(INTERNODE)
+        if not intra_bidirectional:
+            missing.append(INTRANODE)
         return cls(
             name=chip.name,
             peak_flop_per_s=peak_flop_per_s,
             memory_bytes=chip.memory_bytes,
-            intra_bytes_per_s=intra,
+            intra_bytes_per_s=(intra_bidirectional or 0.0) / 2.0,  # catalogue is bidirectional
             inter_bytes_per_s=inter,
             assumed=tuple(assumed),
+            missing=tuple(missing),
+            sources=tuple(sources),
         )
 
 
@@ -157,6 +195,7 @@ class ClusterLayout:
     Attributes:
         chips: chips available, n.
         tp / pp / dp: tensor, pipeline and data-parallel degrees (t x p x d chips used).
+        vp: virtual pipeline stages per chip (1: plain 1F1B; > 1: interleaved schedule).
         recompute: activation recomputation needed to fit in memory.
         step_time_s: wall-clock time of one optimiser step, s.
         compute_s / tp_comm_s / pp_comm_s / bubble_s / dp_exposed_s: its parts, s.
@@ -169,6 +208,7 @@ class ClusterLayout:
     tp: int
     pp: int
     dp: int
+    vp: int
     recompute: str
     step_time_s: float
     compute_s: float
@@ -198,6 +238,7 @@ class ClusterLayout:
             "tp": self.tp,
             "pp": self.pp,
             "dp": self.dp,
+            "vp": self.vp,
             "recompute": self.recompute,
             "step_time_s": self.step_time_s,
             "compute_s": self.compute_s,
@@ -226,13 +267,15 @@ def _step(
     tp: int,
     pp: int,
     dp: int,
+    vp: int,
     full_fraction: float,
     kernel_mfu: float,
     a: ScalingAssumptions,
 ) -> tuple[float, float, float, float, float, float]:
     """(step, compute, tp comm, pp comm, bubble, dp exposed) seconds for one layout.
 
-    ``full_fraction`` is the share of layers fully recomputed (the rest selectively).
+    ``full_fraction`` is the share of layers fully recomputed (the rest selectively); ``vp`` the
+    virtual pipeline stages per chip.
     """
     s, h, params = arch.seq_len, arch.hidden, arch.params
     sequences = max(1.0, a.global_batch_tokens / s)
@@ -251,9 +294,11 @@ def _step(
         tp_comm = layers_per_stage * 4.0 * volume / chip.intra_bytes_per_s
     pp_comm = 0.0
     if pp > 1:
-        pp_comm = 2.0 * s * h * _BYTES_PER_ACTIVATION / chip.inter_bytes_per_s
+        pp_comm = vp * 2.0 * s * h * _BYTES_PER_ACTIVATION / chip.inter_bytes_per_s
+        if vp > 1:
+            pp_comm *= 1.0 - a.p2p_overlap
     per_micro = compute + tp_comm + pp_comm
-    bubble = (pp - 1) / a.pipeline_interleave * per_micro if pp > 1 else 0.0
+    bubble = (pp - 1) / vp * per_micro if pp > 1 else 0.0
     pipeline = micro_batches * per_micro + bubble
     dp_exposed = 0.0
     if dp > 1:
@@ -269,6 +314,13 @@ def _step(
         bubble,
         dp_exposed,
     )
+
+
+def _interleave_options(arch: Architecture, pp: int, a: ScalingAssumptions) -> list[int]:
+    """Virtual stages per chip to try: powers of two up to the cap and the layers per stage."""
+    if pp <= 1:
+        return [1]
+    return _powers_of_two(max(1, min(int(a.pipeline_interleave), arch.layers // pp)))
 
 
 def _data_parallel_candidates(d_lo: int, d_max: int, d_node: int) -> set[int]:
@@ -293,7 +345,8 @@ def best_layout(
     """The fastest layout of at most ``n_chips`` chips that fits in memory, or None if none fits.
 
     Searches t in powers of two up to the node size, p in powers of two up to the layer count,
-    the data-parallel degrees the memory and the batch allow (see
+    v (virtual stages per chip) in powers of two up to ``pipeline_interleave`` and the layers
+    per stage, the data-parallel degrees the memory and the batch allow (see
     :func:`_data_parallel_candidates`), and for each the least activation recomputation that fits
     (selective, or full on a share of the layers). Chips beyond t x p x d sit idle.
 
@@ -303,29 +356,41 @@ def best_layout(
         arch: model shape.
         kernel_mfu: MFU without communication (fraction of dense peak, in (0, 1]).
         assumptions: scaling assumptions (default: bundled central values).
+
+    Raises:
+        InputError: more than one chip of a chip with no intra-node bandwidth (nothing to model
+            its communication with).
     """
     a = assumptions or ScalingAssumptions.default()
+    if INTRANODE in chip.missing and n_chips > 1:
+        raise InputError(
+            f"{chip.name}: no chip-to-chip bandwidth (field {INTRANODE}) in the catalogue or the "
+            "interconnect table, so its utilisation at cluster size cannot be modelled; fix the "
+            "utilisation instead (CLI --utilisation)"
+        )
     sequences = max(1, int(a.global_batch_tokens // arch.seq_len))
     capacity = chip.memory_bytes * (1.0 - a.memory_reserve_fraction) if chip.memory_bytes else None
-    best: tuple[float, int, int, int, float] | None = None
+    best: tuple[float, int, int, int, int, float] | None = None
     for tp in _powers_of_two(min(a.chips_per_node, n_chips)):
         for pp in _powers_of_two(min(arch.layers, n_chips // tp)):
             d_max = max(1, min(n_chips // (tp * pp), sequences))
             d_node = a.chips_per_node // (tp * pp)
-            options = _recompute_options(arch, tp, pp, d_max, d_node, capacity, a)
-            for dp, full_fraction in options:
-                step = _step(chip, arch, tp, pp, dp, full_fraction, kernel_mfu, a)[0]
-                if best is None or step < best[0]:
-                    best = (step, tp, pp, dp, full_fraction)
+            for vp in _interleave_options(arch, pp, a):
+                options = _recompute_options(arch, tp, pp, vp, d_max, d_node, capacity, a)
+                for dp, full_fraction in options:
+                    step = _step(chip, arch, tp, pp, dp, vp, full_fraction, kernel_mfu, a)[0]
+                    if best is None or step < best[0]:
+                        best = (step, tp, pp, vp, dp, full_fraction)
     if best is None:
         return None
-    step, tp, pp, dp, full_fraction = best
-    _, comp, tpc, ppc, bub, dpe = _step(chip, arch, tp, pp, dp, full_fraction, kernel_mfu, a)
+    step, tp, pp, vp, dp, full_fraction = best
+    _, comp, tpc, ppc, bub, dpe = _step(chip, arch, tp, pp, dp, vp, full_fraction, kernel_mfu, a)
     return ClusterLayout(
         chips=n_chips,
         tp=tp,
         pp=pp,
         dp=dp,
+        vp=vp,
         recompute=_recompute_label(full_fraction),
         step_time_s=step,
         compute_s=comp,
@@ -335,7 +400,7 @@ def best_layout(
         dp_exposed_s=dpe,
         kernel_mfu=kernel_mfu,
         mfu=6.0 * arch.params * a.global_batch_tokens / (step * n_chips * chip.peak_flop_per_s),
-        memory=_memory(arch, tp, pp, dp, full_fraction, capacity, a),
+        memory=_memory(arch, tp, pp, vp, dp, full_fraction, capacity, a),
     )
 
 
@@ -351,12 +416,20 @@ def _memory(
     arch: Architecture,
     tp: int,
     pp: int,
+    vp: int,
     dp: int,
     full_fraction: float,
     capacity: float | None,
     a: ScalingAssumptions,
 ) -> MemoryNeed:
-    common = {"tp": tp, "pp": pp, "dp": dp, "zero_stage": a.zero_stage, "capacity_bytes": capacity}
+    common = {
+        "tp": tp,
+        "pp": pp,
+        "dp": dp,
+        "zero_stage": a.zero_stage,
+        "capacity_bytes": capacity,
+        "interleave": vp,
+    }
     selective = training_memory(arch, recompute="selective", **common)  # type: ignore[arg-type]
     if full_fraction <= 0.0:
         return selective
@@ -376,6 +449,7 @@ def _recompute_options(
     arch: Architecture,
     tp: int,
     pp: int,
+    vp: int,
     d_max: int,
     d_node: int,
     capacity: float | None,
@@ -388,10 +462,9 @@ def _recompute_options(
     """
     if capacity is None:
         return [(d, 0.0) for d in _data_parallel_candidates(1, d_max, d_node)]
-    sel = training_memory(arch, tp=tp, pp=pp, dp=1, zero_stage=a.zero_stage, recompute="selective")
-    acts_full = training_memory(
-        arch, tp=tp, pp=pp, dp=1, zero_stage=a.zero_stage, recompute="full"
-    ).activations_bytes
+    common = {"tp": tp, "pp": pp, "dp": 1, "zero_stage": a.zero_stage, "interleave": vp}
+    sel = training_memory(arch, recompute="selective", **common)  # type: ignore[arg-type]
+    acts_full = training_memory(arch, recompute="full", **common).activations_bytes  # type: ignore[arg-type]
     acts_sel = sel.activations_bytes
     sharded = sel.optimizer_bytes
     fixed = sel.weights_bytes + sel.gradients_bytes

@@ -1,6 +1,7 @@
 """Policy: export-control classification of chips and regulatory training-compute thresholds."""
 
 from computegov.policy.export_control import (
+    BatchSummary,
     ChipFacts,
     Classification,
     History,
@@ -8,12 +9,14 @@ from computegov.policy.export_control import (
     classify_many,
     facts_from_chip,
     history,
+    summarize,
 )
 from computegov.policy.rules import Rule, RuleSet, get_rule, load_rules
 from computegov.policy.tpp import TppResult, performance_density, tpp_from_peaks, tpp_of_chip
 from computegov.policy.whatif import TppLimit, WhatIf, tpp_limits, whatif
 
 __all__ = [
+    "BatchSummary",
     "ChipFacts",
     "Classification",
     "History",
@@ -29,6 +32,7 @@ __all__ = [
     "history",
     "load_rules",
     "performance_density",
+    "summarize",
     "tpp_from_peaks",
     "tpp_limits",
     "tpp_of_chip",

@@ -457,7 +457,11 @@ def classify(chip: Chip | ChipFacts, rule: Rule | str | None = None) -> Classifi
                 exceptions.append(exc.id)
             elif ok is None:
                 unknown_facts = sorted(
-                    {MISSING_FACT_FLAGS[c.metric][0] for c in exc.all if _evaluate(c, facts)[0] is None}
+                    {
+                        MISSING_FACT_FLAGS[c.metric][0]
+                        for c in exc.all
+                        if _evaluate(c, facts)[0] is None
+                    }
                 )
                 exceptions.append(f"{exc.id}? (needs {', '.join(unknown_facts)})")
     missing = tuple(MISSING_FACT_FLAGS[m] for m in sorted(unknown))

@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import functools
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -232,18 +232,23 @@ class RuleSet:
     def get(self, version: str | None = None) -> Rule:
         """The rule with id ``version`` (None: the current one).
 
+        Besides the id (``"2023-10"``), the Federal Register citation (``"88 FR 73458"``) and a
+        year that only one version was published in (``"2023"``) are accepted.
+
         Raises:
             RuleError: unknown version; the message lists the known ones.
         """
         if version is None:
             return self.current
-        key = version.strip()
+        key = " ".join(version.split()).upper()
         for rule in self.rules:
-            if rule.id == key:
+            if key in (rule.id, rule.citation.upper()):
                 return rule
-        raise RuleError(
-            f"unknown rule version {version!r}; known versions: {', '.join(self.versions)}"
-        )
+        same_year = [r for r in self.rules if r.id.split("-")[0] == key]
+        if len(same_year) == 1:
+            return same_year[0]
+        known = ", ".join(f"{r.id} ({r.citation})" for r in self.rules)
+        raise RuleError(f"unknown rule version {version!r}; known versions: {known}")
 
 
 def _conditions(raw: Any, where: str, path: str) -> tuple[Condition, ...]:
@@ -390,8 +395,3 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
 def get_rule(version: str | None = None) -> Rule:
     """A bundled rule by version id (None: the current one); RuleError lists the known ids."""
     return load_rules().get(version)
-
-
-def versions() -> Sequence[str]:
-    """Bundled version ids, oldest first."""
-    return load_rules().versions

@@ -14,7 +14,6 @@ from typing import Any
 
 from computegov.policy.export_control import ChipFacts, Classification, classify, outcome_intervals
 from computegov.policy.rules import Rule, get_rule, load_rules
-from computegov.units import GB
 
 __all__ = ["TppLimit", "WhatIf", "tpp_limits", "whatif"]
 
@@ -173,10 +172,3 @@ def whatif(
         lim for r in rules for lim in _limits_for(r, dataclasses.replace(facts, tpp=None))
     )
     return WhatIf(facts=facts, classifications=classifications, limits=limits)
-
-
-def describe_io(io_bandwidth_bytes_per_s: float | None) -> str:
-    """``"600 GB/s"`` or ``"unknown"``."""
-    return (
-        "unknown" if io_bandwidth_bytes_per_s is None else f"{io_bandwidth_bytes_per_s / GB:g} GB/s"
-    )

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from computegov.registry import features
 from computegov.registry.store import OrgInfo, Store
-from computegov.registry.submission import parse_submission
+from computegov.registry.submission import SubmissionError, parse_submission
 from computegov.registry.verification import verifier_name
 from computegov.registry.views import CHIP_KINDS, SORT_KEYS, ChipQuery, jsonsafe, query_chips
 
@@ -140,8 +140,13 @@ def submit_report(
         parsed = dataclasses.replace(parsed, public_key_pem=org.public_key_pem)
     verifier = request.app.state.verifier
     verdict = verifier(parsed)
+    verdict_dict = jsonsafe(verdict.to_dict())
+    unusable = [c for c in verdict_dict.get("checks", []) if isinstance(c, dict) and c.get("unusable")]
+    if unusable:  # the verifier could not read it: refuse rather than store noise
+        summary = "; ".join(f"{c.get('name')}: {c.get('summary', '')}" for c in unusable)
+        raise SubmissionError("envelope", f"the verifier cannot use this report: {summary}")
     outcome = store.submit(
-        org, parsed, jsonsafe(verdict.to_dict()), verdict_ok=bool(verdict.ok), verifier=verifier_name(verifier)
+        org, parsed, verdict_dict, verdict_ok=bool(verdict.ok), verifier=verifier_name(verifier)
     )
     response.status_code = 201 if outcome.created else 200
     return {"created": outcome.created, "report": outcome.report.to_dict()}

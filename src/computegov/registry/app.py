@@ -184,7 +184,7 @@ def create_app(
         summary="AI hardware, training compute and export-control numbers, and a registry of "
         "signed compute reports.",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # FastAPI's Swagger UI loads from a CDN; /api/docs is rendered here instead
         redoc_url=None,
     )
     app.state.store = store or Store(database_url)
@@ -237,6 +237,10 @@ def create_app(
             media_type="text/javascript",
             headers={"cache-control": "public, max-age=86400"},
         )
+
+    @app.get("/api/docs", include_in_schema=False)
+    def _api_docs(request: Request) -> Response:
+        return pages.api_docs_page(request, app.openapi())
 
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     app.include_router(api.router)

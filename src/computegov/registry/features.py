@@ -501,3 +501,32 @@ def _add_trend_and_plan_routes(router: APIRouter) -> None:
         """Ranked hardware options (chip, count, days, cost, energy, memory fit) for a planned run."""
         result, _ = plan_run(dict(request.query_params), request.app.state.catalog_loader())
         return result
+
+
+def compute_chart_html(result: Mapping[str, Any]) -> str:
+    """Notable models and thresholds (``charts.compute.models_over_time_chart``) with this estimate.
+
+    Empty when the compute-trend module or its data is missing from the build.
+    """
+    try:
+        import altair as alt
+        import pandas as pd
+
+        from computegov.charts.base import chart_html
+        from computegov.charts.compute import models_over_time_chart
+        from computegov.compute.trend import load_notable_models
+        from computegov.policy.thresholds import thresholds_in_force
+    except ImportError:
+        return ""
+    estimate = result["estimate"]
+    on = dt.date.fromisoformat(result["date"])
+    year = on.year + (on.timetuple().tm_yday - 1) / 365.25
+    base = models_over_time_chart(load_notable_models(), thresholds_in_force(on))
+    mark = pd.DataFrame({"year": [year], "training_compute_flop": [estimate["flop"]],
+                         "low": [estimate["flop_low"]], "high": [estimate["flop_high"]], "label": ["this run"]})
+    point = alt.Chart(mark).mark_point(shape="diamond", size=160, filled=True, color="black").encode(
+        x="year:Q", y="training_compute_flop:Q",
+        tooltip=["label:N", alt.Tooltip("training_compute_flop:Q", format=".2e")],
+    )
+    bar = alt.Chart(mark).mark_rule(color="black").encode(x="year:Q", y="low:Q", y2="high:Q")
+    return chart_html(alt.layer(base, bar, point), "compute-chart")

@@ -74,6 +74,17 @@ templates.env.filters["urlquote"] = lambda s: urllib.parse.quote(str(s), safe=""
 templates.env.globals["NAV"] = NAV
 
 
+def sort_url(raw: dict[str, str], key: str) -> str:
+    """The catalogue URL sorted by ``key``, flipping the order when it is already the sort key."""
+    current = raw.get("sort", "release_date") or "release_date"
+    order = "asc" if current == key and raw.get("order", "desc") != "asc" else "desc"
+    params = {k: v for k, v in raw.items() if k not in {"sort", "order", "offset"}}
+    return "/catalog?" + urllib.parse.urlencode({**params, "sort": key, "order": order})
+
+
+templates.env.globals["sort_url"] = sort_url
+
+
 def render(request: Request, template: str, http_status: int = 200, **context: Any) -> HTMLResponse:
     """Render ``template`` with the common context."""
     context.setdefault("title", "computegov")
@@ -84,6 +95,24 @@ def error_page(request: Request, status_code: int, message: str) -> Response:
     """A small HTML page for an error, never a stack trace."""
     return render(request, "error.html", http_status=status_code, title=f"Error {status_code}",
                   status_code=status_code, message=message)
+
+
+def api_docs_page(request: Request, schema: dict[str, Any]) -> Response:
+    """The API reference rendered from the OpenAPI schema (no JavaScript, nothing from a CDN)."""
+    operations = []
+    for path, item in schema.get("paths", {}).items():
+        for method, op in item.items():
+            params = [
+                (p.get("name"), p.get("in"), p.get("required", False), p.get("description", ""))
+                for p in op.get("parameters", [])
+            ]
+            operations.append({
+                "method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                "description": op.get("description", ""), "tags": op.get("tags", []), "params": params,
+                "body": "requestBody" in op, "auth": bool(op.get("security")),
+                "responses": {code: r.get("description", "") for code, r in op.get("responses", {}).items()},
+            })
+    return render(request, "api_docs.html", title="API", schema=schema, operations=operations)
 
 
 def _store(request: Request) -> Store:
@@ -212,16 +241,18 @@ def compute_page(request: Request) -> Response:
     errors: dict[str, str] = {}
     result = None
     general_error = None
+    chart = ""
     if not missing and any(raw.get(f.name) for f in features.COMPUTE_FORM.fields if f.name != "date"):
         try:
             result = features.compute_check(raw)
+            chart = features.compute_chart_html(result)
         except FieldErrors as err:
             errors = err.errors
         except ComputegovError as err:
             general_error = str(err)
     return render(request, "compute.html", title="Compute & thresholds", missing=missing,
                   form=features.COMPUTE_FORM, raw=raw, errors=errors, result=result,
-                  general_error=general_error,
+                  general_error=general_error, chart=Markup(chart),
                   http_status=422 if errors or general_error else 200)
 
 

@@ -6,13 +6,16 @@ For each origin year ``Y`` we fit on chips released before 1 January ``Y`` and f
 "how good will hardware be in year X" asks about, and it lets every method answer the same
 question. Methods (:data:`METHODS`):
 
-- ``loglinear_all``: the slope of a fit to every chip (bootstrap draws), from the last record;
-- ``loglinear_frontier``: a fit to the record-setting chips, with its residual scatter (floored at
-  the last record, which cannot fall);
+- ``loglinear_all``: a fit to every chip, turned into a forecast of the record by simulation
+  (:func:`simulate_record`): chips keep arriving at the recent release rate, each scattered
+  around the fitted line (bootstrap draws of the line, residual scatter of single chips), and the
+  record is the best of them and of the last record;
+- ``loglinear_frontier``: the same with a fit to the record-setting chips and the rate at which
+  records were set;
 - ``moore_2yr``: doubling every two years from the last record (Moore 1975), a point forecast;
 - ``naive_record``: the last record stays, a point forecast;
-- ``slowdown``: the bundled ``cotra_2020`` slowdown shape (2.5-year doubling slowing toward a
-  ceiling 6 OOM up) from the last record, a point forecast.
+- ``slowdown``: the bundled ``cotra_2020`` scenario's shape (2.5-year doubling, capped 6 OOM
+  up) from the last record, a point forecast.
 
 Scores are on log10 values: error (observed - median), CRPS (``scoringrules.crps_ensemble`` on
 the samples; for a point forecast it equals the absolute error) and whether the central 50 % and
@@ -33,13 +36,22 @@ import numpy.typing as npt
 from computegov.errors import InputError
 from computegov.trends.chipsets import MIN_POINTS, metric_points, record_mask
 from computegov.trends.fit import bootstrap_ols
-from computegov.trends.forecast import load_scenarios
+from computegov.trends.forecast import load_scenarios, scenario_log10_paths
 from computegov.trends.metrics import Metric
 
 if TYPE_CHECKING:
     from computegov.catalog import Chip
 
-__all__ = ["METHODS", "Backtest", "BacktestScore", "MethodSummary", "backtest", "backtest_points"]
+__all__ = [
+    "METHODS",
+    "METHOD_LABELS",
+    "Backtest",
+    "BacktestScore",
+    "MethodSummary",
+    "backtest",
+    "backtest_points",
+    "simulate_record",
+]
 
 #: Methods compared, in table order.
 METHODS: tuple[str, ...] = (
@@ -50,8 +62,23 @@ METHODS: tuple[str, ...] = (
     "slowdown",
 )
 
+#: One line per method, for tables.
+METHOD_LABELS: dict[str, str] = {
+    "loglinear_all": "log-linear fit to all chips, simulated record",
+    "loglinear_frontier": "log-linear fit to record setters, simulated record",
+    "moore_2yr": "fixed 2-year doubling from the last record (Moore)",
+    "naive_record": "last record stays",
+    "slowdown": "Cotra 2020 scenario shape from the last record",
+}
+
 #: Methods that give a distribution (the others are point forecasts).
 PROBABILISTIC: frozenset[str] = frozenset({"loglinear_all", "loglinear_frontier"})
+
+#: Years before an origin over which the release rate of chips (or of records) is measured.
+RATE_WINDOW_YEARS = 5.0
+
+#: The bundled scenario whose shape the ``slowdown`` method follows.
+SLOWDOWN_SCENARIO = "cotra_2020"
 
 _LOG10_2 = math.log10(2.0)
 
@@ -177,53 +204,131 @@ def _crps(observed: float, samples: FloatArray) -> float:
     return float(sr.crps_ensemble(np.float64(observed), samples))
 
 
+def _release_rate_per_year(train_x: FloatArray, origin: float) -> float:
+    """Chips per year released in the :data:`RATE_WINDOW_YEARS` before ``origin`` (at least one
+    chip over the window or over the whole training span, whichever is shorter)."""
+    window = min(RATE_WINDOW_YEARS, max(origin - float(train_x.min()), 1.0))
+    recent = int(np.count_nonzero(train_x >= origin - window))
+    return max(recent, 1) / window
+
+
+def simulate_record(
+    *,
+    last_record: float,
+    origin: float,
+    targets: FloatArray,
+    intercepts: FloatArray,
+    slopes: FloatArray,
+    residual_sd: float,
+    rate_per_year: float,
+    rng: np.random.Generator,
+) -> FloatArray:
+    """Log10 record at each target implied by a fitted log-linear model of single chips.
+
+    Chips arrive as a Poisson process at ``rate_per_year`` after ``origin``; a chip released at
+    ``t`` has log10 value ``intercept + slope * (t - origin) + N(0, residual_sd)`` with one
+    (intercept, slope) pair per path (bootstrap draws: parameter uncertainty). The record at a
+    target is the largest of ``last_record`` and every simulated chip released before it. This
+    is the model's **predictive** distribution of the record: it includes the scatter of single
+    chips and the randomness of when the next record arrives, not only the uncertainty of the
+    fitted line (a confidence band), which is far too narrow for what gets released.
+
+    Args:
+        last_record: log10 record at ``origin``.
+        origin: forecast origin, decimal year.
+        targets: target years (> origin), shape ``(n_targets,)``.
+        intercepts: per-path log10 level at ``origin``, shape ``(n_paths,)``.
+        slopes: per-path slope, log10 per year, shape ``(n_paths,)``.
+        residual_sd: scatter of single chips around the line, log10.
+        rate_per_year: expected releases per year.
+        rng: random generator.
+
+    Returns:
+        array ``(n_paths, n_targets)`` of log10 records.
+    """
+    n_paths = intercepts.size
+    span = float(targets.max() - origin)
+    mean_count = rate_per_year * span
+    # Enough slots for the Poisson count of nearly every path (mean + 6 sd + 5); the rare path
+    # above it (probability < 1e-8) keeps only that many chips.
+    slots = math.ceil(mean_count + 6.0 * math.sqrt(mean_count) + 5.0)
+    counts = rng.poisson(mean_count, size=n_paths)
+    times = rng.random((n_paths, slots)) * span  # years after origin
+    active = np.arange(slots)[None, :] < counts[:, None]
+    values = (
+        intercepts[:, None]
+        + slopes[:, None] * times
+        + residual_sd * rng.standard_normal((n_paths, slots))
+    )
+    values = np.where(active, values, -np.inf)
+    out = np.empty((n_paths, targets.size))
+    for j, target in enumerate(targets):
+        released = np.where(times < target - origin, values, -np.inf)
+        out[:, j] = np.maximum(released.max(axis=1), last_record)
+    return out
+
+
+def _ols_residual_sd(x: FloatArray, y: FloatArray) -> float:
+    xm, ym = x.mean(), y.mean()
+    slope = float(((x - xm) * (y - ym)).sum() / ((x - xm) ** 2).sum())
+    resid = y - (ym + slope * (x - xm))
+    return float(np.sqrt((resid**2).sum() / max(x.size - 2, 1)))
+
+
 def _method_samples(
     method: str,
     *,
     train_x: FloatArray,
     train_y: FloatArray,
     origin: float,
-    target: float,
+    targets: FloatArray,
     last_record: float,
     rng: np.random.Generator,
     n_samples: int,
     n_boot: int,
 ) -> FloatArray | None:
-    """Log10 forecast samples of the record at ``target`` (one sample: a point forecast)."""
-    elapsed = target - origin
+    """Log10 forecast samples of the record at each target, shape ``(n_samples, n_targets)``
+    (one row: a point forecast); None when the method cannot forecast from this origin."""
+    elapsed = targets - origin
     if method == "naive_record":
-        return np.array([last_record])
+        return np.full((1, targets.size), last_record)
     if method == "moore_2yr":
-        return np.array([last_record + _LOG10_2 / 2.0 * elapsed])
+        return (last_record + _LOG10_2 / 2.0 * elapsed)[None, :]
     if method == "slowdown":
-        scenario = load_scenarios()["cotra_2020"]
-        g0 = _LOG10_2 / float(scenario.doubling_time_years or 2.5)
-        headroom = float(scenario.ceiling_ooms_above_start or 6.0)
-        return np.array([last_record + headroom * (1 - math.exp(-g0 * elapsed / headroom))])
+        # The bundled slowdown scenario's shape, started from the last record.
+        return scenario_log10_paths(
+            load_scenarios()[SLOWDOWN_SCENARIO],
+            targets,
+            intercepts=np.array([last_record]),
+            slopes=np.array([0.0]),
+            reference_year=origin,
+            start_year=origin,
+        )
     if method == "loglinear_all":
-        slopes, _ = bootstrap_ols(train_x - origin, train_y, rng=rng, n_boot=n_boot)
-        if slopes.size == 0:
-            return None
-        return last_record + slopes[rng.integers(0, slopes.size, n_samples)] * elapsed
-    if method == "loglinear_frontier":
+        fx, fy = train_x - origin, train_y
+        rate = _release_rate_per_year(train_x, origin)
+    elif method == "loglinear_frontier":
         keep = record_mask(train_x, train_y)
         fx, fy = train_x[keep] - origin, train_y[keep]
-        if fx.size < MIN_POINTS or np.ptp(fx) == 0:
-            return None
-        slopes, intercepts = bootstrap_ols(fx, fy, rng=rng, n_boot=n_boot)
-        if slopes.size == 0:
-            return None
-        xm = fx.mean()
-        b = float(((fx - xm) * (fy - fy.mean())).sum() / ((fx - xm) ** 2).sum())
-        resid_sd = float(
-            np.sqrt(((fy - (fy.mean() + b * (fx - xm))) ** 2).sum() / max(fx.size - 2, 1))
-        )
-        pick = rng.integers(0, slopes.size, n_samples)
-        samples = (
-            intercepts[pick] + slopes[pick] * elapsed + rng.standard_normal(n_samples) * resid_sd
-        )
-        return np.maximum(samples, last_record)
-    raise InputError(f"unknown backtest method {method!r}; available: {', '.join(METHODS)}")
+        rate = _release_rate_per_year(train_x[keep], origin)
+    else:
+        raise InputError(f"unknown backtest method {method!r}; available: {', '.join(METHODS)}")
+    if fx.size < MIN_POINTS or np.ptp(fx) == 0:
+        return None
+    slopes, intercepts = bootstrap_ols(fx, fy, rng=rng, n_boot=n_boot)
+    if slopes.size == 0:
+        return None
+    pick = rng.integers(0, slopes.size, n_samples)
+    return simulate_record(
+        last_record=last_record,
+        origin=origin,
+        targets=targets,
+        intercepts=intercepts[pick],
+        slopes=slopes[pick],
+        residual_sd=_ols_residual_sd(fx, fy),
+        rate_per_year=rate,
+        rng=rng,
+    )
 
 
 def backtest_points(
@@ -287,44 +392,27 @@ def backtest_points(
         if not targets:
             continue
         used.append(int(origin))
-        for target in targets:
-            observed = _record_before(x, y, float(target))
-            if observed is None:
+        observed = [_record_before(x, y, float(t)) for t in targets]
+        target_arr = np.asarray(targets, dtype=float)
+        for method in methods:
+            samples = _method_samples(
+                method,
+                train_x=x[train],
+                train_y=y[train],
+                origin=float(origin),
+                targets=target_arr,
+                last_record=last_record,
+                rng=rng,
+                n_samples=n_samples,
+                n_boot=n_boot,
+            )
+            if samples is None:
                 continue
-            for method in methods:
-                samples = _method_samples(
-                    method,
-                    train_x=x[train],
-                    train_y=y[train],
-                    origin=float(origin),
-                    target=float(target),
-                    last_record=last_record,
-                    rng=rng,
-                    n_samples=n_samples,
-                    n_boot=n_boot,
-                )
-                if samples is None:
+            for j, target in enumerate(targets):
+                obs = observed[j]
+                if obs is None:
                     continue
-                median = float(np.median(samples))
-                if samples.size > 1:
-                    q05, q25, q75, q95 = np.quantile(samples, [0.05, 0.25, 0.75, 0.95])
-                    in_50: bool | None = bool(q25 <= observed <= q75)
-                    in_90: bool | None = bool(q05 <= observed <= q95)
-                else:
-                    in_50 = in_90 = None
-                scores.append(
-                    BacktestScore(
-                        method=method,
-                        origin_year=int(origin),
-                        target_year=int(target),
-                        observed_log10=observed,
-                        median_log10=median,
-                        error_log10=observed - median,
-                        crps_log10=_crps(observed, samples),
-                        in_50=in_50,
-                        in_90=in_90,
-                    )
-                )
+                scores.append(_score(method, int(origin), int(target), obs, samples[:, j]))
     if not used:
         raise InputError(
             f"no origin year has at least {MIN_POINTS} earlier chips and a later release to score "
@@ -341,6 +429,29 @@ def backtest_points(
         horizon_years=horizon_years,
         scores=tuple(scores),
         summaries=summaries,
+    )
+
+
+def _score(
+    method: str, origin: int, target: int, observed: float, samples: FloatArray
+) -> BacktestScore:
+    median = float(np.median(samples))
+    in_50: bool | None = None
+    in_90: bool | None = None
+    if samples.size > 1:
+        q05, q25, q75, q95 = np.quantile(samples, [0.05, 0.25, 0.75, 0.95])
+        in_50 = bool(q25 <= observed <= q75)
+        in_90 = bool(q05 <= observed <= q95)
+    return BacktestScore(
+        method=method,
+        origin_year=origin,
+        target_year=target,
+        observed_log10=observed,
+        median_log10=median,
+        error_log10=observed - median,
+        crps_log10=_crps(observed, samples),
+        in_50=in_50,
+        in_90=in_90,
     )
 
 

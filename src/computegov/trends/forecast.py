@@ -87,11 +87,20 @@ def scenario_log10_paths(
         out = level0 + g0 * elapsed
     else:
         if scenario.ceiling_value is not None:
-            headroom = np.maximum(math.log10(scenario.ceiling_value) - level0, 1e-12)
+            ceiling = np.full_like(level0, math.log10(scenario.ceiling_value))
         else:
-            headroom = np.full_like(level0, float(scenario.ceiling_ooms_above_start or 0.0)) + 1e-12
+            anchor = (
+                a + b * (scenario.ceiling_reference_year - reference_year)
+                if scenario.ceiling_reference_year is not None
+                else level0
+            )
+            ceiling = anchor + float(scenario.ceiling_ooms_above_start or 0.0)
         rate = np.maximum(g0, 0.0)
-        out = level0 + headroom * (1.0 - np.exp(-rate * elapsed / headroom))
+        if scenario.shape == "capped":
+            out = np.minimum(level0 + rate * elapsed, np.maximum(ceiling, level0))
+        else:
+            headroom = np.maximum(ceiling - level0, 1e-12)
+            out = level0 + headroom * (1.0 - np.exp(-rate * elapsed / headroom))
     # Before the last data year every scenario follows the fitted trend.
     return np.where(rel < start_rel, trend, out)
 

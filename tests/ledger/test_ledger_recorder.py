@@ -1,0 +1,83 @@
+"""RunRecorder: what the training loop writes, and the report it signs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from computegov.errors import LedgerError
+from computegov.ledger.chain import scan_ledger
+from computegov.ledger.recorder import RunRecorder, interval_fields, totals_from_records
+from computegov.ledger.signing import Signer, generate_keypair
+from computegov.ledger.verify import verify_report
+
+METER_INTERVAL = {  # a record as computegov.measure.ComputeMeter emits it
+    "kind": "interval",
+    "steps": 10,
+    "flop": 1000,
+    "model_flop_6nd": 1200,
+    "tokens": 64,
+    "seconds": 0.5,
+    "time_start_unix_s": 10.0,
+    "time_end_unix_s": 10.6,
+    "energy_j": None,
+}
+
+
+def test_meter_interval_fields_are_normalised() -> None:
+    f = interval_fields(METER_INTERVAL)
+    assert f["flop_by_method"] == {"counted": 1000.0, "6nd": 1200.0}
+    assert (f["steps"], f["duration_s"], f["energy_j"]) == (10, 0.5, None)
+    assert (f["start_unix_s"], f["end_unix_s"]) == (10.0, 10.6)
+
+
+def test_totals_hand_computed() -> None:
+    t = totals_from_records([METER_INTERVAL, {**METER_INTERVAL, "flop": 3000, "energy_j": 5.0}], 4)
+    assert t["flop"] == 4000.0 and t["steps"] == 20
+    assert t["flop_by_method"] == {"6nd": 2400.0, "counted": 4000.0}
+    assert t["chip_hours"] == pytest.approx(4 * 1.0 / 3600)
+    assert t["energy_j"] is None  # one interval had no energy reading
+    assert t["tokens"] == 128.0
+    assert json.loads(json.dumps(t, allow_nan=False)) == t  # JSON-ready plain values
+    assert totals_from_records([], 1)["energy_j"] is None
+
+
+def test_recorder_writes_ledger_and_signed_report(tmp_path: Path) -> None:
+    pair = generate_keypair(tmp_path / "keys")
+    rec = RunRecorder(
+        tmp_path / "run.jsonl",
+        pair.private_path,
+        {"model": "m", "hardware": {"chip": "cpu", "chip_count": 1}},
+    )
+    rec.record_measurement(METER_INTERVAL)
+    model = torch.nn.Linear(2, 2)
+    data = rec.record_checkpoint(10, model.state_dict(), tmp_path / "ck.pt")
+    assert data["path"] == "ck.pt" and (tmp_path / "ck.pt").exists()
+    rec.record_batch(9, "abc")
+    report = rec.finish({"note": "x"})
+    assert report.path == tmp_path / "run.report.json"
+    assert report.statement["subject"][0]["name"] == "checkpoint/step-10"
+    assert report.predicate["claims"] == {"note": "x"}
+    kinds = [r.kind for r in scan_ledger((tmp_path / "run.jsonl").read_bytes()).records]
+    assert kinds[0] == "meta" and kinds[-2:] == ["end", "head"]
+    assert verify_report(report.path, tmp_path / "run.jsonl", pair.public_path).ok
+    with pytest.raises(LedgerError, match="finished"):
+        rec.record_batch(10, "d")
+
+
+def test_recorder_without_key_creates_one_next_to_the_ledger(tmp_path: Path) -> None:
+    rec = RunRecorder(tmp_path / "run.jsonl", metadata={})
+    rec.finish()
+    assert (tmp_path / "computegov.key").exists() and (tmp_path / "computegov.pub").exists()
+
+
+def test_recorder_accepts_numpy_scalars_and_nan(tmp_path: Path) -> None:
+    import numpy as np
+
+    rec = RunRecorder(tmp_path / "run.jsonl", metadata={}, signer=Signer.generate())
+    rec.record_measurement({"steps": 1, "flop": np.float64(2.0), "seconds": float("nan")})
+    report = rec.finish()
+    assert report.totals["flop"] == 2.0 and report.totals["duration_s"] == 0.0

@@ -1,0 +1,101 @@
+"""Crash safety: a server killed with SIGKILL in the middle of concurrent submissions loses no
+report it acknowledged (201), stores none twice, and restarts on the same database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from registry_helpers import make_envelope, make_statement
+
+pytestmark = [pytest.mark.slow, pytest.mark.network]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start(tmp_path: Path, port: int) -> subprocess.Popen[str]:
+    env = {**os.environ, "COMPUTEGOV_DATA_DIR": str(tmp_path)}
+    env.pop("COMPUTEGOV_DATABASE_URL", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from computegov.cli import main; main()", "serve", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=2)
+            return proc
+        except httpx.TransportError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise AssertionError("server did not start") from None
+            time.sleep(0.2)
+
+
+def test_sigkill_during_submissions_loses_no_acknowledged_report(tmp_path: Path) -> None:
+    from computegov.registry.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'registry.sqlite3'}")
+    token = store.create_token("lab")[0]
+    store.close()
+    port = _free_port()
+    proc = _start(tmp_path, port)
+    acknowledged: list[str] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def client(k: int) -> None:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5,
+                          headers={"Authorization": f"Bearer {token}"}) as http:
+            i = 0
+            while not stop.is_set():
+                body = {"envelope": make_envelope(make_statement(flop=1e20 + 1e17 * (k * 10_000 + i)))}
+                i += 1
+                try:
+                    r = http.post("/api/v1/reports", json=body)
+                except httpx.TransportError:
+                    return
+                if r.status_code == 201:
+                    with lock:
+                        acknowledged.append(r.json()["report"]["digest_sha256"])
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    time.sleep(3.0)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    stop.set()
+    for t in threads:
+        t.join(timeout=10)
+    assert acknowledged, "no submission was acknowledged before the kill"
+
+    proc = _start(tmp_path, port)  # restarts on the same database
+    try:
+        store = Store(f"sqlite:///{tmp_path / 'registry.sqlite3'}")
+        reports, total = store.list_reports(limit=100_000)
+        stored = [r.digest_sha256 for r in reports]
+        assert len(stored) == len(set(stored)) == total
+        assert set(acknowledged) <= set(stored)
+        assert len(stored) - len(acknowledged) <= 3  # at most one in flight per client
+        audited = [a.object_id for a in store.audit_log(limit=100_000) if a.action == "report.submit"]
+        assert sorted(audited) == sorted(stored)  # every stored report has its audit row, none more
+        store.close()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
