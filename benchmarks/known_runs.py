@@ -5,7 +5,8 @@ Run: ``python benchmarks/known_runs.py [--json]``. For each run it prints the ra
 - chip-hours at the reported utilisation (pure arithmetic: FLOP / (peak x MFU) / 3600 s) against
   the reported chip-hours (chips x reported training time, or the model card's GPU-hours);
 - MFU predicted by the cluster-scaling model (computegov.planning.scaling) at the run's chip
-  count, batch and sequence length against the MFU the developers reported;
+  count, batch and sequence length against the MFU the developers reported (and, as a
+  sensitivity check, the same without the interleaved pipeline schedule);
 - cost (amortised ownership, computegov.costs, at the reported utilisation and wall-clock time)
   against Epoch AI's amortised hardware-plus-energy estimate, both in 2023 USD.
 
@@ -202,8 +203,14 @@ def _ratio(ours: float | None, theirs: float | None) -> float | None:
     return ours / theirs
 
 
-def evaluate_run(run: KnownRun, catalog: Any) -> dict[str, Any]:
-    """Our numbers for one run and the ratios to the reported ones."""
+def evaluate_run(
+    run: KnownRun, catalog: Any, max_interleave: float | None = None
+) -> dict[str, Any]:
+    """Our numbers for one run and the ratios to the reported ones.
+
+    ``max_interleave`` overrides the most virtual pipeline stages per chip the scaling model may
+    use (1 = plain 1F1B schedule), for the sensitivity line of the summary.
+    """
     from computegov.costs import CostModel, MissingCostDataError, compute_cost, default_assumptions
     from computegov.inflation import to_usd
     from computegov.planning import (
@@ -233,10 +240,13 @@ def evaluate_run(run: KnownRun, catalog: Any) -> dict[str, Any]:
     scaling = dataclasses.replace(
         ScalingAssumptions.default(), global_batch_tokens=run.batch_tokens, seq_len=run.seq_len
     )
+    if max_interleave is not None:
+        scaling = dataclasses.replace(scaling, pipeline_interleave=max_interleave)
     arch = architecture_from_params(run.params, seq_len=run.seq_len)
     kernel = default_assumptions().mfu_for(chip.release_date).value.central
+    numbers = ChipNumbers.from_chip(chip, peak, scaling)
     layout = best_layout(
-        ChipNumbers.from_chip(chip, peak, scaling),
+        numbers,
         run.chips,
         arch,
         kernel_mfu=kernel,
@@ -246,8 +256,14 @@ def evaluate_run(run: KnownRun, catalog: Any) -> dict[str, Any]:
     out["mfu_reported"] = run.reported_mfu
     out["mfu_ratio"] = _ratio(out["mfu_ours"], run.reported_mfu)
     out["layout"] = (
-        f"{layout.tp}/{layout.pp}/{layout.dp} {layout.recompute}" if layout else "does not fit"
+        f"{layout.tp}/{layout.pp}/{layout.dp} v{layout.vp} {layout.recompute}"
+        if layout
+        else "does not fit"
     )
+    out["bandwidth_notes"] = [
+        *(f"interconnect table: {src}" for src in numbers.sources),
+        *(f"{field} assumed" for field in numbers.assumed),
+    ]
 
     # 3. amortised ownership cost at the reported utilisation, in 2023 USD
     cost_2023 = None
@@ -302,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     header = (
         f"{'run':<26}{'chips':>7}  {'chip-h ours/rep':>15}  {'MFU ours':>8} {'rep':>5} {'ratio':>6}"
-        f"  {'layout':<26}{'cost ours $M':>12} {'Epoch $M':>9} {'ratio':>6}"
+        f"  {'layout':<31}{'cost ours $M':>12} {'Epoch $M':>9} {'ratio':>6}"
     )
     print(header)
     print("-" * len(header))
@@ -311,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['run']:<26}{r['chips']:>7,}  "
             f"{_fmt(r['chip_hours_ratio'], '.3f') + ('' if r['independent'] else '*'):>15}  "
             f"{_fmt(r['mfu_ours'], '.3f'):>8} {_fmt(r['mfu_reported'], '.3f'):>5} {_fmt(r['mfu_ratio'], '.2f'):>6}  "
-            f"{r['layout']:<26}{_fmt(r['cost_usd_2023_ours'] and r['cost_usd_2023_ours'] / 1e6, '.2f'):>12} "
+            f"{r['layout']:<31}{_fmt(r['cost_usd_2023_ours'] and r['cost_usd_2023_ours'] / 1e6, '.2f'):>12} "
             f"{_fmt(r['cost_usd_2023_epoch'] and r['cost_usd_2023_epoch'] / 1e6, '.2f'):>9} {_fmt(r['cost_ratio'], '.2f'):>6}"
         )
     print(
@@ -321,11 +337,17 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for key in ("chip_hours_ratio", "mfu_ratio", "cost_ratio"):
         print(_summary(rows, key))
+    plain = [evaluate_run(run, catalog, max_interleave=1) for run in RUNS]
+    print("sensitivity, plain 1F1B pipeline (no interleaving): " + _summary(plain, "mfu_ratio"))
     print()
     print("Sources:")
     for r in rows:
         extra = f"; chip price: {r['price_source']}" if r["price_source"] else ""
         print(f"  {r['run']}: {r['sources']}{extra}")
+    print("Interconnect not in the catalogue (data/cost_assumptions.yaml, interconnect):")
+    for r in rows:
+        for note in r["bandwidth_notes"]:
+            print(f"  {r['run']}: {note[:150]}")
     print(f"\nData: {EPOCH}, https://epoch.ai/data")
     return 0
 

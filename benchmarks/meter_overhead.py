@@ -6,7 +6,10 @@ cache is warm after the first steps, as in a real run), and under a fresh ``Flop
 on every step. Variants alternate in short blocks (rotating order) so that machine load hits
 them alike; the per-step time of each variant is the median over blocks.
 
-Run: ``python benchmarks/meter_overhead.py [--blocks 30] [--steps-per-block 4] [--json]``.
+Run: ``python benchmarks/meter_overhead.py [--blocks 30] [--steps-per-block 4] [--json]``
+(about 15 s on a loaded 2-core machine with the defaults). Ratios are per block, paired with
+the uninstrumented block run next to it; the printed range is their interquartile range, so a
+ratio below 1 within that range is noise.
 """
 
 from __future__ import annotations
@@ -83,12 +86,12 @@ def run(blocks: int, steps_per_block: int, batch_size: int, threads: int) -> dic
     summary = meter.close()
     median = {name: statistics.median(values) for name, values in times.items()}
     fastest = {name: min(values) for name, values in times.items()}
-    paired = {
-        name: statistics.median(
-            t / b for t, b in zip(times[name], times["uninstrumented"], strict=True)
-        )
+    ratios = {
+        name: [t / b for t, b in zip(times[name], times["uninstrumented"], strict=True)]
         for name in names
     }
+    paired = {name: statistics.median(values) for name, values in ratios.items()}
+    quartiles = {name: _quartiles(values) for name, values in ratios.items()}
     bookkeeping_s = _bookkeeping_per_step_s()
     base = median["uninstrumented"]
     return {
@@ -100,6 +103,8 @@ def run(blocks: int, steps_per_block: int, batch_size: int, threads: int) -> dic
         "fastest_step_s": fastest,
         "meter_over_uninstrumented_paired_median": paired["compute_meter"],
         "flopcounter_over_uninstrumented_paired_median": paired["flopcounter_every_step"],
+        "meter_over_uninstrumented_paired_iqr": quartiles["compute_meter"],
+        "flopcounter_over_uninstrumented_paired_iqr": quartiles["flopcounter_every_step"],
         "meter_over_uninstrumented_fastest": fastest["compute_meter"] / fastest["uninstrumented"],
         "flopcounter_over_uninstrumented_fastest": (
             fastest["flopcounter_every_step"] / fastest["uninstrumented"]
@@ -111,6 +116,14 @@ def run(blocks: int, steps_per_block: int, batch_size: int, threads: int) -> dic
         "meter_steps": summary.steps,
         "flop_per_step": summary.flop // summary.steps if summary.flop else None,
     }
+
+
+def _quartiles(values: list[float]) -> tuple[float, float]:
+    """(first quartile, third quartile) of ``values``."""
+    if len(values) < 2:
+        return values[0], values[0]
+    q1, _, q3 = statistics.quantiles(values, n=4)
+    return q1, q3
 
 
 def _bookkeeping_per_step_s(repeats: int = 2000) -> float:
@@ -163,13 +176,12 @@ def main() -> None:
         return
     for name, seconds in result["median_step_s"].items():
         print(f"{name:>24}: {seconds * 1e3:8.2f} ms/step (median)")
-    print(
-        f"meter / uninstrumented (paired median): {result['meter_over_uninstrumented_paired_median']:.4f}"
-    )
-    print(
-        "FlopCounterMode / uninstrumented (paired median): "
-        f"{result['flopcounter_over_uninstrumented_paired_median']:.4f}"
-    )
+    for label, key in (("meter", "meter"), ("FlopCounterMode", "flopcounter")):
+        q1, q3 = result[f"{key}_over_uninstrumented_paired_iqr"]
+        print(
+            f"{label} / uninstrumented (paired median): "
+            f"{result[f'{key}_over_uninstrumented_paired_median']:.4f} (IQR {q1:.4f}-{q3:.4f})"
+        )
     print(
         f"meter bookkeeping: {result['meter_bookkeeping_s_per_step'] * 1e6:.1f} µs/step = "
         f"{result['meter_bookkeeping_share_of_step']:.2%} of a step; FlopCounterMode adds "

@@ -119,8 +119,9 @@ def test_interleaving_divides_the_bubble_and_multiplies_exposed_point_to_point()
     tp_comm = 32 / pp * 4 * (2 * 7 / 8 * 4096 * 4096 * 2) / 450e9
     p2p = 2 * 4096 * 4096 * 2 / 50e9
     for vp, exposed in ((1, p2p), (4, 4 * p2p * (1 - 0.8))):
-        step, comp, tpc, ppc, bubble, _ = _step(H100_LIKE, arch, tp, pp, dp, vp, 0.0, 0.5, ASSUME)
+        step, comp, tpc, ppc, bubble, dpe = _step(H100_LIKE, arch, tp, pp, dp, vp, 0.0, 0.5, ASSUME)
         per_micro = compute + tp_comm + exposed
+        assert step == pytest.approx(micro * per_micro + bubble + dpe)
         assert comp == pytest.approx(micro * compute)
         assert tpc == pytest.approx(micro * tp_comm)
         assert ppc == pytest.approx(micro * exposed)

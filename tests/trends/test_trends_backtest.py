@@ -104,9 +104,21 @@ def test_slowdown_method_follows_the_bundled_scenario_from_the_last_record() -> 
         origins=[2013],
         horizon_years=1,
         methods=["slowdown"],
+        metric="flop_per_s_per_usd",
     )
     (score,) = result.scores
     assert score.median_log10 == pytest.approx(math.log10(4) + math.log10(2) / 2.5)
+    # not scored for a metric the scenario is not about
+    other = backtest_points(
+        YEARS,
+        VALUES,
+        rng=np.random.default_rng(0),
+        origins=[2013],
+        horizon_years=1,
+        methods=["slowdown", "naive_record"],
+        metric="memory_bytes",
+    )
+    assert {s.method for s in other.summaries} == {"naive_record"}
 
 
 def test_loglinear_intervals_are_calibrated_when_the_model_holds() -> None:

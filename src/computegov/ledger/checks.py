@@ -48,6 +48,7 @@ def obj(value: Any) -> dict[str, Any]:
 
 
 def close(a: Any, b: Any) -> bool:
+    """Equal, numbers within :data:`TOTALS_REL_TOL` (recursively through dicts)."""
     if a is None or b is None:
         return a is b
     if isinstance(a, bool) or isinstance(b, bool):
@@ -74,11 +75,13 @@ def b64_strict(text: Any) -> bytes:
 
 
 def where(scan: ChainScan, index: int) -> str:
+    """``record N (byte offset M)`` of the ``index``-th parsed record."""
     rec = scan.records[index]
     return f"record {rec.seq} (byte offset {scan.offsets_bytes[index]})"
 
 
 def ledger_structure_checks(scan: ChainScan, path: str | None) -> list[Check]:
+    """``ledger_format`` (framing, JSON, torn tail: unusable) and ``ledger_chain`` (hashes, links)."""
     fmt = [p for p in scan.problems if p.kind in ("format", "torn")]
     chain = [p for p in scan.problems if p.kind in ("hash", "link")]
     ev = {"records": len(scan.records), "size_bytes": scan.size_bytes}
@@ -123,6 +126,7 @@ def ledger_structure_checks(scan: ChainScan, path: str | None) -> list[Check]:
 
 
 def ledger_signature_check(scan: ChainScan, key: Ed25519PublicKey | None) -> Check:
+    """``ledger_signatures``: every head verifies with ``key`` and the last record is a head."""
     if key is None:
         return Check("ledger_signatures", "skip", "no public key to check head signatures with")
     kid = key_id(key)
@@ -180,6 +184,7 @@ def ledger_signature_check(scan: ChainScan, key: Ed25519PublicKey | None) -> Che
 
 
 def ledger_order_check(scan: ChainScan) -> Check:
+    """``ledger_order``: time never goes back, steps add up, checkpoints and batches in order."""
     steps = 0
     last_time = -math.inf
     last_end = -math.inf
@@ -247,10 +252,12 @@ def ledger_order_check(scan: ChainScan) -> Check:
 
 
 def records_of(scan: ChainScan, kind: str) -> list[Record]:
+    """The records of one kind, in order."""
     return [r for r in scan.records if r.kind == kind]
 
 
 def matches_check(report: ComputeReport, scan: ChainScan, ledger_bytes: bytes) -> Check:
+    """``report_matches_ledger``: head, count, file digest, metadata, checkpoints, end record."""
     pred = report.predicate
     led = obj(pred.get("ledger"))
     mismatches: list[str] = []
@@ -328,6 +335,7 @@ def matches_check(report: ComputeReport, scan: ChainScan, ledger_bytes: bytes) -
 
 
 def totals_check(report: ComputeReport, scan: ChainScan) -> Check:
+    """``totals``: the report's totals equal the sum of the ledger's measurement records."""
     intervals: list[Mapping[str, Any]] = [
         r.data["interval"]
         for r in records_of(scan, "measurement")
@@ -360,6 +368,7 @@ def totals_check(report: ComputeReport, scan: ChainScan) -> Check:
 
 
 def checkpoint_files_check(scan: ChainScan, base: Path | None) -> Check:
+    """``checkpoint_files``: each recorded checkpoint file exists and matches its digests."""
     ckpts = [
         (i, r) for i, r in enumerate(scan.records) if r.kind == "checkpoint" and r.data.get("path")
     ]

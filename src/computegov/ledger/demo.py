@@ -209,8 +209,11 @@ class DemoResult:
 
 
 class _StandInMeter:
-    """Used only when :mod:`computegov.measure` cannot be imported: times steps, counts FLOP
-    with ``torch.utils.flop_counter`` and emits interval records in the meter's schema."""
+    """A stand-in for the meter, used only when :mod:`computegov.measure` cannot be imported.
+
+    Times steps, counts FLOP with ``torch.utils.flop_counter`` and emits interval records in
+    the meter's schema.
+    """
 
     name = "computegov.ledger.demo stand-in meter (torch FlopCounterMode)"
 

@@ -37,6 +37,12 @@ ENERGY_TOLERANCE = 0.10
 
 
 def plausibility_check(report: ComputeReport, catalog: Any) -> Check:
+    """``plausibility``: the claim against the catalogue and 6ND.
+
+    Fails when utilisation > 1, energy > chips x TDP x time (+ tolerance), or FLOP is not within
+    :data:`SIX_ND_TOLERANCE_FACTOR` of 6ND; warns above typical utilisation; skips what it cannot
+    check (chip not in the catalogue, parameters or tokens unknown).
+    """
     pred = report.predicate
     totals = report.totals
     hardware = obj(pred.get("hardware"))

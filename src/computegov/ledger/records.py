@@ -1,8 +1,8 @@
-"""Ledger records and their byte-exact line encoding.
+r"""Ledger records and their byte-exact line encoding.
 
 A ledger is a JSON-lines file. Each line is one record::
 
-    {"body":{"data":{...},"kind":"measurement","prev":"<64 hex>","seq":7,"time_unix_s":1.7e9},"hash":"<64 hex>"}\\n
+    {"body":{"data":{...},"kind":"measurement","prev":"<64 hex>","seq":7,"time_unix_s":1.7e9},"hash":"<64 hex>"}\n
 
 ``body`` is canonical JSON (sorted keys, no spaces, UTF-8, no NaN); ``hash`` is the SHA-256 of
 exactly those body bytes; ``prev`` is the hash of the record before (64 zeros for the first).

@@ -223,12 +223,17 @@ def replay_segment(
 
 
 def landing_message(distance: float, tolerance: float) -> str:
+    """The one-line result of a replay that ran."""
     return f"replay lands {distance:.3g} (relative) from the claimed checkpoint, tolerance {tolerance:.3g}"
 
 
 def calibrate_segment(spec: SegmentSpec) -> tuple[SegmentResult, float | None]:
-    """Replay ``spec`` twice: its result (tolerance not yet applied) and the relative distance
-    between the two replays (the measured run-to-run nondeterminism; None if it could not run)."""
+    """Replay ``spec`` twice to measure run-to-run nondeterminism.
+
+    Returns:
+        The first replay's result (tolerance not yet applied: ``ok`` means it ran) and the
+        distance between the two replays relative to the segment's update (None if it failed).
+    """
     holder: list[float] = [math.nan]
     result = replay_segment(spec, math.inf, _repeat=holder)
     nondet = holder[-1] if len(holder) > 1 else None
@@ -236,6 +241,7 @@ def calibrate_segment(spec: SegmentSpec) -> tuple[SegmentResult, float | None]:
 
 
 def load_state(path: str | Path) -> Any:
+    """A checkpoint file's contents (``torch.load``, weights only, on CPU)."""
     import torch
 
     return torch.load(Path(path), map_location="cpu", weights_only=True)

@@ -15,7 +15,8 @@ question. Methods (:data:`METHODS`):
 - ``moore_2yr``: doubling every two years from the last record (Moore 1975), a point forecast;
 - ``naive_record``: the last record stays, a point forecast;
 - ``slowdown``: the bundled ``cotra_2020`` scenario's shape (2.5-year doubling, capped 6 OOM
-  up) from the last record, a point forecast.
+  up) from the last record, a point forecast; only for the metrics the scenario applies to
+  (price-performance).
 
 Scores are on log10 values: error (observed - median), CRPS (``scoringrules.crps_ensemble`` on
 the samples; for a point forecast it equals the absolute error) and whether the central 50 % and
@@ -375,6 +376,11 @@ def backtest_points(
         )
     if horizon_years < 1:
         raise InputError(f"horizon must be at least 1 year, got {horizon_years}")
+    # The slowdown scenario is a forecast of particular metrics (price-performance for Cotra);
+    # elsewhere it would only be an arbitrary fixed doubling time, so it is not scored.
+    methods = [
+        m for m in methods if m != "slowdown" or load_scenarios()[SLOWDOWN_SCENARIO].applies(metric)
+    ]
     y = np.log10(v)
     last_release = float(x.max()) if x.size else -math.inf
     if origins is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from computegov.errors import ComputegovError
-from computegov.report.section import ReportContext, Section, fmt_number, html_table, note_html
+from computegov.report.section import ReportContext, Section, html_table, note_html
 
 __all__ = ["BACKTESTS", "ORDER", "build"]
 
@@ -47,9 +47,9 @@ def build(ctx: ReportContext) -> Section:
                 label,
                 METHOD_LABELS.get(s.method, s.method),
                 str(s.n),
-                fmt_number(s.mean_abs_error_log10),
-                fmt_number(s.bias_log10),
-                fmt_number(s.mean_crps_log10),
+                f"{s.mean_abs_error_log10:.3f}",
+                f"{s.bias_log10:+.3f}",
+                f"{s.mean_crps_log10:.3f}",
                 _pct(s.coverage_50),
                 _pct(s.coverage_90),
             ]
