@@ -33,6 +33,7 @@ import argparse
 import json
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -197,16 +198,17 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     for r in rows:
-        lo, hi = r["ours_ci_years"]  # type: ignore[misc]
-        pub_ci = r["published_ci_years"]
+        lo, hi = cast("list[float]", r["ours_ci_years"])
+        pub_ci = cast("list[float] | None", r["published_ci_years"])
+        overlap = {True: "yes", False: "no", None: "-"}[cast("bool | None", r["intervals_overlap"])]
         pub = f"{r['published_doubling_years']:.2f}"
         if pub_ci:
-            pub += f" ({pub_ci[0]:.2f}-{pub_ci[1]:.2f})"  # type: ignore[index]
+            pub += f" ({pub_ci[0]:.2f}-{pub_ci[1]:.2f})"
         print(
             f"{r['analysis']:40} {r['n']:>5} {r['ours_doubling_years']:>6.2f} ({lo:5.2f}-{hi:5.2f})"
             f"{'':>4} {pub:>22} {r['difference_years']:>+6.2f}  "
             f"{'yes' if r['published_within_our_ci'] else 'no':>9}  "
-            f"{ {True: 'yes', False: 'no', None: '-'}[r['intervals_overlap']]:>11}"  # type: ignore[index]
+            f"{overlap:>11}"
         )
     print(
         "\nSources: see this file's docstring. Data: Epoch AI, Machine Learning Hardware (CC-BY 4.0);"

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from computegov.charts.base import ATTRIBUTION, chart_html, save_chart
@@ -41,6 +42,23 @@ def test_trend_chart_has_points_band_labels_and_attribution(fit) -> None:
     assert '"type": "log"' in text
     assert "chip 29" in text or "chip 2" in text
     assert "doubling every" in text
+    # people read the metric's title and unit, not its registry name
+    assert "Energy efficiency (training FLOP per joule) [FLOP/J]" in text
+
+
+def test_labels_skip_record_setters_that_would_overlap() -> None:
+    from computegov.charts.trends import _notable
+
+    frame = pd.DataFrame(
+        {
+            "chip": ["a", "b", "b2", "c"],
+            "year": [2010.0, 2015.0, 2015.1, 2020.0],
+            "value": [1.0, 1e3, 1.01e3, 1e6],
+        }
+    )
+    # b2 is a record but sits on top of b: c and b2 are kept (newest first), b is skipped
+    assert list(_notable(frame, 5)["chip"]) == ["c", "b2", "a"]
+    assert list(_notable(frame, 1)["chip"]) == ["c"]
 
 
 def test_forecast_chart_draws_near_caps_and_names_far_ones(fit) -> None:

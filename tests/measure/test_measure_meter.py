@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import subprocess
 import sys
@@ -516,3 +517,78 @@ def test_a_device_without_synchronisation_is_timed_on_the_host_with_a_warning(
     assert summary.timing_method == "perf_counter (unsynchronised)"
     assert "privateuseone" in (summary.energy_unavailable_reason or "")
     assert summary.steps == 1 and summary.flop_exact
+
+
+@dataclasses.dataclass
+class _Batch:
+    """A batch object: its tensors' shapes are part of the step signature too."""
+
+    x: Any
+    y: Any
+
+
+class _BatchMLP(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.layer = torch.nn.Linear(16, 4)
+
+    def forward(self, batch: Any) -> Any:
+        return F.mse_loss(self.layer(batch.x), batch.y)
+
+
+class _Holder:
+    """A plain object carrying a batch (looked into through its ``__dict__``)."""
+
+    def __init__(self, batch: _Batch) -> None:
+        self.batch = batch
+
+
+@pytest.mark.parametrize("wrap", ["dataclass", "plain object"])
+def test_tensors_inside_batch_objects_are_part_of_the_signature(wrap: str) -> None:
+    torch.manual_seed(0)
+    model = _BatchMLP()
+    sizes = [8, 8, 3, 8, 3]
+
+    def make(n: int) -> Any:
+        batch = _Batch(torch.randn(n, 16), torch.randn(n, 4))
+        return batch if wrap == "dataclass" else _Holder(batch)
+
+    def unwrap(b: Any) -> Any:
+        return b if wrap == "dataclass" else b.batch
+
+    class Wrapped(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = model
+
+        def forward(self, b: Any) -> Any:
+            return self.inner(unwrap(b))
+
+    root = Wrapped()
+    meter = ComputeMeter(root, energy=None)
+    for n in sizes:
+        with meter.step():
+            root(make(n)).backward()
+    summary = meter.close()
+    per_sample = 2 * 16 * 4 * 2  # forward and grad weight of one (16 -> 4) layer
+    assert summary.flop == per_sample * sum(sizes) and summary.counted_steps == 2
+
+
+def test_input_ids_keyword_gives_the_tokens_for_six_n_d() -> None:
+    class KeywordLM(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.embed = torch.nn.Embedding(10, 4)
+            self.head = torch.nn.Linear(4, 10)
+
+        def forward(self, *, input_ids: Any) -> Any:
+            return self.head(self.embed(input_ids))
+
+    model = KeywordLM()
+    meter = ComputeMeter(model, energy=None)
+    for length in (5, 7):
+        with meter.step():
+            model(input_ids=torch.zeros(2, length, dtype=torch.long)).sum().backward()
+    summary = meter.close()
+    assert summary.tokens == 2 * 5 + 2 * 7
+    assert summary.model_flop_6nd == 6 * (4 * 10 + 10) * summary.tokens  # head only

@@ -127,3 +127,15 @@ def test_bad_records_files_are_data_errors(tmp_path: Path) -> None:
         read_records(bad)
     with pytest.raises(DataError, match="meter_start"):
         summarize_records([_interval(0, 1, 1, 1.0)])
+
+
+def test_a_record_cut_short_by_a_crash_is_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "crashed.jsonl"
+    writer = RecordWriter(path)
+    writer.write(START)
+    writer.write(_interval(0, 2, 500, 1.0))
+    writer.close()
+    with path.open("a") as handle:
+        handle.write('{"kind": "interval", "steps": 2, "flo')  # killed mid-write
+    summary = summarize_file(read_records(path))
+    assert summary.steps == 2 and summary.flop == 500

@@ -46,3 +46,16 @@ def test_llama_chip_hours_follow_from_peak_and_mfu(known_runs, capsys) -> None: 
         for key in ("mfu_ratio", "cost_ratio"):
             value = row[key]
             assert value is None or (math.isfinite(value) and 0.1 < value < 10), (row["run"], key)
+
+
+def test_scaling_model_tracks_reported_mfu_with_cited_tpu_links(known_runs, capsys) -> None:  # type: ignore[no-untyped-def]
+    known_runs.main(["--json"])
+    rows = {r["run"]: r for r in json.loads(capsys.readouterr().out)}
+    # TPU interconnect comes from the cited table, not the 25 GB/s network fallback
+    for name in ("PaLM 540B", "Gopher 280B"):
+        assert any("interconnect table" in note for note in rows[name]["bandwidth_notes"])
+        assert not any("assumed" in note for note in rows[name]["bandwidth_notes"])
+    ratios = [r["mfu_ratio"] for r in rows.values()]
+    # every run within a factor 1.6 of its reported MFU, half of them within 20 %
+    assert all(1 / 1.6 < ratio < 1.6 for ratio in ratios), ratios
+    assert sorted(abs(math.log10(r)) for r in ratios)[len(ratios) // 2] < math.log10(1.2)

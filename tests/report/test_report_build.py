@@ -79,6 +79,7 @@ def test_full_report_is_self_contained_with_every_section(full_report: Path) -> 
         assert "section failed" not in body, body[:500]
     assert "doubling time (years)" in page
     assert "n = " in page and "chips have a launch price" in page
+    assert "Peak training FLOP/s" in page and "CLI --metric" in page  # titles for people
 
 
 def test_report_command_reports_size_and_time(full_report: Path) -> None:

@@ -80,3 +80,11 @@ def test_frontier_note_says_records_among_chips_with_the_metric() -> None:
     assert points.coverage_note() == (
         "n = 3 record setters among 5 of 7 chips with a training-precision peak"
     )
+
+
+def test_a_manufacturer_no_chip_has_is_an_error_listing_the_manufacturers() -> None:
+    chips = [chip("a", 2020.0, manufacturer="NVIDIA"), chip("b", 2021.0, manufacturer="AMD")]
+    with pytest.raises(UnknownNameError, match="manufacturers in the data: AMD, NVIDIA") as info:
+        select_chips(chips, manufacturer="nvdia")
+    assert info.value.candidates == ("NVIDIA",)
+    assert [c.name for c in select_chips(chips, manufacturer="nvid")] == ["a"]  # substring

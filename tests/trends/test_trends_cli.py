@@ -87,9 +87,11 @@ def test_chart_writes_svg(tmp_path: Path) -> None:
         (["fit", "--metric", "nope"], "available: training_flop_per_s"),
         (["fit", "--set", "fronteer"], "available: all, ml, datacenter, frontier"),
         (
-            ["fit", "-m", "flop_per_s_per_usd", "--manufacturer", "Cerebras"],
-            "chips have a launch price",
+            ["fit", "-m", "flop_per_s_per_usd", "--manufacturer", "Tesla"],
+            "n = 0 of 1 chips have a launch price",
         ),
+        (["fit", "--manufacturer", "nvdia"], "manufacturers in the data: Alibaba"),
+        (["fit", "--kind", "fpga"], "kinds in the data: asic, cpu, gpu"),
         (["forecast", "--from", "1990"], "before the data"),
         (["forecast", "--scenario", "nope"], "available: trend"),
         (["forecast", "-m", "flop_per_j", "--scenario", "irds_2022"], "not available"),

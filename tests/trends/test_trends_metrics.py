@@ -68,6 +68,12 @@ def test_unknown_metric_lists_what_is_available() -> None:
     assert "flop_per_s_per_usd" in str(info.value)
 
 
+def test_every_metric_has_a_title_for_people() -> None:
+    for metric in METRICS.values():
+        assert metric.title and metric.title != metric.name
+        assert metric.to_dict()["title"] == metric.title
+
+
 def test_every_metric_has_a_unit_and_description() -> None:
     for metric in METRICS.values():
         assert metric.unit and metric.description and metric.needs

@@ -67,22 +67,24 @@ def _notable(frame: pd.DataFrame, k: int) -> pd.DataFrame:
         return frame
     ordered = frame.sort_values("year")
     records = ordered[ordered["value"] >= ordered["value"].cummax()]
-    log_values = np.log10(frame["value"].to_numpy())
+    years = frame["year"].to_numpy(dtype=float)
+    log_values = np.log10(frame["value"].to_numpy(dtype=float))
     y_span = max(float(np.ptp(log_values)), 1e-9)
-    x_span = max(float(np.ptp(frame["year"].to_numpy())), 1e-9)
+    x_span = max(float(np.ptp(years)), 1e-9)
+    position = {label: i for i, label in enumerate(frame.index)}
     kept: list[int] = []
-    for idx in reversed(records.index.tolist()):
-        x, y = float(frame.at[idx, "year"]), math.log10(float(frame.at[idx, "value"]))
+    for label in reversed(records.index.tolist()):
+        i = position[label]
         clash = any(
-            abs(x - float(frame.at[j, "year"])) < 0.25 * x_span
-            and abs(y - math.log10(float(frame.at[j, "value"]))) < 0.06 * y_span
+            abs(years[i] - years[j]) < 0.25 * x_span
+            and abs(log_values[i] - log_values[j]) < 0.06 * y_span
             for j in kept
         )
         if not clash:
-            kept.append(idx)
+            kept.append(i)
         if len(kept) == k:
             break
-    return frame.loc[kept]
+    return frame.iloc[kept]
 
 
 def trend_chart(fit: TrendFit, *, label_top: int = 6, title: str | None = None) -> alt.LayerChart:

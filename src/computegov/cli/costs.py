@@ -193,19 +193,36 @@ def rental(
     if as_json:
         print_json(quotes)
         return
-    table = Table(title="Public rental prices, nominal USD per chip-hour")
-    for column in ("chip", "kind", "USD/h", "date", "provider", "source"):
-        table.add_column(column, overflow="fold")
+    from rich import box
+
+    table = Table(
+        title="Public rental prices, nominal USD per chip-hour",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
+    )
+    for column in ("chip", "kind", "USD/h", "date", "provider", "src"):
+        table.add_column(
+            column,
+            overflow="fold",
+            justify="right" if column in ("USD/h", "src") else "left",
+            no_wrap=column in ("kind", "USD/h", "date", "src"),
+        )
+    sources: dict[str, int] = {}
     for q in quotes:
+        number = sources.setdefault(q.source, len(sources) + 1)
         table.add_row(
             q.chip_label,
             q.kind,
             f"{q.usd_per_chip_hour:.2f}",
             q.quoted_on.isoformat(),
             q.provider,
-            q.source,
+            f"[{number}]",
         )
     console.print(table)
+    for source, number in sources.items():
+        console.print(f"[{number}] {source}", highlight=False, markup=False)
 
 
 @app.command("assumptions")

@@ -423,5 +423,5 @@ def run_demo_with_ledger(
         save(done)
     meter_obj.close()
     report = recorder.finish({"tokens": steps * tokens, "samples": steps * cfg.batch_size})
-    assert report.path is not None
-    return DemoResult(report.path, ledger, public_key_path, tuple(checkpoints), meter_name)
+    report_path = report.path if report.path is not None else ledger.with_suffix(".report.json")
+    return DemoResult(report_path, ledger, public_key_path, tuple(checkpoints), meter_name)

@@ -44,6 +44,7 @@ from computegov.measure.distributed import distributed_context, gather_summaries
 from computegov.measure.energy import EnergySource, NullEnergySource, auto_energy_source
 from computegov.measure.flops import CAUSAL_CONVENTIONS, Counting, StepCount
 from computegov.measure.records import RECORD_SCHEMA, RecordWriter
+from computegov.measure.signature import count_model_params, forward_signature, static_signature
 from computegov.measure.summary import MeterSummary, summarize_records
 
 if TYPE_CHECKING:
@@ -55,46 +56,6 @@ log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-_SCALARS = (int, float, bool, str, type(None))
-
-
-def count_model_params(model: torch.nn.Module) -> int:
-    """Trainable parameters that take part in matrix products: N of the 6·N·D model FLOP.
-
-    Embedding tables are left out (a lookup costs no FLOP; Kaplan et al. 2020, arXiv:2001.08361,
-    count non-embedding parameters) unless the same tensor is also a Linear weight (tied
-    input/output embeddings), whose output projection is a real matrix product.
-    """
-    embedding_ids = {
-        id(m.weight)
-        for m in model.modules()
-        if isinstance(m, torch.nn.Embedding | torch.nn.EmbeddingBag)
-    }
-    linear_ids = {id(m.weight) for m in model.modules() if isinstance(m, torch.nn.Linear)}
-    seen: set[int] = set()
-    total = 0
-    for parameter in model.parameters():
-        if id(parameter) in seen or not parameter.requires_grad:
-            continue
-        seen.add(id(parameter))
-        if id(parameter) in embedding_ids and id(parameter) not in linear_ids:
-            continue
-        total += parameter.numel()
-    return total
-
-
-def _fingerprint(value: Any) -> Any:
-    """Hashable description of forward inputs: tensor shapes, dtypes, devices; scalar values."""
-    if isinstance(value, torch.Tensor):
-        return (tuple(value.shape), value.dtype, value.device, value.requires_grad)
-    if isinstance(value, _SCALARS):
-        return value
-    if isinstance(value, list | tuple):
-        return (type(value).__name__, tuple(_fingerprint(v) for v in value))
-    if isinstance(value, Mapping):
-        return ("map", tuple((str(k), _fingerprint(v)) for k, v in value.items()))
-    return type(value).__qualname__
 
 
 class _Step:
@@ -184,8 +145,9 @@ class ComputeMeter:
         interval_steps: steps per interval record.
         energy: ``"auto"`` (NVML on CUDA, RAPL on CPU), None (off), or an energy source.
         tdp_estimate: also report TDP × wall time as a labelled estimate (needs the chip's TDP).
-        tokens_per_step: tokens per step for 6·N·D; ``"auto"`` counts integer-typed first
-            forward inputs (token ids); None: unknown.
+        tokens_per_step: tokens per step for 6·N·D; ``"auto"`` counts the elements of an
+            integer-typed first forward input or ``input_ids=`` keyword (token ids) in every
+            forward call of the step; None: unknown.
         model_params: N for 6·N·D; None: :func:`count_model_params`.
         catalog: catalogue for chip lookups (None: the bundled one).
         device: the device the steps run on (None: the model's first parameter's device).
@@ -275,6 +237,7 @@ class ComputeMeter:
         self._tdp_estimate = tdp_estimate
 
         self._cache: dict[Any, StepCount] = {}
+        self._static_ids: dict[Any, int] = {}  # static signature -> its number
         self._prefixes: set[Any] = set()
         self._must_count: set[Any] = set()
         self._step: _Step | None = None
@@ -287,6 +250,7 @@ class ComputeMeter:
         self._start_written = False
         self._precision_detected = False
         self._closed = False
+        self._final: MeterSummary | None = None
         self._created_unix_s = time.time()
         self._writer: RecordWriter | None = None
         if records is not None:
@@ -526,35 +490,10 @@ class ComputeMeter:
 
     # ------------------------------------------------------------------ signatures
     def _static_signature(self) -> Any:
-        """Module tree, train/eval flags and parameters (identity, shape, dtype, grad) as a tuple.
-
-        Walks ``_modules``/``_parameters`` directly: ``named_modules()`` builds name strings
-        and costs several times more, and this runs once per step.
-        """
-        out: list[Any] = []
-        stack: list[torch.nn.Module] = [self.model]
-        while stack:
-            module = stack.pop()
-            out.append((id(module), type(module), module.training))
-            out.extend(
-                (id(p), p.shape, p.dtype, p.requires_grad)
-                for p in module._parameters.values()
-                if p is not None
-            )
-            stack.extend(child for child in module._modules.values() if child is not None)
-        return tuple(out)
+        return static_signature(self.model)
 
     def _forward_signature(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
-        device_type = self.device.type
-        autocast: tuple[bool, torch.dtype | None]
-        try:
-            autocast = (
-                torch.is_autocast_enabled(device_type),
-                torch.get_autocast_dtype(device_type),
-            )
-        except (RuntimeError, TypeError):
-            autocast = (False, None)
-        return (autocast, torch.is_grad_enabled(), _fingerprint(args), _fingerprint(kwargs))
+        return forward_signature(self.device.type, args, kwargs)
 
     def _should_verify(self) -> bool:
         return self.verify_fraction > 0.0 and bool(self._rng.random() < self.verify_fraction)
@@ -583,8 +522,8 @@ class ComputeMeter:
         if self.precision is None and not self._precision_detected:
             self._precision_detected = True  # the first forward call decides (autocast is on now)
             self.precision = self._detect_precision()
-        if step.tokens is None and self._tokens_per_step == "auto" and args:
-            first = args[0]
+        if step.tokens is None and self._tokens_per_step == "auto":
+            first = args[0] if args else kwargs.get("input_ids")  # Hugging Face's keyword
             if (
                 isinstance(first, torch.Tensor)
                 and not first.is_floating_point()
@@ -593,8 +532,9 @@ class ComputeMeter:
                 step.auto_tokens = (step.auto_tokens or 0) + first.numel()
         if step.key is not None:
             return  # the caller's key is the signature
-        if not step.forwards:
-            step.forwards.append(self._static_signature())
+        if not step.forwards:  # the model's structure, as a small int (one copy of each kept)
+            static = self._static_signature()
+            step.forwards.append(self._static_ids.setdefault(static, len(self._static_ids)))
         step.forwards.append(self._forward_signature(args, kwargs))
         if step.counting is not None:
             return
@@ -847,6 +787,10 @@ class ComputeMeter:
     def summary(self) -> MeterSummary:
         """Totals so far; under ``torch.distributed`` a collective combining all ranks.
 
+        Under a process group every rank must call it (as with any collective; calling it on
+        rank 0 only waits for the others until the group's timeout): use
+        :meth:`local_summary` for one rank's totals.
+
         Returns:
             A :class:`~computegov.measure.summary.MeterSummary`; per-rank detail in ``ranks``
             when several ranks were combined.
@@ -868,13 +812,14 @@ class ComputeMeter:
             gather: combine all ranks (a collective) when under ``torch.distributed``; False
                 gives this rank's totals only (used when leaving on an exception).
         """
-        if self._closed:
-            return summarize_records(self._records)
+        if self._final is not None:
+            return self._final  # closed already: the same totals, no second collective
         result = self.summary() if gather else self.local_summary()
         self._hook.remove()
         if self._writer is not None:
             self._writer.close()
         self._closed = True
+        self._final = result
         return result
 
     def __enter__(self) -> ComputeMeter:

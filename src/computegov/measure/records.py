@@ -75,6 +75,9 @@ def read_records(path: str | Path) -> list[dict[str, Any]]:
     Returns:
         The records in file order.
 
+    A last line cut short (no newline, not valid JSON: the run was killed while writing) is
+    skipped with a warning, so the records of a crashed run can still be summarised.
+
     Raises:
         DataError: the file is missing, a line is not a JSON object, or has no ``kind``.
     """
@@ -88,6 +91,11 @@ def read_records(path: str | Path) -> list[dict[str, Any]]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as err:
+            if not line.endswith("\n"):  # only the last line can lack its newline
+                log.warning(
+                    "%s line %d: incomplete last record skipped (%s)", path, number, err.msg
+                )
+                break
             raise DataError(f"not valid JSON ({err.msg})", path=path, row=number) from err
         if not isinstance(record, dict) or "kind" not in record:
             raise DataError("expected a JSON object with a 'kind' field", path=path, row=number)

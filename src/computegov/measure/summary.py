@@ -43,7 +43,8 @@ class MeterSummary:
         precision: catalogue precision key used for the peak (``"bf16"``, ``"fp32"``...).
         chip: catalogue chip name, or None.
         device: torch device type of the model (``"cpu"``, ``"cuda"``).
-        timing_method: ``"cuda_events"`` or ``"perf_counter"``.
+        timing_method: ``"cuda_events"``, ``"perf_counter"`` (CPU), ``"perf_counter +
+            synchronize"`` (other devices) or ``"perf_counter (unsynchronised)"``.
         energy_j: measured energy, J, or None.
         energy_unavailable_reason: why ``energy_j`` is None.
         energy_source: ``"nvml"``, ``"rapl"`` or ``"none"``.

