@@ -240,7 +240,7 @@ def test_verification_sampling_catches_data_dependent_flop() -> None:
             model(sign * torch.ones(2, 4)).sum().backward()
     summary = meter.close()
     assert summary.counted_steps == 2
-    assert any("verification found" in gap for gap in summary.gaps)
+    assert any("verification found" in gap for gap in summary.gaps) and not summary.flop_exact
     matmul = 2 * 2 * 4 * 4  # one (2, 4) @ (4, 4) product
     # step 1: a forward + grad weight, b forward + grad weight + grad input; step 2: a only
     assert summary.flop == 5 * matmul + 2 * matmul

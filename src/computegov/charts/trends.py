@@ -6,7 +6,6 @@ title. Export with :func:`computegov.charts.base.save_chart` (HTML, SVG, PNG via
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 

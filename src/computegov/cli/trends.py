@@ -112,8 +112,10 @@ def metrics(
         print_json({"metrics": rows})
         return
     table = Table(title=f"{len(rows)} metrics over {len(chips)} chips", title_justify="left")
-    for column in ("metric", "unit", "chips with it", "description"):
-        table.add_column(column)
+    table.add_column("metric (--metric)", no_wrap=True)
+    table.add_column("what it is")
+    table.add_column("unit")
+    table.add_column("chips with it", justify="right")
     for row in rows:
         have = (
             f"{row['n_chips_with_value']}"
@@ -122,11 +124,12 @@ def metrics(
         )
         table.add_row(
             row["name"],
+            row["title"] + (f" ({row['note']})" if row["note"] else ""),
             row["unit"],
             have,
-            row["description"] + (f" ({row['note']})" if row["note"] else ""),
         )
     console.print(table)
+    console.print("Descriptions: computegov trends metrics --json")
 
 
 @trends_app.command("fit")

@@ -710,6 +710,7 @@ class ComputeMeter:
                 return
             cached = self._cache.get(signature)
             if cached is not None and cached.flop_full_attention != count.flop_full_attention:
+                interval.flop_exact = False  # steps that used the stale count are off
                 interval.gaps.append(
                     f"step {step.index}: verification found {count.flop_full_attention} FLOP where the "
                     f"cache held {cached.flop_full_attention}; the cache is updated"

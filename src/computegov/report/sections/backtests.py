@@ -85,9 +85,10 @@ def build(ctx: ReportContext) -> Section:
         "The log-linear methods forecast the record by simulation: chips keep arriving at the "
         "recent release rate, each scattered around the fitted line as past chips were, and the "
         "record is the best of them. On synthetic data that follow a log-linear trend their 90 % "
-        "intervals cover about 90 % (tested). Coverage below that here, with a positive bias, "
-        "means the records grew faster than the earlier trend said: the trend itself accelerated "
-        "(e.g. tensor cores, HBM), which no fit to the past can foresee."
+        "intervals cover about 90 % (tested). Coverage below that here, mostly with a positive "
+        "bias, means records grew faster or in bigger jumps than the earlier trend implied (the "
+        "ML-hardware trends accelerated: tensor cores, HBM), which no fit to the past foresees; "
+        "read the intervals as too narrow by about that much."
     )
     best_table = html_table(
         ["metric", "most accurate (lowest mean CRPS)", "origins", "calibration"],
