@@ -6,7 +6,10 @@ message and exit status 2 (1 for a failed verification). The tree::
     ComputegovError
     ├── DataError            bad data in a file or table (carries path, row, field)
     ├── InputError           a bad argument: unknown metric, negative compute, bad option value
-    │   └── UnknownNameError a name that matches nothing, or several things (carries candidates)
+    │   ├── UnknownNameError      a name that matches nothing, or several things (carries candidates)
+    │   ├── MetricUnavailableError a trend metric whose data or module is not there
+    │   ├── MissingCostDataError  a chip lacks a figure the cost model needs (price, TDP)
+    │   └── PlanInfeasibleError   no hardware option meets the planner's constraints
     ├── UnitError            a quantity in the wrong unit or an unparseable quantity
     ├── RuleError            an unknown rule version or a rule that cannot be applied
     ├── LedgerError          an unusable ledger or report
@@ -27,6 +30,9 @@ __all__ = [
     "InputError",
     "LedgerError",
     "MeterError",
+    "MetricUnavailableError",
+    "MissingCostDataError",
+    "PlanInfeasibleError",
     "RuleError",
     "SignatureError",
     "UnitError",
@@ -89,6 +95,36 @@ class UnknownNameError(InputError, LookupError):
         self.name = name
         self.candidates = tuple(candidates)
         self.ambiguous = ambiguous
+        super().__init__(message)
+
+
+class MetricUnavailableError(InputError):
+    """A trend metric that needs a module or data that is not there (e.g. the TCO model)."""
+
+
+class MissingCostDataError(InputError):
+    """A chip lacks a field the cost model needs (price or TDP); names the field and the way out.
+
+    Attributes:
+        chip_name: the chip.
+        field: the missing field (``launch_price_usd``, ``tdp_w``, ``peak_flop_per_s``, rental price).
+    """
+
+    def __init__(self, message: str, *, chip_name: str, field: str) -> None:
+        self.chip_name = chip_name
+        self.field = field
+        super().__init__(message)
+
+
+class PlanInfeasibleError(InputError):
+    """No option meets the constraints; the message names the binding constraint and by how much.
+
+    Attributes:
+        binding: constraint name -> (best achievable value, limit) for each binding constraint.
+    """
+
+    def __init__(self, message: str, *, binding: dict[str, tuple[float, float]]) -> None:
+        self.binding = binding
         super().__init__(message)
 
 

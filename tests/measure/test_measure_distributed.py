@@ -42,6 +42,7 @@ def _worker(rank: int, world_size: int, out_dir: str) -> None:
                 model(torch.randn(batch, 8)).sum().backward()
         summary = meter.close()
         (Path(out_dir) / f"summary{rank}.json").write_text(json.dumps(summary.to_dict()))
+        dist.barrier()  # no rank tears the group down while another is still in a collective
     finally:
         dist.destroy_process_group()
 

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from computegov.costs.assumptions import Range, default_assumptions
-from computegov.errors import InputError
+from computegov.errors import InputError, MissingCostDataError
 from computegov.units import J_PER_KWH, S_PER_HOUR, S_PER_YEAR
 
 if TYPE_CHECKING:
@@ -72,20 +72,6 @@ COST_ASSUMPTION_NAMES: tuple[str, ...] = tuple(_DIRECTION)
 
 #: Assumptions that set energy use (not money): their low end gives the least energy.
 _ENERGY_NAMES = ("server_power_overhead", "power_draw_fraction", "pue")
-
-
-class MissingCostDataError(InputError):
-    """A chip lacks a field the cost model needs (price or TDP); names the field and the way out.
-
-    Attributes:
-        chip_name: the chip.
-        field: the missing field (``launch_price_usd``, ``tdp_w``, ``peak_flop_per_s``, rental price).
-    """
-
-    def __init__(self, message: str, *, chip_name: str, field: str) -> None:
-        self.chip_name = chip_name
-        self.field = field
-        super().__init__(message)
 
 
 def capital_recovery_factor(rate: float, years: float) -> float:

@@ -147,6 +147,7 @@ def _scan(data: bytes) -> ChainScan:
     offset = 0
     committed = 0
     size = len(data)
+    view = memoryview(data)  # zero-copy line slices
     index = 0
     broken = False
     while offset < size:
@@ -161,9 +162,8 @@ def _scan(data: bytes) -> ChainScan:
                 )
             )
             break
-        line = data[offset:end]
         try:
-            rec = decode_line(line)
+            rec = decode_line(view[offset:end])
         except LineError as err:
             kind = "hash" if str(err).startswith("hash mismatch") else "format"
             problems.append(ChainProblem(index, offset + err.column, kind, str(err)))

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from computegov.costs import CostModel, MissingCostDataError, Range, default_assumptions
-from computegov.errors import InputError
+from computegov.errors import InputError, PlanInfeasibleError
 from computegov.planning.memory import Architecture, architecture_from_params, min_chips_for_memory
 from computegov.planning.scaling import (
     INTERNODE,
@@ -58,18 +58,6 @@ logger = logging.getLogger(__name__)
 
 RankKey = Literal["cost", "time", "energy"]
 RANK_KEYS: tuple[str, ...] = ("cost", "time", "energy")
-
-
-class PlanInfeasibleError(InputError):
-    """No option meets the constraints; the message names the binding constraint and by how much.
-
-    Attributes:
-        binding: constraint name -> (best achievable value, limit) for each binding constraint.
-    """
-
-    def __init__(self, message: str, *, binding: dict[str, tuple[float, float]]) -> None:
-        self.binding = binding
-        super().__init__(message)
 
 
 @dataclasses.dataclass(frozen=True)

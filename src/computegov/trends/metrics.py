@@ -19,7 +19,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from computegov.errors import ComputegovError, InputError, UnknownNameError
+from computegov.errors import ComputegovError, MetricUnavailableError, UnknownNameError
 
 if TYPE_CHECKING:
     from computegov.catalog import Chip
@@ -37,10 +37,6 @@ logger = logging.getLogger(__name__)
 
 #: Constant-dollar year for price-performance metrics (launch prices are converted with CPI-U).
 PRICE_DOLLAR_YEAR = 2024
-
-
-class MetricUnavailableError(InputError):
-    """A metric that needs a module or data that is not there (e.g. the TCO model)."""
 
 
 @dataclasses.dataclass(frozen=True)
