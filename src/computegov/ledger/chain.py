@@ -28,7 +28,7 @@ from computegov.ledger.records import (
     LineError,
     Record,
     canonical_json,
-    decode_line,
+    decode_span,
     encode_record,
 )
 from computegov.ledger.signing import Signer, pae
@@ -60,7 +60,8 @@ class ChainProblem:
 
     Attributes:
         record: 0-based record number (line number minus one).
-        offset_bytes: byte offset of the start of that line in the file.
+        offset_bytes: byte offset in the file where the problem was found: the start of the
+            line, or of its body (hash mismatch, bad JSON) or hash field (bad framing).
         kind: ``format`` (unparseable line: unusable input), ``torn`` (partial last line),
             ``hash`` (line does not hash to its own hash), ``link`` (``prev`` or ``seq`` wrong).
         message: what is wrong.
@@ -163,12 +164,13 @@ def _scan(data: bytes) -> ChainScan:
             )
             break
         try:
-            rec = decode_line(view[offset:end])
+            rec = decode_span(data, view, offset, end)
         except LineError as err:
             kind = "hash" if str(err).startswith("hash mismatch") else "format"
             problems.append(ChainProblem(index, offset + err.column, kind, str(err)))
             broken = True
-            # Keep linking from the claimed hash is impossible; resynchronise on the next line.
+            # Linking across an unreadable line is impossible: the next record's link is
+            # reported as unverifiable, and checking resumes from its own hash.
             prev = ""
         else:
             if rec.seq != index:
@@ -176,7 +178,16 @@ def _scan(data: bytes) -> ChainScan:
                     ChainProblem(index, offset, "link", f"seq is {rec.seq}, expected {index}")
                 )
                 broken = True
-            if prev and rec.prev != prev:
+            if not prev:
+                problems.append(
+                    ChainProblem(
+                        index,
+                        offset,
+                        "link",
+                        f"cannot be linked: record {index - 1} before it is damaged",
+                    )
+                )
+            elif rec.prev != prev:
                 what = "genesis (64 zeros)" if index == 0 else f"hash of record {index - 1}"
                 problems.append(
                     ChainProblem(

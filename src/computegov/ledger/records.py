@@ -37,6 +37,7 @@ __all__ = [
     "Record",
     "canonical_json",
     "decode_line",
+    "decode_span",
     "encode_record",
 ]
 
@@ -155,56 +156,67 @@ _ORJSON_ERROR: type[Exception] = _orjson.JSONDecodeError if _orjson is not None 
 _SCAN_ONCE = json.JSONDecoder(parse_constant=_refuse_constant).scan_once  # type: ignore[attr-defined]
 _PREFIX_LEN = len(_PREFIX)
 _MIN_LINE = _PREFIX_LEN + _SUFFIX_LEN + 2
-_SUFFIX_AT = -_SUFFIX_LEN
-_HASH_AT = -_SUFFIX_LEN + len(_SUFFIX_START)
 _sha256 = hashlib.sha256
 
 
-def _parse_body(body: bytes | memoryview) -> dict[str, Any]:
-    """Parse a body that must be exactly one JSON object, nothing around it."""
-    if body[:1] != b"{" or body[-1:] != b"}":
+def _parse_body(data: bytes, view: memoryview, start: int, end: int) -> dict[str, Any]:
+    """Parse ``data[start:end]``, which must be exactly one JSON object, nothing around it."""
+    if data[start] != 0x7B or data[end - 1] != 0x7D:  # "{" ... "}"
         raise LineError("body is not exactly one JSON object", column=_PREFIX_LEN)
     obj: Any
     if _ORJSON_LOADS is not None:
         try:
-            obj = _ORJSON_LOADS(body)
+            obj = _ORJSON_LOADS(view[start:end])
         except _ORJSON_ERROR as err:
             raise LineError(f"body is not valid JSON: {err}", column=_PREFIX_LEN) from err
     else:
         try:
-            text = str(body, "utf-8")
-            obj, end = _SCAN_ONCE(text, 0)
+            text = str(view[start:end], "utf-8")
+            obj, stop = _SCAN_ONCE(text, 0)
         except (ValueError, StopIteration, RecursionError) as err:
             raise LineError(f"body is not valid JSON: {err!r}", column=_PREFIX_LEN) from err
-        if end != len(text):
+        if stop != len(text):
             raise LineError("body is not exactly one JSON object", column=_PREFIX_LEN)
     if type(obj) is not dict:
         raise LineError("body is not exactly one JSON object", column=_PREFIX_LEN)
     return obj
 
 
-def decode_line(line: bytes | memoryview) -> Record:
+def decode_line(line: bytes) -> Record:
     """Parse one line (without its newline) and check its own hash.
 
-    The hash is checked over the raw body bytes first, so a tampered line is rejected before
-    any parsing. Linking to the previous record is checked by the caller.
-
-    Args:
-        line: the line's bytes (a ``memoryview`` slice of the file avoids a copy).
+    The hash is checked over the raw body bytes before anything is parsed. Linking to the
+    previous record is checked by the caller.
 
     Raises:
         LineError: bad framing, invalid JSON, missing fields or a hash that does not match.
     """
-    n = len(line)
-    if line[:_PREFIX_LEN] != _PREFIX:
+    line = bytes(line)
+    return decode_span(line, memoryview(line), 0, len(line))
+
+
+def decode_span(data: bytes, view: memoryview, start: int, end: int) -> Record:
+    """:func:`decode_line` of ``data[start:end]`` without copying it (``view`` = ``memoryview(data)``).
+
+    :attr:`LineError.column` is relative to ``start``.
+
+    Raises:
+        LineError: bad framing, invalid JSON, missing fields or a hash that does not match.
+    """
+    n = end - start
+    if not data.startswith(_PREFIX, start, end):
         raise LineError('line does not start with {"body":', column=0)
     if n < _MIN_LINE:
         raise LineError("line too short to be a record", column=0)
-    if line[_SUFFIX_AT:_HASH_AT] != _SUFFIX_START or line[-2:] != _SUFFIX_END:
+    suffix_at = end - _SUFFIX_LEN
+    hash_at = suffix_at + len(_SUFFIX_START)
+    if not data.startswith(_SUFFIX_START, suffix_at, hash_at) or not data.endswith(
+        _SUFFIX_END, hash_at, end
+    ):
         raise LineError('line does not end with ,"hash":"<64 hex>"}', column=n - _SUFFIX_LEN)
-    body = line[_PREFIX_LEN:_SUFFIX_AT]
-    claimed = bytes(line[_HASH_AT:-2])
-    actual = _sha256(body).hexdigest()
+    body_at = start + _PREFIX_LEN
+    actual = _sha256(view[body_at:suffix_at]).hexdigest()
+    claimed = data[hash_at : end - 2]
     if actual.encode("ascii") != claimed:
         if not _HEX.issuperset(claimed):
             raise LineError("hash is not 64 lower-case hex digits", column=n - _SUFFIX_LEN)
@@ -212,9 +224,9 @@ def decode_line(line: bytes | memoryview) -> Record:
             f"hash mismatch: line says {claimed.decode()[:16]}..., body hashes to {actual[:16]}...",
             column=_PREFIX_LEN,
         )
-    obj = _parse_body(body)
+    obj = _parse_body(data, view, body_at, suffix_at)
     try:
-        seq, kind, time_unix_s, prev, data = (
+        seq, kind, time_unix_s, prev, rec_data = (
             obj["seq"],
             obj["kind"],
             obj["time_unix_s"],
@@ -228,8 +240,8 @@ def decode_line(line: bytes | memoryview) -> Record:
         or kind not in RECORD_KINDS
         or type(time_unix_s) not in (int, float)
         or type(prev) is not str
-        or type(data) is not dict
+        or type(rec_data) is not dict
         or len(obj) != 5
     ):
         raise LineError("body fields have the wrong types", column=_PREFIX_LEN)
-    return Record(seq, kind, float(time_unix_s), prev, data, actual)
+    return Record(seq, kind, float(time_unix_s), prev, rec_data, actual)
