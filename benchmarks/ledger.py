@@ -93,9 +93,7 @@ def bench_verify(tmp: Path, n: int) -> dict[str, Any]:
         best = float("inf")
         for _ in range(3):
             t0 = time.perf_counter()
-            verdict = verify_report(
-                raw_report, raw_ledger, signer.public_key, catalog=_NoCatalog()
-            )
+            verdict = verify_report(raw_report, raw_ledger, signer.public_key, catalog=_NoCatalog())
             best = min(best, time.perf_counter() - t0)
             assert verdict.ok, verdict.to_dict()["failed"]
         return best

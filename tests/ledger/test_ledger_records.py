@@ -44,7 +44,11 @@ def _line(body: bytes) -> bytes:
 
 
 def _tail(seq: int = 0) -> bytes:
-    return b',"kind":"meta","prev":"' + GENESIS_HASH.encode() + f'","seq":{seq},"time_unix_s":1}}'.encode()
+    return (
+        b',"kind":"meta","prev":"'
+        + GENESIS_HASH.encode()
+        + f'","seq":{seq},"time_unix_s":1}}'.encode()
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -104,7 +108,7 @@ def test_orjson_refuses_numbers_that_overflow_to_infinity() -> None:
 
 
 def test_line_error_column_points_at_the_body_or_the_hash() -> None:
-    rec, line = encode_record(0, "meta", 1.0, GENESIS_HASH, {"a": 1})
+    _, line = encode_record(0, "meta", 1.0, GENESIS_HASH, {"a": 1})
     bad_hash = line[:-4] + b'x"}'
     with pytest.raises(LineError) as err:
         decode_line(bad_hash)

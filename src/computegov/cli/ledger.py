@@ -18,32 +18,59 @@ ledger_app = typer.Typer(
 )
 
 
+def _num(value: Any, unit: str = "") -> str:
+    """``value`` as ``1.234e+07`` (+ unit), or ``?`` for anything that is not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "?"
+    return f"{value:.4g}{unit}"
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _short(value: Any) -> str:
+    return f"{str(value)[:16]}..."
+
+
 def _describe(kind: str, data: dict[str, Any]) -> str:
+    """One line about a record; tolerates any content (a rehashed ledger may hold anything)."""
     if kind == "meta":
-        meta = data.get("metadata") or {}
-        hw = meta.get("hardware") or {}
+        meta = _obj(data.get("metadata"))
+        hw = _obj(meta.get("hardware"))
         return f"{meta.get('model', '?')} on {hw.get('chip_count', '?')} x {hw.get('chip', '?')}"
     if kind == "measurement":
-        i = data.get("interval") or {}
+        i = _obj(data.get("interval"))
         energy = i.get("energy_j")
-        e = f", {energy:.4g} J" if isinstance(energy, int | float) else ""
-        flop = i.get("flop")
-        f = f"{flop:.4g} FLOP" if isinstance(flop, int | float) else "FLOP unknown"
+        e = f", {_num(energy, ' J')}" if energy is not None else ""
         return (
-            f"{i.get('steps')} steps -> {data.get('step_end')}, {f}, {i.get('seconds', 0):.4g} s{e}"
+            f"{i.get('steps')} steps -> {data.get('step_end')}, {_num(i.get('flop'), ' FLOP')}, "
+            f"{_num(i.get('seconds', i.get('duration_s')), ' s')}{e}"
         )
     if kind == "checkpoint":
-        return f"step {data.get('step')}: blake3 {str((data.get('state') or {}).get('blake3'))[:16]}... {data.get('path') or ''}"
+        blake3 = _obj(data.get("state")).get("blake3")
+        return f"step {data.get('step')}: blake3 {_short(blake3)} {data.get('path') or ''}"
     if kind == "batch":
-        return f"step {data.get('step')}: {str(data.get('digest'))[:16]}..."
+        return f"step {data.get('step')}: {_short(data.get('digest'))}"
     if kind == "head":
-        return f"signs record {data.get('signed_seq')} ({str(data.get('signed_hash'))[:16]}...) key {str(data.get('keyid'))[:16]}..."
-    if kind == "end":
-        t = data.get("totals") or {}
         return (
-            f"{t.get('steps')} steps, {t.get('flop', 0):.4g} FLOP, {t.get('duration_s', 0):.4g} s"
+            f"signs record {data.get('signed_seq')} ({_short(data.get('signed_hash'))}) "
+            f"key {_short(data.get('keyid'))}"
+        )
+    if kind == "end":
+        t = _obj(data.get("totals"))
+        return (
+            f"{t.get('steps')} steps, {_num(t.get('flop'), ' FLOP')}, "
+            f"{_num(t.get('duration_s'), ' s')}"
         )
     return ""
+
+
+def _utc(time_unix_s: float) -> str:
+    try:
+        return dt.datetime.fromtimestamp(time_unix_s, tz=dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    except (OverflowError, OSError, ValueError):
+        return f"{time_unix_s:.6g} (out of range)"
 
 
 @ledger_app.command("show")
@@ -56,15 +83,22 @@ def show(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List a ledger's records and say whether its chain holds (exit 1 if not, 2 if unreadable)."""
-    from computegov.errors import LedgerError
+    from computegov.errors import InputError, LedgerError
     from computegov.ledger.chain import scan_ledger
+    from computegov.ledger.records import RECORD_KINDS
+
+    wanted = {k.strip() for k in kinds.split(",")} if kinds else None
+    unknown = sorted(wanted - set(RECORD_KINDS)) if wanted else []
+    if unknown:
+        raise InputError(
+            f"unknown record kind {', '.join(unknown)}; expected some of {', '.join(RECORD_KINDS)}"
+        )
 
     try:
         data = file.read_bytes()
     except OSError as err:
         raise LedgerError(f"cannot read ledger {file}: {err.strerror}") from err
     scan = scan_ledger(data)
-    wanted = set(kinds.split(",")) if kinds else None
     records = [r for r in scan.records if wanted is None or r.kind in wanted]
     code = 0 if scan.ok else (2 if any(p.kind in ("format", "torn") for p in scan.problems) else 1)
     if as_json:
@@ -83,8 +117,9 @@ def show(
     for col in ("seq", "kind", "time (UTC)", "hash", "content"):
         table.add_column(col, justify="right" if col == "seq" else "left")
     for r in records:
-        when = dt.datetime.fromtimestamp(r.time_unix_s, tz=dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
-        table.add_row(str(r.seq), r.kind, when, r.hash[:12], _describe(r.kind, r.data))
+        table.add_row(
+            str(r.seq), r.kind, _utc(r.time_unix_s), r.hash[:12], _describe(r.kind, r.data)
+        )
     console.print(table)
     if scan.ok:
         console.print(f"[green]chain intact[/green]: head {scan.head_hash}", highlight=False)

@@ -21,14 +21,13 @@ _STYLE = {"pass": "green", "fail": "bold red", "warn": "yellow", "skip": "dim"}
 
 def _find_ledger(report_path: Path) -> Path | None:
     """The ledger named in the report, next to it (None if absent or unreadable)."""
-    import json
+    from computegov.errors import ComputegovError
+    from computegov.ledger.report import parse_report
 
     try:
-        from computegov.ledger.report import parse_report
-
         report = parse_report(report_path.read_bytes())
         name = report.predicate.get("ledger", {}).get("name")
-    except (OSError, ValueError, json.JSONDecodeError, Exception):
+    except (OSError, ComputegovError, AttributeError):  # verify_report says what is wrong
         return None
     if isinstance(name, str) and "/" not in name and (report_path.parent / name).is_file():
         return report_path.parent / name
@@ -65,10 +64,22 @@ def verify_command(
         style = _STYLE.get(c.status, "")
         table.add_row(c.name, f"[{style}]{c.status}[/{style}]", c.summary)
     console.print(table)
-    if ledger is None:
+    if ledger is None and verdict.check("report_format").status == "pass":
         console.print("[dim]no ledger found: pass --ledger FILE for the chain checks[/dim]")
     if verdict.ok:
-        console.print("[bold green]VERIFIED[/bold green]: every check passed", highlight=False)
+        skipped = [c.name for c in verdict.checks if c.status == "skip"]
+        passed = sum(c.status in ("pass", "warn") for c in verdict.checks)
+        console.print(
+            f"[bold green]VERIFIED[/bold green]: {passed} checks passed"
+            + (f", {len(skipped)} skipped ({', '.join(skipped)})" if skipped else ""),
+            highlight=False,
+        )
+        if "key_trust" in skipped:
+            console.print(
+                "[yellow]integrity only[/yellow]: no trusted key was given, so this does not "
+                "show who signed; pass --key SIGNER.pub",
+                highlight=False,
+            )
     else:
         for c in verdict.failed:
             err_console.print(
@@ -112,6 +123,12 @@ def replay_command(
         "--ray",
         help="Ray cluster address ('auto', 'ray://host:10001', 'local'); default in-process.",
     ),
+    trust_trainer: list[str] | None = typer.Option(
+        None,
+        "--trust-trainer",
+        help="Allow the ledger's replay trainer MODULE:CLASS to run here (repeatable); "
+        "computegov's own trainers are always allowed.",
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="State the audit cost and stop."),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -133,6 +150,7 @@ def replay_command(
         largest=largest,
         rng=np.random.default_rng(seed),
         checkpoints_dir=checkpoints,
+        trust_trainers=tuple(trust_trainer or ()),
     )
     if not as_json:
         console.print("[bold]audit cost, before replaying[/bold]")

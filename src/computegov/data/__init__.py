@@ -1,0 +1,1 @@
+"""Bundled datasets (see SOURCES.md in this folder); read through computegov.catalog and computegov.policy."""

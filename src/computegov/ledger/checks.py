@@ -179,8 +179,8 @@ def ledger_signature_check(scan: ChainScan, key: Ed25519PublicKey | None) -> Che
         return Check(
             "ledger_signatures",
             "fail",
-            f"{heads} signed heads verify, but the chain is broken at {breaks[0]}: the "
-            "signatures do not cover the records around the break",
+            f"{heads} signed heads verify, but they cannot vouch for the records before the "
+            f"chain break at record {breaks[0].record} (byte offset {breaks[0].offset_bytes})",
             {"keyid": kid, "heads": heads, "first_break": breaks[0].to_dict()},
         )
     if recs[-1].kind != "head":

@@ -12,6 +12,7 @@ cannot reproduce the updates.
 from __future__ import annotations
 
 import logging
+import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -202,7 +203,17 @@ class DemoResult:
             "public_key_path": str(self.public_key_path) if self.public_key_path else None,
             "checkpoint_paths": [str(p) for p in self.checkpoint_paths],
             "meter": self.meter,
+            "verify_with": self.verify_command,
         }
+
+    @property
+    def verify_command(self) -> str:
+        """The shell command that verifies this run."""
+        cmd = f"computegov verify {shlex.quote(str(self.report_path))} --ledger "
+        cmd += shlex.quote(str(self.ledger_path))
+        if self.public_key_path is not None:
+            cmd += f" --key {shlex.quote(str(self.public_key_path))}"
+        return cmd
 
     def __fspath__(self) -> str:
         return str(self.report_path)
@@ -318,7 +329,13 @@ def run_demo_with_ledger(
     import platform
 
     from computegov.ledger.recorder import RunRecorder
-    from computegov.ledger.signing import PUBLIC_KEY_NAME, generate_keypair
+    from computegov.ledger.signing import (
+        PUBLIC_KEY_NAME,
+        generate_keypair,
+        key_id,
+        load_private_key,
+        load_public_key,
+    )
 
     if steps < 1 or checkpoint_every < 1:
         raise InputError(
@@ -335,8 +352,18 @@ def run_demo_with_ledger(
             generate_keypair(out)
         public_key_path = out / PUBLIC_KEY_NAME
     else:
-        candidate = Path(key_path).with_name(PUBLIC_KEY_NAME)
-        public_key_path = candidate if candidate.exists() else None
+        # The public key next to the private one, if it really is its pair.
+        own_id = load_private_key(key_path).keyid
+        for candidate in (
+            Path(key_path).with_suffix(".pub"),
+            Path(key_path).with_name(PUBLIC_KEY_NAME),
+        ):
+            try:
+                if key_id(load_public_key(candidate)) == own_id:
+                    public_key_path = candidate
+                    break
+            except InputError:
+                continue
 
     cfg = DemoConfig(**{**(config.to_dict() if config else {}), "seed": seed})
     trainer = DemoTrainer(cfg.to_dict())

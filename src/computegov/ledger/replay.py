@@ -55,6 +55,7 @@ from computegov.ledger.segments import (
 __all__ = [
     "TOLERANCE_FLOOR",
     "TOLERANCE_SAFETY",
+    "TRUSTED_TRAINER_PACKAGE",
     "AuditCost",
     "ReplayPlan",
     "ReplayResult",
@@ -65,6 +66,7 @@ __all__ = [
     "plan_replay",
     "replay_report",
     "replay_segment",
+    "trainer_is_trusted",
 ]
 
 logger = logging.getLogger(__name__)
@@ -176,7 +178,25 @@ class ReplayResult:
 # ----------------------------------------------------------------------------------------------
 
 
-def _segments_from(report: ComputeReport, ledger_bytes: bytes, base: Path) -> list[SegmentSpec]:
+#: Replay trainers under this package run without being named in ``trust_trainers``.
+TRUSTED_TRAINER_PACKAGE = "computegov"
+
+
+def trainer_is_trusted(ref: str, trust_trainers: Sequence[str] = ()) -> bool:
+    """Whether replay may import ``ref`` (``module:Class``) from a ledger's replay spec.
+
+    A ledger comes from the party being audited, and replaying imports and runs the trainer it
+    names on the auditor's machine: only computegov's own trainers, and those the auditor
+    names explicitly, are accepted.
+    """
+    module = ref.partition(":")[0]
+    own = module == TRUSTED_TRAINER_PACKAGE or module.startswith(TRUSTED_TRAINER_PACKAGE + ".")
+    return own or ref in trust_trainers
+
+
+def _segments_from(
+    report: ComputeReport, ledger_bytes: bytes, base: Path, trust_trainers: Sequence[str] = ()
+) -> list[SegmentSpec]:
     scan = scan_ledger(ledger_bytes)
     if not scan.ok:
         raise LedgerError(f"ledger is damaged, refusing to replay: {scan.problems[0]}")
@@ -187,6 +207,12 @@ def _segments_from(report: ComputeReport, ledger_bytes: bytes, base: Path) -> li
     if not isinstance(spec, Mapping) or not isinstance(spec.get("trainer"), str):
         raise InputError(
             "the ledger has no replay spec (metadata.replay.trainer): nothing to re-run"
+        )
+    if not trainer_is_trusted(spec["trainer"], trust_trainers):
+        raise InputError(
+            f"the ledger names replay trainer {spec['trainer']!r}; replaying imports and runs "
+            "that code here. If you trust it, pass --trust-trainer "
+            f"{spec['trainer']} (trust_trainers=[...])"
         )
     ckpts = [r.data for r in scan.records if r.kind == "checkpoint" and r.data.get("path")]
     batches = {
@@ -266,7 +292,7 @@ def audit_cost(report: ComputeReport, steps: int, segments: int) -> AuditCost:
                 f"({per_hour.price_source})"
             )
         except Exception as err:  # costs module missing or chip unpriced: chip-hours only
-            note = f"no USD figure ({type(err).__name__}: {err}); chip-hours only"
+            note = f"no USD figure ({err}); chip-hours only"
     return AuditCost(segments, steps, share, chip_hours, usd, note)
 
 
@@ -278,6 +304,7 @@ def plan_replay(
     largest: int = 1,
     rng: np.random.Generator | None = None,
     checkpoints_dir: str | Path | None = None,
+    trust_trainers: Sequence[str] = (),
 ) -> ReplayPlan:
     """Choose segments to replay and state what the audit will cost.
 
@@ -288,9 +315,11 @@ def plan_replay(
         largest: how many of them are the segments with the largest weight updates.
         rng: random generator for the random picks (default: seeded 0).
         checkpoints_dir: base directory of checkpoint paths (default: the ledger's directory).
+        trust_trainers: ``module:Class`` replay trainers outside computegov that the auditor
+            trusts to run (see :func:`trainer_is_trusted`).
 
     Raises:
-        InputError: bad sample rate, no replay spec, too few checkpoints.
+        InputError: bad sample rate, no replay spec, an untrusted trainer, too few checkpoints.
         LedgerError: unreadable/damaged ledger or a report for another ledger.
     """
     if not 0.0 < sample_rate <= 1.0:
@@ -313,7 +342,7 @@ def plan_replay(
         except OSError as err:
             raise LedgerError(f"cannot read ledger {ledger}: {err.strerror}") from err
         base = Path(checkpoints_dir) if checkpoints_dir else Path(ledger).parent
-    segments = _segments_from(rep, data, base)
+    segments = _segments_from(rep, data, base, trust_trainers)
     n = max(1, math.ceil(sample_rate * len(segments)))
     rng = rng if rng is not None else np.random.default_rng(0)
     chosen: dict[int, str] = {}

@@ -126,8 +126,14 @@ def _resolve_trainer(ref: str, config: Mapping[str, Any]) -> Any:
     module_name, _, attr = ref.partition(":")
     try:
         cls = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as err:
+    except (ImportError, AttributeError, ValueError) as err:
         raise InputError(f"replay trainer {ref!r} cannot be imported: {err}") from err
+    # Defence in depth (plan_replay already refused untrusted names): only a class with the
+    # trainer interface is instantiated, never an arbitrary callable named by a ledger.
+    if not isinstance(cls, type) or not all(
+        callable(getattr(cls, m, None)) for m in ("replay", "params")
+    ):
+        raise InputError(f"replay trainer {ref!r} is not a class with replay() and params()")
     return cls(config)
 
 

@@ -1,7 +1,14 @@
 """Ed25519 keys and signatures (RFC 8032) through ``cryptography``.
 
-Keys are stored as PEM: the private key as unencrypted PKCS#8 written with mode 0600, the public
-key as SubjectPublicKeyInfo. A key id is the one securesystemslib computes by default — the
+Key files (``computegov keys new``):
+
+* ``computegov.key`` — the private key, PEM ``-----BEGIN PRIVATE KEY-----``: unencrypted PKCS#8
+  (RFC 5208/8410) holding the 32-byte Ed25519 seed, created with ``O_EXCL`` and mode 0600 (never
+  readable by others, never replaced unless asked; loading warns if its mode is looser).
+* ``computegov.pub`` — the public key, PEM ``-----BEGIN PUBLIC KEY-----``: SubjectPublicKeyInfo
+  (RFC 8410). Verifiers also accept the 32 raw public-key bytes as 64 hex digits.
+
+Both are what ``openssl genpkey -algorithm ed25519`` / ``openssl pkey -pubout`` write. A key id is the one securesystemslib computes by default — the
 SHA-256 of the canonical JSON ``{"keytype":"ed25519","keyval":{"public":<hex>},"scheme":"ed25519"}``
 — so DSSE envelopes we sign verify with the reference in-toto/securesystemslib tooling.
 
@@ -13,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +44,8 @@ __all__ = [
     "public_key_hex",
     "verify_signature",
 ]
+
+logger = logging.getLogger(__name__)
 
 PRIVATE_KEY_NAME = "computegov.key"
 PUBLIC_KEY_NAME = "computegov.pub"
@@ -136,8 +146,12 @@ def generate_keypair(out_dir: str | Path, *, overwrite: bool = False) -> KeyPair
     """
     out = Path(out_dir)
     private_path, public_path = out / PRIVATE_KEY_NAME, out / PUBLIC_KEY_NAME
-    if private_path.exists() and not overwrite:
-        raise InputError(f"{private_path} already exists; choose another --out directory")
+    existing = [p for p in (private_path, public_path) if p.exists() or p.is_symlink()]
+    if existing and not overwrite:
+        raise InputError(
+            f"{existing[0]} already exists; not replacing a key silently (choose another "
+            "directory, or pass --force / overwrite=True to replace the pair)"
+        )
     try:
         return _write_keypair(out, private_path, public_path)
     except OSError as err:
@@ -152,7 +166,7 @@ def _write_keypair(out: Path, private_path: Path, public_path: Path) -> KeyPair:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    if private_path.exists():
+    if private_path.exists() or private_path.is_symlink():
         private_path.unlink()
     # O_EXCL + mode 0600: the key is never readable by others, not even briefly.
     fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -161,6 +175,8 @@ def _write_keypair(out: Path, private_path: Path, public_path: Path) -> KeyPair:
         os.fsync(fd)
     finally:
         os.close(fd)
+    if public_path.is_symlink():  # never write the public key through a link
+        public_path.unlink()
     public_path.write_text(signer.public_pem(), encoding="ascii")
     return KeyPair(private_path, public_path, signer.keyid)
 
@@ -174,8 +190,13 @@ def load_private_key(path: str | Path) -> Signer:
     p = Path(path)
     try:
         data = p.read_bytes()
+        mode = p.stat().st_mode
     except OSError as err:
         raise InputError(f"cannot read private key {p}: {err.strerror}") from err
+    if os.name == "posix" and mode & 0o077:
+        logger.warning(
+            "%s is readable by other users (mode %o); run chmod 600 on it", p, mode & 0o777
+        )
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as err:

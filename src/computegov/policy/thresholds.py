@@ -79,13 +79,19 @@ class FlopInterval(Protocol):
     """What :func:`check` needs from an estimate (``ComputeEstimate`` satisfies it)."""
 
     @property
-    def flop(self) -> float: ...  # pragma: no cover - protocol
+    def flop(self) -> float:
+        """Central estimate, FLOP."""
+        ...  # pragma: no cover - protocol
 
     @property
-    def flop_low(self) -> float: ...  # pragma: no cover - protocol
+    def flop_low(self) -> float:
+        """Low end of the interval, FLOP."""
+        ...  # pragma: no cover - protocol
 
     @property
-    def flop_high(self) -> float: ...  # pragma: no cover - protocol
+    def flop_high(self) -> float:
+        """High end of the interval, FLOP."""
+        ...  # pragma: no cover - protocol
 
 
 @dataclasses.dataclass(frozen=True)

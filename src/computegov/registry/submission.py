@@ -57,15 +57,33 @@ _BASE64 = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
 _KEYID = re.compile(r"^[A-Za-z0-9_:+=-][A-Za-z0-9._:+=-]{0,255}$|^$")
 _FORBIDDEN_CHARS = frozenset("<>`")
 _TRAVERSAL = re.compile(r"(^|[/\\])\.\.([/\\]|$)|%2e%2e|%252e|\.\.%2f|\.\.%5c", re.IGNORECASE)
-_SQL_INJECTION = re.compile(
-    r"['\"]\s*(or|and)\b"  # ' OR '1'='1
-    r"|['\"]\s*(;|--|#|/\*)"  # admin'--
-    r"|;\s*(drop|delete|insert|update|select|alter|create|truncate|exec|shutdown)\b"
-    r"|\bunion\b.*\bselect\b"
-    r"|/\*|\*/"
-    r"|\b(or|and)\s+(\d+|'[^']*'|\"[^\"]*\")\s*="  # OR 1=1
-    r"|\b(pg_sleep|sleep|benchmark)\s*\(|\bwaitfor\s+delay\b|\bxp_cmdshell\b",
-    re.IGNORECASE | re.DOTALL,
+#: Shapes of SQL-injection payloads, each with the words the error message uses. They are
+#: deliberately narrow (a quote *followed by* an SQL operator, a statement *after* ``;``, a
+#: tautology such as ``1=1``) so that ordinary names such as ``O'Brien Labs``, ``Model; v2``,
+#: ``GPT-4o (May 2024)`` or ``benchmark (MMLU)`` pass.
+_SQL_INJECTION: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE | re.DOTALL), what)
+    for pattern, what in (
+        # ' OR '1'='1   " or ""="   ' AND 1=0   ') OR ('a'='a   ' OR TRUE
+        (r"['\"]\s*\)?\s*\b(or|and)\b\s*\(?\s*(['\"]|\d|true\b|false\b|not\b|null\b)",
+         "a quote followed by OR/AND and a condition"),
+        # admin'--   admin'#   admin'/*
+        (r"['\"]\s*\)?\s*(--|#|/\*)", "a quote followed by an SQL comment"),
+        # '; DROP TABLE x   1; DELETE FROM x   ; EXEC xp_cmdshell
+        (r";\s*(drop\s+(table|database|schema|index|view)|delete\s+from|insert\s+into"
+         r"|update\s+\S+\s+set|select\s.+\sfrom|alter\s+(table|database|role|user)"
+         r"|create\s+(table|database|role|user|function)|truncate\s+(table\s+)?\S"
+         r"|exec(ute)?\s*[\s(]|shutdown\b|grant\s|revoke\s)",
+         "a second SQL statement after ';'"),
+        (r"\bunion\s+(all\s+|distinct\s+)?select\b", "UNION SELECT"),
+        (r"/\*.*?\*/", "an SQL comment /* ... */"),
+        # OR 1=1   AND 'a'='a'   or 2 = 2
+        (r"\b(or|and)\s+(\d+)\s*=\s*\2\b|\b(or|and)\s+(['\"])(\w*)\4\s*=\s*\4\5\4",
+         "a tautology such as OR 1=1"),
+        (r"\b(pg_sleep|sleep|benchmark|dbms_pipe\.receive_message)\s*\(\s*\d"
+         r"|\bwaitfor\s+delay\b|\bxp_cmdshell\b|\bload_file\s*\(|\binto\s+(out|dump)file\b",
+         "a time-delay or file-access SQL function"),
+    )
 )
 
 
@@ -130,11 +148,11 @@ def check_plain_text(value: str, field: str) -> None:
             )
     if _TRAVERSAL.search(value):
         raise SubmissionError(field, "path traversal ('..' path segment) is not allowed")
-    if _SQL_INJECTION.search(value):
-        raise SubmissionError(
-            field, "looks like an SQL-injection string (quote followed by an SQL operator, "
-            "SQL comment, UNION SELECT, OR 1=1 or similar); not accepted"
-        )
+    for pattern, what in _SQL_INJECTION:
+        if pattern.search(value):
+            raise SubmissionError(
+                field, f"looks like an SQL-injection string ({what}); not accepted"
+            )
 
 
 def _strings(obj: Any, path: str) -> Iterator[tuple[str, str]]:
