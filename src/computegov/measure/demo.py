@@ -86,6 +86,7 @@ class TinyGPT(nn.Module):
         self.head.weight = self.embed.weight  # tied, as in GPT-2
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Logits of shape (batch, seq, vocab) for int64 token ids of shape (batch, seq)."""
         positions = torch.arange(tokens.shape[1], device=tokens.device)
         x = self.embed(tokens) + self.pos(positions)
         for block in self.blocks:
