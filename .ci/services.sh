@@ -3,7 +3,8 @@
 #
 # Sourced by .ci/run (`. .ci/services.sh`); also runnable on its own. Works as root on a fresh
 # Debian machine and is idempotent: packages are installed only when missing, an existing
-# cluster is reused, and the test role's throwaway password is reset on every run.
+# cluster is reused, and the test role's throwaway password is kept in a root-only file and
+# reused (reset only when missing or stale), so re-sourcing never breaks a run in progress.
 # Exports COMPUTEGOV_TEST_POSTGRES_URL=postgresql+psycopg://computegov_test:PASS@127.0.0.1:PORT/computegov_test
 # On failure it prints why and leaves the variable unset (the PostgreSQL tests then skip).
 
@@ -41,9 +42,22 @@ _cg_services() {
     done
     pg_isready -q -h 127.0.0.1 -p "$port" || { echo "services: PostgreSQL not ready on 127.0.0.1:$port" >&2; return 1; }
 
-    local password
-    password=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 24)
-    runuser -u postgres -- psql -q -p "$port" -v ON_ERROR_STOP=1 -d postgres >/dev/null <<SQL || { echo "services: could not create the test role" >&2; return 1; }
+    # One password per machine, kept in a root-only file and reused, so that sourcing this
+    # script again (another shell, another job on a shared machine) does not lock out test
+    # runs already using the URL. A new one is made only when the file is missing or stale.
+    local password pwfile
+    pwfile=${COMPUTEGOV_TEST_PG_PASSWORD_FILE:-/var/lib/postgresql/.computegov_test.password}
+    if [ -s "$pwfile" ]; then
+        password=$(tr -dc 'A-Za-z0-9' < "$pwfile" | head -c 64)
+    fi
+    if [ -n "${password:-}" ] && PGPASSWORD="$password" psql -qtA -h 127.0.0.1 -p "$port" -U computegov_test \
+            -d postgres -c 'SELECT 1' >/dev/null 2>&1; then
+        : # the stored password works: keep it
+    else
+        password=$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 24)
+        (umask 077 && printf '%s\n' "$password" > "$pwfile") \
+            || { echo "services: cannot write $pwfile" >&2; return 1; }
+        runuser -u postgres -- psql -q -p "$port" -v ON_ERROR_STOP=1 -d postgres >/dev/null <<SQL || { echo "services: could not create the test role" >&2; return 1; }
 DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'computegov_test') THEN
     CREATE ROLE computegov_test LOGIN;
@@ -51,6 +65,7 @@ DO \$\$ BEGIN
 END \$\$;
 ALTER ROLE computegov_test WITH LOGIN PASSWORD '$password';
 SQL
+    fi
     if ! runuser -u postgres -- psql -tA -p "$port" -d postgres -c "SELECT 1 FROM pg_database WHERE datname='computegov_test'" | grep -q 1; then
         runuser -u postgres -- createdb -p "$port" -O computegov_test computegov_test \
             || { echo "services: could not create database computegov_test" >&2; return 1; }

@@ -22,7 +22,6 @@ import base64
 import json
 import multiprocessing as mp
 import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -103,12 +102,6 @@ def _client(url: str, token: str, run_id: str, index: int, n_reports: int, n_rea
     out.put({"accepted": accepted, "timings": timings, "statuses": statuses, "errors": errors})
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -128,12 +121,16 @@ def run_backend(database_url: str, label: str, args: argparse.Namespace) -> dict
     run_id = uuid.uuid4().hex[:8]
     tokens = [store.create_token(f"load-{run_id}-{i}")[0] for i in range(args.clients)]
     app = create_app(store=store)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    # port 0: the OS picks a free loopback port at bind time (no race with other processes)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
+    deadline = time.monotonic() + 60
     while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise SystemExit(f"{label}: the server did not start on 127.0.0.1")
         time.sleep(0.05)
+    port = int(server.servers[0].sockets[0].getsockname()[1])
     url = f"http://127.0.0.1:{port}"
     ctx = mp.get_context("spawn")
     queue, ready, go = ctx.Queue(), ctx.Queue(), ctx.Event()

@@ -212,3 +212,25 @@ def test_default_body_limit_is_5_mib(page_client: Any) -> None:
     body = b'{"envelope": "' + b"x" * (DEFAULT_MAX_BODY_BYTES + 1) + b'"}'
     r = page_client.post("/api/v1/reports", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 413
+
+
+@pytest.mark.parametrize("model", ["O'Brien Labs", "GPT-4o (May 2024)", "Model; v2", "naïve-model", "Llama 3.1 405B"])
+def test_ordinary_names_are_accepted_and_shown_escaped(client: Any, token: str, model: str) -> None:
+    from markupsafe import escape
+
+    r = client.post("/api/v1/reports", json={"envelope": make_envelope(make_statement(model=model))},
+                    headers=_auth(token))
+    assert r.status_code == 201, r.text
+    report = r.json()["report"]
+    assert report["title"] == model
+    page = client.get(f"/registry/{report['digest_sha256']}")
+    assert str(escape(model)) in page.text  # autoescaped: O'Brien -> O&#39;Brien
+
+
+def test_a_hostile_field_is_named_in_the_message(client: Any, token: str) -> None:
+    r = client.post("/api/v1/reports", json={"envelope": make_envelope(make_statement(model="x' OR 1=1 --"))},
+                    headers=_auth(token))
+    assert r.status_code == 422
+    assert r.json()["field"] == "envelope.payload.predicate.run.model"
+    assert "SQL-injection" in r.json()["detail"]
+    assert _n_reports(client) == 0

@@ -145,6 +145,9 @@ def test_whatif_gives_each_rule_version(page_client: Any) -> None:
         ({"mode": "classify", "chip": "H100", "rule": "1999-01"}, "rule"),
         ({"mode": "whatif", "tpp": "lots"}, "tpp"),
         ({"mode": "whatif", "tpp": "100", "die_area_mm2": "0"}, "die_area_mm2"),
+        # a form sent without its required field says so instead of showing nothing
+        ({"mode": "whatif", "tpp": "", "die_area_mm2": "800"}, "tpp"),
+        ({"mode": "classify", "chip": "", "tpp": "5000"}, "chip"),
     ],
 )
 def test_classifier_field_errors_show_next_to_the_field(page_client: Any, params: dict[str, str], field: str) -> None:
@@ -222,3 +225,30 @@ def test_catalogue_column_headers_sort_and_flip_the_order(page_client: Any) -> N
     rows = re.findall(r'<td class="num">([\d.]+) (k?)W</td>', page.text)
     watts = [float(v) * (1e3 if k else 1) for v, k in rows]
     assert watts == sorted(watts, reverse=True)
+
+
+def test_chip_page_gives_values_with_units_and_sources(page_client: Any) -> None:
+    from computegov.catalog import load_catalog
+
+    chip = load_catalog().get("H100")
+    page = page_client.get("/catalog/chip", params={"name": "H100"})
+    assert page.status_code == 200
+    assert chip.memory_bytes is not None and chip.tdp_w is not None
+    from computegov.registry.pages import si
+
+    assert si(chip.memory_bytes, "B") in page.text  # e.g. "80 GB", not "80000000000.0"
+    assert si(chip.tdp_w, "W") in page.text
+    assert "Memory bandwidth" in page.text and "Epoch AI" in page.text
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "shown"),
+    [("memory_bytes", 8e10, "80 GB"), ("memory_bandwidth_bytes_per_s", 3.35e12, "3.35 TB/s"), ("tdp_w", 700.0, "700 W"),
+     ("die_area_mm2", 814.0, "814 mm²"), ("process_nm", 5.0, "5 nm"), ("transistors", 8e10, "80 billion"),
+     ("launch_price_usd", 33600.0, "33,600 USD"), ("launch_price_year", 2023, "2023"), ("datacenter", True, "yes"),
+     ("memory_bytes", None, "—")],
+)
+def test_spec_values_carry_their_unit(key: str, value: Any, shown: str) -> None:
+    from computegov.registry.pages import spec_value
+
+    assert spec_value(key, value) == shown

@@ -27,6 +27,17 @@ HOSTILE = [
     "<script>alert(1)</script>",
     "nul\x00byte",
     "bell\x07",
+    '" or ""="',
+    "' or true--",
+    "') OR ('a'='a",
+    "x' AND 1=0 --",
+    "1 UNION ALL SELECT NULL",
+    "'; exec xp_cmdshell('dir')--",
+    "1' or sleep(5)#",
+    "' OR 'x' LIKE 'x",
+    "admin'/*",
+    "ckpt/../../secrets",
+    "..",
 ]
 BENIGN = [
     "NVIDIA H100 SXM5 80GB",
@@ -37,6 +48,23 @@ BENIGN = [
     "model; second try",
     "2026-11-25T12:00:00+00:00",
     "terms and conditions",
+    # ordinary names that an over-eager heuristic would reject
+    "O'Brien Labs",
+    "Llama 3.1 405B",
+    "GPT-4o (May 2024)",
+    "Model; v2",
+    "naïve-model",
+    "O'Reilly and Sons",
+    "d'Alembert or Euler",
+    "I'd say 'fast' or 'cheap'",
+    "benchmark (MMLU 88.7)",
+    "Ranked '#1' on the board",
+    "European Union select committee",
+    "/data/shards/*",
+    "Mixtral 8x22B; run 2, update 3",
+    "Llama...",
+    "non\u00a0breaking space",
+    "模型-中文",
 ]
 
 
@@ -45,6 +73,9 @@ def test_hostile_strings_are_not_plain_text(value: str) -> None:
     with pytest.raises(SubmissionError) as info:
         check_plain_text(value, "predicate.run.model")
     assert info.value.field == "predicate.run.model"
+    message = str(info.value)
+    assert message.startswith("predicate.run.model: ")
+    assert any(word in message for word in ("SQL", "traversal", "character")), message
 
 
 @pytest.mark.parametrize("value", BENIGN)
@@ -142,3 +173,23 @@ def test_plain_text_check_either_accepts_or_names_the_field(text: str) -> None:
     except SubmissionError as err:
         assert err.field == "x.y"
         assert str(err).startswith("x.y: ")
+
+
+_TOKENS = ["'", '"', ";", "--", "#", "/*", "*/", " ", "OR", "and", "1", "=", "1=1", "UNION", "select", "x", "from",
+           "sleep(5)", "DROP TABLE t", "O'Brien", "(", ")", "..", "/", "naïve", "waitfor delay", "null", "like"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.sampled_from(_TOKENS), max_size=8))
+def test_the_cheap_prefilter_never_hides_an_injection_pattern(parts: list[str]) -> None:
+    from computegov.registry.submission import _SQL_INJECTION
+
+    text = "".join(parts)
+    full = [what for pattern, what in _SQL_INJECTION if pattern.search(text)]
+    try:
+        check_plain_text(text, "f")
+    except SubmissionError as err:
+        if full and "SQL" in str(err):
+            assert any(what in str(err) for what in full)
+        return
+    assert not full, (text, full)

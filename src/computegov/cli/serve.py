@@ -20,6 +20,14 @@ def serve(
         help="SQLAlchemy URL (postgresql+psycopg://user:pass@host/db); default SQLite in the "
         "user data dir.",
     ),
+    max_body_mb: float = typer.Option(
+        5.0,
+        "--max-body-mb",
+        min=0.01,
+        max=1024.0,
+        help="Largest request body accepted, MiB (larger get 413). It caps the size of a submitted "
+        "report with its ledger: 5 MiB holds a ledger of roughly 20,000 records.",
+    ),
 ) -> None:
     """Serve the dashboard and the registry (API docs at /api/docs)."""
     try:
@@ -31,12 +39,12 @@ def serve(
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
-        app = create_app(database_url)
+        app = create_app(database_url, max_body_bytes=int(max_body_mb * 1024 * 1024))
     except SQLAlchemyError as err:
         exit_with(f"cannot open the database: {err.__class__.__name__}: {str(err).splitlines()[0]}")
     console.print(
-        f"computegov serving on http://{host}:{port}/ (database: {app.state.store.dialect}); "
-        "Ctrl+C to stop", highlight=False
+        f"computegov serving on http://{host}:{port}/ (database: {app.state.store.dialect}, "
+        f"request bodies up to {max_body_mb:g} MiB); Ctrl+C to stop", highlight=False
     )
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
 

@@ -16,6 +16,12 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
+from computegov.charts.web import (
+    compute_chart_html,
+    plan_chart_html,
+    region_chart_html,
+    trend_charts_html,
+)
 from computegov.registry.forms import Field, Form, parse_form
 from computegov.registry.views import jsonsafe
 
@@ -24,9 +30,13 @@ __all__ = [
     "FEATURE_MODULES",
     "add_api_routes",
     "available",
+    "compute_chart_html",
     "compute_check",
     "feature_missing",
+    "plan_chart_html",
+    "region_chart_html",
     "threshold_positions",
+    "trend_charts_html",
 ]
 
 logger = logging.getLogger(__name__)
@@ -280,14 +290,6 @@ def whatif_chip(raw: Mapping[str, Any]) -> dict[str, Any]:
     return jsonsafe(result.to_dict())
 
 
-def region_chart_html(facts: list[Any], chart_id: str = "region-chart") -> str:
-    """The export-control region chart (``charts.policy.export_control_chart``) as HTML."""
-    from computegov.charts.base import chart_html
-    from computegov.charts.policy import export_control_chart
-
-    return chart_html(export_control_chart(facts, width=360, height=300), chart_id)
-
-
 def _add_policy_routes(router: APIRouter) -> None:
     @router.get("/policy/rules", tags=["export control"], responses={501: {"description": "not in this build"}})
     def policy_rules() -> list[dict[str, Any]]:
@@ -402,17 +404,6 @@ def trend_forecast(raw: Mapping[str, Any], catalog: Any) -> tuple[dict[str, Any]
     }), fit, forecasts
 
 
-def trend_charts_html(fit: Any, forecasts: list[Any]) -> str:
-    """Trend and fan charts (``charts.trends``) as HTML."""
-    from computegov.charts.base import chart_html
-    from computegov.charts.trends import forecast_chart, trend_chart
-
-    out = chart_html(trend_chart(fit), "trend-chart")
-    if forecasts:
-        out += chart_html(forecast_chart(forecasts, fit=fit), "forecast-chart")
-    return out
-
-
 # planning ----------------------------------------------------------------------------------
 
 
@@ -457,14 +448,6 @@ def plan_run(raw: Mapping[str, Any], catalog: Any) -> tuple[dict[str, Any], Any]
     return jsonsafe(result.to_dict()), result
 
 
-def plan_chart_html(result: Any) -> str:
-    """The planner's chart (``charts.planning.plan_chart``) as HTML."""
-    from computegov.charts.base import chart_html
-    from computegov.charts.planning import plan_chart
-
-    return chart_html(plan_chart(result), "plan-chart")
-
-
 def _add_trend_and_plan_routes(router: APIRouter) -> None:
     @router.get("/trends/forecast", tags=["trends"], responses={
         422: {"description": "invalid input"}, 501: {"description": "not in this build"}})
@@ -501,32 +484,3 @@ def _add_trend_and_plan_routes(router: APIRouter) -> None:
         """Ranked hardware options (chip, count, days, cost, energy, memory fit) for a planned run."""
         result, _ = plan_run(dict(request.query_params), request.app.state.catalog_loader())
         return result
-
-
-def compute_chart_html(result: Mapping[str, Any]) -> str:
-    """Notable models and thresholds (``charts.compute.models_over_time_chart``) with this estimate.
-
-    Empty when the compute-trend module or its data is missing from the build.
-    """
-    try:
-        import altair as alt
-        import pandas as pd
-
-        from computegov.charts.base import chart_html
-        from computegov.charts.compute import models_over_time_chart
-        from computegov.compute.trend import load_notable_models
-        from computegov.policy.thresholds import thresholds_in_force
-    except ImportError:
-        return ""
-    estimate = result["estimate"]
-    on = dt.date.fromisoformat(result["date"])
-    year = on.year + (on.timetuple().tm_yday - 1) / 365.25
-    base = models_over_time_chart(load_notable_models(), thresholds_in_force(on))
-    mark = pd.DataFrame({"year": [year], "training_compute_flop": [estimate["flop"]],
-                         "low": [estimate["flop_low"]], "high": [estimate["flop_high"]], "label": ["this run"]})
-    point = alt.Chart(mark).mark_point(shape="diamond", size=160, filled=True, color="black").encode(
-        x="year:Q", y="training_compute_flop:Q",
-        tooltip=["label:N", alt.Tooltip("training_compute_flop:Q", format=".2e")],
-    )
-    bar = alt.Chart(mark).mark_rule(color="black").encode(x="year:Q", y="low:Q", y2="high:Q")
-    return chart_html(alt.layer(base, bar, point), "compute-chart")

@@ -59,6 +59,54 @@ def si(value: Any, unit: str = "", digits: int = 3) -> str:
     return f"{value:.{digits}g} {unit}".strip()
 
 
+def spec_value(key: str, value: Any) -> str:
+    """A chip field's value for people, with its unit: ``memory_bytes, 8e10`` -> ``80 GB``."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if not isinstance(value, int | float) or not math.isfinite(value):
+        return str(value)
+    if key.endswith("_bytes_per_s"):
+        return si(value, "B/s")
+    if key.endswith("_bytes"):
+        return si(value, "B")
+    if key.endswith("_w"):
+        return si(value, "W")
+    if key.endswith("_mm2"):
+        return f"{value:,.4g} mm²"
+    if key.endswith("_nm"):
+        return f"{value:g} nm"
+    if key == "transistors":
+        return f"{value / 1e9:.3g} billion"
+    if key.endswith("_usd"):
+        return f"{value:,.0f} USD"
+    if key.endswith("_year"):
+        return f"{value:.0f}"
+    return f"{value:g}"
+
+
+#: Chip fields in the order the chip page lists them, with their labels.
+SPEC_LABELS: dict[str, str] = {
+    "manufacturer": "Manufacturer",
+    "kind": "Kind",
+    "release_date": "Release date",
+    "memory_bytes": "Memory",
+    "memory_bandwidth_bytes_per_s": "Memory bandwidth",
+    "intranode_bandwidth_bytes_per_s": "Intra-node interconnect bandwidth",
+    "internode_bandwidth_bytes_per_s": "Inter-node network bandwidth",
+    "die_area_mm2": "Die area",
+    "tdp_w": "Thermal design power (TDP)",
+    "process_nm": "Process node",
+    "foundry": "Foundry",
+    "transistors": "Transistors",
+    "launch_price_usd": "Launch price",
+    "launch_price_year": "Launch price year (USD of that year)",
+    "datacenter": "Designed for the datacenter",
+    "origin": "Record origin",
+}
+
+
 def sci(value: Any) -> str:
     """``6.3e+24`` style, or a dash."""
     if isinstance(value, bool):
@@ -187,6 +235,15 @@ def _chip_query(raw: dict[str, str]) -> tuple[ChipQuery, dict[str, str]]:
     return query, errors
 
 
+_SORT_LABELS: dict[str, str] = {
+    key: (
+        f"Peak {key.removeprefix('peak_flop_per_s_')}" if key.startswith("peak_flop_per_s_")
+        else {"name": "Name", "manufacturer": "Maker"}.get(key, SPEC_LABELS.get(key, key))
+    )
+    for key in SORT_KEYS
+}
+
+
 @router.get("/catalog", response_class=HTMLResponse)
 def catalog_page(request: Request) -> Response:
     """Filter, sort and search the catalogue."""
@@ -203,7 +260,7 @@ def catalog_page(request: Request) -> Response:
     if query.offset + query.limit < total:
         next_url = "/catalog?" + urllib.parse.urlencode({**base, "offset": query.offset + query.limit})
     return render(request, "catalog.html", title="Catalogue", raw=raw, errors=errors, chips=chips,
-                  total=total, query=query, kinds=CHIP_KINDS, sort_keys=SORT_KEYS,
+                  total=total, query=query, kinds=CHIP_KINDS, sort_keys=SORT_KEYS, sort_labels=_SORT_LABELS,
                   prev_url=prev_url, next_url=next_url)
 
 
@@ -221,10 +278,13 @@ def chip_page(request: Request) -> Response:
                       error=str(err), candidates=list(err.candidates))
     rows = []
     data = chip.to_dict()
-    for key, value in data.items():
-        if key in {"sources", "name", "peak_flop_per_s", "aliases", "notes"}:
-            continue
-        rows.append((key, value, chip.source_of(key)))
+    keys = [k for k in SPEC_LABELS if k in data]
+    keys += [k for k in data if k not in SPEC_LABELS and k not in
+             {"sources", "name", "peak_flop_per_s", "aliases", "notes", "release_year"}]
+    for key in keys:
+        value = data[key]
+        rows.append((SPEC_LABELS.get(key, key), key, spec_value(key, value),
+                     chip.source_of(key) if value is not None else ""))
     peaks = [(p, v, chip.source_of(f"peak_flop_per_s.{p}")) for p, v in chip.peak_flop_per_s.items()]
     return render(request, "chip.html", title=chip.name, chip=chip, rows=rows, peaks=peaks, name=name,
                   error=None, candidates=[])
@@ -321,6 +381,11 @@ def policy_page(request: Request) -> Response:
             chart = features.region_chart_html([facts_from_chip(chip), *[c for c in reference if c.name != chip.name]])
         elif mode not in {"classify", "whatif"}:
             general_error = "mode must be 'classify' or 'whatif'"
+        elif "mode" in raw and mode == "whatif":
+            # the what-if form was submitted without its one required field
+            errors = {"tpp": "required: the planned chip's total processing performance"}
+        elif "mode" in raw and any(str(v).strip() for k, v in raw.items() if k != "mode"):
+            errors = {"chip": "required: a catalogue chip name or alias, e.g. H100"}
     except FieldErrors as err:
         errors = err.errors
     except UnknownNameError as err:
