@@ -47,15 +47,15 @@ INTERVAL = {
 
 def bench_append(tmp: Path, n: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for label, kwargs, count in (
-        ("fsync_every_1", {"fsync_every": 1}, max(200, n // 50)),
-        ("fsync_every_10", {"fsync_every": 10}, max(2000, n // 5)),
-        ("fsync_every_100", {"fsync_every": 100}, n),
-        ("fsync_every_1000", {"fsync_every": 1000}, n),
-        ("no_fsync", {"fsync": False, "fsync_every": 1000}, n),
+    for label, fsync_every, fsync, count in (
+        ("fsync_every_1", 1, True, max(200, n // 50)),
+        ("fsync_every_10", 10, True, max(2000, n // 5)),
+        ("fsync_every_100", 100, True, n),
+        ("fsync_every_1000", 1000, True, n),
+        ("no_fsync", 1000, False, n),
     ):
         path = tmp / f"append-{label}.jsonl"
-        led = Ledger.create(path, {"bench": label}, **kwargs)
+        led = Ledger.create(path, {"bench": label}, fsync_every=fsync_every, fsync=fsync)
         t0 = time.perf_counter()
         for i in range(count):
             led.append("measurement", {"interval": INTERVAL, "step_end": 10 * (i + 1)})

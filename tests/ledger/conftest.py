@@ -49,3 +49,15 @@ def demo_run(demo_run_master: DemoRun, tmp_path: Path) -> DemoRun:
         dst / m.private_key.name,
         tuple(dst / p.relative_to(m.dir) for p in m.checkpoints),
     )
+
+
+@pytest.fixture(params=["orjson", "stdlib"])
+def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test with each ledger body parser (orjson when installed, the stdlib fallback)."""
+    from computegov.ledger import records
+
+    if request.param == "orjson" and records._ORJSON_LOADS is None:
+        pytest.skip("orjson not installed")
+    if request.param == "stdlib":
+        monkeypatch.setattr(records, "_ORJSON_LOADS", None)
+    return str(request.param)

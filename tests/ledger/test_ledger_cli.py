@@ -108,6 +108,9 @@ def test_measure_demo_with_ledger_verifies_right_away(tmp_path) -> None:
     out = json.loads(res.stdout)
     res = runner.invoke(app, ["verify", out["report_path"], "--key", out["public_key_path"]])
     assert res.exit_code == 0, res.output
+    assert out["verify_with"] == (
+        f"computegov verify {out['report_path']} --ledger {ledger} --key {out['public_key_path']}"
+    )
 
 
 def test_replay_with_missing_checkpoint_exits_2_naming_it(demo_run) -> None:
@@ -122,3 +125,62 @@ def test_keys_new_in_unwritable_place_exits_2(tmp_path) -> None:
     blocker.write_text("x")
     res = runner.invoke(app, ["keys", "new", "--out", str(blocker / "sub")])
     assert res.exit_code == 2 and "cannot write keys" in res.output
+
+
+def test_verify_without_key_says_integrity_only(demo_run_master) -> None:
+    res = runner.invoke(app, ["verify", str(demo_run_master.report)])
+    assert res.exit_code == 0, res.output
+    assert "skipped (key_trust, attestation)" in res.output
+    assert "integrity only" in res.output
+
+
+def test_keys_new_refusal_names_force(tmp_path) -> None:
+    assert runner.invoke(app, ["keys", "new", "--out", str(tmp_path)]).exit_code == 0
+    key = (tmp_path / "computegov.key").read_bytes()
+    res = runner.invoke(app, ["keys", "new", "--out", str(tmp_path)])
+    assert res.exit_code == 2 and "--force" in res.output
+    assert (tmp_path / "computegov.key").read_bytes() == key
+    res = runner.invoke(app, ["keys", "new", "--out", str(tmp_path), "--force"])
+    assert res.exit_code == 0 and (tmp_path / "computegov.key").read_bytes() != key
+
+
+def test_ledger_show_rejects_an_unknown_kind(demo_run_master) -> None:
+    res = runner.invoke(app, ["ledger", "show", str(demo_run_master.ledger), "--kind", "ends"])
+    assert res.exit_code == 2 and "unknown record kind ends" in res.output
+
+
+def test_ledger_show_survives_rehashed_records_of_any_shape(tmp_path) -> None:
+    from computegov.ledger.chain import Ledger
+
+    path = tmp_path / "odd.jsonl"
+    with Ledger.create(path, {"hardware": "not a dict"}) as led:
+        led.append("measurement", {"interval": {"seconds": None, "flop": "many"}})
+        led.append("measurement", {"interval": [1, 2]})
+        led.append("end", {"totals": {"flop": None, "duration_s": "long"}})
+        led.append("checkpoint", {"state": "x"}, time_unix_s=1e300)
+    res = runner.invoke(app, ["ledger", "show", str(path)])
+    assert res.exit_code == 0, res.output
+    assert "1e+300" in res.output and "chain intact" in res.output
+
+
+def test_replay_refuses_a_trainer_from_outside_computegov(demo_run) -> None:
+    from computegov.ledger.recorder import RunRecorder
+    from computegov.ledger.signing import load_private_key
+
+    rec = RunRecorder(
+        demo_run.dir / "evil.jsonl",
+        metadata={"replay": {"trainer": "subprocess:Popen", "config": {"echo": 1}}},
+        signer=load_private_key(demo_run.private_key),
+    )
+    state = {"w": __import__("torch").zeros(2)}
+    rec.record_checkpoint(0, state, demo_run.dir / "e0.pt")
+    rec.record_measurement({"steps": 1, "flop": 1.0, "seconds": 1.0})
+    rec.record_checkpoint(1, state, demo_run.dir / "e1.pt")
+    report = rec.finish({})
+    args = ["replay", str(report.path), "--ledger", str(demo_run.dir / "evil.jsonl")]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2 and "--trust-trainer subprocess:Popen" in res.output
+    assert "audit cost" not in res.output
+    res = runner.invoke(app, [*args, "--trust-trainer", "subprocess:Popen", "--sample-rate", "1"])
+    assert res.exit_code == 1  # trusted by name, still not a trainer class: nothing runs
+    assert "is not a class with replay() and params()" in res.output

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from computegov.errors import LedgerError
 from computegov.ledger.chain import scan_ledger
@@ -81,3 +84,63 @@ def test_recorder_accepts_numpy_scalars_and_nan(tmp_path: Path) -> None:
     rec.record_measurement({"steps": 1, "flop": np.float64(2.0), "seconds": float("nan")})
     report = rec.finish()
     assert report.totals["flop"] == 2.0 and report.totals["duration_s"] == 0.0
+
+
+_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 10**6),
+    st.floats(-1e6, 1e12, allow_nan=False),
+    st.just("n/a"),
+)
+_interval = st.fixed_dictionaries(
+    {},
+    optional={
+        "steps": _values,
+        "flop": _values,
+        "model_flop_6nd": _values,
+        "flop_by_method": st.one_of(
+            st.just("bad"), st.dictionaries(st.sampled_from(["counted", "6nd", "x"]), _values)
+        ),
+        "duration_s": _values,
+        "seconds": _values,
+        "elapsed_s": _values,
+        "energy_j": _values,
+        "tokens": _values,
+        "samples": _values,
+    },
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_interval, max_size=6), st.sampled_from([None, 1, 8, 2.5, "8"]))
+def test_fast_totals_equal_the_sum_of_normalised_intervals(intervals, chip_count) -> None:
+    # totals_from_records re-implements interval_fields' rules column-wise for speed: keep
+    # the two in step.
+    fields = [interval_fields(i) for i in intervals]
+
+    def fsum_of(key: str) -> float:
+        return math.fsum(f[key] for f in fields if f[key] is not None)
+
+    def all_or_none(key: str) -> float | None:
+        vals = [f[key] for f in fields]
+        return math.fsum(vals) if vals and None not in vals else None
+
+    methods = sorted({m for f in fields for m in f["flop_by_method"]})
+    duration = fsum_of("duration_s")
+    want = {
+        "intervals": len(intervals),
+        "intervals_flop_unknown": sum(f["flop"] is None for f in fields),
+        "steps": sum(f["steps"] or 0 for f in fields),
+        "flop": fsum_of("flop"),
+        "flop_by_method": {
+            m: math.fsum(f["flop_by_method"][m] for f in fields if m in f["flop_by_method"])
+            for m in methods
+        },
+        "duration_s": duration,
+        "chip_hours": None if chip_count in (None, "8") else chip_count * duration / 3600.0,
+        "energy_j": all_or_none("energy_j"),
+        "tokens": all_or_none("tokens"),
+        "samples": all_or_none("samples"),
+    }
+    assert totals_from_records(intervals, chip_count) == want

@@ -100,3 +100,35 @@ def test_signature_of_other_message_is_rejected(tmp_path: Path) -> None:
     verify_signature(signer.public_key, sig, b"a")
     with pytest.raises(SignatureError):
         verify_signature(signer.public_key, sig, b"b")
+
+
+def test_an_existing_public_key_alone_is_not_replaced_silently(tmp_path: Path) -> None:
+    (tmp_path / "computegov.pub").write_text("someone else's key")
+    with pytest.raises(InputError, match=r"computegov\.pub already exists.*--force"):
+        generate_keypair(tmp_path)
+    assert (tmp_path / "computegov.pub").read_text() == "someone else's key"
+    assert not (tmp_path / "computegov.key").exists()
+
+
+def test_loading_a_group_readable_private_key_warns(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    pair = generate_keypair(tmp_path)
+    load_private_key(pair.private_path)
+    assert "readable by other users" not in caplog.text
+    pair.private_path.chmod(0o640)
+    load_private_key(pair.private_path)
+    assert "readable by other users (mode 640)" in caplog.text
+
+
+def test_key_files_are_the_standard_openssl_pem_formats(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    pair = generate_keypair(tmp_path)
+    pem = pair.private_path.read_bytes()
+    assert pem.startswith(b"-----BEGIN PRIVATE KEY-----")  # PKCS#8, unencrypted
+    private = serialization.load_pem_private_key(pem, password=None)
+    spki = private.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    assert pair.public_path.read_bytes() == spki

@@ -286,7 +286,7 @@ def test_honest_run_passes_every_check(demo_run_master, tmp_path: Path) -> None:
 
 
 def test_every_random_mutation_is_detected_with_the_check_named(
-    demo_run_master, tmp_path: Path
+    demo_run_master, tmp_path: Path, parser: str
 ) -> None:
     case = Case(demo_run_master, tmp_path)
     rng = np.random.default_rng(9)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,76 @@ def test_attestation_absent_present_unchecked_and_checked(tmp_path: Path) -> Non
         v.check("attestation").status == "fail"
         and "nonce differs" in v.check("attestation").summary
     )
+
+
+def test_a_garbled_record_breaks_chain_and_signature_coverage(demo_run) -> None:
+    lines = demo_run.ledger.read_bytes().splitlines(keepends=True)
+    offset = sum(len(x) for x in lines[:4])
+    lines[4] = b"X" + lines[4][1:]  # record 4 unreadable; records 5.. still hash-check
+    demo_run.ledger.write_bytes(b"".join(lines))
+    v = verify_report(demo_run.report, demo_run.ledger, demo_run.public_key)
+    assert v.check("ledger_format").summary.startswith(f"record 4 (byte offset {offset})")
+    chain = v.check("ledger_chain")
+    assert chain.status == "fail"
+    assert chain.summary.startswith(f"record 5 (byte offset {offset + len(lines[4])})")
+    assert "record 4 before it is damaged" in chain.summary
+    sigs = v.check("ledger_signatures")
+    assert sigs.status == "fail" and "chain break at record 4" in sigs.summary
+    assert v.exit_code == 2
+
+
+def test_empty_ledger_fails_the_chain_and_skips_signatures(demo_run) -> None:
+    demo_run.ledger.write_bytes(b"")
+    v = verify_report(demo_run.report, demo_run.ledger, demo_run.public_key)
+    assert v.check("ledger_chain").status == "fail"
+    assert v.check("ledger_signatures").status == "skip"
+    assert v.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("edit", "check", "fragment"),
+    [
+        (lambda st: st["subject"].__setitem__(0, "ledger/run.jsonl"), "report_format", "subject 0"),
+        (lambda st: st["subject"][1].__setitem__("digest", ["x"]), "report_format", "subject 1"),
+        (lambda st: st["predicate"]["totals"].__setitem__("flop", "many"), "plausibility", "many"),
+    ],
+)
+def test_signed_report_with_wrong_types_fails_a_check_without_raising(
+    demo_run_master, edit, check: str, fragment: str
+) -> None:
+    import copy
+
+    from computegov.ledger.report import load_report, sign_statement
+
+    statement = copy.deepcopy(load_report(demo_run_master.report).statement)
+    edit(statement)
+    forged = sign_statement(statement, Signer.generate()).to_bytes()
+    v = verify_report(forged, demo_run_master.ledger, None, catalog=Catalog1(CHIP))
+    c = v.check(check)
+    assert c.status == "fail" and fragment in c.summary
+    assert not v.ok
+
+
+def test_sums_that_overflow_are_not_finite_totals_not_exceptions() -> None:
+    from computegov.ledger.recorder import totals_from_records
+
+    assert math.isnan(totals_from_records([{"flop": 1e308}, {"flop": 1e308}], 1)["flop"])
+    inf = float("inf")
+    assert math.isnan(totals_from_records([{"seconds": inf}, {"seconds": -inf}], 1)["duration_s"])
+
+
+def test_rehashed_ledger_with_overflowing_numbers_fails_totals(demo_run_master, parser) -> None:
+    from computegov.ledger.records import GENESIS_HASH, encode_record
+
+    bodies = [json.loads(x)["body"] for x in demo_run_master.ledger.read_bytes().splitlines()]
+    for b in bodies:
+        if b["kind"] == "measurement":
+            b["data"]["interval"]["flop"] = 1e308
+    out, prev = [], GENESIS_HASH
+    for seq, b in enumerate(bodies):
+        rec, line = encode_record(seq, b["kind"], b["time_unix_s"], prev, b["data"])
+        prev = rec.hash
+        out.append(line)
+    v = verify_report(demo_run_master.report, b"".join(out), None, catalog=Catalog1(CHIP))
+    assert v.check("totals").status == "fail" and "flop" in v.check("totals").summary
+    assert not v.ok

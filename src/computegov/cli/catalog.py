@@ -15,6 +15,7 @@ from computegov.cli.common import (
     guarded,
     load_catalog_for_cli,
     print_json,
+    table_with,
 )
 
 __all__ = ["register"]
@@ -38,21 +39,22 @@ def list_chips(
     catalog_file: Path | None = CATALOG_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """List chips, newest first."""
-    from computegov.catalog import load_catalog
+    """List chips, newest first (BF16 dense peak TFLOP/s, memory GB, bandwidth TB/s, TDP W)."""
     from computegov.catalog.records import KINDS
 
     if kind is not None and kind.lower() not in KINDS:
         exit_with(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
-    cat = load_catalog(extra_files=[catalog_file] if catalog_file else (), broad_gpus=broad)
+    cat = load_catalog_for_cli(catalog_file, broad=broad)
     chips = cat.filter(kind=kind.lower() if kind else None, manufacturer=manufacturer, since=since)
     ordered = sorted(chips, key=lambda c: (c.release_year or 0.0, c.name), reverse=True)
     if as_json:
         print_json({"count": len(ordered), "chips": [c.to_dict() for c in ordered]})
         return
-    table = Table(title=f"{len(ordered)} chips", title_justify="left")
-    for column in ("name", "released", "kind", "BF16 TFLOP/s", "memory GB", "TB/s", "TDP W", "price USD"):
-        table.add_column(column, justify="left" if column in {"name", "kind", "released"} else "right")
+    table = table_with(
+        f"{len(ordered)} chips",
+        ("name", "released", "kind", "BF16 TFLOP/s", "memory GB", "TB/s", "TDP W", "price USD"),
+        right={"BF16 TFLOP/s", "memory GB", "TB/s", "TDP W", "price USD"},
+    )
     for chip in ordered:
         price = f"{chip.launch_price_usd:,.0f} ({chip.launch_price_year})" if chip.launch_price_usd else "—"
         table.add_row(
@@ -79,7 +81,8 @@ def show(
     """Every known figure of one chip, with its source."""
     from computegov.catalog.chip import NUMERIC_FIELDS, PRECISIONS
 
-    chip = load_catalog_for_cli(catalog_file).get(name)
+    cat = load_catalog_for_cli(catalog_file)
+    chip = cat.get(name)
     if as_json:
         print_json(chip.to_dict())
         return
@@ -120,7 +123,7 @@ def show(
     console.print(table)
     if chip.notes:
         console.print(f"[dim]notes: {chip.notes}[/dim]")
-    anomalies = [a for a in load_catalog_for_cli(catalog_file).anomalies if a.chip == chip.name]
+    anomalies = [a for a in cat.anomalies if a.chip == chip.name]
     for anomaly in anomalies:
         console.print(f"[yellow]data warning[/yellow] ({anomaly.field}): {anomaly.message}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -14,11 +15,16 @@ from rich.table import Table
 
 from computegov.cli.common import (
     CATALOG_OPTION,
+    DEFAULT_SEED,
     JSON_OPTION,
     console,
     guarded,
     load_catalog_for_cli,
     print_json,
+    seed_option,
+    shared_options,
+    table_with,
+    utilisation_option,
 )
 from computegov.errors import InputError
 
@@ -41,12 +47,10 @@ LAYERS = typer.Option(None, "--layers", help="Transformer layers (adds the atten
 D_MODEL = typer.Option(None, "--d-model", help="Attention width d_attn (adds the attention term).")
 CTX = typer.Option(None, "--ctx", help="Context length in tokens (adds the attention term).")
 CHIP = typer.Option(None, "--chip", help="Accelerator name from the catalogue: H100, 'TPU v5p', ...")
-CHIPS = typer.Option(None, "--chips", help="Number of chips.")
+CHIPS = typer.Option(None, "--chips", help="Number of chips (a count: 16384, 16k).")
 DAYS = typer.Option(None, "--days", help="Training duration in days.")
 HOURS = typer.Option(None, "--hours", help="Training duration in hours.")
-UTIL = typer.Option(
-    None, "--utilisation", "--utilization", help="Model FLOP utilisation, a fraction (0.4 = 40%). Default 0.3-0.5."
-)
+UTIL = utilisation_option("default 0.3-0.5.")
 PRECISION = typer.Option(None, "--precision", help="Training precision: bf16 (default best), fp8, tf32, fp32...")
 PHASE = typer.Option("pre-training", "--phase", help="pre-training, fine-tuning, reinforcement-learning, synthetic-data, other.")
 MEASURED = typer.Option(
@@ -85,58 +89,64 @@ def _num(text: str | None, what: str) -> float | None:
     return parse_quantity(text, what=what)
 
 
-def _build_run(
-    *,
-    params: str | None,
-    active_params: str | None,
-    tokens: str | None,
-    words: str | None,
-    epochs: float,
-    arch: str,
-    layers: int | None,
-    d_model: int | None,
-    ctx: int | None,
-    chip: str | None,
-    chips: str | None,
-    days: float | None,
-    hours: float | None,
-    utilisation: float | None,
-    precision: str | None,
-    phase: str,
-    measured: Path | None,
-    forward_only: bool,
-    catalog_file: Path | None,
-) -> Any:
+@dataclasses.dataclass(frozen=True)
+class RunOptions:
+    """The options describing a training run, shared by ``estimate`` and ``check``."""
+
+    params: str | None = PARAMS
+    active_params: str | None = ACTIVE
+    tokens: str | None = TOKENS
+    words: str | None = WORDS
+    epochs: float = EPOCHS
+    arch: str = ARCH
+    layers: int | None = LAYERS
+    d_model: int | None = D_MODEL
+    ctx: int | None = CTX
+    chip: str | None = CHIP
+    chips: str | None = CHIPS
+    days: float | None = DAYS
+    hours: float | None = HOURS
+    utilisation: float | None = UTIL
+    precision: str | None = PRECISION
+    measured: Path | None = MEASURED
+    catalog_file: Path | None = CATALOG_OPTION
+
+
+run_options = shared_options("run", RunOptions)
+
+
+def _build_run(opts: RunOptions, *, phase: str, forward_only: bool) -> Any:
     from computegov.compute import TrainingRun
     from computegov.units import S_PER_DAY, S_PER_HOUR
 
+    days, hours = opts.days, opts.hours
     if days is not None and hours is not None:
         raise InputError("give --days or --hours, not both")
     _positive(days, "--days")
     _positive(hours, "--hours")
-    _positive(epochs, "--epochs")
+    _positive(opts.epochs, "--epochs")
     duration = days * S_PER_DAY if days is not None else hours * S_PER_HOUR if hours is not None else None
     chip_obj: Any = None
-    if chip is not None:
-        chip_obj = load_catalog_for_cli(catalog_file).get(chip)
-    report = _read_report(measured) if measured is not None else None
+    if opts.chip is not None:
+        chip_obj = load_catalog_for_cli(opts.catalog_file).get(opts.chip)
+    report = _read_report(opts.measured) if opts.measured is not None else None
     return TrainingRun(
         name="run",
         phase=phase,
-        params=_num(params, "--params"),
-        active_params=_num(active_params, "--active-params"),
-        tokens=_num(tokens, "--tokens"),
-        words=_num(words, "--words"),
-        epochs=epochs,
-        architecture=arch,
-        n_layers=layers,
-        d_model=d_model,
-        n_ctx=ctx,
+        params=_num(opts.params, "--params"),
+        active_params=_num(opts.active_params, "--active-params"),
+        tokens=_num(opts.tokens, "--tokens"),
+        words=_num(opts.words, "--words"),
+        epochs=opts.epochs,
+        architecture=opts.arch,
+        n_layers=opts.layers,
+        d_model=opts.d_model,
+        n_ctx=opts.ctx,
         chip=chip_obj,
-        chip_count=_num(chips, "--chips"),
+        chip_count=_num(opts.chips, "--chips"),
         duration_s=duration,
-        utilisation=utilisation,
-        precision=precision,
+        utilisation=opts.utilisation,
+        precision=opts.precision,
         measured=report,
         forward_only=forward_only,
     )
@@ -218,38 +228,17 @@ def _print_estimate(est: Any) -> None:
 
 @compute_app.command("estimate")
 @guarded
+@run_options
 def estimate_cmd(
-    params: str | None = PARAMS,
-    active_params: str | None = ACTIVE,
-    tokens: str | None = TOKENS,
-    words: str | None = WORDS,
-    epochs: float = EPOCHS,
-    arch: str = ARCH,
-    layers: int | None = LAYERS,
-    d_model: int | None = D_MODEL,
-    ctx: int | None = CTX,
-    chip: str | None = CHIP,
-    chips: str | None = CHIPS,
-    days: float | None = DAYS,
-    hours: float | None = HOURS,
-    utilisation: float | None = UTIL,
-    precision: str | None = PRECISION,
+    run: RunOptions,
     phase: str = PHASE,
-    measured: Path | None = MEASURED,
     forward_only: bool = FORWARD_ONLY,
-    catalog_file: Path | None = CATALOG_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Training compute with a 90% interval, by every method the inputs allow."""
     from computegov.compute import estimate
 
-    run = _build_run(
-        params=params, active_params=active_params, tokens=tokens, words=words, epochs=epochs,
-        arch=arch, layers=layers, d_model=d_model, ctx=ctx, chip=chip, chips=chips, days=days,
-        hours=hours, utilisation=utilisation, precision=precision, phase=phase, measured=measured,
-        forward_only=forward_only, catalog_file=catalog_file,
-    )
-    est = estimate(run)
+    est = estimate(_build_run(run, phase=phase, forward_only=forward_only))
     if as_json:
         print_json(est)
         return
@@ -258,24 +247,11 @@ def estimate_cmd(
 
 @compute_app.command("check")
 @guarded
+@run_options
 def check_cmd(
-    flop: str | None = typer.Option(None, "--flop", help="Pre-training compute as a number instead of a run (1e25)."),
-    params: str | None = PARAMS,
-    active_params: str | None = ACTIVE,
-    tokens: str | None = TOKENS,
-    words: str | None = WORDS,
-    epochs: float = EPOCHS,
-    arch: str = ARCH,
-    layers: int | None = LAYERS,
-    d_model: int | None = D_MODEL,
-    ctx: int | None = CTX,
-    chip: str | None = CHIP,
-    chips: str | None = CHIPS,
-    days: float | None = DAYS,
-    hours: float | None = HOURS,
-    utilisation: float | None = UTIL,
-    precision: str | None = PRECISION,
-    measured: Path | None = MEASURED,
+    flop: str | None = typer.Option(None, "--flop", help="Pre-training compute, FLOP, instead of a run (1e25)."),
+    *,
+    run: RunOptions,
     fine_tuning_flop: str | None = typer.Option(None, "--fine-tuning-flop", help="Fine-tuning compute, FLOP."),
     rl_flop: str | None = typer.Option(None, "--rl-flop", help="Reinforcement-learning compute, FLOP."),
     synthetic_flop: str | None = typer.Option(None, "--synthetic-data-flop", help="Synthetic-data generation compute, FLOP."),
@@ -285,7 +261,6 @@ def check_cmd(
         None, "--tag", help="What the model is (repeatable): biological-sequence-data, generates-language-image-or-video. "
         "Given any, thresholds limited to other kinds of model are left out.",
     ),
-    catalog_file: Path | None = CATALOG_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Over or under each regulatory threshold in force, with margin and P(over)."""
@@ -301,14 +276,7 @@ def check_cmd(
         assert value is not None
         main = phase_flop(value, "pre-training", name="pre-training")
     else:
-        main = estimate(
-            _build_run(
-                params=params, active_params=active_params, tokens=tokens, words=words, epochs=epochs,
-                arch=arch, layers=layers, d_model=d_model, ctx=ctx, chip=chip, chips=chips, days=days,
-                hours=hours, utilisation=utilisation, precision=precision, phase="pre-training",
-                measured=measured, forward_only=False, catalog_file=catalog_file,
-            )
-        )
+        main = estimate(_build_run(run, phase="pre-training", forward_only=False))
     parts = [main]
     for text, phase in ((fine_tuning_flop, "fine-tuning"), (rl_flop, "reinforcement-learning"), (synthetic_flop, "synthetic-data")):
         value = _num(text, f"{phase} FLOP")
@@ -326,9 +294,11 @@ def check_cmd(
             + (" for these --tag values" if tag else "") + "; see every one, revoked included, with --all"
         )
         return
-    table = Table(title=f"Thresholds {'(all, any date)' if history else f'in force on {day}'}", title_justify="left")
-    for column in ("where", "threshold", "status", "value FLOP", "counted FLOP", "result", "margin OOM", "P(over)"):
-        table.add_column(column, justify="right" if column in {"value FLOP", "counted FLOP", "margin OOM", "P(over)"} else "left")
+    table = table_with(
+        f"Thresholds {'(all, any date)' if history else f'in force on {day}'}",
+        ("where", "threshold", "status", "value FLOP", "counted FLOP", "result", "margin OOM", "P(over)"),
+        right={"value FLOP", "counted FLOP", "margin OOM", "P(over)"},
+    )
     for r in results:
         verdict = "[red]OVER[/red]" if r.over else "[green]under[/green]"
         table.add_row(
@@ -360,18 +330,18 @@ DEFAULT_CHIPS = ("H100", "H200", "B200", "A100 SXM4 80 GB", "TPU v5p", "MI300X")
 @compute_app.command("threshold")
 @guarded
 def threshold_cmd(
-    flop: str = typer.Argument(..., help="Amount of compute: 1e26, 1e25, 3e24."),
+    flop: str = typer.Argument(..., help="Amount of compute, FLOP: 1e26, 1e25, 3e24."),
     chip: list[str] | None = typer.Option(None, "--chip", help="Chip(s) to express it on (repeatable)."),
     days: float | None = typer.Option(None, "--days", help="Finish in this many days: how many chips?"),
     utilisation: float | None = UTIL,
     precision: str | None = PRECISION,
-    pue: float | None = typer.Option(None, "--pue", help="Power usage effectiveness (default 1.2)."),
+    pue: float | None = typer.Option(None, "--pue", help="Power usage effectiveness, a ratio >= 1 (default 1.2)."),
     rent: bool = typer.Option(False, "--rent", help="Cost from cloud rental quotes instead of owning the chips."),
     years: str | None = typer.Option(None, "--years", help="Also by year on a typical new accelerator, e.g. 2025-2030."),
     chip_set: str = typer.Option(
-        "datacenter", "--chip-set", help="Chips the by-year forecast is fitted to: datacenter, ml, frontier, all."
+        "datacenter", "--chip-set", "--set", help="Chips the by-year forecast is fitted to: datacenter, ml, frontier, all."
     ),
-    seed: int = typer.Option(0, "--seed", help="Random seed of the by-year forecast."),
+    seed: int = seed_option(0, "the by-year forecast"),
     catalog_file: Path | None = CATALOG_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -414,13 +384,11 @@ def threshold_cmd(
     if as_json:
         print_json({"flop": value, "equivalents": rows, "by_year": list(by_year)})
         return
-    table = Table(title=f"{_flop(value)} FLOP in practice", title_justify="left")
     columns = ["chip", "precision", "chip-days (range)"]
     if days:
         columns.append(f"chips for {days:g} days")
     columns += ["MWh (TDP×PUE)", "rental cost USD" if rent else "cost USD (own)"]
-    for column in columns:
-        table.add_column(column, justify="left" if column in {"chip", "precision"} else "right")
+    table = table_with(f"{_flop(value)} FLOP in practice", columns, right=set(columns[2:]))
     for r in rows:
         cells = [r.chip, r.precision, _range(r.chip_days, r.chip_days_low, r.chip_days_high)]
         if days:
@@ -444,12 +412,10 @@ def threshold_cmd(
         if r.energy_mwh is None:
             console.print(f"[dim]no energy for {escape(r.chip)}: no TDP in the catalogue[/dim]")
     if by_year:
-        yt = Table(title="On a typical new datacenter accelerator of each year", title_justify="left")
         columns = ["year", "peak TFLOP/s (90% range)", "chip-days (range)"]
         columns += [f"chips for {days:g} days"] if days else []
         columns.append("cost USD (own)")
-        for column in columns:
-            yt.add_column(column, justify="right")
+        yt = table_with("On a typical new datacenter accelerator of each year", columns, right=set(columns))
         for y in by_year:
             cells = [str(y.year), f"{y.peak_flop_per_s / 1e12:,.0f} ({y.peak_flop_per_s_low / 1e12:,.0f}–{y.peak_flop_per_s_high / 1e12:,.0f})",
                      _range(y.chip_days, y.chip_days_low, y.chip_days_high)]
@@ -466,10 +432,10 @@ def threshold_cmd(
 @compute_app.command("trend")
 @guarded
 def trend_cmd(
-    since: float = typer.Option(2010.0, "--since", help="First year fitted."),
+    since: float = typer.Option(2010.0, "--since", help="First year fitted, a year (e.g. 2010)."),
     frontier: bool = typer.Option(False, "--frontier", help="Only Epoch AI's frontier models."),
     years: str = typer.Option("2025-2030", "--years", help="Forecast years, e.g. 2025-2030."),
-    seed: int = typer.Option(20251205, "--seed", help="Random seed of the Monte Carlo forecast."),
+    seed: int = seed_option(DEFAULT_SEED, "the Monte Carlo forecast"),
     backtest: bool = typer.Option(False, "--backtest", help="Also backtest the crossing forecast on 2019-2024."),
     as_json: bool = JSON_OPTION,
 ) -> None:

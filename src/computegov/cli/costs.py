@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ from computegov.cli.common import (
     guarded,
     load_catalog_for_cli,
     print_json,
+    shared_options,
+    utilisation_option,
 )
 
 __all__ = ["register"]
@@ -23,17 +26,19 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-RENT_OPTION = typer.Option(False, "--rent", help="Rent at public prices instead of buying.")
+RENT_OPTION = typer.Option(
+    False, "--rent/--buy", help="Rent at public prices, or buy the chips (default)."
+)
 PRICE_OPTION = typer.Option(
     None, "--price-usd", help="Chip price to use (USD of the TCO dollar year)."
 )
-TDP_OPTION = typer.Option(None, "--tdp-w", help="TDP to use, W.")
+TDP_OPTION = typer.Option(None, "--tdp-w", help="TDP to use, W (watts).")
 RENT_PRICE_OPTION = typer.Option(
-    None, "--rent-usd-per-hour", help="Rental price per chip-hour to use (implies --rent)."
+    None,
+    "--rent-usd-per-hour",
+    help="Rental price to use, USD per chip-hour (implies --rent).",
 )
-UTIL_OPTION = typer.Option(
-    None, "--utilisation", help="Model FLOP utilisation (0-1) for per-FLOP figures."
-)
+UTIL_OPTION = utilisation_option("for per-FLOP figures.")
 
 
 def build_model(
@@ -58,6 +63,26 @@ def build_model(
     return CostModel(**kwargs)
 
 
+@dataclasses.dataclass(frozen=True)
+class ModelOptions:
+    """The cost-model options shared by ``tco`` and ``compute``."""
+
+    rent: bool = RENT_OPTION
+    price_usd: float | None = PRICE_OPTION
+    tdp_w: float | None = TDP_OPTION
+    rent_usd_per_hour: float | None = RENT_PRICE_OPTION
+    utilisation: float | None = UTIL_OPTION
+
+    def model(self) -> Any:
+        """The CostModel these options describe."""
+        return build_model(
+            self.rent, self.price_usd, self.tdp_w, self.rent_usd_per_hour, self.utilisation
+        )
+
+
+model_options = shared_options("options", ModelOptions)
+
+
 def _usd(value: float) -> str:
     if value >= 1e6:
         return f"${value / 1e6:,.2f}M"
@@ -72,13 +97,11 @@ def _triple(values: Any, fmt: Any = _usd) -> str:
 
 @app.command("tco")
 @guarded
+@model_options
 def tco(
     chip: str = typer.Argument(..., help="Chip name, e.g. 'H100'."),
-    rent: bool = RENT_OPTION,
-    price_usd: float | None = PRICE_OPTION,
-    tdp_w: float | None = TDP_OPTION,
-    rent_usd_per_hour: float | None = RENT_PRICE_OPTION,
-    utilisation: float | None = UTIL_OPTION,
+    *,
+    options: ModelOptions,
     as_json: bool = JSON_OPTION,
     catalog: Path | None = CATALOG_OPTION,
 ) -> None:
@@ -89,7 +112,7 @@ def tco(
 
     cat = load_catalog_for_cli(catalog)
     the_chip = cat.get(chip)
-    model = build_model(rent, price_usd, tdp_w, rent_usd_per_hour, utilisation)
+    model = options.model()
     summary = tco_summary(the_chip, model)
     if as_json:
         print_json({"summary": summary, "model": model})
@@ -274,14 +297,12 @@ def assumptions(as_json: bool = JSON_OPTION) -> None:
 
 @app.command("compute")
 @guarded
+@model_options
 def compute(
     flop: str = typer.Argument(..., help="Compute, FLOP (e.g. 1e26)."),
-    chip: str = typer.Option(..., "--chip", help="Chip name."),
-    rent: bool = RENT_OPTION,
-    price_usd: float | None = PRICE_OPTION,
-    tdp_w: float | None = TDP_OPTION,
-    rent_usd_per_hour: float | None = RENT_PRICE_OPTION,
-    utilisation: float | None = UTIL_OPTION,
+    chip: str = typer.Option(..., "--chip", help="Chip name from the catalogue, e.g. 'H100'."),
+    *,
+    options: ModelOptions,
     as_json: bool = JSON_OPTION,
     catalog: Path | None = CATALOG_OPTION,
 ) -> None:
@@ -291,7 +312,7 @@ def compute(
 
     value = parse_quantity(flop, what="compute")
     the_chip = load_catalog_for_cli(catalog).get(chip)
-    model = build_model(rent, price_usd, tdp_w, rent_usd_per_hour, utilisation)
+    model = options.model()
     result = compute_cost(value, the_chip, None, model)
     if as_json:
         print_json(result)

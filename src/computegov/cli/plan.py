@@ -10,10 +10,12 @@ import typer
 from computegov.cli.common import (
     CATALOG_OPTION,
     JSON_OPTION,
+    chart_output,
     console,
     guarded,
     load_catalog_for_cli,
     print_json,
+    utilisation_option,
 )
 
 __all__ = ["plan_command", "register"]
@@ -167,7 +169,9 @@ def plan_command(
     budget_usd: str | None = typer.Option(
         None, "--budget-usd", help="Budget, USD (e.g. 100e6 or 100M)."
     ),
-    max_chips: int | None = typer.Option(None, "--max-chips", help="Most chips available."),
+    max_chips: int | None = typer.Option(
+        None, "--max-chips", help="Most chips available (a count)."
+    ),
     power_cap_mw: float | None = typer.Option(
         None, "--power-cap-mw", help="Facility power cap, MW."
     ),
@@ -185,11 +189,11 @@ def plan_command(
     chips: int | None = typer.Option(
         None, "--chips", help="Evaluate exactly this many chips (needs --chip)."
     ),
-    utilisation: float | None = typer.Option(
-        None, "--utilisation", help="Fix the MFU (0-1) instead of the cluster-scaling model."
+    utilisation: float | None = utilisation_option(
+        "fixes the MFU instead of the cluster-scaling model."
     ),
     rank_by: str = typer.Option("cost", "--rank-by", help="Rank by cost, time or energy."),
-    top: int = typer.Option(10, "--top", help="Show this many ranked options."),
+    top: int = typer.Option(10, "--top", help="Show this many ranked options (a count)."),
     price_usd: float | None = typer.Option(
         None, "--price-usd", help="Chip price (with --chip), USD."
     ),
@@ -203,7 +207,7 @@ def plan_command(
         False, "--all-chips", help="Also consider consumer and workstation chips."
     ),
     chart: Path | None = typer.Option(
-        None, "--chart", help="Save the options chart (.html/.svg/.png/.json)."
+        None, "--chart", "--output", "-o", help="Save the options chart (.html/.svg/.png/.json)."
     ),
     as_json: bool = JSON_OPTION,
     catalog: Path | None = CATALOG_OPTION,
@@ -243,6 +247,8 @@ def plan_command(
     )
     if top < 1:
         raise InputError(f"--top must be at least 1, got {top}")
+    if chart is not None:
+        chart_output(chart)
     cat = load_catalog_for_cli(catalog)
     model = build_model(rent, price_usd, tdp_w, rent_usd_per_hour)
     if chip is not None and chips is not None:

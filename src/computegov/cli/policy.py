@@ -20,6 +20,7 @@ indeterminate outcomes in their output and exit 0.
   first, chips without a TPP last, ties by name.
 * ``history CHIP``: ``{"chip", "classifications": [one per rule version, oldest first]}``.
 * ``rules``: ``{"rules": [Rule.to_dict()...], "actions": [Action.to_dict()...]}``.
+* ``chart -o FILE``: ``{"path", "rules"}``.
 * ``whatif --tpp T [--die-area A]``: ``{"facts", "classifications", "limits"}``; with
   ``--die-area`` alone: ``{"die_area_mm2", "datacenter", "limits"}``; each limit is
   ``{"rule", "paragraph", "max_tpp_outside", "max_performance_density_outside", "undecided"}``
@@ -28,6 +29,7 @@ indeterminate outcomes in their output and exit 0.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 from typing import Any
@@ -38,11 +40,14 @@ from rich.table import Table
 from computegov.cli.common import (
     CATALOG_OPTION,
     JSON_OPTION,
+    chart_output,
     console,
     exit_with,
     guarded,
     load_catalog_for_cli,
     print_json,
+    shared_options,
+    table_with,
 )
 
 __all__ = ["register"]
@@ -97,19 +102,37 @@ def _fmt(value: float | None, digits: int = 4) -> str:
     return f"{value:,.0f}" if abs(value) >= 10 ** (digits - 1) else f"{value:,.{digits}g}"
 
 
-def _facts(
-    chip: Any, tpp: str | None, die_area: str | None, io: str | None, datacenter: bool | None
-) -> Any:
-    from computegov.policy.export_control import facts_from_chip
+@dataclasses.dataclass(frozen=True)
+class FactOptions:
+    """Facts given over the catalogue's, shared by ``classify`` and ``history``."""
 
-    io_gb = _number(io, "--io-bandwidth", unit="GB/s")
-    return facts_from_chip(
-        chip,
-        tpp=_number(tpp, "--tpp"),
-        die_area_mm2=_number(die_area, "--die-area"),
-        io_bandwidth_bytes_per_s=None if io_gb is None else io_gb * 1e9,
-        datacenter=datacenter,
-    )
+    tpp: str | None = TPP_OPTION
+    die_area: str | None = DIE_AREA_OPTION
+    io_bandwidth: str | None = IO_OPTION
+    datacenter: bool | None = DATACENTER_OPTION
+    catalog_file: Path | None = CATALOG_OPTION
+
+    def given(self) -> list[str]:
+        """The fact options given on the command line."""
+        options: dict[str, object] = {"--tpp": self.tpp, "--die-area": self.die_area}
+        options |= {"--io-bandwidth": self.io_bandwidth, "--datacenter": self.datacenter}
+        return [name for name, value in options.items() if value is not None]
+
+    def facts(self, chip: Any) -> Any:
+        """The chip's export-control facts, these options overriding the catalogue."""
+        from computegov.policy.export_control import facts_from_chip
+
+        io_gb = _number(self.io_bandwidth, "--io-bandwidth", unit="GB/s")
+        return facts_from_chip(
+            chip,
+            tpp=_number(self.tpp, "--tpp"),
+            die_area_mm2=_number(self.die_area, "--die-area"),
+            io_bandwidth_bytes_per_s=None if io_gb is None else io_gb * 1e9,
+            datacenter=self.datacenter,
+        )
+
+
+fact_options = shared_options("given", FactOptions)
 
 
 def _outcome(result: Any) -> str:
@@ -191,15 +214,13 @@ def _missing_message(result: Any) -> str:
 
 @policy_app.command("classify")
 @guarded
+@fact_options
 def classify_cmd(
     chip: str | None = typer.Argument(None, help="Chip name, e.g. 'H100'; omit with --all."),
     all_chips: bool = typer.Option(False, "--all", help="Classify every chip in the catalogue."),
     rule: str | None = RULE_OPTION,
-    tpp: str | None = TPP_OPTION,
-    die_area: str | None = DIE_AREA_OPTION,
-    io_bandwidth: str | None = IO_OPTION,
-    datacenter: bool | None = DATACENTER_OPTION,
-    catalog_file: Path | None = CATALOG_OPTION,
+    *,
+    given: FactOptions,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Classify one chip (or --all) under a rule version, every clause shown with its margin."""
@@ -208,17 +229,15 @@ def classify_cmd(
 
     the_rule = get_rule(rule)
     if all_chips:
-        overrides: dict[str, object] = {"CHIP": chip, "--tpp": tpp, "--die-area": die_area}
-        overrides |= {"--io-bandwidth": io_bandwidth, "--datacenter": datacenter}
-        given = [name for name, value in overrides.items() if value is not None]
-        if given:
+        extra = (["CHIP"] if chip is not None else []) + given.given()
+        if extra:
             exit_with(
-                f"--all classifies every catalogue chip with its own facts; drop {', '.join(given)}"
+                f"--all classifies every catalogue chip with its own facts; drop {', '.join(extra)}"
                 " (or classify one chip: 'computegov policy classify CHIP --die-area ...')"
             )
     elif chip is None:
         exit_with("name a chip (e.g. 'computegov policy classify H100') or use --all")
-    cat = load_catalog_for_cli(catalog_file)
+    cat = load_catalog_for_cli(given.catalog_file)
     if all_chips:
         results = sorted(
             classify_many(cat, the_rule),
@@ -240,7 +259,7 @@ def classify_cmd(
         return
     assert chip is not None  # for mypy: checked above
     record = cat.get(chip)
-    result = classify(_facts(record, tpp, die_area, io_bandwidth, datacenter), the_rule)
+    result = classify(given.facts(record), the_rule)
     if as_json:
         print_json(result)
     else:
@@ -254,13 +273,11 @@ def _datacenter(value: bool | None) -> str:
 
 
 def _render_batch(results: Any, rule: Any) -> None:
-    table = Table(
-        title=f"{len(results)} chips under {rule.id} ({rule.citation}), highest TPP first",
-        title_justify="left",
+    table = table_with(
+        f"{len(results)} chips under {rule.id} ({rule.citation}), highest TPP first",
+        ("chip", "TPP", "die mm^2", "PD", "datacenter", "outcome", "margin / missing"),
+        right={"TPP", "die mm^2", "PD"},
     )
-    right = {"TPP", "die mm^2", "PD"}
-    for column in ("chip", "TPP", "die mm^2", "PD", "datacenter", "outcome", "margin / missing"):
-        table.add_column(column, justify="right" if column in right else "left")
     for r in results:
         f = r.facts
         if r.status == "indeterminate":
@@ -285,28 +302,27 @@ def _render_batch(results: Any, rule: Any) -> None:
 
 @policy_app.command("history")
 @guarded
+@fact_options
 def history_cmd(
     chip: str = typer.Argument(..., help="Chip name, e.g. 'A800'."),
-    tpp: str | None = TPP_OPTION,
-    die_area: str | None = DIE_AREA_OPTION,
-    io_bandwidth: str | None = IO_OPTION,
-    datacenter: bool | None = DATACENTER_OPTION,
-    catalog_file: Path | None = CATALOG_OPTION,
+    *,
+    given: FactOptions,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """One chip under every rule version, oldest first."""
     from computegov.policy.export_control import history
     from computegov.policy.rules import load_rules
 
-    cat = load_catalog_for_cli(catalog_file)
-    result = history(_facts(cat.get(chip), tpp, die_area, io_bandwidth, datacenter))
+    cat = load_catalog_for_cli(given.catalog_file)
+    result = history(given.facts(cat.get(chip)))
     if as_json:
         print_json(result)
         return
     rules = {r.id: r for r in load_rules().rules}
-    table = Table(title=f"{result.chip} across rule versions", title_justify="left")
-    for column in ("rule", "citation", "effective", "status", "outcome", "why"):
-        table.add_column(column)
+    table = table_with(
+        f"{result.chip} across rule versions",
+        ("rule", "citation", "effective", "status", "outcome", "why"),
+    )
     for c in result.classifications:
         rule = rules[c.rule]
         table.add_row(
@@ -332,9 +348,10 @@ def rules_cmd(as_json: bool = JSON_OPTION) -> None:
     if as_json:
         print_json({"rules": list(rules.rules), "actions": list(rules.actions)})
         return
-    table = Table(title="US advanced-computing export controls (ECCN 3A090)", title_justify="left")
-    for column in ("version", "citation", "published", "effective", "status", "paragraphs"):
-        table.add_column(column)
+    table = table_with(
+        "US advanced-computing export controls (ECCN 3A090)",
+        ("version", "citation", "published", "effective", "status", "paragraphs"),
+    )
     for rule in rules.rules:
         paragraphs = "\n".join(
             f"{clause.id}: " + " and ".join(c.describe() for c in clause.all)
@@ -360,9 +377,9 @@ def rules_cmd(as_json: bool = JSON_OPTION) -> None:
             paragraphs,
         )
     console.print(table)
-    actions = Table(title="Later actions that do not change classification", title_justify="left")
-    for column in ("date", "kind", "citation", "what"):
-        actions.add_column(column)
+    actions = table_with(
+        "Later actions that do not change classification", ("date", "kind", "citation", "what")
+    )
     for action in rules.actions:
         actions.add_row(
             action.date.isoformat(), action.kind.replace("_", " "), action.citation, action.summary
@@ -436,9 +453,7 @@ def whatif_cmd(
             f" · I/O {'unknown' if io_gb is None else f'{io_gb:g} GB/s'} · datacenter {'yes' if datacenter else 'no'}",
             highlight=False,
         )
-    table = Table(title_justify="left")
-    for column in ("rule", "status", "outcome", "missing"):
-        table.add_column(column)
+    table = table_with(None, ("rule", "status", "outcome", "missing"))
     for c in result.classifications:
         table.add_row(
             c.rule,
@@ -452,12 +467,11 @@ def whatif_cmd(
 
 
 def _render_limits(found: Any) -> None:
-    limits = Table(
-        title="largest TPP that stays outside (exclusive bound: TPP must be below it)",
-        title_justify="left",
+    limits = table_with(
+        "largest TPP that stays outside (exclusive bound: TPP must be below it)",
+        ("rule", "stays outside", "TPP below", "PD below"),
+        right={"TPP below", "PD below"},
     )
-    for column in ("rule", "stays outside", "TPP below", "PD below"):
-        limits.add_column(column, justify="right" if column.endswith("below") else "left")
     stricter: list[str] = []
     for k, lim in enumerate(found):
         if k == 0 or lim.rule != found[k - 1].rule:
@@ -480,17 +494,23 @@ def chart_cmd(
         ..., "-o", "--output", help="Output file: .html, .svg, .png or .json."
     ),
     catalog_file: Path | None = CATALOG_OPTION,
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """TPP against performance density, each rule's regions shaded, catalogue chips labelled."""
     from computegov.charts.base import save_chart
     from computegov.charts.policy import export_control_chart
+    from computegov.policy.rules import load_rules
 
+    chart_output(output)
     cat = load_catalog_for_cli(catalog_file)
     try:
-        save_chart(export_control_chart(cat), output)
+        path = save_chart(export_control_chart(cat), output)
     except ValueError as err:
         exit_with(str(err))
-    console.print(f"wrote {output}")
+    if as_json:
+        print_json({"path": str(path), "rules": [r.id for r in load_rules().rules]})
+        return
+    console.print(f"wrote {path}")
 
 
 def register(app: typer.Typer) -> None:

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import typer
 
-from computegov.cli.common import CATALOG_OPTION, JSON_OPTION, console, guarded, print_json
+from computegov.cli.common import (
+    CATALOG_OPTION,
+    JSON_OPTION,
+    console,
+    guarded,
+    load_catalog_for_cli,
+    print_json,
+    seed_option,
+)
 
 __all__ = ["register"]
 
@@ -14,9 +22,7 @@ __all__ = ["register"]
 @guarded
 def report(
     output: Path = typer.Option(Path("report.html"), "--output", "-o", help="HTML file to write."),
-    seed: int = typer.Option(
-        20251205, "--seed", help="Seed for every random draw (same seed, same numbers)."
-    ),
+    seed: int = seed_option(),
     catalog_file: Path | None = CATALOG_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -28,11 +34,10 @@ def report(
 
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from computegov.catalog import load_catalog
     from computegov.report.build import write_report
 
     started = time.perf_counter()
-    catalog = load_catalog(extra_files=[catalog_file] if catalog_file else ())
+    catalog = load_catalog_for_cli(catalog_file)
     names: list[str] = []
     with Progress(
         SpinnerColumn(),

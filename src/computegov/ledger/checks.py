@@ -236,7 +236,7 @@ def ledger_order_check(scan: ChainScan) -> Check:
                 )
             start = interval.get("time_start_unix_s", interval.get("start_unix_s"))
             end = interval.get("time_end_unix_s", interval.get("end_unix_s"))
-            if type(start) in _NUMBER and type(end) in _NUMBER:
+            if isinstance(start, _NUMBER) and isinstance(end, _NUMBER):
                 if end < start or start < last_end - _OVERLAP_TOLERANCE_S:
                     return Check(
                         "ledger_order",
@@ -308,8 +308,8 @@ def matches_check(report: ComputeReport, scan: ChainScan, ledger_bytes: bytes) -
         {
             "step": r.data.get("step"),
             "path": r.data.get("path"),
-            "blake3": (r.data.get("state") or {}).get("blake3"),
-            "sha256": (r.data.get("state") or {}).get("sha256"),
+            "blake3": obj(r.data.get("state")).get("blake3"),
+            "sha256": obj(r.data.get("state")).get("sha256"),
         }
         for r in records_of(scan, "checkpoint")
     ]
@@ -417,7 +417,7 @@ def checkpoint_files_check(scan: ChainScan, base: Path | None) -> Check:
             unusable=True,
         )
     for i, r, p in present:
-        want = r.data.get("file") or {}
+        want = obj(r.data.get("file"))
         try:
             got = digest_file(p)
         except ComputegovError as err:

@@ -59,9 +59,13 @@ def plausibility_check(report: ComputeReport, catalog: Any) -> Check:
     run = obj(pred.get("run"))
     params = run.get("parameters")
     tokens = totals.get("tokens")
-    if isinstance(params, int | float) and isinstance(tokens, int | float) and params * tokens > 0:
+    if not isinstance(flop, int | float) or isinstance(flop, bool):
+        failures.append(f"the FLOP total {flop!r} is not a number")
+    elif (
+        isinstance(params, int | float) and isinstance(tokens, int | float) and params * tokens > 0
+    ):
         six_nd = 6.0 * params * tokens
-        ratio = float(flop or 0.0) / six_nd
+        ratio = float(flop) / six_nd
         evidence.update({"six_nd_flop": six_nd, "flop_over_six_nd": ratio})
         lo, hi = 1.0 / SIX_ND_TOLERANCE_FACTOR, SIX_ND_TOLERANCE_FACTOR
         if not lo <= ratio <= hi:

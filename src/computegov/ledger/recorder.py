@@ -89,6 +89,18 @@ def interval_fields(interval: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _finite_sum(values: Sequence[float]) -> float:
+    """Exact sum (``math.fsum``); NaN when it is not a finite number (inf - inf, overflow).
+
+    Tampered input may hold 1e308 twice or inf; the totals then compare unequal to any claim
+    instead of raising.
+    """
+    try:
+        return math.fsum(values)
+    except (OverflowError, ValueError):
+        return math.nan
+
+
 def totals_from_records(intervals: Sequence[Mapping[str, Any]], chip_count: Any) -> dict[str, Any]:
     """Sum interval records into the predicate's ``totals``.
 
@@ -102,7 +114,8 @@ def totals_from_records(intervals: Sequence[Mapping[str, Any]], chip_count: Any)
         return [i.get(key) for i in intervals]
 
     def numbers(values: list[Any]) -> list[float]:
-        return [float(v) for v in values if type(v) is float or type(v) is int]
+        # ints stay ints: math.fsum converts them exactly as float() would
+        return [v for v in values if type(v) is float or type(v) is int]
 
     flop_col = column("flop")
     flops = numbers(flop_col)
@@ -122,7 +135,7 @@ def totals_from_records(intervals: Sequence[Mapping[str, Any]], chip_count: Any)
                         by_method.setdefault(method, []).append(float(v))
     else:
         for key, method in _FLOP_METHOD_KEYS:
-            values = numbers(column(key))
+            values = flops if key == "flop" else numbers(column(key))
             if values:
                 by_method[method] = values
     steps = sum(n for n in column("steps") if type(n) is int)
@@ -138,9 +151,9 @@ def totals_from_records(intervals: Sequence[Mapping[str, Any]], chip_count: Any)
     def all_or_none(key: str) -> float | None:
         values = column(key)
         nums = numbers(values)
-        return math.fsum(nums) if values and len(nums) == len(values) else None
+        return _finite_sum(nums) if values and len(nums) == len(values) else None
 
-    duration_s = math.fsum(durations)
+    duration_s = _finite_sum(durations)
     chip_hours = (
         float(chip_count) * duration_s / 3600.0 if type(chip_count) in (int, float) else None
     )
@@ -148,8 +161,8 @@ def totals_from_records(intervals: Sequence[Mapping[str, Any]], chip_count: Any)
         "intervals": len(intervals),
         "intervals_flop_unknown": unknown,
         "steps": steps,
-        "flop": math.fsum(flops),
-        "flop_by_method": {k: math.fsum(by_method[k]) for k in sorted(by_method)},
+        "flop": _finite_sum(flops),
+        "flop_by_method": {k: _finite_sum(by_method[k]) for k in sorted(by_method)},
         "duration_s": duration_s,
         "chip_hours": chip_hours,
         "energy_j": all_or_none("energy_j"),

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -143,10 +144,12 @@ def _refuse_constant(name: str) -> Any:
 
 # orjson (strict RFC 8259, ~3x faster than the stdlib here; see benchmarks/ledger.py) parses
 # bodies when installed; otherwise the stdlib's C scanner, called directly (no wrapper overhead).
-# Both refuse NaN/Infinity, invalid UTF-8, trailing data and nesting deeper than ~1,000; orjson
-# additionally refuses numbers that overflow to infinity and lone surrogates (the writer never
-# emits either), and reads integers beyond 64 bits as floats (which the checks then refuse
-# wherever a count is expected).
+# Both refuse NaN/Infinity literals, invalid UTF-8, trailing data and nesting deeper than
+# ~1,000. They differ only on input the writer never emits: orjson refuses numbers that overflow
+# to infinity (1e400; the stdlib reads inf, which the checks treat as a non-finite total) and
+# lone surrogates, and reads integers beyond 64 bits as floats (which the checks then refuse
+# wherever a count is expected). A regex pre-filter to make the stdlib refuse 1e400 too cost
+# more than the whole parse, so it is not done.
 try:
     import orjson as _orjson
 except ImportError:  # pragma: no cover - exercised by forcing _ORJSON_LOADS = None in tests
@@ -154,6 +157,7 @@ except ImportError:  # pragma: no cover - exercised by forcing _ORJSON_LOADS = N
 _ORJSON_LOADS: Callable[[Any], Any] | None = _orjson.loads if _orjson is not None else None
 _ORJSON_ERROR: type[Exception] = _orjson.JSONDecodeError if _orjson is not None else ValueError
 _SCAN_ONCE = json.JSONDecoder(parse_constant=_refuse_constant).scan_once  # type: ignore[attr-defined]
+
 _PREFIX_LEN = len(_PREFIX)
 _MIN_LINE = _PREFIX_LEN + _SUFFIX_LEN + 2
 _sha256 = hashlib.sha256
@@ -239,6 +243,7 @@ def decode_span(data: bytes, view: memoryview, start: int, end: int) -> Record:
         type(seq) is not int
         or kind not in RECORD_KINDS
         or type(time_unix_s) not in (int, float)
+        or not math.isfinite(time_unix_s)
         or type(prev) is not str
         or type(rec_data) is not dict
         or len(obj) != 5

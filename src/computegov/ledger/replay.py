@@ -39,6 +39,7 @@ import numpy as np
 
 from computegov.errors import InputError, LedgerError
 from computegov.ledger.chain import scan_ledger
+from computegov.ledger.checks import obj, where
 from computegov.ledger.report import ComputeReport, load_report, parse_report
 from computegov.ledger.segments import (
     TOLERANCE_FLOOR,
@@ -200,10 +201,9 @@ def _segments_from(
     scan = scan_ledger(ledger_bytes)
     if not scan.ok:
         raise LedgerError(f"ledger is damaged, refusing to replay: {scan.problems[0]}")
-    if report.predicate.get("ledger", {}).get("head_hash") != scan.head_hash:
+    if obj(report.predicate.get("ledger")).get("head_hash") != scan.head_hash:
         raise LedgerError("the report does not belong to this ledger (head hash differs)")
-    meta = scan.records[0].data.get("metadata") or {}
-    spec = meta.get("replay")
+    spec = obj(scan.records[0].data.get("metadata")).get("replay")
     if not isinstance(spec, Mapping) or not isinstance(spec.get("trainer"), str):
         raise InputError(
             "the ledger has no replay spec (metadata.replay.trainer): nothing to re-run"
@@ -214,11 +214,17 @@ def _segments_from(
             "that code here. If you trust it, pass --trust-trainer "
             f"{spec['trainer']} (trust_trainers=[...])"
         )
-    ckpts = [r.data for r in scan.records if r.kind == "checkpoint" and r.data.get("path")]
+    ckpts = []
+    for i, r in enumerate(scan.records):
+        if r.kind != "checkpoint" or not r.data.get("path"):
+            continue
+        if type(r.data.get("step")) is not int or not isinstance(r.data["path"], str):
+            raise LedgerError(f"{where(scan, i)}: checkpoint step or path is malformed")
+        ckpts.append(r.data)
     batches = {
-        int(r.data["step"]): str(r.data["digest"])
+        r.data["step"]: str(r.data.get("digest"))
         for r in scan.records
-        if r.kind == "batch" and isinstance(r.data.get("step"), int)
+        if r.kind == "batch" and type(r.data.get("step")) is int
     }
     segments = []
     for i, (a, b) in enumerate(itertools.pairwise(ckpts)):
@@ -231,12 +237,12 @@ def _segments_from(
                 end_step=int(b["step"]),
                 start_path=str(base / a["path"]),
                 end_path=str(base / b["path"]),
-                start_file_sha256=(a.get("file") or {}).get("sha256"),
-                end_file_sha256=(b.get("file") or {}).get("sha256"),
-                end_state_blake3=(b.get("state") or {}).get("blake3"),
+                start_file_sha256=obj(a.get("file")).get("sha256"),
+                end_file_sha256=obj(b.get("file")).get("sha256"),
+                end_state_blake3=obj(b.get("state")).get("blake3"),
                 batch_digests={s: d for s, d in batches.items() if a["step"] <= s < b["step"]},
                 trainer=str(spec["trainer"]),
-                config=dict(spec.get("config") or {}),
+                config=obj(spec.get("config")),
             )
         )
     if not segments:
@@ -268,14 +274,18 @@ def _update_norms(segments: Sequence[SegmentSpec]) -> list[float]:
 def audit_cost(report: ComputeReport, steps: int, segments: int) -> AuditCost:
     """Chip-hours, USD (central, via :mod:`computegov.costs` when possible) and share of the run."""
     totals = report.totals
-    total_steps = totals.get("steps") or 0
-    share = steps / total_steps if total_steps else math.nan
+    total_steps = totals.get("steps")
+    share = steps / total_steps if type(total_steps) is int and total_steps > 0 else math.nan
     run_chip_hours = totals.get("chip_hours")
-    chip_hours = share * run_chip_hours if isinstance(run_chip_hours, int | float) else None
+    chip_hours = (
+        share * run_chip_hours
+        if isinstance(run_chip_hours, int | float) and math.isfinite(share)
+        else None
+    )
     usd: float | None = None
     note = "no USD: chip-hours unknown"
     if chip_hours is not None:
-        chip_name = (report.predicate.get("hardware") or {}).get("chip")
+        chip_name = obj(report.predicate.get("hardware")).get("chip")
         try:
             from computegov.catalog import load_catalog
             from computegov.costs import CostModel

@@ -209,6 +209,18 @@ def parse_report(source: bytes | str | dict[str, Any] | ComputeReport) -> Comput
         statement.get("predicate"), dict
     ):
         raise ReportFormatError("Statement lacks a subject list or a predicate object")
+    for i, subject in enumerate(statement["subject"]):
+        # in-toto Statement v1: each subject is {"name": str, "digest": {alg: hex str}}.
+        digest = subject.get("digest") if isinstance(subject, dict) else None
+        if (
+            not isinstance(subject, dict)
+            or not isinstance(subject.get("name"), str)
+            or not isinstance(digest, dict)
+            or not all(isinstance(v, str) for v in digest.values())
+        ):
+            raise ReportFormatError(
+                f"Statement subject {i} is not {{'name': str, 'digest': {{alg: str}}}}"
+            )
     report = ComputeReport(env, statement)
     if raw is not None:
         canonical = report.to_bytes()
