@@ -234,7 +234,7 @@ def test_same_option_same_spellings_everywhere() -> None:
         if "--utilisation" in options:
             assert "--utilization" in options, name
         if "--rent" in options:
-            assert "--buy" in options or name == "compute threshold", name
+            assert "--buy" in options, name
         help_texts = {p.opts[0]: (getattr(p, "help", "") or "") for p in command.params}
         if "--utilisation" in options:
             assert "0-1" in help_texts["--utilisation"], name

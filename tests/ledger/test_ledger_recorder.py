@@ -144,3 +144,20 @@ def test_fast_totals_equal_the_sum_of_normalised_intervals(intervals, chip_count
         "samples": all_or_none("samples"),
     }
     assert totals_from_records(intervals, chip_count) == want
+
+
+def test_integers_beyond_64_bits_verify_with_either_parser(tmp_path: Path, parser: str) -> None:
+    # orjson reads such integers as doubles; the recorder stores them as doubles up front so
+    # the report (stdlib-parsed) and the ledger agree exactly.
+    rec = RunRecorder(
+        tmp_path / "run.jsonl",
+        metadata={"parameters": 10**20 + 1, "hardware": {"chip": "cpu", "chip_count": 1}},
+        signer=Signer.generate(),
+    )
+    rec.record_measurement({**METER_INTERVAL, "flop": 3 * 10**25 + 1})
+    report = rec.finish({"tokens": 10**21 + 7, "small": 2**63 - 1})
+    assert report.predicate["run"]["parameters"] == float(10**20 + 1)
+    assert report.predicate["claims"]["small"] == 2**63 - 1  # still an exact int
+    v = verify_report(report.path, tmp_path / "run.jsonl", rec.signer.public_key)
+    failed = {c.name: c.summary for c in v.failed if c.name != "plausibility"}
+    assert not failed

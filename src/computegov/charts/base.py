@@ -9,15 +9,29 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import altair as alt
 
-__all__ = ["ATTRIBUTION", "chart_html", "save_chart"]
+__all__ = ["ATTRIBUTION", "chart_html", "chart_title", "save_chart"]
 
 #: CC-BY 4.0 attribution required on anything built from Epoch AI's data (see data/SOURCES.md).
 ATTRIBUTION = "Data: Epoch AI, Machine Learning Hardware and Notable AI Models, https://epoch.ai/data (CC-BY 4.0)"
+
+
+def chart_title(text: str, subtitle: str | Sequence[str] | None = None) -> alt.TitleParams:
+    """A left-anchored chart title: ``subtitle`` lines, then the Epoch AI :data:`ATTRIBUTION`.
+
+    Args:
+        text: the title.
+        subtitle: one line or several shown under it (before the attribution), or None.
+    """
+    lines = [subtitle] if isinstance(subtitle, str) else list(subtitle or [])
+    return alt.TitleParams(
+        text=text, subtitle=[*lines, ATTRIBUTION], anchor="start", subtitleFontSize=10
+    )
 
 
 def chart_html(chart: alt.TopLevelMixin, chart_id: str) -> str:

@@ -13,7 +13,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from computegov.charts.base import ATTRIBUTION
+from computegov.charts.base import chart_title
 
 if TYPE_CHECKING:
     from computegov.compute.trend import ComputeTrend, CrossingForecast
@@ -23,11 +23,6 @@ __all__ = ["crossing_forecast_chart", "models_over_time_chart"]
 
 _WIDTH = 640
 _HEIGHT = 380
-
-
-def _title(text: str, subtitle: str | None = None) -> alt.TitleParams:
-    lines = [subtitle] if subtitle else []
-    return alt.TitleParams(text=text, subtitle=[*lines, ATTRIBUTION], anchor="start", subtitleFontSize=10)
 
 
 def _threshold_frame(thresholds: Sequence[Threshold]) -> pd.DataFrame:
@@ -85,7 +80,7 @@ def models_over_time_chart(
         lo, hi = trend.growth_ci95
         subtitle = f"Trend: {trend.growth_per_year:.1f}x per year (95% CI {lo:.1f}-{hi:.1f}), n={trend.n}"
     return alt.LayerChart(layer=list(layers)).properties(
-        width=_WIDTH, height=_HEIGHT, title=_title("Training compute of notable AI models and regulatory thresholds", subtitle)
+        width=_WIDTH, height=_HEIGHT, title=chart_title("Training compute of notable AI models and regulatory thresholds", subtitle)
     )
 
 
@@ -133,5 +128,5 @@ def crossing_forecast_chart(
     return alt.LayerChart(layer=list(layers)).properties(
         width=_WIDTH,
         height=300,
-        title=_title("Notable models above each threshold per year", "solid: Epoch AI data; dashed + band: forecast mean and 80% interval"),
+        title=chart_title("Notable models above each threshold per year", "solid: Epoch AI data; dashed + band: forecast mean and 80% interval"),
     )

@@ -13,7 +13,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from computegov.charts.base import ATTRIBUTION
+from computegov.charts.base import chart_title
 
 if TYPE_CHECKING:
     from computegov.trends.backtest import Backtest
@@ -28,13 +28,6 @@ _HEIGHT = 360
 _LOG_AXIS = alt.Axis(format="~e")
 #: Caps more than this many orders of magnitude above the forecast are named, not drawn.
 _CAP_DRAW_OOM = 3.0
-
-
-def _title(text: str, subtitle: str | Sequence[str] | None = None) -> alt.TitleParams:
-    lines = [subtitle] if isinstance(subtitle, str) else list(subtitle or [])
-    return alt.TitleParams(
-        text=text, subtitle=[*lines, ATTRIBUTION], anchor="start", subtitleFontSize=10
-    )
 
 
 def _label(metric: str) -> str:
@@ -148,7 +141,7 @@ def trend_chart(fit: TrendFit, *, label_top: int = 6, title: str | None = None) 
     ]
     layered = alt.LayerChart(layer=[band, fit_line, dots, labels])
     return layered.properties(
-        width=_WIDTH, height=_HEIGHT, title=_title(title or _label(fit.metric), subtitle)
+        width=_WIDTH, height=_HEIGHT, title=chart_title(title or _label(fit.metric), subtitle)
     )
 
 
@@ -241,7 +234,7 @@ def forecast_chart(
     return layered.properties(
         width=_WIDTH,
         height=_HEIGHT,
-        title=_title(title or f"Forecast: {_label(first.metric)}", subtitle),
+        title=chart_title(title or f"Forecast: {_label(first.metric)}", subtitle),
     )
 
 
@@ -264,7 +257,7 @@ def backtest_chart(result: Backtest, *, title: str | None = None) -> alt.Chart:
         .properties(
             width=_WIDTH,
             height=280,
-            title=_title(
+            title=chart_title(
                 title or f"Backtest: {result.metric}",
                 f"record forecasts from origins {result.origins[0]}-{result.origins[-1]}",
             ),
@@ -292,7 +285,7 @@ def index_chart(index: ProgressIndex, *, title: str | None = None) -> alt.Chart:
         .properties(
             width=_WIDTH,
             height=160,
-            title=_title(
+            title=chart_title(
                 title or "Hardware progress index",
                 f"{index.growth_per_year:.2f}x per year; doubling every {index.doubling_time_years:.2f} years",
             ),

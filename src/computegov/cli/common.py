@@ -89,7 +89,9 @@ def seed_option(default: int = DEFAULT_SEED, what: str = "every random draw") ->
     return typer.Option(default, "--seed", help=f"Random seed of {what} (same seed, same numbers).")
 
 
-def shared_options(name: str, factory: Callable[..., Any]) -> Callable[[Callable[..., R]], Callable[..., R]]:
+def shared_options(
+    name: str, factory: Callable[..., Any]
+) -> Callable[[Callable[..., R]], Callable[..., R]]:
     """Give a command the options of ``factory`` in place of its parameter ``name``.
 
     Typer reads a command's options from its signature, so options that several commands share
@@ -108,7 +110,9 @@ def shared_options(name: str, factory: Callable[..., Any]) -> Callable[[Callable
     def decorate(func: Callable[..., R]) -> Callable[..., R]:
         own = inspect.signature(func, eval_str=True)
         if name not in own.parameters:
-            raise TypeError(f"{func.__name__} has no parameter {name!r} to receive the shared options")
+            raise TypeError(
+                f"{func.__name__} has no parameter {name!r} to receive the shared options"
+            )
         params: list[inspect.Parameter] = []
         for param in own.parameters.values():
             if param.name == name:

@@ -336,7 +336,9 @@ def threshold_cmd(
     utilisation: float | None = UTIL,
     precision: str | None = PRECISION,
     pue: float | None = typer.Option(None, "--pue", help="Power usage effectiveness, a ratio >= 1 (default 1.2)."),
-    rent: bool = typer.Option(False, "--rent", help="Cost from cloud rental quotes instead of owning the chips."),
+    rent: bool = typer.Option(
+        False, "--rent/--buy", help="Cost from cloud rental quotes, or of owning the chips (default)."
+    ),
     years: str | None = typer.Option(None, "--years", help="Also by year on a typical new accelerator, e.g. 2025-2030."),
     chip_set: str = typer.Option(
         "datacenter", "--chip-set", "--set", help="Chips the by-year forecast is fitted to: datacenter, ml, frontier, all."

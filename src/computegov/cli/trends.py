@@ -43,7 +43,7 @@ SET_OPTION = typer.Option(
     help="Chip set: all, ml, datacenter or frontier (record-setting chips).",
 )
 MANUFACTURER_OPTION = typer.Option(
-    None, "--manufacturer", help="Only this manufacturer (substring)."
+    None, "--manufacturer", help="Only this manufacturer (substring, case-insensitive)."
 )
 KIND_OPTION = typer.Option(None, "--kind", help="Only this kind: gpu, tpu, npu, asic, cpu, other.")
 SINCE_OPTION = typer.Option(

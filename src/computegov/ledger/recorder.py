@@ -177,8 +177,14 @@ def report_path_for(ledger_path: str | Path) -> Path:
     return p.with_name(p.stem + ".report.json")
 
 
+_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1  # int64 / uint64 range
+
+
 def _jsonable(obj: Any) -> Any:
-    """Coerce meter output (numpy scalars, tuples, NaN) into JSON-safe values (NaN -> None)."""
+    """Coerce meter output (numpy scalars, tuples, NaN, >64-bit ints) into JSON-safe values.
+
+    NaN and infinity become None; integers outside the 64-bit range become floats.
+    """
     if isinstance(obj, Mapping):
         return {str(k): _jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
@@ -186,7 +192,9 @@ def _jsonable(obj: Any) -> Any:
     if isinstance(obj, bool) or obj is None or isinstance(obj, str):
         return obj
     if isinstance(obj, int):
-        return int(obj)
+        # Integers beyond 64 bits become doubles: that is how JSON readers such as orjson (the
+        # verifier's parser) read them, so report and ledger hold the same value.
+        return int(obj) if _INT_MIN <= obj <= _INT_MAX else float(obj)
     if isinstance(obj, float):
         return float(obj) if math.isfinite(obj) else None
     if hasattr(obj, "item"):

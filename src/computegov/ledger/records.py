@@ -125,8 +125,8 @@ def encode_record(
     )
     digest = hashlib.sha256(body).hexdigest()
     line = _PREFIX + body + _SUFFIX_START + digest.encode("ascii") + _SUFFIX_END + b"\n"
-    # Round-trip through JSON so the record holds exactly what a reader will see.
-    parsed = json.loads(body)
+    # Round-trip through the reader's parser so the record holds exactly what a reader will see.
+    parsed = _ORJSON_LOADS(body) if _ORJSON_LOADS is not None else json.loads(body)
     return Record(seq, kind, float(time_unix_s), prev, parsed["data"], digest), line
 
 
