@@ -108,3 +108,12 @@ def test_ledger_demo_without_the_ledger_module_is_a_clear_error(
 def test_key_without_ledger_is_refused(tmp_path: Path) -> None:
     result = runner.invoke(app, ["measure", "demo", "--key", str(tmp_path / "k")])
     assert result.exit_code == 2 and "--ledger" in result.output
+
+
+def test_records_with_ledger_is_refused_with_a_reason(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["measure", "demo", "--steps", "2", "--ledger", str(tmp_path / "run.jsonl"), "--records", str(tmp_path / "r.jsonl")],
+    )
+    assert result.exit_code == 2
+    assert "ledger holds the meter's records" in result.output

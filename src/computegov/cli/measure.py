@@ -127,6 +127,11 @@ def demo(
     torch.set_num_threads(threads)
     if key is not None and ledger is None:
         raise InputError("--key needs --ledger PATH")
+    if records is not None and ledger is not None:
+        raise InputError(
+            "--records and --ledger do not go together: the ledger holds the meter's records "
+            "(see `computegov ledger show`)"
+        )
     chip_obj = load_catalog_for_cli(catalog_file).get(chip) if chip is not None else None
     if ledger is not None:
         chip_name = chip_obj.name if chip_obj is not None else None
@@ -170,7 +175,7 @@ def _demo_with_ledger(
             "the ledger demo is not available in this installation "
             "(computegov.ledger.demo.run_demo_with_ledger is missing)"
         )
-    out_dir = records.parent if records is not None else ledger.parent
+    out_dir = ledger.parent
     result = run_demo_with_ledger(
         steps=steps, ledger_path=ledger, key_path=key, out_dir=out_dir, seed=seed, chip=chip
     )

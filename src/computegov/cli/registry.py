@@ -40,9 +40,12 @@ def _store(database_url: str | None) -> Any:
 
 @registry_app.command("init")
 @guarded
-def init(database_url: str | None = DATABASE_OPTION) -> None:
+def init(database_url: str | None = DATABASE_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Create or upgrade the registry database (the server also does this on start)."""
     store = _store(database_url)
+    if as_json:
+        print_json({"dialect": store.dialect, "database_url": store.engine.url.render_as_string(hide_password=True)})
+        return
     console.print(f"registry database ready ({store.dialect}): {store.engine.url.render_as_string(hide_password=True)}",
                   highlight=False)
 
@@ -84,9 +87,13 @@ def token_create(
 def token_revoke(
     prefix: str = typer.Argument(..., help="The token's 8-character prefix (see `registry list`)."),
     database_url: str | None = DATABASE_OPTION,
+    as_json: bool = JSON_OPTION,
 ) -> None:
     """Revoke a token by its prefix."""
     info = _store(database_url).revoke_token(prefix)
+    if as_json:
+        print_json({"prefix": info.prefix, "organisation": info.organisation, "revoked": True})
+        return
     console.print(f"revoked token {info.prefix} of {info.organisation}", highlight=False)
 
 

@@ -16,12 +16,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from computegov.errors import InputError
+
 __all__ = [
     "EnergySource",
     "NullEnergySource",
     "NvmlEnergySource",
     "RaplEnergySource",
     "auto_energy_source",
+    "resolve_energy_source",
 ]
 
 log = logging.getLogger(__name__)
@@ -212,3 +215,33 @@ def auto_energy_source(
         return source
     log.info("energy unavailable: %s", source.reason)
     return NullEnergySource(source.reason or "unavailable")
+
+
+def resolve_energy_source(
+    energy: str | EnergySource | None, device_type: str, device_index: int | None
+) -> EnergySource:
+    """The energy source a meter reads: ``energy=`` as given, checked, or the automatic one.
+
+    Args:
+        energy: ``"auto"`` (:func:`auto_energy_source`), None (off) or an energy source.
+        device_type: torch device type the steps run on.
+        device_index: its index (CUDA), or None.
+
+    Returns:
+        An available source, or a :class:`NullEnergySource` saying why energy (J) is unknown.
+
+    Raises:
+        InputError: ``energy`` is a string other than ``"auto"``.
+    """
+    if energy is None:
+        return NullEnergySource("energy measurement switched off (energy=None)")
+    if energy == "auto":
+        try:
+            return auto_energy_source(device_type, device_index)
+        except Exception as err:
+            return NullEnergySource(f"energy source failed to start: {err}")
+    if isinstance(energy, str):
+        raise InputError(f"energy must be 'auto', None or an energy source, got {energy!r}")
+    if not energy.available:
+        return NullEnergySource(energy.reason or "energy source unavailable")
+    return energy

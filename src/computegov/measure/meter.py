@@ -22,6 +22,13 @@ Limits:
   the same way are always counted (exact, at FlopCounterMode's cost);
 * the precision for MFU is the one in use at the first forward call;
 * ``torch.compile``d code is counted as ``FlopCounterMode`` counts it.
+
+This module owns the meter's step lifecycle; its parts live beside it:
+:mod:`~computegov.measure.accounting` (open step, interval totals, the FLOP cache by
+signature), :mod:`~computegov.measure.timing` (clocks and CUDA events, s),
+:mod:`~computegov.measure.peak` (chip, precision and peak FLOP/s for MFU),
+:mod:`~computegov.measure.energy` (energy sources, J) and :mod:`~computegov.measure.records`
+(the JSON-lines records).
 """
 
 from __future__ import annotations
@@ -39,13 +46,16 @@ import numpy as np
 import torch
 
 from computegov.catalog.chip import Chip, normalise_precision
-from computegov.errors import InputError, MeterError, UnknownNameError
+from computegov.errors import InputError, MeterError
+from computegov.measure.accounting import FlopCache, Interval, OpenStep
 from computegov.measure.distributed import distributed_context, gather_summaries
-from computegov.measure.energy import EnergySource, NullEnergySource, auto_energy_source
+from computegov.measure.energy import EnergySource, resolve_energy_source
 from computegov.measure.flops import CAUSAL_CONVENTIONS, Counting, StepCount
-from computegov.measure.records import RECORD_SCHEMA, RecordWriter
+from computegov.measure.peak import detect_precision, peak_flop_per_s, resolve_chip
+from computegov.measure.records import RECORD_SCHEMA, RecordWriter, interval_record, records_path
 from computegov.measure.signature import count_model_params, forward_signature, static_signature
 from computegov.measure.summary import MeterSummary, summarize_records
+from computegov.measure.timing import add_event_seconds, device_timing, model_device
 
 if TYPE_CHECKING:
     from computegov.catalog import Catalog
@@ -56,59 +66,6 @@ log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-class _Step:
-    """State of the open step."""
-
-    __slots__ = (
-        "auto_tokens",
-        "counted_from",
-        "counting",
-        "diverged",
-        "error",
-        "forwards",
-        "index",
-        "key",
-        "start_event",
-        "t0",
-        "tokens",
-        "wall0",
-    )
-
-    def __init__(self, index: int, key: Any, tokens: int | None) -> None:
-        self.index = index
-        self.key = key
-        self.tokens = tokens
-        self.auto_tokens: int | None = None
-        self.forwards: list[Any] = []
-        self.counting: Counting | None = None
-        self.counted_from = 0  # forward call number counting started at (0: the step's start)
-        self.diverged = False
-        self.error: str | None = None
-        self.start_event: Any = None
-        self.t0 = 0.0
-        self.wall0 = time.time()  # reset when the step starts timing
-
-
-class _Interval:
-    """Totals of the steps since the last interval record."""
-
-    def __init__(self, first_step: int, wall0: float, energy0_j: float) -> None:
-        self.first_step = first_step
-        self.last_step = first_step
-        self.steps = 0
-        self.count = StepCount(0, 0, 0, {})
-        self.flop_exact = True
-        self.counted_steps = 0
-        self.seconds = 0.0
-        self.pending_events: list[tuple[Any, Any]] = []
-        self.tokens: int | None = 0
-        self.wall0 = wall0
-        self.wall1 = wall0
-        self.energy0_j = energy0_j
-        self.energy1_j = float("nan")
-        self.gaps: list[str] = []
 
 
 class ComputeMeter:
@@ -208,41 +165,26 @@ class ComputeMeter:
         self._distributed = distributed
         self.rank, self.world_size = distributed_context()
 
-        self.device = torch.device(device) if device is not None else self._model_device(model)
+        self.device = torch.device(device) if device is not None else model_device(model)
         if self.device.type == "meta":
             raise MeterError(
                 "the model is on the 'meta' device: nothing runs there, so nothing can be timed"
             )
-        self.timing_method = "cuda_events" if self.device.type == "cuda" else "perf_counter"
+        self.timing_method, self._sync = device_timing(self.device)
         self._new_event: Callable[[], Any] = lambda: torch.cuda.Event(enable_timing=True)
-        self._sync: Callable[[], None] | None = None
-        if self.device.type not in ("cpu", "cuda"):
-            backend = getattr(torch, self.device.type, None)
-            self._sync = getattr(backend, "synchronize", None)
-            if self._sync is None:
-                log.warning(
-                    "cannot time device %r exactly: step times are host wall-clock without synchronisation",
-                    self.device.type,
-                )
-                self.timing_method = "perf_counter (unsynchronised)"
-            else:
-                self.timing_method = "perf_counter + synchronize"
 
-        self._chip, self._chip_reason = self._resolve_chip(chip, catalog)
+        self._chip, self._chip_reason = resolve_chip(chip, catalog, self.device)
         self.precision: str | None = precision
         self._peak_given = peak_flop_per_s
         self._tokens_per_step = tokens_per_step
         self._model_params = model_params if model_params is not None else count_model_params(model)
-        self._energy: EnergySource = self._resolve_energy(energy)
+        self._energy: EnergySource = resolve_energy_source(energy, self.device.type, self.device.index)
         self._tdp_estimate = tdp_estimate
 
-        self._cache: dict[Any, StepCount] = {}
-        self._static_ids: dict[Any, int] = {}  # static signature -> its number
-        self._prefixes: set[Any] = set()
-        self._must_count: set[Any] = set()
-        self._step: _Step | None = None
+        self._flops = FlopCache()
+        self._step: OpenStep | None = None
         self._next_index = 0
-        self._interval: _Interval | None = None
+        self._interval: Interval | None = None
         self._records: list[dict[str, Any]] = []
         self._errors_logged = 0
         self._pending_gaps: list[str] = []
@@ -254,117 +196,17 @@ class ComputeMeter:
         self._created_unix_s = time.time()
         self._writer: RecordWriter | None = None
         if records is not None:
-            self._writer = RecordWriter(self._records_path(records))
+            self._writer = RecordWriter(records_path(records, self.rank))
         self._hook = model.register_forward_pre_hook(self._pre_hook, with_kwargs=True)
 
-    # ------------------------------------------------------------------ setup helpers
-    @staticmethod
-    def _model_device(model: torch.nn.Module) -> torch.device:
-        for parameter in model.parameters():
-            return parameter.device
-        for buffer in model.buffers():
-            return buffer.device
-        return torch.device("cpu")
-
-    def _resolve_chip(
-        self, chip: str | Chip | None, catalog: Catalog | None
-    ) -> tuple[Chip | None, str | None]:
-        if chip is None:
-            return None, "no chip given: MFU needs a chip's peak (chip='H100 SXM', or --chip)"
-        if isinstance(chip, Chip):
-            return chip, None
-        if catalog is None:
-            from computegov.catalog import load_catalog
-
-            catalog = load_catalog()
-        if chip == "auto":
-            if self.device.type != "cuda":
-                return None, (
-                    f"chip='auto' finds CUDA devices only; the model is on {self.device.type!r} "
-                    "(pass chip= a catalogue name)"
-                )
-            name = torch.cuda.get_device_name(self.device.index or 0)
-            try:
-                return catalog.get(name), None
-            except Exception as err:
-                log.warning("CUDA device %r is not in the catalogue: %s", name, err)
-                return None, f"CUDA device {name!r} is not in the catalogue ({err})"
-        try:
-            return catalog.get(chip), None
-        except UnknownNameError as err:
-            hint = ""
-            if err.candidates:
-                lead = "it matches several: " if err.ambiguous else "did you mean: "
-                hint = f"; {lead}{', '.join(err.candidates)}?"
-            raise UnknownNameError(
-                f"{err}{hint} (or pass chip= a Chip, or peak_flop_per_s=)",
-                name=err.name,
-                candidates=err.candidates,
-                ambiguous=err.ambiguous,
-            ) from err
-
-    def _resolve_energy(self, energy: str | EnergySource | None) -> EnergySource:
-        if energy is None:
-            return NullEnergySource("energy measurement switched off (energy=None)")
-        if energy == "auto":
-            try:
-                return auto_energy_source(self.device.type, self.device.index)
-            except Exception as err:
-                return NullEnergySource(f"energy source failed to start: {err}")
-        if isinstance(energy, str):
-            raise InputError(f"energy must be 'auto', None or an energy source, got {energy!r}")
-        if not energy.available:
-            return NullEnergySource(energy.reason or "energy source unavailable")
-        return energy
-
-    def _records_path(self, records: str | Path) -> Path:
-        text = str(records)
-        if "{rank}" in text:
-            return Path(text.format(rank=self.rank))
-        path = Path(text)
-        return path if self.rank == 0 else path.with_name(f"{path.name}.rank{self.rank}")
-
-    # ------------------------------------------------------------------ peak and precision
+    # ------------------------------------------------------------------ seams
+    # Thin methods over the split-out modules: the meter's fault tests inject failures here.
     def _detect_precision(self) -> str | None:
-        device_type = self.device.type
-        try:
-            if torch.is_autocast_enabled(device_type):
-                return normalise_precision(str(torch.get_autocast_dtype(device_type)))
-        except (RuntimeError, TypeError, KeyError):
-            pass
-        sizes: dict[torch.dtype, int] = {}
-        for parameter in self.model.parameters():
-            if parameter.is_floating_point():
-                sizes[parameter.dtype] = sizes.get(parameter.dtype, 0) + parameter.numel()
-        if not sizes:
-            return None
-        dtype = max(sizes, key=lambda d: sizes[d])
-        try:
-            key = normalise_precision(str(dtype))
-        except KeyError:
-            return None
-        if (
-            key == "fp32"
-            and device_type == "cuda"
-            and torch.get_float32_matmul_precision() != "highest"
-        ):
-            return "tf32"  # FP32 matmuls run on TF32 tensor cores
-        return key
+        return detect_precision(self.model, self.device.type)
 
-    def _peak(self) -> tuple[float | None, str | None]:
-        if self._peak_given is not None:
-            return self._peak_given, None
-        if self._chip is None:
-            return None, self._chip_reason
-        if self.precision is None:
-            return None, "precision unknown (no floating-point parameters and no precision= given)"
-        peak = self._chip.peak(self.precision)
-        if peak is None:
-            log.warning(
-                "the catalogue has no %s peak for %s; MFU skipped", self.precision, self._chip.name
-            )
-            return None, f"the catalogue has no {self.precision} peak for {self._chip.name}"
-        return peak, None
+    def _account(self, interval: Interval, step: OpenStep, count: StepCount | None) -> None:
+        """Add the step's FLOP (counted, cached or unknown) to the interval."""
+        self._flops.account(interval, step, count)
 
     # ------------------------------------------------------------------ records
     def _emit(self, record: dict[str, Any], to_sink: bool) -> None:
@@ -386,7 +228,9 @@ class ComputeMeter:
         try:
             if self.precision is None:
                 self.precision = self._detect_precision()
-            peak, reason = self._peak()
+            peak, reason = peak_flop_per_s(
+                self._peak_given, self._chip, self._chip_reason, self.precision
+            )
         except Exception as err:  # the start record must be written: summaries need it
             self._note_error(f"precision or peak lookup failed: {err!r}")
             peak, reason = None, f"precision or peak lookup failed: {err!r}"
@@ -436,45 +280,17 @@ class ComputeMeter:
         if interval is None or interval.steps == 0:
             return
         self._interval = None
-        for start_event, end_event in interval.pending_events:
-            try:
-                end_event.synchronize()
-                interval.seconds += start_event.elapsed_time(end_event) / 1e3  # ms -> s
-            except Exception as err:
-                interval.gaps.append(f"CUDA event timing failed: {err!r}")
+        interval.seconds, event_gaps = add_event_seconds(interval.seconds, interval.pending_events)
+        interval.gaps.extend(event_gaps)
         energy1 = interval.energy1_j
-        energy_j = energy1 - interval.energy0_j
-        energy_ok = np.isfinite(energy_j)
-        count = interval.count
-        model_flop = (
-            6 * self._model_params * interval.tokens if interval.tokens is not None else None
+        record = interval_record(
+            interval,
+            rank=self.rank,
+            convention=self.convention,
+            precision=self.precision,
+            model_params=self._model_params,
+            energy_unavailable_reason=self._energy.reason,
         )
-        record: dict[str, Any] = {
-            "kind": "interval",
-            "schema": RECORD_SCHEMA,
-            "rank": self.rank,
-            "step_first": interval.first_step,
-            "step_last": interval.last_step,
-            "steps": interval.steps,
-            "flop": count.flop(self.convention),
-            "flop_full_attention": count.flop_full_attention,
-            "flop_causal_halved": count.flop_causal_halved,
-            "flop_flopcounter_compatible": count.flop_flopcounter_compatible,
-            "model_flop_6nd": model_flop,
-            "tokens": interval.tokens,
-            "counted_steps": interval.counted_steps,
-            "flop_exact": interval.flop_exact,
-            "seconds": interval.seconds,
-            "time_start_unix_s": interval.wall0,
-            "time_end_unix_s": interval.wall1,
-            "energy_j": float(energy_j) if energy_ok else None,
-            "energy_unavailable_reason": None
-            if energy_ok
-            else (self._energy.reason or "energy read failed"),
-            "precision": self.precision,
-            "causal_attention_convention": self.convention,
-            "gaps": list(interval.gaps),
-        }
         self._last_energy_j = energy1
         self._emit(record, to_sink=True)
 
@@ -498,7 +314,7 @@ class ComputeMeter:
     def _should_verify(self) -> bool:
         return self.verify_fraction > 0.0 and bool(self._rng.random() < self.verify_fraction)
 
-    def _start_counting(self, step: _Step, forward_number: int) -> None:
+    def _start_counting(self, step: OpenStep, forward_number: int) -> None:
         counting = Counting()
         counting.start()
         step.counting = counting
@@ -517,7 +333,7 @@ class ComputeMeter:
         return None
 
     def _observe_forward(
-        self, step: _Step, args: tuple[Any, ...], kwargs: Mapping[str, Any]
+        self, step: OpenStep, args: tuple[Any, ...], kwargs: Mapping[str, Any]
     ) -> None:
         if self.precision is None and not self._precision_detected:
             self._precision_detected = True  # the first forward call decides (autocast is on now)
@@ -534,26 +350,17 @@ class ComputeMeter:
             return  # the caller's key is the signature
         if not step.forwards:  # the model's structure, as a small int (one copy of each kept)
             static = self._static_signature()
-            step.forwards.append(self._static_ids.setdefault(static, len(self._static_ids)))
+            step.forwards.append(self._flops.static_id(static))
         step.forwards.append(self._forward_signature(args, kwargs))
         if step.counting is not None:
             return
-        prefix = tuple(step.forwards)
-        number = len(step.forwards) - 1
-        if number == 1:
-            if (
-                self.count_mode == "every"
-                or prefix not in self._prefixes
-                or prefix in self._must_count
-                or self._should_verify()
-            ):
-                self._start_counting(step, 1)
-        elif prefix not in self._prefixes:
-            step.diverged = True
-            self._must_count.add(tuple(step.forwards[:2]))
-            self._start_counting(step, number)
+        start = self._flops.count_start(
+            step, count_every=self.count_mode == "every", should_verify=self._should_verify
+        )
+        if start is not None:
+            self._start_counting(step, start)
 
-    def _step_failed(self, step: _Step, message: str) -> None:
+    def _step_failed(self, step: OpenStep, message: str) -> None:
         step.error = message
         if step.counting is not None:
             counting, step.counting = step.counting, None
@@ -586,18 +393,18 @@ class ComputeMeter:
         except Exception as err:
             log.warning("ComputeMeter: step start failed: %r", err)
             if self._step is None:
-                self._step = _Step(self._next_index, signature, tokens)
+                self._step = OpenStep(self._next_index, signature, tokens)
                 self._next_index += 1
             self._step_failed(self._step, f"step start failed: {err!r}")  # stops any counting
 
     def _begin(self, tokens: int | None, signature: Any) -> None:
         if tokens is None and isinstance(self._tokens_per_step, int):
             tokens = self._tokens_per_step
-        step = _Step(self._next_index, signature, tokens)
+        step = OpenStep(self._next_index, signature, tokens)
         self._next_index += 1
         self._step = step  # from here on a failure marks this step (see begin_step)
         if self._interval is None:
-            interval = self._interval = _Interval(step.index, time.time(), float("nan"))
+            interval = self._interval = Interval(step.index, time.time(), float("nan"))
             interval.gaps.extend(self._pending_gaps)
             self._pending_gaps = []
             interval.energy0_j = (
@@ -606,7 +413,7 @@ class ComputeMeter:
         if signature is not None:
             key = ("key", signature)
             step.forwards.append(key)
-            if self.count_mode == "every" or (key,) not in self._cache or self._should_verify():
+            if self.count_mode == "every" or (key,) not in self._flops.counts or self._should_verify():
                 self._start_counting(step, 0)
         elif self.count_mode == "every":
             self._start_counting(step, 0)
@@ -639,10 +446,10 @@ class ComputeMeter:
                 self._interval.flop_exact = False  # the step's FLOP may be missing
             self._note_error(f"step {step.index}: meter failed at step end: {err!r}")
 
-    def _end(self, step: _Step, t1: float, failed: BaseException | None) -> None:
+    def _end(self, step: OpenStep, t1: float, failed: BaseException | None) -> None:
         interval = self._interval
         if interval is None:  # _begin failed before opening one
-            interval = self._interval = _Interval(step.index, step.wall0, float("nan"))
+            interval = self._interval = Interval(step.index, step.wall0, float("nan"))
         interval.steps += 1  # first: whatever fails below, the step is in the records
         interval.last_step = step.index
         if failed is not None:
@@ -683,57 +490,6 @@ class ComputeMeter:
         self._account(interval, step, count)
         if interval.steps >= self.interval_steps:
             self._flush()
-
-    def _account(self, interval: _Interval, step: _Step, count: StepCount | None) -> None:
-        """Add the step's FLOP (counted, cached or unknown) to the interval."""
-        used = count if count is not None else self._cache.get(tuple(step.forwards))
-        if step.error is None and used is not None and used.formula_errors:
-            interval.flop_exact = False
-            ops = "; ".join(f"{op}: {err}" for op, err in sorted(used.formula_errors.items()))
-            message = f"FLOP formula failed, op counted as 0 FLOP ({ops})"
-            if message not in interval.gaps:
-                interval.gaps.append(message)
-        if step.error is not None:
-            interval.flop_exact = False
-            interval.gaps.append(f"step {step.index}: {step.error}; FLOP not counted")
-            return
-        signature = tuple(step.forwards)
-        if count is not None:
-            interval.counted_steps += 1
-            if step.diverged:
-                interval.count = interval.count + count
-                interval.flop_exact = False
-                interval.gaps.append(
-                    f"step {step.index}: forward signature changed part-way (at forward call "
-                    f"{step.counted_from}); FLOP before it not counted"
-                )
-                return
-            cached = self._cache.get(signature)
-            if cached is not None and cached.flop_full_attention != count.flop_full_attention:
-                interval.flop_exact = False  # steps that used the stale count are off
-                interval.gaps.append(
-                    f"step {step.index}: verification found {count.flop_full_attention} FLOP where the "
-                    f"cache held {cached.flop_full_attention}; the cache is updated"
-                )
-                log.warning("ComputeMeter: step %d FLOP differ from the cached count", step.index)
-            self._cache[signature] = count
-            self._prefixes.update(signature[:n] for n in range(2, len(signature) + 1))
-            interval.count = interval.count + count
-        elif signature in self._cache:
-            interval.count = interval.count + self._cache[signature]
-        elif len(signature) <= 1:
-            interval.flop_exact = False
-            interval.gaps.append(
-                f"step {step.index}: the model's forward was not called inside step(); "
-                "pass step(signature=...) to count such steps"
-            )
-        else:
-            interval.flop_exact = False
-            self._must_count.add(signature[:2])
-            interval.gaps.append(
-                f"step {step.index}: forward signature ended part-way through a known one; "
-                "FLOP not counted (later steps like it are counted)"
-            )
 
     @contextmanager
     def step(self, *, tokens: int | None = None, signature: Any = None) -> Iterator[None]:

@@ -12,11 +12,14 @@ import logging
 import math
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from computegov.errors import DataError
 
-__all__ = ["RECORD_SCHEMA", "RecordWriter", "read_records"]
+if TYPE_CHECKING:
+    from computegov.measure.accounting import Interval
+
+__all__ = ["RECORD_SCHEMA", "RecordWriter", "interval_record", "read_records", "records_path"]
 
 log = logging.getLogger(__name__)
 
@@ -101,3 +104,71 @@ def read_records(path: str | Path) -> list[dict[str, Any]]:
             raise DataError("expected a JSON object with a 'kind' field", path=path, row=number)
         records.append(record)
     return records
+
+
+def records_path(records: str | Path, rank: int) -> Path:
+    """The records file of ``rank``: ``{rank}`` in the name is replaced by the rank; without it,
+    ranks other than 0 get a ``.rank<N>`` suffix."""
+    text = str(records)
+    if "{rank}" in text:
+        return Path(text.format(rank=rank))
+    path = Path(text)
+    return path if rank == 0 else path.with_name(f"{path.name}.rank{rank}")
+
+
+def interval_record(
+    interval: Interval,
+    *,
+    rank: int,
+    convention: str,
+    precision: str | None,
+    model_params: int,
+    energy_unavailable_reason: str | None,
+) -> dict[str, Any]:
+    """The ``interval`` record of a closed interval (its CUDA event times already added).
+
+    Args:
+        interval: the interval's totals (see :class:`~computegov.measure.accounting.Interval`).
+        rank: the process's rank.
+        convention: causal-attention convention of the headline ``flop``.
+        precision: precision in use, for the record.
+        model_params: N of 6·N·D.
+        energy_unavailable_reason: why energy is missing, when the interval's energy (J) is NaN.
+
+    Returns:
+        A JSON-ready dict: ``flop`` (FLOP), ``seconds`` (s), ``energy_j`` (J or None),
+        ``time_start_unix_s``/``time_end_unix_s`` (Unix s), ``model_flop_6nd`` (FLOP or None)...
+    """
+    energy_j = interval.energy1_j - interval.energy0_j
+    energy_ok = math.isfinite(energy_j)
+    count = interval.count
+    model_flop = (
+        # C = 6·N·D training FLOP: Kaplan et al. 2020, arXiv:2001.08361, section 2.1
+        6 * model_params * interval.tokens if interval.tokens is not None else None
+    )
+    return {
+        "kind": "interval",
+        "schema": RECORD_SCHEMA,
+        "rank": rank,
+        "step_first": interval.first_step,
+        "step_last": interval.last_step,
+        "steps": interval.steps,
+        "flop": count.flop(convention),
+        "flop_full_attention": count.flop_full_attention,
+        "flop_causal_halved": count.flop_causal_halved,
+        "flop_flopcounter_compatible": count.flop_flopcounter_compatible,
+        "model_flop_6nd": model_flop,
+        "tokens": interval.tokens,
+        "counted_steps": interval.counted_steps,
+        "flop_exact": interval.flop_exact,
+        "seconds": interval.seconds,
+        "time_start_unix_s": interval.wall0,
+        "time_end_unix_s": interval.wall1,
+        "energy_j": float(energy_j) if energy_ok else None,
+        "energy_unavailable_reason": None
+        if energy_ok
+        else (energy_unavailable_reason or "energy read failed"),
+        "precision": precision,
+        "causal_attention_convention": convention,
+        "gaps": list(interval.gaps),
+    }

@@ -1,0 +1,71 @@
+"""The registry's audit trail: one row per change, written in the change's own transaction."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from computegov.registry.database import Database, aware
+from computegov.registry.models import AuditEvent, utcnow
+from computegov.registry.submission import canonical_json
+
+__all__ = ["AuditInfo", "AuditLog"]
+
+
+@dataclasses.dataclass(frozen=True)
+class AuditInfo:
+    """One audit event (``at`` is UTC)."""
+
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    detail: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "detail": self.detail,
+        }
+
+
+class AuditLog(Database):
+    """Writes and reads audit events; the base of every part of the store that changes rows."""
+
+    @staticmethod
+    def _audit(session: Session, actor: str, action: str, obj_type: str, obj_id: str, **detail: Any) -> None:
+        session.add(
+            AuditEvent(
+                at=utcnow(),
+                actor=actor[:100],
+                action=action,
+                object_type=obj_type,
+                object_id=obj_id[:100],
+                detail_json=canonical_json(detail),
+            )
+        )
+
+    def audit_log(self, *, limit: int = 100, offset: int = 0) -> list[AuditInfo]:
+        """Audit events, newest first."""
+        with self._read() as session:
+            rows = session.scalars(
+                select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit).offset(offset)
+            ).all()
+            return [
+                AuditInfo(a.id, aware(a.at) or utcnow(), a.actor, a.action, a.object_type, a.object_id,
+                          json.loads(a.detail_json))
+                for a in rows
+            ]

@@ -1,0 +1,131 @@
+"""The registry's database connection: URL, engine, Alembic migrations and transactions.
+
+SQLite is the default (a file in the user data dir, WAL mode, writes under ``BEGIN IMMEDIATE``
+so concurrent writers queue instead of failing); PostgreSQL is used when a
+``postgresql+psycopg://`` URL is given. :class:`Database` is the base of
+:class:`~computegov.registry.store.Store`; it owns no tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = ["Database", "aware", "default_database_url", "make_engine"]
+
+_migrate_lock = threading.Lock()
+
+
+def default_database_url() -> str:
+    """``$COMPUTEGOV_DATABASE_URL``, else SQLite in ``$COMPUTEGOV_DATA_DIR`` or the user data dir."""
+    url = os.environ.get("COMPUTEGOV_DATABASE_URL")
+    if url:
+        return url
+    data_dir = os.environ.get("COMPUTEGOV_DATA_DIR")
+    if not data_dir:
+        import platformdirs
+
+        data_dir = platformdirs.user_data_dir("computegov")
+    path = Path(data_dir)
+    path.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path / 'registry.sqlite3'}"
+
+
+def aware(moment: dt.datetime | None) -> dt.datetime | None:
+    """``moment`` as a UTC-aware datetime (SQLite hands back naive ones; every stored time is UTC)."""
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+class Database:
+    """Engine, sessions and migrations of the registry database.
+
+    Args:
+        database_url: SQLAlchemy URL (``sqlite:///path`` or ``postgresql+psycopg://...``);
+            None means :func:`default_database_url`.
+        migrate: run the Alembic migrations to the latest revision on open.
+    """
+
+    def __init__(self, database_url: str | None = None, *, migrate: bool = True) -> None:
+        self.url = database_url or default_database_url()
+        self.engine = make_engine(self.url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if migrate:
+            self.migrate()
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    def migrate(self) -> None:
+        """Bring the schema to the latest Alembic revision (no-op when it is there)."""
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        with _migrate_lock, self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # one migrator at a time across processes; released at commit
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7345201)")
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        """A session in a write transaction, committed on success, rolled back on error."""
+        with self._sessions() as session, session.begin():
+            if self.dialect == "sqlite":
+                session.connection(execution_options={"sqlite_immediate": True})
+            yield session
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+
+def make_engine(url: str) -> Engine:
+    """A SQLAlchemy engine for ``url`` (SQLite: foreign keys, WAL, ``BEGIN IMMEDIATE`` writes).
+
+    Args:
+        url: SQLAlchemy URL; a bare ``postgresql://`` URL is given the psycopg 3 driver.
+    """
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _sqlite_begin)
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")  # ms
+            if ":memory:" not in url and url not in {"sqlite://", "sqlite:///"}:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=FULL")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            immediate = conn.get_execution_options().get("sqlite_immediate", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)

@@ -1,0 +1,177 @@
+"""Organisations and their API tokens: creation, lookup, revocation and authentication.
+
+Only a token's SHA-256 hash is stored (see :mod:`computegov.registry.tokens`); the token itself
+is shown once, when it is created.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from computegov.errors import InputError
+from computegov.registry import tokens as tokenlib
+from computegov.registry.audit import AuditLog
+from computegov.registry.database import aware
+from computegov.registry.errors import NotFoundError
+from computegov.registry.models import ApiToken, Organisation, utcnow
+
+__all__ = ["OrgInfo", "Organisations", "TokenInfo", "validate_org_name"]
+
+_ORG_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+
+def validate_org_name(name: str) -> str:
+    """Return ``name`` if it is a valid organisation name.
+
+    Raises:
+        InputError: not 1-64 of letters, digits, ``-``, ``_``, starting with a letter or digit.
+    """
+    if not isinstance(name, str) or not _ORG_NAME.fullmatch(name):
+        raise InputError(
+            f"organisation name {name!r}: expected 1 to 64 letters, digits, '-' or '_', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+@dataclasses.dataclass(frozen=True)
+class OrgInfo:
+    """An organisation (``created_at`` is UTC)."""
+
+    id: int
+    name: str
+    created_at: dt.datetime
+    public_key_pem: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"name": self.name, "created_at": self.created_at.isoformat(),
+                "has_public_key": self.public_key_pem is not None}
+
+
+@dataclasses.dataclass(frozen=True)
+class TokenInfo:
+    """An API token's public facts (never the token itself; times are UTC)."""
+
+    organisation: str
+    prefix: str
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "organisation": self.organisation,
+            "prefix": self.prefix,
+            "created_at": self.created_at.isoformat(),
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+        }
+
+
+def _org_info(org: Organisation) -> OrgInfo:
+    return OrgInfo(org.id, org.name, aware(org.created_at) or utcnow(), org.public_key_pem)
+
+
+class Organisations(AuditLog):
+    """The organisation and token part of :class:`~computegov.registry.store.Store`."""
+
+    def ensure_org(self, name: str, *, public_key_pem: str | None = None, actor: str = "admin") -> OrgInfo:
+        """Return the organisation ``name``, creating it (and auditing that) if needed."""
+        validate_org_name(name)
+        try:
+            with self._write() as session:
+                org = session.scalar(select(Organisation).where(Organisation.name == name))
+                if org is None:
+                    org = Organisation(name=name, public_key_pem=public_key_pem, created_at=utcnow())
+                    session.add(org)
+                    session.flush()
+                    self._audit(session, actor, "org.create", "organisation", name)
+                elif public_key_pem is not None and public_key_pem != org.public_key_pem:
+                    org.public_key_pem = public_key_pem
+                    self._audit(session, actor, "org.set_public_key", "organisation", name)
+                return _org_info(org)
+        except IntegrityError:  # created concurrently: read it back
+            return self.get_org(name)
+
+    def get_org(self, name: str) -> OrgInfo:
+        """The organisation ``name``.
+
+        Raises:
+            NotFoundError: no such organisation.
+        """
+        with self._read() as session:
+            org = session.scalar(select(Organisation).where(Organisation.name == name))
+            if org is None:
+                raise NotFoundError(f"no organisation named {name!r}")
+            return _org_info(org)
+
+    def list_orgs(self) -> list[OrgInfo]:
+        """Every organisation, by name."""
+        with self._read() as session:
+            rows = session.scalars(select(Organisation).order_by(Organisation.name)).all()
+            return [_org_info(o) for o in rows]
+
+    def create_token(self, org_name: str, *, actor: str = "admin") -> tuple[str, TokenInfo]:
+        """Create an API token for ``org_name`` (creating the organisation if needed).
+
+        Returns:
+            The token (shown once; only its hash is stored) and its public facts.
+        """
+        org = self.ensure_org(org_name, actor=actor)
+        token = tokenlib.new_token()
+        now = utcnow()
+        prefix = tokenlib.display_prefix(token)
+        with self._write() as session:
+            session.add(
+                ApiToken(organisation_id=org.id, token_sha256=tokenlib.hash_token(token), prefix=prefix, created_at=now)
+            )
+            self._audit(session, actor, "token.create", "api_token", prefix, organisation=org.name)
+        return token, TokenInfo(org.name, prefix, now, None)
+
+    def revoke_token(self, prefix: str, *, actor: str = "admin") -> TokenInfo:
+        """Revoke the token whose display prefix is ``prefix``.
+
+        Raises:
+            NotFoundError: no live token has that prefix.
+        """
+        with self._write() as session:
+            row = session.scalar(
+                select(ApiToken).options(joinedload(ApiToken.organisation))
+                .where(ApiToken.prefix == prefix, ApiToken.revoked_at.is_(None))
+            )
+            if row is None:
+                raise NotFoundError(f"no live token with prefix {prefix!r}")
+            row.revoked_at = utcnow()
+            self._audit(session, actor, "token.revoke", "api_token", prefix, organisation=row.organisation.name)
+            return TokenInfo(row.organisation.name, row.prefix, aware(row.created_at) or utcnow(), row.revoked_at)
+
+    def list_tokens(self, org_name: str | None = None) -> list[TokenInfo]:
+        """Every token (public facts only), optionally of one organisation."""
+        with self._read() as session:
+            query = select(ApiToken).options(joinedload(ApiToken.organisation)).order_by(ApiToken.id)
+            if org_name is not None:
+                query = query.join(Organisation).where(Organisation.name == org_name)
+            return [
+                TokenInfo(t.organisation.name, t.prefix, aware(t.created_at) or utcnow(), aware(t.revoked_at))
+                for t in session.scalars(query).unique().all()
+            ]
+
+    def authenticate(self, token: str) -> OrgInfo | None:
+        """The organisation owning a live token, or None for an unknown or revoked token."""
+        if not tokenlib.looks_like_token(token):
+            return None
+        with self._read() as session:
+            row = session.scalar(
+                select(ApiToken).options(joinedload(ApiToken.organisation))
+                .where(ApiToken.token_sha256 == tokenlib.hash_token(token), ApiToken.revoked_at.is_(None))
+            )
+            if row is None:
+                return None
+            return _org_info(row.organisation)
