@@ -55,7 +55,13 @@ from computegov.measure.peak import detect_precision, peak_flop_per_s, resolve_c
 from computegov.measure.records import RECORD_SCHEMA, RecordWriter, interval_record, records_path
 from computegov.measure.signature import count_model_params, forward_signature, static_signature
 from computegov.measure.summary import MeterSummary, summarize_records
-from computegov.measure.timing import add_event_seconds, device_timing, model_device
+from computegov.measure.timing import (
+    add_event_seconds,
+    device_timing,
+    model_device,
+    start_step_clock,
+    stop_step_clock,
+)
 
 if TYPE_CHECKING:
     from computegov.catalog import Catalog
@@ -417,13 +423,9 @@ class ComputeMeter:
                 self._start_counting(step, 0)
         elif self.count_mode == "every":
             self._start_counting(step, 0)
-        if self.device.type == "cuda":
-            step.start_event = self._new_event()
-            step.start_event.record()
-        elif self._sync is not None:
-            self._sync()
-        step.wall0 = time.time()
-        step.t0 = time.perf_counter()
+        start_step_clock(
+            step, cuda=self.device.type == "cuda", new_event=self._new_event, sync=self._sync
+        )
 
     def end_step(self, failed: BaseException | None = None) -> None:
         """Close the open step (for callback-style loops).
@@ -454,18 +456,11 @@ class ComputeMeter:
         interval.last_step = step.index
         if failed is not None:
             step.error = step.error or f"raised {type(failed).__name__}"
-        end_event = None
-        try:
-            if step.start_event is not None:
-                end_event = self._new_event()
-                end_event.record()
-            elif self._sync is not None:
-                self._sync()
-                t1 = time.perf_counter()
-        except Exception as err:
-            end_event = None
-            step.start_event = None
-            self._note_error(f"step {step.index}: device timing failed, host time used: {err!r}")
+        end_event, t1, timing_error = stop_step_clock(
+            step, t1, new_event=self._new_event, sync=self._sync
+        )
+        if timing_error is not None:
+            self._note_error(f"step {step.index}: {timing_error}")
         count: StepCount | None = None
         if step.counting is not None:
             counting, step.counting = step.counting, None

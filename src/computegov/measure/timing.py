@@ -8,12 +8,16 @@ backend's ``synchronize()`` when it has one, else unsynchronised host time (with
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
-__all__ = ["add_event_seconds", "device_timing", "model_device"]
+if TYPE_CHECKING:
+    from computegov.measure.accounting import OpenStep
+
+__all__ = ["add_event_seconds", "device_timing", "model_device", "start_step_clock", "stop_step_clock"]
 
 log = logging.getLogger(__name__)
 
@@ -73,3 +77,55 @@ def add_event_seconds(seconds: float, pending_events: Iterable[tuple[Any, Any]])
         except Exception as err:
             gaps.append(f"CUDA event timing failed: {err!r}")
     return seconds, gaps
+
+
+def start_step_clock(
+    step: OpenStep, *, cuda: bool, new_event: Callable[[], Any], sync: Callable[[], None] | None
+) -> None:
+    """Start timing ``step``: a recorded CUDA start event, or a device sync; then the host clocks.
+
+    Sets ``step.start_event`` (CUDA), ``step.wall0`` (Unix time, s) and ``step.t0``
+    (``time.perf_counter``, s).
+
+    Args:
+        step: the step being opened.
+        cuda: the steps run on a CUDA device.
+        new_event: makes a timing CUDA event.
+        sync: the device's ``synchronize`` (non-CUDA accelerators), or None.
+    """
+    if cuda:
+        step.start_event = new_event()
+        step.start_event.record()
+    elif sync is not None:
+        sync()
+    step.wall0 = time.time()
+    step.t0 = time.perf_counter()
+
+
+def stop_step_clock(
+    step: OpenStep, t1: float, *, new_event: Callable[[], Any], sync: Callable[[], None] | None
+) -> tuple[Any, float, str | None]:
+    """Stop timing ``step``: record a CUDA end event, or sync the device and re-read the clock.
+
+    Args:
+        step: the step being closed.
+        t1: ``time.perf_counter`` when the step's block ended, s.
+        new_event: makes a timing CUDA event.
+        sync: the device's ``synchronize`` (non-CUDA accelerators), or None.
+
+    Returns:
+        The end event (None: the step is host-timed), the host end time, s, and an error
+        message when device timing failed (the step then falls back to host time).
+    """
+    try:
+        if step.start_event is not None:
+            end_event = new_event()
+            end_event.record()
+            return end_event, t1, None
+        if sync is not None:
+            sync()
+            t1 = time.perf_counter()
+    except Exception as err:
+        step.start_event = None
+        return None, t1, f"device timing failed, host time used: {err!r}"
+    return None, t1, None

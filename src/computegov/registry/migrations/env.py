@@ -1,4 +1,4 @@
-"""Alembic environment of the registry; run programmatically by :mod:`computegov.registry.store`.
+"""Alembic environment of the registry; run programmatically by :mod:`computegov.registry.database`.
 
 The caller passes an open SQLAlchemy connection in ``config.attributes["connection"]``; there is
 no alembic.ini and no logging configuration here (the application owns logging).
