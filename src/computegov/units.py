@@ -5,6 +5,7 @@ Constants are exact by definition (SI prefixes, J per kWh); nothing here is roun
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 
@@ -97,8 +98,6 @@ def decimal_year(year: int, month: int = 7, day: int = 1) -> float:
     Returns:
         year + (day of year - 1) / days in that year.
     """
-    import datetime as _dt
-
-    start = _dt.date(year, 1, 1)
-    days_in_year = (_dt.date(year + 1, 1, 1) - start).days
-    return year + (_dt.date(year, month, day) - start).days / days_in_year
+    start = dt.date(year, 1, 1)
+    days_in_year = (dt.date(year + 1, 1, 1) - start).days
+    return year + (dt.date(year, month, day) - start).days / days_in_year

@@ -233,11 +233,11 @@ class Catalog:
 
         import pandas as pd
 
+        def num(value: Any) -> float | None:
+            return None if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) else float(value)
+
         chips = []
         for record in frame.to_dict("records"):
-            def num(value: Any) -> float | None:
-                return None if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) else float(value)
-
             date = record["release_date"]
             chips.append(
                 Chip(
@@ -277,18 +277,32 @@ class Catalog:
         """
         chips = list(self.chips)
         position = {c.name: i for i, c in enumerate(chips)}
+        # Normalised name or alias -> position of the first chip carrying it; built on the first
+        # row that is not an exact name, then kept current (rows only add chips and aliases).
+        # Stricter than the forgiving lookup of :meth:`get`: an override must name its chip.
+        by_key: dict[str, int] = {}
+
+        def remember(i: int) -> None:
+            for label in (chips[i].name, *chips[i].aliases):
+                key = normalise_name(label)
+                if by_key.setdefault(key, i) > i:
+                    by_key[key] = i
+
         for path in paths:
             for row in read_user_file(path):
-                target = row.name if row.name in position else None
-                if target is None:
-                    key = normalise_name(row.name)
-                    target = next((c.name for c in chips if normalise_name(c.name) == key
-                                   or key in {normalise_name(a) for a in c.aliases}), None)
-                if target is not None:
-                    chips[position[target]] = apply_row(chips[position[target]], row)
+                at = position.get(row.name)
+                if at is None:
+                    if not by_key:
+                        for i in range(len(chips)):
+                            remember(i)
+                    at = by_key.get(normalise_name(row.name))
+                if at is not None:
+                    chips[at] = apply_row(chips[at], row)
                 else:
                     chips.append(apply_row(None, row))
-                    position[row.name] = len(chips) - 1
+                    at = position[row.name] = len(chips) - 1
+                if by_key:
+                    remember(at)
         return Catalog(tuple(chips), self.anomalies)
 
 
@@ -296,18 +310,39 @@ def _bundled_text(name: str) -> str:
     return resources.files("computegov.data").joinpath(name).read_text(encoding="utf-8")
 
 
-def _epoch_source() -> tuple[str, str]:
-    """(label, text) of the Epoch table in use: the user's saved import if any, else the bundled one."""
-    saved = data_dir() / "epoch_ml_hardware.csv"
-    if saved.is_file():
-        return str(saved), saved.read_text(encoding="utf-8-sig")
-    return "computegov/data/epoch_ml_hardware.csv", _bundled_text("epoch_ml_hardware.csv")
+#: Label of the bundled Epoch snapshot (used when the user has not saved a newer import).
+_BUNDLED_EPOCH = "computegov/data/epoch_ml_hardware.csv"
+
+
+def _saved_epoch_csv() -> Path:
+    """Where :func:`import_epoch_csv` keeps a user's newer Epoch table (may not exist)."""
+    return data_dir() / "epoch_ml_hardware.csv"
+
+
+def _epoch_in_use() -> tuple[str, float]:
+    """(label, modification time) of the Epoch table in use, without reading it.
+
+    The label is the saved import's path, or :data:`_BUNDLED_EPOCH` (time 0.0); together they
+    key the cache of :func:`_base_catalog`, so a newly saved import is picked up.
+    """
+    saved = _saved_epoch_csv()
+    try:
+        return str(saved), saved.stat().st_mtime
+    except FileNotFoundError:
+        return _BUNDLED_EPOCH, 0.0
+
+
+def _epoch_text(label: str) -> str:
+    """The text of the Epoch table named by ``label`` (see :func:`_epoch_in_use`)."""
+    if label == _BUNDLED_EPOCH:
+        return _bundled_text("epoch_ml_hardware.csv")
+    return Path(label).read_text(encoding="utf-8-sig")
 
 
 @functools.lru_cache(maxsize=8)
-def _base_catalog(epoch_label: str, epoch_mtime: float, broad_gpus: bool) -> Catalog:
-    label, text = _epoch_source()
-    chips, rows = chips_from_epoch_csv(label, text)
+def _base_catalog(label: str, mtime: float, broad_gpus: bool) -> Catalog:
+    """The catalogue before user files; ``mtime`` only keys the cache (a re-saved import reloads)."""
+    chips, rows = chips_from_epoch_csv(label, _epoch_text(label))
     raw = {c.name: r for c, r in zip(chips, rows, strict=True)}
     try:
         curated_text = _bundled_text("curated.yaml")
@@ -352,10 +387,7 @@ def load_catalog(
     Raises:
         DataError: a malformed file (file, row, field named).
     """
-    label, _ = _epoch_source()
-    saved = data_dir() / "epoch_ml_hardware.csv"
-    mtime = saved.stat().st_mtime if saved.is_file() else 0.0
-    catalog = _base_catalog(label, mtime, broad_gpus)
+    catalog = _base_catalog(*_epoch_in_use(), broad_gpus)
     files = [*(_user_config_files() if user_config else []), *extra_files]
     return catalog.with_files(files) if files else catalog
 
@@ -373,18 +405,18 @@ def import_epoch_csv(path: str | Path, *, save: bool = False) -> CatalogDiff:
     Raises:
         DataError: the file is not a valid Epoch table (file, row, field named).
     """
-    label, text = _epoch_source()
-    current, _ = chips_from_epoch_csv(label, text)
-    new_text = Path(path).read_text(encoding="utf-8-sig") if Path(path).is_file() else None
-    if new_text is None:
+    if not Path(path).is_file():
         raise InputError(f"{path}: no such file")
+    new_text = Path(path).read_text(encoding="utf-8-sig")
+    label, _ = _epoch_in_use()
+    current, _ = chips_from_epoch_csv(label, _epoch_text(label))
     newer, _ = chips_from_epoch_csv(str(path), new_text)
     result = diff_chips(current, newer)
     if save:
-        target = data_dir()
-        target.mkdir(parents=True, exist_ok=True)
-        tmp = target / "epoch_ml_hardware.csv.tmp"
+        target = _saved_epoch_csv()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".tmp")
         tmp.write_text(new_text, encoding="utf-8")
-        os.replace(tmp, target / "epoch_ml_hardware.csv")
+        os.replace(tmp, target)
         _base_catalog.cache_clear()
     return result

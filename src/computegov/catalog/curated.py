@@ -15,8 +15,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from computegov.catalog.chip import NUMERIC_FIELDS, PRECISIONS, Chip
 from computegov.catalog.records import normalise_kind, parse_date, parse_positive
 from computegov.errors import DataError
@@ -28,6 +26,8 @@ _STRING_FIELDS = {"foundry"}
 
 def read_curation(text: str, *, path: str = "curated.yaml") -> list[dict[str, Any]]:
     """Parse the curation file into a list of entries (validated in :func:`apply_curation`)."""
+    import yaml  # here, not at module level: `import computegov` need not load a YAML parser
+
     try:
         data = yaml.safe_load(text) or []
     except yaml.YAMLError as err:

@@ -20,8 +20,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from computegov.catalog.chip import NUMERIC_FIELDS, PRECISIONS, Chip
 from computegov.catalog.records import (
     normalise_kind,
@@ -182,6 +180,8 @@ def read_user_file(path: str | Path) -> list[UserRow]:
             if None in r.values() and any(v is None for v in r.values()):
                 raise DataError("row has fewer cells than the header", path=label, row=i)
     elif suffix in {".yaml", ".yml"}:
+        import yaml  # only YAML files need the parser; `import computegov` does not load it
+
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as err:
@@ -274,6 +274,8 @@ def write_user_file(chips: Iterable[Chip], path: str | Path) -> Path:
             writer.writeheader()
             writer.writerows(rows)
     else:
+        import yaml
+
         cleaned = [{k: v for k, v in r.items() if v not in ("", None)} for r in rows]
         path.write_text(yaml.safe_dump(cleaned, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path

@@ -11,14 +11,18 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import altair as alt
+if TYPE_CHECKING:  # Altair is imported where a chart is built, so the CLI can read the constants
+    import altair as alt
 
-__all__ = ["ATTRIBUTION", "chart_html", "chart_title", "save_chart"]
+__all__ = ["ATTRIBUTION", "CHART_SUFFIXES", "chart_html", "chart_title", "save_chart"]
 
 #: CC-BY 4.0 attribution required on anything built from Epoch AI's data (see data/SOURCES.md).
 ATTRIBUTION = "Data: Epoch AI, Machine Learning Hardware and Notable AI Models, https://epoch.ai/data (CC-BY 4.0)"
+
+#: File types :func:`save_chart` writes (Altair's own savers; SVG/PNG through vl-convert).
+CHART_SUFFIXES: tuple[str, ...] = (".html", ".svg", ".png", ".json")
 
 
 def chart_title(text: str, subtitle: str | Sequence[str] | None = None) -> alt.TitleParams:
@@ -28,6 +32,8 @@ def chart_title(text: str, subtitle: str | Sequence[str] | None = None) -> alt.T
         text: the title.
         subtitle: one line or several shown under it (before the attribution), or None.
     """
+    import altair as alt
+
     lines = [subtitle] if isinstance(subtitle, str) else list(subtitle or [])
     return alt.TitleParams(
         text=text, subtitle=[*lines, ATTRIBUTION], anchor="start", subtitleFontSize=10
@@ -63,7 +69,7 @@ def save_chart(chart: alt.TopLevelMixin, path: str | Path) -> Path:
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in {".html", ".svg", ".png", ".json"}:
+    if suffix not in CHART_SUFFIXES:
         raise ValueError(f"{path}: chart format must be .html, .svg, .png or .json")
     chart.save(str(path))
     return path

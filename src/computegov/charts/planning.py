@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import altair as alt
 import pandas as pd
 
-from computegov.charts.base import ATTRIBUTION
+from computegov.charts.base import chart_title
 
 if TYPE_CHECKING:
     from computegov.costs import TcoSummary
@@ -104,10 +104,9 @@ def plan_chart(result: PlanResult) -> alt.TopLevelMixin:
             text="label:N", y=alt.value(0)
         )
         layers += [rule, text]
-    title = alt.TitleParams(
+    title = chart_title(
         f"Options for {result.target.flop:.3g} FLOP: cost against time "
-        "(ringed: Pareto front over cost, time, energy)",
-        subtitle=[ATTRIBUTION],
+        "(ringed: Pareto front over cost, time, energy)"
     )
     return alt.layer(*layers).properties(width=560, height=360, title=title)
 
@@ -154,11 +153,8 @@ def tco_trend_chart(rows: Sequence[TcoSummary], dollar_year: int) -> alt.TopLeve
     lines = base.transform_regression(
         "release_year", "flop_per_usd", groupby=["measure"], method="exp"
     ).mark_line()
-    title = alt.TitleParams(
+    title = chart_title(
         "Price-performance: chip price only vs total cost of ownership",
-        subtitle=[
-            "Same chips, same MFU; TCO adds server, network, storage, datacenter, power, cost of capital",
-            ATTRIBUTION,
-        ],
+        "Same chips, same MFU; TCO adds server, network, storage, datacenter, power, cost of capital",
     )
     return alt.layer(points, lines).properties(width=560, height=340, title=title)

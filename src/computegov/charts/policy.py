@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import altair as alt
 import pandas as pd
 
-from computegov.charts.base import ATTRIBUTION
+from computegov.charts.base import chart_title
 from computegov.policy.export_control import ChipFacts, classify, facts_from_chip
 from computegov.policy.rules import Rule, load_rules
 
@@ -440,15 +440,13 @@ def export_control_chart(
             titleLimit=300,
         )
         .properties(
-            title=alt.TitleParams(
+            title=chart_title(
                 "US export controls (ECCN 3A090): TPP against performance density",
-                subtitle=[
+                [
                     "Shaded: regions for ICs designed or marketed for datacenters. Non-datacenter ICs"
                     " (triangles) below TPP 4800 are outside (Note 2 to 3A090).",
-                    "Axis ticks include each rule's thresholds. " + ATTRIBUTION,
+                    "Axis ticks include each rule's thresholds.",
                 ],
-                anchor="start",
-                subtitleFontSize=10,
             )
         )
     )

@@ -44,6 +44,7 @@ def list_chips(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List chips, newest first (BF16 dense peak TFLOP/s, memory GB, bandwidth TB/s, TDP W)."""
+    from computegov.catalog import EPOCH_ATTRIBUTION
     from computegov.catalog.records import KINDS
 
     if kind is not None and kind.lower() not in KINDS:
@@ -72,7 +73,7 @@ def list_chips(
             price,
         )
     console.print(table)
-    console.print("[dim]Data: Epoch AI, Machine Learning Hardware, https://epoch.ai/data (CC-BY 4.0)[/dim]")
+    console.print(f"[dim]Data: {EPOCH_ATTRIBUTION}[/dim]", highlight=False)
 
 
 @catalog_app.command("show")
@@ -146,9 +147,9 @@ def validate(
 
     if not file.is_file():
         exit_with(f"{file}: no such file")
-    header = file.read_text(encoding="utf-8-sig").split("\n", 1)[0]
-    if file.suffix.lower() == ".csv" and NAME in header:
-        chips, rows = chips_from_epoch_csv(file)
+    text = file.read_text(encoding="utf-8-sig")
+    if file.suffix.lower() == ".csv" and NAME in text.split("\n", 1)[0]:
+        chips, rows = chips_from_epoch_csv(file, text)
         anomalies = find_anomalies(chips, {c.name: r for c, r in zip(chips, rows, strict=True)})
         count, fmt = len(chips), "Epoch AI ML-hardware CSV"
     else:

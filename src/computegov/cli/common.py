@@ -24,7 +24,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from computegov.charts.base import CHART_SUFFIXES  # what save_chart writes (no Altair import)
 from computegov.errors import ComputegovError, InputError, UnknownNameError
+from computegov.report.section import DEFAULT_SEED  # the report's seed: same seed, same numbers
 
 __all__ = [
     "CATALOG_OPTION",
@@ -60,11 +62,7 @@ CATALOG_OPTION = typer.Option(
     exists=False,
 )
 
-#: Seed of the HTML report; the same seed in ``trends`` and ``compute trend`` reproduces its numbers.
-DEFAULT_SEED = 20251205
 
-#: File types a chart can be written as (``computegov.charts.base.save_chart``).
-CHART_SUFFIXES = (".html", ".svg", ".png", ".json")
 
 
 def utilisation_option(purpose: str, default: float | None = None) -> Any:

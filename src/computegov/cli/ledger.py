@@ -84,8 +84,8 @@ def show(
 ) -> None:
     """List a ledger's records and say whether its chain holds (exit 1 if not, 2 if unreadable)."""
     from computegov.errors import InputError, LedgerError
-    from computegov.ledger.chain import scan_ledger
     from computegov.ledger.records import RECORD_KINDS
+    from computegov.ledger.scan import scan_ledger
 
     wanted = {k.strip() for k in kinds.split(",")} if kinds else None
     unknown = sorted(wanted - set(RECORD_KINDS)) if wanted else []

@@ -20,6 +20,7 @@ from computegov.cli.common import (
     print_json,
     seed_option,
     shared_options,
+    table_with,
 )
 
 __all__ = ["register"]
@@ -58,10 +59,6 @@ BROAD_OPTION = typer.Option(
 SEED_OPTION = seed_option(DEFAULT_SEED, "the bootstrap and forecasts; the report uses the default")
 
 
-def _chips(catalog_file: Path | None, broad: bool) -> Any:
-    return load_catalog_for_cli(catalog_file, broad=broad)
-
-
 @dataclasses.dataclass(frozen=True)
 class Selection:
     """Options shared by fit, forecast, backtest and chart: the metric and the chips."""
@@ -81,7 +78,7 @@ class Selection:
         import numpy as np
 
         return function(
-            _chips(self.catalog_file, self.broad),
+            load_catalog_for_cli(self.catalog_file, broad=self.broad),
             self.metric,
             self.chip_set,
             manufacturer=self.manufacturer,
@@ -117,7 +114,7 @@ def metrics(
     from computegov.errors import ComputegovError
     from computegov.trends.metrics import METRICS
 
-    chips = list(_chips(catalog_file, broad))
+    chips = list(load_catalog_for_cli(catalog_file, broad=broad))
     rows: list[dict[str, Any]] = []
     for metric in METRICS.values():
         try:
@@ -186,11 +183,9 @@ def fit(
         print_json(out)
         return
     lo, hi = result.doubling_time_ci_years
-    table = Table(
-        title=f"{result.metric} ({result.unit}) over '{result.chip_set}'", title_justify="left"
+    table = table_with(
+        f"{result.metric} ({result.unit}) over '{result.chip_set}'", ("", "value"), right={"value"}
     )
-    table.add_column("")
-    table.add_column("value", justify="right")
     table.add_row("chips", result.coverage_note)
     table.add_row("span", f"{result.year_min:.1f}-{result.year_max:.1f}")
     table.add_row(
@@ -262,11 +257,8 @@ def forecast_cmd(
         f"{result.metric} ({result.unit}) over '{result.chip_set}': {result.coverage_note}"
     )
     for fc in forecasts:
-        table = Table(
-            title=f"{fc.scenario_title}", title_justify="left", caption=fc.scenario_source
-        )
-        for column in ("year", "5%", "25%", "median", "75%", "95%", "capped"):
-            table.add_column(column, justify="right")
+        columns = ("year", "5%", "25%", "median", "75%", "95%", "capped")
+        table = table_with(fc.scenario_title, columns, right=set(columns), caption=fc.scenario_source)
         for row in fc.rows():
             table.add_row(
                 f"{row['year']:.0f}",

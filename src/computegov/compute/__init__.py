@@ -2,8 +2,10 @@
 and follow the trend of notable models.
 
 - :mod:`computegov.compute.run`: :class:`TrainingRun` (one phase of a run) and utilisation.
-- :mod:`computegov.compute.estimate`: :class:`ComputeEstimate`, the architecture, hardware and
-  measured methods, Epoch AI's combination rule and sums over phases.
+- :mod:`computegov.compute.estimate`: the architecture method, Epoch AI's combination rule and
+  sums over phases; the result type is in :mod:`computegov.compute.result`
+  (:class:`ComputeEstimate`), the other methods in :mod:`computegov.compute.hardware` and
+  :mod:`computegov.compute.measured` (all re-exported by ``estimate``).
 - :mod:`computegov.compute.inverse`: what an amount of FLOP means in chip-days, chips, MWh, cost.
 - :mod:`computegov.compute.trend`: growth of training compute and threshold-crossing forecasts.
 

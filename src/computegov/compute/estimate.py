@@ -32,14 +32,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import Any
 
-from computegov.compute.run import DEFAULT_UTILISATION, PHASES, TrainingRun, Utilisation
+from computegov.compute.hardware import chip_peak, hardware_estimate, precision_key, resolve_chip
+from computegov.compute.measured import MEASURED_INTERVAL_FRACTION, measured_estimate
+from computegov.compute.result import ComputeEstimate
+from computegov.compute.run import PHASES, TrainingRun
 from computegov.errors import InputError, UnknownNameError
-
-if TYPE_CHECKING:
-    from computegov.catalog.chip import Chip
 
 __all__ = [
     "ARCHITECTURE_INTERVAL_FACTOR",
@@ -69,93 +69,6 @@ METHOD_PREFERENCE: tuple[str, ...] = ("measured", "reported", "architecture", "h
 #: estimates (benchmarks/estimator_vs_epoch.py) puts the median disagreement well inside it.
 ARCHITECTURE_INTERVAL_FACTOR = 10**0.1
 
-#: 90 % half-width of a measured figure without its own interval, as a fraction (±5 %).
-#: Assumption: a meter counting the matmul FLOP of the model misses only small elementwise work.
-MEASURED_INTERVAL_FRACTION = 0.05
-
-
-@dataclasses.dataclass(frozen=True)
-class ComputeEstimate:
-    """Training compute with its 90 % interval and how it was obtained.
-
-    Attributes:
-        flop: central estimate (median), FLOP.
-        flop_low: 5th percentile, FLOP.
-        flop_high: 95th percentile, FLOP.
-        method: ``architecture``, ``hardware``, ``measured`` (a meter's report), ``reported`` (a
-            figure given as a number, :func:`phase_flop`), or ``sum`` for a total of phases.
-        phase: training phase (``pre-training``, ``fine-tuning``, ...; ``total`` for a sum).
-        name: the run's label.
-        formula: the formula applied, in words.
-        inputs: the numbers used, SI units.
-        assumptions: assumptions made, each with its source.
-        alternatives: estimates by the methods not chosen (combined estimates only).
-        components: the phase estimates a ``sum`` is made of.
-    """
-
-    flop: float
-    flop_low: float
-    flop_high: float
-    method: str
-    phase: str = "pre-training"
-    name: str = "run"
-    formula: str = ""
-    inputs: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-    assumptions: tuple[str, ...] = ()
-    alternatives: tuple[ComputeEstimate, ...] = ()
-    components: tuple[ComputeEstimate, ...] = ()
-
-    def __post_init__(self) -> None:
-        values = (self.flop_low, self.flop, self.flop_high)
-        if not all(math.isfinite(v) and v > 0 for v in values):
-            raise InputError(f"compute must be positive and finite, got {values}")
-        if not self.flop_low <= self.flop <= self.flop_high:
-            raise InputError(f"expected low <= central <= high, got {values}")
-
-    @property
-    def log10_flop(self) -> float:
-        """log10 of the central estimate."""
-        return math.log10(self.flop)
-
-    @property
-    def spread_oom(self) -> float:
-        """Width of the 90 % interval in orders of magnitude."""
-        return math.log10(self.flop_high / self.flop_low)
-
-    def disagreement_oom(self) -> float | None:
-        """Largest |log10(alternative / chosen)| over the alternatives, or None without any."""
-        if not self.alternatives:
-            return None
-        return max(abs(math.log10(a.flop / self.flop)) for a in self.alternatives)
-
-    def scaled(self, factor: float) -> ComputeEstimate:
-        """The same estimate multiplied by ``factor`` (> 0)."""
-        return dataclasses.replace(
-            self, flop=self.flop * factor, flop_low=self.flop_low * factor, flop_high=self.flop_high * factor
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (FLOP in SI, the unit in each key)."""
-        return {
-            "name": self.name,
-            "phase": self.phase,
-            "method": self.method,
-            "flop": self.flop,
-            "flop_low": self.flop_low,
-            "flop_high": self.flop_high,
-            "log10_flop": self.log10_flop,
-            "interval": "90%",
-            "formula": self.formula,
-            "inputs": dict(self.inputs),
-            "assumptions": list(self.assumptions),
-            "disagreement_oom": self.disagreement_oom(),
-            "alternatives": [a.to_dict() for a in self.alternatives],
-            "components": [c.to_dict() for c in self.components],
-        }
-
-
-# --- architecture --------------------------------------------------------------------------
-
 
 def architecture_estimate(run: TrainingRun) -> ComputeEstimate:
     """Operation counting from parameters and tokens (formulas in the module docstring).
@@ -170,7 +83,12 @@ def architecture_estimate(run: TrainingRun) -> ComputeEstimate:
         raise InputError(f"architecture method needs {' and '.join(missing)}")
     passes = 2.0 if run.forward_only else 6.0  # forward 2 FLOP/param/token; +backward (2x fwd)
     assumptions: list[str] = []
-    inputs: dict[str, Any] = {"params": run.params, "compute_params": n, "tokens": d, "epochs": run.epochs}
+    inputs: dict[str, Any] = {
+        "params": run.params,
+        "compute_params": n,
+        "tokens": d,
+        "epochs": run.epochs,
+    }
     if run.words is not None:
         assumptions.append(
             f"{run.words:g} words converted at {run.tokens_per_word:.4g} tokens/word "
@@ -190,7 +108,9 @@ def architecture_estimate(run: TrainingRun) -> ComputeEstimate:
         attention = passes * run.n_layers * run.n_ctx * run.d_model * d
         flop += attention
         formula += f" + {passes:g}·n_layer·n_ctx·d_attn·D (attention, Kaplan et al. 2020 Table 1)"
-        inputs.update(n_layers=run.n_layers, n_ctx=run.n_ctx, d_attn=run.d_model, attention_flop=attention)
+        inputs.update(
+            n_layers=run.n_layers, n_ctx=run.n_ctx, d_attn=run.d_model, attention_flop=attention
+        )
     else:
         assumptions.append("attention term omitted (layers, context or width unknown)")
     factor = ARCHITECTURE_INTERVAL_FACTOR
@@ -204,315 +124,6 @@ def architecture_estimate(run: TrainingRun) -> ComputeEstimate:
         name=run.name,
         formula=formula,
         inputs=inputs,
-        assumptions=tuple(assumptions),
-    )
-
-
-# --- hardware ------------------------------------------------------------------------------
-
-
-def resolve_chip(chip: Chip | str) -> Chip:
-    """A Chip from a Chip or a name looked up in the bundled catalogue.
-
-    Raises:
-        UnknownNameError: no such chip (with candidates).
-    """
-    if not isinstance(chip, str):
-        return chip
-    from computegov.catalog import load_catalog
-
-    found: Chip = load_catalog().get(chip)
-    return found
-
-
-def precision_key(precision: str) -> str:
-    """The catalogue key of a precision name (``"bfloat16"`` -> ``"bf16"``).
-
-    Raises:
-        InputError: not a precision the catalogue knows.
-    """
-    from computegov.catalog.chip import normalise_precision
-
-    try:
-        return normalise_precision(precision)
-    except KeyError as err:
-        raise InputError(f"unknown precision {precision!r}; use bf16, fp16, fp8, tf32, fp32, fp64, ...") from err
-
-
-def chip_peak(chip: Chip, precision: str | None) -> tuple[str, float]:
-    """The dense peak that a run on ``chip`` gets: (precision key, FLOP/s).
-
-    Args:
-        chip: the accelerator.
-        precision: training precision; None picks the chip's best of bf16 > tf32 > fp32.
-
-    Raises:
-        InputError: unknown precision, or the chip has no peak at it (the message lists those it has).
-    """
-    if precision is not None:
-        key = precision_key(precision)
-        value = chip.peak(key)
-        if not value:
-            known = ", ".join(k for k, v in chip.peak_flop_per_s.items() if v) or "none"
-            raise InputError(
-                f"{chip.name} has no {key} peak in the catalogue (known: {known}); "
-                "choose another --precision"
-            )
-        return key, value
-    best = chip.training_peak()
-    if best is None:
-        raise InputError(
-            f"{chip.name} has no bf16, tf32 or fp32 peak in the catalogue; give --precision "
-            "with a precision it has"
-        )
-    return best
-
-
-def hardware_estimate(run: TrainingRun) -> ComputeEstimate:
-    """Chips × dense peak FLOP/s × duration × utilisation (default utilisation range cited).
-
-    Raises:
-        InputError: chip, chip count or duration unknown; the chip lacks the precision.
-        UnknownNameError: the chip name matches nothing in the catalogue.
-    """
-    missing = [
-        label
-        for label, v in (("chip", run.chip), ("chip count", run.chip_count), ("duration", run.duration_s))
-        if v is None
-    ]
-    if missing:
-        raise InputError(f"hardware method needs {', '.join(missing)}")
-    assert run.chip is not None and run.chip_count is not None and run.duration_s is not None
-    chip = resolve_chip(run.chip)
-    precision, peak = chip_peak(chip, run.precision)
-    util = run.utilisation if isinstance(run.utilisation, Utilisation) else DEFAULT_UTILISATION
-    chip_seconds = run.chip_count * run.duration_s
-    base = chip_seconds * peak
-    assumptions = [
-        f"utilisation {util.low:g}-{util.high:g} (median {util.central:g}); source: {util.source}"
-        + ("; a point value: the interval carries no utilisation uncertainty" if util.low == util.high else ""),
-        f"dense peak at {precision}: {peak:.4g} FLOP/s ({chip.source_of(f'peak_flop_per_s.{precision}') or 'catalogue'})",
-    ]
-    return ComputeEstimate(
-        flop=base * util.central,
-        flop_low=base * util.low,
-        flop_high=base * util.high,
-        method="hardware",
-        phase=run.phase,
-        name=run.name,
-        formula="chips × peak FLOP/s × duration × utilisation (Sevilla et al. 2022, method 2)",
-        inputs={
-            "chip": chip.name,
-            "chip_count": run.chip_count,
-            "duration_s": run.duration_s,
-            "precision": precision,
-            "peak_flop_per_s": peak,
-            "utilisation": util.to_dict(),
-            "chip_seconds": chip_seconds,
-        },
-        assumptions=tuple(assumptions),
-    )
-
-
-# --- measured ------------------------------------------------------------------------------
-
-#: Where a plain compute report's total may sit, first match wins.
-_FLOP_KEYS = ("flop", "flop_total", "total_flop")
-_NESTS = ("totals", "summary", "predicate", "report")
-
-
-def _find(report: Mapping[str, Any], keys: Sequence[str]) -> Any:
-    for key in keys:
-        if key in report and report[key] is not None:
-            return report[key]
-    for nest in _NESTS:
-        inner = report.get(nest)
-        if isinstance(inner, Mapping):
-            found = _find(inner, keys)
-            if found is not None:
-                return found
-    return None
-
-
-def _statement_of_envelope(envelope: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The in-toto Statement inside a DSSE envelope (decoded only; signatures are not checked)."""
-    import base64
-    import binascii
-    import json
-
-    try:
-        statement = json.loads(base64.b64decode(str(envelope["payload"]), validate=True))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as err:
-        raise InputError(f"compute report: the DSSE payload is not base64 of a JSON Statement ({err})") from err
-    if not isinstance(statement, Mapping):
-        raise InputError("compute report: the DSSE payload is not a JSON object (an in-toto Statement)")
-    return statement
-
-
-def _report_predicate(report: Any) -> Mapping[str, Any] | None:
-    """The ledger predicate of a ComputeReport in any of its forms, or None for a plain report.
-
-    Forms: the ledger's ``ComputeReport`` object (has ``predicate``), its ``to_dict()``
-    (``{"envelope", "statement"}``), the DSSE envelope as parsed JSON (``payload`` +
-    ``payloadType``), or the in-toto Statement itself (``_type`` + ``predicate``).
-    """
-    predicate = getattr(report, "predicate", None)
-    if isinstance(predicate, Mapping) and not isinstance(report, Mapping):
-        return predicate
-    if not isinstance(report, Mapping):
-        return None
-    statement: Any = None
-    if isinstance(report.get("statement"), Mapping):
-        statement = report["statement"]
-    elif "payload" in report and "payloadType" in report:
-        statement = _statement_of_envelope(report)
-    elif "_type" in report and isinstance(report.get("predicate"), Mapping):
-        statement = report
-    if statement is None:
-        return None
-    inner = statement.get("predicate")
-    if not isinstance(inner, Mapping):
-        raise InputError("compute report: the in-toto Statement has no predicate object")
-    return inner
-
-
-def _section(predicate: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    value = predicate.get(key)
-    return value if isinstance(value, Mapping) else {}
-
-
-def _report_phase(value: Any, default: str) -> str:
-    """The phase a report names (one of PHASES), else ``default``."""
-    if value is None or value == "":
-        return default
-    if value not in PHASES:
-        raise InputError(f"compute report: phase {value!r}: expected one of {', '.join(PHASES)}")
-    return str(value)
-
-
-def _measured_from_predicate(predicate: Mapping[str, Any], *, phase: str, name: str) -> ComputeEstimate:
-    """A measured estimate from a ledger ComputeReport predicate (see computegov.ledger.report)."""
-    totals = predicate.get("totals")
-    if not isinstance(totals, Mapping):
-        raise InputError("compute report: the predicate has no 'totals' object with a 'flop' total")
-    try:
-        flop = float(totals.get("flop"))  # type: ignore[arg-type]
-    except (TypeError, ValueError) as err:
-        raise InputError(f"compute report: totals.flop must be a number of FLOP, got {totals.get('flop')!r}") from err
-    if not (math.isfinite(flop) and flop > 0):
-        raise InputError(f"compute report: totals.flop must be positive FLOP, got {flop!r}")
-    by_method_raw = totals.get("flop_by_method")
-    by_method = {
-        str(k): float(v)
-        for k, v in (by_method_raw.items() if isinstance(by_method_raw, Mapping) else ())
-        if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v > 0
-    }
-    low = flop * (1 - MEASURED_INTERVAL_FRACTION)
-    high = flop * (1 + MEASURED_INTERVAL_FRACTION)
-    assumptions = [
-        f"meter total ±{MEASURED_INTERVAL_FRACTION:.0%} (computegov assumption)"
-        + (f", widened to span the meter's methods ({', '.join(sorted(by_method))})" if by_method else "")
-    ]
-    if by_method:
-        low, high = min(low, *by_method.values()), max(high, *by_method.values())
-    unknown = totals.get("intervals_flop_unknown")
-    if isinstance(unknown, int) and unknown > 0:
-        assumptions.append(
-            f"{unknown} of {totals.get('intervals', '?')} meter intervals had no FLOP count: "
-            "the total is a lower bound"
-        )
-        log.warning("%s: %d meter intervals without FLOP; the measured total is a lower bound", name, unknown)
-    assumptions.append(
-        "signatures and hash chain not checked here; run `computegov verify` on the report"
-    )
-    hardware, ledger, signer, run = (_section(predicate, key) for key in ("hardware", "ledger", "signer", "run"))
-    inputs: dict[str, Any] = {
-        "report_flop": flop,
-        "flop_by_method": by_method,
-        "steps": totals.get("steps"),
-        "tokens": totals.get("tokens"),
-        "duration_s": totals.get("duration_s"),
-        "chip_hours": totals.get("chip_hours"),
-        "energy_j": totals.get("energy_j"),
-        "chip": hardware.get("chip"),
-        "chip_count": hardware.get("chip_count"),
-        "ledger_head_hash": ledger.get("head_hash"),
-        "signer_keyid": signer.get("keyid"),
-    }
-    return ComputeEstimate(
-        flop=flop,
-        flop_low=low,
-        flop_high=high,
-        method="measured",
-        phase=_report_phase(run.get("phase"), phase),
-        name=str(run.get("model") or name) if name == "run" else name,
-        formula="measured by the compute meter (signed ComputeReport)",
-        inputs={k: v for k, v in inputs.items() if v is not None},
-        assumptions=tuple(assumptions),
-    )
-
-
-def measured_estimate(report: Mapping[str, Any] | Any, *, phase: str = "pre-training", name: str = "run") -> ComputeEstimate:
-    """Compute from a meter / ledger compute report.
-
-    Two kinds of report are read:
-
-    - the ledger's signed ``ComputeReport`` (:mod:`computegov.ledger.report`): the object, its
-      ``to_dict()``, the DSSE envelope as parsed JSON, or the in-toto Statement. FLOP come from
-      ``predicate.totals.flop``; the 90 % interval is ±5 % (:data:`MEASURED_INTERVAL_FRACTION`),
-      widened to include every total in ``totals.flop_by_method`` (e.g. the meter's counted FLOP
-      and its 6·N·D figure). The envelope is decoded, not verified: ``computegov verify`` does that.
-    - a plain dict: ``flop`` (or ``flop_total`` / ``total_flop``), FLOP, at the top level or under
-      ``totals``, ``summary``, ``predicate`` or ``report``; optional ``flop_low`` and ``flop_high``
-      (its 90 % interval, else ±5 %); optional ``phase``.
-
-    Args:
-        report: the report (see above).
-        phase: training phase when the report does not say.
-        name: label of the estimate.
-
-    Raises:
-        InputError: no positive FLOP total in the report, or a malformed envelope.
-    """
-    predicate = _report_predicate(report)
-    if predicate is not None:
-        return _measured_from_predicate(predicate, phase=phase, name=name)
-    if not isinstance(report, Mapping) and hasattr(report, "to_dict"):
-        report = report.to_dict()
-    if not isinstance(report, Mapping):
-        raise InputError("a compute report must be a mapping (JSON object) with a 'flop' total")
-    raw = _find(report, _FLOP_KEYS)
-    try:
-        flop = float(raw)
-    except (TypeError, ValueError) as err:
-        raise InputError(
-            f"compute report: expected a numeric 'flop' total (FLOP), got {raw!r}; keys: {sorted(report)}"
-        ) from err
-    if not (math.isfinite(flop) and flop > 0):
-        raise InputError(f"compute report: 'flop' must be positive, got {flop!r}")
-    low, high = _find(report, ("flop_low",)), _find(report, ("flop_high",))
-    assumptions = []
-    if low is None or high is None:
-        low, high = flop * (1 - MEASURED_INTERVAL_FRACTION), flop * (1 + MEASURED_INTERVAL_FRACTION)
-        assumptions.append("no interval in the report: ±5% assumed (computegov assumption)")
-    try:
-        low_f, high_f = float(low), float(high)
-    except (TypeError, ValueError) as err:
-        raise InputError(f"compute report: flop_low / flop_high must be numbers, got {low!r}, {high!r}") from err
-    if not (math.isfinite(low_f) and math.isfinite(high_f) and 0 < low_f <= flop <= high_f):
-        raise InputError(
-            f"compute report: expected 0 < flop_low <= flop <= flop_high, got {low_f:g}, {flop:g}, {high_f:g}"
-        )
-    phase = _report_phase(report.get("phase"), phase)
-    return ComputeEstimate(
-        flop=flop,
-        flop_low=low_f,
-        flop_high=high_f,
-        method="measured",
-        phase=phase,
-        name=name,
-        formula="measured by the compute meter",
-        inputs={"report_flop": flop},
         assumptions=tuple(assumptions),
     )
 
@@ -532,7 +143,9 @@ def combine(estimates: Iterable[ComputeEstimate]) -> ComputeEstimate:
     pool = list(estimates)
     if not pool:
         raise InputError("no estimate to combine")
-    pool.sort(key=lambda e: METHOD_PREFERENCE.index(e.method) if e.method in METHOD_PREFERENCE else 99)
+    pool.sort(
+        key=lambda e: METHOD_PREFERENCE.index(e.method) if e.method in METHOD_PREFERENCE else 99
+    )
     chosen, rest = pool[0], tuple(pool[1:])
     result = dataclasses.replace(chosen, alternatives=rest)
     gap = result.disagreement_oom()
@@ -574,7 +187,9 @@ def estimate(run: TrainingRun) -> ComputeEstimate:
     return combine(found)
 
 
-def estimate_total(parts: Iterable[TrainingRun | ComputeEstimate], *, name: str = "total") -> ComputeEstimate:
+def estimate_total(
+    parts: Iterable[TrainingRun | ComputeEstimate], *, name: str = "total"
+) -> ComputeEstimate:
     """Sum of phase estimates (pre-training + fine-tuning + ...) as one ``sum`` estimate.
 
     Interval ends add up (comonotone assumption: the phases' errors move together), which gives
@@ -603,7 +218,9 @@ def estimate_total(parts: Iterable[TrainingRun | ComputeEstimate], *, name: str 
     )
 
 
-def phase_flop(flop: float, phase: str, *, name: str | None = None, relative_interval: float = 0.0) -> ComputeEstimate:
+def phase_flop(
+    flop: float, phase: str, *, name: str | None = None, relative_interval: float = 0.0
+) -> ComputeEstimate:
     """A phase whose compute is known as a number (e.g. reported fine-tuning FLOP).
 
     Args:

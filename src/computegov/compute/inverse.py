@@ -18,7 +18,7 @@ import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from computegov.compute.estimate import chip_peak, precision_key, resolve_chip
+from computegov.compute.hardware import chip_peak, precision_key, resolve_chip
 from computegov.compute.run import DEFAULT_UTILISATION, Utilisation
 from computegov.errors import ComputegovError, InputError
 from computegov.units import J_PER_MWH, S_PER_DAY

@@ -76,6 +76,10 @@ class Range(NamedTuple):
         """Multiply by a non-negative number."""
         return Range(self.low * factor, self.central * factor, self.high * factor)
 
+    def times(self, other: Range) -> Range:
+        """End-by-end product with another non-negative range (low x low, ..., high x high)."""
+        return Range(self.low * other.low, self.central * other.central, self.high * other.high)
+
     def inverse(self) -> Range:
         """1 / x for a positive range (ends swap)."""
         return Range(1.0 / self.high, 1.0 / self.central, 1.0 / self.low)

@@ -26,8 +26,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from computegov.costs.assumptions import Range, default_assumptions
+from computegov.costs.chip_hour import (
+    HOURS_PER_YEAR,
+    W_PER_MW,
+    ChipHourCost,
+    capital_recovery_factor,
+)
 from computegov.errors import InputError, MissingCostDataError
-from computegov.units import J_PER_KWH, S_PER_HOUR, S_PER_YEAR
+from computegov.units import J_PER_KWH, S_PER_HOUR
 
 if TYPE_CHECKING:
     from computegov.catalog import Chip
@@ -45,8 +51,6 @@ __all__ = [
 #: The year whose US dollars every cost result is in (launch prices and quotes are converted with CPI-U).
 TCO_DOLLAR_YEAR: int = 2024
 
-#: Hours in a Julian year (365.25 days), the amortisation convention.
-HOURS_PER_YEAR = S_PER_YEAR / S_PER_HOUR
 
 Which = Literal["low", "central", "high"]
 
@@ -74,23 +78,6 @@ COST_ASSUMPTION_NAMES: tuple[str, ...] = tuple(_DIRECTION)
 _ENERGY_NAMES = ("server_power_overhead", "power_draw_fraction", "pue")
 
 
-def capital_recovery_factor(rate: float, years: float) -> float:
-    """Level annual payment per unit of capital repaid over ``years`` at ``rate`` per year.
-
-    Args:
-        rate: cost of capital per year (0.08 = 8 %); 0 gives straight-line 1/years.
-        years: amortisation period, years (> 0).
-
-    Returns:
-        ``rate / (1 - (1 + rate) ** -years)``, per year.
-    """
-    if years <= 0:
-        raise InputError(f"amortisation period must be positive, got {years} years")
-    if rate == 0:
-        return 1.0 / years
-    return rate / (1.0 - (1.0 + rate) ** -years)
-
-
 def _default(name: str) -> Range:
     return default_assumptions().costs[name].value
 
@@ -100,52 +87,6 @@ def _pick(value: Range, direction: int, which: Which) -> float:
         return value.central
     want_low_cost = which == "low"
     return value.low if (direction > 0) == want_low_cost else value.high
-
-
-@dataclasses.dataclass(frozen=True)
-class ChipHourCost:
-    """Cost of one accelerator for one hour of wall-clock time, with its parts.
-
-    Attributes:
-        chip_name: the chip.
-        mode: ``buy`` (ownership, amortised) or ``rent``.
-        dollar_year: the year whose USD all money here is in.
-        components_usd: part name -> USD per chip-hour (hardware, datacenter, electricity; or rental).
-        total_usd: USD per chip-hour.
-        energy_j: facility energy per chip-hour (average draw x PUE x 3600 s), J.
-        installed_power_w: facility power per chip at full draw (TDP x overhead x PUE), W.
-        price_usd: accelerator price used (buy mode), USD of ``dollar_year``; None when renting.
-        price_source: where the price or rent came from.
-    """
-
-    chip_name: str
-    mode: str
-    dollar_year: int
-    components_usd: Mapping[str, Range]
-    total_usd: Range
-    energy_j: Range | None
-    installed_power_w: Range | None
-    price_usd: float | None
-    price_source: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (SI units, unit and dollar year in each key)."""
-        year = self.dollar_year
-        return {
-            "chip": self.chip_name,
-            "mode": self.mode,
-            "dollar_year": year,
-            f"components_usd_{year}_per_chip_hour": {
-                k: v.to_dict() for k, v in self.components_usd.items()
-            },
-            f"total_usd_{year}_per_chip_hour": self.total_usd.to_dict(),
-            "energy_j_per_chip_hour": self.energy_j.to_dict() if self.energy_j else None,
-            "installed_power_w_per_chip": (
-                self.installed_power_w.to_dict() if self.installed_power_w else None
-            ),
-            f"chip_price_usd_{year}": self.price_usd,
-            "price_source": self.price_source,
-        }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -347,8 +288,8 @@ class CostModel:
         return _pick(getattr(self, name), _DIRECTION[name], which)
 
     def _energy_value(self, name: str, which: Which) -> float:
-        value: Range = getattr(self, name)
-        return {"low": value.low, "central": value.central, "high": value.high}[which]
+        value: float = getattr(getattr(self, name), which)
+        return value
 
     def server_included(self, chip: Chip) -> str | None:
         """Why the chip's catalogue price already includes its server share, or None.
@@ -382,7 +323,7 @@ class CostModel:
         datacenter = (
             v("datacenter_capex_usd_per_mw", which)
             * installed_it_w
-            / 1e6
+            / W_PER_MW
             * capital_recovery_factor(rate, v("datacenter_lifetime_years", which))
             / HOURS_PER_YEAR
         )
@@ -421,18 +362,14 @@ class CostModel:
         Raises:
             MissingCostDataError: no TDP.
         """
-        tdp = self.chip_tdp_w(chip)
-        return Range(
-            tdp * self.server_power_overhead.low * self.pue.low,
-            tdp * self.server_power_overhead.central * self.pue.central,
-            tdp * self.server_power_overhead.high * self.pue.high,
-        )
+        return self.server_power_overhead.scale(self.chip_tdp_w(chip)).times(self.pue)
 
     def chip_hour_usd(self, chip: Chip, which: Which = "central") -> float:
         """Total USD per chip-hour at one end of the assumptions (cheap: one evaluation)."""
         if self.mode == "rent":
             rent, _ = self.rent(chip)
-            return {"low": rent.low, "central": rent.central, "high": rent.high}[which]
+            value: float = getattr(rent, which)
+            return value
         price, _ = self.chip_price(chip)
         included = self.server_included(chip) is not None
         return sum(self._ownership(price, self.chip_tdp_w(chip), which, included).values())

@@ -162,18 +162,8 @@ def compute_cost(
         flop / (peak * util.low * S_PER_HOUR),
     )
     hour: ChipHourCost = model.chip_hour_cost(chip)
-    cost = Range(
-        hour.total_usd.low * chip_hours.low,
-        hour.total_usd.central * chip_hours.central,
-        hour.total_usd.high * chip_hours.high,
-    )
-    energy = None
-    if hour.energy_j is not None:
-        energy = Range(
-            hour.energy_j.low * chip_hours.low,
-            hour.energy_j.central * chip_hours.central,
-            hour.energy_j.high * chip_hours.high,
-        )
+    cost = hour.total_usd.times(chip_hours)
+    energy = hour.energy_j.times(chip_hours) if hour.energy_j is not None else None
     return ComputeCost(
         flop=flop,
         chip_name=chip.name,

@@ -1,4 +1,4 @@
-"""The append-only, hash-chained ledger file: crash-safe writing, torn-tail recovery, scanning.
+"""The append-only, hash-chained ledger file: crash-safe writing and torn-tail recovery.
 
 Durability contract: a record is *committed* once its line has been written and the file
 ``fsync``-ed (``fsync_every=1``, the default, commits every record). With batching
@@ -10,12 +10,10 @@ most one partial line; :meth:`Ledger.open` detects it, truncates it and says wha
 from __future__ import annotations
 
 import base64
-import contextlib
-import gc
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,11 +23,15 @@ from computegov.ledger.records import (
     FORMAT_VERSION,
     GENESIS_HASH,
     HASH_ALG,
-    LineError,
     Record,
     canonical_json,
-    decode_span,
     encode_record,
+)
+from computegov.ledger.scan import (  # re-exported: the chain's readers predate scan.py
+    ChainProblem,
+    ChainScan,
+    gc_paused,
+    scan_ledger,
 )
 from computegov.ledger.signing import Signer, pae
 
@@ -39,6 +41,7 @@ __all__ = [
     "ChainScan",
     "Ledger",
     "Recovery",
+    "gc_paused",
     "head_message",
     "scan_ledger",
 ]
@@ -52,160 +55,6 @@ HEAD_PAYLOAD_TYPE = "application/vnd.computegov.ledger-head+json"
 def head_message(head_hash: str, head_seq: int) -> bytes:
     """The bytes a ``head`` record signs: PAE of ``{"hash": head_hash, "seq": head_seq}``."""
     return pae(HEAD_PAYLOAD_TYPE, canonical_json({"hash": head_hash, "seq": head_seq}))
-
-
-@dataclass(frozen=True)
-class ChainProblem:
-    """One thing wrong in a ledger file.
-
-    Attributes:
-        record: 0-based record number (line number minus one).
-        offset_bytes: byte offset in the file where the problem was found: the start of the
-            line, or of its body (hash mismatch, bad JSON) or hash field (bad framing).
-        kind: ``format`` (unparseable line: unusable input), ``torn`` (partial last line),
-            ``hash`` (line does not hash to its own hash), ``link`` (``prev`` or ``seq`` wrong).
-        message: what is wrong.
-    """
-
-    record: int
-    offset_bytes: int
-    kind: str
-    message: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return {
-            "record": self.record,
-            "offset_bytes": self.offset_bytes,
-            "kind": self.kind,
-            "message": self.message,
-        }
-
-    def __str__(self) -> str:
-        return f"record {self.record} (byte offset {self.offset_bytes}): {self.message}"
-
-
-@dataclass(frozen=True)
-class ChainScan:
-    """Everything read from a ledger file, and what is wrong with it.
-
-    Attributes:
-        records: the records that parsed and hash-checked, in file order.
-        offsets_bytes: byte offset of each of ``records``.
-        problems: problems found, in file order.
-        size_bytes: file size.
-        committed_bytes: length of the prefix made of complete, valid, linked records.
-    """
-
-    records: tuple[Record, ...]
-    offsets_bytes: tuple[int, ...]
-    problems: tuple[ChainProblem, ...]
-    size_bytes: int
-    committed_bytes: int
-
-    @property
-    def ok(self) -> bool:
-        """True when the file is a complete, unbroken chain."""
-        return not self.problems
-
-    @property
-    def head_hash(self) -> str:
-        """Hash of the last good record (:data:`GENESIS_HASH` for an empty ledger)."""
-        return self.records[-1].hash if self.records else GENESIS_HASH
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many small containers.
-
-    Parsing a 100,000-record ledger creates ~10^6 dicts that all stay alive; CPython's
-    generational collector would re-traverse them again and again (it more than doubled the
-    time in ``benchmarks/ledger.py``). Nothing built here has reference cycles.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def scan_ledger(data: bytes) -> ChainScan:
-    """Parse and check every line of a ledger: framing, own hash, ``seq`` and ``prev`` links.
-
-    Never raises on bad content: problems are collected with their record number and offset.
-    """
-    with gc_paused():
-        return _scan(data)
-
-
-def _scan(data: bytes) -> ChainScan:
-    records: list[Record] = []
-    offsets: list[int] = []
-    problems: list[ChainProblem] = []
-    prev = GENESIS_HASH
-    offset = 0
-    committed = 0
-    size = len(data)
-    view = memoryview(data)  # zero-copy line slices
-    index = 0
-    broken = False
-    while offset < size:
-        end = data.find(b"\n", offset)
-        if end < 0:
-            problems.append(
-                ChainProblem(
-                    index,
-                    offset,
-                    "torn",
-                    f"partial last line ({size - offset} bytes without a newline): torn tail",
-                )
-            )
-            break
-        try:
-            rec = decode_span(data, view, offset, end)
-        except LineError as err:
-            kind = "hash" if str(err).startswith("hash mismatch") else "format"
-            problems.append(ChainProblem(index, offset + err.column, kind, str(err)))
-            broken = True
-            # Linking across an unreadable line is impossible: the next record's link is
-            # reported as unverifiable, and checking resumes from its own hash.
-            prev = ""
-        else:
-            if rec.seq != index:
-                problems.append(
-                    ChainProblem(index, offset, "link", f"seq is {rec.seq}, expected {index}")
-                )
-                broken = True
-            if not prev:
-                problems.append(
-                    ChainProblem(
-                        index,
-                        offset,
-                        "link",
-                        f"cannot be linked: record {index - 1} before it is damaged",
-                    )
-                )
-            elif rec.prev != prev:
-                what = "genesis (64 zeros)" if index == 0 else f"hash of record {index - 1}"
-                problems.append(
-                    ChainProblem(
-                        index,
-                        offset,
-                        "link",
-                        f"prev {rec.prev[:16]}... is not the {what} {prev[:16]}...",
-                    )
-                )
-                broken = True
-            records.append(rec)
-            offsets.append(offset)
-            prev = rec.hash
-            if not broken:
-                committed = end + 1
-        offset = end + 1
-        index += 1
-    return ChainScan(tuple(records), tuple(offsets), tuple(problems), size, committed)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
-"""The verifier's checks of a ledger and of a report against its ledger.
+"""The verifier's checks of a ledger alone (format, chain, head signatures, order), and helpers.
+
+The checks of a report against its ledger are in :mod:`computegov.ledger.report_checks`.
 
 Each function takes parsed inputs and returns a :class:`~computegov.ledger.verdict.Check`;
 none raises on bad content (tampered input may hold anything, so every field is type-checked).
@@ -7,35 +9,28 @@ none raises on bad content (tampered input may hold anything, so every field is 
 from __future__ import annotations
 
 import base64
-import hashlib
 import math
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from computegov.errors import ComputegovError
-from computegov.ledger.chain import ChainScan, head_message
-from computegov.ledger.digests import digest_file
-from computegov.ledger.recorder import totals_from_records
+from computegov.ledger.chain import head_message
 from computegov.ledger.records import Record
-from computegov.ledger.report import ComputeReport
+from computegov.ledger.scan import ChainScan
 from computegov.ledger.signing import key_id
 from computegov.ledger.verdict import Check
 
 __all__ = [
     "TOTALS_REL_TOL",
     "b64_strict",
-    "checkpoint_files_check",
     "close",
+    "first_and_more",
     "ledger_order_check",
     "ledger_signature_check",
     "ledger_structure_checks",
-    "matches_check",
     "obj",
     "records_of",
-    "totals_check",
     "where",
 ]
 
@@ -62,6 +57,12 @@ def close(a: Any, b: Any) -> bool:
     if isinstance(a, Mapping) and isinstance(b, Mapping):
         return a.keys() == b.keys() and all(close(a[k], b[k]) for k in a)
     return bool(a == b)
+
+
+def first_and_more(problems: list[Any]) -> str:
+    """The first problem, with ``(+N more)`` when there are others (for a check's one-line summary)."""
+    more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"{problems[0]}{more}"
 
 
 def b64_strict(text: Any) -> bytes:
@@ -95,7 +96,7 @@ def ledger_structure_checks(scan: ChainScan, path: str | None) -> list[Check]:
             Check(
                 "ledger_format",
                 "fail",
-                f"{fmt[0]}" + (f" (+{len(fmt) - 1} more)" if len(fmt) > 1 else ""),
+                first_and_more(fmt),
                 {**ev, "problems": [p.to_dict() for p in fmt[:20]]},
                 unusable=True,
             )
@@ -115,7 +116,7 @@ def ledger_structure_checks(scan: ChainScan, path: str | None) -> list[Check]:
             Check(
                 "ledger_chain",
                 "fail",
-                f"{chain[0]}" + (f" (+{len(chain) - 1} more)" if len(chain) > 1 else ""),
+                first_and_more(chain),
                 {**ev, "problems": [p.to_dict() for p in chain[:20]]},
             )
         )
@@ -274,165 +275,14 @@ def records_of(scan: ChainScan, kind: str) -> list[Record]:
     return [r for r in scan.records if r.kind == kind]
 
 
-def matches_check(report: ComputeReport, scan: ChainScan, ledger_bytes: bytes) -> Check:
-    """``report_matches_ledger``: head, count, file digest, metadata, checkpoints, end record."""
-    pred = report.predicate
-    led = obj(pred.get("ledger"))
-    mismatches: list[str] = []
-    if led.get("head_hash") != scan.head_hash:
-        mismatches.append(
-            f"head hash: report {str(led.get('head_hash'))[:16]}..., ledger "
-            f"{scan.head_hash[:16]}..."
-        )
-    if led.get("records") != len(scan.records):
-        mismatches.append(f"record count: report {led.get('records')}, ledger {len(scan.records)}")
-    sha = hashlib.sha256(ledger_bytes).hexdigest()
-    ledger_subjects = [
-        s for s in report.statement["subject"] if str(s.get("name", "")).startswith("ledger/")
-    ]
-    if not ledger_subjects or ledger_subjects[0].get("digest", {}).get("sha256") != sha:
-        mismatches.append("ledger file sha256 differs from the report's ledger subject")
-    meta = scan.records[0].data if scan.records else {}
-    metadata = obj(meta.get("metadata"))
-    if pred.get("hardware") != (metadata.get("hardware") or {}):
-        mismatches.append("hardware differs between report and ledger metadata")
-    run = {k: v for k, v in metadata.items() if k not in ("hardware", "replay", "attestation")}
-    if pred.get("run") != run:
-        mismatches.append("run metadata differs between report and ledger")
-    if pred.get("replay") != metadata.get("replay"):
-        mismatches.append("replay spec differs between report and ledger")
-    signer = obj(pred.get("signer"))
-    if signer.get("keyid") != meta.get("keyid"):
-        mismatches.append("report signer differs from the ledger's signer")
-    ckpts = [
-        {
-            "step": r.data.get("step"),
-            "path": r.data.get("path"),
-            "blake3": obj(r.data.get("state")).get("blake3"),
-            "sha256": obj(r.data.get("state")).get("sha256"),
-        }
-        for r in records_of(scan, "checkpoint")
-    ]
-    if pred.get("checkpoints") != ckpts:
-        mismatches.append("checkpoint list differs between report and ledger")
-    ckpt_subjects = [
-        s for s in report.statement["subject"] if str(s.get("name", "")).startswith("checkpoint/")
-    ]
-    if ckpts:
-        last = ckpts[-1]
-        want = {
-            "name": f"checkpoint/step-{last['step']}",
-            "digest": {"blake3": last["blake3"], "sha256": last["sha256"]},
-        }
-        if ckpt_subjects != [want]:
-            mismatches.append("final-checkpoint subject is not the ledger's last checkpoint")
-    elif ckpt_subjects:
-        mismatches.append("report names a checkpoint the ledger does not have")
-    ends = records_of(scan, "end")
-    if len(ends) != 1:
-        mismatches.append(f"ledger has {len(ends)} end records, expected 1")
-    else:
-        if not close(ends[0].data.get("totals"), pred.get("totals")):
-            mismatches.append("totals in the report differ from the ledger's end record")
-        if ends[0].data.get("summary") != pred.get("claims"):
-            mismatches.append("claims in the report differ from the ledger's end record")
-    if mismatches:
-        return Check(
-            "report_matches_ledger",
-            "fail",
-            mismatches[0] + (f" (+{len(mismatches) - 1} more)" if len(mismatches) > 1 else ""),
-            {"mismatches": mismatches, "ledger_sha256": sha},
-        )
-    return Check(
-        "report_matches_ledger",
-        "pass",
-        f"head {scan.head_hash[:16]}..., {len(scan.records)} records, file digest and "
-        f"{len(ckpts)} checkpoints agree",
-        {"head_hash": scan.head_hash, "ledger_sha256": sha},
-    )
+_MOVED_TO_REPORT_CHECKS = frozenset({"checkpoint_files_check", "matches_check", "totals_check"})
 
 
-def totals_check(report: ComputeReport, scan: ChainScan) -> Check:
-    """``totals``: the report's totals equal the sum of the ledger's measurement records."""
-    intervals: list[Mapping[str, Any]] = [
-        interval
-        for r in scan.records
-        if r.kind == "measurement" and type(interval := r.data.get("interval")) is dict
-    ]
-    hardware = report.predicate.get("hardware")
-    chip_count = hardware.get("chip_count") if isinstance(hardware, Mapping) else None
-    recomputed = totals_from_records(intervals, chip_count)
-    claimed = report.totals
-    diffs = []
-    for key, value in recomputed.items():
-        if key in ("tokens", "samples") and claimed.get(f"{key}_source") == "summary":
-            continue  # taken from the run summary, not summed from records
-        if not close(claimed.get(key), value):
-            diffs.append(f"{key}: report {claimed.get(key)!r}, records sum to {value!r}")
-    if diffs:
-        return Check(
-            "totals",
-            "fail",
-            diffs[0] + (f" (+{len(diffs) - 1} more)" if len(diffs) > 1 else ""),
-            {"differences": diffs, "recomputed": recomputed},
-        )
-    return Check(
-        "totals",
-        "pass",
-        f"totals equal the sum of {len(intervals)} measurement records "
-        f"(flop {recomputed['flop']:.4g}, duration {recomputed['duration_s']:.4g} s)",
-        {"recomputed": recomputed},
-    )
+def __getattr__(name: str) -> Any:
+    # The report-against-ledger checks moved to report_checks.py; their old import path still
+    # works (lazily: report_checks imports this module).
+    if name in _MOVED_TO_REPORT_CHECKS:
+        from computegov.ledger import report_checks
 
-
-def checkpoint_files_check(scan: ChainScan, base: Path | None) -> Check:
-    """``checkpoint_files``: each recorded checkpoint file exists and matches its digests."""
-    ckpts = [
-        (i, r) for i, r in enumerate(scan.records) if r.kind == "checkpoint" and r.data.get("path")
-    ]
-    if not ckpts:
-        return Check("checkpoint_files", "skip", "the ledger records no checkpoint files")
-    if base is None:
-        return Check(
-            "checkpoint_files", "skip", "no directory to find checkpoint files in (pass one)"
-        )
-    located = [(i, r, base / str(r.data["path"])) for i, r in ckpts]
-    present = [t for t in located if t[2].is_file()]
-    if not present:
-        return Check(
-            "checkpoint_files",
-            "skip",
-            f"none of the {len(located)} checkpoint files is in {base}",
-            {"directory": str(base)},
-        )
-    missing = [t for t in located if not t[2].is_file()]
-    if missing:
-        i, _, p = missing[0]
-        return Check(
-            "checkpoint_files",
-            "fail",
-            f"{where(scan, i)}: checkpoint file {p} is missing ({len(missing)} of "
-            f"{len(located)} missing)",
-            {"missing": [str(t[2]) for t in missing]},
-            unusable=True,
-        )
-    for i, r, p in present:
-        want = obj(r.data.get("file"))
-        try:
-            got = digest_file(p)
-        except ComputegovError as err:
-            return Check("checkpoint_files", "fail", f"{where(scan, i)}: {err}", unusable=True)
-        if got.get("sha256") != want.get("sha256") or got.get("blake3") != want.get("blake3"):
-            return Check(
-                "checkpoint_files",
-                "fail",
-                f"{where(scan, i)}: {p.name} does not match its recorded digest "
-                f"(sha256 {got['sha256'][:16]}... vs {str(want.get('sha256'))[:16]}...)",
-                {"path": str(p), "recorded": want, "actual": got},
-            )
-    return Check(
-        "checkpoint_files",
-        "pass",
-        f"{len(present)} checkpoint files match their recorded digests",
-        {"directory": str(base)},
-    )
+        return getattr(report_checks, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from computegov.errors import InputError
+from computegov.ledger.demo_meter import StandInMeter
 from computegov.ledger.digests import digest_state_dict
 
 __all__ = ["DemoConfig", "DemoResult", "DemoTrainer", "run_demo_with_ledger"]
@@ -219,75 +220,6 @@ class DemoResult:
         return str(self.report_path)
 
 
-class _StandInMeter:
-    """A stand-in for the meter, used only when :mod:`computegov.measure` cannot be imported.
-
-    Times steps, counts FLOP with ``torch.utils.flop_counter`` and emits interval records in
-    the meter's schema.
-    """
-
-    name = "computegov.ledger.demo stand-in meter (torch FlopCounterMode)"
-
-    def __init__(self, model: Any, sink: Callable[[dict[str, Any]], Any], interval_steps: int):
-        self.sink = sink
-        self.interval_steps = interval_steps
-        self._steps = 0
-        self._flop = 0
-        self._seconds = 0.0
-        self._t0: float | None = None
-        self._first = 0
-        self._tokens = 0
-
-    def step(self, tokens: int) -> Any:
-        import contextlib
-        import time
-
-        from torch.utils.flop_counter import FlopCounterMode
-
-        @contextlib.contextmanager
-        def ctx() -> Any:
-            if self._t0 is None:
-                self._t0 = time.time()
-            start = time.perf_counter()
-            counter = FlopCounterMode(display=False)
-            with counter:
-                yield
-            self._seconds += time.perf_counter() - start
-            self._flop += int(counter.get_total_flops())
-            self._steps += 1
-            self._tokens += tokens
-            if self._steps == self.interval_steps:
-                self.flush()
-
-        return ctx()
-
-    def flush(self) -> None:
-        import time
-
-        if not self._steps:
-            return
-        now = time.time()
-        self.sink(
-            {
-                "kind": "interval",
-                "step_first": self._first,
-                "step_last": self._first + self._steps - 1,
-                "steps": self._steps,
-                "flop": self._flop,
-                "tokens": self._tokens,
-                "seconds": self._seconds,
-                "time_start_unix_s": self._t0,
-                "time_end_unix_s": now,
-                "energy_j": None,
-            }
-        )
-        self._first += self._steps
-        self._steps, self._flop, self._seconds, self._tokens, self._t0 = 0, 0, 0.0, 0, None
-
-    def close(self) -> None:
-        self.flush()
-
-
 def run_demo_with_ledger(
     steps: int = 60,
     ledger_path: str | Path = "run.jsonl",
@@ -328,7 +260,7 @@ def run_demo_with_ledger(
     import contextlib
     import platform
 
-    from computegov.ledger.recorder import RunRecorder
+    from computegov.ledger.recorder import RunRecorder, report_path_for
     from computegov.ledger.signing import (
         PUBLIC_KEY_NAME,
         generate_keypair,
@@ -371,6 +303,16 @@ def run_demo_with_ledger(
     n_params = sum(p.numel() for p in model.parameters())
     ckpt_dir = out / f"{ledger.stem}-checkpoints"
     ckpt_dir.mkdir(parents=True, exist_ok=True)
+    meter_class: Any = None
+    if use_meter:
+        try:
+            from computegov.measure import ComputeMeter
+
+            meter_class = ComputeMeter
+        except ImportError:
+            meter_class = None
+    interval_steps = max(1, min(checkpoint_every, 10))
+    meter_name = "computegov.measure.ComputeMeter" if meter_class else StandInMeter.name
     metadata = {
         "model": "computegov demo MLP",
         "parameters": n_params,
@@ -380,7 +322,7 @@ def run_demo_with_ledger(
             "chip_count": chip_count,
             "in_catalogue": chip is not None,
         },
-        "meter": {},
+        "meter": {"name": meter_name, "interval_steps": interval_steps},
         "replay": {
             "trainer": TRAINER_REF,
             "config": cfg.to_dict(),
@@ -388,34 +330,19 @@ def run_demo_with_ledger(
             "data_order": "batch of step s drawn from torch.Generator seeded (seed*1000003 + s + 17)",
         },
     }
-    meter_obj: Any
-    meter_name: str
-    rec_holder: dict[str, Any] = {}
 
     def sink(record: dict[str, Any]) -> None:
-        rec_holder["rec"].record_measurement(record)
+        recorder.record_measurement(record)  # bound below; the meter first calls it in a step
 
-    real_meter: Any = None
-    if use_meter:
-        try:
-            from computegov.measure import ComputeMeter
-
-            real_meter = ComputeMeter
-        except ImportError:
-            real_meter = None
-    interval_steps = max(1, min(checkpoint_every, 10))
-    if real_meter is not None:
-        meter_obj = real_meter(
+    # The meter first: a chip name it cannot find leaves no ledger file behind.
+    meter_obj: Any
+    if meter_class is not None:
+        meter_obj = meter_class(
             model, chip=chip, sink=sink, interval_steps=interval_steps, energy="auto", seed=seed
         )
-        meter_name = "computegov.measure.ComputeMeter"
     else:
-        meter_obj = _StandInMeter(model, sink, interval_steps)
-        meter_name = _StandInMeter.name
-    metadata["meter"] = {"name": meter_name, "interval_steps": interval_steps}
-
+        meter_obj = StandInMeter(sink, interval_steps)
     recorder = RunRecorder(ledger, key_path, metadata)
-    rec_holder["rec"] = recorder
     tokens = cfg.batch_size  # one "token" per sample for this non-sequence model
     checkpoints: list[Path] = []
 
@@ -427,9 +354,7 @@ def run_demo_with_ledger(
         checkpoints.append(path)
 
     def around(step: int) -> Any:
-        if real_meter is not None:
-            return meter_obj.step(tokens=tokens)
-        return meter_obj.step(tokens)
+        return meter_obj.step(tokens=tokens)
 
     save(0)
     done = 0
@@ -441,7 +366,7 @@ def run_demo_with_ledger(
             if on_step:
                 on_step(done + i + 1)
         done = end
-        if real_meter is not None:
+        if meter_class is not None:
             # close the interval at the checkpoint so intervals never straddle one
             with contextlib.suppress(Exception):
                 meter_obj.local_summary()
@@ -450,5 +375,5 @@ def run_demo_with_ledger(
         save(done)
     meter_obj.close()
     report = recorder.finish({"tokens": steps * tokens, "samples": steps * cfg.batch_size})
-    report_path = report.path if report.path is not None else ledger.with_suffix(".report.json")
+    report_path = report.path if report.path is not None else report_path_for(ledger)
     return DemoResult(report_path, ledger, public_key_path, tuple(checkpoints), meter_name)

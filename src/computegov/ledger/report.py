@@ -60,6 +60,7 @@ __all__ = [
     "PREDICATE_TYPE",
     "STATEMENT_TYPE",
     "ComputeReport",
+    "is_report_path",
     "load_report",
     "parse_report",
     "sign_statement",
@@ -153,6 +154,13 @@ def _first_difference(a: bytes, b: bytes) -> int:
         if a[i] != b[i]:
             return i
     return n
+
+
+def is_report_path(source: object) -> bool:
+    """Whether ``source`` names a report file (a Path, or a str that is not JSON text)."""
+    return isinstance(source, Path) or (
+        isinstance(source, str) and not source.lstrip().startswith("{")
+    )
 
 
 def parse_report(source: bytes | str | dict[str, Any] | ComputeReport) -> ComputeReport:

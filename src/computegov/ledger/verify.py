@@ -22,15 +22,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from computegov.errors import ComputegovError
 from computegov.ledger.attestation import AttestationChecker, check_attestation
-from computegov.ledger.chain import gc_paused, scan_ledger
 from computegov.ledger.checks import (
     b64_strict,
-    checkpoint_files_check,
     ledger_order_check,
     ledger_signature_check,
     ledger_structure_checks,
-    matches_check,
-    totals_check,
 )
 from computegov.ledger.plausibility import (
     ENERGY_TOLERANCE,
@@ -38,7 +34,9 @@ from computegov.ledger.plausibility import (
     TYPICAL_UTILISATION_MAX,
     plausibility_check,
 )
-from computegov.ledger.report import PAYLOAD_TYPE, ComputeReport, parse_report
+from computegov.ledger.report import PAYLOAD_TYPE, ComputeReport, is_report_path, parse_report
+from computegov.ledger.report_checks import checkpoint_files_check, matches_check, totals_check
+from computegov.ledger.scan import gc_paused, scan_ledger
 from computegov.ledger.signing import key_id, load_public_key, pae
 from computegov.ledger.verdict import Check, Verdict
 
@@ -59,9 +57,7 @@ __all__ = [
 def _read_report(source: Any) -> tuple[ComputeReport | None, str | None, Check]:
     path: str | None = None
     try:
-        if isinstance(source, Path) or (
-            isinstance(source, str) and not source.lstrip().startswith("{")
-        ):
+        if is_report_path(source):
             p = Path(source)
             path = str(p)
             try:

@@ -131,7 +131,8 @@ class FlopCache:
             step: the closed step.
             count: the step's counted FLOP, or None when it was not counted.
         """
-        used = count if count is not None else self.counts.get(tuple(step.forwards))
+        signature = tuple(step.forwards)
+        used = count if count is not None else self.counts.get(signature)
         if step.error is None and used is not None and used.formula_errors:
             interval.flop_exact = False
             ops = "; ".join(f"{op}: {err}" for op, err in sorted(used.formula_errors.items()))
@@ -142,7 +143,6 @@ class FlopCache:
             interval.flop_exact = False
             interval.gaps.append(f"step {step.index}: {step.error}; FLOP not counted")
             return
-        signature = tuple(step.forwards)
         if count is not None:
             interval.counted_steps += 1
             if step.diverged:

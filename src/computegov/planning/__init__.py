@@ -4,8 +4,12 @@
   activations under tensor/pipeline/data parallelism and ZeRO stages; minimum chips for memory.
 - :mod:`computegov.planning.scaling`: communication time and pipeline bubbles against the chip's
   intra- and inter-node bandwidth, so utilisation falls as clusters grow.
-- :mod:`computegov.planning.planner`: :func:`plan` (search, rank, Pareto front, infeasibility
-  explained) and :func:`evaluate` (one fixed configuration).
+- :mod:`computegov.planning.planner`: :func:`plan` (search, rank, Pareto front) and
+  :func:`evaluate` (one fixed configuration); it reads :mod:`~computegov.planning.request`
+  (:class:`PlanRequest`, :class:`Target`), answers with :mod:`~computegov.planning.option`
+  (:class:`Plan`, :class:`PlanResult`), prices future start years with
+  :mod:`~computegov.planning.price_trend` and explains infeasibility with
+  :mod:`~computegov.planning.infeasible`.
 """
 
 from __future__ import annotations

@@ -445,6 +445,7 @@ def _memory(
     )
 
 
+@functools.lru_cache(maxsize=8192)
 def _recompute_options(
     arch: Architecture,
     tp: int,
@@ -454,14 +455,16 @@ def _recompute_options(
     d_node: int,
     capacity: float | None,
     a: ScalingAssumptions,
-) -> list[tuple[int, float]]:
+) -> tuple[tuple[int, float], ...]:
     """(data-parallel degree, share of layers fully recomputed) pairs worth evaluating.
 
     Recomputation is chosen per layer, as Megatron-LM's ``--recompute-num-layers`` does: the
     smallest share of layers with full recomputation (the rest selective) that fits in memory.
+    Memory does not depend on the chip's speed or the kernel MFU, so the answer is cached: the
+    planner searches the same layouts for every chip count and at both ends of the kernel MFU.
     """
     if capacity is None:
-        return [(d, 0.0) for d in _data_parallel_candidates(1, d_max, d_node)]
+        return tuple((d, 0.0) for d in _data_parallel_candidates(1, d_max, d_node))
     common = {"tp": tp, "pp": pp, "dp": 1, "zero_stage": a.zero_stage, "interleave": vp}
     sel = training_memory(arch, recompute="selective", **common)  # type: ignore[arg-type]
     acts_full = training_memory(arch, recompute="full", **common).activations_bytes  # type: ignore[arg-type]
@@ -484,7 +487,7 @@ def _recompute_options(
 
     d_full = smallest_d(acts_full)
     if d_full is None:
-        return []
+        return ()
     candidates = set(_data_parallel_candidates(d_full, d_max, d_node))
     d_sel = smallest_d(acts_sel)
     if d_sel is not None:
@@ -494,7 +497,7 @@ def _recompute_options(
         room = capacity - fixed - sharded / d
         share = (acts_sel - room) / (acts_sel - acts_full) if acts_sel > acts_full else 0.0
         out.append((d, min(1.0, max(0.0, share))))
-    return out
+    return tuple(out)
 
 
 def cluster_mfu(

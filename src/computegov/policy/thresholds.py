@@ -327,8 +327,11 @@ def _load_cached(path: str | None) -> tuple[Threshold, ...]:
         text = resources.files("computegov.data").joinpath("thresholds.yaml").read_text(encoding="utf-8")
         label = "thresholds.yaml"
     else:
-        text = Path(path).read_text(encoding="utf-8")
         label = path
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as err:
+            raise DataError(f"cannot read thresholds: {err}", path=label) from err
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as err:

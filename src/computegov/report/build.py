@@ -23,7 +23,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from computegov.report.section import ReportContext, Section
+from computegov.report.section import DEFAULT_SEED, ReportContext, Section
 
 if TYPE_CHECKING:
     from computegov.catalog import Catalog
@@ -146,7 +146,7 @@ def _render(sections: list[Section], *, title: str, meta: dict[str, Any]) -> str
 def build_report(
     catalog: Catalog | None = None,
     *,
-    seed: int = 20251205,
+    seed: int = DEFAULT_SEED,
     title: str = "computegov: AI hardware trends, forecasts and compute governance",
     progress: Callable[[str], None] | None = None,
     on_section: Callable[[str, int, int], None] | None = None,

@@ -17,7 +17,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from computegov.catalog import Catalog
 
-__all__ = ["ReportContext", "Section", "fmt_number", "html_table", "note_html"]
+__all__ = ["DEFAULT_SEED", "ReportContext", "Section", "fmt_number", "html_table", "note_html"]
+
+#: Seed of every random draw in the report (an arbitrary fixed date, 2025-12-05); the CLI's
+#: ``--seed`` defaults to it so that ``trends`` and ``compute trend`` reproduce the report's numbers.
+DEFAULT_SEED = 20251205
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,7 +55,7 @@ class ReportContext:
     """
 
     catalog: Catalog
-    seed: int = 20251205
+    seed: int = DEFAULT_SEED
     progress: Callable[[str], None] = lambda _message: None
     cache: dict[str, Any] = dataclasses.field(default_factory=dict)
 

@@ -36,7 +36,7 @@ import numpy.typing as npt
 
 from computegov.errors import InputError
 from computegov.trends.chipsets import MIN_POINTS, metric_points, record_mask
-from computegov.trends.fit import bootstrap_ols
+from computegov.trends.fit import bootstrap_ols, ols_fit
 from computegov.trends.forecast import load_scenarios, scenario_log10_paths
 from computegov.trends.metrics import Metric
 
@@ -76,6 +76,7 @@ METHOD_LABELS: dict[str, str] = {
 PROBABILISTIC: frozenset[str] = frozenset({"loglinear_all", "loglinear_frontier"})
 
 #: Years before an origin over which the release rate of chips (or of records) is measured.
+#: Assumption (ours, no published source): about two accelerator generations.
 RATE_WINDOW_YEARS = 5.0
 
 #: The bundled scenario whose shape the ``slowdown`` method follows.
@@ -269,13 +270,6 @@ def simulate_record(
     return out
 
 
-def _ols_residual_sd(x: FloatArray, y: FloatArray) -> float:
-    xm, ym = x.mean(), y.mean()
-    slope = float(((x - xm) * (y - ym)).sum() / ((x - xm) ** 2).sum())
-    resid = y - (ym + slope * (x - xm))
-    return float(np.sqrt((resid**2).sum() / max(x.size - 2, 1)))
-
-
 def _method_samples(
     method: str,
     *,
@@ -327,7 +321,7 @@ def _method_samples(
         targets=targets,
         intercepts=intercepts[pick],
         slopes=slopes[pick],
-        residual_sd=_ols_residual_sd(fx, fy),
+        residual_sd=ols_fit(fx, fy)[2],
         rate_per_year=rate,
         rng=rng,
     )

@@ -110,9 +110,7 @@ def fit_break(
     design = _hinge_design(x, break_year)
     coef, *_ = np.linalg.lstsq(design, y, rcond=None)
     sse_full = float(((y - design @ coef) ** 2).sum())
-    xm = x.mean()
-    slope0 = float(((x - xm) * (y - y.mean())).sum() / ((x - xm) ** 2).sum())
-    sse_line = float(((y - (y.mean() + slope0 * (x - xm))) ** 2).sum())
+    sse_line = float((fit.residuals_log10**2).sum())  # the single line: fit's own OLS
     dof = len(x) - 3
     if dof <= 0 or sse_full == 0:
         f_stat, p_value = math.inf, 0.0

@@ -36,6 +36,7 @@ __all__ = [
     "fit_log_linear",
     "fit_points",
     "fit_trend",
+    "ols_fit",
 ]
 
 #: Default number of bootstrap resamples.
@@ -62,13 +63,25 @@ def _doubling_interval(lo: float, hi: float) -> tuple[float, float]:
     return (_LOG10_2 / hi if hi > 0 else -math.inf), math.inf
 
 
-def _ols(x: FloatArray, y: FloatArray) -> tuple[float, float]:
+def ols_fit(x: FloatArray, y: FloatArray) -> tuple[float, float, float]:
+    """Least-squares line of ``y`` on ``x``.
+
+    Returns:
+        (slope, intercept, residual SD): the residual SD uses n - 2 degrees of freedom (at least 1),
+        in the units of ``y``.
+
+    Raises:
+        InputError: every ``x`` is the same (no spread to fit a slope to).
+    """
     xm, ym = x.mean(), y.mean()
     sxx = float(((x - xm) ** 2).sum())
     if sxx == 0:
         raise InputError("all points have the same release date: a trend over time needs spread")
     slope = float(((x - xm) * (y - ym)).sum() / sxx)
-    return slope, float(ym - slope * xm)
+    intercept = float(ym - slope * xm)
+    resid = y - (intercept + slope * x)
+    resid_sd = math.sqrt(float((resid**2).sum()) / max(x.size - 2, 1))
+    return slope, intercept, resid_sd
 
 
 def bootstrap_ols(
@@ -276,10 +289,7 @@ def fit_log_linear(
     y = np.log10(v)
     reference_year = float(x.mean())
     xc = x - reference_year
-    slope, intercept = _ols(xc, y)
-    resid = y - (intercept + slope * xc)
-    dof = max(len(x) - 2, 1)
-    resid_sd = float(math.sqrt(float((resid**2).sum()) / dof))
+    slope, intercept, resid_sd = ols_fit(xc, y)
     boot_slopes, boot_intercepts = bootstrap_ols(xc, y, rng=rng, n_boot=n_boot)
     alpha = (1 - confidence) / 2
     lo, hi = np.quantile(boot_slopes, [alpha, 1 - alpha])

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from computegov.errors import ComputegovError, MetricUnavailableError, UnknownNameError
+from computegov.inflation import to_usd
 
 if TYPE_CHECKING:
     from computegov.catalog import Chip
@@ -30,7 +31,6 @@ __all__ = [
     "Metric",
     "MetricUnavailableError",
     "get_metric",
-    "metric_names",
 ]
 
 logger = logging.getLogger(__name__)
@@ -112,22 +112,12 @@ def _training_peak(chip: Chip) -> float | None:
 def _price_usd_constant(chip: Chip) -> float | None:
     """Launch price in :data:`PRICE_DOLLAR_YEAR` USD, or None (no price, or no year to deflate)."""
     price = _positive(chip.launch_price_usd)
-    if price is None:
+    year = chip.launch_price_dollar_year
+    if price is None or year is None:
         return None
-    year = chip.launch_price_year or (chip.release_date.year if chip.release_date else None)
-    if year is None:
-        return None
-    try:
-        from computegov.inflation import to_usd  # CPI-U table, owned by the catalogue
-    except ModuleNotFoundError as err:
-        if err.name == "computegov.inflation":
-            raise MetricUnavailableError(
-                "price-performance metrics need computegov.inflation (CPI-U), which is missing"
-            ) from err
-        raise
     try:
         return to_usd(price, year, PRICE_DOLLAR_YEAR)
-    except (ComputegovError, KeyError, ValueError) as err:
+    except ComputegovError as err:  # a year outside the bundled CPI-U table
         logger.warning(
             "%s: cannot deflate a %s price to %s USD: %s", chip.name, year, PRICE_DOLLAR_YEAR, err
         )
@@ -360,11 +350,6 @@ _ALIASES: Mapping[str, str] = {
     "memory_wall": "bytes_per_flop",
     "die_area": "die_area_mm2",
 }
-
-
-def metric_names() -> tuple[str, ...]:
-    """Names of every registered metric, in display order."""
-    return tuple(METRICS)
 
 
 def get_metric(name: str | Metric) -> Metric:
