@@ -99,9 +99,6 @@ class Catalog:
     chips: tuple[Chip, ...]
     anomalies: tuple[Anomaly, ...] = ()
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_name", {c.name: c for c in self.chips})
-
     def __iter__(self) -> Iterator[Chip]:
         return iter(self.chips)
 
@@ -109,12 +106,16 @@ class Catalog:
         return len(self.chips)
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name in self._by_name  # type: ignore[attr-defined]
+        return isinstance(name, str) and name in self._by_name
 
     @property
     def names(self) -> list[str]:
         """Canonical names, in order."""
         return [c.name for c in self.chips]
+
+    @functools.cached_property
+    def _by_name(self) -> dict[str, Chip]:
+        return {c.name: c for c in self.chips}
 
     @functools.cached_property
     def _index(self) -> NameIndex:
@@ -124,8 +125,7 @@ class Catalog:
     def find(self, name: str) -> list[Chip]:
         """All chips matching ``name`` (empty if none, several if ambiguous)."""
         names, _ = self._index.match(name)
-        by_name: dict[str, Chip] = self._by_name  # type: ignore[attr-defined]
-        return [by_name[n] for n in names]
+        return [self._by_name[n] for n in names]
 
     def get(self, name: str) -> Chip:
         """The one chip matching ``name`` (case, spacing and vendor prefix forgiven).
@@ -134,7 +134,7 @@ class Catalog:
             UnknownNameError: no match (with the closest names) or several (with the candidates).
         """
         names, _ = self._index.match(name)
-        by_name: dict[str, Chip] = self._by_name  # type: ignore[attr-defined]
+        by_name = self._by_name
         if len(names) == 1:
             return by_name[names[0]]
         if len(names) > 1:
