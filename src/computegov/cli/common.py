@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import inspect
 import json
-import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +25,7 @@ from rich.table import Table
 
 from computegov.charts.base import CHART_SUFFIXES  # what save_chart writes (no Altair import)
 from computegov.errors import ComputegovError, InputError, UnknownNameError
+from computegov.jsonsafe import json_safe
 from computegov.report.section import DEFAULT_SEED  # the report's seed: same seed, same numbers
 
 __all__ = [
@@ -160,26 +160,9 @@ def table_with(
     return table
 
 
-def _clean(obj: Any) -> Any:
-    """Make ``obj`` JSON-safe: no NaN or infinity (they become null), tuples become lists."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    if hasattr(obj, "to_dict"):
-        return _clean(obj.to_dict())
-    if hasattr(obj, "isoformat"):
-        return obj.isoformat()
-    if hasattr(obj, "item"):  # numpy scalars
-        return _clean(obj.item())
-    return obj
-
-
 def print_json(obj: Any) -> None:
     """Write ``obj`` as indented JSON to stdout (no NaN: they are written as null)."""
-    sys.stdout.write(json.dumps(_clean(obj), indent=2, allow_nan=False) + "\n")
+    sys.stdout.write(json.dumps(json_safe(obj), indent=2, allow_nan=False) + "\n")
 
 
 def exit_with(message: str, code: int = 2) -> NoReturn:

@@ -7,12 +7,12 @@ the same inputs give the same answer on a page and in the API.
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Any
 
 from computegov.catalog import PRECISIONS, Catalog, Chip
 from computegov.catalog.chip import NUMERIC_FIELDS
 from computegov.errors import InputError
+from computegov.jsonsafe import json_safe as jsonsafe
 
 __all__ = ["CHIP_KINDS", "SORT_KEYS", "ChipQuery", "jsonsafe", "query_chips"]
 
@@ -25,23 +25,6 @@ SORT_KEYS: tuple[str, ...] = (
     *NUMERIC_FIELDS,
     *(f"peak_flop_per_s_{p}" for p in PRECISIONS),
 )
-
-
-def jsonsafe(obj: Any) -> Any:
-    """Make ``obj`` JSON-safe: NaN/inf become None, tuples lists, objects their ``to_dict()``."""
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {str(k): jsonsafe(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [jsonsafe(v) for v in obj]
-    if hasattr(obj, "to_dict"):
-        return jsonsafe(obj.to_dict())
-    if hasattr(obj, "isoformat"):
-        return obj.isoformat()
-    if hasattr(obj, "item"):
-        return jsonsafe(obj.item())
-    return obj
 
 
 @dataclasses.dataclass(frozen=True)
