@@ -14,7 +14,13 @@ from importlib import resources
 
 from computegov.errors import InputError
 
-__all__ = ["CPI_SOURCE", "FIRST_YEAR", "LATEST_YEAR", "cpi", "cpi_table", "to_usd"]
+__all__ = ["CPI_SOURCE", "DOLLAR_YEAR", "FIRST_YEAR", "LATEST_YEAR", "cpi", "cpi_table", "to_usd"]
+
+#: The year whose US dollars computegov's money figures are in: the price-performance metrics
+#: (re-exported as ``computegov.trends.metrics.PRICE_DOLLAR_YEAR``) and the cost model
+#: (``computegov.costs.TCO_DOLLAR_YEAR``). A project convention, not a sourced number; kept here,
+#: in a cheap module, so that naming the year does not import the cost model.
+DOLLAR_YEAR: int = 2024
 
 CPI_SOURCE = (
     "U.S. Bureau of Labor Statistics, CPI-U, U.S. city average, all items (CUUR0000SA0), annual average"

@@ -199,9 +199,11 @@ class Chip:
 
     @property
     def launch_price_dollar_year(self) -> int | None:
-        """The year whose dollars :attr:`launch_price_usd` is in: ``launch_price_year`` when the
-        source gives one, else the release year (a launch price is quoted at release); None if
-        neither is known."""
+        """The year whose dollars :attr:`launch_price_usd` is in.
+
+        ``launch_price_year`` when the source gives one, else the release year (a launch price is
+        quoted at release); None if neither is known.
+        """
         if self.launch_price_year:
             return self.launch_price_year
         return self.release_date.year if self.release_date else None

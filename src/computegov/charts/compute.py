@@ -1,5 +1,7 @@
-"""Altair charts of training compute: notable models over time with the regulatory thresholds,
-and the forecast number of models above each threshold.
+"""Altair charts of training compute.
+
+Notable models over time with the regulatory thresholds, and the forecast number of models
+above each threshold.
 
 Every chart carries the Epoch AI attribution (:data:`computegov.charts.base.ATTRIBUTION`).
 """

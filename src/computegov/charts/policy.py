@@ -133,8 +133,10 @@ def _chip_frame(
     height: int = 400,
     reserved: Sequence[Box] = (),
 ) -> pd.DataFrame:
-    """One row per plottable chip with its outcome under ``rule`` and its label's placement
-    (``reserved``: pixel boxes labels must avoid, e.g. the region names)."""
+    """One row per plottable chip with its outcome under ``rule`` and its label's placement.
+
+    ``reserved``: pixel boxes labels must avoid, e.g. the region names.
+    """
     rows: list[dict[str, Any]] = []
     for chip in chips:
         facts = chip if isinstance(chip, ChipFacts) else facts_from_chip(chip)
@@ -227,10 +229,12 @@ def _place_labels(
     reserved: Sequence[Box] = (),
     insist: Collection[Any] = (),
 ) -> pd.DataFrame:
-    """Greedy label placement, in ``order``: each chip gets the first of six spots beside its
-    point (right; a line up or down; then the same on the left) whose text box overlaps
-    no placed label and no point and stays inside the panel; with no free spot it stays bare.
-    Chips in ``insist`` also try two lines up or down."""
+    """Greedy label placement, in ``order``.
+
+    Each chip gets the first of six spots beside its point (right; a line up or down; then the
+    same on the left) whose text box overlaps no placed label and no point and stays inside the
+    panel; with no free spot it stays bare. Chips in ``insist`` also try two lines up or down.
+    """
     points = [
         _px(t, d, width, height)
         for t, d in zip(frame["tpp"], frame["performance_density"], strict=True)
@@ -273,8 +277,10 @@ def _ticks(
 
 
 def _region_labels(cells: pd.DataFrame) -> pd.DataFrame:
-    """One name per shaded paragraph, at the inner bottom-right corner of its rightmost cell
-    (lowest such cell on ties): corners there hold few chips, so names rarely cover points."""
+    """One name per shaded paragraph, at the inner bottom-right corner of its rightmost cell.
+
+    The lowest such cell wins ties. Corners there hold few chips, so names rarely cover points.
+    """
     rows = []
     shaded = cells[cells["paragraph"] != "none"]
     for paragraph, group in shaded.groupby("paragraph", sort=True):

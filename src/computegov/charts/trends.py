@@ -53,8 +53,11 @@ def _points_frame(fit: TrendFit) -> pd.DataFrame:
 
 
 def _notable(frame: pd.DataFrame, k: int) -> pd.DataFrame:
-    """Chips to label: up to k of the most recent record setters (the frontier people know by
-    name), skipping any whose label would sit on top of one already chosen."""
+    """Chips to label: up to k of the most recent record setters.
+
+    These are the frontier people know by name; any whose label would sit on top of one already
+    chosen is skipped.
+    """
     if frame.empty:
         return frame
     ordered = frame.sort_values("year")

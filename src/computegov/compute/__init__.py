@@ -1,5 +1,7 @@
-"""Training compute: estimate it with an interval, combine methods, answer inverse questions,
-and follow the trend of notable models.
+"""Training compute.
+
+Estimate it with an interval, combine methods, answer inverse questions, and follow the trend
+of notable models.
 
 - :mod:`computegov.compute.run`: :class:`TrainingRun` (one phase of a run) and utilisation.
 - :mod:`computegov.compute.estimate`: the architecture method, Epoch AI's combination rule and

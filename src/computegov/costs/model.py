@@ -33,6 +33,7 @@ from computegov.costs.chip_hour import (
     capital_recovery_factor,
 )
 from computegov.errors import InputError, MissingCostDataError
+from computegov.inflation import DOLLAR_YEAR
 from computegov.units import J_PER_KWH, S_PER_HOUR
 
 if TYPE_CHECKING:
@@ -48,8 +49,9 @@ __all__ = [
     "capital_recovery_factor",
 ]
 
-#: The year whose US dollars every cost result is in (launch prices and quotes are converted with CPI-U).
-TCO_DOLLAR_YEAR: int = 2024
+#: The year whose US dollars every cost result is in (launch prices and quotes are converted with CPI-U);
+#: :data:`computegov.inflation.DOLLAR_YEAR`, shared with the price-performance metrics.
+TCO_DOLLAR_YEAR: int = DOLLAR_YEAR
 
 
 Which = Literal["low", "central", "high"]

@@ -107,8 +107,11 @@ def read_records(path: str | Path) -> list[dict[str, Any]]:
 
 
 def records_path(records: str | Path, rank: int) -> Path:
-    """The records file of ``rank``: ``{rank}`` in the name is replaced by the rank; without it,
-    ranks other than 0 get a ``.rank<N>`` suffix."""
+    """The records file of ``rank``.
+
+    ``{rank}`` in the name is replaced by the rank; without it, ranks other than 0 get a
+    ``.rank<N>`` suffix.
+    """
     text = str(records)
     if "{rank}" in text:
         return Path(text.format(rank=rank))

@@ -226,8 +226,10 @@ def min_chips_for_memory(
     recompute: Recompute = "full",
     optimizer: str = "adam_mixed",
 ) -> int:
-    """Fewest chips whose pooled memory holds the model states fully sharded (ZeRO-3) next to
-    the activations of one micro-batch per chip: a lower bound for any layout.
+    """Fewest chips whose pooled memory holds the model states and one micro-batch's activations.
+
+    The model states are fully sharded (ZeRO-3) next to the activations of one micro-batch per
+    chip: a lower bound for any layout.
 
     Args:
         arch: model shape.

@@ -54,8 +54,10 @@ class SectionBuilder:
 
 
 def discover_sections(package: str = SECTIONS_PACKAGE) -> list[SectionBuilder]:
-    """Every module of ``package`` defining ``build``; modules that fail to import are kept with
-    their error so that the report can show it."""
+    """Every module of ``package`` defining ``build``.
+
+    Modules that fail to import are kept with their error so that the report can show it.
+    """
     pkg = importlib.import_module(package)
     found: list[SectionBuilder] = []
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):

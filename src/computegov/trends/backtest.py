@@ -207,8 +207,10 @@ def _crps(observed: float, samples: FloatArray) -> float:
 
 
 def _release_rate_per_year(train_x: FloatArray, origin: float) -> float:
-    """Chips per year released in the :data:`RATE_WINDOW_YEARS` before ``origin`` (at least one
-    chip over the window or over the whole training span, whichever is shorter)."""
+    """Chips per year released in the :data:`RATE_WINDOW_YEARS` before ``origin``.
+
+    At least one chip over the window or over the whole training span, whichever is shorter.
+    """
     window = min(RATE_WINDOW_YEARS, max(origin - float(train_x.min()), 1.0))
     recent = int(np.count_nonzero(train_x >= origin - window))
     return max(recent, 1) / window
@@ -282,8 +284,10 @@ def _method_samples(
     n_samples: int,
     n_boot: int,
 ) -> FloatArray | None:
-    """Log10 forecast samples of the record at each target, shape ``(n_samples, n_targets)``
-    (one row: a point forecast); None when the method cannot forecast from this origin."""
+    """Log10 forecast samples of the record at each target, shape ``(n_samples, n_targets)``.
+
+    One row means a point forecast; None when the method cannot forecast from this origin.
+    """
     elapsed = targets - origin
     if method == "naive_record":
         return np.full((1, targets.size), last_record)

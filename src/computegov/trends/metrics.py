@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from computegov.errors import ComputegovError, MetricUnavailableError, UnknownNameError
-from computegov.inflation import to_usd
+from computegov.inflation import DOLLAR_YEAR, to_usd
 
 if TYPE_CHECKING:
     from computegov.catalog import Chip
@@ -35,8 +35,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Constant-dollar year for price-performance metrics (launch prices are converted with CPI-U).
-PRICE_DOLLAR_YEAR = 2024
+#: Constant-dollar year for price-performance metrics (launch prices are converted with CPI-U);
+#: :data:`computegov.inflation.DOLLAR_YEAR`, the same year as the cost model's ``TCO_DOLLAR_YEAR``.
+PRICE_DOLLAR_YEAR: int = DOLLAR_YEAR
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,14 +158,6 @@ def _tco_flop_per_usd(chip: Chip) -> float | None:
     return costs.tco_flop_per_usd(chip)
 
 
-def _tco_unit() -> str:
-    try:
-        costs = importlib.import_module("computegov.costs")
-        return f"FLOP per {costs.TCO_DOLLAR_YEAR} USD of total cost of ownership"
-    except (ImportError, AttributeError):  # cost model missing or not yet importable
-        return "FLOP per USD of total cost of ownership"
-
-
 def _bytes_per_flop(chip: Chip) -> float | None:
     bandwidth = _positive(chip.memory_bandwidth_bytes_per_s)
     peak = _positive(_training_peak(chip))
@@ -230,7 +223,9 @@ def _build_registry() -> dict[str, Metric]:
         ),
         Metric(
             "flop_per_usd_tco",
-            _tco_unit(),
+            # The cost model's TCO_DOLLAR_YEAR is this same year; naming it here keeps the
+            # (slow) cost model out of this module's import.
+            f"FLOP per {PRICE_DOLLAR_YEAR} USD of total cost of ownership",
             "FLOP delivered per dollar over the whole cost of ownership (purchase, power, "
             "datacenter), from the cost model (computegov.costs).",
             _tco_flop_per_usd,
