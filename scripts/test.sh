@@ -9,7 +9,8 @@ fi
 # shellcheck disable=SC1091
 . .venv/bin/activate
 python -m pip install --quiet --upgrade pip
-# The CPU build of PyTorch; an unpinned torch would pull a multi-GB CUDA build.
+# PyTorch pinned first: on these machines the pin resolves to a local CPU wheel, and an unpinned
+# torch would pull a multi-GB CUDA build (elsewhere, add --index-url https://download.pytorch.org/whl/cpu).
 python -m pip install --quiet 'torch==2.13.0'
 python -m pip install --quiet -e '.[all,dev]'
 ruff check .

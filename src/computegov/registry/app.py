@@ -28,7 +28,7 @@ __all__ = ["DEFAULT_MAX_BODY_BYTES", "create_app"]
 
 logger = logging.getLogger(__name__)
 
-#: Largest request body accepted, bytes (5 MiB: a report with a ledger of ~20,000 records).
+#: Largest request body accepted, bytes (5 MiB: a report with a ledger of ~10,000 records of 400-600 bytes).
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
 _HERE = Path(__file__).parent
 
