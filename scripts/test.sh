@@ -10,7 +10,7 @@ fi
 . .venv/bin/activate
 python -m pip install --quiet --upgrade pip
 # PyTorch pinned first: on these machines the pin resolves to a local CPU wheel, and an unpinned
-# torch would pull a multi-GB CUDA build (elsewhere, add --index-url https://download.pytorch.org/whl/cpu).
+# torch would pull a multi-GB CUDA build (elsewhere, point pip at PyTorch's CPU wheel index).
 python -m pip install --quiet 'torch==2.13.0'
 python -m pip install --quiet -e '.[all,dev]'
 ruff check .
