@@ -184,3 +184,17 @@ def test_replay_refuses_a_trainer_from_outside_computegov(demo_run) -> None:
     res = runner.invoke(app, [*args, "--trust-trainer", "subprocess:Popen", "--sample-rate", "1"])
     assert res.exit_code == 1  # trusted by name, still not a trainer class: nothing runs
     assert "is not a class with replay() and params()" in res.output
+
+
+def test_verify_accepts_the_public_key_as_64_hex_digits(demo_run_master) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    pem = demo_run_master.public_key.read_bytes()
+    raw = serialization.load_pem_public_key(pem).public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+    res = runner.invoke(app, ["verify", str(demo_run_master.report), "--key", raw.hex()])
+    assert res.exit_code == 0, res.output
+    wrong = runner.invoke(app, ["verify", str(demo_run_master.report), "--key", "00" * 32])
+    assert wrong.exit_code in (1, 2)
+    assert "key_trust" in wrong.output or "report_signature" in wrong.output

@@ -39,8 +39,11 @@ def verify_command(
     ledger: Path | None = typer.Option(
         None, "--ledger", help="The run's ledger (default: the one the report names, next to it)."
     ),
-    key: Path | None = typer.Option(
-        None, "--key", help="The signer's public key (PEM). Without it only integrity is shown."
+    key: str | None = typer.Option(
+        None,
+        "--key",
+        help="The signer's public key: a PEM file, or its raw 32 bytes as 64 hex digits. "
+        "Without it only integrity is shown.",
     ),
     checkpoints: Path | None = typer.Option(
         None, "--checkpoints", help="Base directory of checkpoint files (default: the ledger's)."
