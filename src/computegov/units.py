@@ -20,6 +20,7 @@ __all__ = [
     "S_PER_HOUR",
     "S_PER_YEAR",
     "TB",
+    "W_PER_MW",
     "decimal_year",
     "parse_quantity",
 ]
@@ -33,6 +34,7 @@ S_PER_DAY = 86_400.0
 S_PER_YEAR = 365.25 * S_PER_DAY  # Julian year, the convention for growth rates per year
 J_PER_KWH = 3.6e6  # 1 kWh = 1000 W x 3600 s
 J_PER_MWH = 3.6e9
+W_PER_MW = 1e6  # SI prefix: 1 MW = 10^6 W
 
 _SUFFIXES = {
     "": 1.0,

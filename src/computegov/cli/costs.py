@@ -18,6 +18,7 @@ from computegov.cli.common import (
     shared_options,
     utilisation_option,
 )
+from computegov.units import J_PER_KWH, J_PER_MWH
 
 __all__ = ["register"]
 
@@ -145,7 +146,7 @@ def tco(
     if hour.energy_j is not None:
         table.add_row(
             "facility energy per chip-hour (kWh)",
-            _triple(hour.energy_j, lambda v: f"{v / 3.6e6:.3f}"),
+            _triple(hour.energy_j, lambda v: f"{v / J_PER_KWH:.3f}"),
         )
     console.print(table)
     console.print(f"price: {hour.price_source}", highlight=False, soft_wrap=True)
@@ -326,8 +327,8 @@ def compute(
     )
     if result.energy_j is not None:
         console.print(
-            f"  energy      {result.energy_j.central / 3.6e9:,.4g} MWh  "
-            f"({result.energy_j.low / 3.6e9:,.4g} - {result.energy_j.high / 3.6e9:,.4g})",
+            f"  energy      {result.energy_j.central / J_PER_MWH:,.4g} MWh  "
+            f"({result.energy_j.low / J_PER_MWH:,.4g} - {result.energy_j.high / J_PER_MWH:,.4g})",
             highlight=False,
         )
 

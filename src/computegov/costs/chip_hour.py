@@ -8,15 +8,12 @@ from typing import Any
 
 from computegov.costs.assumptions import Range
 from computegov.errors import InputError
-from computegov.units import S_PER_HOUR, S_PER_YEAR
+from computegov.units import S_PER_HOUR, S_PER_YEAR, W_PER_MW
 
 __all__ = ["HOURS_PER_YEAR", "W_PER_MW", "ChipHourCost", "capital_recovery_factor"]
 
 #: Hours in a Julian year (365.25 days), the amortisation convention.
 HOURS_PER_YEAR = S_PER_YEAR / S_PER_HOUR
-
-#: Watts in a megawatt (SI prefix, exact).
-W_PER_MW = 1e6
 
 
 def capital_recovery_factor(rate: float, years: float) -> float:

@@ -6,11 +6,10 @@ import dataclasses
 from typing import Any
 
 from computegov.costs import Range
-from computegov.costs.chip_hour import W_PER_MW
 from computegov.planning.price_trend import PricePerformanceTrend
 from computegov.planning.request import PlanRequest, Target
 from computegov.planning.scaling import ClusterLayout
-from computegov.units import J_PER_MWH, S_PER_DAY
+from computegov.units import J_PER_MWH, S_PER_DAY, W_PER_MW
 
 __all__ = ["Plan", "PlanResult"]
 

@@ -20,7 +20,6 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from computegov.costs import CostModel, MissingCostDataError, Range, default_assumptions
-from computegov.costs.chip_hour import W_PER_MW
 from computegov.errors import InputError, PlanInfeasibleError
 from computegov.planning.infeasible import explain_infeasible
 from computegov.planning.memory import min_chips_for_memory
@@ -34,7 +33,7 @@ from computegov.planning.scaling import (
     ScalingAssumptions,
     best_layout,
 )
-from computegov.units import S_PER_HOUR
+from computegov.units import S_PER_HOUR, W_PER_MW
 
 if TYPE_CHECKING:
     from computegov.catalog import Chip
