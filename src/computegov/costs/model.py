@@ -84,6 +84,11 @@ def _default(name: str) -> Range:
     return default_assumptions().costs[name].value
 
 
+def _assumed(name: str) -> Any:
+    """A dataclass field whose default is the bundled assumption ``name`` (read when used)."""
+    return dataclasses.field(default_factory=lambda: _default(name))
+
+
 def _pick(value: Range, direction: int, which: Which) -> float:
     if which == "central":
         return value.central
@@ -121,35 +126,19 @@ class CostModel:
     """
 
     mode: Literal["buy", "rent"] = "buy"
-    server_fraction: Range = dataclasses.field(default_factory=lambda: _default("server_fraction"))
-    network_fraction: Range = dataclasses.field(
-        default_factory=lambda: _default("network_fraction")
-    )
-    storage_fraction: Range = dataclasses.field(
-        default_factory=lambda: _default("storage_fraction")
-    )
-    chip_price_factor: Range = dataclasses.field(
-        default_factory=lambda: _default("chip_price_factor")
-    )
-    lifetime_years: Range = dataclasses.field(default_factory=lambda: _default("lifetime_years"))
-    cost_of_capital: Range = dataclasses.field(default_factory=lambda: _default("cost_of_capital"))
-    pue: Range = dataclasses.field(default_factory=lambda: _default("pue"))
-    electricity_usd_per_kwh: Range = dataclasses.field(
-        default_factory=lambda: _default("electricity_usd_per_kwh")
-    )
-    power_draw_fraction: Range = dataclasses.field(
-        default_factory=lambda: _default("power_draw_fraction")
-    )
-    server_power_overhead: Range = dataclasses.field(
-        default_factory=lambda: _default("server_power_overhead")
-    )
-    datacenter_capex_usd_per_mw: Range = dataclasses.field(
-        default_factory=lambda: _default("datacenter_capex_usd_per_mw")
-    )
-    datacenter_lifetime_years: Range = dataclasses.field(
-        default_factory=lambda: _default("datacenter_lifetime_years")
-    )
-    utilisation: Range = dataclasses.field(default_factory=lambda: _default("utilisation"))
+    server_fraction: Range = _assumed("server_fraction")
+    network_fraction: Range = _assumed("network_fraction")
+    storage_fraction: Range = _assumed("storage_fraction")
+    chip_price_factor: Range = _assumed("chip_price_factor")
+    lifetime_years: Range = _assumed("lifetime_years")
+    cost_of_capital: Range = _assumed("cost_of_capital")
+    pue: Range = _assumed("pue")
+    electricity_usd_per_kwh: Range = _assumed("electricity_usd_per_kwh")
+    power_draw_fraction: Range = _assumed("power_draw_fraction")
+    server_power_overhead: Range = _assumed("server_power_overhead")
+    datacenter_capex_usd_per_mw: Range = _assumed("datacenter_capex_usd_per_mw")
+    datacenter_lifetime_years: Range = _assumed("datacenter_lifetime_years")
+    utilisation: Range = _assumed("utilisation")
     chip_price_usd: float | None = None
     tdp_w: float | None = None
     rent_usd_per_chip_hour: Range | None = None
