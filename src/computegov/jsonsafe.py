@@ -1,8 +1,9 @@
-"""Turning library results into JSON-ready values, shared by the CLI's ``--json`` and the web API."""
+"""Turning library results into JSON-ready values, shared by the CLI's ``--json``, the web API and the meter's records."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 __all__ = ["json_safe"]
@@ -16,7 +17,7 @@ def json_safe(obj: Any) -> Any:
     """
     if isinstance(obj, float):
         return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
+    if isinstance(obj, Mapping):
         return {str(k): json_safe(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
         return [json_safe(v) for v in obj]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from computegov.errors import DataError
+from computegov.jsonsafe import json_safe
 
 if TYPE_CHECKING:
     from computegov.measure.accounting import Interval
@@ -24,16 +25,6 @@ __all__ = ["RECORD_SCHEMA", "RecordWriter", "interval_record", "read_records", "
 log = logging.getLogger(__name__)
 
 RECORD_SCHEMA = "computegov.measure/v1"
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Mapping):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value
 
 
 class RecordWriter:
@@ -52,7 +43,7 @@ class RecordWriter:
         if self._file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = self.path.open("w", encoding="utf-8")
-        self._file.write(json.dumps(_json_safe(record), allow_nan=False, sort_keys=True) + "\n")
+        self._file.write(json.dumps(json_safe(record), allow_nan=False, sort_keys=True) + "\n")
         self._file.flush()
 
     def close(self) -> None:
