@@ -68,6 +68,19 @@ def test_forecast_json_with_scenarios_and_ceiling() -> None:
     assert data["forecasts"][0]["by_year"][-1]["year"] == 2040
 
 
+def test_forecast_irds_roadmap_from_the_cli() -> None:
+    result = _run(
+        "forecast", "-m", "flop_per_j", "--scenario", "irds_2022", "--scenario", "trend",
+        "--to", "2040", "--paths", "2000", "--json",
+    )
+    assert result.exit_code == 0, result.output
+    irds, trend = json.loads(result.output)["forecasts"]
+    assert irds["scenario"] == "irds_2022" and "IRDS 2022" in irds["scenario_source"]
+    medians = {row["year"]: row["q50"] for row in irds["by_year"]}
+    assert medians[2040] == medians[2037] > medians[2027]  # improves to 2031, held after 2037
+    assert trend["by_year"][-1]["q50"] > 10 * medians[2040]
+
+
 def test_backtest_table_marks_the_best_method() -> None:
     result = _run("backtest", "-m", "training_flop_per_s", "--horizon", "3")
     assert result.exit_code == 0, result.output
@@ -94,7 +107,7 @@ def test_chart_writes_svg(tmp_path: Path) -> None:
         (["fit", "--kind", "fpga"], "kinds in the data: asic, cpu, gpu"),
         (["forecast", "--from", "1990"], "before the data"),
         (["forecast", "--scenario", "nope"], "available: trend"),
-        (["forecast", "-m", "flop_per_j", "--scenario", "irds_2022"], "not available"),
+        (["forecast", "-m", "memory_bytes", "--scenario", "irds_2022"], "maps to flop_per_j"),
         (["chart", "--type", "pie", "-o", "x.svg"], "available: trend, forecast, backtest"),
     ],
 )

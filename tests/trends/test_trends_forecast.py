@@ -138,7 +138,7 @@ def test_bundled_cotra_scenario_is_capped_six_oom_above_2020() -> None:
 @given(
     cap_oom=st.floats(11.0, 16.0),
     seed=st.integers(0, 10_000),
-    scenario=st.sampled_from(["trend", "moore_2yr"]),
+    scenario=st.sampled_from(["trend", "moore_2yr", "irds_2022"]),
 )
 def test_forecasts_never_exceed_the_caps(cap_oom: float, seed: int, scenario: str) -> None:
     fit = _noisy_fit(seed % 7)
@@ -178,8 +178,114 @@ def test_every_bundled_scenario_and_limit_cites_a_source() -> None:
 
 
 def test_unavailable_scenario_says_why() -> None:
-    with pytest.raises(InputError, match="not available"):
-        forecast(_noisy_fit(), [2030], "irds_2022", rng=np.random.default_rng(0))
+    missing = Scenario(
+        name="roadmap_x",
+        title="A roadmap we could not find",
+        kind="roadmap",
+        status="unavailable",
+        notes="its table could not be retrieved",
+    )
+    with pytest.raises(InputError, match="not available: its table could not be retrieved"):
+        forecast(_noisy_fit(), [2030], missing, rng=np.random.default_rng(0))
+
+
+def _roadmap(relation: str = "inverse", **overrides: object) -> Scenario:
+    fields: dict[str, object] = {
+        "name": "rm",
+        "title": "test roadmap",
+        "kind": "roadmap",
+        "applies_to": ("flop_per_j",),
+        "roadmap_quantity": "energy per switch (fJ)",
+        "roadmap_relation": relation,
+        "roadmap": ((2020.0, 1.0), (2030.0, 0.1), (2040.0, 0.01)),
+    }
+    fields.update(overrides)
+    return Scenario(**fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("relation", "sign"), [("inverse", 1.0), ("direct", -1.0)])
+def test_roadmap_scenario_follows_the_roadmap_from_the_fitted_level(
+    relation: str, sign: float
+) -> None:
+    # Exact fit: level at the last data year 2024 is 1e12 * 2**7. The roadmap quantity falls
+    # 1 OOM per decade (log-linear between points), so from 2024 to 2030 it falls 0.6 OOM, to
+    # 2035 1.1 OOM, and it is held after 2040 (1.6 OOM by then, also in 2050).
+    fit = _exact_fit(doubling=2.0)
+    fc = forecast(
+        fit,
+        [2024.0, 2030.0, 2035.0, 2040.0, 2050.0],
+        _roadmap(relation),
+        rng=np.random.default_rng(0),
+        n_paths=1000,
+        limits=[],
+        include_scatter=False,
+    )
+    level0 = math.log10(1e12 * 2**7)
+    expected = [level0 + sign * ooms for ooms in (0.0, 0.6, 1.1, 1.6, 1.6)]
+    assert np.log10(fc.median()) == pytest.approx(expected, abs=1e-5)
+
+
+def test_roadmap_scenario_interpolates_in_log_between_uneven_points() -> None:
+    fit = _exact_fit(doubling=2.0)
+    # 2024 is the last data year; between 2024 (value 4) and 2028 (value 1) a quarter of the way
+    # is 2025: value 4 * (1/4)**0.25 = 2.83, so the metric (inverse) rises by 4/2.83 = 2**0.5.
+    scenario = _roadmap(roadmap=((2024.0, 4.0), (2028.0, 1.0)))
+    fc = forecast(
+        fit, [2025.0], scenario, rng=np.random.default_rng(0), n_paths=1000, limits=[],
+        include_scatter=False,
+    )
+    assert fc.median()[0] == pytest.approx(1e12 * 2**7 * 2**0.5, rel=2e-5)
+
+
+def test_roadmap_scenario_runs_only_for_its_metrics() -> None:
+    fit = fit_log_linear(
+        np.linspace(2010, 2024, 15),
+        np.logspace(9, 11, 15),
+        rng=np.random.default_rng(0),
+        n_boot=200,
+        metric="memory_bytes",
+    )
+    with pytest.raises(InputError, match="maps to flop_per_j only, not memory_bytes"):
+        forecast(fit, [2030], _roadmap(), rng=np.random.default_rng(0))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"roadmap": ((2020.0, 1.0),)}, "at least 2"),
+        ({"roadmap": ((2020.0, 1.0), (2020.0, 0.5))}, "must increase"),
+        ({"roadmap": ((2020.0, 1.0), (2025.0, 0.0))}, "positive number"),
+        ({"roadmap_relation": "sideways"}, "direct, inverse"),
+        ({"applies_to": ()}, "needs applies_to"),
+    ],
+)
+def test_malformed_roadmaps_are_refused(overrides: dict[str, object], message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        _roadmap(**overrides)
+
+
+def test_bundled_irds_roadmaps_carry_the_transcribed_table_values() -> None:
+    scenarios = load_scenarios()
+    energy = scenarios["irds_2022"]
+    assert energy.available and energy.kind == "roadmap"
+    assert energy.roadmap_relation == "inverse"
+    assert dict(energy.roadmap) == {
+        2022.0: 0.65, 2025.0: 0.49, 2028.0: 0.47, 2031.0: 0.40, 2034.0: 0.40, 2037.0: 0.40
+    }
+    assert set(energy.applies_to) == {"flop_per_j", "fp32_flop_per_j"}
+    density = scenarios["irds_2022_density"]
+    assert density.roadmap_relation == "direct" and density.applies_to == ("transistors_per_mm2",)
+    assert dict(density.roadmap)[2037.0] / dict(density.roadmap)[2022.0] == pytest.approx(284 / 21)
+    for scenario in (energy, density):
+        assert "IRDS 2022" in scenario.source and "2037" in scenario.notes
+
+
+def test_irds_scenario_is_far_flatter_than_the_trend_and_stops_in_2037() -> None:
+    fit = _noisy_fit()
+    irds = forecast(fit, [2030, 2037, 2040], "irds_2022", rng=np.random.default_rng(0), n_paths=5000)
+    trend = forecast(fit, [2030, 2037, 2040], "trend", rng=np.random.default_rng(0), n_paths=5000)
+    assert np.all(irds.median() < trend.median())
+    assert irds.median()[2] == pytest.approx(irds.median()[1], rel=1e-6)
 
 
 def test_unknown_scenario_lists_the_scenarios() -> None:

@@ -218,7 +218,8 @@ def forecast_cmd(
     scenario: list[str] = typer.Option(
         ["trend"],
         "--scenario",
-        help="Scenario name (repeatable): trend, moore_2yr, cotra_2020, ...",
+        help="Scenario name (repeatable): trend, moore_2yr, cotra_2020, irds_2022 (FLOP/J), "
+        "irds_2022_density (transistors/mm^2).",
     ),
     ceiling: float | None = typer.Option(
         None, "--ceiling", help="Add a scenario slowing toward this ceiling (metric units)."

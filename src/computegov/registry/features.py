@@ -387,7 +387,12 @@ def trend_forecast(raw: Mapping[str, Any], catalog: Any) -> tuple[dict[str, Any]
     first = int(np.floor(fit.year_max)) + 1
     last = max(values["to_year"], first)
     years = list(range(first, last + 1))
-    names = list(trends.load_scenarios()) if values["scenario"] == "all" else [values["scenario"]]
+    if values["scenario"] == "all":  # the ones with figures that are meant for this metric
+        names = [
+            name for name, s in trends.load_scenarios().items() if s.available and s.applies(fit.metric)
+        ]
+    else:
+        names = [values["scenario"]]
     forecasts = []
     skipped: dict[str, str] = {}
     for name in names:

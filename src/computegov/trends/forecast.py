@@ -85,6 +85,9 @@ def scenario_log10_paths(
     g0 = _LOG10_2 / scenario.doubling_time_years if scenario.doubling_time_years else b
     if scenario.kind == "fixed_growth":
         out = level0 + g0 * elapsed
+    elif scenario.kind == "roadmap":
+        change = scenario.roadmap_log10_change(np.asarray(years, dtype=float), start_year)
+        out = level0 + change.astype(intercepts.dtype)[None, :]
     else:
         if scenario.ceiling_value is not None:
             ceiling = np.full_like(level0, math.log10(scenario.ceiling_value))
@@ -198,6 +201,11 @@ def forecast(
         UnknownNameError: unknown scenario name.
     """
     chosen = resolve_scenario(scenario)
+    if chosen.kind == "roadmap" and not chosen.applies(fit.metric):
+        raise InputError(
+            f"scenario {chosen.name!r} follows a roadmap of {chosen.roadmap_quantity or 'another quantity'}, "
+            f"which maps to {', '.join(chosen.applies_to)} only, not {fit.metric}"
+        )
     year_arr = np.atleast_1d(np.asarray(years, dtype=float))
     if year_arr.size == 0:
         raise InputError("give at least one forecast year")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import math
 from collections.abc import Iterable, Mapping
 from importlib import resources
@@ -28,8 +29,9 @@ __all__ = [
     "user_ceiling",
 ]
 
-_KINDS = ("trend", "fixed_growth", "slowdown")
+_KINDS = ("trend", "fixed_growth", "slowdown", "roadmap")
 _SHAPES = ("saturating", "capped")
+_RELATIONS = ("direct", "inverse")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,7 +42,9 @@ class Scenario:
         name: key, e.g. ``"cotra_2020"``.
         title: label for people.
         kind: ``trend`` (the fit continues), ``fixed_growth`` (a fixed doubling time from the
-            fitted level at the last data year) or ``slowdown`` (growth toward a ceiling).
+            fitted level at the last data year), ``slowdown`` (growth toward a ceiling) or
+            ``roadmap`` (the metric follows a published roadmap's projected quantity, see
+            ``roadmap``).
         shape: how a ``slowdown`` approaches its ceiling: ``saturating`` (growth slows smoothly,
             ``L0 + M (1 - exp(-g0 (t - t0) / M))`` in log10 units) or ``capped`` (growth at
             ``g0`` until the ceiling, then flat: ``min(L0 + g0 (t - t0), ceiling)``).
@@ -52,7 +56,14 @@ class Scenario:
         ceiling_reference_year: the year whose fitted level the headroom is measured from (e.g.
             2020 for a 2020 forecast); None: the last data year.
         ceiling_value: slowdown ceiling as an absolute value in the metric's unit (instead of M).
-        applies_to: metric names the scenario is meant for (empty: every metric).
+        applies_to: metric names the scenario is meant for (empty: every metric). A ``roadmap``
+            scenario runs only for these metrics.
+        roadmap: for ``roadmap``: ``(year, value)`` points of the roadmap's projected quantity
+            (in ``roadmap_quantity``'s unit), years increasing. Between points the quantity is
+            interpolated linearly in log10; outside them it is held at the end values.
+        roadmap_quantity: what ``roadmap`` projects, with its unit.
+        roadmap_relation: ``direct`` (the metric grows as the quantity does) or ``inverse`` (as
+            its reciprocal, e.g. FLOP/J against energy per switching event).
         status: ``ok``, or ``unavailable`` when its figures could not be found (not run).
         notes: caveats.
     """
@@ -68,6 +79,9 @@ class Scenario:
     shape: str = "saturating"
     ceiling_reference_year: float | None = None
     applies_to: tuple[str, ...] = ()
+    roadmap: tuple[tuple[float, float], ...] = ()
+    roadmap_quantity: str = ""
+    roadmap_relation: str = "direct"
     status: str = "ok"
     notes: str = ""
 
@@ -91,6 +105,48 @@ class Scenario:
             raise InputError(
                 f"scenario {self.name!r}: slowdown needs a ceiling (OOM above start or a value)"
             )
+        if self.status == "ok" and self.kind == "roadmap":
+            self._check_roadmap()
+
+    def _check_roadmap(self) -> None:
+        if self.roadmap_relation not in _RELATIONS:
+            raise InputError(
+                f"scenario {self.name!r}: roadmap_relation must be one of "
+                f"{', '.join(_RELATIONS)}, got {self.roadmap_relation!r}"
+            )
+        if not self.applies_to:
+            raise InputError(f"scenario {self.name!r}: a roadmap needs applies_to (its metrics)")
+        if len(self.roadmap) < 2:
+            raise InputError(f"scenario {self.name!r}: a roadmap needs at least 2 (year, value) points")
+        years = [year for year, _ in self.roadmap]
+        if any(later <= earlier for earlier, later in itertools.pairwise(years)):
+            raise InputError(f"scenario {self.name!r}: roadmap years must increase, got {years}")
+        for year, value in self.roadmap:
+            if not (value > 0 and math.isfinite(value)):
+                raise InputError(
+                    f"scenario {self.name!r}: roadmap value for {year:g} must be a positive "
+                    f"number, got {value!r}"
+                )
+
+    def roadmap_log10_change(self, years: Any, since: float) -> Any:
+        """Log10 factor by which the metric changes from ``since`` to each of ``years``.
+
+        The roadmap quantity is interpolated linearly in log10 between its points and held at
+        its first and last values outside them; ``inverse`` flips the sign.
+
+        Args:
+            years: decimal years (array-like).
+            since: decimal year the change is measured from.
+
+        Returns:
+            NumPy array shaped like ``years`` (orders of magnitude).
+        """
+        import numpy as np
+
+        xs = np.array([year for year, _ in self.roadmap], dtype=float)
+        logs = np.log10([value for _, value in self.roadmap])
+        change = np.interp(np.asarray(years, dtype=float), xs, logs) - np.interp(since, xs, logs)
+        return -change if self.roadmap_relation == "inverse" else change
 
     @property
     def available(self) -> bool:
@@ -105,6 +161,7 @@ class Scenario:
         """JSON-ready dict."""
         out = dataclasses.asdict(self)
         out["applies_to"] = list(self.applies_to)
+        out["roadmap"] = [{"year": year, "value": value} for year, value in self.roadmap]
         return out
 
 
@@ -145,6 +202,13 @@ def _read_yaml(name: str) -> Any:
         raise DataError(f"not valid YAML: {err}", path=name) from err
 
 
+def _roadmap_points(raw: Any) -> tuple[tuple[float, float], ...]:
+    """``{year: value}`` (YAML mapping) as sorted ``(year, value)`` float pairs."""
+    if not isinstance(raw, Mapping):
+        raise InputError(f"roadmap must map years to values, got {type(raw).__name__}")
+    return tuple(sorted((float(year), float(value)) for year, value in raw.items()))
+
+
 @functools.cache
 def load_scenarios() -> Mapping[str, Scenario]:
     """The bundled scenarios (``data/trend_scenarios.yaml``), by name, unavailable ones included.
@@ -159,8 +223,9 @@ def load_scenarios() -> Mapping[str, Scenario]:
         try:
             kwargs = {k: v for k, v in row.items() if k in known}
             kwargs["applies_to"] = tuple(kwargs.get("applies_to") or ())
+            kwargs["roadmap"] = _roadmap_points(kwargs.get("roadmap") or {})
             scenario = Scenario(**kwargs)
-        except (TypeError, InputError) as err:
+        except (TypeError, ValueError, InputError) as err:
             raise DataError(str(err), path="trend_scenarios.yaml", row=row_number) from err
         out[scenario.name] = scenario
     return out

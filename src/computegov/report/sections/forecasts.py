@@ -17,13 +17,14 @@ __all__ = ["FORECASTS", "ORDER", "YEARS", "build"]
 
 ORDER = 30
 
-#: (metric, chip set) forecast in the report.
-FORECASTS: tuple[tuple[str, str], ...] = (
-    ("training_flop_per_s", "ml"),
-    ("flop_per_s_per_usd", "ml"),
-    ("flop_per_usd_tco", "ml"),
-    ("flop_per_j", "ml"),
-    ("memory_bandwidth_bytes_per_s", "ml"),
+#: (metric, chip set, on the broad GPU set?) forecast in the report.
+FORECASTS: tuple[tuple[str, str, bool], ...] = (
+    ("training_flop_per_s", "ml", False),
+    ("flop_per_s_per_usd", "ml", False),
+    ("flop_per_usd_tco", "ml", False),
+    ("flop_per_j", "ml", False),
+    ("memory_bandwidth_bytes_per_s", "ml", False),
+    ("transistors_per_mm2", "all", True),
 )
 
 #: Forecast years.
@@ -113,8 +114,8 @@ def build(ctx: ReportContext) -> Section:
         )
     ]
     rows = []
-    for metric, chip_set in FORECASTS:
-        fit = fits.get((metric, chip_set, False))
+    for metric, chip_set, is_broad in FORECASTS:
+        fit = fits.get((metric, chip_set, is_broad))
         if fit is None or isinstance(fit, str):
             parts.append(note_html(f"{metric}: no forecast ({fit or 'not fitted'})"))
             continue
@@ -131,7 +132,8 @@ def build(ctx: ReportContext) -> Section:
                 parts.append(note_html(f"{metric} / {scenario.name}: {err}"))
                 continue
             made.append(fc)
-            cells = [get_metric(metric).label, fit.unit, scenario.name]
+            label = get_metric(metric).label + (" (broad GPU set)" if is_broad else "")
+            cells = [label, fit.unit, scenario.name]
             for year in TABLE_YEARS:
                 i = fc.years.index(float(year))
                 q = fc.quantiles[i]
