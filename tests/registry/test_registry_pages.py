@@ -176,6 +176,21 @@ def test_trends_page_fits_forecasts_and_charts(page_client: Any) -> None:
 
 
 @pytest.mark.parametrize(
+    ("metric", "wanted", "unwanted"),
+    [("flop_per_j", "irds_2022", "irds_2022_density"), ("memory_bytes", "trend", "irds_2022")],
+)
+def test_all_scenarios_means_those_meant_for_the_metric(
+    page_client: Any, metric: str, wanted: str, unwanted: str
+) -> None:
+    pytest.importorskip("computegov.trends")
+    params = {"metric": metric, "chip_set": "ml", "scenario": "all", "to_year": "2030"}
+    api = page_client.get("/api/v1/trends/forecast", params=params).json()
+    names = [f["scenario"] for f in api["forecasts"]]
+    assert wanted in names and unwanted not in names
+    assert api["skipped_scenarios"] == {}
+
+
+@pytest.mark.parametrize(
     ("params", "field"),
     [({"metric": "speed"}, "metric"), ({"since": "soon"}, "since"), ({"to_year": "1800"}, "to_year"),
      ({"since": "2024", "until": "2020"}, "until")],
