@@ -337,7 +337,7 @@ def chart(
     from computegov.charts.trends import backtest_chart, forecast_chart, trend_chart
     from computegov.errors import UnknownNameError
     from computegov.trends.backtest import backtest
-    from computegov.trends.forecast import forecast, load_scenarios
+    from computegov.trends.forecast import forecast, scenarios_for
 
     kinds = ("trend", "forecast", "backtest")
     if what not in kinds:
@@ -357,9 +357,7 @@ def chart(
             drawn = trend_chart(fitted)
         else:
             years = list(range(math.floor(fitted.year_max) + 1, 2041))
-            chosen = [
-                s for s in load_scenarios().values() if s.available and s.applies(fitted.metric)
-            ]
+            chosen = scenarios_for(fitted.metric)
             drawn = forecast_chart(
                 [forecast(fitted, years, s, rng=np.random.default_rng(sel.seed)) for s in chosen],
                 fit=fitted,

@@ -387,10 +387,8 @@ def trend_forecast(raw: Mapping[str, Any], catalog: Any) -> tuple[dict[str, Any]
     first = int(np.floor(fit.year_max)) + 1
     last = max(values["to_year"], first)
     years = list(range(first, last + 1))
-    if values["scenario"] == "all":  # the ones with figures that are meant for this metric
-        names = [
-            name for name, s in trends.load_scenarios().items() if s.available and s.applies(fit.metric)
-        ]
+    if values["scenario"] == "all":
+        names = [s.name for s in trends.scenarios_for(fit.metric)]
     else:
         names = [values["scenario"]]
     forecasts = []

@@ -23,6 +23,7 @@ from computegov.trends.forecast import (
     forecast,
     load_limits,
     load_scenarios,
+    scenarios_for,
     user_ceiling,
 )
 from computegov.trends.index import DEFAULT_COMPONENTS, ProgressIndex, progress_index
@@ -56,6 +57,7 @@ __all__ = [
     "load_scenarios",
     "metric_points",
     "progress_index",
+    "scenarios_for",
     "select_chips",
     "user_ceiling",
 ]

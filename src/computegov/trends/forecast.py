@@ -26,6 +26,7 @@ from computegov.trends.scenarios import (
     load_limits,
     load_scenarios,
     resolve_scenario,
+    scenarios_for,
     user_ceiling,
 )
 
@@ -39,6 +40,7 @@ __all__ = [
     "load_limits",
     "load_scenarios",
     "scenario_log10_paths",
+    "scenarios_for",
     "user_ceiling",
 ]
 

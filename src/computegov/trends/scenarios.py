@@ -26,6 +26,7 @@ __all__ = [
     "load_limits",
     "load_scenarios",
     "resolve_scenario",
+    "scenarios_for",
     "user_ceiling",
 ]
 
@@ -258,6 +259,11 @@ def load_limits() -> tuple[PhysicalLimit, ...]:
                 f"missing or bad field: {err}", path="physical_limits.yaml", row=row_number
             ) from err
     return tuple(out)
+
+
+def scenarios_for(metric: str) -> list[Scenario]:
+    """The bundled scenarios that have their figures and are meant for ``metric``, in file order."""
+    return [s for s in load_scenarios().values() if s.available and s.applies(metric)]
 
 
 def user_ceiling(value: float, *, name: str = "user_ceiling") -> Scenario:

@@ -99,11 +99,10 @@ def build(ctx: ReportContext) -> Section:
     """The forecasts section."""
     from computegov.charts.base import chart_html
     from computegov.charts.trends import forecast_chart
-    from computegov.trends.forecast import forecast, load_scenarios
+    from computegov.trends.forecast import forecast, scenarios_for
     from computegov.trends.metrics import get_metric
 
     fits = trend_fits(ctx)
-    scenarios = [s for s in load_scenarios().values() if s.available]
     parts = [
         note_html(
             f"Quantiles by year from {N_PATHS:,} Monte Carlo paths per scenario: each path draws the "
@@ -120,9 +119,7 @@ def build(ctx: ReportContext) -> Section:
             parts.append(note_html(f"{metric}: no forecast ({fit or 'not fitted'})"))
             continue
         made = []
-        for scenario in scenarios:
-            if not scenario.applies(metric):
-                continue
+        for scenario in scenarios_for(metric):
             ctx.progress(f"forecast {metric} ({scenario.name})")
             try:
                 fc = forecast(
