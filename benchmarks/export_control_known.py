@@ -120,6 +120,7 @@ def run() -> list[dict[str, object]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--json", action="store_true", help="print JSON rows")
+    parser.add_argument("--quick", action="store_true", help="accepted for uniformity; the full run is already quick")
     args = parser.parse_args()
     rows = run()
     agreed = sum(bool(r["agree"]) for r in rows)

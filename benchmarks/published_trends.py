@@ -186,6 +186,7 @@ def main() -> None:
     """Print the comparison table (or JSON)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="accepted for uniformity; the full run is already quick")
     args = parser.parse_args()
     rows = compare()
     if args.json:

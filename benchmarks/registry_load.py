@@ -8,7 +8,7 @@ stored, and prints throughput and p50/p95 latency per operation. Bounded in coun
 
 Usage::
 
-    python benchmarks/registry_load.py [--clients 4] [--reports 40] [--reads 40] [--time-limit 120]
+    python benchmarks/registry_load.py [--clients 4] [--reports 40] [--reads 40] [--time-limit 120] [--quick]
         [--database-url postgresql+psycopg://...]   # SQLite always; PostgreSQL too when given
 
 The database behind a given ``--database-url`` is not wiped: the run uses fresh organisation
@@ -193,7 +193,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=os.environ.get("COMPUTEGOV_TEST_POSTGRES_URL"),
                         help="PostgreSQL URL to test besides SQLite (default $COMPUTEGOV_TEST_POSTGRES_URL)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--quick", action="store_true",
+                        help="1 client, 3 reports, 2 reads, SQLite only (CI smoke run)")
     args = parser.parse_args(argv)
+    try:
+        import fastapi  # noqa: F401  (the server extra)
+        import uvicorn  # noqa: F401
+    except ModuleNotFoundError as err:
+        print(f"skipped: {err.name} is not installed (pip install 'computegov[server]')")
+        return 0
+    if args.quick:
+        args.clients, args.reports, args.reads, args.database_url = 1, 3, 2, None
     if not (1 <= args.clients <= 16 and 1 <= args.reports <= 1000 and 0 <= args.reads <= 1000):
         parser.error("keep the load bounded: clients 1-16, reports 1-1000, reads 0-1000")
     backends = [(f"sqlite:///{tempfile.mkdtemp(prefix='computegov-load-')}/registry.sqlite3", "sqlite")]

@@ -72,10 +72,13 @@ def main() -> None:
     """Print the timings and ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, one repeat (CI smoke run)")
     args = parser.parse_args()
     fit = _fit()
 
-    n_paths, n_loop = 1_000_000, 20_000
+    n_paths, n_loop = (50_000, 2_000) if args.quick else (1_000_000, 20_000)
+    if args.quick:
+        args.repeats = 1
     vec = _median_time(
         lambda: forecast(fit, YEARS, rng=np.random.default_rng(1), n_paths=n_paths), args.repeats
     )
