@@ -27,6 +27,7 @@ from computegov.catalog.curated import apply_curation, read_curation
 from computegov.catalog.diff import CatalogDiff, diff_chips
 from computegov.catalog.epoch import EPOCH_ATTRIBUTION, chips_from_epoch_csv
 from computegov.catalog.lookup import NameIndex, normalise_name
+from computegov.catalog.textfile import read_text
 from computegov.catalog.userfile import apply_row, read_user_file
 from computegov.errors import InputError, UnknownNameError
 
@@ -336,7 +337,7 @@ def _epoch_text(label: str) -> str:
     """The text of the Epoch table named by ``label`` (see :func:`_epoch_in_use`)."""
     if label == _BUNDLED_EPOCH:
         return _bundled_text("epoch_ml_hardware.csv")
-    return Path(label).read_text(encoding="utf-8-sig")
+    return read_text(label)
 
 
 @functools.lru_cache(maxsize=8)
@@ -407,7 +408,7 @@ def import_epoch_csv(path: str | Path, *, save: bool = False) -> CatalogDiff:
     """
     if not Path(path).is_file():
         raise InputError(f"{path}: no such file")
-    new_text = Path(path).read_text(encoding="utf-8-sig")
+    new_text = read_text(path)
     label, _ = _epoch_in_use()
     current, _ = chips_from_epoch_csv(label, _epoch_text(label))
     newer, _ = chips_from_epoch_csv(str(path), new_text)

@@ -15,6 +15,7 @@ from typing import Any
 
 from computegov.catalog.chip import Chip
 from computegov.catalog.records import normalise_kind, parse_date, parse_positive, require_columns
+from computegov.catalog.textfile import read_text
 from computegov.errors import DataError
 from computegov.units import BITS_PER_BYTE
 
@@ -126,10 +127,7 @@ def chips_from_epoch_csv(source: str | Path, text: str | None = None) -> tuple[l
         DataError: a missing column, a bad value or a duplicate name (file, row, field named).
     """
     if text is None:
-        try:
-            text = Path(source).read_text(encoding="utf-8-sig")
-        except OSError as err:
-            raise DataError(f"cannot read the file: {err.strerror}", path=source) from err
+        text = read_text(source)
     reader = csv.DictReader(io.StringIO(text))
     require_columns(reader.fieldnames or [], REQUIRED_COLUMNS, path=source)
     chips: list[Chip] = []

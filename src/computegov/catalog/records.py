@@ -47,9 +47,12 @@ _KIND_ALIASES = {
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or (
-        isinstance(value, float) and math.isnan(value)
-    )
+    """An empty cell: None (YAML ``~``, a missing key) or whitespace.
+
+    A NaN (YAML ``.nan``, CSV ``nan``) is not blank: it is a value, and refused as not finite,
+    the same in every format.
+    """
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def parse_positive(

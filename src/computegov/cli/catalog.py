@@ -143,11 +143,12 @@ def validate(
     from computegov.catalog import load_catalog
     from computegov.catalog.anomalies import find_anomalies
     from computegov.catalog.epoch import NAME, chips_from_epoch_csv
+    from computegov.catalog.textfile import read_text
     from computegov.catalog.userfile import read_user_file
 
     if not file.is_file():
         exit_with(f"{file}: no such file")
-    text = file.read_text(encoding="utf-8-sig")
+    text = read_text(file)
     if file.suffix.lower() == ".csv" and NAME in text.split("\n", 1)[0]:
         chips, rows = chips_from_epoch_csv(file, text)
         anomalies = find_anomalies(chips, {c.name: r for c, r in zip(chips, rows, strict=True)})

@@ -14,6 +14,8 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import math
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -33,12 +35,17 @@ __all__ = [
     "CHART_SUFFIXES",
     "DEFAULT_SEED",
     "JSON_OPTION",
+    "MAX_SEED",
     "chart_output",
     "console",
     "err_console",
     "exit_with",
+    "float_option",
     "guarded",
+    "in_range",
+    "int_option",
     "load_catalog_for_cli",
+    "output_file",
     "print_json",
     "seed_option",
     "shared_options",
@@ -62,7 +69,97 @@ CATALOG_OPTION = typer.Option(
     exists=False,
 )
 
+#: Largest ``--seed``: NumPy seeds are non-negative; 2**63 - 1 keeps them in a signed 64-bit int.
+MAX_SEED = 2**63 - 1
 
+
+def _number_text(value: float) -> str:
+    """A bound as people write it: 36,500 or 1e8."""
+    if value == int(value) and abs(value) < 1e6:
+        return f"{int(value):,}"
+    return f"{value:.3g}".replace("e+0", "e").replace("e+", "e")
+
+
+def _range_text(low: float | None, high: float | None, *, low_open: bool) -> str:
+    parts = []
+    if low is not None:
+        parts.append(f"{'above' if low_open else 'at least'} {_number_text(low)}")
+    if high is not None:
+        parts.append(f"at most {_number_text(high)}")
+    return ", ".join(parts)
+
+
+def in_range(
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    low_open: bool = False,
+    kind: str = "a finite number",
+) -> Callable[[Any], Any]:
+    """A Typer callback refusing numbers that are not finite or outside ``[low, high]``.
+
+    Typer's own ``min``/``max`` let ``nan`` through and, with no ``max``, ``inf`` and ``1e400``
+    too; this callback refuses them with Typer's usual "Invalid value" message and exit status 2.
+
+    Args:
+        low: smallest allowed value (None: no lower bound).
+        high: largest allowed value (None: any finite value).
+        low_open: ``low`` itself is refused (for "a positive number": ``low=0, low_open=True``).
+        kind: what is expected, for the message ("a finite number", "a whole number").
+    """
+    expected = _range_text(low, high, low_open=low_open)
+
+    def check(value: Any) -> Any:
+        if value is None:
+            return value
+        for item in value if isinstance(value, list | tuple) else (value,):
+            number = float(item)
+            too_low = low is not None and (number <= low if low_open else number < low)
+            too_high = high is not None and number > high
+            if not math.isfinite(number) or too_low or too_high:
+                wanted = f"{kind}, {expected}" if expected else kind
+                raise typer.BadParameter(f"expected {wanted}; got {item!r}")
+        return value
+
+    return check
+
+
+def float_option(
+    default: float | None,
+    *param_decls: str,
+    help: str,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+) -> Any:
+    """A float option refusing NaN, infinities and values outside its stated, documented range.
+
+    The range is appended to ``help`` ("above 0, at most 1e8"), so ``--help`` states the bounds.
+    """
+    text = _range_text(low, high, low_open=low_open)
+    return typer.Option(
+        default,
+        *param_decls,
+        help=f"{help} Range: {text}." if text else help,
+        callback=in_range(low, high, low_open=low_open),
+    )
+
+
+def int_option(
+    default: int | None,
+    *param_decls: str,
+    help: str,
+    low: int | None = None,
+    high: int | None = None,
+) -> Any:
+    """An integer option with a documented range (fractions are refused by Typer itself)."""
+    text = _range_text(low, high, low_open=False)
+    return typer.Option(
+        default,
+        *param_decls,
+        help=f"{help} Range: {text}." if text else help,
+        callback=in_range(low, high, kind="a whole number"),
+    )
 
 
 def utilisation_option(purpose: str, default: float | None = None) -> Any:
@@ -84,7 +181,13 @@ def utilisation_option(purpose: str, default: float | None = None) -> Any:
 
 def seed_option(default: int = DEFAULT_SEED, what: str = "every random draw") -> Any:
     """The ``--seed`` option: an integer seed; the same seed gives the same numbers."""
-    return typer.Option(default, "--seed", help=f"Random seed of {what} (same seed, same numbers).")
+    return int_option(
+        default,
+        "--seed",
+        help=f"Random seed of {what} (same seed, same numbers).",
+        low=0,
+        high=MAX_SEED,
+    )
 
 
 def shared_options(
@@ -135,15 +238,46 @@ def shared_options(
     return decorate
 
 
-def chart_output(path: Path) -> Path:
-    """Check, before any work, that ``path`` names a chart format we can write.
+def output_file(path: Path, *, suffixes: tuple[str, ...] = (), what: str = "output") -> Path:
+    """Check, before any work, that a file can be written at ``path``.
+
+    Its folder must exist (nothing is created behind the user's back), and ``path`` must not be
+    a folder or an existing special file (a FIFO would block, a device would swallow the output;
+    ``/dev/null`` is allowed).
+
+    Args:
+        path: the file to write.
+        suffixes: the extensions allowed (lower case, with the dot), or () for any.
+        what: the kind of file, for messages ("chart", "report").
 
     Raises:
-        InputError: the extension is not one of :data:`CHART_SUFFIXES`.
+        InputError: the path names a folder, a missing folder, a special file, a folder that is
+            not writable, or an extension not in ``suffixes``.
     """
-    if path.suffix.lower() not in CHART_SUFFIXES:
-        raise InputError(f"{path}: chart format must be .html, .svg, .png or .json")
+    if not str(path).strip() or path.is_dir():
+        raise InputError(f"{path}: is a directory; give a file name for the {what}")
+    parent = path.parent
+    if not parent.exists():
+        raise InputError(f"{path}: no such directory {parent}; create it first")
+    if not parent.is_dir():
+        raise InputError(f"{path}: {parent} is not a directory")
+    if path.exists() and not path.is_file() and str(path) != os.devnull:
+        raise InputError(f"{path}: not a regular file; give a file name for the {what}")
+    if not os.access(parent, os.W_OK):
+        raise InputError(f"{path}: cannot write in {parent} (permission denied)")
+    if suffixes and path.suffix.lower() not in suffixes:
+        names = ", ".join(suffixes[:-1]) + f" or {suffixes[-1]}" if len(suffixes) > 1 else suffixes[0]
+        raise InputError(f"{path}: {what} format must be {names}")
     return path
+
+
+def chart_output(path: Path) -> Path:
+    """Check, before any work, that ``path`` names a chart file we can write.
+
+    Raises:
+        InputError: see :func:`output_file`; the extension is not one of :data:`CHART_SUFFIXES`.
+    """
+    return output_file(path, suffixes=CHART_SUFFIXES, what="chart")
 
 
 def table_with(
@@ -187,6 +321,11 @@ def guarded(func: Callable[P, R]) -> Callable[P, R]:
             exit_with(f"{err}{hint}")
         except ComputegovError as err:
             exit_with(str(err))
+        except UnicodeDecodeError as err:  # a file read outside the checked readers
+            exit_with(f"a file is not UTF-8 text (byte {err.start}); save it as UTF-8")
+        except OSError as err:  # a path the command could not open, read or write
+            where = f"{err.filename}: " if err.filename else ""
+            exit_with(f"{where}{err.strerror or err}")
 
     return wrapper
 

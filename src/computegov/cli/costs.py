@@ -12,12 +12,14 @@ from computegov.cli.common import (
     CATALOG_OPTION,
     JSON_OPTION,
     console,
+    float_option,
     guarded,
     load_catalog_for_cli,
     print_json,
     shared_options,
     utilisation_option,
 )
+from computegov.costs.model import MAX_CHIP_PRICE_USD, MAX_RENT_USD_PER_CHIP_HOUR, MAX_TDP_W
 from computegov.units import J_PER_KWH, J_PER_MWH
 
 __all__ = ["register"]
@@ -30,14 +32,24 @@ app = typer.Typer(
 RENT_OPTION = typer.Option(
     False, "--rent/--buy", help="Rent at public prices, or buy the chips (default)."
 )
-PRICE_OPTION = typer.Option(
-    None, "--price-usd", help="Chip price to use (USD of the TCO dollar year)."
+PRICE_OPTION = float_option(
+    None,
+    "--price-usd",
+    help="Chip price to use (USD of the TCO dollar year).",
+    low=0,
+    low_open=True,
+    high=MAX_CHIP_PRICE_USD,
 )
-TDP_OPTION = typer.Option(None, "--tdp-w", help="TDP to use, W (watts).")
-RENT_PRICE_OPTION = typer.Option(
+TDP_OPTION = float_option(
+    None, "--tdp-w", help="TDP to use, W (watts).", low=0, low_open=True, high=MAX_TDP_W
+)
+RENT_PRICE_OPTION = float_option(
     None,
     "--rent-usd-per-hour",
     help="Rental price to use, USD per chip-hour (implies --rent).",
+    low=0,
+    low_open=True,
+    high=MAX_RENT_USD_PER_CHIP_HOUR,
 )
 UTIL_OPTION = utilisation_option("for per-FLOP figures.")
 

@@ -12,11 +12,24 @@ from computegov.cli.common import (
     JSON_OPTION,
     chart_output,
     console,
+    float_option,
     guarded,
+    int_option,
     load_catalog_for_cli,
     print_json,
     utilisation_option,
 )
+from computegov.costs.model import MAX_CHIP_PRICE_USD, MAX_RENT_USD_PER_CHIP_HOUR, MAX_TDP_W
+from computegov.planning.request import (
+    FIRST_START_YEAR,
+    LAST_START_YEAR,
+    MAX_CHIPS,
+    MAX_DEADLINE_DAYS,
+    MAX_POWER_CAP_MW,
+)
+
+#: Most ranked options shown (the table would not be read past this).
+MAX_TOP = 1000
 
 __all__ = ["plan_command", "register"]
 
@@ -163,45 +176,73 @@ def plan_command(
     tokens: str | None = typer.Option(
         None, "--tokens", help="Training tokens (e.g. 15e12 or 15T)."
     ),
-    deadline_days: float | None = typer.Option(
-        None, "--deadline-days", help="Wall-clock limit, days."
+    deadline_days: float | None = float_option(
+        None,
+        "--deadline-days",
+        help="Wall-clock limit, days.",
+        low=0,
+        low_open=True,
+        high=MAX_DEADLINE_DAYS,
     ),
     budget_usd: str | None = typer.Option(
         None, "--budget-usd", help="Budget, USD (e.g. 100e6 or 100M)."
     ),
-    max_chips: int | None = typer.Option(
-        None, "--max-chips", help="Most chips available (a count)."
+    max_chips: int | None = int_option(
+        None, "--max-chips", help="Most chips available (a count).", low=1, high=MAX_CHIPS
     ),
-    power_cap_mw: float | None = typer.Option(
-        None, "--power-cap-mw", help="Facility power cap, MW."
+    power_cap_mw: float | None = float_option(
+        None,
+        "--power-cap-mw",
+        help="Facility power cap, MW.",
+        low=0,
+        low_open=True,
+        high=MAX_POWER_CAP_MW,
     ),
     rent: bool = typer.Option(
         False, "--rent/--buy", help="Rent at public prices, or buy (default)."
     ),
-    start_year: int | None = typer.Option(
+    start_year: int | None = int_option(
         None,
         "--start-year",
         help="Year the run starts; future years use the price-performance trend.",
+        low=FIRST_START_YEAR,
+        high=LAST_START_YEAR,
     ),
     chip: str | None = typer.Option(
         None, "--chip", help="Only this chip (with --chips: evaluate it)."
     ),
-    chips: int | None = typer.Option(
-        None, "--chips", help="Evaluate exactly this many chips (needs --chip)."
+    chips: int | None = int_option(
+        None,
+        "--chips",
+        help="Evaluate exactly this many chips (needs --chip).",
+        low=1,
+        high=MAX_CHIPS,
     ),
     utilisation: float | None = utilisation_option(
         "fixes the MFU instead of the cluster-scaling model."
     ),
     rank_by: str = typer.Option("cost", "--rank-by", help="Rank by cost, time or energy."),
-    top: int = typer.Option(10, "--top", help="Show this many ranked options (a count)."),
-    price_usd: float | None = typer.Option(
-        None, "--price-usd", help="Chip price (with --chip), USD."
+    top: int = int_option(
+        10, "--top", help="Show this many ranked options (a count).", low=1, high=MAX_TOP
     ),
-    tdp_w: float | None = typer.Option(None, "--tdp-w", help="Chip TDP (with --chip), W."),
-    rent_usd_per_hour: float | None = typer.Option(
+    price_usd: float | None = float_option(
+        None,
+        "--price-usd",
+        help="Chip price (with --chip), USD.",
+        low=0,
+        low_open=True,
+        high=MAX_CHIP_PRICE_USD,
+    ),
+    tdp_w: float | None = float_option(
+        None, "--tdp-w", help="Chip TDP (with --chip), W.", low=0, low_open=True, high=MAX_TDP_W
+    ),
+    rent_usd_per_hour: float | None = float_option(
         None,
         "--rent-usd-per-hour",
         help="Rental price per chip-hour (with --chip; implies --rent).",
+        low=0,
+        low_open=True,
+        high=MAX_RENT_USD_PER_CHIP_HOUR,
     ),
     all_chips: bool = typer.Option(
         False, "--all-chips", help="Also consider consumer and workstation chips."
@@ -245,8 +286,8 @@ def plan_command(
         utilisation=utilisation,
         rank_by=rank_by,  # type: ignore[arg-type]
     )
-    if top < 1:
-        raise InputError(f"--top must be at least 1, got {top}")
+    if not 1 <= top <= MAX_TOP:
+        raise InputError(f"--top must be between 1 and {MAX_TOP}, got {top}")
     if chart is not None:
         chart_output(chart)
     cat = load_catalog_for_cli(catalog)

@@ -12,6 +12,7 @@ from computegov.cli.common import (
     console,
     guarded,
     load_catalog_for_cli,
+    output_file,
     print_json,
     seed_option,
 )
@@ -36,6 +37,7 @@ def report(
 
     from computegov.report.build import write_report
 
+    output_file(output, what="report")
     started = time.perf_counter()
     catalog = load_catalog_for_cli(catalog_file)
     names: list[str] = []

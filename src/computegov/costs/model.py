@@ -22,6 +22,7 @@ the end that lowers the cost, the high result at the end that raises it (a delib
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -42,6 +43,9 @@ if TYPE_CHECKING:
 __all__ = [
     "COST_ASSUMPTION_NAMES",
     "HOURS_PER_YEAR",
+    "MAX_CHIP_PRICE_USD",
+    "MAX_RENT_USD_PER_CHIP_HOUR",
+    "MAX_TDP_W",
     "TCO_DOLLAR_YEAR",
     "ChipHourCost",
     "CostModel",
@@ -52,6 +56,17 @@ __all__ = [
 #: The year whose US dollars every cost result is in (launch prices and quotes are converted with CPI-U);
 #: :data:`computegov.inflation.DOLLAR_YEAR`, shared with the price-performance metrics.
 TCO_DOLLAR_YEAR: int = DOLLAR_YEAR
+
+# Upper bounds of the per-chip figures a user may give (CostModel refuses larger ones, the CLI
+# states them in --help). They are sanity bounds against typos and overflow (a price of 1e308
+# makes every cost infinite), not published figures: each is far above any accelerator, package
+# or wafer-scale system sold so far, so no real chip is refused.
+#: Largest chip price, USD (100 million).
+MAX_CHIP_PRICE_USD = 1e8
+#: Largest chip TDP, W (1 MW).
+MAX_TDP_W = 1e6
+#: Largest rental price, USD per chip-hour.
+MAX_RENT_USD_PER_CHIP_HOUR = 1e5
 
 
 Which = Literal["low", "central", "high"]
@@ -164,13 +179,16 @@ class CostModel:
             )
         if self.rent_usd_per_chip_hour is not None:
             rent = Range.of(self.rent_usd_per_chip_hour)
-            if rent.low <= 0:
-                raise InputError(f"rent_usd_per_chip_hour: must be positive, got {rent.low}")
+            if rent.low <= 0 or rent.high > MAX_RENT_USD_PER_CHIP_HOUR:
+                raise InputError(
+                    "rent_usd_per_chip_hour: must be positive and at most "
+                    f"{MAX_RENT_USD_PER_CHIP_HOUR:g}, got {rent.low:g}..{rent.high:g}"
+                )
             object.__setattr__(self, "rent_usd_per_chip_hour", rent)
-        for name in ("chip_price_usd", "tdp_w"):
+        for name, most in (("chip_price_usd", MAX_CHIP_PRICE_USD), ("tdp_w", MAX_TDP_W)):
             value = getattr(self, name)
-            if value is not None and not value > 0:
-                raise InputError(f"{name}: must be positive, got {value}")
+            if value is not None and not (math.isfinite(value) and 0 < value <= most):
+                raise InputError(f"{name}: must be positive and at most {most:g}, got {value:g}")
 
     def replace(self, **changes: Any) -> CostModel:
         """A copy with some fields changed (numbers and triples are coerced to ranges)."""

@@ -230,7 +230,7 @@ class TcoSummary:
     @property
     def tco_over_sticker(self) -> float | None:
         """Whole cost per FLOP / chip-price-only cost per FLOP (central), e.g. 2.1."""
-        if self.sticker_flop_per_usd is None:
+        if self.sticker_flop_per_usd is None or not self.tco_flop_per_usd.central > 0:
             return None
         return self.sticker_flop_per_usd / self.tco_flop_per_usd.central
 

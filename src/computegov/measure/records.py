@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import socket
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -18,9 +19,18 @@ from computegov.errors import DataError
 from computegov.jsonsafe import json_safe
 
 if TYPE_CHECKING:
+    from computegov.catalog.chip import Chip
     from computegov.measure.accounting import Interval
+    from computegov.measure.energy import EnergySource
 
-__all__ = ["RECORD_SCHEMA", "RecordWriter", "interval_record", "read_records", "records_path"]
+__all__ = [
+    "RECORD_SCHEMA",
+    "RecordWriter",
+    "interval_record",
+    "read_records",
+    "records_path",
+    "start_record",
+]
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +64,14 @@ class RecordWriter:
 
 
 def _iter_lines(path: Path) -> Iterator[tuple[int, str]]:
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
+    """(line number, text) of each non-blank line; DataError at the first byte that is not UTF-8."""
+    from computegov.catalog.textfile import decode_utf8
+
+    offset_bytes = 0
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            line = decode_utf8(raw, path=path, offset_bytes=offset_bytes, row=number)
+            offset_bytes += len(raw)
             if line.strip():
                 yield number, line
 
@@ -73,7 +89,8 @@ def read_records(path: str | Path) -> list[dict[str, Any]]:
     skipped with a warning, so the records of a crashed run can still be summarised.
 
     Raises:
-        DataError: the file is missing, a line is not a JSON object, or has no ``kind``.
+        DataError: the file is missing, is not UTF-8, a line is not a JSON object, or has no
+            ``kind``.
     """
     path = Path(path)
     if not path.is_file():
@@ -165,4 +182,66 @@ def interval_record(
         "precision": precision,
         "causal_attention_convention": convention,
         "gaps": list(interval.gaps),
+    }
+
+
+def start_record(
+    *,
+    rank: int,
+    world_size: int,
+    device: str,
+    timing_method: str,
+    chip: Chip | None,
+    precision: str | None,
+    peak_flop_per_s: float | None,
+    mfu_unavailable_reason: str | None,
+    convention: str,
+    count_mode: str,
+    energy: EnergySource,
+    tdp_estimate: bool,
+    model_params: int,
+    created_unix_s: float,
+) -> dict[str, Any]:
+    """The ``meter_start`` record: what every later record of this rank is measured against.
+
+    Args:
+        rank: the process's rank.
+        world_size: ranks in the group.
+        device: device type (``cuda``, ``cpu``).
+        timing_method: how step seconds are timed.
+        chip: the chip MFU is computed for (None: unknown).
+        precision: precision of the peak.
+        peak_flop_per_s: dense peak of one device, FLOP/s (None: see the next field).
+        mfu_unavailable_reason: why there is no peak, and so no MFU.
+        convention: causal-attention convention.
+        count_mode: ``cached`` or ``every``.
+        energy: the energy source (its name, scope and why it is unavailable).
+        tdp_estimate: whether TDP × time is reported as an estimate.
+        model_params: N of 6·N·D.
+        created_unix_s: when the meter was created, Unix s.
+    """
+    import torch  # the meter's own dependency; this module stays importable without it
+
+    return {
+        "kind": "meter_start",
+        "schema": RECORD_SCHEMA,
+        "rank": rank,
+        "world_size": world_size,
+        "host": socket.gethostname(),
+        "device": device,
+        "timing_method": timing_method,
+        "chip": chip.name if chip else None,
+        "precision": precision,
+        "peak_flop_per_s": peak_flop_per_s,
+        "mfu_unavailable_reason": mfu_unavailable_reason,
+        "causal_attention_convention": convention,
+        "count_mode": count_mode,
+        "energy_source": energy.name,
+        "energy_scope": energy.scope,
+        "energy_unavailable_reason": None if energy.available else energy.reason,
+        "tdp_w": chip.tdp_w if chip else None,
+        "tdp_estimate": tdp_estimate,
+        "model_params": model_params,
+        "torch_version": torch.__version__,
+        "time_unix_s": created_unix_s,
     }

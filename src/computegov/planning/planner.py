@@ -25,7 +25,7 @@ from computegov.planning.infeasible import explain_infeasible
 from computegov.planning.memory import min_chips_for_memory
 from computegov.planning.option import Plan, PlanResult
 from computegov.planning.price_trend import PricePerformanceTrend, price_performance_trend
-from computegov.planning.request import RANK_KEYS, PlanRequest, Target, resolve_target
+from computegov.planning.request import MAX_CHIPS, RANK_KEYS, PlanRequest, Target, resolve_target
 from computegov.planning.scaling import (
     INTERNODE,
     INTRANODE,
@@ -251,11 +251,11 @@ def evaluate(
         trend: price-performance growth for a future start year (default: :func:`price_performance_trend`).
 
     Raises:
-        InputError: chips < 1.
+        InputError: chips < 1 or above :data:`~computegov.planning.request.MAX_CHIPS`.
         MissingCostDataError: the chip lacks price or TDP (buy) or a rental quote (rent).
     """
-    if chips < 1:
-        raise InputError(f"chip count must be at least 1, got {chips}")
+    if not 1 <= chips <= MAX_CHIPS:
+        raise InputError(f"chip count must be between 1 and {MAX_CHIPS:,}, got {chips}")
     scaling = scaling or ScalingAssumptions.default()
     model = _model_for(request, model)
     if trend is None and request.start_year is not None:

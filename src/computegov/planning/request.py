@@ -15,10 +15,32 @@ from computegov.errors import InputError
 from computegov.planning.memory import Architecture, architecture_from_params
 from computegov.planning.scaling import ScalingAssumptions
 
-__all__ = ["RANK_KEYS", "PlanRequest", "RankKey", "Target", "resolve_target"]
+__all__ = [
+    "FIRST_START_YEAR",
+    "LAST_START_YEAR",
+    "MAX_CHIPS",
+    "MAX_DEADLINE_DAYS",
+    "MAX_POWER_CAP_MW",
+    "RANK_KEYS",
+    "PlanRequest",
+    "RankKey",
+    "Target",
+    "resolve_target",
+]
 
 RankKey = Literal["cost", "time", "energy"]
 RANK_KEYS: tuple[str, ...] = ("cost", "time", "energy")
+
+# Upper bounds of a request (refused above them, stated in the CLI's --help). Sanity bounds
+# against typos and overflow, not published figures: each is far beyond any run so far.
+#: Longest deadline, days (100 years).
+MAX_DEADLINE_DAYS = 36_500.0
+#: Most chips in one run or cluster (ten million).
+MAX_CHIPS = 10_000_000
+#: Largest facility power cap, MW (100 GW).
+MAX_POWER_CAP_MW = 1e5
+#: Earliest and latest start year (the price-performance trend is not extrapolated further).
+FIRST_START_YEAR, LAST_START_YEAR = 1990, 2100
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,6 +81,14 @@ class PlanRequest:
                 raise InputError(
                     f"{name.replace('_', ' ')} must be a positive number, got {value!r}"
                 )
+        for name, most in (
+            ("deadline_days", MAX_DEADLINE_DAYS),
+            ("power_cap_mw", MAX_POWER_CAP_MW),
+            ("max_chips", MAX_CHIPS),
+        ):
+            value = getattr(self, name)
+            if value is not None and value > most:
+                raise InputError(f"{name.replace('_', ' ')} must be at most {most:g}, got {value!r}")
         if self.flop is None and (self.params is None or self.tokens is None):
             raise InputError("give the target compute (--flop) or both --params and --tokens")
         if self.max_chips is not None and self.max_chips < 1:
@@ -69,8 +99,11 @@ class PlanRequest:
             raise InputError(f"mode must be 'buy' or 'rent', got {self.mode!r}")
         if self.rank_by not in RANK_KEYS:
             raise InputError(f"rank by must be one of {', '.join(RANK_KEYS)}, got {self.rank_by!r}")
-        if self.start_year is not None and not 1990 <= self.start_year <= 2100:
-            raise InputError(f"start year must be between 1990 and 2100, got {self.start_year}")
+        if self.start_year is not None and not FIRST_START_YEAR <= self.start_year <= LAST_START_YEAR:
+            raise InputError(
+                f"start year must be between {FIRST_START_YEAR} and {LAST_START_YEAR}, "
+                f"got {self.start_year}"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
