@@ -28,14 +28,14 @@ This module owns the meter's step lifecycle; its parts live beside it:
 signature), :mod:`~computegov.measure.timing` (clocks and CUDA events, s),
 :mod:`~computegov.measure.peak` (chip, precision and peak FLOP/s for MFU),
 :mod:`~computegov.measure.energy` (energy sources, J) and :mod:`~computegov.measure.records`
-(the JSON-lines records).
+(the JSON-lines records), and :mod:`~computegov.measure.output` (the records, sink, energy
+readings and gaps that :class:`ComputeMeter` emits, as its base class).
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -51,12 +51,21 @@ from computegov.measure.accounting import FlopCache, Interval, OpenStep
 from computegov.measure.distributed import distributed_context, gather_summaries
 from computegov.measure.energy import EnergySource, resolve_energy_source
 from computegov.measure.flops import CAUSAL_CONVENTIONS, Counting, StepCount
-from computegov.measure.peak import detect_precision, peak_flop_per_s, resolve_chip
-from computegov.measure.records import RECORD_SCHEMA, RecordWriter, interval_record, records_path
-from computegov.measure.signature import count_model_params, forward_signature, static_signature
+from computegov.measure.output import MeterOutput
+from computegov.measure.peak import detect_precision, resolve_chip
+from computegov.measure.records import (
+    RECORD_SCHEMA,
+    RecordWriter,
+    records_path,
+)
+from computegov.measure.signature import (
+    count_model_params,
+    forward_signature,
+    static_signature,
+    token_count,
+)
 from computegov.measure.summary import MeterSummary, summarize_records
 from computegov.measure.timing import (
-    add_event_seconds,
     device_timing,
     model_device,
     start_step_clock,
@@ -74,7 +83,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-class ComputeMeter:
+class ComputeMeter(MeterOutput):
     """Measures FLOP, time, utilisation and energy of the steps of a training loop.
 
     Example::
@@ -214,102 +223,6 @@ class ComputeMeter:
         """Add the step's FLOP (counted, cached or unknown) to the interval."""
         self._flops.account(interval, step, count)
 
-    # ------------------------------------------------------------------ records
-    def _emit(self, record: dict[str, Any], to_sink: bool) -> None:
-        self._records.append(record)
-        if self._writer is not None:
-            try:
-                self._writer.write(record)
-            except Exception as err:
-                self._note_error(f"records file write failed: {err!r}")
-        if to_sink and self._sink is not None:
-            try:
-                self._sink(record)
-            except Exception as err:
-                self._note_error(
-                    f"sink failed on record for steps {record.get('step_first')}-{record.get('step_last')}: {err!r}"
-                )
-
-    def _start_record(self) -> None:
-        try:
-            if self.precision is None:
-                self.precision = self._detect_precision()
-            peak, reason = peak_flop_per_s(
-                self._peak_given, self._chip, self._chip_reason, self.precision
-            )
-        except Exception as err:  # the start record must be written: summaries need it
-            self._note_error(f"precision or peak lookup failed: {err!r}")
-            peak, reason = None, f"precision or peak lookup failed: {err!r}"
-        self._emit(
-            {
-                "kind": "meter_start",
-                "schema": RECORD_SCHEMA,
-                "rank": self.rank,
-                "world_size": self.world_size,
-                "host": socket.gethostname(),
-                "device": self.device.type,
-                "timing_method": self.timing_method,
-                "chip": self._chip.name if self._chip else None,
-                "precision": self.precision,
-                "peak_flop_per_s": peak,
-                "mfu_unavailable_reason": reason,
-                "causal_attention_convention": self.convention,
-                "count_mode": self.count_mode,
-                "energy_source": self._energy.name,
-                "energy_scope": self._energy.scope,
-                "energy_unavailable_reason": None
-                if self._energy.available
-                else self._energy.reason,
-                "tdp_w": self._chip.tdp_w if self._chip else None,
-                "tdp_estimate": self._tdp_estimate,
-                "model_params": self._model_params,
-                "torch_version": torch.__version__,
-                "time_unix_s": self._created_unix_s,  # when the meter was created
-            },
-            to_sink=False,
-        )
-
-    def _read_energy(self) -> float:
-        if not self._energy.available:
-            return float("nan")
-        try:
-            return self._energy.read_j()
-        except Exception as err:
-            self._note_error(f"energy read failed: {err!r}")
-            return float("nan")
-
-    def _flush(self) -> None:
-        if not self._start_written:
-            self._start_written = True
-            self._start_record()
-        interval = self._interval
-        if interval is None or interval.steps == 0:
-            return
-        self._interval = None
-        interval.seconds, event_gaps = add_event_seconds(interval.seconds, interval.pending_events)
-        interval.gaps.extend(event_gaps)
-        energy1 = interval.energy1_j
-        record = interval_record(
-            interval,
-            rank=self.rank,
-            convention=self.convention,
-            precision=self.precision,
-            model_params=self._model_params,
-            energy_unavailable_reason=self._energy.reason,
-        )
-        self._last_energy_j = energy1
-        self._emit(record, to_sink=True)
-
-    # ------------------------------------------------------------------ error handling
-    def _note_error(self, message: str) -> None:
-        if self._errors_logged < 20:
-            log.warning("ComputeMeter: %s", message)
-            self._errors_logged += 1
-        if self._interval is not None:
-            self._interval.gaps.append(message)
-        else:
-            self._pending_gaps.append(message)
-
     # ------------------------------------------------------------------ signatures
     def _static_signature(self) -> Any:
         return static_signature(self.model)
@@ -345,13 +258,9 @@ class ComputeMeter:
             self._precision_detected = True  # the first forward call decides (autocast is on now)
             self.precision = self._detect_precision()
         if step.tokens is None and self._tokens_per_step == "auto":
-            first = args[0] if args else kwargs.get("input_ids")  # Hugging Face's keyword
-            if (
-                isinstance(first, torch.Tensor)
-                and not first.is_floating_point()
-                and not first.is_complex()
-            ):
-                step.auto_tokens = (step.auto_tokens or 0) + first.numel()
+            found = token_count(args, kwargs)
+            if found is not None:
+                step.auto_tokens = (step.auto_tokens or 0) + found
         if step.key is not None:
             return  # the caller's key is the signature
         if not step.forwards:  # the model's structure, as a small int (one copy of each kept)

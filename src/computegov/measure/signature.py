@@ -19,7 +19,13 @@ from typing import Any
 
 import torch
 
-__all__ = ["count_model_params", "forward_signature", "input_fingerprint", "static_signature"]
+__all__ = [
+    "count_model_params",
+    "forward_signature",
+    "input_fingerprint",
+    "static_signature",
+    "token_count",
+]
 
 _SCALARS = (int, float, bool, str, bytes, type(None), torch.dtype, torch.device)
 _FINGERPRINT_DEPTH = 4  # levels of nested inputs looked into (tensors in a batch object's dict)
@@ -126,3 +132,16 @@ def forward_signature(device_type: str, args: tuple[Any, ...], kwargs: Mapping[s
         input_fingerprint(args),
         input_fingerprint(kwargs),
     )
+
+
+def token_count(args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> int | None:
+    """Tokens in one forward call: the elements of its token-id input, or None if it has none.
+
+    The token ids are the first positional input or the ``input_ids=`` keyword (Hugging Face's
+    name), when that is an integer-typed tensor; floating-point inputs (images, embeddings) are
+    not tokens.
+    """
+    first = args[0] if args else kwargs.get("input_ids")
+    if isinstance(first, torch.Tensor) and not first.is_floating_point() and not first.is_complex():
+        return int(first.numel())
+    return None
