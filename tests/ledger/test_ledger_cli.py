@@ -37,7 +37,7 @@ def test_verify_json_lists_every_check(demo_run_master) -> None:
     )
     assert res.exit_code == 0, res.output
     d = json.loads(res.stdout)
-    assert d["ok"] and len(d["checks"]) == 12
+    assert d["ok"] and d["outcome"] == "verified" and len(d["checks"]) == 13
 
 
 def test_verify_tampered_ledger_exits_1_naming_check_and_record(demo_run) -> None:
@@ -130,7 +130,7 @@ def test_keys_new_in_unwritable_place_exits_2(tmp_path) -> None:
 def test_verify_without_key_says_integrity_only(demo_run_master) -> None:
     res = runner.invoke(app, ["verify", str(demo_run_master.report)])
     assert res.exit_code == 0, res.output
-    assert "skipped (key_trust, attestation)" in res.output
+    assert "not applicable (key_trust, attestation)" in res.output
     assert "integrity only" in res.output
 
 

@@ -117,10 +117,16 @@ def test_accepts_bytes_text_and_dict_inputs(demo_run_master) -> None:
     key = demo_run_master.public_key.read_text()
     for report in (raw, raw.decode(), json.loads(raw)):
         v = verify_report(report, ledger, key)
-        assert v.ok, [c.to_dict() for c in v.failed]
-        assert v.check("checkpoint_files").status == "skip"  # bytes: no directory known
+        assert not v.failed, [c.to_dict() for c in v.failed]
+        # bytes: no directory known, so the listed checkpoint files are missing, not skipped
+        assert v.check("checkpoint_files").status == "missing"
+        assert v.outcome == "incomplete" and not v.ok and v.exit_code == 1
+        v = verify_report(report, ledger, key, allow_missing=("checkpoints",))
+        assert v.ok and v.partial and v.allowed_missing == ("checkpoints",)
     d = v.to_dict()
     assert d["ok"] is True and {c["name"] for c in d["checks"]} >= {"ledger_chain", "totals"}
+    assert d["outcome"] == "verified" and d["partial"] is True
+    assert len(d["missing"]) == 5 and d["allowed_missing"] == ["checkpoints"]
 
 
 def test_without_a_key_integrity_passes_but_trust_is_skipped(demo_run_master) -> None:
@@ -145,18 +151,32 @@ def test_key_in_wrong_format_is_unusable_input(demo_run_master) -> None:
     assert v.check("key_trust").unusable and v.exit_code == 2
 
 
-def test_report_only_skips_ledger_checks(demo_run_master) -> None:
+def test_report_path_alone_finds_the_ledger_beside_it(demo_run_master) -> None:
     v = verify_report(demo_run_master.report, None, demo_run_master.public_key)
-    assert v.ok
+    assert v.ok and v.outcome == "verified" and not v.partial
+    assert v.check("ledger_chain").status == "pass"
+    assert v.ledger_path == str(demo_run_master.ledger)
+
+
+def test_report_bytes_alone_are_incomplete_unless_the_ledger_is_allowed_missing(
+    demo_run_master,
+) -> None:
+    raw = demo_run_master.report.read_bytes()
+    v = verify_report(raw, None, demo_run_master.public_key)
+    assert v.outcome == "incomplete" and v.exit_code == 1
+    assert v.check("ledger_format").status == "missing" and v.missing == ("ledger run.jsonl",)
     assert v.check("ledger_chain").status == "skip"
+    v = verify_report(raw, None, demo_run_master.public_key, allow_missing="ledger")
+    assert v.ok and v.partial and v.exit_code == 0
 
 
 def test_missing_checkpoint_file_names_the_record(demo_run) -> None:
     demo_run.checkpoints[1].unlink()
     v = verify_report(demo_run.report, demo_run.ledger, demo_run.public_key)
     c = v.check("checkpoint_files")
-    assert c.status == "fail" and c.unusable and demo_run.checkpoints[1].name in c.summary
-    assert "record " in c.summary and v.exit_code == 2
+    assert c.status == "missing" and demo_run.checkpoints[1].name in c.summary
+    assert c.missing == (f"checkpoint run-checkpoints/{demo_run.checkpoints[1].name}",)
+    assert "record " in c.summary and v.outcome == "incomplete" and v.exit_code == 1
 
 
 class FakeTpm:

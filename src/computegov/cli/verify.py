@@ -1,7 +1,8 @@
 """``computegov verify`` and ``computegov replay``: check a signed compute report.
 
-Exit status: 0 every check passed, 1 a check failed, 2 unusable input (unreadable or garbled
-report or ledger, a key in the wrong format, a missing checkpoint file).
+Exit status: 0 verified (every check passed and all the evidence the report names was there),
+1 a check failed or evidence is missing (incomplete), 2 unusable input (unreadable or garbled
+report or ledger, a key in the wrong format, a file over the size caps).
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from computegov.cli.common import JSON_OPTION, console, err_console, guarded, pr
 
 __all__ = ["register"]
 
-_STYLE = {"pass": "green", "fail": "bold red", "warn": "yellow", "skip": "dim"}
+_STYLE = {
+    "pass": "green",
+    "fail": "bold red",
+    "warn": "yellow",
+    "skip": "dim",
+    "missing": "bold yellow",
+}
 
 
 def _find_ledger(report_path: Path) -> Path | None:
@@ -34,6 +41,35 @@ def _find_ledger(report_path: Path) -> Path | None:
     return None
 
 
+ALLOW_MISSING_OPTION = typer.Option(
+    None,
+    "--allow-missing",
+    help="Accept missing evidence of these kinds, comma-separated (ledger, checkpoints, "
+    "replay_inputs); the verdict then says it was partial. Default: missing evidence makes "
+    "the verdict INCOMPLETE (exit 1).",
+)
+MAX_RECORD_OPTION = typer.Option(
+    None,
+    "--max-record-bytes",
+    min=1,
+    help="Longest ledger line (record) read, bytes (default 1048576 = 1 MiB).",
+)
+MAX_FILE_OPTION = typer.Option(
+    None,
+    "--max-file-bytes",
+    min=1,
+    help="Largest ledger or report file read, bytes (default 1073741824 = 1 GiB).",
+)
+
+
+def read_limits(max_record_bytes: int | None, max_file_bytes: int | None) -> Any:
+    """The :class:`~computegov.ledger.evidence.ReadLimits` of the size options (None: default)."""
+    from computegov.ledger.evidence import ReadLimits
+
+    caps = {"max_record_bytes": max_record_bytes, "max_file_bytes": max_file_bytes}
+    return ReadLimits(**{k: v for k, v in caps.items() if v is not None})
+
+
 def verify_command(
     report: Path = typer.Argument(..., help="The signed compute report (DSSE envelope, JSON)."),
     ledger: Path | None = typer.Option(
@@ -46,16 +82,32 @@ def verify_command(
         "Without it only integrity is shown.",
     ),
     checkpoints: Path | None = typer.Option(
-        None, "--checkpoints", help="Base directory of checkpoint files (default: the ledger's)."
+        None,
+        "--checkpoints",
+        help="Directory checkpoint paths are resolved under (default: the ledger's); paths "
+        "leaving it are refused.",
     ),
+    allow_missing: str | None = ALLOW_MISSING_OPTION,
+    max_record_bytes: int | None = MAX_RECORD_OPTION,
+    max_file_bytes: int | None = MAX_FILE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Check a compute report: signatures, ledger chain, totals, plausibility, attestation."""
-    from computegov.ledger.verify import verify_report
+    """Check a compute report: signatures, ledger chain, totals, checkpoints, plausibility.
 
-    if ledger is None:
-        ledger = _find_ledger(report)
-    verdict = verify_report(report, ledger, key, checkpoints_dir=checkpoints)
+    VERIFIED (exit 0) only when no check failed and all the evidence the report names was
+    checked; FAILED (exit 1); INCOMPLETE (exit 1) when evidence is missing; exit 2 when an
+    input is unusable.
+    """
+    from computegov.ledger.verify import parse_allow_missing, verify_report
+
+    verdict = verify_report(
+        report,
+        ledger,
+        key,
+        checkpoints_dir=checkpoints,
+        allow_missing=parse_allow_missing(allow_missing),
+        limits=read_limits(max_record_bytes, max_file_bytes),
+    )
     if as_json:
         print_json(verdict)
         raise typer.Exit(verdict.exit_code)
@@ -67,22 +119,48 @@ def verify_command(
         style = _STYLE.get(c.status, "")
         table.add_row(c.name, f"[{style}]{c.status}[/{style}]", c.summary)
     console.print(table)
-    if ledger is None and verdict.check("report_format").status == "pass":
-        console.print("[dim]no ledger found: pass --ledger FILE for the chain checks[/dim]")
-    if verdict.ok:
-        skipped = [c.name for c in verdict.checks if c.status == "skip"]
-        passed = sum(c.status in ("pass", "warn") for c in verdict.checks)
+    _print_outcome(verdict)
+    raise typer.Exit(verdict.exit_code)
+
+
+def _print_outcome(verdict: Any) -> None:
+    skipped = [c.name for c in verdict.checks if c.status == "skip"]
+    passed = sum(c.status in ("pass", "warn") for c in verdict.checks)
+    if verdict.outcome == "verified":
+        label = "VERIFIED (PARTIAL)" if verdict.partial else "VERIFIED"
         console.print(
-            f"[bold green]VERIFIED[/bold green]: {passed} checks passed"
-            + (f", {len(skipped)} skipped ({', '.join(skipped)})" if skipped else ""),
+            f"[bold green]{label}[/bold green]: {passed} checks passed"
+            + (f", {len(skipped)} not applicable ({', '.join(skipped)})" if skipped else ""),
             highlight=False,
         )
-        if "key_trust" in skipped:
+        if verdict.partial:
+            console.print(
+                f"[yellow]partial[/yellow]: accepted as missing ({', '.join(verdict.allowed_missing)}): "
+                + ", ".join(verdict.missing),
+                highlight=False,
+                soft_wrap=True,
+            )
+        if verdict.check("key_trust").status == "skip":
             console.print(
                 "[yellow]integrity only[/yellow]: no trusted key was given, so this does not "
                 "show who signed; pass --key SIGNER.pub",
                 highlight=False,
             )
+    elif verdict.outcome == "incomplete":
+        for c in verdict.unaccepted_missing:
+            err_console.print(
+                f"[bold yellow]MISSING {c.name}[/bold yellow]: {c.summary}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        kinds = sorted({str(c.missing_kind) for c in verdict.unaccepted_missing})
+        err_console.print(
+            f"[bold yellow]INCOMPLETE[/bold yellow]: missing evidence: "
+            f"{', '.join(verdict.missing)}; not verified (accept it explicitly with "
+            f"--allow-missing {','.join(kinds)})",
+            highlight=False,
+            soft_wrap=True,
+        )
     else:
         for c in verdict.failed:
             err_console.print(
@@ -90,7 +168,6 @@ def verify_command(
                 highlight=False,
                 soft_wrap=True,
             )
-    raise typer.Exit(verdict.exit_code)
 
 
 def _cost_lines(cost: Any, total_segments: int) -> list[str]:

@@ -16,6 +16,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from computegov.ledger.chain import head_message
+from computegov.ledger.record_schema import record_problems
 from computegov.ledger.records import Record
 from computegov.ledger.scan import ChainScan
 from computegov.ledger.signing import key_id
@@ -27,6 +28,7 @@ __all__ = [
     "close",
     "first_and_more",
     "ledger_order_check",
+    "ledger_records_check",
     "ledger_signature_check",
     "ledger_structure_checks",
     "obj",
@@ -130,6 +132,32 @@ def ledger_structure_checks(scan: ChainScan, path: str | None) -> list[Check]:
             )
         )
     return checks
+
+
+def ledger_records_check(scan: ChainScan) -> Check:
+    """``ledger_records``: every record's numeric fields are typed and in range.
+
+    The rules are :mod:`computegov.ledger.record_schema`'s, the same the recorder enforces on
+    write: FLOP >= 0, durations > 0, counts are integers, booleans and strings are not numbers.
+    """
+    problems = []
+    for i, rec in enumerate(scan.records):
+        for why in record_problems(rec.kind, rec.data):
+            problems.append(f"{where(scan, i)}, {rec.kind} {why}")
+            if len(problems) >= 20:
+                break
+        if len(problems) >= 20:
+            break
+    if problems:
+        return Check(
+            "ledger_records", "fail", first_and_more(problems), {"problems": problems}
+        )
+    return Check(
+        "ledger_records",
+        "pass",
+        f"every typed field of {len(scan.records)} records is in range",
+        {"records": len(scan.records)},
+    )
 
 
 def ledger_signature_check(scan: ChainScan, key: Ed25519PublicKey | None) -> Check:

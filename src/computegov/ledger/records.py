@@ -6,6 +6,8 @@ A ledger is a JSON-lines file. Each line is one record::
 
 ``body`` is canonical JSON (sorted keys, no spaces, UTF-8, no NaN); ``hash`` is the SHA-256 of
 exactly those body bytes; ``prev`` is the hash of the record before (64 zeros for the first).
+A reader re-encodes each parsed body and compares bytes: a body with duplicate keys, unsorted
+keys, spaces or another number spelling is refused even when its hash matches.
 Hashing the bytes as written (rather than a re-serialisation) makes verification one
 ``sha256`` and one ``json.loads`` per line, and makes every byte of the file significant:
 any change to a line either breaks its hash or its fixed framing.
@@ -158,6 +160,19 @@ _ORJSON_LOADS: Callable[[Any], Any] | None = _orjson.loads if _orjson is not Non
 _ORJSON_ERROR: type[Exception] = _orjson.JSONDecodeError if _orjson is not None else ValueError
 _SCAN_ONCE = json.JSONDecoder(parse_constant=_refuse_constant).scan_once  # type: ignore[attr-defined]
 
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+).encode
+
+
+def _canonical_bytes(obj: Any) -> bytes:
+    """The writer's encoding of a parsed body (:func:`canonical_json`), or b"" if impossible."""
+    try:
+        return _CANONICAL(obj).encode("utf-8")
+    except (TypeError, ValueError, UnicodeEncodeError, RecursionError):
+        return b""
+
+
 _PREFIX_LEN = len(_PREFIX)
 _MIN_LINE = _PREFIX_LEN + _SUFFIX_LEN + 2
 _sha256 = hashlib.sha256
@@ -249,4 +264,10 @@ def decode_span(data: bytes, view: memoryview, start: int, end: int) -> Record:
         or len(obj) != 5
     ):
         raise LineError("body fields have the wrong types", column=_PREFIX_LEN)
+    if _canonical_bytes(obj) != data[body_at:suffix_at]:
+        raise LineError(
+            "body is not canonical JSON (duplicate keys, unsorted keys, spacing or number "
+            "formatting differ from the writer's encoding)",
+            column=_PREFIX_LEN,
+        )
     return Record(seq, kind, float(time_unix_s), prev, rec_data, actual)

@@ -13,7 +13,11 @@ from typing import Any
 
 from computegov.errors import ComputegovError
 from computegov.ledger.checks import close, first_and_more, obj, records_of, where
-from computegov.ledger.digests import digest_file
+from computegov.ledger.evidence import (
+    DEFAULT_MAX_CHECKPOINT_BYTES,
+    digest_regular_file,
+    locate,
+)
 from computegov.ledger.report import ComputeReport
 from computegov.ledger.scan import ChainScan
 from computegov.ledger.totals import totals_from_records
@@ -133,54 +137,72 @@ def totals_check(report: ComputeReport, scan: ChainScan) -> Check:
     )
 
 
-def checkpoint_files_check(scan: ChainScan, base: Path | None) -> Check:
-    """``checkpoint_files``: each recorded checkpoint file exists and matches its digests."""
+def checkpoint_files_check(
+    scan: ChainScan, base: Path | None, max_checkpoint_bytes: int = DEFAULT_MAX_CHECKPOINT_BYTES
+) -> Check:
+    """``checkpoint_files``: each recorded checkpoint file is safe to open and matches its digests.
+
+    Every path is resolved under ``base`` by :func:`~computegov.ledger.evidence.locate`: a path
+    that escapes it, or names a directory, device or FIFO, fails the check (with the reason)
+    before anything is read. Files that are absent make the check ``missing`` (the verdict is
+    incomplete), never ``skip``: the report says they exist.
+    """
     ckpts = [
         (i, r) for i, r in enumerate(scan.records) if r.kind == "checkpoint" and r.data.get("path")
     ]
     if not ckpts:
         return Check("checkpoint_files", "skip", "the ledger records no checkpoint files")
+    names = [f"checkpoint {r.data['path']}" for _, r in ckpts]
     if base is None:
         return Check(
-            "checkpoint_files", "skip", "no directory to find checkpoint files in (pass one)"
-        )
-    located = [(i, r, base / str(r.data["path"])) for i, r in ckpts]
-    present = [t for t in located if t[2].is_file()]
-    if not present:
-        return Check(
             "checkpoint_files",
-            "skip",
-            f"none of the {len(located)} checkpoint files is in {base}",
-            {"directory": str(base)},
+            "missing",
+            f"no directory to find the {len(ckpts)} checkpoint files in (pass --checkpoints DIR)",
+            missing_kind="checkpoints",
+            missing=tuple(names),
         )
-    missing = [t for t in located if not t[2].is_file()]
-    if missing:
-        i, _, p = missing[0]
+    located = [(i, r, locate(base, r.data["path"])) for i, r in ckpts]
+    refused = [(i, loc) for i, _, loc in located if loc.state == "refused"]
+    if refused:
+        i, loc = refused[0]
+        more = f" (+{len(refused) - 1} more)" if len(refused) > 1 else ""
         return Check(
             "checkpoint_files",
             "fail",
-            f"{where(scan, i)}: checkpoint file {p} is missing ({len(missing)} of "
-            f"{len(located)} missing)",
-            {"missing": [str(t[2]) for t in missing]},
-            unusable=True,
+            f"{where(scan, i)}: checkpoint path {loc.name!r} refused: {loc.reason}{more}",
+            {"refused": [{"path": loc.name, "reason": loc.reason} for _, loc in refused[:20]]},
         )
-    for i, r, p in present:
+    for i, r, loc in located:
+        if loc.state != "ok" or loc.path is None:
+            continue
         want = obj(r.data.get("file"))
         try:
-            got = digest_file(p)
+            got = digest_regular_file(loc.path, max_checkpoint_bytes, "checkpoint file")
         except ComputegovError as err:
-            return Check("checkpoint_files", "fail", f"{where(scan, i)}: {err}", unusable=True)
+            return Check("checkpoint_files", "fail", f"{where(scan, i)}: {err}")
         if got.get("sha256") != want.get("sha256") or got.get("blake3") != want.get("blake3"):
             return Check(
                 "checkpoint_files",
                 "fail",
-                f"{where(scan, i)}: {p.name} does not match its recorded digest "
+                f"{where(scan, i)}: {loc.name} does not match its recorded digest "
                 f"(sha256 {got['sha256'][:16]}... vs {str(want.get('sha256'))[:16]}...)",
-                {"path": str(p), "recorded": want, "actual": got},
+                {"path": str(loc.path), "recorded": want, "actual": got},
             )
+    missing = [(i, loc) for i, _, loc in located if loc.state == "missing"]
+    if missing:
+        i, loc = missing[0]
+        return Check(
+            "checkpoint_files",
+            "missing",
+            f"{where(scan, i)}: checkpoint file {loc.name} is missing from {base} "
+            f"({len(missing)} of {len(located)} missing; the others match their digests)",
+            {"directory": str(base), "missing": [loc.name for _, loc in missing]},
+            missing_kind="checkpoints",
+            missing=tuple(f"checkpoint {loc.name}" for _, loc in missing),
+        )
     return Check(
         "checkpoint_files",
         "pass",
-        f"{len(present)} checkpoint files match their recorded digests",
+        f"{len(located)} checkpoint files match their recorded digests",
         {"directory": str(base)},
     )

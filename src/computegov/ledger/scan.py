@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from computegov.ledger.evidence import DEFAULT_MAX_RECORD_BYTES
 from computegov.ledger.records import GENESIS_HASH, LineError, Record, decode_span
 
 __all__ = ["ChainProblem", "ChainScan", "gc_paused", "scan_ledger"]
@@ -96,16 +97,22 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def scan_ledger(data: bytes) -> ChainScan:
+def scan_ledger(data: bytes, *, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> ChainScan:
     """Parse and check every line of a ledger: framing, own hash, ``seq`` and ``prev`` links.
 
     Never raises on bad content: problems are collected with their record number and offset.
+
+    Args:
+        data: the ledger file's bytes.
+        max_record_bytes: the longest line (record) accepted, bytes; a longer one is a
+            ``format`` problem and is not parsed (default 1 MiB,
+            :data:`~computegov.ledger.evidence.DEFAULT_MAX_RECORD_BYTES`).
     """
     with gc_paused():
-        return _scan(data)
+        return _scan(data, max_record_bytes)
 
 
-def _scan(data: bytes) -> ChainScan:
+def _scan(data: bytes, max_record_bytes: int) -> ChainScan:
     records: list[Record] = []
     offsets: list[int] = []
     problems: list[ChainProblem] = []
@@ -129,6 +136,11 @@ def _scan(data: bytes) -> ChainScan:
             )
             break
         try:
+            if end - offset > max_record_bytes:
+                raise LineError(
+                    f"record is {end - offset} bytes, over the cap of {max_record_bytes} bytes "
+                    "per record (raise it with --max-record-bytes if the ledger is genuine)"
+                )
             rec = decode_span(data, view, offset, end)
         except LineError as err:
             kind = "hash" if str(err).startswith("hash mismatch") else "format"

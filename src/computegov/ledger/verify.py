@@ -14,20 +14,23 @@ Checks, in order: ``report_format``, ``key_trust``, ``report_signature``, ``ledg
 from __future__ import annotations
 
 import binascii
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from computegov.errors import ComputegovError
+from computegov.errors import ComputegovError, InputError
 from computegov.ledger.attestation import AttestationChecker, check_attestation
 from computegov.ledger.checks import (
     b64_strict,
     ledger_order_check,
+    ledger_records_check,
     ledger_signature_check,
     ledger_structure_checks,
+    obj,
 )
+from computegov.ledger.evidence import ReadLimits, locate, read_regular_file
 from computegov.ledger.plausibility import (
     ENERGY_TOLERANCE,
     SIX_ND_TOLERANCE_FACTOR,
@@ -38,14 +41,16 @@ from computegov.ledger.report import PAYLOAD_TYPE, ComputeReport, is_report_path
 from computegov.ledger.report_checks import checkpoint_files_check, matches_check, totals_check
 from computegov.ledger.scan import gc_paused, scan_ledger
 from computegov.ledger.signing import key_id, load_public_key, pae
-from computegov.ledger.verdict import Check, Verdict
+from computegov.ledger.verdict import EVIDENCE_KINDS, Check, Verdict
 
 __all__ = [
     "ENERGY_TOLERANCE",
     "SIX_ND_TOLERANCE_FACTOR",
     "TYPICAL_UTILISATION_MAX",
     "Check",
+    "ReadLimits",
     "Verdict",
+    "parse_allow_missing",
     "verify_report",
 ]
 
@@ -54,22 +59,26 @@ __all__ = [
 # Inputs
 
 
-def _read_report(source: Any) -> tuple[ComputeReport | None, str | None, Check]:
+def _read_report(
+    source: Any, max_file_bytes: int
+) -> tuple[ComputeReport | None, str | None, Check]:
     path: str | None = None
     try:
         if is_report_path(source):
             p = Path(source)
             path = str(p)
-            try:
-                source = p.read_bytes()
-            except OSError as err:
-                return (
-                    None,
-                    path,
-                    Check(
-                        "report_format", "fail", f"cannot read {p}: {err.strerror}", unusable=True
-                    ),
-                )
+            source = read_regular_file(p, max_file_bytes, "report")
+        elif isinstance(source, bytes | str) and len(source) > max_file_bytes:
+            return (
+                None,
+                None,
+                Check(
+                    "report_format",
+                    "fail",
+                    f"report is {len(source)} bytes, over the cap of {max_file_bytes}",
+                    unusable=True,
+                ),
+            )
         report = parse_report(source)
     except ComputegovError as err:
         offset = getattr(err, "offset_bytes", None)
@@ -90,17 +99,64 @@ def _read_report(source: Any) -> tuple[ComputeReport | None, str | None, Check]:
     )
 
 
-def _read_ledger(source: Any) -> tuple[bytes | None, str | None, str | None]:
-    """(bytes, path, error)."""
-    if source is None:
-        return None, None, None
+def _read_ledger(source: Any, max_file_bytes: int) -> tuple[bytes | None, str | None, str | None]:
+    """(bytes, path, error) of a ledger given explicitly (bytes or a path)."""
     if isinstance(source, bytes | bytearray | memoryview):
-        return bytes(source), None, None
+        data = bytes(source)
+        if len(data) > max_file_bytes:
+            return None, None, f"ledger is {len(data)} bytes, over the cap of {max_file_bytes}"
+        return data, None, None
     p = Path(source)
     try:
-        return p.read_bytes(), str(p), None
-    except OSError as err:
-        return None, str(p), f"cannot read ledger {p}: {err.strerror}"
+        return read_regular_file(p, max_file_bytes, "ledger"), str(p), None
+    except ComputegovError as err:
+        return None, str(p), str(err)
+
+
+def _ledger_name(report: ComputeReport | None) -> str | None:
+    if report is None:
+        return None
+    name = obj(report.predicate.get("ledger")).get("name")
+    return name if isinstance(name, str) else None
+
+
+def _find_ledger(
+    report: ComputeReport | None, report_path: str | None, max_file_bytes: int
+) -> tuple[bytes | None, str | None, Check | None]:
+    """The ledger the report names, beside the report.
+
+    Returns (bytes, path, None), or a check saying why it is missing (or, for a name that
+    tries to escape, failed).
+    """
+    name = _ledger_name(report)
+    shown = f"ledger {name}" if name else "ledger"
+    if report_path is None:
+        return None, None, _missing_ledger(shown, "no ledger was given")
+    if name is None:
+        return None, None, _missing_ledger(shown, "the report names no ledger file")
+    loc = locate(Path(report_path).parent, name)
+    if loc.state == "refused" and loc.path is None and "symlink" not in loc.reason:
+        return None, None, Check(
+            "ledger_format", "fail", f"the report's ledger name {name!r} is refused: {loc.reason}"
+        )
+    if loc.state != "ok" or loc.path is None:
+        why = loc.reason if loc.state == "missing" else f"{name} beside the report is {loc.reason}"
+        return None, None, _missing_ledger(shown, why)
+    try:
+        return read_regular_file(loc.path, max_file_bytes, "ledger"), str(loc.path), None
+    except ComputegovError as err:
+        return None, str(loc.path), Check("ledger_format", "fail", str(err), unusable=True)
+
+
+def _missing_ledger(shown: str, why: str) -> Check:
+    return Check(
+        "ledger_format",
+        "missing",
+        f"{shown} is missing: {why}; the chain, totals and checkpoints cannot be checked "
+        "(pass --ledger FILE, or --allow-missing ledger to accept a report-only check)",
+        missing_kind="ledger",
+        missing=(shown,),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -164,25 +220,78 @@ def verify_report(
     checkpoints_dir: str | Path | None = None,
     catalog: Any = None,
     checkers: Mapping[str, AttestationChecker] | None = None,
+    allow_missing: Iterable[str] = (),
+    limits: ReadLimits | None = None,
 ) -> Verdict:
-    """Check a compute report, and its ledger when given, and say what passed and failed.
+    """Check a compute report, and its ledger, and say what passed, failed or is missing.
+
+    The verdict fails closed (see :mod:`computegov.ledger.verdict`): evidence the report says
+    exists (its ledger, the checkpoint files the ledger lists) that is not presented makes the
+    outcome ``incomplete``, unless its kind is in ``allow_missing``.
 
     Args:
         report: the report file's bytes or text, its path, the envelope as a dict, or a
             :class:`ComputeReport`. Bytes/text must be the file exactly as written.
-        ledger: the ledger file's bytes, or its path. None: ledger checks are skipped.
+        ledger: the ledger file's bytes, or its path. None: the ledger the report names is
+            looked for beside the report (when the report was given as a path); if there is
+            none, the ledger checks are ``missing``.
         public_key: the signer's trusted public key (PEM bytes/text, a path, 64 hex digits, or a
             key object). None: signatures are checked against the key the report itself names,
             which proves integrity but not who signed (``key_trust`` is then ``skip``).
-        checkpoints_dir: where checkpoint files are (default: the ledger's directory).
+        checkpoints_dir: the directory checkpoint paths are resolved under (default: the
+            ledger's directory; with a ledger given as bytes and no directory, checkpoint
+            files are ``missing``). Paths escaping it are refused (see
+            :mod:`computegov.ledger.evidence`).
         catalog: a :class:`~computegov.catalog.Catalog` for plausibility (default: bundled).
         checkers: attestation checkers by evidence type (default: registered ones).
+        allow_missing: evidence kinds the auditor accepts as missing (``ledger``,
+            ``checkpoints``, ``replay_inputs``); the verdict is then :attr:`Verdict.partial`.
+        limits: size caps on what is read (default :class:`ReadLimits`: 1 MiB per ledger
+            record, 1 GiB per ledger or report file, 1 TiB per checkpoint file).
 
     Returns:
-        The :class:`Verdict`; ``verdict.ok`` is True when no check failed.
+        The :class:`Verdict`; ``verdict.ok`` is True only when the outcome is ``verified``.
+
+    Raises:
+        InputError: ``allow_missing`` names an unknown evidence kind.
     """
+    allowed = parse_allow_missing(allow_missing)
     with gc_paused():
-        return _verify(report, ledger, public_key, checkpoints_dir, catalog, checkers)
+        return _verify(
+            report, ledger, public_key, checkpoints_dir, catalog, checkers, allowed,
+            limits or ReadLimits(),
+        )
+
+
+def parse_allow_missing(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    """``"ledger,checkpoints"`` (or an iterable of kinds) as a tuple of evidence kinds.
+
+    Raises:
+        InputError: an unknown kind.
+    """
+    if value is None:
+        return ()
+    items = value.split(",") if isinstance(value, str) else list(value)
+    kinds = tuple(dict.fromkeys(str(k).strip() for k in items if str(k).strip()))
+    unknown = [k for k in kinds if k not in EVIDENCE_KINDS]
+    if unknown:
+        raise InputError(
+            f"--allow-missing: unknown evidence kind {', '.join(unknown)}; expected some of "
+            f"{', '.join(EVIDENCE_KINDS)}"
+        )
+    return kinds
+
+
+_LEDGER_CHECKS = (
+    "ledger_format",
+    "ledger_records",
+    "ledger_chain",
+    "ledger_signatures",
+    "ledger_order",
+    "report_matches_ledger",
+    "totals",
+    "checkpoint_files",
+)
 
 
 def _verify(
@@ -192,9 +301,11 @@ def _verify(
     checkpoints_dir: str | Path | None,
     catalog: Any,
     checkers: Mapping[str, AttestationChecker] | None,
+    allowed: tuple[str, ...],
+    limits: ReadLimits,
 ) -> Verdict:
     checks: list[Check] = []
-    rep, report_path, fmt = _read_report(report)
+    rep, report_path, fmt = _read_report(report, limits.max_file_bytes)
     checks.append(fmt)
 
     trusted: Ed25519PublicKey | None = None
@@ -238,24 +349,29 @@ def _verify(
         if public_key is None:
             checks.append(Check("key_trust", "skip", "report unreadable"))
 
-    ledger_bytes, ledger_path, ledger_err = _read_ledger(ledger)
-    ledger_names = (
-        "ledger_format",
-        "ledger_chain",
-        "ledger_signatures",
-        "ledger_order",
-        "report_matches_ledger",
-        "totals",
-        "checkpoint_files",
-    )
-    if ledger_err is not None:
-        checks.append(Check("ledger_format", "fail", ledger_err, unusable=True))
-        checks.extend(Check(n, "skip", "ledger unreadable") for n in ledger_names[1:])
-    elif ledger_bytes is None:
-        checks.extend(Check(n, "skip", "no ledger given") for n in ledger_names)
+    ledger_bytes: bytes | None = None
+    ledger_path: str | None = None
+    ledger_check: Check | None = None
+    if ledger is not None:
+        ledger_bytes, ledger_path, err = _read_ledger(ledger, limits.max_file_bytes)
+        if err is not None:
+            ledger_check = Check("ledger_format", "fail", err, unusable=True)
+    elif rep is not None:
+        ledger_bytes, ledger_path, ledger_check = _find_ledger(
+            rep, report_path, limits.max_file_bytes
+        )
     else:
-        scan = scan_ledger(ledger_bytes)
-        checks.extend(ledger_structure_checks(scan, ledger_path))
+        ledger_check = Check("ledger_format", "skip", "report unreadable: no ledger looked for")
+    if ledger_check is not None:
+        checks.append(ledger_check)
+        why = "ledger missing" if ledger_check.status == "missing" else "ledger unusable"
+        checks.extend(Check(n, "skip", why) for n in _LEDGER_CHECKS[1:])
+    elif ledger_bytes is not None:
+        scan = scan_ledger(ledger_bytes, max_record_bytes=limits.max_record_bytes)
+        structure = ledger_structure_checks(scan, ledger_path)
+        checks.append(structure[0])
+        checks.append(ledger_records_check(scan))
+        checks.extend(structure[1:])
         checks.append(ledger_signature_check(scan, key))
         checks.append(ledger_order_check(scan))
         if rep is not None and scan.records:
@@ -269,7 +385,7 @@ def _verify(
             if checkpoints_dir is not None
             else (Path(ledger_path).parent if ledger_path else None)
         )
-        checks.append(checkpoint_files_check(scan, base))
+        checks.append(checkpoint_files_check(scan, base, limits.max_checkpoint_bytes))
 
     if rep is not None:
         checks.append(plausibility_check(rep, catalog))
@@ -279,4 +395,4 @@ def _verify(
     else:
         checks.append(Check("plausibility", "skip", "report unreadable"))
         checks.append(Check("attestation", "skip", "report unreadable"))
-    return Verdict(tuple(checks), report_path, ledger_path)
+    return Verdict(tuple(checks), report_path, ledger_path, allowed)

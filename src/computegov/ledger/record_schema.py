@@ -1,0 +1,198 @@
+"""Typed, range-checked record fields: the same rules when a ledger is written and verified.
+
+A signed record may still hold nonsense (a negative FLOP count, a duration of zero, ``true``
+where a count belongs): the signature says *who* wrote it, not that it is meaningful. The
+recorder refuses to write such values and the verifier's ``ledger_records`` and
+``report_values`` checks refuse to accept them.
+
+Rules (``None`` is allowed for every field: it means "not measured"):
+
+* counts (``steps``, ``tokens``, ``samples``, ``step_first``, ...): JSON integers >= 0;
+  ``true``/``false``, ``640.0`` and ``"640"`` are not counts;
+* FLOP (``flop``, ``model_flop_6nd``, ``flop_*`` variants, ``flop_by_method`` values): finite
+  numbers >= 0;
+* durations (``seconds``, ``duration_s``, ``elapsed_s``, ``wall_s``): finite numbers > 0
+  (an interval of 0 steps may last 0 s);
+* energy (``energy_j``), chip-hours: finite numbers >= 0;
+* Unix times: finite numbers >= 0;
+* flags (``flop_exact``): booleans.
+
+A boolean is never a number (JSON ``true`` is not 1) and a string is never a number.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+__all__ = ["interval_problems", "record_problems", "totals_problems"]
+
+Rule = Callable[[Any], str]
+
+
+def _is_number(v: Any) -> bool:
+    return type(v) in (int, float) and math.isfinite(v)
+
+
+def _count(v: Any) -> str:
+    if type(v) is not int:
+        return f"expected a whole number (count), got {_shown(v)}"
+    return "" if v >= 0 else f"expected a count >= 0, got {v}"
+
+
+def _non_negative(v: Any) -> str:
+    if not _is_number(v):
+        return f"expected a finite number, got {_shown(v)}"
+    return "" if v >= 0 else f"expected a number >= 0, got {v}"
+
+
+def _positive(v: Any) -> str:
+    if not _is_number(v):
+        return f"expected a finite number, got {_shown(v)}"
+    return "" if v > 0 else f"expected a number > 0, got {v}"
+
+
+def _flag(v: Any) -> str:
+    return "" if type(v) is bool else f"expected true or false, got {_shown(v)}"
+
+
+def _flop_by_method(v: Any) -> str:
+    if not isinstance(v, Mapping):
+        return f"expected an object of FLOP counts, got {_shown(v)}"
+    for k, x in v.items():
+        why = _non_negative(x)
+        if why:
+            return f"[{k!r}]: {why}"
+    return ""
+
+
+def _shown(v: Any) -> str:
+    if type(v) is bool:
+        return f"the boolean {str(v).lower()}"
+    if isinstance(v, str):
+        return f"the string {v[:40]!r}"
+    if isinstance(v, float) and not math.isfinite(v):
+        return str(v)
+    return f"{type(v).__name__} {str(v)[:40]}"
+
+
+_DURATION_KEYS = ("seconds", "duration_s", "elapsed_s", "wall_s")
+_INTERVAL_RULES: dict[str, Rule] = {
+    **dict.fromkeys(
+        ("steps", "counted_steps", "step_first", "step_last", "rank", "tokens", "samples"), _count
+    ),
+    **dict.fromkeys(
+        (
+            "flop",
+            "flop_full_attention",
+            "flop_causal_halved",
+            "flop_flopcounter_compatible",
+            "model_flop_6nd",
+            "energy_j",
+            "time_start_unix_s",
+            "time_end_unix_s",
+            "start_unix_s",
+            "end_unix_s",
+            "t_start_unix_s",
+            "t_end_unix_s",
+        ),
+        _non_negative,
+    ),
+    **dict.fromkeys(_DURATION_KEYS, _positive),
+    "flop_exact": _flag,
+    "flop_by_method": _flop_by_method,
+}
+
+_TOTALS_RULES: dict[str, Rule] = {
+    **dict.fromkeys(("steps", "intervals", "intervals_flop_unknown"), _count),
+    **dict.fromkeys(
+        ("flop", "duration_s", "chip_hours", "energy_j", "tokens", "samples"), _non_negative
+    ),
+    "flop_by_method": _flop_by_method,
+}
+
+
+def _apply(rules: Mapping[str, Rule], d: Mapping[str, Any], where: str) -> list[str]:
+    problems = []
+    for key, rule in rules.items():
+        value = d.get(key)
+        if value is None:
+            continue
+        why = rule(value)
+        if why:
+            problems.append(f"{where}{key}: {why}")
+    return problems
+
+
+def interval_problems(interval: Mapping[str, Any], where: str = "interval.") -> list[str]:
+    """What is wrong with one meter interval's typed fields (empty: nothing)."""
+    problems = []
+    zero_steps = interval.get("steps") == 0 and type(interval.get("steps")) is int
+    for key, rule in _INTERVAL_RULES.items():
+        value = interval.get(key)
+        if value is None:
+            continue
+        if key in _DURATION_KEYS and zero_steps:
+            rule = _non_negative  # an interval of no steps may last no time
+        why = rule(value)
+        if why:
+            problems.append(f"{where}{key}: {why}")
+    return problems
+
+
+def totals_problems(totals: Any, where: str = "totals.") -> list[str]:
+    """What is wrong with a ``totals`` object (end record or report predicate)."""
+    if not isinstance(totals, Mapping):
+        return [f"{where.rstrip('.')}: expected an object, got {_shown(totals)}"]
+    return _apply(_TOTALS_RULES, totals, where)
+
+
+def record_problems(kind: str, data: Mapping[str, Any]) -> list[str]:
+    """What is wrong with the typed fields of one record's ``data`` (empty: nothing).
+
+    Args:
+        kind: the record kind (``meta``, ``measurement``, ``checkpoint``, ``batch``, ``head``,
+            ``end``).
+        data: the record's data.
+    """
+    if kind == "measurement":
+        interval = data.get("interval")
+        if not isinstance(interval, Mapping):
+            return ["interval: expected an object"]
+        problems = interval_problems(interval)
+        why = _count(data.get("step_end"))
+        return [*problems, f"step_end: {why}"] if why else problems
+    if kind in ("checkpoint", "batch"):
+        why = _count(data.get("step"))
+        problems = [f"step: {why}"] if why else []
+        path = data.get("path")
+        if path is not None and not isinstance(path, str):
+            problems.append(f"path: expected a string or null, got {_shown(path)}")
+        state = data.get("state")
+        if kind == "checkpoint" and isinstance(state, Mapping):
+            problems += _apply(
+                dict.fromkeys(("tensors", "payload_bytes"), _count), state, "state."
+            )
+        return problems
+    if kind == "head":
+        why = _count(data.get("signed_seq"))
+        return [f"signed_seq: {why}"] if why else []
+    if kind == "end":
+        return totals_problems(data.get("totals"))
+    if kind == "meta":
+        metadata = data.get("metadata")
+        if not isinstance(metadata, Mapping):
+            return []
+        problems = []
+        hardware = metadata.get("hardware")
+        if isinstance(hardware, Mapping) and hardware.get("chip_count") is not None:
+            why = _count(hardware["chip_count"])
+            if why:
+                problems.append(f"metadata.hardware.chip_count: {why}")
+        if metadata.get("parameters") is not None:
+            why = _non_negative(metadata["parameters"])
+            if why:
+                problems.append(f"metadata.parameters: {why}")
+        return problems
+    return []
