@@ -36,6 +36,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from computegov.compute.hardware import chip_peak, hardware_estimate, precision_key, resolve_chip
+from computegov.compute.intervals import interval_width
 from computegov.compute.measured import MEASURED_INTERVAL_FRACTION, measured_estimate
 from computegov.compute.result import ComputeEstimate
 from computegov.compute.run import PHASES, TrainingRun
@@ -63,10 +64,10 @@ log = logging.getLogger(__name__)
 #: Preference order when several methods apply (Epoch AI estimation documentation, see module doc).
 METHOD_PREFERENCE: tuple[str, ...] = ("measured", "reported", "architecture", "hardware")
 
-#: 90 % interval of the architecture method as a multiplicative factor (x/÷1.26 = ±0.1 order of
-#: magnitude). Assumption: 6·N·D leaves out embeddings, the attention term when the shape is
-#: unknown, and non-matmul operations; our benchmark against Epoch AI's operation-counting
-#: estimates (benchmarks/estimator_vs_epoch.py) puts the median disagreement well inside it.
+#: The former fixed 90 % factor of the architecture method (x/÷1.26 = ±0.1 order of magnitude),
+#: kept for callers that import it. It held only 57 % of Epoch AI's figures for text language
+#: models; the intervals now come from the calibrated widths of
+#: :mod:`computegov.compute.intervals` (case ``epochs_stated`` / ``epochs_unstated``).
 ARCHITECTURE_INTERVAL_FACTOR = 10**0.1
 
 
@@ -113,12 +114,14 @@ def architecture_estimate(run: TrainingRun) -> ComputeEstimate:
         )
     else:
         assumptions.append("attention term omitted (layers, context or width unknown)")
-    factor = ARCHITECTURE_INTERVAL_FACTOR
-    assumptions.append(f"90% interval x/÷{factor:.3g} (computegov assumption; see benchmark)")
+    if run.epochs is None:
+        assumptions.append("epochs not stated: the tokens are taken as one pass (give epochs to narrow the interval)")
+    width = interval_width("architecture", "epochs_unstated" if run.epochs is None else "epochs_stated")
+    assumptions.append(width.describe())
     return ComputeEstimate(
         flop=flop,
-        flop_low=flop / factor,
-        flop_high=flop * factor,
+        flop_low=flop * 10**width.log10_low,
+        flop_high=flop * 10**width.log10_high,
         method="architecture",
         phase=run.phase,
         name=run.name,

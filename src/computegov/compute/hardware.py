@@ -7,8 +7,11 @@ that the inverse questions (:mod:`computegov.compute.inverse`) share.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from computegov.compute.intervals import interval_width
 from computegov.compute.result import ComputeEstimate
 from computegov.compute.run import DEFAULT_UTILISATION, TrainingRun, Utilisation
 from computegov.errors import InputError
@@ -16,7 +19,7 @@ from computegov.errors import InputError
 if TYPE_CHECKING:
     from computegov.catalog.chip import Chip
 
-__all__ = ["chip_peak", "hardware_estimate", "precision_key", "resolve_chip"]
+__all__ = ["chip_peak", "effective_peak", "hardware_estimate", "parse_precision_mix", "precision_key", "resolve_chip"]
 
 
 def resolve_chip(chip: Chip | str) -> Chip:
@@ -76,6 +79,68 @@ def chip_peak(chip: Chip, precision: str | None) -> tuple[str, float]:
     return best
 
 
+def parse_precision_mix(text: str) -> dict[str, float]:
+    """``"fp8=0.7,bf16=0.3"`` -> ``{"fp8": 0.7, "bf16": 0.3}`` (keys normalised, shares checked).
+
+    Raises:
+        InputError: not ``name=share`` pairs, an unknown precision, shares not in (0, 1] or not
+            adding up to 1.
+    """
+    from computegov.compute.run import _mix
+
+    pairs: dict[str, float] = {}
+    for part in (p.strip() for p in str(text).split(",")):
+        name, sep, share = part.partition("=")
+        if not sep or not name.strip() or not share.strip():
+            raise InputError(f"precision mix {text!r}: expected name=share pairs, e.g. fp8=0.7,bf16=0.3")
+        key = precision_key(name.strip())
+        if key in pairs:
+            raise InputError(f"precision mix {text!r}: {key} given twice")
+        try:
+            pairs[key] = float(share)
+        except ValueError as err:
+            raise InputError(f"precision mix {text!r}: {share.strip()!r} is not a fraction") from err
+    return _mix(pairs)
+
+
+def effective_peak(chip: Chip, mix: Mapping[str, float]) -> float:
+    """Dense peak FLOP/s of a run whose FLOP are split over precisions (shares summing to 1).
+
+    A share f_i of the FLOP runs at peak P_i and takes time proportional to f_i / P_i, so the
+    whole run goes at 1 / Σ f_i / P_i: the FLOP-weighted harmonic mean of the peaks (the
+    arithmetic mean would weight by FLOP, not by time, and overstate the run's speed).
+
+    Raises:
+        InputError: a precision the chip has no peak for (the message lists those it has).
+    """
+    seconds_per_flop = 0.0
+    for name, share in mix.items():
+        _, peak = chip_peak(chip, name)
+        seconds_per_flop += share / peak
+    return 1.0 / seconds_per_flop
+
+
+def _hardware_width(util: Utilisation, given: bool) -> tuple[float, float, str]:
+    """(lo, hi) in log10 and the note, from the calibrated widths and the utilisation given.
+
+    No utilisation given: the width calibrated with the default utilisation (it holds the spread
+    of real utilisations). A point utilisation: the width calibrated with Epoch's recorded
+    utilisations (peak, time and count errors only). A utilisation range: that width and the
+    range's own log half-widths combined in quadrature (independent errors, a stated assumption).
+    """
+    if not given:
+        w = interval_width("hardware", "default_utilisation")
+        return w.log10_low, w.log10_high, w.describe()
+    w = interval_width("hardware", "given_utilisation")
+    down = math.log10(util.central / util.low)
+    up = math.log10(util.high / util.central)
+    if down == up == 0:
+        return w.log10_low, w.log10_high, w.describe()
+    lo = -math.hypot(w.log10_low, down)
+    hi = math.hypot(w.log10_high, up)
+    return lo, hi, w.describe() + "; combined in quadrature with the utilisation range given"
+
+
 def hardware_estimate(run: TrainingRun) -> ComputeEstimate:
     """Chips × dense peak FLOP/s × duration × utilisation (default utilisation range cited).
 
@@ -92,19 +157,31 @@ def hardware_estimate(run: TrainingRun) -> ComputeEstimate:
         raise InputError(f"hardware method needs {', '.join(missing)}")
     assert run.chip is not None and run.chip_count is not None and run.duration_s is not None
     chip = resolve_chip(run.chip)
-    precision, peak = chip_peak(chip, run.precision)
+    if run.precision_mix:
+        peak = effective_peak(chip, run.precision_mix)
+        precision = "mix " + ",".join(f"{precision_key(k)}={v:g}" for k, v in run.precision_mix.items())
+        peak_note = (
+            f"effective dense peak of the precision mix {precision[4:]}: {peak:.4g} FLOP/s "
+            "(1 / Σ share/peak, time-weighted)"
+        )
+    else:
+        precision, peak = chip_peak(chip, run.precision)
+        peak_note = f"dense peak at {precision}: {peak:.4g} FLOP/s ({chip.source_of(f'peak_flop_per_s.{precision}') or 'catalogue'})"
+    given = isinstance(run.utilisation, Utilisation)
     util = run.utilisation if isinstance(run.utilisation, Utilisation) else DEFAULT_UTILISATION
     chip_seconds = run.chip_count * run.duration_s
     base = chip_seconds * peak
+    central = base * util.central
+    lo, hi, width_note = _hardware_width(util, given)
     assumptions = [
-        f"utilisation {util.low:g}-{util.high:g} (median {util.central:g}); source: {util.source}"
-        + ("; a point value: the interval carries no utilisation uncertainty" if util.low == util.high else ""),
-        f"dense peak at {precision}: {peak:.4g} FLOP/s ({chip.source_of(f'peak_flop_per_s.{precision}') or 'catalogue'})",
+        f"utilisation {util.low:g}-{util.high:g} (median {util.central:g}); source: {util.source}",
+        peak_note,
+        width_note,
     ]
     return ComputeEstimate(
-        flop=base * util.central,
-        flop_low=base * util.low,
-        flop_high=base * util.high,
+        flop=central,
+        flop_low=central * 10**lo,
+        flop_high=central * 10**hi,
         method="hardware",
         phase=run.phase,
         name=run.name,
@@ -114,6 +191,7 @@ def hardware_estimate(run: TrainingRun) -> ComputeEstimate:
             "chip_count": run.chip_count,
             "duration_s": run.duration_s,
             "precision": precision,
+            "precision_mix": dict(run.precision_mix) if run.precision_mix else None,
             "peak_flop_per_s": peak,
             "utilisation": util.to_dict(),
             "chip_seconds": chip_seconds,

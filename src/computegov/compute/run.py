@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ARCHITECTURES",
+    "LIMITS",
     "PHASES",
     "TOKENS_PER_WORD",
     "TrainingRun",
@@ -43,6 +44,27 @@ ARCHITECTURES: tuple[str, ...] = ("decoder", "encoder", "encoder-decoder")
 #: 0.75 words per token (see e.g. its notes "12T tokens is equivalent to 9T words" for DBRX and
 #: "0.75 word/token on the English portion" for Skywork-13B in the Notable AI Models data).
 TOKENS_PER_WORD = 1 / 0.75
+
+
+#: Upper bounds on a run's inputs, far above any published run, so that a typo (an extra zero
+#: block, a pasted ID) is refused rather than turned into 1e41 FLOP. The largest published values
+#: they leave room above: ~1.8e12 parameters (GPT-4, leaked, unconfirmed) and 1.7e12 (Switch-C,
+#: Fedus et al. 2022, JMLR 23(120)); 3.6e13 tokens (Qwen2.5, 2024 report: 18T x 2 epochs, counted
+#: generously); 126 layers, d_model 16 384 (Llama 3.1 405B, arXiv:2407.21783 Table 3); 10M-token
+#: contexts (Gemini 1.5, arXiv:2403.05530); ~100 000 GPUs (xAI Colossus, Grok-3 in Epoch AI's
+#: Notable AI Models); runs of a few months. Each bound is ~100x or more above those.
+LIMITS: dict[str, float] = {
+    "parameters": 1e15,
+    "active parameters": 1e15,
+    "tokens": 1e17,
+    "words": 1e17,
+    "epochs": 1e6,
+    "n_layers": 100_000,
+    "d_model": 10_000_000,
+    "n_ctx": 1e10,
+    "chip count": 1e8,
+    "duration_s": 10 * 365.25 * 86_400,  # ten years
+}
 
 
 def tokens_from_words(words: float, tokens_per_word: float = TOKENS_PER_WORD) -> float:
@@ -111,6 +133,37 @@ DEFAULT_UTILISATION = Utilisation(
 )
 
 
+def _bounded(value: float, what: str) -> None:
+    """Refuse a non-finite, non-positive or implausibly large input (bounds in LIMITS)."""
+    limit = LIMITS[what]
+    if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+        raise InputError(f"{what} must be a positive finite number, got {value!r}")
+    if value > limit:
+        raise InputError(f"{what} = {value:g} is above the plausible maximum {limit:g} (see computegov.compute.run.LIMITS)")
+
+
+def _mix(mix: Mapping[str, float]) -> dict[str, float]:
+    """Validate a precision mix: shares in (0, 1] summing to 1 (within 1e-6), no repeats."""
+    if not mix:
+        raise InputError("precision mix is empty; give e.g. fp8=0.7,bf16=0.3")
+    out: dict[str, float] = {}
+    for name, share in mix.items():
+        try:
+            value = float(share)
+        except (TypeError, ValueError) as err:
+            raise InputError(f"precision mix {name}={share!r}: expected a fraction of the FLOP") from err
+        if not (math.isfinite(value) and 0 < value <= 1):
+            raise InputError(f"precision mix {name}={share!r}: expected a fraction in (0, 1]")
+        key = str(name).strip()
+        if key in out:
+            raise InputError(f"precision mix: {key} given twice")
+        out[key] = value
+    total = sum(out.values())
+    if abs(total - 1.0) > 1e-6:
+        raise InputError(f"precision mix: the shares of FLOP must add up to 1, got {total:g}")
+    return out
+
+
 def _count(value: Any, what: str, *, allow_zero: bool = False) -> float | None:
     if value is None:
         return None
@@ -135,7 +188,8 @@ class TrainingRun:
         tokens: training tokens per epoch (unique tokens seen once per epoch).
         words: training words per epoch, when the source counts words (converted to tokens).
         tokens_per_word: conversion for ``words``.
-        epochs: passes over the data (may be fractional).
+        epochs: passes over the data (may be fractional); None = not stated: one pass is
+            assumed and the architecture method's interval is the wider one calibrated for it.
         architecture: ``decoder``, ``encoder`` or ``encoder-decoder``.
         n_layers: transformer layers (for the attention term).
         d_model: attention width d_attn (= d_model in most models).
@@ -146,6 +200,10 @@ class TrainingRun:
         utilisation: model FLOP utilisation (point or (low, central, high)); default range cited.
         precision: training precision (``"bf16"``, ``"fp8"``, ...); default: the chip's best
             training precision.
+        precision_mix: share of the run's FLOP done at each precision (``{"fp8": 0.7, "bf16":
+            0.3}``, summing to 1) instead of one ``precision``: the hardware method then uses the
+            time-weighted (harmonic) effective peak, see
+            :func:`computegov.compute.hardware.effective_peak`.
         measured: a compute report (dict) from the meter/ledger; see ``measured_estimate``.
         forward_only: the phase runs forward passes only (synthetic-data generation: 2·N·D).
     """
@@ -157,7 +215,7 @@ class TrainingRun:
     tokens: float | None = None
     words: float | None = None
     tokens_per_word: float = TOKENS_PER_WORD
-    epochs: float = 1.0
+    epochs: float | None = None
     architecture: str = "decoder"
     n_layers: int | None = None
     d_model: int | None = None
@@ -167,6 +225,7 @@ class TrainingRun:
     duration_s: float | None = None
     utilisation: float | tuple[float, float, float] | Utilisation | None = None
     precision: str | None = None
+    precision_mix: Mapping[str, float] | None = None
     measured: Mapping[str, Any] | None = None
     forward_only: bool = False
 
@@ -191,14 +250,30 @@ class TrainingRun:
             raise InputError(
                 f"active parameters ({self.active_params:g}) exceed total parameters ({self.params:g})"
             )
-        if not (math.isfinite(self.epochs) and self.epochs > 0):
-            raise InputError(f"epochs must be a positive number, got {self.epochs!r}")
-        if self.duration_s is not None and not (math.isfinite(self.duration_s) and self.duration_s > 0):
-            raise InputError(f"duration must be positive seconds, got {self.duration_s!r}")
+        if self.epochs is not None:
+            _bounded(self.epochs, "epochs")
+        if self.duration_s is not None:
+            _bounded(self.duration_s, "duration_s")
+        for what, value in (
+            ("parameters", self.params), ("active parameters", self.active_params), ("tokens", self.tokens),
+            ("words", self.words), ("chip count", self.chip_count),
+        ):
+            if value is not None:
+                _bounded(value, what)
+        if self.chip_count is not None and self.chip_count != int(self.chip_count):
+            raise InputError(f"chip count must be a whole number of chips, got {self.chip_count:g}")
         for field in ("n_layers", "d_model", "n_ctx"):
             value = getattr(self, field)
-            if value is not None and value <= 0:
-                raise InputError(f"{field} must be a positive integer, got {value!r}")
+            if value is not None:
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise InputError(f"{field} must be a positive integer, got {value!r}")
+                _bounded(value, field)
+                if value != int(value):
+                    raise InputError(f"{field} must be a positive integer, got {value!r}")
+        if self.precision_mix is not None:
+            if self.precision is not None:
+                raise InputError("give precision or precision_mix, not both")
+            set_("precision_mix", _mix(self.precision_mix))
         if self.utilisation is not None:
             set_("utilisation", Utilisation.of(self.utilisation))
 
@@ -218,7 +293,7 @@ class TrainingRun:
         base = self.tokens
         if base is None and self.words is not None:
             base = tokens_from_words(self.words, self.tokens_per_word)
-        return None if base is None else base * self.epochs
+        return None if base is None else base * (1.0 if self.epochs is None else self.epochs)
 
     @property
     def compute_params(self) -> float | None:
