@@ -29,6 +29,8 @@ GROUP_MODULES: tuple[str, ...] = (
     "verify",
     "serve",
     "registry",
+    "clusters",
+    "supply",
 )
 
 app = typer.Typer(

@@ -165,6 +165,7 @@ def first_reaching(
     seed: int = 0,
     n_boot: int = 2000,
     confidence: float = 0.9,
+    planned_systems: Iterable[ClusterSystem] | None = None,
 ) -> FirstReaching:
     """Has a system reached ``target`` (e.g. 1e6 H100e, 1e9 W)? If not, when does the record trend cross it?
 
@@ -176,6 +177,7 @@ def first_reaching(
         seed: bootstrap seed.
         n_boot: bootstrap resamples.
         confidence: interval level.
+        planned_systems: where to look for announced systems of that size (default: ``systems``).
 
     Raises:
         InputError: unknown metric, non-positive target, or fewer than 3 record-setting systems.
@@ -189,7 +191,10 @@ def first_reaching(
         (s for s in pool if s.status != "planned" and s.first_operational and (metric_value(s, metric) or 0) >= target),
         key=lambda s: s.first_operational or dt.date.max,
     )
-    planned = tuple(s.name for s in pool if s.status == "planned" and (metric_value(s, metric) or 0) >= target)
+    announced = tuple(planned_systems) if planned_systems is not None else pool
+    planned = tuple(
+        s.name for s in announced if s.status == "planned" and (metric_value(s, metric) or 0) >= target
+    )
     trend = fit_leading(pool, metric, selection="record", since=since, seed=seed, n_boot=n_boot,
                         confidence=confidence)
     fit = trend.fit

@@ -1,0 +1,94 @@
+"""``computegov supply``: accelerators per year from wafer starts, with the binding bottleneck and intervals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from computegov.cli.common import JSON_OPTION, console, guarded, print_json, seed_option, table_with
+
+__all__ = ["register"]
+
+supply_app = typer.Typer(
+    help="Manufacturing capacity: wafers -> dies -> yield -> HBM and packaging bottlenecks -> accelerators/yr.",
+    no_args_is_help=True,
+)
+
+
+def _opt(flag: str, text: str) -> Any:
+    return typer.Option(None, flag, help=f"{text} (overrides the preset; fixes the value, no range).")
+
+
+@supply_app.command("estimate")
+@guarded
+def estimate_cmd(
+    preset: str = typer.Option("tsmc-n4-reticle", "--preset", help="tsmc-n4-reticle or smic-7nm (see `supply presets`)."),
+    die_area_mm2: float | None = _opt("--die-area-mm2", "Logic die area, mm^2"),
+    wafer_diameter_mm: float | None = _opt("--wafer-diameter-mm", "Wafer diameter, mm"),
+    edge_exclusion_mm: float | None = _opt("--edge-exclusion-mm", "Edge exclusion, mm"),
+    defect_density_per_cm2: float | None = _opt("--defect-density-per-cm2", "Fatal defect density D0, per cm^2"),
+    yield_model: str | None = typer.Option(None, "--yield-model", help="poisson, murphy or negative-binomial."),
+    alpha: float | None = _opt("--alpha", "Negative-binomial clustering parameter (> 0)"),
+    wafer_starts_per_month: float | None = _opt("--wafer-starts-per-month", "Logic wafer starts per month"),
+    dies_per_package: float | None = _opt("--dies-per-package", "Logic dies per accelerator"),
+    hbm_stacks_per_package: float | None = _opt("--hbm-stacks-per-package", "HBM stacks per accelerator"),
+    hbm_stacks_per_year: float | None = _opt("--hbm-stacks-per-year", "HBM stacks available per year"),
+    packaging_wafers_per_month: float | None = _opt("--packaging-wafers-per-month", "2.5D interposer wafers per month"),
+    interposer_area_mm2: float | None = _opt("--interposer-area-mm2", "Interposer area per package, mm^2"),
+    packaging_yield: float | None = _opt("--packaging-yield", "Packaging yield, a fraction 0-1"),
+    samples: int = typer.Option(10_000, "--samples", help="Monte Carlo draws over the parameter ranges."),
+    seed: int = seed_option(),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Accelerators per year: each stage's capacity, the binding one, and a 90% interval over the ranges."""
+    import numpy as np
+
+    from computegov.supply import get_preset, simulate
+
+    params = get_preset(preset).override(
+        die_area_mm2=die_area_mm2, wafer_diameter_mm=wafer_diameter_mm, edge_exclusion_mm=edge_exclusion_mm,
+        defect_density_per_cm2=defect_density_per_cm2, yield_model=yield_model, alpha=alpha,
+        wafer_starts_per_month=wafer_starts_per_month, dies_per_package=dies_per_package,
+        hbm_stacks_per_package=hbm_stacks_per_package, hbm_stacks_per_year=hbm_stacks_per_year,
+        packaging_wafers_per_month=packaging_wafers_per_month, interposer_area_mm2=interposer_area_mm2,
+        packaging_yield=packaging_yield,
+    )
+    sim = simulate(params, rng=np.random.default_rng(seed), n_samples=samples)
+    if as_json:
+        print_json(sim.to_dict())
+        return
+    c = sim.central
+    console.print(f"{params.name}: {c.gross_dies_per_wafer:.1f} gross dies/wafer x {c.die_yield:.1%} yield "
+                  f"({params.yield_model}) = {c.good_dies_per_wafer:.1f} good dies/wafer")
+    t = table_with("Capacity per year (packages)", ("stage", "central", "5%", "95%", "binds in"),
+                   right={"central", "5%", "95%", "binds in"})
+    for stage, value in c.capacity_per_year.items():
+        q = sim.stage_quantiles[stage]
+        t.add_row(stage, f"{value:,.0f}", f"{q['0.05']:,.0f}", f"{q['0.95']:,.0f}", f"{sim.binding_share[stage]:.0%}")
+    console.print(t)
+    console.print(f"[bold]{c.accelerators_per_year:,.0f} accelerators/yr[/bold], bound by {c.binding}; "
+                  f"90% interval {sim.quantiles['0.05']:,.0f}-{sim.quantiles['0.95']:,.0f} over "
+                  f"{len(sim.ranged)} ranged parameters ({sim.n_samples} draws)")
+
+
+@supply_app.command("presets")
+@guarded
+def presets_cmd(as_json: bool = JSON_OPTION) -> None:
+    """The presets, every value with its range and its source (or 'estimate')."""
+    from computegov.supply import PRESETS
+
+    if as_json:
+        print_json({name: p.to_dict() for name, p in PRESETS.items()})
+        return
+    for name, p in PRESETS.items():
+        t = table_with(f"{name} ({p.yield_model} yield)", ("parameter", "value", "range", "source"), right={"value"})
+        for key, param in p.params().items():
+            span = "" if param.low is None else f"{param.low:g}-{param.high:g}"
+            t.add_row(key, f"{param.value:g}", span, ("[estimate] " if param.estimate else "") + param.source)
+        console.print(t)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``supply`` group to the root app."""
+    app.add_typer(supply_app, name="supply")
