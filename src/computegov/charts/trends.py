@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from computegov.trends.forecast import Forecast
     from computegov.trends.index import ProgressIndex
 
-__all__ = ["backtest_chart", "forecast_chart", "index_chart", "trend_chart"]
+__all__ = ["backtest_chart", "forecast_chart", "index_chart", "reliability_chart", "trend_chart"]
 
 _WIDTH = 640
 _HEIGHT = 360
@@ -233,6 +233,9 @@ def forecast_chart(
         f"chip set '{first.chip_set}'; {first.n_paths:,} Monte Carlo paths per scenario",
         legend,
     ]
+    if any(fc.scenario_title.startswith("record by ") for fc in forecasts):
+        subtitle.append("'record by' fans: the best chip released before 1 January of the year, "
+                        "with the method's hindcast coverage in its name")
     layered = alt.LayerChart(layer=layers)
     return layered.properties(
         width=_WIDTH,
@@ -265,6 +268,46 @@ def backtest_chart(result: Backtest, *, title: str | None = None) -> alt.Chart:
                 f"record forecasts from origins {result.origins[0]}-{result.origins[-1]}",
             ),
         )
+    )
+
+
+def reliability_chart(result: Backtest, *, title: str | None = None) -> alt.LayerChart:
+    """Nominal vs empirical coverage of each probabilistic method's central bands (diagonal = honest)."""
+    rows = [
+        {"method": s.method, "nominal": int(level) / 100, "empirical": value, "n": s.n}
+        for s in result.summaries
+        for level, value in s.coverage.items()
+        if value is not None and s.n
+    ]
+    frame = pd.DataFrame(rows or [{"method": "", "nominal": 0.5, "empirical": None, "n": 0}])
+    axis = alt.Scale(domain=[0.4, 1.0])
+    diagonal = (
+        alt.Chart(pd.DataFrame({"nominal": [0.4, 1.0], "empirical": [0.4, 1.0]}))
+        .mark_line(strokeDash=[4, 4], color="#888888")
+        .encode(x=alt.X("nominal:Q", scale=axis), y=alt.Y("empirical:Q", scale=axis))
+    )
+    lines = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("nominal:Q", scale=axis, title="nominal coverage of the central band",
+                    axis=alt.Axis(format="%")),
+            y=alt.Y("empirical:Q", scale=axis, title="share of hindcasts inside",
+                    axis=alt.Axis(format="%")),
+            color=alt.Color("method:N", legend=alt.Legend(orient="bottom", columns=2, labelLimit=300)),
+            tooltip=["method:N", alt.Tooltip("nominal:Q", format=".0%"),
+                     alt.Tooltip("empirical:Q", format=".0%"), "n:Q"],
+        )
+    )
+    check = result.calibration_check()["statement"]
+    return alt.LayerChart(layer=[diagonal, lines]).properties(
+        width=_WIDTH,
+        height=300,
+        title=chart_title(
+            title or f"Reliability: {result.metric}",
+            [f"rolling-origin hindcasts {result.origins[0]}-{result.origins[-1]}, 1-{result.horizon_years} "
+             "years ahead; on the dashed diagonal a band holds as often as it claims", check],
+        ),
     )
 
 

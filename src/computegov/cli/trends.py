@@ -26,7 +26,7 @@ from computegov.cli.common import (
 __all__ = ["register"]
 
 trends_app = typer.Typer(
-    help="Hardware trends: fit (doubling times with CIs), forecast, backtest, chart.",
+    help="Hardware trends: fit (doubling times with CIs), forecast, backtest, prob, chart.",
     no_args_is_help=True,
 )
 
@@ -229,16 +229,33 @@ def forecast_cmd(
     ),
     end: int = typer.Option(2040, "--to", help="Last forecast year, a year."),
     paths: int = typer.Option(100_000, "--paths", min=1, help="Monte Carlo paths (count)."),
+    method: str = typer.Option(
+        "best",
+        "--method",
+        help="Method for the record forecast: 'best' (the best calibrated method in the backtest, "
+        "by 90 % interval score), 'none', or a name from 'computegov trends backtest' "
+        "(e.g. random_walk_drift, loglinear_all+cal).",
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Quantiles (5/25/50/75/95 %) by year under scenarios, capped by physical limits."""
+    """Quantiles (5/25/50/75/95 %) by year: the record by the best calibrated method, and scenarios.
+
+    Years run to --to, at most 2100 (hindcasts check at most 10 years ahead).
+    """
     import math
 
     import numpy as np
 
     from computegov.errors import InputError
     from computegov.trends.forecast import forecast, user_ceiling
+    from computegov.trends.record import MAX_FORECAST_YEAR, record_forecast
 
+    for flag, year in (("--to", end), ("--from", start)):
+        if year is not None and year > MAX_FORECAST_YEAR:
+            raise InputError(
+                f"{flag} {year} is after {MAX_FORECAST_YEAR}, the furthest this tool forecasts; "
+                f"choose {flag} {MAX_FORECAST_YEAR} or earlier"
+            )
     result = sel.fit()
     first = start if start is not None else math.floor(result.year_max) + 1
     if end < first:
@@ -247,16 +264,36 @@ def forecast_cmd(
     scenarios: list[Any] = list(scenario)
     if ceiling is not None:
         scenarios.append(user_ceiling(ceiling))
+    record = None
+    if method != "none":
+        record_years = [y for y in years if y > math.floor(result.year_max) + 1]
+        if record_years:
+            record = record_forecast(
+                load_catalog_for_cli(sel.catalog_file, broad=sel.broad), sel.metric, sel.chip_set,
+                method=None if method == "best" else method, years=record_years, seed=sel.seed,
+                manufacturer=sel.manufacturer, kind=sel.kind, since=sel.since, until=sel.until,
+            )
     forecasts = [
         forecast(result, years, s, rng=np.random.default_rng(sel.seed), n_paths=paths)
         for s in scenarios
     ]
     if as_json:
-        print_json({"fit": result.to_dict(), "forecasts": [f.to_dict() for f in forecasts]})
+        print_json({"fit": result.to_dict(), "forecasts": [f.to_dict() for f in forecasts],
+                    "record_forecast": record.to_dict() if record else None})
         return
     console.print(
         f"{result.metric} ({result.unit}) over '{result.chip_set}': {result.coverage_note}"
     )
+    if record is not None:
+        columns = ("1 January", "5%", "25%", "median", "75%", "95%")
+        table = table_with(
+            f"Record forecast by {record.method} ({record.chosen_by})", columns, right=set(columns),
+            caption=record.coverage_note,
+        )
+        for row in record.rows():
+            table.add_row(f"{row['year']:.0f}", *(f"{row[k]:.3g}" for k in ("q05", "q25", "q50", "q75", "q95")))
+        console.print(table)
+        console.print(record.calibration_statement)
     for fc in forecasts:
         columns = ("year", "5%", "25%", "median", "75%", "95%", "capped")
         table = table_with(fc.scenario_title, columns, right=set(columns), caption=fc.scenario_source)
@@ -277,14 +314,18 @@ def forecast_cmd(
 def backtest_cmd(
     sel: Selection,
     horizon: int = typer.Option(
-        5, "--horizon", min=1, help="Years ahead to forecast from each origin (years)."
+        5, "--horizon", min=1, max=10, help="Years ahead to forecast from each origin (1-10 years)."
+    ),
+    methods: list[str] | None = typer.Option(
+        None, "--method", help="Only these methods (repeatable; default: all, each also calibrated)."
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Rolling-origin backtest of forecasting methods for the record value of a metric."""
+    """Rolling-origin backtest of forecasting methods (and each calibrated) for the record of a metric."""
     from computegov.trends.backtest import backtest
+    from computegov.trends.methods import METHODS
 
-    result = sel.run(backtest, horizon_years=horizon)
+    result = sel.run(backtest, horizon_years=horizon, methods=methods or METHODS)
     if as_json:
         print_json(result)
         return
@@ -293,7 +334,8 @@ def backtest_cmd(
         title_justify="left",
         caption="log10 units: 0.3 = a factor of 2; bias > 0 = under-forecast",
     )
-    for column in ("method", "n", "mean |error|", "bias", "mean CRPS", "50% cover", "90% cover"):
+    for column in ("method", "n", "mean |error|", "bias", "mean CRPS", "50% cover", "80% cover",
+                   "90% cover", "95% cover", "90% interval score"):
         if column == "method":
             table.add_column(column, justify="left", no_wrap=True, min_width=20)
         else:
@@ -309,11 +351,17 @@ def backtest_cmd(
             f"{s.mean_abs_error_log10:.3f}",
             f"{s.bias_log10:+.3f}",
             f"{s.mean_crps_log10:.3f}",
-            cover(s.coverage_50),
-            cover(s.coverage_90),
+            cover(s.coverage.get("50")),
+            cover(s.coverage.get("80")),
+            cover(s.coverage.get("90")),
+            cover(s.coverage.get("95")),
+            "point" if s.mean_interval_score_90 is None else f"{s.mean_interval_score_90:.2f}",
         )
     console.print(table)
     console.print(f"* most accurate (lowest mean CRPS): {result.best_method}")
+    console.print(f"best calibrated (lowest 90% interval score): {result.best_calibrated_method}")
+    console.print(result.calibration_check()["statement"])
+    console.print("Per horizon and PIT histograms: --json (summaries[].by_horizon, pit_histogram)")
 
 
 @trends_app.command("chart")
@@ -323,7 +371,9 @@ def chart(
     output: Path = typer.Option(
         ..., "--output", "-o", help="File to write: .html, .svg, .png or .json."
     ),
-    what: str = typer.Option("trend", "--type", help="trend, forecast or backtest."),
+    what: str = typer.Option(
+        "trend", "--type", help="trend, forecast, backtest or reliability (nominal vs hindcast coverage)."
+    ),
     *,
     sel: Selection,
     as_json: bool = JSON_OPTION,
@@ -334,12 +384,18 @@ def chart(
     import numpy as np
 
     from computegov.charts.base import save_chart
-    from computegov.charts.trends import backtest_chart, forecast_chart, trend_chart
+    from computegov.charts.trends import (
+        backtest_chart,
+        forecast_chart,
+        reliability_chart,
+        trend_chart,
+    )
     from computegov.errors import UnknownNameError
     from computegov.trends.backtest import backtest
     from computegov.trends.forecast import forecast, scenarios_for
+    from computegov.trends.record import record_forecast
 
-    kinds = ("trend", "forecast", "backtest")
+    kinds = ("trend", "forecast", "backtest", "reliability")
     if what not in kinds:
         raise UnknownNameError(
             f"unknown chart type {what!r}; available: {', '.join(kinds)}",
@@ -347,10 +403,11 @@ def chart(
             candidates=kinds,
         )
     chart_output(output)
+    check_writable(output)
     drawn: Any
-    if what == "backtest":
+    if what in ("backtest", "reliability"):
         result = sel.run(backtest)
-        drawn = backtest_chart(result)
+        drawn = backtest_chart(result) if what == "backtest" else reliability_chart(result)
     else:
         fitted = sel.fit()
         if what == "trend":
@@ -358,15 +415,86 @@ def chart(
         else:
             years = list(range(math.floor(fitted.year_max) + 1, 2041))
             chosen = scenarios_for(fitted.metric)
-            drawn = forecast_chart(
-                [forecast(fitted, years, s, rng=np.random.default_rng(sel.seed)) for s in chosen],
-                fit=fitted,
+            fans = [forecast(fitted, years, s, rng=np.random.default_rng(sel.seed)) for s in chosen]
+            record = record_forecast(
+                load_catalog_for_cli(sel.catalog_file, broad=sel.broad), sel.metric, sel.chip_set,
+                years=[y for y in years if y > years[0]], seed=sel.seed, manufacturer=sel.manufacturer,
+                kind=sel.kind, since=sel.since, until=sel.until,
             )
+            drawn = forecast_chart([record.as_forecast(), *fans], fit=fitted)
     path = save_chart(drawn, output)
     if as_json:
         print_json({"path": str(path), "type": what, "metric": sel.metric})
     else:
         console.print(f"wrote {path}")
+
+
+@trends_app.command("prob")
+@guarded
+@selected
+def prob_cmd(
+    sel: Selection,
+    above: float | None = typer.Option(
+        None, "--above", help="P(the record exceeds this value), in the metric's unit."
+    ),
+    group_a: str | None = typer.Option(
+        None, "--a", help="P(this chip group's record is above --b's): a manufacturer, or !name for all others."
+    ),
+    group_b: str | None = typer.Option(None, "--b", help="The group to overtake, e.g. NVIDIA."),
+    years: list[int] = typer.Option(
+        [2030], "--year", help="Year (repeatable): the record on 1 January of it; at most 2100."
+    ),
+    method: str = typer.Option(
+        "best", "--method", help="'best' (best calibrated in the backtest) or any backtest method name."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Probability that a record exceeds a value, or that one chip group overtakes another, by a year."""
+    from computegov.errors import InputError
+    from computegov.trends.record import prob_exceeds, prob_overtakes
+
+    chips = load_catalog_for_cli(sel.catalog_file, broad=sel.broad)
+    options: dict[str, Any] = {
+        "method": None if method == "best" else method, "seed": sel.seed,
+        "manufacturer": sel.manufacturer, "kind": sel.kind, "since": sel.since, "until": sel.until,
+    }
+    if above is not None and (group_a or group_b):
+        raise InputError("ask one question: --above VALUE, or --a GROUP --b GROUP")
+    if above is not None:
+        answer = prob_exceeds(chips, sel.metric, above, years, sel.chip_set, **options)
+    elif group_a and group_b:
+        answer = prob_overtakes(chips, sel.metric, group_a, group_b, years, sel.chip_set, **options)
+    else:
+        raise InputError("give --above VALUE, or both --a GROUP and --b GROUP (e.g. --a '!NVIDIA' --b NVIDIA)")
+    if as_json:
+        print_json(answer.to_dict())
+        return
+    table = table_with(answer.question, ("1 January", "probability"), right={"1 January", "probability"})
+    for year, p in zip(answer.years, answer.probability, strict=True):
+        table.add_row(str(year), f"{p:.1%}")
+    console.print(table)
+    for fc in answer.forecasts:
+        console.print(f"{fc.chip_set}: {fc.method} ({fc.chosen_by}); {fc.coverage_note}")
+        console.print(f"  {fc.calibration_statement}")
+    if answer.assumption:
+        console.print(f"Assumes {answer.assumption}.")
+
+
+def check_writable(path: Path) -> None:
+    """Fail early, before any work, when ``path`` is a directory or its folder does not exist.
+
+    Raises:
+        InputError: the path cannot be written as a file.
+    """
+    from computegov.errors import InputError
+
+    if path.is_dir():
+        raise InputError(f"{path} is a directory; give a file name such as {path / 'chart.svg'}")
+    parent = path.parent
+    if not parent.exists():
+        raise InputError(f"{parent} does not exist; create it first (mkdir -p {parent}) or write elsewhere")
+    if not parent.is_dir():
+        raise InputError(f"{parent} is not a directory")
 
 
 def register(app: typer.Typer) -> None:

@@ -5,6 +5,8 @@
 - :mod:`~computegov.trends.fit`: :class:`TrendFit` (OLS + bootstrap, Theil-Sen);
 - :mod:`~computegov.trends.breaks`: has a trend slowed? (hinge fit, F-test);
 - :mod:`~computegov.trends.forecast`: :class:`Forecast` under scenarios, capped by physical limits;
+- :mod:`~computegov.trends.methods`: forecasting methods for the record (incl. random walk with drift);
+- :mod:`~computegov.trends.calibration`: out-of-sample calibration of any method;
 - :mod:`~computegov.trends.backtest`: rolling-origin scores of forecasting methods;
 - :mod:`~computegov.trends.index`: a composite hardware progress index.
 """

@@ -1,0 +1,143 @@
+"""Hindcasts: every method's forecast of the record from every origin, computed once, reused.
+
+The backtest scores them, the calibration layer learns from the scored ones before each origin,
+and the record forecast (:mod:`~computegov.trends.record`) calibrates today's forecast on all of
+them. Each (origin, method) draws from its own random stream, seeded by ``(seed, origin, method)``,
+so a forecast made at an origin never depends on data after it, nor on which other origins or
+methods were run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from computegov.trends.calibration import Calibrated, calibrate_at, ensemble_median_scale
+from computegov.trends.chipsets import MIN_POINTS
+from computegov.trends.methods import BASE_METHODS, method_ensemble, record_before
+
+__all__ = ["Hindcasts", "calibrated_forecast", "first_origin", "run_hindcasts"]
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclasses.dataclass(frozen=True)
+class Hindcasts:
+    """One base method's forecasts from each origin for horizons 1..H.
+
+    Attributes:
+        method: base method name.
+        origins: origin years ``(O,)``.
+        horizons: ``1..H``.
+        ensembles: per origin, the sorted ensemble ``(H, members)`` or None (could not forecast).
+        median: ``(O, H)`` log10 medians (NaN where none).
+        scale: ``(O, H)`` nonconformity scales (NaN where none).
+        observed: ``(O, H)`` log10 records at the targets (NaN when after ``observed_until``).
+        observed_until: last release date in the data (decimal year).
+    """
+
+    method: str
+    origins: npt.NDArray[np.int64]
+    horizons: npt.NDArray[np.int64]
+    ensembles: tuple[FloatArray | None, ...]
+    median: FloatArray
+    scale: FloatArray
+    observed: FloatArray
+    observed_until: float
+
+    def calibrated(self, origin: int, median: FloatArray, scale: FloatArray, horizons: npt.ArrayLike,
+                   **options: Any) -> Calibrated | None:
+        """The calibrated forecast at ``origin`` from these hindcasts (see :func:`calibrate_at`)."""
+        return calibrate_at(
+            origin,
+            past_origins=self.origins,
+            past_horizons=self.horizons,
+            past_median=self.median,
+            past_scale=self.scale,
+            past_observed=self.observed,
+            median=median,
+            scale=scale,
+            horizons=horizons,
+            observed_until=self.observed_until,
+            **options,
+        )
+
+
+def first_origin(years: FloatArray) -> int | None:
+    """First origin year with at least :data:`MIN_POINTS` chips released before it."""
+    if years.size < MIN_POINTS:
+        return None
+    return math.floor(float(np.sort(years)[MIN_POINTS - 1])) + 1
+
+
+def method_stream(seed: int, origin: int, method: str) -> np.random.Generator:
+    """The random stream of one (origin, method) forecast."""
+    return np.random.default_rng([seed, origin, BASE_METHODS.index(method)])
+
+
+def run_hindcasts(
+    years: FloatArray,
+    log_values: FloatArray,
+    *,
+    methods: Sequence[str],
+    origins: Sequence[int],
+    horizon_years: int,
+    seed: int,
+    n_samples: int = 2000,
+    n_boot: int = 1000,
+) -> dict[str, Hindcasts]:
+    """Every base method's forecasts from every origin, for horizons ``1..horizon_years``."""
+    observed_until = float(years.max())
+    hs = np.arange(1, horizon_years + 1, dtype=np.int64)
+    o_arr = np.asarray(list(origins), dtype=np.int64)
+    observed = np.full((o_arr.size, hs.size), np.nan)
+    trains = []
+    for i, origin in enumerate(o_arr):
+        train = years < origin
+        trains.append(train)
+        for j, h in enumerate(hs):
+            if origin + h <= observed_until:
+                got = record_before(years, log_values, float(origin + h))
+                observed[i, j] = np.nan if got is None else got
+    out: dict[str, Hindcasts] = {}
+    for method in methods:
+        ensembles: list[FloatArray | None] = []
+        median = np.full((o_arr.size, hs.size), np.nan)
+        scale = np.full((o_arr.size, hs.size), np.nan)
+        for i, origin in enumerate(o_arr):
+            ens = method_ensemble(
+                method,
+                train_x=years[trains[i]],
+                train_y=log_values[trains[i]],
+                origin=int(origin),
+                targets=(origin + hs).astype(float),
+                rng=method_stream(seed, int(origin), method),
+                n_samples=n_samples,
+                n_boot=n_boot,
+            )
+            ensembles.append(ens)
+            if ens is not None:
+                median[i], scale[i] = ensemble_median_scale(ens, hs)
+        out[method] = Hindcasts(
+            method=method,
+            origins=o_arr,
+            horizons=hs,
+            ensembles=tuple(ensembles),
+            median=median,
+            scale=scale,
+            observed=observed,
+            observed_until=observed_until,
+        )
+    return out
+
+
+def calibrated_forecast(hindcasts: Hindcasts, origin: int, ensemble: FloatArray,
+                        horizons: npt.ArrayLike, *, floor_log10: float | None = None) -> Calibrated | None:
+    """Calibrate ``ensemble`` (the base method's forecast at ``origin``) on earlier hindcasts."""
+    median, scale = ensemble_median_scale(ensemble, horizons)
+    return hindcasts.calibrated(origin, median, scale, horizons, own=ensemble, floor_log10=floor_log10)

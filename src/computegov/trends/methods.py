@@ -1,0 +1,292 @@
+"""Forecasting methods for the **record** of a metric, each giving a sorted ensemble of log10 values.
+
+A method sees only chips released before its origin (1 January of a year) and answers for the
+record at 1 January of later years. Methods (:data:`BASE_METHODS`):
+
+- ``loglinear_all``: a fit to every chip, turned into a forecast of the record by simulation
+  (:func:`simulate_record`): chips keep arriving at the recent release rate, each scattered
+  around the fitted line (bootstrap draws of the line, residual scatter of single chips), and the
+  record is the best of them and of the last record;
+- ``loglinear_frontier``: the same with a fit to the record-setting chips and the rate at which
+  records were set;
+- ``random_walk_drift``: the yearly record as a correlated random walk with drift, with
+  Farmer & Lafond's (2016) closed-form Student-t forecast errors (:mod:`~computegov.trends.rwd`);
+- ``moore_2yr``: doubling every two years from the last record (Moore 1975), a point forecast;
+- ``naive_record``: the last record stays, a point forecast;
+- ``slowdown``: the bundled ``cotra_2020`` scenario's shape (2.5-year doubling, capped 6 OOM
+  up) from the last record, a point forecast; only for the metrics the scenario applies to.
+
+Any of them wrapped in out-of-sample calibration (:mod:`~computegov.trends.calibration`) is a
+method too, named with the suffix :data:`CALIBRATED_SUFFIX` (``random_walk_drift+cal``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+from computegov.errors import InputError
+from computegov.trends.chipsets import MIN_POINTS, record_mask
+from computegov.trends.forecast import load_scenarios, scenario_log10_paths
+from computegov.trends.rwd import MIN_DIFFS, ensemble_log10, fit_random_walk
+
+__all__ = [
+    "BASE_METHODS",
+    "CALIBRATED_SUFFIX",
+    "METHODS",
+    "METHOD_LABELS",
+    "PROBABILISTIC",
+    "base_of",
+    "check_methods",
+    "is_calibrated",
+    "method_ensemble",
+    "method_label",
+    "record_before",
+    "simulate_record",
+    "yearly_records",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+#: Base methods, in table order.
+BASE_METHODS: tuple[str, ...] = (
+    "loglinear_all",
+    "loglinear_frontier",
+    "random_walk_drift",
+    "moore_2yr",
+    "naive_record",
+    "slowdown",
+)
+
+#: Suffix of a method wrapped in out-of-sample calibration.
+CALIBRATED_SUFFIX = "+cal"
+
+#: Every method name accepted: the base methods, then each calibrated.
+METHODS: tuple[str, ...] = BASE_METHODS + tuple(m + CALIBRATED_SUFFIX for m in BASE_METHODS)
+
+#: One line per base method, for tables.
+METHOD_LABELS: dict[str, str] = {
+    "loglinear_all": "log-linear fit to all chips, simulated record",
+    "loglinear_frontier": "log-linear fit to record setters, simulated record",
+    "random_walk_drift": "random walk with drift on the yearly record (Farmer & Lafond 2016)",
+    "moore_2yr": "fixed 2-year doubling from the last record (Moore)",
+    "naive_record": "last record stays",
+    "slowdown": "Cotra 2020 scenario shape from the last record",
+}
+
+#: Base methods that give a distribution (the others are point forecasts until calibrated).
+PROBABILISTIC: frozenset[str] = frozenset({"loglinear_all", "loglinear_frontier", "random_walk_drift"})
+
+#: Years before an origin over which the release rate of chips (or of records) is measured.
+#: Assumption (ours, no published source): about two accelerator generations.
+RATE_WINDOW_YEARS = 5.0
+
+#: The bundled scenario whose shape the ``slowdown`` method follows.
+SLOWDOWN_SCENARIO = "cotra_2020"
+
+_LOG10_2 = math.log10(2.0)
+
+
+def is_calibrated(method: str) -> bool:
+    """Whether ``method`` is a calibrated wrapper (``...+cal``)."""
+    return method.endswith(CALIBRATED_SUFFIX)
+
+
+def base_of(method: str) -> str:
+    """The base method of ``method`` (itself when not calibrated)."""
+    return method[: -len(CALIBRATED_SUFFIX)] if is_calibrated(method) else method
+
+
+def method_label(method: str) -> str:
+    """Human label of any method name."""
+    label = METHOD_LABELS.get(base_of(method), base_of(method))
+    return f"{label}, calibrated on its past hindcasts" if is_calibrated(method) else label
+
+
+def check_methods(methods: object) -> list[str]:
+    """The method names, checked.
+
+    Raises:
+        InputError: an unknown name (the message lists the available ones).
+    """
+    names = [methods] if isinstance(methods, str) else list(methods)  # type: ignore[call-overload]
+    unknown = [m for m in names if m not in METHODS]
+    if unknown:
+        raise InputError(
+            f"unknown backtest method(s) {', '.join(map(str, unknown))}; available: {', '.join(METHODS)}"
+        )
+    return names
+
+
+def record_before(years: FloatArray, log_values: FloatArray, when: float) -> float | None:
+    """Log10 record among points dated before ``when`` (None if there are none)."""
+    seen = log_values[years < when]
+    return float(seen.max()) if seen.size else None
+
+
+def yearly_records(years: FloatArray, log_values: FloatArray, origin: int) -> FloatArray:
+    """Log10 record at 1 January of each year from the year after the first point to ``origin``."""
+    if years.size == 0:
+        return np.empty(0)
+    first = math.floor(float(years.min())) + 1
+    order = np.argsort(years, kind="stable")
+    xs, running = years[order], np.maximum.accumulate(log_values[order])
+    when = np.arange(first, origin + 1, dtype=float)
+    idx = np.searchsorted(xs, when, side="left") - 1  # last point strictly before 1 January
+    return running[idx]
+
+
+def _release_rate_per_year(train_x: FloatArray, origin: float) -> float:
+    """Chips per year released in the :data:`RATE_WINDOW_YEARS` before ``origin``.
+
+    At least one chip over the window or over the whole training span, whichever is shorter.
+    """
+    window = min(RATE_WINDOW_YEARS, max(origin - float(train_x.min()), 1.0))
+    recent = int(np.count_nonzero(train_x >= origin - window))
+    return max(recent, 1) / window
+
+
+def simulate_record(
+    *,
+    last_record: float,
+    origin: float,
+    targets: FloatArray,
+    intercepts: FloatArray,
+    slopes: FloatArray,
+    residual_sd: float,
+    rate_per_year: float,
+    rng: np.random.Generator,
+) -> FloatArray:
+    """Log10 record at each target implied by a fitted log-linear model of single chips.
+
+    Chips arrive as a Poisson process at ``rate_per_year`` after ``origin``; a chip released at
+    ``t`` has log10 value ``intercept + slope * (t - origin) + N(0, residual_sd)`` with one
+    (intercept, slope) pair per path (bootstrap draws: parameter uncertainty). The record at a
+    target is the largest of ``last_record`` and every simulated chip released before it: the
+    model's **predictive** distribution of the record, not only the uncertainty of the line.
+
+    Args:
+        last_record: log10 record at ``origin``.
+        origin: forecast origin, decimal year.
+        targets: target years (> origin), shape ``(n_targets,)``.
+        intercepts: per-path log10 level at ``origin``, shape ``(n_paths,)``.
+        slopes: per-path slope, log10 per year, shape ``(n_paths,)``.
+        residual_sd: scatter of single chips around the line, log10.
+        rate_per_year: expected releases per year.
+        rng: random generator.
+
+    Returns:
+        array ``(n_paths, n_targets)`` of log10 records.
+    """
+    n_paths = intercepts.size
+    span = float(targets.max() - origin)
+    mean_count = rate_per_year * span
+    # Enough slots for the Poisson count of nearly every path (mean + 6 sd + 5); the rare path
+    # above it (probability < 1e-8) keeps only that many chips.
+    slots = math.ceil(mean_count + 6.0 * math.sqrt(mean_count) + 5.0)
+    counts = rng.poisson(mean_count, size=n_paths)
+    times = rng.random((n_paths, slots)) * span  # years after origin
+    active = np.arange(slots)[None, :] < counts[:, None]
+    values = (
+        intercepts[:, None]
+        + slopes[:, None] * times
+        + residual_sd * rng.standard_normal((n_paths, slots))
+    )
+    values = np.where(active, values, -np.inf)
+    out = np.empty((n_paths, targets.size))
+    for j, target in enumerate(targets):
+        released = np.where(times < target - origin, values, -np.inf)
+        out[:, j] = np.maximum(released.max(axis=1), last_record)
+    return out
+
+
+def _ols_boot(
+    x: FloatArray, y: FloatArray, rng: np.random.Generator, n_boot: int
+) -> tuple[FloatArray, FloatArray, float]:
+    """Pairs-bootstrap OLS (slopes, intercepts) and the residual SD of the full fit."""
+    idx = rng.integers(0, x.size, size=(n_boot, x.size))
+    xs, ys = x[idx], y[idx]
+    xm, ym = xs.mean(axis=1, keepdims=True), ys.mean(axis=1, keepdims=True)
+    dx = xs - xm
+    sxx = (dx * dx).sum(axis=1)
+    ok = sxx > 0
+    slopes = (dx * (ys - ym)).sum(axis=1)[ok] / sxx[ok]
+    intercepts = ym[ok, 0] - slopes * xm[ok, 0]
+    xc = x - x.mean()
+    slope = float((xc * (y - y.mean())).sum() / (xc * xc).sum())
+    resid = y - y.mean() - slope * xc
+    resid_sd = math.sqrt(float((resid**2).sum()) / max(x.size - 2, 1))
+    return slopes, intercepts, resid_sd
+
+
+def method_ensemble(
+    method: str,
+    *,
+    train_x: FloatArray,
+    train_y: FloatArray,
+    origin: int,
+    targets: FloatArray,
+    rng: np.random.Generator,
+    n_samples: int = 2000,
+    n_boot: int = 1000,
+) -> FloatArray | None:
+    """Sorted log10 ensemble of the record at each target, shape ``(n_targets, n_members)``.
+
+    One member means a point forecast; None when the method cannot forecast from this origin.
+    ``train_x``/``train_y`` must hold only chips released before ``origin`` (the caller's duty).
+
+    Raises:
+        InputError: unknown method (calibrated methods are made by the calibration layer).
+    """
+    if train_x.size == 0:
+        return None
+    last_record = float(train_y.max())
+    elapsed = targets - origin
+    if method == "naive_record":
+        return np.full((targets.size, 1), last_record)
+    if method == "moore_2yr":
+        return (last_record + _LOG10_2 / 2.0 * elapsed)[:, None]
+    if method == "slowdown":
+        paths = scenario_log10_paths(
+            load_scenarios()[SLOWDOWN_SCENARIO],
+            targets,
+            intercepts=np.array([last_record]),
+            slopes=np.array([0.0]),
+            reference_year=float(origin),
+            start_year=float(origin),
+        )
+        return np.asarray(paths, dtype=np.float64).T
+    if method == "random_walk_drift":
+        series = yearly_records(train_x, train_y, origin)
+        if series.size < MIN_DIFFS + 1:
+            return None
+        fit = fit_random_walk(series)
+        return ensemble_log10(fit, elapsed, n_samples, floor_log10=fit.last_log10)[0]
+    if method == "loglinear_all":
+        fx, fy = train_x - origin, train_y
+        rate = _release_rate_per_year(train_x, origin)
+    elif method == "loglinear_frontier":
+        keep = record_mask(train_x, train_y)
+        fx, fy = train_x[keep] - origin, train_y[keep]
+        rate = _release_rate_per_year(train_x[keep], origin)
+    else:
+        raise InputError(f"unknown base method {method!r}; available: {', '.join(BASE_METHODS)}")
+    if fx.size < MIN_POINTS or np.ptp(fx) == 0:
+        return None
+    slopes, intercepts, resid_sd = _ols_boot(fx, fy, rng, n_boot)
+    if slopes.size == 0:
+        return None
+    pick = rng.integers(0, slopes.size, n_samples)
+    paths = simulate_record(
+        last_record=last_record,
+        origin=float(origin),
+        targets=targets,
+        intercepts=intercepts[pick],
+        slopes=slopes[pick],
+        residual_sd=resid_sd,
+        rate_per_year=rate,
+        rng=rng,
+    )
+    return np.sort(paths.T, axis=1)
