@@ -50,18 +50,20 @@ def rank_at_first_operation(
         ``{index in systems: rank}`` for systems with a first operational date and the metric.
         Ties share the better rank; planned systems are not ranked and do not count.
     """
-    ranked: dict[int, int] = {}
     dated = [
         (i, s, v)
         for i, s in enumerate(systems)
         if s.status != "planned" and s.first_operational is not None and (v := metric_value(s, metric)) is not None
     ]
-    for i, system, value in dated:
-        day = system.first_operational
-        assert day is not None
-        larger = sum(1 for j, other, v in dated if j != i and v > value and other.operational_on(day))
-        ranked[i] = larger + 1
-    return ranked
+    if not dated:
+        return {}
+    start = np.array([s.first_operational.toordinal() for _, s, _ in dated])  # type: ignore[union-attr]
+    end = np.array([s.decommissioned.toordinal() if s.decommissioned else np.iinfo(np.int64).max for _, s, _ in dated])
+    value = np.array([v for _, _, v in dated])
+    # larger[i, j]: system j is larger than i and operational on i's first day (ClusterSystem.operational_on).
+    larger = (value[None, :] > value[:, None]) & (start[None, :] <= start[:, None]) & (end[None, :] > start[:, None])
+    ranks = larger.sum(axis=1) + 1
+    return {i: int(r) for (i, _, _), r in zip(dated, ranks, strict=True)}
 
 
 def leading_systems(

@@ -99,7 +99,7 @@ class SupplyParams:
     wafer_diameter_mm: Param = Param(300.0, source="SEMI M1 300 mm wafer standard (the industry's logic wafer size)")
     edge_exclusion_mm: Param = Param(3.0, 2.0, 5.0, "estimate: typical 2-5 mm edge exclusion", True)
     alpha: Param = Param(3.0, 1.0, 10.0, "estimate: clustering parameters of 1-10 are usual (Stapper 1986)", True)
-    dies_per_package: Param = Param(1.0, source="user")
+    dies_per_package: Param = Param(1.0, source="default: one logic die per accelerator (monolithic)")
     packaging_yield: Param = Param(0.95, 0.90, 0.99, "estimate: 2.5D assembly yield", True)
     yield_model: str = "murphy"
     reticle_limit_mm2: float = RETICLE_LIMIT_MM2

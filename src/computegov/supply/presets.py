@@ -30,7 +30,12 @@ _COWOS = (
 TSMC_N4_RETICLE = SupplyParams(
     name="tsmc-n4-reticle",
     die_area_mm2=Param(814.0, source=_H100_DIE),
-    defect_density_per_cm2=Param(0.08, 0.06, 0.11, _ANANDTECH_D0 + "; range: the 2020 value to TSMC's projection", True),
+    defect_density_per_cm2=Param(
+        0.08, 0.06, 0.11,
+        "estimate: mature N5-family D0, between the 2020 value and TSMC's projection (~0.06), from "
+        + _ANANDTECH_D0,
+        True,
+    ),
     wafer_starts_per_month=Param(
         15_000.0, 8_000.0, 25_000.0,
         "estimate: logic wafers/month for one flagship reticle-sized accelerator; no published figure", True,
@@ -39,7 +44,6 @@ TSMC_N4_RETICLE = SupplyParams(
         5.0, 5.0, 6.0,
         "H100 SXM5: 80 GB on a 5,120-bit bus = 5 active HBM3 stacks of 16 GB (techwarrant.com, 2022-03); "
         "the package has 6 HBM sites (TweakTown, 2022-08-23, Hot Chips 34), so 5-6 stacks are consumed",
-        True,
     ),
     hbm_stacks_per_year=Param(
         15e6, 8e6, 25e6,
@@ -49,6 +53,7 @@ TSMC_N4_RETICLE = SupplyParams(
     packaging_wafers_per_month=Param(
         20_000.0, 12_000.0, 35_000.0, "estimate: this product's share of TSMC CoWoS. Total: " + _COWOS, True,
     ),
+    dies_per_package=Param(1.0, source="GH100 is one monolithic die per H100 package (NVIDIA H100 whitepaper, 2022)"),
     interposer_area_mm2=Param(
         2_200.0, 1_900.0, 2_700.0,
         "estimate: CoWoS-S interposer of one reticle-sized GPU + 6 HBM sites, ~2.3-3.2x the 858 mm^2 reticle",
@@ -93,6 +98,10 @@ SMIC_7NM = SupplyParams(
     packaging_wafers_per_month=Param(
         5_000.0, 2_000.0, 10_000.0,
         "estimate: domestic CoWoS-class 2.5D capacity available to Ascend; no published figure", True,
+    ),
+    dies_per_package=Param(
+        1.0, source="Ascend 910: one Da Vinci compute die (plus an I/O die on another process) per package "
+        "(Huawei, Hot Chips 31, 2019-08); the 910C pairs two: set 2 for it",
     ),
     interposer_area_mm2=Param(
         1_800.0, 1_500.0, 2_200.0, "estimate: interposer for one ~600 mm^2 die and four HBM2E stacks", True,
