@@ -65,6 +65,9 @@ def estimate_cmd(
                    right={"central", "5%", "95%", "binds in"})
     for stage, value in c.capacity_per_year.items():
         q = sim.stage_quantiles[stage]
+        if value is None or q is None:
+            t.add_row(stage, "no limit", "-", "-", f"{sim.binding_share[stage]:.0%}")
+            continue
         t.add_row(stage, f"{value:,.0f}", f"{q['0.05']:,.0f}", f"{q['0.95']:,.0f}", f"{sim.binding_share[stage]:.0%}")
     console.print(t)
     console.print(f"[bold]{c.accelerators_per_year:,.0f} accelerators/yr[/bold], bound by {c.binding}; "

@@ -36,6 +36,11 @@ __all__ = [
 ]
 
 MONTHS_PER_YEAR = 12  # exact
+#: The largest standardised wafer: 450 mm (SEMI M74, "Specification for 450 mm diameter mechanical
+#: handling polished wafers"); production uses 300 mm.
+MAX_WAFER_DIAMETER_MM = 450.0
+#: Inputs above this are typos (1e15 wafers, stacks or mm^2), refused so outputs stay finite.
+MAX_PARAMETER = 1e15
 BOTTLENECKS = ("logic", "hbm", "packaging")
 
 #: Parameter name -> (unit, description). Every one can be overridden.
@@ -106,6 +111,13 @@ class SupplyParams:
     notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        for name, p in self.params().items():
+            for v in _ends(p):
+                if not np.isfinite(v) or abs(v) > MAX_PARAMETER:
+                    raise InputError(f"{name}: expected a finite number below {MAX_PARAMETER:g}, got {v:g}")
+        for v in _ends(self.wafer_diameter_mm):
+            if v > MAX_WAFER_DIAMETER_MM:
+                raise InputError(f"wafer_diameter_mm: no wafer is larger than {MAX_WAFER_DIAMETER_MM:g} mm, got {v:g}")
         if self.yield_model not in YIELD_MODELS:
             raise InputError(f"yield_model: unknown model {self.yield_model!r}; choose one of {', '.join(YIELD_MODELS)}")
         for name in ("wafer_starts_per_month", "hbm_stacks_per_year", "packaging_wafers_per_month"):
@@ -199,7 +211,8 @@ class SupplyEstimate:
         die_yield: fraction of good dies.
         good_dies_per_wafer: gross x yield.
         interposers_per_wafer: interposer sites per packaging wafer.
-        capacity_per_year: packages per year each stage allows (``logic``, ``hbm``, ``packaging``).
+        capacity_per_year: packages per year each stage allows (``logic``, ``hbm``, ``packaging``);
+            None for a stage that does not limit (no HBM stacks on the package).
         accelerators_per_year: the smallest of them.
         binding: the stage that binds.
     """
@@ -209,7 +222,7 @@ class SupplyEstimate:
     die_yield: float
     good_dies_per_wafer: float
     interposers_per_wafer: float
-    capacity_per_year: dict[str, float]
+    capacity_per_year: dict[str, float | None]
     accelerators_per_year: float
     binding: str
 
@@ -232,11 +245,13 @@ def estimate(params: SupplyParams) -> SupplyEstimate:
     """Accelerators per year at the central values, and the binding bottleneck."""
     values = {k: np.float64(p.value) for k, p in params.params().items()}
     caps = _capacities(values, params.yield_model, params.reticle_limit_mm2)
-    capacity = {b: float(caps[b]) for b in BOTTLENECKS}
-    binding = min(BOTTLENECKS, key=lambda b: capacity[b])
+    raw = {b: float(caps[b]) for b in BOTTLENECKS}
+    binding = min(BOTTLENECKS, key=lambda b: raw[b])
+    # A stage with no limit (no HBM on the package) is reported as None, never as infinity.
+    capacity = {b: (v if np.isfinite(v) else None) for b, v in raw.items()}
     return SupplyEstimate(params, float(caps["gross_dies_per_wafer"]), float(caps["die_yield"]),
                           float(caps["good_dies_per_wafer"]), float(caps["interposers_per_wafer"]),
-                          capacity, capacity[binding], binding)
+                          capacity, raw[binding], binding)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -255,7 +270,7 @@ class SupplySimulation:
     central: SupplyEstimate
     n_samples: int
     quantiles: dict[str, float]
-    stage_quantiles: dict[str, dict[str, float]]
+    stage_quantiles: dict[str, dict[str, float] | None]
     binding_share: dict[str, float]
     ranged: tuple[str, ...]
 
@@ -284,8 +299,8 @@ def simulate(
     Raises:
         InputError: fewer than 100 samples.
     """
-    if n_samples < 100:
-        raise InputError(f"samples: expected at least 100 Monte Carlo samples, got {n_samples}")
+    if not 100 <= n_samples <= 1_000_000:
+        raise InputError(f"samples: expected 100 to 1,000,000 Monte Carlo samples, got {n_samples}")
     draws: dict[str, Any] = {}
     ranged = []
     for name, p in params.params().items():
@@ -299,7 +314,8 @@ def simulate(
     out = stages.min(axis=0)
     which = stages.argmin(axis=0)
     q = {str(level): float(np.quantile(out, level)) for level in quantiles}
-    stage_q = {b: {str(level): float(np.quantile(stages[i], level)) for level in quantiles}
+    stage_q = {b: ({str(level): float(np.quantile(stages[i], level)) for level in quantiles}
+                   if np.all(np.isfinite(stages[i])) else None)
                for i, b in enumerate(BOTTLENECKS)}
     share = {b: float(np.mean(which == i)) for i, b in enumerate(BOTTLENECKS)}
     return SupplySimulation(estimate(params), n_samples, q, stage_q, share, tuple(ranged))
