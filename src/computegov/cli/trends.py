@@ -402,8 +402,7 @@ def chart(
             name=what,
             candidates=kinds,
         )
-    chart_output(output)
-    check_writable(output)
+    chart_output(output)  # a missing folder or a directory: exit 2 before any work
     drawn: Any
     if what in ("backtest", "reliability"):
         result = sel.run(backtest)
@@ -478,23 +477,6 @@ def prob_cmd(
         console.print(f"  {fc.calibration_statement}")
     if answer.assumption:
         console.print(f"Assumes {answer.assumption}.")
-
-
-def check_writable(path: Path) -> None:
-    """Fail early, before any work, when ``path`` is a directory or its folder does not exist.
-
-    Raises:
-        InputError: the path cannot be written as a file.
-    """
-    from computegov.errors import InputError
-
-    if path.is_dir():
-        raise InputError(f"{path} is a directory; give a file name such as {path / 'chart.svg'}")
-    parent = path.parent
-    if not parent.exists():
-        raise InputError(f"{parent} does not exist; create it first (mkdir -p {parent}) or write elsewhere")
-    if not parent.is_dir():
-        raise InputError(f"{parent} is not a directory")
 
 
 def register(app: typer.Typer) -> None:

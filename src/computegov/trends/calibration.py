@@ -16,8 +16,8 @@ Ramdas & Tibshirani 2023, "Conformal prediction beyond exchangeability", Annals 
    ``median_t +/- scale_t * score`` over those scores (a symmetric split-conformal predictive
    distribution), mixed with the method's own forecast counted as :data:`PRIOR_SCORES`
    pseudo-scores, so the first few scores move it a little and many scores take over;
-   per horizon when every horizon asked for has at least :data:`PER_HORIZON_MIN` scores, else
-   pooled over horizons 1..H (the scaling by the method's spread makes them comparable); its
+   for each horizon from that horizon's scores when it has at least :data:`PER_HORIZON_MIN`, else
+   from the scores of all horizons 1..H pooled (the scaling by the method's spread makes them comparable); its
    quantiles take the conformal ranks (:func:`~computegov.trends.diagnostics.ensemble_quantiles`).
 
 Bands that held too rarely get wider, bands that held too often narrower. Symmetric scores were
@@ -64,7 +64,7 @@ POINT_MIN_SCORES = 8
 PRIOR_SCORES = 10
 
 #: Scores per horizon needed to calibrate each horizon on its own (else horizons are pooled).
-PER_HORIZON_MIN = 30
+PER_HORIZON_MIN = 20
 
 #: Smallest scale, log10 per sqrt(year): keeps a method whose ensemble collapsed to one value
 #: (no new chip expected) from giving zero-width calibrated bands. Assumption (ours).
@@ -166,22 +166,22 @@ def calibrate_at(
         return None
     first_origin = int(so[eligible.any(axis=1)].min())
     want = np.asarray(horizons, dtype=np.int64)
-    per_h_counts = {int(h): int(eligible[:, i].sum()) for i, h in enumerate(sh)}
-    per_horizon = all(per_h_counts.get(int(h), 0) >= per_horizon_min for h in want)
-    if per_horizon:
-        pools = [scores[..., eligible[:, list(sh).index(int(h))], list(sh).index(int(h))] for h in want]
-        width = max(p.shape[-1] for p in pools)
-        r = np.stack(
-            [np.pad(np.sort(p, axis=-1), [(0, 0)] * (p.ndim - 1) + [(0, width - p.shape[-1])],
-                    constant_values=np.nan) for p in pools],
-            axis=-2,
-        )
-        n_used = min(p.shape[-1] for p in pools)
-    else:
-        pooled = np.sort(scores[..., eligible], axis=-1)  # (..., n_total)
-        r = pooled[..., None, :]
-        n_used = n_total
-    if symmetric:
+    pooled = scores[..., eligible]  # (..., n_total), horizons mixed
+    pools = []
+    for h in want:
+        j = int(np.searchsorted(sh, h))
+        own_h = j < sh.size and sh[j] == h and int(eligible[:, j].sum()) >= per_horizon_min
+        pools.append(scores[..., eligible[:, j], j] if own_h else pooled)
+    per_horizon = all(p is not pooled for p in pools)
+    width = max(p.shape[-1] for p in pools)
+    pad = [(0, 0)] * (pooled.ndim - 1)
+    r = np.stack(
+        [np.pad(np.sort(p, axis=-1), [*pad, (0, width - p.shape[-1])], constant_values=np.nan)
+         for p in pools],
+        axis=-2,
+    )
+    n_used = min(p.shape[-1] for p in pools)
+    if symmetric:  # NaN padding sorts to the end on both sides
         r = np.sort(np.concatenate([np.abs(r), -np.abs(r)], axis=-1), axis=-1)
     ensemble = median[..., None] + scale[..., None] * r
     if with_prior:

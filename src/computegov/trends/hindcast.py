@@ -34,10 +34,11 @@ class Hindcasts:
         method: base method name.
         origins: origin years ``(O,)``.
         horizons: ``1..H``.
-        ensembles: per origin, the sorted ensemble ``(H, members)`` or None (could not forecast).
-        median: ``(O, H)`` log10 medians (NaN where none).
-        scale: ``(O, H)`` nonconformity scales (NaN where none).
-        observed: ``(O, H)`` log10 records at the targets (NaN when after ``observed_until``).
+        ensembles: per origin, the sorted ensemble ``(..., H, members)`` or None (could not
+            forecast); ``...`` are the series when several share release dates.
+        median: ``(..., O, H)`` log10 medians (NaN where none).
+        scale: ``(..., O, H)`` nonconformity scales (NaN where none).
+        observed: ``(..., O, H)`` log10 records at the targets (NaN when after ``observed_until``).
         observed_until: last release date in the data (decimal year).
     """
 
@@ -91,11 +92,15 @@ def run_hindcasts(
     n_samples: int = 2000,
     n_boot: int = 1000,
 ) -> dict[str, Hindcasts]:
-    """Every base method's forecasts from every origin, for horizons ``1..horizon_years``."""
+    """Every base method's forecasts from every origin, for horizons ``1..horizon_years``.
+
+    ``log_values`` is ``(n_chips,)`` or, for several series sharing ``years``, ``(..., n_chips)``.
+    """
     observed_until = float(years.max())
     hs = np.arange(1, horizon_years + 1, dtype=np.int64)
     o_arr = np.asarray(list(origins), dtype=np.int64)
-    observed = np.full((o_arr.size, hs.size), np.nan)
+    lead = log_values.shape[:-1]
+    observed = np.full((*lead, o_arr.size, hs.size), np.nan)
     trains = []
     for i, origin in enumerate(o_arr):
         train = years < origin
@@ -103,17 +108,17 @@ def run_hindcasts(
         for j, h in enumerate(hs):
             if origin + h <= observed_until:
                 got = record_before(years, log_values, float(origin + h))
-                observed[i, j] = np.nan if got is None else got
+                observed[..., i, j] = np.nan if got is None else got
     out: dict[str, Hindcasts] = {}
     for method in methods:
         ensembles: list[FloatArray | None] = []
-        median = np.full((o_arr.size, hs.size), np.nan)
-        scale = np.full((o_arr.size, hs.size), np.nan)
+        median = np.full((*lead, o_arr.size, hs.size), np.nan)
+        scale = np.full((*lead, o_arr.size, hs.size), np.nan)
         for i, origin in enumerate(o_arr):
             ens = method_ensemble(
                 method,
                 train_x=years[trains[i]],
-                train_y=log_values[trains[i]],
+                train_y=log_values[..., trains[i]],
                 origin=int(origin),
                 targets=(origin + hs).astype(float),
                 rng=method_stream(seed, int(origin), method),
@@ -122,7 +127,7 @@ def run_hindcasts(
             )
             ensembles.append(ens)
             if ens is not None:
-                median[i], scale[i] = ensemble_median_scale(ens, hs)
+                median[..., i, :], scale[..., i, :] = ensemble_median_scale(ens, hs)
         out[method] = Hindcasts(
             method=method,
             origins=o_arr,

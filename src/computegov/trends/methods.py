@@ -23,6 +23,7 @@ method too, named with the suffix :data:`CALIBRATED_SUFFIX` (``random_walk_drift
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -120,22 +121,32 @@ def check_methods(methods: object) -> list[str]:
     return names
 
 
-def record_before(years: FloatArray, log_values: FloatArray, when: float) -> float | None:
-    """Log10 record among points dated before ``when`` (None if there are none)."""
-    seen = log_values[years < when]
-    return float(seen.max()) if seen.size else None
+def record_before(years: FloatArray, log_values: FloatArray, when: float) -> Any:
+    """Log10 record among points dated before ``when`` (None if there are none).
+
+    ``log_values`` may hold several series sharing ``years``, shape ``(..., n_points)``: the
+    result is then an array over the leading axes.
+    """
+    seen = years < when
+    if not seen.any():
+        return None
+    best = np.where(seen, log_values, -np.inf).max(axis=-1)
+    return float(best) if np.ndim(best) == 0 else best
 
 
 def yearly_records(years: FloatArray, log_values: FloatArray, origin: int) -> FloatArray:
-    """Log10 record at 1 January of each year from the year after the first point to ``origin``."""
+    """Log10 record at 1 January of each year from the year after the first point to ``origin``.
+
+    Shape ``(..., n_years)`` for ``log_values`` of shape ``(..., n_points)``.
+    """
     if years.size == 0:
-        return np.empty(0)
+        return np.empty((*log_values.shape[:-1], 0))
     first = math.floor(float(years.min())) + 1
     order = np.argsort(years, kind="stable")
-    xs, running = years[order], np.maximum.accumulate(log_values[order])
+    xs, running = years[order], np.maximum.accumulate(log_values[..., order], axis=-1)
     when = np.arange(first, origin + 1, dtype=float)
     idx = np.searchsorted(xs, when, side="left") - 1  # last point strictly before 1 January
-    return running[idx]
+    return np.asarray(running[..., idx])
 
 
 def _release_rate_per_year(train_x: FloatArray, origin: float) -> float:
@@ -150,12 +161,12 @@ def _release_rate_per_year(train_x: FloatArray, origin: float) -> float:
 
 def simulate_record(
     *,
-    last_record: float,
+    last_record: Any,
     origin: float,
     targets: FloatArray,
     intercepts: FloatArray,
     slopes: FloatArray,
-    residual_sd: float,
+    residual_sd: Any,
     rate_per_year: float,
     rng: np.random.Generator,
 ) -> FloatArray:
@@ -168,56 +179,57 @@ def simulate_record(
     model's **predictive** distribution of the record, not only the uncertainty of the line.
 
     Args:
-        last_record: log10 record at ``origin``.
+        last_record: log10 record at ``origin`` (a number, or one per series ``(...,)``).
         origin: forecast origin, decimal year.
         targets: target years (> origin), shape ``(n_targets,)``.
-        intercepts: per-path log10 level at ``origin``, shape ``(n_paths,)``.
-        slopes: per-path slope, log10 per year, shape ``(n_paths,)``.
-        residual_sd: scatter of single chips around the line, log10.
+        intercepts: per-path log10 level at ``origin``, shape ``(..., n_paths)``.
+        slopes: per-path slope, log10 per year, same shape.
+        residual_sd: scatter of single chips around the line, log10 (a number or ``(...,)``).
         rate_per_year: expected releases per year.
         rng: random generator.
 
     Returns:
-        array ``(n_paths, n_targets)`` of log10 records.
+        array ``(..., n_paths, n_targets)`` of log10 records.
     """
-    n_paths = intercepts.size
+    shape = intercepts.shape
     span = float(targets.max() - origin)
     mean_count = rate_per_year * span
     # Enough slots for the Poisson count of nearly every path (mean + 6 sd + 5); the rare path
     # above it (probability < 1e-8) keeps only that many chips.
     slots = math.ceil(mean_count + 6.0 * math.sqrt(mean_count) + 5.0)
-    counts = rng.poisson(mean_count, size=n_paths)
-    times = rng.random((n_paths, slots)) * span  # years after origin
-    active = np.arange(slots)[None, :] < counts[:, None]
-    values = (
-        intercepts[:, None]
-        + slopes[:, None] * times
-        + residual_sd * rng.standard_normal((n_paths, slots))
-    )
+    counts = rng.poisson(mean_count, size=shape)
+    times = rng.random((*shape, slots)) * span  # years after origin
+    active = np.arange(slots) < counts[..., None]
+    sd = np.asarray(residual_sd, dtype=float)[..., None, None]
+    values = intercepts[..., None] + slopes[..., None] * times + sd * rng.standard_normal((*shape, slots))
     values = np.where(active, values, -np.inf)
-    out = np.empty((n_paths, targets.size))
+    floor = np.asarray(last_record, dtype=float)[..., None]
+    out = np.empty((*shape, targets.size))
     for j, target in enumerate(targets):
         released = np.where(times < target - origin, values, -np.inf)
-        out[:, j] = np.maximum(released.max(axis=1), last_record)
+        out[..., j] = np.maximum(released.max(axis=-1), floor)
     return out
 
 
 def _ols_boot(
     x: FloatArray, y: FloatArray, rng: np.random.Generator, n_boot: int
-) -> tuple[FloatArray, FloatArray, float]:
-    """Pairs-bootstrap OLS (slopes, intercepts) and the residual SD of the full fit."""
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Pairs-bootstrap OLS (slopes, intercepts ``(..., n_ok)``) and the full fit's residual SD.
+
+    Series in ``y`` (``(..., n)``) share ``x`` and the resampled indices.
+    """
     idx = rng.integers(0, x.size, size=(n_boot, x.size))
-    xs, ys = x[idx], y[idx]
-    xm, ym = xs.mean(axis=1, keepdims=True), ys.mean(axis=1, keepdims=True)
-    dx = xs - xm
+    xs, ys = x[idx], y[..., idx]
+    dx = xs - xs.mean(axis=1, keepdims=True)
     sxx = (dx * dx).sum(axis=1)
     ok = sxx > 0
-    slopes = (dx * (ys - ym)).sum(axis=1)[ok] / sxx[ok]
-    intercepts = ym[ok, 0] - slopes * xm[ok, 0]
+    ym = ys.mean(axis=-1)
+    slopes = (dx * (ys - ym[..., None])).sum(axis=-1)[..., ok] / sxx[ok]
+    intercepts = ym[..., ok] - slopes * xs.mean(axis=1)[ok]
     xc = x - x.mean()
-    slope = float((xc * (y - y.mean())).sum() / (xc * xc).sum())
-    resid = y - y.mean() - slope * xc
-    resid_sd = math.sqrt(float((resid**2).sum()) / max(x.size - 2, 1))
+    slope = (xc * (y - y.mean(axis=-1, keepdims=True))).sum(axis=-1) / (xc * xc).sum()
+    resid = y - y.mean(axis=-1, keepdims=True) - slope[..., None] * xc
+    resid_sd = np.sqrt((resid**2).sum(axis=-1) / max(x.size - 2, 1))
     return slopes, intercepts, resid_sd
 
 
@@ -232,42 +244,47 @@ def method_ensemble(
     n_samples: int = 2000,
     n_boot: int = 1000,
 ) -> FloatArray | None:
-    """Sorted log10 ensemble of the record at each target, shape ``(n_targets, n_members)``.
+    """Sorted log10 ensemble of the record at each target, shape ``(..., n_targets, n_members)``.
 
     One member means a point forecast; None when the method cannot forecast from this origin.
-    ``train_x``/``train_y`` must hold only chips released before ``origin`` (the caller's duty).
+    ``train_x``/``train_y`` must hold only chips released before ``origin`` (the caller's duty);
+    ``train_y`` may hold several series sharing the release dates, ``(..., n_chips)``.
 
     Raises:
         InputError: unknown method (calibrated methods are made by the calibration layer).
     """
     if train_x.size == 0:
         return None
-    last_record = float(train_y.max())
+    last = train_y.max(axis=-1)
     elapsed = targets - origin
+    lead = last.shape
     if method == "naive_record":
-        return np.full((targets.size, 1), last_record)
+        return np.broadcast_to(last[..., None, None], (*lead, targets.size, 1)).copy()
     if method == "moore_2yr":
-        return (last_record + _LOG10_2 / 2.0 * elapsed)[:, None]
+        return (last[..., None] + _LOG10_2 / 2.0 * elapsed)[..., None]
     if method == "slowdown":
         paths = scenario_log10_paths(
             load_scenarios()[SLOWDOWN_SCENARIO],
             targets,
-            intercepts=np.array([last_record]),
-            slopes=np.array([0.0]),
+            intercepts=np.atleast_1d(last).ravel(),
+            slopes=np.zeros(max(last.size, 1)),
             reference_year=float(origin),
             start_year=float(origin),
         )
-        return np.asarray(paths, dtype=np.float64).T
+        return np.asarray(paths, dtype=np.float64).reshape(*lead, targets.size, 1)
     if method == "random_walk_drift":
         series = yearly_records(train_x, train_y, origin)
-        if series.size < MIN_DIFFS + 1:
+        if series.shape[-1] < MIN_DIFFS + 1:
             return None
         fit = fit_random_walk(series)
-        return ensemble_log10(fit, elapsed, n_samples, floor_log10=fit.last_log10)[0]
+        out = ensemble_log10(fit, elapsed, n_samples, floor_log10=fit.last_log10)
+        return out.reshape(*lead, targets.size, n_samples)
     if method == "loglinear_all":
         fx, fy = train_x - origin, train_y
         rate = _release_rate_per_year(train_x, origin)
     elif method == "loglinear_frontier":
+        if train_y.ndim > 1:
+            raise InputError("loglinear_frontier forecasts one series at a time")
         keep = record_mask(train_x, train_y)
         fx, fy = train_x[keep] - origin, train_y[keep]
         rate = _release_rate_per_year(train_x[keep], origin)
@@ -276,17 +293,17 @@ def method_ensemble(
     if fx.size < MIN_POINTS or np.ptp(fx) == 0:
         return None
     slopes, intercepts, resid_sd = _ols_boot(fx, fy, rng, n_boot)
-    if slopes.size == 0:
+    if slopes.shape[-1] == 0:
         return None
-    pick = rng.integers(0, slopes.size, n_samples)
+    pick = rng.integers(0, slopes.shape[-1], n_samples)
     paths = simulate_record(
-        last_record=last_record,
+        last_record=last,
         origin=float(origin),
         targets=targets,
-        intercepts=intercepts[pick],
-        slopes=slopes[pick],
+        intercepts=intercepts[..., pick],
+        slopes=slopes[..., pick],
         residual_sd=resid_sd,
         rate_per_year=rate,
         rng=rng,
     )
-    return np.sort(paths.T, axis=1)
+    return np.sort(np.swapaxes(paths, -1, -2), axis=-1)
