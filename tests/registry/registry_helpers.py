@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import hashlib
 import json
 import os
 from typing import Any
@@ -31,6 +32,26 @@ class Keys:
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ).decode()
 
+    @property
+    def public_hex(self) -> str:
+        return self.private.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        ).hex()
+
+    @property
+    def keyid(self) -> str:
+        """securesystemslib's key id (the same definition as computegov.ledger.signing.key_id)."""
+        canonical = json.dumps(
+            {"keytype": "ed25519", "keyval": {"public": self.public_hex}, "scheme": "ed25519"},
+            sort_keys=True, separators=(",", ":"),
+        )
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+#: The key every helper-made envelope is signed with unless a test passes another; a test
+#: registers it for the organisation that submits (see the ``registered`` fixture).
+DEFAULT_KEYS = Keys(Ed25519PrivateKey.generate())
+
 
 def make_statement(flop: float = 1.2e18, model: str = "tiny-gpt", **predicate: Any) -> dict[str, Any]:
     return {
@@ -47,14 +68,16 @@ def make_statement(flop: float = 1.2e18, model: str = "tiny-gpt", **predicate: A
     }
 
 
-def make_envelope(statement: dict[str, Any], keys: Keys | None = None) -> dict[str, Any]:
+def make_envelope(statement: dict[str, Any], keys: Keys | None = None, keyid: str | None = None) -> dict[str, Any]:
+    """A DSSE envelope signed by ``keys`` (default :data:`DEFAULT_KEYS`), claiming ``keyid``
+    (default the key's real id)."""
     payload = json.dumps(statement, sort_keys=True, separators=(",", ":")).encode()
-    keys = keys or Keys(Ed25519PrivateKey.generate())
+    keys = keys or DEFAULT_KEYS
     sig = keys.private.sign(pae(PAYLOAD_TYPE, payload))
     return {
         "payloadType": PAYLOAD_TYPE,
         "payload": base64.b64encode(payload).decode(),
-        "signatures": [{"keyid": "test-key", "sig": base64.b64encode(sig).decode()}],
+        "signatures": [{"keyid": keys.keyid if keyid is None else keyid, "sig": base64.b64encode(sig).decode()}],
     }
 
 
@@ -67,16 +90,38 @@ class FakeVerdict:
         return {"ok": self.ok, "checks": list(self.checks)}
 
 
+@dataclasses.dataclass(frozen=True)
+class FakeThreeStateVerdict:
+    """A verdict with an outcome, as computegov.ledger.verdict.Verdict has."""
+
+    outcome: str
+    partial: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "verified"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "outcome": self.outcome, "partial": self.partial, "missing": ["ledger"],
+                "checks": [{"name": "ledger_format", "status": "missing", "summary": "no ledger"}]}
+
+
 class FakeVerifier:
-    """Passes every report whose total FLOP is below 1e30; counts its calls."""
+    """Passes every report whose total FLOP is below 1e30; counts its calls and records the
+    trusted key it was given. With ``outcome`` set, every verdict has that outcome."""
 
     __name__ = "fake"
 
-    def __init__(self) -> None:
+    def __init__(self, outcome: str | None = None) -> None:
         self.calls = 0
+        self.outcome = outcome
+        self.trusted_keys: list[str | None] = []
 
-    def __call__(self, submission: Any) -> FakeVerdict:
+    def __call__(self, submission: Any) -> Any:
         self.calls += 1
+        self.trusted_keys.append(submission.public_key_pem)
+        if self.outcome is not None:
+            return FakeThreeStateVerdict(self.outcome)
         ok = (submission.total_flop or 0) < 1e30
         return FakeVerdict(ok, ({"name": "signatures", "ok": ok, "evidence": "fake verifier"},))
 

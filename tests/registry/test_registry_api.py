@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from registry_helpers import FakeVerifier, make_envelope, make_statement
+from registry_helpers import DEFAULT_KEYS, FakeVerifier, make_envelope, make_statement
 
 HOSTILE = ["../../../etc/passwd", "' OR '1'='1", "1; DROP TABLE reports; --", "<script>x</script>"]
 
@@ -18,6 +18,8 @@ def _auth(token: str) -> dict[str, str]:
 
 @pytest.fixture
 def token(store: Any) -> str:
+    """acme's token; acme registered the key the helpers sign with."""
+    store.add_key("acme", DEFAULT_KEYS.public_pem)
     return store.create_token("acme")[0]
 
 
@@ -42,6 +44,7 @@ def test_submission_is_created_then_idempotent(client: Any, token: str, verifier
     assert verifier.calls == 1  # a resubmission is not verified again
     detail = client.get(f"/api/v1/reports/{digest}").json()
     assert detail["organisation"] == "acme" and detail["verdict_ok"] is True
+    assert detail["outcome"] == "verified" and detail["signer_keyid"] == DEFAULT_KEYS.keyid and detail["flag"] is None
     assert detail["verdict"]["checks"][0]["name"] == "signatures"
     assert detail["envelope"] == body["envelope"]
     assert _n_reports(client) == 1
@@ -74,7 +77,8 @@ def test_another_organisations_token_cannot_overwrite_or_withdraw(client: Any, t
     body = {"envelope": make_envelope(make_statement())}
     digest = client.post("/api/v1/reports", json=body, headers=_auth(token)).json()["report"]["digest_sha256"]
     r = client.post("/api/v1/reports", json=body, headers=_auth(other_token))
-    assert r.status_code == 409 and "another organisation" in r.json()["detail"]
+    assert r.status_code == 403 and "another organisation" in r.json()["detail"]
+    assert r.json()["keyid"] == DEFAULT_KEYS.keyid
     r = client.delete(f"/api/v1/reports/{digest}", headers=_auth(other_token))
     assert r.status_code == 403
     assert client.get(f"/api/v1/reports/{digest}").json()["organisation"] == "acme"

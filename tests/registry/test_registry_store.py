@@ -118,13 +118,13 @@ def test_reopening_runs_migrations_once_and_keeps_data(store: Store) -> None:
     again = Store(store.url)
     assert again.count_reports() == 1
     with again.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
     again.close()
 
 
 def test_listing_pages_newest_first_and_filters_by_organisation(store: Store) -> None:
     for i in range(5):
-        _submit(store, "acme" if i % 2 else "beta", make_envelope(make_statement(flop=1e20 + i)))
+        _submit(store, "acme" if i % 2 else "beta", make_envelope(make_statement(flop=1e20 * (1 + i))))
     reports, total = store.list_reports(limit=2)
     assert total == 5 and len(reports) == 2
     assert reports[0].submitted_at >= reports[1].submitted_at

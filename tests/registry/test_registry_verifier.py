@@ -44,6 +44,7 @@ def _run(tmp_path: Path) -> tuple[dict[str, Any], str, str]:
 def test_a_real_report_and_ledger_verify_on_arrival(real_client: Any, tmp_path: Path) -> None:
     client, store = real_client
     envelope, ledger, pem = _run(tmp_path)
+    store.add_key("lab", pem)
     token = store.create_token("lab")[0]
     body = {"envelope": envelope, "ledger": ledger, "public_key": pem}
     r = client.post("/api/v1/reports", json=body, headers={"Authorization": f"Bearer {token}"})
@@ -64,6 +65,7 @@ def test_a_tampered_ledger_is_stored_with_a_failing_verdict(real_client: Any, tm
     envelope, ledger, pem = _run(tmp_path)
     lines = ledger.splitlines()
     lines[2] = lines[2].replace('"steps":10', '"steps":11')
+    store.add_key("lab", pem)
     token = store.create_token("lab")[0]
     body = {"envelope": envelope, "ledger": "\n".join(lines) + "\n", "public_key": pem}
     r = client.post("/api/v1/reports", json=body, headers={"Authorization": f"Bearer {token}"})
@@ -75,11 +77,12 @@ def test_a_tampered_ledger_is_stored_with_a_failing_verdict(real_client: Any, tm
 
 
 def test_a_report_the_verifier_cannot_read_is_refused_and_not_stored(real_client: Any, tmp_path: Path) -> None:
-    from registry_helpers import make_envelope, make_statement
+    from registry_helpers import DEFAULT_KEYS, make_envelope, make_statement
 
     client, store = real_client
     statement = make_statement()
     statement["predicateType"] = "https://example.invalid/SomethingElse/v1"
+    store.add_key("lab", DEFAULT_KEYS.public_pem)
     token = store.create_token("lab")[0]
     r = client.post("/api/v1/reports", json={"envelope": make_envelope(statement)},
                     headers={"Authorization": f"Bearer {token}"})

@@ -1,7 +1,12 @@
-"""``computegov registry``: set up the registry database and manage organisation API tokens."""
+"""``computegov registry``: the registry database, organisations' API tokens and signing keys.
+
+A report is accepted only when it is signed by a key registered to the submitting organisation;
+``computegov registry key add ORG KEY.pub`` is the only way to register one.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -16,6 +21,11 @@ registry_app = typer.Typer(
 )
 token_app = typer.Typer(help="API tokens (only their hash is stored).", no_args_is_help=True)
 registry_app.add_typer(token_app, name="token")
+key_app = typer.Typer(
+    help="Signing keys: a report is accepted only when signed by a key registered to its organisation.",
+    no_args_is_help=True,
+)
+registry_app.add_typer(key_app, name="key")
 
 DATABASE_OPTION = typer.Option(
     None,
@@ -54,8 +64,9 @@ def init(database_url: str | None = DATABASE_OPTION, as_json: bool = JSON_OPTION
 @guarded
 def token_create(
     org: str = typer.Argument(..., help="Organisation name (created if new): letters, digits, '-', '_'."),
-    public_key: typer.FileText | None = typer.Option(
-        None, "--public-key", help="The organisation's Ed25519 public key (PEM) to verify its reports with."
+    public_key: str | None = typer.Option(
+        None, "--public-key",
+        help="Also register this Ed25519 public key (PEM file, or 64 hex digits) for ORG, as `registry key add`.",
     ),
     database_url: str | None = DATABASE_OPTION,
     as_json: bool = JSON_OPTION,
@@ -64,22 +75,101 @@ def token_create(
     from computegov.registry.store import validate_org_name
 
     validate_org_name(org)
+    pem = _read_key(public_key, "--public-key") if public_key is not None else None
     store = _store(database_url)
-    if public_key is not None:
-        from computegov.registry.submission import SubmissionError, parse_public_key
-
-        pem = public_key.read()
-        try:
-            parse_public_key(pem)
-        except SubmissionError as err:
-            exit_with(f"--public-key: {err}")
-        store.ensure_org(org, public_key_pem=pem)
+    if pem is not None:
+        store.add_key(org, pem)
     token, info = store.create_token(org)
     if as_json:
         print_json({"organisation": org, "token": token, "prefix": info.prefix})
         return
     console.print(f"API token for [bold]{org}[/bold] (shown once; store it safely):", highlight=False)
     console.print(token, highlight=False, soft_wrap=True)
+
+
+def _read_key(value: str, what: str) -> str:
+    """The key text: 64 hex digits as given, else the contents of the file ``value`` names."""
+    from computegov.registry.signers import parse_key
+    from computegov.registry.submission import SubmissionError
+
+    text = value.strip()
+    if not (len(text) == 64 and all(c in "0123456789abcdefABCDEF" for c in text)):
+        path = Path(value)
+        if not path.is_file():
+            exit_with(f"{what}: {value}: no such file (give a PEM public key file or 64 hex digits)")
+        if path.stat().st_size > 64 * 1024:
+            exit_with(f"{what}: {value}: larger than 64 KiB; not a public key file")
+        text = path.read_text(encoding="utf-8")
+    try:
+        parse_key(text, what)
+    except SubmissionError as err:
+        exit_with(f"{err} (public key expected)")
+    return text
+
+
+@key_app.command("add")
+@guarded
+def key_add(
+    org: str = typer.Argument(..., help="Organisation name (created if new)."),
+    public_key: str = typer.Argument(..., help="Ed25519 public key: a PEM file (e.g. keys/computegov.pub) or 64 hex digits."),
+    database_url: str | None = DATABASE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Register a signing key for ORG: reports it signs may then be submitted by ORG, and by no one else."""
+    from computegov.registry.store import validate_org_name
+
+    validate_org_name(org)
+    pem = _read_key(public_key, "PUBLIC_KEY")
+    info, created = _store(database_url).add_key(org, pem)
+    if as_json:
+        print_json({**_key_json(info), "created": created})
+        return
+    what = "registered" if created else "already registered"
+    console.print(f"key {info.keyid} {what} for [bold]{info.organisation}[/bold]", highlight=False)
+
+
+def _key_json(info: Any) -> dict[str, Any]:
+    return {k: v for k, v in info.to_dict().items() if k != "public_key_pem"}
+
+
+@key_app.command("list")
+@guarded
+def key_list(
+    org: str | None = typer.Argument(None, help="Only this organisation's keys."),
+    database_url: str | None = DATABASE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Registered signing keys (key id, organisation, when registered and revoked)."""
+    if org is not None:
+        from computegov.registry.store import validate_org_name
+
+        validate_org_name(org)
+    keys = _store(database_url).list_keys(org)
+    if as_json:
+        print_json({"keys": [_key_json(k) for k in keys]})
+        return
+    table = Table(title="Registered signing keys")
+    for col in ("key id", "organisation", "registered (UTC)", "revoked (UTC)"):
+        table.add_column(col)
+    for k in keys:
+        table.add_row(k.keyid, k.organisation, k.created_at.strftime("%Y-%m-%d %H:%M"),
+                      k.revoked_at.strftime("%Y-%m-%d %H:%M") if k.revoked_at else "—")
+    console.print(table)
+
+
+@key_app.command("revoke")
+@guarded
+def key_revoke(
+    keyid: str = typer.Argument(..., help="The key id (64 hex digits) or a unique prefix of 8 or more."),
+    database_url: str | None = DATABASE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Revoke a signing key: its reports stay; new reports it signs are refused (403)."""
+    info = _store(database_url).revoke_key(keyid)
+    if as_json:
+        print_json({**_key_json(info), "revoked": True})
+        return
+    console.print(f"revoked key {info.keyid} of {info.organisation}", highlight=False)
 
 
 @token_app.command("revoke")

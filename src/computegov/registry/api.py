@@ -3,24 +3,31 @@
 Registry endpoints need ``Authorization: Bearer <token>`` to change anything (tokens come from
 ``computegov registry token create ORG``); reading is public. ``POST /api/v1/reports`` answers
 **201** when it stores a new report and **200** when the same organisation resubmits a report
-already stored (same envelope digest; nothing changes). Another organisation's report gives
-**409**, a missing or unknown token **401**, a body over the limit **413**, and an invalid
-submission **422** with ``detail`` and ``field`` naming what was wrong.
+already stored (same envelope digest; nothing changes). A report is accepted only when it is
+signed by a key *registered* to the submitting organisation (``computegov registry key add ORG
+KEY.pub``): a report signed by an unregistered, revoked or another organisation's key gives
+**403** with ``keyid`` naming the signer's key, and so does a ``public_key`` field that is not one
+of the organisation's registered keys (the field only *names* a registered key). Another
+organisation's stored report gives **409**, a missing or unknown token **401**, a body over the
+limit **413**, and an invalid submission **422** with ``detail`` and ``field`` naming what was
+wrong, including JSON nested deeper than 64 levels or with a duplicate key, in the body, the
+DSSE payload or any ledger line (checked before parsing).
+
+Each stored report carries its verdict's ``outcome``: ``verified``, ``failed`` or ``incomplete``
+(evidence the report says exists, such as its ledger, was not submitted); only ``verified``
+sets ``verdict_ok``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
-from computegov.registry import features
+from computegov.registry import features, intake
 from computegov.registry.store import OrgInfo, Store
-from computegov.registry.submission import SubmissionError, parse_submission
-from computegov.registry.verification import verifier_name
 from computegov.registry.views import CHIP_KINDS, SORT_KEYS, ChipQuery, jsonsafe, query_chips
 
 __all__ = ["router"]
@@ -53,13 +60,19 @@ class Envelope(BaseModel):
 
 
 class Submission(BaseModel):
-    """A compute report to register, with its ledger and the signer's public key optionally."""
+    """A compute report to register, with its ledger optionally.
+
+    The report must be signed by a key registered to the submitting organisation.
+    """
 
     model_config = ConfigDict(extra="forbid")
     envelope: Envelope
     ledger: str | None = Field(None, description="the ledger file's text (JSON lines)")
     public_key: str | None = Field(
-        None, max_length=4096, description="signer's Ed25519 public key, PEM (else the organisation's)"
+        None,
+        max_length=4096,
+        description="optional: names one of the organisation's *registered* keys (PEM or 64 hex) to "
+        "check the signature with; never makes a key trusted (an unregistered one gives 403)",
     )
 
 
@@ -68,12 +81,17 @@ class Problem(BaseModel):
 
     detail: str
     field: str | None = None
+    keyid: str | None = Field(None, description="for 403 on a submission: the signer's key id")
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "missing, unknown or revoked API token"},
     413: {"model": Problem, "description": "request body over the size limit"},
-    422: {"model": Problem, "description": "invalid input; `field` names it"},
+    422: {
+        "model": Problem,
+        "description": "invalid input; `field` names it (also: JSON nested deeper than 64 levels, "
+        "or a duplicate key, in the body, the DSSE payload or a ledger line)",
+    },
 }
 
 
@@ -121,6 +139,12 @@ def health(request: Request) -> dict[str, Any]:
     tags=["registry"],
     responses={
         200: {"description": "already stored for this organisation (idempotent resubmission)"},
+        403: {
+            "model": Problem,
+            "description": "not signed by a live key registered to the submitting organisation "
+            "(unregistered, revoked or another organisation's key; `keyid` names it), or "
+            "`public_key` is not one of its registered keys",
+        },
         409: {"model": Problem, "description": "submitted by another organisation"},
         **_ERRORS,
     },
@@ -128,28 +152,17 @@ def health(request: Request) -> dict[str, Any]:
 def submit_report(
     body: Submission, request: Request, response: Response, org: Annotated[OrgInfo, Depends(require_org)]
 ) -> dict[str, Any]:
-    """Submit a signed compute report; it is verified on arrival and stored with its verdict."""
-    store = _store(request)
-    parsed = parse_submission(body.model_dump(exclude_unset=True))
-    response.headers["Location"] = f"/api/v1/reports/{parsed.digest_sha256}"
-    existing = store.check_submittable(org, parsed.digest_sha256)
-    if existing is not None:
-        response.status_code = 200
-        return {"created": False, "report": existing.report.to_dict()}
-    if parsed.public_key_pem is None and org.public_key_pem is not None:
-        parsed = dataclasses.replace(parsed, public_key_pem=org.public_key_pem)
-    verifier = request.app.state.verifier
-    verdict = verifier(parsed)
-    verdict_dict = jsonsafe(verdict.to_dict())
-    unusable = [c for c in verdict_dict.get("checks", []) if isinstance(c, dict) and c.get("unusable")]
-    if unusable:  # the verifier could not read it: refuse rather than store noise
-        summary = "; ".join(f"{c.get('name')}: {c.get('summary', '')}" for c in unusable)
-        raise SubmissionError("envelope", f"the verifier cannot use this report: {summary}")
-    outcome = store.submit(
-        org, parsed, verdict_dict, verdict_ok=bool(verdict.ok), verifier=verifier_name(verifier)
+    """Submit a compute report signed by one of your organisation's registered keys.
+
+    It is verified on arrival (with that key as the trusted key) and stored with its verdict and
+    outcome (verified, failed or incomplete).
+    """
+    stored = intake.submit_report(
+        _store(request), org, body.model_dump(exclude_unset=True), request.app.state.verifier
     )
-    response.status_code = 201 if outcome.created else 200
-    return {"created": outcome.created, "report": outcome.report.to_dict()}
+    response.headers["Location"] = f"/api/v1/reports/{stored.report.digest_sha256}"
+    response.status_code = 201 if stored.created else 200
+    return {"created": stored.created, "report": stored.report.to_dict()}
 
 
 @router.get("/reports", tags=["registry"], responses={422: _ERRORS[422]})

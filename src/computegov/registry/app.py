@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from computegov.errors import ComputegovError, UnknownNameError
+from computegov.registry.jsonlimits import MAX_JSON_DEPTH, exceeds_depth
 from computegov.registry.store import Store
 from computegov.registry.verification import Verifier, default_verifier
 
@@ -54,8 +55,27 @@ class BodyTooLargeError(StarletteHTTPException):
         super().__init__(413, f"request body larger than {limit} bytes")
 
 
+def _json_body_expected(scope: Scope) -> bool:
+    """True for a request whose body the API will parse as JSON.
+
+    FastAPI parses a body as JSON for a JSON content type, or for none at all.
+    """
+    if scope.get("method") not in {"POST", "PUT", "PATCH"} or not str(scope.get("path", "")).startswith("/api/"):
+        return False
+    for key, value in scope.get("headers", []):
+        if key == b"content-type":
+            media = value.split(b";", 1)[0].strip().lower()
+            return media == b"application/json" or (media.startswith(b"application/") and media.endswith(b"+json"))
+    return True
+
+
 class GuardMiddleware:
-    """Pure-ASGI middleware: body-size limit (413) and security headers on every response."""
+    """Pure-ASGI middleware: body-size limit (413), JSON depth limit (422) and security headers.
+
+    A JSON body to the API is read whole (it is at most ``max_body_bytes``) and refused with 422
+    when it nests deeper than :data:`~computegov.registry.jsonlimits.MAX_JSON_DEPTH` levels,
+    before any JSON decoder recurses into it; otherwise it is handed on unchanged.
+    """
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
@@ -100,17 +120,43 @@ class GuardMiddleware:
                     raise BodyTooLargeError(limit)
             return message
 
+        downstream_receive: Receive = limited_receive
         try:
-            await self.app(scope, limited_receive, send_with_headers)
+            if _json_body_expected(scope):
+                chunks: list[bytes] = []
+                while True:
+                    message = await limited_receive()
+                    if message["type"] != "http.request":
+                        break
+                    chunks.append(message.get("body", b""))
+                    if not message.get("more_body", False):
+                        break
+                body = b"".join(chunks)
+                if exceeds_depth(body.decode("utf-8", errors="replace")):
+                    await _plain_error(send_with_headers, 422,
+                                       f"body: JSON nested deeper than {MAX_JSON_DEPTH} levels; not accepted",
+                                       field="body")
+                    return
+                replayed = False
+
+                async def replay_receive() -> Message:
+                    nonlocal replayed
+                    if not replayed:
+                        replayed = True
+                        return {"type": "http.request", "body": body, "more_body": False}
+                    return await receive()
+
+                downstream_receive = replay_receive
+            await self.app(scope, downstream_receive, send_with_headers)
         except BodyTooLargeError:
             if not started:
                 await _plain_error(send_with_headers, 413, f"request body larger than {limit} bytes")
 
 
-async def _plain_error(send: Send, status: int, detail: str) -> None:
+async def _plain_error(send: Send, status: int, detail: str, field: str | None = None) -> None:
     import json
 
-    body = json.dumps({"detail": detail}).encode()
+    body = json.dumps({"detail": detail, **({"field": field} if field else {})}).encode()
     await send(
         {
             "type": "http.response.start",
@@ -137,6 +183,9 @@ def _error_payload(err: ComputegovError) -> dict[str, Any]:
     field = getattr(err, "field", None)
     if field:
         out["field"] = field
+    keyid = getattr(err, "keyid", None)
+    if keyid:
+        out["keyid"] = keyid
     if isinstance(err, UnknownNameError) and err.candidates:
         out["candidates"] = list(err.candidates)
     errors = getattr(err, "errors", None)

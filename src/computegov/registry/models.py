@@ -1,8 +1,11 @@
 """SQLAlchemy 2 table definitions of the registry (the Alembic migrations create them).
 
-Tables: ``organisations``, ``api_tokens`` (hash only), ``reports`` (the submitted DSSE envelope
-and optional ledger, keyed by the envelope's SHA-256), ``verdicts`` (what the verifier concluded
-on arrival) and ``audit_events`` (one row per change, written in the same transaction).
+Tables: ``organisations``, ``api_tokens`` (hash only), ``signing_keys`` (the Ed25519 public
+keys each organisation registered; a report is accepted only when one of them signed it),
+``reports`` (the submitted DSSE envelope and optional ledger, keyed by the envelope's SHA-256,
+with the registered key that signed it), ``verdicts`` (what the verifier concluded on arrival:
+``verified``, ``failed`` or ``incomplete``) and ``audit_events`` (one row per change, written in
+the same transaction).
 """
 
 from __future__ import annotations
@@ -21,7 +24,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-__all__ = ["ApiToken", "AuditEvent", "Base", "Organisation", "Report", "VerdictRow"]
+__all__ = ["OUTCOMES", "ApiToken", "AuditEvent", "Base", "Organisation", "Report", "SigningKey", "VerdictRow"]
+
+#: The three outcomes of a verdict; only ``verified`` passes (see :mod:`computegov.ledger.verdict`).
+OUTCOMES = ("verified", "failed", "incomplete")
 
 
 def utcnow() -> dt.datetime:
@@ -40,10 +46,29 @@ class Organisation(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    #: Legacy (revision 0001): copied into ``signing_keys`` by migration 0002; no longer read.
     public_key_pem: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="organisation")
+    keys: Mapped[list[SigningKey]] = relationship(back_populates="organisation")
+
+
+class SigningKey(Base):
+    """An Ed25519 public key an organisation registered; a key belongs to one organisation, ever."""
+
+    __tablename__ = "signing_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    keyid: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    public_key_pem: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="keys")
 
 
 class ApiToken(Base):
@@ -81,6 +106,11 @@ class Report(Base):
     size_bytes: Mapped[int] = mapped_column(Integer, nullable=False)
     submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: key id of the registered key that signed it (None: a row from before migration 0002 that
+    #: no key registered to its organisation verifies; then ``flag`` says so).
+    signer_keyid: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: why the row is not trusted as stored (set by migration 0002), or None.
+    flag: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     verdict: Mapped[VerdictRow] = relationship(back_populates="report", uselist=False)
     organisation: Mapped[Organisation] = relationship()
@@ -98,6 +128,10 @@ class VerdictRow(Base):
         ForeignKey("reports.id", ondelete="RESTRICT"), unique=True, nullable=False
     )
     ok: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    #: ``verified``, ``failed`` or ``incomplete`` (:data:`OUTCOMES`); ``ok`` is ``outcome == "verified"``.
+    outcome: Mapped[str] = mapped_column(String(16), nullable=False, default="failed")
+    #: True when evidence was missing and accepted explicitly (the verdict is partial).
+    partial: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     verifier: Mapped[str] = mapped_column(String(100), nullable=False)
     verdict_json: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from computegov.errors import InputError
 from computegov.registry import tokens as tokenlib
@@ -48,12 +48,13 @@ class OrgInfo:
     id: int
     name: str
     created_at: dt.datetime
-    public_key_pem: str | None = None
+    keyids: tuple[str, ...] = ()
+    """Ids of its live registered signing keys (see :mod:`computegov.registry.keys`)."""
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
+        """JSON-ready form (``has_public_key``: some live signing key is registered)."""
         return {"name": self.name, "created_at": self.created_at.isoformat(),
-                "has_public_key": self.public_key_pem is not None}
+                "has_public_key": bool(self.keyids), "keyids": list(self.keyids)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,26 +77,28 @@ class TokenInfo:
 
 
 def _org_info(org: Organisation) -> OrgInfo:
-    return OrgInfo(org.id, org.name, aware(org.created_at) or utcnow(), org.public_key_pem)
+    keyids = tuple(k.keyid for k in sorted(org.keys, key=lambda k: k.id) if k.revoked_at is None)
+    return OrgInfo(org.id, org.name, aware(org.created_at) or utcnow(), keyids)
 
 
 class Organisations(AuditLog):
     """The organisation and token part of :class:`~computegov.registry.store.Store`."""
 
-    def ensure_org(self, name: str, *, public_key_pem: str | None = None, actor: str = "admin") -> OrgInfo:
-        """Return the organisation ``name``, creating it (and auditing that) if needed."""
+    def ensure_org(self, name: str, *, actor: str = "admin") -> OrgInfo:
+        """Return the organisation ``name``, creating it (and auditing that) if needed.
+
+        Signing keys are registered with :meth:`~computegov.registry.keys.SigningKeys.add_key`.
+        """
         validate_org_name(name)
         try:
             with self._write() as session:
                 org = session.scalar(select(Organisation).where(Organisation.name == name))
                 if org is None:
-                    org = Organisation(name=name, public_key_pem=public_key_pem, created_at=utcnow())
+                    org = Organisation(name=name, created_at=utcnow())
                     session.add(org)
                     session.flush()
                     self._audit(session, actor, "org.create", "organisation", name)
-                elif public_key_pem is not None and public_key_pem != org.public_key_pem:
-                    org.public_key_pem = public_key_pem
-                    self._audit(session, actor, "org.set_public_key", "organisation", name)
+                    return OrgInfo(org.id, org.name, aware(org.created_at) or utcnow())
                 return _org_info(org)
         except IntegrityError:  # created concurrently: read it back
             return self.get_org(name)
@@ -115,7 +118,9 @@ class Organisations(AuditLog):
     def list_orgs(self) -> list[OrgInfo]:
         """Every organisation, by name."""
         with self._read() as session:
-            rows = session.scalars(select(Organisation).order_by(Organisation.name)).all()
+            rows = session.scalars(
+                select(Organisation).options(selectinload(Organisation.keys)).order_by(Organisation.name)
+            ).all()
             return [_org_info(o) for o in rows]
 
     def create_token(self, org_name: str, *, actor: str = "admin") -> tuple[str, TokenInfo]:

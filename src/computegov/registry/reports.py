@@ -3,6 +3,11 @@
 Report identity is the envelope digest. :meth:`Reports.submit` is idempotent: the same digest
 from the same organisation returns the stored record (``created=False``); from another
 organisation it raises :class:`~computegov.registry.errors.ConflictError` and changes nothing.
+
+Each verdict is stored with its outcome: ``verified``, ``failed`` or ``incomplete`` (evidence the
+report says exists was not submitted), and whether it was ``partial`` (missing evidence accepted
+explicitly). A report is shown as verified only when its outcome is ``verified`` and it carries no
+``flag`` (set by migration 0002 on rows whose signer was never registered to their organisation).
 """
 
 from __future__ import annotations
@@ -19,16 +24,27 @@ from sqlalchemy.orm import joinedload
 from computegov.registry.audit import AuditLog
 from computegov.registry.database import aware
 from computegov.registry.errors import ConflictError, ForbiddenError, NotFoundError
-from computegov.registry.models import Organisation, Report, VerdictRow, utcnow
+from computegov.registry.models import OUTCOMES, Organisation, Report, VerdictRow, utcnow
 from computegov.registry.organisations import OrgInfo
 from computegov.registry.submission import ParsedSubmission, canonical_json
 
 __all__ = ["ReportInfo", "Reports", "SubmitOutcome"]
 
+_NO_SIGNER_FLAG = "stored without a registered signer (Store.submit was given no signer_keyid)"
+
 
 @dataclasses.dataclass(frozen=True)
 class ReportInfo:
-    """A stored report with its verdict (``total_flop`` in FLOP, sizes in bytes, times UTC)."""
+    """A stored report with its verdict (``total_flop`` in FLOP, sizes in bytes, times UTC).
+
+    Attributes:
+        verdict_ok: True only when ``outcome`` is ``verified`` and the row is not flagged.
+        outcome: ``verified``, ``failed`` or ``incomplete``.
+        partial: missing evidence was accepted explicitly (e.g. checkpoint files, which the
+            registry never receives).
+        signer_keyid: the registered key that signed it (None on a flagged legacy row).
+        flag: why a stored row is not trusted (migration 0002), or None.
+    """
 
     digest_sha256: str
     organisation: str
@@ -43,6 +59,10 @@ class ReportInfo:
     summary: dict[str, Any]
     has_ledger: bool
     envelope: dict[str, Any] | None = None
+    outcome: str = "failed"
+    partial: bool = False
+    signer_keyid: str | None = None
+    flag: str | None = None
 
     def to_dict(self, *, full: bool = False) -> dict[str, Any]:
         """JSON-ready form; ``full`` adds the verdict's checks and the envelope."""
@@ -55,6 +75,10 @@ class ReportInfo:
             "submitted_at": self.submitted_at.isoformat(),
             "withdrawn_at": self.withdrawn_at.isoformat() if self.withdrawn_at else None,
             "verdict_ok": self.verdict_ok,
+            "outcome": self.outcome,
+            "partial": self.partial,
+            "flag": self.flag,
+            "signer_keyid": self.signer_keyid,
             "verifier": self.verifier,
             "has_ledger": self.has_ledger,
         }
@@ -75,6 +99,7 @@ class SubmitOutcome:
 
 def _report_info(row: Report, *, full: bool = False) -> ReportInfo:
     verdict = row.verdict
+    outcome = verdict.outcome if verdict.outcome in OUTCOMES else "failed"
     return ReportInfo(
         digest_sha256=row.digest_sha256,
         organisation=row.organisation.name,
@@ -83,12 +108,16 @@ def _report_info(row: Report, *, full: bool = False) -> ReportInfo:
         size_bytes=row.size_bytes,
         submitted_at=aware(row.submitted_at) or utcnow(),
         withdrawn_at=aware(row.withdrawn_at),
-        verdict_ok=bool(verdict.ok),
+        verdict_ok=bool(verdict.ok) and outcome == "verified" and row.flag is None,
         verifier=verdict.verifier,
         verdict=json.loads(verdict.verdict_json),
         summary=json.loads(row.summary_json),
         has_ledger=row.ledger_text is not None,
         envelope=json.loads(row.envelope_json) if full else None,
+        outcome=outcome,
+        partial=bool(verdict.partial),
+        signer_keyid=row.signer_keyid,
+        flag=row.flag,
     )
 
 
@@ -124,11 +153,13 @@ class Reports(AuditLog):
                 raise NotFoundError(f"no report with digest {digest}")
             return row.ledger_text
 
-    def _existing(self, org: OrgInfo, digest: str) -> SubmitOutcome | None:
+    def _existing(self, org: OrgInfo, digest: str, signer_keyid: str | None = None) -> SubmitOutcome | None:
         found = self.find_report(digest)
         if found is None:
             return None
         if found.organisation != org.name:
+            if found.flag is not None and signer_keyid is not None:
+                return None  # its holder never proved it signed it; the proven signer reclaims it
             raise ConflictError(
                 f"report {digest} was already submitted by another organisation; "
                 "an organisation cannot submit or overwrite another's report"
@@ -142,27 +173,54 @@ class Reports(AuditLog):
             return SubmitOutcome(False, self.get_report(digest, full=False))
         return SubmitOutcome(False, found)
 
-    def check_submittable(self, org: OrgInfo, digest: str) -> SubmitOutcome | None:
+    def check_submittable(self, org: OrgInfo, digest: str, signer_keyid: str | None = None) -> SubmitOutcome | None:
         """The outcome of resubmitting an existing report, or None for a new one.
 
-        Lets the caller skip verification of a report that is already stored.
+        Lets the caller skip verification of a report that is already stored. A row another
+        organisation holds under a ``flag`` (its signer was never registered to it) counts as
+        new when ``signer_keyid`` (the caller's proven registered signer) is given: that
+        organisation reclaims it on submission.
 
         Raises:
             ConflictError: another organisation submitted this report.
         """
-        return self._existing(org, digest)
+        return self._existing(org, digest, signer_keyid)
 
     def submit(self, org: OrgInfo, parsed: ParsedSubmission, verdict: dict[str, Any], *,
-               verdict_ok: bool, verifier: str) -> SubmitOutcome:
+               verdict_ok: bool, verifier: str, outcome: str | None = None, partial: bool = False,
+               signer_keyid: str | None = None) -> SubmitOutcome:
         """Store a report and its verdict, or return the stored one for a resubmission.
+
+        Args:
+            org: the submitting organisation.
+            parsed: the validated submission.
+            verdict: the verdict's JSON form.
+            verdict_ok: the verifier's ``ok``.
+            verifier: the verifier's name.
+            outcome: ``verified``, ``failed`` or ``incomplete``; None derives it from
+                ``verdict_ok``. ``verified`` with ``verdict_ok`` False is stored as ``failed``.
+            partial: missing evidence was accepted explicitly.
+            signer_keyid: the registered key that signed it; the API's path
+                (:func:`computegov.registry.intake.submit_report`) always establishes and sets
+                it. A row stored without one is flagged and never shown as verified.
 
         Raises:
             ConflictError: another organisation submitted this report.
+            ValueError: ``outcome`` is not one of the three.
         """
-        existing = self._existing(org, parsed.digest_sha256)
+        if outcome is None:
+            outcome = "verified" if verdict_ok else "failed"
+        if outcome not in OUTCOMES:
+            raise ValueError(f"outcome {outcome!r}: expected one of {', '.join(OUTCOMES)}")
+        if outcome == "verified" and not verdict_ok:
+            outcome = "failed"
+        existing = self._existing(org, parsed.digest_sha256, signer_keyid)
         if existing is not None:
             return existing
         now = utcnow()
+        if self._reclaim(org, parsed, verdict, outcome=outcome, partial=partial, verifier=verifier,
+                         signer_keyid=signer_keyid, now=now):
+            return SubmitOutcome(True, self.get_report(parsed.digest_sha256, full=False))
         try:
             with self._write() as session:
                 report = Report(
@@ -175,27 +233,62 @@ class Reports(AuditLog):
                     total_flop=parsed.total_flop,
                     size_bytes=parsed.size_bytes,
                     submitted_at=now,
+                    signer_keyid=signer_keyid,
+                    flag=None if signer_keyid else _NO_SIGNER_FLAG,
                 )
                 session.add(report)
                 session.flush()
                 session.add(
                     VerdictRow(
                         report_id=report.id,
-                        ok=verdict_ok,
+                        ok=outcome == "verified",
+                        outcome=outcome,
+                        partial=partial,
                         verifier=verifier[:100],
                         verdict_json=canonical_json(verdict),
                         created_at=now,
                     )
                 )
                 self._audit(session, org.name, "report.submit", "report", parsed.digest_sha256,
-                            verdict_ok=verdict_ok, verifier=verifier, size_bytes=parsed.size_bytes)
+                            verdict_ok=outcome == "verified", outcome=outcome, partial=partial,
+                            signer_keyid=signer_keyid, verifier=verifier, size_bytes=parsed.size_bytes)
         except IntegrityError:
             # the same digest was inserted concurrently; answer as for a resubmission
-            existing = self._existing(org, parsed.digest_sha256)
+            existing = self._existing(org, parsed.digest_sha256)  # no reclaim on a race
             if existing is None:  # pragma: no cover - integrity error for another reason
                 raise
             return existing
         return SubmitOutcome(True, self.get_report(parsed.digest_sha256, full=False))
+
+    def _reclaim(self, org: OrgInfo, parsed: ParsedSubmission, verdict: dict[str, Any], *, outcome: str,
+                 partial: bool, verifier: str, signer_keyid: str | None, now: dt.datetime) -> bool:
+        """Move a flagged row held by another organisation to ``org`` (whose key signed it)."""
+        if signer_keyid is None:
+            return False
+        with self._write() as session:
+            row = session.scalar(
+                select(Report).options(joinedload(Report.verdict), joinedload(Report.organisation))
+                .where(Report.digest_sha256 == parsed.digest_sha256)
+            )
+            if row is None or row.flag is None or row.organisation_id == org.id:
+                return False
+            previous, old_flag = row.organisation.name, row.flag
+            row.organisation_id = org.id
+            row.signer_keyid = signer_keyid
+            row.flag = None
+            row.withdrawn_at = None
+            row.ledger_text = parsed.ledger_text
+            row.size_bytes = parsed.size_bytes
+            row.verdict.ok = outcome == "verified"
+            row.verdict.outcome = outcome
+            row.verdict.partial = partial
+            row.verdict.verifier = verifier[:100]
+            row.verdict.verdict_json = canonical_json(verdict)
+            row.verdict.created_at = now
+            self._audit(session, org.name, "report.reclaim", "report", parsed.digest_sha256,
+                        previous_organisation=previous, previous_flag=old_flag, outcome=outcome,
+                        signer_keyid=signer_keyid)
+            return True
 
     def withdraw(self, org: OrgInfo, digest: str) -> ReportInfo:
         """Mark a report as withdrawn by its own organisation (it stays visible as withdrawn).

@@ -16,28 +16,33 @@ The store is assembled from one module per noun, and every name below is re-expo
 * :mod:`computegov.registry.audit`: the audit trail (:class:`AuditInfo`);
 * :mod:`computegov.registry.organisations`: organisations and API tokens
   (:class:`OrgInfo`, :class:`TokenInfo`, :func:`validate_org_name`);
+* :mod:`computegov.registry.keys`: the signing keys each organisation registered
+  (:class:`KeyInfo`); a report is accepted only when one of them signed it;
 * :mod:`computegov.registry.reports`: reports and verdicts (:class:`ReportInfo`,
   :class:`SubmitOutcome`);
 * :mod:`computegov.registry.errors`: :class:`NotFoundError`, :class:`ForbiddenError`,
-  :class:`ConflictError`.
+  :class:`ConflictError`, :class:`SubmissionError`.
 """
 
 from __future__ import annotations
 
 from computegov.registry.audit import AuditInfo
 from computegov.registry.database import default_database_url
-from computegov.registry.errors import ConflictError, ForbiddenError, NotFoundError
-from computegov.registry.organisations import Organisations, OrgInfo, TokenInfo, validate_org_name
+from computegov.registry.errors import ConflictError, ForbiddenError, NotFoundError, SubmissionError
+from computegov.registry.keys import KeyInfo, SigningKeys
+from computegov.registry.organisations import OrgInfo, TokenInfo, validate_org_name
 from computegov.registry.reports import ReportInfo, Reports, SubmitOutcome
 
 __all__ = [
     "AuditInfo",
     "ConflictError",
     "ForbiddenError",
+    "KeyInfo",
     "NotFoundError",
     "OrgInfo",
     "ReportInfo",
     "Store",
+    "SubmissionError",
     "SubmitOutcome",
     "TokenInfo",
     "default_database_url",
@@ -45,11 +50,11 @@ __all__ = [
 ]
 
 
-class Store(Organisations, Reports):
+class Store(SigningKeys, Reports):
     """The registry database.
 
     Organisations and tokens come from :class:`~computegov.registry.organisations.Organisations`,
-    reports from :class:`~computegov.registry.reports.Reports`, the audit trail from
+    signing keys from :class:`~computegov.registry.keys.SigningKeys`, reports from :class:`~computegov.registry.reports.Reports`, the audit trail from
     :class:`~computegov.registry.audit.AuditLog` and the connection from
     :class:`~computegov.registry.database.Database`.
 

@@ -5,8 +5,14 @@ A submission is JSON ``{"envelope": <DSSE envelope>, "ledger": <JSONL text or nu
 (``payloadType`` ``application/vnd.in-toto+json``). Everything is checked here, so a rejected
 submission stores nothing and gets a 4xx with a message naming the field:
 
+* the DSSE payload and every ledger line are parsed with limits
+  (:mod:`computegov.registry.jsonlimits`): nesting deeper than ``MAX_JSON_DEPTH`` (64) levels,
+  a duplicate key, or a ledger line over ``MAX_LEDGER_LINE_BYTES`` (1 MiB) is refused with 422
+  before the decoder could recurse;
 * base64 fields (``payload``, ``sig``) must be strict standard base64;
-* the public key must be a PEM the ``cryptography`` package can load;
+* ``public_key`` is never trusted: it may only name one of the submitting organisation's
+  *registered* keys (see :mod:`computegov.registry.signers`); it must be a PEM the
+  ``cryptography`` package can load;
 * every other string (Statement keys and values, ledger record keys and values) must be
   *plain text* (:func:`check_plain_text`): no control characters other than newline and tab
   (Unicode spaces such as U+00A0 are fine), no ``<``, ``>`` or backtick, no ``..`` path
@@ -36,10 +42,14 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from computegov.errors import InputError
+from computegov.registry.errors import SubmissionError
+from computegov.registry.jsonlimits import MAX_JSON_DEPTH, MAX_LEDGER_LINE_BYTES, loads_limited
+from computegov.registry.signers import parse_key
 
 __all__ = [
     "IN_TOTO_PAYLOAD_TYPE",
+    "MAX_JSON_DEPTH",
+    "MAX_LEDGER_LINE_BYTES",
     "STATEMENT_TYPE",
     "ParsedSubmission",
     "SubmissionError",
@@ -100,20 +110,6 @@ _SQL_PREFILTER = re.compile(
 )
 
 
-class SubmissionError(InputError):
-    """A submission that cannot be accepted; ``field`` names the offending part.
-
-    Attributes:
-        field: dotted path of the bad field, e.g. ``envelope.signatures[0].sig``.
-        status_code: HTTP status the API answers with (422 unless said otherwise).
-    """
-
-    def __init__(self, field: str, message: str, status_code: int = 422) -> None:
-        self.field = field
-        self.status_code = status_code
-        super().__init__(f"{field}: {message}")
-
-
 @dataclasses.dataclass(frozen=True)
 class ParsedSubmission:
     """A validated submission.
@@ -122,7 +118,9 @@ class ParsedSubmission:
         envelope: the DSSE envelope as parsed JSON.
         statement: the decoded in-toto Statement.
         ledger_text: the ledger as JSONL text, or None.
-        public_key_pem: the submitter's public key in PEM, or None.
+        public_key_pem: a public key in PEM, or None: as submitted, only a *hint* naming one of
+            the organisation's registered keys; after the API resolves the signer, the
+            registered key that signed the report (the one the verifier trusts).
         digest_sha256: SHA-256 (hex) of the envelope's canonical JSON: the report's identity.
         size_bytes: length of the envelope's canonical JSON plus the ledger, bytes.
         title: a short human title (model or run name, else the first subject).
@@ -239,10 +237,7 @@ def _parse_envelope(envelope: Any) -> dict[str, Any]:
                 f"{where}.keyid", "expected up to 256 of A-Z a-z 0-9 . _ : + = - (no '..')"
             )
         _strict_b64(sig.get("sig"), f"{where}.sig")
-    try:
-        statement = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise SubmissionError("envelope.payload", f"does not decode to UTF-8 JSON: {err}") from err
+    statement = loads_limited(raw, "envelope.payload", what="does not decode to UTF-8 JSON")
     if not isinstance(statement, dict) or statement.get("_type") != STATEMENT_TYPE:
         raise SubmissionError("envelope.payload._type", f"expected an in-toto Statement {STATEMENT_TYPE!r}")
     subjects = statement.get("subject")
@@ -268,10 +263,9 @@ def _parse_ledger(ledger: Any) -> str | None:
     for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise SubmissionError(f"ledger line {n}", f"not JSON: {err.msg}") from err
+        if len(line) > MAX_LEDGER_LINE_BYTES or len(line.encode("utf-8")) > MAX_LEDGER_LINE_BYTES:
+            raise SubmissionError(f"ledger line {n}", f"longer than {MAX_LEDGER_LINE_BYTES} bytes")
+        record = loads_limited(line, f"ledger line {n}")
         if not isinstance(record, dict):
             raise SubmissionError(f"ledger line {n}", "expected a JSON object per line")
         for field, text in _strings(record, f"ledger line {n}"):
@@ -280,22 +274,17 @@ def _parse_ledger(ledger: Any) -> str | None:
 
 
 def parse_public_key(pem: Any) -> str | None:
-    """The submitter's PEM public key, checked to load with ``cryptography``; None passes through.
+    """An Ed25519 public key (PEM or 64 hex digits) as PEM; None passes through.
+
+    The registry never trusts a key because a request carried it: the API uses this key only to
+    look up one of the submitting organisation's registered keys.
 
     Raises:
-        SubmissionError: not a PEM ``PUBLIC KEY`` block, or one that does not load.
+        SubmissionError: not an Ed25519 public key in either form.
     """
     if pem is None:
         return None
-    if not isinstance(pem, str) or not pem.strip().startswith("-----BEGIN PUBLIC KEY-----"):
-        raise SubmissionError("public_key", "expected a PEM public key (-----BEGIN PUBLIC KEY-----)")
-    from cryptography.hazmat.primitives.serialization import load_pem_public_key
-
-    try:
-        load_pem_public_key(pem.encode("ascii"))
-    except (ValueError, UnicodeEncodeError, TypeError) as err:
-        raise SubmissionError("public_key", "not a loadable PEM public key") from err
-    return pem
+    return parse_key(pem, "public_key")[1]
 
 
 def _first_number(obj: Any, keys: tuple[str, ...]) -> float | None:
