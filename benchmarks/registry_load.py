@@ -32,7 +32,7 @@ import warnings
 from typing import Any
 
 
-def _envelope(run_id: str, client: int, i: int) -> dict[str, Any]:
+def _envelope(run_id: str, client: int, i: int, key_hex: str) -> dict[str, Any]:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     statement = {
@@ -49,7 +49,7 @@ def _envelope(run_id: str, client: int, i: int) -> dict[str, Any]:
     payload = json.dumps(statement, sort_keys=True, separators=(",", ":")).encode()
     ptype = b"application/vnd.in-toto+json"
     pae = b"DSSEv1 %d %s %d %s" % (len(ptype), ptype, len(payload), payload)
-    sig = Ed25519PrivateKey.generate().sign(pae)
+    sig = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(key_hex)).sign(pae)
     return {
         "payloadType": ptype.decode(),
         "payload": base64.b64encode(payload).decode(),
@@ -57,11 +57,11 @@ def _envelope(run_id: str, client: int, i: int) -> dict[str, Any]:
     }
 
 
-def _client(url: str, token: str, run_id: str, index: int, n_reports: int, n_reads: int,
-            time_limit: float, ready: Any, go: Any, out: Any) -> None:
+def _client(url: str, token: str, key_hex: str, run_id: str, index: int, n_reports: int,
+            n_reads: int, time_limit: float, ready: Any, go: Any, out: Any) -> None:
     import httpx
 
-    envelopes = [_envelope(run_id, index, i) for i in range(n_reports)]
+    envelopes = [_envelope(run_id, index, i, key_hex) for i in range(n_reports)]
     ready.put(index)
     go.wait()
     deadline = time.monotonic() + time_limit
@@ -119,7 +119,21 @@ def run_backend(database_url: str, label: str, args: argparse.Namespace) -> dict
 
     store = Store(database_url)
     run_id = uuid.uuid4().hex[:8]
-    tokens = [store.create_token(f"load-{run_id}-{i}")[0] for i in range(args.clients)]
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+        PublicFormat,
+    )
+
+    tokens, keys_hex = [], []
+    for i in range(args.clients):  # each client signs with a key registered to its organisation
+        key = Ed25519PrivateKey.generate()
+        tokens.append(store.create_token(f"load-{run_id}-{i}")[0])
+        pem = key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+        store.add_key(f"load-{run_id}-{i}", pem)
+        keys_hex.append(key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption()).hex())
     app = create_app(store=store)
     # port 0: the OS picks a free loopback port at bind time (no race with other processes)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
@@ -136,7 +150,8 @@ def run_backend(database_url: str, label: str, args: argparse.Namespace) -> dict
     queue, ready, go = ctx.Queue(), ctx.Queue(), ctx.Event()
     procs = [
         ctx.Process(target=_client,
-                    args=(url, tokens[i], run_id, i, args.reports, args.reads, args.time_limit, ready, go, queue))
+                    args=(url, tokens[i], keys_hex[i], run_id, i, args.reports, args.reads,
+                          args.time_limit, ready, go, queue))
         for i in range(args.clients)
     ]
     for p in procs:
