@@ -28,7 +28,7 @@ clusters_app = typer.Typer(
 )
 
 #: Pilz et al. (2025) report shares "in early 2025"; their data run to March 2025.
-DEFAULT_DATE = "2025-03-01"
+DEFAULT_DATE = "2025-03-01"  # = computegov.clusters.summary.DEFAULT_DATE
 
 DATA = typer.Option(None, "--data", help="A newer Epoch 'GPU Clusters' CSV (default: the bundled snapshot).")
 SET = typer.Option(
@@ -101,43 +101,25 @@ def summary_cmd(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Headline figures: leading-system doubling times (with CIs) and country shares of performance."""
-    from computegov.clusters import CLUSTERS_ATTRIBUTION, fit_leading, stocks
+    from computegov.clusters import CLUSTERS_ATTRIBUTION, load_clusters
+    from computegov.clusters.summary import headline
 
-    _, systems, steps = _systems(data, set_, None, False, False, None)
     day = _date(date)
-    trends = {m: fit_leading(systems, m, until=day, seed=seed) for m in ("flop_per_s_16bit", "power_w", "hardware_cost_usd")}
-    shares = stocks(systems, day, by="country", metric="flop_per_s_16bit")
-    out = {
-        "date": day.isoformat(),
-        "set": set_,
-        "n_systems": len(systems),
-        "filters": [s.to_dict() for s in steps],
-        "leading_performance": trends["flop_per_s_16bit"].to_dict(),
-        "leading_power": trends["power_w"].to_dict(),
-        "leading_hardware_cost": trends["hardware_cost_usd"].to_dict(),
-        "country_shares": {r.group: r.share for r in shares.rows},
-        "country_stocks": shares.to_dict(),
-        "published": {
-            "source": "Pilz et al. (2025), Trends in AI Supercomputers, arXiv:2504.16026",
-            "performance_doubling_months": 9, "power_and_cost_doubling_months": 12,
-            "share_us": 0.75, "share_cn": 0.15,
-        },
-        "attribution": CLUSTERS_ATTRIBUTION,
-    }
+    out = headline(load_clusters(data).systems, date=day, set_=set_, seed=seed)
     if as_json:
         print_json(out)
         return
     t = table_with(f"Leading AI supercomputers (top-10 at first operation, 2019 to {day})",
                    ("metric", "n", "doubling (months)", "95% CI", "Pilz et al."), right={"n", "doubling (months)"})
-    for label, key, pub in (("16-bit FLOP/s", "flop_per_s_16bit", "~9"), ("power", "power_w", "~12"),
-                            ("hardware cost", "hardware_cost_usd", "~12")):
-        tr = trends[key]
-        lo, hi = tr.doubling_time_ci_months
-        t.add_row(label, str(tr.fit.n), f"{tr.doubling_time_months:.1f}", f"{lo:.1f}-{hi:.1f}", pub)
+    for label, key, pub in (("16-bit FLOP/s", "leading_performance", "~9"), ("power", "leading_power", "~12"),
+                            ("hardware cost", "leading_hardware_cost", "~12")):
+        tr = out[key]
+        lo, hi = tr["doubling_time_ci_months"]
+        t.add_row(label, str(tr["n"]), f"{tr['doubling_time_months']:.1f}", f"{lo:.1f}-{hi:.1f}", pub)
     console.print(t)
     s = table_with(f"Share of 16-bit performance on {day}", ("country", "share", "systems"), right={"share", "systems"})
-    for row in shares.rows[:8]:
-        s.add_row(row.group, f"{row.share:.1%}", str(row.n_systems))
+    for row in out["country_stocks"]["rows"][:8]:
+        s.add_row(row["group"], f"{row['share']:.1%}", str(row["n_systems"]))
     console.print(s)
     console.print(f"[dim]{CLUSTERS_ATTRIBUTION}[/dim]")
 

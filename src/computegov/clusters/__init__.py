@@ -23,6 +23,7 @@ from computegov.clusters.stocks import (
     stocks,
     stocks_over_time,
 )
+from computegov.clusters.summary import headline
 from computegov.clusters.table import (
     CLUSTERS_ATTRIBUTION,
     ClusterSystem,
@@ -67,6 +68,7 @@ __all__ = [
     "filter_systems",
     "first_reaching",
     "fit_leading",
+    "headline",
     "leading_systems",
     "load_clusters",
     "parse_clusters_csv",
