@@ -19,6 +19,7 @@ from computegov.cli.common import (
     JSON_OPTION,
     console,
     guarded,
+    int_option,
     load_catalog_for_cli,
     print_json,
     seed_option,
@@ -41,17 +42,33 @@ PARAMS = typer.Option(None, "--params", help="Total parameters: 70e9, 70B, 7.5B.
 ACTIVE = typer.Option(None, "--active-params", help="Active parameters per token (mixture-of-experts).")
 TOKENS = typer.Option(None, "--tokens", help="Training tokens per epoch: 15e12, 15T.")
 WORDS = typer.Option(None, "--words", help="Training WORDS per epoch (converted at 4/3 token per word).")
-EPOCHS = typer.Option(1.0, "--epochs", help="Passes over the data.")
+EPOCHS = typer.Option(
+    None, "--epochs", help="Passes over the data (0 < epochs <= 1e6). Give it, even 1, when --tokens is what the run "
+    "processed: the architecture interval is then the narrower one calibrated for stated epochs.",
+)
 ARCH = typer.Option("decoder", "--arch", help="decoder, encoder or encoder-decoder.")
-LAYERS = typer.Option(None, "--layers", help="Transformer layers (adds the attention term).")
-D_MODEL = typer.Option(None, "--d-model", help="Attention width d_attn (adds the attention term).")
-CTX = typer.Option(None, "--ctx", help="Context length in tokens (adds the attention term).")
+LAYERS = int_option(None, "--layers", help="Transformer layers (adds the attention term).", low=1, high=100_000)
+D_MODEL = int_option(None, "--d-model", help="Attention width d_attn (adds the attention term).", low=1, high=10_000_000)
+CTX = int_option(None, "--ctx", help="Context length in tokens (adds the attention term).", low=1, high=10_000_000_000)
 CHIP = typer.Option(None, "--chip", help="Accelerator name from the catalogue: H100, 'TPU v5p', ...")
-CHIPS = typer.Option(None, "--chips", help="Number of chips (a count: 16384, 16k).")
+CHIPS = typer.Option(None, "--chips", help="Number of chips, a whole number up to 1e8 (16384, 16k).")
 DAYS = typer.Option(None, "--days", help="Training duration in days.")
 HOURS = typer.Option(None, "--hours", help="Training duration in hours.")
 UTIL = utilisation_option("default 0.3-0.5.")
 PRECISION = typer.Option(None, "--precision", help="Training precision: bf16 (default best), fp8, tf32, fp32...")
+PRECISION_MIX = typer.Option(
+    None, "--precision-mix", help="Share of the FLOP at each precision instead of one --precision, e.g. "
+    "fp8=0.7,bf16=0.3 (shares add up to 1); the hardware method uses the time-weighted effective peak.",
+)
+# How well a FLOP figure is known (compute check, compute threshold). See computegov.compute.uncertain.
+DEX = typer.Option(
+    None, "--dex", help="Relative error of the FLOP figure(s): one standard deviation of log10 FLOP, "
+    "e.g. 0.1 (log-normal). At most 3.",
+)
+SIG_FIGS = typer.Option(
+    None, "--sig-figs", help="The FLOP figure(s) are reported to this many significant figures "
+    "(1e25 with --sig-figs 1 is anything in 9.5e24-1.5e25, uniform).",
+)
 PHASE = typer.Option("pre-training", "--phase", help="pre-training, fine-tuning, reinforcement-learning, synthetic-data, other.")
 MEASURED = typer.Option(
     None, "--measured", help="Compute report: the ledger's signed run.report.json, or JSON with a 'flop' total."
@@ -97,7 +114,7 @@ class RunOptions:
     active_params: str | None = ACTIVE
     tokens: str | None = TOKENS
     words: str | None = WORDS
-    epochs: float = EPOCHS
+    epochs: float | None = EPOCHS
     arch: str = ARCH
     layers: int | None = LAYERS
     d_model: int | None = D_MODEL
@@ -108,6 +125,7 @@ class RunOptions:
     hours: float | None = HOURS
     utilisation: float | None = UTIL
     precision: str | None = PRECISION
+    precision_mix: str | None = PRECISION_MIX
     measured: Path | None = MEASURED
     catalog_file: Path | None = CATALOG_OPTION
 
@@ -116,7 +134,7 @@ run_options = shared_options("run", RunOptions)
 
 
 def _build_run(opts: RunOptions, *, phase: str, forward_only: bool) -> Any:
-    from computegov.compute import TrainingRun
+    from computegov.compute import TrainingRun, parse_precision_mix
     from computegov.units import S_PER_DAY, S_PER_HOUR
 
     days, hours = opts.days, opts.hours
@@ -130,6 +148,7 @@ def _build_run(opts: RunOptions, *, phase: str, forward_only: bool) -> Any:
     if opts.chip is not None:
         chip_obj = load_catalog_for_cli(opts.catalog_file).get(opts.chip)
     report = _read_report(opts.measured) if opts.measured is not None else None
+    mix = parse_precision_mix(opts.precision_mix) if opts.precision_mix is not None else None
     return TrainingRun(
         name="run",
         phase=phase,
@@ -147,6 +166,7 @@ def _build_run(opts: RunOptions, *, phase: str, forward_only: bool) -> Any:
         duration_s=duration,
         utilisation=opts.utilisation,
         precision=opts.precision,
+        precision_mix=mix,
         measured=report,
         forward_only=forward_only,
     )
@@ -171,14 +191,34 @@ def _positive(value: float | None, option: str) -> None:
 
 
 def _years(text: str) -> list[int]:
+    """``2025-2030`` or ``2027``: years within FORECAST_YEARS, at most MAX_FORECAST_YEARS of them."""
+    from computegov.compute.inverse import FORECAST_YEARS, MAX_FORECAST_YEARS
+
     try:
-        first, _, last = text.partition("-")
-        span = list(range(int(first), int(last or first) + 1))
+        first, _, last = text.strip().partition("-")
+        start, end = int(first), int(last or first)
     except ValueError as err:
         raise InputError(f"--years {text!r}: expected e.g. 2025-2030") from err
-    if not span:
-        raise InputError(f"--years {text!r}: empty range")
-    return span
+    low, high = FORECAST_YEARS
+    if not (low <= start <= high and low <= end <= high):
+        raise InputError(f"--years {text!r}: years must lie within {low}-{high}")
+    if end < start:
+        raise InputError(f"--years {text!r}: empty range (the first year is after the last)")
+    if end - start + 1 > MAX_FORECAST_YEARS:
+        raise InputError(f"--years {text!r}: at most {MAX_FORECAST_YEARS} years at once")
+    return list(range(start, end + 1))
+
+
+def _figure(text: str | None, phase: str, dex: float | None, sig_figs: int | None, *, low: str | None = None, high: str | None = None) -> Any:
+    """A FLOP figure as typed (``3e24`` or ``8e24..4e25``) with the command's uncertainty options.
+
+    --dex and --sig-figs describe figures given as points; an interval carries its own uncertainty.
+    """
+    from computegov.compute.uncertain import uncertain_flop
+
+    if (text is not None and ".." in text) or low is not None or high is not None:
+        dex = sig_figs = None
+    return uncertain_flop(text, low=low, high=high, dex=dex, sig_figs=sig_figs, phase=phase, name=phase)
 
 
 def _pct(p: float) -> str:
@@ -210,6 +250,8 @@ def _print_estimate(est: Any) -> None:
         f"[bold]{_flop(est.flop)} FLOP[/bold]  (90% interval {_flop(est.flop_low)} – {_flop(est.flop_high)}), "
         f"method: [bold]{est.method}[/bold], phase: {est.phase}"
     )
+    if est.uncertainty and not est.assumptions:
+        console.print(f"  [dim]uncertainty: {escape(est.uncertainty)}[/dim]")
     if est.formula:
         console.print(f"  formula: {escape(est.formula)}")
     for assumption in est.assumptions:
@@ -249,12 +291,18 @@ def estimate_cmd(
 @guarded
 @run_options
 def check_cmd(
-    flop: str | None = typer.Option(None, "--flop", help="Pre-training compute, FLOP, instead of a run (1e25)."),
+    flop: str | None = typer.Option(
+        None, "--flop", help="Pre-training compute, FLOP, instead of a run: 1e25, or a 90% interval 8e24..4e25."
+    ),
     *,
     run: RunOptions,
-    fine_tuning_flop: str | None = typer.Option(None, "--fine-tuning-flop", help="Fine-tuning compute, FLOP."),
-    rl_flop: str | None = typer.Option(None, "--rl-flop", help="Reinforcement-learning compute, FLOP."),
-    synthetic_flop: str | None = typer.Option(None, "--synthetic-data-flop", help="Synthetic-data generation compute, FLOP."),
+    flop_low: str | None = typer.Option(None, "--flop-low", help="5th percentile of the pre-training FLOP (with --flop-high)."),
+    flop_high: str | None = typer.Option(None, "--flop-high", help="95th percentile of the pre-training FLOP (with --flop-low)."),
+    dex: float | None = DEX,
+    sig_figs: int | None = SIG_FIGS,
+    fine_tuning_flop: str | None = typer.Option(None, "--fine-tuning-flop", help="Fine-tuning compute, FLOP (or LOW..HIGH)."),
+    rl_flop: str | None = typer.Option(None, "--rl-flop", help="Reinforcement-learning compute, FLOP (or LOW..HIGH)."),
+    synthetic_flop: str | None = typer.Option(None, "--synthetic-data-flop", help="Synthetic-data generation compute, FLOP (or LOW..HIGH)."),
     date: str | None = typer.Option(None, "--date", help="Check the thresholds in force on this day (YYYY-MM-DD; default today)."),
     history: bool = typer.Option(False, "--all", help="Check every threshold, including revoked ones."),
     tag: list[str] | None = typer.Option(
@@ -263,25 +311,31 @@ def check_cmd(
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Over or under each regulatory threshold in force, with margin and P(over)."""
-    from computegov.compute import estimate, estimate_total, phase_flop
-    from computegov.policy.thresholds import check
+    """Over, under or borderline for each regulatory threshold in force, with margin and P(over).
+
+    Give a FLOP figure's uncertainty as a 90% interval (--flop 8e24..4e25, or --flop-low and
+    --flop-high), a relative error (--dex 0.1: log-normal) or its significant figures (--sig-figs 1:
+    uniform on the rounding interval); a figure without one is taken as exact. P(over) between
+    5% and 95% is reported as borderline.
+    """
+    from computegov.compute import estimate, estimate_total
+    from computegov.policy.thresholds import BORDERLINE, check
 
     try:
         day = dt.date.fromisoformat(date) if date else dt.date.today()
     except ValueError as err:
         raise InputError(f"--date {date!r}: expected YYYY-MM-DD") from err
-    if flop is not None:
-        value = _num(flop, "--flop")
-        assert value is not None
-        main = phase_flop(value, "pre-training", name="pre-training")
+    phase_texts = ((fine_tuning_flop, "fine-tuning"), (rl_flop, "reinforcement-learning"), (synthetic_flop, "synthetic-data"))
+    if flop is not None or flop_low is not None or flop_high is not None:
+        main = _figure(flop, "pre-training", dex, sig_figs, low=flop_low, high=flop_high)
     else:
+        if (dex is not None or sig_figs is not None) and not any(text for text, _ in phase_texts):
+            raise InputError("--dex and --sig-figs describe a FLOP figure: give --flop (or a phase's FLOP)")
         main = estimate(_build_run(run, phase="pre-training", forward_only=False))
     parts = [main]
-    for text, phase in ((fine_tuning_flop, "fine-tuning"), (rl_flop, "reinforcement-learning"), (synthetic_flop, "synthetic-data")):
-        value = _num(text, f"{phase} FLOP")
-        if value is not None:
-            parts.append(phase_flop(value, phase))
+    for text, phase in phase_texts:
+        if text is not None:
+            parts.append(_figure(text, phase, dex, sig_figs))
     total = estimate_total(parts, name="run")
     results = check(total, day, all_dates=history, tags=tag if tag else None)
     if as_json:
@@ -300,7 +354,7 @@ def check_cmd(
         right={"value FLOP", "counted FLOP", "margin OOM", "P(over)"},
     )
     for r in results:
-        verdict = "[red]OVER[/red]" if r.over else "[green]under[/green]"
+        verdict = {"over": "[red]OVER[/red]", "under": "[green]under[/green]"}.get(r.verdict, "[yellow]BORDERLINE[/yellow]")
         table.add_row(
             r.threshold.jurisdiction,
             r.threshold.short_name + ("*" if r.unconfirmed else ""),
@@ -321,7 +375,10 @@ def check_cmd(
     if any(r.unconfirmed for r in results):
         console.print("[dim]* applies only to some models (see its scope); say what the model is with --tag[/dim]")
     if results:
-        console.print(f"[dim]P(over): {escape(results[0].assumption)}. Not legal advice.[/dim]")
+        console.print(
+            f"[dim]P(over): {escape(results[0].assumption)}; borderline when {BORDERLINE[0]:.0%} < P(over) < "
+            f"{BORDERLINE[1]:.0%}. Not legal advice.[/dim]"
+        )
 
 
 DEFAULT_CHIPS = ("H100", "H200", "B200", "A100 SXM4 80 GB", "TPU v5p", "MI300X")
@@ -330,7 +387,9 @@ DEFAULT_CHIPS = ("H100", "H200", "B200", "A100 SXM4 80 GB", "TPU v5p", "MI300X")
 @compute_app.command("threshold")
 @guarded
 def threshold_cmd(
-    flop: str = typer.Argument(..., help="Amount of compute, FLOP: 1e26, 1e25, 3e24."),
+    flop: str = typer.Argument(..., help="Amount of compute, FLOP: 1e26, 1e25, 3e24, or a 90% interval 8e24..4e25."),
+    dex: float | None = DEX,
+    sig_figs: int | None = SIG_FIGS,
     chip: list[str] | None = typer.Option(None, "--chip", help="Chip(s) to express it on (repeatable)."),
     days: float | None = typer.Option(None, "--days", help="Finish in this many days: how many chips?"),
     utilisation: float | None = UTIL,
@@ -351,10 +410,11 @@ def threshold_cmd(
     import numpy as np
 
     from computegov.compute import flop_equivalent, flop_equivalents, flop_equivalents_by_year
+    from computegov.compute.inverse import with_flop_interval
     from computegov.errors import UnknownNameError
 
-    value = _num(flop, "compute")
-    assert value is not None
+    figure = _figure(flop, "pre-training", dex, sig_figs)
+    value = figure.flop
     cat = load_catalog_for_cli(catalog_file)
     options: dict[str, Any] = {
         "days": days, "utilisation": utilisation, "precision": precision, "pue": pue,
@@ -383,14 +443,23 @@ def threshold_cmd(
         if years
         else ()
     )
+    uncertain = figure.flop_low < figure.flop_high
+    if uncertain:
+        rows = [with_flop_interval(r, figure.flop_low, figure.flop_high) for r in rows]
+        by_year = tuple(with_flop_interval(y, figure.flop_low, figure.flop_high) for y in by_year)
     if as_json:
-        print_json({"flop": value, "equivalents": rows, "by_year": list(by_year)})
+        print_json({
+            "flop": value, "equivalents": rows, "by_year": list(by_year),
+            "flop_low": figure.flop_low, "flop_high": figure.flop_high,
+            "flop_distribution": figure.distribution, "flop_uncertainty": figure.uncertainty,
+        })
         return
     columns = ["chip", "precision", "chip-days (range)"]
     if days:
         columns.append(f"chips for {days:g} days")
     columns += ["MWh (TDP×PUE)", "rental cost USD" if rent else "cost USD (own)"]
-    table = table_with(f"{_flop(value)} FLOP in practice", columns, right=set(columns[2:]))
+    title = f"{_flop(value)} FLOP" + (f" (90% {_flop(figure.flop_low)} – {_flop(figure.flop_high)})" if uncertain else "")
+    table = table_with(f"{title} in practice", columns, right=set(columns[2:]))
     for r in rows:
         cells = [r.chip, r.precision, _range(r.chip_days, r.chip_days_low, r.chip_days_high)]
         if days:
@@ -406,6 +475,8 @@ def threshold_cmd(
     priced = [r for r in rows if r.cost_usd is not None]
     util_note = f"utilisation {rows[0].utilisation:g}" + ("" if utilisation else " (range 0.3–0.5)")
     console.print(f"[dim]{util_note}; energy = TDP × chip-time × PUE {rows[0].pue:g}[/dim]")
+    if uncertain:
+        console.print(f"[dim]FLOP {escape(figure.uncertainty)}; chip-day and cost ranges widened by it[/dim]")
     if priced:
         console.print(f"[dim]cost: {escape(priced[0].cost_note)}[/dim]")
     for r in rows:
@@ -447,6 +518,8 @@ def trend_cmd(
     from computegov.compute.trend import backtest_crossings, fit_compute_trend, forecast_crossings
     from computegov.policy.thresholds import load_thresholds
 
+    if not (math.isfinite(since) and 1950 <= since <= 2024):
+        raise InputError(f"--since {since!r}: expected a year within 1950-2024 (the data end in early 2025)")
     span = _years(years)
     trend = fit_compute_trend(since=since, frontier_only=frontier)
     values = sorted({t.value_flop for t in load_thresholds()})

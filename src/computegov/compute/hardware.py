@@ -174,7 +174,11 @@ def hardware_estimate(run: TrainingRun) -> ComputeEstimate:
     central = base * util.central
     lo, hi, width_note = _hardware_width(util, given)
     assumptions = [
-        f"utilisation {util.low:g}-{util.high:g} (median {util.central:g}); source: {util.source}",
+        (
+            f"utilisation {util.low:g}-{util.high:g} (median {util.central:g}); source: {util.source}"
+            if given
+            else f"utilisation {util.central:g} (default; {util.source}); the spread of real utilisations is in the calibrated interval"
+        ),
         peak_note,
         width_note,
     ]

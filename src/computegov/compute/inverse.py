@@ -30,11 +30,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_PUE",
+    "FORECAST_YEARS",
     "FlopEquivalent",
     "YearEquivalent",
     "flop_equivalent",
     "flop_equivalents",
     "flop_equivalents_by_year",
+    "with_flop_interval",
 ]
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,11 @@ log = logging.getLogger(__name__)
 #: central value as the cost model's ``pue`` assumption (data/cost_assumptions.yaml; a test keeps
 #: the two equal).
 DEFAULT_PUE = 1.2
+#: Years a by-year equivalent may be asked for (first, last) and how many at once. The catalogue
+#: starts in the 2000s and a log-linear hardware trend carried past 2100 says nothing (and
+#: overflows to infinite FLOP/s); 50 rows is already more than a table can show.
+FORECAST_YEARS: tuple[int, int] = (2000, 2100)
+MAX_FORECAST_YEARS = 50
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,10 +136,12 @@ def _check_inputs(flop: float, days: float | None, pue: float | None, precision:
     """Refuse inputs that no chip can make sense of (before any per-chip work)."""
     if precision is not None:
         precision_key(precision)
-    if not (math.isfinite(flop) and flop > 0):
-        raise InputError(f"compute must be a positive number of FLOP, got {flop!r}")
-    if days is not None and not (math.isfinite(days) and days > 0):
-        raise InputError(f"days must be positive, got {days!r}")
+    from computegov.compute.uncertain import MAX_FLOP
+
+    if not (math.isfinite(flop) and 0 < flop <= MAX_FLOP):
+        raise InputError(f"compute must be a positive number of FLOP up to {MAX_FLOP:g}, got {flop!r}")
+    if days is not None and not (math.isfinite(days) and 0 < days <= 36_525):
+        raise InputError(f"days must be a positive number of days up to 100 years, got {days!r}")
     if pue is not None and not (math.isfinite(pue) and pue >= 1):
         raise InputError(f"PUE must be >= 1 (facility energy / IT energy), got {pue!r}")
 
@@ -325,6 +334,12 @@ def flop_equivalents_by_year(
     rng = rng if rng is not None else np.random.default_rng(0)
     pool = list(chips)
     wanted = [int(y) for y in years]
+    first, last = FORECAST_YEARS
+    if not wanted or len(wanted) > MAX_FORECAST_YEARS or not all(first <= y <= last for y in wanted):
+        raise InputError(
+            f"years: expected 1 to {MAX_FORECAST_YEARS} years within {first}-{last}, got "
+            + (f"{min(wanted)}-{max(wanted)} ({len(wanted)} years)" if wanted else "none")
+        )
     mid_years = [y + 0.5 for y in wanted]
     peak_fit = fit_trend(pool, "training_flop_per_s", chip_set, since=since, rng=rng)
     peaks = forecast(peak_fit, mid_years, scenario, rng=rng, n_paths=_YEAR_PATHS)
@@ -392,3 +407,22 @@ def _cost_by_year(
         f"with a price since {since}, computegov.costs at utilisation {util.central:g}), USD of {TCO_DOLLAR_YEAR}"
     )
     return [(r[0], r[1], r[2]) for r in rows], note, TCO_DOLLAR_YEAR
+
+
+def with_flop_interval(row: Any, flop_low: float, flop_high: float) -> Any:
+    """A :class:`FlopEquivalent` or :class:`YearEquivalent` whose ranges also span an uncertain FLOP figure.
+
+    Chip-days and cost are proportional to the FLOP, so the low end is scaled by
+    ``flop_low / flop`` and the high end by ``flop_high / flop`` (the FLOP and utilisation/peak
+    uncertainties put at the same end: the widest range, comonotone).
+
+    Raises:
+        InputError: not ``0 < flop_low <= row.flop <= flop_high``.
+    """
+    if not (0 < flop_low <= row.flop <= flop_high and math.isfinite(flop_high)):
+        raise InputError(f"expected 0 < flop_low <= flop <= flop_high, got {flop_low:g}, {row.flop:g}, {flop_high:g}")
+    down, up = flop_low / row.flop, flop_high / row.flop
+    changes: dict[str, Any] = {"chip_days_low": row.chip_days_low * down, "chip_days_high": row.chip_days_high * up}
+    if row.cost_usd_low is not None and row.cost_usd_high is not None:
+        changes.update(cost_usd_low=row.cost_usd_low * down, cost_usd_high=row.cost_usd_high * up)
+    return dataclasses.replace(row, **changes)

@@ -6,10 +6,16 @@ it is in force and its sources. :func:`check` compares a compute estimate (anyth
 ``flop``, ``flop_low`` and ``flop_high``; see :class:`FlopInterval`) with every threshold in force
 on a date and gives the margin in orders of magnitude and the probability of being over.
 
-Probability model (an assumption, stated in every result): the true compute is log-normal with
-median ``flop``; the interval ``[flop_low, flop_high]`` is read as a 90 % interval, with one
-spread below the median and another above it (a two-piece log-normal, so that asymmetric
-intervals are honoured).
+Probability model (an assumption, stated in every result): by default the true compute is
+log-normal with median ``flop``; the interval ``[flop_low, flop_high]`` is read as a 90 % interval,
+with one spread below the median and another above it (a two-piece log-normal, so that asymmetric
+intervals are honoured). An estimate that has a ``quantile(p)`` method (``ComputeEstimate``: a
+figure rounded to some significant figures is uniform on its rounding interval) is weighed by it.
+Phases are summed comonotonically (their errors move together): the sum's p-quantile is the sum
+of the phases' p-quantiles, and P(over) is found by bisection on p.
+
+Verdict: ``over`` when P(over) >= 0.95, ``under`` when P(over) <= 0.05, else ``borderline`` (the
+estimate's 90 % interval straddles the threshold, whatever side its central value is on).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from typing import Any, Protocol
 from computegov.errors import DataError, InputError
 
 __all__ = [
+    "BORDERLINE",
     "PHASES",
     "STATUSES",
     "TAGS",
@@ -35,7 +42,9 @@ __all__ = [
     "check",
     "load_thresholds",
     "probability_over",
+    "probability_over_sum",
     "thresholds_in_force",
+    "verdict_of",
 ]
 
 #: Training phases a threshold may count (the same names as ``computegov.compute.PHASES``).
@@ -60,6 +69,8 @@ TAGS: dict[str, str] = {
 }
 #: z of the 95th percentile of the standard normal: [low, high] is a 90 % interval.
 Z90 = 1.6448536269514722
+#: P(over) strictly between these is "borderline": the 90 % interval straddles the threshold.
+BORDERLINE: tuple[float, float] = (0.05, 0.95)
 
 _REQUIRED = (
     "id",
@@ -180,6 +191,7 @@ class ThresholdCheck:
         unconfirmed: the threshold's ``requires`` tags the model was not said to have (the
             threshold applies only if they hold; empty when it applies unconditionally).
         assumption: the probability model, in words.
+        verdict: ``over``, ``under`` or ``borderline`` from ``probability_over`` (see BORDERLINE).
     """
 
     threshold: Threshold
@@ -194,6 +206,16 @@ class ThresholdCheck:
     assumption: str = (
         "two-piece log-normal with median = central estimate and [low, high] as its 90% interval"
     )
+    verdict: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.verdict:
+            object.__setattr__(self, "verdict", verdict_of(self.probability_over))
+
+    @property
+    def borderline(self) -> bool:
+        """True when P(over) is strictly between the BORDERLINE bounds."""
+        return self.verdict == "borderline"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict, SI units with the unit in each key."""
@@ -214,6 +236,8 @@ class ThresholdCheck:
             "extra_conditions": self.threshold.extra_conditions,
             "applies_only_if": [TAGS[t] for t in self.unconfirmed],
             "assumption": self.assumption,
+            "verdict": self.verdict,
+            "borderline": self.borderline,
         }
 
 
@@ -400,6 +424,87 @@ def probability_over(value_flop: float, flop: float, flop_low: float, flop_high:
     return 1.0 - _phi(gap / sigma)
 
 
+def verdict_of(probability: float) -> str:
+    """``over``, ``under`` or ``borderline`` for a probability of being over (see BORDERLINE)."""
+    if probability >= BORDERLINE[1]:
+        return "over"
+    if probability <= BORDERLINE[0]:
+        return "under"
+    return "borderline"
+
+
+def _quantile_of(part: Any) -> Any:
+    """A p -> FLOP quantile function of one estimate (its own, else two-piece log-normal)."""
+    own = getattr(part, "quantile", None)
+    if callable(own) and not getattr(part, "components", ()):
+        return own
+    flop, low, high = part.flop, part.flop_low, part.flop_high
+
+    def quantile(p: float) -> float:
+        from statistics import NormalDist
+
+        z = NormalDist().inv_cdf(p)
+        spread = math.log(high / flop) if z > 0 else math.log(flop / low)
+        return float(flop * math.exp(spread / Z90 * z))
+
+    return quantile
+
+
+def probability_over_sum(value_flop: float, parts: Sequence[Any], *, at_least: bool = False) -> float:
+    """P(Σ parts > value_flop) (or >= with ``at_least``), the parts comonotone.
+
+    The sum's p-quantile is the sum of the parts' p-quantiles, increasing in p, so
+    P(sum > v) = 1 - sup{p : Q(p) <= v}, found by bisection to 1e-12 in p.
+
+    Args:
+        value_flop: the threshold, FLOP.
+        parts: estimates (``flop``, ``flop_low``, ``flop_high``, optionally ``quantile``).
+        at_least: count a sum equal to the value as over.
+    """
+    if not parts:
+        return 0.0
+    if value_flop <= 0:
+        raise InputError("the threshold must be a positive number of FLOP")
+    fns = [_quantile_of(p) for p in parts]
+
+    def below(p: float) -> bool:
+        total = sum(f(p) for f in fns)
+        return total < value_flop if at_least else total <= value_flop
+
+    lo, hi = 1e-12, 1.0 - 1e-12
+    if not below(lo):
+        return 1.0
+    if below(hi):
+        return 0.0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if below(mid):
+            lo = mid
+        else:
+            hi = mid
+    return min(1.0, max(0.0, 1.0 - lo))
+
+
+def _counted_parts(estimate: Any, counts: Sequence[str]) -> list[Any]:
+    """The leaf estimates of the phases a threshold counts."""
+    components = tuple(getattr(estimate, "components", ()) or ())
+    if not components:
+        return [estimate] if getattr(estimate, "phase", "pre-training") in counts else []
+    return [leaf for part in components for leaf in _counted_parts(part, counts)]
+
+
+def _assumption(parts: Sequence[Any]) -> str:
+    kinds = sorted({getattr(p, "distribution", "lognormal") for p in parts})
+    text = {
+        "lognormal": "two-piece log-normal with median = central estimate and [low, high] as its 90% interval",
+        "uniform": "uniform on the rounding interval of a figure given to some significant figures",
+    }
+    out = "; ".join(text.get(k, k) for k in kinds) or ThresholdCheck.assumption
+    if len(parts) > 1:
+        out += "; phases summed comonotonically (quantiles added)"
+    return out
+
+
 def _counted(estimate: Any, counts: Sequence[str]) -> tuple[float, float, float, tuple[str, ...]]:
     """Sum the phases of ``estimate`` that a threshold counts (components summed comonotonically)."""
     components = tuple(getattr(estimate, "components", ()) or ())
@@ -460,12 +565,18 @@ def check(
             continue
         unconfirmed = tuple(t for t in threshold.requires if known is None or t not in known)
         flop, low, high, phases = _counted(estimate, threshold.counts)
+        parts = _counted_parts(estimate, threshold.counts)
         if flop <= 0:
             margin = -math.inf
             prob = 0.0
         else:
             margin = math.log10(flop / threshold.value_flop)
-            prob = probability_over(threshold.value_flop, flop, low, high)
+            if len(parts) == 1 and getattr(parts[0], "distribution", "lognormal") == "lognormal":
+                prob = probability_over(threshold.value_flop, flop, low, high)  # closed form
+            else:
+                prob = probability_over_sum(
+                    threshold.value_flop, parts, at_least=threshold.comparison == "at_least"
+                )
         out.append(
             ThresholdCheck(
                 threshold=threshold,
@@ -477,6 +588,7 @@ def check(
                 probability_over=prob,
                 phases_counted=phases,
                 unconfirmed=unconfirmed,
+                assumption=_assumption(parts),
             )
         )
     return tuple(out)
