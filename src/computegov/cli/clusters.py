@@ -165,7 +165,7 @@ def stocks_cmd(
     from computegov.clusters import CLUSTERS_ATTRIBUTION, stocks_over_time
 
     _, systems, steps = _systems(data, set_, certainty, single, no_dup, country, add)
-    days = [_date(d) for d in _csv(dates)] if dates else [_date(date)]
+    days = [_date(d) for d in _csv(dates) or ()] if dates else [_date(date)]
     tables = stocks_over_time(systems, days, by=by, metric=metric)
     if as_json:
         print_json({"filters": [s.to_dict() for s in steps], "stocks": [t.to_dict() for t in tables],

@@ -124,10 +124,9 @@ class SupplyParams:
             _nonneg(name, getattr(self, name))
         for name in ("dies_per_package", "hbm_stacks_per_package"):
             _nonneg(name, getattr(self, name))
-        for p in (self.packaging_yield,):
-            for v in (p.value, p.low, p.high):
-                if v is not None and not 0 < v <= 1:
-                    raise InputError(f"packaging_yield: expected a fraction in (0, 1], got {v:g}")
+        for v in _ends(self.packaging_yield):
+            if not 0 < v <= 1:
+                raise InputError(f"packaging_yield: expected a fraction in (0, 1], got {v:g}")
         if self.dies_per_package.value < 1:
             raise InputError(f"dies_per_package: expected at least 1 die, got {self.dies_per_package.value:g}")
         # Domain checks of the die and yield parameters, once, on the central values and range ends.
@@ -161,7 +160,7 @@ class SupplyParams:
             elif isinstance(value, Param):
                 changes[key] = value
             else:
-                changes[key] = Param(float(value), source="user override")  # type: ignore[arg-type]
+                changes[key] = Param(float(value), source="user override")
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
