@@ -192,6 +192,7 @@ class RecordForecast:
 def _forecast_points(
     years: FloatArray, values: FloatArray, *, metric: str, unit: str, chip_set: str,
     method: str | None, to_years: Sequence[int] | None, seed: int, n_samples: int, n_boot: int,
+    choice: Backtest | None = None,
 ) -> tuple[RecordForecast, Backtest]:
     x, y = np.asarray(years, dtype=float), np.log10(np.asarray(values, dtype=float))
     origin = math.floor(float(x.max())) + 1
@@ -199,9 +200,10 @@ def _forecast_points(
     target_years = check_years(wanted, origin + 1)
     if method is not None:
         check_methods([method])
-    choice = backtest_points(x, 10**y, rng=np.random.default_rng(seed), horizon_years=CHOICE_HORIZON,
-                             methods=METHODS if method is None else [method], metric=metric, unit=unit,
-                             chip_set=chip_set, n_samples=n_samples, n_boot=n_boot)
+    if choice is None or choice.horizon_years != CHOICE_HORIZON or (method is not None and choice.summary(method) is None):
+        choice = backtest_points(x, 10**y, rng=np.random.default_rng(seed), horizon_years=CHOICE_HORIZON,
+                                 methods=METHODS if method is None else [method], metric=metric,
+                                 unit=unit, chip_set=chip_set, n_samples=n_samples, n_boot=n_boot)
     if method is None:
         chosen = choice.best_calibrated_method or choice.best_method
         if chosen is None:
@@ -264,6 +266,7 @@ def record_forecast(
     group: str | None = None,
     n_samples: int = 2000,
     n_boot: int = 1000,
+    backtest_result: Backtest | None = None,
     **filters: Any,
 ) -> RecordForecast:
     """Forecast the record of ``metric`` at 1 January of ``years``.
@@ -280,6 +283,7 @@ def record_forecast(
         group: only chips of this manufacturer (substring), or ``!name`` for every other maker.
         n_samples: members per probabilistic forecast.
         n_boot: bootstrap resamples per log-linear fit.
+        backtest_result: the same chips' backtest (horizon 5, seeded the same), if already run.
         **filters: ``manufacturer``, ``kind``, ``since``, ``until`` as for :func:`metric_points`.
 
     Raises:
@@ -289,7 +293,7 @@ def record_forecast(
     label = points.chip_set + (f", {group}" if group else "")
     result, _ = _forecast_points(points.years, points.values, metric=points.metric.name, unit=points.metric.unit,
                                  chip_set=label, method=method, to_years=years, seed=seed,
-                                 n_samples=n_samples, n_boot=n_boot)
+                                 n_samples=n_samples, n_boot=n_boot, choice=backtest_result)
     return result
 
 

@@ -1,0 +1,172 @@
+"""Backtest of every metric x every method (each also calibrated), against a plain loop version.
+
+The library's backtest (:func:`computegov.trends.backtest.backtest`) computes each method's
+forecast from each origin once and reuses it: the calibration at origin ``t`` takes the scores of
+the hindcasts before ``t`` from the same table, and scores are computed for a whole origin at once.
+The loop version below is what one would write first: for every origin, method and horizon it
+refits, recomputes every earlier hindcast the calibration needs, and scores one forecast at a
+time with ``scoringrules`` and ``numpy.quantile``. Both use the same random streams, so their
+summaries must agree; the script checks that and prints the time of each and their ratio, then the
+coverage table (metric x method: 90 % coverage, mean CRPS, n).
+
+Usage: python benchmarks/trends_calibration.py [--quick] [--seed N]
+(``--quick``: 500 members and 300 bootstrap resamples per forecast, loop version on 2 metrics.)
+Core install only (numpy, scipy, scoringrules).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+
+import numpy as np
+
+from computegov.catalog import load_catalog
+from computegov.cli.common import DEFAULT_SEED
+from computegov.trends.backtest import backtest, default_origins
+from computegov.trends.calibration import PER_HORIZON_MIN, POINT_MIN_SCORES, PRIOR_SCORES
+from computegov.trends.chipsets import metric_points
+from computegov.trends.diagnostics import ensemble_quantiles
+from computegov.trends.forecast import load_scenarios
+from computegov.trends.hindcast import first_origin, method_stream
+from computegov.trends.methods import (
+    METHODS,
+    SLOWDOWN_SCENARIO,
+    base_of,
+    is_calibrated,
+    method_ensemble,
+    record_before,
+)
+
+METRICS = (
+    "training_flop_per_s", "peak_flop_per_s_fp32", "flop_per_s_per_usd", "flop_per_usd_tco",
+    "flop_per_j", "memory_bandwidth_bytes_per_s", "transistors_per_mm2", "memory_bytes",
+)  # fmt: skip
+HORIZON = 5
+
+
+def _forecast(method: str, x: np.ndarray, y: np.ndarray, origin: int, seed: int, n: int, boot: int):
+    base = base_of(method)
+    targets = np.arange(origin + 1, origin + HORIZON + 1, dtype=float)
+    train = x < origin
+    return method_ensemble(base, train_x=x[train], train_y=y[train], origin=origin, targets=targets,
+                           rng=method_stream(seed, origin, base), n_samples=n, n_boot=boot)
+
+
+def _median_scale(row: np.ndarray, h: int) -> tuple[float, float]:
+    q05, q50, q95 = ensemble_quantiles(row[None, :], [0.05, 0.5, 0.95])[0]
+    if row.size == 1:
+        return float(q50), math.sqrt(h)
+    return float(q50), max((q95 - q05) / 3.289707, 0.01 * math.sqrt(h))
+
+
+def _calibrate_loop(method, x, y, origin, own, seed, n, boot):
+    """Recompute every earlier hindcast, then one calibrated ensemble per horizon."""
+    start = first_origin(x)
+    last = float(x.max())
+    scores: dict[int, list[float]] = {h: [] for h in range(1, HORIZON + 1)}
+    for s in range(start, origin):
+        ens = _forecast(method, x, y, s, seed, n, boot)
+        if ens is None:
+            continue
+        for h in range(1, HORIZON + 1):
+            if s + h <= origin and s + h <= last:
+                med, scale = _median_scale(ens[h - 1], h)
+                scores[h].append(abs(record_before(x, y, float(s + h)) - med) / scale)
+    pooled = [v for h in sorted(scores) for v in scores[h]]
+    with_prior = own.shape[-1] > 1
+    if len(pooled) < (1 if with_prior else POINT_MIN_SCORES):
+        return None
+    floor = float(y[x < origin].max())
+    rows = []
+    for h in range(1, HORIZON + 1):
+        use = scores[h] if len(scores[h]) >= PER_HORIZON_MIN else pooled
+        med, scale = _median_scale(own[h - 1], h)
+        members = [med + scale * r for r in use] + [med - scale * r for r in use]
+        if with_prior:
+            k = 2 * PRIOR_SCORES
+            members += list(ensemble_quantiles(own[h - 1][None, :], (np.arange(k) + 0.5) / k)[0])
+        rows.append(sorted(max(m, floor) for m in members))
+    width = max(len(r) for r in rows)
+    return np.array([r + [math.nan] * (width - len(r)) for r in rows])
+
+
+def loop_backtest(x: np.ndarray, values: np.ndarray, metric: str, seed0: int, n: int, boot: int):
+    """The straightforward version: per origin, method and target, nothing reused."""
+    import scoringrules as sr
+
+    y = np.log10(values)
+    seed = int(np.random.default_rng(seed0).integers(0, 2**32))
+    methods = [m for m in METHODS
+               if base_of(m) != "slowdown" or load_scenarios()[SLOWDOWN_SCENARIO].applies(metric)]
+    out: dict[str, list[tuple[bool | None, float]]] = {m: [] for m in methods}
+    start = first_origin(x)
+    for origin in default_origins(x, y):
+        if origin < start:
+            continue
+        for method in methods:
+            ens = _forecast(method, x, y, origin, seed, n, boot)
+            if ens is None:
+                continue
+            if is_calibrated(method):
+                ens = _calibrate_loop(method, x, y, origin, ens, seed, n, boot)
+                if ens is None:
+                    continue
+            for h in range(1, HORIZON + 1):
+                if origin + h > x.max():
+                    continue
+                obs = record_before(x, y, float(origin + h))
+                row = ens[h - 1][np.isfinite(ens[h - 1])]
+                inside = None
+                if row.size > 1:
+                    lo, hi = ensemble_quantiles(row[None, :], [0.05, 0.95])[0]
+                    inside = bool(lo <= obs <= hi)
+                crps = float(sr.crps_ensemble(np.float64(obs), row, estimator="nrg"))
+                out[method].append((inside, crps))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer members; loop version on 2 metrics")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    args = parser.parse_args()
+    n, boot = (500, 300) if args.quick else (2000, 1000)
+    catalog = load_catalog()
+    points = {m: metric_points(catalog, m, "ml") for m in METRICS}
+    results, fast_by_metric = {}, {}
+    for m in METRICS:
+        started = time.perf_counter()
+        results[m] = backtest(catalog, m, "ml", rng=np.random.default_rng(args.seed), n_samples=n, n_boot=boot)
+        fast_by_metric[m] = time.perf_counter() - started
+    fast_s = sum(fast_by_metric.values())
+    loop_metrics = METRICS[:2] if args.quick else METRICS
+    started = time.perf_counter()
+    loops = {m: loop_backtest(points[m].years, points[m].values, m, args.seed, n, boot) for m in loop_metrics}
+    loop_s = time.perf_counter() - started
+    worst = 0.0
+    for metric in loop_metrics:
+        for s in results[metric].summaries:
+            rows = loops[metric][s.method]
+            crps = float(np.mean([c for _, c in rows])) if rows else math.nan
+            if rows:
+                worst = max(worst, abs(crps - s.mean_crps_log10))
+            assert len(rows) == s.n, (metric, s.method, len(rows), s.n)
+    n_methods = sum(len(r.summaries) for r in results.values())
+    print(f"backtest, {len(METRICS)} metrics x {n_methods} method runs (calibrated included), "
+          f"{n} members, {boot} bootstrap resamples: {fast_s:.2f} s")
+    print(f"loop version on {len(loop_metrics)} metric(s): {loop_s:.2f} s; same forecasts "
+          f"(largest mean-CRPS difference {worst:.1e})")
+    same = sum(fast_by_metric[m] for m in loop_metrics)
+    print(f"ratio (loop / vectorised on the same metrics, {same:.2f} s): {loop_s / same:.1f}x")
+    print("\nmetric, method: 90 % coverage / mean CRPS (log10) / n")
+    for metric, result in results.items():
+        cells = [f"{s.method} {'-' if s.coverage_90 is None else f'{s.coverage_90:.2f}'}/"
+                 f"{s.mean_crps_log10:.3f}/{s.n}" for s in result.summaries]
+        print(f"{metric}: " + "; ".join(cells))
+        print(f"  {result.calibration_check()['statement']}")
+
+
+if __name__ == "__main__":
+    main()
