@@ -67,3 +67,19 @@ def test_bad_input_is_one_line_naming_the_field_exit_2(args: list[str], field: s
     assert len(message.splitlines()) <= 2  # one line (Rich may wrap a long one in narrow terminals)
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_users_file_with_bad_values_warns_and_keeps_rows(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "clusters.csv"
+    path.write_text(
+        "Name,Status,Chip quantity (primary),Country,First Operational Date,H100 equivalents\n"
+        "A,Existing,-4,US,1/1/2024,10\nB,Existing,5,Mars,2/1/2024,20\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["clusters", "stocks", "--data", str(path), "--set", "all", "--json"])
+    assert result.exit_code == 0, result.output
+    assert "2 unreadable values" in result.stderr
+    assert json.loads(result.stdout)["stocks"][0]["total"] == 30  # both rows kept
+    listed = runner.invoke(app, ["clusters", "table", "--data", str(path), "--json"])
+    fields = {w["field"] for w in json.loads(listed.stdout)["warnings"]}
+    assert fields == {"chip_count", "country"}

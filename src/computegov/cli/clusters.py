@@ -12,6 +12,7 @@ from computegov.cli.common import (
     DEFAULT_SEED,
     JSON_OPTION,
     console,
+    err_console,
     guarded,
     print_json,
     seed_option,
@@ -72,16 +73,29 @@ def _parse_add(spec: str) -> Any:
     return hypothetical_system(parts[0], parts[1], parts[2], count, when)
 
 
+def _load(data: Path | None) -> Any:
+    """The table, with a one-line warning on stderr when some values could not be read."""
+    from computegov.clusters import load_clusters
+
+    table = load_clusters(data)
+    if table.warnings:
+        err_console.print(
+            f"[yellow]warning:[/yellow] {len(table.warnings)} unreadable values in {table.source} were set to "
+            "empty (rows kept); list them with: computegov clusters table --data FILE"
+        )
+    return table
+
+
 def _systems(
     data: Path | None, set_: str, certainty: str | None, single: bool, no_dup: bool,
     country: str | None, add: list[str] | None = None,
 ) -> tuple[Any, Any, tuple[Any, ...]]:
     """(table, filtered systems, filter steps)."""
-    from computegov.clusters import filter_systems, load_clusters
+    from computegov.clusters import filter_systems
 
     if set_ not in ("standard", "all"):
         raise InputError(f"set: expected 'standard' or 'all', got {set_!r}")
-    table = load_clusters(data)
+    table = _load(data)
     systems, steps = filter_systems(
         table, certainty=_csv(certainty), single_cluster=single, exclude_duplicates=no_dup,
         standard=set_ == "standard", countries=_csv(country),
@@ -101,11 +115,11 @@ def summary_cmd(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Headline figures: leading-system doubling times (with CIs) and country shares of performance."""
-    from computegov.clusters import CLUSTERS_ATTRIBUTION, load_clusters
+    from computegov.clusters import CLUSTERS_ATTRIBUTION
     from computegov.clusters.summary import headline
 
     day = _date(date)
-    out = headline(load_clusters(data).systems, date=day, set_=set_, seed=seed)
+    out = headline(_load(data).systems, date=day, set_=set_, seed=seed)
     if as_json:
         print_json(out)
         return
