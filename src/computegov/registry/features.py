@@ -37,6 +37,7 @@ __all__ = [
     "region_chart_html",
     "threshold_positions",
     "trend_charts_html",
+    "trends_prob",
 ]
 
 logger = logging.getLogger(__name__)
@@ -341,6 +342,7 @@ def trends_form() -> Form:
     metrics = tuple(module.METRICS) if module else ("training_flop_per_s",)
     chip_sets = tuple(module.CHIP_SETS) if module else ("ml",)
     scenarios = tuple(module.load_scenarios()) if module else ("trend",)
+    methods = tuple(module.METHODS) if module else ()
     return Form(
         id="trends",
         fields=(
@@ -353,6 +355,9 @@ def trends_form() -> Form:
             Field("until", "Released until", "int", low=1950, high=2100, help="year (optional)"),
             Field("scenario", "Forecast scenario", "choice", choices=("all", *scenarios), default="all"),
             Field("to_year", "Forecast to", "int", low=2000, high=2100, default=2030, help="year"),
+            Field("method", "Record forecast method", "choice", choices=("best", "none", *methods),
+                  default="best", help="best: the best calibrated method in hindcasts (by 90 % interval score)"),
+            Field("above", "P(record above)", "quantity", low=0, help="metric units, e.g. 1e15 (optional)"),
             Field("seed", "Random seed", "int", low=0, high=2**31 - 1, default=0,
                   help="bootstrap and Monte Carlo draws (same seed, same numbers)"),
         ),
@@ -400,11 +405,68 @@ def trend_forecast(raw: Mapping[str, Any], catalog: Any) -> tuple[dict[str, Any]
             skipped[name] = str(err)
     if not forecasts and skipped:
         raise InputError("; ".join(f"{k}: {v}" for k, v in skipped.items()))
+    record, probability = _record_part(values, catalog, years[1:])
+    if record is not None:
+        forecasts.insert(0, record.as_forecast())
     return jsonsafe({
         "fit": fit.to_dict(),
         "forecasts": [f.to_dict() for f in forecasts],
         "skipped_scenarios": skipped,
+        "record_forecast": record.to_dict() if record is not None else None,
+        "probability": probability,
     }), fit, forecasts
+
+
+def _record_part(values: Mapping[str, Any], catalog: Any, years: list[int]) -> tuple[Any, Any]:
+    """The record forecast by the chosen method (and P(record above) when asked), or (None, None)."""
+    method = values.get("method") or "best"
+    if method == "none" or not years:
+        return None, None
+    from computegov.trends.record import record_forecast
+
+    record = record_forecast(
+        catalog, values["metric"], values["chip_set"], method=None if method == "best" else method,
+        years=years, seed=values["seed"], manufacturer=values["manufacturer"] or None,
+        since=values["since"], until=values["until"],
+    )
+    above = values.get("above")
+    if not above:
+        return record, None
+    return record, {
+        "above": above,
+        "unit": record.unit,
+        "by_year": [{"year": y, "probability": float(p)} for y, p in zip(record.years, record.prob_above(above), strict=True)],
+        "coverage_note": record.coverage_note,
+    }
+
+
+def trends_prob(raw: Mapping[str, Any], catalog: Any) -> dict[str, Any]:
+    """``trends.record.prob_exceeds`` or ``prob_overtakes`` from query parameters.
+
+    Raises:
+        FieldErrors: a field cannot be parsed.
+        InputError: neither or both questions, years out of range, too few chips.
+    """
+    _require("trends")
+    from computegov.errors import InputError
+    from computegov.registry.forms import FieldErrors
+    from computegov.trends.record import prob_exceeds, prob_overtakes
+
+    values = parse_form(trends_form(), {k: v for k, v in raw.items() if k in {f.name for f in trends_form().fields}})
+    try:
+        years = [int(y) for y in str(raw.get("years") or values["to_year"]).split(",") if y.strip()]
+    except ValueError as err:
+        raise FieldErrors({"years": "comma-separated years, e.g. 2028,2030"}) from err
+    options = {"method": None if values["method"] in (None, "best", "none") else values["method"],
+               "seed": values["seed"], "since": values["since"], "until": values["until"]}
+    a, b = raw.get("group_a"), raw.get("group_b")
+    if values["above"] and not (a or b):
+        answer = prob_exceeds(catalog, values["metric"], values["above"], years, values["chip_set"], **options)
+    elif a and b and not values["above"]:
+        answer = prob_overtakes(catalog, values["metric"], str(a), str(b), years, values["chip_set"], **options)
+    else:
+        raise InputError("ask one question: above=VALUE, or group_a=... and group_b=... (e.g. !NVIDIA and NVIDIA)")
+    return jsonsafe(answer.to_dict())
 
 
 # planning ----------------------------------------------------------------------------------
@@ -465,9 +527,25 @@ def _add_trend_and_plan_routes(router: APIRouter) -> None:
         to_year: str | None = Query(None, max_length=10),
         seed: str | None = Query(None, max_length=12),
     ) -> dict[str, Any]:
-        """Log-linear trend fit with bootstrap interval, and forecasts per scenario to ``to_year``."""
+        """Trend fit, the record by the best calibrated method (with its hindcast coverage), scenarios."""
         result, _fit, _forecasts = trend_forecast(dict(request.query_params), request.app.state.catalog_loader())
         return result
+
+    @router.get("/trends/prob", tags=["trends"], responses={
+        422: {"description": "invalid input"}, 501: {"description": "not in this build"}})
+    def trends_probability(
+        request: Request,
+        metric: str = Query("training_flop_per_s", max_length=60),
+        chip_set: str = Query("ml", max_length=20),
+        above: str | None = Query(None, max_length=40),
+        group_a: str | None = Query(None, max_length=100),
+        group_b: str | None = Query(None, max_length=100),
+        years: str | None = Query(None, max_length=200),
+        method: str | None = Query(None, max_length=40),
+        seed: str | None = Query(None, max_length=12),
+    ) -> dict[str, Any]:
+        """P(record > above) or P(group_a's record > group_b's) on 1 January of each year, with coverage."""
+        return trends_prob(dict(request.query_params), request.app.state.catalog_loader())
 
     @router.get("/plan", tags=["planning"], responses={
         422: {"description": "invalid input or no feasible option"}, 501: {"description": "not in this build"}})
