@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from registry_helpers import FakeVerifier, make_envelope, make_statement
+from registry_helpers import DEFAULT_KEYS, FakeVerifier, make_envelope, make_statement
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
@@ -147,6 +147,7 @@ def test_report_submitted_through_the_api_appears_in_the_registry(server: tuple[
     import httpx
 
     url, app = server
+    app.state.store.add_key("browser-lab", DEFAULT_KEYS.public_pem)
     token, _ = app.state.store.create_token("browser-lab")
     body = {"envelope": make_envelope(make_statement(flop=2.5e25, model="browser-test-model"))}
     r = httpx.post(url + "/api/v1/reports", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30)

@@ -60,6 +60,50 @@ def test_bad_public_key_exits_2(data_dir: Path, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "public" in result.output
 
 
+def _pem(tmp_path: Path, name: str = "lab.pub") -> tuple[Path, str]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate().public_key()
+    path = tmp_path / name
+    path.write_bytes(key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    return path, key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
+
+
+def test_key_add_list_and_revoke(data_dir: Path, tmp_path: Path) -> None:
+    pem, raw_hex = _pem(tmp_path)
+    added = runner.invoke(app, ["registry", "key", "add", "lab-b", str(pem), "--json"])
+    assert added.exit_code == 0, added.output
+    out = json.loads(added.stdout)
+    assert out["organisation"] == "lab-b" and out["created"] is True and len(out["keyid"]) == 64
+    again = json.loads(runner.invoke(app, ["registry", "key", "add", "lab-b", raw_hex, "--json"]).stdout)
+    assert again["keyid"] == out["keyid"] and again["created"] is False  # same key given as hex
+    taken = runner.invoke(app, ["registry", "key", "add", "lab-c", str(pem)])
+    assert taken.exit_code == 2 and "another organisation" in taken.output
+    listing = json.loads(runner.invoke(app, ["registry", "key", "list", "--json"]).stdout)
+    assert [(k["organisation"], k["keyid"], k["revoked_at"]) for k in listing["keys"]] == [("lab-b", out["keyid"], None)]
+    assert out["keyid"][:16] in runner.invoke(app, ["registry", "key", "list", "lab-b"]).output
+    orgs = json.loads(runner.invoke(app, ["registry", "list", "--json"]).stdout)["organisations"]
+    assert orgs[0]["has_public_key"] is True and orgs[0]["keyids"] == [out["keyid"]]
+    revoked = runner.invoke(app, ["registry", "key", "revoke", out["keyid"][:10], "--json"])
+    assert revoked.exit_code == 0 and json.loads(revoked.stdout)["revoked"] is True
+    assert runner.invoke(app, ["registry", "key", "revoke", out["keyid"]]).exit_code == 2  # no live key left
+
+
+@pytest.mark.parametrize("value", ["not-a-file.pub", "ab" * 31, "zz" * 32])
+def test_key_add_refuses_what_is_not_a_public_key(data_dir: Path, value: str) -> None:
+    result = runner.invoke(app, ["registry", "key", "add", "acme", value])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_token_create_with_public_key_registers_it(data_dir: Path, tmp_path: Path) -> None:
+    pem, _hex = _pem(tmp_path)
+    created = runner.invoke(app, ["registry", "token", "create", "acme", "--public-key", str(pem), "--json"])
+    assert created.exit_code == 0, created.output
+    keys = json.loads(runner.invoke(app, ["registry", "key", "list", "acme", "--json"]).stdout)["keys"]
+    assert len(keys) == 1 and keys[0]["organisation"] == "acme"
+
+
 def test_unusable_database_url_exits_2(data_dir: Path) -> None:
     result = runner.invoke(app, ["registry", "init", "--database-url", "postgresql+psycopg://u:p@127.0.0.1:1/none"])
     assert result.exit_code == 2 and "cannot open the database" in result.output

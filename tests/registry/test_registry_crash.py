@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from registry_helpers import make_envelope, make_statement
+from registry_helpers import DEFAULT_KEYS, make_envelope, make_statement
 
 pytestmark = [pytest.mark.slow, pytest.mark.network]
 
@@ -54,6 +54,7 @@ def test_sigkill_during_submissions_loses_no_acknowledged_report(tmp_path: Path)
     from computegov.registry.store import Store
 
     store = Store(f"sqlite:///{tmp_path / 'registry.sqlite3'}")
+    store.add_key("lab", DEFAULT_KEYS.public_pem)
     token = store.create_token("lab")[0]
     store.close()
     proc, port = _start(tmp_path)

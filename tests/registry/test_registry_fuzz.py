@@ -1,5 +1,7 @@
 """API fuzzing with schemathesis against the app's own OpenAPI schema (in-process ASGI):
-no generated input may produce a 5xx. Bounded: a few examples per operation."""
+no generated input may produce a 5xx. Bounded: a few examples per operation. Plus the
+deep-nesting cases schemathesis does not generate: a body nested 50,000 levels deep to every
+operation that takes one gets 422, never 500."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from registry_helpers import FakeVerifier
+from registry_helpers import DEFAULT_KEYS, FakeVerifier
 
 schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
@@ -23,11 +25,14 @@ with warnings.catch_warnings():
 
 _DB_DIR = Path(tempfile.mkdtemp(prefix="computegov-fuzz-"))
 _STORE = Store(f"sqlite:///{_DB_DIR / 'fuzz.sqlite3'}")
+_STORE.add_key("fuzzer", DEFAULT_KEYS.public_pem)
 _TOKEN, _ = _STORE.create_token("fuzzer")
 APP = create_app(store=_STORE, verifier=FakeVerifier(), max_body_bytes=256 * 1024)
 schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", APP)
 OPERATIONS = [result.ok() for result in schema.get_all_operations()]
 MODES = [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE]
+WRITES = [op for op in OPERATIONS if op.method.upper() in {"POST", "PUT", "PATCH"}]
+DEEP = 50_000
 
 
 @pytest.fixture(autouse=True)
@@ -60,3 +65,22 @@ def test_no_generated_request_causes_a_server_error(operation: Any, mode: Any) -
     except Unsatisfiable:
         assert mode is schemathesis.GenerationMode.NEGATIVE
         pytest.skip("this operation takes no input, so there is nothing to break")
+
+
+def test_every_write_operation_is_in_the_deep_nesting_cases() -> None:
+    assert any(op.path == "/api/v1/reports" for op in WRITES)
+
+
+@pytest.mark.parametrize("body", [b"[" * DEEP + b"]" * DEEP, b'{"":' * DEEP + b"0" + b"}" * DEEP],
+                         ids=["arrays", "objects"])
+@pytest.mark.parametrize("operation", WRITES, ids=lambda op: op.label)
+def test_a_body_nested_50000_levels_gets_422_on_every_write_operation(operation: Any, body: bytes) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    path = operation.path.replace("{digest}", "a" * 64)
+    with TestClient(APP, raise_server_exceptions=False) as client:
+        r = client.request(operation.method.upper(), path, content=body,
+                           headers={"Authorization": f"Bearer {_TOKEN}", "content-type": "application/json"})
+    assert r.status_code == 422, (operation.label, r.status_code, r.text[:200])

@@ -149,7 +149,8 @@ def key_list(
         print_json({"keys": [_key_json(k) for k in keys]})
         return
     table = Table(title="Registered signing keys")
-    for col in ("key id", "organisation", "registered (UTC)", "revoked (UTC)"):
+    table.add_column("key id", no_wrap=True, min_width=64)
+    for col in ("organisation", "registered (UTC)", "revoked (UTC)"):
         table.add_column(col)
     for k in keys:
         table.add_row(k.keyid, k.organisation, k.created_at.strftime("%Y-%m-%d %H:%M"),
