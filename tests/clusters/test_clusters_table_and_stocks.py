@@ -21,7 +21,7 @@ from computegov.clusters import (
     parse_clusters_csv,
     stocks,
 )
-from computegov.clusters.table import hypothetical_system
+from computegov.clusters.hypothetical import hypothetical_system
 from computegov.errors import DataError, InputError
 
 HEADER = (

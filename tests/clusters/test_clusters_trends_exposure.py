@@ -142,3 +142,39 @@ def test_top10_membership_agrees_with_epochs_rank_column() -> None:
     assert len(pairs) > 400
     agree = sum((epoch <= 10) == (ours <= 10) for epoch, ours in pairs) / len(pairs)
     assert agree > 0.95  # measured 438/445 = 98.4 %; exact ranks differ (Epoch ranks a wider pool)
+
+
+def test_record_ties_with_an_earlier_system_set_no_record() -> None:
+    systems = [
+        _system("a", dt.date(2020, 1, 1), 10.0),
+        _system("b", dt.date(2021, 1, 1), 10.0),  # equals a: no new record
+        _system("c", dt.date(2022, 1, 1), 30.0),
+        _system("d", dt.date(2022, 1, 1), 30.0),  # same day as c: both count
+    ]
+    names = [s.name for s, _ in leading_systems(systems, selection="record", since=None)]
+    assert names == ["a", "c", "d"]
+
+
+def test_hindcast_uses_only_data_before_each_origin() -> None:
+    from computegov.clusters import hindcast_first_reaching
+
+    start = dt.date(2019, 1, 1)
+    systems = [
+        _system(f"s{i}", start + dt.timedelta(days=91 * i), 1e17 * 2 ** (i / 3), h100e=100.0 * 2 ** (i / 3))
+        for i in range(24)
+    ]
+    origins = (dt.date(2022, 1, 1),)
+    base = hindcast_first_reaching(systems, "h100e", origins, multiples=(2.0,), n_boot=300)
+    assert len(base.cases) == 1 and base.coverage in (0.0, 1.0)
+    case = base.cases[0]
+    # Truth: the first system at or above twice the largest before 2022-01-01.
+    largest_before = max(s.h100e or 0 for s in systems if s.first_operational < origins[0])  # type: ignore[operator]
+    first_after = min(s.first_operational_year for s in systems  # type: ignore[type-var]
+                      if s.first_operational >= origins[0] and (s.h100e or 0) >= 2 * largest_before)  # type: ignore[operator]
+    assert case.actual_year == pytest.approx(first_after)
+    # Later rows change the truth, never the forecast.
+    bumped = [s if s.first_operational < origins[0] else _system(s.name, s.first_operational, 1.0, h100e=(s.h100e or 0) * 10)  # type: ignore[arg-type,operator]
+              for s in systems]
+    again = hindcast_first_reaching(bumped, "h100e", origins, multiples=(2.0,), n_boot=300)
+    assert again.cases[0].expected_year == pytest.approx(case.expected_year)
+    assert again.cases[0].actual_year <= case.actual_year

@@ -60,7 +60,7 @@ def _csv(text: str | None) -> list[str] | None:
 
 
 def _parse_add(spec: str) -> Any:
-    from computegov.clusters.table import hypothetical_system
+    from computegov.clusters.hypothetical import hypothetical_system
 
     parts = [p.strip() for p in spec.split(",")]
     if len(parts) not in (4, 5):
@@ -244,16 +244,23 @@ def thresholds_cmd(
     data: Path | None = DATA, set_: str = SET, seed: int = seed_option(DEFAULT_SEED), as_json: bool = JSON_OPTION,
 ) -> None:
     """Systems over EO 14110's 1e20 op/s cluster threshold (history), and when the first 1e6-H100e / 1 GW system is expected."""
-    from computegov.clusters import EO14110_CLUSTER, crossings, first_reaching
+    from computegov.clusters import (
+        EO14110_CLUSTER,
+        crossings,
+        first_reaching,
+        hindcast_first_reaching,
+    )
+    from computegov.clusters.thresholds import HINDCAST_ORIGINS
 
     table, systems, _ = _systems(data, set_, None, False, False, None)
     planned = [s for s in table if s.status == "planned"]
     cross = crossings((*systems, *planned), include_planned=True)
     sizes = [first_reaching(systems, "h100e", h100e, seed=seed, planned_systems=planned),
              first_reaching(systems, "power_w", power_gw * 1e9, seed=seed, planned_systems=planned)]
+    checks = [hindcast_first_reaching(systems, m, HINDCAST_ORIGINS, seed=seed) for m in ("h100e", "power_w")]
     if as_json:
         print_json({"threshold": EO14110_CLUSTER.to_dict(), "crossings": [c.to_dict() for c in cross],
-                    "first_reaching": [s.to_dict() for s in sizes]})
+                    "first_reaching": [s.to_dict() for s in sizes], "hindcast": [h.to_dict() for h in checks]})
         return
     live = [c for c in cross if c.operational_while_in_force]
     console.print(f"{EO14110_CLUSTER.legal_reference}: 1e20 op/s, in force {EO14110_CLUSTER.in_force_from} to "
@@ -267,7 +274,12 @@ def thresholds_cmd(
             lo, hi = s.expected_year_ci
             console.print(f"{s.target:.3g} {unit}: expected {s.expected_year:.1f} ({s.confidence:.0%} CI {lo:.1f}-{hi:.1f}; "
                           f"record trend, {s.n_fitted} systems; planned: {', '.join(s.planned[:3]) or 'none'})")
-    console.print("[dim]Simple method: log-linear trend of record-setting systems with bootstrap; not calibrated out of sample.[/dim]")
+    for h in checks:
+        held = sum(c.covered for c in h.cases)
+        console.print(f"[yellow]hindcast ({h.metric}): the {h.confidence:.0%} interval held in {held} of {len(h.cases)} "
+                      "past cases[/yellow]")
+    console.print("[dim]Simple method: log-linear trend of record-setting systems with bootstrap; its interval is "
+                  "not calibrated (see the hindcast above).[/dim]")
 
 
 @clusters_app.command("table")

@@ -38,8 +38,10 @@ from computegov.clusters.thresholds import (
     ClusterThreshold,
     Crossing,
     FirstReaching,
+    Hindcast,
     crossings,
     first_reaching,
+    hindcast_first_reaching,
 )
 
 __all__ = [
@@ -57,6 +59,7 @@ __all__ = [
     "Exposure",
     "FilterStep",
     "FirstReaching",
+    "Hindcast",
     "LeadingTrend",
     "Stock",
     "StockTable",
@@ -69,6 +72,7 @@ __all__ = [
     "first_reaching",
     "fit_leading",
     "headline",
+    "hindcast_first_reaching",
     "leading_systems",
     "load_clusters",
     "parse_clusters_csv",

@@ -5,7 +5,8 @@ Which systems lead (three selections):
 * ``top-k`` (default k = 10): systems ranked in the top k by the metric among all systems
   operational on the day they became operational, the selection of Pilz et al. (2025),
   "Trends in AI Supercomputers", arXiv:2504.16026 (accessed 2026-12-04), section 3.1;
-* ``record``: systems larger than every system operational before them (record-setting);
+* ``record``: systems larger than every system operational before them (record-setting; one that
+  only equals an earlier system sets no record, two equal systems on the same first day both count);
 * ``top-k-per-year``: the k largest systems first operational in each calendar year.
 
 The fit is the trends module's: :func:`computegov.trends.fit.fit_log_linear` (OLS on log10 with a
@@ -66,6 +67,23 @@ def rank_at_first_operation(
     return {i: int(r) for (i, _, _), r in zip(dated, ranks, strict=True)}
 
 
+def _matched_earlier(systems: Sequence[ClusterSystem], metric: str, indices: Iterable[int]) -> set[int]:
+    """Of ``indices``, those equalled or beaten by a system first operational strictly earlier and still running."""
+    out = set()
+    for i in indices:
+        me = systems[i]
+        value = metric_value(me, metric)
+        day = me.first_operational
+        assert value is not None and day is not None
+        for other in systems:
+            v = metric_value(other, metric)
+            start = other.first_operational
+            if v is not None and start is not None and start < day and v >= value and other.operational_on(day):
+                out.add(i)
+                break
+    return out
+
+
 def leading_systems(
     systems: Iterable[ClusterSystem],
     metric: str = "flop_per_s_16bit",
@@ -102,6 +120,9 @@ def leading_systems(
         ranks = rank_at_first_operation(pool, metric)
         limit = 1 if selection == "record" else k
         chosen = [i for i, r in ranks.items() if r <= limit]
+        if selection == "record":  # a tie with an earlier system sets no new record
+            tied = _matched_earlier(pool, metric, chosen)
+            chosen = [i for i in chosen if i not in tied]
     out = []
     for i in chosen:
         system = pool[i]
