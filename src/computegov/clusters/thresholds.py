@@ -11,8 +11,9 @@ bootstrap line, and the percentiles of those dates as the interval. This interva
 uncertainty of the trend line only, not a system's scatter around it, and it is not calibrated
 (the trends module's calibrated machinery is not used here). :func:`hindcast_first_reaching`
 measures its coverage on past data: on the bundled snapshot the nominal 90 % interval held in only
-4 of 15 H100e cases and 0 of 4 power cases (origins 2022-07 to 2024-07), mostly because the
-largest systems grew faster after 2023 than the record trend before it. Read it as a trend-line
+4 of 15 H100e cases and 0 of 4 power cases (origins 2022-07 to 2024-07; 12 of 15 for 16-bit
+FLOP/s), missing early from 2022-23 origins and late from 2024 ones, when the largest systems grew
+faster than the record trend before them. Read it as a trend-line
 extrapolation, not a calibrated forecast.
 """
 
