@@ -10,7 +10,13 @@ import pandas as pd
 import pytest
 
 from computegov.charts.base import ATTRIBUTION, chart_html, save_chart
-from computegov.charts.trends import backtest_chart, forecast_chart, index_chart, trend_chart
+from computegov.charts.trends import (
+    backtest_chart,
+    forecast_chart,
+    index_chart,
+    reliability_chart,
+    trend_chart,
+)
 from computegov.trends.backtest import backtest_points
 from computegov.trends.fit import fit_log_linear
 from computegov.trends.forecast import forecast
@@ -99,3 +105,20 @@ def test_charts_export_without_a_browser(fit, tmp_path: Path, suffix: str) -> No
 def test_chart_html_embeds_the_spec_for_the_report(fit) -> None:
     fragment = chart_html(trend_chart(fit), "trend-x")
     assert 'id="trend-x"' in fragment and 'data-chart-for="trend-x"' in fragment
+
+
+def test_reliability_chart_plots_nominal_against_empirical_coverage() -> None:
+    rng = np.random.default_rng(1)
+    years = np.sort(2004 + 20 * rng.random(60))
+    values = 10 ** (12 + 0.15 * (years - 2004) + 0.2 * rng.standard_normal(60))
+    bt = backtest_points(years, values, rng=rng, horizon_years=3, n_samples=300, n_boot=200,
+                         methods=["random_walk_drift", "random_walk_drift+cal", "naive_record"])
+    spec = reliability_chart(bt).to_dict()
+    rows = next(v for v in spec["datasets"].values() if v and "nominal" in v[0] and "method" in v[0])
+    summary = bt.summary("random_walk_drift")
+    assert summary is not None
+    plotted = {r["nominal"]: r["empirical"] for r in rows if r["method"] == "random_walk_drift"}
+    assert plotted == pytest.approx({0.5: summary.coverage["50"], 0.8: summary.coverage["80"],
+                                     0.9: summary.coverage["90"], 0.95: summary.coverage["95"]})
+    assert not any(r["method"] == "naive_record" for r in rows)  # a point forecast has no band
+    assert "calibration target" in _spec_text(reliability_chart(bt))

@@ -8,6 +8,7 @@
 - :mod:`~computegov.trends.methods`: forecasting methods for the record (incl. random walk with drift);
 - :mod:`~computegov.trends.calibration`: out-of-sample calibration of any method;
 - :mod:`~computegov.trends.backtest`: rolling-origin scores of forecasting methods;
+- :mod:`~computegov.trends.record`: record forecasts by any method, P(exceed), P(overtake);
 - :mod:`~computegov.trends.index`: a composite hardware progress index.
 """
 
@@ -30,6 +31,14 @@ from computegov.trends.forecast import (
 )
 from computegov.trends.index import DEFAULT_COMPONENTS, ProgressIndex, progress_index
 from computegov.trends.metrics import METRICS, Metric, MetricUnavailableError, get_metric
+from computegov.trends.record import (
+    Probability,
+    RecordForecast,
+    prob_exceeds,
+    prob_overtakes,
+    record_forecast,
+)
+from computegov.trends.rwd import RandomWalkFit, fit_random_walk
 
 __all__ = [
     "CHIP_SETS",
@@ -45,20 +54,27 @@ __all__ = [
     "MetricPoints",
     "MetricUnavailableError",
     "PhysicalLimit",
+    "Probability",
     "ProgressIndex",
+    "RandomWalkFit",
+    "RecordForecast",
     "Scenario",
     "TrendFit",
     "backtest",
     "backtest_points",
     "fit_break",
     "fit_log_linear",
+    "fit_random_walk",
     "fit_trend",
     "forecast",
     "get_metric",
     "load_limits",
     "load_scenarios",
     "metric_points",
+    "prob_exceeds",
+    "prob_overtakes",
     "progress_index",
+    "record_forecast",
     "scenarios_for",
     "select_chips",
     "user_ceiling",
