@@ -61,3 +61,112 @@ def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
     if request.param == "stdlib":
         monkeypatch.setattr(records, "_ORJSON_LOADS", None)
     return str(request.param)
+
+
+class Forger:
+    """Forges a run's ledger and report *signed with the run's real key* (a dishonest signer).
+
+    ``ledger_bytes`` re-hashes the chain and re-signs every head; ``raw`` may rewrite one body's
+    bytes after canonical encoding (to forge non-canonical bodies such as duplicate keys). The
+    ``end`` record's totals are recomputed from the measurement records, and the report is made
+    consistent with the forged ledger, so only the checks under test can catch the forgery.
+    """
+
+    def __init__(self, run: DemoRun) -> None:
+        import json
+
+        from computegov.ledger.signing import load_private_key
+
+        self.run = run
+        self.signer = load_private_key(run.private_key)
+        self.bodies = [json.loads(line)["body"] for line in run.ledger.read_bytes().splitlines()]
+
+    def measurement_indices(self) -> list[int]:
+        return [i for i, b in enumerate(self.bodies) if b["kind"] == "measurement"]
+
+    def checkpoint_indices(self) -> list[int]:
+        return [i for i, b in enumerate(self.bodies) if b["kind"] == "checkpoint"]
+
+    def ledger_bytes(self, raw=None) -> bytes:
+        import base64
+        import hashlib
+
+        from computegov.ledger.chain import head_message
+        from computegov.ledger.records import GENESIS_HASH, canonical_json
+        from computegov.ledger.totals import totals_from_records
+
+        raw = raw or {}
+        intervals = [b["data"]["interval"] for b in self.bodies if b["kind"] == "measurement"]
+        chip_count = self.bodies[0]["data"]["metadata"]["hardware"]["chip_count"]
+        out, prev, last = [], GENESIS_HASH, None
+        for seq, b in enumerate(self.bodies):
+            data = b["data"]
+            if b["kind"] == "head" and last is not None:
+                sig = self.signer.sign(head_message(last[0], last[1]))
+                data = {
+                    "signed_hash": last[0],
+                    "signed_seq": last[1],
+                    "keyid": self.signer.keyid,
+                    "sig": base64.b64encode(sig).decode(),
+                }
+            if b["kind"] == "end":
+                data = {**data, "totals": totals_from_records(intervals, chip_count)}
+            b["data"] = data
+            body = canonical_json(
+                {"seq": seq, "kind": b["kind"], "time_unix_s": b["time_unix_s"], "prev": prev,
+                 "data": data}
+            )
+            if seq in raw:
+                body = raw[seq](body)
+            digest = hashlib.sha256(body).hexdigest()
+            out.append(b'{"body":' + body + b',"hash":"' + digest.encode() + b'"}\n')
+            prev, last = digest, (digest, seq)
+        return b"".join(out)
+
+    def report_bytes(self, ledger: bytes, edit=None) -> bytes:
+        import copy
+        import hashlib
+
+        import blake3
+
+        from computegov.ledger.report import parse_report, sign_statement
+
+        st = copy.deepcopy(parse_report(self.run.report.read_bytes()).statement)
+        p = st["predicate"]
+        p["ledger"]["head_hash"] = hashlib.sha256(ledger.splitlines()[-1][8:-75]).hexdigest()
+        p["ledger"]["records"] = len(ledger.splitlines())
+        end = [b for b in self.bodies if b["kind"] == "end"][-1]
+        p["totals"] = end["data"]["totals"]
+        ckpts = [self.bodies[i]["data"] for i in self.checkpoint_indices()]
+        p["checkpoints"] = [
+            {"step": c["step"], "path": c.get("path"), "blake3": c["state"]["blake3"],
+             "sha256": c["state"]["sha256"]}
+            for c in ckpts
+        ]
+        for s in st["subject"]:
+            if s["name"].startswith("ledger/"):
+                s["digest"] = {
+                    "blake3": blake3.blake3(ledger).hexdigest(),
+                    "sha256": hashlib.sha256(ledger).hexdigest(),
+                }
+        if edit is not None:
+            edit(st)
+        return sign_statement(st, self.signer).to_bytes()
+
+    def write(self, raw=None, edit=None) -> None:
+        """Write the forged ledger and report over the run's own files."""
+        ledger = self.ledger_bytes(raw)
+        self.run.ledger.write_bytes(ledger)
+        self.run.report.write_bytes(self.report_bytes(ledger, edit))
+
+
+@pytest.fixture()
+def forger(demo_run: DemoRun) -> Forger:
+    """A :class:`Forger` over a private copy of the demo run."""
+    return Forger(demo_run)
+
+
+@pytest.fixture()
+def forger_cls() -> type[Forger]:
+    """The :class:`Forger` class, to forge several variants in one test."""
+    return Forger

@@ -37,7 +37,7 @@ def test_verify_json_lists_every_check(demo_run_master) -> None:
     )
     assert res.exit_code == 0, res.output
     d = json.loads(res.stdout)
-    assert d["ok"] and d["outcome"] == "verified" and len(d["checks"]) == 13
+    assert d["ok"] and d["outcome"] == "verified" and len(d["checks"]) == 14
 
 
 def test_verify_tampered_ledger_exits_1_naming_check_and_record(demo_run) -> None:

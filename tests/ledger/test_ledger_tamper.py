@@ -4,6 +4,12 @@ Mutations: byte flips (ledger and report), edited numbers (with and without re-h
 the whole chain re-hashed and re-signed by an attacker's key), deleted / duplicated / reordered
 records, truncation (mid-line and at a line boundary), the report re-signed with another key,
 a head record re-signed with another key, swapped / altered / missing checkpoint files.
+
+Fail-closed mutations (a dishonest signer holding the *real* key, or evidence taken away): the
+ledger removed, some or all checkpoint files removed, the checkpoint directory pointed
+elsewhere; checkpoint paths that escape the evidence directory (``..``, absolute, a symlink
+out); bodies with duplicate keys; negative, zero, boolean and string values in numeric fields.
+None of them may end in exit status 0.
 """
 
 from __future__ import annotations
@@ -11,8 +17,10 @@ from __future__ import annotations
 import base64
 import collections
 import json
+import os
 import shutil
 import time
+import types
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,9 +29,10 @@ import pytest
 
 from computegov.errors import UnknownNameError
 from computegov.ledger.chain import head_message
+from computegov.ledger.digests import digest_file
 from computegov.ledger.records import GENESIS_HASH, decode_line, encode_record
 from computegov.ledger.report import parse_report, sign_statement
-from computegov.ledger.signing import Signer, load_public_key
+from computegov.ledger.signing import Signer, load_private_key, load_public_key
 from computegov.ledger.verify import verify_report
 
 
@@ -71,8 +80,33 @@ class Case:
         shutil.copytree(run.dir, d)
         (d / rel[1]).unlink()
         self.ckpt_dirs.append(("missing checkpoint", d))
+        # evidence removal: some / all checkpoint files gone, the directory pointed elsewhere
+        self.removal_dirs: list[tuple[str, Path]] = []
+        d = tmp / "some-removed"
+        shutil.copytree(run.dir, d)
+        for r in rel[1::2]:
+            (d / r).unlink()
+        self.removal_dirs.append(("some checkpoints removed", d))
+        d = tmp / "all-removed"
+        shutil.copytree(run.dir, d)
+        for r in rel:
+            (d / r).unlink()
+        self.removal_dirs.append(("all checkpoints removed", d))
+        (tmp / "empty").mkdir()
+        self.removal_dirs.append(("checkpoints pointed at an empty directory", tmp / "empty"))
+        self.removal_dirs.append(("checkpoints pointed at a missing directory", tmp / "nowhere"))
+        # path escape: a file outside the run directory, and a symlink to it from inside
+        self.outside = tmp / "outside" / "secret.bin"
+        self.outside.parent.mkdir()
+        self.outside.write_bytes(files[1].read_bytes())
+        d = tmp / "symlinked"
+        shutil.copytree(run.dir, d)
+        (d / rel[1]).unlink()
+        (d / rel[1]).symlink_to(self.outside)
+        self.symlink_dir = d
+        self.real = load_private_key(run.private_key)
 
-    def verify(self, ledger: bytes, report: bytes, ckpt_dir: Path | None = None):
+    def verify(self, ledger: bytes | None, report: bytes, ckpt_dir: Path | None = None):
         return verify_report(
             report, ledger, self.key, checkpoints_dir=ckpt_dir or self.run.dir, catalog=NoChips()
         )
@@ -81,8 +115,20 @@ class Case:
     def records(self) -> list[dict]:
         return [json.loads(line)["body"] for line in self.lines]
 
-    def rebuild(self, bodies: list[dict], signer: Signer) -> bytes:
-        """Re-hash the whole chain and re-sign every head with ``signer`` (a full forgery)."""
+    def rebuild(
+        self,
+        bodies: list[dict],
+        signer: Signer,
+        raw: dict[int, Callable[[bytes], bytes]] | None = None,
+        retotal: bool = False,
+    ) -> bytes:
+        """Re-hash the whole chain and re-sign every head with ``signer`` (a full forgery).
+
+        ``raw`` rewrites a body's canonical bytes before hashing (non-canonical forgeries);
+        ``retotal`` recomputes the end record's totals from the (edited) measurements.
+        """
+        if raw or retotal:
+            return self._rebuild_raw(bodies, signer, raw or {}, retotal)
         out = []
         prev = GENESIS_HASH
         last = None
@@ -103,18 +149,67 @@ class Case:
             out.append(line)
         return b"".join(out)
 
+    def _rebuild_raw(self, bodies, signer, raw, retotal) -> bytes:
+        import hashlib
+
+        from computegov.ledger.records import canonical_json
+        from computegov.ledger.totals import totals_from_records
+
+        intervals = [b["data"]["interval"] for b in bodies if b["kind"] == "measurement"]
+        out, prev, last = [], GENESIS_HASH, None
+        for seq, b in enumerate(bodies):
+            data = b["data"]
+            if b["kind"] == "meta":
+                data = {**data, "keyid": signer.keyid, "public_key_pem": signer.public_pem()}
+            if b["kind"] == "head" and last is not None:
+                sig = signer.sign(head_message(last[0], last[1]))
+                data = {
+                    "signed_hash": last[0],
+                    "signed_seq": last[1],
+                    "keyid": signer.keyid,
+                    "sig": base64.b64encode(sig).decode(),
+                }
+            if b["kind"] == "end" and retotal:
+                data = {**data, "totals": totals_from_records(intervals, 1)}
+            body = canonical_json(
+                {"seq": seq, "kind": b["kind"], "time_unix_s": b["time_unix_s"], "prev": prev,
+                 "data": data}
+            )
+            if seq in raw:
+                body = raw[seq](body)
+            digest = hashlib.sha256(body).hexdigest()
+            out.append(b'{"body":' + body + b',"hash":"' + digest.encode() + b'"}\n')
+            prev, last = digest, (digest, seq)
+        return b"".join(out)
+
     def forge_report(
         self, ledger: bytes, signer: Signer, edit: Callable[[dict], None] | None = None
     ) -> bytes:
         """A report consistent with ``ledger`` (head, count, digest), signed by ``signer``."""
         st = json.loads(json.dumps(parse_report(self.report).statement))
-        recs = [decode_line(line.rstrip(b"\n")) for line in ledger.splitlines(keepends=True)]
+        # read leniently (json.loads, the hash as written): forged bodies may be non-canonical
+        recs = [
+            types.SimpleNamespace(
+                hash=(o := json.loads(line))["hash"], kind=o["body"]["kind"], data=o["body"]["data"]
+            )
+            for line in ledger.splitlines()
+        ]
         p = st["predicate"]
         p["ledger"]["head_hash"] = recs[-1].hash
         p["ledger"]["records"] = len(recs)
         ends = [r for r in recs if r.kind == "end"]
         if ends:
             p["totals"] = ends[-1].data["totals"]
+        p["checkpoints"] = [
+            {
+                "step": r.data["step"],
+                "path": r.data.get("path"),
+                "blake3": r.data["state"]["blake3"],
+                "sha256": r.data["state"]["sha256"],
+            }
+            for r in recs
+            if r.kind == "checkpoint"
+        ]
         p["signer"] = {"keyid": signer.keyid, "public_key_pem": signer.public_pem()}
         import hashlib
 
@@ -255,7 +350,65 @@ def _mutate(case: Case, rng: np.random.Generator) -> tuple[str, bytes, bytes, Pa
     if kind == "checkpoint files":
         label, d = case.ckpt_dirs[int(rng.integers(len(case.ckpt_dirs)))]
         return label, L, R, d
+    if kind == "ledger removed":
+        return kind, None, R, None
+    if kind == "checkpoint evidence removed":
+        label, d = case.removal_dirs[int(rng.integers(len(case.removal_dirs)))]
+        return label, L, R, d
+    if kind == "checkpoint path escapes, re-signed with the real key":
+        bodies = case.records()
+        ckpts = [k for k, b in enumerate(bodies) if b["kind"] == "checkpoint"]
+        k = int(rng.choice(ckpts))
+        how = str(rng.choice(["dotdot", "absolute", "symlink"]))
+        if how == "symlink":  # the path is honest; the file there is a symlink leaving the dir
+            return f"{kind} ({how})", L, R, case.symlink_dir
+        target = case.outside
+        name = (
+            str(target)
+            if how == "absolute"
+            else "../" * int(rng.integers(1, 4)) + os.path.relpath(target, case.run.dir)
+        )
+        bodies[k]["data"]["path"] = name
+        bodies[k]["data"]["file"] = digest_file(target)
+        forged = case.rebuild(bodies, case.real)
+        return f"{kind} ({how})", forged, case.forge_report(forged, case.real), None
+    if kind == "duplicate key, re-signed with the real key":
+        bodies = case.records()
+        k = int(rng.choice([k for k, b in enumerate(bodies) if b["kind"] == "measurement"]))
+        field = str(rng.choice(["flop", "seconds", "steps", "tokens"]))
+        value = str(rng.choice(["1e30", "0", "-1", "99999"])).encode()
+
+        def dup(body: bytes) -> bytes:
+            return body.replace(b'"interval":{', b'"interval":{"' + field.encode() + b'":' + value + b",", 1)
+
+        forged = case.rebuild(bodies, case.real, raw={k: dup})
+        return kind, forged, case.forge_report(forged, case.real), None
+    if kind == "bad numeric value, re-signed with the real key":
+        bodies = case.records()
+        field, value = BAD_VALUES[int(rng.integers(len(BAD_VALUES)))]
+        ms = [k for k, b in enumerate(bodies) if b["kind"] == "measurement"]
+        for k in rng.choice(ms, size=int(rng.integers(1, len(ms) + 1)), replace=False):
+            bodies[int(k)]["data"]["interval"][field] = value
+        forged = case.rebuild(bodies, case.real, retotal=True)
+        return kind, forged, case.forge_report(forged, case.real), None
     raise AssertionError(kind)
+
+
+BAD_VALUES = (
+    ("flop", -1.0e15),
+    ("flop", -1),
+    ("flop", True),
+    ("flop", "14417920"),
+    ("seconds", 0.0),
+    ("seconds", -0.5),
+    ("seconds", False),
+    ("tokens", 640.5),
+    ("tokens", -640),
+    ("tokens", "640"),
+    ("energy_j", -1.0),
+    ("model_flop_6nd", -2.0e7),
+    ("counted_steps", True),
+)
 
 
 KINDS = (
@@ -275,6 +428,11 @@ KINDS = (
     "truncated ledger at a record boundary",
     "truncated report",
     "checkpoint files",
+    "ledger removed",
+    "checkpoint evidence removed",
+    "checkpoint path escapes, re-signed with the real key",
+    "duplicate key, re-signed with the real key",
+    "bad numeric value, re-signed with the real key",
 )
 
 
@@ -291,28 +449,49 @@ def test_every_random_mutation_is_detected_with_the_check_named(
     case = Case(demo_run_master, tmp_path)
     rng = np.random.default_rng(9)
     caught: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+    exits: collections.Counter = collections.Counter()
+    outcomes: collections.Counter = collections.Counter()
     missed = []
+    tried = 0
     t0 = time.perf_counter()
     for _ in range(MUTATIONS):
         kind, ledger, report, ckpt = _mutate(case, rng)
         if ledger == case.ledger and report == case.report and ckpt is None:
             continue  # a no-op mutation (e.g. swapping two identical lines) is not tampering
+        tried += 1
         verdict = case.verify(ledger, report, ckpt)
-        if verdict.ok:
+        exits[verdict.exit_code] += 1
+        outcomes[verdict.outcome] += 1
+        if verdict.ok or verdict.exit_code == 0:
             missed.append(kind)
             continue
         assert verdict.exit_code in (1, 2)
-        assert all(c.summary for c in verdict.failed)
-        for c in verdict.failed:
-            caught[kind][c.name] += 1
+        named = verdict.failed or verdict.unaccepted_missing
+        assert named and all(c.summary for c in named)
+        for c in named:
+            caught[kind][c.name if c.status == "fail" else f"missing:{c.name}"] += 1
+        names = {c.name for c in verdict.failed}
+        if kind.startswith("bad numeric value"):
+            assert "ledger_records" in names, kind
+        elif kind.startswith("duplicate key"):
+            assert "not canonical" in verdict.check("ledger_format").summary
+        elif kind.startswith("checkpoint path escapes"):
+            assert verdict.check("checkpoint_files").status == "fail"
+        elif kind == "ledger removed" or kind.startswith(("checkpoints pointed", "all checkpoints")):
+            assert verdict.outcome == "incomplete" and verdict.exit_code == 1, kind
     elapsed = time.perf_counter() - t0
     assert not missed, collections.Counter(missed)
+    assert exits[0] == 0 and tried >= MUTATIONS * 0.95
     total = sum(max(c.values()) for c in caught.values())
     assert sum(caught[k].total() for k in caught) >= MUTATIONS * 0.9 and total > 0
-    assert set(caught) >= set(KINDS) - {"checkpoint files"}
+    labels = {k.split(" (")[0] for k in caught}
+    assert labels >= set(KINDS) - {"checkpoint files", "checkpoint evidence removed"}
     for kind, counter in sorted(caught.items()):
         print(f"{kind}: {dict(counter.most_common(3))}")
-    print(f"{MUTATIONS} mutations verified in {elapsed:.1f} s")
+    print(
+        f"{tried} mutations ({parser}) verified in {elapsed:.1f} s; exits by code "
+        f"{dict(sorted(exits.items()))}; outcomes {dict(outcomes)}"
+    )
 
 
 def test_truncated_ledger_is_unusable_input_with_offset(demo_run, tmp_path: Path) -> None:

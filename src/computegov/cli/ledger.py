@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from computegov.cli.common import JSON_OPTION, console, err_console, guarded, print_json
+from computegov.cli.verify import MAX_FILE_OPTION, MAX_RECORD_OPTION, read_limits
 
 __all__ = ["register"]
 
@@ -80,10 +81,17 @@ def show(
     kinds: str | None = typer.Option(
         None, "--kind", help="Only these record kinds, comma-separated."
     ),
+    max_record_bytes: int | None = MAX_RECORD_OPTION,
+    max_file_bytes: int | None = MAX_FILE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """List a ledger's records and say whether its chain holds (exit 1 if not, 2 if unreadable)."""
+    """List a ledger's records and say whether its chain holds (exit 1 if not, 2 if unreadable).
+
+    Only a regular file is read (not a directory, device or FIFO), and at most
+    ``--max-file-bytes`` of it; a line longer than ``--max-record-bytes`` is a format problem.
+    """
     from computegov.errors import InputError, LedgerError
+    from computegov.ledger.evidence import read_regular_file
     from computegov.ledger.records import RECORD_KINDS
     from computegov.ledger.scan import scan_ledger
 
@@ -94,11 +102,12 @@ def show(
             f"unknown record kind {', '.join(unknown)}; expected some of {', '.join(RECORD_KINDS)}"
         )
 
+    limits = read_limits(max_record_bytes, max_file_bytes)
     try:
-        data = file.read_bytes()
-    except OSError as err:
-        raise LedgerError(f"cannot read ledger {file}: {err.strerror}") from err
-    scan = scan_ledger(data)
+        data = read_regular_file(file, limits.max_file_bytes, "ledger")
+    except InputError as err:
+        raise LedgerError(str(err)) from err
+    scan = scan_ledger(data, max_record_bytes=limits.max_record_bytes)
     records = [r for r in scan.records if wanted is None or r.kind in wanted]
     code = 0 if scan.ok else (2 if any(p.kind in ("format", "torn") for p in scan.problems) else 1)
     if as_json:

@@ -24,6 +24,7 @@ from computegov.errors import ComputegovError, InputError
 from computegov.ledger.attestation import AttestationChecker, check_attestation
 from computegov.ledger.checks import (
     b64_strict,
+    first_and_more,
     ledger_order_check,
     ledger_records_check,
     ledger_signature_check,
@@ -37,6 +38,7 @@ from computegov.ledger.plausibility import (
     TYPICAL_UTILISATION_MAX,
     plausibility_check,
 )
+from computegov.ledger.record_schema import totals_problems
 from computegov.ledger.report import PAYLOAD_TYPE, ComputeReport, is_report_path, parse_report
 from computegov.ledger.report_checks import checkpoint_files_check, matches_check, totals_check
 from computegov.ledger.scan import gc_paused, scan_ledger
@@ -294,6 +296,24 @@ _LEDGER_CHECKS = (
 )
 
 
+def report_values_check(report: ComputeReport) -> Check:
+    """``report_values``: the report's own numbers are typed and in range (as on write).
+
+    Checked even without a ledger: ``totals`` (FLOP >= 0, durations and chip-hours >= 0,
+    counts are integers) and ``hardware.chip_count`` (a whole number); see
+    :mod:`computegov.ledger.record_schema`.
+    """
+    pred = report.predicate
+    problems = totals_problems(pred.get("totals"))
+    hardware = obj(pred.get("hardware"))
+    chips = hardware.get("chip_count")
+    if chips is not None and (type(chips) is not int or chips < 1):
+        problems.append(f"hardware.chip_count: expected a whole number >= 1, got {chips!r}")
+    if problems:
+        return Check("report_values", "fail", first_and_more(problems), {"problems": problems})
+    return Check("report_values", "pass", "totals and chip count are typed and in range")
+
+
 def _verify(
     report: Any,
     ledger: Any,
@@ -348,6 +368,10 @@ def _verify(
         checks.append(Check("report_signature", "skip", "report unreadable"))
         if public_key is None:
             checks.append(Check("key_trust", "skip", "report unreadable"))
+
+    checks.append(
+        report_values_check(rep) if rep is not None else Check("report_values", "skip", "report unreadable")
+    )
 
     ledger_bytes: bytes | None = None
     ledger_path: str | None = None
