@@ -5,13 +5,13 @@ forecast from each origin once and reuses it: the calibration at origin ``t`` ta
 the hindcasts before ``t`` from the same table, and scores are computed for a whole origin at once.
 The loop version below is what one would write first: for every origin, method and horizon it
 refits, recomputes every earlier hindcast the calibration needs, and scores one forecast at a
-time with ``scoringrules`` and ``numpy.quantile``. Both use the same random streams, so their
+time (the same CRPS estimator, one row per call; it equals ``scoringrules``' energy form, tested). Both use the same random streams, so their
 summaries must agree; the script checks that and prints the time of each and their ratio, then the
 coverage table (metric x method: 90 % coverage, mean CRPS, n).
 
 Usage: python benchmarks/trends_calibration.py [--quick] [--seed N]
 (``--quick``: 500 members and 300 bootstrap resamples per forecast, loop version on 2 metrics.)
-Core install only (numpy, scipy, scoringrules).
+Core install only (numpy, scipy).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from computegov.cli.common import DEFAULT_SEED
 from computegov.trends.backtest import backtest, default_origins
 from computegov.trends.calibration import PER_HORIZON_MIN, POINT_MIN_SCORES, PRIOR_SCORES
 from computegov.trends.chipsets import metric_points
-from computegov.trends.diagnostics import ensemble_quantiles
+from computegov.trends.diagnostics import ensemble_crps, ensemble_quantiles
 from computegov.trends.forecast import load_scenarios
 from computegov.trends.hindcast import first_origin, method_stream
 from computegov.trends.methods import (
@@ -94,8 +94,6 @@ def _calibrate_loop(method, x, y, origin, own, seed, n, boot):
 
 def loop_backtest(x: np.ndarray, values: np.ndarray, metric: str, seed0: int, n: int, boot: int):
     """The straightforward version: per origin, method and target, nothing reused."""
-    import scoringrules as sr
-
     y = np.log10(values)
     seed = int(np.random.default_rng(seed0).integers(0, 2**32))
     methods = [m for m in METHODS
@@ -122,7 +120,7 @@ def loop_backtest(x: np.ndarray, values: np.ndarray, metric: str, seed0: int, n:
                 if row.size > 1:
                     lo, hi = ensemble_quantiles(row[None, :], [0.05, 0.95])[0]
                     inside = bool(lo <= obs <= hi)
-                crps = float(sr.crps_ensemble(np.float64(obs), row, estimator="nrg"))
+                crps = float(ensemble_crps(np.array([obs]), row[None, :])[0])
                 out[method].append((inside, crps))
     return out
 
