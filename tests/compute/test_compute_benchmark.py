@@ -53,3 +53,18 @@ def test_benchmark_prints_json(bench: ModuleType, capsys: pytest.CaptureFixture[
     out = json.loads(capsys.readouterr().out)
     assert out["snapshot"] == "2025-02-24"
     assert all(len(items) == 3 for items in out["worst"].values())
+
+
+def test_benchmark_reports_coverage_beside_the_median_error(
+    bench: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert bench.main(["--json", "--quick"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    rows = {(c["method"], c["case"]): c for c in out["coverage"]}
+    for method in ("architecture", "hardware"):
+        row = rows[(method, "all")]
+        assert row["n"] >= 100
+        assert 0.80 <= row["coverage_deployed"] <= 0.97
+        assert 0.80 <= row["coverage_after_split"] <= 0.97
+        assert row["median_abs_error_oom"] >= 0
+    assert rows[("measured", "all")]["n"] == 0  # stated as not checkable, not silently left out

@@ -147,3 +147,77 @@ def test_unit_words_after_counts_are_understood() -> None:
     assert out["flop"] == pytest.approx(6 * 7e9 * 2e12)
     words = _json(["estimate", "--params", "7B", "--words", "1.5T words"])
     assert words["flop"] == pytest.approx(6 * 7e9 * 2e12)  # 1.5T words x 4/3 token per word
+
+
+def test_check_takes_a_relative_error_and_reports_borderline() -> None:
+    out = _json(["check", "--flop", "1.001e25", "--dex", "0.1", "--date", "2026-01-01"])
+    (eu,) = [c for c in out["checks"] if c["threshold_id"] == "eu-ai-act-art51-systemic-risk"]
+    assert 0.2 <= eu["probability_over"] <= 0.8
+    assert eu["verdict"] == "borderline" and eu["borderline"] is True
+    assert {"over", "margin_oom", "probability_over", "flop_low", "flop_high"} <= eu.keys()  # old keys kept
+    assert out["estimate"]["distribution"] == "lognormal"
+
+
+@pytest.mark.parametrize(
+    "flop_args",
+    [["--flop", "8e24..4e25"], ["--flop-low", "8e24", "--flop-high", "4e25"]],
+)
+def test_check_takes_an_interval(flop_args: list[str]) -> None:
+    out = _json(["check", *flop_args, "--date", "2026-01-01"])
+    assert out["estimate"]["flop_low"] == pytest.approx(8e24)
+    assert out["estimate"]["flop_high"] == pytest.approx(4e25)
+    (eu,) = [c for c in out["checks"] if c["threshold_id"] == "eu-ai-act-art51-systemic-risk"]
+    assert eu["verdict"] == "borderline"
+
+
+def test_check_takes_significant_figures() -> None:
+    out = _json(["check", "--flop", "1e25", "--sig-figs", "1", "--date", "2026-01-01"])
+    (eu,) = [c for c in out["checks"] if c["threshold_id"] == "eu-ai-act-art51-systemic-risk"]
+    assert eu["probability_over"] == pytest.approx(0.5 / 0.55)
+    assert out["estimate"]["distribution"] == "uniform"
+
+
+def test_threshold_widens_its_ranges_by_the_flop_uncertainty() -> None:
+    point = _json(["threshold", "1e25", "--chip", "H100"])
+    fuzzy = _json(["threshold", "1e25", "--chip", "H100", "--dex", "0.2"])
+    assert fuzzy["flop_low"] < 1e25 < fuzzy["flop_high"]
+    (p,), (f,) = point["equivalents"], fuzzy["equivalents"]
+    assert f["chip_days"] == pytest.approx(p["chip_days"])
+    assert f["chip_days_low"] < p["chip_days_low"] and f["chip_days_high"] > p["chip_days_high"]
+    assert f["chip_days_high"] / p["chip_days_high"] == pytest.approx(fuzzy["flop_high"] / 1e25)
+
+
+def test_estimate_takes_a_precision_mix() -> None:
+    base = ["estimate", "--chip", "H100", "--chips", "1000", "--days", "10", "--utilisation", "0.4"]
+    mixed = _json([*base, "--precision-mix", "fp8=0.7,bf16=0.3"])
+    bf16 = _json([*base, "--precision", "bf16"])
+    fp8 = _json([*base, "--precision", "fp8"])
+    expected = 1 / (0.7 / fp8["inputs"]["peak_flop_per_s"] + 0.3 / bf16["inputs"]["peak_flop_per_s"])
+    assert mixed["inputs"]["peak_flop_per_s"] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["estimate", "--chip", "H100", "--chips", "1.5", "--days", "10"],
+        ["estimate", "--params", "7B", "--tokens", "1T", "--layers", "99999999999999999999", "--d-model", "4096", "--ctx", "4096"],
+        ["threshold", "1e26", "--years", "2025-9999"],
+        ["trend", "--years", "2025-9999"],
+        ["check", "--flop", "nan"],
+        ["check", "--flop", "1e400"],
+        ["check", "--flop", "-1e25"],
+        ["check", "--flop", "1e25", "--dex", "inf"],
+        ["check", "--flop", "1.001e25", "--sig-figs", "1"],
+        ["threshold", "1e400"],
+        ["threshold", "1e25", "--days", "nan"],
+        ["estimate", "--chip", "H100", "--chips", "100", "--days", "1e400"],
+        ["estimate", "--params", "7B", "--tokens", "1T", "--epochs", "nan"],
+        ["estimate", "--chip", "H100", "--chips", "100", "--days", "10", "--precision-mix", "fp8=0.7,bf16=0.2"],
+        ["trend", "--since", "nan"],
+    ],
+)
+def test_hostile_values_exit_2_without_traceback(args: list[str]) -> None:
+    result = runner.invoke(app, ["compute", *args])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
