@@ -182,61 +182,77 @@ def _text_only(domain: str) -> bool:
 
 def _date(value: Any) -> dt.date:
     if hasattr(value, "date"):
-        return value.date()  # type: ignore[no-any-return]
+        return dt.date.fromisoformat(str(value.date()))
     return dt.date.fromisoformat(str(value)[:10])
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in row.items()} for row in df.to_dict("records")]
+
+
+def _number(row: Mapping[str, Any], key: str) -> float:
+    """The row's number at ``key``; 0.0 when missing (NaN, None, empty)."""
+    try:
+        value = float(row.get(key))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
+    return value if math.isfinite(value) else 0.0
+
+
+def _text(row: Mapping[str, Any], key: str) -> str:
+    value = row.get(key)
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
 def _architecture_samples(df: pd.DataFrame) -> list[CalibrationSample]:
     out = []
-    for r in df.itertuples(index=False):
-        if not (r.parameters > 0 and r.dataset_size_datapoints > 0 and r.training_compute_flop > 0):
+    for r in _records(df):
+        params, data, epoch_flop = _number(r, "parameters"), _number(r, "dataset_size_datapoints"), _number(r, "training_compute_flop")
+        if not (params > 0 and data > 0 and epoch_flop > 0):
             continue
-        if not _text_only(str(r.domain or "")) or str(r.base_model or ""):
+        if not _text_only(_text(r, "domain")) or _text(r, "base_model"):
             continue
-        stated = bool(r.epochs > 0)
-        active = float(r.active_parameters) if r.active_parameters > 0 else None
+        epochs = _number(r, "epochs")
+        active = _number(r, "active_parameters")
         run = TrainingRun(
-            name=str(r.model),
-            params=float(r.parameters),
-            active_params=active if active is not None and active <= r.parameters else None,
-            tokens=float(r.dataset_size_datapoints),
-            epochs=float(r.epochs) if stated else None,
+            name=_text(r, "model"),
+            params=params,
+            active_params=active if 0 < active <= params else None,
+            tokens=data,
+            epochs=epochs if epochs > 0 else None,
         )
         est = architecture_estimate(run)
         out.append(CalibrationSample(
-            str(r.model), _date(r.publication_date), "architecture",
-            "epochs_stated" if stated else "epochs_unstated", est.flop, float(r.training_compute_flop),
+            _text(r, "model"), _date(r["publication_date"]), "architecture",
+            "epochs_stated" if epochs > 0 else "epochs_unstated", est.flop, epoch_flop,
         ))
     return out
 
 
 def _hardware_samples(df: pd.DataFrame, catalog: Catalog) -> list[CalibrationSample]:
     out = []
-    for r in df.itertuples(index=False):
-        hw = str(r.training_hardware or "")
-        if not hw or "," in hw or str(r.base_model or ""):
+    for r in _records(df):
+        hw = _text(r, "training_hardware")
+        if not hw or "," in hw or _text(r, "base_model"):
             continue
-        if not (r.hardware_quantity > 0 and r.training_time_hours > 0 and r.training_compute_flop > 0):
+        count, hours, epoch_flop = _number(r, "hardware_quantity"), _number(r, "training_time_hours"), _number(r, "training_compute_flop")
+        if not (count > 0 and hours > 0 and epoch_flop > 0):
             continue
         try:
             chip = catalog.get(hw)
         except ComputegovError:
             continue
         cases: list[tuple[str, Utilisation | None]] = [("default_utilisation", None)]
-        if r.hardware_utilization > 0:
-            cases.append(("given_utilisation", Utilisation.of(float(r.hardware_utilization))))
+        recorded = _number(r, "hardware_utilization")
+        if recorded > 0:
+            cases.append(("given_utilisation", Utilisation.of(recorded)))
         for case, util in cases:
             try:
-                run = TrainingRun.from_hours(
-                    float(r.training_time_hours), name=str(r.model), chip=chip,
-                    chip_count=float(r.hardware_quantity), utilisation=util,
-                )
+                run = TrainingRun.from_hours(hours, name=_text(r, "model"), chip=chip, chip_count=count, utilisation=util)
                 est = hardware_estimate(run)
             except ComputegovError:
                 continue  # the chip lacks a training peak: the method has no input
-            out.append(CalibrationSample(
-                str(r.model), _date(r.publication_date), "hardware", case, est.flop, float(r.training_compute_flop),
-            ))
+            out.append(CalibrationSample(_text(r, "model"), _date(r["publication_date"]), "hardware", case, est.flop, epoch_flop))
     return out
 
 
