@@ -113,11 +113,37 @@ def test_measure_demo_with_ledger_verifies_right_away(tmp_path) -> None:
     )
 
 
-def test_replay_with_missing_checkpoint_exits_2_naming_it(demo_run) -> None:
+def test_replay_with_missing_checkpoint_is_incomplete_naming_it(demo_run) -> None:
     demo_run.checkpoints[1].unlink()
     res = runner.invoke(app, ["replay", str(demo_run.report), "--sample-rate", "1"])
-    assert res.exit_code == 2
-    assert demo_run.checkpoints[1].name in res.output and "missing" in res.output
+    assert res.exit_code == 1
+    assert demo_run.checkpoints[1].name in res.output and "INCOMPLETE" in res.output
+    assert "PASSED" not in res.output
+
+
+def test_replay_with_every_checkpoint_missing_is_incomplete_even_when_allowed(demo_run) -> None:
+    for p in demo_run.checkpoints:
+        p.unlink()
+    args = ["replay", str(demo_run.report), "--sample-rate", "1", "--json"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 1 and json.loads(res.stdout)["outcome"] == "incomplete"
+    # allowing missing inputs cannot turn "nothing was replayed" into a pass
+    res = runner.invoke(app, [*args, "--allow-missing", "replay_inputs"])
+    assert res.exit_code == 1 and json.loads(res.stdout)["outcome"] == "incomplete"
+
+
+def test_replay_allow_missing_inputs_is_partial(demo_run) -> None:
+    demo_run.checkpoints[4].unlink()  # only the last segment loses its end checkpoint
+    args = ["replay", str(demo_run.report), "--sample-rate", "1", "--json"]
+    res = runner.invoke(app, [*args, "--allow-missing", "replay_inputs"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    assert d["outcome"] == "verified" and d["partial"] is True and len(d["missing"]) == 1
+
+
+def test_replay_refuses_negative_largest(demo_run_master) -> None:
+    res = runner.invoke(app, ["replay", str(demo_run_master.report), "--largest", "-3"])
+    assert res.exit_code == 2 and "largest" in res.output
 
 
 def test_keys_new_in_unwritable_place_exits_2(tmp_path) -> None:

@@ -316,3 +316,50 @@ def test_file_and_record_caps_are_configurable(demo_run) -> None:
     assert res.exit_code == 2 and "per record" in res.output
     v = verify_report(demo_run.report, None, demo_run.public_key)
     assert v.ok  # the defaults leave an honest run alone
+
+
+# -- replay inputs ----------------------------------------------------------------------------
+
+
+def test_replay_refuses_a_checkpoint_path_that_escapes(forger, outside: Path) -> None:
+    _point_checkpoint_at(forger, os.path.relpath(outside, forger.run.dir), outside)
+    forger.write()
+    res = runner.invoke(app, ["replay", str(forger.run.report), "--dry-run"])
+    assert res.exit_code == 2 and "refused" in res.output and "'..'" in res.output
+
+
+def test_replay_refuses_a_fifo_in_place_of_a_checkpoint(demo_run) -> None:
+    p = demo_run.checkpoints[1]
+    p.unlink()
+    os.mkfifo(p)
+    t0 = time.perf_counter()
+    res = runner.invoke(app, ["replay", str(demo_run.report), "--dry-run"])
+    assert time.perf_counter() - t0 < 20
+    assert res.exit_code == 2 and "FIFO" in res.output
+
+
+# -- the same rules on write ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("flop", -1.0), ("seconds", 0.0), ("seconds", -2.0), ("flop", True), ("tokens", 1.5),
+     ("tokens", "640")],
+)
+def test_the_recorder_refuses_what_the_verifier_would(tmp_path: Path, field: str, value) -> None:
+    from computegov.errors import InputError
+    from computegov.ledger.recorder import RunRecorder
+
+    rec = RunRecorder(tmp_path / "run.jsonl", metadata={"hardware": {"chip_count": 1}})
+    with pytest.raises(InputError, match=field):
+        rec.record_measurement({"steps": 1, "flop": 1.0, "seconds": 1.0, field: value})
+    rec.record_measurement({"steps": 1, "flop": 1.0, "seconds": 1.0, "tokens": 64.0})
+    assert rec.finish().totals["tokens"] == 64
+
+
+def test_the_recorder_refuses_a_fractional_chip_count(tmp_path: Path) -> None:
+    from computegov.errors import InputError
+    from computegov.ledger.recorder import RunRecorder
+
+    with pytest.raises(InputError, match="chip_count"):
+        RunRecorder(tmp_path / "run.jsonl", metadata={"hardware": {"chip_count": 1.5}})

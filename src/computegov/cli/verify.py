@@ -210,15 +210,27 @@ def replay_command(
         "computegov's own trainers are always allowed.",
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="State the audit cost and stop."),
+    allow_missing: str | None = ALLOW_MISSING_OPTION,
+    max_record_bytes: int | None = MAX_RECORD_OPTION,
+    max_file_bytes: int | None = MAX_FILE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Re-run sampled training segments from checkpoints and compare (Proof-of-Learning style)."""
+    """Re-run sampled training segments from checkpoints and compare (Proof-of-Learning style).
+
+    REPLAY PASSED (exit 0) only when every sampled segment was replayed and landed within
+    tolerance; a segment whose checkpoint files are missing makes the replay INCOMPLETE
+    (exit 1) unless --allow-missing replay_inputs.
+    """
     import numpy as np
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from computegov.errors import InputError
     from computegov.ledger.replay import plan_replay, replay_report
+    from computegov.ledger.verify import parse_allow_missing
 
+    allowed = parse_allow_missing(allow_missing)
+    if largest < 0:
+        raise InputError(f"--largest must be a count >= 0, got {largest}")
     if ledger is None:
         ledger = _find_ledger(report)
         if ledger is None:
@@ -231,6 +243,7 @@ def replay_command(
         rng=np.random.default_rng(seed),
         checkpoints_dir=checkpoints,
         trust_trainers=tuple(trust_trainer or ()),
+        limits=read_limits(max_record_bytes, max_file_bytes),
     )
     if not as_json:
         console.print("[bold]audit cost, before replaying[/bold]")
@@ -241,7 +254,7 @@ def replay_command(
             print_json({"plan": plan})
         raise typer.Exit(0)
     if as_json:
-        result = replay_report(plan, ray_address=ray_address)
+        result = replay_report(plan, ray_address=ray_address, allow_missing=allowed)
         print_json(result)
         raise typer.Exit(result.exit_code)
     with Progress(
@@ -254,7 +267,10 @@ def replay_command(
     ) as progress:
         task = progress.add_task("replay", total=len(plan.segments))
         result = replay_report(
-            plan, ray_address=ray_address, progress=lambda d, t: progress.update(task, completed=d)
+            plan,
+            ray_address=ray_address,
+            progress=lambda d, t: progress.update(task, completed=d),
+            allow_missing=allowed,
         )
     table = Table(
         title=f"replay ({result.backend}), tolerance {result.tolerance:.3g}", title_justify="left"
@@ -268,17 +284,30 @@ def replay_command(
             f"{s.spec.start_step}-{s.spec.end_step}",
             s.spec.reason,
             "—" if s.distance is None else f"{s.distance:.3g}",
-            f"[{style}]{'pass' if s.ok else 'fail'}[/{style}] {'' if s.ok else s.message}",
+            f"[{style}]{'pass' if s.ok else ('missing' if s.missing else 'fail')}[/{style}] "
+            f"{'' if s.ok else s.message}",
         )
     console.print(table)
     console.print(f"measured nondeterminism: {result.nondeterminism}", highlight=False)
     for note in result.notes:
         console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
     if result.ok:
-        console.print("[bold green]REPLAY PASSED[/bold green]", highlight=False)
+        label = "REPLAY PASSED (PARTIAL)" if result.partial else "REPLAY PASSED"
+        console.print(f"[bold green]{label}[/bold green]", highlight=False)
+        for m in result.missing:
+            console.print(f"[yellow]accepted as missing:[/yellow] {m}", highlight=False)
+    elif result.outcome == "incomplete":
+        for m in result.missing:
+            err_console.print(f"[bold yellow]MISSING[/bold yellow] {m}", highlight=False)
+        err_console.print(
+            "[bold yellow]REPLAY INCOMPLETE[/bold yellow]: checkpoint files are missing; "
+            "accept it explicitly with --allow-missing replay_inputs",
+            highlight=False,
+            soft_wrap=True,
+        )
     else:
         for s in result.segments:
-            if not s.ok:
+            if not s.ok and not s.missing:
                 err_console.print(
                     f"[bold red]segment {s.spec.index} ({s.spec.start_step}-{s.spec.end_step})"
                     f"[/bold red]: {s.message}",

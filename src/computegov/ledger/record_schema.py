@@ -26,7 +26,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["interval_problems", "record_problems", "totals_problems"]
+__all__ = ["COUNT_FIELDS", "interval_problems", "record_problems", "totals_problems"]
 
 Rule = Callable[[Any], str]
 
@@ -78,10 +78,10 @@ def _shown(v: Any) -> str:
 
 
 _DURATION_KEYS = ("seconds", "duration_s", "elapsed_s", "wall_s")
+#: Interval fields that are counts (JSON integers >= 0).
+COUNT_FIELDS = ("steps", "counted_steps", "step_first", "step_last", "rank", "tokens", "samples")
 _INTERVAL_RULES: dict[str, Rule] = {
-    **dict.fromkeys(
-        ("steps", "counted_steps", "step_first", "step_last", "rank", "tokens", "samples"), _count
-    ),
+    **dict.fromkeys(COUNT_FIELDS, _count),
     **dict.fromkeys(
         (
             "flop",

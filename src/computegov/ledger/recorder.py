@@ -23,6 +23,7 @@ from typing import Any
 from computegov.errors import InputError, LedgerError
 from computegov.ledger.chain import Ledger
 from computegov.ledger.digests import digest_file, digest_state_dict
+from computegov.ledger.record_schema import COUNT_FIELDS, interval_problems, record_problems
 from computegov.ledger.records import FORMAT_VERSION, HASH_ALG
 from computegov.ledger.report import PREDICATE_TYPE, STATEMENT_TYPE, ComputeReport, sign_statement
 from computegov.ledger.signing import (
@@ -71,6 +72,16 @@ def _jsonable(obj: Any) -> Any:
     return str(obj)
 
 
+def _whole_counts(interval: dict[str, Any]) -> dict[str, Any]:
+    """Count fields holding a whole float (``640.0``, as numpy sums give) as JSON integers."""
+    out = dict(interval)
+    for key in COUNT_FIELDS:
+        v = out.get(key)
+        if type(v) is float and v.is_integer() and abs(v) < 2**63:
+            out[key] = int(v)
+    return out
+
+
 class RunRecorder:
     """Writes a run's ledger during training and its signed :class:`ComputeReport` at the end.
 
@@ -107,6 +118,9 @@ class RunRecorder:
             signer = load_private_key(key_path)
         self.signer = signer
         self.metadata: dict[str, Any] = _jsonable(dict(metadata or {}))
+        problems = record_problems("meta", {"metadata": self.metadata})
+        if problems:
+            raise InputError(f"run metadata not recorded: {'; '.join(problems)}")
         self._ledger = Ledger.create(
             self.ledger_path,
             self.metadata,
@@ -136,14 +150,21 @@ class RunRecorder:
     def record_measurement(self, record: Mapping[str, Any]) -> None:
         """Append one meter interval (usable directly as the meter's ``sink``).
 
+        The interval's numbers are typed and range-checked with the rules the verifier applies
+        (:mod:`computegov.ledger.record_schema`): FLOP >= 0, seconds > 0, counts are integers
+        (a whole float such as ``640.0`` is written as ``640``), booleans are not numbers.
+
         Raises:
-            InputError: the interval has a negative step count.
+            InputError: a field is mistyped or out of range (the message names it).
         """
         self._check_open()
-        interval = _jsonable(dict(record))
+        interval = _whole_counts(_jsonable(dict(record)))
+        problems = interval_problems(interval)
+        if problems:
+            raise InputError(
+                f"{self.ledger_path}: meter interval not recorded: {'; '.join(problems)}"
+            )
         steps = interval_fields(interval)["steps"] or 0
-        if steps < 0:
-            raise InputError(f"interval has steps={steps}; expected a count >= 0")
         self._steps += steps
         written = self._ledger.append(
             "measurement", {"interval": interval, "step_end": self._steps}

@@ -90,14 +90,47 @@ class ReplayResult:
     backend: str
     notes: tuple[str, ...] = field(default_factory=tuple)
 
+    allowed_missing: tuple[str, ...] = ()
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Each segment whose checkpoint files are missing, named."""
+        return tuple(
+            f"segment {s.spec.index} ({s.spec.start_step}-{s.spec.end_step}): {s.message}"
+            for s in self.segments
+            if s.missing
+        )
+
+    @property
+    def outcome(self) -> str:
+        """``failed``, ``incomplete`` or ``verified``, as a :class:`~computegov.ledger.Verdict`.
+
+        ``failed``: a segment replayed outside tolerance or its files do not match the ledger.
+        ``incomplete``: a segment's checkpoint files are missing (unless ``replay_inputs`` is
+        allowed missing), or no segment replayed at all. Missing segments never count as passes.
+        """
+        if any(not s.ok and not s.missing for s in self.segments):
+            return "failed"
+        replayed = [s for s in self.segments if not s.missing]
+        if not replayed:
+            return "incomplete"
+        if self.missing and "replay_inputs" not in self.allowed_missing:
+            return "incomplete"
+        return "verified"
+
     @property
     def ok(self) -> bool:
-        """True when every sampled segment replayed within tolerance."""
-        return bool(self.segments) and all(s.ok for s in self.segments)
+        """True only when the outcome is ``verified``."""
+        return self.outcome == "verified"
+
+    @property
+    def partial(self) -> bool:
+        """True when segments with missing inputs were accepted (``replay_inputs`` allowed)."""
+        return self.ok and bool(self.missing)
 
     @property
     def exit_code(self) -> int:
-        """0 all passed, 2 a segment could not be replayed (missing file), 1 otherwise."""
+        """0 verified, 2 a segment's input was unusable, 1 otherwise (failed or incomplete)."""
         if self.ok:
             return 0
         return 2 if any(s.unusable for s in self.segments) else 1
@@ -105,8 +138,12 @@ class ReplayResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
         return {
+            "outcome": self.outcome,
             "ok": self.ok,
             "exit_code": self.exit_code,
+            "missing": list(self.missing),
+            "partial": self.partial,
+            "allowed_missing": list(self.allowed_missing),
             "backend": self.backend,
             "nondeterminism": self.nondeterminism,
             "tolerance": self.tolerance,
@@ -122,6 +159,7 @@ def replay_report(
     ray_address: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     calibrate: bool = True,
+    allow_missing: tuple[str, ...] = (),
 ) -> ReplayResult:
     """Replay the planned segments, in-process or on Ray, and compare each with its checkpoint.
 
@@ -131,6 +169,8 @@ def replay_report(
             to start a local cluster); None replays in this process.
         progress: called with ``(done, total)`` after each segment (``total`` = segments).
         calibrate: replay the first segment twice to measure nondeterminism.
+        allow_missing: evidence kinds accepted as missing; ``replay_inputs`` lets segments
+            whose checkpoint files are missing be left out (the result is then partial).
 
     Raises:
         InputError: Ray requested but not installed or unreachable.
@@ -208,4 +248,6 @@ def replay_report(
         results += run_one(segments[1:], tolerance)
     else:
         results = run_one(segments, tolerance)
-    return ReplayResult(plan, tuple(results), nondeterminism, tolerance, backend, tuple(notes))
+    return ReplayResult(
+        plan, tuple(results), nondeterminism, tolerance, backend, tuple(notes), tuple(allow_missing)
+    )

@@ -20,6 +20,12 @@ import numpy as np
 
 from computegov.errors import InputError, LedgerError
 from computegov.ledger.checks import obj, where
+from computegov.ledger.evidence import (
+    DEFAULT_MAX_RECORD_BYTES,
+    ReadLimits,
+    locate,
+    read_regular_file,
+)
 from computegov.ledger.report import ComputeReport, is_report_path, load_report, parse_report
 from computegov.ledger.scan import scan_ledger
 from computegov.ledger.segments import SegmentSpec, flat_params, load_state
@@ -108,10 +114,29 @@ def trainer_is_trusted(ref: str, trust_trainers: Sequence[str] = ()) -> bool:
     return own or ref in trust_trainers
 
 
+def _checkpoint_path(base: Path, name: str, where_: str) -> str:
+    """The file a ledger's checkpoint path names, inside ``base``.
+
+    A missing file is returned as is (the segment is then reported missing, and the replay
+    incomplete); a path that escapes ``base`` or names a directory, device or FIFO is refused.
+
+    Raises:
+        LedgerError: the path is refused (see :func:`~computegov.ledger.evidence.locate`).
+    """
+    loc = locate(base, name)
+    if loc.state == "refused" or loc.path is None:
+        raise LedgerError(f"{where_}: checkpoint path {name!r} refused: {loc.reason}")
+    return str(loc.path)
+
+
 def _segments_from(
-    report: ComputeReport, ledger_bytes: bytes, base: Path, trust_trainers: Sequence[str] = ()
+    report: ComputeReport,
+    ledger_bytes: bytes,
+    base: Path,
+    trust_trainers: Sequence[str] = (),
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
 ) -> list[SegmentSpec]:
-    scan = scan_ledger(ledger_bytes)
+    scan = scan_ledger(ledger_bytes, max_record_bytes=max_record_bytes)
     if not scan.ok:
         raise LedgerError(f"ledger is damaged, refusing to replay: {scan.problems[0]}")
     if obj(report.predicate.get("ledger")).get("head_hash") != scan.head_hash:
@@ -133,7 +158,7 @@ def _segments_from(
             continue
         if type(r.data.get("step")) is not int or not isinstance(r.data["path"], str):
             raise LedgerError(f"{where(scan, i)}: checkpoint step or path is malformed")
-        ckpts.append(r.data)
+        ckpts.append({**r.data, "path": _checkpoint_path(base, r.data["path"], where(scan, i))})
     batches = {
         r.data["step"]: str(r.data.get("digest"))
         for r in scan.records
@@ -148,8 +173,8 @@ def _segments_from(
                 index=i,
                 start_step=int(a["step"]),
                 end_step=int(b["step"]),
-                start_path=str(base / a["path"]),
-                end_path=str(base / b["path"]),
+                start_path=a["path"],
+                end_path=b["path"],
                 start_file_sha256=obj(a.get("file")).get("sha256"),
                 end_file_sha256=obj(b.get("file")).get("sha256"),
                 end_state_blake3=obj(b.get("state")).get("blake3"),
@@ -228,6 +253,7 @@ def plan_replay(
     rng: np.random.Generator | None = None,
     checkpoints_dir: str | Path | None = None,
     trust_trainers: Sequence[str] = (),
+    limits: ReadLimits | None = None,
 ) -> ReplayPlan:
     """Choose segments to replay and state what the audit will cost.
 
@@ -237,31 +263,39 @@ def plan_replay(
         sample_rate: fraction of segments to replay (at least one).
         largest: how many of them are the segments with the largest weight updates.
         rng: random generator for the random picks (default: seeded 0).
-        checkpoints_dir: base directory of checkpoint paths (default: the ledger's directory).
+        checkpoints_dir: the directory checkpoint paths are resolved under (default: the
+            ledger's directory); a path escaping it is refused.
+        limits: size caps on the ledger and its records (default :class:`ReadLimits`).
         trust_trainers: ``module:Class`` replay trainers outside computegov that the auditor
             trusts to run (see :func:`trainer_is_trusted`).
 
     Raises:
         InputError: bad sample rate, no replay spec, an untrusted trainer, too few checkpoints.
-        LedgerError: unreadable/damaged ledger or a report for another ledger.
+        LedgerError: unreadable/damaged ledger, a report for another ledger, or a checkpoint
+            path that escapes the checkpoint directory.
     """
     if not 0.0 < sample_rate <= 1.0:
         raise InputError(f"sample rate must be in (0, 1], got {sample_rate}")
+    if type(largest) is not int or largest < 0:
+        raise InputError(f"largest must be a count >= 0, got {largest!r}")
     if isinstance(report, ComputeReport | bytes):
         rep = parse_report(report)
     elif is_report_path(report):
         rep = load_report(report)
     else:
         rep = parse_report(str(report))  # JSON text
+    limits = limits or ReadLimits()
     if isinstance(ledger, bytes):
+        if len(ledger) > limits.max_file_bytes:
+            raise LedgerError(f"ledger is {len(ledger)} bytes, over the cap of {limits.max_file_bytes}")
         data, base = ledger, Path(checkpoints_dir) if checkpoints_dir else Path.cwd()
     else:
         try:
-            data = Path(ledger).read_bytes()
-        except OSError as err:
-            raise LedgerError(f"cannot read ledger {ledger}: {err.strerror}") from err
+            data = read_regular_file(ledger, limits.max_file_bytes, "ledger")
+        except InputError as err:
+            raise LedgerError(str(err)) from err
         base = Path(checkpoints_dir) if checkpoints_dir else Path(ledger).parent
-    segments = _segments_from(rep, data, base, trust_trainers)
+    segments = _segments_from(rep, data, base, trust_trainers, limits.max_record_bytes)
     n = max(1, math.ceil(sample_rate * len(segments)))
     rng = rng if rng is not None else np.random.default_rng(0)
     chosen: dict[int, str] = {}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib
 import math
+import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from computegov.errors import InputError
-from computegov.ledger.digests import digest_file, digest_state_dict
+from computegov.ledger.digests import digest_state_dict
+from computegov.ledger.evidence import DEFAULT_MAX_CHECKPOINT_BYTES, digest_regular_file
 
 __all__ = [
     "TOLERANCE_FLOOR",
@@ -96,7 +99,9 @@ class SegmentResult:
         tolerance: the tolerance applied.
         message: what was found.
         duration_s: wall time of the replay.
-        unusable: the segment could not be replayed (a checkpoint file is missing).
+        unusable: the segment could not be replayed (an input could not be used at all).
+        missing: the segment could not be replayed because a checkpoint file it needs is
+            missing (the replay is then incomplete, not failed).
     """
 
     spec: SegmentSpec
@@ -107,6 +112,7 @@ class SegmentResult:
     message: str
     duration_s: float
     unusable: bool = False
+    missing: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -119,6 +125,7 @@ class SegmentResult:
             "message": self.message,
             "duration_s": self.duration_s,
             "unusable": self.unusable,
+            "missing": self.missing,
         }
 
 
@@ -177,17 +184,32 @@ def replay_segment(
         distance: float | None = None,
         update: float | None = None,
         unusable: bool = False,
+        missing: bool = False,
     ) -> SegmentResult:
         elapsed = time.perf_counter() - t0
-        return SegmentResult(spec, False, distance, update, tolerance, message, elapsed, unusable)
+        return SegmentResult(
+            spec, False, distance, update, tolerance, message, elapsed, unusable, missing
+        )
 
     for label, path, want in (
         ("start", spec.start_path, spec.start_file_sha256),
         ("end", spec.end_path, spec.end_file_sha256),
     ):
-        if not Path(path).is_file():
-            return fail(f"{label} checkpoint {path} is missing", unusable=True)
-        if want is not None and digest_file(path)["sha256"] != want:
+        # plan_replay resolved the path inside the checkpoint directory; here it must still
+        # be a regular file (never a FIFO or device: opening one could block or never end)
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            return fail(f"{label} checkpoint {path} is missing", missing=True)
+        except OSError as err:
+            return fail(f"{label} checkpoint {path} cannot be examined: {err.strerror}")
+        if not stat.S_ISREG(st.st_mode):
+            return fail(f"{label} checkpoint {path} is not a regular file")
+        try:
+            got = digest_regular_file(path, DEFAULT_MAX_CHECKPOINT_BYTES, "checkpoint file")
+        except InputError as err:
+            return fail(str(err))
+        if want is not None and got["sha256"] != want:
             return fail(f"{label} checkpoint {Path(path).name} does not match its ledger digest")
     try:
         trainer = _resolve_trainer(spec.trainer, spec.config)
