@@ -166,6 +166,31 @@ def test_report_submitted_through_the_api_appears_in_the_registry(server: tuple[
     context.close()
 
 
+def test_an_incomplete_report_is_shown_as_incomplete_not_verified(server: tuple[str, Any], browser: Any) -> None:
+    import httpx
+
+    url, app = server
+    app.state.store.add_key("browser-lab", DEFAULT_KEYS.public_pem)
+    token, _ = app.state.store.create_token("browser-lab")
+    app.state.verifier, kept = FakeVerifier(outcome="incomplete"), app.state.verifier
+    try:
+        body = {"envelope": make_envelope(make_statement(flop=3.5e24, model="browser-incomplete-model"))}
+        r = httpx.post(url + "/api/v1/reports", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    finally:
+        app.state.verifier = kept
+    assert r.status_code == 201, r.text
+    context, page, problems = _page(browser)
+    page.goto(url + "/registry")
+    row = page.locator("tr", has_text="browser-incomplete-model")
+    assert row.locator(".badge.warn").inner_text() == "incomplete: not verified"
+    row.get_by_role("link", name="browser-incomplete-model").click()
+    page.wait_for_selector("#report-incomplete")
+    assert "not verified" in page.locator("#report-incomplete").inner_text()
+    _shot(page, "registry-incomplete")
+    assert problems == [], problems
+    context.close()
+
+
 def test_compute_calculator_form_and_chart(server: tuple[str, Any], browser: Any) -> None:
     pytest.importorskip("computegov.compute")
     url, _ = server

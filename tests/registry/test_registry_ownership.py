@@ -205,3 +205,12 @@ def test_200_concurrent_submitters_store_every_acknowledged_report_exactly_once(
     assert {r.organisation for r in reports} == {"acme"}
     audited = [a.object_id for a in store.audit_log(limit=10_000) if a.action == "report.submit"]
     assert sorted(audited) == sorted(created)
+
+
+def test_openapi_documents_the_403_and_422_answers(page_client: Any) -> None:
+    post = page_client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/reports"]["post"]
+    assert "registered" in post["responses"]["403"]["description"]
+    assert "deeper than 64 levels" in post["responses"]["422"]["description"]
+    schema = page_client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert "never makes a key trusted" in schema["Submission"]["properties"]["public_key"]["description"]
+    assert "keyid" in schema["Problem"]["properties"]
