@@ -264,22 +264,31 @@ def forecast_cmd(
     scenarios: list[Any] = list(scenario)
     if ceiling is not None:
         scenarios.append(user_ceiling(ceiling))
-    record = None
+    record, record_note = None, ""
     if method != "none":
+        from computegov.errors import UnknownNameError
+
         record_years = [y for y in years if y > math.floor(result.year_max) + 1]
-        if record_years:
+        try:
             record = record_forecast(
                 load_catalog_for_cli(sel.catalog_file, broad=sel.broad), sel.metric, sel.chip_set,
-                method=None if method == "best" else method, years=record_years, seed=sel.seed,
+                method=None if method == "best" else method, years=record_years or [end], seed=sel.seed,
                 manufacturer=sel.manufacturer, kind=sel.kind, since=sel.since, until=sel.until,
             )
+        except UnknownNameError:
+            raise
+        except InputError as err:
+            if method != "best":
+                raise
+            record_note = f"no record forecast: {err}"
     forecasts = [
         forecast(result, years, s, rng=np.random.default_rng(sel.seed), n_paths=paths)
         for s in scenarios
     ]
     if as_json:
         print_json({"fit": result.to_dict(), "forecasts": [f.to_dict() for f in forecasts],
-                    "record_forecast": record.to_dict() if record else None})
+                    "record_forecast": record.to_dict() if record else None,
+                    "record_forecast_note": record_note})
         return
     console.print(
         f"{result.metric} ({result.unit}) over '{result.chip_set}': {result.coverage_note}"
@@ -294,6 +303,8 @@ def forecast_cmd(
             table.add_row(f"{row['year']:.0f}", *(f"{row[k]:.3g}" for k in ("q05", "q25", "q50", "q75", "q95")))
         console.print(table)
         console.print(record.calibration_statement)
+    elif record_note:
+        console.print(record_note)
     for fc in forecasts:
         columns = ("year", "5%", "25%", "median", "75%", "95%", "capped")
         table = table_with(fc.scenario_title, columns, right=set(columns), caption=fc.scenario_source)
@@ -390,7 +401,7 @@ def chart(
         reliability_chart,
         trend_chart,
     )
-    from computegov.errors import UnknownNameError
+    from computegov.errors import InputError, UnknownNameError
     from computegov.trends.backtest import backtest
     from computegov.trends.forecast import forecast, scenarios_for
     from computegov.trends.record import record_forecast
@@ -415,12 +426,16 @@ def chart(
             years = list(range(math.floor(fitted.year_max) + 1, 2041))
             chosen = scenarios_for(fitted.metric)
             fans = [forecast(fitted, years, s, rng=np.random.default_rng(sel.seed)) for s in chosen]
-            record = record_forecast(
-                load_catalog_for_cli(sel.catalog_file, broad=sel.broad), sel.metric, sel.chip_set,
-                years=[y for y in years if y > years[0]], seed=sel.seed, manufacturer=sel.manufacturer,
-                kind=sel.kind, since=sel.since, until=sel.until,
-            )
-            drawn = forecast_chart([record.as_forecast(), *fans], fit=fitted)
+            try:
+                record = record_forecast(
+                    load_catalog_for_cli(sel.catalog_file, broad=sel.broad), sel.metric, sel.chip_set,
+                    years=[y for y in years if y > years[0]], seed=sel.seed,
+                    manufacturer=sel.manufacturer, kind=sel.kind, since=sel.since, until=sel.until,
+                )
+                fans.insert(0, record.as_forecast())
+            except InputError as err:
+                console.print(f"no record forecast: {err}")
+            drawn = forecast_chart(fans, fit=fitted)
     path = save_chart(drawn, output)
     if as_json:
         print_json({"path": str(path), "type": what, "metric": sel.metric})

@@ -110,7 +110,13 @@ def trend_forecast(raw: Mapping[str, Any], catalog: Any) -> tuple[dict[str, Any]
             skipped[name] = str(err)
     if not forecasts and skipped:
         raise InputError("; ".join(f"{k}: {v}" for k, v in skipped.items()))
-    record, probability = _record_part(values, catalog, years[1:])
+    try:
+        record, probability = _record_part(values, catalog, years[1:])
+    except InputError as err:
+        if (values.get("method") or "best") != "best":
+            raise
+        record, probability = None, None
+        skipped["record forecast"] = str(err)
     if record is not None:
         forecasts.insert(0, record.as_forecast())
     return jsonsafe({
