@@ -15,12 +15,20 @@ from computegov.cli.common import (
     err_console,
     exit_with,
     guarded,
+    int_option,
     load_catalog_for_cli,
+    output_file,
     print_json,
+    seed_option,
 )
 from computegov.errors import InputError
 
 __all__ = ["register"]
+
+#: Most demo steps (each is a CPU step of a tiny model, ~0.1 s: 10,000 is a quarter of an hour).
+MAX_DEMO_STEPS = 10_000
+#: Most CPU threads for the demo.
+MAX_THREADS = 1024
 
 measure_app = typer.Typer(
     help="Measure the compute of a PyTorch training run: exact FLOP, time, utilisation, energy.",
@@ -93,8 +101,8 @@ def _render(summary: Any) -> None:
 @measure_app.command("demo")
 @guarded
 def demo(
-    steps: int = typer.Option(20, "--steps", min=1, help="Training steps."),
-    seed: int = typer.Option(0, "--seed", help="Model and data seed."),
+    steps: int = int_option(20, "--steps", help="Training steps.", low=1, high=MAX_DEMO_STEPS),
+    seed: int = seed_option(0, "the model and the data"),
     chip: str | None = typer.Option(
         None,
         "--chip",
@@ -102,11 +110,12 @@ def demo(
         "only shows the arithmetic).",
     ),
     catalog_file: Path | None = CATALOG_OPTION,
-    threads: int = typer.Option(
+    threads: int = int_option(
         1,
         "--threads",
-        min=1,
         help="CPU threads for torch (the demo model is tiny: one thread is fastest on a busy machine).",
+        low=1,
+        high=MAX_THREADS,
     ),
     records: Path | None = typer.Option(
         None, "--records", help="Write the meter's JSON-lines records here."
@@ -132,6 +141,11 @@ def demo(
             "--records and --ledger do not go together: the ledger holds the meter's records "
             "(see `computegov ledger show`)"
         )
+    for path, what in ((records, "records file"), (ledger, "ledger")):
+        if path is not None:
+            output_file(path, what=what)
+    if key is not None and not key.is_file():
+        raise InputError(f"{key}: no such key file; create one with `computegov keys new`")
     chip_obj = load_catalog_for_cli(catalog_file).get(chip) if chip is not None else None
     if ledger is not None:
         chip_name = chip_obj.name if chip_obj is not None else None
