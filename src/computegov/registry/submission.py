@@ -263,7 +263,7 @@ def _parse_ledger(ledger: Any) -> str | None:
     for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        if len(line) > MAX_LEDGER_LINE_BYTES or len(line.encode("utf-8")) > MAX_LEDGER_LINE_BYTES:
+        if len(line) > MAX_LEDGER_LINE_BYTES // 4 and len(line.encode("utf-8")) > MAX_LEDGER_LINE_BYTES:
             raise SubmissionError(f"ledger line {n}", f"longer than {MAX_LEDGER_LINE_BYTES} bytes")
         record = loads_limited(line, f"ledger line {n}")
         if not isinstance(record, dict):
