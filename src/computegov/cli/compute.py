@@ -394,7 +394,7 @@ def threshold_cmd(
     days: float | None = typer.Option(None, "--days", help="Finish in this many days: how many chips?"),
     utilisation: float | None = UTIL,
     precision: str | None = PRECISION,
-    pue: float | None = typer.Option(None, "--pue", help="Power usage effectiveness, a ratio >= 1 (default 1.2)."),
+    pue: float | None = typer.Option(None, "--pue", help="Power usage effectiveness, a ratio in 1-5 (default 1.2)."),
     rent: bool = typer.Option(
         False, "--rent/--buy", help="Cost from cloud rental quotes, or of owning the chips (default)."
     ),

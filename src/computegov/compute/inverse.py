@@ -51,6 +51,9 @@ DEFAULT_PUE = 1.2
 #: starts in the 2000s and a log-linear hardware trend carried past 2100 says nothing (and
 #: overflows to infinite FLOP/s); 50 rows is already more than a table can show.
 FORECAST_YEARS: tuple[int, int] = (2000, 2100)
+#: Largest PUE accepted: the Uptime Institute survey's averages fell from about 2.5 (2007) to
+#: 1.58 (2023); 5 leaves room for the worst single sites and refuses typos.
+MAX_PUE = 5.0
 MAX_FORECAST_YEARS = 50
 
 
@@ -142,8 +145,8 @@ def _check_inputs(flop: float, days: float | None, pue: float | None, precision:
         raise InputError(f"compute must be a positive number of FLOP up to {MAX_FLOP:g}, got {flop!r}")
     if days is not None and not (math.isfinite(days) and 0 < days <= 36_525):
         raise InputError(f"days must be a positive number of days up to 100 years, got {days!r}")
-    if pue is not None and not (math.isfinite(pue) and pue >= 1):
-        raise InputError(f"PUE must be >= 1 (facility energy / IT energy), got {pue!r}")
+    if pue is not None and not (math.isfinite(pue) and 1 <= pue <= MAX_PUE):
+        raise InputError(f"PUE must be in 1-{MAX_PUE:g} (facility energy / IT energy), got {pue!r}")
 
 
 def flop_equivalent(
