@@ -190,3 +190,17 @@ def test_serve_max_body_mb_sets_the_request_size_limit(
 def test_serve_rejects_a_non_positive_body_limit(data_dir: Path) -> None:
     result = runner.invoke(app, ["serve", "--max-body-mb", "0"])
     assert result.exit_code == 2
+
+
+def test_serve_names_organisations_that_can_log_in_but_registered_no_key(data_dir: Path, tmp_path: Path) -> None:
+    from computegov.cli.serve import unkeyed_organisations
+    from computegov.registry.store import Store
+
+    store = Store()
+    store.create_token("no-key-lab")
+    store.create_token("keyed-lab")
+    pem, _hex = _pem(tmp_path)
+    store.add_key("keyed-lab", pem.read_text())
+    store.ensure_org("no-token-lab")
+    assert unkeyed_organisations(store) == ["no-key-lab"]
+    store.close()

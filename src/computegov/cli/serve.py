@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from computegov.cli.common import console, exit_with, guarded
 
-__all__ = ["register", "serve"]
+__all__ = ["register", "serve", "unkeyed_organisations"]
 
 
 @guarded
@@ -46,7 +48,20 @@ def serve(
         f"computegov serving on http://{host}:{port}/ (database: {app.state.store.dialect}, "
         f"request bodies up to {max_body_mb:g} MiB); Ctrl+C to stop", highlight=False
     )
+    keyless = unkeyed_organisations(app.state.store)
+    if keyless:
+        console.print(
+            f"note: {', '.join(keyless)} can log in but registered no signing key, so every report "
+            "they submit is refused (403); register one with: computegov registry key add ORG KEY.pub",
+            highlight=False,
+        )
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+
+
+def unkeyed_organisations(store: Any) -> list[str]:
+    """Organisations with a live API token but no live signing key (their submissions get 403)."""
+    with_tokens = {t.organisation for t in store.list_tokens() if t.revoked_at is None}
+    return sorted(o.name for o in store.list_orgs() if o.name in with_tokens and not o.keyids)
 
 
 def register(app: typer.Typer) -> None:
