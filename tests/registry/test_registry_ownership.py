@@ -214,3 +214,18 @@ def test_openapi_documents_the_403_and_422_answers(page_client: Any) -> None:
     schema = page_client.get("/api/v1/openapi.json").json()["components"]["schemas"]
     assert "never makes a key trusted" in schema["Submission"]["properties"]["public_key"]["description"]
     assert "keyid" in schema["Problem"]["properties"]
+
+
+def test_a_report_cosigned_by_two_organisations_is_stored_once_for_the_first(
+    client: Any, store: Any, lab_b: Keys
+) -> None:
+    """Both proved a signature, so the second gets 409 (the stored record is the first's)."""
+    envelope = make_envelope(make_statement(), DEFAULT_KEYS)
+    envelope["signatures"] += make_envelope(make_statement(), lab_b)["signatures"]  # same payload, B's signature
+    store.add_key("acme", DEFAULT_KEYS.public_pem)
+    store.add_key("lab-b", lab_b.public_pem)
+    first = client.post("/api/v1/reports", json={"envelope": envelope}, headers=_auth(store.create_token("acme")[0]))
+    assert first.status_code == 201
+    second = client.post("/api/v1/reports", json={"envelope": envelope}, headers=_auth(store.create_token("lab-b")[0]))
+    assert second.status_code == 409 and "another organisation" in second.json()["detail"]
+    assert _n_reports(client) == 1
