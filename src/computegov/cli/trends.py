@@ -294,9 +294,10 @@ def forecast_cmd(
         f"{result.metric} ({result.unit}) over '{result.chip_set}': {result.coverage_note}"
     )
     if record is not None:
-        columns = ("1 January", "5%", "25%", "median", "75%", "95%")
+        record_columns = ("1 January", "5%", "25%", "median", "75%", "95%")
         table = table_with(
-            f"Record forecast by {record.method} ({record.chosen_by})", columns, right=set(columns),
+            f"Record forecast by {record.method} ({record.chosen_by})", record_columns,
+            right=set(record_columns),
             caption=record.coverage_note,
         )
         for row in record.rows():

@@ -184,7 +184,7 @@ def calibrate_at(
     if symmetric:  # NaN padding sorts to the end on both sides
         r = np.sort(np.concatenate([np.abs(r), -np.abs(r)], axis=-1), axis=-1)
     ensemble = median[..., None] + scale[..., None] * r
-    if with_prior:
+    if with_prior and own is not None:
         # The method's own forecast counts as ``prior_scores`` pseudo-scores (its quantiles at
         # stratified levels), so a few past scores adjust it a little and many take over.
         k = prior_scores * (2 if symmetric else 1)

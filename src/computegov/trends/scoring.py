@@ -184,7 +184,7 @@ class MethodSummary:
 def _coverage(scores: Sequence[BacktestScore]) -> dict[str, float | None]:
     out: dict[str, float | None] = {}
     for level in NOMINAL_LEVELS:
-        flags = [s.covered(level) for s in scores if s.covered(level) is not None]
+        flags = [bool(s.covered(level)) for s in scores if s.covered(level) is not None]
         out[_key(level)] = float(np.mean(flags)) if flags else None
     return out
 
@@ -196,9 +196,10 @@ def _mean_interval_score(scores: Sequence[BacktestScore]) -> float | None:
 
 def summarise(method: str, scores: Sequence[BacktestScore], first_origin: int | None = None) -> MethodSummary:
     """Summary of one method's scores."""
-    common = {"base_method": base_of(method), "calibrated": is_calibrated(method)}
+    base, calibrated = base_of(method), is_calibrated(method)
     if not scores:
-        return MethodSummary(method, 0, math.nan, math.nan, math.nan, None, None, **common)
+        return MethodSummary(method, 0, math.nan, math.nan, math.nan, None, None,
+                             base_method=base, calibrated=calibrated)
     errors = np.array([s.error_log10 for s in scores])
     crps = np.array([s.crps_log10 for s in scores])
     coverage = _coverage(scores)
@@ -228,5 +229,6 @@ def summarise(method: str, scores: Sequence[BacktestScore], first_origin: int | 
         pit_histogram=tuple(int(c) for c in hist),
         by_horizon=tuple(by_horizon),
         first_origin=first_origin if first_origin is not None else min(s.origin_year for s in scores),
-        **common,
+        base_method=base,
+        calibrated=calibrated,
     )
