@@ -154,3 +154,48 @@ def test_costs_tco_at_the_largest_accepted_price_prints_finite_numbers() -> None
     total = data["summary"]["chip_hour"][f"total_usd_{year}_per_chip_hour"]
     assert 0 < total["low"] <= total["central"] <= total["high"] < 1e6
     assert "Infinity" not in output and "NaN" not in output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("policy", "classify", "H100", "--die-area", "1e-308"),
+        ("policy", "classify", "H100", "--tpp", "1e308"),
+        ("policy", "whatif", "--tpp", "4000", "--die-area", "1e-308"),
+        ("policy", "whatif", "--hbm-density", "1e300"),
+        ("policy", "whatif", "--tpp", "4000", "--io-bandwidth", "1e300"),
+    ],
+    ids=lambda a: " ".join(a[1:4]),
+)
+def test_policy_facts_out_of_range_are_refused_not_shown_as_infinite(args: tuple[str, ...]) -> None:
+    flat = _assert_refused(args, args[-2])
+    assert "∞" not in flat and "inf%" not in flat
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("measure", "demo", "--steps", "99999999"),
+        ("measure", "demo", "--threads", "0"),
+        ("measure", "demo", "--seed", "-1"),
+        ("catalog", "list", "--since", "99999999999"),
+        ("plan", "--flop", "1e24", "--max-chips", "99999999999"),
+        ("plan", "--flop", "1e24", "--deadline-days", "1e308"),
+        ("plan", "--flop", "1e24", "--power-cap-mw", "inf"),
+        ("plan", "--flop", "1e24", "--top", "0"),
+        ("plan", "--flop", "1e24", "--chip", "H100", "--chips", "1.5"),
+        ("report", "--seed", "-1"),
+    ],
+    ids=lambda a: " ".join(a[:3]),
+)
+def test_counts_years_and_sizes_beyond_their_stated_bounds_are_refused(
+    args: tuple[str, ...],
+) -> None:
+    _assert_refused(args, args[-2])
+
+
+def test_measure_demo_refuses_a_records_path_in_a_missing_folder(tmp_path: Path) -> None:
+    _assert_refused(
+        ("measure", "demo", "--steps", "1", "--records", tmp_path / "no" / "r.jsonl"),
+        "no such directory",
+    )

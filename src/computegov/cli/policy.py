@@ -49,8 +49,19 @@ from computegov.cli.common import (
     shared_options,
     table_with,
 )
+from computegov.policy.facts import (
+    MAX_DIE_AREA_MM2,
+    MAX_IO_BANDWIDTH_BYTES_PER_S,
+    MAX_MEMORY_BANDWIDTH_DENSITY_BYTES_PER_S_PER_MM2,
+    MAX_TPP,
+    MIN_DIE_AREA_MM2,
+)
 
 __all__ = ["register"]
+
+#: Most GB/s of aggregate I/O and of HBM bandwidth density a user may type (see policy.facts).
+_MAX_IO_GB_PER_S = MAX_IO_BANDWIDTH_BYTES_PER_S / 1e9
+_MAX_HBM_GB_PER_S_PER_MM2 = MAX_MEMORY_BANDWIDTH_DENSITY_BYTES_PER_S_PER_MM2 / 1e9
 
 policy_app = typer.Typer(
     help="Export controls (ECCN 3A090): classify chips under every rule version, what-ifs, charts.",
@@ -61,14 +72,20 @@ RULE_OPTION = typer.Option(
     None, "--rule", help="Rule version, e.g. 2023-10 (default: the rule in force)."
 )
 TPP_OPTION = typer.Option(
-    None, "--tpp", help="Total processing performance to use (TOPS x bits), e.g. 4800 or 4.8k."
+    None,
+    "--tpp",
+    help=f"Total processing performance to use (TOPS x bits), e.g. 4800 or 4.8k; at most {MAX_TPP:g}.",
 )
-DIE_AREA_OPTION = typer.Option(None, "--die-area", help="Applicable die area, mm^2.")
+DIE_AREA_OPTION = typer.Option(
+    None,
+    "--die-area",
+    help=f"Applicable die area, mm^2; at least {MIN_DIE_AREA_MM2:g}, at most {MAX_DIE_AREA_MM2:g}.",
+)
 IO_OPTION = typer.Option(
     None,
     "--io-bandwidth",
     "--bandwidth",
-    help="Aggregate bidirectional I/O bandwidth, GB/s (2022 rule).",
+    help=f"Aggregate bidirectional I/O bandwidth, GB/s (2022 rule); at most {_MAX_IO_GB_PER_S:g}.",
 )
 DATACENTER_OPTION = typer.Option(
     None, "--datacenter/--not-datacenter", help="Designed or marketed for use in datacenters."
@@ -77,11 +94,19 @@ DATACENTER_OPTION = typer.Option(
 _STYLE = {"controlled": "bold red", "not_controlled": "green", "indeterminate": "yellow"}
 
 
-def _number(text: str | None, what: str, *, unit: str | None = None) -> float | None:
+def _number(
+    text: str | None,
+    what: str,
+    *,
+    unit: str | None = None,
+    low: float | None = None,
+    high: float | None = None,
+) -> float | None:
     """Parse an option's number.
 
     With ``unit`` (for options converted before the library sees them, e.g. GB/s to bytes/s),
-    negative values are refused here, so that the message quotes the user's own number and unit.
+    negative values are refused here; values below ``low`` or above ``high`` (in the option's
+    own unit) always are: the message quotes the user's own number, unit and option.
     """
     from computegov.errors import InputError
     from computegov.units import parse_quantity
@@ -91,6 +116,10 @@ def _number(text: str | None, what: str, *, unit: str | None = None) -> float | 
     value = parse_quantity(text, what=what)
     if unit is not None and (not math.isfinite(value) or value < 0):
         raise InputError(f"{what}: expected a non-negative number of {unit}, got {text!r}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        bounds = [f"at least {low:g}" if low is not None else "", f"at most {high:g}" if high is not None else ""]
+        expected = " and ".join(b for b in bounds if b) + (f" {unit}" if unit else "")
+        raise InputError(f"{what}: expected {expected}, got {text!r}")
     return value
 
 
@@ -122,11 +151,11 @@ class FactOptions:
         """The chip's export-control facts, these options overriding the catalogue."""
         from computegov.policy.export_control import facts_from_chip
 
-        io_gb = _number(self.io_bandwidth, "--io-bandwidth", unit="GB/s")
+        io_gb = _number(self.io_bandwidth, "--io-bandwidth", unit="GB/s", high=_MAX_IO_GB_PER_S)
         return facts_from_chip(
             chip,
-            tpp=_number(self.tpp, "--tpp"),
-            die_area_mm2=_number(self.die_area, "--die-area"),
+            tpp=_number(self.tpp, "--tpp", high=MAX_TPP),
+            die_area_mm2=_number(self.die_area, "--die-area", low=MIN_DIE_AREA_MM2, high=MAX_DIE_AREA_MM2),
             io_bandwidth_bytes_per_s=None if io_gb is None else io_gb * 1e9,
             datacenter=self.datacenter,
         )
@@ -390,7 +419,9 @@ def rules_cmd(as_json: bool = JSON_OPTION) -> None:
 @policy_app.command("whatif")
 @guarded
 def whatif_cmd(
-    tpp: str | None = typer.Option(None, "--tpp", help="Planned TPP (TOPS x bits), e.g. 4000."),
+    tpp: str | None = typer.Option(
+        None, "--tpp", help=f"Planned TPP (TOPS x bits), e.g. 4000; at most {MAX_TPP:g}."
+    ),
     die_area: str | None = DIE_AREA_OPTION,
     io_bandwidth: str | None = IO_OPTION,
     datacenter: bool = typer.Option(
@@ -399,7 +430,8 @@ def whatif_cmd(
     hbm_density: str | None = typer.Option(
         None,
         "--hbm-density",
-        help="Plan an HBM stack instead: memory bandwidth density, GB/s per mm^2 (3A090.c).",
+        help="Plan an HBM stack instead: memory bandwidth density, GB/s per mm^2 (3A090.c); "
+        f"at most {_MAX_HBM_GB_PER_S_PER_MM2:g}.",
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -410,12 +442,12 @@ def whatif_cmd(
         exit_with(
             "give --tpp (a planned IC), --die-area alone (its TPP limits) or --hbm-density (an HBM stack)"
         )
-    io_gb = _number(io_bandwidth, "--io-bandwidth", unit="GB/s")
+    io_gb = _number(io_bandwidth, "--io-bandwidth", unit="GB/s", high=_MAX_IO_GB_PER_S)
     if tpp is None and hbm_density is None:
         from computegov.policy.rules import load_rules
         from computegov.policy.whatif import tpp_limits
 
-        area = _number(die_area, "--die-area")
+        area = _number(die_area, "--die-area", low=MIN_DIE_AREA_MM2, high=MAX_DIE_AREA_MM2)
         found = [
             lim
             for rule in load_rules().rules
@@ -431,10 +463,12 @@ def whatif_cmd(
         else:
             _render_limits(found)
         return
-    hbm = _number(hbm_density, "--hbm-density", unit="GB/s per mm^2")
+    hbm = _number(
+        hbm_density, "--hbm-density", unit="GB/s per mm^2", high=_MAX_HBM_GB_PER_S_PER_MM2
+    )
     result = whatif(
-        _number(tpp, "--tpp"),
-        _number(die_area, "--die-area"),
+        _number(tpp, "--tpp", high=MAX_TPP),
+        _number(die_area, "--die-area", low=MIN_DIE_AREA_MM2, high=MAX_DIE_AREA_MM2),
         io_bandwidth_bytes_per_s=None if io_gb is None else io_gb * 1e9,
         datacenter=datacenter,
         hbm_bandwidth_density_bytes_per_s_per_mm2=None if hbm is None else hbm * 1e9,

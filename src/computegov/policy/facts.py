@@ -20,7 +20,17 @@ from computegov.units import GB
 if TYPE_CHECKING:
     from computegov.catalog.chip import Chip
 
-__all__ = ["HOST_LINK_MAX_BYTES_PER_S", "PLANAR_NODE_MIN_NM", "ChipFacts", "facts_from_chip"]
+__all__ = [
+    "HOST_LINK_MAX_BYTES_PER_S",
+    "MAX_DIE_AREA_MM2",
+    "MAX_IO_BANDWIDTH_BYTES_PER_S",
+    "MAX_MEMORY_BANDWIDTH_DENSITY_BYTES_PER_S_PER_MM2",
+    "MAX_TPP",
+    "MIN_DIE_AREA_MM2",
+    "PLANAR_NODE_MIN_NM",
+    "ChipFacts",
+    "facts_from_chip",
+]
 
 #: Upper bound assumed for a chip's host link when bounding the 2022 rule's aggregate I/O from
 #: the catalogue's chip-to-chip figure: PCIe 5.0 x16, 32 GT/s x 16 lanes, about 64 GB/s each
@@ -33,14 +43,45 @@ HOST_LINK_MAX_BYTES_PER_S = 128e9
 #: planar. 20-22 nm is ambiguous (TSMC 20 nm planar, Intel 22 nm FinFET) and not flagged.
 PLANAR_NODE_MIN_NM = 22
 
+# Bounds of the facts a user may type in. Sanity bounds against typos and overflow (a die area of
+# 1e-308 mm^2 makes the performance density infinite), not published figures; each is far beyond
+# any chip so far (an H100 has TPP ~16,000 and ~814 mm^2), so no real chip is refused.
+#: Largest TPP (TOPS x bits).
+MAX_TPP = 1e9
+#: Smallest and largest applicable die area, mm^2 (a whole 300 mm wafer is pi x 150^2 ~ 70,700 mm^2).
+MIN_DIE_AREA_MM2, MAX_DIE_AREA_MM2 = 1.0, 1e5
+#: Largest aggregate bidirectional I/O bandwidth, bytes/s (10 PB/s).
+MAX_IO_BANDWIDTH_BYTES_PER_S = 1e16
+#: Largest HBM memory bandwidth density, bytes/s per mm^2 (10 TB/s per mm^2).
+MAX_MEMORY_BANDWIDTH_DENSITY_BYTES_PER_S_PER_MM2 = 1e13
 
-def _check_positive(value: float | None, what: str, *, allow_zero: bool = False) -> None:
+
+def _check_positive(
+    value: float | None,
+    what: str,
+    *,
+    allow_zero: bool = False,
+    low: float | None = None,
+    high: float | None = None,
+) -> None:
     if value is None:
         return
     bad = not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero)
-    if bad:
+    out_of_range = (low is not None and value < low) or (high is not None and value > high)
+    if bad or out_of_range:
         expected = "a non-negative" if allow_zero else "a positive"
-        raise InputError(f"{what}: expected {expected} finite number, got {value!r}")
+        bounds = " ".join(
+            part
+            for part in (
+                f"at least {low:g}" if low is not None else "",
+                f"at most {high:g}" if high is not None else "",
+            )
+            if part
+        )
+        raise InputError(
+            f"{what}: expected {expected} finite number{' ' + bounds if bounds else ''}, "
+            f"got {value!r}"
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,14 +115,19 @@ class ChipFacts:
     assumptions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        _check_positive(self.tpp, "TPP", allow_zero=True)
-        _check_positive(self.die_area_mm2, "die area (mm^2)")
-        _check_positive(self.io_bandwidth_min_bytes_per_s, "I/O bandwidth", allow_zero=True)
-        _check_positive(self.io_bandwidth_max_bytes_per_s, "I/O bandwidth", allow_zero=True)
+        _check_positive(self.tpp, "TPP", allow_zero=True, high=MAX_TPP)
+        _check_positive(
+            self.die_area_mm2, "die area (mm^2)", low=MIN_DIE_AREA_MM2, high=MAX_DIE_AREA_MM2
+        )
+        for io in (self.io_bandwidth_min_bytes_per_s, self.io_bandwidth_max_bytes_per_s):
+            _check_positive(
+                io, "I/O bandwidth (bytes/s)", allow_zero=True, high=MAX_IO_BANDWIDTH_BYTES_PER_S
+            )
         _check_positive(
             self.memory_bandwidth_density_bytes_per_s_per_mm2,
-            "memory bandwidth density",
+            "memory bandwidth density (bytes/s per mm^2)",
             allow_zero=True,
+            high=MAX_MEMORY_BANDWIDTH_DENSITY_BYTES_PER_S_PER_MM2,
         )
         if self.item not in {"ic", "hbm"}:
             raise InputError(f"item: expected 'ic' or 'hbm', got {self.item!r}")

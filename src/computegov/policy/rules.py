@@ -16,8 +16,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from computegov.errors import DataError, RuleError
 
 __all__ = [
@@ -376,6 +374,8 @@ def parse_rules(data: Mapping[str, Any], path: str = _RULES_FILE) -> RuleSet:
 
 @functools.cache
 def _bundled() -> RuleSet:
+    import yaml  # loaded on first use: importing computegov.policy stays light for the CLI
+
     text = resources.files("computegov.data").joinpath(_RULES_FILE).read_text(encoding="utf-8")
     return parse_rules(yaml.safe_load(text))
 
@@ -384,10 +384,15 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
     """The bundled rule versions (cached), or those of another YAML file in the same schema."""
     if path is None:
         return _bundled()
+    import yaml
+
+    from computegov.catalog.textfile import read_text
+
     path = Path(path)
+    text = read_text(path)  # DataError naming the file: unreadable or not UTF-8
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
         raise DataError(f"cannot read rules: {err}", path=path) from err
     return parse_rules(data, str(path))
 
