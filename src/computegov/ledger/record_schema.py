@@ -125,15 +125,27 @@ def _apply(rules: Mapping[str, Rule], d: Mapping[str, Any], where: str) -> list[
     return problems
 
 
+def _fine(rule: Rule, v: Any) -> bool:
+    """Fast path of the common rules (this runs for every field of 100,000-record ledgers)."""
+    t = type(v)
+    if rule is _count:
+        return t is int and v >= 0
+    if rule is _non_negative:
+        return (t is float or t is int) and 0 <= v < math.inf
+    if rule is _positive:
+        return (t is float or t is int) and 0 < v < math.inf
+    return False
+
+
 def interval_problems(interval: Mapping[str, Any], where: str = "interval.") -> list[str]:
     """What is wrong with one meter interval's typed fields (empty: nothing)."""
-    problems = []
-    zero_steps = interval.get("steps") == 0 and type(interval.get("steps")) is int
-    for key, rule in _INTERVAL_RULES.items():
-        value = interval.get(key)
-        if value is None:
+    problems: list[str] = []
+    rules = _INTERVAL_RULES
+    for key, value in interval.items():
+        rule = rules.get(key)
+        if rule is None or value is None or _fine(rule, value):
             continue
-        if key in _DURATION_KEYS and zero_steps:
+        if key in _DURATION_KEYS and interval.get("steps") == 0 and type(interval["steps"]) is int:
             rule = _non_negative  # an interval of no steps may last no time
         why = rule(value)
         if why:

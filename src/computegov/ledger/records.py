@@ -173,6 +173,28 @@ def _canonical_bytes(obj: Any) -> bytes:
         return b""
 
 
+_ORJSON_DUMPS: Callable[..., bytes] | None = _orjson.dumps if _orjson is not None else None
+_ORJSON_SORT = _orjson.OPT_SORT_KEYS if _orjson is not None else 0
+
+
+def _is_canonical(obj: Any, body: bytes) -> bool:
+    """Whether ``body`` is exactly a canonical encoding of the parsed ``obj``.
+
+    Re-encoding the parsed value and comparing bytes refuses duplicate keys (the parse keeps
+    only one), unsorted keys, whitespace and alternative spellings. orjson's sorted encoding is
+    tried first (several times faster); it spells a few floats differently from the stdlib
+    (``1e-7`` vs ``1e-07``), and then the writer's own encoding (:func:`canonical_json`) decides.
+    Both are functions of the parsed value alone, so either match leaves nothing ambiguous.
+    """
+    if _ORJSON_DUMPS is not None:
+        try:
+            if _ORJSON_DUMPS(obj, option=_ORJSON_SORT) == body:
+                return True
+        except TypeError:  # orjson.JSONEncodeError subclasses TypeError
+            pass
+    return _canonical_bytes(obj) == body
+
+
 _PREFIX_LEN = len(_PREFIX)
 _MIN_LINE = _PREFIX_LEN + _SUFFIX_LEN + 2
 _sha256 = hashlib.sha256
@@ -264,7 +286,7 @@ def decode_span(data: bytes, view: memoryview, start: int, end: int) -> Record:
         or len(obj) != 5
     ):
         raise LineError("body fields have the wrong types", column=_PREFIX_LEN)
-    if _canonical_bytes(obj) != data[body_at:suffix_at]:
+    if not _is_canonical(obj, data[body_at:suffix_at]):
         raise LineError(
             "body is not canonical JSON (duplicate keys, unsorted keys, spacing or number "
             "formatting differ from the writer's encoding)",

@@ -51,7 +51,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from computegov.errors import LedgerError
+from computegov.errors import InputError, LedgerError
+from computegov.ledger.evidence import DEFAULT_MAX_FILE_BYTES, read_regular_file
 from computegov.ledger.records import canonical_json
 from computegov.ledger.signing import Signer, pae
 
@@ -240,16 +241,16 @@ def parse_report(source: bytes | str | dict[str, Any] | ComputeReport) -> Comput
     return report
 
 
-def load_report(path: str | Path) -> ComputeReport:
-    """Read and parse a report file.
+def load_report(path: str | Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> ComputeReport:
+    """Read and parse a report file (a regular file of at most ``max_file_bytes``).
 
     Raises:
         LedgerError: the file cannot be read or parsed.
     """
     p = Path(path)
     try:
-        raw = p.read_bytes()
-    except OSError as err:
-        raise LedgerError(f"cannot read report {p}: {err.strerror}") from err
+        raw = read_regular_file(p, max_file_bytes, "report")
+    except InputError as err:
+        raise LedgerError(str(err)) from err
     report = parse_report(raw)
     return ComputeReport(report.envelope, report.statement, p)

@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from computegov.errors import InputError, SignatureError
+from computegov.ledger.evidence import read_regular_file
 
 __all__ = [
     "PRIVATE_KEY_NAME",
@@ -188,8 +189,8 @@ def load_private_key(path: str | Path) -> Signer:
         InputError: the file is missing or is not an unencrypted Ed25519 private key.
     """
     p = Path(path)
+    data = read_regular_file(p, MAX_KEY_FILE_BYTES, "private key")
     try:
-        data = p.read_bytes()
         mode = p.stat().st_mode
     except OSError as err:
         raise InputError(f"cannot read private key {p}: {err.strerror}") from err
@@ -208,6 +209,11 @@ def load_private_key(path: str | Path) -> Signer:
     return Signer.from_private_key(key)
 
 
+#: Largest key file read, bytes (an Ed25519 PEM key is ~120 bytes; a key file is never read
+#: past this, so ``--key /dev/zero`` cannot exhaust memory).
+MAX_KEY_FILE_BYTES = 64 * 1024
+
+
 def load_public_key(source: str | bytes | Path | Ed25519PublicKey) -> Ed25519PublicKey:
     """An Ed25519 public key from a PEM file path, PEM text/bytes, or 64 hex digits.
 
@@ -223,10 +229,7 @@ def load_public_key(source: str | bytes | Path | Ed25519PublicKey) -> Ed25519Pub
     ):
         p = Path(source)
         label = str(p)
-        try:
-            data = p.read_bytes()
-        except OSError as err:
-            raise InputError(f"cannot read public key {p}: {err.strerror}") from err
+        data = read_regular_file(p, MAX_KEY_FILE_BYTES, "public key")
     else:
         data = source.encode("ascii", "replace") if isinstance(source, str) else source
     text = data.strip()
