@@ -44,14 +44,18 @@ KEYS_NEW_KEYS = ("private_path", "public_path", "keyid")
 LEDGER_KEYS = ("path", "ok", "head_hash", "size_bytes", "problems", "records")
 LEDGER_RECORD_KEYS = ("seq", "kind", "time_unix_s", "prev", "hash", "data")
 LEDGER_PROBLEM_KEYS = ("record", "offset_bytes", "kind", "message")
-VERIFY_KEYS = ("ok", "exit_code", "failed", "report_path", "ledger_path", "checks")
-VERIFY_CHECK_KEYS = ("name", "status", "summary", "evidence", "unusable")
+VERIFY_KEYS = (
+    "outcome", "ok", "exit_code", "failed", "missing", "partial", "allowed_missing",
+    "report_path", "ledger_path", "checks",
+)  # fmt: skip
+VERIFY_CHECK_KEYS = ("name", "status", "summary", "evidence", "unusable", "missing_kind", "missing")
 REPLAY_KEYS = (
-    "ok", "exit_code", "backend", "nondeterminism", "tolerance", "plan", "segments", "notes",
+    "outcome", "ok", "exit_code", "missing", "partial", "allowed_missing", "backend",
+    "nondeterminism", "tolerance", "plan", "segments", "notes",
 )  # fmt: skip
 REPLAY_SEGMENT_KEYS = (
     "index", "start_step", "end_step", "start_path", "end_path", "reason", "ok", "distance",
-    "update_norm", "tolerance", "message", "duration_s", "unusable",
+    "update_norm", "tolerance", "message", "duration_s", "unusable", "missing",
 )  # fmt: skip
 PLAN_KEYS = ("segments", "total_segments", "sample_rate", "cost")
 COST_KEYS = ("segments", "steps", "share_of_run", "chip_hours", "usd", "usd_note")
@@ -217,17 +221,19 @@ def test_verify_of_the_demo_run_passes_with_exit_0(demo: DemoRun) -> None:
     data = _invoke_json(["verify", str(demo.report), "--key", str(demo.public_key)])
     _has_keys(data, VERIFY_KEYS, "verify")
     assert data["ok"] is True and data["exit_code"] == 0 and data["failed"] == []
+    assert data["outcome"] == "verified" and data["missing"] == [] and data["partial"] is False
     assert data["ledger_path"] == str(demo.ledger)  # found next to the report
     for check in data["checks"]:
         _has_keys(check, VERIFY_CHECK_KEYS, "verify: checks[]")
         assert check["status"] in ("pass", "warn", "skip"), check
+        assert check["missing_kind"] is None and check["missing"] == []
 
 
 def test_verify_of_a_tampered_ledger_fails_with_exit_1(demo: DemoRun, tmp_path: Path) -> None:
     ledger = _tampered(demo, tmp_path)
     args = ["verify", str(demo.report), "--ledger", str(ledger), "--key", str(demo.public_key)]
     data = _invoke_json(args, exit_code=1)
-    assert data["ok"] is False and data["exit_code"] == 1
+    assert data["ok"] is False and data["exit_code"] == 1 and data["outcome"] == "failed"
     assert "ledger_chain" in data["failed"]
     failed = [c for c in data["checks"] if c["status"] == "fail"]
     assert {c["name"] for c in failed} == set(data["failed"])
@@ -267,6 +273,20 @@ def test_replay_of_the_demo_run_passes_with_exit_0(demo: DemoRun) -> None:
     for segment in data["segments"]:
         _has_keys(segment, REPLAY_SEGMENT_KEYS, "replay: segments[]")
         assert segment["distance"] <= segment["tolerance"]
+
+
+def test_verify_with_missing_evidence_is_incomplete_with_exit_1(
+    demo: DemoRun, tmp_path: Path
+) -> None:
+    report = tmp_path / "alone.report.json"
+    report.write_bytes(demo.report.read_bytes())
+    data = _invoke_json(["verify", str(report), "--key", str(demo.public_key)], exit_code=1)
+    assert data["outcome"] == "incomplete" and data["ok"] is False and data["failed"] == []
+    assert data["missing"] == [f"ledger {demo.ledger.name}"]
+    args = ["verify", str(report), "--key", str(demo.public_key), "--allow-missing", "ledger"]
+    data = _invoke_json(args)
+    assert data["outcome"] == "verified" and data["partial"] is True
+    assert data["allowed_missing"] == ["ledger"]
 
 
 def test_replay_without_a_ledger_exits_2(demo: DemoRun, tmp_path: Path) -> None:
