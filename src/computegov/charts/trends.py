@@ -229,8 +229,10 @@ def forecast_chart(
         legend += "; dashed: physical caps"
     if far:
         legend += f"; caps far above: {', '.join(far)}"
+    scenario_fans = [fc for fc in forecasts if not fc.scenario_title.startswith("record by ")]
     subtitle = [
-        f"chip set '{first.chip_set}'; {first.n_paths:,} Monte Carlo paths per scenario",
+        f"chip set '{first.chip_set}'; {scenario_fans[0].n_paths:,} Monte Carlo paths per scenario"
+        if scenario_fans else f"chip set '{first.chip_set}'",
         legend,
     ]
     if any(fc.scenario_title.startswith("record by ") for fc in forecasts):
