@@ -100,6 +100,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "check_thresholds": ("computegov.policy.thresholds", "check"),
     "load_thresholds": ("computegov.policy.thresholds", "load_thresholds"),
     "thresholds_in_force": ("computegov.policy.thresholds", "thresholds_in_force"),
+    "uncertain_flop": ("computegov.compute", "uncertain_flop"),
     # export control
     "BatchSummary": ("computegov.policy", "BatchSummary"),
     "ChipFacts": ("computegov.policy", "ChipFacts"),
@@ -247,6 +248,7 @@ __all__ = [
     "to_usd",
     "tpp_limits",
     "training_memory",
+    "uncertain_flop",
     "verify_report",
     "whatif",
     "write_report",

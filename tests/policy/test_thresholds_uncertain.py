@@ -7,6 +7,8 @@ import math
 from statistics import NormalDist
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from computegov.compute import estimate_total
 from computegov.compute.uncertain import uncertain_flop
@@ -54,3 +56,21 @@ def test_comonotone_sum_adds_quantiles() -> None:
 @pytest.mark.parametrize(("p", "verdict"), [(0.0, "under"), (0.05, "under"), (0.0501, "borderline"), (0.5, "borderline"), (0.95, "over"), (1.0, "over")])
 def test_verdict_bands(p: float, verdict: str) -> None:
     assert verdict_of(p) == verdict
+
+
+@given(
+    flop=st.floats(1e20, 1e28),
+    dex=st.floats(0.01, 1.0),
+    lower=st.floats(1e20, 1e28),
+    factor=st.floats(1.0, 100.0),
+)
+def test_probability_over_falls_as_the_threshold_rises(flop: float, dex: float, lower: float, factor: float) -> None:
+    parts = [uncertain_flop(flop, dex=dex), uncertain_flop(flop / 3, dex=dex / 2, phase="fine-tuning")]
+    assert probability_over_sum(lower * factor, parts) <= probability_over_sum(lower, parts) + 1e-9
+
+
+@given(flop=st.floats(1e20, 1e28), dex=st.floats(0.01, 1.0), value=st.floats(1e19, 1e29))
+def test_single_lognormal_bisection_matches_the_closed_form(flop: float, dex: float, value: float) -> None:
+    est = uncertain_flop(flop, dex=dex)
+    closed = 1 - NormalDist().cdf(math.log10(value / flop) / dex)
+    assert probability_over_sum(value, [est]) == pytest.approx(closed, abs=1e-6)

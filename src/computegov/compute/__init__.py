@@ -52,6 +52,7 @@ from computegov.compute.run import (
     Utilisation,
     tokens_from_words,
 )
+from computegov.compute.uncertain import uncertain_flop
 
 __all__ = [
     "ARCHITECTURE_INTERVAL_FACTOR",
@@ -82,4 +83,5 @@ __all__ = [
     "parse_precision_mix",
     "phase_flop",
     "tokens_from_words",
+    "uncertain_flop",
 ]
