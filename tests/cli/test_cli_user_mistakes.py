@@ -199,3 +199,51 @@ def test_measure_demo_refuses_a_records_path_in_a_missing_folder(tmp_path: Path)
         ("measure", "demo", "--steps", "1", "--records", tmp_path / "no" / "r.jsonl"),
         "no such directory",
     )
+
+
+_METER_START = {"kind": "meter_start", "schema": "computegov.measure/v1", "rank": 0}
+_INTERVAL = {
+    "kind": "interval", "schema": "computegov.measure/v1", "rank": 0, "steps": 5,
+    "flop": 6387924992, "flop_full_attention": 6387924992, "flop_causal_halved": 6138363904,
+    "flop_flopcounter_compatible": 5888802816, "model_flop_6nd": None, "tokens": 2304,
+    "counted_steps": 2, "seconds": 0.4, "time_start_unix_s": 1.7e9, "time_end_unix_s": 1.7e9 + 0.4,
+    "energy_j": None, "gaps": [],
+}
+
+
+def _records(tmp_path: Path, interval_json: str) -> Path:
+    path = tmp_path / "run.jsonl"
+    path.write_text(json.dumps(_METER_START) + "\n" + interval_json + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_well_formed_records_file_is_summarised(tmp_path: Path) -> None:
+    code, output, exception = _run("measure", "summarize", _records(tmp_path, json.dumps(_INTERVAL)), "--json")
+    assert exception is None and code == 0, output
+    assert json.loads(output)["flop"] == _INTERVAL["flop"]
+
+
+@pytest.mark.parametrize(
+    ("field", "raw", "needle"),
+    [
+        ("flop", "1e400", "not a finite number"),
+        ("seconds", "NaN", "not a finite number"),
+        ("time_start_unix_s", "-Infinity", "not a finite number"),
+        ("seconds", "-1", "seconds"),
+        ("flop", "-100", "flop"),
+        ("flop", "true", "flop"),
+        ("flop", '"abc"', "flop"),
+        ("steps", '"x"', "steps"),
+        ("tokens", "-5", "tokens"),
+        ("energy_j", "-5", "energy_j"),
+        ("flop", "1e308", "flop"),
+        ("rank", '"x"', "rank"),
+    ],
+)
+def test_records_with_impossible_numbers_are_refused_not_summarised(
+    tmp_path: Path, field: str, raw: str, needle: str
+) -> None:
+    marker = "__value__"
+    text = json.dumps({**_INTERVAL, field: marker}).replace(json.dumps(marker), raw)
+    flat = _assert_refused(("measure", "summarize", _records(tmp_path, text)), needle)
+    assert "Traceback" not in flat

@@ -76,6 +76,22 @@ def _iter_lines(path: Path) -> Iterator[tuple[int, str]]:
                 yield number, line
 
 
+class _NonFiniteError(ValueError):
+    pass
+
+
+def _refuse_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON; Python's parser takes them unless told not to."""
+    raise _NonFiniteError(name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 parses as inf
+        raise _NonFiniteError(text)
+    return value
+
+
 def read_records(path: str | Path) -> list[dict[str, Any]]:
     """Read a records file written by :class:`RecordWriter`.
 
@@ -89,8 +105,8 @@ def read_records(path: str | Path) -> list[dict[str, Any]]:
     skipped with a warning, so the records of a crashed run can still be summarised.
 
     Raises:
-        DataError: the file is missing, is not UTF-8, a line is not a JSON object, or has no
-            ``kind``.
+        DataError: the file is missing, is not UTF-8, a line is not a JSON object, has no
+            ``kind``, or holds NaN, Infinity or a number too large for a float.
     """
     path = Path(path)
     if not path.is_file():
@@ -100,7 +116,9 @@ def read_records(path: str | Path) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = []
     for number, line in _iter_lines(path):
         try:
-            record = json.loads(line)
+            record = json.loads(line, parse_constant=_refuse_constant, parse_float=_finite_float)
+        except _NonFiniteError as err:
+            raise DataError(f"not a finite number: {err}", path=path, row=number) from None
         except json.JSONDecodeError as err:
             if not line.endswith("\n"):  # only the last line can lack its newline
                 log.warning(

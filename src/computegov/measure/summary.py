@@ -13,12 +13,20 @@ arXiv:2001.08361, N = non-embedding parameters, D = tokens).
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from computegov.errors import DataError
 
-__all__ = ["MeterSummary", "combine_ranks", "summarize_file", "summarize_records"]
+__all__ = [
+    "MAX_RECORD_FLOP",
+    "MeterSummary",
+    "check_interval",
+    "combine_ranks",
+    "summarize_file",
+    "summarize_records",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,6 +121,78 @@ class MeterSummary:
         return cls(**kwargs)
 
 
+#: Largest FLOP count one interval record may carry: a sanity bound (the largest training runs
+#: so far are ~1e26 FLOP), so that sums and rates stay finite floats.
+MAX_RECORD_FLOP = 1e40
+
+#: Interval fields that must be counts (non-negative integers), and those that may also be null.
+_REQUIRED_COUNTS = ("steps",)
+_OPTIONAL_COUNTS = (
+    "flop",
+    "flop_full_attention",
+    "flop_causal_halved",
+    "flop_flopcounter_compatible",
+    "model_flop_6nd",
+    "tokens",
+    "counted_steps",
+)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_interval(record: Mapping[str, Any], number: int) -> None:
+    """Check the types and ranges of one ``interval`` record read from a file.
+
+    Counts are non-negative integers (booleans are not numbers), FLOP at most
+    :data:`MAX_RECORD_FLOP`, ``seconds`` and ``energy_j`` finite and non-negative, the times
+    finite with the end not before the start.
+
+    Args:
+        record: the record.
+        number: its position among the interval records (1-based), for the message.
+
+    Raises:
+        DataError: a missing field, a wrong type or a value out of range (the field named).
+    """
+
+    def fail(field: str, expected: str) -> None:
+        got = repr(record[field]) if field in record else "nothing"
+        raise DataError(f"interval record {number}: expected {expected}, got {got}", field=field)
+
+    for field in (*_REQUIRED_COUNTS, *_OPTIONAL_COUNTS):
+        value = record.get(field)
+        if value is None and field in _OPTIONAL_COUNTS:
+            continue
+        if not (_is_number(value) and value >= 0 and float(value).is_integer()):
+            fail(field, "a non-negative whole number")
+        if "flop" in field and value > MAX_RECORD_FLOP:
+            fail(field, f"at most {MAX_RECORD_FLOP:g} FLOP")
+    for field in ("seconds", "time_start_unix_s", "time_end_unix_s"):
+        value = record.get(field)
+        if not (_is_number(value) and value >= 0):
+            fail(field, "a finite, non-negative number of seconds")
+    if record["time_end_unix_s"] < record["time_start_unix_s"]:
+        fail("time_end_unix_s", f"a time not before time_start_unix_s ({record['time_start_unix_s']})")
+    energy = record.get("energy_j")
+    if energy is not None and not (_is_number(energy) and energy >= 0):
+        fail("energy_j", "null or a finite, non-negative number of joules")
+    gaps = record.get("gaps", [])
+    if not (isinstance(gaps, list) and all(isinstance(g, str) for g in gaps)):
+        fail("gaps", "a list of texts")
+
+
+def _check_start(start: Mapping[str, Any]) -> None:
+    for field in ("peak_flop_per_s", "tdp_w"):
+        value = start.get(field)
+        if value is not None and not (_is_number(value) and value > 0):
+            raise DataError(
+                f"meter_start record: expected null or a positive finite number, got {value!r}",
+                field=field,
+            )
+
+
 def _sum_optional(values: Iterable[int | None]) -> int | None:
     values = list(values)
     if not values or any(v is None for v in values):
@@ -136,13 +216,17 @@ def summarize_records(records: Sequence[Mapping[str, Any]]) -> MeterSummary:
         The rank's :class:`MeterSummary`.
 
     Raises:
-        DataError: there is no ``meter_start`` record, or an interval lacks a field.
+        DataError: there is no ``meter_start`` record, or an interval lacks a field or has a
+            value of the wrong type or out of range (see :func:`check_interval`).
     """
     starts = [r for r in records if r.get("kind") == "meter_start"]
     if not starts:
         raise DataError("no 'meter_start' record; expected a records file written by ComputeMeter")
     start = starts[-1]
+    _check_start(start)
     intervals = [r for r in records if r.get("kind") == "interval"]
+    for number, record in enumerate(intervals, start=1):
+        check_interval(record, number)
     try:
         return _summarize(start, intervals)
     except (KeyError, TypeError) as err:
@@ -303,7 +387,10 @@ def summarize_file(records: Sequence[Mapping[str, Any]]) -> MeterSummary:
     """
     by_rank: dict[int, list[Mapping[str, Any]]] = {}
     for record in records:
-        by_rank.setdefault(int(record.get("rank", 0) or 0), []).append(record)
+        rank = record.get("rank", 0) or 0
+        if not (isinstance(rank, int) and not isinstance(rank, bool) and rank >= 0):
+            raise DataError(f"expected a non-negative whole rank, got {rank!r}", field="rank")
+        by_rank.setdefault(rank, []).append(record)
     if len(by_rank) <= 1:
         return summarize_records(records)
     ranks = sorted(by_rank)
