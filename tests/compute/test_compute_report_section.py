@@ -28,3 +28,13 @@ def test_models_chart_draws_one_rule_per_threshold_value() -> None:
     rule_layer = spec["layer"][1]
     values = spec["datasets"][rule_layer["data"]["name"]]
     assert sorted(v["flop"] for v in values) == sorted({t.value_flop for t in thresholds})
+
+
+def test_section_states_the_interval_coverage() -> None:
+    from computegov.catalog import Catalog
+    from computegov.report.section import ReportContext
+    from computegov.report.sections.compute import build
+
+    html = build(ReportContext(catalog=Catalog([Chip(name="x")]))).html
+    assert "90% intervals hold Epoch AI" in html
+    assert "default utilisation" in html and "epochs stated" in html

@@ -98,6 +98,8 @@ def build(ctx: ReportContext) -> Section:
         "trained; Epoch's compute estimates carry their own uncertainty.</p>"
     )
 
+    parts.append(_coverage_html())
+
     items = "".join(
         f"<li><strong>{_e(t.jurisdiction)}</strong> {_e(t.instrument)}, {_e(t.legal_reference)}: "
         f"&gt; {t.value_flop:.0e} FLOP; {_e(t.status.replace('_', ' '))}, from {t.in_force_from}"
@@ -116,3 +118,25 @@ def build(ctx: ReportContext) -> Section:
         html="\n".join(parts),
         order=50,
     )
+
+
+def _coverage_html() -> str:
+    """Table: how often each estimation method's 90 % interval holds Epoch AI's figure."""
+    from computegov.compute.calibration import calibrate, calibration_samples
+
+    rows = "".join(
+        f"<tr><td>{_e(c.method)}</td><td>{_e(c.case.replace('_', ' '))}</td><td>{c.n}</td>"
+        f"<td>{c.coverage_deployed:.0%}</td><td>{c.coverage_leave_one_out:.0%}</td>"
+        f"<td>{c.coverage_after_split:.0%} (n={c.n_after})</td><td>{c.median_abs_error_oom:.3f}</td></tr>"
+        for c in calibrate(calibration_samples())
+    )
+    return (
+        "<h3>How often our estimates' 90% intervals hold Epoch AI's figures</h3>"
+        "<table><tr><th>method</th><th>case</th><th>models</th><th>in our interval</th>"
+        "<th>leave-one-out</th><th>fitted before 2021, checked after</th><th>median |error| (OOM)</th></tr>"
+        f"{rows}</table>"
+        "<p>Interval widths are the 5th-95th percentiles of log10(Epoch / ours) over the models with each "
+        "method's inputs (computegov.compute.intervals); the out-of-sample columns are the honest ones. "
+        "The measured method cannot be checked here: Epoch's table holds no meter reports.</p>"
+    )
+
