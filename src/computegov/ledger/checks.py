@@ -1,6 +1,8 @@
 """The verifier's checks of a ledger alone (format, chain, head signatures, order), and helpers.
 
-The checks of a report against its ledger are in :mod:`computegov.ledger.report_checks`.
+The checks of a report against its ledger are in :mod:`computegov.ledger.report_checks`; the
+helpers both use (:func:`obj`, :func:`close`, :func:`where`, ...) are in
+:mod:`computegov.ledger.check_values`, the floor below both, and are re-exported here.
 
 Each function takes parsed inputs and returns a :class:`~computegov.ledger.verdict.Check`;
 none raises on bad content (tampered input may hold anything, so every field is type-checked).
@@ -8,16 +10,21 @@ none raises on bad content (tampered input may hold anything, so every field is 
 
 from __future__ import annotations
 
-import base64
 import math
-from collections.abc import Mapping
-from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from computegov.ledger.chain import head_message
+from computegov.ledger.check_values import (
+    TOTALS_REL_TOL,
+    b64_strict,
+    close,
+    first_and_more,
+    obj,
+    records_of,
+    where,
+)
 from computegov.ledger.record_schema import record_problems
-from computegov.ledger.records import Record
 from computegov.ledger.scan import ChainScan
 from computegov.ledger.signing import key_id
 from computegov.ledger.verdict import Check
@@ -36,55 +43,14 @@ __all__ = [
     "where",
 ]
 
-TOTALS_REL_TOL = 1e-9
 # Assumption: consecutive meter intervals may overlap by up to 1 ms of clock jitter (timestamps
 # come from time.time() in separate calls); a larger overlap means double-counted time.
 _OVERLAP_TOLERANCE_S = 1e-3
 _NUMBER = (int, float)
 
 
-def obj(value: Any) -> dict[str, Any]:
-    """``value`` if it is a JSON object, else an empty dict (tampered input may hold anything)."""
-    return dict(value) if isinstance(value, Mapping) else {}
-
-
-def close(a: Any, b: Any) -> bool:
-    """Equal, numbers within :data:`TOTALS_REL_TOL` (recursively through dicts)."""
-    if a is None or b is None:
-        return a is b
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    if isinstance(a, int | float) and isinstance(b, int | float):
-        return math.isclose(float(a), float(b), rel_tol=TOTALS_REL_TOL, abs_tol=1e-12)
-    if isinstance(a, Mapping) and isinstance(b, Mapping):
-        return a.keys() == b.keys() and all(close(a[k], b[k]) for k in a)
-    return bool(a == b)
-
-
-def first_and_more(problems: list[Any]) -> str:
-    """The first problem, with ``(+N more)`` when there are others (for a check's one-line summary)."""
-    more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
-    return f"{problems[0]}{more}"
-
-
-def b64_strict(text: Any) -> bytes:
-    """Strict base64 decode: only the canonical encoding of some bytes is accepted."""
-    if not isinstance(text, str):
-        raise ValueError("not a string")
-    raw = base64.b64decode(text, validate=True)
-    if base64.b64encode(raw).decode("ascii") != text:
-        raise ValueError("non-canonical base64")
-    return raw
-
-
 # --------------------------------------------------------------------------------------------
 # Ledger checks
-
-
-def where(scan: ChainScan, index: int) -> str:
-    """``record N (byte offset M)`` of the ``index``-th parsed record."""
-    rec = scan.records[index]
-    return f"record {rec.seq} (byte offset {scan.offsets_bytes[index]})"
 
 
 def ledger_structure_checks(scan: ChainScan, path: str | None) -> list[Check]:
@@ -296,21 +262,3 @@ def ledger_order_check(scan: ChainScan) -> Check:
         f"steps and times are monotonic ({steps} steps)",
         {"steps": steps},
     )
-
-
-def records_of(scan: ChainScan, kind: str) -> list[Record]:
-    """The records of one kind, in order."""
-    return [r for r in scan.records if r.kind == kind]
-
-
-_MOVED_TO_REPORT_CHECKS = frozenset({"checkpoint_files_check", "matches_check", "totals_check"})
-
-
-def __getattr__(name: str) -> Any:
-    # The report-against-ledger checks moved to report_checks.py; their old import path still
-    # works (lazily: report_checks imports this module).
-    if name in _MOVED_TO_REPORT_CHECKS:
-        from computegov.ledger import report_checks
-
-        return getattr(report_checks, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from computegov.errors import ComputegovError
-from computegov.ledger.checks import obj
+from computegov.ledger.check_values import obj
 from computegov.ledger.report import ComputeReport
 from computegov.ledger.verdict import Check
 

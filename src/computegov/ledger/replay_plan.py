@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from computegov.errors import InputError, LedgerError
-from computegov.ledger.checks import obj, where
+from computegov.ledger.check_values import obj, where
 from computegov.ledger.evidence import (
     DEFAULT_MAX_RECORD_BYTES,
     ReadLimits,

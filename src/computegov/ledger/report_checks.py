@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from computegov.errors import ComputegovError
-from computegov.ledger.checks import close, first_and_more, obj, records_of, where
+from computegov.ledger.check_values import close, first_and_more, obj, records_of, where
 from computegov.ledger.evidence import (
     DEFAULT_MAX_CHECKPOINT_BYTES,
     digest_regular_file,

@@ -1,7 +1,7 @@
 """Ledger totals: meter interval records normalised and summed into a report's ``totals``.
 
 The recorder writes these totals into the report; the verifier recomputes them from the ledger
-(:func:`~computegov.ledger.checks.totals_check`), so both use :func:`totals_from_records`.
+(:func:`~computegov.ledger.report_checks.totals_check`), so both use :func:`totals_from_records`.
 """
 
 from __future__ import annotations
