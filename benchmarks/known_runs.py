@@ -307,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     """Print the comparison table (or JSON)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--quick", action="store_true", help="smoke mode: the same run (it takes under a second)")
     args = parser.parse_args(argv)
 
     from computegov.catalog import load_catalog
