@@ -117,7 +117,7 @@ def _measured_from_predicate(predicate: Mapping[str, Any], *, phase: str, name: 
     low = flop * (1 - MEASURED_INTERVAL_FRACTION)
     high = flop * (1 + MEASURED_INTERVAL_FRACTION)
     assumptions = [
-        f"meter total ±{MEASURED_INTERVAL_FRACTION:.0%} (computegov assumption)"
+        f"meter total ±{MEASURED_INTERVAL_FRACTION:.0%} (computegov assumption, not calibrated: Epoch AI's notable-models data hold no meter measurements to check it against)"
         + (f", widened to span the meter's methods ({', '.join(sorted(by_method))})" if by_method else "")
     ]
     if by_method:
@@ -201,7 +201,7 @@ def measured_estimate(report: Mapping[str, Any] | Any, *, phase: str = "pre-trai
     assumptions = []
     if low is None or high is None:
         low, high = flop * (1 - MEASURED_INTERVAL_FRACTION), flop * (1 + MEASURED_INTERVAL_FRACTION)
-        assumptions.append("no interval in the report: ±5% assumed (computegov assumption)")
+        assumptions.append("no interval in the report: ±5% assumed (computegov assumption, not calibrated against data)")
     try:
         low_f, high_f = float(low), float(high)
     except (TypeError, ValueError) as err:
