@@ -129,3 +129,35 @@ def test_parse_date_limit_is_relative_to_today() -> None:
     assert parse_date("2027-06-01", path="f", row=2, field="d", today=today) == dt.date(2027, 6, 1)
     with pytest.raises(DataError):
         parse_date("2028-06-01", path="f", row=2, field="d", today=today)
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ("- name: X\n  tdp_w: .nan\n", "tdp_w", "finite"),
+        ("- name: X\n  tdp_w: .inf\n", "tdp_w", "finite"),
+        ("- name: X\n  release_date: 2024-13-45\n", None, "not valid YAML"),
+        ("- name: X\n  aliases: {a: 1}\n", "aliases", "list of names"),
+        ("- name: [1, 2]\n", "name", "chip name"),
+        ("- name: X\n  launch_price_usd: 1.0e+300\n  launch_price_year: 2020\n", "launch_price_usd", "at most"),
+        ("- name: X\n  peak_flop_per_s_bf16: 1.0e+300\n", "peak_flop_per_s_bf16", "at most"),
+        ("- name: X\n  memory_bytes: 99999999999999999999999999999999999\n", "memory_bytes", "at most"),
+    ],
+)
+def test_hostile_yaml_values_are_refused_with_the_field_named(
+    tmp_path: Path, body: str, field: str | None, message: str
+) -> None:
+    with pytest.raises(DataError, match=message) as caught:
+        read_user_file(write(tmp_path, body, "chips.yaml"))
+    assert caught.value.field == field
+
+
+def test_the_sanity_bounds_admit_every_bundled_chip() -> None:
+    from computegov.catalog.chip import FIELD_MAXIMA, NUMERIC_FIELDS
+
+    catalog = load_catalog(user_config=False)
+    for chip in catalog:
+        for field in NUMERIC_FIELDS:
+            value = getattr(chip, field)
+            assert value is None or value <= FIELD_MAXIMA[field] / 10, (chip.name, field)
+        assert all(v <= FIELD_MAXIMA["peak_flop_per_s"] / 10 for v in chip.peak_flop_per_s.values())

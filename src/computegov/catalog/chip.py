@@ -15,6 +15,7 @@ from computegov.units import decimal_year
 
 __all__ = [
     "CHIP_FIELDS",
+    "FIELD_MAXIMA",
     "NUMERIC_FIELDS",
     "PRECISIONS",
     "PRECISION_ALIASES",
@@ -104,6 +105,24 @@ NUMERIC_FIELDS: Mapping[str, str] = {
     "process_nm": "nm (marketing node name)",
     "transistors": "count",
     "launch_price_usd": "USD, nominal, of launch_price_year",
+}
+
+
+#: Largest value a catalogue file may give for each numeric field (and for every peak rate,
+#: under ``peak_flop_per_s``), in the field's unit. Sanity bounds against typos and overflow (a
+#: price of 1e300 makes every cost infinite), not published figures: each is some 100-1,000x
+#: above the largest value in the bundled catalogue (a wafer-scale die, ~46,000 mm^2, fits).
+FIELD_MAXIMA: Mapping[str, float] = {
+    "peak_flop_per_s": 1e20,
+    "memory_bytes": 1e15,
+    "memory_bandwidth_bytes_per_s": 1e17,
+    "intranode_bandwidth_bytes_per_s": 1e16,
+    "internode_bandwidth_bytes_per_s": 1e16,
+    "die_area_mm2": 1e5,
+    "tdp_w": 1e6,
+    "process_nm": 1e4,
+    "transistors": 1e15,
+    "launch_price_usd": 1e8,
 }
 
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from computegov.catalog.chip import NUMERIC_FIELDS, PRECISIONS, Chip
+from computegov.catalog.chip import FIELD_MAXIMA, NUMERIC_FIELDS, PRECISIONS, Chip
 from computegov.catalog.records import normalise_kind, parse_date, parse_positive
 from computegov.errors import DataError
 
@@ -51,13 +51,15 @@ def _set_value(
         if precision not in PRECISIONS:
             raise DataError(f"unknown precision {precision!r}; expected one of {', '.join(PRECISIONS)}",
                             path=path, row=row, field=field)
-        value = parse_positive(spec["value"], path=path, row=row, field=field, allow_blank=False)
+        value = parse_positive(spec["value"], path=path, row=row, field=field, allow_blank=False,
+                               high=FIELD_MAXIMA["peak_flop_per_s"])
         assert value is not None
         peaks[precision] = value
     elif field in _STRING_FIELDS:
         scalars[field] = str(spec["value"]).strip()
     elif field in NUMERIC_FIELDS:
-        value = parse_positive(spec["value"], path=path, row=row, field=field, allow_blank=False)
+        value = parse_positive(spec["value"], path=path, row=row, field=field, allow_blank=False,
+                               high=FIELD_MAXIMA[field])
         scalars[field] = value
         if field == "launch_price_usd":
             year = spec.get("year")

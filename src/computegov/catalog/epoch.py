@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from computegov.catalog.chip import Chip
+from computegov.catalog.chip import FIELD_MAXIMA, Chip
 from computegov.catalog.records import normalise_kind, parse_date, parse_positive, require_columns
 from computegov.catalog.textfile import read_text
 from computegov.errors import DataError
@@ -76,12 +76,16 @@ def chip_from_epoch_row(row: Mapping[str, Any], *, path: str | Path, row_number:
     sources: dict[str, str] = {"*": default_source}
     peaks: dict[str, float] = {}
     for column, key in PRECISION_COLUMNS.items():
-        value = parse_positive(row.get(column), path=path, row=row_number, field=column)
+        value = parse_positive(
+            row.get(column), path=path, row=row_number, field=column, high=FIELD_MAXIMA["peak_flop_per_s"]
+        )
         if value is not None:
             peaks[key] = value
     scalars: dict[str, Any] = {}
     for column, (field, factor) in SCALAR_COLUMNS.items():
-        value = parse_positive(row.get(column), path=path, row=row_number, field=column)
+        value = parse_positive(
+            row.get(column), path=path, row=row_number, field=column, high=FIELD_MAXIMA[field] / factor
+        )
         if value is not None:
             scalars[field] = value * factor
     release = parse_date(row.get("Release date"), path=path, row=row_number, field="Release date")

@@ -56,12 +56,18 @@ def _blank(value: Any) -> bool:
 
 
 def parse_positive(
-    value: Any, *, path: str | Path, row: int, field: str, allow_blank: bool = True
+    value: Any,
+    *,
+    path: str | Path,
+    row: int,
+    field: str,
+    allow_blank: bool = True,
+    high: float | None = None,
 ) -> float | None:
-    """A strictly positive finite number, or None for a blank cell.
+    """A strictly positive finite number (at most ``high`` if given), or None for a blank cell.
 
     Raises:
-        DataError: not a number, not finite, or not positive.
+        DataError: not a number, not finite, not positive, or above ``high``.
     """
     if _blank(value):
         if allow_blank:
@@ -78,6 +84,11 @@ def parse_positive(
     if not math.isfinite(number) or number <= 0:
         raise DataError(
             f"expected a positive finite number, got {value!r}", path=path, row=row, field=field, value=value
+        )
+    if high is not None and number > high:
+        raise DataError(
+            f"expected at most {high:g} (a sanity bound), got {value!r}",
+            path=path, row=row, field=field, value=value,
         )
     return number
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from computegov.catalog.chip import NUMERIC_FIELDS, PRECISIONS, Chip
+from computegov.catalog.chip import FIELD_MAXIMA, NUMERIC_FIELDS, PRECISIONS, Chip
 from computegov.catalog.records import (
     normalise_kind,
     parse_bool,
@@ -97,6 +97,8 @@ def parse_user_row(raw: Mapping[str, Any], *, path: str, row: int) -> UserRow:
     name = raw.get("name")
     if _blank(name):
         raise DataError("expected a chip name, got an empty value", path=path, row=row, field="name")
+    if not isinstance(name, str | int | float) or isinstance(name, bool):
+        raise DataError(f"expected a chip name (text), got {name!r}", path=path, row=row, field="name")
     name = str(name).strip()
     default_source = str(raw.get("source") or "").strip() or f"user file {path} row {row}"
     values: dict[str, Any] = {}
@@ -108,11 +110,13 @@ def parse_user_row(raw: Mapping[str, Any], *, path: str, row: int) -> UserRow:
 
     for precision in PRECISIONS:
         column = PEAK_PREFIX + precision
-        number = parse_positive(raw.get(column), path=path, row=row, field=column)
+        number = parse_positive(
+            raw.get(column), path=path, row=row, field=column, high=FIELD_MAXIMA["peak_flop_per_s"]
+        )
         if number is not None:
             put(f"peak_flop_per_s.{precision}", number, column)
     for field in NUMERIC_FIELDS:
-        number = parse_positive(raw.get(field), path=path, row=row, field=field)
+        number = parse_positive(raw.get(field), path=path, row=row, field=field, high=FIELD_MAXIMA[field])
         if number is not None:
             put(field, number, field)
     if not _blank(raw.get("launch_price_year")):
@@ -153,6 +157,13 @@ def parse_user_row(raw: Mapping[str, Any], *, path: str, row: int) -> UserRow:
         values["origin"] = str(origin).strip()
     aliases = raw.get("aliases")
     if not _blank(aliases):
+        if isinstance(aliases, dict) or (
+            isinstance(aliases, list) and not all(isinstance(a, str | int | float) for a in aliases)
+        ):
+            raise DataError(
+                f"expected names separated by ';' or a list of names, got {aliases!r}",
+                path=path, row=row, field="aliases",
+            )
         items = aliases if isinstance(aliases, list) else str(aliases).split(";")
         values["aliases"] = tuple(str(a).strip() for a in items if str(a).strip())
     return UserRow(name=name, values=values, sources=sources, row=row, path=path)
@@ -186,6 +197,8 @@ def read_user_file(path: str | Path) -> list[UserRow]:
             mark = getattr(err, "problem_mark", None)
             raise DataError(f"not valid YAML: {getattr(err, 'problem', err)}", path=label,
                             row=(mark.line + 1) if mark else None) from err
+        except (ValueError, OverflowError, RecursionError) as err:  # e.g. a date 2024-13-45
+            raise DataError(f"not valid YAML: {err}", path=label) from err
         if isinstance(data, dict) and "chips" in data:
             data = data["chips"]
         if data is None:
