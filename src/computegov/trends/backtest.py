@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -90,39 +90,41 @@ class Backtest:
     scores: tuple[BacktestScore, ...]
     summaries: tuple[MethodSummary, ...]
 
+    def _best(self, candidates: Sequence[str], value: Callable[[BacktestScore], float | None]) -> str | None:
+        """The candidate with the lowest mean ``value``, compared on the forecasts all rivals made.
+
+        Rivals are the candidates that made at least 80 % as many scored forecasts as the most
+        prolific (a method that starts later would otherwise be judged on other, fewer targets).
+        """
+        counts = {s.method: s.n for s in self.summaries if s.method in candidates and s.n}
+        by: dict[str, dict[tuple[int, int], float]] = {m: {} for m in counts}
+        for score in self.scores:
+            got = value(score) if score.method in by else None
+            if got is not None:
+                by[score.method][(score.origin_year, score.target_year)] = got
+        by = {m: v for m, v in by.items() if v}
+        if not by:
+            return None
+        most = max(counts[m] for m in by)
+        rivals = [m for m in by if counts[m] >= 0.8 * most]
+        common = set.intersection(*(set(by[m]) for m in rivals))
+        keys = {m: (common or set(by[m])) for m in rivals}
+        return min(rivals, key=lambda m: float(np.mean([by[m][k] for k in keys[m]])))
+
     @property
     def best_method(self) -> str | None:
-        """Method with the lowest mean CRPS (None if nothing was scored)."""
-        scored = [s for s in self.summaries if s.n]
-        return min(scored, key=lambda s: s.mean_crps_log10).method if scored else None
+        """Method with the lowest mean CRPS (None if nothing was scored); see :meth:`_best`."""
+        return self._best([s.method for s in self.summaries], lambda s: s.crps_log10)
 
     @property
     def best_uncalibrated_method(self) -> str | None:
         """Uncalibrated method with the lowest mean CRPS."""
-        scored = [s for s in self.summaries if s.n and not s.calibrated]
-        return min(scored, key=lambda s: s.mean_crps_log10).method if scored else None
+        return self._best([s.method for s in self.summaries if not s.calibrated], lambda s: s.crps_log10)
 
     @property
     def best_calibrated_method(self) -> str | None:
-        """Calibrated method with the lowest mean 90 % interval score (None if none was scored).
-
-        Methods are compared on the forecasts all of them made, among those that made at least
-        80 % as many as the most prolific (a method that starts later would otherwise be judged
-        on other, fewer targets).
-        """
-        scored = [s for s in self.summaries if s.n and s.calibrated and s.mean_interval_score_90 is not None]
-        if not scored:
-            return None
-        most = max(s.n for s in scored)
-        rivals = [s.method for s in scored if s.n >= 0.8 * most]
-        by: dict[str, dict[tuple[int, int], float]] = {m: {} for m in rivals}
-        for score in self.scores:
-            if score.method in by and score.interval_score_90 is not None:
-                by[score.method][(score.origin_year, score.target_year)] = score.interval_score_90
-        common = set.intersection(*(set(v) for v in by.values()))
-        if not common:
-            return min(rivals, key=lambda m: float(np.mean(list(by[m].values()))))
-        return min(rivals, key=lambda m: float(np.mean([by[m][k] for k in common])))
+        """Calibrated method with the lowest mean 90 % interval score (None if none was scored)."""
+        return self._best([s.method for s in self.summaries if s.calibrated], lambda s: s.interval_score_90)
 
     def summary(self, method: str) -> MethodSummary | None:
         """The summary of ``method`` (None if it was not run)."""
