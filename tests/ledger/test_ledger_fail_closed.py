@@ -363,3 +363,12 @@ def test_the_recorder_refuses_a_fractional_chip_count(tmp_path: Path) -> None:
 
     with pytest.raises(InputError, match="chip_count"):
         RunRecorder(tmp_path / "run.jsonl", metadata={"hardware": {"chip_count": 1.5}})
+
+
+@pytest.mark.parametrize("command", ["verify", "replay"])
+def test_a_report_that_is_dev_zero_exits_2_quickly(command: str) -> None:
+    t0 = time.perf_counter()
+    res = runner.invoke(app, [command, "/dev/zero"])
+    assert time.perf_counter() - t0 < 10
+    assert res.exit_code == 2 and "not a regular file" in res.output
+    assert "Traceback" not in res.output

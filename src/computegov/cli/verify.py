@@ -27,18 +27,17 @@ _STYLE = {
 
 
 def _find_ledger(report_path: Path) -> Path | None:
-    """The ledger named in the report, next to it (None if absent or unreadable)."""
-    from computegov.errors import ComputegovError
-    from computegov.ledger.report import parse_report
+    """The ledger the report names, inside the report's directory (None if absent or unusable).
 
-    try:
-        report = parse_report(report_path.read_bytes())
-        name = report.predicate.get("ledger", {}).get("name")
-    except (OSError, ComputegovError, AttributeError):  # verify_report says what is wrong
-        return None
-    if isinstance(name, str) and "/" not in name and (report_path.parent / name).is_file():
-        return report_path.parent / name
-    return None
+    Raises:
+        LedgerError: the report itself cannot be read (not a regular file, over the cap, garbled).
+    """
+    from computegov.ledger.evidence import locate
+    from computegov.ledger.report import load_report
+
+    ledger = load_report(report_path).predicate.get("ledger")
+    found = locate(report_path.parent, ledger.get("name") if isinstance(ledger, dict) else None)
+    return found.path if found.state == "ok" else None
 
 
 ALLOW_MISSING_OPTION = typer.Option(

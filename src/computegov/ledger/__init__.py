@@ -3,7 +3,9 @@
 - :class:`Ledger` (``chain``) — append-only JSON-lines hash chain, fsynced, torn-tail recovery.
 - :class:`RunRecorder` (``recorder``) — what a training loop writes through (the meter's sink).
 - :class:`ComputeReport` (``report``) — a DSSE envelope holding an in-toto Statement v1.
-- :func:`verify_report` -> :class:`Verdict` (``verify``) — every check, with evidence.
+- :func:`verify_report` -> :class:`Verdict` (``verify``) — every check, with evidence; the
+  outcome is verified, failed or incomplete (missing evidence never passes).
+- :class:`ReadLimits` (``evidence``) — size caps; paths from a ledger are contained.
 - :func:`plan_replay` / :func:`replay_report` (``replay``) — Proof-of-Learning-style replay.
 - :func:`generate_keypair` (``signing``) — Ed25519 keys; :func:`digest_state_dict` (``digests``).
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 from computegov.ledger.attestation import AttestationChecker, AttestationResult, register_checker
 from computegov.ledger.chain import ChainProblem, ChainScan, Ledger, Recovery, scan_ledger
 from computegov.ledger.digests import StateDigest, digest_file, digest_state_dict
+from computegov.ledger.evidence import ReadLimits
 from computegov.ledger.recorder import RunRecorder
 from computegov.ledger.records import Record
 from computegov.ledger.replay import (
@@ -39,7 +42,7 @@ from computegov.ledger.signing import (
     load_private_key,
     load_public_key,
 )
-from computegov.ledger.verify import Check, Verdict, verify_report
+from computegov.ledger.verify import Check, Verdict, parse_allow_missing, verify_report
 
 __all__ = [
     "PREDICATE_TYPE",
@@ -52,6 +55,7 @@ __all__ = [
     "ComputeReport",
     "KeyPair",
     "Ledger",
+    "ReadLimits",
     "Record",
     "Recovery",
     "ReplayPlan",
@@ -67,6 +71,7 @@ __all__ = [
     "load_private_key",
     "load_public_key",
     "load_report",
+    "parse_allow_missing",
     "parse_report",
     "plan_replay",
     "register_checker",
