@@ -133,9 +133,10 @@ def test_hardware_utilisation_range_combines_with_the_calibrated_width_in_quadra
 
 
 def test_gpt4_hardware_interval_is_close_to_epochs() -> None:
-    # GPT-4: 25,000 A100 SXM4 40 GB for 2,280 hours (95 days), Epoch AI Notable AI Models
-    # (2025-02-24 snapshot, bundled notable_models.csv); Epoch's central figure 2.1e25 FLOP and
-    # 90 % interval 8.2e24-4.4e25 (as quoted in issue 15; Epoch's model page).
+    # GPT-4: 25,000 A100 SXM4 40 GB for 2,280 hours (95 days) and Epoch's central 2.1e25 FLOP:
+    # Epoch AI Notable AI Models (2025-02-24 snapshot, the bundled notable_models.csv, row GPT-4).
+    # Epoch's 90 % interval 8.2e24-4.4e25: quoted in issue 15 and in a public page's data
+    # (GPT-4 "est: [8.2e24, 4.4e25]"), not read from Epoch's own page (unreachable offline).
     run = TrainingRun.from_hours(2280, chip="A100 SXM4 40 GB", chip_count=25_000)
     est = hardware_estimate(run)
     assert est.flop_low <= 2.1e25 <= est.flop_high
