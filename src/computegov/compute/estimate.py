@@ -16,6 +16,9 @@ Methods (each returns a :class:`ComputeEstimate` with a 90 % interval and its me
   (Sevilla et al. 2022, "Estimating Training Compute of Deep Learning Models", Epoch AI,
   https://epoch.ai/blog/estimating-training-compute, method 2), default utilisation range in
   :data:`computegov.compute.run.DEFAULT_UTILISATION`.
+- **intervals**: the architecture and hardware methods' 90 % intervals are the calibrated
+  widths of :mod:`computegov.compute.intervals` (fitted on Epoch AI's notable models and checked
+  out of sample by :mod:`computegov.compute.calibration`), not assumed factors.
 - **measured**: a compute report from the meter / ledger: the signed ``ComputeReport`` of
   :mod:`computegov.ledger.report` (its predicate's ``totals.flop``) or a plain dict (see
   :func:`measured_estimate`).

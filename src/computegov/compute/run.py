@@ -123,7 +123,10 @@ class Utilisation:
 #: et al. (2022), "Estimating Training Compute of Deep Learning Models", Epoch AI
 #: (https://epoch.ai/blog/estimating-training-compute), recommend 30 % for large language models
 #: and 40 % for other models; the 37 utilisations reported in Epoch AI's Notable AI Models data
-#: (snapshot 2025-02-24) have median 0.37 and interquartile range 0.30-0.47.
+#: (snapshot 2025-02-24) have median 0.37 and interquartile range 0.30-0.47. The hardware method
+#: uses only its median when no utilisation is given (its interval is the calibrated width of
+#: computegov.compute.intervals, which holds the spread of real utilisations); the inverse
+#: questions (chip-days for an amount of FLOP) use the whole range.
 DEFAULT_UTILISATION = Utilisation(
     0.3,
     0.4,
