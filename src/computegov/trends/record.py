@@ -200,9 +200,11 @@ def _forecast_points(
     target_years = check_years(wanted, origin + 1)
     if method is not None:
         check_methods([method])
+    # Every method is backtested even when one is named: its coverage and the verdict on the best
+    # calibrated method are stated beside the answer either way.
     if choice is None or choice.horizon_years != CHOICE_HORIZON or (method is not None and choice.summary(method) is None):
         choice = backtest_points(x, 10**y, rng=np.random.default_rng(seed), horizon_years=CHOICE_HORIZON,
-                                 methods=METHODS if method is None else [method], metric=metric,
+                                 methods=METHODS, metric=metric,
                                  unit=unit, chip_set=chip_set, n_samples=n_samples, n_boot=n_boot)
     if method is None:
         chosen = choice.best_calibrated_method or choice.best_method
