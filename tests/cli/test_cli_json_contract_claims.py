@@ -282,11 +282,12 @@ def test_verify_with_missing_evidence_is_incomplete_with_exit_1(
     report.write_bytes(demo.report.read_bytes())
     data = _invoke_json(["verify", str(report), "--key", str(demo.public_key)], exit_code=1)
     assert data["outcome"] == "incomplete" and data["ok"] is False and data["failed"] == []
-    assert data["missing"] == [f"ledger {demo.ledger.name}"]
-    args = ["verify", str(report), "--key", str(demo.public_key), "--allow-missing", "ledger"]
+    assert data["missing"][0] == f"ledger {demo.ledger.name}"
+    allow = "ledger,checkpoints"
+    args = ["verify", str(report), "--key", str(demo.public_key), "--allow-missing", allow]
     data = _invoke_json(args)
     assert data["outcome"] == "verified" and data["partial"] is True
-    assert data["allowed_missing"] == ["ledger"]
+    assert data["allowed_missing"] == ["ledger", "checkpoints"]
 
 
 def test_replay_without_a_ledger_exits_2(demo: DemoRun, tmp_path: Path) -> None:

@@ -56,7 +56,8 @@ def test_a_removed_ledger_is_incomplete_not_verified(demo_run, how: str) -> None
     assert res.exit_code == 1, res.output
     d = _json(res)
     assert d["outcome"] == "incomplete" and d["ok"] is False
-    assert d["missing"] == ["ledger run.jsonl"]
+    assert d["missing"][0] == "ledger run.jsonl"
+    assert d["missing"][1:] == [f"checkpoint run-checkpoints/{p.name}" for p in demo_run.checkpoints]
     assert next(c for c in d["checks"] if c["name"] == "ledger_format")["status"] == "missing"
 
 
@@ -100,11 +101,14 @@ def test_allow_missing_accepts_it_explicitly_and_records_partial(demo_run) -> No
     assert res.exit_code == 0, res.output
     d = _json(res)
     assert d["outcome"] == "verified" and d["partial"] is True
-    assert d["allowed_missing"] == ["ledger", "checkpoints"] and d["missing"] == ["ledger run.jsonl"]
+    assert d["allowed_missing"] == ["ledger", "checkpoints"]
+    assert d["missing"][0] == "ledger run.jsonl" and len(d["missing"]) == 6  # + 5 checkpoints
+    # without the ledger the checkpoint files cannot be checked: allowing only it is not enough
+    assert _verify(demo_run, "--allow-missing", "ledger").exit_code == 1
     human = runner.invoke(
         app,
         ["verify", str(demo_run.report), "--key", str(demo_run.public_key), "--allow-missing",
-         "ledger"],
+         "ledger,checkpoints"],
     )
     assert human.exit_code == 0 and "PARTIAL" in human.output
 

@@ -164,9 +164,11 @@ def test_report_bytes_alone_are_incomplete_unless_the_ledger_is_allowed_missing(
     raw = demo_run_master.report.read_bytes()
     v = verify_report(raw, None, demo_run_master.public_key)
     assert v.outcome == "incomplete" and v.exit_code == 1
-    assert v.check("ledger_format").status == "missing" and v.missing == ("ledger run.jsonl",)
+    assert v.check("ledger_format").status == "missing" and v.missing[0] == "ledger run.jsonl"
     assert v.check("ledger_chain").status == "skip"
-    v = verify_report(raw, None, demo_run_master.public_key, allow_missing="ledger")
+    assert v.check("checkpoint_files").missing_kind == "checkpoints"  # digests are in the ledger
+    assert not verify_report(raw, None, demo_run_master.public_key, allow_missing="ledger").ok
+    v = verify_report(raw, None, demo_run_master.public_key, allow_missing="ledger,checkpoints")
     assert v.ok and v.partial and v.exit_code == 0
 
 

@@ -296,6 +296,31 @@ _LEDGER_CHECKS = (
 )
 
 
+def _checkpoints_without_ledger(report: ComputeReport | None, why: str) -> Check:
+    """``checkpoint_files`` when the ledger is missing or unusable.
+
+    The checkpoint files' digests are in the ledger, so the files the report lists cannot be
+    checked without it: they are ``missing`` evidence too (accepting a report-only check takes
+    ``--allow-missing ledger,checkpoints``).
+    """
+    listed = report.predicate.get("checkpoints") if report is not None else None
+    names = [
+        f"checkpoint {c['path']}"
+        for c in (listed if isinstance(listed, list) else [])
+        if isinstance(c, Mapping) and isinstance(c.get("path"), str)
+    ]
+    if not names:
+        return Check("checkpoint_files", "skip", f"{why}; the report lists no checkpoint files")
+    return Check(
+        "checkpoint_files",
+        "missing",
+        f"{why}: the {len(names)} checkpoint files the report lists cannot be checked "
+        "(their file digests are in the ledger)",
+        missing_kind="checkpoints",
+        missing=tuple(names),
+    )
+
+
 def report_values_check(report: ComputeReport) -> Check:
     """``report_values``: the report's own numbers are typed and in range (as on write).
 
@@ -389,7 +414,8 @@ def _verify(
     if ledger_check is not None:
         checks.append(ledger_check)
         why = "ledger missing" if ledger_check.status == "missing" else "ledger unusable"
-        checks.extend(Check(n, "skip", why) for n in _LEDGER_CHECKS[1:])
+        checks.extend(Check(n, "skip", why) for n in _LEDGER_CHECKS[1:-1])
+        checks.append(_checkpoints_without_ledger(rep, why))
     elif ledger_bytes is not None:
         scan = scan_ledger(ledger_bytes, max_record_bytes=limits.max_record_bytes)
         structure = ledger_structure_checks(scan, ledger_path)
