@@ -376,3 +376,28 @@ def test_a_report_that_is_dev_zero_exits_2_quickly(command: str) -> None:
     assert time.perf_counter() - t0 < 10
     assert res.exit_code == 2 and "not a regular file" in res.output
     assert "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("where", ["envelope", "payload", "ledger line"])
+def test_json_nested_50000_deep_is_unusable_input_not_a_crash(demo_run, where: str) -> None:
+    import base64
+    import hashlib
+
+    deep = "[" * 50_000 + "]" * 50_000
+    report, ledger = demo_run.report.read_bytes(), demo_run.ledger.read_bytes()
+    if where == "envelope":
+        report = ('{"a":' * 50_000 + "1" + "}" * 50_000).encode()
+    elif where == "payload":
+        report = json.dumps(
+            {"payload": base64.b64encode(deep.encode()).decode(),
+             "payloadType": "application/vnd.in-toto+json", "signatures": []}
+        ).encode()
+    else:
+        body = ('{"data":' + deep + ',"kind":"meta","prev":"' + "0" * 64 + '","seq":0,'
+                '"time_unix_s":1.0}').encode()
+        line = b'{"body":' + body + b',"hash":"' + hashlib.sha256(body).hexdigest().encode()
+        ledger = line + b'"}\n' + ledger
+    v = verify_report(report, ledger, demo_run.public_key, checkpoints_dir=demo_run.dir)
+    assert v.exit_code == 2 and not v.ok
+    bad = v.check("report_format" if where != "ledger line" else "ledger_format")
+    assert bad.unusable and ("recursion" in bad.summary or "depth" in bad.summary)

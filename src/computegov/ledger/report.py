@@ -184,7 +184,7 @@ def parse_report(source: bytes | str | dict[str, Any] | ComputeReport) -> Comput
     if raw is not None:
         try:
             env = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as err:
+        except (ValueError, UnicodeDecodeError, RecursionError) as err:
             pos = getattr(err, "pos", None)
             if isinstance(err, UnicodeDecodeError):
                 pos = err.start
@@ -206,7 +206,7 @@ def parse_report(source: bytes | str | dict[str, Any] | ComputeReport) -> Comput
         if base64.b64encode(payload).decode("ascii") != env["payload"]:
             raise ValueError("non-canonical base64 (stray bits in the last character)")
         statement = json.loads(payload)
-    except (binascii.Error, ValueError, UnicodeDecodeError) as err:
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError) as err:
         raise ReportFormatError(f"payload is not base64 of a JSON Statement ({err})") from err
     if not isinstance(statement, dict) or statement.get("_type") != STATEMENT_TYPE:
         raise ReportFormatError(f"payload is not an in-toto Statement ({STATEMENT_TYPE})")
