@@ -129,7 +129,12 @@ def _print_outcome(verdict: Any) -> None:
         label = "VERIFIED (PARTIAL)" if verdict.partial else "VERIFIED"
         console.print(
             f"[bold green]{label}[/bold green]: {passed} checks passed"
-            + (f", {len(skipped)} not applicable ({', '.join(skipped)})" if skipped else ""),
+            + (
+                f", {len(skipped)} {'not checked' if verdict.partial else 'not applicable'} "
+                f"({', '.join(skipped)})"
+                if skipped
+                else ""
+            ),
             highlight=False,
         )
         if verdict.partial:

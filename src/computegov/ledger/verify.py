@@ -155,7 +155,8 @@ def _missing_ledger(shown: str, why: str) -> Check:
         "ledger_format",
         "missing",
         f"{shown} is missing: {why}; the chain, totals and checkpoints cannot be checked "
-        "(pass --ledger FILE, or --allow-missing ledger to accept a report-only check)",
+        "(pass --ledger FILE, or --allow-missing ledger,checkpoints to accept a report-only "
+        "check)",
         missing_kind="ledger",
         missing=(shown,),
     )
