@@ -354,6 +354,29 @@ def _pct(value: float | None) -> str:
     return "point" if value is None else f"{value:.0%}"
 
 
+def _per_horizon_table(results: dict[str, Any]) -> str:
+    """90 % coverage by horizon and the PIT histogram of each metric's best calibrated method."""
+    rows = []
+    width = max((r.horizon_years for r in results.values() if not isinstance(r, str)), default=5)
+    for metric, result in results.items():
+        if isinstance(result, str) or result.best_calibrated_method is None:
+            continue
+        s = result.summary(result.best_calibrated_method)
+        by_h = {h["horizon_years"]: h for h in s.by_horizon}
+        cells = [
+            f"{by_h[h]['coverage']['90']:.0%} ({by_h[h]['n']})" if h in by_h and by_h[h]["coverage"]["90"] is not None
+            else "–"
+            for h in range(1, width + 1)
+        ]
+        rows.append([_label(metric), s.method, *cells, " ".join(str(c) for c in s.pit_histogram)])
+    return html_table(
+        ["metric", "method", *(f"{h} y ahead" for h in range(1, width + 1)), "PIT histogram (10 bins)"],
+        rows,
+        caption="Best calibrated method: 90 % coverage by horizon (n), and where outcomes fell in its "
+        "forecast distributions (flat = calibrated; piled at the ends = bands too narrow)",
+    )
+
+
 def _calibration(ctx: ReportContext) -> str:
     from computegov.charts.base import chart_html
     from computegov.charts.trends import forecast_chart, reliability_chart
@@ -400,6 +423,7 @@ def _calibration(ctx: ReportContext) -> str:
             caption="90 % band coverage in rolling-origin hindcasts (record of each metric, chip set 'ml')",
         ),
         "<ul>" + "".join(f"<li>{line}</li>" for line in verdicts) + "</ul>",
+        _per_horizon_table(results),
     ]
     for metric in RECORD_FANS:
         result = results.get(metric)
