@@ -401,3 +401,12 @@ def test_json_nested_50000_deep_is_unusable_input_not_a_crash(demo_run, where: s
     assert v.exit_code == 2 and not v.ok
     bad = v.check("report_format" if where != "ledger line" else "ledger_format")
     assert bad.unusable and ("recursion" in bad.summary or "depth" in bad.summary)
+
+
+def test_the_writer_refuses_a_record_the_verifier_would_not_read(tmp_path: Path) -> None:
+    from computegov.errors import LedgerError
+    from computegov.ledger.recorder import RunRecorder
+
+    rec = RunRecorder(tmp_path / "run.jsonl", metadata={"hardware": {"chip_count": 1}})
+    with pytest.raises(LedgerError, match="over the 1048576-byte cap"):
+        rec.record_batch(0, "x" * (2 << 20))

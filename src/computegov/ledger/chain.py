@@ -18,7 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from computegov.errors import ChainBrokenError, LedgerError
+from computegov.errors import ChainBrokenError, InputError, LedgerError
+from computegov.ledger.evidence import (
+    DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_MAX_RECORD_BYTES,
+    read_regular_file,
+)
 from computegov.ledger.records import (
     FORMAT_VERSION,
     GENESIS_HASH,
@@ -163,9 +168,9 @@ class Ledger:
         """
         p = Path(path)
         try:
-            data = p.read_bytes()
-        except OSError as err:
-            raise LedgerError(f"cannot read ledger {p}: {err.strerror}") from err
+            data = read_regular_file(p, DEFAULT_MAX_FILE_BYTES, "ledger")
+        except InputError as err:
+            raise LedgerError(str(err)) from err
         scan = scan_ledger(data)
         bad = [q for q in scan.problems if q.kind != "torn"]
         if bad:
@@ -207,12 +212,20 @@ class Ledger:
         """Append one record; it is committed when the batch is fsynced (see :attr:`fsync_every`).
 
         Raises:
-            LedgerError: the ledger is closed or ``data`` is not JSON-safe.
+            LedgerError: the ledger is closed, ``data`` is not JSON-safe, or the record is over
+                the 1 MiB per-record cap verifiers read by default
+                (:data:`~computegov.ledger.evidence.DEFAULT_MAX_RECORD_BYTES`).
         """
         if self._fd < 0:
             raise LedgerError(f"{self.path} is closed")
         t = self.clock() if time_unix_s is None else time_unix_s
         rec, line = encode_record(self._seq, kind, t, self._head, data)
+        if len(line) - 1 > DEFAULT_MAX_RECORD_BYTES:
+            raise LedgerError(
+                f"{self.path}: a {kind} record of {len(line) - 1} bytes is over the "
+                f"{DEFAULT_MAX_RECORD_BYTES}-byte cap a verifier reads by default; keep large "
+                "data in files and record their digests"
+            )
         self._buffer += line
         self._seq += 1
         self._head = rec.hash
