@@ -73,7 +73,18 @@ KNOWN: dict[tuple[str, str], str] = {
     ("trends chart", "--until"): "--until 0: ValueError 'year 0 is out of range' traceback",
     ("trends prob", "--above"): "--above inf: prints inf as a result, exit 0",
     ("compute threshold", "--pue"): "--pue 1e308: prints inf as a result, exit 0",
+    ("compute check", "--epochs"): "--epochs -1 accepted (ignored beside --flop), exit 0",
+    ("compute check", "--days"): "--days -1 accepted (ignored beside --flop), exit 0",
+    ("compute check", "--hours"): "--hours -1 accepted (ignored beside --flop), exit 0",
+    ("compute check", "--utilisation"): "--utilisation -1 accepted (ignored beside --flop), exit 0",
+    ("clusters stocks", "--top"): "--top -1 accepted, exit 0",
+    ("clusters exposure", "--top"): "--top -1 accepted, exit 0",
+    ("supply estimate", "--alpha"): "--alpha -1 accepted, exit 0",
 }
+
+#: (command, option) taking a negative number on purpose; any other numeric option given a
+#: negative value must refuse it (a count, size, year, price or rate below zero is a mistake).
+NEGATIVE_OK: frozenset[tuple[str, str]] = frozenset()
 
 #: Seconds one case may take before it counts as blocking.
 CASE_TIMEOUT_S = 20
@@ -429,6 +440,11 @@ def _check(world: World, param: Param, value: str) -> None:
     assert result.exit_code in allowed, (
         f"exit {result.exit_code}: computegov {shown}\n{result.output[-800:]}"
     )
+    negative = param.kind in ("number", "int") and value.strip().startswith("-")
+    if negative and (param.command, param.key) not in NEGATIVE_OK:
+        assert result.exit_code != 0, (
+            f"accepted a negative value: computegov {shown}\n{result.output[-400:]}"
+        )
     if result.exit_code == 0:
         # a name or path the user typed ("nan" as an organisation, nan.yaml) may be echoed;
         # a number may not
