@@ -77,3 +77,44 @@ def test_output_file_accepts_a_new_file_in_an_existing_folder(tmp_path: Path) ->
 def test_output_file_refuses_what_cannot_be_written(tmp_path: Path, make, message: str) -> None:
     with pytest.raises(InputError, match=message):
         output_file(make(tmp_path), suffixes=(".html", ".svg", ".png", ".json"), what="chart")
+
+
+def _guarded_app(error: BaseException) -> typer.Typer:
+    from computegov.cli.common import guarded
+
+    app = typer.Typer()
+
+    @app.command()
+    @guarded
+    def fail() -> None:
+        raise error
+
+    @app.command()
+    def other() -> None:
+        """Nothing."""
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("error", "needle"),
+    [
+        (FileNotFoundError(2, "No such file or directory", "/no/such/file.csv"), "/no/such/file.csv"),
+        (IsADirectoryError(21, "Is a directory", "/tmp"), "Is a directory"),
+        (PermissionError(13, "Permission denied", "/root/x"), "Permission denied"),
+        (UnicodeDecodeError("utf-8", b"ab\xff", 2, 3, "invalid start byte"), "byte 2"),
+    ],
+)
+def test_guarded_turns_a_stray_file_error_into_exit_2(error: BaseException, needle: str) -> None:
+    result = runner.invoke(_guarded_app(error), ["fail"])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)
+    assert needle in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e400"])
+def test_utilisation_refuses_non_finite_values_naming_the_option(value: str) -> None:
+    from computegov.cli import app
+
+    result = runner.invoke(app, ["costs", "tco", "H100", "--utilisation", value])
+    assert result.exit_code == 2
+    assert "--utilisation" in result.output

@@ -165,7 +165,8 @@ def int_option(
 def utilisation_option(purpose: str, default: float | None = None) -> Any:
     """The ``--utilisation`` option (alias ``--utilization``): a fraction of dense peak, 0-1.
 
-    The library checks the range (and says "give 40% as 0.4"), so no Typer bounds here.
+    NaN and infinities are refused here, naming the option; the library checks the range (and
+    says "give 40% as 0.4"), so no Typer bounds here.
 
     Args:
         purpose: what the value is used for in this command, ending the help text.
@@ -176,6 +177,7 @@ def utilisation_option(purpose: str, default: float | None = None) -> Any:
         "--utilisation",
         "--utilization",
         help=f"Model FLOP utilisation, a fraction of dense peak 0-1 (0.4 = 40%); {purpose}",
+        callback=in_range(),
     )
 
 
