@@ -15,7 +15,9 @@ from computegov.cli.common import (
     JSON_OPTION,
     chart_output,
     console,
+    float_option,
     guarded,
+    int_option,
     load_catalog_for_cli,
     print_json,
     seed_option,
@@ -159,9 +161,7 @@ def fit(
         "--break-year",
         help="Also test whether the slope changed at this year (hinge fit, F-test).",
     ),
-    n_boot: int = typer.Option(
-        2000, "--n-boot", min=1000, help="Bootstrap resamples (at least 1,000)."
-    ),
+    n_boot: int = int_option(2000, "--n-boot", help="Bootstrap resamples.", low=1000, high=100_000),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Fit log10(metric) against release date: doubling time with a bootstrap CI, Theil-Sen beside it."""
@@ -224,11 +224,11 @@ def forecast_cmd(
     ceiling: float | None = typer.Option(
         None, "--ceiling", help="Add a scenario slowing toward this ceiling (metric units)."
     ),
-    start: int | None = typer.Option(
-        None, "--from", help="First forecast year, a year (default: the year after the data)."
+    start: int | None = int_option(
+        None, "--from", help="First forecast year (default: the year after the data).", low=1900
     ),
-    end: int = typer.Option(2040, "--to", help="Last forecast year, a year."),
-    paths: int = typer.Option(100_000, "--paths", min=1, help="Monte Carlo paths (count)."),
+    end: int = int_option(2040, "--to", help="Last forecast year, at most 2100.", low=1900),
+    paths: int = int_option(100_000, "--paths", help="Monte Carlo paths.", low=1, high=1_000_000),
     method: str = typer.Option(
         "best",
         "--method",
@@ -449,8 +449,8 @@ def chart(
 @selected
 def prob_cmd(
     sel: Selection,
-    above: float | None = typer.Option(
-        None, "--above", help="P(the record exceeds this value), in the metric's unit."
+    above: float | None = float_option(
+        None, "--above", help="P(the record exceeds this value), metric's unit.", low=0, low_open=True
     ),
     group_a: str | None = typer.Option(
         None, "--a", help="P(this chip group's record is above --b's): a manufacturer, or !name for all others."

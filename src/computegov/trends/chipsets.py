@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import math
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
@@ -111,17 +112,32 @@ class MetricPoints:
         }
 
 
+#: Years a ``since``/``until`` filter may name: the catalogue's chips are from 1986 on (the broad
+#: GPU set's first), and nothing is released after the furthest forecast year.
+FILTER_YEARS = (1900, 2100)
+
+
+def _year(value: float, raw: object) -> int:
+    if not math.isfinite(value) or not FILTER_YEARS[0] <= value <= FILTER_YEARS[1]:
+        raise InputError(
+            f"date {raw!r}: expected a year from {FILTER_YEARS[0]} to {FILTER_YEARS[1]} "
+            "or an ISO date (2016-05-10)"
+        )
+    return int(value)
+
+
 def _as_date(value: dt.date | int | float | str | None, *, end: bool) -> dt.date | None:
     if value is None:
         return None
     if isinstance(value, dt.date):
         return value
     if isinstance(value, int | float):
-        year = int(value)
+        year = _year(float(value), value)
         return dt.date(year, 12, 31) if end and float(value) == year else dt.date(year, 1, 1)
     text = str(value).strip()
     if text.isdigit():
-        return dt.date(int(text), 12, 31) if end else dt.date(int(text), 1, 1)
+        year = _year(float(text), value)
+        return dt.date(year, 12, 31) if end else dt.date(year, 1, 1)
     try:
         return dt.date.fromisoformat(text)
     except ValueError as err:
