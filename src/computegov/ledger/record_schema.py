@@ -104,6 +104,12 @@ _INTERVAL_RULES: dict[str, Rule] = {
     "flop_by_method": _flop_by_method,
 }
 
+# key -> 0 count, 1 number >= 0, 2 number > 0, 3 anything else (checked by its rule)
+_FAST: dict[str, int] = {
+    key: {_count: 0, _non_negative: 1, _positive: 2}.get(rule, 3)
+    for key, rule in _INTERVAL_RULES.items()
+}
+
 _TOTALS_RULES: dict[str, Rule] = {
     **dict.fromkeys(("steps", "intervals", "intervals_flop_unknown"), _count),
     **dict.fromkeys(
@@ -125,26 +131,28 @@ def _apply(rules: Mapping[str, Rule], d: Mapping[str, Any], where: str) -> list[
     return problems
 
 
-def _fine(rule: Rule, v: Any) -> bool:
-    """Fast path of the common rules (this runs for every field of 100,000-record ledgers)."""
-    t = type(v)
-    if rule is _count:
-        return t is int and v >= 0
-    if rule is _non_negative:
-        return (t is float or t is int) and 0 <= v < math.inf
-    if rule is _positive:
-        return (t is float or t is int) and 0 < v < math.inf
-    return False
-
-
 def interval_problems(interval: Mapping[str, Any], where: str = "interval.") -> list[str]:
     """What is wrong with one meter interval's typed fields (empty: nothing)."""
+    # One tight pass with the common rules inlined: this runs once per measurement record when
+    # verifying a 100,000-record ledger (benchmarks/ledger.py). Anything not plainly fine goes
+    # to the rule itself, which says what is wrong.
     problems: list[str] = []
-    rules = _INTERVAL_RULES
+    fast = _FAST
+    inf = math.inf
     for key, value in interval.items():
-        rule = rules.get(key)
-        if rule is None or value is None or _fine(rule, value):
+        code = fast.get(key)
+        if code is None or value is None:
             continue
+        t = type(value)
+        if code == 0:
+            if t is int and value >= 0:
+                continue
+        elif code == 1:
+            if (t is float or t is int) and 0 <= value < inf:
+                continue
+        elif code == 2 and (t is float or t is int) and 0 < value < inf:
+            continue
+        rule = _INTERVAL_RULES[key]
         if key in _DURATION_KEYS and interval.get("steps") == 0 and type(interval["steps"]) is int:
             rule = _non_negative  # an interval of no steps may last no time
         why = rule(value)
