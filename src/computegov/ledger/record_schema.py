@@ -105,10 +105,8 @@ _INTERVAL_RULES: dict[str, Rule] = {
 }
 
 # key -> 0 count, 1 number >= 0, 2 number > 0, 3 anything else (checked by its rule)
-_FAST: dict[str, int] = {
-    key: {_count: 0, _non_negative: 1, _positive: 2}.get(rule, 3)
-    for key, rule in _INTERVAL_RULES.items()
-}
+_RULE_CODES: dict[Rule, int] = {_count: 0, _non_negative: 1, _positive: 2}
+_FAST: dict[str, int] = {key: _RULE_CODES.get(rule, 3) for key, rule in _INTERVAL_RULES.items()}
 
 _TOTALS_RULES: dict[str, Rule] = {
     **dict.fromkeys(("steps", "intervals", "intervals_flop_unknown"), _count),

@@ -215,8 +215,8 @@ def replay_segment(
         trainer = _resolve_trainer(spec.trainer, spec.config)
         claimed_state = load_state(spec.end_path)
         if spec.end_state_blake3 is not None:
-            got = digest_state_dict(claimed_state, algorithms=("blake3",)).blake3
-            if got != spec.end_state_blake3:
+            state_blake3 = digest_state_dict(claimed_state, algorithms=("blake3",)).blake3
+            if state_blake3 != spec.end_state_blake3:
                 return fail("end checkpoint's tensors do not match the ledger's state digest")
         replayed, digests = trainer.replay(spec.start_path, spec.start_step, spec.end_step)
         claimed = trainer.params(spec.end_path)

@@ -403,9 +403,9 @@ def _verify(
     ledger_path: str | None = None
     ledger_check: Check | None = None
     if ledger is not None:
-        ledger_bytes, ledger_path, err = _read_ledger(ledger, limits.max_file_bytes)
-        if err is not None:
-            ledger_check = Check("ledger_format", "fail", err, unusable=True)
+        ledger_bytes, ledger_path, read_error = _read_ledger(ledger, limits.max_file_bytes)
+        if read_error is not None:
+            ledger_check = Check("ledger_format", "fail", read_error, unusable=True)
     elif rep is not None:
         ledger_bytes, ledger_path, ledger_check = _find_ledger(
             rep, report_path, limits.max_file_bytes
