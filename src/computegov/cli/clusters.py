@@ -14,6 +14,7 @@ from computegov.cli.common import (
     console,
     err_console,
     guarded,
+    int_option,
     print_json,
     seed_option,
     table_with,
@@ -171,7 +172,7 @@ def stocks_cmd(
     metric: str = typer.Option("h100e", "--metric", help="h100e, flop_per_s_16bit, power_w, hardware_cost_usd, chip_count."),
     date: str = DATE,
     dates: str | None = typer.Option(None, "--dates", help="Several dates, comma-separated (a time series)."),
-    top: int = typer.Option(10, "--top", help="Rows shown in the table."),
+    top: int = int_option(10, "--top", help="Rows shown in the table.", low=1, high=10_000),
     data: Path | None = DATA, set_: str = SET, certainty: str | None = CERTAINTY, single: bool = SINGLE,
     no_dup: bool = NO_DUP, country: str | None = COUNTRY, add: list[str] | None = ADD, as_json: bool = JSON_OPTION,
 ) -> None:
@@ -205,7 +206,7 @@ def exposure_cmd(
     metric: str = typer.Option("h100e", "--metric", help="Weight of each system: h100e, flop_per_s_16bit, ..."),
     whatif_tpp: float | None = typer.Option(None, "--whatif-tpp", help="Hypothetical control: TPP threshold."),
     whatif_pd: float | None = typer.Option(None, "--whatif-pd", help="Hypothetical control: performance-density threshold (with --whatif-tpp)."),
-    top: int = typer.Option(12, "--top", help="Countries shown in the table."),
+    top: int = int_option(12, "--top", help="Countries shown in the table.", low=1, high=10_000),
     data: Path | None = DATA, set_: str = SET, certainty: str | None = CERTAINTY, single: bool = SINGLE,
     no_dup: bool = NO_DUP, country: str | None = COUNTRY, as_json: bool = JSON_OPTION,
 ) -> None:

@@ -16,6 +16,7 @@ import typer
 
 from computegov.cli.common import (
     CATALOG_OPTION,
+    float_option,
     int_option,
     load_catalog_for_cli,
     shared_options,
@@ -44,9 +45,10 @@ PARAMS = typer.Option(None, "--params", help="Total parameters: 70e9, 70B, 7.5B.
 ACTIVE = typer.Option(None, "--active-params", help="Active parameters per token (mixture-of-experts).")
 TOKENS = typer.Option(None, "--tokens", help="Training tokens per epoch: 15e12, 15T.")
 WORDS = typer.Option(None, "--words", help="Training WORDS per epoch (converted at 4/3 token per word).")
-EPOCHS = typer.Option(
-    None, "--epochs", help="Passes over the data (0 < epochs <= 1e6). Give it, even 1, when --tokens is what the run "
+EPOCHS = float_option(
+    None, "--epochs", help="Passes over the data. Give it, even 1, when --tokens is what the run "
     "processed: the architecture interval is then the narrower one calibrated for stated epochs.",
+    low=0, low_open=True, high=1e6,
 )
 ARCH = typer.Option("decoder", "--arch", help="decoder, encoder or encoder-decoder.")
 LAYERS = int_option(None, "--layers", help="Transformer layers (adds the attention term).", low=1, high=100_000)
@@ -54,8 +56,9 @@ D_MODEL = int_option(None, "--d-model", help="Attention width d_attn (adds the a
 CTX = int_option(None, "--ctx", help="Context length in tokens (adds the attention term).", low=1, high=10_000_000_000)
 CHIP = typer.Option(None, "--chip", help="Accelerator name from the catalogue: H100, 'TPU v5p', ...")
 CHIPS = typer.Option(None, "--chips", help="Number of chips, a whole number up to 1e8 (16384, 16k).")
-DAYS = typer.Option(None, "--days", help="Training duration in days.")
-HOURS = typer.Option(None, "--hours", help="Training duration in hours.")
+# bounds: computegov.compute.run.LIMITS["duration_s"] (ten years)
+DAYS = float_option(None, "--days", help="Training duration in days.", low=0, low_open=True, high=3652.5)
+HOURS = float_option(None, "--hours", help="Training duration in hours.", low=0, low_open=True, high=87_660)
 UTIL = utilisation_option("default 0.3-0.5.")
 PRECISION = typer.Option(None, "--precision", help="Training precision: bf16 (default best), fp8, tf32, fp32...")
 PRECISION_MIX = typer.Option(

@@ -6,7 +6,14 @@ from typing import Any
 
 import typer
 
-from computegov.cli.common import JSON_OPTION, console, guarded, print_json, seed_option, table_with
+from computegov.cli.common import (
+    JSON_OPTION,
+    console,
+    guarded,
+    print_json,
+    seed_option,
+    table_with,
+)
 
 __all__ = ["register"]
 
@@ -17,6 +24,7 @@ supply_app = typer.Typer(
 
 
 def _opt(flag: str, text: str) -> Any:
+    # the library checks each given value's domain (SupplyParams.override), in use or not
     return typer.Option(None, flag, help=f"{text} (overrides the preset; fixes the value, no range).")
 
 

@@ -13,7 +13,14 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from computegov.cli.common import JSON_OPTION, console, err_console, guarded, print_json
+from computegov.cli.common import (
+    JSON_OPTION,
+    console,
+    err_console,
+    guarded,
+    print_json,
+    seed_option,
+)
 
 __all__ = ["register"]
 
@@ -201,7 +208,7 @@ def replay_command(
     largest: int = typer.Option(
         1, "--largest", help="How many sampled segments are the largest updates."
     ),
-    seed: int = typer.Option(0, "--seed", help="Seed of the random segment choice."),
+    seed: int = seed_option(0, "the random segment choice"),
     ray_address: str | None = typer.Option(
         None,
         "--ray",

@@ -16,6 +16,7 @@ of the output and how often each bottleneck binds.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -58,6 +59,23 @@ PARAMETERS: dict[str, tuple[str, str]] = {
     "interposer_area_mm2": ("mm^2", "interposer area per package"),
     "packaging_yield": ("fraction", "assembly and test yield of packaging"),
 }
+
+
+def _checked_override(key: str, value: object) -> float:
+    """A user's value for ``key``, checked against its domain whether the model uses it or not.
+
+    Raises:
+        InputError: not a finite number, negative, zero where zero is meaningless (``alpha``,
+            ``packaging_yield``), or a fraction above 1.
+    """
+    number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+    positive = key in ("alpha", "packaging_yield", "die_area_mm2", "wafer_diameter_mm")
+    if not math.isfinite(number) or number < 0 or (positive and number == 0):
+        kind = "a positive number" if positive else "a non-negative number"
+        raise InputError(f"{key}: expected {kind}, got {value!r}")
+    if key == "packaging_yield" and number > 1:
+        raise InputError(f"packaging_yield: expected a fraction in (0, 1], got {value!r}")
+    return number
 
 
 @dataclasses.dataclass(frozen=True)
@@ -160,7 +178,7 @@ class SupplyParams:
             elif isinstance(value, Param):
                 changes[key] = value
             else:
-                changes[key] = Param(float(value), source="user override")
+                changes[key] = Param(_checked_override(key, value), source="user override")
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
