@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from computegov.errors import DataError
 
@@ -157,7 +157,7 @@ def check_interval(record: Mapping[str, Any], number: int) -> None:
         DataError: a missing field, a wrong type or a value out of range (the field named).
     """
 
-    def fail(field: str, expected: str) -> None:
+    def fail(field: str, expected: str) -> NoReturn:
         got = repr(record[field]) if field in record else "nothing"
         raise DataError(f"interval record {number}: expected {expected}, got {got}", field=field)
 
