@@ -14,6 +14,8 @@ python -m pip install --quiet --upgrade pip
 python -m pip install --quiet 'torch==2.13.0'
 python -m pip install --quiet -e '.[all,dev]'
 ruff check .
+mypy  # strict for computegov.* (pyproject.toml [tool.mypy])
+NO_MKDOCS_2_WARNING=1 mkdocs build --strict --quiet --site-dir "$(mktemp -d)"
 set +e
 python -m pytest -q -p no:cacheprovider --timeout=600 "$@"
 status=$?
