@@ -88,6 +88,21 @@ class Forger:
         return [i for i, b in enumerate(self.bodies) if b["kind"] == "checkpoint"]
 
     def ledger_bytes(self, raw=None) -> bytes:
+        chip_count = self.bodies[0]["data"]["metadata"]["hardware"]["chip_count"]
+        ledger, self.bodies = self.forge_chain(
+            self.bodies, self.signer, raw=raw, totals_chip_count=chip_count
+        )
+        return ledger
+
+    @staticmethod
+    def forge_chain(bodies, signer, *, raw=None, totals_chip_count=None, rekey_meta=False):
+        """Re-hash a chain of record bodies and re-sign every head with ``signer``.
+
+        Returns the ledger bytes and the bodies as written. ``raw`` maps a record number to a
+        rewrite of its canonical body bytes (non-canonical forgeries); ``totals_chip_count``
+        recomputes the end record's totals from the measurements (None: keep them);
+        ``rekey_meta`` names ``signer``'s key in the meta record (an attacker's own key).
+        """
         import base64
         import hashlib
 
@@ -96,22 +111,23 @@ class Forger:
         from computegov.ledger.totals import totals_from_records
 
         raw = raw or {}
-        intervals = [b["data"]["interval"] for b in self.bodies if b["kind"] == "measurement"]
-        chip_count = self.bodies[0]["data"]["metadata"]["hardware"]["chip_count"]
-        out, prev, last = [], GENESIS_HASH, None
-        for seq, b in enumerate(self.bodies):
+        intervals = [b["data"]["interval"] for b in bodies if b["kind"] == "measurement"]
+        out, written, prev, last = [], [], GENESIS_HASH, None
+        for seq, b in enumerate(bodies):
             data = b["data"]
+            if b["kind"] == "meta" and rekey_meta:
+                data = {**data, "keyid": signer.keyid, "public_key_pem": signer.public_pem()}
             if b["kind"] == "head" and last is not None:
-                sig = self.signer.sign(head_message(last[0], last[1]))
+                sig = signer.sign(head_message(last[0], last[1]))
                 data = {
                     "signed_hash": last[0],
                     "signed_seq": last[1],
-                    "keyid": self.signer.keyid,
+                    "keyid": signer.keyid,
                     "sig": base64.b64encode(sig).decode(),
                 }
-            if b["kind"] == "end":
-                data = {**data, "totals": totals_from_records(intervals, chip_count)}
-            b["data"] = data
+            if b["kind"] == "end" and totals_chip_count is not None:
+                data = {**data, "totals": totals_from_records(intervals, totals_chip_count)}
+            written.append({**b, "data": data})
             body = canonical_json(
                 {"seq": seq, "kind": b["kind"], "time_unix_s": b["time_unix_s"], "prev": prev,
                  "data": data}
@@ -121,7 +137,7 @@ class Forger:
             digest = hashlib.sha256(body).hexdigest()
             out.append(b'{"body":' + body + b',"hash":"' + digest.encode() + b'"}\n')
             prev, last = digest, (digest, seq)
-        return b"".join(out)
+        return b"".join(out), written
 
     def report_bytes(self, ledger: bytes, edit=None) -> bytes:
         import copy

@@ -49,7 +49,8 @@ MUTATIONS = 1200
 class Case:
     """The honest inputs and helpers to forge variants of them."""
 
-    def __init__(self, run, tmp: Path) -> None:
+    def __init__(self, run, tmp: Path, forge_chain: Callable[..., tuple[bytes, list]]) -> None:
+        self.forge_chain = forge_chain  # conftest's Forger.forge_chain, shared with the other forgers
         self.ledger = run.ledger.read_bytes()
         self.report = run.report.read_bytes()
         self.key = load_public_key(run.public_key)
@@ -150,37 +151,10 @@ class Case:
         return b"".join(out)
 
     def _rebuild_raw(self, bodies, signer, raw, retotal) -> bytes:
-        import hashlib
-
-        from computegov.ledger.records import canonical_json
-        from computegov.ledger.totals import totals_from_records
-
-        intervals = [b["data"]["interval"] for b in bodies if b["kind"] == "measurement"]
-        out, prev, last = [], GENESIS_HASH, None
-        for seq, b in enumerate(bodies):
-            data = b["data"]
-            if b["kind"] == "meta":
-                data = {**data, "keyid": signer.keyid, "public_key_pem": signer.public_pem()}
-            if b["kind"] == "head" and last is not None:
-                sig = signer.sign(head_message(last[0], last[1]))
-                data = {
-                    "signed_hash": last[0],
-                    "signed_seq": last[1],
-                    "keyid": signer.keyid,
-                    "sig": base64.b64encode(sig).decode(),
-                }
-            if b["kind"] == "end" and retotal:
-                data = {**data, "totals": totals_from_records(intervals, 1)}
-            body = canonical_json(
-                {"seq": seq, "kind": b["kind"], "time_unix_s": b["time_unix_s"], "prev": prev,
-                 "data": data}
-            )
-            if seq in raw:
-                body = raw[seq](body)
-            digest = hashlib.sha256(body).hexdigest()
-            out.append(b'{"body":' + body + b',"hash":"' + digest.encode() + b'"}\n')
-            prev, last = digest, (digest, seq)
-        return b"".join(out)
+        ledger, _ = self.forge_chain(
+            bodies, signer, raw=raw, totals_chip_count=1 if retotal else None, rekey_meta=True
+        )
+        return ledger
 
     def forge_report(
         self, ledger: bytes, signer: Signer, edit: Callable[[dict], None] | None = None
@@ -436,17 +410,17 @@ KINDS = (
 )
 
 
-def test_honest_run_passes_every_check(demo_run_master, tmp_path: Path) -> None:
-    case = Case(demo_run_master, tmp_path)
+def test_honest_run_passes_every_check(demo_run_master, tmp_path: Path, forger_cls) -> None:
+    case = Case(demo_run_master, tmp_path, forger_cls.forge_chain)
     verdict = case.verify(case.ledger, case.report)
     assert verdict.ok, [c.to_dict() for c in verdict.failed]
     assert verdict.exit_code == 0
 
 
 def test_every_random_mutation_is_detected_with_the_check_named(
-    demo_run_master, tmp_path: Path, parser: str
+    demo_run_master, tmp_path: Path, parser: str, forger_cls
 ) -> None:
-    case = Case(demo_run_master, tmp_path)
+    case = Case(demo_run_master, tmp_path, forger_cls.forge_chain)
     rng = np.random.default_rng(9)
     caught: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     exits: collections.Counter = collections.Counter()
