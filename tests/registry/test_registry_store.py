@@ -118,7 +118,7 @@ def test_reopening_runs_migrations_once_and_keeps_data(store: Store) -> None:
     again = Store(store.url)
     assert again.count_reports() == 1
     with again.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
     again.close()
 
 

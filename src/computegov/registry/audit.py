@@ -1,4 +1,8 @@
-"""The registry's audit trail: one row per change, written in the change's own transaction."""
+"""The registry's audit trail: one row per change, written in the change's own transaction.
+
+Each audit event is also appended to the transparency log (:mod:`computegov.registry.logstore`)
+in that same transaction, so no acknowledged change can be missing from the log.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from computegov.registry.database import Database, aware
+from computegov.registry.database import aware
+from computegov.registry.logentries import event_entry
+from computegov.registry.logstore import append_entry
 from computegov.registry.models import AuditEvent, utcnow
 from computegov.registry.submission import canonical_json
+from computegov.registry.translog import TransparencyLog
 
 __all__ = ["AuditInfo", "AuditLog"]
 
@@ -42,21 +49,25 @@ class AuditInfo:
         }
 
 
-class AuditLog(Database):
+class AuditLog(TransparencyLog):
     """Writes and reads audit events; the base of every part of the store that changes rows."""
 
     @staticmethod
     def _audit(session: Session, actor: str, action: str, obj_type: str, obj_id: str, **detail: Any) -> None:
+        at, detail_json = utcnow(), canonical_json(detail)
         session.add(
             AuditEvent(
-                at=utcnow(),
+                at=at,
                 actor=actor[:100],
                 action=action,
                 object_type=obj_type,
                 object_id=obj_id[:100],
-                detail_json=canonical_json(detail),
+                detail_json=detail_json,
             )
         )
+        entry = event_entry(at=at.isoformat(), actor=actor[:100], action=action, object_type=obj_type,
+                            object_id=obj_id[:100], detail=json.loads(detail_json))
+        append_entry(session.connection(), "event", obj_id, entry)
 
     def audit_log(self, *, limit: int = 100, offset: int = 0) -> list[AuditInfo]:
         """Audit events, newest first."""

@@ -5,7 +5,9 @@ keys each organisation registered; a report is accepted only when one of them si
 ``reports`` (the submitted DSSE envelope and optional ledger, keyed by the envelope's SHA-256,
 with the registered key that signed it), ``verdicts`` (what the verifier concluded on arrival:
 ``verified``, ``failed`` or ``incomplete``) and ``audit_events`` (one row per change, written in
-the same transaction).
+the same transaction). The transparency log (migration 0003) is ``log_leaves`` (one row per
+logged entry, its canonical JSON and RFC 6962 leaf hash), ``log_nodes`` (the hash of every
+complete aligned subtree above the leaves) and ``log_tree_heads`` (every signed tree head).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -24,7 +27,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-__all__ = ["OUTCOMES", "ApiToken", "AuditEvent", "Base", "Organisation", "Report", "SigningKey", "VerdictRow"]
+__all__ = [
+    "OUTCOMES",
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "LogLeaf",
+    "LogNode",
+    "LogTreeHead",
+    "Organisation",
+    "Report",
+    "SigningKey",
+    "VerdictRow",
+]
 
 #: The three outcomes of a verdict; only ``verified`` passes (see :mod:`computegov.ledger.verdict`).
 OUTCOMES = ("verified", "failed", "incomplete")
@@ -151,3 +166,38 @@ class AuditEvent(Base):
     object_type: Mapped[str] = mapped_column(String(40), nullable=False)
     object_id: Mapped[str] = mapped_column(String(100), nullable=False)
     detail_json: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
+
+
+class LogLeaf(Base):
+    """One entry of the transparency log: its canonical JSON and RFC 6962 leaf hash (hex)."""
+
+    __tablename__ = "log_leaves"
+
+    leaf_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    #: what the entry is about: a report digest, an organisation name, a key id.
+    subject: Mapped[str] = mapped_column(String(100), nullable=False, index=True)
+    entry_json: Mapped[str] = mapped_column(Text, nullable=False)
+    leaf_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class LogNode(Base):
+    """The hash (hex) of the complete aligned subtree ``(level, node_index)``, level >= 1."""
+
+    __tablename__ = "log_nodes"
+
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    node_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class LogTreeHead(Base):
+    """A signed tree head: the log's size and root, when, and the registry's Ed25519 signature."""
+
+    __tablename__ = "log_tree_heads"
+
+    tree_size: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    root_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    timestamp_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    keyid: Mapped[str] = mapped_column(String(64), nullable=False)
+    signature: Mapped[str] = mapped_column(String(128), nullable=False)

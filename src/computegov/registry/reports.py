@@ -19,11 +19,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 
 from computegov.registry.audit import AuditLog
 from computegov.registry.database import aware
 from computegov.registry.errors import ConflictError, ForbiddenError, NotFoundError
+from computegov.registry.logentries import report_entry, verdict_entry
+from computegov.registry.logstore import append_entry
 from computegov.registry.models import OUTCOMES, Organisation, Report, VerdictRow, utcnow
 from computegov.registry.organisations import OrgInfo
 from computegov.registry.submission import ParsedSubmission, canonical_json
@@ -119,6 +121,17 @@ def _report_info(row: Report, *, full: bool = False) -> ReportInfo:
         signer_keyid=row.signer_keyid,
         flag=row.flag,
     )
+
+
+def _log_report(session: Session, row: Report, organisation: str, envelope: dict[str, Any],
+                verdict: dict[str, Any], *, verifier: str, outcome: str, partial: bool) -> None:
+    """Append the report's and its verdict's leaves to the transparency log, in this transaction."""
+    conn = session.connection()
+    append_entry(conn, "report", row.digest_sha256, report_entry(
+        digest_sha256=row.digest_sha256, organisation=organisation, signer_keyid=row.signer_keyid,
+        envelope=envelope, ledger_text=row.ledger_text, title=row.title, total_flop=row.total_flop))
+    append_entry(conn, "verdict", row.digest_sha256, verdict_entry(
+        report_digest=row.digest_sha256, verifier=verifier, outcome=outcome, partial=partial, verdict=verdict))
 
 
 class Reports(AuditLog):
@@ -249,6 +262,8 @@ class Reports(AuditLog):
                         created_at=now,
                     )
                 )
+                _log_report(session, report, org.name, parsed.envelope, verdict, verifier=verifier[:100],
+                            outcome=outcome, partial=partial)
                 self._audit(session, org.name, "report.submit", "report", parsed.digest_sha256,
                             verdict_ok=outcome == "verified", outcome=outcome, partial=partial,
                             signer_keyid=signer_keyid, verifier=verifier, size_bytes=parsed.size_bytes)
@@ -285,6 +300,8 @@ class Reports(AuditLog):
             row.verdict.verifier = verifier[:100]
             row.verdict.verdict_json = canonical_json(verdict)
             row.verdict.created_at = now
+            _log_report(session, row, org.name, json.loads(row.envelope_json), verdict, verifier=verifier[:100],
+                        outcome=outcome, partial=partial)
             self._audit(session, org.name, "report.reclaim", "report", parsed.digest_sha256,
                         previous_organisation=previous, previous_flag=old_flag, outcome=outcome,
                         signer_keyid=signer_keyid)

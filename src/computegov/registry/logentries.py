@@ -1,0 +1,80 @@
+"""What the transparency log commits to: the canonical entry of a report, a verdict or an event.
+
+Pure functions, no I/O, usable on the core install: the registry builds an entry when it stores
+something, and a monitor rebuilds it from what the API serves and compares. An entry is canonical
+JSON (sorted keys, no whitespace, UTF-8); its leaf hash is RFC 6962's ``SHA-256(0x00 || entry)``.
+
+* ``report``: the envelope's digest and SHA-256 of its canonical JSON, the ledger's SHA-256,
+  the submitting organisation, the registered key that signed it, title and total FLOP;
+* ``verdict``: the report's digest, the verifier, ``outcome``, ``partial`` and the SHA-256 of the
+  verdict's canonical JSON;
+* ``event``: one row of the audit trail (organisation, token and key changes, withdrawals...).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["ENTRY_VERSION", "canonical_bytes", "event_entry", "report_entry", "sha256_hex", "verdict_entry"]
+
+ENTRY_VERSION = 1
+
+
+def canonical_bytes(obj: Any) -> bytes:
+    """Canonical JSON as UTF-8 (the same form as ``registry.submission.canonical_json``)."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+def sha256_hex(data: bytes | str) -> str:
+    """SHA-256 (hex) of bytes, or of a string's UTF-8."""
+    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
+
+
+def report_entry(*, digest_sha256: str, organisation: str, signer_keyid: str | None,
+                 envelope: Mapping[str, Any], ledger_text: str | None, title: str,
+                 total_flop: float | None) -> dict[str, Any]:
+    """The log entry of a stored report (``total_flop`` in FLOP)."""
+    return {
+        "v": ENTRY_VERSION,
+        "kind": "report",
+        "digest_sha256": digest_sha256,
+        "envelope_sha256": sha256_hex(canonical_bytes(envelope)),
+        "ledger_sha256": None if ledger_text is None else sha256_hex(ledger_text),
+        "organisation": organisation,
+        "signer_keyid": signer_keyid,
+        "title": title,
+        "total_flop": total_flop,
+    }
+
+
+def verdict_entry(*, report_digest: str, verifier: str, outcome: str, partial: bool,
+                  verdict: Mapping[str, Any], by: str = "registry") -> dict[str, Any]:
+    """The log entry of a verdict on a report (``by``: the organisation that gave it)."""
+    return {
+        "v": ENTRY_VERSION,
+        "kind": "verdict",
+        "report": report_digest,
+        "by": by,
+        "verifier": verifier,
+        "outcome": outcome,
+        "partial": bool(partial),
+        "verdict_sha256": sha256_hex(canonical_bytes(verdict)),
+    }
+
+
+def event_entry(*, at: str, actor: str, action: str, object_type: str, object_id: str,
+                detail: Mapping[str, Any]) -> dict[str, Any]:
+    """The log entry of one audit event (``at``: ISO 8601 UTC)."""
+    return {
+        "v": ENTRY_VERSION,
+        "kind": "event",
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "detail": dict(detail),
+    }

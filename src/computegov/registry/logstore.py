@@ -1,0 +1,114 @@
+"""The transparency log's rows: append a leaf in the caller's transaction, read proofs.
+
+Functions here take an open SQLAlchemy ``Connection`` (the caller's transaction), so a leaf is
+written with the row it logs or not at all: a crash before commit loses both, after commit keeps
+both. Appends are serialised: SQLite writes under ``BEGIN IMMEDIATE`` already; on PostgreSQL the
+appender takes a transaction-scoped advisory lock first. Leaf ``n`` is written with the hash of
+every complete aligned subtree it completes (``log_nodes``), so a proof or a root at any size
+reads O(log n) stored hashes (:mod:`computegov.registry.merkle`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, tuple_
+from sqlalchemy.engine import Connection
+
+from computegov.registry import merkle
+from computegov.registry.errors import LogProofError
+from computegov.registry.logentries import canonical_bytes
+from computegov.registry.models import LogLeaf, LogNode
+
+__all__ = ["append_entry", "fetch_pieces", "log_size", "read_consistency", "read_inclusion", "read_root"]
+
+#: pg_advisory_xact_lock key of the log appender (0002 uses 7345201 for the migrator).
+_PG_LOG_LOCK = 7345202
+
+
+def log_size(conn: Connection) -> int:
+    """Number of leaves in the log."""
+    top = conn.scalar(select(func.max(LogLeaf.leaf_index)))
+    return 0 if top is None else int(top) + 1
+
+
+def fetch_pieces(conn: Connection, pieces: Iterable[merkle.Piece]) -> dict[merkle.Piece, bytes]:
+    """Stored hashes of aligned subtrees ``(level, index)``.
+
+    Raises:
+        LogProofError: a subtree the log should hold is missing (its rows were deleted).
+    """
+    wanted = set(pieces)
+    leaves = sorted(i for lvl, i in wanted if lvl == 0)
+    nodes = sorted((lvl, i) for lvl, i in wanted if lvl > 0)
+    out: dict[merkle.Piece, bytes] = {}
+    if leaves:
+        for idx, h in conn.execute(select(LogLeaf.leaf_index, LogLeaf.leaf_hash).where(LogLeaf.leaf_index.in_(leaves))):
+            out[(0, int(idx))] = bytes.fromhex(h)
+    if nodes:
+        if len(nodes) == 1:
+            cond = and_(LogNode.level == nodes[0][0], LogNode.node_index == nodes[0][1])
+        elif conn.dialect.name == "postgresql":
+            cond = tuple_(LogNode.level, LogNode.node_index).in_(nodes)
+        else:
+            cond = or_(*(and_(LogNode.level == lvl, LogNode.node_index == i) for lvl, i in nodes))
+        for lvl, idx, h in conn.execute(select(LogNode.level, LogNode.node_index, LogNode.hash).where(cond)):
+            out[(int(lvl), int(idx))] = bytes.fromhex(h)
+    missing = wanted - out.keys()
+    if missing:
+        lvl, idx = min(missing)
+        raise LogProofError(f"the log's stored subtree (level {lvl}, index {idx}) is missing; the log was damaged")
+    return out
+
+
+def _check_size(conn: Connection, size: int, what: str) -> int:
+    current = log_size(conn)
+    if size < 0 or size > current:
+        raise LogProofError(f"{what}: tree size {size} is outside 0..{current} (the log's size)")
+    return current
+
+
+def read_root(conn: Connection, size: int) -> bytes:
+    """The root hash of the first ``size`` leaves."""
+    _check_size(conn, size, "root")
+    if size == 0:
+        return merkle.EMPTY_ROOT
+    pieces = merkle.aligned_pieces(0, size)
+    found = fetch_pieces(conn, pieces)
+    return merkle.hash_pieces([found[p] for p in pieces])
+
+
+def read_inclusion(conn: Connection, index: int, size: int) -> tuple[bytes, list[bytes]]:
+    """Leaf hash and audit path of leaf ``index`` in the tree of ``size`` leaves."""
+    _check_size(conn, size, "inclusion proof")
+    groups = merkle.inclusion_pieces(index, size)
+    found = fetch_pieces(conn, [(0, index), *(p for g in groups for p in g)])
+    return found[(0, index)], merkle.proof_from_lookup(groups, found)
+
+
+def read_consistency(conn: Connection, old_size: int, new_size: int) -> list[bytes]:
+    """Consistency proof from the tree of ``old_size`` leaves to that of ``new_size``."""
+    _check_size(conn, new_size, "consistency proof")
+    groups = merkle.consistency_pieces(old_size, new_size)
+    return merkle.proof_from_lookup(groups, fetch_pieces(conn, (p for g in groups for p in g)))
+
+
+def append_entry(conn: Connection, kind: str, subject: str, entry: Mapping[str, Any]) -> int:
+    """Append ``entry`` as the next leaf, in the caller's transaction; return its index."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOG_LOCK})")
+    index = log_size(conn)
+    data = canonical_bytes(entry)
+    node = merkle.leaf_hash(data)
+    conn.execute(insert(LogLeaf).values(leaf_index=index, kind=kind, subject=subject[:100],
+                                        entry_json=data.decode(), leaf_hash=node.hex()))
+    completed = (~index & (index + 1)).bit_length() - 1  # trailing one bits of index
+    if completed:
+        siblings = fetch_pieces(conn, [(lvl, (index >> lvl) - 1) for lvl in range(completed)])
+        rows = []
+        for lvl in range(completed):
+            node = merkle.node_hash(siblings[(lvl, (index >> lvl) - 1)], node)
+            rows.append({"level": lvl + 1, "node_index": index >> (lvl + 1), "hash": node.hex()})
+        conn.execute(insert(LogNode), rows)
+    return index

@@ -1,0 +1,201 @@
+"""The transparency log part of :class:`~computegov.registry.store.Store`: tree heads, proofs, leaves.
+
+Every change the store makes appends leaves in its own transaction (see
+:mod:`computegov.registry.logstore`): a stored report, its verdict, and every audit event
+(organisations, tokens, keys, withdrawals). This class reads the log: the signed tree head
+(signed once per new size, then kept in ``log_tree_heads``), inclusion and consistency proofs,
+leaves by range, the leaves of a report, and :meth:`TransparencyLog.audit_log_tree`, which
+rebuilds the whole tree from the stored entries and compares it with every stored hash and
+signed head (the operator's own check that nobody edited the database).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from computegov.registry import logstore, merkle, treehead
+from computegov.registry.database import Database
+from computegov.registry.errors import LogProofError
+from computegov.registry.models import LogLeaf, LogNode, LogTreeHead
+
+__all__ = ["LeafInfo", "TransparencyLog", "log_key_path"]
+
+#: Most leaves one call of :meth:`TransparencyLog.log_leaves` returns.
+MAX_LEAVES_PER_PAGE = 1000
+
+
+def log_key_path(database_url: str) -> Path:
+    """Where the log's private key lives: ``$COMPUTEGOV_LOG_KEY``, else beside the SQLite file, else the data dir."""
+    explicit = os.environ.get("COMPUTEGOV_LOG_KEY")
+    if explicit:
+        return Path(explicit)
+    if database_url.startswith("sqlite:///") and ":memory:" not in database_url and len(database_url) > 10:
+        return Path(database_url.removeprefix("sqlite:///")).parent / "registry-log.key"
+    data_dir = os.environ.get("COMPUTEGOV_DATA_DIR")
+    if not data_dir:
+        import platformdirs
+
+        data_dir = platformdirs.user_data_dir("computegov")
+    return Path(data_dir) / "registry-log.key"
+
+
+@dataclasses.dataclass(frozen=True)
+class LeafInfo:
+    """One log leaf: its index, kind, subject, canonical entry (JSON text) and leaf hash (hex)."""
+
+    leaf_index: int
+    kind: str
+    subject: str
+    entry_json: str
+    leaf_hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (``entry`` is the exact canonical text that was hashed)."""
+        return {"leaf_index": self.leaf_index, "kind": self.kind, "subject": self.subject,
+                "entry": self.entry_json, "leaf_hash": self.leaf_hash}
+
+
+class TransparencyLog(Database):
+    """Reads the transparency log and signs its tree heads."""
+
+    _log_key: treehead.Ed25519PrivateKey | None = None
+
+    def log_private_key(self) -> treehead.Ed25519PrivateKey:
+        """The registry's log key (created with mode 0600 on first use)."""
+        if self._log_key is None:
+            self._log_key = treehead.load_or_create_key(log_key_path(self.url))
+        return self._log_key
+
+    def log_public_key(self) -> dict[str, str]:
+        """The log's public key: ``keyid`` (RFC 6962 LogID), ``public_key_pem`` and ``public_key_hex``."""
+        pub = self.log_private_key().public_key()
+        raw = pub.public_bytes(treehead.serialization.Encoding.Raw, treehead.serialization.PublicFormat.Raw)
+        return {"keyid": treehead.key_id(pub), "public_key_pem": treehead.public_key_pem(pub),
+                "public_key_hex": raw.hex()}
+
+    def log_size(self) -> int:
+        """Number of leaves."""
+        with self._read() as session:
+            return logstore.log_size(session.connection())
+
+    def signed_tree_head(self) -> treehead.TreeHead:
+        """The tree head of the current size, signed once per size and stored.
+
+        Raises:
+            LogProofError: a stored head of this size has another root (the database was edited).
+        """
+        with self._read() as session:
+            conn = session.connection()
+            size = logstore.log_size(conn)
+            root = logstore.read_root(conn, size)
+            stored = session.get(LogTreeHead, size)
+        if stored is None:
+            key = self.log_private_key()
+            now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
+            head = treehead.sign_tree_head(key, size, root, now_ms)
+            try:
+                with self._write() as session:
+                    session.add(LogTreeHead(tree_size=size, root_hash=root.hex(), timestamp_ms=now_ms,
+                                            keyid=head.keyid, signature=head.to_dict()["signature"]))
+                return head
+            except IntegrityError:  # signed concurrently: serve the stored one
+                with self._read() as session:
+                    stored = session.get(LogTreeHead, size)
+                assert stored is not None
+        head = _head(stored)
+        if head.root_hash != root:
+            raise LogProofError(f"the log's root at size {size} is {root.hex()}, but the signed tree head says "
+                                f"{head.root_hash.hex()}: the log's rows were edited", mismatch=True)
+        return head
+
+    def tree_heads(self, *, limit: int = 100) -> list[treehead.TreeHead]:
+        """Stored signed tree heads, largest first."""
+        with self._read() as session:
+            rows = session.scalars(select(LogTreeHead).order_by(LogTreeHead.tree_size.desc()).limit(limit)).all()
+            return [_head(r) for r in rows]
+
+    def inclusion_proof(self, index: int, tree_size: int) -> dict[str, Any]:
+        """Leaf hash and audit path (hex) of leaf ``index`` in the tree of ``tree_size`` leaves."""
+        with self._read() as session:
+            leaf, path = logstore.read_inclusion(session.connection(), index, tree_size)
+        return {"leaf_index": index, "tree_size": tree_size, "leaf_hash": leaf.hex(),
+                "audit_path": [h.hex() for h in path]}
+
+    def consistency_proof(self, first: int, second: int) -> dict[str, Any]:
+        """Consistency proof (hex) from the tree of ``first`` leaves to that of ``second``."""
+        with self._read() as session:
+            path = logstore.read_consistency(session.connection(), first, second)
+        return {"first": first, "second": second, "consistency_path": [h.hex() for h in path]}
+
+    def log_leaves(self, start: int, end: int) -> list[LeafInfo]:
+        """Leaves ``[start, end)`` (at most :data:`MAX_LEAVES_PER_PAGE`).
+
+        Raises:
+            LogProofError: a bad range.
+        """
+        if start < 0 or end < start or end - start > MAX_LEAVES_PER_PAGE:
+            raise LogProofError(f"leaves [{start}, {end}): need 0 <= start <= end <= start + {MAX_LEAVES_PER_PAGE}")
+        with self._read() as session:
+            rows = session.scalars(select(LogLeaf).where(LogLeaf.leaf_index >= start, LogLeaf.leaf_index < end)
+                                   .order_by(LogLeaf.leaf_index)).all()
+            return [LeafInfo(int(r.leaf_index), r.kind, r.subject, r.entry_json, r.leaf_hash) for r in rows]
+
+    def report_leaves(self, digest: str) -> dict[str, int | None]:
+        """Index of the latest ``report`` and ``verdict`` leaf of a report (None when not logged)."""
+        with self._read() as session:
+            rows = session.execute(select(LogLeaf.kind, func.max(LogLeaf.leaf_index))
+                                   .where(LogLeaf.subject == digest, LogLeaf.kind.in_(("report", "verdict")))
+                                   .group_by(LogLeaf.kind)).all()
+        found = {k: int(i) for k, i in rows}
+        return {"report_leaf": found.get("report"), "verdict_leaf": found.get("verdict")}
+
+    def audit_log_tree(self, *, max_problems: int = 20) -> list[str]:
+        """Rebuild the tree from every stored entry and compare it with every stored hash and head.
+
+        Returns:
+            The problems found, at most ``max_problems`` (empty: the log is intact).
+        """
+        problems: list[str] = []
+        with self._read() as session:
+            heads = {int(h.tree_size): h.root_hash for h in session.scalars(select(LogTreeHead))}
+            stored = {(int(lvl), int(i)): h for lvl, i, h in
+                      session.execute(select(LogNode.level, LogNode.node_index, LogNode.hash))}
+            stack: list[bytes] = []
+            size = 0
+            rows = session.execute(select(LogLeaf.leaf_index, LogLeaf.entry_json, LogLeaf.leaf_hash)
+                                   .order_by(LogLeaf.leaf_index)).yield_per(5000)
+            for index, entry, leaf_hex in rows:
+                if int(index) != size:
+                    problems.append(f"leaf {size} is missing (the next stored leaf is {index})")
+                    break
+                node = merkle.leaf_hash(entry.encode())
+                if node.hex() != leaf_hex:
+                    problems.append(f"leaf {size}: its entry does not hash to its stored leaf hash")
+                n, lvl = size, 0
+                while n & 1:
+                    node, lvl, n = merkle.node_hash(stack.pop(), node), lvl + 1, n >> 1
+                    if stored.pop((lvl, size >> lvl), None) != node.hex():
+                        problems.append(f"stored subtree (level {lvl}, index {size >> lvl}) does not match its leaves")
+                stack.append(node)
+                size += 1
+                if size in heads and merkle.hash_pieces(stack).hex() != heads[size]:
+                    problems.append(f"signed tree head of size {size}: the stored leaves give another root")
+        problems += [f"stored subtree (level {lvl}, index {i}) lies beyond the {size} leaves" for lvl, i in stored]
+        problems += [f"signed tree head of size {s} is beyond the {size} stored leaves" for s in heads if s > size]
+        if 0 in heads and heads[0] != merkle.EMPTY_ROOT.hex():
+            problems.append("signed tree head of size 0 does not have the empty root")
+        return problems[:max_problems]
+
+
+def _head(row: LogTreeHead) -> treehead.TreeHead:
+    return treehead.TreeHead.from_dict({"tree_size": int(row.tree_size), "root_hash": row.root_hash,
+                                        "timestamp_ms": int(row.timestamp_ms), "keyid": row.keyid,
+                                        "signature": row.signature}, where="stored tree head")
+
