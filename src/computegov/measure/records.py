@@ -109,10 +109,11 @@ def read_records(path: str | Path) -> list[dict[str, Any]]:
             ``kind``, or holds NaN, Infinity or a number too large for a float.
     """
     path = Path(path)
+    if path.is_dir():
+        raise DataError("is a directory; expected a JSON-lines file from ComputeMeter", path=path)
     if not path.is_file():
-        raise DataError(
-            "no such records file; expected a JSON-lines file from ComputeMeter", path=path
-        )
+        what = "not a regular file" if path.exists() else "no such records file"
+        raise DataError(f"{what}; expected a JSON-lines file from ComputeMeter", path=path)
     records: list[dict[str, Any]] = []
     for number, line in _iter_lines(path):
         try:
