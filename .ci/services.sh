@@ -12,6 +12,8 @@ _cg_services() {
     local missing=()
     command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
     [ -x /usr/bin/chromium ] || missing+=(chromium)
+    command -v swtpm >/dev/null 2>&1 || missing+=(swtpm swtpm-tools)  # TPM quote tests (tests/attest)
+    command -v tpm2_quote >/dev/null 2>&1 || missing+=(tpm2-tools)
     if [ "${#missing[@]}" -gt 0 ]; then
         echo "services: installing ${missing[*]}" >&2
         export DEBIAN_FRONTEND=noninteractive

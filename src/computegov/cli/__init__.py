@@ -31,6 +31,7 @@ GROUP_MODULES: tuple[str, ...] = (
     "registry",
     "clusters",
     "supply",
+    "attest",
     "emerging",
 )
 

@@ -96,6 +96,13 @@ def verify_command(
     allow_missing: str | None = ALLOW_MISSING_OPTION,
     max_record_bytes: int | None = MAX_RECORD_OPTION,
     max_file_bytes: int | None = MAX_FILE_OPTION,
+    attest_trust: Path | None = typer.Option(
+        None,
+        "--attest-trust",
+        help="Trust file for hardware evidence: trusted TPM attestation-key fingerprints and "
+        "location landmarks (see docs/attestation.md). Without it TPM quotes and location "
+        "claims fail: no key or landmark is trusted.",
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Check a compute report: signatures, ledger chain, totals, checkpoints, plausibility.
@@ -104,12 +111,17 @@ def verify_command(
     checked; FAILED (exit 1); INCOMPLETE (exit 1) when evidence is missing; exit 2 when an
     input is unusable.
     """
+    from computegov.attest import checkers_for
+    from computegov.attest.trust import load_trust
+    from computegov.ledger.attestation import registered_checkers
     from computegov.ledger.verify import parse_allow_missing, verify_report
 
+    trust = load_trust(attest_trust) if attest_trust is not None else None
     verdict = verify_report(
         report,
         ledger,
         key,
+        checkers={**registered_checkers(), **checkers_for(trust)},
         checkpoints_dir=checkpoints,
         allow_missing=parse_allow_missing(allow_missing),
         limits=read_limits(max_record_bytes, max_file_bytes),

@@ -1,6 +1,7 @@
 """Room for secure-hardware evidence: the report's attestation slot and pluggable checkers.
 
-A report's predicate may carry ``"attestation": {"type": TYPE, "evidence": ..., ...}`` — for
+A report's predicate may carry ``"attestation": {"type": TYPE, "evidence": ..., ...}``, or a list
+of such objects (each checked; the slot passes only when every one is checked and passes) — for
 example an NVIDIA confidential-computing GPU attestation report, or a TPM 2.0 quote whose nonce
 is the ledger's head hash (binding the evidence to this run). computegov itself checks none of
 these formats; the verifier reports the slot as:
@@ -110,12 +111,31 @@ def check_attestation(
     slot = predicate.get("attestation") if isinstance(predicate, Mapping) else None
     if not slot:
         return AttestationResult("absent", None, None, "the report carries no hardware attestation")
+    available = dict(registered_checkers() if checkers is None else checkers)
+    if isinstance(slot, list):  # several pieces of evidence (e.g. a TPM quote and a location claim)
+        return _combine([_check_one(part, statement, available) for part in slot])
+    return _check_one(slot, statement, available)
+
+
+def _combine(parts: list[AttestationResult]) -> AttestationResult:
+    """One result for a list slot: failed if any part failed, checked only if every part was."""
+    kind = "+".join(p.type or "?" for p in parts)
+    detail = "; ".join(f"[{p.type}] {p.detail}" for p in parts)
+    if any(p.state == "checked" and p.ok is False for p in parts):
+        return AttestationResult("checked", False, kind, detail)
+    if parts and all(p.state == "checked" for p in parts):
+        return AttestationResult("checked", True, kind, detail)
+    return AttestationResult("present_unchecked", None, kind, detail or "empty attestation list")
+
+
+def _check_one(
+    slot: Any, statement: Mapping[str, Any], available: Mapping[str, AttestationChecker]
+) -> AttestationResult:
     if not isinstance(slot, Mapping) or not isinstance(slot.get("type"), str):
         return AttestationResult(
             "checked", False, None, "attestation slot is not an object with a string 'type'"
         )
     kind = slot["type"]
-    available = dict(registered_checkers() if checkers is None else checkers)
     checker = available.get(kind)
     if checker is None:
         return AttestationResult(

@@ -1,0 +1,138 @@
+"""Check ``location-rtt`` evidence: signed landmark round trips that bound where the chip is.
+
+Each measurement must be signed by a landmark in the verifier's trust file (the landmark's
+position is taken from the trust file, never from the evidence), carry this report's ledger
+head, and hold the prover's signature over its nonce made by the report's signing key (the
+ledger key). Then every RTT becomes a disk (:mod:`computegov.attest.geo`) and the claim is
+decided: ``consistent`` passes; ``inconsistent`` and ``undecidable`` fail, with the landmark that
+rules the claim out or the one that would decide it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from computegov.attest.geo import Disk, decide_site, max_distance_km
+from computegov.attest.location_protocol import (
+    EVIDENCE_FORMAT,
+    measurement_message,
+    response_message,
+)
+from computegov.attest.trust import TrustList
+from computegov.ledger.attestation import AttestationResult
+
+__all__ = ["TYPE", "LocationChecker", "decide_claim"]
+
+TYPE = "location-rtt"
+
+
+def _fail(why: str) -> AttestationResult:
+    return AttestationResult("checked", False, TYPE, why)
+
+
+def _verify_ed25519(key_hex: str, signature_b64: Any, message: bytes) -> bool:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(key_hex))
+        key.verify(base64.b64decode(str(signature_b64), validate=True), message)
+    except (ValueError, binascii.Error):
+        return False
+    except Exception:  # InvalidSignature
+        return False
+    return True
+
+
+def _signer_key_hex(statement: Mapping[str, Any]) -> str | None:
+    from computegov.ledger.signing import load_public_key, public_key_hex
+
+    signer = (statement.get("predicate") or {}).get("signer") or {}
+    pem = signer.get("public_key_pem") if isinstance(signer, Mapping) else None
+    try:
+        return public_key_hex(load_public_key(str(pem))) if pem else None
+    except Exception:
+        return None
+
+
+def decide_claim(disks: list[Disk], claim: Any) -> tuple[str, str]:
+    """(outcome, detail) for a ``site`` or ``country`` claim; country needs the ``attest`` extra."""
+    if not isinstance(claim, Mapping):
+        return "undecidable", "the evidence states no claim"
+    site = claim.get("site")
+    if isinstance(site, Mapping):
+        try:
+            lat, lon, radius = (float(site[k]) for k in ("lat", "lon", "radius_km"))
+        except (KeyError, TypeError, ValueError):
+            return "undecidable", "claim.site needs numeric lat, lon, radius_km"
+        if not (abs(lat) <= 90 and abs(lon) <= 180 and radius >= 0):
+            return "undecidable", "claim.site is out of range"
+        d = decide_site(disks, lat, lon, radius)
+        return d.outcome, d.detail
+    if isinstance(claim.get("country"), str):
+        from computegov.attest.borders import decide_country
+
+        d = decide_country(disks, claim["country"])
+        return d.outcome, d.detail
+    return "undecidable", "claim must name a site {lat, lon, radius_km} or a country (ISO alpha-3)"
+
+
+class LocationChecker:
+    """Checker for ``location-rtt`` evidence (see the module docstring).
+
+    Args:
+        trust: the trusted landmarks; None trusts none, so every claim fails with that reason.
+    """
+
+    type = TYPE
+
+    def __init__(self, trust: TrustList | None = None) -> None:
+        self.trust = trust
+
+    def check(self, evidence: Any, statement: Mapping[str, Any]) -> AttestationResult:
+        """Verify every measurement's signatures and binding, then decide the claim."""
+        if not isinstance(evidence, Mapping) or evidence.get("format") != EVIDENCE_FORMAT:
+            return _fail(f"evidence is not a {EVIDENCE_FORMAT} object")
+        items = evidence.get("measurements")
+        if not isinstance(items, list) or not items:
+            return _fail("evidence holds no measurements")
+        if self.trust is None or not self.trust.landmarks:
+            return _fail("no landmark is trusted: pass a trust file with landmarks (--attest-trust)")
+        ledger = (statement.get("predicate") or {}).get("ledger") or {}
+        head = ledger.get("head_hash") if isinstance(ledger, Mapping) else None
+        prover = _signer_key_hex(statement)
+        disks: list[Disk] = []
+        seen: set[str] = set()
+        for i, m in enumerate(items):
+            if not isinstance(m, Mapping):
+                return _fail(f"measurement {i} is not an object")
+            name = str(m.get("landmark"))
+            lm = self.trust.landmark(name)
+            if lm is None:
+                return _fail(f"measurement {i}: landmark {name!r} is not in the trust list")
+            if not _verify_ed25519(lm.public_key_hex, m.get("landmark_sig"), measurement_message(dict(m))):
+                return _fail(f"measurement {i}: landmark {name}'s signature does not verify (forged or edited measurement)")
+            if m.get("ledger_head") != head:
+                return _fail(f"measurement {i} ({name}) is for another ledger (replayed from another run)")
+            nonce = str(m.get("nonce"))
+            if nonce in seen:
+                return _fail(f"measurement {i} ({name}) repeats a nonce (replayed answer)")
+            seen.add(nonce)
+            if prover is None or m.get("prover_key") != prover:
+                return _fail(f"measurement {i} ({name}): the answer was not signed with the report's key")
+            try:
+                nonce_bytes = bytes.fromhex(nonce)
+            except ValueError:
+                return _fail(f"measurement {i} ({name}): nonce is not hex")
+            if not _verify_ed25519(prover, m.get("prover_sig"), response_message(nonce_bytes)):
+                return _fail(f"measurement {i} ({name}): the prover's signature over the nonce does not verify")
+            rtt = m.get("rtt_s")
+            if isinstance(rtt, bool) or not isinstance(rtt, int | float) or not math.isfinite(rtt) or rtt < 0:
+                return _fail(f"measurement {i} ({name}): rtt_s must be a number >= 0, got {rtt!r}")
+            disks.append(Disk(name, lm.lat_deg, lm.lon_deg, max_distance_km(float(rtt))))
+        outcome, detail = decide_claim(disks, evidence.get("claim"))
+        ok = outcome == "consistent"
+        return AttestationResult("checked", ok, TYPE, f"{outcome}: {detail}")

@@ -1,0 +1,167 @@
+"""The delay-based location protocol: landmarks time signed nonces; evidence for ``location-rtt``.
+
+One round, for each landmark (a trusted station with a known position and an Ed25519 key):
+
+1. the landmark draws a fresh 32-byte random value and sends the nonce
+   ``SHA-256(ledger_head || random)`` (so the measurement is tied to this run);
+2. the prover signs the nonce with the chip's key (here the ledger key, Ed25519) and answers;
+3. the landmark stops its clock, checks the answer's signature over *its* nonce (a replayed
+   answer signs another nonce and is refused), and signs the measurement: landmark, nonce,
+   ledger head, prover key, the prover's signature, RTT and time.
+
+The transport is a callable, so the same code runs over a real network, a test fake, or the
+physical simulation (:class:`SimulatedLink`), whose clock advances by the light-in-fibre time
+plus whatever delay the prover adds.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from computegov.attest.geo import FIBRE_KM_PER_S, great_circle_km, rtt_for_distance_s
+from computegov.errors import InputError
+from computegov.ledger.records import canonical_json
+from computegov.ledger.signing import Signer, pae, public_key_hex
+
+__all__ = [
+    "EVIDENCE_FORMAT",
+    "MEASUREMENT_TYPE",
+    "RESPONSE_TYPE",
+    "LandmarkStation",
+    "SimulatedLink",
+    "measurement_message",
+    "response_message",
+    "run_session",
+]
+
+EVIDENCE_FORMAT = "computegov/location-rtt/1"
+#: DSSE-style payload types (PAE, see computegov.ledger.signing.pae) of the two signatures.
+RESPONSE_TYPE = "application/vnd.computegov.location-response+nonce"
+MEASUREMENT_TYPE = "application/vnd.computegov.location-measurement+json"
+
+Transport = Callable[[bytes], bytes]  # nonce -> the prover's signature over it
+
+
+def response_message(nonce: bytes) -> bytes:
+    """What the prover signs: PAE of the nonce."""
+    return pae(RESPONSE_TYPE, nonce)
+
+
+def measurement_message(measurement: dict[str, object]) -> bytes:
+    """What the landmark signs: PAE of the canonical JSON of the measurement (sans its signature)."""
+    body = {k: v for k, v in measurement.items() if k != "landmark_sig"}
+    return pae(MEASUREMENT_TYPE, canonical_json(body))
+
+
+@dataclass
+class LandmarkStation:
+    """A measuring station: name, position (degrees) and its Ed25519 private key."""
+
+    name: str
+    lat_deg: float
+    lon_deg: float
+    key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
+    clock: Callable[[], float] = time.perf_counter
+
+    @property
+    def public_key_hex(self) -> str:
+        """The station's public key as 64 hex digits (for the verifier's trust file)."""
+        return public_key_hex(self.key.public_key())
+
+    def trust_entry(self) -> dict[str, object]:
+        """This landmark as a trust-file entry."""
+        return {"name": self.name, "lat": self.lat_deg, "lon": self.lon_deg,
+                "public_key": self.public_key_hex}
+
+    def measure(
+        self, ledger_head: bytes, prover_key: Ed25519PublicKey, transport: Transport
+    ) -> dict[str, object]:
+        """Run one timed challenge and return the signed measurement.
+
+        Raises:
+            InputError: the answer is not the prover key's signature over this nonce.
+        """
+        nonce = hashlib.sha256(ledger_head + os.urandom(32)).digest()
+        start = self.clock()
+        answer = transport(nonce)
+        rtt_s = self.clock() - start
+        try:
+            prover_key.verify(answer, response_message(nonce))
+        except Exception as err:  # cryptography's InvalidSignature
+            raise InputError(
+                f"landmark {self.name}: the answer is not the prover's signature over this "
+                "nonce (replayed or forged); no measurement recorded"
+            ) from err
+        m: dict[str, object] = {
+            "landmark": self.name,
+            "nonce": nonce.hex(),
+            "ledger_head": ledger_head.hex(),
+            "prover_key": public_key_hex(prover_key),
+            "prover_sig": base64.b64encode(answer).decode("ascii"),
+            "rtt_s": rtt_s,
+            "measured_unix_s": time.time(),
+        }
+        m["landmark_sig"] = base64.b64encode(self.key.sign(measurement_message(m))).decode("ascii")
+        return m
+
+
+@dataclass
+class SimulatedLink:
+    """Physics for tests and simulation: a chip at (lat, lon) that may add delay.
+
+    The shared clock advances by the least fibre round-trip time to the landmark plus
+    ``added_delay_s`` (>= 0: a prover can slow an answer but never speed it up).
+    """
+
+    lat_deg: float
+    lon_deg: float
+    signer: Signer
+    added_delay_s: float = 0.0
+    speed_km_per_s: float = FIBRE_KM_PER_S
+    now_s: float = 0.0
+
+    def clock(self) -> float:
+        """The simulated clock, s."""
+        return self.now_s
+
+    def transport_to(self, station: LandmarkStation) -> Transport:
+        """The link from ``station`` to the chip."""
+
+        def send(nonce: bytes) -> bytes:
+            d = great_circle_km(station.lat_deg, station.lon_deg, self.lat_deg, self.lon_deg)
+            self.now_s += rtt_for_distance_s(d, signal_speed_km_per_s=self.speed_km_per_s)
+            self.now_s += max(0.0, self.added_delay_s)
+            return self.signer.sign(response_message(nonce))
+
+        return send
+
+
+def run_session(
+    stations: list[LandmarkStation],
+    ledger_head: bytes,
+    prover_key: Ed25519PublicKey,
+    transports: dict[str, Transport],
+    claim: dict[str, object],
+) -> dict[str, object]:
+    """Every station measures once; returns ``location-rtt`` evidence for the report's slot.
+
+    Args:
+        stations: the landmarks taking part.
+        ledger_head: the ledger's head hash (binds the session to the run).
+        prover_key: the chip's public key (the ledger key).
+        transports: the link to the prover, by station name.
+        claim: where the chip is claimed to be: ``{"site": {"lat", "lon", "radius_km"}}`` or
+            ``{"country": "ISO alpha-3"}``.
+    """
+    return {
+        "format": EVIDENCE_FORMAT,
+        "claim": dict(claim),
+        "measurements": [s.measure(ledger_head, prover_key, transports[s.name]) for s in stations],
+    }

@@ -1,0 +1,248 @@
+"""Ask a TPM for a quote bound to a ledger head (through Debian's ``tpm2-tools``), and run swtpm.
+
+This is the only module that talks to a TPM. Verification (:mod:`computegov.attest.tpm_checker`)
+needs no TPM software. The attestation key (AK) is created under the endorsement key once
+(``tpm2_createek``, ``tpm2_createak``) and made persistent at :data:`AK_HANDLE`, so the same AK
+(and so the same fingerprint in the verifier's trust list) signs every later quote.
+
+TCTI strings select the TPM: ``device:/dev/tpmrm0`` (a real TPM through the kernel's resource
+manager) or ``swtpm:host=127.0.0.1,port=2321`` (the software TPM, https://github.com/stefanberger/swtpm).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from computegov.attest.tpm_checker import EVIDENCE_FORMAT
+from computegov.attest.tpm_format import parse_quote
+from computegov.attest.trust import key_fingerprint
+from computegov.errors import InputError
+
+__all__ = [
+    "AK_HANDLE",
+    "Swtpm",
+    "TpmUnavailableError",
+    "default_tcti",
+    "quote_evidence",
+    "tpm_tools_missing",
+]
+
+#: A persistent handle in the owner's range for the AK (TCG "Registry of reserved TPM 2.0
+#: handles and localities" v1.1 §2.3.1: 0x81010000-0x8101FFFF are owner-defined keys).
+AK_HANDLE = "0x81010002"
+TOOLS = ("tpm2_createek", "tpm2_createak", "tpm2_evictcontrol", "tpm2_readpublic", "tpm2_quote")
+#: How long one tpm2-tools command may take, s (swtpm answers in milliseconds).
+COMMAND_TIMEOUT_S = 30.0
+
+
+class TpmUnavailableError(InputError):
+    """No TPM could be used: tools missing, no device, or the TPM refused (the message says)."""
+
+
+def tpm_tools_missing() -> list[str]:
+    """The tpm2-tools commands not on PATH (empty when all are there)."""
+    return [t for t in TOOLS if shutil.which(t) is None]
+
+
+def default_tcti() -> str | None:
+    """``$TPM2TOOLS_TCTI``, else ``device:/dev/tpmrm0`` when that device exists, else None."""
+    env = os.environ.get("TPM2TOOLS_TCTI")
+    if env:
+        return env
+    return "device:/dev/tpmrm0" if Path("/dev/tpmrm0").exists() else None
+
+
+def _run(args: list[str], tcti: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    env = dict(os.environ, TPM2TOOLS_TCTI=tcti)
+    try:
+        return subprocess.run(
+            args, cwd=cwd, env=env, capture_output=True, timeout=COMMAND_TIMEOUT_S, check=False
+        )
+    except subprocess.TimeoutExpired as err:
+        raise TpmUnavailableError(f"{args[0]} timed out after {COMMAND_TIMEOUT_S:g} s ({tcti})") from err
+
+
+def _must(args: list[str], tcti: str, cwd: Path) -> None:
+    out = _run(args, tcti, cwd)
+    if out.returncode != 0:
+        lines = out.stderr.decode(errors="replace").strip().splitlines() or ["no message"]
+        last = next((ln for ln in lines if ln.startswith("ERROR:") and "Unable to run" not in ln), lines[-1])
+        raise TpmUnavailableError(f"{args[0]} failed on TPM {tcti}: {last}")
+
+
+def _ak_pem(tcti: str, work: Path) -> str:
+    """The persistent AK's public PEM, creating and persisting the AK on first use."""
+    pem = work / "ak.pem"
+    if _run(["tpm2_readpublic", "-c", AK_HANDLE, "-f", "pem", "-o", str(pem)], tcti, work).returncode:
+        _must(["tpm2_createek", "-c", "ek.ctx", "-G", "ecc", "-u", "ek.pub"], tcti, work)
+        _must(
+            ["tpm2_createak", "-C", "ek.ctx", "-c", "ak.ctx", "-G", "ecc", "-g", "sha256",
+             "-s", "ecdsa", "-u", "ak.pub", "-f", "pem", "-n", "ak.name"],
+            tcti, work,
+        )
+        # No resource manager sits on swtpm's socket: free the transient slots before loading.
+        _run(["tpm2_flushcontext", "-t"], tcti, work)
+        _run(["tpm2_flushcontext", "-s"], tcti, work)
+        _must(["tpm2_evictcontrol", "-C", "o", "-c", "ak.ctx", AK_HANDLE], tcti, work)
+        _run(["tpm2_flushcontext", "-t"], tcti, work)
+        _must(["tpm2_readpublic", "-c", AK_HANDLE, "-f", "pem", "-o", str(pem)], tcti, work)
+    return pem.read_text(encoding="ascii")
+
+
+def quote_evidence(
+    nonce: bytes, *, tcti: str | None = None, pcrs: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6, 7)
+) -> dict[str, Any]:
+    """Ask the TPM for a SHA-256 quote over ``pcrs`` with qualifying data ``nonce``.
+
+    Args:
+        nonce: the qualifying data, normally the ledger's head hash (32 bytes).
+        tcti: which TPM (default :func:`default_tcti`).
+        pcrs: PCR indices of the SHA-256 bank to quote (0-23).
+
+    Returns:
+        ``tpm2-quote`` evidence (see :mod:`computegov.attest.tpm_checker`).
+
+    Raises:
+        TpmUnavailableError: tools or TPM missing, or a tpm2-tools command failed.
+    """
+    missing = tpm_tools_missing()
+    if missing:
+        raise TpmUnavailableError(
+            f"tpm2-tools not installed ({', '.join(missing)} missing): apt-get install tpm2-tools"
+        )
+    tcti = tcti or default_tcti()
+    if tcti is None:
+        raise TpmUnavailableError(
+            "no TPM: /dev/tpmrm0 does not exist and no --tcti was given (e.g. swtpm:port=2321)"
+        )
+    if not pcrs or any(not 0 <= p <= 23 for p in pcrs):
+        raise InputError(f"--pcrs: expected PCR indices 0-23, got {list(pcrs)}")
+    selection = sorted(set(pcrs))
+    with tempfile.TemporaryDirectory(prefix="computegov-tpm-") as tmp:
+        work = Path(tmp)
+        pem = _ak_pem(tcti, work)
+        _must(
+            ["tpm2_quote", "-c", AK_HANDLE, "-l", "sha256:" + ",".join(map(str, selection)),
+             "-q", nonce.hex(), "-m", "quote.msg", "-s", "quote.sig", "-f", "plain",
+             "-g", "sha256", "-o", "pcrs.bin", "-F", "values"],
+            tcti, work,
+        )
+        quote = (work / "quote.msg").read_bytes()
+        values = (work / "pcrs.bin").read_bytes()
+        signature = (work / "quote.sig").read_bytes()
+    if len(values) != 32 * len(selection):
+        raise TpmUnavailableError(f"tpm2_quote wrote {len(values)} bytes of PCR values, expected {32 * len(selection)}")
+    info = parse_quote(quote)
+    from cryptography.hazmat.primitives import serialization
+
+    der = serialization.load_pem_public_key(pem.encode("ascii")).public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return {
+        "format": EVIDENCE_FORMAT,
+        "quote": base64.b64encode(quote).decode("ascii"),
+        "signature": {"scheme": "ecdsa-sha256", "value": base64.b64encode(signature).decode("ascii")},
+        "ak_public_pem": pem,
+        "ak_sha256": key_fingerprint(der),
+        "pcrs": {"sha256": {str(p): values[32 * i : 32 * i + 32].hex() for i, p in enumerate(selection)}},
+        "clock": {
+            "clock_ms": info.clock.clock_ms,
+            "reset_count": info.clock.reset_count,
+            "restart_count": info.clock.restart_count,
+            "safe": info.clock.safe,
+            "firmware_version": info.firmware_version,
+        },
+        "tpm": {"tcti": tcti if tcti.startswith(("swtpm", "mssim")) else tcti.split(":")[0]},
+    }
+
+
+def _free_port_pair() -> int:
+    """A loopback port p with p and p+1 free (swtpm's server and control sockets)."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port >= 65535:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise TpmUnavailableError("no free pair of loopback ports for swtpm")
+
+
+@dataclass
+class Swtpm:
+    """A running software TPM (``swtpm socket``) on loopback, with its state in ``state_dir``.
+
+    Use as a context manager; :attr:`tcti` names it for :func:`quote_evidence`.
+    """
+
+    state_dir: Path
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def tcti(self) -> str:
+        """The TCTI string for tpm2-tools."""
+        return f"swtpm:host=127.0.0.1,port={self.port}"
+
+    def start(self, timeout_s: float = 10.0) -> Swtpm:
+        """Start swtpm and wait until its server port accepts connections.
+
+        Raises:
+            TpmUnavailableError: swtpm is not installed or did not come up.
+        """
+        if shutil.which("swtpm") is None:
+            raise TpmUnavailableError("swtpm not installed: apt-get install swtpm")
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.port = self.port or _free_port_pair()
+        self.process = subprocess.Popen(
+            ["swtpm", "socket", "--tpm2", "--tpmstate", f"dir={self.state_dir}",
+             "--server", f"type=tcp,port={self.port},bindaddr=127.0.0.1",
+             "--ctrl", f"type=tcp,port={self.port + 1},bindaddr=127.0.0.1",
+             "--flags", "not-need-init,startup-clear"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                err = (self.process.stderr.read() if self.process.stderr else b"").decode(errors="replace")
+                raise TpmUnavailableError(f"swtpm exited at start: {err.strip()[:200]}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                time.sleep(0.02)
+        self.stop()
+        raise TpmUnavailableError(f"swtpm did not listen on 127.0.0.1:{self.port} within {timeout_s:g} s")
+
+    def stop(self) -> None:
+        """Stop swtpm (terminate, then kill after 5 s)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process is not None and self.process.stderr is not None:
+            self.process.stderr.close()
+        self.process = None
+
+    def __enter__(self) -> Swtpm:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

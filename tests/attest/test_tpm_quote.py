@@ -1,0 +1,185 @@
+"""TPM 2.0 quotes bound to the ledger head: produced by a real swtpm, verified in pure Python.
+
+Every tampered variant must fail ``computegov verify`` with its own named reason. The negative
+cases run on a software-made quote always, and on the real swtpm quote when swtpm is installed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from typer.testing import CliRunner
+
+from computegov.attest import checkers_for
+from computegov.attest.slot import attach_evidence, ledger_head
+from computegov.attest.tpm_format import QuoteFormatError, encode_quote, parse_quote
+from computegov.attest.tpm_software import software_quote_evidence
+from computegov.attest.trust import TrustList
+from computegov.cli import app
+from computegov.ledger.report import load_report
+from computegov.ledger.signing import load_private_key
+from computegov.ledger.verify import verify_report
+
+runner = CliRunner()
+AK = ec.generate_private_key(ec.SECP256R1())
+
+
+def _trust_file(path: Path, *fingerprints: str) -> Path:
+    path.write_text(json.dumps({"tpm_ak_sha256": list(fingerprints)}), encoding="utf-8")
+    return path
+
+
+def _verify(run: Any, evidence: dict[str, Any], trusted: tuple[str, ...]) -> Any:
+    attach_evidence(run.report, "tpm2-quote", evidence, load_private_key(run.private_key))
+    return verify_report(
+        run.report, run.ledger, run.public_key,
+        checkers=checkers_for(TrustList(frozenset(trusted))),
+    )
+
+
+@pytest.fixture()
+def swtpm_evidence(swtpm: Any, run: Any) -> dict[str, Any]:
+    from computegov.attest.tpm_producer import quote_evidence
+
+    return quote_evidence(ledger_head(load_report(run.report)), tcti=swtpm.tcti, pcrs=(0, 1, 7))
+
+
+def test_cli_quote_from_swtpm_verifies_as_checked(swtpm: Any, run: Any, tmp_path: Path) -> None:
+    res = runner.invoke(app, ["attest", "tpm", "--ledger", str(run.ledger), "--report",
+                              str(run.report), "--tcti", swtpm.tcti, "--pcrs", "0,1,2,7", "--json"])
+    assert res.exit_code == 0, res.output
+    fingerprint = json.loads(res.stdout)["ak_sha256"]
+    trust = _trust_file(tmp_path / "trust.json", fingerprint)
+    out = runner.invoke(app, ["verify", str(run.report), "--key", str(run.public_key),
+                              "--attest-trust", str(trust), "--json"])
+    assert out.exit_code == 0, out.output
+    check = next(c for c in json.loads(out.stdout)["checks"] if c["name"] == "attestation")
+    assert check["status"] == "pass" and check["summary"].startswith("checked: TPM quote by trusted AK")
+    untrusted = runner.invoke(app, ["verify", str(run.report), "--key", str(run.public_key)])
+    assert untrusted.exit_code == 1 and "no TPM trust list was given" in untrusted.output
+
+
+def test_swtpm_keeps_one_ak_across_quotes(swtpm: Any) -> None:
+    from computegov.attest.tpm_producer import quote_evidence
+
+    a = quote_evidence(b"\x01" * 32, tcti=swtpm.tcti, pcrs=(0,))
+    b = quote_evidence(b"\x02" * 32, tcti=swtpm.tcti, pcrs=(0,))
+    assert a["ak_sha256"] == b["ak_sha256"]
+    assert parse_quote(base64.b64decode(b["quote"])).extra_data == b"\x02" * 32
+
+
+def _resign(evidence: dict[str, Any], quote: bytes | None = None, key: Any = None) -> None:
+    if quote is not None:
+        evidence["quote"] = base64.b64encode(quote).decode()
+    key = key or ec.generate_private_key(ec.SECP256R1())
+    raw = base64.b64decode(evidence["quote"])
+    from cryptography.hazmat.primitives import hashes
+
+    evidence["signature"]["value"] = base64.b64encode(key.sign(raw, ec.ECDSA(hashes.SHA256()))).decode()
+
+
+def _tamper(kind: str, ev: dict[str, Any], run: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """A tampered copy of ``ev`` and the trusted fingerprints (``replayed`` is made by the caller)."""
+    ev = json.loads(json.dumps(ev))
+    trusted = (ev["ak_sha256"],)
+    if kind == "edited_pcr":
+        bank = ev["pcrs"]["sha256"]
+        first = sorted(bank, key=int)[0]
+        bank[first] = "ff" * 32
+    elif kind == "other_key_signature":
+        _resign(ev)
+    elif kind == "ak_not_trusted":
+        trusted = ("00" * 32,)
+    elif kind == "truncated":
+        ev["quote"] = base64.b64encode(base64.b64decode(ev["quote"])[:-5]).decode()
+    elif kind == "wrong_algorithm":
+        ev["signature"]["scheme"] = "ecdsa-sha1"
+    return ev, trusted
+
+
+REASONS = {
+    "replayed": "not bound to this ledger",
+    "edited_pcr": "a PCR value was edited",
+    "other_key_signature": "signature does not verify",
+    "ak_not_trusted": "is not in the trust list",
+    "truncated": "truncated",
+    "wrong_algorithm": "wrong algorithm",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(REASONS))
+def test_tampered_software_quote_fails_with_reason(kind: str, run: Any) -> None:
+    head = ledger_head(load_report(run.report))
+    ev = software_quote_evidence(head, AK)
+    if kind == "replayed":
+        ev, trusted = software_quote_evidence(b"\x42" * 32, AK), (ev["ak_sha256"],)
+    else:
+        ev, trusted = _tamper(kind, ev, run)
+    verdict = _verify(run, ev, trusted)
+    check = verdict.check("attestation")
+    assert verdict.outcome == "failed" and check.status == "fail", check.summary
+    assert REASONS[kind] in check.summary, check.summary
+
+
+@pytest.mark.parametrize("kind", sorted(REASONS))
+def test_tampered_swtpm_quote_fails_with_reason(kind: str, swtpm: Any, run: Any) -> None:
+    from computegov.attest.tpm_producer import quote_evidence
+
+    head = ledger_head(load_report(run.report))
+    nonce = b"\x42" * 32 if kind == "replayed" else head
+    ev = quote_evidence(nonce, tcti=swtpm.tcti, pcrs=(0, 1, 7))
+    if kind != "replayed":
+        ev, trusted = _tamper(kind, ev, run)
+    else:
+        trusted = (ev["ak_sha256"],)
+    check = _verify(run, ev, trusted).check("attestation")
+    assert check.status == "fail" and REASONS[kind] in check.summary, check.summary
+
+
+def test_honest_software_quote_passes(run: Any) -> None:
+    ev = software_quote_evidence(ledger_head(load_report(run.report)), AK)
+    verdict = _verify(run, ev, (ev["ak_sha256"],))
+    assert verdict.outcome == "verified", [c.summary for c in verdict.checks if c.status != "pass"]
+
+
+def test_sha1_pcr_bank_is_refused(run: Any) -> None:
+    ev = software_quote_evidence(ledger_head(load_report(run.report)), AK, bank="sha1")
+    check = _verify(run, ev, (ev["ak_sha256"],)).check("attestation")
+    assert check.status == "fail" and "PCR bank sha1 is not accepted" in check.summary
+
+
+def test_every_truncation_of_a_quote_is_a_format_error() -> None:
+    raw = base64.b64decode(software_quote_evidence(b"\x01" * 32, AK)["quote"])
+    assert parse_quote(raw).extra_data == b"\x01" * 32
+    assert encode_quote(parse_quote(raw)) == raw
+    for n in range(len(raw)):
+        with pytest.raises(QuoteFormatError):
+            parse_quote(raw[:n])
+    with pytest.raises(QuoteFormatError, match="trailing"):
+        parse_quote(raw + b"\x00")
+
+
+def test_attest_tpm_without_a_tpm_says_so_and_exits_2(run: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no tpm2-tools, no swtpm
+    res = runner.invoke(app, ["attest", "tpm", "--ledger", str(run.ledger), "--report", str(run.report)])
+    assert res.exit_code == 2
+    assert len(res.output.strip().splitlines()) == 1 and "tpm2-tools not installed" in res.output
+
+
+def test_attest_tpm_refuses_a_ledger_that_is_not_the_reports(run: Any, tmp_path: Path) -> None:
+    other = tmp_path / "other.jsonl"
+    other.write_bytes(run.ledger.read_bytes().splitlines(keepends=True)[0])
+    res = runner.invoke(app, ["attest", "tpm", "--ledger", str(other), "--report", str(run.report)])
+    assert res.exit_code == 2 and "wrong ledger for this report" in res.output
+
+
+def test_entry_points_register_both_checkers() -> None:
+    from computegov.ledger.attestation import registered_checkers
+
+    found = registered_checkers()
+    assert {"tpm2-quote", "location-rtt"} <= set(found)
