@@ -211,7 +211,7 @@ def quantum_cmd(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Babbush et al. (2021) break-even: the paper's Table I/II recomputed, your primitive, and catalogue chips."""
-    from computegov.catalog.chip import normalise_precision
+    from computegov.catalog.chip import PRECISIONS, normalise_precision
     from computegov.emerging.quantum import (
         CLASSICAL_CYCLE_S,
         against_chip,
@@ -219,8 +219,12 @@ def quantum_cmd(
         paper_rows,
         quantum_primitive_time_s,
     )
+    from computegov.errors import InputError
 
-    key = normalise_precision(precision)
+    try:
+        key = normalise_precision(precision)
+    except KeyError:
+        raise InputError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}") from None
     t_q = quantum_primitive_time_s(toffolis, distillation_speedup=distillation_speedup)
     t_c = classical_call_s if classical_call_s is not None else toffolis * CLASSICAL_CYCLE_S
     yours = [break_even(t_q, t_c, d, parallel, label=f"{toffolis:.3g} Toffolis vs S={parallel:.3g} cores")

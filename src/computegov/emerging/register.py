@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from computegov.errors import DataError, UnknownNameError
+from computegov.units import decimal_year
 
 __all__ = [
     "BASES",
@@ -166,9 +167,8 @@ class Claim:
 
     @property
     def decimal_year(self) -> float:
-        """The date as a decimal year."""
-        start = dt.date(self.date.year, 1, 1)
-        return self.date.year + (self.date - start).days / 365.25
+        """The date as a decimal year (as the catalogue counts release dates)."""
+        return decimal_year(self.date.year, self.date.month, self.date.day)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""

@@ -1,0 +1,131 @@
+"""The register: the bundled file is valid and sourced; a bad entry names file, entry, field and expectation."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from computegov.emerging import EVIDENCE_KINDS, MATURITY_LEVELS, PARADIGMS, load_register
+from computegov.emerging.register import METRIC_NAMES, parse_register
+from computegov.errors import DataError, UnknownNameError
+
+
+def _raw() -> dict[str, Any]:
+    text = resources.files("computegov.data").joinpath("emerging_register.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def test_bundled_register_loads_with_entries_in_several_paradigms() -> None:
+    reg = load_register()
+    assert len(reg.claims) >= 10
+    assert len({c.paradigm for c in reg.claims}) == len(PARADIGMS)  # every paradigm has an entry
+    assert {c.evidence for c in reg.claims} == set(EVIDENCE_KINDS)
+    assert set(reg.maturity_levels) == set(MATURITY_LEVELS)
+
+
+def test_every_entry_has_a_source_and_every_figure_its_quote() -> None:
+    for claim in load_register().claims:
+        src = claim.source
+        assert src.citation, claim.id
+        assert src.doi or src.url.startswith("http"), claim.id
+        assert src.checked <= dt.date(2026, 12, 31), claim.id
+        for metric in claim.metrics:
+            assert metric.quote.strip(), (claim.id, metric.name)
+            assert metric.name in METRIC_NAMES
+            if metric.name == "relative_energy_efficiency":
+                assert metric.baseline, claim.id
+
+
+def test_a_comparable_entry_states_its_precision() -> None:
+    for claim in load_register().claims:
+        if claim.metric("op_per_j") or claim.metric("op_per_s"):
+            assert claim.precision.strip(), claim.id
+
+
+def _mutate(path: tuple[Any, ...], value: Any) -> dict[str, Any]:
+    data = copy.deepcopy(_raw())
+    target = data
+    for key in path[:-1]:
+        target = target[key]
+    if value is _DELETE:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return data
+
+
+_DELETE = object()
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field", "expected"),
+    [
+        (("entries", 0, "paradigm"), "optical", "paradigm", "one of photonic"),
+        (("entries", 0, "evidence"), "rumour", "evidence", "one of peer_reviewed_measurement"),
+        (("entries", 0, "maturity"), "ga", "maturity", "one of research_demo"),
+        (("entries", 0, "date"), "last spring", "date", "an ISO date"),
+        (("entries", 0, "source"), _DELETE, "source", "a mapping with citation"),
+        (("entries", 3, "source", "citation"), "", "citation", "a non-empty text"),
+        (("entries", 3, "source", "url"), "ftp://x", "source.url", "an http(s) URL"),
+        (("entries", 3, "metrics", 0, "value"), -12.4, "metrics[0].value", "a positive finite number"),
+        (("entries", 3, "metrics", 0, "value"), "lots", "metrics[0].value", "a number"),
+        (("entries", 3, "metrics", 0, "quote"), "", "quote", "a non-empty text"),
+        (("entries", 3, "metrics", 0, "name"), "tops_per_w", "metrics[0].name", "one of op_per_s"),
+        (("entries", 3, "metrics", 0, "basis"), "guess", "metrics[0].basis", "one of measured"),
+        (("entries", 3, "precision_key"), "int3", "precision_key", "null or one of"),
+    ],
+)
+def test_a_bad_entry_names_file_entry_field_and_expectation(
+    path: tuple[Any, ...], value: Any, field: str, expected: str
+) -> None:
+    data = _mutate(path, value)
+    with pytest.raises(DataError) as info:
+        parse_register(data, "emerging_register.yaml")
+    err = info.value
+    assert err.path == "emerging_register.yaml"
+    assert err.row == path[1] + 1
+    assert err.field == field
+    assert expected in str(err)
+    assert repr(data["entries"][path[1]]["id"]) in str(err)  # the entry is named
+
+
+def test_a_repeated_id_is_refused() -> None:
+    data = _raw()
+    data["entries"][1]["id"] = data["entries"][0]["id"]
+    with pytest.raises(DataError, match="unique id"):
+        parse_register(data, "x.yaml")
+
+
+def test_an_estimate_outside_its_range_is_refused() -> None:
+    data = _raw()
+    data["entries"][3]["metrics"][0].update(low=2e13, high=3e13)  # value 1.24e13 is below low
+    with pytest.raises(DataError, match="low <= value <= high"):
+        parse_register(data, "x.yaml")
+
+
+def test_a_user_file_is_read_and_bad_yaml_is_a_data_error(tmp_path: Path) -> None:
+    good = tmp_path / "reg.yaml"
+    data = _raw()
+    data["entries"] = data["entries"][:2]
+    good.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert [c.id for c in load_register(good).claims] == [e["id"] for e in data["entries"]]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("entries: [unclosed", encoding="utf-8")
+    with pytest.raises(DataError, match="not valid YAML"):
+        load_register(bad)
+    with pytest.raises(DataError, match="cannot read"):
+        load_register(tmp_path / "missing.yaml")
+
+
+def test_unknown_entry_and_paradigm_are_named() -> None:
+    reg = load_register()
+    with pytest.raises(UnknownNameError, match="no register entry"):
+        reg.get("nope")
+    with pytest.raises(UnknownNameError, match="unknown paradigm"):
+        reg.by_paradigm("alchemy")
