@@ -179,10 +179,11 @@ def list_reports(
 
 @router.get("/reports/{digest}", tags=["registry"], responses={404: {"model": Problem}, 422: _ERRORS[422]})
 def get_report(request: Request, digest: Digest) -> dict[str, Any]:
-    """One report: its verdict with every check, the envelope, and its position against each threshold."""
+    """One report: its verdict, the envelope, its position against each threshold, and its log leaves."""
     report = _store(request).get_report(digest)
     out = report.to_dict(full=True)
     out["thresholds"] = features.threshold_positions(report.total_flop)
+    out["log"] = _store(request).report_leaves(digest)  # its leaves in /api/v1/log
     return jsonsafe(out)
 
 

@@ -225,7 +225,7 @@ def create_app(
     Returns:
         The FastAPI app (ASGI), OpenAPI schema at ``/api/v1/openapi.json``, docs at ``/api/docs``.
     """
-    from computegov.registry import api, pages
+    from computegov.registry import api, log_api, pages
 
     app = FastAPI(
         title="computegov",
@@ -293,6 +293,7 @@ def create_app(
 
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     app.include_router(api.router)
+    app.include_router(log_api.router)
     app.include_router(pages.router)
     return app
 
