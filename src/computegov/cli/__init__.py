@@ -29,6 +29,7 @@ GROUP_MODULES: tuple[str, ...] = (
     "verify",
     "serve",
     "registry",
+    "log",
     "clusters",
     "supply",
     "attest",

@@ -31,7 +31,16 @@ from computegov.registry import merkle, treehead
 from computegov.registry.errors import LogProofError
 from computegov.registry.logentries import canonical_bytes, report_entry, verdict_entry
 
-__all__ = ["MonitorResult", "MonitorState", "compare_heads", "http_fetcher", "load_state", "run_monitor", "save_state"]
+__all__ = [
+    "MonitorResult",
+    "MonitorState",
+    "compare_heads",
+    "fetch_json",
+    "http_fetcher",
+    "load_state",
+    "run_monitor",
+    "save_state",
+]
 
 #: ``fetch(path) -> (HTTP status, body bytes)``; path starts with ``/api/v1/``.
 Fetch = Callable[[str], tuple[int, bytes]]
@@ -54,7 +63,12 @@ def http_fetcher(base_url: str, *, timeout_s: float = 30.0) -> Fetch:
     return fetch
 
 
-def _json(fetch: Fetch, path: str) -> Any:
+def fetch_json(fetch: Fetch, path: str) -> Any:
+    """GET ``path`` and parse JSON.
+
+    Raises:
+        LogProofError: not HTTP 200, or not JSON.
+    """
     status, body = fetch(path)
     if status != 200:
         raise LogProofError(f"GET {path}: HTTP {status}: {body[:200].decode(errors='replace')}")
@@ -165,7 +179,7 @@ def _consistency(fetch: Fetch, old: treehead.TreeHead, new: treehead.TreeHead) -
         return []
     if old.tree_size == 0:
         return []
-    data = _json(fetch, f"/api/v1/log/proof/consistency?first={old.tree_size}&second={new.tree_size}")
+    data = fetch_json(fetch, f"/api/v1/log/proof/consistency?first={old.tree_size}&second={new.tree_size}")
     proof = _hashes(data.get("consistency_path") if isinstance(data, dict) else None, "consistency proof")
     try:
         merkle.verify_consistency(old.tree_size, new.tree_size, old.root_hash, new.root_hash, proof)
@@ -182,7 +196,7 @@ def _audit_leaves(fetch: Fetch, frontier: merkle.Frontier, head: treehead.TreeHe
     start = frontier.size
     while frontier.size < head.tree_size:
         end = min(frontier.size + _PAGE, head.tree_size)
-        data = _json(fetch, f"/api/v1/log/leaves?start={frontier.size}&end={end}")
+        data = fetch_json(fetch, f"/api/v1/log/leaves?start={frontier.size}&end={end}")
         leaves = data.get("leaves") if isinstance(data, dict) else None
         if not isinstance(leaves, list):
             raise LogProofError("leaves: expected {'leaves': [...]}")
@@ -210,12 +224,12 @@ def _audit_leaves(fetch: Fetch, frontier: merkle.Frontier, head: treehead.TreeHe
 
 
 def _leaf_entry(fetch: Fetch, index: int, head: treehead.TreeHead) -> tuple[dict[str, Any] | None, list[str]]:
-    data = _json(fetch, f"/api/v1/log/leaves?start={index}&end={index + 1}")
+    data = fetch_json(fetch, f"/api/v1/log/leaves?start={index}&end={index + 1}")
     leaves = data.get("leaves") if isinstance(data, dict) else None
     if not isinstance(leaves, list) or len(leaves) != 1 or not isinstance(leaves[0].get("entry"), str):
         return None, [f"leaf {index} is missing from the log"]
     h = merkle.leaf_hash(leaves[0]["entry"].encode())
-    proof = _json(fetch, f"/api/v1/log/proof/inclusion?index={index}&tree_size={head.tree_size}")
+    proof = fetch_json(fetch, f"/api/v1/log/proof/inclusion?index={index}&tree_size={head.tree_size}")
     path = _hashes(proof.get("audit_path") if isinstance(proof, dict) else None, "inclusion proof")
     try:
         merkle.verify_inclusion(h, index, head.tree_size, path, head.root_hash)
@@ -275,8 +289,8 @@ def run_monitor(fetch: Fetch, url: str, state: MonitorState | None, *, pin_key: 
     if state is not None and pin_key is not None and pin_key.public_bytes_raw().hex() != state.public_key_hex:
         raise LogProofError("--pin-key is not the key pinned in the state file; start a new state file")
     key = pin_key or (state.public_key() if state else
-                      treehead.parse_public_key(str(_json(fetch, "/api/v1/log/key").get("public_key_hex", ""))))
-    head = treehead.TreeHead.from_dict(_json(fetch, "/api/v1/log/sth"), where="signed tree head")
+                      treehead.parse_public_key(str(fetch_json(fetch, "/api/v1/log/key").get("public_key_hex", ""))))
+    head = treehead.TreeHead.from_dict(fetch_json(fetch, "/api/v1/log/sth"), where="signed tree head")
     treehead.verify_tree_head(head, key)
     previous = state.tree_head() if state else None
     if previous is not None:

@@ -1,0 +1,147 @@
+"""``computegov log``: watch a registry's transparency log, compare monitors, size an audit.
+
+``log monitor URL --state FILE`` exits 0 when the log checks out, **1** naming the evidence when
+it was rewritten, rolled back or forked (the state file then keeps the last good tree head), and
+**2** on malformed answers, a tree head not signed by the pinned key, or bad options.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from computegov.cli.common import JSON_OPTION, console, err_console, guarded, print_json
+
+__all__ = ["register"]
+
+log_app = typer.Typer(help="The registry's transparency log: monitor it, compare views, size audits.",
+                      no_args_is_help=True)
+
+
+def _evidence_exit(evidence: list[str] | tuple[str, ...], as_json: bool, payload: dict[str, Any]) -> None:
+    if as_json:
+        print_json(payload)
+    if evidence:
+        for line in evidence:
+            err_console.print(f"[bold red]evidence:[/bold red] {line}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+
+
+@log_app.command("monitor")
+@guarded
+def monitor(
+    url: str = typer.Argument(..., help="The registry's base URL, e.g. https://registry.example.org"),
+    state: Path = typer.Option(..., "--state", help="JSON file keeping the last good tree head (created on first run)."),
+    pin_key: str | None = typer.Option(None, "--pin-key",
+                                       help="The log's Ed25519 public key (64 hex, PEM or a file); default: "
+                                            "the key in the state file, or trust the served one on first run."),
+    report: list[str] = typer.Option([], "--report", help="Report digest to check against its leaves (repeatable)."),
+    all_reports: bool = typer.Option(False, "--all-reports", help="Check every report the log holds."),
+    no_leaf_audit: bool = typer.Option(False, "--no-leaf-audit",
+                                       help="Skip rebuilding the root from the new leaves (proofs only)."),
+    timeout_s: float = typer.Option(30.0, "--timeout", min=0.1, help="HTTP timeout per request, seconds."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Check the log's signed tree head, its consistency with the last one seen, and chosen reports."""
+    from computegov.registry import monitor as mon
+    from computegov.registry.treehead import parse_public_key
+
+    key = parse_public_key(pin_key) if pin_key else None
+    previous = mon.load_state(state)
+    result = mon.run_monitor(mon.http_fetcher(url, timeout_s=timeout_s), url, previous, pin_key=key,
+                             reports=report, all_reports=all_reports, audit_leaves=not no_leaf_audit)
+    if result.ok:
+        mon.save_state(state, result.state)
+        if not as_json:
+            since = f" (extends size {result.previous_size})" if result.previous_size is not None else " (first run)"
+            console.print(f"log OK: size {result.head.tree_size}, root {result.head.root_hash.hex()}{since}; "
+                          f"{result.leaves_audited} new leaves audited, {len(result.reports_checked)} reports checked",
+                          highlight=False)
+    _evidence_exit(result.evidence, as_json, result.to_dict())
+
+
+def _head_of(source: str, pin_key: str | None, timeout_s: float) -> tuple[Any, Any, Any]:
+    """(tree head, public key, fetch or None) of a state file or a registry URL."""
+    from computegov.registry import monitor as mon
+    from computegov.registry.errors import LogProofError
+    from computegov.registry.treehead import TreeHead, parse_public_key, verify_tree_head
+
+    if source.startswith(("http://", "https://")):
+        fetch = mon.http_fetcher(source, timeout_s=timeout_s)
+        if pin_key is None:
+            raise LogProofError(f"{source}: give --pin-key to compare a live registry's tree head")
+        key = parse_public_key(pin_key)
+        head = TreeHead.from_dict(mon.fetch_json(fetch, "/api/v1/log/sth"), where=f"{source} tree head")
+        verify_tree_head(head, key)
+        return head, key, fetch
+    state = mon.load_state(Path(source))
+    if state is None:
+        raise LogProofError(f"{source}: no such state file")
+    key = parse_public_key(pin_key) if pin_key else state.public_key()
+    head = state.tree_head()
+    verify_tree_head(head, key)
+    return head, key, None
+
+
+@log_app.command("compare")
+@guarded
+def compare(
+    first: str = typer.Argument(..., help="A monitor state file or a registry URL."),
+    second: str = typer.Argument(..., help="Another monitor's state file or a registry URL."),
+    via: str | None = typer.Option(None, "--via", help="Registry URL to fetch a consistency proof from "
+                                                       "(needed when the sizes differ and neither side is a URL)."),
+    pin_key: str | None = typer.Option(None, "--pin-key", help="The log's public key (needed for URLs)."),
+    timeout_s: float = typer.Option(30.0, "--timeout", min=0.1, help="HTTP timeout per request, seconds."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Compare two views of one log: exit 1 with the evidence on a split view (a fork)."""
+    from computegov.registry import monitor as mon
+
+    a, _, fa = _head_of(first, pin_key, timeout_s)
+    b, _, fb = _head_of(second, pin_key, timeout_s)
+    fetch = mon.http_fetcher(via, timeout_s=timeout_s) if via else (fb if b.tree_size >= a.tree_size else fa) or fa or fb
+    evidence = mon.compare_heads(a, b, fetch)
+    if not evidence and not as_json:
+        console.print(f"consistent: sizes {a.tree_size} and {b.tree_size} belong to one history", highlight=False)
+    _evidence_exit(evidence, as_json, {"ok": not evidence, "first": a.to_dict(), "second": b.to_dict(),
+                                       "evidence": evidence})
+
+
+@log_app.command("budget")
+@guarded
+def budget(
+    segments: int = typer.Option(..., "--segments", min=1, help="Segments (checkpoint to checkpoint) in the run."),
+    fake_fraction: float = typer.Option(0.01, "--fake-fraction", help="Share of segments faked, 0-1."),
+    delta: float = typer.Option(0.05, "--delta", help="Accepted chance of missing the fake, 0-1."),
+    flop: float | None = typer.Option(None, "--flop", help="The run's total FLOP (for the replay's cost)."),
+    chip: str | None = typer.Option(None, "--chip", help="Chip to replay on, e.g. H100 (for the cost)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Segments to replay so a run that faked a share of its steps is caught with probability >= 1 - delta."""
+    from computegov.registry.auditbudget import audit_budget
+
+    chip_obj = None
+    if chip is not None:
+        from computegov.cli.common import load_catalog_for_cli
+
+        chip_obj = load_catalog_for_cli().get(chip)
+    result = audit_budget(segments, fake_fraction, delta, total_flop=flop, chip=chip_obj)
+    if as_json:
+        print_json(result.to_dict())
+        return
+    console.print(f"replay {result.segments} of {segments} segments: a run that faked {result.faked_segments} "
+                  f"({fake_fraction:g}) escapes with probability {result.miss_probability:.4g} <= {delta:g} "
+                  "(hypergeometric)", highlight=False)
+    if result.chip_hours is not None and result.cost_usd is not None:
+        lo, mid, hi = result.chip_hours
+        clo, cmid, chi = result.cost_usd
+        energy = (f", energy {result.energy_j[1] / 3.6e9:,.0f} MWh" if result.energy_j else "")  # J_PER_MWH = 3.6e9
+        console.print(f"replay cost on {result.chip}: {mid:,.0f} chip-hours ({lo:,.0f}-{hi:,.0f}), "
+                      f"${cmid:,.0f} ({clo:,.0f}-{chi:,.0f}, {result.dollar_year} USD){energy}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``computegov log``."""
+    app.add_typer(log_app, name="log")
