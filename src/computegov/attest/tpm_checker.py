@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -58,11 +59,11 @@ def _b64(value: Any, what: str) -> bytes:
 def _verify_signature(pem: str, scheme: str, signature: bytes, message: bytes) -> str | None:
     """None when the signature verifies; otherwise why not."""
     from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
     try:
-        key = serialization.load_pem_public_key(pem.encode("ascii"))
+        key = _load_key(pem)
     except (ValueError, UnicodeEncodeError) as err:
         return f"AK public key is not a PEM public key ({err})"
     kind, _, hash_name = scheme.partition("-")
@@ -90,11 +91,19 @@ def _verify_signature(pem: str, scheme: str, signature: bytes, message: bytes) -
     return None
 
 
+@functools.lru_cache(maxsize=256)
+def _load_key(pem: str) -> Any:
+    """The public key of a PEM text (cached: one verifier sees the same few AKs again and again)."""
+    from cryptography.hazmat.primitives import serialization
+
+    return serialization.load_pem_public_key(pem.encode("ascii"))
+
+
+@functools.lru_cache(maxsize=256)
 def _ak_der(pem: str) -> bytes:
     from cryptography.hazmat.primitives import serialization
 
-    key = serialization.load_pem_public_key(pem.encode("ascii"))
-    return key.public_bytes(
+    return _load_key(pem).public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
 
