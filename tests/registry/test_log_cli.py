@@ -107,3 +107,17 @@ def test_budget_prints_segments_and_cost(served: Any) -> None:
     assert 0 < out["segments"] < 299 and out["miss_probability"] <= 0.05 and out["cost_usd"][1] > 0
     bad = runner.invoke(app, ["log", "budget", "--segments", "10", "--fake-fraction", "2"])
     assert bad.exit_code == 2 and "fake fraction" in bad.stderr
+
+
+def test_registry_log_key_and_log_verify(served: Any, store: Any, tmp_path: Path) -> None:
+    served("m1")
+    key = runner.invoke(app, ["registry", "log-key", "--database-url", store.url, "--json"])
+    assert key.exit_code == 0, key.output
+    info = json.loads(key.stdout)
+    assert len(info["public_key_hex"]) == 64 and (Path(info["private_key_file"]).stat().st_mode & 0o777) == 0o600
+    ok = runner.invoke(app, ["registry", "log-verify", "--database-url", store.url])
+    assert ok.exit_code == 0 and "log intact" in ok.stdout
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE log_leaves SET entry_json = '{}' WHERE leaf_index = 1"))
+    bad = runner.invoke(app, ["registry", "log-verify", "--database-url", store.url])
+    assert bad.exit_code == 1 and "leaf 1" in bad.stdout

@@ -213,6 +213,39 @@ def list_registry(database_url: str | None = DATABASE_OPTION, as_json: bool = JS
     console.print(table)
 
 
+@registry_app.command("log-key")
+@guarded
+def log_key(database_url: str | None = DATABASE_OPTION, as_json: bool = JSON_OPTION) -> None:
+    """The transparency log's public key (created on first use, private part kept with mode 0600): pin it."""
+    from computegov.registry.translog import log_key_path
+
+    store = _store(database_url)
+    info = store.log_public_key() | {"private_key_file": str(log_key_path(store.url))}
+    if as_json:
+        print_json(info)
+        return
+    console.print(f"log key id {info['keyid']}\npublic key (hex) {info['public_key_hex']}\n"
+                  f"{info['public_key_pem'].strip()}\nprivate key file {info['private_key_file']}", highlight=False,
+                  soft_wrap=True)
+
+
+@registry_app.command("log-verify")
+@guarded
+def log_verify(database_url: str | None = DATABASE_OPTION, as_json: bool = JSON_OPTION) -> None:
+    """Rebuild the transparency log from its stored entries; exit 1 listing any damage."""
+    store = _store(database_url)
+    problems = store.audit_log_tree()
+    size = store.log_size()
+    if as_json:
+        print_json({"ok": not problems, "tree_size": size, "problems": problems})
+    elif not problems:
+        console.print(f"log intact: {size} leaves, every stored hash and signed tree head matches", highlight=False)
+    for line in problems if not as_json else ():
+        console.print(f"log damaged: {line}", highlight=False, soft_wrap=True)
+    if problems:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``computegov registry``."""
     app.add_typer(registry_app, name="registry")

@@ -48,6 +48,9 @@ def serve(
         f"computegov serving on http://{host}:{port}/ (database: {app.state.store.dialect}, "
         f"request bodies up to {max_body_mb:g} MiB); Ctrl+C to stop", highlight=False
     )
+    log_key = app.state.store.log_public_key()  # created on first start (mode 0600)
+    console.print(f"transparency log key id {log_key['keyid']} (public key {log_key['public_key_hex']}); "
+                  "monitors pin it: computegov log monitor URL --state FILE --pin-key KEY", highlight=False)
     keyless = unkeyed_organisations(app.state.store)
     if keyless:
         console.print(
