@@ -13,6 +13,7 @@ from computegov.cli.common import (
     console,
     float_option,
     guarded,
+    in_range,
     int_option,
     load_catalog_for_cli,
     print_json,
@@ -133,8 +134,8 @@ def compare_cmd(
 @guarded
 def scenario_cmd(
     paradigm: str = typer.Option(..., "--paradigm", help="The paradigm (see `emerging register`)."),
-    probability: float = float_option(..., "--probability", "-p", help="P(the paradigm reaches production by --year).",
-                                      low=0, high=1),
+    probability: float = typer.Option(..., "--probability", "-p", callback=in_range(0, 1),
+                                      help="P(the paradigm reaches production by --year). Range: 0 to 1."),
     year: int = int_option(2030, "--year", help="First year (1 January) the paradigm counts in.", low=2027, high=MAX_YEAR),
     metric: str = typer.Option("flop_per_j", "--metric", "-m", help="flop_per_j or training_flop_per_s."),
     multiplier: float | None = float_option(None, "--multiplier", help="M, or the low end of its range "

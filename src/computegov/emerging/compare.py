@@ -116,7 +116,9 @@ def record_history(chips: Iterable[Chip], value_of: Any) -> RecordHistory:
 
     rows = sorted((c.release_year, v, c.name) for c in select_chips(chips, "ml")
                   if c.release_year is not None and (v := value_of(c)) is not None and v > 0)
-    years, values, names = [], [], []
+    years: list[float] = []
+    values: list[float] = []
+    names: list[str] = []
     for year, value, name in rows:
         if not values or value > values[-1]:
             years.append(year)
@@ -282,10 +284,11 @@ def compare_claim(claim: Claim, chips: Sequence[Chip],
         chips: the catalogue (any sequence of chips).
         forecasts: ``flop_per_j`` / ``training_flop_per_s`` -> their record forecast (None: history only).
     """
-    base = {"claim_id": claim.id, "paradigm": claim.paradigm, "evidence": claim.evidence}
+    head = Comparison(claim_id=claim.id, paradigm=claim.paradigm, evidence=claim.evidence, quantity=None,
+                      comparable=False, reason="")
     found = claim_quantity(claim)
     if found is None:
-        return Comparison(**base, quantity=None, comparable=False, reason=_not_comparable(claim))
+        return dataclasses.replace(head, reason=_not_comparable(claim))
     quantity, value, derivation, key = found
     assert key is not None
     per_watt = quantity == "energy_efficiency"
@@ -302,24 +305,25 @@ def compare_claim(claim: Claim, chips: Sequence[Chip],
     same = record_history(chips, at_precision(trend_key)).at(claim.decimal_year)
     norm = (Normalisation("model_flop", 1.0, 0, "model FLOP counted as 16-bit FLOP (no conversion)")
             if key == "model_flop" else precision_normalisation(chips, key))
-    out = dict(base, quantity=quantity, claim_value=value, derivation=derivation, precision_key=key,
-               same_precision_record=same[0] if same else None, same_precision_chip=same[1] if same else None,
-               ratio_same_precision=value / same[0] if same else None, trend_metric=TREND_METRICS[quantity],
-               caveats=_caveats(claim, quantity, key))
+    head = dataclasses.replace(
+        head, quantity=quantity, claim_value=value, derivation=derivation, precision_key=key,
+        same_precision_record=same[0] if same else None, same_precision_chip=same[1] if same else None,
+        ratio_same_precision=value / same[0] if same else None, trend_metric=TREND_METRICS[quantity],
+        caveats=_caveats(claim, quantity, key))
     if norm is None:
-        return Comparison(**out, comparable=False,
-                          reason=f"no catalogue chip quotes both {key.upper()} and BF16 peaks: no conversion")
+        return dataclasses.replace(
+            head, reason=f"no catalogue chip quotes both {key.upper()} and BF16 peaks: no conversion")
     bf16 = value / norm.ops_per_bf16_flop
     history = record_history(chips, at_precision(TREND_PRECISION))
     record = history.at(claim.decimal_year)
     forecast = (forecasts or {}).get(TREND_METRICS[quantity])
     ahead, low, high = _years_ahead(claim, bf16, history, forecast)
     method = f"{forecast.method}: {forecast.coverage_note}" if forecast is not None else "history only"
-    return Comparison(**out, comparable=True, reason=f"{derivation}; {norm.source}",
-                      normalisation=norm.source, bf16_equivalent=bf16,
-                      record_at_date=record[0] if record else None, record_chip=record[1] if record else None,
-                      ratio_to_record=bf16 / record[0] if record else None, years_ahead=ahead,
-                      years_ahead_low=low, years_ahead_high=high, forecast_method=method)
+    return dataclasses.replace(
+        head, comparable=True, reason=f"{derivation}; {norm.source}", normalisation=norm.source,
+        bf16_equivalent=bf16, record_at_date=record[0] if record else None,
+        record_chip=record[1] if record else None, ratio_to_record=bf16 / record[0] if record else None,
+        years_ahead=ahead, years_ahead_low=low, years_ahead_high=high, forecast_method=method)
 
 
 def trend_forecasts(chips: Sequence[Chip], *, to_year: int = 2075, seed: int = 0,

@@ -122,7 +122,7 @@ class ParadigmForecast:
             scenario_source=s.source, years=tuple(float(y) for y in self.base.years),
             quantile_levels=self.base.quantile_levels, quantiles=self.quantiles,
             n_paths=int(self.ensemble_log10.shape[-1]), start_year=float(self.base.origin),
-            caps=self.caps, capped_fraction=self.capped_fraction,
+            caps=tuple((c.name, c.value) for c in self.caps), capped_fraction=self.capped_fraction,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -159,14 +159,15 @@ def paradigm_forecast(base: RecordForecast, scenario: ParadigmScenario, rng: np.
         raise InputError(f"the scenario is for {scenario.metric}, the forecast for {base.metric}")
     ens = np.asarray(base.ensemble_log10, dtype=float)
     members = ens.shape[-1]
-    arrived = rng.random(members) < scenario.probability
-    log_m = rng.uniform(math.log10(scenario.multiplier_low), math.log10(scenario.multiplier_high), members)
-    after = np.asarray(base.years) >= scenario.year
+    arrived: npt.NDArray[np.bool_] = np.less(rng.random(members), scenario.probability)
+    log_m: FloatArray = np.asarray(
+        rng.uniform(math.log10(scenario.multiplier_low), math.log10(scenario.multiplier_high), members), dtype=float)
+    after: npt.NDArray[np.bool_] = np.greater_equal(np.asarray(base.years, dtype=float), scenario.year)
     jumped = after[:, None] & arrived[None, :]
     out = np.where(jumped, ens + log_m[None, :], ens)
     pool = load_limits() if limits is None else tuple(limits)
     caps = tuple(c for c in pool if c.hard and scenario.metric in c.applies_to)
-    capped = np.zeros_like(out, dtype=bool)
+    capped: npt.NDArray[np.bool_] = np.zeros(out.shape, dtype=bool)
     for cap in caps:
         over = jumped & (out > math.log10(cap.value))
         out = np.where(over, math.log10(cap.value), out)
