@@ -213,3 +213,23 @@ def test_location_sim_catches_every_route_out_of_the_site() -> None:
 def test_location_sim_refuses_a_negative_delay() -> None:
     res = runner.invoke(app, ["attest", "location-sim", "--delay-ms", "-1"])
     assert res.exit_code == 2 and "only add delay" in res.output
+
+
+def test_attest_location_stores_the_session_and_verify_checks_it(run: Any, tmp_path: Path) -> None:
+    evidence = tmp_path / "session.json"
+    evidence.write_text(json.dumps(_session(run, SINGAPORE)), encoding="utf-8")
+    res = runner.invoke(app, ["attest", "location", "--report", str(run.report), "--evidence", str(evidence)])
+    assert res.exit_code == 0, res.output
+    trust = tmp_path / "trust.json"
+    trust.write_text(json.dumps({"landmarks": [s.trust_entry() for s in STATIONS]}), encoding="utf-8")
+    out = runner.invoke(app, ["verify", str(run.report), "--key", str(run.public_key),
+                              "--attest-trust", str(trust)])
+    assert out.exit_code == 0, out.output
+    bad = runner.invoke(app, ["verify", str(run.report), "--key", str(run.public_key)])
+    assert bad.exit_code == 1 and "no landmark is trusted" in bad.output
+
+
+@pytest.mark.parametrize("args", [["--radius-km", "inf"], ["--delay-ms", "1e308"], ["--delay-ms", "nan"]])
+def test_location_sim_refuses_unbounded_numbers(args: list[str]) -> None:
+    res = runner.invoke(app, ["attest", "location-sim", *args])
+    assert res.exit_code == 2

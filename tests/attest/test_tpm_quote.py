@@ -183,3 +183,28 @@ def test_entry_points_register_both_checkers() -> None:
 
     found = registered_checkers()
     assert {"tpm2-quote", "location-rtt"} <= set(found)
+
+
+def test_attest_tpm_with_tools_but_no_tpm_says_so_and_exits_2(run: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from computegov.attest import tpm_producer
+
+    if tpm_producer.tpm_tools_missing():
+        pytest.skip("needs tpm2-tools installed (apt-get install tpm2-tools)")
+    monkeypatch.delenv("TPM2TOOLS_TCTI", raising=False)
+    monkeypatch.setattr(tpm_producer, "default_tcti", lambda: None)  # as on a machine without /dev/tpmrm0
+    res = runner.invoke(app, ["attest", "tpm", "--ledger", str(run.ledger), "--report", str(run.report)])
+    assert res.exit_code == 2 and "no TPM" in res.output
+    assert len(res.output.strip().splitlines()) == 1
+
+
+def test_trust_file_errors_name_the_field(tmp_path: Path) -> None:
+    from computegov.attest.trust import load_trust
+    from computegov.errors import InputError
+
+    bad = tmp_path / "t.json"
+    bad.write_text(json.dumps({"tpm_ak_sha256": ["zz"]}), encoding="utf-8")
+    with pytest.raises(InputError, match="tpm_ak_sha256 entry 'zz'"):
+        load_trust(bad)
+    bad.write_text(json.dumps({"landmarks": [{"name": "a", "lat": 91, "lon": 0, "public_key": "00" * 32}]}), encoding="utf-8")
+    with pytest.raises(InputError, match=r"landmarks\[0\].lat"):
+        load_trust(bad)

@@ -14,9 +14,14 @@ from pathlib import Path
 
 import typer
 
-from computegov.cli.common import JSON_OPTION, console, guarded, print_json
+from computegov.cli.common import JSON_OPTION, console, float_option, guarded, print_json
 
 __all__ = ["register"]
+
+#: Half the Earth's mean circumference (IUGG mean radius 6371.0088 km x pi): no site is larger.
+MAX_GREAT_CIRCLE_KM = 20015.1
+#: 1 s of delay is ~100,000 km of fibre, more than any path on Earth: larger values mean nothing.
+MAX_DELAY_MS = 1000.0
 
 attest_app = typer.Typer(
     help="Hardware evidence for compute reports: TPM quotes and location claims.",
@@ -114,7 +119,9 @@ def location_sim(
     route: list[str] | None = typer.Option(
         None, "--route", help="CLAIMED:ACTUAL city pair, repeatable (default: six routes)."
     ),
-    radius_km: float = typer.Option(25.0, "--radius-km", min=0.0, help="Claimed site radius, km."),
+    radius_km: float = float_option(
+        25.0, "--radius-km", help="Claimed site radius, km.", low=0.0, high=MAX_GREAT_CIRCLE_KM
+    ),
     delay_ms: str = typer.Option(
         "0,0.5,2", "--delay-ms", help="Extra delays the chip adds (processing, queueing), ms."
     ),
@@ -143,6 +150,8 @@ def location_sim(
         raise InputError(f"--delay-ms: expected numbers, got {delay_ms!r}") from err
     if any(d < 0 for d in delays):
         raise InputError("--delay-ms: a prover can only add delay (values >= 0)")
+    if not delays or any(not d <= MAX_DELAY_MS / 1e3 for d in delays):
+        raise InputError(f"--delay-ms: expected finite delays of at most {MAX_DELAY_MS:g} ms")
     results = [
         simulate_route(lms, find_city(c), find_city(a), radius_km, d)
         for c, a in pairs for d in delays
