@@ -175,6 +175,18 @@ def test_trends_page_fits_forecasts_and_charts(page_client: Any) -> None:
     assert 'data-chart-for="trend-chart"' in page.text and 'data-chart-for="forecast-chart"' in page.text
 
 
+def test_trends_page_selects_the_chip_set_the_fit_uses(page_client: Any) -> None:
+    """With no query, the selector shows the default set (ml), not the first option (all)."""
+    pytest.importorskip("computegov.trends")
+    import re
+
+    page = page_client.get("/trends")
+    assert page.status_code == 200
+    select = re.search(r'<select id="f-chip_set".*?</select>', page.text, re.S)
+    assert select is not None
+    assert re.findall(r'<option value="([^"]*)" selected>', select.group(0)) == ["ml"]
+
+
 @pytest.mark.parametrize(
     ("metric", "wanted", "unwanted"),
     [("flop_per_j", "irds_2022", "irds_2022_density"), ("memory_bytes", "trend", "irds_2022")],
