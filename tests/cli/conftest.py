@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -13,3 +14,14 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             line = module.summary_line()
             if line:
                 terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True)
+def _scratch_working_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run every CLI test in a scratch directory.
+
+    Commands write beside the working directory when a path option is empty (``keys new
+    --out ''`` writes ``./computegov.key``); the sweep tries exactly that, and it must not leave
+    files in the checkout.
+    """
+    monkeypatch.chdir(tmp_path)

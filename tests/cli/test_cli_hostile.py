@@ -60,15 +60,12 @@ SKIPPED: dict[str, str] = {"serve": "starts a server and blocks"}
 #: Commands whose exit status 1 means "the check failed" (a verdict), not a crash.
 EXIT_1_ALLOWED = frozenset({"verify", "replay", "ledger show"})
 
-#: (command, option) -> what goes wrong, for failures in commands owned elsewhere. Each is also
-#: in /work/notes/requests.md. Remove an entry once fixed and re-run this file: the case (xfail,
-#: not strict, until then) must then pass, and the random test draws that option again.
+#: (command, option) -> what goes wrong, for known failures not yet fixed. Remove an entry once
+#: fixed and re-run this file: the case (xfail, not strict, until then) must then pass, and the
+#: random test draws that option again.
 KNOWN: dict[tuple[str, str], str] = {
-    ("compute check", "--utilisation"): "--utilisation -1 accepted (ignored beside --flop), exit 0",
     ("attest location-sim", "--radius-km"): "--radius-km inf: prints inf as a result, exit 0",
     ("attest location-sim", "--delay-ms"): "--delay-ms 1e308: prints inf as a result, exit 0",
-    ("emerging quantum", "--precision"): "--precision '' (or 0.0): KeyError traceback from "
-    "catalog.chip.normalise_precision, not caught in cli/emerging.py",
 }
 
 #: (command, option) taking a negative number on purpose; any other numeric option given a
