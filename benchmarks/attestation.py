@@ -32,7 +32,12 @@ from computegov.attest.geo import (
     rtt_for_distance_s,
 )
 from computegov.attest.location_checker import LocationChecker
-from computegov.attest.location_protocol import LandmarkStation, SimulatedLink, run_session
+from computegov.attest.location_protocol import (
+    Ed25519Prover,
+    LandmarkStation,
+    SimulatedLink,
+    run_session,
+)
 from computegov.attest.tpm_checker import TpmQuoteChecker
 from computegov.attest.tpm_software import software_quote_evidence
 from computegov.attest.trust import TrustList, parse_trust
@@ -104,10 +109,11 @@ def bench_location(seconds: float) -> dict[str, Any]:
     slow, m = _rate(lambda: _naive_grid_decide(disks, lat, lon, r), seconds)
     signer = Signer.generate()
     stations = [LandmarkStation(d.landmark, d.lat_deg, d.lon_deg) for d in disks]
-    link = SimulatedLink(1.29, 103.85, signer, added_delay_s=1e-4)
+    prover = Ed25519Prover(signer)
+    link = SimulatedLink(1.29, 103.85, prover, added_delay_s=1e-4)
     for s in stations:
         s.clock = link.clock
-    ev = run_session(stations, HEAD, signer.public_key, {s.name: link.transport_to(s) for s in stations},
+    ev = run_session(stations, HEAD, prover, {s.name: link.transport_to(s) for s in stations},
                      {"site": {"lat": lat, "lon": lon, "radius_km": r}})
     trust = parse_trust({"landmarks": [s.trust_entry() for s in stations]})
     statement = {"predicate": {"ledger": {"head_hash": HEAD.hex()},

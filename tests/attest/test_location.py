@@ -20,7 +20,12 @@ from computegov.attest.geo import (
     max_distance_km,
     rtt_for_distance_s,
 )
-from computegov.attest.location_protocol import LandmarkStation, SimulatedLink, run_session
+from computegov.attest.location_protocol import (
+    Ed25519Prover,
+    LandmarkStation,
+    SimulatedLink,
+    run_session,
+)
 from computegov.attest.slot import attach_evidence, ledger_head
 from computegov.attest.trust import parse_trust
 from computegov.cli import app
@@ -42,12 +47,12 @@ SITE_CLAIM = {"site": {"lat": SINGAPORE[0], "lon": SINGAPORE[1], "radius_km": 25
 
 def _session(run: Any, where: tuple[float, float], delay_s: float = 0.0, claim: Any = None,
              head: bytes | None = None) -> dict[str, Any]:
-    signer = load_private_key(run.private_key)
-    link = SimulatedLink(where[0], where[1], signer, added_delay_s=delay_s)
+    prover = Ed25519Prover(load_private_key(run.private_key))
+    link = SimulatedLink(where[0], where[1], prover, added_delay_s=delay_s)
     for s in STATIONS:
         s.clock = link.clock
     head = head if head is not None else ledger_head(load_report(run.report))
-    return run_session(STATIONS, head, signer.public_key,
+    return run_session(STATIONS, head, prover,
                        {s.name: link.transport_to(s) for s in STATIONS}, claim or SITE_CLAIM)
 
 
@@ -81,7 +86,7 @@ def test_a_replayed_signed_answer_is_refused_by_the_landmark(run: Any) -> None:
     old = signer.sign(b"an answer to some earlier nonce")
     station = LandmarkStation("sin", 1.35, 103.82)
     with pytest.raises(InputError, match="replayed or forged"):
-        station.measure(b"\x01" * 32, signer.public_key, lambda nonce: old)
+        station.measure(b"\x01" * 32, Ed25519Prover(signer), lambda nonce: old)
 
 
 def test_measurements_from_another_run_are_replayed_evidence(run: Any) -> None:
@@ -125,11 +130,11 @@ def test_an_untrusted_landmark_fails(run: Any) -> None:
 def test_answers_signed_by_another_key_fail(run: Any, tmp_path: Path) -> None:
     from computegov.ledger.signing import Signer
 
-    other = Signer.generate()
+    other = Ed25519Prover(Signer.generate())
     link = SimulatedLink(*SINGAPORE, other)
     for s in STATIONS:
         s.clock = link.clock
-    ev = run_session(STATIONS, ledger_head(load_report(run.report)), other.public_key,
+    ev = run_session(STATIONS, ledger_head(load_report(run.report)), other,
                      {s.name: link.transport_to(s) for s in STATIONS}, SITE_CLAIM)
     check = _check(run, ev)
     assert check.status == "fail" and "not signed with the report's key" in check.summary
@@ -233,3 +238,29 @@ def test_attest_location_stores_the_session_and_verify_checks_it(run: Any, tmp_p
 def test_location_sim_refuses_unbounded_numbers(args: list[str]) -> None:
     res = runner.invoke(app, ["attest", "location-sim", *args])
     assert res.exit_code == 2
+
+
+def test_a_tpm_chip_answers_with_its_ak_and_both_evidence_types_pass(swtpm: Any, run: Any) -> None:
+    from computegov.attest.tpm_producer import TpmProver, quote_evidence
+
+    head = ledger_head(load_report(run.report))
+    quote = quote_evidence(head, tcti=swtpm.tcti, pcrs=(0, 7))
+    prover = TpmProver(swtpm.tcti)
+    link = SimulatedLink(*SINGAPORE, prover)
+    for s in STATIONS:
+        s.clock = link.clock
+    session = run_session(STATIONS, head, prover, {s.name: link.transport_to(s) for s in STATIONS},
+                          SITE_CLAIM)
+    signer = load_private_key(run.private_key)
+    attach_evidence(run.report, "tpm2-quote", quote, signer)
+    attach_evidence(run.report, "location-rtt", session, signer)
+    trust = parse_trust({"tpm_ak_sha256": [quote["ak_sha256"]],
+                         "landmarks": [s.trust_entry() for s in STATIONS]})
+    verdict = verify_report(run.report, run.ledger, run.public_key, checkers=checkers_for(trust))
+    check = verdict.check("attestation")
+    assert verdict.outcome == "verified" and check.status == "pass", check.summary
+    assert check.evidence["type"] == "tpm2-quote+location-rtt"
+    untrusted = parse_trust({"landmarks": [s.trust_entry() for s in STATIONS]})
+    summary = verify_report(run.report, run.ledger, run.public_key,
+                            checkers=checkers_for(untrusted)).check("attestation").summary
+    assert "AK" in summary and "not in the trust list" in summary

@@ -2,8 +2,9 @@
 
 Each measurement must be signed by a landmark in the verifier's trust file (the landmark's
 position is taken from the trust file, never from the evidence), carry this report's ledger
-head, and hold the prover's signature over its nonce made by the report's signing key (the
-ledger key). Then every RTT becomes a disk (:mod:`computegov.attest.geo`) and the claim is
+head, and hold the chip's answer to its nonce: an Ed25519 signature by the report's signing key
+(the ledger key), or a TPM quote over the nonce by the AK of the report's own ``tpm2-quote``
+evidence, which must be trusted. Then every RTT becomes a disk (:mod:`computegov.attest.geo`) and the claim is
 decided: ``consistent`` passes; ``inconsistent`` and ``undecidable`` fail, with the landmark that
 rules the claim out or the one that would decide it.
 """
@@ -20,7 +21,7 @@ from computegov.attest.geo import Disk, decide_site, max_distance_km
 from computegov.attest.location_protocol import (
     EVIDENCE_FORMAT,
     measurement_message,
-    response_message,
+    verify_answer,
 )
 from computegov.attest.trust import TrustList
 from computegov.ledger.attestation import AttestationResult
@@ -58,6 +59,15 @@ def _signer_key_hex(statement: Mapping[str, Any]) -> str | None:
         return None
 
 
+def _same_ak(pem: str, fingerprint: str) -> bool:
+    from computegov.attest.tpm_checker import ak_fingerprint
+
+    try:
+        return ak_fingerprint(pem) == fingerprint
+    except ValueError:
+        return False
+
+
 def decide_claim(disks: list[Disk], claim: Any) -> tuple[str, str]:
     """(outcome, detail) for a ``site`` or ``country`` claim; country needs the ``attest`` extra."""
     if not isinstance(claim, Mapping):
@@ -92,6 +102,41 @@ class LocationChecker:
     def __init__(self, trust: TrustList | None = None) -> None:
         self.trust = trust
 
+    def _prover_problem(
+        self, prover: Any, signer_key: str | None, statement: Mapping[str, Any]
+    ) -> str | None:
+        """None when the answering key is this report's chip key; otherwise why not.
+
+        ``ed25519``: the report's own signing key. ``tpm2-ak``: the AK of the report's
+        ``tpm2-quote`` evidence (the machine that quoted this ledger), and a trusted one.
+        """
+        if not isinstance(prover, Mapping):
+            return "no prover identity"
+        if prover.get("kind") == "ed25519":
+            if signer_key is None or prover.get("public_key") != signer_key:
+                return "the answer was not signed with the report's key"
+            return None
+        if prover.get("kind") == "tpm2-ak":
+            from computegov.attest.slot import slot_entries
+            from computegov.attest.tpm_checker import ak_fingerprint
+
+            try:
+                fp = ak_fingerprint(str(prover.get("ak_public_pem")))
+            except ValueError:
+                return "the TPM AK is not a PEM public key"
+            pred = statement.get("predicate")
+            quoted = [
+                e.get("evidence") for e in slot_entries(dict(pred) if isinstance(pred, Mapping) else {})
+                if e.get("type") == "tpm2-quote"
+            ]
+            pems = [q.get("ak_public_pem") for q in quoted if isinstance(q, Mapping)]
+            if not any(isinstance(p, str) and _same_ak(p, fp) for p in pems):
+                return "the answering TPM AK is not the AK of this report's tpm2-quote evidence"
+            if self.trust is None or fp not in self.trust.tpm_ak_sha256:
+                return f"the answering TPM AK {fp[:16]}... is not in the trust list"
+            return None
+        return f"unknown prover kind {prover.get('kind')!r}"
+
     def check(self, evidence: Any, statement: Mapping[str, Any]) -> AttestationResult:
         """Verify every measurement's signatures and binding, then decide the claim."""
         if not isinstance(evidence, Mapping) or evidence.get("format") != EVIDENCE_FORMAT:
@@ -103,7 +148,7 @@ class LocationChecker:
             return _fail("no landmark is trusted: pass a trust file with landmarks (--attest-trust)")
         ledger = (statement.get("predicate") or {}).get("ledger") or {}
         head = ledger.get("head_hash") if isinstance(ledger, Mapping) else None
-        prover = _signer_key_hex(statement)
+        signer_key = _signer_key_hex(statement)
         disks: list[Disk] = []
         seen: set[str] = set()
         for i, m in enumerate(items):
@@ -121,14 +166,17 @@ class LocationChecker:
             if nonce in seen:
                 return _fail(f"measurement {i} ({name}) repeats a nonce (replayed answer)")
             seen.add(nonce)
-            if prover is None or m.get("prover_key") != prover:
-                return _fail(f"measurement {i} ({name}): the answer was not signed with the report's key")
+            why = self._prover_problem(m.get("prover"), signer_key, statement)
+            if why is not None:
+                return _fail(f"measurement {i} ({name}): {why}")
             try:
                 nonce_bytes = bytes.fromhex(nonce)
-            except ValueError:
-                return _fail(f"measurement {i} ({name}): nonce is not hex")
-            if not _verify_ed25519(prover, m.get("prover_sig"), response_message(nonce_bytes)):
-                return _fail(f"measurement {i} ({name}): the prover's signature over the nonce does not verify")
+                answer = base64.b64decode(str(m.get("answer")), validate=True)
+            except (ValueError, binascii.Error):
+                return _fail(f"measurement {i} ({name}): nonce or answer is not encoded as hex/base64")
+            why = verify_answer(m["prover"], nonce_bytes, answer)
+            if why is not None:
+                return _fail(f"measurement {i} ({name}): the prover's answer does not verify: {why}")
             rtt = m.get("rtt_s")
             if isinstance(rtt, bool) or not isinstance(rtt, int | float) or not math.isfinite(rtt) or rtt < 0:
                 return _fail(f"measurement {i} ({name}): rtt_s must be a number >= 0, got {rtt!r}")

@@ -27,7 +27,15 @@ from computegov.attest.tpm_format import QuoteFormatError, parse_quote, pcr_dige
 from computegov.attest.trust import TrustList, key_fingerprint
 from computegov.ledger.attestation import AttestationResult
 
-__all__ = ["ACCEPTED_BANKS", "ACCEPTED_SCHEMES", "EVIDENCE_FORMAT", "TYPE", "TpmQuoteChecker"]
+__all__ = [
+    "ACCEPTED_BANKS",
+    "ACCEPTED_SCHEMES",
+    "EVIDENCE_FORMAT",
+    "TYPE",
+    "TpmQuoteChecker",
+    "ak_fingerprint",
+    "verify_quote_signature",
+]
 
 TYPE = "tpm2-quote"
 EVIDENCE_FORMAT = "computegov/tpm2-quote/1"
@@ -56,7 +64,7 @@ def _b64(value: Any, what: str) -> bytes:
         raise ValueError(f"{what} is not base64 ({err})") from err
 
 
-def _verify_signature(pem: str, scheme: str, signature: bytes, message: bytes) -> str | None:
+def verify_quote_signature(pem: str, scheme: str, signature: bytes, message: bytes) -> str | None:
     """None when the signature verifies; otherwise why not."""
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives import hashes
@@ -108,6 +116,15 @@ def _ak_der(pem: str) -> bytes:
     )
 
 
+def ak_fingerprint(pem: str) -> str:
+    """The trust-list fingerprint of an AK given as PEM (SHA-256 of its DER SubjectPublicKeyInfo).
+
+    Raises:
+        ValueError: not a PEM public key.
+    """
+    return key_fingerprint(_ak_der(pem))
+
+
 class TpmQuoteChecker:
     """Checker for ``tpm2-quote`` evidence (see the module docstring).
 
@@ -150,7 +167,7 @@ class TpmQuoteChecker:
                     f"wrong algorithm: PCR bank {bank.hash_alg} is not accepted "
                     f"({', '.join(sorted(ACCEPTED_BANKS))})"
                 )
-        why = _verify_signature(pem, str(scheme), signature, quote_bytes)
+        why = verify_quote_signature(pem, str(scheme), signature, quote_bytes)
         if why is not None:
             return _fail(why)
         why = self._pcr_problem(quote, evidence.get("pcrs"), str(scheme))

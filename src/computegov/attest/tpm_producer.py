@@ -30,6 +30,7 @@ from computegov.errors import InputError
 __all__ = [
     "AK_HANDLE",
     "Swtpm",
+    "TpmProver",
     "TpmUnavailableError",
     "default_tcti",
     "quote_evidence",
@@ -98,6 +99,47 @@ def _ak_pem(tcti: str, work: Path) -> str:
     return pem.read_text(encoding="ascii")
 
 
+def _quote(tcti: str, work: Path, nonce: bytes, selection: list[int]) -> tuple[bytes, bytes, bytes]:
+    """(TPMS_ATTEST, plain signature, PCR values) of one quote by the persistent AK."""
+    _must(
+        ["tpm2_quote", "-c", AK_HANDLE, "-l", "sha256:" + ",".join(map(str, selection)),
+         "-q", nonce.hex(), "-m", "quote.msg", "-s", "quote.sig", "-f", "plain",
+         "-g", "sha256", "-o", "pcrs.bin", "-F", "values"],
+        tcti, work,
+    )
+    return tuple((work / n).read_bytes() for n in ("quote.msg", "quote.sig", "pcrs.bin"))  # type: ignore[return-value]
+
+
+class TpmProver:
+    """The chip answers location nonces with TPM quotes (qualifying data = the nonce) by its AK.
+
+    Args:
+        tcti: which TPM (see :func:`quote_evidence`).
+
+    Raises:
+        TpmUnavailableError: tools or TPM missing.
+    """
+
+    def __init__(self, tcti: str) -> None:
+        missing = tpm_tools_missing()
+        if missing:
+            raise TpmUnavailableError(f"tpm2-tools not installed ({', '.join(missing)} missing)")
+        self.tcti = tcti
+        with tempfile.TemporaryDirectory(prefix="computegov-tpm-") as tmp:
+            pem = _ak_pem(tcti, Path(tmp))
+        self.identity = {"kind": "tpm2-ak", "ak_public_pem": pem}
+
+    def answer(self, nonce: bytes) -> bytes:
+        """Canonical JSON ``{"quote", "scheme", "signature"}`` of a quote over PCR 0."""
+        import json
+
+        with tempfile.TemporaryDirectory(prefix="computegov-tpm-") as tmp:
+            quote, signature, _ = _quote(self.tcti, Path(tmp), nonce, [0])
+        doc = {"quote": base64.b64encode(quote).decode("ascii"), "scheme": "ecdsa-sha256",
+               "signature": base64.b64encode(signature).decode("ascii")}
+        return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode("ascii")
+
+
 def quote_evidence(
     nonce: bytes, *, tcti: str | None = None, pcrs: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6, 7)
 ) -> dict[str, Any]:
@@ -130,15 +172,7 @@ def quote_evidence(
     with tempfile.TemporaryDirectory(prefix="computegov-tpm-") as tmp:
         work = Path(tmp)
         pem = _ak_pem(tcti, work)
-        _must(
-            ["tpm2_quote", "-c", AK_HANDLE, "-l", "sha256:" + ",".join(map(str, selection)),
-             "-q", nonce.hex(), "-m", "quote.msg", "-s", "quote.sig", "-f", "plain",
-             "-g", "sha256", "-o", "pcrs.bin", "-F", "values"],
-            tcti, work,
-        )
-        quote = (work / "quote.msg").read_bytes()
-        values = (work / "pcrs.bin").read_bytes()
-        signature = (work / "quote.sig").read_bytes()
+        quote, signature, values = _quote(tcti, work, nonce, selection)
     if len(values) != 32 * len(selection):
         raise TpmUnavailableError(f"tpm2_quote wrote {len(values)} bytes of PCR values, expected {32 * len(selection)}")
     info = parse_quote(quote)
