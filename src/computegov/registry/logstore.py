@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, tuple_
+from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
 from computegov.registry import merkle
@@ -29,31 +29,30 @@ _PG_LOG_LOCK = 7345202
 
 def log_size(conn: Connection) -> int:
     """Number of leaves in the log."""
-    top = conn.scalar(select(func.max(LogLeaf.leaf_index)))
+    top = conn.exec_driver_sql("SELECT max(leaf_index) FROM log_leaves").scalar()
     return 0 if top is None else int(top) + 1
 
 
 def fetch_pieces(conn: Connection, pieces: Iterable[merkle.Piece]) -> dict[merkle.Piece, bytes]:
-    """Stored hashes of aligned subtrees ``(level, index)``.
+    """Stored hashes of aligned subtrees ``(level, index)``, in one query.
+
+    The SQL is written out with the integers inline (they are computed here, never user text):
+    compiling a SQLAlchemy expression cost more than the query itself.
 
     Raises:
         LogProofError: a subtree the log should hold is missing (its rows were deleted).
     """
-    wanted = set(pieces)
-    leaves = sorted(i for lvl, i in wanted if lvl == 0)
-    nodes = sorted((lvl, i) for lvl, i in wanted if lvl > 0)
-    out: dict[merkle.Piece, bytes] = {}
+    wanted = {(int(lvl), int(i)) for lvl, i in pieces}
+    leaves = ",".join(str(i) for lvl, i in sorted(wanted) if lvl == 0)
+    nodes = ",".join(f"({lvl},{i})" for lvl, i in sorted(wanted) if lvl > 0)
+    parts = []
     if leaves:
-        for idx, h in conn.execute(select(LogLeaf.leaf_index, LogLeaf.leaf_hash).where(LogLeaf.leaf_index.in_(leaves))):
-            out[(0, int(idx))] = bytes.fromhex(h)
-    if nodes:
-        if len(nodes) == 1:
-            cond = and_(LogNode.level == nodes[0][0], LogNode.node_index == nodes[0][1])
-        elif conn.dialect.name == "postgresql":
-            cond = tuple_(LogNode.level, LogNode.node_index).in_(nodes)
-        else:
-            cond = or_(*(and_(LogNode.level == lvl, LogNode.node_index == i) for lvl, i in nodes))
-        for lvl, idx, h in conn.execute(select(LogNode.level, LogNode.node_index, LogNode.hash).where(cond)):
+        parts.append(f"SELECT 0, leaf_index, leaf_hash FROM log_leaves WHERE leaf_index IN ({leaves})")
+    if nodes:  # row values: SQLite >= 3.15 and PostgreSQL
+        parts.append(f"SELECT level, node_index, hash FROM log_nodes WHERE (level, node_index) IN (VALUES {nodes})")
+    out: dict[merkle.Piece, bytes] = {}
+    if parts:
+        for lvl, idx, h in conn.exec_driver_sql(" UNION ALL ".join(parts)):
             out[(int(lvl), int(idx))] = bytes.fromhex(h)
     missing = wanted - out.keys()
     if missing:

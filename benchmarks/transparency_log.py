@@ -1,0 +1,200 @@
+"""Benchmark of the registry's transparency log: append throughput and proof generation.
+
+Two parts, both at ``--leaves`` leaves (default 10^6; ``--quick`` uses 10^4):
+
+1. in memory (core install): appending leaf hashes to a compact range, and inclusion /
+   consistency proofs read from the stored aligned-subtree hashes
+   (:mod:`computegov.registry.merkle`), against a naive baseline that recomputes the tree from
+   every leaf hash for each proof (the RFC 6962 recursive definition);
+2. in the registry database (SQLite in a temporary directory; the ``server`` extra): appending
+   leaves with :func:`computegov.registry.logstore.append_entry` in batched transactions and in
+   one transaction per leaf (as a submission does), then inclusion and consistency proofs through
+   :class:`computegov.registry.store.Store` at the full size, each checked with the RFC 9162
+   verifier.
+
+Usage::
+
+    python benchmarks/transparency_log.py [--leaves 1000000] [--proofs 2000] [--quick] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from computegov.registry import merkle
+
+
+def _nodes(leaves: list[bytes]) -> dict[merkle.Piece, bytes]:
+    nodes = {(0, i): h for i, h in enumerate(leaves)}
+    level, width = 0, len(leaves)
+    while width >= 2:
+        for i in range(width // 2):
+            nodes[(level + 1, i)] = merkle.node_hash(nodes[(level, 2 * i)], nodes[(level, 2 * i + 1)])
+        level, width = level + 1, width // 2
+    return nodes
+
+
+def _naive_inclusion(leaves: list[bytes], index: int) -> list[bytes]:
+    """RFC 6962 PATH(m, D[n]) by recomputing every subtree it needs from the leaves."""
+    return [merkle.root_from_leaf_hashes(leaves[a:b]) for a, b in merkle.inclusion_ranges(index, len(leaves))]
+
+
+def _ms(samples: list[float]) -> dict[str, float]:
+    s = sorted(samples)
+    return {"p50_ms": 1e3 * statistics.median(s), "p95_ms": 1e3 * s[int(0.95 * (len(s) - 1))], "n": len(s)}
+
+
+def in_memory(n: int, proofs: int, rng: random.Random) -> dict[str, Any]:
+    leaves = [merkle.leaf_hash(i.to_bytes(8, "big")) for i in range(n)]
+    t0 = time.perf_counter()
+    frontier = merkle.Frontier().extend(leaves)
+    append_s = time.perf_counter() - t0
+    nodes = _nodes(leaves)
+    root = frontier.root()
+    inc, con = [], []
+    for _ in range(proofs):
+        i = rng.randrange(n)
+        t = time.perf_counter()
+        path = merkle.proof_from_lookup(merkle.inclusion_pieces(i, n), nodes)
+        inc.append(time.perf_counter() - t)
+        merkle.verify_inclusion(leaves[i], i, n, path, root)
+        m = rng.randrange(1, n + 1)
+        t = time.perf_counter()
+        merkle.proof_from_lookup(merkle.consistency_pieces(m, n), nodes)
+        con.append(time.perf_counter() - t)
+    naive = []
+    for _ in range(3):
+        i = rng.randrange(n)
+        t = time.perf_counter()
+        path = _naive_inclusion(leaves, i)
+        naive.append(time.perf_counter() - t)
+        merkle.verify_inclusion(leaves[i], i, n, path, root)
+    fast, slow = statistics.median(inc), statistics.median(naive)
+    return {"leaves": n, "append_leaves_per_s": n / append_s, "inclusion": _ms(inc), "consistency": _ms(con),
+            "naive_inclusion": _ms(naive), "speedup_vs_naive": slow / fast}
+
+
+def _bulk_load(store: Any, n: int) -> None:
+    """Write ``n`` leaves and every complete subtree hash directly (the same rows append_entry writes)."""
+    if n == 0:
+        return
+    from computegov.registry.logentries import canonical_bytes
+
+    entries = [canonical_bytes({"v": 1, "kind": "event", "bulk": i}) for i in range(n)]
+    level = [merkle.leaf_hash(e) for e in entries]
+    with store._write() as session:
+        conn = session.connection()
+        conn.exec_driver_sql("INSERT INTO log_leaves (leaf_index, kind, subject, entry_json, leaf_hash) "
+                             "VALUES (?, 'event', 'bulk', ?, ?)",
+                             [(i, e.decode(), h.hex()) for i, (e, h) in enumerate(zip(entries, level, strict=True))])
+        depth = 0
+        while len(level) >= 2:
+            level = [merkle.node_hash(level[2 * i], level[2 * i + 1]) for i in range(len(level) // 2)]
+            depth += 1
+            conn.exec_driver_sql("INSERT INTO log_nodes (level, node_index, hash) VALUES (?, ?, ?)",
+                                 [(depth, i, h.hex()) for i, h in enumerate(level)])
+
+
+def in_database(n: int, proofs: int, rng: random.Random, batch: int = 5000) -> dict[str, Any] | str:
+    try:
+        import sqlalchemy  # noqa: F401  (the server extra)
+
+        from computegov.registry.logstore import append_entry
+        from computegov.registry.store import Store
+    except ModuleNotFoundError as err:
+        return f"skipped: {err.name} is not installed (pip install 'computegov[server]')"
+    tmp = tempfile.mkdtemp(prefix="computegov-translog-")
+    import os
+
+    os.environ["COMPUTEGOV_LOG_KEY"] = f"{tmp}/log.key"
+    store = Store(f"sqlite:///{tmp}/registry.sqlite3")
+    appended = min(n, 20_000)  # timed through append_entry; the rest is bulk-loaded first
+    t0 = time.perf_counter()
+    _bulk_load(store, n - appended)
+    bulk_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    done = 0
+    while done < appended:
+        with store._write() as session:
+            conn = session.connection()
+            for _ in range(min(batch, appended - done)):
+                append_entry(conn, "event", f"s{done}", {"v": 1, "kind": "event", "i": done})
+                done += 1
+    batched_s = time.perf_counter() - t0
+    single = 200
+    t0 = time.perf_counter()
+    for i in range(single):
+        with store._write() as session:
+            append_entry(session.connection(), "event", f"t{i}", {"v": 1, "kind": "event", "t": i})
+    single_s = time.perf_counter() - t0
+    size = store.log_size()
+    t0 = time.perf_counter()
+    head = store.signed_tree_head()
+    sth_s = time.perf_counter() - t0
+    inc, con = [], []
+    for _ in range(proofs):
+        i = rng.randrange(size)
+        t = time.perf_counter()
+        proof = store.inclusion_proof(i, size)
+        inc.append(time.perf_counter() - t)
+        merkle.verify_inclusion(bytes.fromhex(proof["leaf_hash"]), i, size,
+                                [bytes.fromhex(h) for h in proof["audit_path"]], head.root_hash)
+        m = rng.randrange(1, size + 1)
+        t = time.perf_counter()
+        store.consistency_proof(m, size)
+        con.append(time.perf_counter() - t)
+    store.close()
+    problems = store.audit_log_tree() if n <= 100_000 else ["not run above 10^5 leaves"]
+    return {"leaves": size, "bulk_loaded": n - appended, "bulk_load_s": bulk_s, "appended": appended,
+            "append_batched_leaves_per_s": appended / batched_s, "batch": batch, "self_audit": problems or "intact",
+            "append_one_txn_per_leaf_per_s": single / single_s, "sign_tree_head_ms": 1e3 * sth_s,
+            "inclusion": _ms(inc), "consistency": _ms(con)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--leaves", type=int, default=1_000_000, help="log size (1-10^7)")
+    parser.add_argument("--proofs", type=int, default=2000, help="proofs timed per kind")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quick", action="store_true", help="10^4 leaves, 200 proofs (CI smoke run)")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.leaves, args.proofs = 10_000, 200
+    if not (1 <= args.leaves <= 10_000_000 and 1 <= args.proofs <= 100_000):
+        parser.error("keep it bounded: leaves 1-10^7, proofs 1-10^5")
+    rng = random.Random(args.seed)
+    results: dict[str, Any] = {"in_memory": in_memory(args.leaves, args.proofs, rng),
+                               "database_sqlite": in_database(args.leaves, args.proofs, rng)}
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    mem = results["in_memory"]
+    print(f"in memory, {mem['leaves']:,} leaves: append {mem['append_leaves_per_s']:,.0f} leaves/s; inclusion "
+          f"proof p50 {mem['inclusion']['p50_ms']:.3f} ms, consistency p50 {mem['consistency']['p50_ms']:.3f} ms; "
+          f"naive recompute {mem['naive_inclusion']['p50_ms']:.1f} ms ({mem['speedup_vs_naive']:,.0f}x slower)")
+    db = results["database_sqlite"]
+    if isinstance(db, str):
+        print(f"database: {db}")
+    else:
+        print(f"SQLite, {db['leaves']:,} leaves ({db['bulk_loaded']:,} bulk-loaded in {db['bulk_load_s']:.1f} s, "
+              f"then {db['appended']:,} appended): append {db['append_batched_leaves_per_s']:,.0f} leaves/s in "
+              f"batches of {db['batch']}, {db['append_one_txn_per_leaf_per_s']:,.0f}/s one transaction each; "
+              f"inclusion proof p50 {db['inclusion']['p50_ms']:.3f} ms (p95 {db['inclusion']['p95_ms']:.3f}), "
+              f"consistency p50 {db['consistency']['p50_ms']:.3f} ms; signing a tree head "
+              f"{db['sign_tree_head_ms']:.1f} ms; self-audit: {db['self_audit']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
