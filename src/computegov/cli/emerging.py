@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -191,6 +192,56 @@ def scenario_cmd(
     console.print(table)
     console.print(f"base: {base.method}: {base.coverage_note}", highlight=False)
     console.print(f"M from {source}", highlight=False)
+
+
+def _weights(values: list[str] | None, option: str) -> dict[str, float]:
+    from computegov.errors import InputError
+
+    out: dict[str, float] = {}
+    for text in values or []:
+        name, sep, number = text.partition("=")
+        try:
+            value = float(number)
+        except ValueError:
+            value = math.nan
+        if not sep or not name.strip() or not math.isfinite(value):
+            raise InputError(f"{option}: expected PARADIGM=NUMBER (e.g. photonic=0.2), got {text!r}")
+        out[name.strip()] = value
+    return out
+
+
+@emerging_app.command("watch")
+@guarded
+def watch_cmd(
+    probability: list[str] = typer.Option(None, "--p", help="PARADIGM=P: your probability that it reaches "
+                                           "production (repeatable; 0-1)."),
+    relevance: list[str] = typer.Option(None, "--relevance", help="PARADIGM=W: weight for relevance to AI "
+                                        "(repeatable; default 1)."),
+    metric: str = typer.Option("flop_per_j", "--metric", "-m", help="flop_per_j or training_flop_per_s."),
+    catalog_file: Path | None = CATALOG_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Paradigms ranked by expected uplift = your probability x the register's multiplier x your relevance weight."""
+    from computegov.emerging import compare_claims, load_register
+    from computegov.emerging.compare import TREND_METRICS
+    from computegov.emerging.watch import watch_list
+    from computegov.errors import InputError
+
+    if metric not in TREND_METRICS.values():
+        raise InputError(f"--metric must be one of {', '.join(TREND_METRICS.values())}, got {metric!r}")
+    chips = list(load_catalog_for_cli(catalog_file))
+    rows = compare_claims(load_register().claims, chips, forecasts={})
+    items = watch_list(rows, _weights(probability, "--p"), _weights(relevance, "--relevance"), metric)
+    if as_json:
+        print_json({"metric": metric, "watch_list": [i.to_dict() for i in items]})
+        return
+    table = table_with(f"Watch list on {metric} (expected uplift = p x M x relevance)",
+                       ("paradigm", "p", "M (register)", "relevance", "uplift", "OOM", "note"),
+                       right={"p", "M (register)", "relevance", "uplift", "OOM"})
+    for i in items:
+        table.add_row(i.paradigm, _fmt(i.probability), _fmt(i.multiplier), _fmt(i.relevance),
+                      _fmt(i.expected_uplift), _fmt(i.expected_ooms), i.note)
+    console.print(table)
 
 
 @emerging_app.command("quantum")

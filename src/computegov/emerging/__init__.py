@@ -7,7 +7,9 @@
 - :mod:`~computegov.emerging.paradigm`: paradigm scenarios, a mixture on top of the record forecast
   (:func:`paradigm_forecast`);
 - :mod:`~computegov.emerging.quantum`: quantum break-even after Babbush et al. (2021)
-  (:func:`break_even`, :func:`paper_rows`, :func:`against_chip`).
+  (:func:`break_even`, :func:`paper_rows`, :func:`against_chip`);
+- :mod:`~computegov.emerging.watch`: paradigms ranked by probability x multiplier x relevance
+  (:func:`watch_list`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from computegov.emerging.register import (
     Register,
     load_register,
 )
+from computegov.emerging.watch import WatchItem, watch_list
 
 __all__ = [
     "EVIDENCE_KINDS",
@@ -43,6 +46,7 @@ __all__ = [
     "ParadigmForecast",
     "ParadigmScenario",
     "Register",
+    "WatchItem",
     "against_chip",
     "break_even",
     "compare_claim",
@@ -52,4 +56,5 @@ __all__ = [
     "paradigm_forecast",
     "register_multiplier",
     "trend_forecasts",
+    "watch_list",
 ]
