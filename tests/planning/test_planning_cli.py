@@ -31,7 +31,13 @@ def test_fixed_configuration_prints_days_cost_energy_and_fit() -> None:
     assert result.exit_code == 0, result.output
     option = json.loads(result.stdout)["option"]
     seconds = 3.8e25 / (16384 * 9.894e14 * 0.35)
-    assert option["duration_s"]["central"] == pytest.approx(seconds)
+    assert option["duration_days_without_failures"] == pytest.approx(seconds / 86400)
+    rel = option["reliability"]
+    assert option["duration_s"]["central"] == pytest.approx(
+        rel["days_with_failures"]["central"] * 86400
+    )
+    assert option["duration_s"]["central"] > seconds  # interruptions and checkpoints cost time
+    assert rel["expected_unexpected_interruptions"]["central"] > 100
     assert option["memory_fits"] is True
     assert option["energy_mwh"]["central"] > 0
     assert "NaN" not in result.stdout

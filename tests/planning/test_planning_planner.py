@@ -68,7 +68,7 @@ def hand_cost(c: Chip, flop: float, util: float) -> float:
 
 
 def test_ranking_by_cost_and_by_time_on_a_hand_made_catalogue() -> None:
-    request = PlanRequest(flop=1e22, utilisation=0.5, deadline_days=30)
+    request = PlanRequest(failures=False, flop=1e22, utilisation=0.5, deadline_days=30)
     by_cost = plan(request, CATALOG, model=POINT_MODEL)
     assert [o.chip_name for o in by_cost.options] == ["Cheap Slow", "Dear Fast"]
     best = by_cost.options[0]
@@ -87,7 +87,7 @@ def test_pareto_front_keeps_only_non_dominated_options() -> None:
     points = [(1, 5, 1), (2, 2, 2), (3, 3, 3), (1, 5, 1), (0.5, 9, 9)]
     assert _pareto_mask(points) == [True, True, False, True, True]
     result = plan(
-        PlanRequest(flop=1e22, utilisation=0.5, deadline_days=30), CATALOG, model=POINT_MODEL
+        PlanRequest(failures=False, flop=1e22, utilisation=0.5, deadline_days=30), CATALOG, model=POINT_MODEL
     )
     front = [(o.cost_usd.central, o.duration_s.central, o.energy_j.central) for o in result.pareto]
     assert front == sorted(front)
@@ -96,7 +96,7 @@ def test_pareto_front_keeps_only_non_dominated_options() -> None:
 
 
 def test_infeasible_deadline_says_it_binds_and_by_how_much() -> None:
-    request = PlanRequest(flop=1e24, utilisation=0.5, deadline_days=10, max_chips=64)
+    request = PlanRequest(failures=False, flop=1e24, utilisation=0.5, deadline_days=10, max_chips=64)
     with pytest.raises(PlanInfeasibleError) as info:
         plan(request, CATALOG, model=POINT_MODEL)
     message = str(info.value)
@@ -111,17 +111,17 @@ def test_infeasible_deadline_says_it_binds_and_by_how_much() -> None:
 
 def test_infeasible_budget_and_power_cap_are_named() -> None:
     with pytest.raises(PlanInfeasibleError, match="budget binds"):
-        plan(PlanRequest(flop=1e22, utilisation=0.5, budget_usd=1.0), CATALOG, model=POINT_MODEL)
+        plan(PlanRequest(failures=False, flop=1e22, utilisation=0.5, budget_usd=1.0), CATALOG, model=POINT_MODEL)
     with pytest.raises(PlanInfeasibleError, match="power cap binds"):
         plan(
-            PlanRequest(flop=1e24, utilisation=0.5, deadline_days=30, power_cap_mw=0.01),
+            PlanRequest(failures=False, flop=1e24, utilisation=0.5, deadline_days=30, power_cap_mw=0.01),
             CATALOG,
             model=POINT_MODEL,
         )
 
 
 def test_fixed_configuration_is_evaluated_by_hand() -> None:
-    request = PlanRequest(flop=3.8e25, utilisation=0.35)
+    request = PlanRequest(failures=False, flop=3.8e25, utilisation=0.35)
     _, option = evaluate(request, FAST, 16384, model=POINT_MODEL)
     seconds = 3.8e25 / (16384 * 1e15 * 0.35)
     assert option.duration_s.central == pytest.approx(seconds)
@@ -134,9 +134,9 @@ def test_fixed_configuration_is_evaluated_by_hand() -> None:
 
 def test_chip_without_tdp_or_price_gets_a_clear_error() -> None:
     with pytest.raises(MissingCostDataError, match="tdp_w"):
-        evaluate(PlanRequest(flop=1e22), chip("No TDP", 1e15, 1000.0, tdp=None), 8)
+        evaluate(PlanRequest(failures=False, flop=1e22), chip("No TDP", 1e15, 1000.0, tdp=None), 8)
     with pytest.raises(MissingCostDataError, match="launch_price_usd"):
-        evaluate(PlanRequest(flop=1e22), NO_PRICE, 8)
+        evaluate(PlanRequest(failures=False, flop=1e22), NO_PRICE, 8)
 
 
 @pytest.mark.parametrize(
@@ -155,11 +155,11 @@ def test_chip_without_tdp_or_price_gets_a_clear_error() -> None:
 )
 def test_bad_requests_are_rejected(kwargs: dict) -> None:
     with pytest.raises(InputError):
-        PlanRequest(**kwargs)
+        PlanRequest(failures=False, **kwargs)
 
 
 def test_params_and_tokens_give_six_n_d_plus_attention() -> None:
-    result = plan(PlanRequest(params=7e9, tokens=1e12, utilisation=0.5), [FAST], model=POINT_MODEL)
+    result = plan(PlanRequest(failures=False, params=7e9, tokens=1e12, utilisation=0.5), [FAST], model=POINT_MODEL)
     arch = result.target.architecture
     expected = 6 * 7e9 * 1e12
     if result.target.method.startswith("computegov.compute"):
@@ -170,9 +170,9 @@ def test_params_and_tokens_give_six_n_d_plus_attention() -> None:
 
 def test_future_start_year_divides_cost_by_the_trend() -> None:
     trend = PricePerformanceTrend(Range(2.0, 2.5, 3.0), base_year=2025, source="test")
-    now = evaluate(PlanRequest(flop=1e22, utilisation=0.5), FAST, 64, model=POINT_MODEL)[1]
+    now = evaluate(PlanRequest(failures=False, flop=1e22, utilisation=0.5), FAST, 64, model=POINT_MODEL)[1]
     later = evaluate(
-        PlanRequest(flop=1e22, utilisation=0.5, start_year=2030),
+        PlanRequest(failures=False, flop=1e22, utilisation=0.5, start_year=2030),
         FAST,
         64,
         model=POINT_MODEL,
@@ -188,7 +188,7 @@ def test_candidate_counts_are_powers_of_two_and_halves() -> None:
 
 
 def test_nothing_in_a_result_is_nan() -> None:
-    result = plan(PlanRequest(flop=1e23, deadline_days=60), CATALOG, model=CostModel())
+    result = plan(PlanRequest(failures=False, flop=1e23, deadline_days=60), CATALOG, model=CostModel())
 
     def walk(value: object) -> None:
         if isinstance(value, float):
@@ -206,7 +206,7 @@ def test_nothing_in_a_result_is_nan() -> None:
 @settings(max_examples=25, deadline=None)
 @given(n=st.integers(min_value=1, max_value=5000), extra=st.integers(min_value=1, max_value=5000))
 def test_more_chips_never_lengthen_a_run(n: int, extra: int) -> None:
-    request = PlanRequest(params=8e9, tokens=1e12)
+    request = PlanRequest(failures=False, params=8e9, tokens=1e12)
     _, small = evaluate(request, FAST, n, model=POINT_MODEL)
     _, large = evaluate(request, FAST, n + extra, model=POINT_MODEL)
     assert large.duration_s.central <= small.duration_s.central * (1 + 1e-9)
@@ -215,7 +215,7 @@ def test_more_chips_never_lengthen_a_run(n: int, extra: int) -> None:
 def test_option_reports_minimum_chips_for_memory() -> None:
     from computegov.planning import min_chips_for_memory
 
-    target, option = evaluate(PlanRequest(params=70e9, tokens=1e12), FAST, 64, model=POINT_MODEL)
+    target, option = evaluate(PlanRequest(failures=False, params=70e9, tokens=1e12), FAST, 64, model=POINT_MODEL)
     usable = 80e9 * (1 - 0.10)  # bundled memory reserve, central
     assert option.min_chips_memory == min_chips_for_memory(target.architecture, usable)
     assert option.min_chips_memory is not None and option.min_chips_memory > 1
@@ -223,10 +223,10 @@ def test_option_reports_minimum_chips_for_memory() -> None:
 
 def test_consumer_chips_are_skipped_unless_asked_for() -> None:
     consumer = dataclasses.replace(CHEAP, name="Gaming Card", datacenter=False)
-    result = plan(PlanRequest(flop=1e22, utilisation=0.5), [consumer, FAST], model=POINT_MODEL)
+    result = plan(PlanRequest(failures=False, flop=1e22, utilisation=0.5), [consumer, FAST], model=POINT_MODEL)
     assert result.skipped["Gaming Card"] == "not a datacenter chip"
     every = plan(
-        PlanRequest(flop=1e22, utilisation=0.5),
+        PlanRequest(failures=False, flop=1e22, utilisation=0.5),
         [consumer, FAST],
         model=POINT_MODEL,
         datacenter_only=False,
@@ -245,7 +245,7 @@ NO_NETWORK = dataclasses.replace(
 
 
 def test_a_chip_without_chip_to_chip_bandwidth_is_left_out_and_says_why() -> None:
-    request = PlanRequest(flop=1e23, deadline_days=60)
+    request = PlanRequest(failures=False, flop=1e23, deadline_days=60)
     result = plan(request, [FAST, NO_LINKS], model=POINT_MODEL)
     assert [o.chip_name for o in result.options] == ["Dear Fast"]
     assert "intranode_bandwidth_bytes_per_s" in result.skipped["No Links"]
@@ -253,7 +253,7 @@ def test_a_chip_without_chip_to_chip_bandwidth_is_left_out_and_says_why() -> Non
 
 
 def test_a_chip_without_chip_to_chip_bandwidth_is_planned_at_a_given_utilisation() -> None:
-    request = PlanRequest(flop=1e23, deadline_days=60, utilisation=0.4)
+    request = PlanRequest(failures=False, flop=1e23, deadline_days=60, utilisation=0.4)
     result = plan(request, [NO_LINKS], model=POINT_MODEL)
     best = result.options[0]
     assert best.utilisation == Range.point(0.4)
@@ -263,15 +263,15 @@ def test_a_chip_without_chip_to_chip_bandwidth_is_planned_at_a_given_utilisation
 
 def test_evaluating_a_chip_without_chip_to_chip_bandwidth_names_the_field() -> None:
     with pytest.raises(MissingCostDataError, match="--utilisation") as info:
-        evaluate(PlanRequest(flop=1e23), NO_LINKS, 64, model=POINT_MODEL)
+        evaluate(PlanRequest(failures=False, flop=1e23), NO_LINKS, 64, model=POINT_MODEL)
     assert info.value.field == "intranode_bandwidth_bytes_per_s"
-    _, option = evaluate(PlanRequest(flop=1e23, utilisation=0.4), NO_LINKS, 64, model=POINT_MODEL)
+    _, option = evaluate(PlanRequest(failures=False, flop=1e23, utilisation=0.4), NO_LINKS, 64, model=POINT_MODEL)
     assert option.days == pytest.approx(1e23 / (64 * 1e15 * 0.4) / 86400)
 
 
 def test_an_assumed_network_bandwidth_is_flagged() -> None:
-    _, flagged = evaluate(PlanRequest(flop=1e23), NO_NETWORK, 256, model=POINT_MODEL)
-    _, clean = evaluate(PlanRequest(flop=1e23), FAST, 256, model=POINT_MODEL)
+    _, flagged = evaluate(PlanRequest(failures=False, flop=1e23), NO_NETWORK, 256, model=POINT_MODEL)
+    _, clean = evaluate(PlanRequest(failures=False, flop=1e23), FAST, 256, model=POINT_MODEL)
     assert flagged.network_assumed and not clean.network_assumed
     assert any("internode_bandwidth_bytes_per_s" in note for note in flagged.notes)
     assert flagged.to_dict()["network_bandwidth_assumed"] is True

@@ -7,6 +7,7 @@ from typing import Any
 
 from computegov.costs import Range
 from computegov.planning.price_trend import PricePerformanceTrend
+from computegov.planning.reliability import Reliability
 from computegov.planning.request import PlanRequest, Target
 from computegov.planning.scaling import ClusterLayout
 from computegov.units import J_PER_MWH, S_PER_DAY, W_PER_MW
@@ -28,7 +29,8 @@ class Plan:
         utilisation_source: ``scaling model`` or ``user``.
         layout: parallel layout from the scaling model (None if the memory does not fit / unknown).
         memory_fits: True/False, None when the chip's memory is unknown.
-        duration_s: wall-clock time (low, central, high), s.
+        duration_s: wall-clock time (low, central, high) with interruptions, checkpoints and
+            restarts when ``reliability`` is set, s.
         chip_hours: accelerator-hours (low, central, high).
         cost_usd: cost (low, central, high) in USD of ``dollar_year``, after the start-year factor.
         dollar_year: year of the USD.
@@ -43,6 +45,9 @@ class Plan:
             states plus one micro-batch of activations); None if the memory is unknown.
         network_assumed: the scaling model used the assumed inter-node bandwidth (the chip's is
             not catalogued), so the utilisation is less certain.
+        reliability: interruptions, checkpoint interval, goodput and days with and without
+            failures (None when the request turns failures off).
+        duration_no_failures_s: failure-free time (low, central, high), s.
     """
 
     chip_name: str
@@ -67,11 +72,19 @@ class Plan:
     notes: tuple[str, ...] = ()
     min_chips_memory: int | None = None
     network_assumed: bool = False
+    reliability: Reliability | None = None
+    duration_no_failures_s: Range | None = None
 
     @property
     def days(self) -> float:
-        """Central duration, days."""
+        """Central wall-clock duration (with failures when modelled), days."""
         return self.duration_s.central / S_PER_DAY
+
+    @property
+    def days_without_failures(self) -> float:
+        """Central failure-free duration, days."""
+        base = self.duration_no_failures_s or self.duration_s
+        return base.central / S_PER_DAY
 
     @property
     def energy_mwh(self) -> float:
@@ -124,6 +137,8 @@ class Plan:
             "notes": list(self.notes),
             "min_chips_memory": self.min_chips_memory,
             "network_bandwidth_assumed": self.network_assumed,
+            "duration_days_without_failures": self.days_without_failures,
+            "reliability": self.reliability.to_dict() if self.reliability else None,
         }
 
 

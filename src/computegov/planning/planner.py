@@ -25,6 +25,7 @@ from computegov.planning.infeasible import explain_infeasible
 from computegov.planning.memory import min_chips_for_memory
 from computegov.planning.option import Plan, PlanResult
 from computegov.planning.price_trend import PricePerformanceTrend, price_performance_trend
+from computegov.planning.reliability import reliability
 from computegov.planning.request import MAX_CHIPS, RANK_KEYS, PlanRequest, Target, resolve_target
 from computegov.planning.scaling import (
     INTERNODE,
@@ -138,6 +139,16 @@ def _option(
         target.flop / (throughput * util.central),
         target.flop / (throughput * util.low),
     )
+    base_duration = duration
+    rel = None
+    if request.failures:
+        rel = reliability(duration.central, chips, target.architecture.params)
+        # slow end: slow MFU and low goodput; fast end: fast MFU and high goodput
+        duration = Range(
+            duration.low / rel.goodput.high,
+            rel.wall_s.central,
+            duration.high / rel.goodput.low,
+        )
     chip_hours = duration.scale(chips / S_PER_HOUR)
     factor = trend.cost_factor(request.start_year) if trend else Range.point(1.0)
     cost = ctx.hour_usd.times(chip_hours).times(factor)
@@ -175,6 +186,8 @@ def _option(
             and layout.chips_used > 1
         ),
         min_chips_memory=ctx.min_chips_memory,
+        reliability=rel,
+        duration_no_failures_s=base_duration,
     )
     return dataclasses.replace(option, violations=_violations(option, request))
 

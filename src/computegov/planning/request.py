@@ -59,6 +59,8 @@ class PlanRequest:
         start_year: calendar year the run starts (future years use the price-performance trend).
         utilisation: fixed MFU instead of the scaling model (fraction of dense peak).
         rank_by: ``cost``, ``time`` or ``energy``.
+        failures: model interruptions, checkpoints and restarts
+            (:mod:`computegov.planning.reliability`); False gives failure-free arithmetic.
     """
 
     flop: float | None = None
@@ -72,6 +74,7 @@ class PlanRequest:
     start_year: int | None = None
     utilisation: float | None = None
     rank_by: RankKey = "cost"
+    failures: bool = True
 
     def __post_init__(self) -> None:
         """Check every number is meaningful (clear messages for the CLI)."""
@@ -191,6 +194,7 @@ def _estimate_flop(
                 name="planned run",
                 params=params,
                 tokens=tokens,
+                epochs=1,  # a planned run's tokens are what it will process: one pass
                 n_layers=arch.layers,
                 d_model=arch.hidden,
                 n_ctx=arch.seq_len,
