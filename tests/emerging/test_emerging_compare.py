@@ -48,6 +48,7 @@ def test_token_rate_claim_becomes_model_flop_and_is_behind_the_record(chips: lis
 def test_claims_without_precision_or_with_only_ratios_are_not_comparable(chips: list[Chip]) -> None:
     reg = load_register()
     for claim_id, why in [("tsinghua_taichi_science_2024", "no operand precision"),
+                          ("tsinghua_accel_nature_2023", "no operand precision"),
                           ("ibm_northpole_science_2023", "only a ratio"),
                           ("stanford_mit_3d_cnfet_rram_2017", "no quantitative figure")]:
         result = compare_claim(reg.get(claim_id), chips, {})
