@@ -111,3 +111,35 @@ def test_chips_without_interconnect_data_are_reported_not_guessed() -> None:
     assert all(o["chip"] != "NVIDIA B100" for o in payload["options"])
     for option in payload["options"]:
         assert option["utilisation"]["central"] > 0.15  # no 25 GB/s tensor-parallel nonsense
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--restart-min", "-1"],
+        ["--storage-gbps-per-chip", "0"],
+        ["--failure-rate-x", "0"],
+        ["--checkpoint-bytes-per-param", "-3"],
+        ["--chips", "0"],
+    ],
+)
+def test_bad_failure_inputs_exit_2_without_traceback(extra: list[str]) -> None:
+    args = ["plan", "--flop", "1e24", "--chip", "H100 SXM", *extra]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+
+
+def test_failures_can_be_turned_off_and_scaled() -> None:
+    base = ["plan", "--flop", "3.8e25", "--chip", "H100 SXM", "--chips", "16384"]
+    base += ["--utilisation", "0.4", "--json"]
+    off = json.loads(runner.invoke(app, [*base, "--no-failures"]).stdout)["option"]
+    on = json.loads(runner.invoke(app, base).stdout)["option"]
+    worse = json.loads(runner.invoke(app, [*base, "--failure-rate-x", "3"]).stdout)["option"]
+    assert off["reliability"] is None
+    assert off["duration_days"] == pytest.approx(on["duration_days_without_failures"])
+    assert on["duration_days"] > off["duration_days"]
+    assert worse["duration_days"] > on["duration_days"]
+    assert worse["reliability"]["goodput"]["central"] < on["reliability"]["goodput"]["central"]
+    text = runner.invoke(app, base[:-1]).stdout
+    assert "unexpected interruptions" in text and "goodput" in text

@@ -166,6 +166,43 @@ def _render_options(options: Any, title: str) -> None:
                 style="dim",
                 highlight=False,
             )
+    _render_reliability(options)
+
+
+def _render_reliability(options: Any) -> None:
+    shown = [o for o in options if o.reliability is not None]
+    if not shown:
+        return
+    console.print(
+        "failures (every chip at Llama 3 405B's H100 rates, arXiv:2407.21783 Table 5; "
+        "checkpoints at Daly's optimal interval; 5-95 % over the assumption ranges):",
+        style="dim",
+        highlight=False,
+    )
+    for o in shown:
+        console.print(_reliability_line(o), style="dim", highlight=False)
+
+
+def _minutes(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _reliability_line(o: Any) -> str:
+    """Interruptions, checkpoint interval, goodput and days with and without failures."""
+    r = o.reliability
+    n = r.interruptions
+    return (
+        f"{_chip_label(o.chip_name)}: {n.central:,.0f} ({n.low:,.0f}-{n.high:,.0f}) unexpected "
+        f"interruptions (job MTBF {_minutes(r.job_mtbf_s.central)}), checkpoint "
+        f"{_minutes(r.checkpoint_s.central)} every {_minutes(r.interval_s.central)}, lost "
+        f"{r.lost_s.central / 86400:,.1f} days, goodput {r.goodput.central:.0%} "
+        f"({r.goodput.low:.0%}-{r.goodput.high:.0%}); {o.days_without_failures:,.0f} days "
+        f"without failures, {o.days:,.0f} with"
+    )
 
 
 def plan_command(
@@ -247,6 +284,44 @@ def plan_command(
     all_chips: bool = typer.Option(
         False, "--all-chips", help="Also consider consumer and workstation chips."
     ),
+    failures: bool = typer.Option(
+        True,
+        "--failures/--no-failures",
+        help="Model interruptions, checkpoints and restarts (default: Llama 3 405B's rates, "
+        "arXiv:2407.21783 Table 5), or plan failure-free.",
+    ),
+    failure_rate_x: float | None = float_option(
+        None,
+        "--failure-rate-x",
+        help="Multiply every default interruption rate by this factor.",
+        low=0,
+        low_open=True,
+        high=1e3,
+    ),
+    restart_min: float | None = float_option(
+        None,
+        "--restart-min",
+        help="Minutes from an interruption to training again (default 10, range 3-30).",
+        low=0,
+        high=1e4,
+    ),
+    storage_gbps_per_chip: float | None = float_option(
+        None,
+        "--storage-gbps-per-chip",
+        help="Checkpoint write bandwidth per chip, GB/s (default 0.122: Llama 3's 2 TB/s "
+        "over 16,384 GPUs).",
+        low=0,
+        low_open=True,
+        high=1e4,
+    ),
+    checkpoint_bytes_per_param: float | None = float_option(
+        None,
+        "--checkpoint-bytes-per-param",
+        help="Checkpoint bytes per parameter (default 14: BF16 weights + FP32 Adam states).",
+        low=0,
+        low_open=True,
+        high=1e3,
+    ),
     chart: Path | None = typer.Option(
         None, "--chart", "--output", "-o", help="Save the options chart (.html/.svg/.png/.json)."
     ),
@@ -285,6 +360,17 @@ def plan_command(
         start_year=start_year,
         utilisation=utilisation,
         rank_by=rank_by,  # type: ignore[arg-type]
+        failures=failures,
+    )
+    from computegov.planning.reliability import ReliabilityAssumptions
+
+    failure_model = ReliabilityAssumptions.default().with_overrides(
+        rate_factor=failure_rate_x,
+        restart_s=None if restart_min is None else restart_min * 60.0,
+        storage_bytes_per_s_per_chip=(
+            None if storage_gbps_per_chip is None else storage_gbps_per_chip * 1e9
+        ),
+        checkpoint_bytes_per_param=checkpoint_bytes_per_param,
     )
     if not 1 <= top <= MAX_TOP:
         raise InputError(f"--top must be between 1 and {MAX_TOP}, got {top}")
@@ -293,7 +379,9 @@ def plan_command(
     cat = load_catalog_for_cli(catalog)
     model = build_model(rent, price_usd, tdp_w, rent_usd_per_hour)
     if chip is not None and chips is not None:
-        target, option = evaluate(request, cat.get(chip), chips, model=model)
+        target, option = evaluate(
+            request, cat.get(chip), chips, model=model, failure_model=failure_model
+        )
         if as_json:
             print_json({"target": target, "option": option, "assumptions": model.to_dict()})
             return
@@ -303,7 +391,14 @@ def plan_command(
         _footer(target, option.notes, option.cost_factor, request, option.dollar_year)
         return
     pool = [cat.get(chip)] if chip is not None else list(cat)
-    result = plan(request, pool, model=model, top=top, datacenter_only=not (all_chips or chip))
+    result = plan(
+        request,
+        pool,
+        model=model,
+        top=top,
+        datacenter_only=not (all_chips or chip),
+        failure_model=failure_model,
+    )
     if chart is not None:
         from computegov.charts.base import save_chart
         from computegov.charts.planning import plan_chart

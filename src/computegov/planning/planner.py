@@ -25,7 +25,7 @@ from computegov.planning.infeasible import explain_infeasible
 from computegov.planning.memory import min_chips_for_memory
 from computegov.planning.option import Plan, PlanResult
 from computegov.planning.price_trend import PricePerformanceTrend, price_performance_trend
-from computegov.planning.reliability import reliability
+from computegov.planning.reliability import ReliabilityAssumptions, reliability
 from computegov.planning.request import MAX_CHIPS, RANK_KEYS, PlanRequest, Target, resolve_target
 from computegov.planning.scaling import (
     INTERNODE,
@@ -106,6 +106,7 @@ def _option(
     scaling: ScalingAssumptions,
     trend: PricePerformanceTrend | None,
     model: CostModel,
+    failure_model: ReliabilityAssumptions | None = None,
 ) -> Plan | None:
     """Evaluate ``chips`` of one chip; None if the model does not fit in memory."""
     peak = ctx.numbers.peak_flop_per_s
@@ -142,7 +143,7 @@ def _option(
     base_duration = duration
     rel = None
     if request.failures:
-        rel = reliability(duration.central, chips, target.architecture.params)
+        rel = reliability(duration.central, chips, target.architecture.params, failure_model)
         # slow end: slow MFU and low goodput; fast end: fast MFU and high goodput
         duration = Range(
             duration.low / rel.goodput.high,
@@ -252,6 +253,7 @@ def evaluate(
     model: CostModel | None = None,
     scaling: ScalingAssumptions | None = None,
     trend: PricePerformanceTrend | None = None,
+    failure_model: ReliabilityAssumptions | None = None,
 ) -> tuple[Target, Plan]:
     """Days, chip-hours, cost, energy and memory fit of one fixed configuration.
 
@@ -262,6 +264,7 @@ def evaluate(
         model: cost model (default: bundled assumptions, the request's mode).
         scaling: scaling assumptions (default: bundled central values).
         trend: price-performance growth for a future start year (default: :func:`price_performance_trend`).
+        failure_model: failure, checkpoint and restart assumptions (default: bundled, Llama 3).
 
     Raises:
         InputError: chips < 1 or above :data:`~computegov.planning.request.MAX_CHIPS`.
@@ -277,11 +280,11 @@ def evaluate(
     ctx = _context(chip, model, scaling, target)
     if INTRANODE in ctx.numbers.missing and chips > 1 and request.utilisation is None:
         raise _no_interconnect(chip)
-    option = _option(ctx, chips, target, request, scaling, trend, model)
+    option = _option(ctx, chips, target, request, scaling, trend, model, failure_model)
     if option is None:
         # does not fit: report it with the generation's kernel MFU so the numbers still mean something
         fixed = dataclasses.replace(request, utilisation=ctx.kernel_mfu.central)
-        option = _option(ctx, chips, target, fixed, scaling, trend, model)
+        option = _option(ctx, chips, target, fixed, scaling, trend, model, failure_model)
         assert option is not None
         option = dataclasses.replace(
             option,
@@ -326,6 +329,7 @@ def plan(
     trend: PricePerformanceTrend | None = None,
     top: int | None = None,
     datacenter_only: bool = True,
+    failure_model: ReliabilityAssumptions | None = None,
 ) -> PlanResult:
     """Ranked hardware options for a run across ``chips``.
 
@@ -342,6 +346,7 @@ def plan(
         top: keep this many ranked options (None: all).
         datacenter_only: skip chips the catalogue marks as not for datacenters (consumer and
             workstation cards lack the interconnect for large clusters).
+        failure_model: failure, checkpoint and restart assumptions (default: bundled, Llama 3).
 
     Raises:
         PlanInfeasibleError: no option meets the constraints (says which binds, by how much).
@@ -390,7 +395,7 @@ def plan(
             extra.append(int(request.power_cap_mw * W_PER_MW // ctx.installed_power_w))
         found = False
         for n in sorted({*counts, *(c for c in extra if c >= 1)}):
-            option = _option(ctx, n, target, request, scaling, trend, model)
+            option = _option(ctx, n, target, request, scaling, trend, model, failure_model)
             if option is None:
                 continue
             found = True

@@ -209,6 +209,40 @@ class ReliabilityAssumptions:
         """The bundled assumptions (``data/reliability.yaml``)."""
         return _default_assumptions()
 
+    def with_overrides(
+        self,
+        *,
+        rate_factor: float | None = None,
+        restart_s: float | None = None,
+        storage_bytes_per_s_per_chip: float | None = None,
+        checkpoint_bytes_per_param: float | None = None,
+    ) -> ReliabilityAssumptions:
+        """A copy with user values (each fixed to a point; ``rate_factor`` scales every rate).
+
+        Raises:
+            InputError: a value that is not positive (restart may be 0).
+        """
+        out = self
+        if rate_factor is not None:
+            _positive(rate_factor, "failure-rate factor", "x the default rates")
+            rates = {k: v * rate_factor for k, v in self.rate_per_chip_hour.items()}
+            out = dataclasses.replace(out, rate_per_chip_hour=rates, rate_multiplier=Range.point(1.0))
+        if restart_s is not None:
+            if not math.isfinite(restart_s) or restart_s < 0:
+                raise InputError(f"restart time must be >= 0 s, got {restart_s!r}")
+            out = dataclasses.replace(out, restart_s=Range.point(restart_s))
+        if storage_bytes_per_s_per_chip is not None:
+            _positive(storage_bytes_per_s_per_chip, "storage bandwidth per chip", "bytes/s")
+            out = dataclasses.replace(
+                out, storage_bytes_per_s_per_chip=Range.point(storage_bytes_per_s_per_chip)
+            )
+        if checkpoint_bytes_per_param is not None:
+            _positive(checkpoint_bytes_per_param, "checkpoint size per parameter", "bytes")
+            out = dataclasses.replace(
+                out, checkpoint_bytes_per_param=Range.point(checkpoint_bytes_per_param)
+            )
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
         return {
