@@ -255,3 +255,14 @@ def test_concurrent_submissions_give_exactly_that_many_report_leaves(client: Any
         merkle.verify_inclusion(bytes.fromhex(leaf.leaf_hash), leaf.leaf_index, head.tree_size,
                                 [bytes.fromhex(h) for h in proof["audit_path"]], head.root_hash)
     assert store.audit_log_tree() == []
+
+
+def test_report_page_shows_its_leaves_and_loads_the_inclusion_check(client: Any, store: Any, token: str) -> None:
+    digest = _submit(client, token, "paged")
+    leaves = store.report_leaves(digest)
+    page = client.get(f"/registry/{digest}")
+    assert page.status_code == 200
+    assert f'data-report-leaf="{leaves["report_leaf"]}"' in page.text
+    assert f'data-verdict-leaf="{leaves["verdict_leaf"]}"' in page.text
+    assert '<script src="/static/loginclusion.js"' in page.text
+    assert client.get("/static/loginclusion.js").status_code == 200

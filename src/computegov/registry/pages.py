@@ -468,5 +468,5 @@ def report_page(request: Request, digest: str) -> Response:
         return error_page(request, 404, f"no report with digest {digest}")
     checks = report.verdict.get("checks", [])
     return render(request, "report.html", title=report.title, report=report, checks=checks,
-                  thresholds=features.threshold_positions(report.total_flop),
+                  thresholds=features.threshold_positions(report.total_flop), log=_store(request).report_leaves(digest),
                   envelope_json=Markup.escape(__import__("json").dumps(report.envelope, indent=2)))

@@ -1,0 +1,71 @@
+"""The report page's "inclusion verified in your browser" mark, computed by Chromium with WebCrypto."""
+
+from __future__ import annotations
+
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from registry_helpers import DEFAULT_KEYS, FakeVerifier, make_envelope, make_statement
+from sqlalchemy import text
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"),
+]
+
+
+@pytest.fixture
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Any]]:
+    import uvicorn
+
+    monkeypatch.setenv("COMPUTEGOV_LOG_KEY", str(tmp_path / "log.key"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from computegov.registry import create_app
+    app = create_app(f"sqlite:///{tmp_path / 'registry.sqlite3'}", verifier=FakeVerifier())
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{srv.servers[0].sockets[0].getsockname()[1]}", app
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_inclusion_mark_passes_then_fails_after_the_verdict_is_edited(server: tuple[str, Any]) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    import httpx
+
+    url, app = server
+    store = app.state.store
+    store.add_key("acme", DEFAULT_KEYS.public_pem)
+    token = store.create_token("acme")[0]
+    resp = httpx.post(f"{url}/api/v1/reports", json={"envelope": make_envelope(make_statement(model="b1"))},
+                      headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    digest = resp.json()["report"]["digest_sha256"]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        page.goto(f"{url}/registry/{digest}")
+        page.wait_for_selector("#log-inclusion-mark[data-verified]", timeout=20_000)
+        assert page.get_attribute("#log-inclusion-mark", "data-verified") == "true"
+        assert "inclusion verified in your browser" in page.inner_text("#log-inclusion-mark")
+        with store.engine.begin() as conn:
+            conn.execute(text("UPDATE verdicts SET outcome = 'failed', ok = FALSE"))
+        page.goto(f"{url}/registry/{digest}")
+        page.wait_for_selector("#log-inclusion-mark[data-verified]", timeout=20_000)
+        assert page.get_attribute("#log-inclusion-mark", "data-verified") == "false"
+        assert "NOT verified" in page.inner_text("#log-inclusion-mark")
+        browser.close()
