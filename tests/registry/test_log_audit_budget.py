@@ -49,3 +49,13 @@ def test_replay_cost_is_the_replayed_share_of_the_run_on_the_chip() -> None:
     whole = compute_cost(1e25, chip)
     assert budget.chip_hours[1] == pytest.approx(whole.chip_hours.central * budget.segments / 1000)
     assert budget.cost_usd[0] <= budget.cost_usd[1] <= budget.cost_usd[2]
+
+
+def test_api_audit_budget_answers_and_refuses_bad_values(client: object) -> None:
+    ok = client.get("/api/v1/audit-budget", params={"segments": 1000, "fake_fraction": 0.01, "delta": 0.05,  # type: ignore[attr-defined]
+                                                     "total_flop": 1e25, "chip": "H100"})
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["segments"] == segments_to_replay(1000, 0.01, 0.05) and ok.json()["cost_usd"][1] > 0
+    for params in ({"segments": 0}, {"segments": 10, "delta": 1.0}, {"segments": 10, "fake_fraction": 0}):
+        assert client.get("/api/v1/audit-budget", params=params).status_code == 422  # type: ignore[attr-defined]
+    assert client.get("/api/v1/audit-budget", params={"segments": 10, "chip": "no-such-chip"}).status_code == 404  # type: ignore[attr-defined]

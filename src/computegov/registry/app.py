@@ -294,6 +294,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(log_api.router)
+    app.include_router(log_api.budget_router)
     app.include_router(pages.router)
     return app
 

@@ -15,9 +15,10 @@ from pydantic import BaseModel
 from computegov.registry.store import Store
 from computegov.registry.translog import MAX_LEAVES_PER_PAGE
 
-__all__ = ["router"]
+__all__ = ["budget_router", "router"]
 
 router = APIRouter(prefix="/api/v1/log", tags=["transparency log"])
+budget_router = APIRouter(prefix="/api/v1", tags=["audit"])
 _MAX = 2**62
 
 
@@ -85,3 +86,27 @@ def leaves(
 def tree_heads(request: Request, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
     """Every tree head the registry signed, largest first."""
     return {"heads": [h.to_dict() for h in _store(request).tree_heads(limit=limit)]}
+
+
+@budget_router.get("/audit-budget", responses={404: {"model": LogProblem, "description": "unknown chip"},
+                                               422: {"model": LogProblem, "description": "a value out of range"}})
+def audit_budget(
+    segments: Annotated[int, Query(ge=1, le=10**9, description="segments (checkpoint to checkpoint) in the run")],
+    fake_fraction: Annotated[float, Query(gt=0, le=1, description="share of segments faked")] = 0.01,
+    delta: Annotated[float, Query(gt=0, lt=1, description="accepted chance of missing the fake")] = 0.05,
+    total_flop: Annotated[float | None, Query(gt=0, lt=1e40, description="the run's FLOP (for the cost)")] = None,
+    chip: Annotated[str | None, Query(max_length=100, description="chip to replay on, e.g. H100")] = None,
+) -> dict[str, Any]:
+    """Segments to replay so a run that faked ``fake_fraction`` of them is caught with probability >= 1 - delta.
+
+    Hypergeometric: the smallest n with C(N-K, n) / C(N, n) <= delta, K = ceil(f N); with
+    ``total_flop`` and ``chip``, the replay's chip-hours, energy (J) and USD from the cost model.
+    """
+    from computegov.registry.auditbudget import audit_budget as budget
+
+    chip_obj = None
+    if chip is not None:
+        from computegov.catalog import load_catalog
+
+        chip_obj = load_catalog().get(chip)
+    return budget(segments, fake_fraction, delta, total_flop=total_flop, chip=chip_obj).to_dict()
