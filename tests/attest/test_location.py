@@ -275,3 +275,44 @@ def test_location_sim_writes_a_map_of_routes_and_disks(tmp_path: Path) -> None:
     spec = json.loads(out.read_text(encoding="utf-8"))
     text = json.dumps(spec)
     assert "Shenzhen" in text and '"Polygon"' in text and "inconsistent" in text
+
+
+@settings(max_examples=300, deadline=None)
+@given(centre=point, radius_km=st.floats(1, 3000), bearing=st.floats(0, 6.2832), share=st.floats(0, 1))
+def test_a_drawn_disk_holds_every_point_of_the_disk(
+    centre: tuple[float, float], radius_km: float, bearing: float, share: float
+) -> None:
+    shapely = pytest.importorskip("shapely", reason="drawn disks need the attest extra (shapely)")
+    from computegov.attest.borders import disk_polygon
+    from computegov.attest.geo import destination_point
+
+    poly = disk_polygon(Disk("L", centre[0], centre[1], radius_km))
+    if poly is None:  # wraps the antimeridian or nears a pole: never used to decide
+        return
+    lat_p, lon_p = destination_point(centre[0], centre[1], bearing, radius_km * share)
+    assert poly.covers(shapely.Point(lon_p, lat_p))
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    chip=st.tuples(st.floats(15, 40), st.floats(95, 125)),
+    offsets=st.lists(st.tuples(st.floats(-3, 3), st.floats(-3, 3)), min_size=1, max_size=4),
+    delay_s=st.floats(0, 0.003),
+    country=st.sampled_from(["CHN", "TWN", "VNM", "MMR", "LAO"]),
+)
+def test_no_chip_outside_a_country_is_certified_inside_it(
+    chip: tuple[float, float], offsets: list[tuple[float, float]], delay_s: float, country: str
+) -> None:
+    landmarks = [(chip[0] + a, chip[1] + b) for a, b in offsets]  # landmarks within ~3° of the chip
+    shapely = pytest.importorskip("shapely", reason="country borders need the attest extra")
+    pytest.importorskip("pyogrio", reason="country borders need the attest extra")
+    from computegov.attest.borders import country_shapes, decide_country
+
+    disks = [Disk(f"L{i}", la, lo, max_distance_km(rtt_for_distance_s(great_circle_km(la, lo, *chip)) + delay_s))
+             for i, (la, lo) in enumerate(landmarks)]
+    decision = decide_country(disks, country)
+    inside = country_shapes()[country].covers(shapely.Point(chip[1], chip[0]))
+    if decision.outcome == "consistent":
+        assert inside, decision.detail
+    if decision.outcome == "inconsistent":
+        assert not inside, decision.detail

@@ -19,12 +19,17 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from computegov.attest.geo import EARTH_MEAN_RADIUS_KM, Disk, SiteDecision
+from computegov.attest.geo import EARTH_MEAN_RADIUS_KM, Disk, SiteDecision, destination_point
 from computegov.errors import InputError
 
 __all__ = ["VERTICES", "country_shapes", "decide_country", "disk_polygon", "require_extra"]
 
 VERTICES = 96
+#: Widen drawn disks by 2 % more, a safety margin: straight lon/lat edges are not the circle's
+#: arcs, and the plane's scale changes with latitude across a disk. (The property test
+#: tests/attest/test_location.py::test_a_drawn_disk_holds_every_point_of_the_disk finds no point
+#: of a disk outside its drawn polygon, with or without this margin.)
+PLANE_MARGIN = 1.02
 
 
 def require_extra(module: str) -> Any:
@@ -74,23 +79,13 @@ def country_shapes() -> dict[str, Any]:
     return out
 
 
-def _destination(lat: float, lon: float, bearing: float, dist_km: float) -> tuple[float, float]:
-    """Point ``dist_km`` from (lat, lon) along ``bearing`` (radians) on the sphere, degrees."""
-    p1, l1, a = math.radians(lat), math.radians(lon), dist_km / EARTH_MEAN_RADIUS_KM
-    p2 = math.asin(math.sin(p1) * math.cos(a) + math.cos(p1) * math.sin(a) * math.cos(bearing))
-    l2 = l1 + math.atan2(
-        math.sin(bearing) * math.sin(a) * math.cos(p1), math.cos(a) - math.sin(p1) * math.sin(p2)
-    )
-    return math.degrees(p2), (math.degrees(l2) + 540) % 360 - 180
-
-
 def disk_polygon(disk: Disk) -> Any | None:
     """A circumscribed polygon of the disk in lon/lat (None when it wraps or nears a pole)."""
     shapely = require_extra("shapely")
-    r = disk.radius_km / math.cos(math.pi / VERTICES)
+    r = disk.radius_km / math.cos(math.pi / VERTICES) * PLANE_MARGIN
     if r >= math.pi * EARTH_MEAN_RADIUS_KM / 2:
         return None
-    pts = [_destination(disk.lat_deg, disk.lon_deg, 2 * math.pi * k / VERTICES, r) for k in range(VERTICES)]
+    pts = [destination_point(disk.lat_deg, disk.lon_deg, 2 * math.pi * k / VERTICES, r) for k in range(VERTICES)]
     lons = [p[1] for p in pts]
     if max(abs(p[0]) for p in pts) > 89 or max(lons) - min(lons) > 180:
         return None

@@ -45,6 +45,7 @@ __all__ = [
     "Disk",
     "SiteDecision",
     "decide_site",
+    "destination_point",
     "great_circle_km",
     "max_distance_km",
     "rtt_for_distance_s",
@@ -64,6 +65,16 @@ def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_MEAN_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+def destination_point(lat: float, lon: float, bearing_rad: float, dist_km: float) -> tuple[float, float]:
+    """The point ``dist_km`` from (lat, lon) along ``bearing_rad`` on the sphere, (lat, lon) degrees."""
+    p1, l1, a = math.radians(lat), math.radians(lon), dist_km / EARTH_MEAN_RADIUS_KM
+    p2 = math.asin(math.sin(p1) * math.cos(a) + math.cos(p1) * math.sin(a) * math.cos(bearing_rad))
+    l2 = l1 + math.atan2(
+        math.sin(bearing_rad) * math.sin(a) * math.cos(p1), math.cos(a) - math.sin(p1) * math.sin(p2)
+    )
+    return math.degrees(p2), (math.degrees(l2) + 540) % 360 - 180
 
 
 def max_distance_km(

@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from computegov.attest.borders import _destination
+from computegov.attest.geo import destination_point
 from computegov.attest.location_sim import City, RouteResult, find_city, simulate_disks
 
 __all__ = ["location_map"]
@@ -21,7 +21,7 @@ _OUTCOME_COLOURS = {"consistent": "#1a9850", "inconsistent": "#d73027", "undecid
 
 
 def _disk_feature(lat: float, lon: float, radius_km: float, props: dict[str, Any]) -> dict[str, Any]:
-    ring = [_destination(lat, lon, 2 * math.pi * k / 72, radius_km)[::-1] for k in range(72)]
+    ring = [destination_point(lat, lon, 2 * math.pi * k / 72, radius_km)[::-1] for k in range(72)]
     ring.append(ring[0])
     return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
             "properties": props}
