@@ -73,14 +73,14 @@ CHIPS = {
     ),
 }
 
-EXPECTED = {  # outcome per version: 2022-10, 2023-10, 2024-12, 2025-01
-    "A100": ["3A090.a"] * 4,
-    "A800": ["not controlled", "3A090.a", "3A090.a", "3A090.a"],
-    "H100": ["3A090.a"] * 4,
-    "H800": ["not controlled", "3A090.a", "3A090.a", "3A090.a"],
-    "H20": ["not controlled"] * 4,
-    "RTX 4090": ["indeterminate (3A090.a | none)", "3A090.a", "3A090.a", "3A090.a"],
-    "RTX 4090 D": ["not controlled"] * 4,
+EXPECTED = {  # outcome per version: 2022-10, 2023-10, 2024-12, 2025-01, 2025-05, 2026-01
+    "A100": ["3A090.a"] * 6,
+    "A800": ["not controlled", *["3A090.a"] * 5],
+    "H100": ["3A090.a"] * 6,
+    "H800": ["not controlled", *["3A090.a"] * 5],
+    "H20": ["not controlled"] * 6,
+    "RTX 4090": ["indeterminate (3A090.a | none)", *["3A090.a"] * 5],
+    "RTX 4090 D": ["not controlled"] * 6,
 }
 
 
@@ -199,8 +199,10 @@ def test_whatif_planned_chip_under_every_version() -> None:
         "3A090.a",
         "3A090.a",
         "3A090.a",
+        "3A090.a",
+        "3A090.a",
     ]
-    assert len(result.limits) == 1 + 2 * 3
+    assert len(result.limits) == 1 + 2 * 5
 
 
 @given(
@@ -293,5 +295,5 @@ def test_summarize_refuses_a_mix_of_rule_versions() -> None:
 
 def test_aca_is_open_to_non_datacenter_3a090a_chips_only_under_the_diffusion_rule() -> None:
     exceptions = [c.license_exceptions for c in history(CHIPS["RTX 4090"]).classifications]
-    assert exceptions == [(), ("NAC",), ("NAC",), ("NAC", "ACA")]
+    assert exceptions == [(), ("NAC",), ("NAC",), ("NAC", "ACA"), ("NAC",), ("NAC",)]
     assert classify(CHIPS["H100"], "2025-01").license_exceptions == ()

@@ -22,7 +22,7 @@ def test_classify_h100_json() -> None:
     code, out, _ = _run("classify", "H100", "--json")
     assert code == 0
     data = json.loads(out)
-    assert data["eccn"] == "3A090.a" and data["rule"] == "2024-12"
+    assert data["eccn"] == "3A090.a" and data["rule"] == "2026-01"
     assert data["facts"]["tpp"] == pytest.approx(15832, rel=1e-3)
 
 
@@ -86,7 +86,7 @@ def test_history_json_has_every_version() -> None:
     code, out, _ = _run("history", "A800", "--json")
     assert code == 0
     rules = [c["rule"] for c in json.loads(out)["classifications"]]
-    assert rules == ["2022-10", "2023-10", "2024-12", "2025-01"]
+    assert rules == ["2022-10", "2023-10", "2024-12", "2025-01", "2025-05", "2026-01"]
 
 
 def test_rules_table_and_json() -> None:
@@ -98,6 +98,8 @@ def test_rules_table_and_json() -> None:
         "2023-10",
         "2024-12",
         "2025-01",
+        "2025-05",
+        "2026-01",
     }
 
 
@@ -128,7 +130,7 @@ def test_whatif_hbm_stack() -> None:
     code, out, _ = _run("whatif", "--hbm-density", "3.3", "--json")
     assert code == 0
     outcomes = [c["outcome"] for c in json.loads(out)["classifications"]]
-    assert outcomes == ["not controlled", "not controlled", "3A090.c", "3A090.c"]
+    assert outcomes == ["not controlled", "not controlled", *["3A090.c"] * 4]
 
 
 def test_whatif_needs_tpp_or_hbm_density() -> None:
@@ -198,7 +200,7 @@ def test_classify_all_json_is_sorted_summarised_and_names_missing_facts(
 def test_classify_all_table_ends_with_the_summary(no_area_catalog: Path) -> None:
     code, out, _ = _run("classify", "--all", "--catalog", str(no_area_catalog))
     assert code == 0
-    assert "chips under 2024-12:" in out and "--die-area" in out
+    assert "chips under 2026-01:" in out and "--die-area" in out
 
 
 @pytest.mark.parametrize(

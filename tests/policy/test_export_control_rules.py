@@ -12,13 +12,15 @@ from computegov.policy.rules import get_rule, load_rules, parse_rules
 
 def test_every_version_is_bundled_with_its_federal_register_citation() -> None:
     rules = load_rules()
-    assert rules.versions == ("2022-10", "2023-10", "2024-12", "2025-01")
+    assert rules.versions == ("2022-10", "2023-10", "2024-12", "2025-01", "2025-05", "2026-01")
     citations = {r.id: r.citation for r in rules.rules}
     assert citations == {
         "2022-10": "87 FR 62186",
         "2023-10": "88 FR 73458",
         "2024-12": "89 FR 96790",
         "2025-01": "90 FR 4544",
+        "2025-05": "BIS press release 2025-05-13 (no Federal Register document)",
+        "2026-01": "91 FR 1684",
     }
 
 
@@ -26,9 +28,12 @@ def test_statuses_and_dates() -> None:
     rules = {r.id: r for r in load_rules().rules}
     assert rules["2022-10"].status == "superseded" and rules["2022-10"].superseded_by == "2023-10"
     assert rules["2023-10"].effective == dt.date(2023, 11, 17)
-    assert rules["2024-12"].status == "in_force"
+    assert rules["2024-12"].status == "superseded" and rules["2024-12"].superseded_by == "2026-01"
     assert rules["2025-01"].status == "rescinded"
-    assert load_rules().current.id == "2024-12"
+    assert rules["2026-01"].status == "in_force"
+    assert rules["2026-01"].effective == rules["2026-01"].published == dt.date(2026, 1, 15)
+    assert rules["2026-01"].fr_doc == "2026-00789"
+    assert load_rules().current.id == "2026-01"
 
 
 def _thresholds(version: str) -> dict[str, list[tuple[str, str, float]]]:

@@ -36,6 +36,7 @@ MISSING_FACT_FLAGS: Mapping[str, tuple[str, str]] = {
         "memory bandwidth density, GB/s/mm^2",
         "--hbm-density",
     ),
+    "dram_bandwidth_gb_per_s": ("total DRAM bandwidth, GB/s", "--dram-bandwidth"),
 }
 _METRIC_OF_FACT = {fact: metric for metric, (fact, _option) in MISSING_FACT_FLAGS.items()}
 

@@ -98,6 +98,8 @@ class ChipFacts:
         datacenter: designed or marketed for datacenters (None: unknown).
         item: ``"ic"`` (a logic IC) or ``"hbm"`` (a high-bandwidth memory stack).
         memory_bandwidth_density_bytes_per_s_per_mm2: for HBM stacks, bytes/s per mm^2.
+        dram_bandwidth_bytes_per_s: total DRAM (e.g. HBM) bandwidth of the chip, bytes/s; tested
+            by licence review policies (91 FR 1684), not by the 3A090 paragraphs.
         sources: where each fact came from (fact name -> text).
         assumptions: assumptions made in deriving the facts, in words.
     """
@@ -111,6 +113,7 @@ class ChipFacts:
     datacenter: bool | None = None
     item: str = "ic"
     memory_bandwidth_density_bytes_per_s_per_mm2: float | None = None
+    dram_bandwidth_bytes_per_s: float | None = None
     sources: Mapping[str, str] = dataclasses.field(default_factory=dict)
     assumptions: tuple[str, ...] = ()
 
@@ -128,6 +131,11 @@ class ChipFacts:
             "memory bandwidth density (bytes/s per mm^2)",
             allow_zero=True,
             high=MAX_MEMORY_BANDWIDTH_DENSITY_BYTES_PER_S_PER_MM2,
+        )
+        _check_positive(
+            self.dram_bandwidth_bytes_per_s,
+            "DRAM bandwidth (bytes/s)",
+            high=MAX_IO_BANDWIDTH_BYTES_PER_S,
         )
         if self.item not in {"ic", "hbm"}:
             raise InputError(f"item: expected 'ic' or 'hbm', got {self.item!r}")
@@ -154,6 +162,9 @@ class ChipFacts:
         if metric == "memory_bandwidth_density_gb_per_s_per_mm2":
             value = self.memory_bandwidth_density_bytes_per_s_per_mm2
             return None if value is None else (value / GB, value / GB)
+        if metric == "dram_bandwidth_gb_per_s":
+            dram = self.dram_bandwidth_bytes_per_s
+            return None if dram is None else (dram / GB, dram / GB)
         raise KeyError(metric)
 
     def to_dict(self) -> dict[str, Any]:
@@ -172,6 +183,7 @@ def facts_from_chip(
     die_area_mm2: float | None = None,
     io_bandwidth_bytes_per_s: float | None = None,
     datacenter: bool | None = None,
+    dram_bandwidth_bytes_per_s: float | None = None,
 ) -> ChipFacts:
     """The rule-relevant facts of a catalogue chip, with user-supplied values taking precedence.
 
@@ -186,6 +198,8 @@ def facts_from_chip(
         die_area_mm2: applicable die area, mm^2, instead of the catalogue's die area.
         io_bandwidth_bytes_per_s: aggregate bidirectional I/O, bytes/s.
         datacenter: designed or marketed for datacenters, instead of the catalogue's flag.
+        dram_bandwidth_bytes_per_s: total DRAM bandwidth, bytes/s, instead of the catalogue's
+            memory bandwidth.
 
     Raises:
         InputError: a supplied value is zero/negative where that is impossible.
@@ -239,6 +253,11 @@ def facts_from_chip(
     elif chip.datacenter is not None:
         datacenter = chip.datacenter
         sources["datacenter"] = chip.source_of("datacenter") or "catalogue"
+    if dram_bandwidth_bytes_per_s is not None:
+        sources["dram_bandwidth"] = "supplied by the user"
+    elif chip.memory_bandwidth_bytes_per_s is not None:
+        dram_bandwidth_bytes_per_s = chip.memory_bandwidth_bytes_per_s
+        sources["dram_bandwidth"] = chip.source_of("memory_bandwidth_bytes_per_s") or "catalogue"
     return ChipFacts(
         name=chip.name,
         tpp=tpp,
@@ -247,6 +266,7 @@ def facts_from_chip(
         io_bandwidth_min_bytes_per_s=io_min,
         io_bandwidth_max_bytes_per_s=io_max,
         datacenter=datacenter,
+        dram_bandwidth_bytes_per_s=dram_bandwidth_bytes_per_s,
         sources=sources,
         assumptions=tuple(assumptions),
     )

@@ -30,6 +30,7 @@ __all__ = [
     "RuleSet",
     "get_rule",
     "load_rules",
+    "parse_conditions",
 ]
 
 #: Metrics a condition may test, with the unit the rule text uses.
@@ -39,6 +40,8 @@ METRICS: Mapping[str, str] = {
     "io_bandwidth_gb_per_s": "GB/s",
     "datacenter": "yes/no",
     "memory_bandwidth_density_gb_per_s_per_mm2": "GB/s/mm^2",
+    # Total DRAM (HBM) bandwidth, tested by licence review policies (91 FR 1684), not by 3A090.
+    "dram_bandwidth_gb_per_s": "GB/s",
 }
 
 _OPS: Mapping[str, Callable[[Any, Any], bool]] = {
@@ -83,6 +86,7 @@ _LABELS = {
     "io_bandwidth_gb_per_s": "I/O GB/s",
     "memory_bandwidth_density_gb_per_s_per_mm2": "memory bandwidth density GB/s/mm^2",
     "datacenter": "datacenter",
+    "dram_bandwidth_gb_per_s": "DRAM GB/s",
 }
 
 
@@ -266,6 +270,11 @@ def _conditions(raw: Any, where: str, path: str) -> tuple[Condition, ...]:
             raise DataError("expected a number", path=path, field=where, value=value)
         out.append(Condition(metric=metric, op=op, value=value))
     return tuple(out)
+
+
+def parse_conditions(raw: Any, where: str, path: str) -> tuple[Condition, ...]:
+    """Validate a YAML list of ``{metric, op, value}`` (DataError naming ``where`` if malformed)."""
+    return _conditions(raw, where, path)
 
 
 def _date(value: Any, field: str, path: str) -> dt.date:
