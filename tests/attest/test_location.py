@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -294,6 +294,7 @@ def test_a_drawn_disk_holds_every_point_of_the_disk(
 
 
 @settings(max_examples=30, deadline=None)
+@example(chip=(30.0, 104.0), offsets=[(0.0, 0.0), (0.0, 0.0)], delay_s=0.0, country="CHN")  # 0-km disks
 @given(
     chip=st.tuples(st.floats(15, 40), st.floats(95, 125)),
     offsets=st.lists(st.tuples(st.floats(-3, 3), st.floats(-3, 3)), min_size=1, max_size=4),

@@ -30,6 +30,8 @@ VERTICES = 96
 #: tests/attest/test_location.py::test_a_drawn_disk_holds_every_point_of_the_disk finds no point
 #: of a disk outside its drawn polygon, with or without this margin.)
 PLANE_MARGIN = 1.02
+#: Smallest radius drawn, km: a landmark next to the chip measures ~0 km.
+MIN_DRAWN_KM = 1.0
 
 
 def require_extra(module: str) -> Any:
@@ -82,7 +84,8 @@ def country_shapes() -> dict[str, Any]:
 def disk_polygon(disk: Disk) -> Any | None:
     """A circumscribed polygon of the disk in lon/lat (None when it wraps or nears a pole)."""
     shapely = require_extra("shapely")
-    r = disk.radius_km / math.cos(math.pi / VERTICES) * PLANE_MARGIN
+    # at least MIN_DRAWN_KM, so that a zero-radius disk is still a polygon (widening is sound)
+    r = max(disk.radius_km, MIN_DRAWN_KM) / math.cos(math.pi / VERTICES) * PLANE_MARGIN
     if r >= math.pi * EARTH_MEAN_RADIUS_KM / 2:
         return None
     pts = [destination_point(disk.lat_deg, disk.lon_deg, 2 * math.pi * k / VERTICES, r) for k in range(VERTICES)]
@@ -122,10 +125,14 @@ def decide_country(disks: Sequence[Disk], iso3: str) -> SiteDecision:
         region = polys[0][1]
         for _, p in polys[1:]:
             region = region.intersection(p)
-        if region.is_empty:
-            return SiteDecision("inconsistent", polys[0][0].landmark,
-                                "the landmarks' disks have no common point")
-        if region.within(country):
+        apart = _disjoint_pair(disks)
+        if apart is not None:
+            return SiteDecision(
+                "inconsistent", apart[0],
+                f"landmarks {apart[0]} and {apart[1]} bound the chip to disks that do not meet: "
+                "no position explains both round trips",
+            )
+        if not region.is_empty and region.within(country):
             best = min(polys, key=lambda kp: kp[0].radius_km)[0]
             return SiteDecision(
                 "consistent", best.landmark,
@@ -145,6 +152,15 @@ def decide_country(disks: Sequence[Disk], iso3: str) -> SiteDecision:
         f"the certified region reaches outside {code}; {best.landmark}, inside {code}, would "
         f"decide it with a shorter round trip (it measured a {best.radius_km:.0f} km bound)",
     )
+
+
+def _disjoint_pair(disks: Sequence[Disk]) -> tuple[str, str] | None:
+    """Two landmarks whose disks do not meet on the sphere (exact), or None."""
+    for i, a in enumerate(disks):
+        for b in disks[i + 1 :]:
+            if a.distance_km(b.lat_deg, b.lon_deg) > a.radius_km + b.radius_km:
+                return a.landmark, b.landmark
+    return None
 
 
 def _point(disk: Disk) -> Any:
