@@ -96,8 +96,9 @@ def _chip_label(name: str) -> str:
 
 
 def _mfu(option: Any) -> str:
-    """MFU, with ~ when the inter-node bandwidth was assumed (see the notes)."""
-    return f"{option.utilisation.central:.2f}" + ("~" if option.network_assumed else "")
+    """MFU, ~ when the inter-node bandwidth was assumed, ? when no published run backs it."""
+    text = f"{option.utilisation.central:.2f}" + ("~" if option.network_assumed else "")
+    return text + ("" if option.utilisation_evidence else "?")
 
 
 def _render_options(options: Any, title: str) -> None:
@@ -114,7 +115,8 @@ def _render_options(options: Any, title: str) -> None:
         title_justify="left",
         caption=(
             "cost: central (low-high) USD; fit: memory fits (? = unknown); "
-            "* = on the Pareto front; ~ = network bandwidth assumed"
+            "* = on the Pareto front; ~ = network bandwidth assumed; "
+            "? = no published utilisation for the chip (interval widened)"
         ),
         caption_justify="left",
     )
@@ -436,7 +438,15 @@ def plan_command(
 
 
 def _assumed_network_note(options: Any) -> None:
-    flagged = [_chip_label(o.chip_name) for o in options if _mfu(o).endswith("~")]
+    flagged = [_chip_label(o.chip_name) for o in options if o.network_assumed]
+    unproven = [_chip_label(o.chip_name) for o in options if not o.utilisation_evidence]
+    if unproven:
+        console.print(
+            f"? {', '.join(unproven)}: no published at-scale utilisation; the generation's MFU "
+            "is used with its low end widened (see the notes in --json).",
+            style="dim",
+            highlight=False,
+        )
     if flagged:
         console.print(
             f"~ {', '.join(flagged)}: no inter-node bandwidth in the catalogue; the MFU assumes "

@@ -48,6 +48,8 @@ class Plan:
         reliability: interruptions, checkpoint interval, goodput and days with and without
             failures (None when the request turns failures off).
         duration_no_failures_s: failure-free time (low, central, high), s.
+        utilisation_evidence: a published at-scale run backs the chip family's utilisation
+            (False: generation default with a widened interval).
     """
 
     chip_name: str
@@ -74,6 +76,7 @@ class Plan:
     network_assumed: bool = False
     reliability: Reliability | None = None
     duration_no_failures_s: Range | None = None
+    utilisation_evidence: bool = True
 
     @property
     def days(self) -> float:
@@ -138,6 +141,7 @@ class Plan:
             "min_chips_memory": self.min_chips_memory,
             "network_bandwidth_assumed": self.network_assumed,
             "duration_days_without_failures": self.days_without_failures,
+            "utilisation_evidence": self.utilisation_evidence,
             "reliability": self.reliability.to_dict() if self.reliability else None,
         }
 

@@ -4,8 +4,10 @@
 (deadline, budget, maximum chips, power cap; buy or rent; start year), ranks the feasible options
 by cost, time or energy and marks the Pareto front over all three. :func:`evaluate` prices one
 fixed configuration. Utilisation comes from the cluster-scaling model
-(:mod:`computegov.planning.scaling`) on top of a kernel-level MFU by hardware generation, unless
-the user fixes it.
+(:mod:`computegov.planning.scaling`) on top of a kernel-level MFU from published runs of the chip's
+family (:mod:`computegov.planning.utilisation`; the generation default, widened, when there are
+none), unless the user fixes it. Interruptions, checkpoints and restarts
+(:mod:`computegov.planning.reliability`) lengthen every run unless the request turns them off.
 
 Constraints are checked on central values; every money figure is in USD of the cost model's
 dollar year. A start year in the future divides the cost by the price-performance growth
@@ -34,6 +36,7 @@ from computegov.planning.scaling import (
     ScalingAssumptions,
     best_layout,
 )
+from computegov.planning.utilisation import kernel_mfu_for
 from computegov.units import S_PER_HOUR, W_PER_MW
 
 if TYPE_CHECKING:
@@ -65,6 +68,8 @@ class _ChipContext:
     energy_per_hour_j: Range
     installed_power_w: float
     min_chips_memory: int | None
+    mfu_evidence: bool = True
+    mfu_note: str = ""
 
 
 def _min_chips(chip: Chip, target: Target, scaling: ScalingAssumptions) -> int | None:
@@ -85,13 +90,15 @@ def _context(
     if hour.energy_j is None or hour.installed_power_w is None:
         model.chip_tdp_w(chip)  # raises MissingCostDataError naming tdp_w
     assert hour.energy_j is not None and hour.installed_power_w is not None
-    generation = default_assumptions().mfu_for(chip.release_date)
+    kernel = kernel_mfu_for(chip)
     return _ChipContext(
         min_chips_memory=_min_chips(chip, target, scaling),
         chip=chip,
         numbers=ChipNumbers.from_chip(chip, peak, scaling),
         precision=precision,
-        kernel_mfu=generation.value,
+        kernel_mfu=kernel.value,
+        mfu_evidence=kernel.has_evidence,
+        mfu_note=kernel.note,
         hour_usd=hour.total_usd,
         energy_per_hour_j=hour.energy_j,
         installed_power_w=hour.installed_power_w.central,
@@ -189,6 +196,7 @@ def _option(
         min_chips_memory=ctx.min_chips_memory,
         reliability=rel,
         duration_no_failures_s=base_duration,
+        utilisation_evidence=request.utilisation is not None or ctx.mfu_evidence,
     )
     return dataclasses.replace(option, violations=_violations(option, request))
 
@@ -196,6 +204,8 @@ def _option(
 def _notes(ctx: _ChipContext, scaling_used: bool) -> tuple[str, ...]:
     numbers = ctx.numbers
     notes = []
+    if scaling_used and ctx.mfu_note:
+        notes.append(ctx.mfu_note)
     if scaling_used:
         notes += [f"bandwidths not in the catalogue taken from {src}" for src in numbers.sources]
     if scaling_used and INTERNODE in numbers.assumed:
