@@ -1,5 +1,7 @@
 """Crash safety: a server killed with SIGKILL in the middle of concurrent submissions loses no
-report it acknowledged (201), stores none twice, and restarts on the same database."""
+report it acknowledged (201), stores none twice, restarts on the same database, and its
+transparency log still verifies, extends what a monitor saw before the kill, and holds every
+acknowledged report."""
 
 from __future__ import annotations
 
@@ -84,6 +86,12 @@ def test_sigkill_during_submissions_loses_no_acknowledged_report(tmp_path: Path)
     deadline = time.monotonic() + 60
     while len(acknowledged) < 5 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.1)
+    from computegov.registry.monitor import http_fetcher, load_state, run_monitor, save_state
+
+    state = tmp_path / "monitor.json"  # a monitor sees the log mid-load
+    seen = run_monitor(http_fetcher(f"http://127.0.0.1:{port}"), "live", None, audit_leaves=True)
+    assert seen.ok, seen.evidence
+    save_state(state, seen.state)
     time.sleep(0.3)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
@@ -102,6 +110,13 @@ def test_sigkill_during_submissions_loses_no_acknowledged_report(tmp_path: Path)
         assert len(stored) - len(acknowledged) <= 3  # at most one in flight per client
         audited = [a.object_id for a in store.audit_log(limit=100_000) if a.action == "report.submit"]
         assert sorted(audited) == sorted(stored)  # every stored report has its audit row, none more
+        # the log after the crash: intact, extends what the monitor saw, holds every acknowledged report
+        assert store.audit_log_tree() == []
+        assert all(store.report_leaves(d)["report_leaf"] is not None for d in stored)
+        after = run_monitor(http_fetcher(f"http://127.0.0.1:{_port}"), "live", load_state(state),
+                            reports=acknowledged)
+        assert after.ok, after.evidence
+        assert after.head.tree_size >= seen.head.tree_size
         store.close()
     finally:
         proc.send_signal(signal.SIGINT)
