@@ -404,7 +404,7 @@ def licence_for(
     req = lic.requirement
     sources = [f"{the_rule.citation} ({the_rule.url})", f"{req.clause}: {req.source}"]
     sources.append(f"country groups: Supplement No. 1 to part 740, {data.url} (checked {data.checked})")
-    notes = [f"{g}: confirmed {data.groups[g].confirmed}" for g in groups]
+    notes = [*the_rule.notes, *(f"{g}: confirmed {data.groups[g].confirmed}" for g in groups)]
     actions = tuple(
         f"{a.action}: {a.effect}"
         for a in data.chip_actions
