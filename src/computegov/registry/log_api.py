@@ -28,7 +28,7 @@ class LogProblem(BaseModel):
     detail: str
 
 
-_BAD = {422: {"model": LogProblem, "description": "a size or index outside the log, or first > second"}}
+_BAD: dict[int | str, dict[str, Any]] = {422: {"model": LogProblem, "description": "a size or index outside the log, or first > second"}}
 
 
 def _store(request: Request) -> Store:

@@ -268,7 +268,9 @@ def _check_report(fetch: Fetch, digest: str, head: treehead.TreeHead, known: lis
     ]
     evidence: list[str] = []
     for index, want in zip(leaves, rebuilt, strict=True):
-        entry, problems = _leaf_entry(fetch, int(index), head)
+        if not isinstance(index, int):
+            raise LogProofError(f"report {digest}: leaf index {index!r} is not an integer")
+        entry, problems = _leaf_entry(fetch, index, head)
         evidence += problems
         if entry is not None and canonical_bytes(entry) != canonical_bytes(want):
             fields = sorted(k for k in set(entry) | set(want) if entry.get(k) != want.get(k))

@@ -17,6 +17,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -65,9 +67,9 @@ class LeafInfo:
 class TransparencyLog(Database):
     """Reads the transparency log and signs its tree heads."""
 
-    _log_key: treehead.Ed25519PrivateKey | None = None
+    _log_key: Ed25519PrivateKey | None = None
 
-    def log_private_key(self) -> treehead.Ed25519PrivateKey:
+    def log_private_key(self) -> Ed25519PrivateKey:
         """The registry's log key (created with mode 0600 on first use)."""
         if self._log_key is None:
             self._log_key = treehead.load_or_create_key(log_key_path(self.url))
@@ -76,7 +78,7 @@ class TransparencyLog(Database):
     def log_public_key(self) -> dict[str, str]:
         """The log's public key: ``keyid`` (RFC 6962 LogID), ``public_key_pem`` and ``public_key_hex``."""
         pub = self.log_private_key().public_key()
-        raw = pub.public_bytes(treehead.serialization.Encoding.Raw, treehead.serialization.PublicFormat.Raw)
+        raw = pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         return {"keyid": treehead.key_id(pub), "public_key_pem": treehead.public_key_pem(pub),
                 "public_key_hex": raw.hex()}
 

@@ -158,9 +158,9 @@ def load_or_create_key(path: Path) -> Ed25519PrivateKey:
                 os.fsync(fh.fileno())
             return key
     try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except ValueError as err:
         raise LogProofError(f"{path}: not a PEM private key ({err})") from None
-    if not isinstance(key, Ed25519PrivateKey):
-        raise LogProofError(f"{path}: expected an Ed25519 private key, got {type(key).__name__}")
-    return key
+    if not isinstance(loaded, Ed25519PrivateKey):
+        raise LogProofError(f"{path}: expected an Ed25519 private key, got {type(loaded).__name__}")
+    return loaded
