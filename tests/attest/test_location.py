@@ -317,3 +317,17 @@ def test_no_chip_outside_a_country_is_certified_inside_it(
         assert inside, decision.detail
     if decision.outcome == "inconsistent":
         assert not inside, decision.detail
+
+
+def test_a_nonce_not_derived_from_the_ledger_head_fails(run: Any) -> None:
+    import base64
+    import os
+
+    from computegov.attest.location_protocol import measurement_message
+
+    ev = _session(run, SINGAPORE)
+    m = ev["measurements"][0]
+    m["nonce_salt"] = os.urandom(32).hex()  # the landmark signs a salt that does not give the nonce
+    m["landmark_sig"] = base64.b64encode(STATIONS[0].key.sign(measurement_message(m))).decode()
+    check = _check(run, ev)
+    assert check.status == "fail" and "not derived from this ledger head" in check.summary

@@ -21,6 +21,7 @@ from computegov.attest.geo import Disk, decide_site, max_distance_km
 from computegov.attest.location_protocol import (
     EVIDENCE_FORMAT,
     measurement_message,
+    nonce_for,
     verify_answer,
 )
 from computegov.attest.trust import TrustList
@@ -149,6 +150,8 @@ class LocationChecker:
         ledger = (statement.get("predicate") or {}).get("ledger") or {}
         head = ledger.get("head_hash") if isinstance(ledger, Mapping) else None
         signer_key = _signer_key_hex(statement)
+        if not isinstance(head, str) or len(head) != 64:
+            return _fail("the report names no ledger head hash to bind the measurements to")
         disks: list[Disk] = []
         seen: set[str] = set()
         for i, m in enumerate(items):
@@ -171,9 +174,12 @@ class LocationChecker:
                 return _fail(f"measurement {i} ({name}): {why}")
             try:
                 nonce_bytes = bytes.fromhex(nonce)
+                salt = bytes.fromhex(str(m.get("nonce_salt")))
                 answer = base64.b64decode(str(m.get("answer")), validate=True)
             except (ValueError, binascii.Error):
-                return _fail(f"measurement {i} ({name}): nonce or answer is not encoded as hex/base64")
+                return _fail(f"measurement {i} ({name}): nonce, salt or answer is not encoded as hex/base64")
+            if nonce_for(bytes.fromhex(str(head)), salt) != nonce_bytes:
+                return _fail(f"measurement {i} ({name}): the nonce is not derived from this ledger head")
             why = verify_answer(m["prover"], nonce_bytes, answer)
             if why is not None:
                 return _fail(f"measurement {i} ({name}): the prover's answer does not verify: {why}")

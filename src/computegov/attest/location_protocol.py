@@ -43,6 +43,7 @@ __all__ = [
     "Prover",
     "SimulatedLink",
     "measurement_message",
+    "nonce_for",
     "response_message",
     "run_session",
     "verify_answer",
@@ -54,6 +55,11 @@ RESPONSE_TYPE = "application/vnd.computegov.location-response+nonce"
 MEASUREMENT_TYPE = "application/vnd.computegov.location-measurement+json"
 
 Transport = Callable[[bytes], bytes]  # nonce -> the prover's signature over it
+
+
+def nonce_for(ledger_head: bytes, salt: bytes) -> bytes:
+    """A landmark's nonce: SHA-256(ledger_head || salt), so any verifier can see it names this run."""
+    return hashlib.sha256(ledger_head + salt).digest()
 
 
 def response_message(nonce: bytes) -> bytes:
@@ -152,7 +158,8 @@ class LandmarkStation:
         Raises:
             InputError: the answer is not the prover's signature over this nonce.
         """
-        nonce = hashlib.sha256(ledger_head + os.urandom(32)).digest()
+        salt = os.urandom(32)
+        nonce = nonce_for(ledger_head, salt)
         start = self.clock()
         answer = transport(nonce)
         rtt_s = self.clock() - start
@@ -165,6 +172,7 @@ class LandmarkStation:
         m: dict[str, object] = {
             "landmark": self.name,
             "nonce": nonce.hex(),
+            "nonce_salt": salt.hex(),
             "ledger_head": ledger_head.hex(),
             "prover": dict(prover.identity),
             "answer": base64.b64encode(answer).decode("ascii"),
