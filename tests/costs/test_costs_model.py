@@ -201,7 +201,7 @@ def test_each_assumption_moves_the_cost_in_its_stated_direction(name: str, bump:
         assert after >= before
 
 
-def test_a_catalogue_price_that_includes_the_server_gets_no_server_fraction() -> None:
+def test_a_price_means_the_chip_alone_for_catalogue_and_typed_prices_alike() -> None:
     """The H100 SXM catalogue price is a DGX H100 price / 8 (see data/cost_assumptions.yaml)."""
     model = CostModel(
         server_fraction=0.3,
@@ -214,13 +214,20 @@ def test_a_catalogue_price_that_includes_the_server_gets_no_server_fraction() ->
     dgx_share = make_chip(name="NVIDIA H100 SXM5 80GB")
     plain = make_chip()
     hours = 4 * HOURS_PER_YEAR
-    included = model.chip_hour_cost(dgx_share).components_usd["hardware"].central
-    assert included == pytest.approx(10_000 * (1 + 0.1 + 0.05) / hours)
-    assert model.server_included(dgx_share) is not None
-    assert "already includes the server" in model.chip_hour_cost(dgx_share).price_source
+    # whole-server price per chip: 10,000 / 1.3 is the chip alone, then every share is added
+    price, source = model.chip_price(dgx_share)
+    assert price == pytest.approx(10_000 / 1.3)
+    assert "whole-server price per chip" in source
+    hardware = model.chip_hour_cost(dgx_share).components_usd["hardware"].central
+    assert hardware == pytest.approx(10_000 / 1.3 * (1 + 0.3 + 0.1 + 0.05) / hours)
     added = model.chip_hour_cost(plain).components_usd["hardware"].central
     assert added == pytest.approx(10_000 * (1 + 0.3 + 0.1 + 0.05) / hours)
-    # a user-supplied price is the chip alone
+    # a typed price is the chip alone unless marked; marked, it goes through the same division
     user = model.replace(chip_price_usd=10_000.0)
     assert user.server_included(dgx_share) is None
     assert user.chip_hour_cost(dgx_share).components_usd["hardware"].central == pytest.approx(added)
+    marked = model.replace(chip_price_usd=10_000.0, price_includes_server=True)
+    assert marked.chip_hour_cost(plain).total_usd == model.chip_hour_cost(dgx_share).total_usd
+    # the same price typed in or read from the catalogue costs the same per hour
+    same = model.replace(chip_price_usd=10_000.0)
+    assert same.chip_hour_cost(plain).total_usd == model.chip_hour_cost(plain).total_usd

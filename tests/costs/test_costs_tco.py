@@ -52,11 +52,13 @@ def test_whole_cost_is_dearer_than_chip_price_alone() -> None:
     summary = tco_summary(make_chip())
     assert summary.tco_over_sticker is not None
     assert summary.tco_over_sticker > 1.0
-    # hand check of the sticker figure: peak x MFU x lifetime seconds / price
+    # hand check of the sticker figure: peak x MFU x lifetime seconds / price of the chip alone
+    # (this name's catalogue price is a whole-server price per chip: divided by 1 + server share)
     model = CostModel()
     seconds = model.lifetime_years.central * 365.25 * 86400
+    alone = 30_000.0 / (1 + model.server_fraction.central)
     assert summary.sticker_flop_per_usd == pytest.approx(
-        9.894e14 * model.utilisation.central * seconds / 30_000.0
+        9.894e14 * model.utilisation.central * seconds / alone
     )
     payload = summary.to_dict()
     assert payload["dollar_year"] == TCO_DOLLAR_YEAR

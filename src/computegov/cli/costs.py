@@ -20,6 +20,7 @@ from computegov.cli.common import (
     utilisation_option,
 )
 from computegov.costs.model import MAX_CHIP_PRICE_USD, MAX_RENT_USD_PER_CHIP_HOUR, MAX_TDP_W
+from computegov.costs.money import format_usd
 from computegov.units import J_PER_KWH, J_PER_MWH
 
 __all__ = ["register"]
@@ -35,7 +36,9 @@ RENT_OPTION = typer.Option(
 PRICE_OPTION = float_option(
     None,
     "--price-usd",
-    help="Chip price to use (USD of the TCO dollar year).",
+    help="Price of the chip alone (USD of the TCO dollar year); the server, network and storage "
+    "shares are added. Catalogue prices mean the same (a whole-server price per chip is first "
+    "divided by 1 + server_fraction); see --price-includes-server.",
     low=0,
     low_open=True,
     high=MAX_CHIP_PRICE_USD,
@@ -52,6 +55,24 @@ RENT_PRICE_OPTION = float_option(
     high=MAX_RENT_USD_PER_CHIP_HOUR,
 )
 UTIL_OPTION = utilisation_option("for per-FLOP figures.")
+INCLUDES_SERVER_OPTION = typer.Option(
+    False,
+    "--price-includes-server",
+    help="--price-usd is a whole-server price per chip (e.g. a DGX price / 8): divide it by "
+    "1 + server_fraction first, as for such catalogue prices.",
+)
+ASSUMPTIONS_FILE_OPTION = typer.Option(
+    None,
+    "--assumptions",
+    help="YAML/JSON file setting any cost assumption: name: number or [low, central, high] "
+    "(names: `computegov costs assumptions`).",
+)
+SET_OPTION = typer.Option(
+    None,
+    "--set",
+    help="Set one cost assumption, NAME=VALUE or NAME=low,central,high (repeatable), e.g. "
+    "--set pue=1.1 --set lifetime_years=5.",
+)
 
 
 def build_model(
@@ -60,9 +81,17 @@ def build_model(
     tdp_w: float | None = None,
     rent_usd_per_hour: float | None = None,
     utilisation: float | None = None,
+    *,
+    price_includes_server: bool = False,
+    assumptions: Path | None = None,
+    settings: list[str] | None = None,
 ) -> Any:
-    """A CostModel from the common options (shared with ``computegov plan``)."""
+    """A CostModel from the common options (shared with ``computegov plan``).
+
+    The file's values apply first, then ``--set``, then the dedicated options.
+    """
     from computegov.costs import CostModel
+    from computegov.costs.overrides import apply_overrides, load_overrides, parse_settings
 
     kwargs: dict[str, Any] = {"mode": "rent" if (rent or rent_usd_per_hour) else "buy"}
     if price_usd is not None:
@@ -73,7 +102,18 @@ def build_model(
         kwargs["rent_usd_per_chip_hour"] = rent_usd_per_hour
     if utilisation is not None:
         kwargs["utilisation"] = utilisation
-    return CostModel(**kwargs)
+    if price_includes_server:
+        if price_usd is None:
+            from computegov.errors import InputError
+
+            raise InputError("--price-includes-server describes --price-usd: give --price-usd too")
+        kwargs["price_includes_server"] = True
+    model = CostModel(mode=kwargs.pop("mode"))
+    if assumptions is not None:
+        model = apply_overrides(model, load_overrides(assumptions), where=str(assumptions))
+    if settings:
+        model = apply_overrides(model, parse_settings(settings), where="--set")
+    return model.replace(**kwargs)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,26 +125,28 @@ class ModelOptions:
     tdp_w: float | None = TDP_OPTION
     rent_usd_per_hour: float | None = RENT_PRICE_OPTION
     utilisation: float | None = UTIL_OPTION
+    price_includes_server: bool = INCLUDES_SERVER_OPTION
+    assumptions: Path | None = ASSUMPTIONS_FILE_OPTION
+    settings: list[str] | None = SET_OPTION
 
     def model(self) -> Any:
         """The CostModel these options describe."""
         return build_model(
-            self.rent, self.price_usd, self.tdp_w, self.rent_usd_per_hour, self.utilisation
+            self.rent,
+            self.price_usd,
+            self.tdp_w,
+            self.rent_usd_per_hour,
+            self.utilisation,
+            price_includes_server=self.price_includes_server,
+            assumptions=self.assumptions,
+            settings=self.settings,
         )
 
 
 model_options = shared_options("options", ModelOptions)
 
 
-def _usd(value: float) -> str:
-    if value >= 1e6:
-        return f"${value / 1e6:,.2f}M"
-    if value >= 1e3:
-        return f"${value:,.0f}"
-    return f"${value:,.3f}"
-
-
-def _triple(values: Any, fmt: Any = _usd) -> str:
+def _triple(values: Any, fmt: Any = format_usd) -> str:
     return f"{fmt(values.central)}  ({fmt(values.low)} - {fmt(values.high)})"
 
 
@@ -136,7 +178,7 @@ def tco(
     table.add_column("item")
     table.add_column("central (low - high)")
     if hour.price_usd is not None:
-        table.add_row("chip price", _usd(hour.price_usd))
+        table.add_row("chip price (chip alone)", format_usd(hour.price_usd))
     for name, value in hour.components_usd.items():
         table.add_row(f"{name} per chip-hour", _triple(value))
     table.add_row("[bold]total per chip-hour[/bold]", _triple(hour.total_usd))

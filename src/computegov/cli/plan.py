@@ -19,7 +19,9 @@ from computegov.cli.common import (
     print_json,
     utilisation_option,
 )
+from computegov.cli.costs import ASSUMPTIONS_FILE_OPTION, INCLUDES_SERVER_OPTION, SET_OPTION
 from computegov.costs.model import MAX_CHIP_PRICE_USD, MAX_RENT_USD_PER_CHIP_HOUR, MAX_TDP_W
+from computegov.costs.money import format_usd, format_usd_range
 from computegov.planning.request import (
     FIRST_START_YEAR,
     LAST_START_YEAR,
@@ -38,23 +40,6 @@ def _quantity(text: str | None, what: str) -> float | None:
     from computegov.units import parse_quantity
 
     return None if text is None else parse_quantity(text, what=what)
-
-
-def _usd(value: float) -> str:
-    if value >= 1e9:
-        return f"${value / 1e9:,.2f}B"
-    if value >= 1e6:
-        return f"${value / 1e6:,.1f}M"
-    if value >= 1e3:
-        return f"${value / 1e3:,.1f}k"
-    return f"${value:,.0f}"
-
-
-def _range(low: float, high: float) -> str:
-    scale, unit = next(
-        ((v, u) for v, u in ((1e9, "B"), (1e6, "M"), (1e3, "k")) if high >= v), (1.0, "")
-    )
-    return f"{low / scale:.3g}-{high / scale:.3g}{unit}"
 
 
 def _layout(option: Any) -> str:
@@ -146,8 +131,8 @@ def _render_options(options: Any, title: str) -> None:
         if wide:
             cells.append(_short(o.chip_hours.central))
         cells += [
-            _usd(o.cost_usd.central),
-            _range(o.cost_usd.low, o.cost_usd.high),
+            format_usd(o.cost_usd.central, compact=True),
+            format_usd_range(o.cost_usd.low, o.cost_usd.high),
             _short(o.energy_mwh),
             f"{o.peak_power_mw:,.1f}",
             _fits(o) + ("*" if o.pareto else ""),
@@ -267,7 +252,8 @@ def plan_command(
     price_usd: float | None = float_option(
         None,
         "--price-usd",
-        help="Chip price (with --chip), USD.",
+        help="Price of the chip alone (with --chip), USD; server, network and storage shares "
+        "are added, as for catalogue prices.",
         low=0,
         low_open=True,
         high=MAX_CHIP_PRICE_USD,
@@ -327,6 +313,9 @@ def plan_command(
     chart: Path | None = typer.Option(
         None, "--chart", "--output", "-o", help="Save the options chart (.html/.svg/.png/.json)."
     ),
+    price_includes_server: bool = INCLUDES_SERVER_OPTION,
+    assumptions: Path | None = ASSUMPTIONS_FILE_OPTION,
+    settings: list[str] | None = SET_OPTION,
     as_json: bool = JSON_OPTION,
     catalog: Path | None = CATALOG_OPTION,
 ) -> None:
@@ -379,7 +368,15 @@ def plan_command(
     if chart is not None:
         chart_output(chart)
     cat = load_catalog_for_cli(catalog)
-    model = build_model(rent, price_usd, tdp_w, rent_usd_per_hour)
+    model = build_model(
+        rent,
+        price_usd,
+        tdp_w,
+        rent_usd_per_hour,
+        price_includes_server=price_includes_server,
+        assumptions=assumptions,
+        settings=settings,
+    )
     if chip is not None and chips is not None:
         target, option = evaluate(
             request, cat.get(chip), chips, model=model, failure_model=failure_model

@@ -3,7 +3,12 @@
 Ownership cost per chip-hour, in USD of :data:`TCO_DOLLAR_YEAR`::
 
     hardware    = price x price_factor x (1 + server + network + storage fractions)
-                  (server fraction 0 when the catalogue price is already a per-chip server price)
+
+A chip price always means the accelerator alone (:mod:`computegov.costs.chip_inputs` reads price,
+TDP, peak and rent from the chip). A price that already includes the chip's share
+of its server (the catalogue marks such prices, e.g. H100 SXM = DGX H100 / 8; a user marks theirs
+with ``price_includes_server``) is first divided by ``1 + server_fraction`` (central value), so
+typed-in and catalogue prices go through the same arithmetic.
                   x CRF(cost_of_capital, lifetime_years) / hours per year
     datacenter  = capex per MW x installed IT power (TDP x server_power_overhead) / 1e6
                   x CRF(cost_of_capital, datacenter_lifetime_years) / hours per year
@@ -33,6 +38,7 @@ from computegov.costs.chip_hour import (
     ChipHourCost,
     capital_recovery_factor,
 )
+from computegov.costs.chip_inputs import ChipInputs
 from computegov.errors import InputError, MissingCostDataError
 from computegov.inflation import DOLLAR_YEAR
 from computegov.units import J_PER_KWH, S_PER_HOUR
@@ -112,7 +118,7 @@ def _pick(value: Range, direction: int, which: Which) -> float:
 
 
 @dataclasses.dataclass(frozen=True)
-class CostModel:
+class CostModel(ChipInputs):
     """Assumptions of the cost of ownership (or rental) of accelerators.
 
     Every range-valued field defaults to the bundled, cited assumption of the same name in
@@ -133,7 +139,9 @@ class CostModel:
         datacenter_capex_usd_per_mw: facility build cost per MW of IT load, USD.
         datacenter_lifetime_years: facility amortisation period, years.
         utilisation: model FLOP utilisation for per-FLOP figures (fraction of dense peak).
-        chip_price_usd: accelerator price to use instead of the catalogue's, USD of ``dollar_year``.
+        chip_price_usd: accelerator price to use instead of the catalogue's, USD of ``dollar_year``
+            (the chip alone unless ``price_includes_server``).
+        price_includes_server: ``chip_price_usd`` is a whole-server price per accelerator.
         tdp_w: TDP to use instead of the catalogue's, W.
         rent_usd_per_chip_hour: rental price to use instead of the bundled quotes, USD of ``dollar_year``.
         precision: precision whose dense peak counts (None: the chip's best training precision).
@@ -155,6 +163,7 @@ class CostModel:
     datacenter_lifetime_years: Range = _assumed("datacenter_lifetime_years")
     utilisation: Range = _assumed("utilisation")
     chip_price_usd: float | None = None
+    price_includes_server: bool = False
     tdp_w: float | None = None
     rent_usd_per_chip_hour: Range | None = None
     precision: str | None = None
@@ -194,103 +203,6 @@ class CostModel:
         """A copy with some fields changed (numbers and triples are coerced to ranges)."""
         return dataclasses.replace(self, **changes)
 
-    # ---- inputs from the chip -------------------------------------------------------------
-
-    def chip_price(self, chip: Chip) -> tuple[float, str]:
-        """Accelerator price in USD of :attr:`dollar_year`, and where it came from.
-
-        Raises:
-            MissingCostDataError: no override and no launch price in the catalogue.
-        """
-        from computegov.costs.money import usd
-
-        if self.chip_price_usd is not None:
-            return self.chip_price_usd, "user-supplied price"
-        if chip.launch_price_usd is None:
-            raise MissingCostDataError(
-                f"{chip.name}: no launch price (field launch_price_usd) in the catalogue, so the cost "
-                "of buying it is unknown; rent instead (CLI --rent, CostModel(mode='rent')) or give a "
-                "price (CLI --price-usd, CostModel(chip_price_usd=...))",
-                chip_name=chip.name,
-                field="launch_price_usd",
-            )
-        year = chip.launch_price_year or (chip.release_date.year if chip.release_date else None)
-        if year is None:
-            year = self.dollar_year
-        source = chip.source_of("launch_price_usd") or "catalogue"
-        price = usd(chip.launch_price_usd, year, self.dollar_year)
-        return price, f"launch price {chip.launch_price_usd:,.0f} USD {year} ({source})"
-
-    def chip_tdp_w(self, chip: Chip) -> float:
-        """TDP in W (override first).
-
-        Raises:
-            MissingCostDataError: no override and no TDP in the catalogue.
-        """
-        if self.tdp_w is not None:
-            return self.tdp_w
-        if chip.tdp_w is None:
-            raise MissingCostDataError(
-                f"{chip.name}: no TDP (field tdp_w) in the catalogue, so its power and electricity "
-                "cost are unknown; give one (CLI --tdp-w, CostModel(tdp_w=...)) or rent instead "
-                "(CLI --rent) for the cost alone",
-                chip_name=chip.name,
-                field="tdp_w",
-            )
-        return chip.tdp_w
-
-    def peak_flop_per_s(self, chip: Chip) -> tuple[str, float]:
-        """The dense peak that counts, as (precision, FLOP/s).
-
-        Raises:
-            MissingCostDataError: the chip has no rate at the precision (or no training precision).
-        """
-        if self.precision is not None:
-            try:
-                value = chip.peak(self.precision)
-            except KeyError as err:
-                raise InputError(f"unknown precision {self.precision!r}") from err
-            if value:
-                return self.precision, value
-            raise MissingCostDataError(
-                f"{chip.name}: no dense peak at precision {self.precision!r} in the catalogue",
-                chip_name=chip.name,
-                field=f"peak_flop_per_s.{self.precision}",
-            )
-        best = chip.training_peak()
-        if best is None:
-            raise MissingCostDataError(
-                f"{chip.name}: no BF16, TF32 or FP32 peak in the catalogue (field peak_flop_per_s)",
-                chip_name=chip.name,
-                field="peak_flop_per_s",
-            )
-        return best
-
-    def rent(self, chip: Chip) -> tuple[Range, str]:
-        """Rental price per chip-hour (USD of :attr:`dollar_year`) and its source.
-
-        Raises:
-            MissingCostDataError: no override and no bundled quote for the chip.
-        """
-        from computegov.costs.rental import rental_range
-
-        if self.rent_usd_per_chip_hour is not None:
-            return self.rent_usd_per_chip_hour, "user-supplied rental price"
-        found = rental_range(chip, self.dollar_year)
-        if found is None:
-            raise MissingCostDataError(
-                f"{chip.name}: no rental price in the bundled table (data/rental_prices.csv); give one "
-                "(CLI --rent-usd-per-hour, CostModel(rent_usd_per_chip_hour=...)) or buy instead",
-                chip_name=chip.name,
-                field="rental price",
-            )
-        value, quotes = found
-        newest = max(q.quoted_on for q in quotes)
-        return (
-            value,
-            f"{len(quotes)} public quotes up to {newest.isoformat()} (data/rental_prices.csv)",
-        )
-
     # ---- the arithmetic --------------------------------------------------------------------
 
     def _value(self, name: str, which: Which) -> float:
@@ -300,24 +212,10 @@ class CostModel:
         value: float = getattr(getattr(self, name), which)
         return value
 
-    def server_included(self, chip: Chip) -> str | None:
-        """Why the chip's catalogue price already includes its server share, or None.
-
-        Applies only to the catalogue price (a user-supplied price is taken as the chip alone); when it
-        applies, ``server_fraction`` is not added on top (see ``price_includes_server`` in
-        ``data/cost_assumptions.yaml``).
-        """
-        if self.chip_price_usd is not None:
-            return None
-        entry = default_assumptions().server_included((chip.name, *chip.aliases))
-        return entry.source if entry else None
-
-    def _ownership(
-        self, price_usd: float, tdp_w: float, which: Which, server_included: bool = False
-    ) -> dict[str, float]:
+    def _ownership(self, price_usd: float, tdp_w: float, which: Which) -> dict[str, float]:
         v = self._value
         rate = v("cost_of_capital", which)
-        server = 0.0 if server_included else v("server_fraction", which)
+        server = v("server_fraction", which)
         hardware_usd = (
             price_usd
             * v("chip_price_factor", which)
@@ -380,8 +278,7 @@ class CostModel:
             value: float = getattr(rent, which)
             return value
         price, _ = self.chip_price(chip)
-        included = self.server_included(chip) is not None
-        return sum(self._ownership(price, self.chip_tdp_w(chip), which, included).values())
+        return sum(self._ownership(price, self.chip_tdp_w(chip), which).values())
 
     def chip_hour_cost(self, chip: Chip) -> ChipHourCost:
         """USD per chip-hour with its components, low / central / high.
@@ -408,10 +305,7 @@ class CostModel:
             )
         price, source = self.chip_price(chip)
         tdp = self.chip_tdp_w(chip)
-        included = self.server_included(chip) is not None
-        if included:
-            source += "; this price already includes the server, so server_fraction is not added"
-        ends = {w: self._ownership(price, tdp, w, included) for w in ("low", "central", "high")}
+        ends = {w: self._ownership(price, tdp, w) for w in ("low", "central", "high")}
         components = {
             name: Range(ends["low"][name], ends["central"][name], ends["high"][name])
             for name in ends["central"]
@@ -499,6 +393,9 @@ class CostModel:
             "dollar_year": self.dollar_year,
             "assumptions": self.assumptions_used(),
             "chip_price_usd": self.chip_price_usd,
+            "chip_price_means": "the accelerator alone (a whole-server price per chip is divided "
+            "by 1 + server_fraction first)",
+            "price_includes_server": self.price_includes_server,
             "tdp_w": self.tdp_w,
             "rent_usd_per_chip_hour": (
                 self.rent_usd_per_chip_hour.to_dict() if self.rent_usd_per_chip_hour else None

@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from computegov.costs.money import format_usd
 from computegov.report.section import ReportContext, Section, fmt_number, html_table, note_html
 
 if TYPE_CHECKING:
@@ -106,8 +107,8 @@ def build(ctx: ReportContext) -> Section:
             [
                 r.chip_name,
                 f"{r.release_year:.1f}",
-                fmt_number(r.price_usd),
-                f"{fmt_number(hour.central)} ({fmt_number(hour.low)}–{fmt_number(hour.high)})",
+                format_usd(r.price_usd) if r.price_usd is not None else "–",
+                f"{format_usd(hour.central)} ({format_usd(hour.low)}–{format_usd(hour.high)})",
                 fmt_number(r.tco_flop_per_usd.central),
                 fmt_number(r.sticker_flop_per_usd),
                 fmt_number(r.tco_over_sticker),
@@ -119,7 +120,7 @@ def build(ctx: ReportContext) -> Section:
             [
                 "chip",
                 "released",
-                f"price (USD {year})",
+                f"chip price, chip alone (USD {year})",
                 f"USD {year} per chip-hour (low–high)",
                 "FLOP/USD, TCO",
                 "FLOP/USD, chip only",
