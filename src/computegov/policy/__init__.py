@@ -11,6 +11,7 @@ from computegov.policy.export_control import (
     history,
     summarize,
 )
+from computegov.policy.licensing import LicenceAnswer, licence_for
 from computegov.policy.rules import Rule, RuleSet, get_rule, load_rules
 from computegov.policy.tpp import TppResult, performance_density, tpp_from_peaks, tpp_of_chip
 from computegov.policy.whatif import TppLimit, WhatIf, tpp_limits, whatif
@@ -20,6 +21,7 @@ __all__ = [
     "ChipFacts",
     "Classification",
     "History",
+    "LicenceAnswer",
     "Rule",
     "RuleSet",
     "TppLimit",
@@ -30,6 +32,7 @@ __all__ = [
     "facts_from_chip",
     "get_rule",
     "history",
+    "licence_for",
     "load_rules",
     "performance_density",
     "summarize",
