@@ -78,7 +78,7 @@ def tpm(
         return
     console.print(f"quote bound to ledger head {head.hex()[:16]}... stored in {report}", highlight=False)
     console.print(f"AK fingerprint (put it in the verifier's trust file): {evidence['ak_sha256']}",
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
 
 
 @attest_app.command("location")
