@@ -195,3 +195,15 @@ def test_cli_unknown_destination_is_one_line_exit_2() -> None:
 def test_cli_rule_2026_01_is_known() -> None:
     result = runner.invoke(app, ["policy", "classify", "H200", "--rule", "2026-01", "--json"])
     assert result.exit_code == 0 and json.loads(result.stdout)["rule"] == "2026-01"
+
+
+def test_cli_dram_bandwidth_overrides_the_catalogue_and_zero_is_refused() -> None:
+    # H200 with 7,000 GB/s typed in: 500 GB/s above 6,500, so the presumption of denial applies.
+    args = ["policy", "classify", "H200", "--destination", "CN", "--dram-bandwidth", "7000", "--json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["review_policy"] == "presumption_of_denial"
+    assert {c["metric"]: c["margin"] for c in data["checks"]}["dram_bandwidth_gb_per_s"] == pytest.approx(500)
+    zero = runner.invoke(app, ["policy", "classify", "H200", "--destination", "CN", "--dram-bandwidth", "0"])
+    assert zero.exit_code == 2 and "--dram-bandwidth" in zero.stderr

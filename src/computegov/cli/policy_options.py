@@ -140,6 +140,10 @@ class FactOptions:
 
         io_gb = number(self.io_bandwidth, "--io-bandwidth", unit="GB/s", high=MAX_IO_GB_PER_S)
         dram_gb = number(self.dram_bandwidth, "--dram-bandwidth", unit="GB/s", high=MAX_DRAM_GB_PER_S)
+        if dram_gb == 0:
+            from computegov.errors import InputError
+
+            raise InputError(f"--dram-bandwidth: expected a positive number of GB/s, got {self.dram_bandwidth!r}")
         return facts_from_chip(
             chip,
             tpp=number(self.tpp, "--tpp", high=MAX_TPP),
