@@ -331,3 +331,20 @@ def test_a_nonce_not_derived_from_the_ledger_head_fails(run: Any) -> None:
     m["landmark_sig"] = base64.b64encode(STATIONS[0].key.sign(measurement_message(m))).decode()
     check = _check(run, ev)
     assert check.status == "fail" and "not derived from this ledger head" in check.summary
+
+
+def test_a_measurement_over_real_tcp_on_loopback_verifies(run: Any) -> None:
+    from computegov.attest.location_checker import LocationChecker
+    from computegov.attest.location_net import ProverServer, TcpLink
+
+    prover = Ed25519Prover(load_private_key(run.private_key))
+    station = LandmarkStation("sin", *SINGAPORE)  # real clock: time.perf_counter
+    head = ledger_head(load_report(run.report))
+    with ProverServer(prover) as server, TcpLink(*server.address) as link:
+        m = station.measure(head, prover, link)
+    assert 0 < float(m["rtt_s"]) < 1.0
+    trust = parse_trust({"landmarks": [station.trust_entry()]})
+    ev = {"format": "computegov/location-rtt/1", "claim": {"site": {"lat": SINGAPORE[0], "lon": SINGAPORE[1], "radius_km": 20000}},
+          "measurements": [m]}
+    result = LocationChecker(trust).check(ev, load_report(run.report).statement)
+    assert result.ok, result.detail  # loopback: the chip is within a few hundred km of the landmark
