@@ -41,14 +41,14 @@ class ChipInputs:
             MissingCostDataError: no override and no launch price in the catalogue.
         """
         price, source = self._listed_price(chip)
-        why = self.server_included(chip)
-        if why is None:
+        if self.server_included(chip) is None:
             return price, source + "; chip alone (server, network and storage shares added)"
         share = self.server_fraction.central
         alone = price / (1.0 + share)
         return alone, (
-            f"{source}; that is a whole-server price per chip ({why.strip()}), so the chip alone "
-            f"is {price:,.0f} / (1 + server_fraction {share:g}) = {alone:,.0f}"
+            f"{source}; a whole-server price per chip (see price_includes_server in "
+            f"cost_assumptions.yaml), so the chip alone is {price:,.0f} / (1 + server_fraction "
+            f"{share:g}) = {alone:,.0f}"
         )
 
     def _listed_price(self, chip: Chip) -> tuple[float, str]:
