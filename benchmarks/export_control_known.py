@@ -4,6 +4,8 @@ Each case names a chip (looked up in the bundled catalogue), a rule version, the
 publicly reported (controlled by the rule, or outside it) and the public source that reports it.
 Where the catalogue lacks a fact a rule needs, the case supplies it with its own source.
 Prints one row per case and the agreement; indeterminate results count as disagreement.
+A second table checks licence answers by destination (``licence_for``): the review policy that
+was publicly stated for a chip and a destination under a rule version.
 
 Usage: python benchmarks/export_control_known.py [--json]
 """
@@ -17,6 +19,7 @@ import sys
 
 from computegov.catalog import load_catalog
 from computegov.policy.export_control import classify, facts_from_chip
+from computegov.policy.licensing import licence_for
 
 NVIDIA_8K_2022 = (
     "NVIDIA Form 8-K filed 2022-08-31 (SEC EDGAR; event 2022-08-26): licence requirement on A100 and "
@@ -91,6 +94,58 @@ CASES: tuple[Case, ...] = (
 )
 
 
+RULE_2026 = (
+    "91 FR 1684 (FR Doc. 2026-00789, 2026-01-15), SUMMARY: 'The semiconductors covered by this rule are "
+    "the Nvidia H200 and its equivalents, as well as less advanced chips' (case-by-case review for China and Macau)"
+)
+FENWICK_2026 = (
+    "Fenwick, 'BIS opens door to increasing AI chip exports to China' (2026-01): H200, AMD MI325X and "
+    "similar chips 'continue to require a license' to China and Macau, now reviewed case by case; before "
+    "2026-01-15 'all license applications for exports to Macau and China were reviewed under a presumption of denial'"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class DestinationCase:
+    """One publicly stated licence review policy for a chip and a destination."""
+
+    chip: str
+    destination: str
+    rule: str
+    review_policy: str
+    source: str
+
+
+DESTINATION_CASES: tuple[DestinationCase, ...] = (
+    DestinationCase("H200", "CN", "2026-01", "case_by_case", RULE_2026),
+    DestinationCase("H200", "MO", "2026-01", "case_by_case", RULE_2026),
+    DestinationCase("MI325X", "CN", "2026-01", "case_by_case", FENWICK_2026),
+    DestinationCase("H200", "CN", "2024-12", "presumption_of_denial", FENWICK_2026),
+)
+
+
+def run_destinations() -> list[dict[str, object]]:
+    """Answer every destination case; one dict per case."""
+    catalog = load_catalog()
+    rows: list[dict[str, object]] = []
+    for case in DESTINATION_CASES:
+        answer = licence_for(catalog.get(case.chip), case.destination, case.rule)
+        rows.append(
+            {
+                "chip": answer.chip,
+                "destination": case.destination,
+                "rule": case.rule,
+                "reported": case.review_policy,
+                "ours": answer.review_policy,
+                "licence_required": answer.licence_required,
+                "agree": answer.licence_required is True and answer.review_policy == case.review_policy,
+                "reason": answer.reason,
+                "source": case.source,
+            }
+        )
+    return rows
+
+
 def run() -> list[dict[str, object]]:
     """Classify every case; one dict per case."""
     catalog = load_catalog()
@@ -124,8 +179,20 @@ def main() -> int:
     args = parser.parse_args()
     rows = run()
     agreed = sum(bool(r["agree"]) for r in rows)
+    dest = run_destinations()
+    dest_agreed = sum(bool(r["agree"]) for r in dest)
     if args.json:
-        print(json.dumps({"agreement": agreed / len(rows), "rows": rows}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "agreement": agreed / len(rows),
+                    "rows": rows,
+                    "destination_agreement": dest_agreed / len(dest),
+                    "destinations": dest,
+                },
+                indent=2,
+            )
+        )
         return 0
     print(f"{'chip':26s} {'rule':8s} {'TPP':>7s} {'PD':>6s} {'reported':15s} {'ours':32s} agree")
     for r in rows:
@@ -139,6 +206,15 @@ def main() -> int:
     for r in rows:
         extra = f" [supplied fact: {r['supplied_fact']}]" if r["supplied_fact"] else ""
         print(f"  {r['chip']} / {r['rule']}: {r['source']}{extra}")
+    print(f"\n{'chip':26s} {'to':3s} {'rule':8s} {'reported':22s} {'ours':22s} agree")
+    for r in dest:
+        print(
+            f"{r['chip']:26s} {r['destination']:3s} {r['rule']:8s} {r['reported']!s:22s} {r['ours']!s:22s}"
+            f" {'yes' if r['agree'] else 'NO'}"
+        )
+    print(f"\ndestination agreement: {dest_agreed}/{len(dest)} = {dest_agreed / len(dest):.0%}")
+    for r in dest:
+        print(f"  {r['chip']} -> {r['destination']} / {r['rule']}: {r['source']}")
     return 0
 
 

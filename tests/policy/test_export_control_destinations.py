@@ -207,3 +207,32 @@ def test_cli_dram_bandwidth_overrides_the_catalogue_and_zero_is_refused() -> Non
     assert {c["metric"]: c["margin"] for c in data["checks"]}["dram_bandwidth_gb_per_s"] == pytest.approx(500)
     zero = runner.invoke(app, ["policy", "classify", "H200", "--destination", "CN", "--dram-bandwidth", "0"])
     assert zero.exit_code == 2 and "--dram-bandwidth" in zero.stderr
+
+
+def _minimal_destinations(**review: object) -> dict[str, object]:
+    policy = {"id": "r", "clause": "c", "source": "s", "countries": ["CN"], "policy": "case_by_case", **review}
+    return {
+        "country_groups": {"url": "u", "checked": "2026-12-04", "groups": {"D:5": {"countries": ["CN"]}}},
+        "versions": [
+            {
+                "id": "x",
+                "licensing": {
+                    "requirement": {"clause": "c", "source": "s", "groups": ["D:5"]},
+                    "review": [policy],
+                },
+            }
+        ],
+    }
+
+
+def test_destination_data_validation_names_the_field() -> None:
+    from computegov.errors import DataError
+    from computegov.policy.licensing import parse_destinations
+
+    assert parse_destinations(_minimal_destinations()).licensing["x"].review[0].policy == "case_by_case"
+    with pytest.raises(DataError, match="policy must be one of"):
+        parse_destinations(_minimal_destinations(policy="maybe"))
+    with pytest.raises(DataError, match="ISO 3166-1 alpha-2"):
+        parse_destinations(_minimal_destinations(countries=["ZZ"]))
+    with pytest.raises(DataError, match="unknown country group"):
+        parse_destinations(_minimal_destinations(groups=["D:9"]))
