@@ -42,13 +42,6 @@ def _verify(run: Any, evidence: dict[str, Any], trusted: tuple[str, ...]) -> Any
     )
 
 
-@pytest.fixture()
-def swtpm_evidence(swtpm: Any, run: Any) -> dict[str, Any]:
-    from computegov.attest.tpm_producer import quote_evidence
-
-    return quote_evidence(ledger_head(load_report(run.report)), tcti=swtpm.tcti, pcrs=(0, 1, 7))
-
-
 def test_cli_quote_from_swtpm_verifies_as_checked(swtpm: Any, run: Any, tmp_path: Path) -> None:
     res = runner.invoke(app, ["attest", "tpm", "--ledger", str(run.ledger), "--report",
                               str(run.report), "--tcti", swtpm.tcti, "--pcrs", "0,1,2,7", "--json"])
