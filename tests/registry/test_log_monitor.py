@@ -229,8 +229,10 @@ def test_split_view_is_caught_by_comparing_tree_heads(client: Any, store: Any, t
     assert not again.ok
 
 
-def test_concurrent_submissions_give_exactly_that_many_report_leaves(client: Any, store: Any, token: str) -> None:
-    n, errors = 24, []
+@pytest.mark.parametrize("n", [24, pytest.param(200, marks=pytest.mark.slow)])
+def test_concurrent_submissions_give_exactly_that_many_report_leaves(client: Any, store: Any, token: str,
+                                                                     n: int) -> None:
+    errors: list[AssertionError] = []
     start = store.log_size()
 
     def worker(i: int) -> None:
