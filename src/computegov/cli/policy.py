@@ -61,7 +61,7 @@ from computegov.cli.policy_rules import register_commands
 __all__ = ["register"]
 
 policy_app = typer.Typer(
-    help="Export controls (ECCN 3A090): classify chips under every rule version, what-ifs, charts.",
+    help="Export controls (ECCN 3A090): classify chips under every rule version, licence by destination, what-ifs, charts.",
     no_args_is_help=True,
 )
 
@@ -72,7 +72,10 @@ DESTINATION_OPTION = typer.Option(
     " licence is required and under which review policy.",
 )
 
-_LICENCE = {True: "[bold red]licence required[/bold red]", False: "[green]no licence required[/green]"}
+_LICENCE = {
+    True: "[bold red]licence required[/bold red]",
+    False: "[green]no licence required by this rule[/green]",
+}
 
 
 def render_licence(answer: Any) -> None:
