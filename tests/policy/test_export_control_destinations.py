@@ -98,7 +98,7 @@ def test_the_2026_thresholds_are_strict_and_each_decides_alone(
 
 
 def test_before_2026_china_was_presumption_of_denial_for_the_h200(catalog) -> None:
-    for version in ("2024-12", "2025-05"):
+    for version in ("2023-10", "2024-12", "2025-05"):
         answer = licence_for(catalog.get("H200"), "CN", version)
         assert answer.licence_required is True
         assert answer.review_policy == "presumption_of_denial"
