@@ -14,6 +14,7 @@ from computegov.cli.common import (
     console,
     float_option,
     guarded,
+    int_option,
     load_catalog_for_cli,
     print_json,
     shared_options,
@@ -385,6 +386,67 @@ def compute(
             f"({result.energy_j.low / J_PER_MWH:,.4g} - {result.energy_j.high / J_PER_MWH:,.4g})",
             highlight=False,
         )
+
+
+@app.command("cottier")
+@guarded
+def cottier_command(
+    chip: str = typer.Argument(..., help="Chip name, e.g. 'H100'."),
+    price_usd: float | None = PRICE_OPTION,
+    tdp_w: float | None = TDP_OPTION,
+    year: int = int_option(2023, "--year", help="Year of the run (electricity price).", low=2015, high=2023),
+    hyperscaler: bool = typer.Option(
+        True, "--hyperscaler/--other-datacenter", help="PUE 1.1 (hyperscaler) or 1.25."
+    ),
+    chip_hours: float = float_option(
+        1.0, "--chip-hours", help="Chip-hours of the run (1: per chip-hour).", low=0, low_open=True, high=1e12
+    ),
+    years_since_available: float = float_option(
+        0.0,
+        "--years-since-available",
+        help="Years from hardware availability to training start (depreciated before use).",
+        low=0,
+        high=50,
+    ),
+    as_json: bool = JSON_OPTION,
+    catalog: Path | None = CATALOG_OPTION,
+) -> None:
+    """Amortised cost by Cottier et al. (2024, arXiv:2405.21015): hardware, interconnect, energy.
+
+    The chip price is the chip alone (as everywhere); their server overhead (1.64-1.69 x) and
+    cluster interconnect (19 % of the cluster) are added, the hardware is used up at 0.14 orders
+    of magnitude per year. Example: ``computegov costs cottier H100 --price-usd 30000 --year 2023``.
+    """
+    from computegov.costs import CostModel
+    from computegov.costs.cottier import COTTIER_2024, cottier_run_cost
+
+    the_chip = load_catalog_for_cli(catalog).get(chip)
+    model = CostModel(dollar_year=year)
+    if price_usd is None:
+        price_usd, _ = model.chip_price(the_chip)
+    tdp = tdp_w if tdp_w is not None else model.chip_tdp_w(the_chip)
+    cost = cottier_run_cost(
+        the_chip.name,
+        price_usd,
+        tdp,
+        year,
+        chip_hours,
+        hyperscaler=hyperscaler,
+        years_since_available=years_since_available,
+    )
+    if as_json:
+        print_json({"chip": the_chip.name, "chip_price_usd": price_usd, "tdp_w": tdp, "cost": cost})
+        return
+    per = "per chip-hour" if chip_hours == 1.0 else f"over {chip_hours:,.0f} chip-hours"
+    console.print(f"{the_chip.name}: amortised cost {per}, USD {year} (chip price {format_usd(price_usd)}, TDP {tdp:g} W)")
+    for label, value in (
+        ("hardware (chip + server)", cost.hardware_usd),
+        ("cluster interconnect", cost.interconnect_usd),
+        ("energy", cost.energy_usd),
+        ("total", cost.total_usd),
+    ):
+        console.print(f"  {label:<26}{format_usd(value)}", highlight=False)
+    console.print(f"method: {COTTIER_2024}", style="dim", highlight=False)
 
 
 def register(root: typer.Typer) -> None:
