@@ -52,11 +52,13 @@ class KnownRun:
     chip_price_usd: float | None = None  # for chips without a catalogue price
     price_includes_server: bool = False
     price_source: str = ""
+    year: int = 2023  # publication year (electricity price and dollars of the Cottier preset)
 
 
 RUNS: tuple[KnownRun, ...] = (
     KnownRun(
         name="Llama 3.1 405B",
+        year=2024,
         chip="H100 SXM",
         chips=16384,
         flop=3.8e25,
@@ -75,6 +77,7 @@ RUNS: tuple[KnownRun, ...] = (
     ),
     KnownRun(
         name="Nemotron-4 340B",
+        year=2024,
         chip="H100 SXM",
         chips=6144,
         flop=1.8e25,
@@ -89,6 +92,7 @@ RUNS: tuple[KnownRun, ...] = (
     ),
     KnownRun(
         name="PaLM 540B",
+        year=2022,
         chip="TPU v4",
         chips=6144,
         flop=2.5272e24,
@@ -103,6 +107,7 @@ RUNS: tuple[KnownRun, ...] = (
     ),
     KnownRun(
         name="Megatron-Turing NLG 530B",
+        year=2022,
         chip="A100 80GB",
         chips=4480,
         flop=1.17e24,
@@ -119,6 +124,7 @@ RUNS: tuple[KnownRun, ...] = (
     ),
     KnownRun(
         name="Llama 2 70B",
+        year=2023,
         chip="A100 80GB",
         chips=1000,
         flop=8.1e23,
@@ -138,6 +144,7 @@ RUNS: tuple[KnownRun, ...] = (
     ),
     KnownRun(
         name="OPT-175B",
+        year=2022,
         chip="A100 80GB",
         chips=1024,
         flop=4.3e23,
@@ -154,6 +161,7 @@ RUNS: tuple[KnownRun, ...] = (
     ),
     KnownRun(
         name="BLOOM-176B",
+        year=2022,
         chip="A100 80GB",
         chips=384,
         flop=3.65664e23,
@@ -171,6 +179,7 @@ RUNS: tuple[KnownRun, ...] = (
     ),
     KnownRun(
         name="GPT-3 175B",
+        year=2020,
         chip="V100",
         chips=10000,
         flop=3.14e23,
@@ -187,6 +196,7 @@ RUNS: tuple[KnownRun, ...] = (
     ),
     KnownRun(
         name="Gopher 280B",
+        year=2021,
         chip="TPU v3",
         chips=4096,
         flop=6.31e23,
@@ -289,9 +299,43 @@ def evaluate_run(
     out["cost_ratio"] = _ratio(cost_2023, run.epoch_cost_usd_2023)
     out["price_source"] = run.price_source
 
+    out.update(_cottier(run, chip))
+
     # 4. the planner's wall-clock days at the run's chip count (its own MFU, failures on)
     out.update(_planner_days(run, chip, scaling))
     return out
+
+
+#: Epoch's TPU prices per chip (constants.py, TPU_EQUIVALENT_RELEASE_PRICES, training-cost-trends
+#: @62d66d8f), used for TPUs, which are not sold.
+_TPU_PRICE_USD = {"TPU v3": 5276.0, "TPU v4": 5167.0}
+
+
+def _cottier(run: KnownRun, chip: Any) -> dict[str, Any]:
+    """The Cottier et al. (2024) preset at the reported chip-hours, in 2023 USD, vs Epoch's figure."""
+    from computegov.costs.cottier import cottier_run_cost, server_cost_overhead
+    from computegov.errors import ComputegovError
+    from computegov.inflation import to_usd
+
+    if run.epoch_cost_usd_2023 is None or not run.reported_chip_hours:
+        return {"cottier_usd_2023": None, "cottier_ratio": None}
+    if run.chip in _TPU_PRICE_USD:
+        price = _TPU_PRICE_USD[run.chip]
+    elif run.chip_price_usd is not None:
+        # a DGX price per GPU is a server price: their server overhead gives the chip alone
+        overhead = server_cost_overhead(chip.name)
+        price = run.chip_price_usd / overhead if run.price_includes_server else run.chip_price_usd
+    else:
+        return {"cottier_usd_2023": None, "cottier_ratio": None}
+    try:
+        cost = cottier_run_cost(
+            chip.name, price, chip.tdp_w or 400.0, run.year, run.reported_chip_hours,
+            hyperscaler=True,
+        )
+    except ComputegovError as err:
+        return {"cottier_usd_2023": None, "cottier_ratio": None, "cottier_note": str(err)}
+    usd_2023 = to_usd(cost.total_usd, run.year, 2023)
+    return {"cottier_usd_2023": usd_2023, "cottier_ratio": _ratio(usd_2023, run.epoch_cost_usd_2023)}
 
 
 def _planner_days(run: KnownRun, chip: Any, scaling: Any) -> dict[str, Any]:
@@ -433,8 +477,12 @@ def main(argv: list[str] | None = None) -> int:
         "chip-hours (excluded from the summary)."
     )
     print()
-    for key in ("chip_hours_ratio", "mfu_ratio", "cost_ratio"):
+    for key in ("chip_hours_ratio", "mfu_ratio", "cost_ratio", "cottier_ratio"):
         print(_summary(rows, key))
+    print(
+        "cottier_ratio: the Cottier et al. (2024) preset (computegov costs cottier) at the reported "
+        "chip-hours, hardware new at the start, / Epoch's published amortised cost (their method)"
+    )
     print()
     _print_days(rows)
     print()

@@ -84,3 +84,12 @@ def test_llama3_interruptions_are_near_the_published_419(known_runs) -> None:  #
     assert predicted["low"] < 419 < predicted["high"]
     assert checks["llama3_goodput"]["central"] > 0.85
     assert math.isfinite(checks["opt_ratio"]) and checks["opt_ratio"] > 1
+
+
+def test_cottier_preset_is_compared_with_epochs_published_costs(known_runs) -> None:  # type: ignore[no-untyped-def]
+    from computegov.catalog import load_catalog
+
+    rows = [known_runs.evaluate_run(run, load_catalog()) for run in known_runs.RUNS]
+    ratios = [r["cottier_ratio"] for r in rows if r.get("cottier_ratio")]
+    assert len(ratios) >= 5
+    assert all(0.2 < r < 5.0 for r in ratios)

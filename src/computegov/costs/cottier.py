@@ -32,6 +32,7 @@ __all__ = [
     "CottierCost",
     "cottier_chip_hour",
     "cottier_run_cost",
+    "server_cost_overhead",
 ]
 
 #: Source of every constant in this module.
@@ -83,6 +84,11 @@ ELECTRICITY_USD_PER_KWH = {
 def _lookup(name: str, table: tuple[tuple[str, float], ...], default: float) -> float:
     upper = name.upper()
     return next((value for key, value in table if key.upper() in upper), default)
+
+
+def server_cost_overhead(chip_name: str) -> float:
+    """Their server cost / chip cost for ``chip_name`` (A100 1.66, V100 1.69, P100 1.54, else 1.64)."""
+    return _lookup(chip_name, _SERVER_COST_OVERHEAD, _SERVER_COST_OVERHEAD_DEFAULT)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,7 +163,7 @@ def cottier_chip_hour(
         raise InputError(
             f"Cottier et al. give electricity prices for {first}-{last} only, got {year}"
         )
-    overhead = _lookup(chip_name, _SERVER_COST_OVERHEAD, _SERVER_COST_OVERHEAD_DEFAULT)
+    overhead = server_cost_overhead(chip_name)
     start_value = chip_price_usd * overhead * 10 ** (-DEPRECIATION_OOMS_PER_YEAR * years_since_available)
     hardware = start_value * DEPRECIATION_OOMS_PER_YEAR * math.log(10) / HOURS_PER_YEAR
     interconnect = hardware * INTERCONNECT_FRACTION / (1 - INTERCONNECT_FRACTION)
