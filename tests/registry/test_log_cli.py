@@ -121,3 +121,11 @@ def test_registry_log_key_and_log_verify(served: Any, store: Any, tmp_path: Path
         conn.execute(text("UPDATE log_leaves SET entry_json = '{}' WHERE leaf_index = 1"))
     bad = runner.invoke(app, ["registry", "log-verify", "--database-url", store.url])
     assert bad.exit_code == 1 and "leaf 1" in bad.stdout
+
+
+def test_registry_org_kind_makes_a_verifier_and_refuses_other_kinds(store: Any) -> None:
+    ok = runner.invoke(app, ["registry", "org-kind", "uni", "verifier", "--database-url", store.url])
+    assert ok.exit_code == 0, ok.output
+    assert store.org_kind("uni") == "verifier"
+    bad = runner.invoke(app, ["registry", "org-kind", "uni", "overlord", "--database-url", store.url])
+    assert bad.exit_code == 2 and "expected one of lab, verifier" in bad.stderr

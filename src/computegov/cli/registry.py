@@ -213,6 +213,26 @@ def list_registry(database_url: str | None = DATABASE_OPTION, as_json: bool = JS
     console.print(table)
 
 
+@registry_app.command("org-kind")
+@guarded
+def org_kind(
+    org: str = typer.Argument(..., help="Organisation name (created if new)."),
+    kind: str = typer.Argument(..., help="lab (submits reports) or verifier (posts signed counter-verdicts)."),
+    database_url: str | None = DATABASE_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Make ORG a lab or a verifier; a verifier may post signed counter-verdicts on any report."""
+    from computegov.registry.store import validate_org_name
+
+    validate_org_name(org)
+    store = _store(database_url)
+    store.set_org_kind(org, kind)
+    if as_json:
+        print_json({"organisation": org, "kind": kind})
+        return
+    console.print(f"{org} is now a {kind}", highlight=False)
+
+
 @registry_app.command("log-key")
 @guarded
 def log_key(database_url: str | None = DATABASE_OPTION, as_json: bool = JSON_OPTION) -> None:

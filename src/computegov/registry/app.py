@@ -225,7 +225,7 @@ def create_app(
     Returns:
         The FastAPI app (ASGI), OpenAPI schema at ``/api/v1/openapi.json``, docs at ``/api/docs``.
     """
-    from computegov.registry import api, log_api, pages
+    from computegov.registry import api, log_api, pages, verdicts_api
 
     app = FastAPI(
         title="computegov",
@@ -295,6 +295,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(log_api.router)
     app.include_router(log_api.budget_router)
+    app.include_router(verdicts_api.router)
     app.include_router(pages.router)
     return app
 

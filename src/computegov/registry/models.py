@@ -32,6 +32,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "CounterVerdict",
     "LogLeaf",
     "LogNode",
     "LogTreeHead",
@@ -61,6 +62,8 @@ class Organisation(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    #: ``lab`` (submits reports) or ``verifier`` (may post signed counter-verdicts); migration 0003.
+    kind: Mapped[str] = mapped_column(String(16), nullable=False, default="lab", server_default="lab")
     #: Legacy (revision 0001): copied into ``signing_keys`` by migration 0002; no longer read.
     public_key_pem: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -201,3 +204,22 @@ class LogTreeHead(Base):
     timestamp_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
     keyid: Mapped[str] = mapped_column(String(64), nullable=False)
     signature: Mapped[str] = mapped_column(String(128), nullable=False)
+
+
+class CounterVerdict(Base):
+    """A verifier organisation's signed verdict on a report; kept beside the registry's, never replacing it."""
+
+    __tablename__ = "counter_verdicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="RESTRICT"), nullable=False, index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), nullable=False)
+    signer_keyid: Mapped[str] = mapped_column(String(64), nullable=False)
+    outcome: Mapped[str] = mapped_column(String(16), nullable=False)
+    #: the signed payload (canonical JSON): outcome, what was replayed, at what cost.
+    payload_json: Mapped[str] = mapped_column(Text, nullable=False)
+    envelope_json: Mapped[str] = mapped_column(Text, nullable=False)
+    leaf_index: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()

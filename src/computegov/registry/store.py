@@ -29,9 +29,10 @@ from __future__ import annotations
 from computegov.registry.audit import AuditInfo
 from computegov.registry.database import default_database_url
 from computegov.registry.errors import ConflictError, ForbiddenError, NotFoundError, SubmissionError
-from computegov.registry.keys import KeyInfo, SigningKeys
+from computegov.registry.keys import KeyInfo
 from computegov.registry.organisations import OrgInfo, TokenInfo, validate_org_name
 from computegov.registry.reports import ReportInfo, Reports, SubmitOutcome
+from computegov.registry.verifiers import Verifiers
 
 __all__ = [
     "AuditInfo",
@@ -50,11 +51,12 @@ __all__ = [
 ]
 
 
-class Store(SigningKeys, Reports):
+class Store(Verifiers, Reports):
     """The registry database.
 
     Organisations and tokens come from :class:`~computegov.registry.organisations.Organisations`,
-    signing keys from :class:`~computegov.registry.keys.SigningKeys`, reports from :class:`~computegov.registry.reports.Reports`, the audit trail from
+    signing keys from :class:`~computegov.registry.keys.SigningKeys`, verifiers' counter-verdicts
+    from :class:`~computegov.registry.verifiers.Verifiers`, reports from :class:`~computegov.registry.reports.Reports`, the audit trail from
     :class:`~computegov.registry.audit.AuditLog` and the connection from
     :class:`~computegov.registry.database.Database`.
 

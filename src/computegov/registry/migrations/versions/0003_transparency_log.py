@@ -9,6 +9,8 @@ What it does, on SQLite and PostgreSQL alike:
 * creates ``log_leaves`` (leaf index, kind, subject, canonical entry JSON, RFC 6962 leaf hash),
   ``log_nodes`` (the hash of every complete aligned subtree above the leaves) and
   ``log_tree_heads`` (every signed tree head);
+* adds ``organisations.kind`` (``lab``, the default for every existing one, or ``verifier``) and
+  ``counter_verdicts`` (a verifier's signed verdict on a report, kept beside the registry's);
 * logs what is already stored, in id order, so the log starts with the registry as it stands:
   each organisation (a ``org.create`` event at its creation time), each registered key (``key.add``,
   then ``key.revoke`` if revoked), and each report with its verdict (a ``report`` and a
@@ -68,6 +70,21 @@ def upgrade() -> None:
         sa.Column("keyid", sa.String(64), nullable=False),
         sa.Column("signature", sa.String(128), nullable=False),
     )
+    op.add_column("organisations", sa.Column("kind", sa.String(16), nullable=False, server_default="lab"))
+    op.create_table(
+        "counter_verdicts",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("report_id", sa.Integer(), sa.ForeignKey("reports.id", ondelete="RESTRICT"), nullable=False),
+        sa.Column("organisation_id", sa.Integer(), sa.ForeignKey("organisations.id", ondelete="RESTRICT"),
+                  nullable=False),
+        sa.Column("signer_keyid", sa.String(64), nullable=False),
+        sa.Column("outcome", sa.String(16), nullable=False),
+        sa.Column("payload_json", sa.Text(), nullable=False),
+        sa.Column("envelope_json", sa.Text(), nullable=False),
+        sa.Column("leaf_index", sa.BigInteger(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True)),
+    )
+    op.create_index("ix_counter_verdicts_report_id", "counter_verdicts", ["report_id"])
     _log_existing(op.get_bind())
 
 
@@ -101,7 +118,11 @@ def _log_existing(conn: sa.Connection) -> None:
 
 
 def downgrade() -> None:
-    """Drop the log (its leaves and signed heads are lost)."""
+    """Drop the log (its leaves and signed heads are lost) and the verifiers' counter-verdicts."""
+    op.drop_index("ix_counter_verdicts_report_id", table_name="counter_verdicts")
+    op.drop_table("counter_verdicts")
+    with op.batch_alter_table("organisations") as batch:
+        batch.drop_column("kind")
     op.drop_table("log_tree_heads")
     op.drop_table("log_nodes")
     op.drop_index("ix_log_leaves_subject", table_name="log_leaves")

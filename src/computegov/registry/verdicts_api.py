@@ -1,0 +1,60 @@
+"""Independent verifiers' counter-verdicts: ``/api/v1/reports/{digest}/verdicts``.
+
+``POST`` (a verifier organisation's token) stores a DSSE envelope signed by one of its registered
+keys (payload type ``application/vnd.computegov.counter-verdict+json``, see
+:mod:`computegov.registry.verifiers`) and logs it: **201**; not a verifier or not its key **403**;
+no such report **404**; a malformed payload **422**. ``GET`` lists every verdict on the report,
+the registry's first, and ``conflicting`` is true when their outcomes disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict
+
+from computegov.registry.api import Digest, Envelope, Problem, require_org
+from computegov.registry.store import OrgInfo, Store
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/v1", tags=["verifiers"])
+
+
+class CounterVerdictBody(BaseModel):
+    """A counter-verdict: a DSSE envelope signed by one of the verifier's registered keys."""
+
+    model_config = ConfigDict(extra="forbid")
+    envelope: Envelope
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def verdicts_of(store: Store, digest: str) -> dict[str, Any]:
+    """The registry's verdict and every counter-verdict on a report, and whether they conflict."""
+    report = store.get_report(digest, full=False)
+    counters = [c.to_dict() for c in store.counter_verdicts(digest)]
+    outcomes = {report.outcome, *(c["outcome"] for c in counters)}
+    return {"registry": {"outcome": report.outcome, "verifier": report.verifier},
+            "counter_verdicts": counters, "conflicting": len(outcomes) > 1}
+
+
+@router.post("/reports/{digest}/verdicts", status_code=201, responses={
+    401: {"model": Problem}, 403: {"model": Problem, "description": "not a verifier, or not signed by its key"},
+    404: {"model": Problem}, 422: {"model": Problem}})
+def post_counter_verdict(request: Request, digest: Digest, body: CounterVerdictBody,
+                         org: Annotated[OrgInfo, Depends(require_org)]) -> dict[str, Any]:
+    """Post a verifier's signed counter-verdict (logged; never replaces another verdict)."""
+    store = _store(request)
+    posted = store.post_counter_verdict(org, digest, body.envelope.model_dump())
+    return {"counter_verdict": posted.to_dict(), **verdicts_of(store, digest)}
+
+
+@router.get("/reports/{digest}/verdicts", responses={404: {"model": Problem}, 422: {"model": Problem}})
+def list_verdicts(request: Request, digest: Digest) -> dict[str, Any]:
+    """The registry's verdict and every verifier's, with ``conflicting`` when outcomes disagree."""
+    return verdicts_of(_store(request), digest)
