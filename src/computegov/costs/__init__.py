@@ -7,6 +7,9 @@
 - :func:`cost_of_compute` / :func:`compute_cost` — what N FLOP cost on a chip.
 - :func:`tco_summary` / :func:`tco_table` — one chip's or every chip's TCO.
 - :func:`rental_prices` — the bundled, dated public rental quotes.
+- :func:`cottier_chip_hour` / :func:`cottier_run_cost` — the amortisation preset of Cottier et al.
+  (2024, arXiv:2405.21015), beside :class:`CostModel`.
+- :func:`format_usd` — the one money formatter of the CLI, the report and the pages.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from computegov.costs.assumptions import (
     Range,
     default_assumptions,
 )
+from computegov.costs.cottier import CottierCost, cottier_chip_hour, cottier_run_cost
 from computegov.costs.model import (
     COST_ASSUMPTION_NAMES,
     HOURS_PER_YEAR,
@@ -27,6 +31,7 @@ from computegov.costs.model import (
     MissingCostDataError,
     capital_recovery_factor,
 )
+from computegov.costs.money import format_usd
 from computegov.costs.rental import RentalPrice, rental_prices, rental_range
 from computegov.costs.tco import (
     ComputeCost,
@@ -49,6 +54,7 @@ __all__ = [
     "ChipHourCost",
     "ComputeCost",
     "CostModel",
+    "CottierCost",
     "GenerationMfu",
     "MissingCostDataError",
     "Range",
@@ -57,8 +63,11 @@ __all__ = [
     "capital_recovery_factor",
     "compute_cost",
     "cost_of_compute",
+    "cottier_chip_hour",
+    "cottier_run_cost",
     "default_assumptions",
     "default_cost_model",
+    "format_usd",
     "rental_prices",
     "rental_range",
     "tco_flop_per_joule",

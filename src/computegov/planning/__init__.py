@@ -10,6 +10,9 @@
   (:class:`Plan`, :class:`PlanResult`), prices future start years with
   :mod:`~computegov.planning.price_trend` and explains infeasibility with
   :mod:`~computegov.planning.infeasible`.
+- :mod:`computegov.planning.reliability`: interruptions, checkpoints (Young/Daly) and goodput at
+  scale; :mod:`computegov.planning.utilisation`: achievable utilisation per chip family from
+  published runs.
 """
 
 from __future__ import annotations
@@ -37,6 +40,15 @@ from computegov.planning.planner import (
     price_performance_trend,
     resolve_target,
 )
+from computegov.planning.reliability import (
+    Reliability,
+    ReliabilityAssumptions,
+    daly_interval_s,
+    expected_wall_s,
+    reliability,
+    simulate_wall_s,
+    young_interval_s,
+)
 from computegov.planning.scaling import (
     ChipNumbers,
     ClusterLayout,
@@ -44,6 +56,7 @@ from computegov.planning.scaling import (
     best_layout,
     cluster_mfu,
 )
+from computegov.planning.utilisation import KernelMfu, kernel_mfu_for
 
 __all__ = [
     "OPTIMIZER_BYTES_PER_PARAM",
@@ -51,12 +64,15 @@ __all__ = [
     "Architecture",
     "ChipNumbers",
     "ClusterLayout",
+    "KernelMfu",
     "MemoryNeed",
     "Plan",
     "PlanInfeasibleError",
     "PlanRequest",
     "PlanResult",
     "PricePerformanceTrend",
+    "Reliability",
+    "ReliabilityAssumptions",
     "ScalingAssumptions",
     "Target",
     "activation_bytes_per_layer",
@@ -64,10 +80,16 @@ __all__ = [
     "best_layout",
     "candidate_counts",
     "cluster_mfu",
+    "daly_interval_s",
     "evaluate",
+    "expected_wall_s",
+    "kernel_mfu_for",
     "min_chips_for_memory",
     "plan",
     "price_performance_trend",
+    "reliability",
     "resolve_target",
+    "simulate_wall_s",
     "training_memory",
+    "young_interval_s",
 ]
