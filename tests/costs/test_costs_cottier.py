@@ -62,3 +62,14 @@ def test_bad_cli_input_exits_2(args: list[str]) -> None:
     result = runner.invoke(app, ["costs", "cottier", "H100", *args])
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
+
+
+def test_costs_tco_shows_the_cottier_figure_beside_its_own() -> None:
+    result = runner.invoke(app, ["costs", "tco", "H100", "--price-usd", "30000", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    beside = payload["cottier2024"]["total_usd_per_chip_hour"]
+    # the same $30,000 in 2024 USD is ~$29,100 of 2023: within 3 % of the 2023 worked example
+    assert beside == pytest.approx(HAND_TOTAL, rel=0.03)
+    rented = runner.invoke(app, ["costs", "tco", "H100", "--rent", "--json"])
+    assert json.loads(rented.stdout)["cottier2024"] is None

@@ -170,8 +170,9 @@ def tco(
     the_chip = cat.get(chip)
     model = options.model()
     summary = tco_summary(the_chip, model)
+    beside = _cottier_beside(the_chip, model, summary.chip_hour)
     if as_json:
-        print_json({"summary": summary, "model": model})
+        print_json({"summary": summary, "model": model, "cottier2024": beside})
         return
     year = summary.dollar_year
     hour = summary.chip_hour
@@ -204,12 +205,38 @@ def tco(
             _triple(hour.energy_j, lambda v: f"{v / J_PER_KWH:.3f}"),
         )
     console.print(table)
+    if beside is not None:
+        console.print(
+            f"beside it, Cottier et al. (2024) amortisation (`computegov costs cottier`): "
+            f"{format_usd(beside['total_usd_per_chip_hour'])} per chip-hour, USD {year}",
+            highlight=False,
+        )
     console.print(f"price: {hour.price_source}", highlight=False, soft_wrap=True)
     console.print(
         "low/high put every assumption at its cheapest/dearest end; staff, software and failed runs "
         "are not included. See `computegov costs assumptions` for the sources.",
         style="dim",
     )
+
+
+def _cottier_beside(chip: Any, model: Any, hour: Any) -> dict[str, Any] | None:
+    """The same chip-hour by the Cottier et al. (2024) preset (2023 prices, in the model's USD)."""
+    from computegov.costs.cottier import COTTIER_2024, cottier_chip_hour
+    from computegov.costs.money import usd
+    from computegov.errors import ComputegovError
+
+    if model.mode != "buy" or hour.price_usd is None:
+        return None
+    try:
+        price_2023 = usd(hour.price_usd, model.dollar_year, 2023)
+        cost = cottier_chip_hour(chip.name, price_2023, model.chip_tdp_w(chip), 2023)
+    except ComputegovError:
+        return None
+    return {
+        "total_usd_per_chip_hour": usd(cost.total_usd, 2023, model.dollar_year),
+        "dollar_year": model.dollar_year,
+        "method": COTTIER_2024,
+    }
 
 
 @app.command("table")
