@@ -150,7 +150,9 @@ def _option(
     base_duration = duration
     rel = None
     if request.failures:
-        rel = reliability(duration.central, chips, target.architecture.params, failure_model)
+        rel = reliability(
+            duration.central, chips, target.architecture.params, failure_model, samples=1000
+        )
         # slow end: slow MFU and low goodput; fast end: fast MFU and high goodput
         duration = Range(
             duration.low / rel.goodput.high,
