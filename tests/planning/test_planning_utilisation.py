@@ -53,3 +53,32 @@ def test_b200_and_h200_network_is_sourced_not_assumed() -> None:
         assert INTERNODE not in numbers.assumed
         assert numbers.inter_bytes_per_s == pytest.approx(50e9)  # one 400 Gb/s NIC per GPU
         assert any("docs.nvidia.com" in s for s in numbers.sources)
+
+
+def test_a_users_evidence_file_overrides_the_bundled_table(tmp_path) -> None:
+    from computegov.errors import DataError
+    from computegov.planning.utilisation import load_evidence
+
+    path = tmp_path / "mine.yaml"
+    path.write_text(
+        "families:\n"
+        "  - name: our Gaudi 3 pilot\n"
+        "    match: [Gaudi3]\n"
+        "    kernel_mfu: {low: 0.30, central: 0.35, high: 0.40}\n"
+        "    evidence:\n"
+        "      - {run: pilot, mfu: [0.33, 0.33], stack: x, source: internal, date: 2026-11-01}\n",
+        encoding="utf-8",
+    )
+    table = load_evidence(path)
+    mine = kernel_mfu_for(CATALOG.get("Gaudi3"), table)
+    assert mine.has_evidence and mine.value.central == 0.35
+    # bundled families still match
+    assert kernel_mfu_for(CATALOG.get("H100 SXM"), table).family is not None
+    request = PlanRequest(flop=1e24, failures=False)
+    _, default = evaluate(request, CATALOG.get("Gaudi3"), 256)
+    _, slower = evaluate(request, CATALOG.get("Gaudi3"), 256, evidence=table)
+    assert slower.days > default.days and slower.utilisation_evidence
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("families:\n  - name: x\n    match: [y]\n    kernel_mfu: {low: 2, central: 3, high: 4}\n")
+    with pytest.raises(DataError, match="row 1"):
+        load_evidence(bad)

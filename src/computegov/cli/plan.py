@@ -313,6 +313,12 @@ def plan_command(
     chart: Path | None = typer.Option(
         None, "--chart", "--output", "-o", help="Save the options chart (.html/.svg/.png/.json)."
     ),
+    utilisation_evidence: Path | None = typer.Option(
+        None,
+        "--utilisation-evidence",
+        help="YAML of chip families with their kernel MFU and the published runs behind it "
+        "(schema of the bundled data/utilisation_evidence.yaml); its families match first.",
+    ),
     price_includes_server: bool = INCLUDES_SERVER_OPTION,
     assumptions: Path | None = ASSUMPTIONS_FILE_OPTION,
     settings: list[str] | None = SET_OPTION,
@@ -363,6 +369,9 @@ def plan_command(
         ),
         checkpoint_bytes_per_param=checkpoint_bytes_per_param,
     )
+    from computegov.planning.utilisation import load_evidence
+
+    evidence = None if utilisation_evidence is None else load_evidence(utilisation_evidence)
     if not 1 <= top <= MAX_TOP:
         raise InputError(f"--top must be between 1 and {MAX_TOP}, got {top}")
     if chart is not None:
@@ -379,7 +388,12 @@ def plan_command(
     )
     if chip is not None and chips is not None:
         target, option = evaluate(
-            request, cat.get(chip), chips, model=model, failure_model=failure_model
+            request,
+            cat.get(chip),
+            chips,
+            model=model,
+            failure_model=failure_model,
+            evidence=evidence,
         )
         if as_json:
             print_json({"target": target, "option": option, "assumptions": model.to_dict()})
@@ -397,6 +411,7 @@ def plan_command(
         top=top,
         datacenter_only=not (all_chips or chip),
         failure_model=failure_model,
+        evidence=evidence,
     )
     if chart is not None:
         from computegov.charts.base import save_chart

@@ -36,7 +36,7 @@ from computegov.planning.scaling import (
     ScalingAssumptions,
     best_layout,
 )
-from computegov.planning.utilisation import kernel_mfu_for
+from computegov.planning.utilisation import EvidenceTable, kernel_mfu_for
 from computegov.units import S_PER_HOUR, W_PER_MW
 
 if TYPE_CHECKING:
@@ -83,14 +83,18 @@ def _min_chips(chip: Chip, target: Target, scaling: ScalingAssumptions) -> int |
 
 
 def _context(
-    chip: Chip, model: CostModel, scaling: ScalingAssumptions, target: Target
+    chip: Chip,
+    model: CostModel,
+    scaling: ScalingAssumptions,
+    target: Target,
+    evidence: EvidenceTable | None = None,
 ) -> _ChipContext:
     precision, peak = model.peak_flop_per_s(chip)
     hour = model.chip_hour_cost(chip)
     if hour.energy_j is None or hour.installed_power_w is None:
         model.chip_tdp_w(chip)  # raises MissingCostDataError naming tdp_w
     assert hour.energy_j is not None and hour.installed_power_w is not None
-    kernel = kernel_mfu_for(chip)
+    kernel = kernel_mfu_for(chip, evidence)
     return _ChipContext(
         min_chips_memory=_min_chips(chip, target, scaling),
         chip=chip,
@@ -266,6 +270,7 @@ def evaluate(
     scaling: ScalingAssumptions | None = None,
     trend: PricePerformanceTrend | None = None,
     failure_model: ReliabilityAssumptions | None = None,
+    evidence: EvidenceTable | None = None,
 ) -> tuple[Target, Plan]:
     """Days, chip-hours, cost, energy and memory fit of one fixed configuration.
 
@@ -277,6 +282,8 @@ def evaluate(
         scaling: scaling assumptions (default: bundled central values).
         trend: price-performance growth for a future start year (default: :func:`price_performance_trend`).
         failure_model: failure, checkpoint and restart assumptions (default: bundled, Llama 3).
+        evidence: utilisation evidence table (default: bundled;
+            :func:`~computegov.planning.utilisation.load_evidence` adds a user's).
 
     Raises:
         InputError: chips < 1 or above :data:`~computegov.planning.request.MAX_CHIPS`.
@@ -289,7 +296,7 @@ def evaluate(
     if trend is None and request.start_year is not None:
         trend = price_performance_trend()
     target = resolve_target(request, scaling)
-    ctx = _context(chip, model, scaling, target)
+    ctx = _context(chip, model, scaling, target, evidence)
     if INTRANODE in ctx.numbers.missing and chips > 1 and request.utilisation is None:
         raise _no_interconnect(chip)
     option = _option(ctx, chips, target, request, scaling, trend, model, failure_model)
@@ -342,6 +349,7 @@ def plan(
     top: int | None = None,
     datacenter_only: bool = True,
     failure_model: ReliabilityAssumptions | None = None,
+    evidence: EvidenceTable | None = None,
 ) -> PlanResult:
     """Ranked hardware options for a run across ``chips``.
 
@@ -359,6 +367,8 @@ def plan(
         datacenter_only: skip chips the catalogue marks as not for datacenters (consumer and
             workstation cards lack the interconnect for large clusters).
         failure_model: failure, checkpoint and restart assumptions (default: bundled, Llama 3).
+        evidence: utilisation evidence table (default: bundled;
+            :func:`~computegov.planning.utilisation.load_evidence` adds a user's).
 
     Raises:
         PlanInfeasibleError: no option meets the constraints (says which binds, by how much).
@@ -392,7 +402,7 @@ def plan(
             skipped[chip.name] = "no BF16/TF32/FP32 peak"
             continue
         try:
-            ctx = _context(chip, model, scaling, target)
+            ctx = _context(chip, model, scaling, target, evidence)
         except MissingCostDataError as err:
             skipped[chip.name] = f"missing {err.field}"
             continue

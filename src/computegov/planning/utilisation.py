@@ -14,12 +14,14 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 from computegov.costs import Range, default_assumptions
-from computegov.errors import DataError
+from computegov.errors import DataError, InputError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from computegov.catalog import Chip
 
-__all__ = ["EVIDENCE_FILE", "Evidence", "KernelMfu", "kernel_mfu_for"]
+__all__ = ["EVIDENCE_FILE", "Evidence", "EvidenceTable", "KernelMfu", "kernel_mfu_for", "load_evidence"]
 
 EVIDENCE_FILE = "utilisation_evidence.yaml"
 
@@ -67,14 +69,14 @@ class KernelMfu:
         }
 
 
-@functools.cache
-def _table() -> tuple[float, tuple[tuple[str, tuple[str, ...], Range, tuple[Evidence, ...]], ...]]:
-    from importlib import resources
+_Family = tuple[str, tuple[str, ...], Range, tuple[Evidence, ...]]
+#: (low share of central for chips without evidence, families in match order).
+EvidenceTable = tuple[float, tuple[_Family, ...]]
 
-    import yaml
 
-    text = resources.files("computegov.data").joinpath(EVIDENCE_FILE).read_text("utf-8")
-    raw = yaml.safe_load(text)
+def _parse(raw: Any, path: str) -> EvidenceTable:
+    if not isinstance(raw, dict) or not isinstance(raw.get("families"), list):
+        raise DataError("expected a mapping with a 'families' list", path=path, field="families")
     families = []
     for i, fam in enumerate(raw["families"]):
         try:
@@ -88,26 +90,54 @@ def _table() -> tuple[float, tuple[tuple[str, tuple[str, ...], Range, tuple[Evid
                     source=str(e["source"]),
                     date=str(e["date"]),
                 )
-                for e in fam["evidence"]
+                for e in fam.get("evidence", [])
             )
-            families.append(
-                (
-                    str(fam["name"]),
-                    tuple(str(m) for m in fam["match"]),
-                    Range.of((k["low"], k["central"], k["high"])),
-                    evidence,
-                )
-            )
-        except (KeyError, TypeError, ValueError, IndexError) as err:
+            value = Range.of((k["low"], k["central"], k["high"]))
+            if not 0 < value.low <= value.high <= 1:
+                raise ValueError(f"kernel_mfu must be fractions in (0, 1], got {value}")
+            families.append((str(fam["name"]), tuple(str(m) for m in fam["match"]), value, evidence))
+        except (KeyError, TypeError, ValueError, IndexError, InputError) as err:
             raise DataError(
-                f"bad family entry: {err}", path=EVIDENCE_FILE, row=i + 1, field="families"
+                f"bad family entry: {err}", path=path, row=i + 1, field="families"
             ) from err
-    return float(raw["no_evidence"]["low_share_of_central"]), tuple(families)
+    share = float(raw.get("no_evidence", {}).get("low_share_of_central", 0.6))
+    return share, tuple(families)
 
 
-def kernel_mfu_for(chip: Chip) -> KernelMfu:
-    """The kernel MFU range of ``chip``: its family's evidence, else the widened generation default."""
-    share, families = _table()
+@functools.cache
+def _table() -> EvidenceTable:
+    from importlib import resources
+
+    import yaml
+
+    text = resources.files("computegov.data").joinpath(EVIDENCE_FILE).read_text("utf-8")
+    return _parse(yaml.safe_load(text), EVIDENCE_FILE)
+
+
+def load_evidence(path: Path) -> EvidenceTable:
+    """A user's evidence table (same schema as the bundled one); its families match first.
+
+    Raises:
+        DataError: unreadable file or a bad entry (names the row and field).
+    """
+    import yaml
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise DataError(f"cannot read the utilisation evidence: {err}", path=str(path)) from err
+    share, mine = _parse(raw, str(path))
+    return share, (*mine, *_table()[1])
+
+
+def kernel_mfu_for(chip: Chip, table: EvidenceTable | None = None) -> KernelMfu:
+    """The kernel MFU range of ``chip``: its family's evidence, else the widened generation default.
+
+    Args:
+        chip: the accelerator.
+        table: evidence table (default: bundled; :func:`load_evidence` adds a user's).
+    """
+    share, families = table or _table()
     names = (chip.name, *chip.aliases)
     for family, patterns, value, evidence in families:
         if any(p.lower() in n.lower() for p in patterns for n in names):
