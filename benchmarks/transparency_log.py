@@ -49,6 +49,10 @@ def _naive_inclusion(leaves: list[bytes], index: int) -> list[bytes]:
     return [merkle.root_from_leaf_hashes(leaves[a:b]) for a, b in merkle.inclusion_ranges(index, len(leaves))]
 
 
+def _progress(what: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
+
+
 def _ms(samples: list[float]) -> dict[str, float]:
     s = sorted(samples)
     return {"p50_ms": 1e3 * statistics.median(s), "p95_ms": 1e3 * s[int(0.95 * (len(s) - 1))], "n": len(s)}
@@ -118,6 +122,7 @@ def in_database(n: int, proofs: int, rng: random.Random, batch: int = 5000) -> d
 
     os.environ["COMPUTEGOV_LOG_KEY"] = f"{tmp}/log.key"
     store = Store(f"sqlite:///{tmp}/registry.sqlite3")
+    _progress(f"database: bulk-loading {max(n - min(n, 20_000), 0):,} leaves")
     appended = min(n, 20_000)  # timed through append_entry; the rest is bulk-loaded first
     t0 = time.perf_counter()
     _bulk_load(store, n - appended)
@@ -131,6 +136,7 @@ def in_database(n: int, proofs: int, rng: random.Random, batch: int = 5000) -> d
                 append_entry(conn, "event", f"s{done}", {"v": 1, "kind": "event", "i": done})
                 done += 1
     batched_s = time.perf_counter() - t0
+    _progress(f"database: appended {appended:,} leaves; one-transaction appends next")
     single = 200
     t0 = time.perf_counter()
     for i in range(single):
@@ -138,6 +144,7 @@ def in_database(n: int, proofs: int, rng: random.Random, batch: int = 5000) -> d
             append_entry(session.connection(), "event", f"t{i}", {"v": 1, "kind": "event", "t": i})
     single_s = time.perf_counter() - t0
     size = store.log_size()
+    _progress(f"database: {size:,} leaves; timing proofs")
     t0 = time.perf_counter()
     head = store.signed_tree_head()
     sth_s = time.perf_counter() - t0
@@ -174,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (1 <= args.leaves <= 10_000_000 and 1 <= args.proofs <= 100_000):
         parser.error("keep it bounded: leaves 1-10^7, proofs 1-10^5")
     rng = random.Random(args.seed)
+    _progress(f"in memory: {args.leaves:,} leaves")
     results: dict[str, Any] = {"in_memory": in_memory(args.leaves, args.proofs, rng),
                                "database_sqlite": in_database(args.leaves, args.proofs, rng)}
     if args.json:

@@ -268,3 +268,24 @@ def test_report_page_shows_its_leaves_and_loads_the_inclusion_check(client: Any,
     assert f'data-verdict-leaf="{leaves["verdict_leaf"]}"' in page.text
     assert '<script src="/static/loginclusion.js"' in page.text
     assert client.get("/static/loginclusion.js").status_code == 200
+
+
+def test_proof_queries_use_the_primary_key_indexes_on_sqlite(tmp_path: Path) -> None:
+    """A proof must read O(log n) rows: no statement it runs may scan a log table."""
+    from sqlalchemy import event
+
+    from computegov.registry.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'plan.sqlite3'}")
+    for name in "abcde":
+        store.ensure_org(name)
+    seen: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    store.inclusion_proof(0, 5)
+    store.consistency_proof(3, 5)
+    with store.engine.connect() as conn:
+        for sql in seen:
+            if "log_" in sql and sql.lstrip().upper().startswith("SELECT"):
+                plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+                assert "SCAN log_" not in plan, (sql, plan)
+    store.close()

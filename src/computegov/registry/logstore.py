@@ -43,13 +43,14 @@ def fetch_pieces(conn: Connection, pieces: Iterable[merkle.Piece]) -> dict[merkl
         LogProofError: a subtree the log should hold is missing (its rows were deleted).
     """
     wanted = {(int(lvl), int(i)) for lvl, i in pieces}
-    leaves = ",".join(str(i) for lvl, i in sorted(wanted) if lvl == 0)
-    nodes = ",".join(f"({lvl},{i})" for lvl, i in sorted(wanted) if lvl > 0)
-    parts = []
-    if leaves:
-        parts.append(f"SELECT 0, leaf_index, leaf_hash FROM log_leaves WHERE leaf_index IN ({leaves})")
-    if nodes:  # row values: SQLite >= 3.15 and PostgreSQL
-        parts.append(f"SELECT level, node_index, hash FROM log_nodes WHERE (level, node_index) IN (VALUES {nodes})")
+    by_level: dict[int, list[str]] = {}
+    for lvl, i in sorted(wanted):
+        by_level.setdefault(lvl, []).append(str(i))
+    # one indexed lookup per level ((level, node_index) IN (VALUES ...) scans the table in SQLite)
+    parts = [f"SELECT 0, leaf_index, leaf_hash FROM log_leaves WHERE leaf_index IN ({','.join(idx)})"
+             if lvl == 0 else
+             f"SELECT level, node_index, hash FROM log_nodes WHERE level = {lvl} AND node_index IN ({','.join(idx)})"
+             for lvl, idx in by_level.items()]
     out: dict[merkle.Piece, bytes] = {}
     if parts:
         for lvl, idx, h in conn.exec_driver_sql(" UNION ALL ".join(parts)):
