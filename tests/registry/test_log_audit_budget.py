@@ -59,3 +59,20 @@ def test_api_audit_budget_answers_and_refuses_bad_values(client: object) -> None
     for params in ({"segments": 0}, {"segments": 10, "delta": 1.0}, {"segments": 10, "fake_fraction": 0}):
         assert client.get("/api/v1/audit-budget", params=params).status_code == 422  # type: ignore[attr-defined]
     assert client.get("/api/v1/audit-budget", params={"segments": 10, "chip": "no-such-chip"}).status_code == 404  # type: ignore[attr-defined]
+
+
+def test_yearly_budget_scales_the_per_run_replay_by_the_forecast_count() -> None:
+    import numpy as np
+
+    from computegov.catalog import load_catalog
+    from computegov.compute.trend import forecast_crossings
+    from computegov.registry.auditbudget import yearly_audit_budget
+
+    chip = load_catalog().get("H100")
+    yearly = yearly_audit_budget(2027, 1e26, 1000, 0.01, 0.05, chip, np.random.default_rng(3), draws=500)
+    (crossing,) = forecast_crossings([1e26], [2027], np.random.default_rng(3), draws=500)
+    assert yearly.runs == (crossing.p10, crossing.p50, crossing.p90)
+    per_run = audit_budget(1000, 0.01, 0.05, total_flop=1e26, chip=chip)
+    assert yearly.chip_hours[1] == pytest.approx(crossing.p50 * per_run.chip_hours[1])
+    assert yearly.chip_hours[0] <= yearly.chip_hours[1] <= yearly.chip_hours[2]
+    assert yearly.replay_flop[1] == pytest.approx(crossing.p50 * 1e26 * per_run.segments / 1000)

@@ -117,16 +117,40 @@ def budget(
     delta: float = typer.Option(0.05, "--delta", help="Accepted chance of missing the fake, 0-1."),
     flop: float | None = typer.Option(None, "--flop", help="The run's total FLOP (for the replay's cost)."),
     chip: str | None = typer.Option(None, "--chip", help="Chip to replay on, e.g. H100 (for the cost)."),
+    year: int | None = typer.Option(None, "--year", help="Also: a funder's budget to audit every run above "
+                                                         "--threshold forecast for this year."),
+    threshold: float = typer.Option(1e26, "--threshold", help="FLOP threshold for --year (e.g. 1e25 or 1e26)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the forecast's Monte Carlo draws."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Segments to replay so a run that faked a share of its steps is caught with probability >= 1 - delta."""
-    from computegov.registry.auditbudget import audit_budget
+    from computegov.registry.auditbudget import audit_budget, yearly_audit_budget
 
     chip_obj = None
     if chip is not None:
         from computegov.cli.common import load_catalog_for_cli
 
         chip_obj = load_catalog_for_cli().get(chip)
+    if year is not None:
+        import numpy as np
+
+        if chip_obj is None:
+            from computegov.errors import InputError
+
+            raise InputError("--year needs --chip (the replay's cost is per chip)")
+        yearly = yearly_audit_budget(year, threshold, segments, fake_fraction, delta, chip_obj,
+                                     np.random.default_rng(seed))
+        if as_json:
+            print_json(yearly.to_dict())
+            return
+        runs, hours, usd = yearly.runs, yearly.chip_hours, yearly.cost_usd
+        console.print(f"{year}: {runs[1]:.0f} runs above {threshold:g} FLOP forecast ({runs[0]:.0f}-{runs[2]:.0f}, "
+                      f"p10-p90); replaying {yearly.per_run.segments} of {segments} segments of each, costed at the "
+                      f"threshold (a lower bound): {hours[1]:,.0f} chip-hours ({hours[0]:,.0f}-{hours[2]:,.0f}), "
+                      f"${usd[1]:,.0f} ({usd[0]:,.0f}-{usd[2]:,.0f}, {yearly.per_run.dollar_year} USD) on "
+                      f"{yearly.per_run.chip}" if hours and usd else f"{year}: no cost figures for this chip",
+                      highlight=False)
+        return
     result = audit_budget(segments, fake_fraction, delta, total_flop=flop, chip=chip_obj)
     if as_json:
         print_json(result.to_dict())

@@ -23,7 +23,14 @@ from typing import Any
 
 from computegov.errors import InputError
 
-__all__ = ["AuditBudget", "audit_budget", "miss_probability", "segments_to_replay"]
+__all__ = [
+    "AuditBudget",
+    "YearlyAuditBudget",
+    "audit_budget",
+    "miss_probability",
+    "segments_to_replay",
+    "yearly_audit_budget",
+]
 
 
 def miss_probability(total_segments: int, faked_segments: int, replayed: int) -> float:
@@ -111,3 +118,47 @@ def audit_budget(total_segments: int, fake_fraction: float, delta: float, *, tot
         energy = tuple(cost.energy_j) if cost.energy_j is not None else None
     return AuditBudget(total_segments, faked, fake_fraction, delta, n, miss_probability(total_segments, faked, n),
                        flop, getattr(chip, "name", None), hours, energy, usd, year)  # type: ignore[arg-type]
+
+
+@dataclasses.dataclass(frozen=True)
+class YearlyAuditBudget:
+    """A funder's compute to replay-audit every run above a threshold in one year (lower bound).
+
+    ``runs`` is the forecast count of notable runs above ``threshold_flop`` that year (p10, p50,
+    p90, from :func:`computegov.compute.trend.forecast_crossings`); each run is costed *at the
+    threshold* (a run above it costs more), so every figure is a lower bound for its quantile.
+    """
+
+    year: int
+    threshold_flop: float
+    runs: tuple[float, float, float]
+    per_run: AuditBudget
+    replay_flop: tuple[float, float, float]
+    chip_hours: tuple[float, float, float] | None
+    cost_usd: tuple[float, float, float] | None
+    energy_j: tuple[float, float, float] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (SI units in the keys)."""
+        return dataclasses.asdict(self)
+
+
+def yearly_audit_budget(year: int, threshold_flop: float, total_segments: int, fake_fraction: float, delta: float,
+                        chip: Any, rng: Any, *, draws: int = 2000) -> YearlyAuditBudget:
+    """Replay budget for every run above ``threshold_flop`` forecast for ``year`` (see :class:`YearlyAuditBudget`).
+
+    The count interval is the forecast's p10-p90; the per-run cost uses the cost model's central
+    chip-hours, so chip-hours, dollars and energy scale with the count's p10, p50 and p90.
+    """
+    from computegov.compute.trend import forecast_crossings
+
+    (crossing,) = forecast_crossings([threshold_flop], [year], rng, draws=draws)
+    runs = (crossing.p10, crossing.p50, crossing.p90)
+    per_run = audit_budget(total_segments, fake_fraction, delta, total_flop=threshold_flop, chip=chip)
+
+    def scaled(value: tuple[float, float, float] | None) -> tuple[float, float, float] | None:
+        return None if value is None else (runs[0] * value[1], runs[1] * value[1], runs[2] * value[1])
+
+    flop = per_run.replay_flop or 0.0
+    return YearlyAuditBudget(year, threshold_flop, runs, per_run, (runs[0] * flop, runs[1] * flop, runs[2] * flop),
+                             scaled(per_run.chip_hours), scaled(per_run.cost_usd), scaled(per_run.energy_j))
