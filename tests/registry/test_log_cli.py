@@ -129,3 +129,20 @@ def test_registry_org_kind_makes_a_verifier_and_refuses_other_kinds(store: Any) 
     assert store.org_kind("uni") == "verifier"
     bad = runner.invoke(app, ["registry", "org-kind", "uni", "overlord", "--database-url", store.url])
     assert bad.exit_code == 2 and "expected one of lab, verifier" in bad.stderr
+
+
+def test_log_key_is_created_once_with_mode_0600_even_when_raced(tmp_path: Path) -> None:
+    import threading
+
+    from computegov.registry.treehead import key_id, load_or_create_key
+
+    path = tmp_path / "keys" / "registry-log.key"
+    found: list[str] = []
+    threads = [threading.Thread(target=lambda: found.append(key_id(load_or_create_key(path).public_key())))
+               for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(found)) == 1 and (path.stat().st_mode & 0o777) == 0o600
+    assert [p.name for p in path.parent.iterdir()] == ["registry-log.key"]

@@ -20,6 +20,7 @@ import dataclasses
 import hashlib
 import os
 import struct
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -147,16 +148,21 @@ def load_or_create_key(path: Path) -> Ed25519PrivateKey:
         key = Ed25519PrivateKey.generate()
         pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
+        # write a complete 0600 file under a temporary name, then link it into place: a second
+        # process starting at the same moment either wins the link or reads the winner's whole file
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process created it first: read theirs
-        else:
+            os.fchmod(fd, 0o600)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(pem)
                 fh.flush()
                 os.fsync(fh.fileno())
+            os.link(tmp, path)
             return key
+        except FileExistsError:
+            pass  # another process created it first: use theirs
+        finally:
+            Path(tmp).unlink(missing_ok=True)
     try:
         loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except ValueError as err:
