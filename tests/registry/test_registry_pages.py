@@ -226,6 +226,24 @@ def test_planner_ranks_options_and_explains_infeasibility(page_client: Any) -> N
     assert field.status_code == 422 and 'id="e-flop"' in field.text
 
 
+def test_planner_page_shows_goodput_and_interruptions_beside_cost(page_client: Any) -> None:
+    pytest.importorskip("computegov.planning")
+    import html
+    import re
+
+    params = {"flop": "3e25", "deadline_days": "90", "top": "2"}
+    api = page_client.get("/api/v1/plan", params=params).json()
+    first = api["options"][0]["reliability"]
+    page = page_client.get("/plan", params=params)
+    assert page.status_code == 200
+    cells = [html.unescape(c) for c in re.findall(r'<td class="num goodput">(.*?)</td>', page.text, re.S)]
+    assert len(cells) == len(api["options"])
+    assert cells[0].startswith(f"{100 * first['goodput']['central']:.1f}%")
+    interruptions = re.findall(r'<td class="num goodput-interruptions">(\d+)', page.text)
+    assert interruptions[0] == f"{first['expected_unexpected_interruptions']['central']:.0f}"
+    assert "Days without failures" in page.text
+
+
 @pytest.mark.parametrize(
     "path", ["/", "/catalog", "/catalog/chip?name=H100", "/trends", "/policy?chip=H100", "/compute", "/plan",
              "/registry", "/registry/audit", "/api/docs"],
