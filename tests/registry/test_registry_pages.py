@@ -242,6 +242,10 @@ def test_planner_page_shows_goodput_and_interruptions_beside_cost(page_client: A
     interruptions = re.findall(r'<td class="num goodput-interruptions">(\d+)', page.text)
     assert interruptions[0] == f"{first['expected_unexpected_interruptions']['central']:.0f}"
     assert "Days without failures" in page.text
+    from computegov.costs.money import format_usd
+
+    cost = format_usd(api["options"][0]["cost_usd_2024"]["central"], compact=True)
+    assert f'<td class="num">{cost}</td>' in page.text  # the one money formatter, as in the CLI
 
 
 @pytest.mark.parametrize(

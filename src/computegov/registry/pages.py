@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from computegov.costs.money import format_usd
 from computegov.errors import ComputegovError, UnknownNameError
 from computegov.registry import features
 from computegov.registry.forms import FieldErrors
@@ -117,6 +118,9 @@ def sci(value: Any) -> str:
 
 
 templates.env.filters["si"] = si
+templates.env.filters["usd"] = lambda v, compact=False: (  # the one money formatter (costs.money)
+    format_usd(v, compact=compact) if isinstance(v, int | float) and math.isfinite(v) else "—"
+)
 templates.env.filters["sci"] = sci
 templates.env.filters["urlquote"] = lambda s: urllib.parse.quote(str(s), safe="")
 templates.env.globals["NAV"] = NAV
