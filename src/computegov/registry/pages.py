@@ -35,6 +35,7 @@ NAV = (
     ("/policy", "Export control"),
     ("/compute", "Compute & thresholds"),
     ("/plan", "Planner"),
+    ("/clusters", "AI supercomputers"),
     ("/registry", "Registry"),
 )
 
