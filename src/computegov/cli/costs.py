@@ -221,22 +221,15 @@ def tco(
 
 def _cottier_beside(chip: Any, model: Any, hour: Any) -> dict[str, Any] | None:
     """The same chip-hour by the Cottier et al. (2024) preset (2023 prices, in the model's USD)."""
-    from computegov.costs.cottier import COTTIER_2024, cottier_chip_hour
-    from computegov.costs.money import usd
+    from computegov.costs.cottier import cottier_beside
     from computegov.errors import ComputegovError
 
     if model.mode != "buy" or hour.price_usd is None:
         return None
     try:
-        price_2023 = usd(hour.price_usd, model.dollar_year, 2023)
-        cost = cottier_chip_hour(chip.name, price_2023, model.chip_tdp_w(chip), 2023)
+        return cottier_beside(chip.name, hour.price_usd, model.chip_tdp_w(chip), model.dollar_year)
     except ComputegovError:
         return None
-    return {
-        "total_usd_per_chip_hour": usd(cost.total_usd, 2023, model.dollar_year),
-        "dollar_year": model.dollar_year,
-        "method": COTTIER_2024,
-    }
 
 
 @app.command("table")
@@ -479,3 +472,21 @@ def cottier_command(
 def register(root: typer.Typer) -> None:
     """Add the ``costs`` group to the root app."""
     root.add_typer(app, name="costs")
+
+
+def cottier_for_options(options: Any, cat: Any, model: Any) -> dict[str, Any]:
+    """Each bought option's cost by the Cottier et al. (2024) preset, at its central chip-hours."""
+    from computegov.costs.cottier import cottier_beside
+    from computegov.errors import ComputegovError
+
+    out: dict[str, Any] = {}
+    for o in options if model.mode == "buy" else ():
+        chip = cat.get(o.chip_name)
+        try:
+            price = model.chip_hour_cost(chip).price_usd
+            cost = cottier_beside(o.chip_name, price, model.chip_tdp_w(chip), model.dollar_year, o.chip_hours[1])
+        except ComputegovError:
+            cost = None
+        if cost is not None:
+            out[o.chip_name] = cost
+    return out

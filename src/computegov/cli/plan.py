@@ -19,7 +19,12 @@ from computegov.cli.common import (
     print_json,
     utilisation_option,
 )
-from computegov.cli.costs import ASSUMPTIONS_FILE_OPTION, INCLUDES_SERVER_OPTION, SET_OPTION
+from computegov.cli.costs import (
+    ASSUMPTIONS_FILE_OPTION,
+    INCLUDES_SERVER_OPTION,
+    SET_OPTION,
+    cottier_for_options,
+)
 from computegov.costs.model import MAX_CHIP_PRICE_USD, MAX_RENT_USD_PER_CHIP_HOUR, MAX_TDP_W
 from computegov.costs.money import format_usd, format_usd_range
 from computegov.planning.request import (
@@ -418,8 +423,9 @@ def plan_command(
         from computegov.charts.planning import plan_chart
 
         save_chart(plan_chart(result), chart)
+    beside = cottier_for_options(result.options, cat, model)
     if as_json:
-        print_json(result)
+        print_json({**result.to_dict(), "cottier2024": beside})
         return
     _render_options(
         result.options,
@@ -445,6 +451,9 @@ def plan_command(
         request,
         result.options[0].dollar_year if result.options else 0,
     )
+    if beside:
+        costs = ", ".join(f"{n} {format_usd(c['total_usd'], compact=True)}" for n, c in beside.items())
+        console.print(f"Cottier et al. 2024 cost (2023 prices): {costs}", style="dim", highlight=False)
     if chart is not None:
         console.print(f"chart saved to {chart}")
 

@@ -30,6 +30,7 @@ from computegov.errors import InputError
 __all__ = [
     "COTTIER_2024",
     "CottierCost",
+    "cottier_beside",
     "cottier_chip_hour",
     "cottier_run_cost",
     "server_cost_overhead",
@@ -223,3 +224,41 @@ def cottier_run_cost(
         energy_usd=one.energy_usd * chip_hours,
         chip_hours=chip_hours,
     )
+
+
+def cottier_beside(
+    chip_name: str,
+    chip_price_usd: float | None,
+    tdp_w: float | None,
+    dollar_year: int,
+    chip_hours: float = 1.0,
+) -> dict[str, Any] | None:
+    """The Cottier et al. (2024) cost of ``chip_hours`` on a bought chip, to show beside our own.
+
+    Prices and electricity are taken in 2023, the last year of the paper's electricity table; the
+    chip price is converted from ``dollar_year`` to 2023 USD and the result back (CPI-U).
+
+    Args:
+        chip_name: the accelerator (picks the paper's server overhead and power ratio).
+        chip_price_usd: the chip alone, USD of ``dollar_year`` (None: no price, no figure).
+        tdp_w: the chip's TDP, W (None: no figure).
+        dollar_year: year of the USD in and out.
+        chip_hours: accelerator-hours.
+
+    Returns:
+        ``total_usd`` (for ``chip_hours``), ``total_usd_per_chip_hour``, ``dollar_year`` and
+        ``method``; None when the chip lacks a price or a TDP.
+    """
+    from computegov.costs.money import usd
+
+    if chip_price_usd is None or tdp_w is None:
+        return None
+    price_2023 = usd(chip_price_usd, dollar_year, 2023)
+    hour = cottier_chip_hour(chip_name, price_2023, tdp_w, 2023)
+    per_hour = usd(hour.total_usd, 2023, dollar_year)
+    return {
+        "total_usd": per_hour * chip_hours,
+        "total_usd_per_chip_hour": per_hour,
+        "dollar_year": dollar_year,
+        "method": COTTIER_2024,
+    }
