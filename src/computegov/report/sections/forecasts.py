@@ -8,11 +8,10 @@ import numpy as np
 
 from computegov.errors import ComputegovError
 from computegov.report.section import ReportContext, Section, fmt_number, html_table, note_html
-from computegov.report.sections.trends import trend_fits
+from computegov.report.sections.trends import calibrated_record, trend_fits
 
 if TYPE_CHECKING:
     from computegov.trends.forecast import Forecast
-    from computegov.trends.record import RecordForecast
 
 __all__ = ["FORECASTS", "ORDER", "YEARS", "build"]
 
@@ -96,24 +95,6 @@ def _sources() -> str:
     )
 
 
-def _record_forecast(ctx: ReportContext, metric: str) -> RecordForecast | str | None:
-    """The record of ``metric`` by its best calibrated method (the default everywhere), or why not."""
-    from computegov.report.sections.trends import calibration_backtests
-    from computegov.trends.record import record_forecast
-
-    result = calibration_backtests(ctx).get(metric)
-    if result is None:
-        return None
-    if isinstance(result, str):
-        return result
-    ctx.progress(f"record forecast {metric}")
-    try:
-        # default years: from the year after the origin (1 January after the last release) to 2040
-        return record_forecast(ctx.catalog, metric, "ml", seed=ctx.seed, backtest_result=result)
-    except ComputegovError as err:
-        return str(err)
-
-
 def build(ctx: ReportContext) -> Section:
     """The forecasts section."""
     from computegov.charts.base import chart_html
@@ -141,7 +122,7 @@ def build(ctx: ReportContext) -> Section:
             parts.append(note_html(f"{metric}: no forecast ({fit or 'not fitted'})"))
             continue
         made = []
-        record = _record_forecast(ctx, metric) if chip_set == "ml" and not is_broad else None
+        record = calibrated_record(ctx, metric) if chip_set == "ml" and not is_broad else None
         if isinstance(record, str):
             parts.append(note_html(f"{metric}: no record forecast ({record})"))
         elif record is not None:

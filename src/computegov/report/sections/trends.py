@@ -25,6 +25,7 @@ __all__ = [
     "TREND_ROWS",
     "broad_chips",
     "build",
+    "calibrated_record",
     "calibration_backtests",
     "trend_fits",
 ]
@@ -377,11 +378,32 @@ def _per_horizon_table(results: dict[str, Any]) -> str:
     )
 
 
+def calibrated_record(ctx: ReportContext, metric: str) -> Any:
+    """The record forecast of ``metric`` by its best calibrated method, made once per report.
+
+    Returns:
+        A :class:`~computegov.trends.record.RecordForecast`, a string saying why none was made,
+        or None when the metric is not among :data:`CALIBRATION_METRICS`.
+    """
+    cache = ctx.cache.setdefault("calibrated_records", {})
+    if metric not in cache:
+        from computegov.trends.record import record_forecast
+
+        result = calibration_backtests(ctx).get(metric)
+        if result is None or isinstance(result, str):
+            cache[metric] = result
+        else:
+            ctx.progress(f"record forecast {metric}")
+            try:
+                cache[metric] = record_forecast(ctx.catalog, metric, "ml", seed=ctx.seed, backtest_result=result)
+            except ComputegovError as err:
+                cache[metric] = str(err)
+    return cache[metric]
+
+
 def _calibration(ctx: ReportContext) -> str:
     from computegov.charts.base import chart_html
     from computegov.charts.trends import forecast_chart, reliability_chart
-    from computegov.trends.record import record_forecast
-
     results = calibration_backtests(ctx)
     rows, verdicts = [], []
     for metric, result in results.items():
@@ -431,10 +453,9 @@ def _calibration(ctx: ReportContext) -> str:
             continue
         ctx.progress(f"reliability and record fan {metric}")
         parts.append(chart_html(reliability_chart(result), f"reliability-{metric}".replace("_", "-")))
-        try:
-            fc = record_forecast(ctx.catalog, metric, "ml", seed=ctx.seed, backtest_result=result)
-        except ComputegovError as err:
-            parts.append(note_html(f"Record forecast of {metric} not made: {err}"))
+        fc = calibrated_record(ctx, metric)
+        if isinstance(fc, str):
+            parts.append(note_html(f"Record forecast of {metric} not made: {fc}"))
             continue
         title = f"Record of {_label(metric)} by {fc.method}: {fc.coverage_note}"
         parts.append(chart_html(forecast_chart([fc.as_forecast()], title=title),
