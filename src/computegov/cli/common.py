@@ -165,8 +165,8 @@ def int_option(
 def utilisation_option(purpose: str, default: float | None = None) -> Any:
     """The ``--utilisation`` option (alias ``--utilization``): a fraction of dense peak, 0-1.
 
-    NaN and infinities are refused here, naming the option; the library checks the range (and
-    says "give 40% as 0.4"), so no Typer bounds here.
+    NaN, infinities and values <= 0 are refused here, naming the option, even where another
+    option makes it unused; the library checks the upper end (and says "give 40% as 0.4").
 
     Args:
         purpose: what the value is used for in this command, ending the help text.
@@ -177,7 +177,7 @@ def utilisation_option(purpose: str, default: float | None = None) -> Any:
         "--utilisation",
         "--utilization",
         help=f"Model FLOP utilisation, a fraction of dense peak 0-1 (0.4 = 40%); {purpose}",
-        callback=in_range(),
+        callback=in_range(low=0, low_open=True),
     )
 
 

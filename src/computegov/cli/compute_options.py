@@ -17,10 +17,10 @@ import typer
 from computegov.cli.common import (
     CATALOG_OPTION,
     float_option,
-    in_range,
     int_option,
     load_catalog_for_cli,
     shared_options,
+    utilisation_option,
 )
 from computegov.errors import InputError
 
@@ -59,10 +59,7 @@ CHIPS = typer.Option(None, "--chips", help="Number of chips, a whole number up t
 # bounds: computegov.compute.run.LIMITS["duration_s"] (ten years)
 DAYS = float_option(None, "--days", help="Training duration in days.", low=0, low_open=True, high=3652.5)
 HOURS = float_option(None, "--hours", help="Training duration in hours.", low=0, low_open=True, high=87_660)
-UTIL = typer.Option(  # the library checks the upper end (and says "give 40% as 0.4")
-    None, "--utilisation", "--utilization", callback=in_range(low=0, low_open=True),
-    help="Model FLOP utilisation, a fraction of dense peak 0-1 (0.4 = 40%); default 0.3-0.5.",
-)
+UTIL = utilisation_option("default 0.3-0.5.")
 PRECISION = typer.Option(None, "--precision", help="Training precision: bf16 (default best), fp8, tf32, fp32...")
 PRECISION_MIX = typer.Option(
     None, "--precision-mix", help="Share of the FLOP at each precision instead of one --precision, e.g. "
