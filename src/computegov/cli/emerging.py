@@ -218,6 +218,9 @@ def watch_cmd(
     relevance: list[str] = typer.Option(None, "--relevance", help="PARADIGM=W: weight for relevance to AI "
                                         "(repeatable; default 1)."),
     metric: str = typer.Option("flop_per_j", "--metric", "-m", help="flop_per_j or training_flop_per_s."),
+    evidence: list[str] = typer.Option(None, "--evidence", help="Only entries of this evidence kind set a multiplier "
+                                       "(repeatable: peer_reviewed_measurement, vendor_claim, projection; "
+                                       "default all)."),
     catalog_file: Path | None = CATALOG_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -231,16 +234,19 @@ def watch_cmd(
         raise InputError(f"--metric must be one of {', '.join(TREND_METRICS.values())}, got {metric!r}")
     chips = list(load_catalog_for_cli(catalog_file))
     rows = compare_claims(load_register().claims, chips, forecasts={})
-    items = watch_list(rows, _weights(probability, "--p"), _weights(relevance, "--relevance"), metric)
+    items = watch_list(rows, _weights(probability, "--p"), _weights(relevance, "--relevance"), metric,
+                       evidence=evidence or None)
     if as_json:
-        print_json({"metric": metric, "watch_list": [i.to_dict() for i in items]})
+        print_json({"metric": metric, "evidence": sorted(evidence) if evidence else None,
+                    "watch_list": [i.to_dict() for i in items]})
         return
     table = table_with(f"Watch list on {metric} (expected uplift = p x M x relevance)",
-                       ("paradigm", "p", "M (register)", "relevance", "uplift", "OOM", "note"),
+                       ("paradigm", "p", "M (register)", "relevance", "uplift", "OOM", "evidence", "note"),
                        right={"p", "M (register)", "relevance", "uplift", "OOM"})
     for i in items:
         table.add_row(i.paradigm, _fmt(i.probability), _fmt(i.multiplier), _fmt(i.relevance),
-                      _fmt(i.expected_uplift), _fmt(i.expected_ooms), i.note)
+                      _fmt(i.expected_uplift), _fmt(i.expected_ooms),
+                      ", ".join(sorted(set(i.evidence))) or "-", i.note)
     console.print(table)
 
 

@@ -2,7 +2,8 @@
 
 The multiplier of a paradigm is the median, taken in log10 (so two entries give their geometric
 mean), of the ratios to the record (at each entry's date, 16-bit equivalent) of its comparable
-register entries on one trend metric. The probability and the
+register entries on one trend metric (optionally only entries of the evidence kinds the user
+trusts, e.g. peer-reviewed measurements, so a press release need not move the ranking). The probability and the
 relevance are the user's: the register holds evidence, not odds, so no probability is assumed. A
 paradigm without a probability, or without a comparable entry, is listed unranked with the reason.
 """
@@ -12,11 +13,11 @@ from __future__ import annotations
 import dataclasses
 import math
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from computegov.emerging.compare import Comparison
-from computegov.emerging.register import PARADIGMS, check_paradigm
+from computegov.emerging.register import EVIDENCE_KINDS, PARADIGMS, check_paradigm
 from computegov.errors import InputError
 
 __all__ = ["WatchItem", "watch_list"]
@@ -34,6 +35,7 @@ class WatchItem:
         expected_uplift: probability x multiplier x relevance, or None (unranked).
         expected_ooms: probability x log10(multiplier) x relevance (orders of magnitude), or None.
         entries: the comparable entries behind the multiplier.
+        evidence: the evidence kind of each of ``entries`` (same order).
         note: why unranked, or what the multiplier rests on.
     """
 
@@ -44,6 +46,7 @@ class WatchItem:
     expected_uplift: float | None
     expected_ooms: float | None
     entries: tuple[str, ...]
+    evidence: tuple[str, ...]
     note: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -60,7 +63,8 @@ def _check_weights(weights: Mapping[str, float], what: str, high: float | None) 
 
 
 def watch_list(comparisons: Iterable[Comparison], probabilities: Mapping[str, float],
-               relevance: Mapping[str, float] | None = None, metric: str = "flop_per_j") -> list[WatchItem]:
+               relevance: Mapping[str, float] | None = None, metric: str = "flop_per_j",
+               evidence: Collection[str] | None = None) -> list[WatchItem]:
     """Every paradigm, ranked by expected uplift (highest first), unranked ones last.
 
     Args:
@@ -68,14 +72,21 @@ def watch_list(comparisons: Iterable[Comparison], probabilities: Mapping[str, fl
         probabilities: paradigm -> P(reaches production), each in [0, 1].
         relevance: paradigm -> weight >= 0 (default 1 for every paradigm).
         metric: the trend metric the multipliers are read on.
+        evidence: the evidence kinds (:data:`~computegov.emerging.register.EVIDENCE_KINDS`) whose
+            entries may set a multiplier; None: all of them.
 
     Raises:
-        InputError: a probability outside [0, 1] or a negative relevance.
+        InputError: a probability outside [0, 1], a negative relevance or an unknown evidence kind.
         UnknownNameError: an unknown paradigm.
     """
     _check_weights(probabilities, "the probability", 1.0)
     _check_weights(relevance or {}, "the relevance", None)
-    rows = [c for c in comparisons if c.comparable and c.trend_metric == metric and c.ratio_to_record]
+    unknown = sorted(set(evidence or ()) - set(EVIDENCE_KINDS))
+    if unknown:
+        raise InputError(f"unknown evidence kind {', '.join(unknown)}; expected one of {', '.join(EVIDENCE_KINDS)}")
+    kinds = set(EVIDENCE_KINDS if evidence is None else evidence)
+    rows = [c for c in comparisons
+            if c.comparable and c.trend_metric == metric and c.ratio_to_record and c.evidence in kinds]
     items = []
     for paradigm in PARADIGMS:
         mine = [c for c in rows if c.paradigm == paradigm]
@@ -85,7 +96,8 @@ def watch_list(comparisons: Iterable[Comparison], probabilities: Mapping[str, fl
         m = 10 ** statistics.median(logs) if logs else None
         ids = tuple(c.claim_id for c in mine)
         if m is None:
-            note = f"no comparable register entry on {metric}"
+            among = "" if evidence is None else f" among {', '.join(sorted(kinds))} entries"
+            note = f"no comparable register entry on {metric}{among}"
         elif p is None:
             note = "no probability given"
         else:
@@ -94,5 +106,6 @@ def watch_list(comparisons: Iterable[Comparison], probabilities: Mapping[str, fl
         if m is not None and p is not None:
             uplift, ooms = p * m * weight, p * math.log10(m) * weight
         items.append(WatchItem(paradigm=paradigm, probability=p, multiplier=m, relevance=weight,
-                               expected_uplift=uplift, expected_ooms=ooms, entries=ids, note=note))
+                               expected_uplift=uplift, expected_ooms=ooms, entries=ids,
+                               evidence=tuple(c.evidence for c in mine), note=note))
     return sorted(items, key=lambda i: (i.expected_uplift is None, -(i.expected_uplift or 0.0)))
