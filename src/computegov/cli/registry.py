@@ -1,7 +1,8 @@
 """``computegov registry``: the registry database, organisations' API tokens and signing keys.
 
 A report is accepted only when it is signed by a key registered to the submitting organisation;
-``computegov registry key add ORG KEY.pub`` is the only way to register one.
+``computegov registry key add ORG KEY.pub`` is the only way to register one. ``computegov
+registry audit`` (in :mod:`computegov.cli.registry_audit`) is what a verifier organisation runs.
 """
 
 from __future__ import annotations
@@ -268,4 +269,7 @@ def log_verify(database_url: str | None = DATABASE_OPTION, as_json: bool = JSON_
 
 def register(app: typer.Typer) -> None:
     """Add ``computegov registry``."""
+    from computegov.cli.registry_audit import audit_command
+
+    registry_app.command("audit")(guarded(audit_command))
     app.add_typer(registry_app, name="registry")

@@ -8,6 +8,10 @@ JSON (sorted keys, no whitespace, UTF-8); its leaf hash is RFC 6962's ``SHA-256(
   the submitting organisation, the registered key that signed it, title and total FLOP;
 * ``verdict``: the report's digest, the verifier, ``outcome``, ``partial`` and the SHA-256 of the
   verdict's canonical JSON;
+* ``counter``: a verifier organisation's signed counter-verdict: the report, the organisation,
+  the registered key that signed it, ``outcome``, and SHA-256 of the payload and of the envelope;
+* ``claim``: a verifier organisation announcing it audits a report (the report, the organisation,
+  when); logged once per organisation and report;
 * ``event``: one row of the audit trail (organisation, token and key changes, withdrawals...).
 """
 
@@ -18,9 +22,22 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["ENTRY_VERSION", "canonical_bytes", "event_entry", "report_entry", "sha256_hex", "verdict_entry"]
+__all__ = [
+    "ENTRY_KINDS",
+    "ENTRY_VERSION",
+    "canonical_bytes",
+    "claim_entry",
+    "counter_entry",
+    "event_entry",
+    "report_entry",
+    "sha256_hex",
+    "verdict_entry",
+]
 
 ENTRY_VERSION = 1
+
+#: Every kind of leaf the registry writes.
+ENTRY_KINDS = ("report", "verdict", "counter", "claim", "event")
 
 
 def canonical_bytes(obj: Any) -> bytes:
@@ -78,3 +95,23 @@ def event_entry(*, at: str, actor: str, action: str, object_type: str, object_id
         "object_id": object_id,
         "detail": dict(detail),
     }
+
+
+def counter_entry(*, report_digest: str, by: str, signer_keyid: str, outcome: str, payload: Mapping[str, Any],
+                  envelope: Mapping[str, Any]) -> dict[str, Any]:
+    """The log entry of a verifier organisation's signed counter-verdict on a report."""
+    return {
+        "v": ENTRY_VERSION,
+        "kind": "counter",
+        "report": report_digest,
+        "by": by,
+        "signer_keyid": signer_keyid,
+        "outcome": outcome,
+        "payload_sha256": sha256_hex(canonical_bytes(payload)),
+        "envelope_sha256": sha256_hex(canonical_bytes(dict(envelope))),
+    }
+
+
+def claim_entry(*, report_digest: str, by: str, at: str) -> dict[str, Any]:
+    """The log entry of a verifier organisation's claim to audit a report (``at``: ISO 8601 UTC)."""
+    return {"v": ENTRY_VERSION, "kind": "claim", "report": report_digest, "by": by, "at": at}

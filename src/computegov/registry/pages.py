@@ -36,6 +36,7 @@ NAV = (
     ("/compute", "Compute & thresholds"),
     ("/plan", "Planner"),
     ("/clusters", "AI supercomputers"),
+    ("/emerging", "Emerging"),
     ("/registry", "Registry"),
 )
 
@@ -474,5 +475,5 @@ def report_page(request: Request, digest: str) -> Response:
     checks = report.verdict.get("checks", [])
     return render(request, "report.html", title=report.title, report=report, checks=checks,
                   thresholds=features.threshold_positions(report.total_flop), log=_store(request).report_leaves(digest),
-                  counters=_store(request).counter_verdicts(digest),
+                  counters=_store(request).counter_verdicts(digest), audits=report.independent or [],
                   envelope_json=Markup.escape(__import__("json").dumps(report.envelope, indent=2)))

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from computegov.registry.audit import AuditLog
+from computegov.registry.claims import audits_in
 from computegov.registry.database import aware
 from computegov.registry.errors import ConflictError, ForbiddenError, NotFoundError
 from computegov.registry.logentries import report_entry, verdict_entry
@@ -65,6 +66,9 @@ class ReportInfo:
     partial: bool = False
     signer_keyid: str | None = None
     flag: str | None = None
+    #: with ``full``: each verifier organisation's claim and counter-verdicts
+    #: (:func:`computegov.registry.claims.independent_audits`).
+    independent: list[dict[str, Any]] | None = None
 
     def to_dict(self, *, full: bool = False) -> dict[str, Any]:
         """JSON-ready form; ``full`` adds the verdict's checks and the envelope."""
@@ -88,6 +92,7 @@ class ReportInfo:
             out["verdict"] = self.verdict
             out["summary"] = self.summary
             out["envelope"] = self.envelope
+            out["independent"] = self.independent or []
         return out
 
 
@@ -145,7 +150,12 @@ class Reports(AuditLog):
                 .options(joinedload(Report.verdict), joinedload(Report.organisation))
                 .where(Report.digest_sha256 == digest)
             )
-            return _report_info(row, full=full) if row else None
+            if row is None:
+                return None
+            info = _report_info(row, full=full)
+            if full:
+                info = dataclasses.replace(info, independent=audits_in(session, digest))
+            return info
 
     def get_report(self, digest: str, *, full: bool = True) -> ReportInfo:
         """The report with this digest.

@@ -20,6 +20,8 @@ The store is assembled from one module per noun, and every name below is re-expo
   (:class:`KeyInfo`); a report is accepted only when one of them signed it;
 * :mod:`computegov.registry.reports`: reports and verdicts (:class:`ReportInfo`,
   :class:`SubmitOutcome`);
+* :mod:`computegov.registry.verifiers` and :mod:`computegov.registry.claims`: verifier
+  organisations' counter-verdicts and claims (:class:`ClaimInfo`);
 * :mod:`computegov.registry.errors`: :class:`NotFoundError`, :class:`ForbiddenError`,
   :class:`ConflictError`, :class:`SubmissionError`.
 """
@@ -27,15 +29,16 @@ The store is assembled from one module per noun, and every name below is re-expo
 from __future__ import annotations
 
 from computegov.registry.audit import AuditInfo
+from computegov.registry.claims import ClaimInfo, Claims
 from computegov.registry.database import default_database_url
 from computegov.registry.errors import ConflictError, ForbiddenError, NotFoundError, SubmissionError
 from computegov.registry.keys import KeyInfo
 from computegov.registry.organisations import OrgInfo, TokenInfo, validate_org_name
 from computegov.registry.reports import ReportInfo, Reports, SubmitOutcome
-from computegov.registry.verifiers import Verifiers
 
 __all__ = [
     "AuditInfo",
+    "ClaimInfo",
     "ConflictError",
     "ForbiddenError",
     "KeyInfo",
@@ -51,12 +54,13 @@ __all__ = [
 ]
 
 
-class Store(Verifiers, Reports):
+class Store(Claims, Reports):
     """The registry database.
 
     Organisations and tokens come from :class:`~computegov.registry.organisations.Organisations`,
     signing keys from :class:`~computegov.registry.keys.SigningKeys`, verifiers' counter-verdicts
-    from :class:`~computegov.registry.verifiers.Verifiers`, reports from :class:`~computegov.registry.reports.Reports`, the audit trail from
+    from :class:`~computegov.registry.verifiers.Verifiers` and their claims from
+    :class:`~computegov.registry.claims.Claims`, reports from :class:`~computegov.registry.reports.Reports`, the audit trail from
     :class:`~computegov.registry.audit.AuditLog` and the connection from
     :class:`~computegov.registry.database.Database`.
 

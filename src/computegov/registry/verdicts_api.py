@@ -5,13 +5,18 @@ keys (payload type ``application/vnd.computegov.counter-verdict+json``, see
 :mod:`computegov.registry.verifiers`) and logs it: **201**; not a verifier or not its key **403**;
 no such report **404**; a malformed payload **422**. ``GET`` lists every verdict on the report,
 the registry's first, and ``conflicting`` is true when their outcomes disagree.
+
+``/api/v1/reports/{digest}/claims``: ``POST`` (a verifier organisation's token, no body) logs that
+it audits the report, as a ``claim`` leaf: **201**, or **200** with the first claim when the
+organisation claimed it before; not a verifier **403**; no such report **404**. ``GET`` lists the
+claims and, per verifier, whether it posted a verdict yet.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict
 
 from computegov.registry.api import Digest, Envelope, Problem, require_org
@@ -40,7 +45,8 @@ def verdicts_of(store: Store, digest: str) -> dict[str, Any]:
     counters = [c.to_dict() for c in store.counter_verdicts(digest)]
     outcomes = {report.outcome, *(c["outcome"] for c in counters)}
     return {"registry": {"outcome": report.outcome, "verifier": report.verifier},
-            "counter_verdicts": counters, "conflicting": len(outcomes) > 1}
+            "counter_verdicts": counters, "conflicting": len(outcomes) > 1,
+            "claims": [c.to_dict() for c in store.claims(digest)]}
 
 
 @router.post("/reports/{digest}/verdicts", status_code=201, responses={
@@ -58,3 +64,22 @@ def post_counter_verdict(request: Request, digest: Digest, body: CounterVerdictB
 def list_verdicts(request: Request, digest: Digest) -> dict[str, Any]:
     """The registry's verdict and every verifier's, with ``conflicting`` when outcomes disagree."""
     return verdicts_of(_store(request), digest)
+
+
+@router.post("/reports/{digest}/claims", status_code=201, responses={
+    200: {"description": "claimed before by this organisation: the first claim"},
+    401: {"model": Problem}, 403: {"model": Problem, "description": "not a verifier organisation"},
+    404: {"model": Problem}, 422: {"model": Problem}})
+def claim_report(request: Request, response: Response, digest: Digest,
+                 org: Annotated[OrgInfo, Depends(require_org)]) -> dict[str, Any]:
+    """Claim a report for audit (a verifier organisation; logged once per organisation)."""
+    claim = _store(request).claim_report(org, digest)
+    response.status_code = 201 if claim.created else 200
+    return {"created": claim.created, "claim": claim.to_dict()}
+
+
+@router.get("/reports/{digest}/claims", responses={404: {"model": Problem}, 422: {"model": Problem}})
+def list_claims(request: Request, digest: Digest) -> dict[str, Any]:
+    """Every verifier's claim on a report and, per verifier, its verdicts and whether it posted one."""
+    store = _store(request)
+    return {"claims": [c.to_dict() for c in store.claims(digest)], "verifiers": store.independent_audits(digest)}

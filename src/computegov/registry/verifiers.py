@@ -6,6 +6,12 @@ envelope, signed by one of its registered keys, whose payload (``COUNTER_VERDICT
     {"report": DIGEST, "outcome": "verified" | "failed" | "incomplete",
      "segments_replayed": n, "segments_total": N or null, "chip_hours": h or null, "method": "..."}
 
+and, from ``computegov registry audit``, what was replayed and what it cost: ``segments`` (the
+indices replayed), ``energy_j`` (J), ``energy_measured`` (true: a counter was read; false:
+estimated), ``usd`` and ``usd_year`` (USD of that year), ``wall_s`` and ``device_s`` (s), ``ray``
+(the Ray address, or null for in-process), ``seed``, ``fake_fraction`` and ``confidence``. Every
+field but ``report`` and ``outcome`` is optional; each is range-checked.
+
 Each counter-verdict is stored beside the registry's own verdict (never replacing it, nor another
 verifier's) and appended to the transparency log as a ``counter`` leaf in the same transaction.
 When the outcomes on a report disagree, every one of them is shown and the report is flagged as
@@ -23,19 +29,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 
 from computegov.errors import InputError
 from computegov.registry.database import aware
 from computegov.registry.errors import ForbiddenError, NotFoundError, SubmissionError
 from computegov.registry.keys import SigningKeys
-from computegov.registry.logentries import canonical_bytes, sha256_hex
+from computegov.registry.logentries import canonical_bytes, counter_entry
 from computegov.registry.logstore import append_entry
 from computegov.registry.models import OUTCOMES, CounterVerdict, Organisation, Report, utcnow
 from computegov.registry.organisations import OrgInfo
 from computegov.registry.signers import signed_by
 
-__all__ = ["COUNTER_VERDICT_TYPE", "ORG_KINDS", "CounterVerdictInfo", "Verifiers", "parse_counter_payload"]
+__all__ = ["COUNTER_VERDICT_TYPE", "ORG_KINDS", "CounterVerdictInfo", "Verifiers", "counters_in", "parse_counter_payload"]
 
 COUNTER_VERDICT_TYPE = "application/vnd.computegov.counter-verdict+json"
 ORG_KINDS = ("lab", "verifier")
@@ -82,12 +88,48 @@ def parse_counter_payload(envelope: Mapping[str, Any], digest: str) -> dict[str,
         value = payload.get(name)
         if value is not None and not (isinstance(value, int) and 0 <= value < 10**9):
             raise SubmissionError(f"envelope.payload.{name}", "expected a whole number >= 0 or null")
-    hours = payload.get("chip_hours")
-    if hours is not None and not (isinstance(hours, int | float) and 0 <= hours < 1e12):
-        raise SubmissionError("envelope.payload.chip_hours", "expected a number >= 0 or null")
+    for name, top in _NUMBERS.items():
+        value = payload.get(name)
+        if value is not None and not (isinstance(value, int | float) and not isinstance(value, bool)
+                                      and 0 <= value <= top):
+            raise SubmissionError(f"envelope.payload.{name}", f"expected a number in [0, {top:g}] or null")
+    _check_segments(payload)
+    year = payload.get("usd_year")
+    if year is not None and not (type(year) is int and 1900 <= year <= 2200):
+        raise SubmissionError("envelope.payload.usd_year", "expected a year (1900-2200) or null")
+    if payload.get("usd") is not None and year is None:
+        raise SubmissionError("envelope.payload.usd_year", "usd needs usd_year: dollars of which year?")
+    for name in ("energy_measured",):
+        if payload.get(name) is not None and not isinstance(payload[name], bool):
+            raise SubmissionError(f"envelope.payload.{name}", "expected true, false or null")
+    ray = payload.get("ray")
+    if ray is not None and not (isinstance(ray, str) and 0 < len(ray) <= 200):
+        raise SubmissionError("envelope.payload.ray", "expected the Ray address (text) or null for in-process")
     if not isinstance(payload.get("method", ""), str) or len(payload.get("method", "")) > 500:
         raise SubmissionError("envelope.payload.method", "expected text of at most 500 characters")
     return payload
+
+
+#: Optional numeric payload fields and their upper bounds (the lower bound is 0).
+_NUMBERS = {"chip_hours": 1e12, "energy_j": 1e20, "usd": 1e13, "wall_s": 1e9, "device_s": 1e12,
+            "fake_fraction": 1.0, "confidence": 1.0, "seed": 2**63 - 1}
+_MAX_SEGMENTS_LISTED = 10_000
+
+
+def _check_segments(payload: Mapping[str, Any]) -> None:
+    segments = payload.get("segments")
+    if segments is None:
+        return
+    total = payload.get("segments_total")
+    if not (isinstance(segments, list) and len(segments) <= _MAX_SEGMENTS_LISTED
+            and all(type(i) is int and 0 <= i < (total if total is not None else 10**9) for i in segments)
+            and len(set(segments)) == len(segments)):
+        raise SubmissionError("envelope.payload.segments",
+                              f"expected at most {_MAX_SEGMENTS_LISTED} distinct segment indices in [0, segments_total)")
+    replayed = payload.get("segments_replayed")
+    if replayed is not None and replayed != len(segments):
+        raise SubmissionError("envelope.payload.segments_replayed",
+                              f"says {replayed} but segments lists {len(segments)}")
 
 
 class Verifiers(SigningKeys):
@@ -139,9 +181,8 @@ class Verifiers(SigningKeys):
             report = session.scalar(select(Report).where(Report.digest_sha256 == digest))
             if report is None:
                 raise NotFoundError(f"no report with digest {digest}")
-            entry = {"v": 1, "kind": "counter", "report": digest, "by": org.name, "signer_keyid": signer.keyid,
-                     "outcome": payload["outcome"], "payload_sha256": sha256_hex(canonical_bytes(payload)),
-                     "envelope_sha256": sha256_hex(canonical_bytes(dict(envelope)))}
+            entry = counter_entry(report_digest=digest, by=org.name, signer_keyid=signer.keyid,
+                                  outcome=payload["outcome"], payload=payload, envelope=envelope)
             index = append_entry(session.connection(), "counter", digest, entry)
             session.add(CounterVerdict(report_id=report.id, organisation_id=org.id, signer_keyid=signer.keyid,
                                        outcome=payload["outcome"], payload_json=canonical_bytes(payload).decode(),
@@ -154,8 +195,13 @@ class Verifiers(SigningKeys):
     def counter_verdicts(self, digest: str) -> list[CounterVerdictInfo]:
         """Every verifier's counter-verdict on a report, oldest first."""
         with self._read() as session:
-            rows = session.scalars(select(CounterVerdict).join(Report).options(joinedload(CounterVerdict.organisation))
-                                   .where(Report.digest_sha256 == digest).order_by(CounterVerdict.id)).all()
-            return [CounterVerdictInfo(digest, r.organisation.name, r.signer_keyid, r.outcome,
-                                       json.loads(r.payload_json), int(r.leaf_index), aware(r.created_at) or utcnow())
-                    for r in rows]
+            return counters_in(session, digest)
+
+
+def counters_in(session: Session, digest: str) -> list[CounterVerdictInfo]:
+    """Every verifier's counter-verdict on a report, oldest first, read in ``session``."""
+    rows = session.scalars(select(CounterVerdict).join(Report).options(joinedload(CounterVerdict.organisation))
+                           .where(Report.digest_sha256 == digest).order_by(CounterVerdict.id)).all()
+    return [CounterVerdictInfo(digest, r.organisation.name, r.signer_keyid, r.outcome,
+                               json.loads(r.payload_json), int(r.leaf_index), aware(r.created_at) or utcnow())
+            for r in rows]
