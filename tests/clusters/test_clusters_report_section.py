@@ -19,7 +19,7 @@ def test_section_numbers_match_cli_json() -> None:
 
     section = build(ReportContext(load_catalog(user_config=False)))
     assert section.id == "clusters" and 60 < section.order < 70
-    assert section.html.count('class="vega-chart"') == 2
+    assert section.html.count('class="vega-chart"') == 3
     assert "Epoch AI" in section.html and "GPU Clusters" in section.html
     result = CliRunner().invoke(app, ["clusters", "summary", "--seed", str(DEFAULT_SEED), "--json"])
     assert result.exit_code == 0, result.output
@@ -32,3 +32,17 @@ def test_section_numbers_match_cli_json() -> None:
     assert float(row.group(2)) == pytest.approx(perf["doubling_time_months"], abs=0.05)
     assert (float(row.group(3)), float(row.group(4))) == pytest.approx((lo, hi), abs=0.05)
     assert f"US held {data['country_shares']['US']:.0%}" in section.html
+
+    # The first-reaching table: the same numbers as `clusters thresholds --json`.
+    result = CliRunner().invoke(app, ["clusters", "thresholds", "--seed", str(DEFAULT_SEED), "--json"])
+    assert result.exit_code == 0, result.output
+    sizes = {s["metric"]: s for s in json.loads(result.stdout)["first_reaching"]}
+    power = sizes["power_w"]
+    p2030 = next(p["probability"] for p in power["p_reached_by_end_of_year"] if p["year"] == 2030)
+    row = re.search(r"1e\+09 W</td>(.*?)</tr>", section.html)
+    assert row is not None
+    assert f">{p2030:.0%}<" in row.group(1)
+    if power["median_year"] is not None:
+        assert f">{power['median_year']:.1f}<" in row.group(1)
+    checks = json.loads(result.stdout)["hindcast"]
+    assert f"h100e: held in {checks[0]['held']} of {checks[0]['n']} cases" in section.html

@@ -13,6 +13,7 @@ from computegov.clusters.exposure import (
     rule_in_force,
 )
 from computegov.clusters.leading import SELECTIONS, LeadingTrend, fit_leading, leading_systems
+from computegov.clusters.reaching import crossing_distribution, leading_forecast
 from computegov.clusters.stocks import (
     GROUPINGS,
     METRICS,
@@ -66,6 +67,7 @@ __all__ = [
     "SystemExposure",
     "WhatIfThreshold",
     "country_code",
+    "crossing_distribution",
     "crossings",
     "exposure",
     "filter_systems",
@@ -73,6 +75,7 @@ __all__ = [
     "fit_leading",
     "headline",
     "hindcast_first_reaching",
+    "leading_forecast",
     "leading_systems",
     "load_clusters",
     "parse_clusters_csv",
