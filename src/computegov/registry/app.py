@@ -225,7 +225,7 @@ def create_app(
     Returns:
         The FastAPI app (ASGI), OpenAPI schema at ``/api/v1/openapi.json``, docs at ``/api/docs``.
     """
-    from computegov.registry import api, cluster_pages, log_api, pages, verdicts_api
+    from computegov.registry import api, cluster_pages, emerging_pages, log_api, pages, verdicts_api
 
     app = FastAPI(
         title="computegov",
@@ -298,6 +298,8 @@ def create_app(
     app.include_router(verdicts_api.router)
     app.include_router(cluster_pages.api_router)
     app.include_router(cluster_pages.page_router)
+    app.include_router(emerging_pages.api_router)
+    app.include_router(emerging_pages.page_router)
     app.include_router(pages.router)
     return app
 
