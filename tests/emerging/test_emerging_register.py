@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from computegov.emerging import EVIDENCE_KINDS, MATURITY_LEVELS, PARADIGMS, load_register
-from computegov.emerging.register import METRIC_NAMES, parse_register
+from computegov.emerging.register import METRIC_NAMES, RATIO_METRICS, parse_register
 from computegov.errors import DataError, UnknownNameError
 
 
@@ -38,7 +38,7 @@ def test_every_entry_has_a_source_and_every_figure_its_quote() -> None:
         for metric in claim.metrics:
             assert metric.quote.strip(), (claim.id, metric.name)
             assert metric.name in METRIC_NAMES
-            if metric.name == "relative_energy_efficiency":
+            if metric.name in RATIO_METRICS:
                 assert metric.baseline, claim.id
 
 
@@ -129,3 +129,63 @@ def test_unknown_entry_and_paradigm_are_named() -> None:
         reg.get("nope")
     with pytest.raises(UnknownNameError, match="unknown paradigm"):
         reg.by_paradigm("alchemy")
+
+
+def _with_metric(metric: dict[str, Any]) -> dict[str, Any]:
+    """The bundled register with entry 3's metrics replaced by ``metric`` alone."""
+    data = _raw()
+    data["entries"][3]["metrics"] = [metric]
+    return data
+
+
+@pytest.mark.parametrize(
+    ("metric", "field", "expected"),
+    [
+        ({"name": "physical_qubits", "value": 101.5, "basis": "measured", "quote": "q"},
+         "metrics[0].value", "a whole number"),
+        ({"name": "transistors", "value": 2.5, "basis": "claimed", "quote": "q"}, "metrics[0].value", "a whole number"),
+        ({"name": "logical_error_per_cycle", "value": 1.43, "basis": "measured", "quote": "q"},
+         "metrics[0].value", "a probability between 0 and 1"),
+        ({"name": "logical_error_per_cycle", "value": 0, "basis": "measured", "quote": "q"},
+         "metrics[0].value", "a positive finite number"),
+        ({"name": "relative_throughput", "value": 179, "basis": "measured", "quote": "q"}, "baseline",
+         "a non-empty text"),
+        ({"name": "energy_per_op_j", "value": -8e-19, "basis": "measured", "quote": "q"},
+         "metrics[0].value", "a positive finite number"),
+    ],
+)
+def test_a_count_probability_or_ratio_out_of_its_domain_is_refused(
+    metric: dict[str, Any], field: str, expected: str
+) -> None:
+    with pytest.raises(DataError) as info:
+        parse_register(_with_metric(metric), "x.yaml")
+    assert info.value.field == field
+    assert info.value.row == 4
+    assert expected in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "metric",
+    [
+        {"name": "physical_qubits", "value": 101, "basis": "measured", "quote": "q"},
+        {"name": "transistors", "value": 2.6e12, "basis": "claimed", "quote": "q"},
+        {"name": "logical_error_per_cycle", "value": 0.00143, "basis": "measured", "quote": "q"},
+        {"name": "relative_throughput", "value": 179, "basis": "measured", "quote": "q", "baseline": "Frontier"},
+        {"name": "energy_per_op_j", "value": 8e-19, "basis": "measured", "quote": "q"},
+        {"name": "clock_hz", "value": 3e10, "basis": "measured", "quote": "q"},
+    ],
+)
+def test_each_new_metric_reads_in_its_unit(metric: dict[str, Any]) -> None:
+    claim = parse_register(_with_metric(metric), "x.yaml").claims[3]
+    read = claim.metric(metric["name"])
+    assert read is not None and read.value == float(metric["value"])
+    assert metric["name"] in METRIC_NAMES
+
+
+def test_the_register_covers_every_paradigm_with_at_least_two_sourced_entries() -> None:
+    reg = load_register()
+    assert len(reg.claims) >= 30
+    for paradigm in PARADIGMS:
+        entries = reg.by_paradigm(paradigm)
+        assert len(entries) >= 2, paradigm
+        assert all(c.source.doi or c.source.url for c in entries), paradigm

@@ -30,6 +30,7 @@ __all__ = [
     "METRIC_NAMES",
     "PARADIGMS",
     "PHASES",
+    "RATIO_METRICS",
     "Claim",
     "ClaimMetric",
     "ClaimSource",
@@ -56,8 +57,21 @@ METRIC_NAMES: Mapping[str, str] = {
     "tokens_per_s": "generated tokens/s",
     "latency_s": "s",
     "relative_energy_efficiency": "x against the named baseline",
+    "relative_throughput": "x against the named baseline (speed on the same task)",
     "model_parameters": "count",
+    "transistors": "count",
+    "physical_qubits": "count",
+    "logical_qubits": "count",
+    "logical_error_per_cycle": "probability of a logical error per error-correction cycle (0 to 1)",
+    "energy_per_op_j": "J per elementary logic operation (gate or bit operation)",
+    "clock_hz": "Hz",
 }
+#: Ratios: a metric that means nothing without the ``baseline`` it is relative to.
+RATIO_METRICS: frozenset[str] = frozenset({"relative_energy_efficiency", "relative_throughput"})
+#: Counts: whole numbers (a fractional qubit or transistor is a typing error).
+COUNT_METRICS: frozenset[str] = frozenset({"transistors", "physical_qubits", "logical_qubits"})
+#: Probabilities: strictly between 0 and 1.
+PROBABILITY_METRICS: frozenset[str] = frozenset({"logical_error_per_cycle"})
 #: Precision keys an entry may count its operations at (the catalogue's, see catalog.chip.PRECISIONS).
 PRECISION_KEYS: tuple[str, ...] = ("fp64", "fp32", "tf32", "fp16_vector", "bf16", "fp8", "fp4", "int8", "int4")
 
@@ -71,7 +85,7 @@ class ClaimMetric:
         value: the figure in that unit.
         basis: ``measured``, ``claimed`` (by the builder, unchecked) or ``projected``.
         quote: the figure as the source states it.
-        baseline: for ``relative_energy_efficiency``, what it is relative to.
+        baseline: for a ratio (:data:`RATIO_METRICS`), what it is relative to.
         via: a secondary source the figure was read in, when not read in the primary source.
         low: lower end when the value is an estimate with a range (else None).
         high: upper end when the value is an estimate with a range (else None).
@@ -289,7 +303,11 @@ def _metric(entry: _Entry, raw: Any, index: int) -> ClaimMetric:
         high = entry.number(f"{field}.high", raw.get("high"))
         if not low <= value <= high:
             raise entry.fail(f"{field}.low/high", f"low <= value <= high around {value:g}", (low, high))
-    baseline = entry.text("baseline", raw, required=name == "relative_energy_efficiency")
+    if name in COUNT_METRICS and value != math.floor(value):
+        raise entry.fail(f"{field}.value", f"a whole number ({name} is a count)", raw.get("value"))
+    if name in PROBABILITY_METRICS and not value < 1:
+        raise entry.fail(f"{field}.value", f"a probability between 0 and 1 ({name})", raw.get("value"))
+    baseline = entry.text("baseline", raw, required=name in RATIO_METRICS)
     return ClaimMetric(name=str(name), value=value, basis=str(basis), quote=entry.text("quote", raw),
                        baseline=baseline, via=entry.text("via", raw, required=False), low=low, high=high)
 
