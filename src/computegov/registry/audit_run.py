@@ -11,7 +11,7 @@
 4. replay them with the project's replay (:func:`computegov.ledger.replay.plan_replay` and
    :func:`~computegov.ledger.replay.replay_report`), in-process or on Ray;
 5. measure what the replay cost (:func:`replay_cost`) and sign the counter-verdict with the
-   verifier's Ed25519 key (DSSE, payload type :data:`~computegov.registry.verifiers.COUNTER_VERDICT_TYPE`);
+   verifier's Ed25519 key (DSSE, payload type :data:`~computegov.registry.logentries.COUNTER_VERDICT_TYPE`);
 6. post it, and check that the registry logged it: its leaf is included in the served signed tree
    head (the head's signature is checked against the key the registry serves; pin the key with
    ``computegov log monitor`` for more).
@@ -32,7 +32,7 @@ from typing import Any
 
 from computegov.errors import InputError, LedgerError
 from computegov.registry.audit_client import RegistryClient
-from computegov.registry.verifiers import COUNTER_VERDICT_TYPE
+from computegov.registry.logentries import COUNTER_VERDICT_TYPE
 
 __all__ = ["AuditResult", "ReplayCost", "counter_envelope", "replay_cost", "run_audit", "segments_for_audit"]
 

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
+    "COUNTER_VERDICT_TYPE",
     "ENTRY_KINDS",
     "ENTRY_VERSION",
     "canonical_bytes",
@@ -35,6 +36,9 @@ __all__ = [
 ]
 
 ENTRY_VERSION = 1
+
+#: DSSE payload type of a verifier's counter-verdict (see :mod:`computegov.registry.verifiers`).
+COUNTER_VERDICT_TYPE = "application/vnd.computegov.counter-verdict+json"
 
 #: Every kind of leaf the registry writes.
 ENTRY_KINDS = ("report", "verdict", "counter", "claim", "event")

@@ -35,7 +35,7 @@ from computegov.errors import InputError
 from computegov.registry.database import aware
 from computegov.registry.errors import ForbiddenError, NotFoundError, SubmissionError
 from computegov.registry.keys import SigningKeys
-from computegov.registry.logentries import canonical_bytes, counter_entry
+from computegov.registry.logentries import COUNTER_VERDICT_TYPE, canonical_bytes, counter_entry
 from computegov.registry.logstore import append_entry
 from computegov.registry.models import OUTCOMES, CounterVerdict, Organisation, Report, utcnow
 from computegov.registry.organisations import OrgInfo
@@ -43,7 +43,6 @@ from computegov.registry.signers import signed_by
 
 __all__ = ["COUNTER_VERDICT_TYPE", "ORG_KINDS", "CounterVerdictInfo", "Verifiers", "counters_in", "parse_counter_payload"]
 
-COUNTER_VERDICT_TYPE = "application/vnd.computegov.counter-verdict+json"
 ORG_KINDS = ("lab", "verifier")
 _MAX_PAYLOAD_BYTES = 16_384
 
