@@ -4,8 +4,9 @@
 log key, checks that it extends the last STH the monitor kept (a consistency proof, and, unless
 turned off, by rebuilding the root from every new leaf), records where each report's leaves are,
 and checks chosen reports: the report the API serves must be the one its leaves committed to,
-and those leaves must be included in the signed tree. :func:`compare_heads` compares two
-monitors' STHs to catch a split view (a registry showing two histories).
+and those leaves must be included in the signed tree; so must each verifier's counter-verdict
+(its ``counter`` leaf; ``claim`` leaves are audited with every other leaf). :func:`compare_heads`
+compares two monitors' STHs to catch a split view (a registry showing two histories).
 
 Problems come back in two kinds: *evidence* (well-formed, validly signed data that contradicts
 itself: the log was rewritten, rolled back or forked; the CLI exits 1), and :class:`LogProofError`
@@ -29,7 +30,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from computegov.registry import merkle, treehead
 from computegov.registry.errors import LogProofError
-from computegov.registry.logentries import canonical_bytes, report_entry, verdict_entry
+from computegov.registry.logentries import (
+    canonical_bytes,
+    counter_entry,
+    report_entry,
+    verdict_entry,
+)
 
 __all__ = [
     "MonitorResult",
@@ -278,6 +284,34 @@ def _check_report(fetch: Fetch, digest: str, head: treehead.TreeHead, known: lis
                             f"(fields: {', '.join(fields)}): it was edited after it was logged")
     if digest != report.get("digest_sha256") or rebuilt[0]["envelope_sha256"] != digest:
         evidence.append(f"report {digest}: the served envelope does not hash to its digest")
+    return evidence + _check_counters(fetch, digest, head)
+
+
+def _check_counters(fetch: Fetch, digest: str, head: treehead.TreeHead) -> list[str]:
+    """Each verifier's counter-verdict as served must be what its ``counter`` leaf committed to."""
+    status, body = fetch(f"/api/v1/reports/{digest}/verdicts")
+    if status == 404:  # a registry without verifiers
+        return []
+    if status != 200:
+        raise LogProofError(f"GET verdicts of {digest}: HTTP {status}")
+    served = json.loads(body).get("counter_verdicts")
+    if not isinstance(served, list):
+        raise LogProofError(f"GET verdicts of {digest}: expected counter_verdicts: [...]")
+    evidence: list[str] = []
+    for c in served:
+        index = c.get("leaf_index") if isinstance(c, dict) else None
+        if not isinstance(index, int) or not isinstance(c.get("payload"), dict):
+            raise LogProofError(f"report {digest}: a counter-verdict has no leaf index or payload")
+        entry, problems = _leaf_entry(fetch, index, head)
+        evidence += problems
+        want = counter_entry(report_digest=digest, by=str(c.get("organisation", "")),
+                             signer_keyid=str(c.get("signer_keyid", "")), outcome=str(c.get("outcome", "")),
+                             payload=c["payload"], envelope=c.get("envelope") or {})
+        if entry is not None and canonical_bytes(entry) != canonical_bytes(want):
+            fields = sorted(k for k in set(entry) | set(want) if entry.get(k) != want.get(k))
+            evidence.append(f"report {digest}: {c.get('organisation')}'s counter-verdict as served differs from "
+                            f"what leaf {index} committed to (fields: {', '.join(fields)}): it was edited after "
+                            "it was logged")
     return evidence
 
 

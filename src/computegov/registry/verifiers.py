@@ -58,6 +58,8 @@ class CounterVerdictInfo:
     payload: dict[str, Any]
     leaf_index: int
     created_at: dt.datetime
+    #: the DSSE envelope as posted (anyone can check its signature and rebuild the leaf).
+    envelope: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -189,7 +191,8 @@ class Verifiers(SigningKeys):
                                        created_at=now))
             self._audit(session, org.name, "verdict.counter", "report", digest, outcome=payload["outcome"],
                         signer_keyid=signer.keyid, leaf_index=index)
-        return CounterVerdictInfo(digest, org.name, signer.keyid, payload["outcome"], payload, index, now)
+        return CounterVerdictInfo(digest, org.name, signer.keyid, payload["outcome"], payload, index, now,
+                                  json.loads(canonical_bytes(dict(envelope))))
 
     def counter_verdicts(self, digest: str) -> list[CounterVerdictInfo]:
         """Every verifier's counter-verdict on a report, oldest first."""
@@ -202,5 +205,6 @@ def counters_in(session: Session, digest: str) -> list[CounterVerdictInfo]:
     rows = session.scalars(select(CounterVerdict).join(Report).options(joinedload(CounterVerdict.organisation))
                            .where(Report.digest_sha256 == digest).order_by(CounterVerdict.id)).all()
     return [CounterVerdictInfo(digest, r.organisation.name, r.signer_keyid, r.outcome,
-                               json.loads(r.payload_json), int(r.leaf_index), aware(r.created_at) or utcnow())
+                               json.loads(r.payload_json), int(r.leaf_index), aware(r.created_at) or utcnow(),
+                               json.loads(r.envelope_json))
             for r in rows]
