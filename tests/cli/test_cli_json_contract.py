@@ -112,6 +112,18 @@ CASES: list[tuple[str, list[str], tuple[str, ...]]] = [
     ("computegov policy whatif --tpp T [--die-area A]", ["policy", "whatif", "--die-area", "600"],
      ("die_area_mm2", "datacenter", "limits")),
     ("computegov policy chart -o FILE", ["policy", "chart", "-o", "{tmp}/p.json"], ("path", "rules")),
+    ("computegov emerging register", ["emerging", "register", "--paradigm", "photonic"],
+     ("path", "maturity_levels", "entries")),
+    ("computegov emerging compare", ["emerging", "compare", "--history-only", "--catalog", "{catalog}"],
+     ("comparisons",)),
+    ("computegov emerging scenario",
+     ["emerging", "scenario", "--paradigm", "photonic", "-p", "0.5", "--multiplier", "10", "--to", "2029"],
+     ("scenario", "metric", "unit", "chip_set", "base_method", "base_coverage_note", "origin",
+      "quantile_levels", "arrived_share", "caps", "mixture", "by_year")),
+    ("computegov emerging watch", ["emerging", "watch", "--p", "photonic=0.2", "--evidence", "vendor_claim"],
+     ("metric", "evidence", "watch_list")),
+    ("computegov emerging quantum", ["emerging", "quantum", "--top", "1"],
+     ("paper", "yours", "against_chips", "source")),
 ]  # fmt: skip
 
 
@@ -199,7 +211,7 @@ def test_doc_lists_every_pinned_key(heading: str, keys: tuple[str, ...]) -> None
 def _commands() -> Iterator[tuple[str, Any]]:
     """The click commands of the groups this contract covers, by their command line."""
     root: Any = typer.main.get_command(app)
-    for name in ("catalog", "trends", "compute", "costs", "policy"):
+    for name in ("catalog", "trends", "compute", "costs", "policy", "emerging"):
         for sub, command in root.commands[name].commands.items():
             yield f"{name} {sub}", command
     for name in ("plan", "report"):
@@ -215,7 +227,8 @@ CHIP_COMMANDS = {
     "catalog list", "catalog show", "catalog anomalies", "trends metrics", "trends fit",
     "trends forecast", "trends backtest", "trends chart", "report", "compute estimate",
     "compute check", "compute threshold", "costs tco", "costs table", "costs rental",
-    "costs compute", "plan", "policy classify", "policy history", "policy chart",
+    "costs compute", "plan", "policy classify", "policy history", "policy chart", "emerging compare",
+    "emerging scenario", "emerging watch", "emerging quantum",
 }  # fmt: skip
 
 
@@ -251,6 +264,10 @@ def test_same_option_same_spellings_everywhere() -> None:
         ["plan", "--flop", "1e25", "--chart", "{tmp}/chart.txt"],
         ["policy", "classify", "H100", "--rule", "1999-01"],
         ["policy", "chart", "-o", "{tmp}/chart.txt"],
+        ["emerging", "scenario", "--paradigm", "alchemy", "-p", "0.5"],
+        ["emerging", "scenario", "--paradigm", "photonic", "-p", "1.5"],
+        ["emerging", "scenario", "--paradigm", "photonic", "-p", "0.5", "--multiplier", "0"],
+        ["emerging", "watch", "--p", "photonic=nan"],
     ],
     ids=lambda a: " ".join(a[:2]),
 )

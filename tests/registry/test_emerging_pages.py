@@ -120,8 +120,7 @@ def test_scenario_without_a_register_multiplier_asks_for_one(page_client: Any) -
         ({"w_p_photonic": "2"}, "w_p_photonic"),
         ({"w_relevance_quantum": "-1"}, "w_relevance_quantum"),
         ({"w_evidence_projection": "maybe"}, "w_evidence_projection"),
-        ({"w_evidence_peer_reviewed_measurement": "no", "w_evidence_vendor_claim": "no",
-          "w_evidence_projection": "no"}, "w_evidence_peer_reviewed_measurement"),
+        ({"w_evidence_given": "1"}, "w_evidence_peer_reviewed_measurement"),  # every box unticked
         ({"q_degree": "2,9"}, "q_degree"),
         ({"q_degree": "two"}, "q_degree"),
         ({"q_toffolis": "nan"}, "q_toffolis"),
@@ -298,8 +297,8 @@ def test_every_register_metric_name_is_shown_with_its_unit() -> None:
 
 
 def test_watch_form_can_leave_out_vendor_claims_and_projections(page_client: Any) -> None:
-    page = page_client.get("/emerging", params={"w_p_photonic": "0.5", "w_evidence_vendor_claim": "no",
-                                                "w_evidence_projection": "no"})
+    page = page_client.get("/emerging", params={"w_p_photonic": "0.5", "w_evidence_given": "1",
+                                                "w_evidence_peer_reviewed_measurement": "on"})
     assert page.status_code == 200
     api = page_client.get("/api/v1/emerging/watch?p=photonic%3D0.5&evidence=peer_reviewed_measurement").json()
     table = re.search(r'id="watch-table">(.*?)</table>', page.text, re.S).group(1)
@@ -308,3 +307,6 @@ def test_watch_form_can_leave_out_vendor_claims_and_projections(page_client: Any
         if item["multiplier"] is not None:
             assert f"<td class=\"num\">{item['multiplier']:.3g}</td>" in table
     assert "VENDOR CLAIM" not in table and "PROJECTION" not in table
+    boxes = re.search(r'id="watch-evidence">(.*?)</fieldset>', page.text, re.S).group(1)
+    assert re.search(r'name="w_evidence_peer_reviewed_measurement" value="on" checked', boxes)
+    assert re.search(r'name="w_evidence_vendor_claim" value="on">', boxes)

@@ -196,7 +196,8 @@ def _watch_part(raw: Mapping[str, str], errors: dict[str, str], chips: list[Any]
         return None
     probabilities = {p: values[f"p_{p}"] for p in PARADIGMS if values[f"p_{p}"] is not None}
     relevance = {p: values[f"relevance_{p}"] for p in PARADIGMS if raw.get(f"w_relevance_{p}")}
-    kinds = [k for k in EVIDENCE_KINDS if values[f"evidence_{k}"] == "yes"]
+    given = values["evidence_given"] is not None
+    kinds = [k for k in EVIDENCE_KINDS if not given or values[f"evidence_{k}"] == "on"]
     if not kinds:
         errors["w_evidence_" + EVIDENCE_KINDS[0]] = "count at least one evidence kind"
         return None

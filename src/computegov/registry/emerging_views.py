@@ -87,8 +87,9 @@ QUANTUM_FORM = Form("quantum", (
 def watch_form() -> Form:
     """The watch list's fields: the metric (which multiplier), then p and relevance per paradigm."""
     fields = [Field("metric", "Multiplier read on", "choice", default="flop_per_j", choices=METRICS)]
-    fields += [Field(f"evidence_{kind}", f"Count {kind.replace('_', ' ')}s", "choice", default="yes",
-                     choices=("yes", "no")) for kind in EVIDENCE_KINDS]
+    # checkboxes: a ticked one sends "on", an unticked one nothing; "evidence_given" marks a submitted form
+    fields += [Field(f"evidence_{kind}", kind.replace("_", " "), "choice", choices=("on",)) for kind in EVIDENCE_KINDS]
+    fields.append(Field("evidence_given", "evidence kinds chosen", "choice", choices=("1",)))
     for paradigm in PARADIGMS:
         fields.append(Field(f"p_{paradigm}", f"p {paradigm}", "float", low=0, high=1))
         fields.append(Field(f"relevance_{paradigm}", f"relevance {paradigm}", "float", default=1.0, low=0,
