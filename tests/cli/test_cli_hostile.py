@@ -290,6 +290,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
         "registry list": ["--database-url", db],
         "registry token create": ["--database-url", db, "--", "lab-a"],
         "registry token revoke": ["--database-url", db, "--", "0123abcd"],
+        "registry audit": ["--url", "http://127.0.0.1:9", "--token", "t", "--key",
+                           str(public_key.parent / "computegov.key"), "--checkpoints", str(d), "--segments", "1",
+                           "--timeout", "5", "--", "0" * 64],
     }
     return World(d, base, _hostile_paths(d))
 
