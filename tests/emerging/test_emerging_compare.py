@@ -49,7 +49,9 @@ def test_claims_without_precision_or_with_only_ratios_are_not_comparable(chips: 
     reg = load_register()
     for claim_id, why in [("tsinghua_taichi_science_2024", "no operand precision"),
                           ("tsinghua_accel_nature_2023", "no operand precision"),
-                          ("ibm_northpole_science_2023", "only a ratio"),
+                          ("ibm_northpole_science_2023", "only relative_energy_efficiency"),
+                          ("google_willow_qec_nature_2024", "no absolute OP/J or OP/s, only"),
+                          ("ibm_truenorth_science_2014", "only power_w"),
                           ("stanford_mit_3d_cnfet_rram_2017", "no quantitative figure")]:
         result = compare_claim(reg.get(claim_id), chips, {})
         assert not result.comparable and why in result.reason

@@ -234,9 +234,11 @@ def _not_comparable(claim: Claim) -> str:
     names = {m.name for m in claim.metrics}
     if not names:
         return "no quantitative figure in the source"
-    if names <= {"relative_energy_efficiency", "latency_s", "model_parameters"}:
-        return "only a ratio to a named baseline or a latency: no absolute OP/J or OP/s"
-    return "no operand precision stated: OP cannot be set beside FLOP at a precision"
+    if names & {"op_per_s", "op_per_j"}:
+        return "no operand precision stated: OP cannot be set beside FLOP at a precision"
+    if "tokens_per_s" in names:
+        return "a token rate without both power and model size: no model FLOP/J"
+    return f"no absolute OP/J or OP/s, only {', '.join(sorted(names))}"
 
 
 def _caveats(claim: Claim, quantity: str, key: str) -> dict[str, str]:
