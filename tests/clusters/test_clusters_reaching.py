@@ -125,3 +125,19 @@ def test_bad_input_names_the_field(bundled: tuple[ClusterSystem, ...], metric: s
 def test_bad_method_is_refused(bundled: tuple[ClusterSystem, ...]) -> None:
     with pytest.raises(InputError, match="method"):
         leading_forecast(bundled, "h100e", method="crystal_ball")
+
+
+def test_hindcast_with_a_fixed_method_uses_it_at_every_origin(bundled: tuple[ClusterSystem, ...]) -> None:
+    from computegov.clusters.reaching import hindcast_first_reaching
+
+    h = hindcast_first_reaching(bundled, "h100e", (2022, 2024), multiples=(2.0,), method="loglinear_frontier+cal",
+                                **FAST)
+    assert h.cases and {c.forecast_method for c in h.cases} == {"loglinear_frontier+cal"}
+    assert h.held == sum(c.covered for c in h.cases) and 0 <= h.open_ended <= len(h.cases)
+
+
+def test_hindcast_refuses_an_origin_that_is_not_1_january(bundled: tuple[ClusterSystem, ...]) -> None:
+    from computegov.clusters.reaching import hindcast_first_reaching
+
+    with pytest.raises(InputError, match="origins"):
+        hindcast_first_reaching(bundled, "h100e", (dt.date(2022, 7, 1),))

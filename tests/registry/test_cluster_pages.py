@@ -146,3 +146,14 @@ def test_the_new_apis_are_in_the_openapi_document(page_client: Any) -> None:
     for path in ("/api/v1/clusters/stocks", "/api/v1/clusters/leading/forecast", "/api/v1/clusters/exposure",
                  "/api/v1/supply/estimate"):
         assert path in paths and "422" in paths[path]["get"]["responses"]
+
+
+@pytest.mark.slow
+def test_a_named_method_gives_the_cli_numbers(page_client: Any) -> None:
+    cli = _cli("clusters", "thresholds", "--method", "random_walk_drift+cal", "--json")
+    api = page_client.get("/api/v1/clusters/leading/forecast", params={"method": "random_walk_drift+cal"}).json()
+    assert api["first_reaching"] == cli["first_reaching"][0]
+    assert api["first_reaching"]["forecast_method"] == "random_walk_drift+cal"
+    assert api["hindcast"] == cli["hindcast"][0]
+    bad = page_client.get("/api/v1/clusters/leading/forecast", params={"method": "crystal_ball"})
+    assert bad.status_code == 422 and "method" in bad.json()["detail"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Any
 
@@ -242,6 +243,10 @@ def exposure_cmd(
 def thresholds_cmd(
     h100e: float = typer.Option(1e6, "--h100e", help="Size to forecast, H100-equivalents."),
     power_gw: float = typer.Option(1.0, "--power-gw", help="Size to forecast, GW of power capacity."),
+    method: str | None = typer.Option(
+        None, "--method",
+        help="Forecast method of the record (see `trends backtest`), e.g. random_walk_drift+cal; default: the "
+        "calibrated method with the best 90% interval score in the backtest."),
     data: Path | None = DATA, set_: str = SET, seed: int = seed_option(DEFAULT_SEED), as_json: bool = JSON_OPTION,
 ) -> None:
     """Systems over EO 14110's 1e20 op/s cluster threshold (history), and when the first 1e6-H100e / 1 GW system is expected."""
@@ -251,15 +256,21 @@ def thresholds_cmd(
         hindcast_first_reaching,
         leading_forecast,
     )
+    from computegov.trends.methods import check_methods
 
+    for name, size in (("h100e", h100e), ("power_gw", power_gw)):
+        if not (size > 0 and math.isfinite(size * 1e9)):
+            raise InputError(f"{name}: expected a positive size, got {size}")
+    if method is not None:
+        check_methods([method])
     table, systems, _ = _systems(data, set_, None, False, False, None)
     planned = [s for s in table if s.status == "planned"]
     cross = crossings((*systems, *planned), include_planned=True)
-    fans = {m: leading_forecast(systems, m, seed=seed) for m in ("h100e", "power_w")}
+    fans = {m: leading_forecast(systems, m, seed=seed, method=method) for m in ("h100e", "power_w")}
     sizes = [first_reaching(systems, "h100e", h100e, seed=seed, planned_systems=planned, fan=fans["h100e"]),
              first_reaching(systems, "power_w", power_gw * 1e9, seed=seed, planned_systems=planned,
                             fan=fans["power_w"])]
-    checks = [hindcast_first_reaching(systems, m, seed=seed) for m in ("h100e", "power_w")]
+    checks = [hindcast_first_reaching(systems, m, seed=seed, method=method) for m in ("h100e", "power_w")]
     if as_json:
         print_json({"threshold": EO14110_CLUSTER.to_dict(), "crossings": [c.to_dict() for c in cross],
                     "first_reaching": [s.to_dict() for s in sizes], "hindcast": [h.to_dict() for h in checks],

@@ -436,6 +436,7 @@ def hindcast_first_reaching(
     multiples: tuple[float, ...] = (2.0, 4.0, 10.0),
     seed: int = 0,
     confidence: float = 0.9,
+    method: str | None = None,
     n_samples: int = 2000,
     n_boot: int = 1000,
 ) -> Hindcast:
@@ -445,7 +446,8 @@ def hindcast_first_reaching(
     origin (1 January; a date is taken as 1 January of its year only if it is one); the truth is
     the first later system that reaches the size. A target no system reached is scored as a miss
     when the whole interval ended before the last first-operational date in the data, else skipped
-    (counted in ``skipped``, with origins too early to forecast from).
+    (counted in ``skipped``, with origins too early to forecast from). ``method`` fixes the trends
+    method at every origin (default: chosen anew at each origin, as :func:`leading_forecast` does).
 
     Raises:
         InputError: an origin date that is not a 1 January.
@@ -462,7 +464,8 @@ def hindcast_first_reaching(
         past = [s for s in pool if s.first_operational and s.first_operational < day]
         largest = max((metric_value(s, metric) or 0.0 for s in past), default=0.0)
         try:
-            fan = leading_forecast(past, metric, origin=year, seed=seed, n_samples=n_samples, n_boot=n_boot)
+            fan = leading_forecast(past, metric, origin=year, method=method, seed=seed, n_samples=n_samples,
+                                   n_boot=n_boot)
         except InputError:
             skipped += len(multiples)
             continue

@@ -91,16 +91,15 @@ def page(request: Request) -> Response:
     from computegov.charts.base import chart_html
     from computegov.charts.clusters import leading_fan_chart, stock_chart
     from computegov.registry import cluster_views as views
-    from computegov.registry.cluster_pages import defaults, summary
     from computegov.registry.pages import render
 
     raw = {k: v for k, v in request.query_params.items() if v}
     fields = _fields()
     known = tuple(f for group in fields.values() for f in group)
-    default_date, seed = defaults()
+    default_date, seed = views.defaults()
     errors: dict[str, str] = {}
     set_ = raw.get("set", "standard")
-    result = _section(errors, "date", known, lambda: summary(raw.get("date", default_date), set_, seed))
+    result = _section(errors, "date", known, lambda: views.summary(raw.get("date", default_date), set_, seed))
     stocks = charts = None
     if result is not None:
         day = views.parse_date(raw.get("date"))

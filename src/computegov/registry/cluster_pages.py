@@ -15,7 +15,6 @@ The page (:mod:`computegov.registry.cluster_page`) shows the same numbers.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +22,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from computegov.errors import ComputegovError
+from computegov.registry.cluster_views import defaults, summary
 
 __all__ = ["api_router", "page_router", "summary"]
 
@@ -30,31 +30,6 @@ api_router = APIRouter(prefix="/api/v1")
 page_router = APIRouter(include_in_schema=False)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {422: {"description": "invalid input; the message names the field"}}
-
-
-@functools.lru_cache(maxsize=16)
-def summary(date: str, set_: str, seed: int) -> dict[str, Any]:
-    """The headline for one (date, set, seed), cached: the bootstrap takes about a second.
-
-    Raises:
-        InputError: a malformed date or set, or a date outside 2015-2030.
-    """
-    from computegov.clusters.summary import headline
-    from computegov.errors import InputError
-    from computegov.registry.cluster_views import parse_date
-
-    day = parse_date(date)
-    if set_ not in ("standard", "all"):
-        raise InputError(f"set: expected 'standard' or 'all', got {set_!r}")
-    return headline(date=day, set_=set_, seed=seed)
-
-
-def defaults() -> tuple[str, int]:
-    """(default stock date, default seed): the CLI's and the report's."""
-    from computegov.clusters.summary import DEFAULT_DATE
-    from computegov.registry.cluster_views import default_seed
-
-    return DEFAULT_DATE.isoformat(), default_seed()
 
 
 def _answer(compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -95,12 +70,14 @@ def clusters_stocks(
 def clusters_leading_forecast(
     metric: str = Query("h100e", max_length=20, description="h100e, power_w, flop_per_s_16bit, hardware_cost_usd, chip_count."),
     target: float | None = Query(None, description="Size in the metric's unit (default: 1e6 H100e, 1e9 W)."),
+    method: str | None = Query(None, max_length=40, description="Record-forecast method, e.g. random_walk_drift+cal "
+                               "(default: the calibrated method with the best 90 % interval score)."),
     set_: str = _SET, seed: int | None = _SEED,
 ) -> dict[str, Any]:
     """Calibrated forecast of the largest system, when it first reaches `target`, and that forecast's hindcast."""
     from computegov.registry.cluster_views import forecast_view
 
-    return _answer(lambda: forecast_view(metric=metric, target=target, set_=set_, seed=seed))
+    return _answer(lambda: forecast_view(metric=metric, target=target, set_=set_, seed=seed, method=method))
 
 
 @api_router.get("/clusters/exposure", tags=["clusters"], responses=_ERRORS)

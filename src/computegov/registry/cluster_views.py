@@ -28,10 +28,12 @@ __all__ = [
     "DEFAULT_TARGETS",
     "MAX_DATES",
     "MAX_SAMPLES",
+    "defaults",
     "exposure_view",
     "forecast_view",
     "parse_float",
     "stocks_view",
+    "summary",
     "supply_view",
 ]
 
@@ -52,6 +54,28 @@ def default_seed() -> int:
     from computegov.report.section import DEFAULT_SEED
 
     return DEFAULT_SEED
+
+
+@functools.lru_cache(maxsize=16)
+def summary(date: str, set_: str, seed: int) -> dict[str, Any]:
+    """The headline for one (date, set, seed), cached: the bootstrap takes about a second.
+
+    Raises:
+        InputError: a malformed date or set, or a date outside 2015-2030.
+    """
+    from computegov.clusters.summary import headline
+
+    day = parse_date(date)
+    if set_ not in ("standard", "all"):
+        raise InputError(f"set: expected 'standard' or 'all', got {set_!r}")
+    return headline(date=day, set_=set_, seed=seed)
+
+
+def defaults() -> tuple[str, int]:
+    """(default stock date, default seed): the CLI's and the report's."""
+    from computegov.clusters.summary import DEFAULT_DATE
+
+    return DEFAULT_DATE.isoformat(), default_seed()
 
 
 def parse_float(value: str | float | None, name: str, *, positive: bool = False,
@@ -158,37 +182,41 @@ def stock_tables(*, set_: str | None, days: tuple[dt.date, ...], by: str | None 
     return tuple(stocks_over_time(systems, list(days), by=group, metric=measure)), steps
 
 
-@functools.lru_cache(maxsize=8)
-def _fan(metric: str, set_: str, seed: int) -> Any:
+@functools.lru_cache(maxsize=16)
+def _fan(metric: str, set_: str, seed: int, method: str | None) -> Any:
     from computegov.clusters.reaching import leading_forecast
 
-    return leading_forecast(selected_systems(set_, ())[0], metric, seed=seed)
+    return leading_forecast(selected_systems(set_, ())[0], metric, seed=seed, method=method)
 
 
-@functools.lru_cache(maxsize=8)
-def _hindcast(metric: str, set_: str, seed: int) -> Any:
+@functools.lru_cache(maxsize=16)
+def _hindcast(metric: str, set_: str, seed: int, method: str | None) -> Any:
     from computegov.clusters.reaching import hindcast_first_reaching
 
-    return hindcast_first_reaching(selected_systems(set_, ())[0], metric, seed=seed)
+    return hindcast_first_reaching(selected_systems(set_, ())[0], metric, seed=seed, method=method)
 
 
-def forecast_parts(metric: str, target: float, set_: str, seed: int) -> tuple[Any, Any, Any]:
+def forecast_parts(metric: str, target: float, set_: str, seed: int,
+                   method: str | None = None) -> tuple[Any, Any, Any]:
     """(record fan, first reaching, hindcast) objects, cached, for the page's chart and tables."""
     from computegov.clusters.reaching import first_reaching
+    from computegov.trends.methods import METHODS
 
+    if method is not None and method not in METHODS:
+        raise InputError(f"method: unknown method {method!r}; choose one of {', '.join(METHODS)}")
     systems = selected_systems(set_, ())[0]
     planned = [s for s in _table() if s.status == "planned"]
-    fan = _fan(metric, set_, seed)
+    fan = _fan(metric, set_, seed, method)
     reach = first_reaching(systems, metric, target, seed=seed, planned_systems=planned, fan=fan)
-    return fan, reach, _hindcast(metric, set_, seed)
+    return fan, reach, _hindcast(metric, set_, seed, method)
 
 
 def forecast_view(*, metric: str | None = None, target: str | float | None = None, set_: str | None = None,
-                  seed: int | None = None) -> dict[str, Any]:
+                  seed: int | None = None, method: str | None = None) -> dict[str, Any]:
     """The leading-system record forecast and when it first reaches ``target``: ``clusters thresholds --json``.
 
     Raises:
-        InputError: unknown metric or set, a target that is not a positive finite number.
+        InputError: unknown metric, set or method, a target that is not a positive finite number.
     """
     from computegov.clusters import CLUSTERS_ATTRIBUTION
 
@@ -199,7 +227,8 @@ def forecast_view(*, metric: str | None = None, target: str | float | None = Non
             raise InputError(f"target: give a size for {measure}")
         size = DEFAULT_TARGETS[measure]
     chosen = _choice(set_, "set", ("standard", "all"), "standard")
-    fan, reach, check = forecast_parts(measure, size, chosen, default_seed() if seed is None else seed)
+    fan, reach, check = forecast_parts(measure, size, chosen, default_seed() if seed is None else seed,
+                                       method or None)
     return {"first_reaching": reach.to_dict(), "record_forecast": fan.to_dict(), "hindcast": check.to_dict(),
             "attribution": CLUSTERS_ATTRIBUTION}
 
