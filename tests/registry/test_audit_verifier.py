@@ -198,3 +198,18 @@ def test_the_replay_runs_on_ray(world: dict[str, Any]) -> None:
     p = json.loads(res.stdout)["payload"]
     assert p["ray"] == "local" and p["outcome"] == "verified" and p["segments_replayed"] == 2
     assert p["energy_measured"] is False and p["device_s"] > 0
+
+
+def test_a_report_without_a_ledger_gets_a_posted_incomplete_verdict(world: dict[str, Any], client: Any,
+                                                                    store: Any) -> None:
+    from registry_helpers import DEFAULT_KEYS, make_envelope, make_statement
+
+    store.add_key("acme", DEFAULT_KEYS.public_pem)
+    resp = client.post("/api/v1/reports", json={"envelope": make_envelope(make_statement(model="no-ledger"))},
+                       headers={"Authorization": f"Bearer {world['lab']}"})
+    assert resp.status_code == 201, resp.text
+    res = _audit(dict(world, digest=resp.json()["report"]["digest_sha256"]), "--segments", "3")
+    assert res.exit_code == 1, res.output
+    p = json.loads(res.stdout)["payload"]
+    assert p["outcome"] == "incomplete" and p["segments"] == [] and p["segments_total"] is None
+    assert "without a ledger" in p["method"]
