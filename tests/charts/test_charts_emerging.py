@@ -73,9 +73,11 @@ def test_claims_chart_spec_holds_claims_chips_band_and_attribution(chips: list[A
     assert all(r["q05"] <= r["q50"] <= r["q95"] for r in bands)
     assert sum(1 for r in rows if "name" in r) > 10  # catalogue chips
     assert ATTRIBUTION in spec["title"]["subtitle"]
-    point = spec["layer"][-1]["encoding"]
-    assert point["shape"]["scale"]["domain"] == [s[0] for s in EVIDENCE_STYLE.values()]
-    assert point["fillOpacity"]["field"] == "filled"
+    filled, hollow = spec["layer"][-2:]
+    assert filled["mark"]["filled"] is True and hollow["mark"]["filled"] is False
+    assert filled["encoding"]["shape"]["scale"]["domain"] == [s[0] for s in EVIDENCE_STYLE.values()]
+    by_layer = [{r["claim"] for r in spec["datasets"][layer["data"]["name"]]} for layer in (filled, hollow)]
+    assert by_layer == [{"measured"}, {"vendor", "projected"}]
 
 
 def test_claims_chart_without_a_forecast_or_claims_still_draws_the_catalogue(chips: list[Any]) -> None:

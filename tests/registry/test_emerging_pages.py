@@ -175,31 +175,38 @@ def test_filters_narrow_the_register_and_the_comparisons(page_client: Any) -> No
     r = page_client.get("/emerging", params={"paradigm": paradigm, "evidence": kind})
     assert r.status_code == 200
     assert re.findall(r'<tr id="entry-([^"]+)">', r.text) == wanted
-    assert re.findall(r'<tr id="compare-([^"]+)">', r.text) == wanted
+    assert re.findall(r'<(?:tr|li) id="compare-([^"]+)">', r.text) == _comparable_first(r.text, wanted)
     maturity = reg.claims[0].maturity
     r = page_client.get("/emerging", params={"maturity": maturity})
     assert re.findall(r'<tr id="entry-([^"]+)">', r.text) == [c.id for c in reg.claims if c.maturity == maturity]
     assert set(MATURITY_LEVELS) >= {c.maturity for c in reg.claims}
 
 
+def _comparable_first(text: str, ids: list[str]) -> list[str]:
+    """``ids`` in the page's order: the comparable ones (in the table), then the others (in the list)."""
+    table = re.search(r'id="compare-table">(.*?)</table>', text, re.S).group(1)
+    return [i for i in ids if f'id="compare-{i}"' in table] + [i for i in ids if f'id="compare-{i}"' not in table]
+
+
 def test_comparison_table_shows_ratio_interval_and_caveat_badges(page_client: Any) -> None:
     api = page_client.get("/api/v1/emerging/compare").json()["comparisons"]
     text = page_client.get("/emerging").text
-    rows = dict(re.findall(r'<tr id="compare-([^"]+)">(.*?)</tr>', text, re.S))
-    assert list(rows) == [c["claim_id"] for c in api]
+    rows = dict(re.findall(r'<(?:tr|li) id="compare-([^"]+)">(.*?)</(?:tr|li)>', text, re.S))
+    assert list(rows) == [c["claim_id"] for c in api if c["comparable"]] + [
+        c["claim_id"] for c in api if not c["comparable"]]
     comparable = [c for c in api if c["comparable"]]
     assert comparable, "the register has comparable claims"
     for c in api:
         row = rows[c["claim_id"]]
         assert f'class="ev ev-{c["evidence"]}"' in row
         if not c["comparable"]:
-            assert html.escape(c["reason"]) in row
+            assert c["reason"] in html.unescape(row)
             continue
         assert f"{c['ratio_to_record']:.3g}" in row
         if c["years_ahead"] is not None:
             assert f"{c['years_ahead']:+.1f}" in row
         for key, why in c["caveats"].items():
-            assert f'<span class="caveat" title="{html.escape(why)}">{key}</span>' in row
+            assert f'<span class="caveat" title="{why}">{key}</span>' in html.unescape(row)
 
 
 def test_claims_chart_carries_every_comparable_energy_claim(page_client: Any) -> None:

@@ -85,21 +85,23 @@ def claims_chart(comparisons: Sequence[Comparison], claim_years: Mapping[str, fl
                 tooltip=[alt.Tooltip("year:Q", format="d"), alt.Tooltip("q50:Q", format=".3g", title="median")]),
         ]
     layers.append(alt.Chart(catalogue).mark_circle(size=25, opacity=0.5, color="gray").encode(
-        x=x, y=alt.Y("flop_per_j:Q", scale=y_scale, title="16-bit FLOP per joule"),
+        x=x, y=alt.Y("flop_per_j:Q", scale=y_scale, title="16-bit FLOP per joule", axis=alt.Axis(format="~e")),
         tooltip=["name:N", alt.Tooltip("flop_per_j:Q", format=".3g")]))
     claims = claims_frame(comparisons, claim_years)
     if not claims.empty:
         labels = [style[0] for style in EVIDENCE_STYLE.values()]
-        layers.append(alt.Chart(claims).mark_point(size=110, strokeWidth=2).encode(
-            x=x, y=alt.Y("flop_per_j:Q", scale=y_scale),
-            shape=alt.Shape("evidence:N", title="evidence kind",
-                            scale=alt.Scale(domain=labels, range=[s[1] for s in EVIDENCE_STYLE.values()])),
-            color=alt.Color("evidence:N", title="evidence kind",
-                            scale=alt.Scale(domain=labels, range=[s[2] for s in EVIDENCE_STYLE.values()])),
-            fillOpacity=alt.FillOpacity("filled:Q", legend=None, scale=alt.Scale(domain=[0, 1], range=[0, 1])),
-            tooltip=["claim:N", "paradigm:N", "evidence:N", alt.Tooltip("flop_per_j:Q", format=".3g"),
-                     alt.Tooltip("ratio_to_record:Q", format=".3g", title="x record at date"),
-                     alt.Tooltip("years_ahead:Q", format="+.1f", title="years ahead (median)")]))
+        shape = alt.Shape("evidence:N", title="evidence kind",
+                          scale=alt.Scale(domain=labels, range=[s[1] for s in EVIDENCE_STYLE.values()]))
+        colour = alt.Color("evidence:N", title="evidence kind",
+                           scale=alt.Scale(domain=labels, range=[s[2] for s in EVIDENCE_STYLE.values()]))
+        tooltip = ["claim:N", "paradigm:N", "evidence:N", alt.Tooltip("flop_per_j:Q", format=".3g"),
+                   alt.Tooltip("ratio_to_record:Q", format=".3g", title="x record at date"),
+                   alt.Tooltip("years_ahead:Q", format="+.1f", title="years ahead (median)")]
+        for filled in (True, False):  # measurements filled, vendor claims and projections hollow
+            part = claims[claims.filled == (1.0 if filled else 0.0)]
+            if not part.empty:
+                layers.append(alt.Chart(part).mark_point(size=110, strokeWidth=2, filled=filled, opacity=0.9).encode(
+                    x=x, y=alt.Y("flop_per_j:Q", scale=y_scale), shape=shape, color=colour, tooltip=tooltip))
     return alt.LayerChart(layer=layers).properties(
         width=_WIDTH, height=_HEIGHT,
         title=chart_title("Emerging-hardware claims beside the CMOS FLOP/J record",

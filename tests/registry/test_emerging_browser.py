@@ -1,0 +1,93 @@
+"""Browser test of /emerging: Playwright drives Debian's Chromium against a server on loopback.
+
+The claims chart draws, the scenario form submits and its fan chart draws, and a bad value shows
+its message beside the field. Screenshots go to ``artifacts/screenshots/``. Skipped when
+/usr/bin/chromium or Playwright is missing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from registry_helpers import FakeVerifier
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"),
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    import uvicorn
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from computegov.registry import create_app
+    app = create_app(f"sqlite:///{tmp_path_factory.mktemp('emerging') / 'registry.sqlite3'}", verifier=FakeVerifier())
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{int(srv.servers[0].sockets[0].getsockname()[1])}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(server: str) -> Iterator[tuple[Any, list[str]]]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM),
+                                    args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        tab = context.new_page()
+        problems: list[str] = []
+        tab.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+        tab.on("pageerror", lambda err: problems.append(str(err)))
+        yield tab, problems
+        browser.close()
+
+
+def test_claims_chart_and_scenario_fan_draw(server: str, page: tuple[Any, list[str]]) -> None:
+    tab, problems = page
+    tab.goto(server + "/emerging")
+    tab.wait_for_selector("#emerging-claims-chart svg", timeout=30_000)
+    assert tab.locator("#emerging-claims-chart svg path, #emerging-claims-chart svg .mark-symbol").count() > 0
+    assert tab.locator("#register-table .ev-vendor_claim").count() >= 1
+    tab.select_option("#f-s_paradigm", "photonic")
+    tab.fill("#f-s_probability", "0.5")
+    tab.fill("#f-s_multiplier", "10")
+    tab.fill("#f-s_multiplier_high", "100")
+    tab.fill("#f-s_to", "2035")
+    tab.click("#scenario-form button[type=submit]")
+    tab.wait_for_selector("#emerging-scenario-chart svg", timeout=30_000)
+    assert tab.locator("#scenario-table tbody tr").count() > 0
+    assert "s_probability=0.5" in tab.url
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(SCREENSHOTS / "emerging.png"), full_page=True)
+    assert problems == [], problems
+
+
+def test_a_bad_probability_is_shown_beside_its_field(server: str, page: tuple[Any, list[str]]) -> None:
+    tab, _ = page
+    tab.goto(server + "/emerging")
+    tab.select_option("#f-s_paradigm", "photonic")
+    tab.fill("#f-s_probability", "1.5")
+    tab.click("#scenario-form button[type=submit]")
+    error = tab.locator("#e-s_probability")
+    assert error.is_visible() and "at most 1" in error.inner_text()
