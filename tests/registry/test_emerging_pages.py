@@ -5,9 +5,12 @@ from __future__ import annotations
 import html
 import json
 import re
+import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from registry_helpers import FakeVerifier
 from typer.testing import CliRunner
 
 from computegov.cli import app as cli_app
@@ -15,6 +18,19 @@ from computegov.emerging import EVIDENCE_KINDS, MATURITY_LEVELS, PARADIGMS, load
 from computegov.registry.emerging_pages import duration, figure
 
 runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One app for the module: these pages read the register and the catalogue, never the database."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    from computegov.registry import create_app
+
+    app = create_app(f"sqlite:///{tmp_path_factory.mktemp('emerging') / 'pages.sqlite3'}", verifier=FakeVerifier())
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
 
 #: (CLI arguments after ``emerging``, the same inputs as an API query).
 SAME_INPUTS: list[tuple[list[str], str]] = [
@@ -46,10 +62,10 @@ SAME_INPUTS: list[tuple[list[str], str]] = [
 
 
 @pytest.mark.parametrize(("args", "url"), SAME_INPUTS, ids=[" ".join(a[:3]) for a, _ in SAME_INPUTS])
-def test_api_returns_exactly_the_cli_json(page_client: Any, args: list[str], url: str) -> None:
+def test_api_returns_exactly_the_cli_json(client: Any, args: list[str], url: str) -> None:
     result = runner.invoke(cli_app, ["emerging", *args, "--json"])
     assert result.exit_code == 0, result.output
-    api = page_client.get(url)
+    api = client.get(url)
     assert api.status_code == 200, api.text
     assert api.json() == json.loads(result.stdout)
 
@@ -81,16 +97,16 @@ def test_api_returns_exactly_the_cli_json(page_client: Any, args: list[str], url
         ("/api/v1/emerging/quantum?toffolis=0", "toffolis"),
     ],
 )
-def test_bad_api_query_is_422_naming_the_field(page_client: Any, url: str, field: str) -> None:
-    r = page_client.get(url)
+def test_bad_api_query_is_422_naming_the_field(client: Any, url: str, field: str) -> None:
+    r = client.get(url)
     assert r.status_code == 422, r.text
     body = r.json()
     named = body.get("field") == field or any(e["loc"][-1] == field for e in body.get("errors", []))
     assert named and field in body["detail"], body
 
 
-def test_scenario_without_a_register_multiplier_asks_for_one(page_client: Any) -> None:
-    rows = page_client.get("/api/v1/emerging/compare?history_only=true").json()["comparisons"]
+def test_scenario_without_a_register_multiplier_asks_for_one(client: Any) -> None:
+    rows = client.get("/api/v1/emerging/compare?history_only=true").json()["comparisons"]
     for metric in ("flop_per_j", "training_flop_per_s"):
         have = {r["paradigm"] for r in rows if r["comparable"] and r["trend_metric"] == metric and r["ratio_to_record"]}
         missing = [p for p in PARADIGMS if p not in have]
@@ -98,10 +114,10 @@ def test_scenario_without_a_register_multiplier_asks_for_one(page_client: Any) -
             break
     else:
         pytest.skip("every paradigm has a comparable register entry on both metrics")
-    r = page_client.get("/api/v1/emerging/scenario", params={"paradigm": missing[0], "probability": 0.5,
+    r = client.get("/api/v1/emerging/scenario", params={"paradigm": missing[0], "probability": 0.5,
                                                              "metric": metric})
     assert r.status_code == 422 and r.json()["field"] == "multiplier"
-    page = page_client.get("/emerging", params={"s_paradigm": missing[0], "s_probability": "0.5", "s_metric": metric})
+    page = client.get("/emerging", params={"s_paradigm": missing[0], "s_probability": "0.5", "s_metric": metric})
     assert page.status_code == 422 and 'id="e-s_multiplier"' in page.text
 
 
@@ -129,9 +145,9 @@ def test_scenario_without_a_register_multiplier_asks_for_one(page_client: Any) -
     ],
 )
 def test_bad_form_value_is_422_with_the_message_beside_its_field(
-    page_client: Any, query: dict[str, str], field: str
+    client: Any, query: dict[str, str], field: str
 ) -> None:
-    r = page_client.get("/emerging", params=query)
+    r = client.get("/emerging", params=query)
     assert r.status_code == 422
     assert "Traceback" not in r.text
     assert re.search(rf'<p class="error" id="e-{field}" role="alert">[^<]+</p>', r.text), field
@@ -139,9 +155,9 @@ def test_bad_form_value_is_422_with_the_message_beside_its_field(
     assert 'id="register-table"' in r.text  # the rest of the page still renders
 
 
-def test_page_lists_every_register_entry_with_evidence_and_source(page_client: Any) -> None:
+def test_page_lists_every_register_entry_with_evidence_and_source(client: Any) -> None:
     reg = load_register()
-    r = page_client.get("/emerging")
+    r = client.get("/emerging")
     assert r.status_code == 200
     text = r.text
     rows = re.findall(r'<tr id="entry-([^"]+)">', text)
@@ -162,7 +178,7 @@ def test_page_lists_every_register_entry_with_evidence_and_source(page_client: A
     assert 'href="/emerging"' in text and 'aria-current="page"' in text
 
 
-def test_filters_narrow_the_register_and_the_comparisons(page_client: Any) -> None:
+def test_filters_narrow_the_register_and_the_comparisons(client: Any) -> None:
     reg = load_register()
     for paradigm in PARADIGMS:
         for kind in EVIDENCE_KINDS:
@@ -172,12 +188,12 @@ def test_filters_narrow_the_register_and_the_comparisons(page_client: Any) -> No
         else:
             continue
         break
-    r = page_client.get("/emerging", params={"paradigm": paradigm, "evidence": kind})
+    r = client.get("/emerging", params={"paradigm": paradigm, "evidence": kind})
     assert r.status_code == 200
     assert re.findall(r'<tr id="entry-([^"]+)">', r.text) == wanted
     assert re.findall(r'<(?:tr|li) id="compare-([^"]+)">', r.text) == _comparable_first(r.text, wanted)
     maturity = reg.claims[0].maturity
-    r = page_client.get("/emerging", params={"maturity": maturity})
+    r = client.get("/emerging", params={"maturity": maturity})
     assert re.findall(r'<tr id="entry-([^"]+)">', r.text) == [c.id for c in reg.claims if c.maturity == maturity]
     assert set(MATURITY_LEVELS) >= {c.maturity for c in reg.claims}
 
@@ -188,9 +204,9 @@ def _comparable_first(text: str, ids: list[str]) -> list[str]:
     return [i for i in ids if f'id="compare-{i}"' in table] + [i for i in ids if f'id="compare-{i}"' not in table]
 
 
-def test_comparison_table_shows_ratio_interval_and_caveat_badges(page_client: Any) -> None:
-    api = page_client.get("/api/v1/emerging/compare").json()["comparisons"]
-    text = page_client.get("/emerging").text
+def test_comparison_table_shows_ratio_interval_and_caveat_badges(client: Any) -> None:
+    api = client.get("/api/v1/emerging/compare").json()["comparisons"]
+    text = client.get("/emerging").text
     rows = dict(re.findall(r'<(?:tr|li) id="compare-([^"]+)">(.*?)</(?:tr|li)>', text, re.S))
     assert list(rows) == [c["claim_id"] for c in api if c["comparable"]] + [
         c["claim_id"] for c in api if not c["comparable"]]
@@ -209,9 +225,9 @@ def test_comparison_table_shows_ratio_interval_and_caveat_badges(page_client: An
             assert f'<span class="caveat" title="{why}">{key}</span>' in html.unescape(row)
 
 
-def test_claims_chart_carries_every_comparable_energy_claim(page_client: Any) -> None:
-    api = page_client.get("/api/v1/emerging/compare").json()["comparisons"]
-    text = page_client.get("/emerging").text
+def test_claims_chart_carries_every_comparable_energy_claim(client: Any) -> None:
+    api = client.get("/api/v1/emerging/compare").json()["comparisons"]
+    text = client.get("/emerging").text
     spec_text = re.search(r'data-chart-for="emerging-claims-chart">(.*?)</script>', text, re.S)
     assert spec_text is not None
     spec = json.loads(spec_text.group(1).replace("<\\/", "</"))
@@ -221,12 +237,12 @@ def test_claims_chart_carries_every_comparable_energy_claim(page_client: Any) ->
     assert drawn == expected
 
 
-def test_watch_form_changes_every_weight_like_the_cli(page_client: Any) -> None:
+def test_watch_form_changes_every_weight_like_the_cli(client: Any) -> None:
     query = {"w_metric": "flop_per_j", "w_p_photonic": "0.2", "w_p_analog_in_memory": "0.3",
              "w_relevance_neuromorphic": "0.5", "w_relevance_photonic": "2"}
-    page = page_client.get("/emerging", params=query)
+    page = client.get("/emerging", params=query)
     assert page.status_code == 200
-    api = page_client.get("/api/v1/emerging/watch", params=[
+    api = client.get("/api/v1/emerging/watch", params=[
         ("p", "photonic=0.2"), ("p", "analog_in_memory=0.3"), ("relevance", "neuromorphic=0.5"),
         ("relevance", "photonic=2")]).json()
     table = re.search(r'<table class="data" id="watch-table">(.*?)</table>', page.text, re.S)
@@ -239,9 +255,9 @@ def test_watch_form_changes_every_weight_like_the_cli(page_client: Any) -> None:
     assert 'name="w_p_photonic" type="text" value="0.2"' in page.text  # the form keeps what was typed
 
 
-def test_quantum_form_shows_the_break_even(page_client: Any) -> None:
-    page = page_client.get("/emerging", params={"q_toffolis": "2600", "q_degree": "2, 3", "q_top": "1"})
-    api = page_client.get("/api/v1/emerging/quantum?toffolis=2600&degree=2&degree=3&top=1").json()
+def test_quantum_form_shows_the_break_even(client: Any) -> None:
+    page = client.get("/emerging", params={"q_toffolis": "2600", "q_degree": "2, 3", "q_top": "1"})
+    api = client.get("/api/v1/emerging/quantum?toffolis=2600&degree=2&degree=3&top=1").json()
     assert page.status_code == 200
     table = re.search(r'id="quantum-table">(.*?)</table>', page.text, re.S)
     assert table is not None
@@ -250,12 +266,12 @@ def test_quantum_form_shows_the_break_even(page_client: Any) -> None:
     assert len(re.findall(r"<tr>", table.group(1))) == len(api["yours"]) + len(api["against_chips"]) + 1
 
 
-def test_scenario_form_draws_the_mixture_fan_and_its_table(page_client: Any) -> None:
+def test_scenario_form_draws_the_mixture_fan_and_its_table(client: Any) -> None:
     query = {"s_paradigm": "quantum", "s_probability": "1", "s_multiplier": "100", "s_to": "2034",
              "s_year": "2030", "paradigm": "photonic"}
-    page = page_client.get("/emerging", params=query)
+    page = client.get("/emerging", params=query)
     assert page.status_code == 200
-    api = page_client.get("/api/v1/emerging/scenario?paradigm=quantum&probability=1&multiplier=100&to=2034"
+    api = client.get("/api/v1/emerging/scenario?paradigm=quantum&probability=1&multiplier=100&to=2034"
                           "&year=2030").json()
     rows = re.findall(r"<tr><td>(\d{4})</td>", re.search(r'id="scenario-table">(.*?)</table>', page.text,
                                                           re.S).group(1))
@@ -268,8 +284,8 @@ def test_scenario_form_draws_the_mixture_fan_and_its_table(page_client: Any) -> 
     assert '<input type="hidden" name="s_multiplier" value="100">' in register_form
 
 
-def test_emerging_api_is_in_the_openapi_document(page_client: Any) -> None:
-    paths = page_client.get("/api/v1/openapi.json").json()["paths"]
+def test_emerging_api_is_in_the_openapi_document(client: Any) -> None:
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
     for name in ("register", "compare", "watch", "quantum", "scenario"):
         assert f"/api/v1/emerging/{name}" in paths
 
@@ -303,11 +319,11 @@ def test_every_register_metric_name_is_shown_with_its_unit() -> None:
         assert name in SI_UNITS or name.startswith("relative_") or unit == "count" or unit in shown
 
 
-def test_watch_form_can_leave_out_vendor_claims_and_projections(page_client: Any) -> None:
-    page = page_client.get("/emerging", params={"w_p_photonic": "0.5", "w_evidence_given": "1",
+def test_watch_form_can_leave_out_vendor_claims_and_projections(client: Any) -> None:
+    page = client.get("/emerging", params={"w_p_photonic": "0.5", "w_evidence_given": "1",
                                                 "w_evidence_peer_reviewed_measurement": "on"})
     assert page.status_code == 200
-    api = page_client.get("/api/v1/emerging/watch?p=photonic%3D0.5&evidence=peer_reviewed_measurement").json()
+    api = client.get("/api/v1/emerging/watch?p=photonic%3D0.5&evidence=peer_reviewed_measurement").json()
     table = re.search(r'id="watch-table">(.*?)</table>', page.text, re.S).group(1)
     for item in api["watch_list"]:
         assert set(item["evidence"]) <= {"peer_reviewed_measurement"}
