@@ -153,6 +153,7 @@ def test_bad_form_value_is_422_with_the_message_beside_its_field(
     assert re.search(rf'<p class="error" id="e-{field}" role="alert">[^<]+</p>', r.text), field
     assert 'id="errors"' in r.text  # the summary at the top
     assert 'id="register-table"' in r.text  # the rest of the page still renders
+    assert ", ," not in r.text and ": ," not in r.text  # no empty choice in the list of allowed values
 
 
 def test_page_lists_every_register_entry_with_evidence_and_source(client: Any) -> None:

@@ -176,10 +176,9 @@ def _register_part(raw: Mapping[str, str], errors: dict[str, str], chips: list[A
     from computegov.charts.base import chart_html
     from computegov.charts.emerging import claims_chart
 
-    values = _section(raw, "register", errors) or {}
-    picked = {k: values.get(k) or None for k in ("paradigm", "evidence", "maturity")}
-    register = views.register_payload(**picked) if values else views.register_payload()
+    picked = {k: raw.get(k) or None for k in ("paradigm", "evidence", "maturity")}
     everything = views.register_payload()
+    register = _run(errors, "", lambda: views.register_payload(**picked)) or everything
     shown = {e["id"] for e in register["entries"]}
     compare = views.compare_payload(chips)
     rows, forecasts = views.comparisons(chips)
