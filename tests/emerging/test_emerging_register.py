@@ -189,3 +189,12 @@ def test_the_register_covers_every_paradigm_with_at_least_two_sourced_entries() 
         entries = reg.by_paradigm(paradigm)
         assert len(entries) >= 2, paradigm
         assert all(c.source.doi or c.source.url for c in entries), paradigm
+
+
+@pytest.mark.parametrize("definition", [None, "", "   ", 3])
+def test_each_maturity_level_needs_a_written_definition(definition: Any) -> None:
+    data = _raw()
+    data["maturity_levels"] = {**data["maturity_levels"], "pilot": definition}
+    with pytest.raises(DataError, match="written definition") as info:
+        parse_register(data, "x.yaml")
+    assert "maturity_levels.pilot" in str(info.value)

@@ -81,7 +81,12 @@ def test_dashboard_opens(server: tuple[str, Any], browser: Any) -> None:
     context, page, problems = _page(browser)
     page.goto(url + "/")
     assert page.locator("h1").inner_text() == "computegov"
-    assert page.locator(".card").count() == 6
+    # one card per page in the navigation bar, except the dashboard itself
+    from computegov.registry.pages import NAV
+
+    assert page.locator(".card").count() == len(NAV) - 1
+    assert sorted(page.locator(".card").evaluate_all("cards => cards.map(c => c.getAttribute('href'))")) == \
+        sorted(href for href, _ in NAV if href != "/")
     _shot(page, "dashboard")
     assert problems == []
     context.close()

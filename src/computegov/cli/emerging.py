@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -150,36 +149,21 @@ def scenario_cmd(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """The calibrated record forecast, mixed with P(paradigm arrives by --year) x its multiplier."""
-    import numpy as np
-
     from computegov.emerging import (
         ParadigmScenario,
-        compare_claims,
         load_register,
-        paradigm_forecast,
+        scenario_forecast,
+        scenario_multiplier,
     )
     from computegov.emerging.register import check_paradigm
-    from computegov.errors import InputError
-    from computegov.trends import metric_points, record_forecast
 
     check_paradigm(paradigm)
     chips = list(load_catalog_for_cli(catalog_file))
-    if multiplier is None:
-        if multiplier_high is not None:
-            raise InputError("--multiplier-high needs --multiplier (the low end)")
-        from computegov.emerging import register_multiplier
-
-        rows = compare_claims(load_register().by_paradigm(paradigm), chips, forecasts={})
-        low, high, source = register_multiplier(rows, paradigm, metric)
-    else:
-        low, high, source = multiplier, multiplier if multiplier_high is None else multiplier_high, "user input"
-    scenario = ParadigmScenario(paradigm, metric, probability, year, low, high, source)
-    origin = int(np.floor(float(metric_points(chips, metric, "ml").years.max()))) + 1
-    if to_year <= origin:
-        raise InputError(f"--to must be after {origin}, the forecast origin")
-    base = record_forecast(chips, metric, "ml", years=list(range(origin + 1, to_year + 1)), seed=seed,
-                           n_samples=2000, n_boot=300)
-    result = paradigm_forecast(base, scenario, np.random.default_rng(seed))
+    low, high, source = scenario_multiplier(load_register().claims, chips, paradigm, metric, multiplier,
+                                            multiplier_high)
+    result = scenario_forecast(chips, ParadigmScenario(paradigm, metric, probability, year, low, high, source),
+                               to_year, seed)
+    base = result.base
     if as_json:
         print_json(result.to_dict())
         return
@@ -192,22 +176,6 @@ def scenario_cmd(
     console.print(table)
     console.print(f"base: {base.method}: {base.coverage_note}", highlight=False)
     console.print(f"M from {source}", highlight=False)
-
-
-def _weights(values: list[str] | None, option: str) -> dict[str, float]:
-    from computegov.errors import InputError
-
-    out: dict[str, float] = {}
-    for text in values or []:
-        name, sep, number = text.partition("=")
-        try:
-            value = float(number)
-        except ValueError:
-            value = math.nan
-        if not sep or not name.strip() or not math.isfinite(value):
-            raise InputError(f"{option}: expected PARADIGM=NUMBER (e.g. photonic=0.2), got {text!r}")
-        out[name.strip()] = value
-    return out
 
 
 @emerging_app.command("watch")
@@ -227,14 +195,14 @@ def watch_cmd(
     """Paradigms ranked by expected uplift = your probability x the register's multiplier x your relevance weight."""
     from computegov.emerging import compare_claims, load_register
     from computegov.emerging.compare import TREND_METRICS
-    from computegov.emerging.watch import watch_list
+    from computegov.emerging.watch import parse_weights, watch_list
     from computegov.errors import InputError
 
     if metric not in TREND_METRICS.values():
         raise InputError(f"--metric must be one of {', '.join(TREND_METRICS.values())}, got {metric!r}")
     chips = list(load_catalog_for_cli(catalog_file))
     rows = compare_claims(load_register().claims, chips, forecasts={})
-    items = watch_list(rows, _weights(probability, "--p"), _weights(relevance, "--relevance"), metric,
+    items = watch_list(rows, parse_weights(probability or [], "--p"), parse_weights(relevance or [], "--relevance"), metric,
                        evidence=evidence or None)
     if as_json:
         print_json({"metric": metric, "evidence": sorted(evidence) if evidence else None,
@@ -269,34 +237,15 @@ def quantum_cmd(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Babbush et al. (2021) break-even: the paper's Table I/II recomputed, your primitive, and catalogue chips."""
-    from computegov.catalog.chip import PRECISIONS, normalise_precision
-    from computegov.emerging.quantum import (
-        CLASSICAL_CYCLE_S,
-        against_chip,
-        break_even,
-        paper_rows,
-        quantum_primitive_time_s,
-    )
-    from computegov.errors import InputError
+    from computegov.emerging import quantum_comparison
 
-    try:
-        key = normalise_precision(precision)
-    except KeyError:
-        raise InputError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}") from None
-    t_q = quantum_primitive_time_s(toffolis, distillation_speedup=distillation_speedup)
-    t_c = classical_call_s if classical_call_s is not None else toffolis * CLASSICAL_CYCLE_S
-    yours = [break_even(t_q, t_c, d, parallel, label=f"{toffolis:.3g} Toffolis vs S={parallel:.3g} cores")
-             for d in degree]
-    chips = sorted((c for c in load_catalog_for_cli(catalog_file) if c.peak(key)),
-                   key=lambda c: -(c.peak(key) or 0))[:top]
-    vs_chips = [against_chip(c, toffolis, d, precision=key, distillation_speedup=distillation_speedup)
-                for c in chips for d in degree]
-    paper = paper_rows()
+    result = quantum_comparison(list(load_catalog_for_cli(catalog_file)), toffolis=toffolis, degrees=degree,
+                                parallel=parallel, classical_call_s=classical_call_s,
+                                distillation_speedup=distillation_speedup, precision=precision, top=top)
     if as_json:
-        print_json({"paper": paper, "yours": [b.to_dict() for b in yours],
-                    "against_chips": [b.to_dict() for b in vs_chips],
-                    "source": "Babbush et al. (2021), PRX Quantum 2:010103, eqs. (1)-(5), Tables I-II"})
+        print_json(result.to_dict())
         return
+    paper = result.paper
     table = table_with("Babbush et al. (2021) Tables I-II recomputed", ("table", "example", "d", "S", "R",
                        "T* ours (s)", "T* paper (s)", "off"), right={"d", "S", "R", "T* ours (s)", "T* paper (s)", "off"})
     for r in paper:
@@ -305,7 +254,7 @@ def quantum_cmd(
     console.print(table)
     mine = table_with("Your primitive and catalogue chips at peak", ("against", "d", "calls M*", "T* (days)"),
                       right={"d", "calls M*", "T* (days)"})
-    for b in (*yours, *vs_chips):
+    for b in (*result.yours, *result.against_chips):
         mine.add_row(b.label, str(b.degree), _fmt(b.calls), _fmt(b.break_even_s / 86400.0))
     console.print(mine)
 

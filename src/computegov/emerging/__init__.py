@@ -20,8 +20,17 @@ from computegov.emerging.paradigm import (
     ParadigmScenario,
     paradigm_forecast,
     register_multiplier,
+    scenario_forecast,
+    scenario_multiplier,
 )
-from computegov.emerging.quantum import BreakEven, against_chip, break_even, paper_rows
+from computegov.emerging.quantum import (
+    BreakEven,
+    QuantumComparison,
+    against_chip,
+    break_even,
+    paper_rows,
+    quantum_comparison,
+)
 from computegov.emerging.register import (
     EVIDENCE_KINDS,
     MATURITY_LEVELS,
@@ -45,6 +54,7 @@ __all__ = [
     "Comparison",
     "ParadigmForecast",
     "ParadigmScenario",
+    "QuantumComparison",
     "Register",
     "WatchItem",
     "against_chip",
@@ -54,7 +64,10 @@ __all__ = [
     "load_register",
     "paper_rows",
     "paradigm_forecast",
+    "quantum_comparison",
     "register_multiplier",
+    "scenario_forecast",
+    "scenario_multiplier",
     "trend_forecasts",
     "watch_list",
 ]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,9 +29,18 @@ from computegov.emerging.register import check_paradigm
 from computegov.errors import InputError
 
 if TYPE_CHECKING:
+    from computegov.catalog import Chip
+    from computegov.emerging.register import Claim
     from computegov.trends import Forecast, PhysicalLimit, RecordForecast
 
-__all__ = ["ParadigmForecast", "ParadigmScenario", "paradigm_forecast", "register_multiplier"]
+__all__ = [
+    "ParadigmForecast",
+    "ParadigmScenario",
+    "paradigm_forecast",
+    "register_multiplier",
+    "scenario_forecast",
+    "scenario_multiplier",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -194,3 +203,50 @@ def register_multiplier(comparisons: Iterable[Comparison], paradigm: str, metric
     ratios = [c.ratio_to_record for c in found if c.ratio_to_record]
     ids = ", ".join(f"{c.claim_id} ({c.ratio_to_record:.3g}x)" for c in found)
     return min(ratios), max(ratios), f"register: ratio to the record at each entry's date: {ids}"
+
+
+def scenario_multiplier(claims: Iterable[Claim], chips: Sequence[Chip], paradigm: str, metric: str,
+                        multiplier: float | None = None, multiplier_high: float | None = None
+                        ) -> tuple[float, float, str]:
+    """(low, high, source) of M: the user's range, or else the register's (:func:`register_multiplier`).
+
+    Args:
+        claims: the register entries to read M from when the user gives none.
+        chips: the catalogue they are compared with.
+        paradigm: the paradigm.
+        metric: the trend metric.
+        multiplier: M or the low end of its range; None: the register's.
+        multiplier_high: the high end (log-uniform); None: M = ``multiplier``.
+
+    Raises:
+        InputError: a high end without a low end, or no comparable register entry.
+    """
+    from computegov.emerging.compare import compare_claims
+
+    if multiplier is not None:
+        return multiplier, multiplier if multiplier_high is None else multiplier_high, "user input"
+    if multiplier_high is not None:
+        raise InputError("the multiplier's high end needs its low end too (--multiplier)")
+    rows = compare_claims([c for c in claims if c.paradigm == paradigm], list(chips), forecasts={})
+    return register_multiplier(rows, paradigm, metric)
+
+
+def scenario_forecast(chips: Sequence[Chip], scenario: ParadigmScenario, to_year: int = 2045,
+                      seed: int = 0) -> ParadigmForecast:
+    """The calibrated record forecast of ``scenario.metric`` (chip set ``ml``) to ``to_year``, mixed.
+
+    The base is :func:`computegov.trends.record_forecast` from the year after the catalogue's
+    last point (2,000 samples, 300 bootstrap fits, ``seed``); the mixture draws from ``seed`` too.
+
+    Raises:
+        InputError: ``to_year`` not after the forecast origin.
+    """
+    from computegov.trends import metric_points, record_forecast
+
+    pool = list(chips)
+    origin = int(np.floor(float(metric_points(pool, scenario.metric, "ml").years.max()))) + 1
+    if to_year <= origin:
+        raise InputError(f"the last forecast year (--to) must be after {origin}, the forecast origin")
+    base = record_forecast(pool, scenario.metric, "ml", years=list(range(origin + 1, to_year + 1)), seed=seed,
+                           n_samples=2000, n_boot=300)
+    return paradigm_forecast(base, scenario, np.random.default_rng(seed))

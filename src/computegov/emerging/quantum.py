@@ -28,7 +28,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from computegov.errors import InputError
+from computegov.errors import InputError, UnknownNameError
 
 if TYPE_CHECKING:
     from computegov.catalog import Chip
@@ -39,9 +39,11 @@ __all__ = [
     "PAPER_TABLE_II",
     "TOFFOLI_TIME_S",
     "BreakEven",
+    "QuantumComparison",
     "against_chip",
     "break_even",
     "paper_rows",
+    "quantum_comparison",
     "quantum_primitive_time_s",
 ]
 
@@ -205,3 +207,59 @@ def against_chips(chips: Sequence[Chip], toffolis: float, degrees: Sequence[int]
     """:func:`against_chip` for each chip that quotes ``precision`` and each degree."""
     return [against_chip(c, toffolis, d, precision=precision, **options)
             for c in chips if c.peak(precision) for d in degrees]
+
+
+@dataclasses.dataclass(frozen=True)
+class QuantumComparison:
+    """What ``computegov emerging quantum`` shows (and its API returns).
+
+    Attributes:
+        paper: :func:`paper_rows` (the paper's Tables I-II recomputed).
+        yours: the user's primitive against ``S`` classical cores, one per degree.
+        against_chips: the primitive against the fastest catalogue chips at peak, per degree.
+    """
+
+    paper: list[dict[str, Any]]
+    yours: tuple[BreakEven, ...]
+    against_chips: tuple[BreakEven, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (``source`` names the paper and its equations)."""
+        return {"paper": self.paper, "yours": [b.to_dict() for b in self.yours],
+                "against_chips": [b.to_dict() for b in self.against_chips],
+                "source": "Babbush et al. (2021), PRX Quantum 2:010103, eqs. (1)-(5), Tables I-II"}
+
+
+def quantum_comparison(chips: Sequence[Chip], *, toffolis: float = 100.0, degrees: Sequence[int] = (2, 4),
+                       parallel: float = 1e3, classical_call_s: float | None = None,
+                       distillation_speedup: float = 1.0, precision: str = "int8", top: int = 3) -> QuantumComparison:
+    """The paper's tables, a primitive of ``toffolis`` Toffolis per call, and the ``top`` chips.
+
+    Args:
+        chips: the catalogue.
+        toffolis: Toffoli gates per call of the quantum primitive (G).
+        degrees: polynomial degrees d of the speed-up.
+        parallel: classical parallel speed-up S (cores).
+        classical_call_s: classical time per call on one core, s (default G x 330 ps).
+        distillation_speedup: R, Toffoli time 170 us / R.
+        precision: the precision of the chips' peak (any name :func:`normalise_precision` knows).
+        top: how many chips (highest peak at ``precision`` first).
+
+    Raises:
+        UnknownNameError: an unknown precision.
+        InputError: non-positive times or counts, d < 2, S < 1 or R < 1.
+    """
+    from computegov.catalog.chip import PRECISIONS, normalise_precision
+
+    try:
+        key = normalise_precision(precision)
+    except KeyError:
+        raise UnknownNameError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}",
+                               name=precision, candidates=PRECISIONS) from None
+    t_q = quantum_primitive_time_s(toffolis, distillation_speedup=distillation_speedup)
+    t_c = classical_call_s if classical_call_s is not None else toffolis * CLASSICAL_CYCLE_S
+    yours = tuple(break_even(t_q, t_c, d, parallel, label=f"{toffolis:.3g} Toffolis vs S={parallel:.3g} cores")
+                  for d in degrees)
+    best = sorted((c for c in chips if c.peak(key)), key=lambda c: -(c.peak(key) or 0))[:top]
+    return QuantumComparison(paper_rows(), yours, tuple(against_chips(
+        best, toffolis, degrees, precision=key, distillation_speedup=distillation_speedup)))

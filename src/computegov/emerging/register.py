@@ -360,6 +360,10 @@ def parse_register(data: Any, path: str) -> Register:
     if not isinstance(levels, Mapping) or set(levels) != set(MATURITY_LEVELS):
         raise DataError(f"expected a definition for each of {', '.join(MATURITY_LEVELS)}", path=path,
                         field="maturity_levels", value=levels)
+    for level in MATURITY_LEVELS:
+        if not isinstance(levels[level], str) or not levels[level].strip():
+            raise DataError(f"expected a written definition (text) of maturity level {level!r}", path=path,
+                            field=f"maturity_levels.{level}", value=levels[level])
     claims = [_claim(_Entry(raw, path, row)) for row, raw in enumerate(data["entries"], start=1)]
     seen: set[str] = set()
     for row, claim in enumerate(claims, start=1):

@@ -20,7 +20,7 @@ from computegov.emerging.compare import Comparison
 from computegov.emerging.register import EVIDENCE_KINDS, PARADIGMS, check_paradigm
 from computegov.errors import InputError
 
-__all__ = ["WatchItem", "watch_list"]
+__all__ = ["WatchItem", "parse_weights", "watch_list"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,3 +109,24 @@ def watch_list(comparisons: Iterable[Comparison], probabilities: Mapping[str, fl
                                expected_uplift=uplift, expected_ooms=ooms, entries=ids,
                                evidence=tuple(c.evidence for c in mine), note=note))
     return sorted(items, key=lambda i: (i.expected_uplift is None, -(i.expected_uplift or 0.0)))
+
+
+def parse_weights(values: Iterable[str], option: str = "--p") -> dict[str, float]:
+    """``["photonic=0.2", ...]`` -> ``{"photonic": 0.2}`` (the ``PARADIGM=NUMBER`` form of ``--p``/``--relevance``).
+
+    The paradigm names and ranges are checked by :func:`watch_list`.
+
+    Raises:
+        InputError: a value not of the form PARADIGM=NUMBER with a finite number (names ``option``).
+    """
+    out: dict[str, float] = {}
+    for text in values:
+        name, sep, number = text.partition("=")
+        try:
+            value = float(number)
+        except ValueError:
+            value = math.nan
+        if not sep or not name.strip() or not math.isfinite(value):
+            raise InputError(f"{option}: expected PARADIGM=NUMBER (e.g. photonic=0.2), got {text!r}")
+        out[name.strip()] = value
+    return out

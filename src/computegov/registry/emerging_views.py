@@ -256,17 +256,12 @@ def parse_pairs(values: Sequence[str], field: str) -> dict[str, float]:
     Raises:
         FieldErrors: a value not of the form PARADIGM=NUMBER.
     """
-    out: dict[str, float] = {}
-    for text in values:
-        name, sep, number = text.partition("=")
-        try:
-            value = float(number)
-        except ValueError:
-            value = math.nan
-        if not sep or not name.strip() or not math.isfinite(value):
-            raise FieldErrors({field: f"expected PARADIGM=NUMBER (e.g. photonic=0.2), got {text!r}"})
-        out[name.strip()] = value
-    return out
+    from computegov.emerging.watch import parse_weights
+
+    try:
+        return parse_weights(values, field)
+    except ComputegovError as err:
+        raise FieldErrors({field: str(err).removeprefix(f"{field}: ")}) from None
 
 
 def quantum_payload(chips: Sequence[Any], *, toffolis: float = 100.0, degrees: Sequence[int] = (2, 4),
@@ -277,14 +272,8 @@ def quantum_payload(chips: Sequence[Any], *, toffolis: float = 100.0, degrees: S
     Raises:
         FieldErrors: a value outside the CLI's range, a degree outside 2-8, an unknown precision.
     """
-    from computegov.catalog.chip import PRECISIONS, normalise_precision
-    from computegov.emerging.quantum import (
-        CLASSICAL_CYCLE_S,
-        against_chip,
-        break_even,
-        paper_rows,
-        quantum_primitive_time_s,
-    )
+    from computegov.emerging import quantum_comparison
+    from computegov.errors import UnknownNameError
 
     _finite("toffolis", toffolis, 1, 1e15)
     _finite("parallel", parallel, 1, 1e12)
@@ -295,21 +284,12 @@ def quantum_payload(chips: Sequence[Any], *, toffolis: float = 100.0, degrees: S
     if not degrees or any(not 2 <= d <= 8 for d in degrees):
         raise FieldErrors({"degree": f"expected whole numbers from 2 to 8; got {list(degrees)}"})
     try:
-        key = normalise_precision(precision)
-    except KeyError:
-        raise FieldErrors({"precision": f"unknown precision {precision!r}; choose one of "
-                           f"{', '.join(PRECISIONS)}"}) from None
-    t_q = quantum_primitive_time_s(toffolis, distillation_speedup=distillation_speedup)
-    t_c = classical_call_s if classical_call_s is not None else toffolis * CLASSICAL_CYCLE_S
-    yours = [break_even(t_q, t_c, d, parallel, label=f"{toffolis:.3g} Toffolis vs S={parallel:.3g} cores")
-             for d in degrees]
-    best = sorted((c for c in chips if c.peak(key)), key=lambda c: -(c.peak(key) or 0))[:top]
-    vs_chips = [against_chip(c, toffolis, d, precision=key, distillation_speedup=distillation_speedup)
-                for c in best for d in degrees]
-    out: dict[str, Any] = json_safe({
-        "paper": paper_rows(), "yours": [b.to_dict() for b in yours],
-        "against_chips": [b.to_dict() for b in vs_chips],
-        "source": "Babbush et al. (2021), PRX Quantum 2:010103, eqs. (1)-(5), Tables I-II"})
+        result = quantum_comparison(chips, toffolis=toffolis, degrees=degrees, parallel=parallel,
+                                    classical_call_s=classical_call_s, distillation_speedup=distillation_speedup,
+                                    precision=precision, top=top)
+    except UnknownNameError as err:
+        raise FieldErrors({"precision": str(err)}) from None
+    out: dict[str, Any] = json_safe(result.to_dict())
     return out
 
 
@@ -356,31 +336,18 @@ def scenario(chips: Sequence[Any], *, paradigm: str, probability: float, year: i
 
 def _scenario(chips: list[Any], paradigm: str, probability: float, year: int, metric: str,
               multiplier: float | None, multiplier_high: float | None, to_year: int, seed: int) -> ParadigmForecast:
-    import numpy as np
+    from computegov.emerging import ParadigmScenario, scenario_forecast, scenario_multiplier
 
-    from computegov.emerging import (
-        ParadigmScenario,
-        compare_claims,
-        paradigm_forecast,
-        register_multiplier,
-    )
-    from computegov.trends import metric_points, record_forecast
-
-    if multiplier is None:
-        rows = compare_claims(_register().by_paradigm(paradigm), chips, forecasts={})
-        try:
-            low, high, source = register_multiplier(rows, paradigm, metric)
-        except ComputegovError as err:
-            raise FieldErrors({"multiplier": str(err)}) from err
-    else:
-        low, high, source = multiplier, multiplier if multiplier_high is None else multiplier_high, "user input"
-    spec = ParadigmScenario(paradigm, metric, probability, year, low, high, source)
-    origin = int(np.floor(float(metric_points(chips, metric, "ml").years.max()))) + 1
-    if to_year <= origin:
-        raise FieldErrors({"to": f"must be after {origin}, the forecast origin"})
-    base = record_forecast(chips, metric, "ml", years=list(range(origin + 1, to_year + 1)), seed=seed,
-                           n_samples=2000, n_boot=300)
-    return paradigm_forecast(base, spec, np.random.default_rng(seed))
+    try:
+        low, high, source = scenario_multiplier(_register().claims, chips, paradigm, metric, multiplier,
+                                                multiplier_high)
+    except ComputegovError as err:
+        raise FieldErrors({"multiplier": str(err)}) from err
+    try:
+        return scenario_forecast(chips, ParadigmScenario(paradigm, metric, probability, year, low, high, source),
+                                 to_year, seed)
+    except ComputegovError as err:
+        raise FieldErrors({"to": str(err)}) from err
 
 
 def scenario_payload(chips: Sequence[Any], **inputs: Any) -> dict[str, Any]:

@@ -9,12 +9,11 @@ trend metric at modest ensemble sizes (about a second).
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from computegov.report.section import Section, fmt_number, html_table, note_html
 
 if TYPE_CHECKING:
-    from computegov.emerging import Comparison
     from computegov.report.section import ReportContext
 
 __all__ = ["ORDER", "build"]
@@ -29,48 +28,10 @@ def _years(value: float | None) -> str:
     return "beyond the forecast" if value is None else f"{value:+.1f}"
 
 
-def _chart(rows: list[Comparison], dates: dict[str, float], chips: list[Any], forecast: Any) -> Any:
-    import altair as alt
-    import pandas as pd
-
-    from computegov.charts.base import chart_title
-    from computegov.trends import metric_points
-
-    points = metric_points(chips, "flop_per_j", "ml")
-    catalogue = pd.DataFrame({"year": points.years, "flop_per_j": points.values, "name": list(points.names),
-                              "kind": "catalogue chip (peak / TDP)"})
-    claims = pd.DataFrame([
-        {"year": dates[r.claim_id], "flop_per_j": r.bf16_equivalent, "name": r.claim_id,
-         "kind": r.evidence.replace("_", " ")}
-        for r in rows if r.comparable and r.quantity == "energy_efficiency" and r.bf16_equivalent
-    ]) if rows else pd.DataFrame()
-    mid = list(forecast.quantile_levels).index(0.5)
-    band = pd.DataFrame({"year": [float(y) for y in forecast.years],
-                         "q05": forecast.quantiles[:, 0], "q50": forecast.quantiles[:, mid],
-                         "q95": forecast.quantiles[:, -1]})
-    band = band[band.year <= 2045]
-    y = alt.Scale(type="log")
-    x = alt.X("year:Q", title="year", scale=alt.Scale(zero=False))
-    fan = alt.Chart(band).mark_area(opacity=0.2).encode(x=x, y=alt.Y("q05:Q", scale=y), y2="q95:Q")
-    line = alt.Chart(band).mark_line(strokeDash=[4, 3]).encode(x=x, y=alt.Y("q50:Q", scale=y))
-    dots = alt.Chart(catalogue).mark_circle(size=25, opacity=0.5, color="gray").encode(
-        x=x, y=alt.Y("flop_per_j:Q", scale=y, title="16-bit FLOP per joule"),
-        tooltip=["name:N", alt.Tooltip("flop_per_j:Q", format=".3g")])
-    layers = [fan, line, dots]
-    if not claims.empty:
-        layers.append(alt.Chart(claims).mark_point(size=90, filled=True).encode(
-            x=x, y=alt.Y("flop_per_j:Q", scale=y), shape=alt.Shape("kind:N", title="evidence"),
-            color=alt.Color("kind:N", title="evidence"),
-            tooltip=["name:N", "kind:N", alt.Tooltip("flop_per_j:Q", format=".3g")]))
-    return alt.layer(*layers).properties(
-        width=620, height=300,
-        title=chart_title("Emerging-hardware claims beside the CMOS FLOP/J record",
-                          f"claims converted to 16-bit FLOP/J; fan: record forecast by {forecast.method} (5-95 %)"))
-
-
 def build(ctx: ReportContext) -> Section:
     """The register's comparable claims on the FLOP/J trend, a table, and what is not comparable."""
     from computegov.charts.base import chart_html
+    from computegov.charts.emerging import claims_chart
     from computegov.emerging import compare_claims, load_register, trend_forecasts
 
     ctx.progress("emerging hardware claims")
@@ -94,7 +55,7 @@ def build(ctx: ReportContext) -> Section:
                   "median INT8/BF16 or INT4/BF16 peak ratio; token rates as 2 x parameters FLOP per token) and "
                   "set against the record of chips released before its date; 'years ahead' is when the record "
                   "(history, then the calibrated record forecast's median, 95 % and 5 % quantiles) reaches it."),
-        chart_html(_chart(rows, {k: c.decimal_year for k, c in by_id.items()}, chips, forecasts["flop_per_j"]),
+        chart_html(claims_chart(rows, {k: c.decimal_year for k, c in by_id.items()}, chips, forecasts["flop_per_j"]),
                    "emerging-claims"),
         html_table(["system", "paradigm", "date", "evidence", "claim", "x record at date", "years ahead (95%-5%)"],
                    table, caption="Comparable claims (the caveats per claim are in `computegov emerging compare --json`)"),
