@@ -109,6 +109,26 @@ def test_verifier_claims_replays_and_posts_a_logged_counter_verdict(world: dict[
     assert f"{p['usd_year']} USD" in page and "in-process" in page
 
 
+def test_a_pinned_log_key_is_checked_and_a_different_one_is_an_unproven_inclusion(world: dict[str, Any],
+                                                                                   client: Any) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    served = client.get("/api/v1/log/key").json()["public_key_hex"]
+    res = _audit(world, "--segments", "1", "--pin-key", served)
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["included"] is True and "pinned" in out["inclusion_note"] and "not pinned" not in out["inclusion_note"]
+    other = Ed25519PrivateKey.generate().public_key().public_bytes(serialization.Encoding.Raw,
+                                                                    serialization.PublicFormat.Raw).hex()
+    res = _audit(world, "--segments", "1", "--pin-key", other)
+    out = json.loads(res.stdout)
+    assert res.exit_code == 1 and out["included"] is False
+    assert served in out["inclusion_note"] and other in out["inclusion_note"]
+    res = _audit(world, "--segments", "1", "--pin-key", "not-a-key")
+    assert res.exit_code == 2 and "Ed25519" in res.output
+
+
 def test_a_tampered_checkpoint_gives_a_failed_verdict_flagged_as_conflicting(world: dict[str, Any],
                                                                              client: Any) -> None:
     import torch

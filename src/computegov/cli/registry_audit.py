@@ -58,6 +58,9 @@ def audit_command(
                                                          "when catalogued)."),
     trust_trainer: list[str] | None = typer.Option(
         None, "--trust-trainer", help="Allow the ledger's replay trainer MODULE:CLASS to run here (repeatable)."),
+    pin_key: str | None = typer.Option(None, "--pin-key", help="The log's Ed25519 public key (64 hex, PEM or a "
+                                       "file) to check the tree head against; default: the key the registry serves "
+                                       "(consistent, but not proof of whose log it is)."),
     timeout_s: float = float_option(60.0, "--timeout", low=0, low_open=True, high=3600,
                                     help="HTTP timeout per request, seconds."),
     as_json: bool = JSON_OPTION,
@@ -78,12 +81,15 @@ def audit_command(
     if not checkpoints.is_dir():
         raise InputError(f"--checkpoints {checkpoints}: no such folder")
     signer = load_private_key(key)
+    from computegov.registry.treehead import parse_public_key
+
+    log_key = parse_public_key(pin_key) if pin_key else None
     chip_obj = load_catalog_for_cli().get(chip) if chip is not None else None
     client = RegistryClient(http_transport(url, token, timeout_s=timeout_s))
     result = run_audit(client, digest, signer, checkpoints, ray_address=ray_address, segments=segments,
                        fake_fraction=fake_fraction, confidence=confidence,
                        seed=secrets.randbelow(MAX_SEED) if seed is None else seed, chip=chip_obj,
-                       trust_trainers=tuple(trust_trainer or ()))
+                       trust_trainers=tuple(trust_trainer or ()), pin_key=log_key)
     if as_json:
         print_json(result.to_dict())
     else:

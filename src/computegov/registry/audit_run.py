@@ -177,7 +177,7 @@ def _replay(plan: Any, ray_address: str | None) -> tuple[Any, float, float, floa
 def run_audit(client: RegistryClient, digest: str, signer: Any, checkpoints_dir: Path, *,
               ray_address: str | None = None, segments: int | None = None, fake_fraction: float | None = None,
               confidence: float | None = None, seed: int = 0, chip: Any = None,
-              trust_trainers: Sequence[str] = ()) -> AuditResult:
+              trust_trainers: Sequence[str] = (), pin_key: Any = None) -> AuditResult:
     """Claim, replay, price, sign and post a counter-verdict on report ``digest`` (see the module docstring).
 
     Raises:
@@ -235,7 +235,7 @@ def run_audit(client: RegistryClient, digest: str, signer: Any, checkpoints_dir:
                "chip": cost.chip, "energy_note": cost.energy_note[:300], "usd_note": cost.usd_note[:300]}
     envelope = counter_envelope(payload, signer)
     posted = client.post_verdict(digest, envelope)
-    included, note = _check_included(client, posted, payload, envelope)
+    included, note = _check_included(client, posted, payload, envelope, pin_key)
     return AuditResult(digest, claim, payload, posted, included, note, replay)
 
 
@@ -259,15 +259,26 @@ def _report_chip(served: dict[str, Any]) -> Any:
 
 
 def _check_included(client: RegistryClient, posted: dict[str, Any], payload: dict[str, Any],
-                    envelope: dict[str, Any]) -> tuple[bool, str]:
-    """Whether the posted verdict's leaf commits to it and is in the registry's signed tree head."""
+                    envelope: dict[str, Any], pin_key: Any = None) -> tuple[bool, str]:
+    """Whether the posted verdict's leaf commits to it and is in the registry's signed tree head.
+
+    The tree head is checked against ``pin_key`` (an Ed25519 public key) when given; otherwise
+    against the key the registry serves, which proves consistency but not the registry's identity.
+    """
+    from cryptography.hazmat.primitives import serialization
+
     from computegov.registry import merkle, treehead
     from computegov.registry.errors import LogProofError
     from computegov.registry.logentries import counter_entry
 
     index = int(posted["counter_verdict"]["leaf_index"])
-    key = treehead.parse_public_key(str(client.json("GET", "/api/v1/log/key").get("public_key_hex", "")))
+    served = treehead.parse_public_key(str(client.json("GET", "/api/v1/log/key").get("public_key_hex", "")))
+    key = served if pin_key is None else pin_key
     head = treehead.TreeHead.from_dict(client.json("GET", "/api/v1/log/sth"), where="signed tree head")
+    raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    if pin_key is not None and served.public_bytes(*raw) != pin_key.public_bytes(*raw):
+        return False, (f"the registry serves log key {served.public_bytes(*raw).hex()}, "
+                       f"not the pinned {pin_key.public_bytes(*raw).hex()}")
     try:
         treehead.verify_tree_head(head, key)
         leaves = client.json("GET", f"/api/v1/log/leaves?start={index}&end={index + 1}")["leaves"]
@@ -282,4 +293,5 @@ def _check_included(client: RegistryClient, posted: dict[str, Any], payload: dic
                                 [bytes.fromhex(h) for h in proof["audit_path"]], head.root_hash)
     except (LogProofError, KeyError, IndexError, ValueError, TypeError) as err:
         return False, f"leaf {index} not shown to be in the signed tree: {err}"
-    return True, f"leaf {index} is included in the signed tree head of size {head.tree_size}"
+    pinned = "the pinned" if pin_key is not None else "the served (not pinned)"
+    return True, f"leaf {index} is included in the tree head of size {head.tree_size} signed by {pinned} log key"
