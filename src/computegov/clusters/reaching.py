@@ -38,27 +38,13 @@ import numpy.typing as npt
 from computegov.clusters.stocks import METRICS, metric_value
 from computegov.clusters.table import ClusterSystem
 from computegov.errors import InputError
-from computegov.trends.backtest import backtest_points
 from computegov.trends.chipsets import MIN_POINTS
-from computegov.trends.diagnostics import ensemble_quantiles
-from computegov.trends.forecast import QUANTILE_LEVELS
-from computegov.trends.hindcast import (
-    calibrated_forecast,
-    first_origin,
-    method_stream,
-    run_hindcasts,
-)
 from computegov.trends.methods import (
-    METHODS,
-    base_of,
     check_methods,
-    is_calibrated,
-    method_ensemble,
 )
-from computegov.trends.record import MAX_FORECAST_YEAR, RecordForecast
+from computegov.trends.record import MAX_FORECAST_YEAR, RecordForecast, forecast_series
 
 __all__ = [
-    "CHOICE_HORIZON",
     "FORECAST_YEARS",
     "HINDCAST_ORIGINS",
     "FirstReaching",
@@ -73,10 +59,6 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 
-#: Horizon of the backtest that chooses the method, years (= trends.record.CHOICE_HORIZON).
-CHOICE_HORIZON = 5
-#: Furthest horizon of the hindcasts the calibration learns from (= trends.record.MAX_CAL_HORIZON).
-CAL_HORIZON = 10
 #: Years forecast after the origin. Beyond 10 years the calibration pools the scores of all
 #: horizons (see trends.calibration), so the far tail is the least checked part of the answer.
 FORECAST_YEARS = 20
@@ -151,41 +133,10 @@ def leading_forecast(
         range(start + 1, min(start + FORECAST_YEARS, MAX_FORECAST_YEAR) + 1))
     if not wanted or wanted[0] <= start or wanted[-1] > MAX_FORECAST_YEAR:
         raise InputError(f"years: expected years after {start} up to {MAX_FORECAST_YEAR}, got {wanted[:1]}...")
-    unit = METRICS[metric][0]
-    y = np.log10(v)
-    choice = backtest_points(x, v, rng=np.random.default_rng(seed), horizon_years=CHOICE_HORIZON,
-                             methods=METHODS, metric=metric, unit=unit, chip_set="AI supercomputers",
-                             n_samples=n_samples, n_boot=n_boot)
-    chosen = method or choice.best_calibrated_method or choice.best_method
-    if chosen is None:
-        raise InputError(f"{metric}: no method could be backtested before {start}; give a method")
-    why = "user" if method else "best calibrated method by 90 % interval score in the rolling-origin backtest"
-    hs = np.asarray(wanted, dtype=np.int64) - start
-    base = base_of(chosen)
-    ens = method_ensemble(base, train_x=x, train_y=y, origin=start, targets=(start + hs).astype(float),
-                          rng=method_stream(seed, start, base), n_samples=n_samples, n_boot=n_boot)
-    if ens is None:
-        raise InputError(f"{metric}: method {chosen} cannot forecast from these {x.size} systems")
-    if is_calibrated(chosen):
-        first = first_origin(x)
-        cal = None
-        if first is not None and first < start:
-            hind = run_hindcasts(x, y, methods=[base], origins=list(range(first, start)),
-                                 horizon_years=CAL_HORIZON, seed=seed, n_samples=n_samples, n_boot=n_boot)
-            cal = calibrated_forecast(hind[base], start, ens, hs, floor_log10=float(y.max()))
-        if cal is None:
-            raise InputError(f"{metric}: too few scored hindcasts before {start} to calibrate {base}")
-        ens = np.broadcast_to(cal.ensemble, (hs.size, cal.ensemble.shape[-1]))
-    summary = choice.summary(chosen)
-    return RecordForecast(
-        metric=metric, unit=unit, chip_set="AI supercomputers (largest operational system)", method=chosen,
-        chosen_by=why, origin=start, years=tuple(wanted), quantile_levels=QUANTILE_LEVELS,
-        quantiles=10 ** ensemble_quantiles(ens, QUANTILE_LEVELS), ensemble_log10=np.asarray(ens),
-        hindcast_coverage_90=summary.coverage_90 if summary else None,
-        hindcast_n=summary.n if summary else 0,
-        hindcast_since=summary.first_origin if summary else None,
-        calibration_statement=choice.calibration_check()["statement"],
-    )
+    fan, _ = forecast_series(x, v, metric=metric, unit=METRICS[metric][0],
+                             chip_set="AI supercomputers (largest operational system)", method=method,
+                             to_years=wanted, seed=seed, n_samples=n_samples, n_boot=n_boot, origin=start)
+    return fan
 
 
 def crossing_distribution(

@@ -49,6 +49,7 @@ __all__ = [
     "MAX_FORECAST_YEAR",
     "Probability",
     "RecordForecast",
+    "forecast_series",
     "prob_exceeds",
     "prob_overtakes",
     "record_forecast",
@@ -189,13 +190,40 @@ class RecordForecast:
         }
 
 
-def _forecast_points(
+def forecast_series(
     years: FloatArray, values: FloatArray, *, metric: str, unit: str, chip_set: str,
     method: str | None, to_years: Sequence[int] | None, seed: int, n_samples: int, n_boot: int,
-    choice: Backtest | None = None,
+    choice: Backtest | None = None, origin: int | None = None,
 ) -> tuple[RecordForecast, Backtest]:
+    """The record forecast of any (decimal year, value) series: catalogue chips, AI supercomputers.
+
+    Every method is backtested (rolling origin, :data:`CHOICE_HORIZON` years); the default is the
+    best calibrated one by 90 % interval score, and a calibrated (``+cal``) method learns from
+    its own hindcasts made before ``origin`` only.
+
+    Args:
+        years: decimal years of the points (all before ``origin``).
+        values: their values in ``unit`` (> 0).
+        metric: the metric's name, carried into the result.
+        unit: the unit of ``values``.
+        chip_set: what the points are (e.g. ``ml``), carried into the result.
+        method: a method name, or None for the best calibrated one.
+        to_years: forecast years (1 January), after the origin; None: to 2040.
+        seed: seeds every random stream.
+        n_samples: members per probabilistic forecast.
+        n_boot: bootstrap resamples per log-linear fit.
+        choice: an earlier backtest of the same points to reuse.
+        origin: the forecast origin (1 January of this year); None: the year after the last point.
+
+    Returns:
+        The forecast and the backtest that chose its method.
+
+    Raises:
+        InputError: an unknown method, years out of range, a method that cannot forecast or
+            too few hindcasts to calibrate.
+    """
     x, y = np.asarray(years, dtype=float), np.log10(np.asarray(values, dtype=float))
-    origin = math.floor(float(x.max())) + 1
+    origin = math.floor(float(x.max())) + 1 if origin is None else origin
     wanted = list(to_years) if to_years is not None else list(range(origin + 1, 2041))
     target_years = check_years(wanted, origin + 1)
     if method is not None:
@@ -222,10 +250,11 @@ def _forecast_points(
         raise InputError(f"{metric}: method {chosen} cannot forecast from these {x.size} chips")
     if is_calibrated(chosen):
         start = first_origin(x)
-        assert start is not None  # backtest_points would have raised
-        hind = run_hindcasts(x, y, methods=[base], origins=list(range(start, origin)),
-                             horizon_years=MAX_CAL_HORIZON, seed=seed, n_samples=n_samples, n_boot=n_boot)
-        cal = calibrated_forecast(hind[base], origin, ens, hs, floor_log10=float(y.max()))
+        cal = None
+        if start is not None and start < origin:
+            hind = run_hindcasts(x, y, methods=[base], origins=list(range(start, origin)),
+                                 horizon_years=MAX_CAL_HORIZON, seed=seed, n_samples=n_samples, n_boot=n_boot)
+            cal = calibrated_forecast(hind[base], origin, ens, hs, floor_log10=float(y.max()))
         if cal is None:
             raise InputError(f"{metric}: too few scored hindcasts to calibrate {base}; choose {base}")
         ens = np.broadcast_to(cal.ensemble, (hs.size, cal.ensemble.shape[-1]))
@@ -293,7 +322,7 @@ def record_forecast(
     """
     points = _points(chips, metric, chip_set, group, **filters)
     label = points.chip_set + (f", {group}" if group else "")
-    result, _ = _forecast_points(points.years, points.values, metric=points.metric.name, unit=points.metric.unit,
+    result, _ = forecast_series(points.years, points.values, metric=points.metric.name, unit=points.metric.unit,
                                  chip_set=label, method=method, to_years=years, seed=seed,
                                  n_samples=n_samples, n_boot=n_boot, choice=backtest_result)
     return result
