@@ -170,6 +170,28 @@ def test_country_groups_hold_china_and_macau_as_published() -> None:
     assert {"GB", "JP"}.isdisjoint(set().union(*(g.countries for g in groups.values())))
 
 
+
+def test_country_groups_carry_the_changes_published_since_2019() -> None:
+    # Sources in the rules file: Cambodia out of D:5 on 2026-02-03 (EAR conforming rule after the
+    # ITAR 126.1 removal, Fenwick 2026) but still D:1; Nicaragua into D:1 and D:5 (BIS, 2024-03-14);
+    # Belarus (87 FR 13048, 2022) and Venezuela (2019) into D:4; Syria still E:1 (Tri-Seal advisory,
+    # 2025-11-10); Iran in D:4/D:5/E:1 but not D:1 (eCFR copy dated 2026-07-08).
+    groups = {g: c.countries for g, c in load_destinations().groups.items()}
+    assert "KH" in groups["D:1"] and "KH" not in groups["D:5"]
+    assert "NI" in groups["D:1"] & groups["D:5"]
+    assert {"BY", "VE"} <= groups["D:4"] & groups["D:5"]
+    assert "SY" in groups["E:1"] and "IR" not in groups["D:1"]
+
+
+@pytest.mark.parametrize("destination", ["AE", "SA", "KH"])
+def test_gulf_d4_states_and_cambodia_need_a_licence_with_no_review_policy_encoded(catalog, destination: str) -> None:
+    # Neither the UAE nor Saudi Arabia is in A:5/A:6 (they are absent from the eCFR A table), so the
+    # D:4 membership alone brings them under 742.6(a)(6)(iii); Cambodia now falls only under D:1.
+    answer = licence_for(catalog.get("H200"), destination, "2026-01")
+    assert answer.licence_required is True and answer.review_policy == "not_encoded"
+    assert not {"A:5", "A:6", "D:5"} & set(answer.groups)
+
+
 runner = CliRunner()
 
 
