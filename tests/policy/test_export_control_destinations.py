@@ -192,6 +192,17 @@ def test_gulf_d4_states_and_cambodia_need_a_licence_with_no_review_policy_encode
     assert not {"A:5", "A:6", "D:5"} & set(answer.groups)
 
 
+def test_syria_is_case_by_case_since_the_2025_rule_and_other_embargoed_destinations_stay_denied(catalog) -> None:
+    # 90 FR 42315 (effective 2025-09-02) replaced Syria's general policy of denial; it is still in
+    # E:1, so a licence is required. An entry naming Syria comes before the E:1 embargo entry.
+    now = licence_for(catalog.get("H200"), "SY", "2026-01")
+    assert now.licence_required is True and now.review_policy == "case_by_case"
+    assert "E:1" in now.groups and "746.9(c)" in (now.review_clause or "")
+    assert licence_for(catalog.get("H200"), "SY", "2024-12").review_policy == "denial"
+    for destination in ("IR", "KP", "CU"):
+        assert licence_for(catalog.get("H200"), destination, "2026-01").review_policy == "denial"
+
+
 runner = CliRunner()
 
 

@@ -410,10 +410,10 @@ def licence_for(
         for a in data.chip_actions
         if result.chip in a.chips and _matches(eff, a.groups, a.countries, data)
     )
-    embargo = next(
-        (p for p in lic.review if p.policy == "denial" and _matches(eff, p.groups, p.countries, data)),
-        None,
-    )
+    # first match wins: an embargo's denial applies unless an earlier entry names the destination
+    # (e.g. Syria's own review policy since 2025-09-02 comes before the E:1 embargo)
+    first = next((p for p in lic.review if _matches(eff, p.groups, p.countries, data)), None)
+    embargo = first if first is not None and first.policy == "denial" else None
     in_scope = _matches(eff, req.groups, req.countries, data) and not any(
         eff in data.groups[g].countries for g in req.except_groups
     )
