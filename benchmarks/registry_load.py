@@ -25,7 +25,6 @@ import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
 import warnings
@@ -109,13 +108,35 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def _drive(url: str, tokens: list[str], keys_hex: list[str], run_id: str,
+           args: argparse.Namespace) -> tuple[float, list[dict[str, Any]]]:
+    """Start one process per client, release them together, and collect their results (wall seconds, results)."""
+    ctx = mp.get_context("spawn")
+    queue, ready, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+    procs = [
+        ctx.Process(target=_client,
+                    args=(url, tokens[i], keys_hex[i], run_id, i, args.reports, args.reads,
+                          args.time_limit, ready, go, queue))
+        for i in range(args.clients)
+    ]
+    for p in procs:
+        p.start()
+    for _ in procs:  # every client has signed its reports; the clock starts now
+        ready.get(timeout=120)
+    t0 = time.perf_counter()
+    go.set()
+    results = [queue.get(timeout=args.time_limit + 120) for _ in procs]
+    for p in procs:
+        p.join(timeout=30)
+    return time.perf_counter() - t0, results
+
+
 def run_backend(database_url: str, label: str, args: argparse.Namespace) -> dict[str, Any]:
     """One load run against one database; returns the measured numbers."""
-    import uvicorn
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from computegov.registry import Store, create_app
+        from computegov.registry.server import running
 
     store = Store(database_url)
     run_id = uuid.uuid4().hex[:8]
@@ -135,37 +156,12 @@ def run_backend(database_url: str, label: str, args: argparse.Namespace) -> dict
         store.add_key(f"load-{run_id}-{i}", pem)
         keys_hex.append(key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption()).hex())
     app = create_app(store=store)
-    # port 0: the OS picks a free loopback port at bind time (no race with other processes)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise SystemExit(f"{label}: the server did not start on 127.0.0.1")
-        time.sleep(0.05)
-    port = int(server.servers[0].sockets[0].getsockname()[1])
-    url = f"http://127.0.0.1:{port}"
-    ctx = mp.get_context("spawn")
-    queue, ready, go = ctx.Queue(), ctx.Queue(), ctx.Event()
-    procs = [
-        ctx.Process(target=_client,
-                    args=(url, tokens[i], keys_hex[i], run_id, i, args.reports, args.reads,
-                          args.time_limit, ready, go, queue))
-        for i in range(args.clients)
-    ]
-    for p in procs:
-        p.start()
-    for _ in procs:  # every client has signed its reports; the clock starts now
-        ready.get(timeout=120)
-    t0 = time.perf_counter()
-    go.set()
-    results = [queue.get(timeout=args.time_limit + 120) for _ in procs]
-    for p in procs:
-        p.join(timeout=30)
-    wall_s = time.perf_counter() - t0
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        with running(app) as url:  # port 0: the OS picks a free loopback port at bind time
+            wall_s, results = _drive(url, tokens, keys_hex, run_id, args)
+    except RuntimeError as err:
+        raise SystemExit(f"{label}: {err}") from None
+
 
     accepted = [d for r in results for d in r["accepted"]]
     errors = [e for r in results for e in r["errors"]]

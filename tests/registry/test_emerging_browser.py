@@ -7,8 +7,6 @@ its message beside the field. Screenshots go to ``artifacts/screenshots/``. Skip
 
 from __future__ import annotations
 
-import threading
-import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,23 +27,14 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import uvicorn
+    from computegov.registry.server import running
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from computegov.registry import create_app
     app = create_app(f"sqlite:///{tmp_path_factory.mktemp('emerging') / 'registry.sqlite3'}", verifier=FakeVerifier())
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{int(srv.servers[0].sockets[0].getsockname()[1])}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with running(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,24 +22,15 @@ pytestmark = [
 
 @pytest.fixture
 def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Any]]:
-    import uvicorn
+    from computegov.registry.server import running
 
     monkeypatch.setenv("COMPUTEGOV_LOG_KEY", str(tmp_path / "log.key"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from computegov.registry import create_app
     app = create_app(f"sqlite:///{tmp_path / 'registry.sqlite3'}", verifier=FakeVerifier())
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{srv.servers[0].sockets[0].getsockname()[1]}", app
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with running(app) as url:
+        yield url, app
 
 
 def test_inclusion_mark_passes_then_fails_after_the_verdict_is_edited(server: tuple[str, Any]) -> None:

@@ -5,8 +5,6 @@ Screenshots go to ``artifacts/screenshots/``. Skipped when /usr/bin/chromium is 
 
 from __future__ import annotations
 
-import threading
-import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,27 +25,15 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
-    import uvicorn
+    from computegov.registry.server import running
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from computegov.registry import create_app
     db = tmp_path_factory.mktemp("browser") / "registry.sqlite3"
     app = create_app(f"sqlite:///{db}", verifier=FakeVerifier())
-    # port 0: the OS picks a free port at bind time (no race with other tests or engineers)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60  # generous: a loaded 2-core machine
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    port = int(srv.servers[0].sockets[0].getsockname()[1])
-    yield f"http://127.0.0.1:{port}", app
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with running(app) as url:
+        yield url, app
 
 
 @pytest.fixture(scope="module")
