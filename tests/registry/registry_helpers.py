@@ -1,18 +1,43 @@
-"""Helpers for the registry tests: DSSE envelopes signed by hand, a fake verifier."""
+"""Helpers for the registry tests: DSSE envelopes signed by hand, a fake verifier, Chromium."""
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import hashlib
 import json
 import os
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 PG_URL = os.environ.get("COMPUTEGOV_TEST_POSTGRES_URL")
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+#: Marks of every browser test module (``pytestmark = BROWSER_MARKS``).
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"),
+]
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium under Playwright, started as the project's browser tests start it."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM),
+                                    args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
+        try:
+            yield browser
+        finally:
+            browser.close()
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
 
 

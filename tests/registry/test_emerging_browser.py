@@ -9,20 +9,12 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from registry_helpers import FakeVerifier
+from registry_helpers import BROWSER_MARKS, SCREENSHOTS, FakeVerifier, chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
@@ -39,17 +31,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def page(server: str) -> Iterator[tuple[Any, list[str]]]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM),
-                                    args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         tab = context.new_page()
         problems: list[str] = []
         tab.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
         tab.on("pageerror", lambda err: problems.append(str(err)))
         yield tab, problems
-        browser.close()
 
 
 def test_claims_chart_and_scenario_fan_draw(server: str, page: tuple[Any, list[str]]) -> None:

@@ -8,16 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from registry_helpers import DEFAULT_KEYS, FakeVerifier, make_envelope, make_statement
+from registry_helpers import (
+    BROWSER_MARKS,
+    DEFAULT_KEYS,
+    FakeVerifier,
+    chromium,
+    make_envelope,
+    make_statement,
+)
 from sqlalchemy import text
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
@@ -34,7 +35,6 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[st
 
 
 def test_inclusion_mark_passes_then_fails_after_the_verdict_is_edited(server: tuple[str, Any]) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
     import httpx
 
     url, app = server
@@ -44,8 +44,7 @@ def test_inclusion_mark_passes_then_fails_after_the_verdict_is_edited(server: tu
     resp = httpx.post(f"{url}/api/v1/reports", json={"envelope": make_envelope(make_statement(model="b1"))},
                       headers={"Authorization": f"Bearer {token}"}, timeout=30)
     digest = resp.json()["report"]["digest_sha256"]
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+    with chromium() as browser:
         page = browser.new_page()
         page.goto(f"{url}/registry/{digest}")
         page.wait_for_selector("#log-inclusion-mark[data-verified]", timeout=20_000)
@@ -57,4 +56,3 @@ def test_inclusion_mark_passes_then_fails_after_the_verdict_is_edited(server: tu
         page.wait_for_selector("#log-inclusion-mark[data-verified]", timeout=20_000)
         assert page.get_attribute("#log-inclusion-mark", "data-verified") == "false"
         assert "NOT verified" in page.inner_text("#log-inclusion-mark")
-        browser.close()
