@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import math
 from collections.abc import Mapping
 from typing import Any
 
 from computegov.errors import InputError
+from computegov.registry.forms import Field, parse_value
 
 __all__ = [
     "DEFAULT_TARGETS",
@@ -80,25 +80,13 @@ def defaults() -> tuple[str, int]:
 
 def parse_float(value: str | float | None, name: str, *, positive: bool = False,
                 low: float | None = None, high: float | None = None) -> float | None:
-    """A finite number from a query value (None or '' stays None).
+    """A finite number from a query value (None or '' stays None), checked as a form field is.
 
     Raises:
-        InputError: not a number, NaN or infinite, or outside the bounds (the message names ``name``).
+        FieldErrors: not a number, NaN or infinite, or outside the bounds (named ``name``).
     """
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name}: expected a number, got {value!r}") from None
-    if not math.isfinite(number):
-        raise InputError(f"{name}: expected a finite number, got {value!r}")
-    if positive and not number > 0:
-        raise InputError(f"{name}: expected a positive number, got {value!r}")
-    if low is not None and number < low:
-        raise InputError(f"{name}: expected at least {low:g}, got {value!r}")
-    if high is not None and number > high:
-        raise InputError(f"{name}: expected at most {high:g}, got {value!r}")
+    number: float | None = parse_value(Field(name, name, "float", low=0.0 if positive else low, high=high,
+                                             low_open=positive), value)
     return number
 
 
@@ -276,11 +264,9 @@ def supply_view(raw: Mapping[str, Any]) -> dict[str, Any]:
     if model is not None:
         model = _choice(model, "yield_model", tuple(YIELD_MODELS), "")
     overrides = {key: parse_float(raw.get(key), key, low=0.0) for key in PARAMETERS}
-    samples = parse_float(raw.get("samples"), "samples", low=100, high=MAX_SAMPLES)
-    seed = parse_float(raw.get("seed"), "seed", low=0, high=2**63 - 1)
-    if samples is not None and samples != int(samples):
-        raise InputError(f"samples: expected a whole number, got {raw.get('samples')!r}")
+    samples = parse_value(Field("samples", "samples", "int", default=10_000, low=100, high=MAX_SAMPLES),
+                          raw.get("samples"))
+    seed = parse_value(Field("seed", "seed", "int", default=default_seed(), low=0, high=2**63 - 1), raw.get("seed"))
     params = get_preset(preset).override(yield_model=model, **overrides)
-    sim = simulate(params, rng=np.random.default_rng(default_seed() if seed is None else int(seed)),
-                   n_samples=10_000 if samples is None else int(samples))
+    sim = simulate(params, rng=np.random.default_rng(seed), n_samples=samples)
     return sim.to_dict()

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from computegov.emerging.register import EVIDENCE_KINDS, MATURITY_LEVELS, PARADIGMS
 from computegov.errors import ComputegovError
 from computegov.jsonsafe import json_safe
-from computegov.registry.forms import Field, FieldErrors, Form
+from computegov.registry.forms import Field, FieldErrors, Form, parse_value
 
 if TYPE_CHECKING:
     from computegov.emerging import Claim, Comparison, ParadigmForecast
@@ -205,12 +205,7 @@ def _seed(seed: int) -> None:
 
 
 def _finite(field: str, value: float | None, low: float, high: float, *, low_open: bool = False) -> None:
-    if value is None:
-        return
-    ok = math.isfinite(value) and (value > low if low_open else value >= low) and value <= high
-    if not ok:
-        bound = f"greater than {low:g}" if low_open else f"at least {low:g}"
-        raise FieldErrors({field: f"must be a number {bound} and at most {high:g}, got {value!r}"})
+    parse_value(Field(field, field, "float", low=low, high=high, low_open=low_open), value)
 
 
 def watch_payload(chips: Sequence[Any], probabilities: Mapping[str, float],

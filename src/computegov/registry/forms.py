@@ -16,7 +16,7 @@ from typing import Any
 from computegov.errors import InputError, UnitError
 from computegov.units import parse_quantity
 
-__all__ = ["Field", "FieldErrors", "Form", "parse_form"]
+__all__ = ["Field", "FieldErrors", "Form", "parse_form", "parse_value"]
 
 
 class FieldErrors(InputError):
@@ -43,8 +43,9 @@ class Field:
         help: one line under the field (units!).
         choices: allowed values for ``choice``.
         default: value used when the field is empty.
-        low: smallest allowed number (inclusive).
+        low: smallest allowed number (inclusive, or exclusive with ``low_open``).
         high: largest allowed number (inclusive).
+        low_open: the number must be greater than ``low`` (e.g. a positive size).
         placeholder: example shown in an empty field.
     """
 
@@ -58,6 +59,7 @@ class Field:
     low: float | None = None
     high: float | None = None
     placeholder: str = ""
+    low_open: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,11 +114,30 @@ def _parse_one(field: Field, text: str) -> Any:
             value = int(value)
     if not math.isfinite(value):
         raise ValueError("expected a finite number")
+    if field.low is not None and field.low_open and not value > field.low:
+        raise ValueError(f"must be greater than {field.low:g}")
     if field.low is not None and value < field.low:
         raise ValueError(f"must be at least {field.low:g}")
     if field.high is not None and value > field.high:
         raise ValueError(f"must be at most {field.high:g}")
     return value
+
+
+def parse_value(field: Field, value: Any) -> Any:
+    """One field's typed value from a raw value (text or number); None or blank gives its default.
+
+    Raises:
+        FieldErrors: a bad value, or a required one missing (named by the field).
+    """
+    text = "" if value is None else str(value).strip()
+    if not text:
+        if field.required:
+            raise FieldErrors({field.name: "required"})
+        return field.default
+    try:
+        return _parse_one(field, text)
+    except ValueError as err:
+        raise FieldErrors({field.name: str(err)}) from None
 
 
 def parse_form(form: Form, raw: Mapping[str, Any]) -> dict[str, Any]:
