@@ -17,6 +17,7 @@ from computegov.costs import (
     MissingCostDataError,
     Range,
     capital_recovery_factor,
+    chip_hour_price,
     compute_cost,
     cost_of_compute,
     default_assumptions,
@@ -231,3 +232,14 @@ def test_a_price_means_the_chip_alone_for_catalogue_and_typed_prices_alike() -> 
     # the same price typed in or read from the catalogue costs the same per hour
     same = model.replace(chip_price_usd=10_000.0)
     assert same.chip_hour_cost(plain).total_usd == model.chip_hour_cost(plain).total_usd
+
+
+def test_a_replay_is_priced_at_the_rental_quote_else_at_the_cost_of_ownership() -> None:
+    from computegov.catalog import load_catalog
+
+    h100 = load_catalog().get("H100")
+    assert chip_hour_price(h100) == CostModel(mode="rent").chip_hour_cost(h100)
+    unquoted = make_chip()  # a made-up chip has no rental quote, but a price and a TDP
+    assert chip_hour_price(unquoted) == CostModel(mode="buy").chip_hour_cost(unquoted)
+    with pytest.raises(MissingCostDataError):
+        chip_hour_price(make_chip(launch_price_usd=None, launch_price_year=None))

@@ -30,6 +30,7 @@ from computegov.costs.model import (
     CostModel,
     MissingCostDataError,
     capital_recovery_factor,
+    chip_hour_price,
 )
 from computegov.costs.money import format_usd
 from computegov.costs.rental import RentalPrice, rental_prices, rental_range
@@ -61,6 +62,7 @@ __all__ = [
     "RentalPrice",
     "TcoSummary",
     "capital_recovery_factor",
+    "chip_hour_price",
     "compute_cost",
     "cost_of_compute",
     "cottier_chip_hour",

@@ -57,6 +57,7 @@ __all__ = [
     "CostModel",
     "MissingCostDataError",
     "capital_recovery_factor",
+    "chip_hour_price",
 ]
 
 #: The year whose US dollars every cost result is in (launch prices and quotes are converted with CPI-U);
@@ -402,3 +403,17 @@ class CostModel(ChipInputs):
             ),
             "precision": self.precision,
         }
+
+
+def chip_hour_price(chip: Chip) -> ChipHourCost:
+    """USD per chip-hour of ``chip`` as replays and audits are priced: rental quote, else ownership.
+
+    Both under the bundled assumptions (:class:`CostModel` defaults).
+
+    Raises:
+        MissingCostDataError: no rental quote, and no price or TDP to buy it at.
+    """
+    try:
+        return CostModel(mode="rent").chip_hour_cost(chip)
+    except MissingCostDataError:
+        return CostModel(mode="buy").chip_hour_cost(chip)

@@ -226,13 +226,10 @@ def audit_cost(report: ComputeReport, steps: int, segments: int) -> AuditCost:
         chip_name = obj(report.predicate.get("hardware")).get("chip")
         try:
             from computegov.catalog import load_catalog
-            from computegov.costs import CostModel
+            from computegov.costs import chip_hour_price
 
             chip = load_catalog().get(str(chip_name))
-            try:
-                per_hour = CostModel(mode="rent").chip_hour_cost(chip)
-            except Exception:  # no rental quote: cost of ownership instead
-                per_hour = CostModel(mode="buy").chip_hour_cost(chip)
+            per_hour = chip_hour_price(chip)
             usd = chip_hours * float(per_hour.total_usd.central)
             note = (
                 f"central {per_hour.mode} cost of {chip.name}, "

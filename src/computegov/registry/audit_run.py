@@ -33,10 +33,9 @@ from typing import Any
 from computegov.errors import InputError, LedgerError
 from computegov.registry.audit_client import RegistryClient
 from computegov.registry.logentries import COUNTER_VERDICT_TYPE
+from computegov.units import S_PER_HOUR
 
 __all__ = ["AuditResult", "ReplayCost", "counter_envelope", "replay_cost", "run_audit", "segments_for_audit"]
-
-S_PER_HOUR = 3600.0  # exact
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,13 +74,10 @@ def replay_cost(wall_s: float, device_s: float, chip: Any, measured_energy_j: fl
     usd = year = None
     usd_note = "no USD: no catalogued chip to price the replay on (give --chip)"
     if chip is not None:
-        from computegov.costs import CostModel, MissingCostDataError
+        from computegov.costs import MissingCostDataError, chip_hour_price
 
         try:
-            try:
-                per_hour = CostModel(mode="rent").chip_hour_cost(chip)
-            except MissingCostDataError:  # no rental quote: cost of ownership
-                per_hour = CostModel(mode="buy").chip_hour_cost(chip)
+            per_hour = chip_hour_price(chip)
         except MissingCostDataError as err:
             usd_note = f"no USD: {err}"
         else:
