@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from computegov.errors import InputError, UnknownNameError
+from computegov.units import S_PER_DAY, S_PER_HOUR, S_PER_YEAR
 
 if TYPE_CHECKING:
     from computegov.catalog import Chip
@@ -51,10 +52,6 @@ __all__ = [
 TOFFOLI_TIME_S = 170e-6
 #: One clock cycle of a ~3 GHz CPU core (Babbush et al. 2021, "Implementing classical primitives").
 CLASSICAL_CYCLE_S = 330e-12
-SECONDS_PER_HOUR = 3600.0
-SECONDS_PER_DAY = 86400.0
-#: Julian year (IAU): 365.25 days.
-SECONDS_PER_YEAR = 365.25 * SECONDS_PER_DAY
 
 #: The paper's two examples (Table I caption): the resource "lower bound" (100 Toffolis, 17 ms vs
 #: 33 ns) and quantum simulated annealing on the N = 512 SK model (2.6e3 Toffolis, 440 ms vs 7 ns).
@@ -62,33 +59,33 @@ EXAMPLES: dict[str, tuple[float, float]] = {"lower_bound": (17e-3, 33e-9), "simu
 
 #: Babbush et al. (2021) Table I as printed: (example, d, S) -> (M, T* in seconds).
 PAPER_TABLE_I: dict[tuple[str, int, float], tuple[float, float]] = {
-    ("lower_bound", 2, 1): (5.2e5, 2.4 * SECONDS_PER_HOUR),
-    ("lower_bound", 2, 1e3): (5.2e8, 100 * SECONDS_PER_DAY),
-    ("lower_bound", 2, 1e6): (5.2e11, 280 * SECONDS_PER_YEAR),
+    ("lower_bound", 2, 1): (5.2e5, 2.4 * S_PER_HOUR),
+    ("lower_bound", 2, 1e3): (5.2e8, 100 * S_PER_DAY),
+    ("lower_bound", 2, 1e6): (5.2e11, 280 * S_PER_YEAR),
     ("lower_bound", 3, 1): (7.2e2, 12.0),
     ("lower_bound", 3, 1e3): (2.3e4, 6.4 * 60),
-    ("lower_bound", 3, 1e6): (7.2e5, 3.4 * SECONDS_PER_HOUR),
+    ("lower_bound", 3, 1e6): (7.2e5, 3.4 * S_PER_HOUR),
     ("lower_bound", 4, 1): (8.0e1, 1.4),
     ("lower_bound", 4, 1e3): (8.0e2, 14.0),
     ("lower_bound", 4, 1e6): (8.0e3, 2.3 * 60),
-    ("simulated_annealing", 2, 1): (6.3e7, 320 * SECONDS_PER_DAY),
-    ("simulated_annealing", 2, 1e3): (6.3e10, 880 * SECONDS_PER_YEAR),
-    ("simulated_annealing", 2, 1e6): (6.3e13, 880e3 * SECONDS_PER_YEAR),
+    ("simulated_annealing", 2, 1): (6.3e7, 320 * S_PER_DAY),
+    ("simulated_annealing", 2, 1e3): (6.3e10, 880 * S_PER_YEAR),
+    ("simulated_annealing", 2, 1e6): (6.3e13, 880e3 * S_PER_YEAR),
     ("simulated_annealing", 3, 1): (7.9e3, 58 * 60),
-    ("simulated_annealing", 3, 1e3): (2.5e5, 1.3 * SECONDS_PER_DAY),
-    ("simulated_annealing", 3, 1e6): (7.9e6, 40 * SECONDS_PER_DAY),
+    ("simulated_annealing", 3, 1e3): (2.5e5, 1.3 * S_PER_DAY),
+    ("simulated_annealing", 3, 1e6): (7.9e6, 40 * S_PER_DAY),
     ("simulated_annealing", 4, 1): (4.0e2, 2.9 * 60),
     ("simulated_annealing", 4, 1e3): (4.0e3, 29 * 60),
-    ("simulated_annealing", 4, 1e6): (4.0e5, 4.9 * SECONDS_PER_HOUR),
+    ("simulated_annealing", 4, 1e6): (4.0e5, 4.9 * S_PER_HOUR),
 }
 #: Babbush et al. (2021) Table II (d = 2, S = 1e3, Toffoli time 170 us / R): (example, R) -> (M, T* s).
 PAPER_TABLE_II: dict[tuple[str, float], tuple[float, float]] = {
-    ("lower_bound", 10): (5.2e7, 1.0 * SECONDS_PER_DAY),
+    ("lower_bound", 10): (5.2e7, 1.0 * S_PER_DAY),
     ("lower_bound", 100): (5.2e6, 15 * 60),
     ("lower_bound", 1000): (5.2e5, 8.8),
-    ("simulated_annealing", 10): (6.3e9, 8.8 * SECONDS_PER_YEAR),
-    ("simulated_annealing", 100): (6.3e8, 32 * SECONDS_PER_DAY),
-    ("simulated_annealing", 1000): (6.3e7, 7.7 * SECONDS_PER_HOUR),
+    ("simulated_annealing", 10): (6.3e9, 8.8 * S_PER_YEAR),
+    ("simulated_annealing", 100): (6.3e8, 32 * S_PER_DAY),
+    ("simulated_annealing", 1000): (6.3e7, 7.7 * S_PER_HOUR),
 }
 
 
@@ -119,8 +116,8 @@ class BreakEven:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
         out = dataclasses.asdict(self)
-        out["break_even_days"] = self.break_even_s / SECONDS_PER_DAY
-        out["break_even_years"] = self.break_even_s / SECONDS_PER_YEAR
+        out["break_even_days"] = self.break_even_s / S_PER_DAY
+        out["break_even_years"] = self.break_even_s / S_PER_YEAR
         return out
 
 
