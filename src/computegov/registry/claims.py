@@ -19,10 +19,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from computegov.registry import logstore
 from computegov.registry.errors import ForbiddenError, NotFoundError
 from computegov.registry.logentries import claim_entry
-from computegov.registry.logstore import append_entry
+from computegov.registry.logstore import append_entry, lock_log
 from computegov.registry.models import LogLeaf, Report, utcnow
 from computegov.registry.organisations import OrgInfo
 from computegov.registry.verifiers import CounterVerdictInfo, Verifiers, counters_in
@@ -96,8 +95,7 @@ class Claims(Verifiers):
         now = utcnow()
         with self._write() as session:
             conn = session.connection()
-            if conn.dialect.name == "postgresql":  # the appender's lock, taken before the check
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({logstore._PG_LOG_LOCK})")
+            lock_log(conn)  # before the check, so racing claims give one leaf
             if session.scalar(select(Report.id).where(Report.digest_sha256 == digest)) is None:
                 raise NotFoundError(f"no report with digest {digest}")
             found = next((c for c in _claims_in(session, digest) if c.organisation == org.name), None)

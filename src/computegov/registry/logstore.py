@@ -21,7 +21,7 @@ from computegov.registry.errors import LogProofError
 from computegov.registry.logentries import canonical_bytes
 from computegov.registry.models import LogLeaf, LogNode
 
-__all__ = ["append_entry", "fetch_pieces", "log_size", "read_consistency", "read_inclusion", "read_root"]
+__all__ = ["append_entry", "fetch_pieces", "lock_log", "log_size", "read_consistency", "read_inclusion", "read_root"]
 
 #: pg_advisory_xact_lock key of the log appender (0002 uses 7345201 for the migrator).
 _PG_LOG_LOCK = 7345202
@@ -94,10 +94,20 @@ def read_consistency(conn: Connection, old_size: int, new_size: int) -> list[byt
     return merkle.proof_from_lookup(groups, fetch_pieces(conn, (p for g in groups for p in g)))
 
 
-def append_entry(conn: Connection, kind: str, subject: str, entry: Mapping[str, Any]) -> int:
-    """Append ``entry`` as the next leaf, in the caller's transaction; return its index."""
+def lock_log(conn: Connection) -> None:
+    """Hold the log appender's lock until the caller's transaction ends.
+
+    On PostgreSQL a transaction-scoped advisory lock; SQLite serialises writers already. Take it
+    before reading what an append depends on (e.g. "is this already logged?"), so the read and the
+    append cannot interleave with another writer's. Taking it twice in one transaction is harmless.
+    """
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOG_LOCK})")
+
+
+def append_entry(conn: Connection, kind: str, subject: str, entry: Mapping[str, Any]) -> int:
+    """Append ``entry`` as the next leaf, in the caller's transaction; return its index."""
+    lock_log(conn)
     index = log_size(conn)
     data = canonical_bytes(entry)
     node = merkle.leaf_hash(data)
