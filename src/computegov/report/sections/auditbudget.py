@@ -13,6 +13,7 @@ from typing import Any
 
 from computegov.errors import ComputegovError
 from computegov.report.section import ReportContext, Section, html_table, note_html
+from computegov.units import J_PER_MWH
 
 __all__ = ["CHIP", "DELTAS", "FAKE_FRACTIONS", "ORDER", "SEGMENTS", "THRESHOLDS_FLOP", "build"]
 
@@ -31,7 +32,6 @@ THRESHOLDS_FLOP: tuple[float, ...] = (1e25, 1e26)
 #: The chip replays are priced on.
 CHIP = "H100"
 YEARS_AHEAD = 3
-J_PER_MWH = 3.6e9  # exact: 1 MWh = 3.6e9 J
 
 
 def _e(text: object) -> str:
