@@ -22,6 +22,7 @@ from markupsafe import Markup
 from computegov.emerging.register import EVIDENCE_KINDS, MATURITY_LEVELS, METRIC_NAMES, PARADIGMS
 from computegov.registry import emerging_views as views
 from computegov.registry.forms import FieldErrors, Form, parse_form
+from computegov.units import S_PER_DAY, S_PER_HOUR, S_PER_YEAR
 
 __all__ = ["api_router", "page_router"]
 
@@ -147,7 +148,7 @@ def duration(seconds: float | None) -> str:
     """``8.76e6`` -> ``101 days``: a break-even time in the largest fitting unit."""
     if seconds is None:
         return "—"
-    for size, unit in ((365.25 * 86400, "years"), (86400, "days"), (3600, "hours"), (60, "minutes")):
+    for size, unit in ((S_PER_YEAR, "years"), (S_PER_DAY, "days"), (S_PER_HOUR, "hours"), (60.0, "minutes")):
         if seconds >= size:
             return f"{seconds / size:.3g} {unit}"
     return f"{seconds:.3g} s"
