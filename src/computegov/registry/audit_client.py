@@ -24,15 +24,22 @@ __all__ = ["RegistryClient", "Transport", "http_transport"]
 Transport = Callable[[str, str, Any], tuple[int, bytes]]
 
 
-def http_transport(base_url: str, token: str | None, *, timeout_s: float = 60.0) -> Transport:
-    """A :data:`Transport` over HTTP(S) to ``base_url``, sending ``token`` as a bearer token.
+def http_transport(base_url: str, token: str | None, *, timeout_s: float = 60.0, what: str = "--url") -> Transport:
+    """A :data:`Transport` over HTTP(S) to ``base_url``, sending ``token`` (if any) as a bearer token.
+
+    Args:
+        base_url: the registry's base URL.
+        token: an API token, or None for public reads.
+        timeout_s: timeout of each request, s.
+        what: how the user gave ``base_url`` (named in the error).
 
     Raises:
-        InputError: ``base_url`` is not an http(s) URL with a host.
+        InputError: ``base_url`` is not an http(s) URL with a host; later, when a request cannot
+            reach the registry.
     """
     parts = urllib.parse.urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InputError(f"--url {base_url!r}: expected the registry's base URL, e.g. https://registry.example.org")
+        raise InputError(f"{what} {base_url!r}: expected the registry's base URL, e.g. https://registry.example.org")
     base = base_url.rstrip("/")
 
     def transport(method: str, path: str, body: Any) -> tuple[int, bytes]:

@@ -19,8 +19,6 @@ import dataclasses
 import json
 import os
 import tempfile
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -54,17 +52,24 @@ _PAGE = 1000
 
 
 def http_fetcher(base_url: str, *, timeout_s: float = 30.0) -> Fetch:
-    """A :data:`Fetch` over HTTP(S) with the standard library."""
-    base = base_url.rstrip("/")
+    """A :data:`Fetch` over HTTP(S): GETs through :func:`~computegov.registry.audit_client.http_transport`.
+
+    Raises:
+        LogProofError: ``base_url`` is not an http(s) URL; later, when the registry cannot be reached.
+    """
+    from computegov.errors import InputError
+    from computegov.registry.audit_client import http_transport
+
+    try:
+        transport = http_transport(base_url, None, timeout_s=timeout_s, what="URL")
+    except InputError as err:
+        raise LogProofError(str(err)) from None
 
     def fetch(path: str) -> tuple[int, bytes]:
         try:
-            with urllib.request.urlopen(base + path, timeout=timeout_s) as resp:
-                return int(resp.status), resp.read()
-        except urllib.error.HTTPError as err:
-            return int(err.code), err.read()
-        except (urllib.error.URLError, OSError) as err:
-            raise LogProofError(f"cannot reach {base}{path}: {getattr(err, 'reason', err)}") from None
+            return transport("GET", path, None)
+        except InputError as err:
+            raise LogProofError(f"{err} (GET {path})") from None
 
     return fetch
 
