@@ -263,31 +263,31 @@ def _check_included(client: RegistryClient, posted: dict[str, Any], payload: dic
     """
     from cryptography.hazmat.primitives import serialization
 
-    from computegov.registry import merkle, treehead
+    from computegov.registry import monitor, treehead
     from computegov.registry.errors import LogProofError
     from computegov.registry.logentries import counter_entry
 
+    def fetch(path: str) -> tuple[int, bytes]:
+        return client.transport("GET", path, None)
+
     index = int(posted["counter_verdict"]["leaf_index"])
-    served = treehead.parse_public_key(str(client.json("GET", "/api/v1/log/key").get("public_key_hex", "")))
+    served = treehead.parse_public_key(str(monitor.fetch_json(fetch, "/api/v1/log/key").get("public_key_hex", "")))
     key = served if pin_key is None else pin_key
-    head = treehead.TreeHead.from_dict(client.json("GET", "/api/v1/log/sth"), where="signed tree head")
     raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
     if pin_key is not None and served.public_bytes(*raw) != pin_key.public_bytes(*raw):
         return False, (f"the registry serves log key {served.public_bytes(*raw).hex()}, "
                        f"not the pinned {pin_key.public_bytes(*raw).hex()}")
+    mine = posted["counter_verdict"]
     try:
+        head = treehead.TreeHead.from_dict(monitor.fetch_json(fetch, "/api/v1/log/sth"), where="signed tree head")
         treehead.verify_tree_head(head, key)
-        leaves = client.json("GET", f"/api/v1/log/leaves?start={index}&end={index + 1}")["leaves"]
-        text = str(leaves[0]["entry"])
-        entry = json.loads(text)
-        if entry != counter_entry(report_digest=posted["counter_verdict"]["report"], by=posted["counter_verdict"]
-                                  ["organisation"], signer_keyid=posted["counter_verdict"]["signer_keyid"],
-                                  outcome=posted["counter_verdict"]["outcome"], payload=payload, envelope=envelope):
-            return False, f"leaf {index} does not commit to the counter-verdict posted"
-        proof = client.json("GET", f"/api/v1/log/proof/inclusion?index={index}&tree_size={head.tree_size}")
-        merkle.verify_inclusion(merkle.leaf_hash(text.encode()), index, head.tree_size,
-                                [bytes.fromhex(h) for h in proof["audit_path"]], head.root_hash)
-    except (LogProofError, KeyError, IndexError, ValueError, TypeError) as err:
+        entry, problems = monitor.logged_entry(fetch, index, head)
+    except (LogProofError, KeyError, ValueError, TypeError) as err:
         return False, f"leaf {index} not shown to be in the signed tree: {err}"
+    if problems:
+        return False, "; ".join(problems)
+    if entry != counter_entry(report_digest=mine["report"], by=mine["organisation"], signer_keyid=mine["signer_keyid"],
+                              outcome=mine["outcome"], payload=payload, envelope=envelope):
+        return False, f"leaf {index} does not commit to the counter-verdict posted"
     pinned = "the pinned" if pin_key is not None else "the served (not pinned)"
     return True, f"leaf {index} is included in the tree head of size {head.tree_size} signed by {pinned} log key"

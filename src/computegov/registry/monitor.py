@@ -42,6 +42,7 @@ __all__ = [
     "fetch_json",
     "http_fetcher",
     "load_state",
+    "logged_entry",
     "run_monitor",
     "save_state",
 ]
@@ -234,7 +235,12 @@ def _audit_leaves(fetch: Fetch, frontier: merkle.Frontier, head: treehead.TreeHe
     return frontier, []
 
 
-def _leaf_entry(fetch: Fetch, index: int, head: treehead.TreeHead) -> tuple[dict[str, Any] | None, list[str]]:
+def logged_entry(fetch: Fetch, index: int, head: treehead.TreeHead) -> tuple[dict[str, Any] | None, list[str]]:
+    """(the entry of leaf ``index``, []) when its inclusion in ``head``'s tree verifies, else (None, evidence).
+
+    Raises:
+        LogProofError: an unreachable log, or a malformed answer or proof.
+    """
     data = fetch_json(fetch, f"/api/v1/log/leaves?start={index}&end={index + 1}")
     leaves = data.get("leaves") if isinstance(data, dict) else None
     if not isinstance(leaves, list) or len(leaves) != 1 or not isinstance(leaves[0].get("entry"), str):
@@ -281,7 +287,7 @@ def _check_report(fetch: Fetch, digest: str, head: treehead.TreeHead, known: lis
     for index, want in zip(leaves, rebuilt, strict=True):
         if not isinstance(index, int):
             raise LogProofError(f"report {digest}: leaf index {index!r} is not an integer")
-        entry, problems = _leaf_entry(fetch, index, head)
+        entry, problems = logged_entry(fetch, index, head)
         evidence += problems
         if entry is not None and canonical_bytes(entry) != canonical_bytes(want):
             fields = sorted(k for k in set(entry) | set(want) if entry.get(k) != want.get(k))
@@ -307,7 +313,7 @@ def _check_counters(fetch: Fetch, digest: str, head: treehead.TreeHead) -> list[
         index = c.get("leaf_index") if isinstance(c, dict) else None
         if not isinstance(index, int) or not isinstance(c.get("payload"), dict):
             raise LogProofError(f"report {digest}: a counter-verdict has no leaf index or payload")
-        entry, problems = _leaf_entry(fetch, index, head)
+        entry, problems = logged_entry(fetch, index, head)
         evidence += problems
         want = counter_entry(report_digest=digest, by=str(c.get("organisation", "")),
                              signer_keyid=str(c.get("signer_keyid", "")), outcome=str(c.get("outcome", "")),
