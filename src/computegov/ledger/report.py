@@ -54,7 +54,7 @@ from typing import Any
 from computegov.errors import InputError, LedgerError
 from computegov.ledger.evidence import DEFAULT_MAX_FILE_BYTES, read_regular_file
 from computegov.ledger.records import canonical_json
-from computegov.ledger.signing import Signer, pae
+from computegov.ledger.signing import Signer, dsse_envelope
 
 __all__ = [
     "PAYLOAD_TYPE",
@@ -131,13 +131,7 @@ class ComputeReport:
 def sign_statement(statement: dict[str, Any], signer: Signer) -> ComputeReport:
     """Serialise ``statement`` canonically and sign it into a DSSE envelope."""
     payload = canonical_json(statement)
-    sig = signer.sign(pae(PAYLOAD_TYPE, payload))
-    envelope = {
-        "payload": base64.b64encode(payload).decode("ascii"),
-        "payloadType": PAYLOAD_TYPE,
-        "signatures": [{"keyid": signer.keyid, "sig": base64.b64encode(sig).decode("ascii")}],
-    }
-    return ComputeReport(envelope, json.loads(payload))
+    return ComputeReport(dsse_envelope(PAYLOAD_TYPE, payload, signer), json.loads(payload))
 
 
 class ReportFormatError(LedgerError):

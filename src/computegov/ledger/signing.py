@@ -18,12 +18,14 @@ https://github.com/secure-systems-lab/dsse/blob/master/protocol.md.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -37,6 +39,7 @@ __all__ = [
     "PUBLIC_KEY_NAME",
     "KeyPair",
     "Signer",
+    "dsse_envelope",
     "generate_keypair",
     "key_id",
     "load_private_key",
@@ -56,6 +59,16 @@ def pae(payload_type: str, payload: bytes) -> bytes:
     """DSSE v1 pre-authentication encoding of ``payload`` with ``payload_type``."""
     t = payload_type.encode("utf-8")
     return b"DSSEv1 %d %b %d %b" % (len(t), t, len(payload), payload)
+
+
+def dsse_envelope(payload_type: str, payload: bytes, signer: Signer) -> dict[str, Any]:
+    """A DSSE envelope of ``payload`` (bytes as signed) with one signature by ``signer``."""
+    sig = signer.sign(pae(payload_type, payload))
+    return {
+        "payload": base64.b64encode(payload).decode("ascii"),
+        "payloadType": payload_type,
+        "signatures": [{"keyid": signer.keyid, "sig": base64.b64encode(sig).decode("ascii")}],
+    }
 
 
 def public_key_hex(public_key: Ed25519PublicKey) -> str:

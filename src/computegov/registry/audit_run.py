@@ -22,7 +22,6 @@ is posted all the same (``failed`` or ``incomplete``): that is what an independe
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import json
 import time
@@ -113,12 +112,10 @@ def segments_for_audit(total_segments: int, *, segments: int | None = None, fake
 
 def counter_envelope(payload: dict[str, Any], signer: Any) -> dict[str, Any]:
     """A DSSE envelope of ``payload`` (canonical JSON) signed by ``signer`` (:class:`~computegov.ledger.signing.Signer`)."""
-    from computegov.ledger.signing import pae
+    from computegov.ledger.signing import dsse_envelope
 
     raw = json.dumps(payload, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
-    sig = signer.sign(pae(COUNTER_VERDICT_TYPE, raw))
-    return {"payloadType": COUNTER_VERDICT_TYPE, "payload": base64.b64encode(raw).decode(),
-            "signatures": [{"keyid": signer.keyid, "sig": base64.b64encode(sig).decode()}]}
+    return dsse_envelope(COUNTER_VERDICT_TYPE, raw, signer)
 
 
 @dataclasses.dataclass(frozen=True)
