@@ -36,6 +36,31 @@ def new(
     console.print(f"key id:      {pair.keyid}", highlight=False)
 
 
+@keys_app.command("show")
+@guarded
+def show(
+    key: str = typer.Argument(
+        ..., help="A public key: a PEM file (computegov.pub), or its raw 32 bytes as 64 hex digits."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Check a public key strictly and show its key id.
+
+    Small-order keys (the all-zero key among them), mixed-order and non-canonically encoded
+    keys are refused with exit 2, naming why: signatures for some of them can be made without
+    any private key.
+    """
+    from computegov.ledger.signing import key_id, load_public_key, public_key_hex
+
+    public_key = load_public_key(Path(key) if Path(key).exists() else key)
+    shown = {"keyid": key_id(public_key), "public_key_hex": public_key_hex(public_key)}
+    if as_json:
+        print_json(shown)
+        return
+    console.print(f"key id:     {shown['keyid']}", highlight=False)
+    console.print(f"public key: {shown['public_key_hex']} (Ed25519, strict checks pass)", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``keys`` group."""
     app.add_typer(keys_app, name="keys")

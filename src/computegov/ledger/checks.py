@@ -26,7 +26,7 @@ from computegov.ledger.check_values import (
 )
 from computegov.ledger.record_schema import record_problems
 from computegov.ledger.scan import ChainScan
-from computegov.ledger.signing import key_id
+from computegov.ledger.signing import key_id, verify_signature
 from computegov.ledger.verdict import Check
 
 __all__ = [
@@ -157,9 +157,9 @@ def ledger_signature_check(scan: ChainScan, key: Ed25519PublicKey | None) -> Che
             problem = "head does not sign the record before it"
         else:
             try:
-                key.verify(b64_strict(d.get("sig")), head_message(prev.hash, prev.seq))
-            except Exception:
-                problem = "head signature does not verify"
+                verify_signature(key, b64_strict(d.get("sig")), head_message(prev.hash, prev.seq))
+            except Exception as err:  # SignatureError, or a sig that is not base64 / a string
+                problem = f"head signature does not verify ({err})"
         if problem:
             return Check(
                 "ledger_signatures",

@@ -14,11 +14,25 @@ SHA-256 of the canonical JSON ``{"keytype":"ed25519","keyval":{"public":<hex>},"
 
 Signatures over structured messages use DSSE's pre-authentication encoding (PAE), see
 https://github.com/secure-systems-lab/dsse/blob/master/protocol.md.
+
+Strict keys and signatures. Ed25519 libraries disagree on edge cases (Chalkias, Garillot and
+Nikolaenko, "Taming the many EdDSAs", SSR 2020, https://eprint.iacr.org/2020/1244): the
+all-zero public key is a point of order 4, and for such *small-order* keys anyone can make
+signatures that OpenSSL's verify (what ``cryptography`` calls) accepts, with no private key at
+all. So every public key that enters (a key file, ``--key``, the key a report names, a registry
+key) goes through :func:`public_key_problem`, and every signature is checked by
+:func:`verify_signature` with libsodium (PyNaCl), whose ``crypto_sign_open`` refuses small-order
+keys and R, non-canonical keys and S >= L (RFC 8032 section 5.1.7 requires S < L). A key is
+refused when its encoding is not canonical (y >= p), when it is not a point on the curve, when
+it has small order (8A = identity), and when it is not in the prime-order subgroup (a mixed-order
+point: no honest key, aA for a secret scalar a, ever is one). ``tests/ledger/data`` holds the
+paper's twelve test vectors; every one is refused.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import logging
@@ -27,9 +41,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from nacl import bindings as _sodium
+from nacl.exceptions import BadSignatureError as _BadSignature
 
 from computegov.errors import InputError, SignatureError
 from computegov.ledger.evidence import read_regular_file
@@ -45,7 +60,10 @@ __all__ = [
     "load_private_key",
     "load_public_key",
     "pae",
+    "public_key_from_bytes",
     "public_key_hex",
+    "public_key_problem",
+    "signature_problem",
     "verify_signature",
 ]
 
@@ -73,7 +91,7 @@ def dsse_envelope(payload_type: str, payload: bytes, signer: Signer) -> dict[str
 
 def public_key_hex(public_key: Ed25519PublicKey) -> str:
     """The 32 raw public-key bytes as lower-case hex."""
-    return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
+    return _raw(public_key).hex()
 
 
 def key_id(public_key: Ed25519PublicKey) -> str:
@@ -230,11 +248,15 @@ MAX_KEY_FILE_BYTES = 64 * 1024
 def load_public_key(source: str | bytes | Path | Ed25519PublicKey) -> Ed25519PublicKey:
     """An Ed25519 public key from a PEM file path, PEM text/bytes, or 64 hex digits.
 
+    Every key is checked strictly (:func:`public_key_problem`): the all-zero and all-ones keys,
+    any small-order, mixed-order or non-canonically encoded key are refused.
+
     Raises:
-        InputError: the input is not an Ed25519 public key (wrong format or key type).
+        InputError: the input is not an Ed25519 public key (wrong format or key type), or the
+            key is refused (the message names why).
     """
     if isinstance(source, Ed25519PublicKey):
-        return source
+        return public_key_from_bytes(_raw(source))
     data: bytes
     label = "public key"
     if isinstance(source, Path) or (
@@ -248,9 +270,11 @@ def load_public_key(source: str | bytes | Path | Ed25519PublicKey) -> Ed25519Pub
     text = data.strip()
     if len(text) == 64:
         try:
-            return Ed25519PublicKey.from_public_bytes(bytes.fromhex(text.decode("ascii")))
-        except ValueError:
+            raw = bytes.fromhex(text.decode("ascii"))
+        except (ValueError, UnicodeDecodeError):
             pass
+        else:
+            return public_key_from_bytes(raw, label)
     try:
         key = serialization.load_pem_public_key(text)
     except (ValueError, TypeError) as err:
@@ -267,16 +291,115 @@ def load_public_key(source: str | bytes | Path | Ed25519PublicKey) -> Ed25519Pub
         raise InputError(f"{label} is not an Ed25519 key") from err
     if not isinstance(key, Ed25519PublicKey):
         raise InputError(f"{label} holds a {type(key).__name__}; expected an Ed25519 public key")
-    return key
+    return public_key_from_bytes(_raw(key), label)
 
 
-def verify_signature(public_key: Ed25519PublicKey, signature: bytes, message: bytes) -> None:
-    """Check an Ed25519 signature.
+def verify_signature(
+    public_key: Ed25519PublicKey | bytes, signature: bytes, message: bytes
+) -> None:
+    """Check an Ed25519 signature strictly (libsodium; see the module docstring).
+
+    Args:
+        public_key: the key, or its 32 raw bytes.
+        signature: the 64-byte signature (R || S).
+        message: the signed bytes.
 
     Raises:
-        SignatureError: the signature does not verify.
+        SignatureError: the key or signature is refused (small order, non-canonical, S >= L),
+            naming why, or the signature does not verify.
     """
+    raw = public_key if isinstance(public_key, bytes) else _raw(public_key)
+    why = public_key_problem(raw)
+    if why:
+        raise SignatureError(f"Ed25519 public key refused: {why}")
+    why = signature_problem(signature)
+    if why:
+        raise SignatureError(f"Ed25519 signature refused: {why}")
     try:
-        public_key.verify(signature, message)
-    except InvalidSignature as err:
-        raise SignatureError("Ed25519 signature does not verify with the given public key") from err
+        _sodium.crypto_sign_open(bytes(signature) + bytes(message), raw)
+    except _BadSignature as err:
+        raise SignatureError(
+            "Ed25519 signature does not verify with the given public key"
+        ) from err
+
+
+# --------------------------------------------------------------------------------------------
+# Strict keys and signatures
+
+#: The field prime of Curve25519, p = 2^255 - 19 (RFC 8032 section 5.1).
+_P = 2**255 - 19
+#: The order of the prime-order subgroup, L = 2^252 + 27742317777372353535851937790883648493
+#: (RFC 8032 section 5.1).
+_L = 2**252 + 27742317777372353535851937790883648493
+#: The encoding of the identity point (0, 1).
+_IDENTITY = b"\x01" + bytes(31)
+_Y_MASK = (1 << 255) - 1
+
+
+@functools.lru_cache(maxsize=256)
+def public_key_problem(raw: bytes) -> str | None:
+    """Why a 32-byte Ed25519 public key is refused, or None when it is acceptable.
+
+    Refused: a length other than 32, a non-canonical encoding (y >= p, or x = 0 with the sign
+    bit set), a point not on the curve, a small-order point (8A = identity: signatures can be
+    made for it without a private key; the all-zero key is one), and a mixed-order point
+    (not in the prime-order subgroup).
+    """
+    if len(raw) != 32:
+        return f"a public key is 32 bytes, got {len(raw)}"
+    y = int.from_bytes(raw, "little") & _Y_MASK
+    if y >= _P:
+        return "non-canonical encoding (y >= p = 2^255 - 19)"
+    small = _small_order(raw)
+    if small is None:
+        return "not a point on the curve"
+    if small:
+        return (
+            "a small-order point (8A is the identity): signatures for it can be made "
+            "without any private key"
+        )
+    if not _sodium.crypto_core_ed25519_is_valid_point(raw):
+        return "a mixed-order point (not in the prime-order subgroup) or a non-canonical encoding"
+    return None
+
+
+def _small_order(point: bytes) -> bool | None:
+    """Whether 8P is the identity; None when ``point`` does not decode to a curve point."""
+    try:
+        p2 = _sodium.crypto_core_ed25519_add(point, point)
+        p4 = _sodium.crypto_core_ed25519_add(p2, p2)
+        p8 = _sodium.crypto_core_ed25519_add(p4, p4)
+    except RuntimeError:  # nacl.exceptions.RuntimeError: not a point on the curve
+        return None
+    return p8 == _IDENTITY
+
+
+def signature_problem(signature: bytes) -> str | None:
+    """Why a 64-byte Ed25519 signature is refused before verifying, or None.
+
+    Refused: a length other than 64, S >= L (a non-canonical scalar: RFC 8032 section 5.1.7
+    step 1), and R a small-order point.
+    """
+    if len(signature) != 64:
+        return f"a signature is 64 bytes, got {len(signature)}"
+    if int.from_bytes(signature[32:], "little") >= _L:
+        return "S >= L (the scalar is not reduced: a non-canonical signature)"
+    if _small_order(bytes(signature[:32])) is True:
+        return "R is a small-order point"
+    return None
+
+
+def _raw(public_key: Ed25519PublicKey) -> bytes:
+    return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def public_key_from_bytes(raw: bytes, label: str = "public key") -> Ed25519PublicKey:
+    """An Ed25519 public key from its 32 raw bytes, refused unless strict.
+
+    Raises:
+        InputError: the bytes are refused (:func:`public_key_problem` names why).
+    """
+    why = public_key_problem(bytes(raw))
+    if why:
+        raise InputError(f"{label}: Ed25519 public key refused: {why}")
+    return Ed25519PublicKey.from_public_bytes(bytes(raw))

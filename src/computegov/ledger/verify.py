@@ -20,7 +20,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from computegov.errors import ComputegovError, InputError
+from computegov.errors import ComputegovError, InputError, SignatureError
 from computegov.ledger.attestation import AttestationChecker, check_attestation
 from computegov.ledger.checks import (
     b64_strict,
@@ -42,7 +42,7 @@ from computegov.ledger.record_schema import totals_problems
 from computegov.ledger.report import PAYLOAD_TYPE, ComputeReport, is_report_path, parse_report
 from computegov.ledger.report_checks import checkpoint_files_check, matches_check, totals_check
 from computegov.ledger.scan import gc_paused, scan_ledger
-from computegov.ledger.signing import key_id, load_public_key, pae
+from computegov.ledger.signing import key_id, load_public_key, pae, verify_signature
 from computegov.ledger.verdict import EVIDENCE_KINDS, Check, Verdict
 
 __all__ = [
@@ -195,16 +195,16 @@ def _check_envelope_signature(report: ComputeReport, key: Ed25519PublicKey, how:
     message = pae(PAYLOAD_TYPE, report.payload)
     for i, s in enumerate(matching):
         try:
-            key.verify(b64_strict(s["sig"]), message)
+            verify_signature(key, b64_strict(s["sig"]), message)
         except (ValueError, binascii.Error):
             return Check(
                 "report_signature", "fail", f"signature {i} is not canonical base64", evidence
             )
-        except Exception:  # cryptography.exceptions.InvalidSignature
+        except SignatureError as err:
             return Check(
                 "report_signature",
                 "fail",
-                f"signature {i} by {kid[:16]}... does not verify over the payload",
+                f"signature {i} by {kid[:16]}... does not verify over the payload: {err}",
                 evidence,
             )
     return Check(

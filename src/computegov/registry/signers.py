@@ -96,6 +96,11 @@ def parse_key(text: str, field: str = "public_key") -> tuple[str, str]:
     if not isinstance(key, Ed25519PublicKey):
         raise SubmissionError(field, f"expected an Ed25519 key, got {type(key).__name__}")
     raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    from computegov.ledger.signing import public_key_problem
+
+    why = public_key_problem(raw)  # small-order, mixed-order, non-canonical: refused
+    if why:
+        raise SubmissionError(field, f"Ed25519 public key refused: {why}")
     pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     return key_id(raw), pem.decode("ascii")
 
@@ -121,10 +126,13 @@ def signed_by(envelope: Mapping[str, Any], public_key_pem: str) -> bool:
         signatures = list(envelope["signatures"])
     except (KeyError, TypeError, ValueError, binascii.Error):
         return False
+    from computegov.errors import SignatureError
+    from computegov.ledger.signing import verify_signature
+
     for sig in signatures:
-        try:
-            key.verify(base64.b64decode(str(sig["sig"]), validate=True), message)
-        except (InvalidSignature, KeyError, TypeError, ValueError, binascii.Error):
+        try:  # strict (libsodium): small-order keys and R, S >= L refused
+            verify_signature(key, base64.b64decode(str(sig["sig"]), validate=True), message)
+        except (InvalidSignature, SignatureError, KeyError, TypeError, ValueError, binascii.Error):
             continue
         return True
     return False

@@ -111,9 +111,12 @@ def verify_tree_head(head: TreeHead, public_key: Ed25519PublicKey) -> None:
     if head.keyid != expected:
         raise LogProofError(f"tree head of size {head.tree_size} is signed by key {head.keyid[:16]}..., "
                             f"not the pinned log key {expected[:16]}...")
-    try:
-        public_key.verify(head.signature, head.signed_bytes())
-    except InvalidSignature:
+    from computegov.errors import SignatureError
+    from computegov.ledger.signing import verify_signature
+
+    try:  # strict (libsodium): small-order keys and R, S >= L refused
+        verify_signature(public_key, head.signature, head.signed_bytes())
+    except (InvalidSignature, SignatureError):
         raise LogProofError(f"tree head of size {head.tree_size}: bad signature (pinned key {expected[:16]}...)") from None
 
 
@@ -128,12 +131,22 @@ def parse_public_key(text: str) -> Ed25519PublicKey:
         value = Path(value).read_text().strip()
     try:
         if len(value) == 64:
-            return Ed25519PublicKey.from_public_bytes(bytes.fromhex(value))
+            return _strict(Ed25519PublicKey.from_public_bytes(bytes.fromhex(value)))
         key = serialization.load_pem_public_key(value.encode())
     except ValueError as err:
         raise LogProofError(f"log key: expected an Ed25519 public key (PEM, 64 hex digits or a file): {err}") from None
     if not isinstance(key, Ed25519PublicKey):
         raise LogProofError(f"log key: expected an Ed25519 public key, got {type(key).__name__}")
+    return _strict(key)
+
+
+def _strict(key: Ed25519PublicKey) -> Ed25519PublicKey:
+    """``key`` unless it is small-order, mixed-order or non-canonical (then LogProofError)."""
+    from computegov.ledger.signing import public_key_problem
+
+    why = public_key_problem(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+    if why:
+        raise LogProofError(f"log key: Ed25519 public key refused: {why}")
     return key
 
 
