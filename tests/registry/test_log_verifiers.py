@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from registry_helpers import DEFAULT_KEYS, Keys, make_envelope, make_statement, pae
 
-from computegov.registry import merkle
+from computegov.tlog import merkle
 from computegov.registry.verifiers import COUNTER_VERDICT_TYPE
 
 
@@ -61,12 +61,13 @@ def test_counter_verdict_is_stored_logged_and_a_conflict_is_flagged(client: Any,
     merkle.verify_inclusion(bytes.fromhex(proof["leaf_hash"]), leaf, head.tree_size,
                             [bytes.fromhex(h) for h in proof["audit_path"]], head.root_hash)
     assert store.log_leaves(leaf, leaf + 1)[0].kind == "counter"
-    # a second verdict agreeing with the registry is kept too; nothing is overwritten
+    # a second verdict agreeing with the registry supersedes the first as a new leaf; both stay logged
     agree = dict(payload, outcome=setup["outcome"])
     assert _post(client, setup["uni"], d, _counter(setup["uni_keys"], agree)).status_code == 201
     listed = client.get(f"/api/v1/reports/{d}/verdicts").json()
     assert [c["outcome"] for c in listed["counter_verdicts"]] == [other, setup["outcome"]]
-    assert listed["conflicting"] is True
+    assert [c["live"] for c in listed["counter_verdicts"]] == [False, True]
+    assert listed["conflicting"] is False
     assert store.get_report(d).outcome == setup["outcome"]  # the registry's verdict is unchanged
     assert store.audit_log_tree() == []
 

@@ -216,16 +216,19 @@ def test_openapi_documents_the_403_and_422_answers(page_client: Any) -> None:
     assert "keyid" in schema["Problem"]["properties"]
 
 
-def test_a_report_cosigned_by_two_organisations_is_stored_once_for_the_first(
+def test_a_signature_of_another_organisation_on_the_envelope_is_refused_and_its_payload_stays_the_firsts(
     client: Any, store: Any, lab_b: Keys
 ) -> None:
-    """Both proved a signature, so the second gets 409 (the stored record is the first's)."""
+    """Every signature must be the submitter's; the payload is the report, held by the first."""
     envelope = make_envelope(make_statement(), DEFAULT_KEYS)
-    envelope["signatures"] += make_envelope(make_statement(), lab_b)["signatures"]  # same payload, B's signature
+    cosigned = {**envelope, "signatures": envelope["signatures"] + make_envelope(make_statement(), lab_b)["signatures"]}
     store.add_key("acme", DEFAULT_KEYS.public_pem)
     store.add_key("lab-b", lab_b.public_pem)
-    first = client.post("/api/v1/reports", json={"envelope": envelope}, headers=_auth(store.create_token("acme")[0]))
-    assert first.status_code == 201
-    second = client.post("/api/v1/reports", json={"envelope": envelope}, headers=_auth(store.create_token("lab-b")[0]))
+    acme, b = _auth(store.create_token("acme")[0]), _auth(store.create_token("lab-b")[0])
+    refused = client.post("/api/v1/reports", json={"envelope": cosigned}, headers=acme)
+    assert refused.status_code == 403 and "signatures[1]" in refused.json()["detail"]
+    assert client.post("/api/v1/reports", json={"envelope": envelope}, headers=acme).status_code == 201
+    resigned = make_envelope(make_statement(), lab_b)  # B's own signature over acme's payload
+    second = client.post("/api/v1/reports", json={"envelope": resigned}, headers=b)
     assert second.status_code == 409 and "another organisation" in second.json()["detail"]
     assert _n_reports(client) == 1

@@ -10,8 +10,15 @@ same rules:
    keys must have signed the envelope, else :class:`~computegov.registry.errors.ForbiddenError`
    (403, naming the key id); this comes before any lookup by digest, so a report signed by
    someone else's key is refused however it was submitted before;
-3. an already-stored report of the same organisation is returned unchanged (idempotent);
-4. the verifier runs with the registered key as the trusted key; a verdict the verifier marks
+3. *every* signature on the envelope must verify under one of the organisation's live keys, and a
+   signer the Statement names (``predicate.signer.keyid``) must be the key that signed it (403):
+   nobody can append a signature to another organisation's envelope, or re-sign its Statement;
+4. the report's identity is its payload digest
+   (:attr:`~computegov.registry.submission.ParsedSubmission.payload_sha256`): the same payload
+   held by another organisation is refused (409) whatever signatures come with it; held by the
+   same organisation under another envelope, the stored report is returned (200);
+5. an already-stored report of the same organisation is returned unchanged (idempotent);
+6. the verifier runs with the registered key as the trusted key; a verdict the verifier marks
    unusable is refused (422); otherwise the verdict and its outcome (verified, failed or
    incomplete) are stored with the signer's key id.
 """
@@ -21,16 +28,26 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
 from computegov.jsonsafe import json_safe as jsonsafe
-from computegov.registry.errors import SubmissionError
+from computegov.registry.errors import ConflictError, ForbiddenError, SubmissionError
+from computegov.registry.models import Report
 from computegov.registry.organisations import OrgInfo
 from computegov.registry.reports import SubmitOutcome
-from computegov.registry.signers import SignerKey, envelope_keyids, resolve_signer
+from computegov.registry.signers import (
+    SignerKey,
+    envelope_keyids,
+    resolve_signer,
+    unverified_signatures,
+)
 from computegov.registry.store import Store
 from computegov.registry.submission import ParsedSubmission, parse_submission
 from computegov.registry.verification import Verifier, outcome_of, verifier_name
 
-__all__ = ["registered_signer", "submit_report"]
+__all__ = ["PayloadHolder", "check_every_signature", "payload_holder", "registered_signer", "submit_report"]
 
 
 def registered_signer(store: Store, org: OrgInfo, parsed: ParsedSubmission) -> SignerKey:
@@ -50,6 +67,71 @@ def registered_signer(store: Store, org: OrgInfo, parsed: ParsedSubmission) -> S
     )
 
 
+def check_every_signature(store: Store, org: OrgInfo, parsed: ParsedSubmission, signer: SignerKey) -> None:
+    """Every signature verifies under one of ``org``'s live keys; the Statement's named signer is ``signer``.
+
+    Raises:
+        ForbiddenError: (403) a signature that is not the submitter's (the message names its index
+            and key id), or a Statement that names another key as its signer.
+    """
+    live = [k.public_key_pem for k in store.list_keys(org.name, live_only=True)]
+    foreign = unverified_signatures(parsed.envelope, live)
+    if foreign:
+        index, keyid = foreign[0]
+        raise ForbiddenError(
+            f"envelope.signatures[{index}] (keyid {keyid or '(none)'}) does not verify under any live key "
+            f"registered to {org.name!r}: every signature on a submitted report must verify and be the "
+            "submitter's (an appended signature does not make another organisation's report yours)",
+            keyid=keyid or None,
+        )
+    predicate = parsed.statement.get("predicate")
+    named = predicate.get("signer") if isinstance(predicate, dict) else None
+    named_keyid = named.get("keyid") if isinstance(named, dict) else None
+    if isinstance(named_keyid, str) and named_keyid and named_keyid != signer.keyid:
+        raise ForbiddenError(
+            f"the report names key {named_keyid} as its signer (predicate.signer.keyid) but was signed by "
+            f"{signer.keyid}: a Statement can only be submitted signed by the key it names",
+            keyid=named_keyid,
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class PayloadHolder:
+    """The stored report that holds a payload: its envelope digest, organisation and flag."""
+
+    digest_sha256: str
+    organisation: str
+    flag: str | None
+
+
+def payload_holder(store: Store, payload_sha256: str) -> PayloadHolder | None:
+    """The stored report whose payload digest is ``payload_sha256``, or None."""
+    if not payload_sha256:
+        return None
+    with store._read() as session:
+        row = session.scalar(select(Report).options(joinedload(Report.organisation))
+                             .where(Report.payload_sha256 == payload_sha256))
+        if row is None:
+            return None
+        return PayloadHolder(row.digest_sha256, row.organisation.name, row.flag)
+
+
+def _by_payload(store: Store, org: OrgInfo, parsed: ParsedSubmission, signer: SignerKey) -> SubmitOutcome | None:
+    """The answer when the payload is stored already: the stored report (same organisation) or 409."""
+    holder = payload_holder(store, parsed.payload_sha256)
+    if holder is None:
+        return None
+    if holder.organisation != org.name:
+        if holder.flag is not None and holder.digest_sha256 == parsed.digest_sha256:
+            return None  # a flagged legacy row: its proven signer reclaims it (Reports.submit)
+        raise ConflictError(
+            f"this report's payload (sha256 {parsed.payload_sha256}) was already submitted by another "
+            f"organisation as report {holder.digest_sha256}; a report's identity is its payload, so signatures "
+            "added to or re-made over it do not make it another report"
+        )
+    return store.check_submittable(org, holder.digest_sha256, signer.keyid)
+
+
 def submit_report(store: Store, org: OrgInfo, body: Any, verifier: Verifier) -> SubmitOutcome:
     """Validate, attribute, verify and store one submission (see the module docstring).
 
@@ -65,11 +147,13 @@ def submit_report(store: Store, org: OrgInfo, body: Any, verifier: Verifier) -> 
     Raises:
         SubmissionError: (422) malformed, or unusable to the verifier.
         ForbiddenError: (403) not signed by a key registered to ``org``.
-        ConflictError: (409) another organisation holds this report.
+        ConflictError: (409) another organisation holds this report (its payload).
     """
     parsed = parse_submission(body)
     signer = registered_signer(store, org, parsed)
-    existing = store.check_submittable(org, parsed.digest_sha256, signer.keyid)
+    check_every_signature(store, org, parsed, signer)
+    existing = _by_payload(store, org, parsed, signer) or store.check_submittable(
+        org, parsed.digest_sha256, signer.keyid)
     if existing is not None:
         return existing
     parsed = dataclasses.replace(parsed, public_key_pem=signer.public_key_pem)
@@ -80,7 +164,13 @@ def submit_report(store: Store, org: OrgInfo, body: Any, verifier: Verifier) -> 
         summary = "; ".join(f"{c.get('name')}: {c.get('summary', '')}" for c in unusable)
         raise SubmissionError("envelope", f"the verifier cannot use this report: {summary}")
     outcome, partial = outcome_of(verdict, verdict_dict)
-    return store.submit(
-        org, parsed, verdict_dict, verdict_ok=verdict.ok is True, verifier=verifier_name(verifier),
-        outcome=outcome, partial=partial, signer_keyid=signer.keyid,
-    )
+    try:
+        return store.submit(
+            org, parsed, verdict_dict, verdict_ok=verdict.ok is True, verifier=verifier_name(verifier),
+            outcome=outcome, partial=partial, signer_keyid=signer.keyid,
+        )
+    except IntegrityError:  # the same payload under another envelope was stored meanwhile
+        raced = _by_payload(store, org, parsed, signer)
+        if raced is None:  # pragma: no cover - an integrity error for another reason
+            raise
+        return raced

@@ -7,7 +7,8 @@ with the registered key that signed it), ``verdicts`` (what the verifier conclud
 ``verified``, ``failed`` or ``incomplete``) and ``audit_events`` (one row per change, written in
 the same transaction). The transparency log (migration 0003) is ``log_leaves`` (one row per
 logged entry, its canonical JSON and RFC 6962 leaf hash), ``log_nodes`` (the hash of every
-complete aligned subtree above the leaves) and ``log_tree_heads`` (every signed tree head).
+complete aligned subtree above the leaves) and ``log_tree_heads`` (every signed tree head); migration 0005 adds ``log_checkpoints`` (C2SP
+signed-note checkpoints with witness cosignatures).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CounterVerdict",
+    "LogCheckpoint",
     "LogLeaf",
     "LogNode",
     "LogTreeHead",
@@ -129,11 +131,15 @@ class Report(Base):
     signer_keyid: Mapped[str | None] = mapped_column(String(64), nullable=True)
     #: why the row is not trusted as stored (set by migration 0002), or None.
     flag: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: SHA-256 of the Statement's canonical JSON: the report's identity whatever signatures its
+    #: envelope carries (migration 0004; unique, so one organisation holds a payload).
+    payload_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     verdict: Mapped[VerdictRow] = relationship(back_populates="report", uselist=False)
     organisation: Mapped[Organisation] = relationship()
 
-    __table_args__ = (Index("ix_reports_submitted_at", "submitted_at"),)
+    __table_args__ = (Index("ix_reports_submitted_at", "submitted_at"),
+                      Index("ux_reports_payload_sha256", "payload_sha256", unique=True))
 
 
 class VerdictRow(Base):
@@ -223,3 +229,15 @@ class CounterVerdict(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
+
+
+class LogCheckpoint(Base):
+    """A C2SP checkpoint the registry signed (migration 0005): the signed note, with witness cosignatures appended."""
+
+    __tablename__ = "log_checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tree_size: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
+    #: POSIX seconds of the log's timestamped signature.
+    timestamp_s: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False)

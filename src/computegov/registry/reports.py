@@ -258,6 +258,7 @@ class Reports(AuditLog):
                     submitted_at=now,
                     signer_keyid=signer_keyid,
                     flag=None if signer_keyid else _NO_SIGNER_FLAG,
+                    payload_sha256=parsed.payload_sha256 or None,
                 )
                 session.add(report)
                 session.flush()

@@ -32,6 +32,7 @@ __all__ = [
     "parse_key",
     "resolve_signer",
     "signed_by",
+    "unverified_signatures",
 ]
 
 _HEX_KEY = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -136,6 +137,47 @@ def signed_by(envelope: Mapping[str, Any], public_key_pem: str) -> bool:
             continue
         return True
     return False
+
+
+def unverified_signatures(envelope: Mapping[str, Any], public_keys_pem: Iterable[str]) -> list[tuple[int, str]]:
+    """The signatures of ``envelope`` that no key in ``public_keys_pem`` verifies: ``(index, keyid)``.
+
+    A submission is accepted only when this is empty for the submitter's live keys: every
+    signature on it must verify and be the submitter's, so nobody can append a signature to
+    another organisation's envelope, or carry along one that does not verify.
+    """
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    keys: list[Any] = []
+    for pem in public_keys_pem:
+        try:
+            keys.append(load_pem_public_key(pem.encode("ascii")))
+        except (ValueError, TypeError, UnicodeEncodeError):
+            continue
+    signatures = envelope.get("signatures")
+    signatures = signatures if isinstance(signatures, list) else []
+    try:
+        message = _pae(str(envelope["payloadType"]), base64.b64decode(str(envelope["payload"]), validate=True))
+    except (KeyError, TypeError, ValueError, binascii.Error):
+        return [(i, "") for i in range(len(signatures))]
+    out: list[tuple[int, str]] = []
+    for i, sig in enumerate(signatures):
+        keyid = str(sig.get("keyid", "")) if isinstance(sig, Mapping) else ""
+        try:
+            raw = base64.b64decode(str(sig["sig"]), validate=True)
+        except (KeyError, TypeError, ValueError, binascii.Error):
+            out.append((i, keyid))
+            continue
+        for key in keys:
+            try:
+                key.verify(raw, message)
+            except (InvalidSignature, TypeError, ValueError):
+                continue
+            break
+        else:
+            out.append((i, keyid))
+    return out
 
 
 def envelope_keyids(envelope: Mapping[str, Any], statement: Mapping[str, Any] | None = None) -> list[str]:

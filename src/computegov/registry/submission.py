@@ -25,8 +25,12 @@ strings out of the registry (and out of whatever downstream tools read it) and i
 narrow so that ordinary names pass: ``O'Brien Labs``, ``Llama 3.1 405B``,
 ``GPT-4o (May 2024)``, ``Model; v2``, ``naïve-model``, ``European Union select committee``.
 
-The report's identity is the SHA-256 of its canonical JSON (sorted keys, no spaces), so the same
-envelope always maps to the same record however it was formatted.
+A stored report is addressed by the SHA-256 of its envelope's canonical JSON (sorted keys, no
+spaces), so the same envelope always maps to the same record however it was formatted. Its
+*identity* is the SHA-256 of its payload, the Statement in canonical JSON
+(:attr:`ParsedSubmission.payload_sha256`): signatures appended to, removed from or re-made over
+the same Statement (or the Statement re-encoded) give another envelope but the same report, so
+the registry refuses the same payload from another organisation whatever signatures it carries.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ __all__ = [
     "check_plain_text",
     "parse_public_key",
     "parse_submission",
+    "payload_digest",
 ]
 
 #: DSSE payload type of an in-toto Statement (in-toto attestation spec, envelope.md).
@@ -126,6 +131,8 @@ class ParsedSubmission:
         title: a short human title (model or run name, else the first subject).
         total_flop: the report's total training compute, FLOP, when it states one.
         summary: the predicate's headline numbers and names, for listings.
+        payload_sha256: SHA-256 (hex) of the Statement's canonical JSON: the report's identity,
+            the same whatever signatures the envelope carries or how the payload was encoded.
     """
 
     envelope: dict[str, Any]
@@ -137,6 +144,12 @@ class ParsedSubmission:
     title: str
     total_flop: float | None
     summary: dict[str, Any]
+    payload_sha256: str = ""
+
+
+def payload_digest(statement: Any) -> str:
+    """SHA-256 (hex) of a Statement's canonical JSON: a report's identity (see the module docstring)."""
+    return hashlib.sha256(canonical_json(statement).encode("utf-8")).hexdigest()
 
 
 def canonical_json(obj: Any) -> str:
@@ -380,4 +393,5 @@ def parse_submission(body: Any) -> ParsedSubmission:
         title=title,
         total_flop=total_flop,
         summary=summary,
+        payload_sha256=payload_digest(statement),
     )

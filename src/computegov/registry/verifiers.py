@@ -12,10 +12,18 @@ estimated), ``usd`` and ``usd_year`` (USD of that year), ``wall_s`` and ``device
 (the Ray address, or null for in-process), ``seed``, ``fake_fraction`` and ``confidence``. Every
 field but ``report`` and ``outcome`` is optional; each is range-checked.
 
+The payload is parsed as reports are (:func:`~computegov.registry.jsonlimits.loads_limited`: nesting
+deeper than 64 levels, a duplicate key or a payload over 16 KiB is refused with 422, never a 500),
+NaN and infinity are refused, and *every* signature on the envelope must verify under one of
+the verifier's live registered keys.
+
 Each counter-verdict is stored beside the registry's own verdict (never replacing it, nor another
 verifier's) and appended to the transparency log as a ``counter`` leaf in the same transaction.
-When the outcomes on a report disagree, every one of them is shown and the report is flagged as
-*conflicting*.
+A verifier has one *live* counter-verdict per report: its latest ``counter`` leaf on that report.
+Posting a new one supersedes the previous one as a new logged entry (the old leaf stays in the log
+and is served with ``live: false``); posting one identical to the live one (the same canonical
+payload) logs nothing and returns the live one. When the live outcomes on a report disagree, every
+one of them is shown and the report is flagged as *conflicting*.
 """
 
 from __future__ import annotations
@@ -25,7 +33,8 @@ import binascii
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Mapping
+import math
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -34,14 +43,16 @@ from sqlalchemy.orm import Session, joinedload
 from computegov.errors import InputError
 from computegov.registry.database import aware
 from computegov.registry.errors import ForbiddenError, NotFoundError, SubmissionError
+from computegov.registry.jsonlimits import loads_limited
 from computegov.registry.keys import SigningKeys
 from computegov.registry.logentries import COUNTER_VERDICT_TYPE, canonical_bytes, counter_entry
-from computegov.registry.logstore import append_entry
+from computegov.registry.logstore import append_entry, lock_log
 from computegov.registry.models import OUTCOMES, CounterVerdict, Organisation, Report, utcnow
 from computegov.registry.organisations import OrgInfo
-from computegov.registry.signers import signed_by
+from computegov.registry.signers import signed_by, unverified_signatures
 
-__all__ = ["COUNTER_VERDICT_TYPE", "ORG_KINDS", "CounterVerdictInfo", "Verifiers", "counters_in", "parse_counter_payload"]
+__all__ = ["COUNTER_VERDICT_TYPE", "ORG_KINDS", "CounterVerdictInfo", "Verifiers", "counters_in", "live_outcomes",
+           "parse_counter_payload"]
 
 ORG_KINDS = ("lab", "verifier")
 _MAX_PAYLOAD_BYTES = 16_384
@@ -60,6 +71,12 @@ class CounterVerdictInfo:
     created_at: dt.datetime
     #: the DSSE envelope as posted (anyone can check its signature and rebuild the leaf).
     envelope: dict[str, Any] | None = None
+    #: True for the verifier's latest counter-verdict on the report (the one that counts).
+    live: bool = True
+    #: the leaf index of the verifier's counter-verdict this one superseded, or None.
+    supersedes: int | None = None
+    #: False when an identical counter-verdict was live already (nothing was logged).
+    created: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -74,14 +91,20 @@ def parse_counter_payload(envelope: Mapping[str, Any], digest: str) -> dict[str,
     """
     if envelope.get("payloadType") != COUNTER_VERDICT_TYPE:
         raise SubmissionError("envelope.payloadType", f"expected {COUNTER_VERDICT_TYPE}")
+    text = envelope.get("payload", "")
+    if not isinstance(text, str) or len(text) > 4 * _MAX_PAYLOAD_BYTES // 3 + 4:
+        raise SubmissionError("envelope.payload", f"expected base64 of at most {_MAX_PAYLOAD_BYTES} bytes")
     try:
-        raw = base64.b64decode(str(envelope.get("payload", "")), validate=True)
-        if len(raw) > _MAX_PAYLOAD_BYTES:
-            raise ValueError(f"over {_MAX_PAYLOAD_BYTES} bytes")
-        payload = json.loads(raw)
+        raw = base64.b64decode(text, validate=True)
     except (ValueError, binascii.Error) as err:
-        raise SubmissionError("envelope.payload", f"not base64 of a JSON object ({err})") from None
-    if not isinstance(payload, dict) or payload.get("report") != digest:
+        raise SubmissionError("envelope.payload", f"not valid base64 ({err})") from None
+    if len(raw) > _MAX_PAYLOAD_BYTES:
+        raise SubmissionError("envelope.payload", f"over {_MAX_PAYLOAD_BYTES} bytes")
+    payload = loads_limited(raw, "envelope.payload", what="does not decode to UTF-8 JSON")
+    if not isinstance(payload, dict):
+        raise SubmissionError("envelope.payload", "expected a JSON object")
+    _check_finite(payload, "envelope.payload")
+    if payload.get("report") != digest:
         raise SubmissionError("envelope.payload.report", f"must name this report ({digest})")
     if payload.get("outcome") not in OUTCOMES:
         raise SubmissionError("envelope.payload.outcome", f"expected one of {', '.join(OUTCOMES)}")
@@ -109,6 +132,18 @@ def parse_counter_payload(envelope: Mapping[str, Any], digest: str) -> dict[str,
     if not isinstance(payload.get("method", ""), str) or len(payload.get("method", "")) > 500:
         raise SubmissionError("envelope.payload.method", "expected text of at most 500 characters")
     return payload
+
+
+def _check_finite(obj: Any, path: str) -> None:
+    """No NaN or infinity anywhere in a (depth-limited) JSON value (the decoder accepts them)."""
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            _check_finite(value, f"{path}.{key}")
+    elif isinstance(obj, list):
+        for i, value in enumerate(obj):
+            _check_finite(value, f"{path}[{i}]")
+    elif isinstance(obj, float) and not math.isfinite(obj):
+        raise SubmissionError(path, "NaN and infinity are not allowed")
 
 
 #: Optional numeric payload fields and their upper bounds (the lower bound is 0).
@@ -164,8 +199,13 @@ class Verifiers(SigningKeys):
     def post_counter_verdict(self, org: OrgInfo, digest: str, envelope: Mapping[str, Any]) -> CounterVerdictInfo:
         """Store and log a verifier's signed counter-verdict on report ``digest``.
 
+        The new one supersedes the verifier's previous counter-verdict on the report (a new leaf;
+        the old one stays logged). One identical to the live one (same canonical payload) logs
+        nothing: the live one comes back with ``created`` False.
+
         Raises:
-            ForbiddenError: ``org`` is not a verifier, or no live key registered to it signed it.
+            ForbiddenError: ``org`` is not a verifier, or a signature on the envelope does not
+                verify under a live key registered to it.
             NotFoundError: no such report.
             SubmissionError: a malformed payload.
         """
@@ -173,26 +213,44 @@ class Verifiers(SigningKeys):
             raise ForbiddenError(f"{org.name} is not a verifier organisation "
                                  "(the operator runs: computegov registry org-kind ORG verifier)")
         payload = parse_counter_payload(envelope, digest)
-        signer = next((k for k in self.list_keys(org.name, live_only=True) if signed_by(envelope, k.public_key_pem)),
-                      None)
+        live_keys = self.list_keys(org.name, live_only=True)
+        signer = next((k for k in live_keys if signed_by(envelope, k.public_key_pem)), None)
         if signer is None:
             raise ForbiddenError(f"counter-verdict not signed by a live key registered to {org.name}")
+        foreign = unverified_signatures(envelope, [k.public_key_pem for k in live_keys])
+        if foreign:
+            index, keyid = foreign[0]
+            raise ForbiddenError(f"envelope.signatures[{index}] (keyid {keyid or '(none)'}) does not verify under a "
+                                 f"live key registered to {org.name}: every signature must be the verifier's",
+                                 keyid=keyid or None)
+        payload_json = canonical_bytes(payload).decode()
+        envelope_json = canonical_bytes(dict(envelope)).decode()
         now = utcnow()
         with self._write() as session:
+            conn = session.connection()
+            lock_log(conn)  # before reading the live one, so racing posts supersede in order
             report = session.scalar(select(Report).where(Report.digest_sha256 == digest))
             if report is None:
                 raise NotFoundError(f"no report with digest {digest}")
+            previous = session.scalar(select(CounterVerdict).where(
+                CounterVerdict.report_id == report.id, CounterVerdict.organisation_id == org.id)
+                .order_by(CounterVerdict.id.desc()).limit(1))
+            if previous is not None and previous.payload_json == payload_json:
+                return CounterVerdictInfo(digest, org.name, previous.signer_keyid, previous.outcome,
+                                          json.loads(previous.payload_json), int(previous.leaf_index),
+                                          aware(previous.created_at) or now, json.loads(previous.envelope_json),
+                                          live=True, created=False)
             entry = counter_entry(report_digest=digest, by=org.name, signer_keyid=signer.keyid,
                                   outcome=payload["outcome"], payload=payload, envelope=envelope)
-            index = append_entry(session.connection(), "counter", digest, entry)
+            index = append_entry(conn, "counter", digest, entry)
             session.add(CounterVerdict(report_id=report.id, organisation_id=org.id, signer_keyid=signer.keyid,
-                                       outcome=payload["outcome"], payload_json=canonical_bytes(payload).decode(),
-                                       envelope_json=canonical_bytes(dict(envelope)).decode(), leaf_index=index,
-                                       created_at=now))
+                                       outcome=payload["outcome"], payload_json=payload_json,
+                                       envelope_json=envelope_json, leaf_index=index, created_at=now))
+            supersedes = int(previous.leaf_index) if previous is not None else None
             self._audit(session, org.name, "verdict.counter", "report", digest, outcome=payload["outcome"],
-                        signer_keyid=signer.keyid, leaf_index=index)
+                        signer_keyid=signer.keyid, leaf_index=index, supersedes=supersedes)
         return CounterVerdictInfo(digest, org.name, signer.keyid, payload["outcome"], payload, index, now,
-                                  json.loads(canonical_bytes(dict(envelope))))
+                                  json.loads(envelope_json), live=True, supersedes=supersedes)
 
     def counter_verdicts(self, digest: str) -> list[CounterVerdictInfo]:
         """Every verifier's counter-verdict on a report, oldest first."""
@@ -204,7 +262,27 @@ def counters_in(session: Session, digest: str) -> list[CounterVerdictInfo]:
     """Every verifier's counter-verdict on a report, oldest first, read in ``session``."""
     rows = session.scalars(select(CounterVerdict).join(Report).options(joinedload(CounterVerdict.organisation))
                            .where(Report.digest_sha256 == digest).order_by(CounterVerdict.id)).all()
-    return [CounterVerdictInfo(digest, r.organisation.name, r.signer_keyid, r.outcome,
-                               json.loads(r.payload_json), int(r.leaf_index), aware(r.created_at) or utcnow(),
-                               json.loads(r.envelope_json))
-            for r in rows]
+    latest = {r.organisation_id: r.id for r in rows}  # rows are oldest first
+    previous: dict[int, int] = {}
+    out = []
+    for r in rows:
+        out.append(CounterVerdictInfo(digest, r.organisation.name, r.signer_keyid, r.outcome,
+                                      json.loads(r.payload_json), int(r.leaf_index), aware(r.created_at) or utcnow(),
+                                      json.loads(r.envelope_json), live=latest[r.organisation_id] == r.id,
+                                      supersedes=previous.get(r.organisation_id)))
+        previous[r.organisation_id] = int(r.leaf_index)
+    return out
+
+
+def live_outcomes(session: Session, report_ids: Iterable[int]) -> dict[int, dict[str, str]]:
+    """Each report's live counter-verdict outcomes, by verifier organisation name (read in ``session``)."""
+    ids = list(report_ids)
+    if not ids:
+        return {}
+    rows = session.execute(select(CounterVerdict.report_id, Organisation.name, CounterVerdict.outcome)
+                           .join(Organisation, Organisation.id == CounterVerdict.organisation_id)
+                           .where(CounterVerdict.report_id.in_(ids)).order_by(CounterVerdict.id)).all()
+    out: dict[int, dict[str, str]] = {}
+    for report_id, name, outcome in rows:  # oldest first: the latest per verifier wins
+        out.setdefault(int(report_id), {})[str(name)] = str(outcome)
+    return out
