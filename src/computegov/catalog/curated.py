@@ -4,7 +4,10 @@ Format: a list of entries. ``name`` names an existing chip exactly, or a new one
 (then ``manufacturer``, ``kind``, ``release_date`` and ``release_date_source`` describe it).
 ``aliases`` adds names users type; ``datacenter`` with ``datacenter_source`` records whether the
 chip is designed or marketed for datacenters; ``set`` maps a field (``peak_flop_per_s.<precision>``
-for peaks) to ``{value, source}`` (prices also carry ``year``).
+for peaks, ``kind`` for the device class) to ``{value, source}`` (prices also carry ``year``).
+``value: null`` removes a source value (e.g. an on-chip SRAM rate in the memory-bandwidth column);
+``disputed: true`` marks a value that sources contest. Every value a curation replaces is kept in
+:attr:`Chip.upstream_values`, so the source's figure is always shown beside the correction.
 """
 
 from __future__ import annotations
@@ -37,13 +40,26 @@ def read_curation(text: str, *, path: str = "curated.yaml") -> list[dict[str, An
     return data
 
 
+def _current(chip: Chip, field: str) -> Any:
+    """The chip's value of ``field`` (a peak as ``peak_flop_per_s.<precision>``), None if unknown."""
+    if field.startswith("peak_flop_per_s."):
+        return chip.peak_flop_per_s.get(field.split(".", 1)[1])
+    return getattr(chip, field, None)
+
+
 def _set_value(
     chip: Chip, field: str, spec: Any, *, path: str, row: int
-) -> tuple[dict[str, float], dict[str, Any], dict[str, str]]:
+) -> tuple[dict[str, float | None], dict[str, Any], dict[str, str]]:
+    """One ``set:`` item: (peak changes, scalar changes, sources); a peak or scalar of None clears it.
+
+    ``value: null`` removes a value the source table has (with the reason as its source), e.g. an
+    on-chip SRAM rate in the memory-bandwidth column; ``kind`` takes a device class.
+    """
     if not isinstance(spec, Mapping) or "value" not in spec or not str(spec.get("source") or "").strip():
         raise DataError("expected {value: ..., source: ...}", path=path, row=row, field=field, value=spec)
     source = " ".join(str(spec["source"]).split())
-    peaks: dict[str, float] = {}
+    raw = spec["value"]
+    peaks: dict[str, float | None] = {}
     scalars: dict[str, Any] = {}
     sources: dict[str, str] = {}
     if field.startswith("peak_flop_per_s."):
@@ -51,17 +67,17 @@ def _set_value(
         if precision not in PRECISIONS:
             raise DataError(f"unknown precision {precision!r}; expected one of {', '.join(PRECISIONS)}",
                             path=path, row=row, field=field)
-        value = parse_positive(spec["value"], path=path, row=row, field=field, allow_blank=False,
-                               high=FIELD_MAXIMA["peak_flop_per_s"])
-        assert value is not None
-        peaks[precision] = value
+        peaks[precision] = None if raw is None else parse_positive(
+            raw, path=path, row=row, field=field, allow_blank=False, high=FIELD_MAXIMA["peak_flop_per_s"])
+    elif field == "kind":
+        scalars[field] = normalise_kind(raw, path=path, row=row)
     elif field in _STRING_FIELDS:
-        scalars[field] = str(spec["value"]).strip()
+        scalars[field] = None if raw is None else str(raw).strip()
     elif field in NUMERIC_FIELDS:
-        value = parse_positive(spec["value"], path=path, row=row, field=field, allow_blank=False,
-                               high=FIELD_MAXIMA[field])
+        value = None if raw is None else parse_positive(raw, path=path, row=row, field=field, allow_blank=False,
+                                                        high=FIELD_MAXIMA[field])
         scalars[field] = value
-        if field == "launch_price_usd":
+        if field == "launch_price_usd" and value is not None:
             year = spec.get("year")
             if not isinstance(year, int) or not 1950 <= year <= 2100:
                 raise DataError("a price needs `year:` (the year of its dollars)", path=path, row=row,
@@ -128,12 +144,30 @@ def apply_curation(
         chip = out[index]
         peaks = dict(chip.peak_flop_per_s)
         sources = dict(chip.sources)
+        upstream = dict(chip.upstream_values)
+        disputed = list(chip.disputed)
         updates: dict[str, Any] = {}
         for field, spec in (entry.get("set") or {}).items():
-            p, s, src = _set_value(chip, str(field), spec, path=path, row=row)
-            peaks.update(p)
+            field = str(field)
+            p, s, src = _set_value(chip, field, spec, path=path, row=row)
+            before = _current(chip, field)
+            new = p[field.split(".", 1)[1]] if p else s[field]
+            if not entry.get("add") and before is not None and before != new:
+                upstream.setdefault(field, before)
+            if isinstance(spec, Mapping) and spec.get("disputed"):
+                if field not in upstream:
+                    raise DataError("a disputed value needs a different value in the source table to dispute",
+                                    path=path, row=row, field=field)
+                disputed.append(field)
+            for precision, value in p.items():
+                if value is None:
+                    peaks.pop(precision, None)
+                else:
+                    peaks[precision] = value
             updates.update(s)
             sources.update(src)
+        updates["upstream_values"] = upstream
+        updates["disputed"] = tuple(dict.fromkeys(disputed))
         if "aliases" in entry:
             updates["aliases"] = tuple(dict.fromkeys([*chip.aliases, *map(str, entry["aliases"] or [])]))
         if "datacenter" in entry:

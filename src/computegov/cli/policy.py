@@ -335,6 +335,8 @@ def history_cmd(
     console.print(table)
     for note in dict.fromkeys(n for c in result.classifications for n in c.facts.assumptions):
         console.print(f"  [dim]{note}[/dim]", highlight=False)
+    for action in result.licensing_actions:
+        console.print(f"  [bold]licensing action:[/bold] {action}", highlight=False)
 
 
 register_commands(policy_app)

@@ -26,6 +26,7 @@ unit, op, threshold, value, value_max, satisfied, margin, relative_margin}), ``e
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -291,14 +292,34 @@ class History:
 
     chip: str
     classifications: tuple[Classification, ...]
+    licensing_actions: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
-        return {"chip": self.chip, "classifications": [c.to_dict() for c in self.classifications]}
+        return {"chip": self.chip, "classifications": [c.to_dict() for c in self.classifications],
+                "licensing_actions": list(self.licensing_actions)}
+
+
+def chip_licensing_actions(name: str) -> tuple[str, ...]:
+    """Licensing actions addressed to the chip called ``name``, oldest first.
+
+    Letters such as the H20's and the MI308's of April 2025, as "date id (destinations): effect".
+    """
+    from computegov.policy.licensing import load_destinations  # licensing imports this module
+
+    dated = {a.id: a.date for a in load_rules().actions}
+    found = [a for a in load_destinations().chip_actions if name in a.chips]
+    found.sort(key=lambda a: (dated.get(a.action) or dt.date.max, a.action))
+    return tuple(
+        f"{dated[a.action].isoformat() if a.action in dated else '?'} {a.action} "
+        f"({', '.join((*a.countries, *a.groups))}): {a.effect}"
+        for a in found
+    )
 
 
 def history(chip: Chip | ChipFacts, rules: Sequence[Rule] | None = None) -> History:
     """Classify one chip under every bundled rule version (or the given ones), oldest first."""
     rules = tuple(rules) if rules is not None else load_rules().rules
     facts = chip if isinstance(chip, ChipFacts) else facts_from_chip(chip)
-    return History(chip=facts.name, classifications=tuple(classify(facts, r) for r in rules))
+    return History(chip=facts.name, classifications=tuple(classify(facts, r) for r in rules),
+                   licensing_actions=chip_licensing_actions(facts.name))

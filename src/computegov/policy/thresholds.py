@@ -162,6 +162,18 @@ class Threshold:
             return False
         return self.in_force_until is None or date < self.in_force_until
 
+    def status_on(self, date: dt.date) -> str:
+        """The status on ``date``, so a historical check shows the status of its own date.
+
+        ``in_force`` (or ``guidance``) while it applies, ``enacted_not_yet_in_force`` before it
+        starts, and its recorded end status (``revoked``, ``superseded``) after it ends.
+        """
+        if date < self.in_force_from:
+            return "enacted_not_yet_in_force" if self.status != "guidance" else "guidance"
+        if self.in_force_until is not None and date >= self.in_force_until:
+            return self.status if self.status in ("revoked", "superseded") else "revoked"
+        return "guidance" if self.status == "guidance" else "in_force"
+
     def is_over(self, flop: float) -> bool:
         """Whether ``flop`` crosses the threshold under its comparison rule."""
         if self.comparison == "at_least":
@@ -350,22 +362,17 @@ def parse_thresholds(data: Mapping[str, Any], *, path: str = "thresholds.yaml") 
 
 @functools.lru_cache(maxsize=4)
 def _load_cached(path: str | None) -> tuple[Threshold, ...]:
-    import yaml
-
     if path is None:
         text = resources.files("computegov.data").joinpath("thresholds.yaml").read_text(encoding="utf-8")
         label = "thresholds.yaml"
     else:
         label = path
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as err:
-            raise DataError(f"cannot read thresholds: {err}", path=label) from err
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise DataError(f"not valid YAML: {err}", path=label) from err
-    return parse_thresholds(data, path=label)
+        from computegov.inputfiles import read_input_text  # regular file, size cap, UTF-8
+
+        text = read_input_text(path, what="thresholds file")
+    from computegov.inputfiles import parse_yaml_text  # safe-loaded, depth and aliases limited
+
+    return parse_thresholds(parse_yaml_text(text, path=label), path=label)
 
 
 def load_thresholds(path: str | Path | None = None) -> tuple[Threshold, ...]:
@@ -454,6 +461,11 @@ def check(
         raise InputError(f"unknown tag(s) {sorted(known - TAGS.keys())}; expected some of {list(TAGS)}")
     pool = load_thresholds() if thresholds is None else tuple(thresholds)
     chosen = sorted(pool, key=lambda t: (t.value_flop, t.id)) if all_dates else thresholds_in_force(date, pool)
+    if not all_dates:
+        # The status shown is the one on the day checked, not today's: a check dated while EO 14110
+        # applied says "in force", not "revoked".
+        day = date or dt.date.today()
+        chosen = tuple(dataclasses.replace(t, status=t.status_on(day)) for t in chosen)
     out = []
     for threshold in chosen:
         if known is not None and not set(threshold.requires) <= known:
