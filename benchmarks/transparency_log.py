@@ -4,7 +4,7 @@ Two parts, both at ``--leaves`` leaves (default 10^6; ``--quick`` uses 10^4):
 
 1. in memory (core install): appending leaf hashes to a compact range, and inclusion /
    consistency proofs read from the stored aligned-subtree hashes
-   (:mod:`computegov.registry.merkle`), against a naive baseline that recomputes the tree from
+   (:mod:`computegov.tlog.merkle`), against a naive baseline that recomputes the tree from
    every leaf hash for each proof (the RFC 6962 recursive definition);
 2. in the registry database (SQLite in a temporary directory; the ``server`` extra): appending
    leaves with :func:`computegov.registry.logstore.append_entry` in batched transactions and in
@@ -31,7 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from computegov.registry import merkle
+from computegov.tlog import merkle
 
 
 def _nodes(leaves: list[bytes]) -> dict[merkle.Piece, bytes]:

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from computegov.registry import merkle
 from computegov.registry.errors import LogProofError
+from computegov.tlog import merkle
 
 # github.com/transparency-dev/merkle @ 417fb0c3 testdata/ and testonly/constants.go (Apache-2.0),
 # bundled by hand into one file; "source" inside it says where each probe came from.

@@ -15,9 +15,10 @@ import pytest
 from registry_helpers import DEFAULT_KEYS, make_envelope, make_statement
 from sqlalchemy import text
 
-from computegov.registry import merkle, treehead
+from computegov.registry import treehead
 from computegov.registry.errors import LogProofError
 from computegov.registry.monitor import compare_heads, load_state, run_monitor, save_state
+from computegov.tlog import merkle
 
 
 @pytest.fixture(autouse=True)

@@ -9,8 +9,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from computegov.registry import merkle, treehead
+from computegov.registry import treehead
 from computegov.registry.monitor import run_monitor
+from computegov.tlog import merkle
 
 KEY = Ed25519PrivateKey.generate()
 

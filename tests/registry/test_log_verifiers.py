@@ -11,8 +11,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from registry_helpers import DEFAULT_KEYS, Keys, make_envelope, make_statement, pae
 
-from computegov.tlog import merkle
 from computegov.registry.verifiers import COUNTER_VERDICT_TYPE
+from computegov.tlog import merkle
 
 
 @pytest.fixture(autouse=True)

@@ -74,7 +74,7 @@ def test_a_claim_leaf_edited_in_place_breaks_the_root(client: Any, store: Any, p
     with store.engine.begin() as conn:  # rewrite the claim and its leaf hash: only the signed root can tell
         row = conn.execute(text("SELECT leaf_index, entry_json FROM log_leaves WHERE kind = 'claim'")).one()
         forged = row.entry_json.replace('"by":"uni"', '"by":"someone"')
-        from computegov.registry import merkle
+        from computegov.tlog import merkle
 
         conn.execute(text("UPDATE log_leaves SET entry_json = :e, leaf_hash = :h WHERE leaf_index = :i"),
                      {"e": forged, "h": merkle.leaf_hash(forged.encode()).hex(), "i": row.leaf_index})

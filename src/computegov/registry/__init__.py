@@ -1,7 +1,7 @@
 """The web application: dashboard pages, a JSON API and the compute-report registry.
 
 :func:`create_app` and :class:`Store` need FastAPI and SQLAlchemy (the ``server`` extra) and are
-imported on first use, so the pure parts (:mod:`computegov.registry.merkle`,
+imported on first use, so the pure parts (:mod:`computegov.tlog.merkle`,
 :mod:`computegov.registry.treehead`, :mod:`computegov.registry.monitor`) work on the core
 install. Start the server with ``computegov serve`` or build it with :func:`create_app`.
 """

@@ -52,6 +52,8 @@ def _claims_in(session: Session, digest: str) -> list[ClaimInfo]:
     out: list[ClaimInfo] = []
     for index, text in rows:
         entry = json.loads(text)
+        if not isinstance(entry, dict) or entry.get("report") != digest or entry.get("kind") != "claim":
+            continue  # the entry, not the column beside it, says which report a claim is about
         out.append(ClaimInfo(digest, str(entry.get("by", "")), dt.datetime.fromisoformat(str(entry["at"])),
                              int(index), created=False))
     return out

@@ -7,6 +7,7 @@ CLI and the API treat it as unusable input; ``status_code`` is the HTTP status t
 from __future__ import annotations
 
 from computegov.errors import InputError
+from computegov.tlog.errors import LogProofError  # the log's own error, re-exported
 
 __all__ = ["ConflictError", "ForbiddenError", "LogProofError", "NotFoundError", "SubmissionError"]
 
@@ -53,18 +54,3 @@ class ConflictError(InputError):
     """The object exists and belongs to someone else, or already exists (HTTP 409)."""
 
     status_code = 409
-
-
-class LogProofError(InputError):
-    """A transparency-log proof, tree head or size that does not check out (HTTP 422, exit 2).
-
-    Attributes:
-        mismatch: True when well-formed data reached a different root (evidence that the log
-            was rewritten), False when the data itself was malformed.
-    """
-
-    status_code = 422
-
-    def __init__(self, message: str, *, mismatch: bool = False) -> None:
-        self.mismatch = mismatch
-        super().__init__(message)

@@ -99,12 +99,14 @@ class SigningKeys(Organisations):
                     return _info(row), False
                 if row is not None:
                     row.revoked_at = None
-                    self._audit(session, actor, "key.reinstate", "signing_key", keyid, organisation=org.name)
+                    self._audit(session, actor, "key.reinstate", "signing_key", keyid, organisation=org.name,
+                                public_key_pem=row.public_key_pem)
                 else:
                     row = SigningKey(organisation_id=org.id, keyid=keyid, public_key_pem=pem, created_at=utcnow())
                     session.add(row)
                     session.flush()
-                    self._audit(session, actor, "key.add", "signing_key", keyid, organisation=org.name)
+                    self._audit(session, actor, "key.add", "signing_key", keyid, organisation=org.name,
+                                public_key_pem=pem)
                 return KeyInfo(org.name, keyid, pem, aware(row.created_at) or utcnow(), None), True
         except IntegrityError:  # registered concurrently: answer from what is stored
             found = self.find_key(keyid)

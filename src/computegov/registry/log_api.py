@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
 from computegov.registry.store import Store
@@ -44,6 +45,31 @@ def signed_tree_head(request: Request) -> dict[str, Any]:
     timestamp, tree size, root), by the key at ``/api/v1/log/key``.
     """
     return _store(request).signed_tree_head().to_dict()
+
+
+@router.get("/checkpoint", response_class=PlainTextResponse,
+            responses={200: {"content": {"text/plain": {}}, "description": "a C2SP tlog-checkpoint signed note"}})
+def checkpoint(request: Request) -> PlainTextResponse:
+    """The latest checkpoint as a C2SP signed note (c2sp.org/tlog-checkpoint).
+
+    Origin line, tree size, base64 root hash, a blank line, then the log's Ed25519 note signature,
+    its timestamped ``cosignature/v1`` signature (the signing time), and any witness cosignatures.
+    Re-signed when the log grew or the last one is older than the checkpoint interval (300 s).
+    """
+    return PlainTextResponse(_store(request).checkpoint(), media_type="text/plain; charset=utf-8",
+                             headers={"Cache-Control": "no-store"})
+
+
+@router.get("/receipt", responses=_BAD)
+def receipt(
+    request: Request,
+    index: Annotated[int, Query(ge=0, le=_MAX, description="0-based leaf index")],
+) -> dict[str, Any]:
+    """An offline receipt of a leaf: its exact entry, an inclusion proof (base64) and a checkpoint holding it.
+
+    Verify it with ``computegov log verify-receipt RECEIPT --log-key VKEY`` (no server needed).
+    """
+    return _store(request).receipt(index).to_dict()
 
 
 @router.get("/key")

@@ -17,10 +17,10 @@ JSON (sorted keys, no whitespace, UTF-8); its leaf hash is RFC 6962's ``SHA-256(
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
+
+from computegov.tlog.entries import canonical_bytes, sha256_hex
 
 __all__ = [
     "COUNTER_VERDICT_TYPE",
@@ -42,16 +42,6 @@ COUNTER_VERDICT_TYPE = "application/vnd.computegov.counter-verdict+json"
 
 #: Every kind of leaf the registry writes.
 ENTRY_KINDS = ("report", "verdict", "counter", "claim", "event")
-
-
-def canonical_bytes(obj: Any) -> bytes:
-    """Canonical JSON as UTF-8 (the same form as ``registry.submission.canonical_json``)."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
-
-
-def sha256_hex(data: bytes | str) -> str:
-    """SHA-256 (hex) of bytes, or of a string's UTF-8."""
-    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
 
 
 def report_entry(*, digest_sha256: str, organisation: str, signer_keyid: str | None,

@@ -5,7 +5,7 @@ written with the row it logs or not at all: a crash before commit loses both, af
 both. Appends are serialised: SQLite writes under ``BEGIN IMMEDIATE`` already; on PostgreSQL the
 appender takes a transaction-scoped advisory lock first. Leaf ``n`` is written with the hash of
 every complete aligned subtree it completes (``log_nodes``), so a proof or a root at any size
-reads O(log n) stored hashes (:mod:`computegov.registry.merkle`).
+reads O(log n) stored hashes (:mod:`computegov.tlog.merkle`).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
-from computegov.registry import merkle
 from computegov.registry.errors import LogProofError
-from computegov.registry.logentries import canonical_bytes
 from computegov.registry.models import LogLeaf, LogNode
+from computegov.tlog import merkle
+from computegov.tlog.entries import canonical_bytes
 
 __all__ = ["append_entry", "fetch_pieces", "lock_log", "log_size", "read_consistency", "read_inclusion", "read_root"]
 
@@ -47,14 +47,16 @@ def fetch_pieces(conn: Connection, pieces: Iterable[merkle.Piece]) -> dict[merkl
     for lvl, i in sorted(wanted):
         by_level.setdefault(lvl, []).append(str(i))
     # one indexed lookup per level ((level, node_index) IN (VALUES ...) scans the table in SQLite)
-    parts = [f"SELECT 0, leaf_index, leaf_hash FROM log_leaves WHERE leaf_index IN ({','.join(idx)})"
+    # leaves are hashed from the entry text served at /api/v1/log/leaves, never read from a stored
+    # hash: roots, proofs and served entries come from the same bytes, so an edited entry shows
+    parts = [f"SELECT 0, leaf_index, entry_json FROM log_leaves WHERE leaf_index IN ({','.join(idx)})"
              if lvl == 0 else
              f"SELECT level, node_index, hash FROM log_nodes WHERE level = {lvl} AND node_index IN ({','.join(idx)})"
              for lvl, idx in by_level.items()]
     out: dict[merkle.Piece, bytes] = {}
     if parts:
         for lvl, idx, h in conn.exec_driver_sql(" UNION ALL ".join(parts)):
-            out[(int(lvl), int(idx))] = bytes.fromhex(h)
+            out[(int(lvl), int(idx))] = merkle.leaf_hash(h.encode()) if int(lvl) == 0 else bytes.fromhex(h)
     missing = wanted - out.keys()
     if missing:
         lvl, idx = min(missing)

@@ -26,7 +26,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from computegov.registry import merkle, treehead
+from computegov.registry import treehead
 from computegov.registry.errors import LogProofError
 from computegov.registry.logentries import (
     canonical_bytes,
@@ -34,6 +34,7 @@ from computegov.registry.logentries import (
     report_entry,
     verdict_entry,
 )
+from computegov.tlog import merkle
 
 __all__ = [
     "MonitorResult",
@@ -131,7 +132,9 @@ def load_state(path: Path) -> MonitorState | None:
     if not path.exists():
         return None
     try:
-        data = json.loads(path.read_text())
+        from computegov.inputfiles import read_input_json  # regular file, size cap, depth-limited
+
+        data = read_input_json(path, what="monitor state file")
         state = MonitorState(str(data["url"]), str(data["public_key_hex"]), dict(data["head"]),
                              tuple(data.get("frontier", ())), int(data.get("frontier_size", 0)),
                              {str(k): list(v) for k, v in dict(data.get("reports", {})).items()})

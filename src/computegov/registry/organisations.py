@@ -50,10 +50,12 @@ class OrgInfo:
     created_at: dt.datetime
     keyids: tuple[str, ...] = ()
     """Ids of its live registered signing keys (see :mod:`computegov.registry.keys`)."""
+    kind: str = "lab"
+    """``lab`` (submits reports) or ``verifier`` (posts counter-verdicts); a log monitor checks it."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (``has_public_key``: some live signing key is registered)."""
-        return {"name": self.name, "created_at": self.created_at.isoformat(),
+        return {"name": self.name, "created_at": self.created_at.isoformat(), "kind": self.kind,
                 "has_public_key": bool(self.keyids), "keyids": list(self.keyids)}
 
 
@@ -78,7 +80,7 @@ class TokenInfo:
 
 def _org_info(org: Organisation) -> OrgInfo:
     keyids = tuple(k.keyid for k in sorted(org.keys, key=lambda k: k.id) if k.revoked_at is None)
-    return OrgInfo(org.id, org.name, aware(org.created_at) or utcnow(), keyids)
+    return OrgInfo(org.id, org.name, aware(org.created_at) or utcnow(), keyids, str(org.kind or "lab"))
 
 
 class Organisations(AuditLog):

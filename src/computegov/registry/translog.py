@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +25,43 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from computegov.registry import logstore, merkle, treehead
+from computegov.registry import logstore, treehead
 from computegov.registry.database import Database
 from computegov.registry.errors import LogProofError
-from computegov.registry.models import LogLeaf, LogNode, LogTreeHead
+from computegov.registry.models import LogCheckpoint, LogLeaf, LogNode, LogTreeHead
+from computegov.tlog import merkle
+from computegov.tlog.checkpoint import Checkpoint, LogKey, sign_checkpoint
+from computegov.tlog.note import parse_note
+from computegov.tlog.receipt import Receipt
 
-__all__ = ["LeafInfo", "TransparencyLog", "log_key_path"]
+__all__ = ["CHECKPOINT_INTERVAL_S", "MAX_MERGE_DELAY_S", "LeafInfo", "TransparencyLog", "entry_subject",
+           "log_key_path"]
 
 #: Most leaves one call of :meth:`TransparencyLog.log_leaves` returns.
 MAX_LEAVES_PER_PAGE = 1000
+#: The log's maximum merge delay: an entry is a leaf when the write that made it commits (one
+#: transaction), so it is in every checkpoint signed after the API answered. Our design value.
+MAX_MERGE_DELAY_S = 0
+#: The served checkpoint is re-signed when older than this (s): a head older than
+#: ``CHECKPOINT_INTERVAL_S`` plus a monitor's polling period means the log is withholding.
+#: Our design value (Go's sumdb and Sunlight sign about every second; we sign on demand).
+CHECKPOINT_INTERVAL_S = 300
+
+
+def entry_subject(entry_json: str) -> tuple[str, str]:
+    """(kind, subject) of an entry, read from the entry itself (never from a column beside it)."""
+    try:
+        entry = json.loads(entry_json)
+    except ValueError:
+        return "?", ""
+    if not isinstance(entry, dict):
+        return "?", ""
+    kind = str(entry.get("kind", "?"))
+    if kind == "report":
+        return kind, str(entry.get("digest_sha256", ""))
+    if kind == "event":
+        return kind, str(entry.get("object_id", ""))
+    return kind, str(entry.get("report", ""))
 
 
 def log_key_path(database_url: str) -> Path:
@@ -76,11 +107,86 @@ class TransparencyLog(Database):
         return self._log_key
 
     def log_public_key(self) -> dict[str, str]:
-        """The log's public key: ``keyid`` (RFC 6962 LogID), ``public_key_pem`` and ``public_key_hex``."""
+        """The log's public key: ``keyid`` (RFC 6962 LogID), PEM, hex, C2SP ``origin`` and ``vkey``."""
         pub = self.log_private_key().public_key()
         raw = pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        origin = self.log_origin()
         return {"keyid": treehead.key_id(pub), "public_key_pem": treehead.public_key_pem(pub),
-                "public_key_hex": raw.hex()}
+                "public_key_hex": raw.hex(), "origin": origin, "vkey": LogKey(raw).vkey(origin)}
+
+    def log_origin(self) -> str:
+        """The log's C2SP origin line: ``$COMPUTEGOV_LOG_ORIGIN``, else ``computegov.registry/`` + key hash."""
+        explicit = os.environ.get("COMPUTEGOV_LOG_ORIGIN", "").strip()
+        if explicit:
+            return explicit
+        raw = self.log_private_key().public_key().public_bytes(serialization.Encoding.Raw,
+                                                                 serialization.PublicFormat.Raw)
+        return f"computegov.registry/{hashlib.sha256(raw).hexdigest()[:16]}"
+
+    def checkpoint(self, *, max_age_s: float = CHECKPOINT_INTERVAL_S, now_s: int | None = None) -> str:
+        """The latest C2SP checkpoint note, signed anew when the log grew or it is older than ``max_age_s``.
+
+        Its log timestamp never goes back: a new one is dated no earlier than the last stored one.
+
+        Raises:
+            LogProofError: the stored leaves no longer build the stored subtree hashes (edited rows).
+        """
+        now = int(time.time()) if now_s is None else now_s
+        with self._read() as session:
+            conn = session.connection()
+            size = logstore.log_size(conn)
+            root = logstore.read_root(conn, size)
+            last = session.scalars(select(LogCheckpoint).order_by(LogCheckpoint.id.desc()).limit(1)).first()
+        if last is not None and int(last.tree_size) == size and now - int(last.timestamp_s) <= max_age_s:
+            note = parse_note(last.note)
+            if note.text == Checkpoint(self.log_origin(), size, root).text():
+                return str(last.note)
+        stamp = max(now, int(last.timestamp_s) if last is not None else 0)
+        note_text = sign_checkpoint(self.log_private_key(), Checkpoint(self.log_origin(), size, root), stamp)
+        with self._write() as session:
+            session.add(LogCheckpoint(tree_size=size, timestamp_s=stamp, note=note_text))
+        return note_text
+
+    def add_cosignatures(self, note_text: str, lines: list[str]) -> str:
+        """Append witness cosignature lines to the stored checkpoint ``note_text``; return the new note."""
+        if not lines:
+            return note_text
+        merged = note_text + "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+        with self._write() as session:
+            row = session.scalars(select(LogCheckpoint).where(LogCheckpoint.note == note_text)
+                                  .order_by(LogCheckpoint.id.desc()).limit(1)).first()
+            if row is not None:
+                row.note = merged
+        return merged
+
+    def witness_sizes(self) -> dict[str, int]:
+        """For each cosigner name seen on a stored checkpoint, the largest size it cosigned."""
+        out: dict[str, int] = {}
+        with self._read() as session:
+            rows = session.execute(select(LogCheckpoint.tree_size, LogCheckpoint.note)
+                                   .order_by(LogCheckpoint.id.desc()).limit(500)).all()
+        for size, note in rows:
+            parsed = parse_note(note)
+            origin = parsed.text.split("\n", 1)[0]
+            for sig in parsed.signatures:
+                if sig.name != origin:
+                    out[sig.name] = max(out.get(sig.name, 0), int(size))
+        return out
+
+    def receipt(self, index: int, *, note_text: str | None = None) -> Receipt:
+        """An offline receipt of leaf ``index``: its exact entry, inclusion proof and a checkpoint holding it.
+
+        Raises:
+            LogProofError: no such leaf.
+        """
+        note_text = note_text or self.checkpoint()
+        size = int(parse_note(note_text).text.split("\n")[1])
+        if not 0 <= index < size:
+            raise LogProofError(f"leaf {index} is outside the checkpoint's {size} leaves")
+        with self.engine.connect() as conn:
+            _, path = logstore.read_inclusion(conn, index, size)
+            entry = conn.exec_driver_sql(f"SELECT entry_json FROM log_leaves WHERE leaf_index = {int(index)}").scalar()
+        return Receipt(str(entry), index, tuple(path), note_text)
 
     def log_size(self) -> int:
         """Number of leaves."""
@@ -147,7 +253,12 @@ class TransparencyLog(Database):
         with self._read() as session:
             rows = session.scalars(select(LogLeaf).where(LogLeaf.leaf_index >= start, LogLeaf.leaf_index < end)
                                    .order_by(LogLeaf.leaf_index)).all()
-            return [LeafInfo(int(r.leaf_index), r.kind, r.subject, r.entry_json, r.leaf_hash) for r in rows]
+            out = []
+            for r in rows:  # kind, subject and hash are recomputed from the entry served, never read beside it
+                kind, subject = entry_subject(r.entry_json)
+                out.append(LeafInfo(int(r.leaf_index), kind, subject, r.entry_json,
+                                    merkle.leaf_hash(r.entry_json.encode()).hex()))
+            return out
 
     def report_leaves(self, digest: str) -> dict[str, int | None]:
         """Index of the latest ``report`` and ``verdict`` leaf of a report (None when not logged)."""

@@ -24,7 +24,7 @@ import dataclasses
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from computegov.registry.errors import LogProofError
+from computegov.tlog.errors import LogProofError
 
 __all__ = [
     "EMPTY_ROOT",
