@@ -19,6 +19,7 @@ GROUP_MODULES: tuple[str, ...] = (
     "catalog",
     "trends",
     "report",
+    "cache",
     "costs",
     "plan",
     "compute",
@@ -34,6 +35,7 @@ GROUP_MODULES: tuple[str, ...] = (
     "supply",
     "attest",
     "emerging",
+    "outlook",
 )
 
 app = typer.Typer(
