@@ -17,3 +17,4 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     base = tmp_path_factory.mktemp("user")
     monkeypatch.setenv("COMPUTEGOV_CONFIG_DIR", str(base / "config"))
     monkeypatch.setenv("COMPUTEGOV_DATA_DIR", str(base / "data"))
+    monkeypatch.setenv("COMPUTEGOV_CACHE_DIR", str(base / "cache"))

@@ -26,10 +26,15 @@ def report(
     seed: int = seed_option(),
     catalog_file: Path | None = CATALOG_OPTION,
     as_json: bool = JSON_OPTION,
+    no_cache: bool = typer.Option(
+        False, "--no-cache", help="Rebuild every section and store nothing (see `computegov cache`)."
+    ),
 ) -> None:
     """Build the HTML report: catalogue, trends, forecasts, backtests and every other section.
 
-    One self-contained file (JavaScript inlined) that opens offline in any browser.
+    One self-contained file (JavaScript inlined) that opens offline in any browser. Sections
+    computed before from the same code, data, catalogue, seed and day are reused from the cache
+    ($COMPUTEGOV_CACHE_DIR or the user cache folder); `--no-cache` bypasses it.
     """
     import time
 
@@ -63,6 +68,7 @@ def report(
             seed=seed,
             progress=lambda message: bar.update(task, description=message[:60]),
             on_section=on_section,
+            cache=not no_cache,
         )
     seconds = time.perf_counter() - started
     size = path.stat().st_size

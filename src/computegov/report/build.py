@@ -5,10 +5,18 @@ defines ``build(ctx) -> Section`` is included, sorted by :attr:`Section.order`. 
 fails to import or raises shows a boxed "section failed: <reason>" and is logged; the rest of the
 report still builds. The Vega, Vega-Lite and vega-embed JavaScript comes inline from
 ``vl_convert.javascript_bundle()``, so the file renders offline with no CDN.
+
+Results are remembered across builds (:class:`~computegov.cache.ResultCache`): each section's
+output is stored under the digest of the package's code and data, the catalogue, the seed, the
+UTC date (some sections count from today) and the libraries' versions, so a rebuild with nothing
+changed reuses it, and a changed catalogue, assumption file or line of code recomputes. The
+JavaScript bundle is kept the same way, per vl-convert version. A cached build's HTML equals an
+uncached one's except for the build-time line.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import html
@@ -23,6 +31,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from computegov.cache import ResultCache, digest_of
 from computegov.report.section import DEFAULT_SEED, ReportContext, Section
 
 if TYPE_CHECKING:
@@ -82,12 +91,20 @@ def _failed(builder: SectionBuilder, reason: str) -> Section:
 
 
 @functools.cache
-def _javascript() -> str:
+def _javascript(use_cache: bool = True) -> str:
+    """The Vega, Vega-Lite and vega-embed bundle, safe inside ``<script>`` (kept on disk per version)."""
     import vl_convert
 
+    store = ResultCache("report-javascript", enabled=use_cache)
+    key = digest_of({"vl_convert": getattr(vl_convert, "__version__", "?"), "escape": 1})
+    cached = store.get(key)
+    if isinstance(cached, str):
+        return cached
     bundle: str = vl_convert.javascript_bundle()  # type: ignore[call-arg]  # stub says snippet is required; it is optional
     # The bundle sits inside <script>; a literal "</script" in it would end the tag early.
-    return re.sub(r"</(script)", r"<\\/\1", bundle, flags=re.IGNORECASE)
+    safe = re.sub(r"</(script)", r"<\\/\1", bundle, flags=re.IGNORECASE)
+    store.put(key, safe)
+    return safe
 
 
 _CSS = """
@@ -116,7 +133,7 @@ document.querySelectorAll('script[data-chart-for]').forEach(function (node) {
 """
 
 
-def _render(sections: list[Section], *, title: str, meta: dict[str, Any]) -> str:
+def _render(sections: list[Section], *, title: str, meta: dict[str, Any], use_cache: bool = True) -> str:
     from computegov.charts.base import ATTRIBUTION
 
     toc = "".join(
@@ -135,7 +152,7 @@ def _render(sections: list[Section], *, title: str, meta: dict[str, Any]) -> str
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title><style>{_CSS}</style>"
-        f"<script>{_javascript()}</script></head><body>"
+        f"<script>{_javascript(use_cache)}</script></head><body>"
         f'<header><h1>{html.escape(title)}</h1><p class="note">{stamp}</p>'
         f'<p class="note">{html.escape(ATTRIBUTION)}</p></header>'
         f"<nav><h2>Contents</h2><ol>{toc}</ol></nav>{body}"
@@ -153,6 +170,7 @@ def build_report(
     progress: Callable[[str], None] | None = None,
     on_section: Callable[[str, int, int], None] | None = None,
     sections_package: str = SECTIONS_PACKAGE,
+    cache: bool | ResultCache = True,
 ) -> str:
     """Build the whole report as one HTML string.
 
@@ -163,6 +181,8 @@ def build_report(
         progress: called with short messages as work advances.
         on_section: called as ``on_section(name, done, total)`` after each section.
         sections_package: package whose modules are the sections (tests use their own).
+        cache: remember sections across builds (see the module docstring); False rebuilds
+            everything and stores nothing (``--no-cache``); a :class:`ResultCache` to use its folder.
 
     Returns:
         the HTML document (JavaScript inlined; opens offline).
@@ -174,6 +194,15 @@ def build_report(
         catalog = load_catalog()
     say = progress or (lambda _message: None)
     ctx = ReportContext(catalog=catalog, seed=seed, progress=say)
+    # Only sections whose code is inside this package's code digest can be remembered safely.
+    ours = sections_package == SECTIONS_PACKAGE
+    store = cache if isinstance(cache, ResultCache) else ResultCache("report-sections", enabled=cache and ours)
+    inputs = {
+        "catalog": digest_of(catalog.to_records()) if store.enabled else None,
+        "seed": seed,
+        "day": dt.datetime.now(dt.UTC).date().isoformat(),
+        "package": sections_package,
+    }
     builders = discover_sections(sections_package)
     sections: list[Section] = []
     for done, builder in enumerate(sorted(builders, key=lambda b: (b.order, b.name)), start=1):
@@ -181,14 +210,20 @@ def build_report(
         if builder.build is None:
             sections.append(_failed(builder, builder.error or "import failed"))
         else:
-            try:
-                section = builder.build(ctx)
-                if not isinstance(section, Section):
-                    raise TypeError(f"build() returned {type(section).__name__}, not a Section")
-                sections.append(section)
-            except Exception as err:  # one broken section must not kill the report
-                logger.exception("report section %s failed", builder.name)
-                sections.append(_failed(builder, f"{type(err).__name__}: {err}"))
+            key = store.key(section=builder.name, **inputs)
+            hit = store.get(key)
+            if isinstance(hit, dict):
+                sections.append(Section(**hit))
+            else:
+                try:
+                    section = builder.build(ctx)
+                    if not isinstance(section, Section):
+                        raise TypeError(f"build() returned {type(section).__name__}, not a Section")
+                    sections.append(section)
+                    store.put(key, dataclasses.asdict(section))  # failures are never stored
+                except Exception as err:  # one broken section must not kill the report
+                    logger.exception("report section %s failed", builder.name)
+                    sections.append(_failed(builder, f"{type(err).__name__}: {err}"))
         if on_section:
             on_section(builder.name, done, len(builders))
     sections.sort(key=lambda s: (s.order, s.id))
@@ -202,7 +237,7 @@ def build_report(
         "seed": seed,
         "seconds": time.perf_counter() - started,
     }
-    return _render(sections, title=title, meta=meta)
+    return _render(sections, title=title, meta=meta, use_cache=store.enabled)
 
 
 def write_report(path: str | Path, catalog: Catalog | None = None, **kwargs: Any) -> Path:

@@ -1,0 +1,76 @@
+"""The report's build time: uncached, first build into an empty cache (cold), rebuild (warm).
+
+Each build runs in its own fresh process, as `computegov report` does, so in-process memo
+tables never carry over; CPU seconds are the child's user + system time, imports included.
+The baseline is the uncached build of the same code in the same run (`--no-cache`): what a
+user rebuilding the report after a change would otherwise wait for. The aim (issue 30):
+warm <= 4 s and cold <= 9 s of CPU on 2 cores.
+
+Usage: python benchmarks/report_build.py [--quick] [--repeats N]
+  --quick: only two small sections (the CI smoke run); the ratios still hold, the absolute
+           numbers do not describe the full report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+_CHILD = r"""
+import sys
+from computegov.report import build as b
+quick = sys.argv[1] == "quick"
+cache = sys.argv[2] == "cache"
+if quick:
+    keep = {"export_control", "attestation"}
+    real = b.discover_sections
+    b.discover_sections = lambda p=b.SECTIONS_PACKAGE: [s for s in real(p) if s.name in keep]
+html = b.build_report(cache=cache)
+print(len(html))
+"""
+
+
+def _build(quick: bool, cache: bool, cache_dir: str) -> tuple[float, float, int]:
+    """(CPU s, wall s, HTML bytes) of one build in a fresh process."""
+    env = dict(os.environ, COMPUTEGOV_CACHE_DIR=cache_dir)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, "quick" if quick else "full", "cache" if cache else "nocache"],
+        env=env, capture_output=True, text=True, timeout=900, check=True,
+    )
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall, int(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--repeats", type=int, default=1)
+    args = parser.parse_args()
+    rows: dict[str, list[tuple[float, float, int]]] = {"uncached": [], "cold": [], "warm": []}
+    for _ in range(args.repeats):
+        with tempfile.TemporaryDirectory() as unused, tempfile.TemporaryDirectory() as cache_dir:
+            rows["uncached"].append(_build(args.quick, False, unused))
+            rows["cold"].append(_build(args.quick, True, cache_dir))
+            rows["warm"].append(_build(args.quick, True, cache_dir))
+    base = statistics.median(r[0] for r in rows["uncached"])
+    scope = "two sections (--quick)" if args.quick else "the full report"
+    print(f"report build, {scope}, {os.cpu_count()} CPUs, median of {args.repeats}")
+    print(f"{'build':<10}{'CPU s':>8}{'wall s':>8}{'x uncached CPU':>16}{'HTML bytes':>12}")
+    for name, r in rows.items():
+        cpu = statistics.median(x[0] for x in r)
+        wall = statistics.median(x[1] for x in r)
+        print(f"{name:<10}{cpu:>8.2f}{wall:>8.2f}{cpu / base:>16.2f}{r[0][2]:>12,}")
+
+
+if __name__ == "__main__":
+    main()
