@@ -69,7 +69,8 @@ def hand_cost(c: Chip, flop: float, util: float) -> float:
 
 def test_ranking_by_cost_and_by_time_on_a_hand_made_catalogue() -> None:
     request = PlanRequest(failures=False, flop=1e22, utilisation=0.5, deadline_days=30)
-    by_cost = plan(request, CATALOG, model=POINT_MODEL)
+    # reference=CATALOG: no data-centre peers to estimate No Price's price from, so it stays out
+    by_cost = plan(request, CATALOG, model=POINT_MODEL, reference=CATALOG)
     assert [o.chip_name for o in by_cost.options] == ["Cheap Slow", "Dear Fast"]
     best = by_cost.options[0]
     assert best.cost_usd.central == pytest.approx(hand_cost(CHEAP, 1e22, 0.5))
@@ -78,16 +79,19 @@ def test_ranking_by_cost_and_by_time_on_a_hand_made_catalogue() -> None:
     assert seconds / 86400 <= 30
     smaller = [n for n in candidate_counts(best.chips) if n < best.chips]
     assert 1e22 / (max(smaller) * 1e14 * 0.5) / 86400 > 30
-    by_time = plan(dataclasses.replace(request, rank_by="time"), CATALOG, model=POINT_MODEL)
+    by_time = plan(dataclasses.replace(request, rank_by="time"), CATALOG, model=POINT_MODEL, reference=CATALOG)
     assert by_time.options[0].chip_name == "Dear Fast"
-    assert by_cost.skipped == {"No Price": "missing launch_price_usd"}
+    assert by_cost.skipped == {
+        "No Price": "missing launch_price_usd (give --price-usd with --chip, or plan with --rent)"
+    }
 
 
 def test_pareto_front_keeps_only_non_dominated_options() -> None:
     points = [(1, 5, 1), (2, 2, 2), (3, 3, 3), (1, 5, 1), (0.5, 9, 9)]
     assert _pareto_mask(points) == [True, True, False, True, True]
     result = plan(
-        PlanRequest(failures=False, flop=1e22, utilisation=0.5, deadline_days=30), CATALOG, model=POINT_MODEL
+        PlanRequest(failures=False, flop=1e22, utilisation=0.5, deadline_days=30), CATALOG, model=POINT_MODEL,
+        reference=CATALOG,
     )
     front = [(o.cost_usd.central, o.duration_s.central, o.energy_j.central) for o in result.pareto]
     assert front == sorted(front)
@@ -98,7 +102,7 @@ def test_pareto_front_keeps_only_non_dominated_options() -> None:
 def test_infeasible_deadline_says_it_binds_and_by_how_much() -> None:
     request = PlanRequest(failures=False, flop=1e24, utilisation=0.5, deadline_days=10, max_chips=64)
     with pytest.raises(PlanInfeasibleError) as info:
-        plan(request, CATALOG, model=POINT_MODEL)
+        plan(request, CATALOG, model=POINT_MODEL, reference=CATALOG)
     message = str(info.value)
     assert "deadline binds" in message
     fastest_days = 1e24 / (64 * 1e15 * 0.5) / 86400  # 64 of the fast chip
@@ -132,11 +136,12 @@ def test_fixed_configuration_is_evaluated_by_hand() -> None:
     assert option.utilisation_source == "user"
 
 
-def test_chip_without_tdp_or_price_gets_a_clear_error() -> None:
-    with pytest.raises(MissingCostDataError, match="tdp_w"):
-        evaluate(PlanRequest(failures=False, flop=1e22), chip("No TDP", 1e15, 1000.0, tdp=None), 8)
-    with pytest.raises(MissingCostDataError, match="launch_price_usd"):
-        evaluate(PlanRequest(failures=False, flop=1e22), NO_PRICE, 8)
+def test_chip_without_tdp_or_price_gets_a_clear_error_naming_the_option() -> None:
+    # with nothing to estimate from (no reference chips, no rental quote), the error names the option
+    with pytest.raises(MissingCostDataError, match="tdp_w.*--tdp-w"):
+        evaluate(PlanRequest(failures=False, flop=1e22), chip("No TDP", 1e15, 1000.0, tdp=None), 8, reference=[])
+    with pytest.raises(MissingCostDataError, match="launch_price_usd.*--price-usd"):
+        evaluate(PlanRequest(failures=False, flop=1e22), NO_PRICE, 8, reference=[])
 
 
 @pytest.mark.parametrize(

@@ -433,12 +433,22 @@ def plan_command(
         f"({'rent' if request.mode == 'rent' else 'buy'})",
     )
     _assumed_network_note(result.options)
+    if result.recommended is not None and result.options and result.recommended is not result.options[0]:
+        console.print(f"[bold]Recommended:[/bold] {result.recommended.chip_name} (the best option with published "
+                      "utilisation evidence and a known price; see the note below on the first-ranked)",
+                      highlight=False)
     console.print(
         f"{len(result.pareto)} options on the Pareto front over cost, time and energy (* = the "
-        f"chip's shown option is on it); {len(result.skipped)} chips skipped for missing data "
-        "(see --json).",
+        f"chip's shown option is on it); {len(result.skipped)} chips left out (--json lists all).",
         style="dim",
     )
+    by_reason: dict[str, list[str]] = {}
+    for name, why in result.skipped.items():
+        found = cat.find(name)
+        if found and found[0].datacenter and (found[0].release_year or 0) >= 2020:
+            by_reason.setdefault(why, []).append(_chip_label(name))
+    for why, names in by_reason.items():
+        console.print(f"left out, {why}: {', '.join(names)}", style="dim", highlight=False)
     if result.trend is not None and request.start_year is not None:
         console.print(
             f"price-performance trend: {result.trend.source}", style="dim", highlight=False
@@ -468,6 +478,10 @@ def _assumed_network_note(options: Any) -> None:
             style="dim",
             highlight=False,
         )
+    for o in options:
+        for note in o.notes:
+            if "no launch price;" in note or "no TDP;" in note:
+                console.print(f"$ {note}", style="dim", highlight=False)
     if flagged:
         console.print(
             f"~ {', '.join(flagged)}: no inter-node bandwidth in the catalogue; the MFU assumes "

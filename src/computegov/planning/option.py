@@ -48,6 +48,8 @@ class Plan:
         reliability: interruptions, checkpoint interval, goodput and days with and without
             failures (None when the request turns failures off).
         duration_no_failures_s: failure-free time (low, central, high), s.
+        estimated_inputs: inputs not published for the chip and substituted to plan it (a rental
+            quote for a missing price, an estimated price or TDP; see :mod:`computegov.planning.gaps`).
         utilisation_evidence: a published at-scale run backs the chip family's utilisation
             (False: generation default with a widened interval).
     """
@@ -77,6 +79,7 @@ class Plan:
     reliability: Reliability | None = None
     duration_no_failures_s: Range | None = None
     utilisation_evidence: bool = True
+    estimated_inputs: tuple[str, ...] = ()
 
     @property
     def days(self) -> float:
@@ -142,6 +145,7 @@ class Plan:
             "network_bandwidth_assumed": self.network_assumed,
             "duration_days_without_failures": self.days_without_failures,
             "utilisation_evidence": self.utilisation_evidence,
+            "estimated_inputs": list(self.estimated_inputs),
             "reliability": self.reliability.to_dict() if self.reliability else None,
         }
 
@@ -159,6 +163,8 @@ class PlanResult:
         trend: price-performance growth used for the start year.
         assumptions: the cost model's assumptions and sources.
         notes: assumptions the planner added (e.g. the default longest run).
+        recommended: the best-ranked option whose utilisation a published run backs and whose
+            price is not estimated (None if none is); the first option when it qualifies.
     """
 
     request: PlanRequest
@@ -169,11 +175,13 @@ class PlanResult:
     trend: PricePerformanceTrend | None
     assumptions: dict[str, Any]
     notes: tuple[str, ...] = ()
+    recommended: Plan | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
         return {
             "notes": list(self.notes),
+            "recommended": self.recommended.to_dict() if self.recommended else None,
             "request": self.request.to_dict(),
             "target": self.target.to_dict(),
             "options": [o.to_dict() for o in self.options],

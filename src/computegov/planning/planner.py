@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from computegov.costs import CostModel, MissingCostDataError, Range, default_assumptions
 from computegov.errors import InputError, PlanInfeasibleError
+from computegov.planning.gaps import GapFill, fill_gaps
 from computegov.planning.infeasible import explain_infeasible
 from computegov.planning.memory import min_chips_for_memory
 from computegov.planning.option import Plan, PlanResult
@@ -254,6 +255,37 @@ def _violations(option: Plan, request: PlanRequest) -> tuple[str, ...]:
     return tuple(out)
 
 
+#: The option that supplies each field a plan may lack.
+_OPTIONS = {
+    "launch_price_usd": "give --price-usd with --chip, or plan with --rent",
+    "tdp_w": "give --tdp-w with --chip",
+    "rental price": "give --rent-usd-per-hour with --chip, or buy",
+}
+
+
+def _supplied_by(field: str) -> str:
+    """The CLI option that supplies a missing ``field``."""
+    return _OPTIONS.get(field, "add it to a catalogue file given with --catalog")
+
+
+def _reference(reference: Sequence[Chip] | None, chips: Sequence[Chip]) -> Sequence[Chip]:
+    """Chips to estimate missing prices and TDPs from."""
+    if reference is not None:
+        return reference
+    if len(chips) >= 20:
+        return chips
+    from computegov.catalog import load_catalog
+
+    return tuple(load_catalog(user_config=False))
+
+
+def _marked(option: Plan, filled: GapFill) -> Plan:
+    """The option with the chip's substituted inputs named."""
+    if not filled.estimated:
+        return option
+    return dataclasses.replace(option, estimated_inputs=filled.estimated, notes=(*option.notes, *filled.notes))
+
+
 def _model_for(request: PlanRequest, model: CostModel | None) -> CostModel:
     model = model or CostModel()
     if model.mode != request.mode:
@@ -271,6 +303,7 @@ def evaluate(
     trend: PricePerformanceTrend | None = None,
     failure_model: ReliabilityAssumptions | None = None,
     evidence: EvidenceTable | None = None,
+    reference: Sequence[Chip] | None = None,
 ) -> tuple[Target, Plan]:
     """Days, chip-hours, cost, energy and memory fit of one fixed configuration.
 
@@ -284,6 +317,7 @@ def evaluate(
         failure_model: failure, checkpoint and restart assumptions (default: bundled, Llama 3).
         evidence: utilisation evidence table (default: bundled;
             :func:`~computegov.planning.utilisation.load_evidence` adds a user's).
+        reference: chips to estimate a missing price or TDP from (default: the bundled catalogue).
 
     Raises:
         InputError: chips < 1 or above :data:`~computegov.planning.request.MAX_CHIPS`.
@@ -296,7 +330,13 @@ def evaluate(
     if trend is None and request.start_year is not None:
         trend = price_performance_trend()
     target = resolve_target(request, scaling)
-    ctx = _context(chip, model, scaling, target, evidence)
+    filled = fill_gaps(chip, model, _reference(reference, [chip]))
+    chip, model = filled.chip, filled.model
+    try:
+        ctx = _context(chip, model, scaling, target, evidence)
+    except MissingCostDataError as err:
+        raise MissingCostDataError(f"{err} ({_supplied_by(err.field)})", chip_name=chip.name,
+                                   field=err.field) from err
     if INTRANODE in ctx.numbers.missing and chips > 1 and request.utilisation is None:
         raise _no_interconnect(chip)
     option = _option(ctx, chips, target, request, scaling, trend, model, failure_model)
@@ -311,7 +351,7 @@ def evaluate(
             memory_fits=False,
         )
         option = dataclasses.replace(option, violations=_violations(option, request))
-    return target, option
+    return target, _marked(option, filled)
 
 
 def candidate_counts(limit: int) -> list[int]:
@@ -350,6 +390,7 @@ def plan(
     datacenter_only: bool = True,
     failure_model: ReliabilityAssumptions | None = None,
     evidence: EvidenceTable | None = None,
+    reference: Sequence[Chip] | None = None,
 ) -> PlanResult:
     """Ranked hardware options for a run across ``chips``.
 
@@ -369,6 +410,12 @@ def plan(
         failure_model: failure, checkpoint and restart assumptions (default: bundled, Llama 3).
         evidence: utilisation evidence table (default: bundled;
             :func:`~computegov.planning.utilisation.load_evidence` adds a user's).
+        reference: chips to estimate a missing price or TDP from (default: ``chips`` when they
+            are a whole catalogue, else the bundled catalogue).
+
+    A chip without a price is planned at its rental quote or an estimated price, one without a
+    TDP at an estimated power (:func:`~computegov.planning.gaps.fill_gaps`); such options say so
+    in ``estimated_inputs`` and their notes.
 
     Raises:
         PlanInfeasibleError: no option meets the constraints (says which binds, by how much).
@@ -394,6 +441,10 @@ def plan(
         counts = sorted({*counts, request.max_chips})
     skipped: dict[str, str] = {}
     every: list[Plan] = []
+    chips = list(chips)
+    pool = _reference(reference, chips)
+    fills: dict[str, GapFill] = {}
+    base_model = model
     for chip in chips:
         if datacenter_only and chip.datacenter is False:
             skipped[chip.name] = "not a datacenter chip"
@@ -401,10 +452,12 @@ def plan(
         if chip.training_peak() is None:
             skipped[chip.name] = "no BF16/TF32/FP32 peak"
             continue
+        filled = fills[chip.name] = fill_gaps(chip, base_model, pool)
+        chip, model = filled.chip, filled.model
         try:
             ctx = _context(chip, model, scaling, target, evidence)
         except MissingCostDataError as err:
-            skipped[chip.name] = f"missing {err.field}"
+            skipped[chip.name] = f"missing {err.field} ({_supplied_by(err.field)})"
             continue
         if INTRANODE in ctx.numbers.missing and request.utilisation is None:
             skipped[chip.name] = (
@@ -421,6 +474,7 @@ def plan(
             if option is None:
                 continue
             found = True
+            option = _marked(option, filled)
             every.append(option)
             if (
                 option.violations
@@ -445,6 +499,18 @@ def plan(
             per_chip[option.chip_name] = option
     ranked = sorted(per_chip.values(), key=lambda o: (o.key(request.rank_by), o.chips))
     front = sorted((o for o in feasible if o.pareto), key=lambda o: o.cost_usd.central)
+    recommended = next((o for o in ranked if o.utilisation_evidence
+                        and not any(e.endswith("estimated") for e in o.estimated_inputs)), None)
+    if ranked and recommended is not None and recommended is not ranked[0]:
+        first = ranked[0]
+        why = []
+        if not first.utilisation_evidence:
+            why.append("no published at-scale utilisation backs its MFU")
+        if any(e.endswith("estimated") for e in first.estimated_inputs):
+            why.append("its price or power is estimated")
+        notes.append(f"the first-ranked {first.chip_name} is not the recommendation: {' and '.join(why)}; "
+                     f"the best option with published utilisation evidence and a known price is "
+                     f"{recommended.chip_name}")
     if top is not None:
         ranked = ranked[:top]
     return PlanResult(
@@ -454,6 +520,7 @@ def plan(
         pareto=tuple(front),
         skipped=skipped,
         trend=trend,
-        assumptions=model.to_dict(),
+        assumptions=base_model.to_dict(),
         notes=tuple(notes),
+        recommended=recommended,
     )
