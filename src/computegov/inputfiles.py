@@ -105,6 +105,11 @@ def max_input_bytes(override: int | None = None) -> int:
     return value
 
 
+def _a(what: str) -> str:
+    """``what`` with its indefinite article ("a ledger", "an assumptions file")."""
+    return f"{'an' if what[:1].lower() in 'aeiou' else 'a'} {what}"
+
+
 def _kind(mode: int) -> str:
     if stat.S_ISDIR(mode):
         return "a directory"
@@ -119,11 +124,11 @@ def _kind(mode: int) -> str:
     return "a special file"
 
 
-def _open_regular(path: Path, what: str, cap: int) -> int:
+def _open_regular(path: str | Path, what: str, cap: int) -> int:
     """A read-only fd on the regular file ``path``, checked before any read."""
     label = str(path)
     if not label.strip():
-        raise DataError(f"empty file name; expected a {what}", path="''")
+        raise DataError(f"empty file name; expected {_a(what)}", path="''")
     flags = (
         os.O_RDONLY
         | getattr(os, "O_NONBLOCK", 0)  # a FIFO opens at once instead of waiting for a writer
@@ -135,13 +140,19 @@ def _open_regular(path: Path, what: str, cap: int) -> int:
     except FileNotFoundError:
         raise DataError(f"cannot read the {what}: no such file", path=label) from None
     except IsADirectoryError:
-        raise DataError(f"is a directory; expected a {what}", path=label) from None
+        raise DataError(f"is a directory; expected {_a(what)}", path=label) from None
     except OSError as err:
+        try:  # a socket cannot be opened at all (ENXIO): name what it is
+            mode = os.stat(path).st_mode
+        except OSError:
+            mode = stat.S_IFREG
+        if not stat.S_ISREG(mode):
+            raise DataError(f"is {_kind(mode)}, not a regular file; expected {_a(what)}", path=label) from None
         raise DataError(f"cannot open the {what}: {err.strerror or err}", path=label) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise DataError(f"is {_kind(info.st_mode)}, not a regular file; expected a {what}", path=label)
+            raise DataError(f"is {_kind(info.st_mode)}, not a regular file; expected {_a(what)}", path=label)
         if info.st_size > cap:
             raise DataError(
                 f"{info.st_size:,} bytes, larger than {cap:,} bytes, the input cap (raise it "
@@ -173,9 +184,8 @@ def check_input_file(
     Raises:
         DataError: missing, unreadable, not a regular file, or over the cap.
     """
-    file = Path(path)
-    os.close(_open_regular(file, what, max_input_bytes(max_bytes)))
-    return file
+    os.close(_open_regular(path, what, max_input_bytes(max_bytes)))
+    return Path(path)
 
 
 def read_input_bytes(
@@ -194,7 +204,7 @@ def read_input_bytes(
     """
     file = Path(path)
     cap = max_input_bytes(max_bytes)
-    fd = _open_regular(file, what, cap)
+    fd = _open_regular(path, what, cap)
     chunks: list[bytes] = []
     total = 0
     try:
@@ -211,7 +221,7 @@ def read_input_bytes(
         os.close(fd)
     if total > cap:
         raise DataError(
-            f"grew larger than {cap:,} bytes, the input cap, while being read; expected a {what}",
+            f"grew larger than {cap:,} bytes, the input cap, while being read; expected {_a(what)}",
             path=str(file),
         )
     return b"".join(chunks)
@@ -359,7 +369,7 @@ def read_input_json(
 
 def csv_dict_rows(
     text: str, *, path: str | Path
-) -> tuple[list[str], Iterator[tuple[int, dict[str | None, Any]]]]:
+) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
     """The header and the rows of CSV ``text``, as :class:`csv.DictReader` gives them.
 
     Rows are numbered as a spreadsheet shows them (the header is row 1). A malformed row (a
@@ -382,7 +392,7 @@ def csv_dict_rows(
     except csv.Error as err:
         raise DataError(f"malformed CSV header: {err}", path=path, row=1) from None
 
-    def rows() -> Iterator[tuple[int, dict[str | None, Any]]]:
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
         number = 1
         while True:
             number += 1
@@ -454,7 +464,7 @@ def parse_yaml_text(
     except yaml.YAMLError as err:
         raise DataError(f"not valid YAML: {err}", path=path) from None
     except (ValueError, OverflowError, TypeError, RecursionError) as err:  # e.g. date 2024-13-45
-        raise DataError(f"not usable YAML: {err}", path=path) from None
+        raise DataError(f"not valid YAML: {err}", path=path) from None
     finally:
         loader.dispose()
 

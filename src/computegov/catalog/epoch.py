@@ -7,8 +7,6 @@ this module converts each once, here.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ from computegov.catalog.chip import FIELD_MAXIMA, Chip
 from computegov.catalog.records import normalise_kind, parse_date, parse_positive, require_columns
 from computegov.catalog.textfile import read_text
 from computegov.errors import DataError
+from computegov.inputfiles import csv_dict_rows
 from computegov.units import BITS_PER_BYTE
 
 __all__ = ["EPOCH_ATTRIBUTION", "EPOCH_SNAPSHOT", "PRECISION_COLUMNS", "chips_from_epoch_csv"]
@@ -132,12 +131,12 @@ def chips_from_epoch_csv(source: str | Path, text: str | None = None) -> tuple[l
     """
     if text is None:
         text = read_text(source)
-    reader = csv.DictReader(io.StringIO(text))
-    require_columns(reader.fieldnames or [], REQUIRED_COLUMNS, path=source)
+    header, records = csv_dict_rows(text, path=source)  # CSV errors name the file and row
+    require_columns(header, REQUIRED_COLUMNS, path=source)
     chips: list[Chip] = []
     rows: list[dict[str, str]] = []
     seen: dict[str, int] = {}
-    for index, row in enumerate(reader, start=2):
+    for index, row in records:
         chip = chip_from_epoch_row(row, path=source, row_number=index)
         if chip.name in seen:
             raise DataError(

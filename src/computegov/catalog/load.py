@@ -25,7 +25,6 @@ from computegov.catalog.dirs import config_dir, data_dir
 from computegov.catalog.epoch import chips_from_epoch_csv
 from computegov.catalog.lookup import normalise_name
 from computegov.catalog.textfile import read_text
-from computegov.errors import InputError
 
 __all__ = ["import_epoch_csv", "load_catalog"]
 
@@ -151,9 +150,7 @@ def import_epoch_csv(path: str | Path, *, save: bool = False) -> CatalogDiff:
     Raises:
         DataError: the file is not a valid Epoch table (file, row, field named).
     """
-    if not Path(path).is_file():
-        raise InputError(f"{path}: no such file")
-    new_text = read_text(path)
+    new_text = read_text(path)  # the guarded reader: missing, a folder, a FIFO or a device named
     label, _ = _epoch_in_use()
     current, _ = chips_from_epoch_csv(label, _epoch_text(label))
     newer, _ = chips_from_epoch_csv(str(path), new_text)

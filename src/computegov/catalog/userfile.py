@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import io
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -181,24 +180,19 @@ def read_user_file(path: str | Path) -> list[UserRow]:
     suffix = path.suffix.lower()
     raws: list[tuple[int, Mapping[str, Any]]]
     if suffix == ".csv":
-        reader = csv.DictReader(io.StringIO(text))
-        if not reader.fieldnames or "name" not in reader.fieldnames:
+        from computegov.inputfiles import csv_dict_rows  # CSV errors name the file and row
+
+        header, records = csv_dict_rows(text, path=label)
+        if "name" not in header:
             raise DataError("missing column 'name' in the header", path=label, row=1, field="name")
-        raws = [(i, {k: v for k, v in r.items() if k is not None}) for i, r in enumerate(reader, start=2)]
+        raws = [(i, {k: v for k, v in r.items() if k is not None}) for i, r in records]
         for i, r in raws:
             if None in r.values() and any(v is None for v in r.values()):
                 raise DataError("row has fewer cells than the header", path=label, row=i)
     elif suffix in {".yaml", ".yml"}:
-        import yaml  # only YAML files need the parser; `import computegov` does not load it
+        from computegov.inputfiles import parse_yaml_text  # safe-loaded, depth and aliases limited
 
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None)
-            raise DataError(f"not valid YAML: {getattr(err, 'problem', err)}", path=label,
-                            row=(mark.line + 1) if mark else None) from err
-        except (ValueError, OverflowError, RecursionError) as err:  # e.g. a date 2024-13-45
-            raise DataError(f"not valid YAML: {err}", path=label) from err
+        data = parse_yaml_text(text, path=label)
         if isinstance(data, dict) and "chips" in data:
             data = data["chips"]
         if data is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import typer
@@ -10,10 +11,12 @@ from computegov.cli.common import (
     JSON_OPTION,
     console,
     guarded,
+    in_range,
     print_json,
     seed_option,
     table_with,
 )
+from computegov.errors import InputError
 
 __all__ = ["register"]
 
@@ -21,6 +24,24 @@ supply_app = typer.Typer(
     help="Manufacturing capacity: wafers -> dies -> yield -> HBM and packaging bottlenecks -> accelerators/yr.",
     no_args_is_help=True,
 )
+
+
+#: Smallest logic die accepted, mm^2. Accelerator logic dies are tens to ~800 mm^2 (H100: 814);
+#: a bound far below that keeps dies per wafer finite (5e-324 mm^2 gave "inf good dies/wafer").
+MIN_DIE_AREA_MM2 = 1.0
+
+
+def _refuse_overflow(obj: Any, where: str = "") -> None:
+    """Refuse a result holding inf or NaN (inputs so extreme that floating point overflowed)."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        raise InputError(f"the inputs give {obj} for {where.lstrip('.')}: a value over- or underflows; "
+                         "check the options' magnitudes")
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            _refuse_overflow(value, f"{where}.{key}")
+    elif isinstance(obj, list | tuple):
+        for index, value in enumerate(obj):
+            _refuse_overflow(value, f"{where}[{index}]")
 
 
 def _opt(flag: str, text: str) -> Any:
@@ -32,7 +53,10 @@ def _opt(flag: str, text: str) -> Any:
 @guarded
 def estimate_cmd(
     preset: str = typer.Option("tsmc-n4-reticle", "--preset", help="tsmc-n4-reticle or smic-7nm (see `supply presets`)."),
-    die_area_mm2: float | None = _opt("--die-area-mm2", "Logic die area, mm^2"),
+    die_area_mm2: float | None = typer.Option(
+        None, "--die-area-mm2", callback=in_range(low=MIN_DIE_AREA_MM2),
+        help=f"Logic die area, mm^2, at least {MIN_DIE_AREA_MM2:g} (overrides the preset; fixes the value, no range).",
+    ),
     wafer_diameter_mm: float | None = _opt("--wafer-diameter-mm", "Wafer diameter, mm"),
     edge_exclusion_mm: float | None = _opt("--edge-exclusion-mm", "Edge exclusion, mm"),
     defect_density_per_cm2: float | None = _opt("--defect-density-per-cm2", "Fatal defect density D0, per cm^2"),
@@ -63,6 +87,7 @@ def estimate_cmd(
         packaging_yield=packaging_yield,
     )
     sim = simulate(params, rng=np.random.default_rng(seed), n_samples=samples)
+    _refuse_overflow({k: v for k, v in sim.to_dict().items() if k != "inputs"})
     if as_json:
         print_json(sim.to_dict())
         return

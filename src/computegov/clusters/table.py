@@ -13,11 +13,9 @@ power in watts (Epoch's MW converted once, here), hardware cost in US dollars as
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
 import functools
-import io
 import math
 import re
 from collections import Counter
@@ -377,13 +375,14 @@ def parse_clusters_csv(
     Raises:
         DataError: the header lacks the ``Name`` or ``Status`` column.
     """
-    reader = csv.DictReader(io.StringIO(text))
-    header = reader.fieldnames or []
+    from computegov.inputfiles import csv_dict_rows  # CSV errors name the file and row
+
+    header, records = csv_dict_rows(text, path=path)
     for required in ("Name", "Status"):
         if required not in header:
             raise DataError(f"missing column {required!r}", path=path, row=1, field=required)
     warnings: list[ClusterWarning] = []
-    systems = tuple(_parse_row(raw, i, catalog, warnings) for i, raw in enumerate(reader, start=2))
+    systems = tuple(_parse_row(raw, i, catalog, warnings) for i, raw in records)
     return ClusterTable(systems, tuple(warnings), path)
 
 
@@ -418,9 +417,9 @@ def load_clusters(
         text = resources.files("computegov.data").joinpath("gpu_clusters.csv").read_text(encoding="utf-8")
         label = _BUNDLED
     else:
-        if not Path(path).is_file():
-            raise InputError(f"{path}: no such file")
-        text = Path(path).read_text(encoding="utf-8-sig")
+        from computegov.inputfiles import read_input_text  # regular file, size cap, UTF-8
+
+        text = read_input_text(path, what="clusters CSV")
         label = str(path)
     if map_chips and catalog is None:
         from computegov.catalog import load_catalog

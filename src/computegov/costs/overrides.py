@@ -92,12 +92,9 @@ def load_overrides(path: Path) -> dict[str, Any]:
     Raises:
         DataError: unreadable, not a mapping.
     """
-    import yaml
+    from computegov.inputfiles import read_input_yaml  # regular file, size cap, limited YAML
 
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise DataError(f"cannot read the assumptions file: {err}", path=str(path)) from err
+    raw = read_input_yaml(path, what="assumptions file")
     if not isinstance(raw, Mapping):
         raise DataError(
             "expected a mapping of assumption names to values (e.g. 'pue: 1.1')", path=str(path)

@@ -17,8 +17,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from computegov.errors import DataError, UnknownNameError
 from computegov.units import decimal_year
 
@@ -384,19 +382,15 @@ def load_register(path: str | Path | None = None) -> Register:
     """
     if path is None:
         return _bundled()
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as err:
-        raise DataError(f"cannot read the register: {err.strerror}", path=str(path)) from err
-    return _parse_text(text, str(path))
+    from computegov.inputfiles import read_input_text  # regular file, size cap, UTF-8
+
+    return _parse_text(read_input_text(path, what="register"), str(path))
 
 
 def _parse_text(text: str, path: str) -> Register:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise DataError(f"not valid YAML: {err}", path=path) from err
-    return parse_register(data, path)
+    from computegov.inputfiles import parse_yaml_text  # safe-loaded, depth and aliases limited
+
+    return parse_register(parse_yaml_text(text, path=path), path)
 
 
 @functools.cache

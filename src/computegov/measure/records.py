@@ -66,9 +66,10 @@ class RecordWriter:
 def _iter_lines(path: Path) -> Iterator[tuple[int, str]]:
     """(line number, text) of each non-blank line; DataError at the first byte that is not UTF-8."""
     from computegov.catalog.textfile import decode_utf8
+    from computegov.inputfiles import check_input_file  # a FIFO or device is refused, not read
 
     offset_bytes = 0
-    with path.open("rb") as handle:
+    with check_input_file(path, what="meter records file").open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             line = decode_utf8(raw, path=path, offset_bytes=offset_bytes, row=number)
             offset_bytes += len(raw)

@@ -120,12 +120,9 @@ def load_evidence(path: Path) -> EvidenceTable:
     Raises:
         DataError: unreadable file or a bad entry (names the row and field).
     """
-    import yaml
+    from computegov.inputfiles import read_input_yaml  # regular file, size cap, limited YAML
 
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise DataError(f"cannot read the utilisation evidence: {err}", path=str(path)) from err
+    raw = read_input_yaml(path, what="utilisation evidence file")
     share, mine = _parse(raw, str(path))
     return share, (*mine, *_table()[1])
 

@@ -393,17 +393,14 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
     """The bundled rule versions (cached), or those of another YAML file in the same schema."""
     if path is None:
         return _bundled()
-    import yaml
 
     from computegov.catalog.textfile import read_text
 
     path = Path(path)
+    from computegov.inputfiles import parse_yaml_text  # safe-loaded, depth and aliases limited
+
     text = read_text(path)  # DataError naming the file: unreadable or not UTF-8
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise DataError(f"cannot read rules: {err}", path=path) from err
-    return parse_rules(data, str(path))
+    return parse_rules(parse_yaml_text(text, path=path), str(path))
 
 
 def get_rule(version: str | None = None) -> Rule:
