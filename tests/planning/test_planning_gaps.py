@@ -37,7 +37,9 @@ def test_a_chip_without_a_price_or_quote_gets_an_estimated_price_from_its_peers(
                peak_flop_per_s={"bf16": 1e15})
     filled = fill_gaps(new, CostModel(), PEERS)
     ratios = [1e15 / 20_000, 2e15 / 30_000, 1e15 / 40_000]
-    low, median, high, names, _ = peer_ratio(new, PEERS, lambda c: c.launch_price_usd)  # type: ignore[misc]
+    found = peer_ratio(new, PEERS, lambda c: c.launch_price_usd)
+    assert found is not None
+    median, names = found[1], found[3]
     assert names == ["A", "B", "C"]  # the 2012 chip is not a peer of a 2025 chip
     assert median == sorted(ratios)[1]
     assert filled.chip.launch_price_usd == pytest.approx(1e15 / median)

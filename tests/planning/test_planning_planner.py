@@ -138,9 +138,9 @@ def test_fixed_configuration_is_evaluated_by_hand() -> None:
 
 def test_chip_without_tdp_or_price_gets_a_clear_error_naming_the_option() -> None:
     # with nothing to estimate from (no reference chips, no rental quote), the error names the option
-    with pytest.raises(MissingCostDataError, match="tdp_w.*--tdp-w"):
+    with pytest.raises(MissingCostDataError, match=r"tdp_w.*--tdp-w"):
         evaluate(PlanRequest(failures=False, flop=1e22), chip("No TDP", 1e15, 1000.0, tdp=None), 8, reference=[])
-    with pytest.raises(MissingCostDataError, match="launch_price_usd.*--price-usd"):
+    with pytest.raises(MissingCostDataError, match=r"launch_price_usd.*--price-usd"):
         evaluate(PlanRequest(failures=False, flop=1e22), NO_PRICE, 8, reference=[])
 
 
