@@ -56,3 +56,64 @@ def swtpm(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
         yield tpm
     finally:
         tpm.stop()
+
+
+@dataclass(frozen=True)
+class EkCa:
+    """A throw-away EK CA made at test time: its key and certificate as PEM files, and the objects."""
+
+    key_pem: Path
+    cert_pem: Path
+    key: object
+    cert: object
+
+
+@pytest.fixture(scope="session")
+def ek_ca(tmp_path_factory: pytest.TempPathFactory) -> EkCa:
+    from cryptography.hazmat.primitives import serialization
+
+    from computegov.attest.tpm_software import make_test_ca
+
+    d = tmp_path_factory.mktemp("ek-ca")
+    key, cert = make_test_ca("computegov test TPM manufacturer EK CA")
+    (d / "ca.key").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                 serialization.NoEncryption()))
+    (d / "ca.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return EkCa(d / "ca.key", d / "ca.pem", key, cert)
+
+
+@pytest.fixture(scope="session")
+def swtpm_ek(tmp_path_factory: pytest.TempPathFactory, ek_ca: EkCa):  # type: ignore[no-untyped-def]
+    """A real swtpm whose EKs are certified by ``ek_ca`` (swtpm_setup --create-ek-cert)."""
+    missing = _missing_tpm_binaries() + [t for t in ("swtpm_setup", "swtpm_localca") if shutil.which(t) is None]
+    if missing:
+        pytest.skip(f"needs swtpm, swtpm-tools and tpm2-tools: {', '.join(missing)} missing")
+    from computegov.attest.tpm_producer import Swtpm, manufacture_swtpm
+
+    state = tmp_path_factory.mktemp("swtpm-ek") / "state"
+    manufacture_swtpm(state, ek_ca.key_pem, ek_ca.cert_pem)
+    tpm = Swtpm(state).start()
+    try:
+        yield tpm
+    finally:
+        tpm.stop()
+
+
+@pytest.fixture(scope="session")
+def swtpm_activated(swtpm_ek, ek_ca: EkCa):  # type: ignore[no-untyped-def]
+    """(a trust list for ``swtpm_ek``, its AK's activation proof): one real credential activation."""
+    from computegov.attest.tpm_activation import activation_request, make_challenge
+    from computegov.attest.tpm_producer import (
+        activate_credential,
+        ak_public_area,
+        read_ek_certificate,
+    )
+    from computegov.attest.trust import Challenger, TrustList
+    from computegov.ledger.signing import Signer, public_key_hex
+
+    challenger = Signer.generate()
+    trust = TrustList(tpm_ek_cas=(ek_ca.cert,),
+                      challengers=(Challenger("auditor", public_key_hex(challenger.public_key)),))
+    request = activation_request(str(read_ek_certificate(swtpm_ek.tcti)), [], ak_public_area(swtpm_ek.tcti))
+    challenge = make_challenge(request, challenger, "auditor", trust)
+    return trust, activate_credential(challenge, swtpm_ek.tcti)

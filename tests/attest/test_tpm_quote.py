@@ -2,6 +2,7 @@
 
 Every tampered variant must fail ``computegov verify`` with its own named reason. The negative
 cases run on a software-made quote always, and on the real swtpm quote when swtpm is installed.
+Proof that the AK lives in a TPM (EK chain, credential activation) is in test_tpm_residency.py.
 """
 
 from __future__ import annotations
@@ -17,53 +18,27 @@ from typer.testing import CliRunner
 
 from computegov.attest import checkers_for
 from computegov.attest.slot import attach_evidence, ledger_head
+from computegov.attest.tpm_activation import make_challenge
 from computegov.attest.tpm_format import QuoteFormatError, encode_quote, parse_quote
-from computegov.attest.tpm_software import software_quote_evidence
-from computegov.attest.trust import TrustList
+from computegov.attest.tpm_software import SoftwareTpm
+from computegov.attest.trust import Challenger, TrustList
 from computegov.cli import app
 from computegov.ledger.report import load_report
-from computegov.ledger.signing import load_private_key
+from computegov.ledger.signing import Signer, load_private_key, public_key_hex
 from computegov.ledger.verify import verify_report
 
 runner = CliRunner()
-AK = ec.generate_private_key(ec.SECP256R1())
+TPM = SoftwareTpm.create()
+CHALLENGER = Signer.generate()
+TRUST = TrustList(tpm_ek_cas=(TPM.ca_cert,),
+                  challengers=(Challenger("auditor", public_key_hex(CHALLENGER.public_key)),))
+PROOF = TPM.activate(make_challenge(TPM.activation_request(), CHALLENGER, "auditor", TRUST))
+AK = TPM.ak
 
 
-def _trust_file(path: Path, *fingerprints: str) -> Path:
-    path.write_text(json.dumps({"tpm_ak_sha256": list(fingerprints)}), encoding="utf-8")
-    return path
-
-
-def _verify(run: Any, evidence: dict[str, Any], trusted: tuple[str, ...]) -> Any:
+def _verify(run: Any, evidence: dict[str, Any], trust: TrustList = TRUST) -> Any:
     attach_evidence(run.report, "tpm2-quote", evidence, load_private_key(run.private_key))
-    return verify_report(
-        run.report, run.ledger, run.public_key,
-        checkers=checkers_for(TrustList(frozenset(trusted))),
-    )
-
-
-def test_cli_quote_from_swtpm_verifies_as_checked(swtpm: Any, run: Any, tmp_path: Path) -> None:
-    res = runner.invoke(app, ["attest", "tpm", "--ledger", str(run.ledger), "--report",
-                              str(run.report), "--tcti", swtpm.tcti, "--pcrs", "0,1,2,7", "--json"])
-    assert res.exit_code == 0, res.output
-    fingerprint = json.loads(res.stdout)["ak_sha256"]
-    trust = _trust_file(tmp_path / "trust.json", fingerprint)
-    out = runner.invoke(app, ["verify", str(run.report), "--key", str(run.public_key),
-                              "--attest-trust", str(trust), "--json"])
-    assert out.exit_code == 0, out.output
-    check = next(c for c in json.loads(out.stdout)["checks"] if c["name"] == "attestation")
-    assert check["status"] == "pass" and check["summary"].startswith("checked: TPM quote by trusted AK")
-    untrusted = runner.invoke(app, ["verify", str(run.report), "--key", str(run.public_key)])
-    assert untrusted.exit_code == 1 and "no TPM trust list was given" in untrusted.output
-
-
-def test_swtpm_keeps_one_ak_across_quotes(swtpm: Any) -> None:
-    from computegov.attest.tpm_producer import quote_evidence
-
-    a = quote_evidence(b"\x01" * 32, tcti=swtpm.tcti, pcrs=(0,))
-    b = quote_evidence(b"\x02" * 32, tcti=swtpm.tcti, pcrs=(0,))
-    assert a["ak_sha256"] == b["ak_sha256"]
-    assert parse_quote(base64.b64decode(b["quote"])).extra_data == b"\x02" * 32
+    return verify_report(run.report, run.ledger, run.public_key, checkers=checkers_for(trust))
 
 
 def _resign(evidence: dict[str, Any], quote: bytes | None = None, key: Any = None) -> None:
@@ -76,30 +51,29 @@ def _resign(evidence: dict[str, Any], quote: bytes | None = None, key: Any = Non
     evidence["signature"]["value"] = base64.b64encode(key.sign(raw, ec.ECDSA(hashes.SHA256()))).decode()
 
 
-def _tamper(kind: str, ev: dict[str, Any], run: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """A tampered copy of ``ev`` and the trusted fingerprints (``replayed`` is made by the caller)."""
+def _tamper(kind: str, ev: dict[str, Any], trust: TrustList) -> tuple[dict[str, Any], TrustList]:
+    """A tampered copy of ``ev`` and the trust list (``replayed`` is made by the caller)."""
     ev = json.loads(json.dumps(ev))
-    trusted = (ev["ak_sha256"],)
     if kind == "edited_pcr":
         bank = ev["pcrs"]["sha256"]
         first = sorted(bank, key=int)[0]
         bank[first] = "ff" * 32
     elif kind == "other_key_signature":
         _resign(ev)
-    elif kind == "ak_not_trusted":
-        trusted = ("00" * 32,)
+    elif kind == "ak_not_pinned":
+        trust = TrustList(frozenset({"00" * 32}), (), trust.tpm_ek_cas, trust.challengers)
     elif kind == "truncated":
         ev["quote"] = base64.b64encode(base64.b64decode(ev["quote"])[:-5]).decode()
     elif kind == "wrong_algorithm":
         ev["signature"]["scheme"] = "ecdsa-sha1"
-    return ev, trusted
+    return ev, trust
 
 
 REASONS = {
     "replayed": "not bound to this ledger",
     "edited_pcr": "a PCR value was edited",
     "other_key_signature": "signature does not verify",
-    "ak_not_trusted": "is not in the trust list",
+    "ak_not_pinned": "not in the trust list's AK pins",
     "truncated": "truncated",
     "wrong_algorithm": "wrong algorithm",
 }
@@ -108,46 +82,56 @@ REASONS = {
 @pytest.mark.parametrize("kind", sorted(REASONS))
 def test_tampered_software_quote_fails_with_reason(kind: str, run: Any) -> None:
     head = ledger_head(load_report(run.report))
-    ev = software_quote_evidence(head, AK)
+    ev, trust = TPM.evidence(head, PROOF), TRUST
     if kind == "replayed":
-        ev, trusted = software_quote_evidence(b"\x42" * 32, AK), (ev["ak_sha256"],)
+        ev = TPM.evidence(b"\x42" * 32, PROOF)
     else:
-        ev, trusted = _tamper(kind, ev, run)
-    verdict = _verify(run, ev, trusted)
+        ev, trust = _tamper(kind, ev, trust)
+    verdict = _verify(run, ev, trust)
     check = verdict.check("attestation")
     assert verdict.outcome == "failed" and check.status == "fail", check.summary
     assert REASONS[kind] in check.summary, check.summary
 
 
 @pytest.mark.parametrize("kind", sorted(REASONS))
-def test_tampered_swtpm_quote_fails_with_reason(kind: str, swtpm: Any, run: Any) -> None:
+def test_tampered_swtpm_quote_fails_with_reason(kind: str, swtpm_ek: Any, swtpm_activated: Any, run: Any) -> None:
     from computegov.attest.tpm_producer import quote_evidence
 
+    trust, proof = swtpm_activated
     head = ledger_head(load_report(run.report))
     nonce = b"\x42" * 32 if kind == "replayed" else head
-    ev = quote_evidence(nonce, tcti=swtpm.tcti, pcrs=(0, 1, 7))
+    ev = quote_evidence(nonce, tcti=swtpm_ek.tcti, pcrs=(0, 1, 7), activation=proof)
     if kind != "replayed":
-        ev, trusted = _tamper(kind, ev, run)
-    else:
-        trusted = (ev["ak_sha256"],)
-    check = _verify(run, ev, trusted).check("attestation")
+        ev, trust = _tamper(kind, ev, trust)
+    check = _verify(run, ev, trust).check("attestation")
     assert check.status == "fail" and REASONS[kind] in check.summary, check.summary
 
 
-def test_honest_software_quote_passes(run: Any) -> None:
-    ev = software_quote_evidence(ledger_head(load_report(run.report)), AK)
-    verdict = _verify(run, ev, (ev["ak_sha256"],))
-    assert verdict.outcome == "verified", [c.summary for c in verdict.checks if c.status != "pass"]
+def test_swtpm_keeps_one_ak_across_quotes(swtpm: Any) -> None:
+    from computegov.attest.tpm_producer import quote_evidence
+
+    a = quote_evidence(b"\x01" * 32, tcti=swtpm.tcti, pcrs=(0,))
+    b = quote_evidence(b"\x02" * 32, tcti=swtpm.tcti, pcrs=(0,))
+    assert a["ak_sha256"] == b["ak_sha256"]
+    assert parse_quote(base64.b64decode(b["quote"])).extra_data == b"\x02" * 32
+
+
+def test_honest_software_quote_passes_only_for_a_verifier_trusting_its_ca(run: Any) -> None:
+    ev = TPM.evidence(ledger_head(load_report(run.report)), PROOF)
+    verdict = _verify(run, ev)
+    check = verdict.check("attestation")
+    assert check.status == "pass" and "activated by auditor" in check.summary, check.summary
+    assert verdict.outcome != "failed", [c.summary for c in verdict.checks if c.status != "pass"]
 
 
 def test_sha1_pcr_bank_is_refused(run: Any) -> None:
-    ev = software_quote_evidence(ledger_head(load_report(run.report)), AK, bank="sha1")
-    check = _verify(run, ev, (ev["ak_sha256"],)).check("attestation")
+    ev = TPM.evidence(ledger_head(load_report(run.report)), PROOF, bank="sha1")
+    check = _verify(run, ev).check("attestation")
     assert check.status == "fail" and "PCR bank sha1 is not accepted" in check.summary
 
 
 def test_every_truncation_of_a_quote_is_a_format_error() -> None:
-    raw = base64.b64decode(software_quote_evidence(b"\x01" * 32, AK)["quote"])
+    raw = base64.b64decode(TPM.evidence(b"\x01" * 32)["quote"])
     assert parse_quote(raw).extra_data == b"\x01" * 32
     assert encode_quote(parse_quote(raw)) == raw
     for n in range(len(raw)):

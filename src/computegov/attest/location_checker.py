@@ -133,8 +133,12 @@ class LocationChecker:
             pems = [q.get("ak_public_pem") for q in quoted if isinstance(q, Mapping)]
             if not any(isinstance(p, str) and _same_ak(p, fp) for p in pems):
                 return "the answering TPM AK is not the AK of this report's tpm2-quote evidence"
-            if self.trust is None or fp not in self.trust.tpm_ak_sha256:
-                return f"the answering TPM AK {fp[:16]}... is not in the trust list"
+            # That evidence's checker proves the AK lives in a certified TPM (EK chain and
+            # credential activation); the slot passes only when it passes too.
+            if self.trust is None:
+                return f"the answering TPM AK {fp[:16]}... cannot be trusted: no trust list"
+            if self.trust.tpm_ak_sha256 and fp not in self.trust.tpm_ak_sha256:
+                return f"the answering TPM AK {fp[:16]}... is not in the trust list's AK pins"
             return None
         return f"unknown prover kind {prover.get('kind')!r}"
 

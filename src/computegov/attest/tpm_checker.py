@@ -2,17 +2,28 @@
 
 The evidence (written by :mod:`computegov.attest.tpm_producer`)::
 
-    {"format": "computegov/tpm2-quote/1",
+    {"format": "computegov/tpm2-quote/2",
      "quote": "<base64 TPMS_ATTEST>",
      "signature": {"scheme": "ecdsa-sha256" | "rsassa-sha256" | "rsapss-sha256",
                    "value": "<base64; DER for ECDSA>"},
      "ak_public_pem": "<the attestation key, PEM SubjectPublicKeyInfo>",
      "pcrs": {"sha256": {"0": "<hex>", ...}},
+     "ak_tpm_public": "<base64 TPM2B_PUBLIC of the AK: its attributes and name>",
+     "ek": {"certificate_pem": "<the TPM's EK certificate>", "chain_pem": ["<intermediate>", ...]},
+     "activation": {"statement": {...}, "signature": "<base64>", "secret": "<hex>"},
      "clock": {...}, "tpm": {...}}          # informational; the checker reads the quote itself
 
-What passing proves: a TPM holding the private half of a trusted AK signed, after the ledger's
-head hash existed, that its PCRs held these values. It does not prove the PCR values describe a
-good platform (compare them with your reference values), nor anything about the FLOP counted.
+A quote counts only when every link holds, each named when it fails: the quote's signature by
+the AK, the PCR digest, the binding to this ledger's head; the AK's TPM public area matches the
+signing key and has an AK's attributes (:mod:`.tpm_public`); the EK certificate chains to an EK
+CA in the verifier's trust file (:mod:`.ek_chain`); and the AK was activated against that EK by
+a challenger the verifier trusts (:mod:`.tpm_activation`). Evidence in the older format
+``computegov/tpm2-quote/1`` carries none of the last three and fails, saying so.
+
+What passing proves: a TPM certified by a trusted manufacturer, holding the private half of the
+AK, signed, after the ledger's head hash existed, that its PCRs held these values. It does not
+prove the PCR values describe a good platform (compare them with your reference values), nor
+anything about the FLOP counted.
 """
 
 from __future__ import annotations
@@ -24,6 +35,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from computegov.attest.tpm_format import QuoteFormatError, parse_quote, pcr_digest
+from computegov.attest.tpm_public import ak_attribute_problem, parse_public
 from computegov.attest.trust import TrustList, key_fingerprint
 from computegov.ledger.attestation import AttestationResult
 
@@ -31,6 +43,7 @@ __all__ = [
     "ACCEPTED_BANKS",
     "ACCEPTED_SCHEMES",
     "EVIDENCE_FORMAT",
+    "LEGACY_FORMAT",
     "TYPE",
     "TpmQuoteChecker",
     "ak_fingerprint",
@@ -38,7 +51,9 @@ __all__ = [
 ]
 
 TYPE = "tpm2-quote"
-EVIDENCE_FORMAT = "computegov/tpm2-quote/1"
+EVIDENCE_FORMAT = "computegov/tpm2-quote/2"
+#: The first format: an AK and a quote, with no proof that the AK lives in a TPM.
+LEGACY_FORMAT = "computegov/tpm2-quote/1"
 #: PCR banks accepted: SHA-1 is refused (chosen-prefix collisions, Leurent & Peyrin 2020,
 #: https://eprint.iacr.org/2020/014).
 ACCEPTED_BANKS = frozenset({"sha256", "sha384", "sha512"})
@@ -129,8 +144,9 @@ class TpmQuoteChecker:
     """Checker for ``tpm2-quote`` evidence (see the module docstring).
 
     Args:
-        trust: the AK fingerprints the verifier trusts; None (as when loaded through the entry
-            point without a trust file) trusts no key, so every quote fails with that reason.
+        trust: the verifier's trust list (EK CA certificates, activation challengers, optional AK
+            pins); None (as when loaded through the entry point without a trust file) trusts no
+            key, so every quote fails with that reason.
     """
 
     type = TYPE
@@ -140,7 +156,9 @@ class TpmQuoteChecker:
 
     def check(self, evidence: Any, statement: Mapping[str, Any]) -> AttestationResult:
         """Verify the quote's signature, PCR digest, binding to the ledger head and AK trust."""
-        if not isinstance(evidence, Mapping) or evidence.get("format") != EVIDENCE_FORMAT:
+        if not isinstance(evidence, Mapping) or evidence.get("format") not in (
+            EVIDENCE_FORMAT, LEGACY_FORMAT
+        ):
             return _fail(f"evidence is not a {EVIDENCE_FORMAT} object")
         try:
             quote_bytes = _b64(evidence.get("quote"), "quote")
@@ -193,16 +211,23 @@ class TpmQuoteChecker:
                 f"AK {fingerprint[:16]}... cannot be trusted: no TPM trust list was given "
                 "(computegov verify --attest-trust FILE)"
             )
-        if fingerprint not in self.trust.tpm_ak_sha256:
-            return _fail(f"AK {fingerprint[:16]}... is not in the trust list")
+        if evidence.get("format") == LEGACY_FORMAT:
+            return _fail(
+                f"evidence format {LEGACY_FORMAT} carries no EK certificate chain and no credential "
+                "activation, so nothing shows the AK lives in a TPM (no EK chain); re-attest with "
+                "computegov attest tpm --activation"
+            )
+        why, proof = _tpm_residency(evidence, fingerprint, self.trust)
+        if why is not None:
+            return _fail(why)
         banks = "; ".join(f"{b.hash_alg}:{','.join(map(str, b.pcrs))}" for b in quote.banks)
         c = quote.clock
         return AttestationResult(
             "checked",
             True,
             TYPE,
-            f"TPM quote by trusted AK {fingerprint[:16]}... over PCRs {banks} is bound to ledger "
-            f"head {head[:16]}...; TPM clock {c.clock_ms} ms, resets {c.reset_count}, "
+            f"TPM quote by trusted AK {fingerprint[:16]}... ({proof}) over PCRs {banks} is bound "
+            f"to ledger head {head[:16]}...; TPM clock {c.clock_ms} ms, resets {c.reset_count}, "
             f"restarts {c.restart_count}",
         )
 
@@ -231,3 +256,39 @@ class TpmQuoteChecker:
             listed = "; ".join(f"{b.hash_alg}:{list(b.pcrs)}" for b in quote.banks)
             return f"PCR values do not match the quoted digest ({listed}): a PCR value was edited"
         return None
+
+
+def _tpm_residency(evidence: Mapping[str, Any], fingerprint: str, trust: TrustList) -> tuple[str | None, str]:
+    """(None, how it was proven) when the AK is shown to live in a certified TPM; else (the missing link, "")."""
+    from computegov.attest.ek_chain import check_ek_chain
+    from computegov.attest.tpm_activation import check_activation
+
+    try:
+        ak = parse_public(_b64(evidence.get("ak_tpm_public"), "ak_tpm_public"))
+    except (ValueError, QuoteFormatError) as err:
+        return f"no AK public area to show a TPM key: {err}", ""
+    try:
+        key_der = ak.public_der()
+    except ValueError as err:  # an ECC point off its curve, or the identity
+        return f"AK public area holds an invalid key ({err})", ""
+    if key_fingerprint(key_der) != fingerprint:
+        return "AK public area is not the key that signed the quote", ""
+    why = ak_attribute_problem(ak)
+    if why:
+        return why, ""
+    ek = evidence.get("ek")
+    ek = ek if isinstance(ek, Mapping) else {}
+    chain = check_ek_chain(ek.get("certificate_pem"), ek.get("chain_pem"), trust.tpm_ek_cas)
+    if chain.problem:
+        return chain.problem, ""
+    why = check_activation(evidence.get("activation"), str(ek["certificate_pem"]), ak.name, trust)
+    if why:
+        return why, ""
+    if trust.tpm_ak_sha256 and fingerprint not in trust.tpm_ak_sha256:
+        return f"AK {fingerprint[:16]}... is activated but not in the trust list's AK pins (tpm_ak_sha256)", ""
+    statement = evidence["activation"]["statement"]
+    challenger = trust.challenger(str(statement["challenger_public_key"]))
+    return None, (
+        f"activated by {challenger.name if challenger else '?'} against EK {chain.ek_serial[:16]} "
+        f"certified by {chain.ca_subject}"
+    )

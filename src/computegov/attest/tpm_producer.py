@@ -5,6 +5,10 @@ needs no TPM software. The attestation key (AK) is created under the endorsement
 (``tpm2_createek``, ``tpm2_createak``) and made persistent at :data:`AK_HANDLE`, so the same AK
 (and so the same fingerprint in the verifier's trust list) signs every later quote.
 
+The TPM's EK certificate is read from its NV memory (or given), and the AK is bound to that EK
+by credential activation (``tpm2_activatecredential``) against a challenge made by the verifier
+(:mod:`computegov.attest.tpm_activation`): without both, verifiers fail the quote.
+
 TCTI strings select the TPM: ``device:/dev/tpmrm0`` (a real TPM through the kernel's resource
 manager) or ``swtpm:host=127.0.0.1,port=2321`` (the software TPM, https://github.com/stefanberger/swtpm).
 """
@@ -29,18 +33,28 @@ from computegov.errors import InputError
 
 __all__ = [
     "AK_HANDLE",
+    "EK_CERT_NV_INDEX",
     "Swtpm",
     "TpmProver",
     "TpmUnavailableError",
+    "activate_credential",
+    "ak_public_area",
     "default_tcti",
+    "manufacture_swtpm",
     "quote_evidence",
+    "read_ek_certificate",
     "tpm_tools_missing",
 ]
 
 #: A persistent handle in the owner's range for the AK (TCG "Registry of reserved TPM 2.0
 #: handles and localities" v1.1 §2.3.1: 0x81010000-0x8101FFFF are owner-defined keys).
 AK_HANDLE = "0x81010002"
-TOOLS = ("tpm2_createek", "tpm2_createak", "tpm2_evictcontrol", "tpm2_readpublic", "tpm2_quote")
+#: TCG EK Credential Profile v2.5 rev. 2 §2.2.1.5.1 (read 2026-12-07): NV indices of the EK
+#: certificates for the default templates, RSA 2048 (L-1) and ECC P-256 (L-2).
+EK_CERT_NV_INDEX = {"rsa": "0x01c00002", "ecc": "0x01c0000a"}
+TOOLS = ("tpm2_createek", "tpm2_createak", "tpm2_evictcontrol", "tpm2_readpublic", "tpm2_quote",
+         "tpm2_nvread", "tpm2_activatecredential", "tpm2_startauthsession", "tpm2_policysecret",
+         "tpm2_flushcontext")
 #: How long one tpm2-tools command may take, s (swtpm answers in milliseconds).
 COMMAND_TIMEOUT_S = 30.0
 
@@ -140,22 +154,7 @@ class TpmProver:
         return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode("ascii")
 
 
-def quote_evidence(
-    nonce: bytes, *, tcti: str | None = None, pcrs: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6, 7)
-) -> dict[str, Any]:
-    """Ask the TPM for a SHA-256 quote over ``pcrs`` with qualifying data ``nonce``.
-
-    Args:
-        nonce: the qualifying data, normally the ledger's head hash (32 bytes).
-        tcti: which TPM (default :func:`default_tcti`).
-        pcrs: PCR indices of the SHA-256 bank to quote (0-23).
-
-    Returns:
-        ``tpm2-quote`` evidence (see :mod:`computegov.attest.tpm_checker`).
-
-    Raises:
-        TpmUnavailableError: tools or TPM missing, or a tpm2-tools command failed.
-    """
+def _tcti(tcti: str | None) -> str:
     missing = tpm_tools_missing()
     if missing:
         raise TpmUnavailableError(
@@ -166,6 +165,111 @@ def quote_evidence(
         raise TpmUnavailableError(
             "no TPM: /dev/tpmrm0 does not exist and no --tcti was given (e.g. swtpm:port=2321)"
         )
+    return tcti
+
+
+def read_ek_certificate(tcti: str | None = None, key_type: str = "rsa") -> str | None:
+    """The TPM's EK certificate (PEM) from its NV index, or None when the TPM holds none.
+
+    Raises:
+        TpmUnavailableError: tools or TPM missing.
+    """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    tcti = _tcti(tcti)
+    with tempfile.TemporaryDirectory(prefix="computegov-tpm-") as tmp:
+        work = Path(tmp)
+        if _run(["tpm2_nvread", EK_CERT_NV_INDEX[key_type], "-o", "ek.der"], tcti, work).returncode:
+            return None
+        der = (work / "ek.der").read_bytes()
+    try:  # NV areas may be padded after the DER (TCG EK profile §2.2.1.5.2)
+        cert = x509.load_der_x509_certificate(der[: 4 + int.from_bytes(der[2:4], "big")])
+    except (ValueError, IndexError) as err:
+        raise TpmUnavailableError(f"NV index {EK_CERT_NV_INDEX[key_type]} holds no DER certificate ({err})") from err
+    return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def ak_public_area(tcti: str | None = None) -> bytes:
+    """The persistent AK's TPM2B_PUBLIC (creating the AK on first use).
+
+    Raises:
+        TpmUnavailableError: tools or TPM missing, or a tpm2-tools command failed.
+    """
+    tcti = _tcti(tcti)
+    with tempfile.TemporaryDirectory(prefix="computegov-tpm-") as tmp:
+        work = Path(tmp)
+        _ak_pem(tcti, work)
+        _must(["tpm2_readpublic", "-c", AK_HANDLE, "-f", "tss", "-o", "ak.tpm2b"], tcti, work)
+        return (work / "ak.tpm2b").read_bytes()
+
+
+def activate_credential(challenge: dict[str, Any], tcti: str | None = None, key_type: str = "rsa") -> dict[str, Any]:
+    """TPM2_ActivateCredential of a challenge for the persistent AK, against the TPM's EK.
+
+    Args:
+        challenge: a challenger's answer (:func:`computegov.attest.tpm_activation.make_challenge`).
+        tcti: which TPM.
+        key_type: the EK's type, ``rsa`` or ``ecc`` (P-256): the default templates.
+
+    Returns:
+        The activation proof for the evidence: ``{"statement", "signature", "secret"}``.
+
+    Raises:
+        InputError: the challenge is malformed.
+        TpmUnavailableError: the TPM refused (e.g. the credential is for another AK or EK).
+    """
+    tcti = _tcti(tcti)
+    try:
+        blob = base64.b64decode(str(challenge["credential"]), validate=True)
+        proof = {"statement": challenge["statement"], "signature": challenge["signature"]}
+    except (KeyError, TypeError, ValueError) as err:
+        raise InputError("activation challenge: expected an object with credential, statement, signature") from err
+    with tempfile.TemporaryDirectory(prefix="computegov-tpm-") as tmp:
+        work = Path(tmp)
+        _ak_pem(tcti, work)
+        (work / "cred.bin").write_bytes(blob)
+        _must(["tpm2_createek", "-c", "ek.ctx", "-G", key_type, "-u", "ek.pub"], tcti, work)
+        _run(["tpm2_flushcontext", "-t"], tcti, work)
+        _must(["tpm2_startauthsession", "--policy-session", "-S", "session.ctx"], tcti, work)
+        try:
+            _must(["tpm2_policysecret", "-S", "session.ctx", "-c", "e"], tcti, work)
+            _must(["tpm2_activatecredential", "-c", AK_HANDLE, "-C", "ek.ctx", "-i", "cred.bin",
+                   "-o", "secret.bin", "-P", "session:session.ctx"], tcti, work)
+        finally:
+            _run(["tpm2_flushcontext", "session.ctx"], tcti, work)
+            _run(["tpm2_flushcontext", "-t"], tcti, work)
+        return {**proof, "secret": (work / "secret.bin").read_bytes().hex()}
+
+
+def quote_evidence(
+    nonce: bytes,
+    *,
+    tcti: str | None = None,
+    pcrs: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6, 7),
+    ek_cert_pem: str | None = None,
+    ek_chain_pem: tuple[str, ...] = (),
+    activation: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Ask the TPM for a SHA-256 quote over ``pcrs`` with qualifying data ``nonce``.
+
+    Args:
+        nonce: the qualifying data, normally the ledger's head hash (32 bytes).
+        tcti: which TPM (default :func:`default_tcti`).
+        pcrs: PCR indices of the SHA-256 bank to quote (0-23).
+        ek_cert_pem: the EK certificate (default: read from the TPM's NV; omitted if none).
+        ek_chain_pem: intermediate CA certificates between the EK certificate and its root.
+        activation: a challenge to activate on this TPM (it holds ``credential``), or an
+            activation proof from an earlier activation (it holds ``secret``); None: none, and
+            verifiers will fail the quote ("AK not activated").
+
+    Returns:
+        ``tpm2-quote`` evidence (see :mod:`computegov.attest.tpm_checker`).
+
+    Raises:
+        TpmUnavailableError: tools or TPM missing, or a tpm2-tools command failed.
+    """
+    tcti = _tcti(tcti)
     if not pcrs or any(not 0 <= p <= 23 for p in pcrs):
         raise InputError(f"--pcrs: expected PCR indices 0-23, got {list(pcrs)}")
     selection = sorted(set(pcrs))
@@ -196,7 +300,62 @@ def quote_evidence(
             "firmware_version": info.firmware_version,
         },
         "tpm": {"tcti": tcti if tcti.startswith(("swtpm", "mssim")) else tcti.split(":")[0]},
+        "ak_tpm_public": base64.b64encode(ak_public_area(tcti)).decode("ascii"),
+        **_ek_and_activation(tcti, ek_cert_pem, ek_chain_pem, activation),
     }
+
+
+def _ek_and_activation(
+    tcti: str, ek_cert_pem: str | None, ek_chain_pem: tuple[str, ...], activation: dict[str, Any] | None
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    ek = ek_cert_pem or read_ek_certificate(tcti)
+    if ek is not None:
+        out["ek"] = {"certificate_pem": ek, "chain_pem": list(ek_chain_pem)}
+    if activation is not None:
+        if "secret" in activation:
+            out["activation"] = {k: activation[k] for k in ("statement", "signature", "secret") if k in activation}
+        else:
+            out["activation"] = activate_credential(activation, tcti)
+    return out
+
+
+def manufacture_swtpm(state_dir: Path, ca_key_pem: Path, ca_cert_pem: Path) -> None:
+    """Make a swtpm state whose RSA and ECC EKs are certified by the given CA (``swtpm_setup``).
+
+    ``swtpm_setup --create-ek-cert`` runs ``swtpm_localca`` with a configuration naming this CA's
+    key and certificate (swtpm_setup.conf(5), swtpm-localca.conf(5)); the EK certificates land in
+    the TPM's NV indices. Run before :meth:`Swtpm.start` on the same ``state_dir``.
+
+    Raises:
+        TpmUnavailableError: swtpm_setup is not installed or failed.
+    """
+    if shutil.which("swtpm_setup") is None or shutil.which("swtpm_localca") is None:
+        raise TpmUnavailableError("swtpm_setup/swtpm_localca not installed: apt-get install swtpm swtpm-tools")
+    state_dir.mkdir(parents=True, exist_ok=True)
+    conf = state_dir.parent / f"{state_dir.name}-setup"
+    conf.mkdir(exist_ok=True)
+    (conf / "swtpm-localca.conf").write_text(
+        f"statedir = {conf}\nsigningkey = {ca_key_pem}\nissuercert = {ca_cert_pem}\n"
+        f"certserial = {conf}/certserial\n", encoding="utf-8")
+    (conf / "swtpm-localca.options").write_text(
+        "--platform-manufacturer computegov-test\n--platform-version 2.1\n--platform-model swtpm\n",
+        encoding="utf-8")
+    (conf / "swtpm_setup.conf").write_text(
+        f"create_certs_tool = {shutil.which('swtpm_localca')}\n"
+        f"create_certs_tool_config = {conf}/swtpm-localca.conf\n"
+        f"create_certs_tool_options = {conf}/swtpm-localca.options\nactive_pcr_banks = sha256\n",
+        encoding="utf-8")
+    try:
+        out = subprocess.run(
+            ["swtpm_setup", "--tpm2", "--tpmstate", str(state_dir), "--create-ek-cert",
+             "--config", str(conf / "swtpm_setup.conf"), "--overwrite"],
+            capture_output=True, timeout=60, check=False)
+    except subprocess.TimeoutExpired as err:
+        raise TpmUnavailableError("swtpm_setup timed out after 60 s") from err
+    if out.returncode != 0:
+        tail = (out.stderr or out.stdout).decode(errors="replace").strip().splitlines()[-1:]
+        raise TpmUnavailableError(f"swtpm_setup failed: {tail[0] if tail else 'no message'}")
 
 
 def _free_port_pair() -> int:

@@ -1,6 +1,10 @@
 """``computegov attest``: put hardware evidence into a compute report.
 
-* ``attest tpm`` — a TPM 2.0 quote whose qualifying data is the ledger's head hash.
+* ``attest tpm`` — a TPM 2.0 quote whose qualifying data is the ledger's head hash, with the
+  TPM's EK certificate and the proof that the AK was activated against that EK.
+* ``attest tpm-enrol`` / ``attest tpm-challenge`` — credential activation: the lab sends its EK
+  certificate and AK, the verifier checks the EK chain and answers with a challenge only that
+  TPM can open.
 * ``attest location`` — a delay-based location claim from a landmark session file.
 * ``attest location-sim`` — how small a region a landmark set certifies, and which smuggling
   routes it catches, over real city coordinates.
@@ -11,6 +15,7 @@ Exit status: 0 done, 2 unusable input or no TPM.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -37,6 +42,15 @@ KEY_OPTION = typer.Option(
 )
 
 
+EK_CERT_OPTION = typer.Option(
+    None, "--ek-cert",
+    help="The TPM's EK certificate, PEM (default: read from the TPM's NV index 0x01c00002).",
+)
+EK_CHAIN_OPTION = typer.Option(
+    None, "--ek-chain", help="Intermediate CA certificates between the EK certificate and its root, PEM."
+)
+
+
 def _parse_pcrs(text: str) -> tuple[int, ...]:
     from computegov.errors import InputError
 
@@ -59,6 +73,14 @@ def tpm(
         "(default: $TPM2TOOLS_TCTI, else /dev/tpmrm0).",
     ),
     pcrs: str = typer.Option("0,1,2,3,4,5,6,7", "--pcrs", help="SHA-256 PCRs to quote."),
+    ek_cert: Path | None = EK_CERT_OPTION,
+    ek_chain: Path | None = EK_CHAIN_OPTION,
+    activation: Path | None = typer.Option(
+        None,
+        "--activation",
+        help="The verifier's challenge from 'attest tpm-challenge' (activated on this TPM), or "
+        "the activation proof of earlier evidence. Without it verifiers fail the quote.",
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Quote the TPM's PCRs with the ledger's head hash as nonce; store it in the report."""
@@ -70,15 +92,118 @@ def tpm(
     rep = load_report(report)
     head = checked_head(rep, ledger)
     signer = load_private_key(key or report.parent / "computegov.key")
-    evidence = quote_evidence(head, tcti=tcti, pcrs=_parse_pcrs(pcrs))
+    challenge = _read_json(activation, "activation challenge") if activation is not None else None
+    evidence = quote_evidence(
+        head, tcti=tcti, pcrs=_parse_pcrs(pcrs), ek_cert_pem=_read_pem(ek_cert, "--ek-cert"),
+        ek_chain_pem=tuple(_pem_blocks(ek_chain)), activation=challenge,
+    )
     attach_evidence(rep, "tpm2-quote", evidence, signer)
+    missing = [w for w, k in (("EK certificate", "ek"), ("credential activation", "activation"))
+               if k not in evidence]
     if as_json:
         print_json({"report": str(report), "ak_sha256": evidence["ak_sha256"],
-                    "pcrs": evidence["pcrs"], "clock": evidence["clock"]})
+                    "pcrs": evidence["pcrs"], "clock": evidence["clock"],
+                    "ek_certificate": "ek" in evidence, "activated": "activation" in evidence})
         return
     console.print(f"quote bound to ledger head {head.hex()[:16]}... stored in {report}", highlight=False)
-    console.print(f"AK fingerprint (put it in the verifier's trust file): {evidence['ak_sha256']}",
-                  highlight=False, soft_wrap=True)
+    console.print(f"AK fingerprint: {evidence['ak_sha256']}", highlight=False, soft_wrap=True)
+    if missing:
+        console.print(f"[yellow]no {' and no '.join(missing)}: verifiers will fail this quote "
+                      "(see attest tpm-enrol and attest tpm-challenge)[/yellow]", soft_wrap=True)
+
+
+def _read_json(path: Path, what: str) -> dict[str, Any]:
+    from computegov.errors import InputError
+    from computegov.inputfiles import read_input_json  # regular file, size cap, depth-limited JSON
+
+    data = read_input_json(path, what=what)
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected a JSON object ({what})")
+    return data
+
+
+def _read_pem(path: Path | None, what: str) -> str | None:
+    if path is None:
+        return None
+    from computegov.attest.ek_chain import load_certificates
+    from computegov.errors import InputError
+    from computegov.inputfiles import read_input_text
+
+    text = read_input_text(path, what=what)
+    try:
+        load_certificates(text)
+    except ValueError as err:
+        raise InputError(f"{path}: expected a PEM X.509 certificate ({err})") from err
+    return text
+
+
+def _pem_blocks(path: Path | None) -> list[str]:
+    if path is None:
+        return []
+    from cryptography.hazmat.primitives import serialization
+
+    from computegov.attest.ek_chain import load_certificates
+
+    text = _read_pem(path, "--ek-chain") or ""
+    return [c.public_bytes(serialization.Encoding.PEM).decode("ascii") for c in load_certificates(text)]
+
+
+@attest_app.command("tpm-enrol")
+@guarded
+def tpm_enrol(
+    out: Path = typer.Option(..., "--out", help="Where to write the activation request (JSON) for the verifier."),
+    tcti: str | None = typer.Option(None, "--tcti", help="Which TPM, as a TCTI string (see attest tpm)."),
+    ek_cert: Path | None = EK_CERT_OPTION,
+    ek_chain: Path | None = EK_CHAIN_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Write an activation request: the TPM's EK certificate and its AK's public area."""
+    import json
+
+    from computegov.attest.tpm_activation import activation_request
+    from computegov.attest.tpm_producer import ak_public_area, read_ek_certificate
+    from computegov.errors import InputError
+
+    ek = _read_pem(ek_cert, "--ek-cert") or read_ek_certificate(tcti)
+    if ek is None:
+        raise InputError("the TPM holds no EK certificate in NV (0x01c00002): pass --ek-cert FILE")
+    request = activation_request(ek, _pem_blocks(ek_chain), ak_public_area(tcti))
+    out.write_text(json.dumps(request, indent=1) + "\n", encoding="utf-8")
+    if as_json:
+        print_json({"request": str(out)})
+        return
+    console.print(f"activation request written to {out}: send it to the verifier", highlight=False)
+
+
+@attest_app.command("tpm-challenge")
+@guarded
+def tpm_challenge(
+    request: Path = typer.Option(..., "--request", help="The lab's activation request (attest tpm-enrol)."),
+    key: Path = typer.Option(..., "--key", help="The challenger's Ed25519 private key (computegov keys new)."),
+    name: str = typer.Option(..., "--name", help="The challenger's name, as verifiers list it."),
+    trust: Path = typer.Option(
+        ..., "--trust", help="Trust file whose tpm_ek_ca_pem the EK chain must end at."
+    ),
+    out: Path = typer.Option(..., "--out", help="Where to write the challenge (JSON) for the lab."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Verifier side: check the EK chain and AK, and answer with a credential only that TPM opens."""
+    import json
+
+    from computegov.attest.tpm_activation import make_challenge
+    from computegov.attest.trust import parse_trust
+    from computegov.ledger.signing import load_private_key
+
+    trust_list = parse_trust(_read_json(trust, "trust file"), trust)
+    challenge = make_challenge(_read_json(request, "activation request"), load_private_key(key),
+                               name, trust_list)
+    out.write_text(json.dumps(challenge, indent=1) + "\n", encoding="utf-8")
+    if as_json:
+        print_json({"challenge": str(out), "ak_name": challenge["statement"]["ak_name"],
+                    "ek_certificate_sha256": challenge["statement"]["ek_certificate_sha256"]})
+        return
+    console.print(f"EK chain checked; challenge for AK {challenge['statement']['ak_name'][:20]}... "
+                  f"written to {out}", highlight=False)
 
 
 @attest_app.command("location")
@@ -91,16 +216,11 @@ def location(
     key: Path | None = KEY_OPTION,
 ) -> None:
     """Store a landmark session's location-rtt evidence in the report's attestation slot."""
-    import json
-
     from computegov.attest.slot import attach_evidence
-    from computegov.errors import InputError
+    from computegov.inputfiles import read_input_json  # regular file, size cap, depth-limited JSON
     from computegov.ledger.signing import load_private_key
 
-    try:
-        data = json.loads(evidence.read_text(encoding="utf-8"))
-    except ValueError as err:
-        raise InputError(f"{evidence}: not valid JSON ({err})") from err
+    data = read_input_json(evidence, what="location evidence file")
     signer = load_private_key(key or report.parent / "computegov.key")
     attach_evidence(report, "location-rtt", data, signer)
     console.print(f"location evidence stored in {report}", highlight=False)
