@@ -194,11 +194,16 @@ def test_counts_years_and_sizes_beyond_their_stated_bounds_are_refused(
     _assert_refused(args, args[-2])
 
 
-def test_measure_demo_refuses_a_records_path_in_a_missing_folder(tmp_path: Path) -> None:
-    _assert_refused(
-        ("measure", "demo", "--steps", "1", "--records", tmp_path / "no" / "r.jsonl"),
-        "no such directory",
-    )
+def test_measure_demo_makes_the_folder_of_its_ledger(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from computegov.cli import app
+
+    target = tmp_path / "run" / "run.jsonl"
+    r = CliRunner().invoke(app, ["measure", "demo", "--steps", "2", "--ledger", str(target)])
+    assert r.exit_code == 0, r.output
+    assert target.is_file() and (tmp_path / "run" / "run.report.json").is_file()
+    assert "recorded 2 steps:" in r.output and "FLOP in" in r.output
 
 
 _METER_START = {"kind": "meter_start", "schema": "computegov.measure/v1", "rank": 0}

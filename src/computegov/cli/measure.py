@@ -143,6 +143,8 @@ def demo(
         )
     for path, what in ((records, "records file"), (ledger, "ledger")):
         if path is not None:
+            if not path.parent.exists() and str(path).strip():
+                path.parent.mkdir(parents=True, exist_ok=True)  # output folders are made as needed
             output_file(path, what=what)
     if key is not None and not key.is_file():
         raise InputError(f"{key}: no such key file; create one with `computegov keys new`")
@@ -189,13 +191,28 @@ def _demo_with_ledger(
             "the ledger demo is not available in this installation "
             "(computegov.ledger.demo.run_demo_with_ledger is missing)"
         )
+    from rich.progress import Progress
+
+    from computegov.ledger.report import load_report
+
     out_dir = ledger.parent
-    result = run_demo_with_ledger(
-        steps=steps, ledger_path=ledger, key_path=key, out_dir=out_dir, seed=seed, chip=chip
-    )
+    with Progress(console=err_console, transient=True, disable=as_json) as progress:
+        task = progress.add_task("training and recording", total=steps)
+        result = run_demo_with_ledger(
+            steps=steps, ledger_path=ledger, key_path=key, out_dir=out_dir, seed=seed, chip=chip,
+            on_step=lambda _i: progress.advance(task),
+        )
+    totals = load_report(result.report_path).statement["predicate"]["totals"]
     if as_json:
-        print_json(result)
+        print_json({**result.to_dict(), "totals": totals})
         return
+    flop, seconds = totals.get("flop"), totals.get("duration_s")
+    console.print(
+        f"recorded {totals.get('steps')} steps: {flop:.4g} FLOP in {seconds:.3g} s"
+        if isinstance(flop, int | float) and isinstance(seconds, int | float)
+        else f"recorded {totals.get('steps')} steps",
+        highlight=False,
+    )
     for name, value in result.to_dict().items():
         if value:
             console.print(f"{name}: {value}", highlight=False)
