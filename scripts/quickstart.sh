@@ -10,6 +10,8 @@ fi
 # shellcheck disable=SC1091
 . .venv/bin/activate
 python -m pip install --quiet --upgrade pip
-python -m pip install --quiet -e '.[gpus]'
+# gpus: the broad GPU set (second-source checks); attest: country borders for the report's
+# location-claims section. Both install from wheels in seconds; torch and the server are not needed.
+python -m pip install --quiet -e '.[gpus,attest]'
 computegov report -o "$out"
 echo "Report written to $out (open it in any browser; it works offline)."

@@ -104,3 +104,14 @@ def test_table_with_right_aligns_only_the_named_columns() -> None:
 def test_print_json_writes_null_for_nan_and_infinity(capsys: pytest.CaptureFixture[str]) -> None:
     print_json({"a": float("nan"), "b": [float("inf"), 1.5]})
     assert json.loads(capsys.readouterr().out) == {"a": None, "b": [None, 1.5]}
+
+
+def test_an_error_message_keeps_its_square_brackets(capsys: pytest.CaptureFixture[str]) -> None:
+    import typer
+
+    from computegov.cli.common import exit_with
+
+    with pytest.raises(typer.Exit) as info:
+        exit_with("the web server needs the 'server' extra: pip install 'computegov[server]' (uvicorn)")
+    assert info.value.exit_code == 2
+    assert "pip install 'computegov[server]' (uvicorn)" in capsys.readouterr().err.replace("\n", "")

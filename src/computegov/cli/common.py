@@ -302,8 +302,14 @@ def print_json(obj: Any) -> None:
 
 
 def exit_with(message: str, code: int = 2) -> NoReturn:
-    """Print ``message`` to stderr in red and exit with ``code``."""
-    err_console.print(f"[bold red]error:[/bold red] {message}", highlight=False, soft_wrap=True)
+    """Print ``message`` to stderr in red and exit with ``code``.
+
+    The message is printed as text, never as Rich markup: ``pip install 'computegov[server]'``
+    keeps its ``[server]`` (markup would swallow it as a style tag).
+    """
+    from rich.markup import escape
+
+    err_console.print(f"[bold red]error:[/bold red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
