@@ -19,8 +19,10 @@ from computegov.clusters.table import ClusterSystem, country_code
 from computegov.errors import InputError
 
 __all__ = [
+    "DROP_REASONS",
     "GROUPINGS",
     "METRICS",
+    "Dropped",
     "FilterStep",
     "Stock",
     "StockTable",
@@ -152,6 +154,49 @@ class Stock:
 
 
 @dataclasses.dataclass(frozen=True)
+class Dropped:
+    """Systems a stock leaves out for one reason, named so the total can be reconciled.
+
+    Attributes:
+        reason: why they are not counted on the date.
+        count: how many systems.
+        h100e: their H100-equivalents (systems without the figure count 0).
+        names: up to ten of their names.
+    """
+
+    reason: str
+    count: int
+    h100e: float
+    names: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return dataclasses.asdict(self)
+
+
+#: Why a system is not operational on a date, in the order checked.
+DROP_REASONS: tuple[str, ...] = (
+    "no first-operational date in the source (existing or unknown status): cannot be placed in time",
+    "planned, not yet built",
+    "first operational after the date",
+    "decommissioned on or before the date",
+    "operational but lacking the metric",
+)
+
+
+def _drop_reason(system: ClusterSystem, date: dt.date) -> str | None:
+    if system.status == "planned":
+        return DROP_REASONS[1]
+    if system.first_operational is None:
+        return DROP_REASONS[0]
+    if system.first_operational > date:
+        return DROP_REASONS[2]
+    if system.decommissioned is not None and system.decommissioned <= date:
+        return DROP_REASONS[3]
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
 class StockTable:
     """Stocks of one metric by one grouping on one date, largest first.
 
@@ -164,6 +209,8 @@ class StockTable:
         rows: one :class:`Stock` per group (``unknown`` for systems without the grouping field).
         n_systems: operational systems with the metric.
         n_without_metric: operational systems lacking the metric (not counted).
+        dropped: every system not counted, by reason (:data:`DROP_REASONS`), so the table can be
+            reconciled with the source (e.g. existing clusters with no start date are not silently lost).
     """
 
     date: dt.date
@@ -174,6 +221,7 @@ class StockTable:
     rows: tuple[Stock, ...]
     n_systems: int
     n_without_metric: int
+    dropped: tuple[Dropped, ...] = ()
 
     def share(self, group: str) -> float:
         """The share of ``group`` (0 if absent)."""
@@ -194,6 +242,7 @@ class StockTable:
             "n_systems": self.n_systems,
             "n_without_metric": self.n_without_metric,
             "rows": [r.to_dict() for r in self.rows],
+            "dropped": [d.to_dict() for d in self.dropped],
         }
 
 
@@ -218,12 +267,15 @@ def stocks(
     totals: dict[str, float] = defaultdict(float)
     counts: dict[str, int] = defaultdict(int)
     missing = 0
+    gone: dict[str, list[ClusterSystem]] = defaultdict(list)
     for system in systems:
         if not system.operational_on(date):
+            gone[_drop_reason(system, date) or DROP_REASONS[0]].append(system)
             continue
         value = metric_value(system, metric)
         if value is None:
             missing += 1
+            gone[DROP_REASONS[4]].append(system)
             continue
         key = _group(system, by)
         totals[key] += value
@@ -233,7 +285,12 @@ def stocks(
         Stock(g, v, v / total if total > 0 else 0.0, counts[g])
         for g, v in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
     )
-    return StockTable(date, by, metric, unit, total, rows, sum(counts.values()), missing)
+    dropped = tuple(
+        Dropped(reason, len(gone[reason]), float(sum(x.h100e or 0.0 for x in gone[reason])),
+                tuple(x.name for x in gone[reason][:10]))
+        for reason in DROP_REASONS if gone.get(reason)
+    )
+    return StockTable(date, by, metric, unit, total, rows, sum(counts.values()), missing, dropped)
 
 
 def stocks_over_time(
