@@ -118,8 +118,9 @@ class Input:
                                  f"{self.high:g}")
         elif self.value == 0 and self.growth is not None:
             raise InputError(f"{where}: a value of 0 cannot grow")
-        if self.upper is not None and self.value > self.upper:
-            raise InputError(f"{where}: {self.value:g} is above its largest allowed value {self.upper:g}")
+        top = self.high if self.high is not None else self.value
+        if self.upper is not None and top > self.upper:
+            raise InputError(f"{where}: {top:g} is above its largest allowed value {self.upper:g}")
 
     @property
     def ranged(self) -> bool:
@@ -189,7 +190,7 @@ def _replace(base: Input, value: float, low: float | None, high: float | None, s
                                derived_from=None, at_year=base.at_year if at_year is None else at_year)
 
 
-def parse_assignment(text: str, inputs: Mapping[str, Input], *, source: str = "user (--set)") -> Input:
+def parse_assignment(text: str, inputs: Mapping[str, Input], *, source: str = "user override") -> Input:
     """``name=value`` (fixed) or ``name=low..high`` (a 90 % interval, median their geometric mean).
 
     Args:
