@@ -6,7 +6,7 @@ from typing import Any
 
 import typer
 
-from computegov.cli.common import console, exit_with, guarded
+from computegov.cli.common import console, exit_with, guarded, print_json
 
 __all__ = ["register", "serve", "unkeyed_organisations"]
 
@@ -30,6 +30,20 @@ def serve(
         help="Largest request body accepted, MiB (larger get 413). It caps the size of a submitted "
         "report with its ledger: 5 MiB holds a ledger of roughly 10,000 records (400-600 bytes each).",
     ),
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=64,
+        help="Worker processes sharing the port (uvicorn workers). Use several on PostgreSQL; on SQLite "
+        "writers queue on the file lock, so more workers help reads only.",
+    ),
+    head_timeout_s: float = typer.Option(
+        10.0, "--head-timeout", min=0.1, max=600.0,
+        help="Seconds a client has to send its request line and headers; slower ones are disconnected.",
+    ),
+    body_timeout_s: float = typer.Option(
+        60.0, "--body-timeout", min=0.1, max=3600.0,
+        help="Seconds a client has to send a whole request body; slower ones get 408 and are disconnected.",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the start-up facts as one JSON line, then serve."),
 ) -> None:
     """Serve the dashboard and the registry (API docs at /api/docs)."""
     try:
@@ -40,25 +54,46 @@ def serve(
         exit_with(f"the web server needs the 'server' extra: pip install 'computegov[server]' ({err.name})")
     from sqlalchemy.exc import SQLAlchemyError
 
-    try:
-        app = create_app(database_url, max_body_bytes=int(max_body_mb * 1024 * 1024))
+    from computegov.registry.server import serve_forever, server_config
+
+    max_body_bytes = int(max_body_mb * 1024 * 1024)
+    try:  # migrates the database and creates the log key once, before any worker starts
+        app = create_app(database_url, max_body_bytes=max_body_bytes, body_timeout_s=body_timeout_s)
     except SQLAlchemyError as err:
         exit_with(f"cannot open the database: {err.__class__.__name__}: {str(err).splitlines()[0]}")
-    console.print(
-        f"computegov serving on http://{host}:{port}/ (database: {app.state.store.dialect}, "
-        f"request bodies up to {max_body_mb:g} MiB); Ctrl+C to stop", highlight=False
-    )
-    log_key = app.state.store.log_public_key()  # created on first start (mode 0600)
-    console.print(f"transparency log key id {log_key['keyid']} (public key {log_key['public_key_hex']}); "
-                  "monitors pin it: computegov log monitor URL --state FILE --pin-key KEY", highlight=False)
-    keyless = unkeyed_organisations(app.state.store)
-    if keyless:
+    store = app.state.store
+    log_key = store.log_public_key()  # created on first start (mode 0600)
+    keyless = unkeyed_organisations(store)
+    if as_json:
+        print_json({"url": f"http://{host}:{port}/", "database": store.dialect, "workers": workers,
+                    "max_body_bytes": max_body_bytes, "head_timeout_s": head_timeout_s,
+                    "body_timeout_s": body_timeout_s, "log_keyid": log_key["keyid"],
+                    "log_public_key_hex": log_key["public_key_hex"], "organisations_without_key": keyless})
+    else:
         console.print(
-            f"note: {', '.join(keyless)} can log in but registered no signing key, so every report "
-            "they submit is refused (403); register one with: computegov registry key add ORG KEY.pub",
-            highlight=False,
+            f"computegov serving on http://{host}:{port}/ (database: {store.dialect}, {workers} worker"
+            f"{'s' if workers > 1 else ''}, request bodies up to {max_body_mb:g} MiB, headers within "
+            f"{head_timeout_s:g} s, bodies within {body_timeout_s:g} s); Ctrl+C to stop", highlight=False
         )
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+        console.print(f"transparency log key id {log_key['keyid']} (public key {log_key['public_key_hex']}); "
+                      "monitors pin it: computegov log monitor URL --state FILE --pin-key KEY", highlight=False)
+        if keyless:
+            console.print(
+                f"note: {', '.join(keyless)} can log in but registered no signing key, so every report "
+                "they submit is refused (403); register one with: computegov registry key add ORG KEY.pub",
+                highlight=False,
+            )
+        if workers > 1 and store.dialect == "sqlite":
+            console.print("note: on SQLite the workers' writes queue on one file lock; PostgreSQL lets them "
+                          "run side by side (--database-url postgresql+psycopg://...)", highlight=False)
+    if workers == 1:
+        uvicorn.Server(server_config(app, host=host, port=port, head_timeout_s=head_timeout_s,
+                                     log_level="info")).run()
+        return
+    url = store.url
+    store.close()
+    serve_forever(database_url=url, host=host, port=port, workers=workers, max_body_bytes=max_body_bytes,
+                  head_timeout_s=head_timeout_s, body_timeout_s=body_timeout_s)
 
 
 def unkeyed_organisations(store: Any) -> list[str]:

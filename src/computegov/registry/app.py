@@ -7,6 +7,7 @@ so tests run it in-process against SQLite or PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Callable
@@ -25,12 +26,14 @@ from computegov.registry.jsonlimits import MAX_JSON_DEPTH, exceeds_depth
 from computegov.registry.store import Store
 from computegov.registry.verification import Verifier, default_verifier
 
-__all__ = ["DEFAULT_MAX_BODY_BYTES", "create_app"]
+__all__ = ["DEFAULT_BODY_TIMEOUT_S", "DEFAULT_MAX_BODY_BYTES", "create_app"]
 
 logger = logging.getLogger(__name__)
 
 #: Largest request body accepted, bytes (5 MiB: a report with a ledger of ~10,000 records of 400-600 bytes).
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
+#: Seconds a client has to send a whole request body (5 MiB at 1 Mbit/s takes 42 s).
+DEFAULT_BODY_TIMEOUT_S = 60.0
 _HERE = Path(__file__).parent
 
 _SECURITY_HEADERS = [
@@ -69,17 +72,27 @@ def _json_body_expected(scope: Scope) -> bool:
     return True
 
 
+class BodyTimeoutError(StarletteHTTPException):
+    """Raised when a request body does not arrive within the body timeout (HTTP 408)."""
+
+    def __init__(self, timeout_s: float) -> None:
+        super().__init__(408, f"request body not received within {timeout_s:g} s")
+
+
 class GuardMiddleware:
-    """Pure-ASGI middleware: body-size limit (413), JSON depth limit (422) and security headers.
+    """Pure-ASGI middleware: body-size limit (413), body timeout (408), JSON depth limit (422), security headers.
 
     A JSON body to the API is read whole (it is at most ``max_body_bytes``) and refused with 422
     when it nests deeper than :data:`~computegov.registry.jsonlimits.MAX_JSON_DEPTH` levels,
-    before any JSON decoder recurses into it; otherwise it is handed on unchanged.
+    before any JSON decoder recurses into it; otherwise it is handed on unchanged. Every body
+    must arrive whole within ``body_timeout_s`` of the request head, however it trickles in;
+    otherwise the answer is 408 with ``Connection: close`` (see :mod:`computegov.registry.server`).
     """
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.body_timeout_s = body_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -110,10 +123,20 @@ class GuardMiddleware:
                     )
                     return
         received = 0
+        deadline = asyncio.get_running_loop().time() + self.body_timeout_s
+        body_done = False
 
         async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, body_done
+            if body_done:  # after the body, receive() waits for a disconnect: no deadline
+                return await receive()
+            left = deadline - asyncio.get_running_loop().time()
+            try:
+                message = await asyncio.wait_for(receive(), timeout=max(left, 0.0))
+            except TimeoutError:
+                raise BodyTimeoutError(self.body_timeout_s) from None
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                body_done = True
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
@@ -151,9 +174,13 @@ class GuardMiddleware:
         except BodyTooLargeError:
             if not started:
                 await _plain_error(send_with_headers, 413, f"request body larger than {limit} bytes")
+        except BodyTimeoutError as err:
+            if not started:
+                await _plain_error(send_with_headers, 408, str(err.detail), close=True)
 
 
-async def _plain_error(send: Send, status: int, detail: str, field: str | None = None) -> None:
+async def _plain_error(send: Send, status: int, detail: str, field: str | None = None, *,
+                       close: bool = False) -> None:
     import json
 
     body = json.dumps({"detail": detail, **({"field": field} if field else {})}).encode()
@@ -164,6 +191,7 @@ async def _plain_error(send: Send, status: int, detail: str, field: str | None =
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
+                *([(b"connection", b"close")] if close else []),
             ],
         }
     )
@@ -210,6 +238,7 @@ def create_app(
     verifier: Verifier | None = None,
     catalog_loader: Callable[[], Any] | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S,
 ) -> FastAPI:
     """Build the web application.
 
@@ -221,6 +250,7 @@ def create_app(
         catalog_loader: returns the :class:`~computegov.catalog.Catalog` to show; default
             :func:`computegov.catalog.load_catalog`.
         max_body_bytes: largest request body accepted, bytes; larger ones get 413.
+        body_timeout_s: a request body must arrive whole within this many seconds, else 408.
 
     Returns:
         The FastAPI app (ASGI), OpenAPI schema at ``/api/v1/openapi.json``, docs at ``/api/docs``.
@@ -244,7 +274,7 @@ def create_app(
 
         catalog_loader = load_catalog
     app.state.catalog_loader = catalog_loader
-    app.add_middleware(GuardMiddleware, max_body_bytes=max_body_bytes)
+    app.add_middleware(GuardMiddleware, max_body_bytes=max_body_bytes, body_timeout_s=body_timeout_s)
 
     @app.exception_handler(ComputegovError)
     async def _computegov_error(request: Request, err: ComputegovError) -> Response:
@@ -300,6 +330,10 @@ def create_app(
     app.include_router(cluster_pages.page_router)
     app.include_router(emerging_pages.api_router)
     app.include_router(emerging_pages.page_router)
+    from computegov.registry import outlook_pages
+
+    app.include_router(outlook_pages.api_router)
+    app.include_router(outlook_pages.page_router)
     app.include_router(pages.router)
     return app
 
