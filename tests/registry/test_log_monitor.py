@@ -210,6 +210,8 @@ def test_split_view_is_caught_by_comparing_tree_heads(client: Any, store: Any, t
     assert _monitor(client, a_state).ok
     assert _monitor(client, b_state).ok
     fork_point = store.log_size()
+    with store.engine.connect() as conn:
+        reports_at_fork = conn.execute(text("SELECT max(id) FROM reports")).scalar()
     if store.dialect == "sqlite":  # keep a copy of the history before the fork
         shutil.copy(store.url.removeprefix("sqlite:///"), tmp_path / "fork.sqlite3")
     _submit(client, token, "seen-by-a")
@@ -218,8 +220,9 @@ def test_split_view_is_caught_by_comparing_tree_heads(client: Any, store: Any, t
         conn.execute(text("DELETE FROM log_leaves WHERE leaf_index >= :n"), {"n": fork_point})
         conn.execute(text("DELETE FROM log_nodes WHERE (node_index + 1) * (1 << level) > :n"), {"n": fork_point})
         conn.execute(text("DELETE FROM log_tree_heads WHERE tree_size > :n"), {"n": fork_point})
-        conn.execute(text("DELETE FROM verdicts"))
-        conn.execute(text("DELETE FROM reports"))
+        # only the report after the fork point goes: the shared one is in both histories
+        conn.execute(text("DELETE FROM verdicts WHERE report_id > :k"), {"k": reports_at_fork})
+        conn.execute(text("DELETE FROM reports WHERE id > :k"), {"k": reports_at_fork})
     _submit(client, token, "seen-by-b")
     assert _monitor(client, b_state).ok  # B alone cannot tell
     a_head, b_head = load_state(a_state).tree_head(), load_state(b_state).tree_head()  # type: ignore[union-attr]

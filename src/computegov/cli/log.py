@@ -1,8 +1,10 @@
-"""``computegov log``: watch a registry's transparency log, compare monitors, size an audit.
+"""``computegov log``: watch a registry's transparency log, witness it, check receipts, size an audit.
 
-``log monitor URL --state FILE`` exits 0 when the log checks out, **1** naming the evidence when
-it was rewritten, rolled back or forked (the state file then keeps the last good tree head), and
-**2** on malformed answers, a tree head not signed by the pinned key, or bad options.
+``log monitor URL --state FILE`` exits 0 when the log and what the registry serves check out,
+**1** naming the evidence when it was rewritten, rolled back or forked, or serves what its log does
+not say (the state file then keeps the last good checkpoint), and **2** on malformed answers, a
+checkpoint not signed by the pinned key, or bad options. ``log checkpoint``, ``log verify-receipt``
+and ``log witness`` follow the same exit codes; ``log publish`` is the operator's scheduled job.
 """
 
 from __future__ import annotations
@@ -40,26 +42,225 @@ def monitor(
     report: list[str] = typer.Option([], "--report", help="Report digest to check against its leaves (repeatable)."),
     all_reports: bool = typer.Option(False, "--all-reports", help="Check every report the log holds."),
     no_leaf_audit: bool = typer.Option(False, "--no-leaf-audit",
-                                       help="Skip rebuilding the root from the new leaves (proofs only)."),
+                                       help="Skip streaming and re-checking every entry (checkpoints and proofs only)."),
+    witness: list[str] = typer.Option([], "--witness", help="A trusted witness's cosignature vkey (repeatable)."),
+    min_witnesses: int = typer.Option(0, "--min-witnesses", min=0, help="Cosignatures required of --witness keys."),
+    max_age_s: float | None = typer.Option(None, "--max-age", min=1.0,
+                                           help="Alarm (exit 1) on a checkpoint older than this, seconds "
+                                                "(the log re-signs every 300 s; e.g. 900)."),
     timeout_s: float = typer.Option(30.0, "--timeout", min=0.1, help="HTTP timeout per request, seconds."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Check the log's signed tree head, its consistency with the last one seen, and chosen reports."""
+    """Check the log's checkpoint, every entry (again), and what the registry serves against what it logged."""
     from computegov.registry import monitor as mon
     from computegov.registry.treehead import parse_public_key
 
     key = parse_public_key(pin_key) if pin_key else None
     previous = mon.load_state(state)
     result = mon.run_monitor(mon.http_fetcher(url, timeout_s=timeout_s), url, previous, pin_key=key,
-                             reports=report, all_reports=all_reports, audit_leaves=not no_leaf_audit)
+                             reports=report, all_reports=all_reports, audit_leaves=not no_leaf_audit,
+                             leaves_path=state.with_name(state.name + ".leaves"),
+                             witnesses=_witness_verifiers(witness), min_witnesses=min_witnesses, max_age_s=max_age_s)
     if result.ok:
         mon.save_state(state, result.state)
         if not as_json:
             since = f" (extends size {result.previous_size})" if result.previous_size is not None else " (first run)"
             console.print(f"log OK: size {result.head.tree_size}, root {result.head.root_hash.hex()}{since}; "
-                          f"{result.leaves_audited} new leaves audited, {len(result.reports_checked)} reports checked",
-                          highlight=False)
+                          f"{result.leaves_audited} new and {result.entries_rechecked} earlier entries checked, "
+                          f"served state {'matches the log' if result.served_checked else 'not compared'}, "
+                          f"{len(result.reports_checked)} reports checked", highlight=False)
     _evidence_exit(result.evidence, as_json, result.to_dict())
+
+
+def _witness_verifiers(vkeys: list[str]) -> list[Any]:
+    from computegov.tlog.cosignature import CosignatureVerifier
+    from computegov.tlog.errors import LogProofError
+    from computegov.tlog.note import parse_vkey
+
+    out = []
+    for text in vkeys:
+        v = parse_vkey(text)
+        if not isinstance(v, CosignatureVerifier):
+            raise LogProofError(f"--witness {text[:40]}: a witness vkey must be of type 0x04 (cosignature/v1)")
+        out.append(v)
+    return out
+
+
+@log_app.command("checkpoint")
+@guarded
+def checkpoint(
+    url: str = typer.Argument(..., help="The registry's base URL."),
+    pin_key: str = typer.Option(..., "--pin-key", help="The log's key: vkey, 64 hex, PEM or a file."),
+    witness: list[str] = typer.Option([], "--witness", help="A trusted witness's cosignature vkey (repeatable)."),
+    min_witnesses: int = typer.Option(0, "--min-witnesses", min=0, help="Cosignatures required of --witness keys."),
+    max_age_s: float | None = typer.Option(None, "--max-age", min=1.0, help="Oldest checkpoint accepted, seconds."),
+    timeout_s: float = typer.Option(30.0, "--timeout", min=0.1, help="HTTP timeout per request, seconds."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Fetch and verify the log's C2SP checkpoint: exit 1 when stale, unwitnessed or from the future."""
+    import time
+
+    from computegov.registry import monitor as mon
+    from computegov.tlog.checkpoint import open_checkpoint, parse_log_key
+    from computegov.tlog.errors import LogProofError
+
+    note = mon.HttpLogSource(mon.http_fetcher(url, timeout_s=timeout_s)).checkpoint()
+    try:
+        cp = open_checkpoint(note, parse_log_key(pin_key), witnesses=_witness_verifiers(witness),
+                             min_witnesses=min_witnesses, now_s=int(time.time()), max_age_s=max_age_s)
+    except LogProofError as err:
+        if not err.mismatch:
+            raise
+        _evidence_exit([str(err)], as_json, {"ok": False, "evidence": [str(err)], "checkpoint": note})
+        return
+    payload = {"ok": True, "origin": cp.checkpoint.origin, "tree_size": cp.size, "root_hash": cp.root_hash.hex(),
+               "timestamp_s": cp.timestamp_s, "cosigners": [n for n, _ in cp.cosigners], "checkpoint": note}
+    if as_json:
+        print_json(payload)
+    else:
+        console.print(note, end="", highlight=False, markup=False)
+
+
+@log_app.command("verify-receipt")
+@guarded
+def verify_receipt(
+    receipt: Path = typer.Argument(..., help="A receipt (JSON) from a submission or GET /api/v1/log/receipt."),
+    log_key: str = typer.Option(..., "--log-key", help="The log's key: vkey, 64 hex, PEM or a file."),
+    witness: list[str] = typer.Option([], "--witness", help="A trusted witness's cosignature vkey (repeatable)."),
+    min_witnesses: int = typer.Option(0, "--min-witnesses", min=0, help="Cosignatures required of --witness keys."),
+    envelope: Path | None = typer.Option(None, "--envelope", help="Also check the entry commits to this DSSE "
+                                                                  "envelope (JSON file)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Verify a receipt offline: the checkpoint's signatures, the entry's leaf hash and its inclusion proof."""
+    from computegov.inputfiles import read_input_json
+    from computegov.tlog.checkpoint import parse_log_key
+    from computegov.tlog.entries import canonical_bytes, sha256_hex
+    from computegov.tlog.errors import LogProofError
+    from computegov.tlog.receipt import Receipt
+    from computegov.tlog.receipt import verify_receipt as verify
+
+    parsed = Receipt.from_dict(read_input_json(receipt, what="receipt"))
+    try:
+        cp = verify(parsed, parse_log_key(log_key), witnesses=_witness_verifiers(witness), min_witnesses=min_witnesses)
+    except LogProofError as err:
+        if not err.mismatch:
+            raise
+        _evidence_exit([str(err)], as_json, {"ok": False, "evidence": [str(err)]})
+        return
+    problems = []
+    if envelope is not None:
+        got = sha256_hex(canonical_bytes(read_input_json(envelope, what="envelope")))
+        import json
+
+        logged = json.loads(parsed.entry).get("envelope_sha256")
+        if got != logged:
+            problems.append(f"{envelope} hashes to {got}, but the logged entry commits to {logged}")
+    payload = {"ok": not problems, "leaf_index": parsed.leaf_index, "tree_size": cp.size,
+               "origin": cp.checkpoint.origin, "timestamp_s": cp.timestamp_s,
+               "cosigners": [n for n, _ in cp.cosigners], "evidence": problems}
+    if not problems and not as_json:
+        console.print(f"receipt OK: leaf {parsed.leaf_index} is in {cp.checkpoint.origin}'s tree of {cp.size} "
+                      f"leaves (checkpoint signed at {cp.timestamp_s}, {len(cp.cosigners)} witness cosignatures)",
+                      highlight=False)
+    _evidence_exit(problems, as_json, payload)
+
+
+witness_app = typer.Typer(help="Run a C2SP witness: cosign a log's checkpoints only when consistent.",
+                          no_args_is_help=True)
+
+
+@witness_app.command("vkey")
+@guarded
+def witness_vkey(
+    key: Path = typer.Option(..., "--key", help="The witness's Ed25519 private key (PEM; created 0600 if missing)."),
+    name: str = typer.Option(..., "--name", help="The witness's name, e.g. witness.example.org/w1."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Print the witness's cosignature vkey (give it to clients: --witness VKEY)."""
+    from computegov.registry.treehead import load_or_create_key
+    from computegov.tlog.cosignature import CosignatureSigner
+
+    vkey = CosignatureSigner(name, load_or_create_key(key)).verifier().vkey()
+    if as_json:
+        print_json({"name": name, "vkey": vkey})
+    else:
+        console.print(vkey, highlight=False)
+
+
+@witness_app.command("serve")
+@guarded
+def witness_serve(
+    key: Path = typer.Option(..., "--key", help="The witness's Ed25519 private key (PEM; created 0600 if missing)."),
+    name: str = typer.Option(..., "--name", help="The witness's name, e.g. witness.example.org/w1."),
+    log: list[str] = typer.Option(..., "--log", help="A log to witness: its vkey (origin+id+key) (repeatable)."),
+    state: Path = typer.Option(..., "--state", help="JSON file of the last checkpoint cosigned per log."),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8090, "--port", min=0, max=65535),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Serve POST /add-checkpoint (c2sp.org/tlog-witness) until interrupted."""
+    from computegov.registry.treehead import load_or_create_key
+    from computegov.tlog.checkpoint import parse_log_key
+    from computegov.tlog.cosignature import CosignatureSigner
+    from computegov.tlog.errors import LogProofError
+    from computegov.tlog.witness import Witness
+    from computegov.tlog.witness_server import make_server
+
+    logs = {}
+    for text in log:
+        lk = parse_log_key(text)
+        if not lk.origin:
+            raise LogProofError(f"--log {text[:40]}: give the log's vkey (origin+id+key), not a bare key")
+        logs[lk.origin] = lk
+    signer = CosignatureSigner(name, load_or_create_key(key))
+    server = make_server(Witness(signer, logs, state), host, port)
+    info = {"url": f"http://{host}:{server.server_address[1]}", "vkey": signer.verifier().vkey(), "logs": list(logs)}
+    if as_json:
+        print_json(info)
+    else:
+        console.print(f"witness {name} on {info['url']} for {', '.join(logs)}; vkey {info['vkey']}", highlight=False)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@log_app.command("publish")
+@guarded
+def publish(
+    witness: list[str] = typer.Option([], "--witness", help="URL=VKEY of a witness to ask (repeatable)."),
+    database_url: str | None = typer.Option(None, "--database-url", help="The registry database (default: "
+                                                                         "$COMPUTEGOV_DATABASE_URL or the data dir)."),
+    timeout_s: float = typer.Option(10.0, "--timeout", min=0.1, help="HTTP timeout per witness, seconds."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Operator's scheduled job: sign a fresh checkpoint and gather witness cosignatures (run every few minutes)."""
+    from computegov.tlog.errors import LogProofError
+    from computegov.tlog.witness_client import WitnessEndpoint
+
+    endpoints = []
+    for item in witness:
+        url, sep, vkey = item.partition("=")
+        if not sep:
+            raise LogProofError(f"--witness {item[:40]}: expected URL=VKEY")
+        endpoints.append(WitnessEndpoint(url, _witness_verifiers([vkey])[0]))
+    from computegov.registry.store import Store
+
+    store = Store(database_url)
+    note, outcomes = store.publish_checkpoint(endpoints, timeout_s=timeout_s, max_age_s=0)
+    payload = {"checkpoint": note, "witnesses": [{"witness": o.witness, "status": o.status,
+                                                  "cosigned": o.cosignature is not None, "message": o.message}
+                                                 for o in outcomes]}
+    if as_json:
+        print_json(payload)
+    else:
+        console.print(note, end="", highlight=False, markup=False)
+        for o in outcomes:
+            console.print(f"{o.witness}: {'cosigned' if o.cosignature else f'refused (HTTP {o.status}: {o.message})'}",
+                          highlight=False)
 
 
 def _head_of(source: str, pin_key: str | None, timeout_s: float) -> tuple[Any, Any, Any]:
@@ -168,4 +369,5 @@ def budget(
 
 def register(app: typer.Typer) -> None:
     """Add ``computegov log``."""
+    log_app.add_typer(witness_app, name="witness")
     app.add_typer(log_app, name="log")

@@ -162,7 +162,10 @@ def submit_report(
     )
     response.headers["Location"] = f"/api/v1/reports/{stored.report.digest_sha256}"
     response.status_code = 201 if stored.created else 200
-    return {"created": stored.created, "report": stored.report.to_dict()}
+    leaf = _store(request).report_leaves(stored.report.digest_sha256)["report_leaf"]
+    # an offline receipt (entry, inclusion proof, checkpoint): computegov log verify-receipt
+    receipt = None if leaf is None else _store(request).receipt(leaf).to_dict()
+    return {"created": stored.created, "report": stored.report.to_dict(), "receipt": receipt}
 
 
 @router.get("/reports", tags=["registry"], responses={422: _ERRORS[422]})

@@ -1,16 +1,24 @@
-"""A transparency-log monitor: checks a registry's log against what it saw before (core install).
+"""A monitor of the registry's transparency log, and of what the registry serves (core install).
 
-:func:`run_monitor` fetches the signed tree head (STH), checks its signature against the pinned
-log key, checks that it extends the last STH the monitor kept (a consistency proof, and, unless
-turned off, by rebuilding the root from every new leaf), records where each report's leaves are,
-and checks chosen reports: the report the API serves must be the one its leaves committed to,
-and those leaves must be included in the signed tree; so must each verifier's counter-verdict
-(its ``counter`` leaf; ``claim`` leaves are audited with every other leaf). :func:`compare_heads`
-compares two monitors' STHs to catch a split view (a registry showing two histories).
+:func:`run_monitor` needs only the log's public key (pinned, or trusted on first use):
+
+1. the C2SP checkpoint (``/api/v1/log/checkpoint``) must verify against the key, carry the witness
+   cosignatures a k-of-n policy asks for, be younger than ``max_age_s`` and not dated before the
+   last one; it must extend the last checkpoint this monitor accepted (a log that refuses the
+   consistency proof is evidence); so must the RFC 6962 signed tree head (``/sth``);
+2. every entry is streamed from leaf 0 and hashed (:func:`computegov.tlog.monitor.check_log`); the
+   hashes of entries seen before are compared with the ones kept in ``STATE.leaves``, and the
+   root rebuilt: an edited, deleted, reordered or swapped old entry is evidence;
+3. the registry's state is re-derived from the entries (:class:`~computegov.registry.logstate.LogState`)
+   and compared with what the API serves: organisations, their kinds and live keys; every report's
+   organisation, signer, title, FLOP, outcome, ``verdict_ok``, withdrawal; with ``all_reports``, each
+   report's envelope, summary (recomputed from the envelope), ledger, verdict, counter-verdicts
+   and claims. A report served but never logged, or logged but not served, is evidence too.
 
 Problems come back in two kinds: *evidence* (well-formed, validly signed data that contradicts
-itself: the log was rewritten, rolled back or forked; the CLI exits 1), and :class:`LogProofError`
-(malformed answers, a bad signature, an unreachable server; exit 2).
+itself: the log was rewritten, rolled back or forked, or the registry serves what its log does not
+say; the CLI exits 1), and :class:`LogProofError` (malformed answers, a bad signature, an
+unreachable server; exit 2). :func:`compare_heads` compares two monitors' tree heads.
 """
 
 from __future__ import annotations
@@ -32,14 +40,21 @@ from computegov.registry.logentries import (
     canonical_bytes,
     counter_entry,
     report_entry,
+    sha256_hex,
     verdict_entry,
 )
+from computegov.registry.logstate import LogState
 from computegov.tlog import merkle
+from computegov.tlog.checkpoint import LogKey, SignedCheckpoint, open_checkpoint
+from computegov.tlog.cosignature import CosignatureVerifier
+from computegov.tlog.monitor import LeafHashFile, check_log
 
 __all__ = [
+    "HttpLogSource",
     "MonitorResult",
     "MonitorState",
     "compare_heads",
+    "compare_served",
     "fetch_json",
     "http_fetcher",
     "load_state",
@@ -113,6 +128,8 @@ class MonitorState:
     frontier: tuple[str, ...] = ()
     frontier_size: int = 0
     reports: dict[str, list[int | None]] = dataclasses.field(default_factory=dict)
+    #: the last C2SP checkpoint note accepted ("" before the first).
+    checkpoint: str = ""
 
     def tree_head(self) -> treehead.TreeHead:
         """The last good STH."""
@@ -137,7 +154,8 @@ def load_state(path: Path) -> MonitorState | None:
         data = read_input_json(path, what="monitor state file")
         state = MonitorState(str(data["url"]), str(data["public_key_hex"]), dict(data["head"]),
                              tuple(data.get("frontier", ())), int(data.get("frontier_size", 0)),
-                             {str(k): list(v) for k, v in dict(data.get("reports", {})).items()})
+                             {str(k): list(v) for k, v in dict(data.get("reports", {})).items()},
+                             str(data.get("checkpoint", "")))
         state.tree_head()
         merkle.Frontier(state.frontier_size, tuple(bytes.fromhex(h) for h in state.frontier))
     except (ValueError, KeyError, TypeError) as err:
@@ -170,6 +188,9 @@ class MonitorResult:
     leaves_audited: int
     reports_checked: tuple[str, ...]
     state: MonitorState
+    checkpoint: SignedCheckpoint | None = None
+    entries_rechecked: int = 0
+    served_checked: bool = False
 
     @property
     def ok(self) -> bool:
@@ -180,7 +201,12 @@ class MonitorResult:
         """JSON-ready form."""
         return {"ok": self.ok, "tree_size": self.head.tree_size, "root_hash": self.head.root_hash.hex(),
                 "previous_size": self.previous_size, "evidence": list(self.evidence),
-                "leaves_audited": self.leaves_audited, "reports_checked": list(self.reports_checked)}
+                "leaves_audited": self.leaves_audited, "entries_rechecked": self.entries_rechecked,
+                "reports_checked": list(self.reports_checked), "served_state_checked": self.served_checked,
+                "checkpoint": None if self.checkpoint is None else {
+                    "origin": self.checkpoint.checkpoint.origin, "size": self.checkpoint.size,
+                    "timestamp_s": self.checkpoint.timestamp_s,
+                    "cosigners": [name for name, _ in self.checkpoint.cosigners]}}
 
 
 def _consistency(fetch: Fetch, old: treehead.TreeHead, new: treehead.TreeHead) -> list[str]:
@@ -204,38 +230,6 @@ def _consistency(fetch: Fetch, old: treehead.TreeHead, new: treehead.TreeHead) -
         return [f"signed tree head of size {new.tree_size} does not extend the one of size {old.tree_size} "
                 f"seen before ({err}): the log was rewritten or forked"]
     return []
-
-
-def _audit_leaves(fetch: Fetch, frontier: merkle.Frontier, head: treehead.TreeHead,
-                  reports: dict[str, list[int | None]]) -> tuple[merkle.Frontier, list[str]]:
-    start = frontier.size
-    while frontier.size < head.tree_size:
-        end = min(frontier.size + _PAGE, head.tree_size)
-        data = fetch_json(fetch, f"/api/v1/log/leaves?start={frontier.size}&end={end}")
-        leaves = data.get("leaves") if isinstance(data, dict) else None
-        if not isinstance(leaves, list):
-            raise LogProofError("leaves: expected {'leaves': [...]}")
-        hashes = []
-        for expect, leaf in enumerate(leaves, start=frontier.size):
-            if not isinstance(leaf, dict) or not isinstance(leaf.get("entry"), str):
-                raise LogProofError(f"leaf {expect}: malformed")
-            if leaf.get("leaf_index") != expect:
-                return frontier, [f"leaf {expect} is missing from the log (got {leaf.get('leaf_index')} in its place)"]
-            h = merkle.leaf_hash(leaf["entry"].encode())
-            if h.hex() != leaf.get("leaf_hash"):
-                return frontier, [f"leaf {expect}: its entry does not hash to its leaf hash: the entry was edited"]
-            hashes.append(h)
-            if leaf.get("kind") in ("report", "verdict"):
-                slot = reports.setdefault(str(leaf.get("subject")), [None, None])
-                slot[0 if leaf["kind"] == "report" else 1] = expect
-        if not hashes:
-            return frontier, [f"leaves {frontier.size}..{end - 1} are missing from the log"]
-        frontier = frontier.extend(hashes)
-    if frontier.root() != head.root_hash:
-        return frontier, [f"the leaves served (0..{head.tree_size - 1}) do not build the signed root "
-                          f"{head.root_hash.hex()}: stored leaves were changed, deleted or reordered"
-                          + (f" (checked from leaf {start})" if start else "")]
-    return frontier, []
 
 
 def logged_entry(fetch: Fetch, index: int, head: treehead.TreeHead) -> tuple[dict[str, Any] | None, list[str]]:
@@ -329,39 +323,275 @@ def _check_counters(fetch: Fetch, digest: str, head: treehead.TreeHead) -> list[
     return evidence
 
 
+class HttpLogSource:
+    """A :class:`~computegov.tlog.monitor.LogSource` over the registry's ``/api/v1/log`` API."""
+
+    def __init__(self, fetch: Fetch) -> None:
+        self.fetch = fetch
+
+    def checkpoint(self) -> str:
+        """GET ``/api/v1/log/checkpoint``."""
+        status, body = self.fetch("/api/v1/log/checkpoint")
+        if status != 200:
+            raise LogProofError(f"GET /api/v1/log/checkpoint: HTTP {status}: {body[:200].decode(errors='replace')}")
+        return body.decode(errors="replace")
+
+    def entries(self, start: int, end: int) -> list[bytes]:
+        """GET a page of leaves; only the run of consecutive indexes from ``start`` is returned."""
+        data = fetch_json(self.fetch, f"/api/v1/log/leaves?start={start}&end={min(end, start + _PAGE)}")
+        leaves = data.get("leaves") if isinstance(data, dict) else None
+        if not isinstance(leaves, list):
+            raise LogProofError("leaves: expected {'leaves': [...]}")
+        out = []
+        for expect, leaf in enumerate(leaves, start=start):
+            if not isinstance(leaf, dict) or not isinstance(leaf.get("entry"), str):
+                raise LogProofError(f"leaf {expect}: malformed")
+            if leaf.get("leaf_index") != expect:
+                break
+            out.append(leaf["entry"].encode())
+        return out
+
+    def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
+        """GET the consistency proof; any refusal is a :class:`LogProofError`."""
+        status, body = self.fetch(f"/api/v1/log/proof/consistency?first={old_size}&second={new_size}")
+        if status != 200:
+            raise LogProofError(f"HTTP {status}: {body[:200].decode(errors='replace')}")
+        try:
+            data = json.loads(body)
+        except ValueError:
+            raise LogProofError("consistency proof: not JSON") from None
+        return _hashes(data.get("consistency_path") if isinstance(data, dict) else None, "consistency proof")
+
+
+def _all_served_reports(fetch: Fetch) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    offset = 0
+    while True:
+        page = fetch_json(fetch, f"/api/v1/reports?limit=200&offset={offset}")
+        rows = page.get("reports") if isinstance(page, dict) else None
+        if not isinstance(rows, list):
+            raise LogProofError("GET /api/v1/reports: expected {'reports': [...]}")
+        for r in rows:
+            if isinstance(r, dict) and isinstance(r.get("digest_sha256"), str):
+                out[r["digest_sha256"]] = r
+        offset += len(rows)
+        if not rows or offset >= int(page.get("total", 0)) or offset > 1_000_000:
+            return out
+
+
+def _expected_verdict_ok(report: Any, duplicate: bool) -> bool:
+    return report.outcome == "verified" and report.signer_keyid is not None and not duplicate
+
+
+def compare_served(fetch: Fetch, logged: LogState, *, full: bool = False) -> list[str]:
+    """Evidence that what the registry serves differs from the state its log entries give.
+
+    Args:
+        fetch: the registry API.
+        logged: the state folded from every entry.
+        full: also fetch each report (envelope, summary, ledger, verdict, counter-verdicts, claims).
+    """
+    evidence = list(logged.violations)
+    orgs = fetch_json(fetch, "/api/v1/organisations")
+    if not isinstance(orgs, list):
+        raise LogProofError("GET /api/v1/organisations: expected a list")
+    served_orgs = {str(o.get("name")): o for o in orgs if isinstance(o, dict)}
+    for name in sorted(set(served_orgs) | set(logged.orgs)):
+        if name not in logged.orgs:
+            evidence.append(f"organisation {name} is served but its creation is not in the log")
+            continue
+        if name not in served_orgs:
+            evidence.append(f"organisation {name} is in the log but not served")
+            continue
+        o = served_orgs[name]
+        if o.get("kind", logged.orgs[name]) != logged.orgs[name]:
+            evidence.append(f"organisation {name} is served as a {o.get('kind')}, the log says {logged.orgs[name]}")
+        served_keys, log_keys = set(o.get("keyids") or []), logged.live_keyids(name)
+        if served_keys != log_keys:
+            extra, gone = sorted(served_keys - log_keys), sorted(log_keys - served_keys)
+            evidence.append(f"organisation {name}: live keys served differ from the log's"
+                            + (f" (served but not live in the log: {', '.join(k[:16] for k in extra)})" if extra else "")
+                            + (f" (live in the log but not served: {', '.join(k[:16] for k in gone)})" if gone else ""))
+    served = _all_served_reports(fetch)
+    payloads: dict[str, str] = {}
+    for digest in sorted(set(served) | set(logged.reports)):
+        if digest not in logged.reports:
+            evidence.append(f"report {digest} is served but is not in the log")
+            continue
+        if digest not in served:
+            evidence.append(f"report {digest} is in the log (leaf {logged.reports[digest].leaf}) but not served")
+            continue
+        evidence += _compare_report(fetch, served[digest], logged.reports[digest], payloads, full=full)
+    return evidence
+
+
+def _compare_report(fetch: Fetch, row: dict[str, Any], rep: Any, payloads: dict[str, str], *,
+                    full: bool) -> list[str]:
+    digest = rep.digest
+    out: list[str] = []
+    want = {"organisation": rep.organisation, "signer_keyid": rep.signer_keyid, "title": rep.title,
+            "total_flop": rep.total_flop, "outcome": rep.outcome, "partial": rep.partial, "verifier": rep.verifier}
+    diff = sorted(k for k, v in want.items() if row.get(k) != v)
+    if (row.get("withdrawn_at") is not None) != rep.withdrawn:
+        diff.append("withdrawn_at")
+    duplicate = False
+    envelope: Any = None
+    if full:
+        status, body = fetch(f"/api/v1/reports/{digest}")
+        if status != 200:
+            return [f"report {digest} is in the log but GET /api/v1/reports/{digest} answers HTTP {status}"]
+        detail = json.loads(body)
+        envelope = detail.get("envelope") or {}
+        if sha256_hex(canonical_bytes(envelope)) != rep.envelope_sha256 or digest != rep.envelope_sha256:
+            out.append(f"report {digest}: the envelope served does not hash to the one its leaf {rep.leaf} logged")
+        else:
+            out += _check_derived_summary(digest, envelope, detail, payloads)
+            duplicate = payloads.get(digest) == "duplicate"
+        ledger = None
+        if detail.get("has_ledger"):
+            ls, lb = fetch(f"/api/v1/reports/{digest}/ledger")
+            ledger = lb.decode() if ls == 200 else None
+        if (None if ledger is None else sha256_hex(ledger)) != rep.ledger_sha256:
+            out.append(f"report {digest}: the ledger served does not hash to the one its leaf {rep.leaf} logged")
+        if sha256_hex(canonical_bytes(detail.get("verdict") or {})) != rep.verdict_sha256:
+            out.append(f"report {digest}: the verdict served is not the one leaf {rep.verdict_leaf} logged")
+        out += _compare_audits(fetch, digest, rep)
+    if row.get("verdict_ok") != _expected_verdict_ok(rep, duplicate) and not (full is False and not row.get("verdict_ok")):
+        diff.append("verdict_ok")
+    if diff:
+        out.insert(0, f"report {digest} as served differs from its log entries (fields: {', '.join(sorted(diff))}): "
+                      "the registry's rows were edited")
+    return out
+
+
+def _check_derived_summary(digest: str, envelope: dict[str, Any], detail: dict[str, Any],
+                           payloads: dict[str, str]) -> list[str]:
+    """Recompute title, FLOP and summary from the served (and log-matched) envelope; note duplicates."""
+    import base64
+
+    from computegov.registry.submission import payload_digest, summarise_statement
+
+    try:
+        statement = json.loads(base64.b64decode(str(envelope.get("payload", "")), validate=True))
+    except ValueError:
+        return [f"report {digest}: its logged envelope's payload does not decode"]
+    if not isinstance(statement, dict):
+        return [f"report {digest}: its logged envelope's payload is not a Statement"]
+    pd = payload_digest(statement)
+    payloads[digest] = "duplicate" if pd in payloads.values() else pd
+    title, flop, summary = summarise_statement(statement)
+    fields = [k for k, got, want in (("title", detail.get("title"), title), ("total_flop", detail.get("total_flop"), flop),
+                                     ("summary", detail.get("summary"), summary)) if got != want]
+    return [f"report {digest}: {', '.join(fields)} served differ from what its logged envelope says"] if fields else []
+
+
+def _compare_audits(fetch: Fetch, digest: str, rep: Any) -> list[str]:
+    status, body = fetch(f"/api/v1/reports/{digest}/verdicts")
+    if status == 404 and not rep.counters and not rep.claims:
+        return []
+    if status != 200:
+        return [f"report {digest}: GET verdicts answers HTTP {status} but the log holds its audits"]
+    data = json.loads(body)
+    out: list[str] = []
+    counters = data.get("counter_verdicts") if isinstance(data, dict) else None
+    claims = data.get("claims") if isinstance(data, dict) else None
+    served_live = {str(c.get("organisation")): c.get("leaf_index") for c in counters or []
+                   if isinstance(c, dict) and c.get("live", True)}
+    if served_live != rep.counters:
+        out.append(f"report {digest}: live counter-verdicts served {sorted(served_live.items())} differ from the "
+                   f"log's {sorted(rep.counters.items())}")
+    for c in counters or []:
+        index = c.get("leaf_index") if isinstance(c, dict) else None
+        entry = rep.counter_entries.get(index)
+        if entry is None:
+            out.append(f"report {digest}: a counter-verdict served at leaf {index} is not a counter leaf of it")
+            continue
+        want = counter_entry(report_digest=digest, by=str(c.get("organisation", "")),
+                             signer_keyid=str(c.get("signer_keyid", "")), outcome=str(c.get("outcome", "")),
+                             payload=c.get("payload") or {}, envelope=c.get("envelope") or {})
+        if canonical_bytes(want) != canonical_bytes(entry):
+            out.append(f"report {digest}: {c.get('organisation')}'s counter-verdict served differs from leaf {index}")
+    served_claims = {str(c.get("organisation")): c.get("leaf_index") for c in claims or [] if isinstance(c, dict)}
+    if served_claims != rep.claims:
+        out.append(f"report {digest}: claims served {sorted(served_claims.items())} differ from the log's "
+                   f"{sorted(rep.claims.items())}")
+    return out
+
+
+def _sth_evidence(previous: treehead.TreeHead | None, head: treehead.TreeHead) -> list[str]:
+    if previous is not None and head.timestamp_ms < previous.timestamp_ms and head.tree_size >= previous.tree_size:
+        return [f"signed tree head of size {head.tree_size} is dated {head.timestamp_ms} ms, before the previous "
+                f"one of size {previous.tree_size} ({previous.timestamp_ms} ms): history or clock rewritten"]
+    return []
+
+
 def run_monitor(fetch: Fetch, url: str, state: MonitorState | None, *, pin_key: Ed25519PublicKey | None = None,
-                reports: Iterable[str] = (), all_reports: bool = False, audit_leaves: bool = True) -> MonitorResult:
-    """Check the log at ``url`` against ``state`` (None: first run, which pins the key it is given or fetches).
+                reports: Iterable[str] = (), all_reports: bool = False, audit_leaves: bool = True,
+                leaves_path: Path | None = None, witnesses: Iterable[CosignatureVerifier] = (),
+                min_witnesses: int = 0, max_age_s: float | None = None, now_s: int | None = None,
+                check_served: bool = True) -> MonitorResult:
+    """Check the log at ``url`` and what the registry serves against ``state`` (None: a fresh monitor).
+
+    Args:
+        fetch: the registry API.
+        url: its base URL (kept in the state).
+        state: what this monitor kept from its last good run, or None.
+        pin_key: the log's key (default: the state's; a fresh monitor without one trusts the served key).
+        reports: report digests to check against their leaves and the signed tree head.
+        all_reports: check every report in full (envelope, summary, ledger, verdicts, claims).
+        audit_leaves: stream and check every entry (False: checkpoints and proofs only).
+        leaves_path: the file of leaf hashes this monitor saw (None: keep none).
+        witnesses: trusted witness cosigners.
+        min_witnesses: how many of them must have cosigned the checkpoint.
+        max_age_s: the oldest checkpoint accepted, seconds.
+        now_s: the current POSIX time (default: the clock).
+        check_served: compare the state re-derived from the log with what the API serves.
 
     Raises:
-        LogProofError: malformed answers, a tree head not signed by the pinned key, an unreachable server.
+        LogProofError: malformed answers, a checkpoint or tree head not signed by the pinned key.
     """
+    import time
+
     if state is not None and pin_key is not None and pin_key.public_bytes_raw().hex() != state.public_key_hex:
         raise LogProofError("--pin-key is not the key pinned in the state file; start a new state file")
     key = pin_key or (state.public_key() if state else
                       treehead.parse_public_key(str(fetch_json(fetch, "/api/v1/log/key").get("public_key_hex", ""))))
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    log_key = LogKey(raw)
+    now = int(time.time()) if now_s is None else now_s
     head = treehead.TreeHead.from_dict(fetch_json(fetch, "/api/v1/log/sth"), where="signed tree head")
     treehead.verify_tree_head(head, key)
     previous = state.tree_head() if state else None
     if previous is not None:
         treehead.verify_tree_head(previous, key)
-    evidence = _consistency(fetch, previous, head) if previous else []
-    frontier = (merkle.Frontier(state.frontier_size, tuple(bytes.fromhex(h) for h in state.frontier))
-                if state else merkle.Frontier())
+    evidence = _sth_evidence(previous, head) + (_consistency(fetch, previous, head) if previous else [])
+    prev_cp = open_checkpoint(state.checkpoint, log_key) if state and state.checkpoint else None
+    logged = LogState()
+    check = check_log(HttpLogSource(fetch), log_key, prev_cp, LeafHashFile(leaves_path) if leaves_path else None,
+                      on_entry=logged.add if check_served else None, witnesses=list(witnesses),
+                      min_witnesses=min_witnesses, now_s=now, max_age_s=max_age_s,
+                      audit_entries=audit_leaves and not evidence)
+    evidence += check.evidence
+    served_checked = False
+    if not evidence and audit_leaves and check_served and check.checkpoint is not None:
+        evidence += compare_served(fetch, logged, full=all_reports)
+        served_checked = True
     known = {k: list(v) for k, v in (state.reports if state else {}).items()}
-    audited = 0
-    if not evidence and audit_leaves and head.tree_size > frontier.size:
-        before = frontier.size
-        frontier, problems = _audit_leaves(fetch, frontier, head, known)
-        evidence += problems
-        audited = frontier.size - before
-    wanted = list(dict.fromkeys([*reports, *(known if all_reports else ())]))
-    for digest in wanted:
-        evidence += _check_report(fetch, digest, head, known.get(digest))
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
-    new_state = MonitorState(url, raw, head.to_dict(), tuple(h.hex() for h in frontier.hashes), frontier.size, known)
-    return MonitorResult(head, previous.tree_size if previous else None, tuple(evidence), audited,
-                         tuple(wanted), new_state if not evidence else state or new_state)
+    for digest, rep in logged.reports.items():
+        known[digest] = [rep.leaf, rep.verdict_leaf]
+    wanted = list(dict.fromkeys(reports))
+    if not evidence:
+        for digest in wanted:
+            evidence += _check_report(fetch, digest, head, known.get(digest))
+    if all_reports and served_checked:
+        wanted = list(dict.fromkeys([*wanted, *logged.reports]))
+    frontier = merkle.Frontier()
+    new_state = MonitorState(url, raw.hex(), head.to_dict(), tuple(h.hex() for h in frontier.hashes),
+                             frontier.size, known, check.checkpoint.note if check.checkpoint else "")
+    return MonitorResult(head, previous.tree_size if previous else None, tuple(evidence),
+                         check.entries_checked - check.entries_seen_before, tuple(wanted),
+                         new_state if not evidence else state or new_state, check.checkpoint,
+                         check.entries_seen_before, served_checked)
 
 
 def compare_heads(a: treehead.TreeHead, b: treehead.TreeHead, fetch: Fetch | None) -> list[str]:

@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from computegov.tlog import merkle
 from computegov.tlog.checkpoint import Checkpoint, LogKey, sign_checkpoint
 from computegov.tlog.note import parse_note
 from computegov.tlog.receipt import Receipt
+from computegov.tlog.witness_client import WitnessEndpoint, WitnessOutcome, request_cosignatures
 
 __all__ = ["CHECKPOINT_INTERVAL_S", "MAX_MERGE_DELAY_S", "LeafInfo", "TransparencyLog", "entry_subject",
            "log_key_path"]
@@ -172,6 +174,25 @@ class TransparencyLog(Database):
                 if sig.name != origin:
                     out[sig.name] = max(out.get(sig.name, 0), int(size))
         return out
+
+    def publish_checkpoint(self, witnesses: Sequence[WitnessEndpoint], *, timeout_s: float = 10.0,
+                           max_age_s: float = CHECKPOINT_INTERVAL_S) -> tuple[str, list[WitnessOutcome]]:
+        """Sign a checkpoint (unless one of this size is younger than ``max_age_s``) and ask ``witnesses`` to cosign.
+
+        Each witness is sent the consistency proof from the size it last cosigned; cosignatures
+        that verify are appended to the stored note. Returns the note and each witness's answer.
+        """
+        note = self.checkpoint(max_age_s=max_age_s)
+        size = int(parse_note(note).text.split("\n")[1])
+
+        def proof_from(old: int) -> list[bytes]:
+            with self.engine.connect() as conn:
+                return logstore.read_consistency(conn, old, size)
+
+        outcomes = request_cosignatures(note, size, witnesses, proof_from, old_sizes=self.witness_sizes(),
+                                        timeout_s=timeout_s)
+        lines = [o.cosignature.line() for o in outcomes if o.cosignature is not None]
+        return self.add_cosignatures(note, lines), outcomes
 
     def receipt(self, index: int, *, note_text: str | None = None) -> Receipt:
         """An offline receipt of leaf ``index``: its exact entry, inclusion proof and a checkpoint holding it.

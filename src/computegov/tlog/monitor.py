@@ -222,4 +222,5 @@ def check_log(source: LogSource, log_key: LogKey, previous: SignedCheckpoint | N
     finally:
         if finish is not None:
             finish(not evidence)
-    return LogCheck(current, previous.size if previous else None, tuple(evidence), size, min(kept, size))
+    return LogCheck(current, previous.size if previous else None, tuple(evidence), size,
+                    min(max(kept, previous.size if previous else 0), size))
