@@ -16,14 +16,21 @@ Methods (each returns a :class:`ComputeEstimate` with a 90 % interval and its me
   (Sevilla et al. 2022, "Estimating Training Compute of Deep Learning Models", Epoch AI,
   https://epoch.ai/blog/estimating-training-compute, method 2), default utilisation range in
   :data:`computegov.compute.run.DEFAULT_UTILISATION`.
-- **intervals**: the architecture and hardware methods' 90 % intervals are the calibrated
-  widths of :mod:`computegov.compute.intervals` (fitted on Epoch AI's notable models and checked
-  out of sample by :mod:`computegov.compute.calibration`), not assumed factors.
+- **intervals**: the architecture and hardware methods' 90 % intervals are the route error models
+  of :mod:`computegov.compute.routes`, calibrated on 24 published runs whose parameters, tokens
+  (and, for 12, hardware) the developer stated, checked leave-one-out (benchmarks/compute_routes.py);
+  inputs given as ranges add their spread, typed points are taken as asserted. Only tokens given
+  without epochs keep the wide Epoch-fitted width of :mod:`computegov.compute.intervals` (the
+  tokens may then be a dataset size, not the tokens trained).
 - **measured**: a compute report from the meter / ledger: the signed ``ComputeReport`` of
   :mod:`computegov.ledger.report` (its predicate's ``totals.flop``) or a plain dict (see
   :func:`measured_estimate`).
 
-Combination follows Epoch AI's documented practice ("AI Models documentation: Estimation",
+When both the architecture and the hardware route have their inputs, they are combined in log
+space with inverse-variance weights (:func:`computegov.compute.routes.combine_routes`, method
+``combined``), each route kept as an alternative; the verdict uses the combination.
+
+Otherwise combination follows Epoch AI's documented practice ("AI Models documentation: Estimation",
 https://epoch.ai/data/ai-models-documentation/estimation): a directly reported figure (here: a
 meter's measured total, then a number the user gives) is used as is; otherwise operation counting is preferred to the hardware method "because
 typically hardware-based estimates require assumptions about utilization". The methods not chosen
@@ -41,7 +48,8 @@ from typing import Any
 from computegov.compute.hardware import chip_peak, hardware_estimate, precision_key, resolve_chip
 from computegov.compute.intervals import interval_width
 from computegov.compute.measured import MEASURED_INTERVAL_FRACTION, measured_estimate
-from computegov.compute.result import ComputeEstimate
+from computegov.compute.result import Z90, ComputeEstimate
+from computegov.compute.routes import combine_routes, error_model
 from computegov.compute.run import PHASES, TrainingRun
 from computegov.errors import InputError, UnknownNameError
 
@@ -65,7 +73,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Preference order when several methods apply (Epoch AI estimation documentation, see module doc).
-METHOD_PREFERENCE: tuple[str, ...] = ("measured", "reported", "architecture", "hardware")
+METHOD_PREFERENCE: tuple[str, ...] = ("measured", "reported", "combined", "architecture", "hardware")
 
 #: The former fixed 90 % factor of the architecture method (x/÷1.26 = ±0.1 order of magnitude),
 #: kept for callers that import it. It held only 57 % of Epoch AI's figures for text language
@@ -117,14 +125,28 @@ def architecture_estimate(run: TrainingRun) -> ComputeEstimate:
         )
     else:
         assumptions.append("attention term omitted (layers, context or width unknown)")
+    ranged = ("active_params" if run.active_params is not None else "params", "tokens", "words", "epochs")
+    input_sd = run.input_sd_log10(*ranged)
     if run.epochs is None:
         assumptions.append("epochs not stated: the tokens are taken as one pass (give epochs to narrow the interval)")
-    width = interval_width("architecture", "epochs_unstated" if run.epochs is None else "epochs_stated")
-    assumptions.append(width.describe())
+        width = interval_width("architecture", "epochs_unstated")
+        assumptions.append(width.describe())
+        lo = -math.hypot(width.log10_low, Z90 * input_sd)
+        hi = math.hypot(width.log10_high, Z90 * input_sd)
+    else:
+        model = error_model("architecture", "tokens_stated")
+        lo, hi = model.bounds_log10(input_sd)
+        assumptions.append(
+            "parameters and tokens taken as stated"
+            + ("" if not run.input_ranges else "; ranged inputs read as 90% intervals (log-normal), in quadrature")
+        )
+        assumptions.append(model.describe())
+    inputs["formula_flop"] = flop
+    inputs["input_sd_log10"] = input_sd
     return ComputeEstimate(
         flop=flop,
-        flop_low=flop * 10**width.log10_low,
-        flop_high=flop * 10**width.log10_high,
+        flop_low=flop * 10**lo,
+        flop_high=flop * 10**hi,
         method="architecture",
         phase=run.phase,
         name=run.name,
@@ -153,7 +175,7 @@ def combine(estimates: Iterable[ComputeEstimate]) -> ComputeEstimate:
         key=lambda e: METHOD_PREFERENCE.index(e.method) if e.method in METHOD_PREFERENCE else 99
     )
     chosen, rest = pool[0], tuple(pool[1:])
-    result = dataclasses.replace(chosen, alternatives=rest)
+    result = dataclasses.replace(chosen, alternatives=chosen.alternatives + rest)
     gap = result.disagreement_oom()
     if gap is not None and gap > 0.5:
         log.warning("%s: methods disagree by %.2f orders of magnitude", chosen.name, gap)
@@ -190,6 +212,9 @@ def estimate(run: TrainingRun) -> ComputeEstimate:
             "(hardware), or a measured compute report"
         )
         raise InputError(f"cannot estimate compute: {detail}")
+    routes = [e for e in found if e.method in ("architecture", "hardware")]
+    if len(routes) > 1:  # both routes: their log-space combination stands for them
+        found = [e for e in found if e not in routes] + [combine_routes(routes, name=run.name)]
     return combine(found)
 
 

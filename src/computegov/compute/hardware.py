@@ -11,8 +11,8 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from computegov.compute.intervals import interval_width
 from computegov.compute.result import ComputeEstimate
+from computegov.compute.routes import error_model, range_sd_log10
 from computegov.compute.run import DEFAULT_UTILISATION, TrainingRun, Utilisation
 from computegov.errors import InputError
 
@@ -120,25 +120,28 @@ def effective_peak(chip: Chip, mix: Mapping[str, float]) -> float:
     return 1.0 / seconds_per_flop
 
 
-def _hardware_width(util: Utilisation, given: bool) -> tuple[float, float, str]:
-    """(lo, hi) in log10 and the note, from the calibrated widths and the utilisation given.
+def _hardware_width(run: TrainingRun, util: Utilisation, given: bool) -> tuple[float, float, str]:
+    """(lo, hi) in log10 around the central value, and the note (error models of computegov.compute.routes).
 
-    No utilisation given: the width calibrated with the default utilisation (it holds the spread
-    of real utilisations). A point utilisation: the width calibrated with Epoch's recorded
-    utilisations (peak, time and count errors only). A utilisation range: that width and the
-    range's own log half-widths combined in quadrature (independent errors, a stated assumption).
+    No utilisation given: the error calibrated with the default central utilisation (it holds
+    the spread of realised utilisations). A utilisation given: the error of stated MFU against
+    realised utilisation; a point is taken as the user asserts it (no spread added for it), a
+    range adds its own log10 spread. Ranged chip counts and durations add theirs (in quadrature).
     """
+    input_sd = run.input_sd_log10("chip_count", "duration_s")
     if not given:
-        w = interval_width("hardware", "default_utilisation")
-        return w.log10_low, w.log10_high, w.describe()
-    w = interval_width("hardware", "given_utilisation")
-    down = math.log10(util.central / util.low)
-    up = math.log10(util.high / util.central)
-    if down == up == 0:
-        return w.log10_low, w.log10_high, w.describe()
-    lo = -math.hypot(w.log10_low, down)
-    hi = math.hypot(w.log10_high, up)
-    return lo, hi, w.describe() + "; combined in quadrature with the utilisation range given"
+        model = error_model("hardware", "utilisation_unknown")
+        lo, hi = model.bounds_log10(input_sd)
+        return lo, hi, model.describe()
+    model = error_model("hardware", "utilisation_stated")
+    util_sd = range_sd_log10(util.low, util.high) if util.high > util.low else 0.0
+    lo, hi = model.bounds_log10(math.hypot(input_sd, util_sd))
+    note = model.describe() + (
+        "; utilisation range read as a 90% interval (log-normal), in quadrature"
+        if util_sd
+        else "; the utilisation given is taken as asserted (no spread added for it)"
+    )
+    return lo, hi, note
 
 
 def hardware_estimate(run: TrainingRun) -> ComputeEstimate:
@@ -172,12 +175,16 @@ def hardware_estimate(run: TrainingRun) -> ComputeEstimate:
     chip_seconds = run.chip_count * run.duration_s
     base = chip_seconds * peak
     central = base * util.central
-    lo, hi, width_note = _hardware_width(util, given)
+    lo, hi, width_note = _hardware_width(run, util, given)
     assumptions = [
         (
-            f"utilisation {util.low:g}-{util.high:g} (median {util.central:g}); source: {util.source}"
+            (
+                f"utilisation {util.central:g} as given (asserted by the user; source: {util.source})"
+                if util.low == util.high
+                else f"utilisation {util.low:g}-{util.high:g} (central {util.central:.3g}); source: {util.source}"
+            )
             if given
-            else f"utilisation {util.central:g} (default; {util.source}); the spread of real utilisations is in the calibrated interval"
+            else f"utilisation {util.central:g} (default; {util.source}); the spread of realised utilisations is in the calibrated interval"
         ),
         peak_note,
         width_note,
@@ -199,6 +206,7 @@ def hardware_estimate(run: TrainingRun) -> ComputeEstimate:
             "peak_flop_per_s": peak,
             "utilisation": util.to_dict(),
             "chip_seconds": chip_seconds,
+            "formula_flop": central,
         },
         assumptions=tuple(assumptions),
     )

@@ -12,6 +12,10 @@ are the honest ones. The architecture widths are wide because Epoch's recorded d
 often not the number of tokens trained on (unknown epochs, data counted differently): a user who
 knows the tokens processed has a smaller error than these widths allow. A test re-fits them from the
 data and fails if the data or the estimators drift away from these constants.
+
+Since issue 28 the estimators use only ``architecture / epochs_unstated`` from here (tokens given
+without epochs); the other intervals come from :mod:`computegov.compute.routes`, calibrated on
+published runs whose inputs are known. The constants stay as the check against Epoch's table.
 """
 
 from __future__ import annotations

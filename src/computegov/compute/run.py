@@ -23,6 +23,7 @@ __all__ = [
     "ARCHITECTURES",
     "LIMITS",
     "PHASES",
+    "RANGED_INPUTS",
     "TOKENS_PER_WORD",
     "TrainingRun",
     "Utilisation",
@@ -167,6 +168,31 @@ def _mix(mix: Mapping[str, float]) -> dict[str, float]:
     return out
 
 
+#: Inputs of a TrainingRun that may be given as a 90 % interval (``input_ranges``).
+RANGED_INPUTS: tuple[str, ...] = ("params", "active_params", "tokens", "words", "epochs", "chip_count", "duration_s")
+
+
+def _ranges(ranges: Mapping[str, tuple[float, float]], run: TrainingRun) -> dict[str, tuple[float, float]]:
+    """Validate ``input_ranges``: known names, 0 < low <= high, the field set and inside its range."""
+    out: dict[str, tuple[float, float]] = {}
+    for name, pair in ranges.items():
+        if name not in RANGED_INPUTS:
+            raise InputError(f"input range {name!r}: expected one of {', '.join(RANGED_INPUTS)}")
+        try:
+            low, high = (float(v) for v in pair)
+        except (TypeError, ValueError) as err:
+            raise InputError(f"input range {name}: expected (low, high), got {pair!r}") from err
+        if not (math.isfinite(low) and math.isfinite(high) and 0 < low <= high):
+            raise InputError(f"{name} range {low:g}..{high:g}: expected 0 < low <= high")
+        central = getattr(run, name)
+        if central is None:
+            raise InputError(f"{name}: a range was given but no central value")
+        if not low * (1 - 1e-9) <= central <= high * (1 + 1e-9):
+            raise InputError(f"{name}: central value {central:g} outside its range {low:g}..{high:g}")
+        out[name] = (low, high)
+    return out
+
+
 def _count(value: Any, what: str, *, allow_zero: bool = False) -> float | None:
     if value is None:
         return None
@@ -209,6 +235,11 @@ class TrainingRun:
             :func:`computegov.compute.hardware.effective_peak`.
         measured: a compute report (dict) from the meter/ledger; see ``measured_estimate``.
         forward_only: the phase runs forward passes only (synthetic-data generation: 2·N·D).
+        input_ranges: inputs known only as a 90 % interval, ``{name: (low, high)}`` with names
+            from RANGED_INPUTS (``params``, ``tokens``, ``chip_count``, ``duration_s``...); the
+            field itself holds the central value (the CLI puts the geometric mean there). The
+            routes add each range's log10 spread to their error (see
+            :mod:`computegov.compute.routes`); an input without a range is taken as exact.
     """
 
     name: str = "run"
@@ -231,6 +262,7 @@ class TrainingRun:
     precision_mix: Mapping[str, float] | None = None
     measured: Mapping[str, Any] | None = None
     forward_only: bool = False
+    input_ranges: Mapping[str, tuple[float, float]] | None = None
 
     def __post_init__(self) -> None:
         if self.phase not in PHASES:
@@ -279,6 +311,15 @@ class TrainingRun:
             set_("precision_mix", _mix(self.precision_mix))
         if self.utilisation is not None:
             set_("utilisation", Utilisation.of(self.utilisation))
+        if self.input_ranges is not None:
+            set_("input_ranges", _ranges(self.input_ranges, self))
+
+    def input_sd_log10(self, *names: str) -> float:
+        """sd of log10 contributed by the ranged inputs among ``names`` (in quadrature); 0 if none."""
+        from computegov.compute.routes import range_sd_log10
+
+        ranges = self.input_ranges or {}
+        return math.sqrt(sum(range_sd_log10(*ranges[n]) ** 2 for n in names if n in ranges))
 
     @classmethod
     def from_days(cls, days: float, **kwargs: Any) -> TrainingRun:
