@@ -57,6 +57,8 @@ PARAMETERS: dict[str, tuple[str, str]] = {
     "hbm_stacks_per_year": ("stacks/yr", "HBM stacks available to this product"),
     "packaging_wafers_per_month": ("wafers/month", "2.5D (CoWoS-class) interposer wafers for this product"),
     "interposer_area_mm2": ("mm^2", "interposer area per package"),
+    "interposers_per_wafer": ("interposers", "interposer sites per packaging wafer (when given, used instead of "
+                              "the count computed from interposer_area_mm2)"),
     "packaging_yield": ("fraction", "assembly and test yield of packaging"),
 }
 
@@ -69,7 +71,7 @@ def _checked_override(key: str, value: object) -> float:
             ``packaging_yield``), or a fraction above 1.
     """
     number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
-    positive = key in ("alpha", "packaging_yield", "die_area_mm2", "wafer_diameter_mm")
+    positive = key in ("alpha", "packaging_yield", "die_area_mm2", "wafer_diameter_mm", "interposers_per_wafer")
     if not math.isfinite(number) or number < 0 or (positive and number == 0):
         kind = "a positive number" if positive else "a non-negative number"
         raise InputError(f"{key}: expected {kind}, got {value!r}")
@@ -88,6 +90,7 @@ class Param:
         high: upper end of the range (None: fixed).
         source: citation (URL/DOI and date) or "estimate: <reasoning>".
         estimate: True when the value is computegov's estimate rather than a published figure.
+        year: the year the figure describes (a capacity of 2025, a product of 2022); None if timeless.
     """
 
     value: float
@@ -95,6 +98,7 @@ class Param:
     high: float | None = None
     source: str = "user"
     estimate: bool = False
+    year: int | None = None
 
     def __post_init__(self) -> None:
         if (self.low is None) != (self.high is None):
@@ -124,6 +128,7 @@ class SupplyParams:
     alpha: Param = Param(3.0, 1.0, 10.0, "estimate: clustering parameters of 1-10 are usual (Stapper 1986)", True)
     dies_per_package: Param = Param(1.0, source="default: one logic die per accelerator (monolithic)")
     packaging_yield: Param = Param(0.95, 0.90, 0.99, "estimate: 2.5D assembly yield", True)
+    interposers_per_wafer: Param | None = None
     yield_model: str = "murphy"
     reticle_limit_mm2: float = RETICLE_LIMIT_MM2
     notes: tuple[str, ...] = ()
@@ -156,10 +161,14 @@ class SupplyParams:
                 die_yield(self.die_area_mm2.value, d0, self.yield_model, alpha=a)
         for area in _ends(self.interposer_area_mm2):
             gross_dies_per_wafer(area, self.wafer_diameter_mm.value, self.edge_exclusion_mm.value, reticle_limit_mm2=None)
+        if self.interposers_per_wafer is not None:
+            for v in _ends(self.interposers_per_wafer):
+                if not np.isfinite(v) or v <= 0:
+                    raise InputError(f"interposers_per_wafer: expected a positive number, got {v:g}")
 
     def params(self) -> dict[str, Param]:
-        """Every numeric parameter by name."""
-        return {name: getattr(self, name) for name in PARAMETERS}
+        """Every numeric parameter by name (``interposers_per_wafer`` only when given)."""
+        return {name: getattr(self, name) for name in PARAMETERS if getattr(self, name) is not None}
 
     def override(self, **values: float | Param | str | None) -> SupplyParams:
         """A copy with some parameters replaced (a bare number fixes the parameter: no range).
@@ -211,8 +220,11 @@ def _capacities(v: Mapping[str, Any], model: str, reticle: float) -> dict[str, A
     logic = v["wafer_starts_per_month"] * MONTHS_PER_YEAR * good_per_wafer / v["dies_per_package"]
     hbm = np.where(v["hbm_stacks_per_package"] > 0,
                    v["hbm_stacks_per_year"] / np.maximum(v["hbm_stacks_per_package"], 1e-300), np.inf)
-    interposers = gross_dies_per_wafer(v["interposer_area_mm2"], v["wafer_diameter_mm"], v["edge_exclusion_mm"],
-                                       reticle_limit_mm2=None)
+    if "interposers_per_wafer" in v:
+        interposers = v["interposers_per_wafer"]
+    else:
+        interposers = gross_dies_per_wafer(v["interposer_area_mm2"], v["wafer_diameter_mm"], v["edge_exclusion_mm"],
+                                           reticle_limit_mm2=None)
     packaging = v["packaging_wafers_per_month"] * MONTHS_PER_YEAR * np.asarray(interposers) * v["packaging_yield"]
     return {"gross_dies_per_wafer": gross, "die_yield": y, "good_dies_per_wafer": good_per_wafer,
             "interposers_per_wafer": interposers, "logic": logic, "hbm": hbm, "packaging": packaging}
@@ -291,10 +303,23 @@ class SupplySimulation:
     binding_share: dict[str, float]
     ranged: tuple[str, ...]
 
+    @property
+    def median(self) -> float:
+        """The Monte Carlo median of accelerators per year: the headline figure.
+
+        Not the output at central inputs (:attr:`central`): the output is the smallest of three
+        stages, and the median of a minimum lies below the minimum of the medians, so the
+        central-input figure can fall outside the interval. The median never does.
+        """
+        return self.quantiles.get("0.5", float(np.nan))
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
         return {
             **self.central.to_dict(),
+            "median_accelerators_per_year": self.median,
+            "headline": "median_accelerators_per_year (Monte Carlo median; accelerators_per_year is the output "
+                        "at central inputs)",
             "n_samples": self.n_samples,
             "interval": "percentiles of accelerators/yr over uniform draws within each parameter's range",
             "quantiles": self.quantiles,
@@ -330,7 +355,7 @@ def simulate(
     stages = np.vstack([np.broadcast_to(caps[b], (n_samples,)) for b in BOTTLENECKS])
     out = stages.min(axis=0)
     which = stages.argmin(axis=0)
-    q = {str(level): float(np.quantile(out, level)) for level in quantiles}
+    q = {str(level): float(np.quantile(out, level)) for level in sorted({*quantiles, 0.5})}
     stage_q = {b: ({str(level): float(np.quantile(stages[i], level)) for level in quantiles}
                    if np.all(np.isfinite(stages[i])) else None)
                for i, b in enumerate(BOTTLENECKS)}
