@@ -267,6 +267,47 @@ def log_verify(database_url: str | None = DATABASE_OPTION, as_json: bool = JSON_
         raise typer.Exit(1)
 
 
+@registry_app.command("submit")
+@guarded
+def submit(
+    report: Path = typer.Argument(..., help="The signed report file (the DSSE envelope, e.g. run/report.json)."),
+    url: str = typer.Option(..., "--url", envvar="COMPUTEGOV_REGISTRY_URL",
+                            help="The registry's base URL, e.g. https://registry.example.org"),
+    token: str = typer.Option(..., "--token", envvar="COMPUTEGOV_TOKEN",
+                              help="An API token of your organisation (computegov registry token create ORG)."),
+    ledger: Path | None = typer.Option(None, "--ledger", help="The run's ledger (JSON lines) to submit with it; "
+                                       "without it the registry's verdict is incomplete."),
+    receipt_out: Path | None = typer.Option(None, "--receipt-out", help="Save the signed receipt the registry "
+                                            "returns (entry, inclusion proof, checkpoint) to this JSON file."),
+    timeout_s: float = typer.Option(60.0, "--timeout", min=0.1, max=3600.0, help="HTTP timeout, seconds."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Submit a signed report to a registry: prints its id (digest), the registry's outcome and the receipt.
+
+    Exit 0 when the registry verified it, 1 when it was stored but failed or is incomplete, 2 when
+    it was refused (the registry's reason: an unregistered key, another organisation's report, ...).
+    """
+    from computegov.registry.audit_client import RegistryClient, http_transport, submit_report_files
+
+    client = RegistryClient(http_transport(url, token, timeout_s=timeout_s))
+    result = submit_report_files(client, report, ledger, receipt_out=receipt_out)
+    if as_json:
+        print_json(result.to_dict())
+        raise typer.Exit(result.exit_code)
+    r = result.report
+    state = "stored" if result.created else "already stored"
+    partial = " (partial)" if r.get("partial") else ""
+    console.print(f"{state}: report {r.get('digest_sha256')} of {r.get('organisation')}; "
+                  f"outcome [bold]{r.get('outcome')}{partial}[/bold]", highlight=False, soft_wrap=True)
+    console.print(f"{url.rstrip('/')}/registry/{r.get('digest_sha256')}", highlight=False, soft_wrap=True)
+    if result.receipt_file:
+        console.print(f"signed receipt saved to {result.receipt_file}", highlight=False, soft_wrap=True)
+    elif result.receipt is not None:
+        console.print("the registry returned a signed receipt; save it with --receipt-out FILE "
+                      "(or see it with --json)", highlight=False)
+    raise typer.Exit(result.exit_code)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``computegov registry``."""
     from computegov.cli.registry_audit import audit_command
