@@ -4,7 +4,9 @@ The model is ``log10(value) = intercept + slope * (year - reference_year) + erro
 the OLS slope with a **pairs bootstrap** percentile interval (chips resampled with replacement,
 vectorised over resamples, seeded ``np.random.Generator``), and beside it the robust
 **Theil-Sen** slope (median of pairwise slopes; Sen 1968, doi:10.1080/01621459.1968.10480934)
-with its interval from :func:`scipy.stats.theilslopes`.
+with its interval as :func:`scipy.stats.theilslopes` computes it (Sen 1968, eq. 2.6), by
+:func:`theil_sen`: the same numbers, found with ``np.partition`` (three ranks of the pairwise
+slopes are needed, not the whole sorted list; scipy sorts all n(n-1)/2 of them).
 
 Derived figures: growth per year ``10**slope`` (x/yr), orders of magnitude per year (= slope),
 doubling time ``log10(2) / slope`` years.
@@ -37,6 +39,7 @@ __all__ = [
     "fit_points",
     "fit_trend",
     "ols_fit",
+    "theil_sen",
 ]
 
 #: Default number of bootstrap resamples.
@@ -111,6 +114,54 @@ def bootstrap_ols(
     slopes = (dx * (ys - ym)).sum(axis=1)[ok] / sxx[ok]
     intercepts = ym[ok, 0] - slopes * xm[ok, 0]
     return slopes, intercepts
+
+
+def theil_sen(y: npt.ArrayLike, x: npt.ArrayLike, confidence: float = 0.95) -> tuple[float, float, float, float]:
+    """Theil-Sen slope, intercept and slope interval, equal to :func:`scipy.stats.theilslopes`.
+
+    Same definitions as scipy's (``method="separate"``): the slope is the median of the pairwise
+    slopes over pairs with distinct x, the intercept ``median(y) - slope * median(x)``, and the
+    interval the order statistics of ranks ``Rl``, ``Ru`` of Sen (1968), with ties in x and y
+    counted in the variance. Only those ranks are selected (``np.partition``), an O(n²) step
+    instead of scipy's O(n² log n) sort; tested equal to scipy on random and tied data.
+
+    Returns:
+        (slope, intercept, low_slope, high_slope); the interval ends are NaN when undefined.
+    """
+    from scipy.stats import norm
+
+    yv = np.asarray(y, dtype=float).ravel()
+    xv = np.asarray(x, dtype=float).ravel()
+    if xv.shape != yv.shape or xv.size < 2:
+        raise InputError("theil_sen needs x and y of the same length, at least 2")
+    deltax = xv[:, np.newaxis] - xv
+    deltay = yv[:, np.newaxis] - yv
+    keep = deltax > 0
+    slopes = deltay[keep] / deltax[keep]
+    if not slopes.size:
+        raise InputError("theil_sen: all x coordinates are identical")
+    medslope = float(np.median(slopes))
+    medinter = float(np.median(yv) - medslope * np.median(xv))
+    alpha = confidence if confidence <= 0.5 else 1.0 - confidence
+    z = float(norm.ppf(alpha / 2.0))
+    nt, ny = slopes.size, yv.size
+
+    def ties(values: FloatArray) -> float:
+        _, counts = np.unique(values, return_counts=True)
+        k = counts[counts > 1].astype(float)
+        return float(np.sum(k * (k - 1) * (2 * k + 5)))
+
+    sigsq = 1 / 18.0 * (ny * (ny - 1) * (2 * ny + 5) - ties(xv) - ties(yv))
+    if not sigsq >= 0:
+        return medslope, medinter, math.nan, math.nan
+    sigma = math.sqrt(sigsq)
+    ru = min(int(np.round((nt - z * sigma) / 2.0)), nt - 1)
+    rl = max(int(np.round((nt + z * sigma) / 2.0)) - 1, 0)
+    if not (-nt <= rl < nt and -nt <= ru < nt):  # scipy: IndexError -> NaN (negative = from the end)
+        return medslope, medinter, math.nan, math.nan
+    rl, ru = rl % nt, ru % nt
+    part = np.partition(slopes, sorted({rl, ru}))
+    return medslope, medinter, float(part[rl]), float(part[ru])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -293,9 +344,7 @@ def fit_log_linear(
     boot_slopes, boot_intercepts = bootstrap_ols(xc, y, rng=rng, n_boot=n_boot)
     alpha = (1 - confidence) / 2
     lo, hi = np.quantile(boot_slopes, [alpha, 1 - alpha])
-    from scipy import stats  # imported here: scipy.stats takes ~1 s to import
-
-    ts = stats.theilslopes(y, xc, alpha=confidence)
+    ts_slope, ts_intercept, ts_low, ts_high = theil_sen(y, xc, confidence)
     label = metric.name if isinstance(metric, Metric) else str(metric)
     unit_label = metric.unit if isinstance(metric, Metric) else unit
     point_names = tuple(names) if names is not None else tuple(f"#{i}" for i in range(len(x)))
@@ -312,9 +361,9 @@ def fit_log_linear(
         slope_ci_log10_per_year=(float(lo), float(hi)),
         confidence=confidence,
         residual_sd_log10=resid_sd,
-        theil_sen_slope_log10_per_year=float(ts.slope),
-        theil_sen_ci_log10_per_year=(float(ts.low_slope), float(ts.high_slope)),
-        theil_sen_intercept_log10=float(ts.intercept),
+        theil_sen_slope_log10_per_year=ts_slope,
+        theil_sen_ci_log10_per_year=(ts_low, ts_high),
+        theil_sen_intercept_log10=ts_intercept,
         year_min=float(x.min()),
         year_max=float(x.max()),
         n_boot=len(boot_slopes),
