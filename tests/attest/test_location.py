@@ -195,14 +195,18 @@ def test_fibre_speed_is_about_two_thirds_of_c() -> None:
 
 def test_country_claims_use_natural_earth_borders(run: Any) -> None:
     pytest.importorskip("shapely", reason="country borders need the attest extra (shapely)")
-    pytest.importorskip("pyogrio", reason="country borders need the attest extra (pyogrio)")
     disks = [Disk("szx", 22.54, 114.06, max_distance_km(rtt_for_distance_s(3.0) + 1e-4))]
     from computegov.attest.borders import decide_country
 
-    assert decide_country(disks, "CHN").outcome == "consistent"
+    # 1:50m draws Hong Kong and Macau apart from China: a disk around Shenzhen reaches them
+    assert decide_country(disks, "CHN").outcome == "undecidable"
+    chengdu = [Disk("ctu", 30.66, 104.06, max_distance_km(rtt_for_distance_s(3.0) + 1e-4))]
+    assert decide_country(chengdu, "CHN").outcome == "consistent"
     taiwan = decide_country(disks, "TWN")
     assert taiwan.outcome == "inconsistent" and taiwan.landmark == "szx"
-    assert decide_country(disks, "SGP").outcome == "undecidable"  # not in 1:110m
+    assert decide_country(disks, "SGP").outcome == "inconsistent"  # Singapore is drawn at 1:50m
+    tuvalu = decide_country(disks, "TUV")  # Tuvalu is not
+    assert tuvalu.outcome == "undecidable" and "not in Natural Earth 1:50m" in tuvalu.detail
 
 
 def test_location_sim_catches_every_route_out_of_the_site() -> None:
@@ -315,7 +319,6 @@ def test_no_chip_outside_a_country_is_certified_inside_it(
 ) -> None:
     landmarks = [(chip[0] + a, chip[1] + b) for a, b in offsets]  # landmarks within ~3° of the chip
     shapely = pytest.importorskip("shapely", reason="country borders need the attest extra")
-    pytest.importorskip("pyogrio", reason="country borders need the attest extra")
     from computegov.attest.borders import country_shapes, decide_country
 
     disks = [Disk(f"L{i}", la, lo, max_distance_km(rtt_for_distance_s(great_circle_km(la, lo, *chip)) + delay_s))

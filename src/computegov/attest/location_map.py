@@ -36,8 +36,9 @@ def _countries() -> list[dict[str, Any]]:
         shapes = country_shapes()
     except Exception:  # the attest extra is missing: draw without borders
         return []
-    return [{"type": "Feature", "geometry": shapely.geometry.mapping(g), "properties": {"iso": k}}
-            for k, g in shapes.items()]
+    # outlines only: simplified to ~0.05° (a few km) so the chart stays small
+    return [{"type": "Feature", "geometry": shapely.geometry.mapping(g.simplify(0.05)),
+             "properties": {"iso": k}} for k, g in shapes.items()]
 
 
 def location_map(landmarks: Sequence[City], results: Sequence[RouteResult]) -> Any:
