@@ -46,6 +46,9 @@ __all__ = ["ToolkitSources", "toolkit_preset"]
 
 logger = logging.getLogger(__name__)
 
+#: Least spread of the run-length interval either side of the median (estimate: few runs report a time).
+DURATION_SPREAD = 2.0
+
 #: Method used when the calibrated choice cannot be made (too little history before an origin).
 FALLBACK_METHOD = "random_walk_drift"
 
@@ -130,10 +133,12 @@ def _duration(origin: int | None, base: Input) -> Input:
         raise InputError(f"fewer than 3 of the largest models of {end - 3:.0f}-{end:.0f} report a training time")
     q05, q50, q95 = (float(x) * S_PER_HOUR for x in np.quantile(hours, [0.05, 0.5, 0.95]))
     return dataclasses.replace(
-        base, value=q50, low=min(q05, q50), high=max(q95, q50), estimate=False,
+        base, value=q50, low=min(q05, q50 / DURATION_SPREAD), high=max(q95, q50 * DURATION_SPREAD), estimate=False,
         derived_from="compute.load_notable_models(training_time_hours)",
-        source=f"Epoch AI notable models (bundled snapshot): training time of the {hours.size} of the ten largest "
-               f"models of {end - 3:.0f}-{end:.0f} that report one (5th/50th/95th percentiles)",
+        source=f"Epoch AI notable models (bundled snapshot): median training time of the {hours.size} of the ten "
+               f"largest models of {end - 3:.0f}-{end:.0f} that report one; the 90 % interval is their 5th-95th "
+               f"percentiles widened to at least /{DURATION_SPREAD:g} and x{DURATION_SPREAD:g} (estimate: a handful "
+               "of runs says little about the next one)",
     )
 
 
