@@ -188,6 +188,7 @@ def interval_record(
         "flop_full_attention": count.flop_full_attention,
         "flop_causal_halved": count.flop_causal_halved,
         "flop_flopcounter_compatible": count.flop_flopcounter_compatible,
+        "flop_beyond_flopcounter_by_op": dict(count.flop_beyond_flopcounter_by_op),
         "model_flop_6nd": model_flop,
         "tokens": interval.tokens,
         "counted_steps": interval.counted_steps,

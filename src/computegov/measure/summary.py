@@ -3,6 +3,7 @@
 The meter and ``computegov measure summarize FILE`` use the same function,
 :func:`summarize_records`, so a summary can always be recomputed from the records file.
 
+FLOP definitions: :data:`computegov.measure.flop_definitions.FLOP_DEFINITIONS` (carried in each summary).
 Terms. ``flop`` is the counted ("hardware") FLOP, recomputation included, under the stated
 causal-attention convention. ``mfu`` is ``flop_per_s`` over the chip's dense peak at the
 precision in use; PaLM (Chowdhery et al. 2022, appendix B) calls that ratio *HFU* and keeps
@@ -13,11 +14,13 @@ arXiv:2001.08361, N = non-embedding parameters, D = tokens).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NoReturn, TypeGuard
 
 from computegov.errors import DataError
+from computegov.measure.flop_definitions import FLOP_DEFINITIONS, merge_counts
 
 __all__ = [
     "MAX_RECORD_FLOP",
@@ -66,6 +69,9 @@ class MeterSummary:
         ranks: per-rank summaries as dicts (empty for a single process).
         time_start_unix_s: wall-clock start, s since the Unix epoch.
         time_end_unix_s: wall-clock end, s since the Unix epoch.
+        flop_beyond_flopcounter_by_op: FLOP of the ops ``FlopCounterMode`` counts as zero, by op
+            name (the whole of ``flop_full_attention - flop_flopcounter_compatible``).
+        flop_definitions: what counts as a FLOP here (:data:`computegov.measure.flop_definitions.FLOP_DEFINITIONS`).
     """
 
     flop: int | None
@@ -98,12 +104,15 @@ class MeterSummary:
     ranks: tuple[Mapping[str, Any], ...] = ()
     time_start_unix_s: float | None = None
     time_end_unix_s: float | None = None
+    flop_beyond_flopcounter_by_op: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    flop_definitions: str = FLOP_DEFINITIONS
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict, SI units, unit in each key; ``energy_estimate_method`` labels the estimate."""
         out = dataclasses.asdict(self)
         out["gaps"] = list(self.gaps)
         out["ranks"] = [dict(r) for r in self.ranks]
+        out["flop_beyond_flopcounter_by_op"] = dict(self.flop_beyond_flopcounter_by_op)
         out["energy_estimate_method"] = (
             "TDP x wall time (an upper-bound estimate, not a measurement)"
             if self.energy_estimate_j is not None
@@ -118,6 +127,7 @@ class MeterSummary:
         kwargs = {k: v for k, v in data.items() if k in known}
         kwargs["gaps"] = tuple(kwargs.get("gaps") or ())
         kwargs["ranks"] = tuple(kwargs.get("ranks") or ())
+        kwargs["flop_beyond_flopcounter_by_op"] = dict(kwargs.get("flop_beyond_flopcounter_by_op") or {})
         return cls(**kwargs)
 
 
@@ -181,6 +191,12 @@ def check_interval(record: Mapping[str, Any], number: int) -> None:
     gaps = record.get("gaps", [])
     if not (isinstance(gaps, list) and all(isinstance(g, str) for g in gaps)):
         fail("gaps", "a list of texts")
+    beyond = record.get("flop_beyond_flopcounter_by_op", {})
+    if not (
+        isinstance(beyond, dict)
+        and all(isinstance(k, str) and _is_number(v) and v >= 0 and float(v).is_integer() for k, v in beyond.items())
+    ):
+        fail("flop_beyond_flopcounter_by_op", "an object of op name -> non-negative whole FLOP")
 
 
 def _check_start(start: Mapping[str, Any]) -> None:
@@ -295,6 +311,9 @@ def _summarize(start: Mapping[str, Any], intervals: Sequence[Mapping[str, Any]])
         ranks=(),
         time_start_unix_s=t0,
         time_end_unix_s=t1,
+        flop_beyond_flopcounter_by_op=functools.reduce(
+            merge_counts, (r.get("flop_beyond_flopcounter_by_op") or {} for r in intervals), {}
+        ),
     )
 
 
@@ -376,6 +395,9 @@ def combine_ranks(
         ranks=tuple({"rank": i, **s.to_dict()} for i, s in enumerate(per_rank)),
         time_start_unix_s=min(starts) if starts else None,
         time_end_unix_s=max(ends) if ends else None,
+        flop_beyond_flopcounter_by_op=functools.reduce(
+            merge_counts, (s.flop_beyond_flopcounter_by_op for s in per_rank), {}
+        ),
     )
 
 
