@@ -1,14 +1,15 @@
 """Attestation benchmarks: how fast evidence is verified, against naive baselines in one process.
 
 1. TPM quotes verified per second (``TpmQuoteChecker``: parse TPMS_ATTEST, ECDSA P-256 verify,
-   PCR digest, ledger binding, trust list), against bare ECDSA P-256 verifications per second
-   (the floor: the ratio is the checker's overhead).
+   PCR digest, ledger binding, AK public area, EK certificate chain, credential-activation
+   statement), against bare ECDSA P-256 verifications per second (the floor: the ratio is the
+   checker's overhead); and the verifier's TPM2_MakeCredential (RSA 2048 EK) per second.
 2. Location decisions per second for site claims: the closed-form decision
    (``computegov.attest.geo.decide_site``) against a naive grid search of the certified region
    (every 0.1° point inside all disks tested against the site), and the whole signed check
    (``LocationChecker``: two Ed25519 verifications per measurement, then the decision).
-3. Country decisions per second (Natural Earth borders with shapely; needs the ``attest`` extra,
-   skipped with a one-line reason otherwise).
+3. Country decisions per second (Natural Earth 1:50m borders with shapely; needs the ``attest``
+   extra, skipped with a one-line reason otherwise).
 
 Run: ``python benchmarks/attestation.py [--quick] [--json]``.
 """
@@ -38,9 +39,12 @@ from computegov.attest.location_protocol import (
     SimulatedLink,
     run_session,
 )
+from computegov.attest.tpm_activation import make_challenge
 from computegov.attest.tpm_checker import TpmQuoteChecker
-from computegov.attest.tpm_software import software_quote_evidence
-from computegov.attest.trust import TrustList, parse_trust
+from computegov.attest.tpm_credential import make_credential
+from computegov.attest.tpm_public import parse_public
+from computegov.attest.tpm_software import SoftwareTpm
+from computegov.attest.trust import Challenger, TrustList, parse_trust
 from computegov.ledger.signing import Signer, public_key_hex
 
 HEAD = bytes(range(32))
@@ -56,9 +60,13 @@ def _rate(fn: Any, seconds: float) -> tuple[float, int]:
 
 
 def bench_quotes(seconds: float) -> dict[str, Any]:
-    ak = ec.generate_private_key(ec.SECP256R1())
-    evidence = software_quote_evidence(HEAD, ak)
-    checker = TpmQuoteChecker(TrustList(frozenset({evidence["ak_sha256"]})))
+    tpm, challenger = SoftwareTpm.create(), Signer.generate()
+    trust = TrustList(tpm_ek_cas=(tpm.ca_cert,),
+                      challengers=(Challenger("auditor", public_key_hex(challenger.public_key)),))
+    proof = tpm.activate(make_challenge(tpm.activation_request(), challenger, "auditor", trust))
+    evidence = tpm.evidence(HEAD, proof)
+    ak = tpm.ak
+    checker = TpmQuoteChecker(trust)
     assert checker.check(evidence, STATEMENT_BASE).ok
     import base64
 
@@ -67,8 +75,10 @@ def bench_quotes(seconds: float) -> dict[str, Any]:
     pub = ak.public_key()
     checked, n = _rate(lambda: checker.check(evidence, STATEMENT_BASE), seconds)
     bare, m = _rate(lambda: pub.verify(sig, quote, ec.ECDSA(hashes.SHA256())), seconds)
+    ek, name = tpm.ek_cert.public_key(), parse_public(tpm.ak_public_area).name
+    made, k = _rate(lambda: make_credential(ek, name, b"s" * 32), seconds)
     return {"quotes_verified_per_s": checked, "bare_ecdsa_verifies_per_s": bare,
-            "checker_vs_bare_ratio": checked / bare, "runs": [n, m]}
+            "checker_vs_bare_ratio": checked / bare, "make_credentials_per_s": made, "runs": [n, m, k]}
 
 
 def _naive_grid_decide(disks: list[Disk], lat: float, lon: float, radius_km: float, step_deg: float = 0.1) -> str:
@@ -130,7 +140,6 @@ def bench_location(seconds: float) -> dict[str, Any]:
 
 def bench_country(seconds: float) -> dict[str, Any]:
     try:
-        import pyogrio  # noqa: F401
         import shapely  # noqa: F401
     except ModuleNotFoundError as err:
         return {"skipped": f"country decisions need the attest extra ({err.name} missing)"}
@@ -159,7 +168,8 @@ def main() -> None:
     q, loc, c = out["quotes"], out["location"], out["country"]
     print(f"TPM quotes verified: {q['quotes_verified_per_s']:,.0f}/s "
           f"(bare ECDSA P-256 verify {q['bare_ecdsa_verifies_per_s']:,.0f}/s; checker/bare "
-          f"{q['checker_vs_bare_ratio']:.2f})")
+          f"{q['checker_vs_bare_ratio']:.2f}); MakeCredential (RSA 2048 EK) "
+          f"{q['make_credentials_per_s']:,.0f}/s")
     print(f"location site decisions: {loc['closed_form_decisions_per_s']:,.0f}/s closed form vs "
           f"{loc['naive_grid_decisions_per_s']:,.1f}/s naive 0.1° grid "
           f"(x{loc['closed_form_vs_naive_ratio']:,.0f}; verdicts agree: {loc['verdicts_agree']})")
@@ -168,7 +178,7 @@ def main() -> None:
     if "skipped" in c:
         print(f"country decisions: skipped: {c['skipped']}")
     else:
-        print(f"country decisions (Natural Earth, shapely): {c['country_decisions_per_s']:,.0f}/s "
+        print(f"country decisions (Natural Earth 1:50m, shapely): {c['country_decisions_per_s']:,.0f}/s "
               f"(borders loaded in {c['borders_load_s']:.2f} s; verdict {c['verdict']})")
 
 
