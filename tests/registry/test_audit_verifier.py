@@ -121,10 +121,10 @@ def test_a_pinned_log_key_is_checked_and_a_different_one_is_an_unproven_inclusio
     assert out["included"] is True and "pinned" in out["inclusion_note"] and "not pinned" not in out["inclusion_note"]
     other = Ed25519PrivateKey.generate().public_key().public_bytes(serialization.Encoding.Raw,
                                                                     serialization.PublicFormat.Raw).hex()
-    res = _audit(world, "--segments", "1", "--pin-key", other)
-    out = json.loads(res.stdout)
-    assert res.exit_code == 1 and out["included"] is False
-    assert served in out["inclusion_note"] and other in out["inclusion_note"]
+    leaves = client.get("/api/v1/log/sth").json()["tree_size"]
+    res = _audit(world, "--segments", "1", "--pin-key", other)  # checked before anything is posted
+    assert res.exit_code == 2 and served in res.output and other in res.output and "nothing was posted" in res.output
+    assert client.get("/api/v1/log/sth").json()["tree_size"] == leaves
     res = _audit(world, "--segments", "1", "--pin-key", "not-a-key")
     assert res.exit_code == 2 and "Ed25519" in res.output
 

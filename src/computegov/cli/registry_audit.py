@@ -2,8 +2,10 @@
 
 Exit status: **0** the replay verified and the posted counter-verdict is in the registry's signed
 log; **1** it was posted but the replay failed or was incomplete (or the registry did not show it
-logged); **2** a user mistake (a bad URL or digest, an unreadable key, a missing checkpoint folder,
-a token that is not a verifier's, an unknown report), with a one-line message.
+logged); **2** a user mistake (a bad URL or digest, an unreadable key, a missing checkpoint folder
+or checkpoint files, a pinned log key the registry does not serve, a trainer not trusted here, a
+token that is not a verifier's, an unknown report), with a one-line message and *nothing posted*.
+Running it again posts a new counter-verdict that supersedes this verifier's previous one.
 """
 
 from __future__ import annotations
@@ -54,8 +56,11 @@ def audit_command(
         help="With --fake-fraction: the chance of catching it, 1 - delta (default 0.95)."),
     seed: int | None = int_option(None, "--seed", low=0, high=MAX_SEED,
                                   help="Seed of the random segment draw (default: a fresh random one, recorded)."),
-    chip: str | None = typer.Option(None, "--chip", help="Chip the replay is priced on (default: the report's, "
-                                                         "when catalogued)."),
+    chip: str | None = typer.Option(None, "--chip", help="Price the replay's measured compute on this catalogued "
+                                                         "chip (default: not priced, and the verdict says so)."),
+    allow_missing_checkpoints: bool = typer.Option(
+        False, "--allow-missing-checkpoints",
+        help="Post an incomplete verdict when checkpoint files are missing (default: refuse, post nothing)."),
     trust_trainer: list[str] | None = typer.Option(
         None, "--trust-trainer", help="Allow the ledger's replay trainer MODULE:CLASS to run here (repeatable)."),
     pin_key: str | None = typer.Option(None, "--pin-key", help="The log's Ed25519 public key (64 hex, PEM or a "
@@ -89,7 +94,8 @@ def audit_command(
     result = run_audit(client, digest, signer, checkpoints, ray_address=ray_address, segments=segments,
                        fake_fraction=fake_fraction, confidence=confidence,
                        seed=secrets.randbelow(MAX_SEED) if seed is None else seed, chip=chip_obj,
-                       trust_trainers=tuple(trust_trainer or ()), pin_key=log_key)
+                       trust_trainers=tuple(trust_trainer or ()), pin_key=log_key,
+                       allow_missing_checkpoints=allow_missing_checkpoints)
     if as_json:
         print_json(result.to_dict())
     else:
@@ -102,14 +108,20 @@ def _render(result: Any) -> None:
     console.print(f"claimed report {result.digest} (log leaf {result.claim['leaf_index']})", highlight=False)
     console.print(f"replayed segments {p['segments']} ({p['segments_replayed']} of {p['segments_total']}); "
                   f"{p['method']}", highlight=False, soft_wrap=True)
-    usd = f"${p['usd']:.4g} ({p['usd_year']} USD)" if p["usd"] is not None else "USD n/a"
+    usd = (f"${p['usd']:.4g} ({p['usd_year']} USD) on {p['chip']}" if p["usd"] is not None
+           else p["usd_note"])
     energy = (f"{p['energy_j']:.4g} J ({'measured' if p['energy_measured'] else 'estimated'})"
-              if p["energy_j"] is not None else "energy n/a")
-    console.print(f"cost: {p['wall_s']:.3g} s wall, {p['chip_hours']:.4g} chip-hours, {energy}, {usd}",
+              if p["energy_j"] is not None else "energy not measured")
+    console.print(f"cost (the replayed segments' measured compute, not start-up): {p['device_s']:.3g} s "
+                  f"({p['chip_hours']:.3g} device-hours), {p['wall_s']:.3g} s wall; {energy}; {usd}",
                   highlight=False, soft_wrap=True)
-    leaf = result.posted["counter_verdict"]["leaf_index"]
-    console.print(f"posted counter-verdict [bold]{p['outcome']}[/bold] as log leaf {leaf}; {result.inclusion_note}",
-                  highlight=False, soft_wrap=True)
+    posted = result.posted["counter_verdict"]
+    leaf = posted["leaf_index"]
+    verb = "posted" if posted.get("created", True) else "already live (identical, not re-posted):"
+    superseded = (f", superseding this verifier's verdict at leaf {posted['supersedes']}"
+                  if posted.get("supersedes") is not None else "")
+    console.print(f"{verb} counter-verdict [bold]{p['outcome']}[/bold] as log leaf {leaf}{superseded}; "
+                  f"{result.inclusion_note}", highlight=False, soft_wrap=True)
     if result.posted.get("conflicting"):
         err_console.print("[bold yellow]conflicting[/bold yellow]: the verdicts on this report disagree",
                           highlight=False)

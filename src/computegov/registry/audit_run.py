@@ -1,27 +1,41 @@
-"""One verifier's audit of a registered report: claim, replay, measure the cost, sign, post.
+"""One verifier's audit of a registered report: check inputs, claim, replay, measure the cost, sign, post.
 
-:func:`run_audit` is what ``computegov registry audit`` runs:
+:func:`run_audit` is what ``computegov registry audit`` runs. Nothing is posted until every input
+the verifier controls has been checked, so a mistake on the verifier's side never becomes a
+logged verdict:
 
-1. claim the report (a ``claim`` leaf of the transparency log; the token must be a verifier's);
-2. download its envelope and ledger from the registry API;
-3. choose how many segments to replay: given, or the hypergeometric audit budget
+1. the pinned log key (``--pin-key``) must be the key the registry serves;
+2. the report's envelope and ledger are downloaded from the registry API; how many segments to
+   replay is given, or the hypergeometric audit budget
    (:func:`computegov.registry.auditbudget.segments_to_replay`) for a faked share ``f`` of the
    segments caught with probability ``>= confidence``; the segments are drawn uniformly at random
    *without* the "largest update" pick, because the budget's guarantee assumes a uniform draw;
-4. replay them with the project's replay (:func:`computegov.ledger.replay.plan_replay` and
-   :func:`~computegov.ledger.replay.replay_report`), in-process or on Ray;
-5. measure what the replay cost (:func:`replay_cost`) and sign the counter-verdict with the
-   verifier's Ed25519 key (DSSE, payload type :data:`~computegov.registry.logentries.COUNTER_VERDICT_TYPE`);
-6. post it, and check that the registry logged it: its leaf is included in the served signed tree
-   head (the head's signature is checked against the key the registry serves; pin the key with
-   ``computegov log monitor`` for more).
+3. every checkpoint file the drawn segments need must be in ``--checkpoints`` (a wrong folder is
+   a user mistake, exit 2, not an *incomplete* verdict; ``allow_missing_checkpoints`` posts the
+   incomplete verdict on purpose), and a trainer the verifier has not trusted is refused;
+4. then the report is claimed (a ``claim`` leaf of the transparency log; the token must be a
+   verifier's), the segments are replayed with the project's replay
+   (:func:`computegov.ledger.replay.plan_replay` and :func:`~computegov.ledger.replay.replay_report`),
+   in-process or on Ray, and the counter-verdict is signed with the verifier's Ed25519 key (DSSE,
+   payload type :data:`~computegov.registry.logentries.COUNTER_VERDICT_TYPE`) and posted; a later
+   audit by the same verifier supersedes it (a new logged entry);
+5. the registry must show the posted verdict in its signed log (inclusion in the served tree head,
+   signed by the pinned key when one is given).
 
-A replay that fails, or cannot run because the report lacks a ledger, replay spec or checkpoints,
-is posted all the same (``failed`` or ``incomplete``): that is what an independent verifier is for.
+**What the cost counts** (:func:`replay_cost`): the replayed segments' own compute, measured: the
+sum of each segment's replay time (checkpoint digests and loads, the training steps, the
+calibration repeat of the first segment) after torch and the trainer are imported, so neither the
+CLI's start-up nor the HTTP calls are booked. Without ``--chip`` nothing is priced and the payload
+says so (``usd_note``); with ``--chip`` the measured device-hours are priced at that chip's rate.
+
+A report that cannot be replayed for a reason of its own (no ledger, no replay spec, fewer than two
+checkpoints, a damaged ledger) is posted all the same (``incomplete`` or ``failed``): that is what
+an independent verifier is for.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import time
@@ -34,7 +48,8 @@ from computegov.registry.audit_client import RegistryClient
 from computegov.registry.logentries import COUNTER_VERDICT_TYPE
 from computegov.units import S_PER_HOUR
 
-__all__ = ["AuditResult", "ReplayCost", "counter_envelope", "replay_cost", "run_audit", "segments_for_audit"]
+__all__ = ["AuditResult", "ReplayCost", "check_pinned_key", "counter_envelope", "replay_cost", "run_audit",
+           "segments_for_audit"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,37 +70,41 @@ class ReplayCost:
 
 def replay_cost(wall_s: float, device_s: float, chip: Any, measured_energy_j: float | None,
                 energy_note: str) -> ReplayCost:
-    """Chip-hours (``device_s / 3600``), energy and USD of a replay.
+    """Device-hours (``device_s / 3600``), energy and USD of a replay.
 
-    Energy is the measured counter reading when there is one, else the cost model's facility
-    energy per chip-hour of ``chip`` times the chip-hours. USD is the chip-hours times the cost
-    model's central USD per chip-hour of ``chip`` (rental quote, else cost of ownership).
+    Energy is the measured counter reading when there is one, else (with a chip) the cost model's
+    facility energy per chip-hour of ``chip`` times the hours. USD is the hours times the cost
+    model's central USD per chip-hour of ``chip`` (rental quote, else cost of ownership); without
+    a chip nothing is priced, and ``usd_note`` says so.
 
     Args:
         wall_s: the replay's wall time, s.
-        device_s: device time summed over devices, s.
-        chip: the :class:`~computegov.catalog.Chip` to price the replay on (None: no USD, no estimate).
+        device_s: the replayed segments' own compute time summed over segments, s (see the module
+            docstring: start-up and HTTP are not in it).
+        chip: the :class:`~computegov.catalog.Chip` to price the replay on (None: not priced).
         measured_energy_j: energy read from a counter during the replay, J (None: not measured).
         energy_note: how it was measured, or why not.
     """
     hours = device_s / S_PER_HOUR
     energy, measured, note = measured_energy_j, measured_energy_j is not None, energy_note
     usd = year = None
-    usd_note = "no USD: no catalogued chip to price the replay on (give --chip)"
+    usd_note = (f"not priced: no --chip given. The replay took {device_s:.4g} s of compute on the verifier's "
+                "own machine; give --chip NAME to price those hours on a catalogued chip")
     if chip is not None:
         from computegov.costs import MissingCostDataError, chip_hour_price
 
         try:
             per_hour = chip_hour_price(chip)
         except MissingCostDataError as err:
-            usd_note = f"no USD: {err}"
+            usd_note = f"not priced: {err}"
         else:
             usd, year = hours * float(per_hour.total_usd.central), per_hour.dollar_year
-            usd_note = (f"{hours:.4g} chip-hours x {float(per_hour.total_usd.central):.3g} USD {year}/chip-hour, "
-                        f"central {per_hour.mode} cost of {chip.name} ({per_hour.price_source})")
+            usd_note = (f"{hours:.4g} device-hours (the replayed segments' measured compute) x "
+                        f"{float(per_hour.total_usd.central):.3g} USD {year}/chip-hour, central {per_hour.mode} cost "
+                        f"of {chip.name} (--chip; {per_hour.price_source})")
             if energy is None and per_hour.energy_j is not None:
                 energy = hours * float(per_hour.energy_j.central)
-                note = f"estimated: {hours:.4g} chip-hours x the cost model's facility energy per {chip.name}-hour"
+                note = f"estimated: {hours:.4g} device-hours x the cost model's facility energy per {chip.name}-hour"
     return ReplayCost(wall_s, device_s, hours, energy, measured, note, usd, year, usd_note,
                       getattr(chip, "name", None))
 
@@ -146,73 +165,158 @@ def _measure_energy() -> Any:
     return auto_energy_source("cpu", None)
 
 
+def _warm_up(plan: Any) -> None:
+    """Import torch and each planned trainer's module, so the replay's clock counts compute, not imports."""
+    import importlib
+
+    with contextlib.suppress(ImportError):
+        importlib.import_module("torch")
+    for module in sorted({s.trainer.partition(":")[0] for s in plan.segments}):
+        with contextlib.suppress(ImportError, ValueError):  # the replay reports it, as a failed segment
+            importlib.import_module(module)
+
+
 def _replay(plan: Any, ray_address: str | None) -> tuple[Any, float, float, float | None, str]:
-    """Run the plan; (result, wall s, device s, measured J or None, energy note)."""
+    """Run the plan; (result, wall s, the segments' own compute s, measured J or None, energy note)."""
     from computegov.ledger.replay import replay_report
 
+    if ray_address is None:
+        _warm_up(plan)
     source = _measure_energy() if ray_address is None else None
     start_j = source.read_j() if source is not None and source.available else None
     t0 = time.perf_counter()
     result = replay_report(plan, ray_address=ray_address)
     wall_s = time.perf_counter() - t0
     measured = source.read_j() - start_j if source is not None and start_j is not None else None
+    # each segment's own time; the first one's includes its calibration repeat (a second replay)
+    device_s = float(sum(s.duration_s for s in result.segments))
     if source is not None:
-        device_s = wall_s  # one device, segments in sequence (the calibration repeat included)
         note = (f"measured: {source.name} counter ({source.scope}) over the replay" if measured is not None
                 else f"not measured ({source.reason or 'no counter'})")
-    else:  # each Ray task's own time; the calibration repeat counted as the first segment again
-        durations = [s.duration_s for s in result.segments]
-        device_s = sum(durations) + (durations[0] if durations else 0.0)
+    else:
         note = "not measured (replayed on Ray workers)"
     return result, wall_s, device_s, measured, note
 
 
-def run_audit(client: RegistryClient, digest: str, signer: Any, checkpoints_dir: Path, *,
-              ray_address: str | None = None, segments: int | None = None, fake_fraction: float | None = None,
-              confidence: float | None = None, seed: int = 0, chip: Any = None,
-              trust_trainers: Sequence[str] = (), pin_key: Any = None) -> AuditResult:
-    """Claim, replay, price, sign and post a counter-verdict on report ``digest`` (see the module docstring).
+@dataclasses.dataclass(frozen=True)
+class _Prepared:
+    """What the audit will replay, or why nothing can be (a reason of the report's own)."""
+
+    plan: Any
+    total: int | None
+    outcome: str
+    notes: tuple[str, ...]
+
+
+def _prepare(served: dict[str, Any], ledger: bytes | None, checkpoints_dir: Path, *, segments: int | None,
+             fake_fraction: float | None, confidence: float | None, seed: int, trust_trainers: Sequence[str],
+             allow_missing_checkpoints: bool) -> _Prepared:
+    """Plan the replay and check the verifier's inputs; nothing is posted yet.
 
     Raises:
-        InputError: unreachable registry, unknown report (:class:`~computegov.registry.errors.NotFoundError`),
-            a token that is not a verifier's, bad segment options, Ray missing or unreachable.
+        InputError: the verifier's mistake: a trainer not trusted here (``--trust-trainer``), or
+            checkpoint files the drawn segments need missing from ``checkpoints_dir``.
     """
     import numpy as np
 
     from computegov.ledger.replay import plan_replay
 
-    segments_for_audit(1_000_000, segments=segments, fake_fraction=fake_fraction, confidence=confidence)
-    claim = client.claim(digest)
-    served = client.report(digest)
-    report_bytes = _report_file(served)
-    if chip is None:
-        chip = _report_chip(served)
-    ledger = client.ledger(digest)
-    outcome, notes, replay, result = "incomplete", [], None, None
-    total: int | None = None
-    cost = replay_cost(0.0, 0.0, chip, None, "nothing replayed")
-    n = 0
     if ledger is None:
-        notes.append("the report was submitted without a ledger: nothing to replay")
-    else:
-        try:
-            full = plan_replay(report_bytes, ledger, sample_rate=1.0, largest=0, checkpoints_dir=checkpoints_dir,
-                               trust_trainers=tuple(trust_trainers))
-            total = full.total_segments
-            n = segments_for_audit(total, segments=segments, fake_fraction=fake_fraction, confidence=confidence)
-            plan = plan_replay(report_bytes, ledger, sample_rate=(n - 0.5) / total, largest=0,
-                               rng=np.random.default_rng(seed), checkpoints_dir=checkpoints_dir,
-                               trust_trainers=tuple(trust_trainers))
-        except LedgerError as err:
-            outcome = "failed"
-            notes.append(f"the ledger cannot be replayed: {err}")
-        except InputError as err:  # no replay spec, too few checkpoints, a trainer not trusted here
-            notes.append(f"nothing replayed: {err}")
-        else:
-            result, wall_s, device_s, measured, note = _replay(plan, ray_address)
-            outcome, replay = result.outcome, result.to_dict()
-            cost = replay_cost(wall_s, device_s, chip, measured, note)
-            notes += list(result.notes)
+        return _Prepared(None, None, "incomplete", ("the report was submitted without a ledger: nothing to replay",))
+    report_bytes = _report_file(served)
+    try:
+        full = plan_replay(report_bytes, ledger, sample_rate=1.0, largest=0, checkpoints_dir=checkpoints_dir,
+                           trust_trainers=tuple(trust_trainers))
+        total = full.total_segments
+        n = segments_for_audit(total, segments=segments, fake_fraction=fake_fraction, confidence=confidence)
+        plan = plan_replay(report_bytes, ledger, sample_rate=(n - 0.5) / total, largest=0,
+                           rng=np.random.default_rng(seed), checkpoints_dir=checkpoints_dir,
+                           trust_trainers=tuple(trust_trainers))
+    except LedgerError as err:
+        return _Prepared(None, None, "failed", (f"the ledger cannot be replayed: {err}",))
+    except InputError as err:
+        if "--trust-trainer" in str(err):  # the verifier decides what runs on its machine: its call, not a verdict
+            raise InputError(f"nothing was posted: {err}") from None
+        return _Prepared(None, None, "incomplete", (f"nothing replayed: {err}",))
+    needed = list(dict.fromkeys(p for s in plan.segments for p in (s.start_path, s.end_path)))
+    missing = [p for p in needed if not Path(p).is_file()]
+    if missing and not allow_missing_checkpoints:
+        raise InputError(
+            f"--checkpoints {checkpoints_dir}: {len(missing)} of the {len(needed)} checkpoint files the drawn segments "
+            f"need are not there (first: {Path(missing[0]).name}); nothing was posted. Point --checkpoints at the "
+            "folder the lab handed over, or pass --allow-missing-checkpoints to post an incomplete verdict")
+    return _Prepared(plan, total, "incomplete", ())
+
+
+def check_pinned_key(client: RegistryClient, pin_key: Any) -> None:
+    """The registry must serve the pinned log key (checked before anything is posted).
+
+    Raises:
+        InputError: it serves another key, or none that parses.
+    """
+    if pin_key is None:
+        return
+    from cryptography.hazmat.primitives import serialization
+
+    from computegov.registry import treehead
+
+    raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    served_hex = str(client.json("GET", "/api/v1/log/key").get("public_key_hex", ""))
+    try:
+        served = treehead.parse_public_key(served_hex)
+    except (ValueError, TypeError, InputError) as err:
+        raise InputError(f"the registry's log key {served_hex[:80]!r} is not an Ed25519 key ({err}); nothing was "
+                         "posted") from None
+    if served.public_bytes(*raw) != pin_key.public_bytes(*raw):
+        raise InputError(f"--pin-key: the registry serves log key {served.public_bytes(*raw).hex()}, not the pinned "
+                         f"{pin_key.public_bytes(*raw).hex()}; nothing was posted")
+
+
+def run_audit(client: RegistryClient, digest: str, signer: Any, checkpoints_dir: Path, *,
+              ray_address: str | None = None, segments: int | None = None, fake_fraction: float | None = None,
+              confidence: float | None = None, seed: int = 0, chip: Any = None,
+              trust_trainers: Sequence[str] = (), pin_key: Any = None,
+              allow_missing_checkpoints: bool = False) -> AuditResult:
+    """Check inputs, claim, replay, price, sign and post a counter-verdict on report ``digest`` (see the module docstring).
+
+    Args:
+        client: the registry client, with a verifier organisation's token.
+        digest: the report's digest (64 hex).
+        signer: the verifier's :class:`~computegov.ledger.signing.Signer` (a registered key).
+        checkpoints_dir: the folder holding the run's checkpoint files.
+        ray_address: replay on Ray at this address; None in-process.
+        segments: replay this many segments (capped at the run's); or
+        fake_fraction: replay enough segments to catch a run that faked this share of them,
+        confidence: with probability at least this (default 0.95).
+        seed: seed of the uniform segment draw.
+        chip: the :class:`~computegov.catalog.Chip` the replay's measured compute is priced on; None:
+            not priced (the payload says so).
+        trust_trainers: replay trainers (``module:Class``) allowed to run here besides computegov's.
+        pin_key: the log's Ed25519 public key; the registry must serve it (checked first).
+        allow_missing_checkpoints: post an *incomplete* verdict when checkpoint files are missing,
+            instead of refusing before anything is posted.
+
+    Raises:
+        InputError: unreachable registry, unknown report (:class:`~computegov.registry.errors.NotFoundError`),
+            a token that is not a verifier's, bad segment options, Ray missing or unreachable, a
+            pinned key the registry does not serve, missing checkpoint files, an untrusted trainer.
+    """
+    segments_for_audit(1_000_000, segments=segments, fake_fraction=fake_fraction, confidence=confidence)
+    check_pinned_key(client, pin_key)
+    served = client.report(digest)
+    ledger = client.ledger(digest)
+    prepared = _prepare(served, ledger, checkpoints_dir, segments=segments, fake_fraction=fake_fraction,
+                        confidence=confidence, seed=seed, trust_trainers=trust_trainers,
+                        allow_missing_checkpoints=allow_missing_checkpoints)
+    claim = client.claim(digest)
+    outcome, notes, replay, result = prepared.outcome, list(prepared.notes), None, None
+    cost = replay_cost(0.0, 0.0, chip, None, "nothing replayed")
+    if prepared.plan is not None:
+        result, wall_s, device_s, measured, note = _replay(prepared.plan, ray_address)
+        outcome, replay = result.outcome, result.to_dict()
+        cost = replay_cost(wall_s, device_s, chip, measured, note)
+        notes += list(result.notes)
+    total = prepared.total
     replayed = [s.spec.index for s in result.segments if not s.missing] if result is not None else []
     budget = (f"; hypergeometric budget for a faked share {fake_fraction:g} caught with probability >= "
               f"{0.95 if confidence is None else confidence:g}" if fake_fraction is not None else "")
@@ -225,7 +329,8 @@ def run_audit(client: RegistryClient, digest: str, signer: Any, checkpoints_dir:
                "method": method, "ray": ray_address, "wall_s": cost.wall_s, "device_s": cost.device_s,
                "seed": seed, "fake_fraction": fake_fraction,
                "confidence": (0.95 if confidence is None else confidence) if fake_fraction is not None else None,
-               "chip": cost.chip, "energy_note": cost.energy_note[:300], "usd_note": cost.usd_note[:300]}
+               "chip": cost.chip, "priced": cost.usd is not None, "energy_note": cost.energy_note[:300],
+               "usd_note": cost.usd_note[:300]}
     envelope = counter_envelope(payload, signer)
     posted = client.post_verdict(digest, envelope)
     included, note = _check_included(client, posted, payload, envelope, pin_key)
@@ -237,18 +342,6 @@ def _report_file(served: dict[str, Any]) -> bytes:
     from computegov.ledger.records import canonical_json
 
     return bytes(canonical_json(served.get("envelope") or {})) + b"\n"
-
-
-def _report_chip(served: dict[str, Any]) -> Any:
-    """The report's chip when the catalogue knows it (None otherwise)."""
-    from computegov.catalog import load_catalog
-    from computegov.ledger.report import parse_report
-
-    try:
-        name = parse_report(_report_file(served)).predicate.get("hardware", {}).get("chip")
-        return load_catalog().get(str(name)) if name else None
-    except Exception:  # an unparsable report or an unknown chip: priced only with --chip
-        return None
 
 
 def _check_included(client: RegistryClient, posted: dict[str, Any], payload: dict[str, Any],

@@ -30,6 +30,7 @@ from computegov.registry.logstore import append_entry
 from computegov.registry.models import OUTCOMES, Organisation, Report, VerdictRow, utcnow
 from computegov.registry.organisations import OrgInfo
 from computegov.registry.submission import ParsedSubmission, canonical_json
+from computegov.registry.verifiers import live_outcomes
 
 __all__ = ["ReportInfo", "Reports", "SubmitOutcome"]
 
@@ -69,6 +70,13 @@ class ReportInfo:
     #: with ``full``: each verifier organisation's claim and counter-verdicts
     #: (:func:`computegov.registry.claims.independent_audits`).
     independent: list[dict[str, Any]] | None = None
+    #: each verifier's *live* counter-verdict outcome, by organisation (its latest counter leaf).
+    counter_outcomes: dict[str, str] | None = None
+
+    @property
+    def failed_by(self) -> list[str]:
+        """The verifier organisations whose live counter-verdict says ``failed`` (shown in lists and badges)."""
+        return sorted(org for org, outcome in (self.counter_outcomes or {}).items() if outcome == "failed")
 
     def to_dict(self, *, full: bool = False) -> dict[str, Any]:
         """JSON-ready form; ``full`` adds the verdict's checks and the envelope."""
@@ -87,6 +95,8 @@ class ReportInfo:
             "signer_keyid": self.signer_keyid,
             "verifier": self.verifier,
             "has_ledger": self.has_ledger,
+            "counter_outcomes": dict(self.counter_outcomes or {}),
+            "failed_by": self.failed_by,
         }
         if full:
             out["verdict"] = self.verdict
@@ -153,6 +163,7 @@ class Reports(AuditLog):
             if row is None:
                 return None
             info = _report_info(row, full=full)
+            info = dataclasses.replace(info, counter_outcomes=live_outcomes(session, [row.id]).get(row.id, {}))
             if full:
                 info = dataclasses.replace(info, independent=audits_in(session, digest))
             return info
@@ -355,7 +366,9 @@ class Reports(AuditLog):
             rows = session.scalars(
                 query.order_by(Report.submitted_at.desc(), Report.id.desc()).limit(limit).offset(offset)
             ).unique().all()
-            return [_report_info(r) for r in rows], int(session.scalar(count) or 0)
+            counters = live_outcomes(session, [r.id for r in rows])
+            return ([dataclasses.replace(_report_info(r), counter_outcomes=counters.get(r.id, {})) for r in rows],
+                    int(session.scalar(count) or 0))
 
     def count_reports(self) -> int:
         """Number of stored reports (withdrawn ones included)."""
