@@ -9,12 +9,15 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from computegov.attest import checkers_for
@@ -280,3 +283,80 @@ def test_swtpm_ak_not_activated_fails(swtpm_ek: Any, ek_ca: Any, run: Any) -> No
     assert "ek" in ev and "activation" not in ev
     trust = TrustList(tpm_ek_cas=(ek_ca.cert,), challengers=(AUDITOR,))
     assert "AK not activated against that EK" in _summary(run, ev, trust)
+
+
+def test_swtpm_ecc_p256_ek_activates_a_credential_made_in_python(swtpm_ek: Any, ek_ca: Any, run: Any, tmp_path: Path) -> None:
+    """The ECC path of MakeCredential (ECDH seed, KDFe) against a real TPM's P-256 EK (template L-2)."""
+    import subprocess
+
+    from computegov.attest.tpm_activation import activation_request
+    from computegov.attest.tpm_producer import ak_public_area, quote_evidence
+    from computegov.attest.tpm_public import parse_public
+    from computegov.attest.tpm_software import ek_certificate
+
+    env = {**os.environ, "TPM2TOOLS_TCTI": swtpm_ek.tcti}
+    subprocess.run(["tpm2_createek", "-c", "ek.ctx", "-G", "ecc", "-u", "ek.pub"], cwd=tmp_path, env=env,
+                   capture_output=True, check=True, timeout=30)
+    subprocess.run(["tpm2_flushcontext", "-t"], cwd=tmp_path, env=env, capture_output=True, timeout=30)
+    ek_public = parse_public((tmp_path / "ek.pub").read_bytes()).public_key()
+    cert = ek_certificate(ek_ca.key, ek_ca.cert, ek_public, key_usage="keyAgreement")
+    ek_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+    trust = TrustList(tpm_ek_cas=(ek_ca.cert,), challengers=(AUDITOR,))
+    challenge = make_challenge(activation_request(ek_pem, [], ak_public_area(swtpm_ek.tcti)), CHALLENGER, "auditor", trust)
+    ev = quote_evidence(_head(run), tcti=swtpm_ek.tcti, pcrs=(0,), ek_cert_pem=ek_pem, activation=challenge)
+    attach_evidence(run.report, "tpm2-quote", ev, load_private_key(run.private_key))
+    check = verify_report(run.report, run.ledger, run.public_key, checkers=checkers_for(trust)).check("attestation")
+    assert check.status == "pass", check.summary
+
+
+def _string_fields(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(node, dict):
+        return [p for k, v in node.items() for p in _string_fields(v, (*path, k))]
+    if isinstance(node, list):
+        return [p for i, v in enumerate(node) for p in _string_fields(v, (*path, i))]
+    return [path] if isinstance(node, str) and node else []
+
+
+RESIDENCY = ("ak_tpm_public", "ek", "activation")
+HEAD = b"\x5a" * 32
+EVIDENCE = TPM.evidence(HEAD, PROOF)
+FIELDS = [p for p in _string_fields(EVIDENCE) if p[0] in RESIDENCY]
+
+
+@settings(max_examples=60, deadline=None)
+@given(field=st.sampled_from(FIELDS), at=st.floats(0, 0.999), char=st.sampled_from("0aZ+/=-\n"))
+def test_changing_any_character_of_the_residency_proof_fails(field: tuple[Any, ...], at: float, char: str) -> None:
+    ev = json.loads(json.dumps(EVIDENCE))
+    node = ev
+    for key in field[:-1]:
+        node = node[key]
+    text = node[field[-1]]
+    i = int(at * len(text))
+    if text[i] == char:
+        return
+    node[field[-1]] = text[:i] + char + text[i + 1 :]
+    from computegov.attest.tpm_checker import TpmQuoteChecker
+
+    statement = {"predicate": {"ledger": {"head_hash": HEAD.hex()}}}
+    result = TpmQuoteChecker(TRUST).check(ev, statement)
+    # PEM and base64 tolerate a changed line break or padding only where the decoded bytes stay the same
+    if result.ok:
+        assert _decoded(ev, field) == _decoded(EVIDENCE, field), (field, i, char)
+
+
+def _decoded(ev: dict[str, Any], field: tuple[Any, ...]) -> Any:
+    node: Any = ev
+    for key in field:
+        node = node[key]
+    try:
+        if "chain_pem" in field or field[-1] == "certificate_pem":
+            from computegov.attest.ek_chain import load_certificates
+
+            return load_certificates(node)[0].public_bytes(serialization.Encoding.DER)
+        if field[-1] in ("ak_tpm_public", "signature"):
+            return base64.b64decode(node, validate=True)
+        if field[-1] == "secret":
+            return bytes.fromhex(node)
+    except ValueError:
+        return None
+    return node

@@ -316,8 +316,23 @@ def _ek_and_activation(
         if "secret" in activation:
             out["activation"] = {k: activation[k] for k in ("statement", "signature", "secret") if k in activation}
         else:
-            out["activation"] = activate_credential(activation, tcti)
+            out["activation"] = activate_credential(activation, tcti, _ek_key_type(ek))
     return out
+
+
+def _ek_key_type(ek_pem: str | None) -> str:
+    """``ecc`` when the EK certificate holds an EC key, else ``rsa`` (tpm2_createek -G)."""
+    if ek_pem is None:
+        return "rsa"
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from computegov.attest.ek_chain import load_certificates
+
+    try:
+        key = load_certificates(ek_pem)[0].public_key()
+    except ValueError as err:
+        raise InputError(f"EK certificate is not PEM X.509 ({err})") from err
+    return "ecc" if isinstance(key, ec.EllipticCurvePublicKey) else "rsa"
 
 
 def manufacture_swtpm(state_dir: Path, ca_key_pem: Path, ca_cert_pem: Path) -> None:

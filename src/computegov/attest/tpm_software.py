@@ -19,7 +19,7 @@ from computegov.attest.tpm_checker import EVIDENCE_FORMAT
 from computegov.attest.tpm_format import ClockInfo, PcrBank, QuoteInfo, encode_quote, pcr_digest
 from computegov.attest.trust import key_fingerprint
 
-__all__ = ["SoftwareTpm", "make_test_ca", "software_quote_evidence"]
+__all__ = ["SoftwareTpm", "ek_certificate", "make_test_ca", "software_quote_evidence"]
 
 #: TCG EK Credential Profile v2.5 §3.2.16: tcg-kp-EKCertificate.
 _EK_EKU = "2.23.133.8.1"
@@ -114,7 +114,7 @@ def make_test_ca(common_name: str = "computegov test EK CA", days: int = 30) -> 
     return key, cert
 
 
-def _ek_certificate(ca_key: Any, ca_cert: Any, ek_public: Any, *, key_usage: str = "keyEncipherment",
+def ek_certificate(ca_key: Any, ca_cert: Any, ek_public: Any, *, key_usage: str = "keyEncipherment",
                     not_after: dt.datetime | None = None) -> Any:
     """An EK certificate in the TCG profile's shape, issued by ``ca_cert``."""
     from cryptography import x509
@@ -174,7 +174,7 @@ class SoftwareTpm:
 
         ca_key, ca_cert = ca or make_test_ca()
         ek = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        cert = _ek_certificate(ca_key, ca_cert, ek.public_key(), key_usage=ek_key_usage,
+        cert = ek_certificate(ca_key, ca_cert, ek.public_key(), key_usage=ek_key_usage,
                                not_after=ek_not_after)
         attrs = ak_attributes if ak_attributes is not None else (*AK_REQUIRED_ATTRIBUTES, "userWithAuth")
         return cls(ca_key, ca_cert, ek, cert, ec.generate_private_key(ec.SECP256R1()), attrs)
