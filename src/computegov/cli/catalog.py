@@ -11,11 +11,13 @@ from computegov.cli.common import (
     CATALOG_OPTION,
     JSON_OPTION,
     console,
+    csv_option,
     exit_with,
     guarded,
     int_option,
     load_catalog_for_cli,
     print_json,
+    print_table,
     table_with,
 )
 
@@ -32,6 +34,7 @@ def _si(value: float | None, unit: str, scale: float = 1.0, digits: int = 3) -> 
 
 @catalog_app.command("list")
 @guarded
+@csv_option("chips")
 def list_chips(
     kind: str | None = typer.Option(None, "--kind", help="gpu, tpu, npu, asic, cpu or other."),
     manufacturer: str | None = typer.Option(
@@ -75,12 +78,13 @@ def list_chips(
             _si(chip.tdp_w, ""),
             price,
         )
-    console.print(table)
+    print_table(table)
     console.print(f"[dim]Data: {EPOCH_ATTRIBUTION}[/dim]", highlight=False)
 
 
 @catalog_app.command("show")
 @guarded
+@csv_option()
 def show(
     name: str = typer.Argument(..., help="Chip name; forgiving: 'H100', 'h100 sxm', 'NVIDIA H100 SXM5 80GB'."),
     catalog_file: Path | None = CATALOG_OPTION,
@@ -133,7 +137,7 @@ def show(
                       if isinstance(upstream, float) else str(upstream), f"{label}: computegov's value is above")
     table.caption = f"values without a source of their own: {default}"
     table.caption_justify = "left"
-    console.print(table)
+    print_table(table)
     if chip.notes:
         console.print(f"[dim]notes: {chip.notes}[/dim]")
     anomalies = [a for a in cat.anomalies if a.chip == chip.name]
@@ -202,6 +206,7 @@ def import_(
 
 @catalog_app.command("anomalies")
 @guarded
+@csv_option()
 def anomalies(catalog_file: Path | None = CATALOG_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Suspicious values found in the source data (reported, never silently fixed)."""
     found = load_catalog_for_cli(catalog_file).anomalies
@@ -213,11 +218,12 @@ def anomalies(catalog_file: Path | None = CATALOG_OPTION, as_json: bool = JSON_O
         table.add_column(column, overflow="fold")
     for a in found:
         table.add_row(a.chip, a.field, a.kind, a.message)
-    console.print(table)
+    print_table(table)
 
 
 @catalog_app.command("audit")
 @guarded
+@csv_option()
 def audit(
     chip: str | None = typer.Argument(None, help="Audit one chip only (forgiving name)."),
     destination: str = typer.Option("CN", "--destination", help="Destination for the disputed values' licence answers."),

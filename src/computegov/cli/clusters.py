@@ -13,10 +13,12 @@ from computegov.cli.common import (
     DEFAULT_SEED,
     JSON_OPTION,
     console,
+    csv_option,
     err_console,
     guarded,
     int_option,
     print_json,
+    print_table,
     seed_option,
     table_with,
 )
@@ -112,6 +114,7 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 
 @clusters_app.command("summary")
 @guarded
+@csv_option("country_stocks.rows")
 def summary_cmd(
     date: str = DATE, data: Path | None = DATA, set_: str = SET, seed: int = seed_option(),
     as_json: bool = JSON_OPTION,
@@ -132,16 +135,17 @@ def summary_cmd(
         tr = out[key]
         lo, hi = tr["doubling_time_ci_months"]
         t.add_row(label, str(tr["n"]), f"{tr['doubling_time_months']:.1f}", f"{lo:.1f}-{hi:.1f}", pub)
-    console.print(t)
+    print_table(t)
     s = table_with(f"Share of 16-bit performance on {day}", ("country", "share", "systems"), right={"share", "systems"})
     for row in out["country_stocks"]["rows"][:8]:
         s.add_row(row["group"], f"{row['share']:.1%}", str(row["n_systems"]))
-    console.print(s)
+    print_table(s)
     console.print(f"[dim]{CLUSTERS_ATTRIBUTION}[/dim]")
 
 
 @clusters_app.command("trend")
 @guarded
+@csv_option()
 def trend_cmd(
     metric: str = typer.Option("flop_per_s_16bit", "--metric", help="flop_per_s_16bit, h100e, power_w, hardware_cost_usd, chip_count."),
     selection: str = typer.Option("top-k", "--selection", help="top-k (at first operation), record, top-k-per-year."),
@@ -168,6 +172,7 @@ def trend_cmd(
 
 @clusters_app.command("stocks")
 @guarded
+@csv_option("stocks")
 def stocks_cmd(
     by: str = typer.Option("country", "--by", help="country, owner or sector."),
     metric: str = typer.Option("h100e", "--metric", help="h100e, flop_per_s_16bit, power_w, hardware_cost_usd, chip_count."),
@@ -192,7 +197,7 @@ def stocks_cmd(
                        (by, "stock", "share", "systems"), right={"stock", "share", "systems"})
         for row in st.rows[:top]:
             t.add_row(row.group, f"{row.value:.4g}", f"{row.share:.1%}", str(row.n_systems))
-        console.print(t)
+        print_table(t)
         if st.n_without_metric:
             console.print(f"[dim]{st.n_without_metric} operational systems lack {metric} and are not counted[/dim]")
     for s in steps:
@@ -202,6 +207,7 @@ def stocks_cmd(
 
 @clusters_app.command("exposure")
 @guarded
+@csv_option("countries")
 def exposure_cmd(
     date: str = DATE,
     metric: str = typer.Option("h100e", "--metric", help="Weight of each system: h100e, flop_per_s_16bit, ..."),
@@ -233,13 +239,14 @@ def exposure_cmd(
         if wi and c.whatif is not None:
             row.append(f"{c.whatif.get('controlled', 0):.1%}")
         t.add_row(*row)
-    console.print(t)
+    print_table(t)
     console.print("[dim]controlled = ECCN 3A090.a/.b (licence needed for the destinations the rule covers); "
                   f"destination rules not evaluated. {CLUSTERS_ATTRIBUTION}[/dim]")
 
 
 @clusters_app.command("thresholds")
 @guarded
+@csv_option("crossings")
 def thresholds_cmd(
     h100e: float = typer.Option(1e6, "--h100e", help="Size to forecast, H100-equivalents."),
     power_gw: float = typer.Option(1.0, "--power-gw", help="Size to forecast, GW of power capacity."),
@@ -315,6 +322,7 @@ def _pct(value: float | None) -> str:
 
 @clusters_app.command("table")
 @guarded
+@csv_option()
 def table_cmd(data: Path | None = DATA, as_json: bool = JSON_OPTION) -> None:
     """The dataset: rows, warnings raised while reading it, and chip types the catalogue does not know."""
     from collections import Counter

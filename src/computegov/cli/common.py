@@ -4,7 +4,7 @@ Exit status: 0 success, 1 a check that failed (verification), 2 unusable input (
 :class:`~computegov.errors.ComputegovError`, or an option Typer itself refuses).
 
 Options that mean the same thing in several commands are defined here once, so that they are
-spelled, bounded and explained the same way everywhere: ``--catalog FILE``, ``--json``,
+spelled, bounded and explained the same way everywhere: ``--catalog FILE``, ``--json``, ``--csv``,
 ``--utilisation``/``--utilization`` (a fraction, 0-1), ``--seed``. The ``--json`` output of each
 command is documented in ``docs/cli-json.md`` and pinned by ``tests/cli/test_cli_json_contract.py``.
 """
@@ -26,6 +26,7 @@ from rich.console import Console
 from rich.table import Table
 
 from computegov.charts.base import CHART_SUFFIXES  # what save_chart writes (no Altair import)
+from computegov.cli.render import CSV_OPTION, csv_option, print_table, write_csv_if_active
 from computegov.errors import ComputegovError, InputError, UnknownNameError
 from computegov.jsonsafe import json_safe
 from computegov.report.section import DEFAULT_SEED  # the report's seed: same seed, same numbers
@@ -33,11 +34,13 @@ from computegov.report.section import DEFAULT_SEED  # the report's seed: same se
 __all__ = [
     "CATALOG_OPTION",
     "CHART_SUFFIXES",
+    "CSV_OPTION",
     "DEFAULT_SEED",
     "JSON_OPTION",
     "MAX_SEED",
     "chart_output",
     "console",
+    "csv_option",
     "err_console",
     "exit_with",
     "float_option",
@@ -47,6 +50,7 @@ __all__ = [
     "load_catalog_for_cli",
     "output_file",
     "print_json",
+    "print_table",
     "seed_option",
     "shared_options",
     "table_with",
@@ -297,7 +301,13 @@ def table_with(
 
 
 def print_json(obj: Any) -> None:
-    """Write ``obj`` as indented JSON to stdout (no NaN: they are written as null)."""
+    """Write ``obj`` as indented JSON to stdout (no NaN: they are written as null).
+
+    Under ``--csv`` (see :func:`~computegov.cli.render.csv_option`) the rows of ``obj`` are
+    written as CSV instead.
+    """
+    if write_csv_if_active(obj):
+        return
     sys.stdout.write(json.dumps(json_safe(obj), indent=2, allow_nan=False) + "\n")
 
 

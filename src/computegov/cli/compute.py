@@ -16,9 +16,11 @@ from computegov.cli.common import (
     DEFAULT_SEED,
     JSON_OPTION,
     console,
+    csv_option,
     guarded,
     load_catalog_for_cli,
     print_json,
+    print_table,
     seed_option,
     table_with,
 )
@@ -94,6 +96,7 @@ def _print_estimate(est: Any) -> None:
 
 @compute_app.command("estimate")
 @guarded
+@csv_option()
 @run_options
 def estimate_cmd(
     run: RunOptions,
@@ -113,6 +116,7 @@ def estimate_cmd(
 
 @compute_app.command("check")
 @guarded
+@csv_option("checks")
 @run_options
 def check_cmd(
     flop: str | None = typer.Option(
@@ -189,7 +193,7 @@ def check_cmd(
             f"{r.margin_oom:+.2f}" if math.isfinite(r.margin_oom) else "—",
             _pct(r.probability_over),
         )
-    console.print(table)
+    print_table(table)
     phases = [c.phase for c in total.components] or [total.phase]
     for r in results:
         console.print(f"[dim]{escape(r.threshold.short_name)}: {escape(r.threshold.instrument)}, {escape(r.threshold.legal_reference)}[/dim]")
@@ -210,6 +214,7 @@ DEFAULT_CHIPS = ("H100", "H200", "B200", "A100 SXM4 80 GB", "TPU v5p", "MI300X")
 
 @compute_app.command("threshold")
 @guarded
+@csv_option("equivalents")
 def threshold_cmd(
     flop: str = typer.Argument(..., help="Amount of compute, FLOP: 1e26, 1e25, 3e24, or a 90% interval 8e24..4e25."),
     dex: float | None = DEX,
@@ -295,7 +300,7 @@ def threshold_cmd(
         )
         cells += [_amount(r.energy_mwh) if r.energy_mwh else "—", cost]
         table.add_row(*cells)
-    console.print(table)
+    print_table(table)
     priced = [r for r in rows if r.cost_usd is not None]
     util_note = f"utilisation {rows[0].utilisation:g}" + ("" if utilisation else " (range 0.3–0.5)")
     console.print(f"[dim]{util_note}; energy = TDP × chip-time × PUE {rows[0].pue:g}[/dim]")
@@ -321,13 +326,14 @@ def threshold_cmd(
             has_cost = y.cost_usd is not None and y.cost_usd_low is not None and y.cost_usd_high is not None
             cells.append(_range(y.cost_usd, y.cost_usd_low, y.cost_usd_high) if has_cost else "—")  # type: ignore[arg-type]
             yt.add_row(*cells)
-        console.print(yt)
+        print_table(yt)
         console.print(f"[dim]{escape(by_year[0].basis)}: peak grows {by_year[0].growth_per_year:.2f}x/yr[/dim]")
         console.print(f"[dim]{escape(by_year[0].cost_note)}[/dim]")
 
 
 @compute_app.command("trend")
 @guarded
+@csv_option("forecast")
 def trend_cmd(
     since: float = typer.Option(2010.0, "--since", help="First year fitted, a year (e.g. 2010)."),
     frontier: bool = typer.Option(False, "--frontier", help="Only Epoch AI's frontier models."),
@@ -371,7 +377,7 @@ def trend_cmd(
             fc = next(f for f in forecasts if f.year == year and f.threshold_flop == v)
             cells.append(f"{fc.mean:.1f} ({fc.p10:.0f}–{fc.p90:.0f})")
         table.add_row(*cells)
-    console.print(table)
+    print_table(table)
     if rows:
         inside = sum(r.inside_80 for r in rows) / len(rows)
         console.print(f"backtest 2019–2024: actual count inside the 80% interval in {inside:.0%} of {len(rows)} cases")

@@ -12,11 +12,13 @@ from computegov.cli.common import (
     CATALOG_OPTION,
     JSON_OPTION,
     console,
+    csv_option,
     float_option,
     guarded,
     int_option,
     load_catalog_for_cli,
     print_json,
+    print_table,
     shared_options,
     utilisation_option,
 )
@@ -153,6 +155,7 @@ def _triple(values: Any, fmt: Any = format_usd) -> str:
 
 @app.command("tco")
 @guarded
+@csv_option("summary")
 @model_options
 def tco(
     chip: str = typer.Argument(..., help="Chip name, e.g. 'H100'."),
@@ -204,7 +207,7 @@ def tco(
             "facility energy per chip-hour (kWh)",
             _triple(hour.energy_j, lambda v: f"{v / J_PER_KWH:.3f}"),
         )
-    console.print(table)
+    print_table(table)
     if beside is not None:
         console.print(
             f"beside it, Cottier et al. (2024) amortisation (`computegov costs cottier`): "
@@ -234,6 +237,7 @@ def _cottier_beside(chip: Any, model: Any, hour: Any) -> dict[str, Any] | None:
 
 @app.command("table")
 @guarded
+@csv_option("chips")
 def table_command(
     rent: bool = RENT_OPTION,
     as_json: bool = JSON_OPTION,
@@ -269,12 +273,13 @@ def table_command(
             f"{row.sticker_flop_per_usd:.3g}" if row.sticker_flop_per_usd else "-",
             f"{row.tco_over_sticker:.2f}" if row.tco_over_sticker else "-",
         )
-    console.print(table)
+    print_table(table)
     console.print(f"{len(rows)} of {len(cat)} chips have the data.", style="dim")
 
 
 @app.command("rental")
 @guarded
+@csv_option()
 def rental(
     chip: str | None = typer.Argument(None, help="Only quotes for this chip."),
     as_json: bool = JSON_OPTION,
@@ -319,13 +324,14 @@ def rental(
             q.provider,
             f"[{number}]",
         )
-    console.print(table)
+    print_table(table)
     for source, number in sources.items():
         console.print(f"[{number}] {source}", highlight=False, markup=False)
 
 
 @app.command("assumptions")
 @guarded
+@csv_option("costs")
 def assumptions(as_json: bool = JSON_OPTION) -> None:
     """Every default of the cost model and planner, with its range and source."""
     from rich.table import Table
@@ -368,11 +374,12 @@ def assumptions(as_json: bool = JSON_OPTION) -> None:
             "fraction of peak",
             g.source,
         )
-    console.print(table)
+    print_table(table)
 
 
 @app.command("compute")
 @guarded
+@csv_option()
 @model_options
 def compute(
     flop: str = typer.Argument(..., help="Compute, FLOP (e.g. 1e26)."),
@@ -410,6 +417,7 @@ def compute(
 
 @app.command("cottier")
 @guarded
+@csv_option()
 def cottier_command(
     chip: str = typer.Argument(..., help="Chip name, e.g. 'H100'."),
     price_usd: float | None = PRICE_OPTION,

@@ -11,12 +11,14 @@ from computegov.cli.common import (
     CATALOG_OPTION,
     JSON_OPTION,
     console,
+    csv_option,
     float_option,
     guarded,
     in_range,
     int_option,
     load_catalog_for_cli,
     print_json,
+    print_table,
     seed_option,
     table_with,
 )
@@ -64,6 +66,7 @@ def _claims(file: Path | None, paradigm: str | None, evidence: str | None = None
 
 @emerging_app.command("register")
 @guarded
+@csv_option("entries")
 def register_cmd(
     paradigm: str | None = PARADIGM,
     evidence: str | None = typer.Option(None, "--evidence", help="peer_reviewed_measurement, vendor_claim or projection."),
@@ -82,12 +85,13 @@ def register_cmd(
         figures = "; ".join(f"{m.name}={m.value:.3g}" for m in c.metrics) or "-"
         table.add_row(c.id, c.paradigm, c.date.isoformat(), c.evidence, c.maturity, figures,
                       c.source.doi or c.source.url)
-    console.print(table)
+    print_table(table)
     console.print("maturity: " + "; ".join(f"{k}: {v}" for k, v in reg.maturity_levels.items()), highlight=False)
 
 
 @emerging_app.command("compare")
 @guarded
+@csv_option("comparisons")
 def compare_cmd(
     paradigm: str | None = PARADIGM,
     claim_id: str | None = typer.Option(None, "--id", help="Only this register entry."),
@@ -122,7 +126,7 @@ def compare_cmd(
             band = f"{_years(r.years_ahead)} ({_years(r.years_ahead_low)} to {_years(r.years_ahead_high)})"
         table.add_row(r.claim_id, f"{_fmt(r.claim_value)} {unit} {r.precision_key} ({r.evidence})",
                       f"{_fmt(r.ratio_same_precision)} vs {r.same_precision_chip}", _fmt(r.ratio_to_record), band)
-    console.print(table)
+    print_table(table)
     methods = {r.forecast_method for r in rows if r.comparable}
     for method in sorted(methods):
         console.print(f"trend: {method}", highlight=False)
@@ -132,6 +136,7 @@ def compare_cmd(
 
 @emerging_app.command("scenario")
 @guarded
+@csv_option()
 def scenario_cmd(
     paradigm: str = typer.Option(..., "--paradigm", help="The paradigm (see `emerging register`)."),
     probability: float = typer.Option(..., "--probability", "-p", callback=in_range(0, 1),
@@ -173,13 +178,14 @@ def scenario_cmd(
     for row in result.rows():
         table.add_row(f"{row['year']:.0f}", _fmt(row["base_q50"]), _fmt(row["q05"]), _fmt(row["q50"]),
                       _fmt(row["q95"]), f"{row['capped_fraction']:.0%}")
-    console.print(table)
+    print_table(table)
     console.print(f"base: {base.method}: {base.coverage_note}", highlight=False)
     console.print(f"M from {source}", highlight=False)
 
 
 @emerging_app.command("watch")
 @guarded
+@csv_option("watch_list")
 def watch_cmd(
     probability: list[str] = typer.Option(None, "--p", help="PARADIGM=P: your probability that it reaches "
                                            "production (repeatable; 0-1)."),
@@ -215,11 +221,12 @@ def watch_cmd(
         table.add_row(i.paradigm, _fmt(i.probability), _fmt(i.multiplier), _fmt(i.relevance),
                       _fmt(i.expected_uplift), _fmt(i.expected_ooms),
                       ", ".join(sorted(set(i.evidence))) or "-", i.note)
-    console.print(table)
+    print_table(table)
 
 
 @emerging_app.command("quantum")
 @guarded
+@csv_option("paper")
 def quantum_cmd(
     toffolis: float = float_option(100.0, "--toffolis", help="Toffoli gates per quantum primitive call (G).",
                                    low=1, high=1e15),
@@ -251,12 +258,12 @@ def quantum_cmd(
     for r in paper:
         table.add_row(r["table"], r["example"], str(r["degree"]), _fmt(r["parallel_speedup"]), _fmt(r["R"]),
                       _fmt(r["break_even_s"]), _fmt(r["break_even_s_paper"]), f"{r['rel_error']:+.1%}")
-    console.print(table)
+    print_table(table)
     mine = table_with("Your primitive and catalogue chips at peak", ("against", "d", "calls M*", "T* (days)"),
                       right={"d", "calls M*", "T* (days)"})
     for b in (*result.yours, *result.against_chips):
         mine.add_row(b.label, str(b.degree), _fmt(b.calls), _fmt(b.break_even_s / 86400.0))
-    console.print(mine)
+    print_table(mine)
 
 
 def _degrees(values: list[int]) -> list[int]:

@@ -12,6 +12,7 @@ from computegov.cli.common import (
     CATALOG_OPTION,
     JSON_OPTION,
     console,
+    csv_option,
     err_console,
     exit_with,
     guarded,
@@ -19,6 +20,7 @@ from computegov.cli.common import (
     load_catalog_for_cli,
     output_file,
     print_json,
+    print_table,
     seed_option,
 )
 from computegov.errors import InputError
@@ -93,7 +95,7 @@ def _render(summary: Any) -> None:
         rows.append(("ranks", str(d["world_size"])))
     for name, value in rows:
         table.add_row(name, value)
-    console.print(table)
+    print_table(table)
     for gap in d["gaps"]:
         console.print(f"[yellow]gap:[/yellow] {gap}", highlight=False)
 
@@ -220,6 +222,7 @@ def _demo_with_ledger(
 
 @measure_app.command("summarize")
 @guarded
+@csv_option()
 def summarize(
     files: list[Path] = typer.Argument(
         ...,

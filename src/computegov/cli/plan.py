@@ -12,11 +12,13 @@ from computegov.cli.common import (
     JSON_OPTION,
     chart_output,
     console,
+    csv_option,
     float_option,
     guarded,
     int_option,
     load_catalog_for_cli,
     print_json,
+    print_table,
     utilisation_option,
 )
 from computegov.cli.costs import (
@@ -143,7 +145,7 @@ def _render_options(options: Any, title: str) -> None:
             _fits(o) + ("*" if o.pareto else ""),
         ]
         table.add_row(*cells)
-    console.print(table)
+    print_table(table)
     if options and any(o.layout is not None and o.layout.vp > 1 for o in options):
         console.print(
             "layouts (tensor/pipeline/data parallel; v = virtual pipeline stages per chip):",
@@ -511,4 +513,4 @@ def _footer(target: Any, notes: Any, factor: Any, request: Any, year: int) -> No
 
 def register(app: typer.Typer) -> None:
     """Add the top-level ``plan`` command."""
-    app.command("plan")(guarded(plan_command))
+    app.command("plan")(guarded(csv_option("options")(plan_command)))

@@ -43,10 +43,12 @@ from rich.table import Table
 from computegov.cli.common import (
     JSON_OPTION,
     console,
+    csv_option,
     exit_with,
     guarded,
     load_catalog_for_cli,
     print_json,
+    print_table,
     table_with,
 )
 from computegov.cli.policy_options import (
@@ -106,7 +108,7 @@ def render_licence(answer: Any) -> None:
             met = {True: "met", False: "not met", None: "[yellow]unknown[/yellow]"}[k.satisfied]
             margin = "" if k.margin is None else f"{k.margin:+,.6g} ({k.relative_margin:+.1%})"
             table.add_row(f"{label} {k.op} {fmt(float(k.threshold))}", fmt(k.value), fmt(float(k.threshold)), met, margin)
-        console.print(table)
+        print_table(table)
     console.print(f"  why: {answer.reason}", highlight=False)
     for action in answer.chip_actions:
         console.print(f"  [bold]also:[/bold] {action}", highlight=False)
@@ -159,7 +161,7 @@ def _render_classification(result: Any, rule: Any) -> None:
             verdict,
             margin,
         )
-    console.print(table)
+    print_table(table)
     if result.exclusions:
         console.print(f"  excluded by: {', '.join(result.exclusions)}")
     if result.license_exceptions:
@@ -205,6 +207,7 @@ def _destination(facts: Any, destination: str, rule: Any, *, as_json: bool) -> N
 
 @policy_app.command("classify")
 @guarded
+@csv_option()
 @fact_options
 def classify_cmd(
     chip: str | None = typer.Argument(None, help="Chip name, e.g. 'H100'; omit with --all."),
@@ -296,11 +299,12 @@ def _render_batch(results: Any, rule: Any) -> None:
             outcome(r),
             detail,
         )
-    console.print(table)
+    print_table(table)
 
 
 @policy_app.command("history")
 @guarded
+@csv_option("classifications")
 @fact_options
 def history_cmd(
     chip: str = typer.Argument(..., help="Chip name, e.g. 'A800'."),
@@ -332,7 +336,7 @@ def history_cmd(
             outcome(c),
             c.reason,
         )
-    console.print(table)
+    print_table(table)
     for note in dict.fromkeys(n for c in result.classifications for n in c.facts.assumptions):
         console.print(f"  [dim]{note}[/dim]", highlight=False)
     for action in result.licensing_actions:

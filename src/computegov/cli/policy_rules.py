@@ -17,10 +17,12 @@ from computegov.cli.common import (
     JSON_OPTION,
     chart_output,
     console,
+    csv_option,
     exit_with,
     guarded,
     load_catalog_for_cli,
     print_json,
+    print_table,
     table_with,
 )
 from computegov.cli.policy_options import (
@@ -73,7 +75,7 @@ def rules_cmd(as_json: bool = JSON_OPTION) -> None:
             status,
             paragraphs,
         )
-    console.print(table)
+    print_table(table)
     actions = table_with(
         "Later actions that do not change classification", ("date", "kind", "citation", "what")
     )
@@ -81,7 +83,7 @@ def rules_cmd(as_json: bool = JSON_OPTION) -> None:
         actions.add_row(
             action.date.isoformat(), action.kind.replace("_", " "), action.citation, action.summary
         )
-    console.print(actions)
+    print_table(actions)
 
 
 def whatif_cmd(
@@ -161,7 +163,7 @@ def whatif_cmd(
             outcome(c),
             ", ".join(o for _f, o in c.missing),
         )
-    console.print(table)
+    print_table(table)
     if result.limits:
         _render_limits(result.limits)
 
@@ -184,7 +186,7 @@ def _render_limits(found: Any) -> None:
             fmt(lim.max_tpp_outside),
             fmt(lim.max_performance_density_outside, 3),
         )
-    console.print(limits)
+    print_table(limits)
 
 
 def chart_cmd(
@@ -213,6 +215,6 @@ def chart_cmd(
 
 def register_commands(app: typer.Typer) -> None:
     """Add ``rules``, ``whatif`` and ``chart`` to the ``policy`` sub-app, in help order."""
-    app.command("rules")(guarded(rules_cmd))
-    app.command("whatif")(guarded(whatif_cmd))
+    app.command("rules")(guarded(csv_option("rules")(rules_cmd)))
+    app.command("whatif")(guarded(csv_option("classifications")(whatif_cmd)))
     app.command("chart")(guarded(chart_cmd))

@@ -15,11 +15,13 @@ from computegov.cli.common import (
     JSON_OPTION,
     chart_output,
     console,
+    csv_option,
     float_option,
     guarded,
     int_option,
     load_catalog_for_cli,
     print_json,
+    print_table,
     seed_option,
     shared_options,
     table_with,
@@ -107,6 +109,7 @@ def _num(value: float) -> str:
 
 @trends_app.command("metrics")
 @guarded
+@csv_option("metrics")
 def metrics(
     broad: bool = BROAD_OPTION,
     catalog_file: Path | None = CATALOG_OPTION,
@@ -147,12 +150,13 @@ def metrics(
             row["unit"],
             have,
         )
-    console.print(table)
+    print_table(table)
     console.print("Descriptions: computegov trends metrics --json")
 
 
 @trends_app.command("fit")
 @guarded
+@csv_option()
 @selected
 def fit(
     sel: Selection,
@@ -200,7 +204,7 @@ def fit(
     )
     table.add_row("residual spread (log10 SD)", f"{result.residual_sd_log10:.3f}")
     table.add_row("bootstrap resamples, seed", f"{result.n_boot}, {sel.seed}")
-    console.print(table)
+    print_table(table)
     if test is not None:
         verdict = "slowed" if test.slowed else "no significant slowdown"
         console.print(
@@ -212,6 +216,7 @@ def fit(
 
 @trends_app.command("forecast")
 @guarded
+@csv_option("forecasts")
 @selected
 def forecast_cmd(
     sel: Selection,
@@ -302,7 +307,7 @@ def forecast_cmd(
         )
         for row in record.rows():
             table.add_row(f"{row['year']:.0f}", *(f"{row[k]:.3g}" for k in ("q05", "q25", "q50", "q75", "q95")))
-        console.print(table)
+        print_table(table)
         console.print(record.calibration_statement)
     elif record_note:
         console.print(record_note)
@@ -315,13 +320,14 @@ def forecast_cmd(
                 *(f"{row[k]:.3g}" for k in ("q05", "q25", "q50", "q75", "q95")),
                 f"{row['capped_fraction']:.1%}",
             )
-        console.print(table)
+        print_table(table)
         if fc.caps:
             console.print("caps: " + ", ".join(f"{n} = {v:.3g}" for n, v in fc.caps))
 
 
 @trends_app.command("backtest")
 @guarded
+@csv_option("summaries")
 @selected
 def backtest_cmd(
     sel: Selection,
@@ -369,7 +375,7 @@ def backtest_cmd(
             cover(s.coverage.get("95")),
             "point" if s.mean_interval_score_90 is None else f"{s.mean_interval_score_90:.2f}",
         )
-    console.print(table)
+    print_table(table, optional=("50% cover", "80% cover", "95% cover"))
     console.print(f"* most accurate (lowest mean CRPS): {result.best_method}")
     console.print(f"best calibrated (lowest 90% interval score): {result.best_calibrated_method}")
     console.print(result.calibration_check()["statement"])
@@ -446,6 +452,7 @@ def chart(
 
 @trends_app.command("prob")
 @guarded
+@csv_option("by_year")
 @selected
 def prob_cmd(
     sel: Selection,
@@ -487,7 +494,7 @@ def prob_cmd(
     table = table_with(answer.question, ("1 January", "probability"), right={"1 January", "probability"})
     for year, p in zip(answer.years, answer.probability, strict=True):
         table.add_row(str(year), f"{p:.1%}")
-    console.print(table)
+    print_table(table)
     for fc in answer.forecasts:
         console.print(f"{fc.chip_set}: {fc.method} ({fc.chosen_by}); {fc.coverage_note}")
         console.print(f"  {fc.calibration_statement}")
