@@ -27,10 +27,14 @@ from computegov.errors import InputError
 from computegov.outlook.feasible import LEVELS, feasible_runs
 from computegov.outlook.toolkit import ToolkitSources, toolkit_preset
 
-__all__ = ["HINDCAST_ORIGINS", "HindcastCase", "OutlookHindcast", "hindcast", "largest_runs"]
+__all__ = ["FIRST_ORIGIN", "HINDCAST_ORIGINS", "LAST_SCORED_YEAR", "HindcastCase", "OutlookHindcast", "hindcast", "largest_runs"]
 
 #: Origins of the default hindcast (the issue's 2020 and 2022).
 HINDCAST_ORIGINS: tuple[int, ...] = (2020, 2022)
+#: Earliest origin accepted: the leading-systems and chip series need a few years of history first.
+FIRST_ORIGIN = 2016
+#: Last complete year in the bundled notable-models snapshot (2025-02-24).
+LAST_SCORED_YEAR = 2024
 
 
 def largest_runs(first: int, last: int) -> dict[int, tuple[str, float]]:
@@ -117,7 +121,7 @@ class OutlookHindcast:
                 "cases": [c.to_dict() for c in self.cases]}
 
 
-def hindcast(origins: Sequence[int] = HINDCAST_ORIGINS, last_year: int = 2024, *, rng: np.random.Generator,
+def hindcast(origins: Sequence[int] = HINDCAST_ORIGINS, last_year: int = LAST_SCORED_YEAR, *, rng: np.random.Generator,
              n_draws: int = 20_000, sources: ToolkitSources | None = None) -> OutlookHindcast:
     """Run the toolkit outlook from each origin and score it against the largest runs.
 
@@ -133,9 +137,13 @@ def hindcast(origins: Sequence[int] = HINDCAST_ORIGINS, last_year: int = 2024, *
     """
     cases = []
     i05, i50, i95 = LEVELS.index(0.05), LEVELS.index(0.5), LEVELS.index(0.95)
+    if not FIRST_ORIGIN <= last_year <= LAST_SCORED_YEAR:
+        raise InputError(f"last year: expected {FIRST_ORIGIN} to {LAST_SCORED_YEAR}, got {last_year}")
+    for origin in origins:
+        if not FIRST_ORIGIN <= origin <= last_year:
+            raise InputError(f"origin: expected a year from {FIRST_ORIGIN} to {last_year} (data before it must hold "
+                             f"enough chips, systems and models; runs after it must be in the snapshot), got {origin}")
     for origin in sorted(set(origins)):
-        if origin > last_year:
-            raise InputError(f"origin {origin} is after the last year scored ({last_year})")
         years = list(range(origin, last_year + 1))
         actual = largest_runs(origin, last_year)
         preset = toolkit_preset(years, origin=origin, sources=sources)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import math
 from collections.abc import Callable, Sequence
@@ -203,9 +204,22 @@ def toolkit_preset(years: Sequence[int], *, origin: int | None = None,
         InputError: no year.
     """
     src = sources or ToolkitSources()
-    ys = sorted({int(y) for y in years})
+    ys = tuple(sorted({int(y) for y in years}))
     if not ys:
         raise InputError("give at least one outlook year")
+    if src.chips is None and src.systems is None:
+        # bundled data only: the same arguments give the same preset (frozen), so one process derives it once
+        return _bundled_toolkit(ys, origin, src.n_samples, src.n_boot, src.seed)
+    return _derive(ys, origin, src)
+
+
+@functools.lru_cache(maxsize=16)
+def _bundled_toolkit(years: tuple[int, ...], origin: int | None, n_samples: int, n_boot: int, seed: int) -> Preset:
+    return _derive(years, origin, ToolkitSources(n_samples=n_samples, n_boot=n_boot, seed=seed))
+
+
+def _derive(ys: Sequence[int], origin: int | None, src: ToolkitSources) -> Preset:
+    """Every derivable input from its room (see :func:`toolkit_preset`)."""
     base = load_preset("toolkit")
     inputs = base.input_map()
     chips = list(src.chips) if src.chips is not None else list(_catalog())
