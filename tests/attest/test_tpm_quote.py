@@ -185,3 +185,17 @@ def test_trust_file_errors_name_the_field(tmp_path: Path) -> None:
     bad.write_text(json.dumps({"landmarks": [{"name": "a", "lat": 91, "lon": 0, "public_key": "00" * 32}]}), encoding="utf-8")
     with pytest.raises(InputError, match=r"landmarks\[0\].lat"):
         load_trust(bad)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "directory"])
+def test_verify_refuses_a_trust_file_that_is_not_a_regular_file(kind: str, run: Any, tmp_path: Path) -> None:
+    import os
+    import time
+
+    target = {"fifo": tmp_path / "trust.fifo", "device": Path("/dev/zero"), "directory": tmp_path}[kind]
+    if kind == "fifo":
+        os.mkfifo(target)
+    t0 = time.monotonic()
+    res = runner.invoke(app, ["verify", str(run.report), "--key", str(run.public_key), "--attest-trust", str(target)])
+    assert res.exit_code == 2 and "not a regular file" in res.output, res.output
+    assert time.monotonic() - t0 < 10

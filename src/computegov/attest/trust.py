@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,14 +117,14 @@ def _ek_cas(items: Any, path: Path) -> tuple[Any, ...]:
         if "-----BEGIN" in item:
             text = item.encode("ascii", "replace")
         else:
+            from computegov.errors import DataError
+            from computegov.inputfiles import read_input_bytes
+
             file = Path(item) if Path(item).is_absolute() else path.parent / item
             try:
-                st = file.stat()
-                if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_TRUST_FILE_BYTES:
-                    raise InputError(f"{where}: {file} is not a regular PEM file under {MAX_TRUST_FILE_BYTES} bytes")
-                text = file.read_bytes()
-            except OSError as err:
-                raise InputError(f"{where}: cannot read {file}: {err.strerror or err}") from err
+                text = read_input_bytes(file, what="EK CA certificate", max_bytes=MAX_TRUST_FILE_BYTES)
+            except DataError as err:
+                raise InputError(f"{where}: {err}") from err
         try:
             certs = load_certificates(text)
         except ValueError as err:
@@ -183,13 +182,18 @@ def parse_trust(data: Any, path: Path = Path("<trust>")) -> TrustList:
 
 
 def load_trust(path: str | Path) -> TrustList:
-    """Read a trust file.
+    """Read a trust file (a regular file of at most :data:`MAX_TRUST_FILE_BYTES`, depth-limited JSON).
 
     Raises:
-        InputError: the file is missing, too large, not JSON, or malformed.
+        InputError: the file is missing, not a regular file (a FIFO, device or directory is
+            refused, never read), too large, not JSON, or malformed.
     """
-    from computegov.inputfiles import read_input_json  # regular file, size cap, depth-limited JSON
+    from computegov.errors import DataError
+    from computegov.inputfiles import read_input_json
 
     p = Path(path)
-    data = read_input_json(p, what="trust file", max_bytes=MAX_TRUST_FILE_BYTES)
+    try:
+        data = read_input_json(p, what="trust file", max_bytes=MAX_TRUST_FILE_BYTES)
+    except DataError as err:  # the message names the file and what was expected
+        raise InputError(str(err)) from err
     return parse_trust(data, p)
