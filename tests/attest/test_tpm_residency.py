@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -360,3 +361,39 @@ def _decoded(ev: dict[str, Any], field: tuple[Any, ...]) -> Any:
     except ValueError:
         return None
     return node
+
+
+def test_tpm_challenge_cli_refuses_a_software_ak_and_an_untrusted_ek_in_one_line(tmp_path: Path) -> None:
+    trust = tmp_path / "trust.json"
+    trust.write_text(json.dumps({"tpm_ek_ca_pem": [TPM.ca_pem]}), encoding="utf-8")
+    key = _challenger_key(tmp_path)
+    cases = {
+        "lacks fixedTPM": SoftwareTpm.create((TPM.ca_key, TPM.ca_cert), ak_attributes=("sign", "restricted")),
+        "untrusted CA": SoftwareTpm.create(),
+    }
+    for reason, tpm in cases.items():
+        req = tmp_path / "request.json"
+        req.write_text(json.dumps(tpm.activation_request()), encoding="utf-8")
+        res = runner.invoke(app, ["attest", "tpm-challenge", "--request", str(req), "--key", str(key),
+                                  "--name", "auditor", "--trust", str(trust), "--out", str(tmp_path / "c.json")])
+        assert res.exit_code == 2 and reason in res.output, res.output
+        assert len(res.output.strip().splitlines()) == 1 and not (tmp_path / "c.json").exists()
+    req.write_text("[1, 2]", encoding="utf-8")
+    res = runner.invoke(app, ["attest", "tpm-challenge", "--request", str(req), "--key", str(key),
+                              "--name", "auditor", "--trust", str(trust), "--out", str(tmp_path / "c.json")])
+    assert res.exit_code == 2 and "expected a JSON object" in res.output, res.output
+
+
+def test_tpm_challenge_cli_answers_a_good_request_without_revealing_the_secret(tmp_path: Path) -> None:
+    trust = tmp_path / "trust.json"
+    trust.write_text(json.dumps({"tpm_ek_ca_pem": [TPM.ca_pem]}), encoding="utf-8")
+    req, out = tmp_path / "request.json", tmp_path / "challenge.json"
+    req.write_text(json.dumps(TPM.activation_request()), encoding="utf-8")
+    res = runner.invoke(app, ["attest", "tpm-challenge", "--request", str(req), "--key", str(_challenger_key(tmp_path)),
+                              "--name", "auditor", "--trust", str(trust), "--out", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    challenge = json.loads(out.read_text(encoding="utf-8"))
+    assert json.loads(res.stdout)["ak_name"] == parse_public(TPM.ak_public_area).name.hex()
+    proof = TPM.activate(challenge)  # only the EK's holder can open it
+    assert hashlib.sha256(bytes.fromhex(proof["secret"])).hexdigest() == challenge["statement"]["secret_sha256"]
+    assert proof["secret"] not in out.read_text(encoding="utf-8")
