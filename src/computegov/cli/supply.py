@@ -10,9 +10,11 @@ import typer
 from computegov.cli.common import (
     JSON_OPTION,
     console,
+    csv_option,
     guarded,
     in_range,
     print_json,
+    print_table,
     seed_option,
     table_with,
 )
@@ -51,6 +53,7 @@ def _opt(flag: str, text: str) -> Any:
 
 @supply_app.command("estimate")
 @guarded
+@csv_option()
 def estimate_cmd(
     preset: str = typer.Option("tsmc-n4-reticle", "--preset", help="tsmc-n4-reticle or smic-7nm (see `supply presets`)."),
     die_area_mm2: float | None = typer.Option(
@@ -68,6 +71,8 @@ def estimate_cmd(
     hbm_stacks_per_year: float | None = _opt("--hbm-stacks-per-year", "HBM stacks available per year"),
     packaging_wafers_per_month: float | None = _opt("--packaging-wafers-per-month", "2.5D interposer wafers per month"),
     interposer_area_mm2: float | None = _opt("--interposer-area-mm2", "Interposer area per package, mm^2"),
+    interposers_per_wafer: float | None = _opt("--interposers-per-wafer",
+                                               "Interposer sites per packaging wafer (instead of the count from the area)"),
     packaging_yield: float | None = _opt("--packaging-yield", "Packaging yield, a fraction 0-1"),
     samples: int = typer.Option(10_000, "--samples", help="Monte Carlo draws over the parameter ranges."),
     seed: int = seed_option(),
@@ -84,7 +89,7 @@ def estimate_cmd(
         wafer_starts_per_month=wafer_starts_per_month, dies_per_package=dies_per_package,
         hbm_stacks_per_package=hbm_stacks_per_package, hbm_stacks_per_year=hbm_stacks_per_year,
         packaging_wafers_per_month=packaging_wafers_per_month, interposer_area_mm2=interposer_area_mm2,
-        packaging_yield=packaging_yield,
+        packaging_yield=packaging_yield, interposers_per_wafer=interposers_per_wafer,
     )
     sim = simulate(params, rng=np.random.default_rng(seed), n_samples=samples)
     _refuse_overflow({k: v for k, v in sim.to_dict().items() if k != "inputs"})
@@ -102,14 +107,18 @@ def estimate_cmd(
             t.add_row(stage, "no limit", "-", "-", f"{sim.binding_share[stage]:.0%}")
             continue
         t.add_row(stage, f"{value:,.0f}", f"{q['0.05']:,.0f}", f"{q['0.95']:,.0f}", f"{sim.binding_share[stage]:.0%}")
-    console.print(t)
-    console.print(f"[bold]{c.accelerators_per_year:,.0f} accelerators/yr[/bold], bound by {c.binding}; "
-                  f"90% interval {sim.quantiles['0.05']:,.0f}-{sim.quantiles['0.95']:,.0f} over "
-                  f"{len(sim.ranged)} ranged parameters ({sim.n_samples} draws)")
+    print_table(t)
+    top = max(sim.binding_share, key=lambda k: sim.binding_share[k])
+    console.print(f"[bold]{sim.median:,.0f} accelerators/yr[/bold] (Monte Carlo median), 90% interval "
+                  f"{sim.quantiles['0.05']:,.0f}-{sim.quantiles['0.95']:,.0f} over {len(sim.ranged)} ranged parameters "
+                  f"({sim.n_samples} draws); {top} binds most often ({sim.binding_share[top]:.0%})")
+    console.print(f"[dim]all inputs at their central values: {c.accelerators_per_year:,.0f}, bound by {c.binding} "
+                  "(the median of the smallest stage lies below the smallest central stage)[/dim]")
 
 
 @supply_app.command("presets")
 @guarded
+@csv_option()
 def presets_cmd(as_json: bool = JSON_OPTION) -> None:
     """The presets, every value with its range and its source (or 'estimate')."""
     from computegov.supply import PRESETS
@@ -118,11 +127,44 @@ def presets_cmd(as_json: bool = JSON_OPTION) -> None:
         print_json({name: p.to_dict() for name, p in PRESETS.items()})
         return
     for name, p in PRESETS.items():
-        t = table_with(f"{name} ({p.yield_model} yield)", ("parameter", "value", "range", "source"), right={"value"})
+        t = table_with(f"{name} ({p.yield_model} yield)", ("parameter", "value", "range", "year", "source"),
+                       right={"value"})
         for key, param in p.params().items():
             span = "" if param.low is None else f"{param.low:g}-{param.high:g}"
-            t.add_row(key, f"{param.value:g}", span, ("[estimate] " if param.estimate else "") + param.source)
-        console.print(t)
+            t.add_row(key, f"{param.value:g}", span, str(param.year or ""),
+                      ("(estimate) " if param.estimate else "") + param.source)
+        print_table(t)
+    _print_hindcasts()
+
+
+def _print_hindcasts(seed: int = 0) -> None:
+    from computegov.supply.hindcast import run_hindcasts
+
+    t = table_with("Hindcast: model vs published shipments (ratio = median / published)",
+                   ("case", "median", "90% interval", "published", "inside", "ratio"),
+                   right={"median", "ratio"})
+    results = run_hindcasts(seed=seed)
+    for r in results:
+        c = r.case
+        published = (f"{c.published_low:,.0f}-{c.published_high:,.0f}" if c.published_low and c.published_high
+                     else f">= {c.published_low:,.0f}" if c.published_low else f"<= {c.published_high:,.0f}")
+        t.add_row(c.name, f"{r.median:,.0f}", f"{r.low:,.0f}-{r.high:,.0f}", published,
+                  "yes" if r.consistent else "NO", f"{r.ratio:.2f}")
+    print_table(t)
+    for r in results:
+        console.print(f"[dim]{r.case.name}: {r.case.published_source}. {r.case.note}[/dim]", highlight=False)
+
+
+@supply_app.command("hindcast")
+@guarded
+def hindcast_cmd(seed: int = seed_option(), as_json: bool = JSON_OPTION) -> None:
+    """The model, fed each year's capacities, against published shipments (H100 2023-24, Ascend 2025)."""
+    from computegov.supply.hindcast import run_hindcasts
+
+    if as_json:
+        print_json({"hindcasts": [r.to_dict() for r in run_hindcasts(seed=seed)]})
+        return
+    _print_hindcasts(seed)
 
 
 def register(app: typer.Typer) -> None:
