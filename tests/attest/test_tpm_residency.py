@@ -158,6 +158,9 @@ def _case(kind: str, run: Any) -> tuple[dict[str, Any], TrustList]:
         ev["format"] = "computegov/tpm2-quote/1"
         for k in ("ek", "activation", "ak_tpm_public"):
             del ev[k]
+    elif kind == "sha1_name":
+        ev = TPM.evidence(head, PROOF)
+        ev["ak_tpm_public"] = base64.b64encode(encode_public(TPM.ak.public_key(), name_alg="sha1")).decode()
     elif kind == "area_of_another_key":
         ev = TPM.evidence(head, PROOF)
         ev["ak_tpm_public"] = base64.b64encode(encode_public(ec.generate_private_key(ec.SECP256R1()).public_key())).decode()
@@ -181,6 +184,7 @@ MISSING_LINKS = {
     "software_attributes": "lacks fixedTPM, fixedParent, sensitiveDataOrigin, restricted",
     "legacy_format": "computegov/tpm2-quote/1 carries no EK certificate chain",
     "area_of_another_key": "AK public area is not the key that signed the quote",
+    "sha1_name": "AK name algorithm SHA-1 is not accepted",
 }
 
 

@@ -198,6 +198,8 @@ def parse_public(data: bytes) -> TpmPublic:
 
 def ak_attribute_problem(public: TpmPublic) -> str | None:
     """None when ``public`` has an AK's attributes (module docstring); otherwise what is wrong."""
+    if public.name_alg == "sha1":  # a name is what activation binds: no collision-prone hash
+        return "AK name algorithm SHA-1 is not accepted (chosen-prefix collisions; SHA-256 or stronger)"
     missing = [a for a in AK_REQUIRED_ATTRIBUTES if not public.has(a)]
     if missing:
         return (
