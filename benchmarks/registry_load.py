@@ -1,28 +1,38 @@
-"""Load test of the compute-report registry: concurrent submissions and reads over loopback.
+"""Load test of the compute-report registry: 1, 2, 4 uvicorn workers x 1-32 clients, SQLite and PostgreSQL.
 
-Starts ``computegov serve``'s app with uvicorn on 127.0.0.1 (a free port), then runs several
-client *processes*; each submits its own signed reports (plus a resubmission of each tenth one,
-which must come back 200 with the same record) and reads the list and detail endpoints. After
-the run it checks that every accepted report is stored exactly once and that nothing else was
-stored, and prints throughput and p50/p95 latency per operation. Bounded in count and time.
+For each backend, worker count and client count it starts ``computegov serve``'s server (the same
+:func:`computegov.registry.server.serve_forever` as ``computegov serve --workers N``) in a child
+process on 127.0.0.1 (a free port), then runs that many concurrent clients from this process
+(asyncio + httpx, one connection each): each submits its own signed reports (plus a resubmission
+of each tenth one, which must come back 200 with the same record) and reads the list and detail
+endpoints. After each run it checks that every accepted report is stored exactly once and that
+nothing else was stored, and reports throughput (stored reports/s, requests/s) and p50/p95
+latency per operation. Loopback only; bounded in count (reports per client) and time (a limit
+per run and an overall budget; configurations past the budget are skipped and listed).
 
 Usage::
 
-    python benchmarks/registry_load.py [--clients 4] [--reports 40] [--reads 40] [--time-limit 120] [--quick]
-        [--database-url postgresql+psycopg://...]   # SQLite always; PostgreSQL too when given
+    python benchmarks/registry_load.py [--workers 1,2,4] [--clients 1,2,4,8,16,32] [--reports 20] [--reads 10]
+        [--time-limit 60] [--budget 900] [--database-url postgresql+psycopg://...] [--json] [--quick]
 
-The database behind a given ``--database-url`` is not wiped: the run uses fresh organisation
-names and counts only its own reports.
+SQLite always runs (a fresh file per run); PostgreSQL too when ``--database-url`` (default
+``$COMPUTEGOV_TEST_POSTGRES_URL``) is given: each run uses a fresh schema of its own (dropped
+afterwards), so nothing else in that database is touched. The server verifies every report with
+the project's verifier (these reports carry no ledger, so their outcome is *incomplete*: the
+verification cost is small and the numbers measure the registry's storage and log path).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
 import json
-import multiprocessing as mp
 import os
+import signal
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,10 +40,11 @@ import uuid
 import warnings
 from typing import Any
 
+MAX_CLIENTS = 32
+MAX_WORKERS = 8
 
-def _envelope(run_id: str, client: int, i: int, key_hex: str) -> dict[str, Any]:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+def _envelope(run_id: str, client: int, i: int, key: Any) -> dict[str, Any]:
     statement = {
         "_type": "https://in-toto.io/Statement/v1",
         "subject": [{"name": f"checkpoint-{client}-{i}", "digest": {"sha256": uuid.uuid4().hex * 2}}],
@@ -48,57 +59,11 @@ def _envelope(run_id: str, client: int, i: int, key_hex: str) -> dict[str, Any]:
     payload = json.dumps(statement, sort_keys=True, separators=(",", ":")).encode()
     ptype = b"application/vnd.in-toto+json"
     pae = b"DSSEv1 %d %s %d %s" % (len(ptype), ptype, len(payload), payload)
-    sig = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(key_hex)).sign(pae)
     return {
         "payloadType": ptype.decode(),
         "payload": base64.b64encode(payload).decode(),
-        "signatures": [{"keyid": "load", "sig": base64.b64encode(sig).decode()}],
+        "signatures": [{"keyid": "load", "sig": base64.b64encode(key.sign(pae)).decode()}],
     }
-
-
-def _client(url: str, token: str, key_hex: str, run_id: str, index: int, n_reports: int,
-            n_reads: int, time_limit: float, ready: Any, go: Any, out: Any) -> None:
-    import httpx
-
-    envelopes = [_envelope(run_id, index, i, key_hex) for i in range(n_reports)]
-    ready.put(index)
-    go.wait()
-    deadline = time.monotonic() + time_limit
-    timings: dict[str, list[float]] = {"submit": [], "resubmit": [], "list": [], "detail": []}
-    accepted: list[str] = []
-    statuses: dict[str, int] = {}
-    errors: list[str] = []
-    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as http:
-        reads_done = 0
-        for i, env in enumerate(envelopes):
-            if time.monotonic() > deadline:
-                break
-            t0 = time.perf_counter()
-            r = http.post("/api/v1/reports", json={"envelope": env})
-            timings["submit"].append(time.perf_counter() - t0)
-            statuses[str(r.status_code)] = statuses.get(str(r.status_code), 0) + 1
-            if r.status_code != 201:
-                errors.append(f"submit {r.status_code}: {r.text[:200]}")
-                continue
-            digest = r.json()["report"]["digest_sha256"]
-            accepted.append(digest)
-            if i % 10 == 0:
-                t0 = time.perf_counter()
-                again = http.post("/api/v1/reports", json={"envelope": env})
-                timings["resubmit"].append(time.perf_counter() - t0)
-                if again.status_code != 200 or again.json()["report"]["digest_sha256"] != digest:
-                    errors.append(f"resubmit {again.status_code}: {again.text[:200]}")
-            while reads_done < n_reads * (i + 1) // n_reports:
-                t0 = time.perf_counter()
-                lst = http.get("/api/v1/reports", params={"limit": 20})
-                timings["list"].append(time.perf_counter() - t0)
-                t0 = time.perf_counter()
-                det = http.get(f"/api/v1/reports/{accepted[reads_done % len(accepted)]}")
-                timings["detail"].append(time.perf_counter() - t0)
-                if lst.status_code != 200 or det.status_code != 200:
-                    errors.append(f"read {lst.status_code}/{det.status_code}")
-                reads_done += 1
-    out.put({"accepted": accepted, "timings": timings, "statuses": statuses, "errors": errors})
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -108,136 +73,250 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _drive(url: str, tokens: list[str], keys_hex: list[str], run_id: str,
-           args: argparse.Namespace) -> tuple[float, list[dict[str, Any]]]:
-    """Start one process per client, release them together, and collect their results (wall seconds, results)."""
-    ctx = mp.get_context("spawn")
-    queue, ready, go = ctx.Queue(), ctx.Queue(), ctx.Event()
-    procs = [
-        ctx.Process(target=_client,
-                    args=(url, tokens[i], keys_hex[i], run_id, i, args.reports, args.reads,
-                          args.time_limit, ready, go, queue))
-        for i in range(args.clients)
-    ]
-    for p in procs:
-        p.start()
-    for _ in procs:  # every client has signed its reports; the clock starts now
-        ready.get(timeout=120)
+async def _client(url: str, token: str, envelopes: list[dict[str, Any]], n_reads: int, deadline: float,
+                  go: asyncio.Event) -> dict[str, Any]:
+    import httpx
+
+    timings: dict[str, list[float]] = {"submit": [], "resubmit": [], "list": [], "detail": []}
+    accepted: list[str] = []
+    errors: list[str] = []
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=120,
+                                 limits=limits) as http:
+        await go.wait()
+        reads_done = 0
+        for i, env in enumerate(envelopes):
+            if time.monotonic() > deadline:
+                break
+            t0 = time.perf_counter()
+            r = await http.post("/api/v1/reports", json={"envelope": env})
+            timings["submit"].append(time.perf_counter() - t0)
+            if r.status_code != 201:
+                errors.append(f"submit {r.status_code}: {r.text[:200]}")
+                continue
+            digest = r.json()["report"]["digest_sha256"]
+            accepted.append(digest)
+            if i % 10 == 0:
+                t0 = time.perf_counter()
+                again = await http.post("/api/v1/reports", json={"envelope": env})
+                timings["resubmit"].append(time.perf_counter() - t0)
+                if again.status_code != 200 or again.json()["report"]["digest_sha256"] != digest:
+                    errors.append(f"resubmit {again.status_code}: {again.text[:200]}")
+            while reads_done < n_reads * (i + 1) // len(envelopes):
+                t0 = time.perf_counter()
+                lst = await http.get("/api/v1/reports", params={"limit": 20})
+                timings["list"].append(time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                det = await http.get(f"/api/v1/reports/{accepted[reads_done % len(accepted)]}")
+                timings["detail"].append(time.perf_counter() - t0)
+                if lst.status_code != 200 or det.status_code != 200:
+                    errors.append(f"read {lst.status_code}/{det.status_code}")
+                reads_done += 1
+    return {"accepted": accepted, "timings": timings, "errors": errors}
+
+
+async def _drive(url: str, tokens: list[str], envelopes: list[list[dict[str, Any]]], n_reads: int,
+                 time_limit: float) -> tuple[float, list[dict[str, Any]]]:
+    go = asyncio.Event()
+    deadline = time.monotonic() + time_limit
+    tasks = [asyncio.create_task(_client(url, tokens[i], envelopes[i], n_reads, deadline, go))
+             for i in range(len(tokens))]
+    await asyncio.sleep(0.2)  # every client has its connection pool ready
     t0 = time.perf_counter()
     go.set()
-    results = [queue.get(timeout=args.time_limit + 120) for _ in procs]
-    for p in procs:
-        p.join(timeout=30)
-    return time.perf_counter() - t0, results
+    results = await asyncio.wait_for(asyncio.gather(*tasks), timeout=time_limit + 180)
+    return time.perf_counter() - t0, list(results)
 
 
-def run_backend(database_url: str, label: str, args: argparse.Namespace) -> dict[str, Any]:
-    """One load run against one database; returns the measured numbers."""
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start_server(database_url: str, workers: int, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    """``computegov serve --workers N`` in a child process group; its base URL once it answers."""
+    import httpx
+
+    port = _free_port()
+    code = ("from computegov.registry.server import serve_forever; "
+            f"serve_forever(database_url={database_url!r}, host='127.0.0.1', port={port}, workers={workers}, "
+            "max_body_bytes=5 * 1024 * 1024, log_level='warning')")
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    answered = 0
+    while answered < 2 * workers:  # several answers: the workers have come up
+        if proc.poll() is not None or time.monotonic() > deadline:
+            _stop_server(proc)
+            err = proc.stderr.read().decode(errors="replace")[-800:] if proc.stderr else ""
+            raise SystemExit(f"the server did not start: {err}")
+        try:
+            answered += httpx.get(url + "/api/v1/health", timeout=5).status_code == 200
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    return proc, url
+
+
+def _stop_server(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+def _pg_schema_url(base_url: str, schema: str) -> str:
+    sep = "&" if "?" in base_url else "?"
+    return f"{base_url}{sep}options=-csearch_path%3D{schema}"
+
+
+def _pg_schema(base_url: str, schema: str, *, create: bool) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}" if create else f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    engine.dispose()
+
+
+def run_one(database_url: str, label: str, workers: int, clients: int, args: argparse.Namespace) -> dict[str, Any]:
+    """One load run: a fresh database (file or schema), ``workers`` server processes, ``clients`` clients."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from computegov.registry import Store, create_app
-        from computegov.registry.server import running
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-    store = Store(database_url)
+        from computegov.registry import Store
+
+    tmp = tempfile.mkdtemp(prefix="computegov-load-")
+    schema = None
+    if label == "sqlite":
+        url = f"sqlite:///{tmp}/registry.sqlite3"
+    else:
+        schema = f"cgbench_{uuid.uuid4().hex[:10]}"
+        _pg_schema(database_url, schema, create=True)
+        url = _pg_schema_url(database_url, schema)
+    env = {**os.environ, "COMPUTEGOV_LOG_KEY": f"{tmp}/log.key", "COMPUTEGOV_DATA_DIR": tmp}
+    os.environ["COMPUTEGOV_LOG_KEY"] = env["COMPUTEGOV_LOG_KEY"]
     run_id = uuid.uuid4().hex[:8]
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import (
-        Encoding,
-        NoEncryption,
-        PrivateFormat,
-        PublicFormat,
-    )
-
-    tokens, keys_hex = [], []
-    for i in range(args.clients):  # each client signs with a key registered to its organisation
-        key = Ed25519PrivateKey.generate()
-        tokens.append(store.create_token(f"load-{run_id}-{i}")[0])
-        pem = key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
-        store.add_key(f"load-{run_id}-{i}", pem)
-        keys_hex.append(key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption()).hex())
-    app = create_app(store=store)
     try:
-        with running(app) as url:  # port 0: the OS picks a free loopback port at bind time
-            wall_s, results = _drive(url, tokens, keys_hex, run_id, args)
-    except RuntimeError as err:
-        raise SystemExit(f"{label}: {err}") from None
-
-
-    accepted = [d for r in results for d in r["accepted"]]
-    errors = [e for r in results for e in r["errors"]]
-    stored: list[str] = []
-    for i in range(args.clients):
-        reports, _total = store.list_reports(organisation=f"load-{run_id}-{i}", limit=100_000)
-        stored.extend(r.digest_sha256 for r in reports)
-    exactly_once = sorted(accepted) == sorted(stored) and len(set(stored)) == len(stored)
+        store = Store(url)  # migrates; the server's workers then find the schema in place
+        tokens, envelopes = [], []
+        for i in range(clients):  # each client signs with a key registered to its own organisation
+            key = Ed25519PrivateKey.generate()
+            org = f"load-{run_id}-{i}"
+            tokens.append(store.create_token(org)[0])
+            store.add_key(org, key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode())
+            envelopes.append([_envelope(run_id, i, j, key) for j in range(args.reports)])
+        store.log_public_key()  # the log key exists before the workers start
+        proc, base = _start_server(url, workers, env)
+        try:
+            wall_s, results = asyncio.run(_drive(base, tokens, envelopes, args.reads, args.time_limit))
+        finally:
+            _stop_server(proc)
+        accepted = [d for r in results for d in r["accepted"]]
+        errors = [e for r in results for e in r["errors"]]
+        stored: list[str] = []
+        for i in range(clients):
+            reports, _total = store.list_reports(organisation=f"load-{run_id}-{i}", limit=100_000)
+            stored.extend(r.digest_sha256 for r in reports)
+        exactly_once = sorted(accepted) == sorted(stored) and len(set(stored)) == len(stored)
+        log_ok = store.audit_log_tree() == []
+        store.close()
+    finally:
+        if schema is not None:
+            _pg_schema(database_url, schema, create=False)
     timings: dict[str, list[float]] = {}
     for r in results:
         for k, v in r["timings"].items():
             timings.setdefault(k, []).extend(v)
-    store.close()
-    requests = sum(len(v) for v in timings.values())
+    every = [t for v in timings.values() for t in v]
     return {
-        "backend": label,
-        "clients": args.clients,
-        "wall_s": wall_s,
-        "accepted": len(accepted),
-        "stored": len(stored),
-        "exactly_once": exactly_once,
-        "errors": errors[:5],
-        "n_errors": len(errors),
-        "submit_per_s": len(accepted) / wall_s,
-        "requests_per_s": requests / wall_s,
+        "backend": label, "workers": workers, "clients": clients, "wall_s": wall_s,
+        "accepted": len(accepted), "stored": len(stored), "exactly_once": exactly_once, "log_intact": log_ok,
+        "errors": errors[:5], "n_errors": len(errors),
+        "submit_per_s": len(accepted) / wall_s, "requests_per_s": len(every) / wall_s,
         "latency_ms": {
             k: {"n": len(v), "p50": 1e3 * _pct(v, 0.5), "p95": 1e3 * _pct(v, 0.95),
                 "mean": 1e3 * statistics.fmean(v) if v else float("nan")}
-            for k, v in timings.items()
+            for k, v in (timings | {"all": every}).items()
         },
     }
 
 
+def _ints(text: str, what: str, top: int) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise SystemExit(f"--{what} {text!r}: expected whole numbers separated by commas, e.g. 1,2,4") from None
+    if not values or not all(1 <= v <= top for v in values):
+        raise SystemExit(f"--{what} {text!r}: expected values from 1 to {top} (the load is bounded)")
+    return values
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, default=4, help="client processes (1-16)")
-    parser.add_argument("--reports", type=int, default=40, help="reports per client (1-1000)")
-    parser.add_argument("--reads", type=int, default=40, help="list+detail read pairs per client (0-1000)")
-    parser.add_argument("--time-limit", type=float, default=120.0, help="stop submitting after this many s")
+    parser.add_argument("--workers", default="1", help="server worker processes, comma-separated (1-8), e.g. 1,2,4")
+    parser.add_argument("--clients", default="4", help="concurrent clients, comma-separated (1-32), e.g. 1,4,16,32")
+    parser.add_argument("--reports", type=int, default=20, help="reports per client (1-1000)")
+    parser.add_argument("--reads", type=int, default=10, help="list+detail read pairs per client (0-1000)")
+    parser.add_argument("--time-limit", type=float, default=60.0, help="stop submitting after this many s per run")
+    parser.add_argument("--budget", type=float, default=900.0, help="skip the runs left after this many s in all")
     parser.add_argument("--database-url", default=os.environ.get("COMPUTEGOV_TEST_POSTGRES_URL"),
                         help="PostgreSQL URL to test besides SQLite (default $COMPUTEGOV_TEST_POSTGRES_URL)")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--quick", action="store_true",
-                        help="1 client, 3 reports, 2 reads, SQLite only (CI smoke run)")
+                        help="1 worker, 1 client, 3 reports, 2 reads, SQLite only (CI smoke run)")
     args = parser.parse_args(argv)
     try:
         import fastapi  # noqa: F401  (the server extra)
+        import httpx  # noqa: F401
         import uvicorn  # noqa: F401
     except ModuleNotFoundError as err:
         print(f"skipped: {err.name} is not installed (pip install 'computegov[server]')")
         return 0
     if args.quick:
-        args.clients, args.reports, args.reads, args.database_url = 1, 3, 2, None
-    if not (1 <= args.clients <= 16 and 1 <= args.reports <= 1000 and 0 <= args.reads <= 1000):
-        parser.error("keep the load bounded: clients 1-16, reports 1-1000, reads 0-1000")
-    backends = [(f"sqlite:///{tempfile.mkdtemp(prefix='computegov-load-')}/registry.sqlite3", "sqlite")]
+        args.workers, args.clients, args.reports, args.reads, args.database_url = "1", "1", 3, 2, None
+    workers, clients = _ints(args.workers, "workers", MAX_WORKERS), _ints(args.clients, "clients", MAX_CLIENTS)
+    if not (1 <= args.reports <= 1000 and 0 <= args.reads <= 1000):
+        parser.error("keep the load bounded: reports 1-1000, reads 0-1000")
+    backends = [] if args.no_sqlite else [("", "sqlite")]
     if args.database_url:
         backends.append((args.database_url, "postgresql"))
-    results = [run_backend(url, label, args) for url, label in backends]
+    started = time.monotonic()
+    results, skipped = [], []
+    for url, label in backends:
+        for w in workers:
+            for c in clients:
+                if time.monotonic() - started > args.budget:
+                    skipped.append(f"{label} {w} workers {c} clients")
+                    continue
+                results.append(run_one(url, label, w, c, args))
+                if not args.json:
+                    print(_row(results[-1]), flush=True)
     if args.json:
         print(json.dumps(results, indent=2))
     else:
-        print(f"{'backend':<11} {'ok':>3} {'accepted':>8} {'stored':>6} {'reports/s':>9} {'req/s':>7}  "
-              "submit p50/p95 ms   list p50/p95 ms   detail p50/p95 ms")
+        if skipped:
+            print(f"skipped (past the {args.budget:g} s budget): {'; '.join(skipped)}")
         for r in results:
-            lat = r["latency_ms"]
-            print(f"{r['backend']:<11} {'yes' if r['exactly_once'] and not r['n_errors'] else 'NO':>3} "
-                  f"{r['accepted']:>8} {r['stored']:>6} {r['submit_per_s']:>9.1f} {r['requests_per_s']:>7.1f}  "
-                  f"{lat['submit']['p50']:>7.1f}/{lat['submit']['p95']:<8.1f}  "
-                  f"{lat['list']['p50']:>7.1f}/{lat['list']['p95']:<8.1f}  "
-                  f"{lat['detail']['p50']:>7.1f}/{lat['detail']['p95']:<8.1f}")
             for e in r["errors"]:
-                print("  error:", e)
-        if len(results) == 2:
-            print(f"postgresql/sqlite submit throughput ratio: {results[1]['submit_per_s'] / results[0]['submit_per_s']:.2f}")
-    return 0 if all(r["exactly_once"] and not r["n_errors"] for r in results) else 1
+                print(f"  {r['backend']} {r['workers']}w {r['clients']}c error: {e}")
+    return 0 if all(r["exactly_once"] and r["log_intact"] and not r["n_errors"] for r in results) else 1
+
+
+def _row(r: dict[str, Any]) -> str:
+    lat = r["latency_ms"]
+    ok = "yes" if r["exactly_once"] and r["log_intact"] and not r["n_errors"] else "NO"
+    return (f"{r['backend']:<10} workers {r['workers']} clients {r['clients']:>2}  ok {ok:<3} stored {r['stored']:>4}  "
+            f"{r['submit_per_s']:6.1f} reports/s {r['requests_per_s']:6.1f} req/s  "
+            f"submit p50/p95 {lat['submit']['p50']:6.1f}/{lat['submit']['p95']:6.1f} ms  "
+            f"all p50/p95 {lat['all']['p50']:6.1f}/{lat['all']['p95']:6.1f} ms")
 
 
 if __name__ == "__main__":

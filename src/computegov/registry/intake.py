@@ -26,9 +26,10 @@ same rules:
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -50,32 +51,56 @@ from computegov.registry.verification import Verifier, outcome_of, verifier_name
 __all__ = ["PayloadHolder", "check_every_signature", "payload_holder", "registered_signer", "submit_report"]
 
 
-def registered_signer(store: Store, org: OrgInfo, parsed: ParsedSubmission) -> SignerKey:
+class _KeysOnDemand(Mapping[str, SignerKey]):
+    """Registered keys by id, looked up only when asked (only a refusal needs them: no query on success)."""
+
+    def __init__(self, store: Store, keyids: list[str]) -> None:
+        self._store, self._keyids = store, keyids
+        self._found: dict[str, SignerKey] | None = None
+
+    def _keys(self) -> dict[str, SignerKey]:
+        if self._found is None:
+            self._found = {kid: k.signer() for kid, k in self._store.find_keys(self._keyids).items()}
+        return self._found
+
+    def __getitem__(self, keyid: str) -> SignerKey:
+        return self._keys()[keyid]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys())
+
+    def __len__(self) -> int:
+        return len(self._keys())
+
+
+def registered_signer(store: Store, org: OrgInfo, parsed: ParsedSubmission,
+                      live_keys: list[SignerKey] | None = None) -> SignerKey:
     """The organisation's live registered key that signed the report.
+
+    Args:
+        store: the registry database.
+        org: the submitting organisation.
+        parsed: the validated submission.
+        live_keys: ``org``'s live keys, when the caller has read them already.
 
     Raises:
         ForbiddenError: (403) no such key signed it; the message and ``keyid`` name the signer.
     """
     named = envelope_keyids(parsed.envelope, parsed.statement)
-    return resolve_signer(
-        org.name,
-        parsed.envelope,
-        parsed.statement,
-        [k.signer() for k in store.list_keys(org.name, live_only=True)],
-        {kid: k.signer() for kid, k in store.find_keys(named).items()},
-        hint_pem=parsed.public_key_pem,
-    )
+    own = live_keys if live_keys is not None else [k.signer() for k in store.list_keys(org.name, live_only=True)]
+    return resolve_signer(org.name, parsed.envelope, parsed.statement, own, _KeysOnDemand(store, named),
+                          hint_pem=parsed.public_key_pem)
 
 
-def check_every_signature(store: Store, org: OrgInfo, parsed: ParsedSubmission, signer: SignerKey) -> None:
+def check_every_signature(org: OrgInfo, parsed: ParsedSubmission, signer: SignerKey,
+                          live_keys: list[SignerKey]) -> None:
     """Every signature verifies under one of ``org``'s live keys; the Statement's named signer is ``signer``.
 
     Raises:
         ForbiddenError: (403) a signature that is not the submitter's (the message names its index
             and key id), or a Statement that names another key as its signer.
     """
-    live = [k.public_key_pem for k in store.list_keys(org.name, live_only=True)]
-    foreign = unverified_signatures(parsed.envelope, live)
+    foreign = unverified_signatures(parsed.envelope, [k.public_key_pem for k in live_keys])
     if foreign:
         index, keyid = foreign[0]
         raise ForbiddenError(
@@ -104,23 +129,36 @@ class PayloadHolder:
     flag: str | None
 
 
-def payload_holder(store: Store, payload_sha256: str) -> PayloadHolder | None:
-    """The stored report whose payload digest is ``payload_sha256``, or None."""
-    if not payload_sha256:
+def payload_holder(store: Store, payload_sha256: str, digest_sha256: str = "") -> PayloadHolder | None:
+    """The stored report whose payload digest is ``payload_sha256``, or None.
+
+    With ``digest_sha256``, a stored report with that envelope digest answers too (a row stored
+    before migration 0004 whose payload digest was left empty), so one query tells whether the
+    submission is new.
+    """
+    if not payload_sha256 and not digest_sha256:
         return None
     with store._read() as session:
-        row = session.scalar(select(Report).options(joinedload(Report.organisation))
-                             .where(Report.payload_sha256 == payload_sha256))
-        if row is None:
+        rows = session.scalars(select(Report).options(joinedload(Report.organisation))
+                               .where(or_(Report.payload_sha256 == payload_sha256,
+                                          Report.digest_sha256 == digest_sha256))).all()
+        if not rows:
             return None
+        row = next((r for r in rows if r.payload_sha256 == payload_sha256), rows[0])
         return PayloadHolder(row.digest_sha256, row.organisation.name, row.flag)
 
 
 def _by_payload(store: Store, org: OrgInfo, parsed: ParsedSubmission, signer: SignerKey) -> SubmitOutcome | None:
-    """The answer when the payload is stored already: the stored report (same organisation) or 409."""
-    holder = payload_holder(store, parsed.payload_sha256)
+    """The answer when the report is stored already: the stored report (same organisation) or 409.
+
+    Returns None for a new report (one query), or when the stored row is this very envelope held
+    under a ``flag`` by another organisation (its proven signer reclaims it).
+    """
+    holder = payload_holder(store, parsed.payload_sha256, parsed.digest_sha256)
     if holder is None:
         return None
+    if holder.digest_sha256 == parsed.digest_sha256 and (holder.organisation == org.name or holder.flag):
+        return store.check_submittable(org, parsed.digest_sha256, signer.keyid)
     if holder.organisation != org.name:
         if holder.flag is not None and holder.digest_sha256 == parsed.digest_sha256:
             return None  # a flagged legacy row: its proven signer reclaims it (Reports.submit)
@@ -150,10 +188,10 @@ def submit_report(store: Store, org: OrgInfo, body: Any, verifier: Verifier) -> 
         ConflictError: (409) another organisation holds this report (its payload).
     """
     parsed = parse_submission(body)
-    signer = registered_signer(store, org, parsed)
-    check_every_signature(store, org, parsed, signer)
-    existing = _by_payload(store, org, parsed, signer) or store.check_submittable(
-        org, parsed.digest_sha256, signer.keyid)
+    live_keys = [k.signer() for k in store.list_keys(org.name, live_only=True)]
+    signer = registered_signer(store, org, parsed, live_keys)
+    check_every_signature(org, parsed, signer, live_keys)
+    existing = _by_payload(store, org, parsed, signer)
     if existing is not None:
         return existing
     parsed = dataclasses.replace(parsed, public_key_pem=signer.public_key_pem)

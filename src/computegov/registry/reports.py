@@ -302,6 +302,10 @@ class Reports(AuditLog):
         """Move a flagged row held by another organisation to ``org`` (whose key signed it)."""
         if signer_keyid is None:
             return False
+        with self._read() as session:  # almost always nothing to reclaim: no write lock for that
+            if session.scalar(select(Report.id).where(Report.digest_sha256 == parsed.digest_sha256,
+                                                      Report.flag.is_not(None))) is None:
+                return False
         with self._write() as session:
             row = session.scalar(
                 select(Report).options(joinedload(Report.verdict), joinedload(Report.organisation))
