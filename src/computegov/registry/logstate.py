@@ -49,12 +49,15 @@ class LoggedReport:
 class LogState:
     """Folds registry log entries (see the module docstring); ``violations`` lists rule breaks found."""
 
-    def __init__(self, *, max_violations: int = 50) -> None:
+    def __init__(self, *, max_violations: int = 50, keep_events: bool = False) -> None:
         self.orgs: dict[str, str] = {}
         self.keys: dict[str, tuple[str, bool]] = {}
         self.reports: dict[str, LoggedReport] = {}
         self.violations: list[str] = []
         self.entries = 0
+        #: every ``event`` entry, when ``keep_events`` (to compare with the served audit trail).
+        self.events: list[dict[str, Any]] = []
+        self._keep_events = keep_events
         self._max = max_violations
         #: True while reading the entries migration 0003 wrote for what was stored before the log
         #: (keys revoked before 0003 are logged before the reports they signed).
@@ -90,6 +93,8 @@ class LogState:
         action, obj, detail = str(e.get("action", "")), str(e.get("object_id", "")), e.get("detail") or {}
         if not str(e.get("actor", "")).startswith("migration"):
             self._legacy = False
+        if self._keep_events:
+            self.events.append(e)
         org = str(detail.get("organisation", "")) if isinstance(detail, dict) else ""
         if action == "org.create":
             self._org(obj)

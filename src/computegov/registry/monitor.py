@@ -24,6 +24,7 @@ unreachable server; exit 2). :func:`compare_heads` compares two monitors' tree h
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import os
 import tempfile
@@ -323,6 +324,22 @@ def _check_counters(fetch: Fetch, digest: str, head: treehead.TreeHead) -> list[
     return evidence
 
 
+def served_json(fetch: Fetch, path: str) -> Any:
+    """GET ``path`` from a registry that answered: a refusal (HTTP status not 200) is evidence.
+
+    Raises:
+        LogProofError: ``mismatch`` True when the registry refused to serve it; False when the
+            answer is not JSON.
+    """
+    status, body = fetch(path)
+    if status != 200:
+        raise LogProofError(f"GET {path}: HTTP {status}: {body[:200].decode(errors='replace')}", mismatch=True)
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise LogProofError(f"GET {path}: not JSON") from None
+
+
 class HttpLogSource:
     """A :class:`~computegov.tlog.monitor.LogSource` over the registry's ``/api/v1/log`` API."""
 
@@ -333,12 +350,13 @@ class HttpLogSource:
         """GET ``/api/v1/log/checkpoint``."""
         status, body = self.fetch("/api/v1/log/checkpoint")
         if status != 200:
-            raise LogProofError(f"GET /api/v1/log/checkpoint: HTTP {status}: {body[:200].decode(errors='replace')}")
+            raise LogProofError(f"the log will not serve its checkpoint: GET /api/v1/log/checkpoint: HTTP {status}: "
+                                f"{body[:200].decode(errors='replace')}", mismatch=True)
         return body.decode(errors="replace")
 
     def entries(self, start: int, end: int) -> list[bytes]:
         """GET a page of leaves; only the run of consecutive indexes from ``start`` is returned."""
-        data = fetch_json(self.fetch, f"/api/v1/log/leaves?start={start}&end={min(end, start + _PAGE)}")
+        data = served_json(self.fetch, f"/api/v1/log/leaves?start={start}&end={min(end, start + _PAGE)}")
         leaves = data.get("leaves") if isinstance(data, dict) else None
         if not isinstance(leaves, list):
             raise LogProofError("leaves: expected {'leaves': [...]}")
@@ -367,7 +385,7 @@ def _all_served_reports(fetch: Fetch) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     offset = 0
     while True:
-        page = fetch_json(fetch, f"/api/v1/reports?limit=200&offset={offset}")
+        page = served_json(fetch, f"/api/v1/reports?limit=200&offset={offset}")
         rows = page.get("reports") if isinstance(page, dict) else None
         if not isinstance(rows, list):
             raise LogProofError("GET /api/v1/reports: expected {'reports': [...]}")
@@ -391,8 +409,17 @@ def compare_served(fetch: Fetch, logged: LogState, *, full: bool = False) -> lis
         logged: the state folded from every entry.
         full: also fetch each report (envelope, summary, ledger, verdict, counter-verdicts, claims).
     """
-    evidence = list(logged.violations)
-    orgs = fetch_json(fetch, "/api/v1/organisations")
+    try:
+        return list(logged.violations) + _compare_served(fetch, logged, full=full)
+    except LogProofError as err:
+        if not err.mismatch:
+            raise
+        return [*logged.violations, f"the registry will not serve the state its log holds: {err}"]
+
+
+def _compare_served(fetch: Fetch, logged: LogState, *, full: bool) -> list[str]:
+    evidence: list[str] = []
+    orgs = served_json(fetch, "/api/v1/organisations")
     if not isinstance(orgs, list):
         raise LogProofError("GET /api/v1/organisations: expected a list")
     served_orgs = {str(o.get("name")): o for o in orgs if isinstance(o, dict)}
@@ -422,7 +449,43 @@ def compare_served(fetch: Fetch, logged: LogState, *, full: bool = False) -> lis
             evidence.append(f"report {digest} is in the log (leaf {logged.reports[digest].leaf}) but not served")
             continue
         evidence += _compare_report(fetch, served[digest], logged.reports[digest], payloads, full=full)
+    if full:
+        evidence += _compare_audit_trail(fetch, logged)
     return evidence
+
+
+def _event_key(e: Any) -> tuple[Any, ...]:
+    import datetime as dt
+
+    at: float | str
+    try:
+        at = round(dt.datetime.fromisoformat(str(e.get("at"))).timestamp(), 6)
+    except ValueError:
+        at = str(e.get("at"))
+    return (at, e.get("actor"), e.get("action"), e.get("object_type"), e.get("object_id"),
+            canonical_bytes(e.get("detail") or {}))
+
+
+def _compare_audit_trail(fetch: Fetch, logged: LogState) -> list[str]:
+    """The audit trail served (``/api/v1/audit``) must be exactly the logged ``event`` entries."""
+    from collections import Counter
+
+    served: Counter[tuple[Any, ...]] = Counter()
+    offset = 0
+    while offset <= 1_000_000:
+        rows = served_json(fetch, f"/api/v1/audit?limit=500&offset={offset}")
+        if not isinstance(rows, list) or not rows:
+            break
+        served.update(_event_key(r) for r in rows if isinstance(r, dict))
+        offset += len(rows)
+    logged_events = Counter(_event_key(e) for e in logged.events)
+    if served == logged_events:
+        return []
+    extra, gone = served - logged_events, logged_events - served
+    return [f"the audit trail served differs from the logged events: {sum(extra.values())} served but not logged"
+            + (f" (e.g. {next(iter(extra))[2]} on {next(iter(extra))[4]})" if extra else "")
+            + f", {sum(gone.values())} logged but not served"
+            + (f" (e.g. {next(iter(gone))[2]} on {next(iter(gone))[4]})" if gone else "")]
 
 
 def _compare_report(fetch: Fetch, row: dict[str, Any], rep: Any, payloads: dict[str, str], *,
@@ -518,6 +581,75 @@ def _compare_audits(fetch: Fetch, digest: str, rep: Any) -> list[str]:
     return out
 
 
+def _head_history(fetch: Fetch, key: Ed25519PublicKey,
+                  previous: treehead.TreeHead | None) -> tuple[list[str], dict[int, bytes]]:
+    """Every signed tree head the registry serves: validly signed, dated in size order, still holding ``previous``."""
+    try:
+        data = served_json(fetch, "/api/v1/log/heads?limit=1000")
+    except LogProofError as err:
+        if not err.mismatch:
+            raise
+        return [f"the log will not serve its signed tree heads: {err}"], {}
+    rows = data.get("heads") if isinstance(data, dict) else None
+    if not isinstance(rows, list):
+        raise LogProofError("GET /api/v1/log/heads: expected {'heads': [...]}")
+    evidence: list[str] = []
+    heads = []
+    for row in rows:
+        head = treehead.TreeHead.from_dict(row, where="served tree head")
+        try:
+            treehead.verify_tree_head(head, key)
+        except LogProofError:
+            evidence.append(f"the stored tree head of size {head.tree_size} no longer carries the log's signature: "
+                            "its row was edited")
+            continue
+        heads.append(head)
+    heads.sort(key=lambda h: h.tree_size)
+    evidence += [f"the tree head of size {b.tree_size} is dated {b.timestamp_ms} ms, before the one of size "
+                 f"{a.tree_size} ({a.timestamp_ms} ms): the log's history or clock was rewritten"
+                 for a, b in itertools.pairwise(heads) if b.timestamp_ms < a.timestamp_ms]
+    if previous is not None and heads and heads[0].tree_size <= previous.tree_size and all(
+            (h.tree_size, h.root_hash, h.timestamp_ms) != (previous.tree_size, previous.root_hash,
+                                                          previous.timestamp_ms) for h in heads):
+        evidence.append(f"the log no longer serves the tree head of size {previous.tree_size} it signed and this "
+                        "monitor saw: its history was rewritten")
+    return evidence, {h.tree_size: h.root_hash for h in heads}
+
+
+def _proof_sample(size: int, limit: int) -> set[int]:
+    """Leaves whose inclusion proofs use every stored subtree hash (every even leaf), or an even spread of ``limit``."""
+    if size <= 0 or limit <= 0:
+        return set()
+    if (size + 1) // 2 <= limit:
+        return set(range(0, size, 2)) | {size - 1}
+    step = size / limit
+    return {min(size - 1, int(i * step)) for i in range(limit)} | {size - 1}
+
+
+def _check_sampled_proofs(fetch: Fetch, sampled: dict[int, bytes], cp: SignedCheckpoint) -> list[str]:
+    """The log's inclusion proofs for sampled leaves must lead from the entries served to the checkpoint's root."""
+    bad: list[str] = []
+    for index in sorted(sampled):
+        try:
+            data = served_json(fetch, f"/api/v1/log/proof/inclusion?index={index}&tree_size={cp.size}")
+        except LogProofError as err:
+            if not err.mismatch:
+                raise
+            return [f"the log will not serve the inclusion proof of leaf {index} in its checkpoint of size "
+                    f"{cp.size}: {err}: its stored tree is damaged or rewritten"]
+        path = _hashes(data.get("audit_path") if isinstance(data, dict) else None, "inclusion proof")
+        try:
+            merkle.verify_inclusion(sampled[index], index, cp.size, path, cp.root_hash)
+        except LogProofError as err:
+            if not err.mismatch:
+                raise
+            bad.append(str(index))
+    if bad:
+        return [f"the inclusion proofs the log serves for leaves {', '.join(bad[:10])} do not lead from the entries "
+                f"served to its checkpoint's root: its stored subtree hashes were edited"]
+    return []
+
+
 def _sth_evidence(previous: treehead.TreeHead | None, head: treehead.TreeHead) -> list[str]:
     if previous is not None and head.timestamp_ms < previous.timestamp_ms and head.tree_size >= previous.tree_size:
         return [f"signed tree head of size {head.tree_size} is dated {head.timestamp_ms} ms, before the previous "
@@ -529,7 +661,7 @@ def run_monitor(fetch: Fetch, url: str, state: MonitorState | None, *, pin_key: 
                 reports: Iterable[str] = (), all_reports: bool = False, audit_leaves: bool = True,
                 leaves_path: Path | None = None, witnesses: Iterable[CosignatureVerifier] = (),
                 min_witnesses: int = 0, max_age_s: float | None = None, now_s: int | None = None,
-                check_served: bool = True) -> MonitorResult:
+                check_served: bool = True, proof_sample: int = 256) -> MonitorResult:
     """Check the log at ``url`` and what the registry serves against ``state`` (None: a fresh monitor).
 
     Args:
@@ -546,6 +678,8 @@ def run_monitor(fetch: Fetch, url: str, state: MonitorState | None, *, pin_key: 
         max_age_s: the oldest checkpoint accepted, seconds.
         now_s: the current POSIX time (default: the clock).
         check_served: compare the state re-derived from the log with what the API serves.
+        proof_sample: how many inclusion proofs to fetch and verify against the checkpoint (every
+            even leaf when that is fewer: together they use every stored subtree hash).
 
     Raises:
         LogProofError: malformed answers, a checkpoint or tree head not signed by the pinned key.
@@ -566,12 +700,25 @@ def run_monitor(fetch: Fetch, url: str, state: MonitorState | None, *, pin_key: 
         treehead.verify_tree_head(previous, key)
     evidence = _sth_evidence(previous, head) + (_consistency(fetch, previous, head) if previous else [])
     prev_cp = open_checkpoint(state.checkpoint, log_key) if state and state.checkpoint else None
-    logged = LogState()
+    history_evidence, known_roots = _head_history(fetch, key, previous)
+    evidence += history_evidence
+    logged = LogState(keep_events=all_reports)
+    sampled: dict[int, bytes] = {}
+    sample = _proof_sample(int(head.tree_size), proof_sample) if audit_leaves else set()
+
+    def on_entry(index: int, raw: bytes) -> None:
+        if index in sample:
+            sampled[index] = merkle.leaf_hash(raw)
+        if check_served:
+            logged.add(index, raw)
+
     check = check_log(HttpLogSource(fetch), log_key, prev_cp, LeafHashFile(leaves_path) if leaves_path else None,
-                      on_entry=logged.add if check_served else None, witnesses=list(witnesses),
+                      on_entry=on_entry, witnesses=list(witnesses),
                       min_witnesses=min_witnesses, now_s=now, max_age_s=max_age_s,
-                      audit_entries=audit_leaves and not evidence)
+                      audit_entries=audit_leaves and not evidence, known_roots=known_roots)
     evidence += check.evidence
+    if not evidence and check.checkpoint is not None:
+        evidence += _check_sampled_proofs(fetch, sampled, check.checkpoint)
     served_checked = False
     if not evidence and audit_leaves and check_served and check.checkpoint is not None:
         evidence += compare_served(fetch, logged, full=all_reports)

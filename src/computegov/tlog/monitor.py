@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -137,7 +137,7 @@ def check_extends(source: LogSource, old: SignedCheckpoint, new: SignedCheckpoin
 def check_log(source: LogSource, log_key: LogKey, previous: SignedCheckpoint | None, leaves: LeafHashFile | None, *,
               on_entry: Callable[[int, bytes], None] | None = None, witnesses: Sequence[CosignatureVerifier] = (),
               min_witnesses: int = 0, now_s: int | None = None, max_age_s: float | None = None,
-              audit_entries: bool = True) -> LogCheck:
+              audit_entries: bool = True, known_roots: Mapping[int, bytes] | None = None) -> LogCheck:
     """Check the log's current checkpoint and every entry (see the module docstring).
 
     Args:
@@ -151,12 +151,17 @@ def check_log(source: LogSource, log_key: LogKey, previous: SignedCheckpoint | N
         now_s: current POSIX time (s), for freshness.
         max_age_s: the oldest checkpoint accepted, seconds.
         audit_entries: stream and check every entry (False: checkpoint and consistency only).
+        known_roots: roots the log signed at other sizes (its served history of heads); each is
+            compared with the root the entries build at that size.
+
+    A log that answers but will not serve its checkpoint, its entries or a proof (the source
+    raises :class:`LogProofError` with ``mismatch`` True) gives evidence, not an error.
 
     Raises:
         LogProofError: malformed answers, a checkpoint not signed by the pinned key.
     """
-    note = source.checkpoint()
     try:
+        note = source.checkpoint()
         current = open_checkpoint(note, log_key, witnesses=witnesses, min_witnesses=min_witnesses, now_s=now_s,
                                   max_age_s=max_age_s, origin=previous.checkpoint.origin if previous else None)
     except LogProofError as err:
@@ -175,9 +180,17 @@ def check_log(source: LogSource, log_key: LogKey, previous: SignedCheckpoint | N
     changed = 0
     missing = False
     previous_root_checked = previous is None
+    roots = dict(known_roots or {})
     try:
         while size < current.size:
-            page = source.entries(size, current.size)
+            try:
+                page = source.entries(size, current.size)
+            except LogProofError as err:
+                if not err.mismatch:
+                    raise
+                evidence.append(f"the log will not serve entries from {size}: {err}")
+                missing = True
+                break
             if not page:
                 evidence.append(f"entries {size}..{current.size - 1} are missing from the log "
                                 f"(its checkpoint says {current.size})")
@@ -208,6 +221,9 @@ def check_log(source: LogSource, log_key: LogKey, previous: SignedCheckpoint | N
                     if merkle.hash_pieces(stack) != previous.root_hash:
                         evidence.append(f"the entries served for 0..{size - 1} do not build the root of the "
                                         f"checkpoint of size {size} accepted before: history was rewritten")
+                if size in roots and merkle.hash_pieces(stack) != roots[size]:
+                    evidence.append(f"the log signed a head of size {size} whose root the entries served do not "
+                                    "build: history was rewritten")
                 if size >= current.size:
                     break
         if changed > MAX_ENTRY_EVIDENCE:
