@@ -33,6 +33,14 @@ def test_power_limit_is_power_over_overhead_times_efficiency_utilisation_and_tim
     assert got == pytest.approx(5e27, rel=1e-12)
 
 
+def test_a_distributed_run_multiplies_the_site_power_it_joins() -> None:
+    one = power_limit_flop(power_w=1e9, flop_per_j=1e12, facility_overhead=2.0, precision_gain=1.0,
+                           utilisation=0.5, duration_s=1e7)
+    three = power_limit_flop(power_w=1e9, flop_per_j=1e12, facility_overhead=2.0, precision_gain=1.0,
+                             utilisation=0.5, duration_s=1e7, network_factor=3.0)
+    assert three == pytest.approx(3 * one, rel=1e-12)
+
+
 def test_chips_limit_is_count_share_and_throughput_over_the_run() -> None:
     # 1e6/yr x 2 years x 25 % x 1e15 FLOP/s x 0.4 x 1e7 s = 2e27 FLOP
     got = chips_limit_flop(accelerators_per_year=1e6, pooled_years=2.0, share_one_run=0.25,

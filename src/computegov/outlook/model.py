@@ -2,9 +2,10 @@
 
 Every constraint gives the largest training run (FLOP) it allows in a year:
 
-* **power**: ``power_w / facility_overhead x flop_per_j x precision_gain x utilisation x duration_s``
-  (site or network power, the share of it reaching accelerators, their 16-bit FLOP per joule at
-  TDP, the gain of training in lower precision, model FLOP utilisation, run length);
+* **power**: ``power_w x network_factor / facility_overhead x flop_per_j x precision_gain x
+  utilisation x duration_s`` (the largest site's power, times the sites' worth a distributed run
+  can join, the share reaching accelerators, their 16-bit FLOP per joule at TDP, the gain of
+  training in lower precision, model FLOP utilisation, run length);
 * **chips**: ``accelerators_per_year x pooled_years x share_one_run x flop_per_s_per_accelerator
   x precision_gain x utilisation x duration_s``;
 * **data**: ``6 N D`` with ``D = (text + multimodal + synthetic tokens) x data_epochs`` and the
@@ -65,6 +66,7 @@ MAX_DRAWS = 2_000_000
 INPUT_UNITS: dict[str, str] = {
     "power_w": "W",
     "power_w_growth": "x per year",
+    "network_factor": "x (power of one run / largest site)",
     "flop_per_j": "FLOP/J (dense 16-bit, at TDP)",
     "flop_per_j_growth": "x per year",
     "facility_overhead": "W facility per W accelerator TDP",
@@ -95,7 +97,8 @@ INPUT_UNITS: dict[str, str] = {
 
 #: The inputs each constraint reads (growth inputs through the level they grow).
 CONSTRAINT_INPUTS: dict[str, tuple[str, ...]] = {
-    "power": ("power_w", "flop_per_j", "facility_overhead", "precision_gain", "utilisation", "duration_s"),
+    "power": ("power_w", "network_factor", "flop_per_j", "facility_overhead", "precision_gain", "utilisation",
+              "duration_s"),
     "chips": ("accelerators_per_year", "pooled_years", "share_one_run", "flop_per_s_per_accelerator",
               "precision_gain", "utilisation", "duration_s"),
     "data": ("text_tokens", "multimodal_tokens", "synthetic_tokens", "data_epochs", "tokens_per_param"),
@@ -110,7 +113,7 @@ _LOG12 = math.log10(12.0)
 # the arithmetic, in log10 -----------------------------------------------------------------
 
 def _power(v: Mapping[str, FloatArray]) -> FloatArray:
-    return (v["power_w"] - v["facility_overhead"] + v["flop_per_j"] + v["precision_gain"] + v["utilisation"]
+    return (v["power_w"] + v["network_factor"] - v["facility_overhead"] + v["flop_per_j"] + v["precision_gain"] + v["utilisation"]
             + v["duration_s"])
 
 
@@ -152,19 +155,21 @@ def _linear(kind: str, **values: float) -> float:
 
 
 def power_limit_flop(*, power_w: float, flop_per_j: float, facility_overhead: float, precision_gain: float,
-                     utilisation: float, duration_s: float) -> float:
+                     utilisation: float, duration_s: float, network_factor: float = 1.0) -> float:
     """Largest run one site or network's power allows, FLOP.
 
     Args:
-        power_w: power available to the run, W (facility).
+        power_w: the largest site's power, W (facility).
         flop_per_j: dense 16-bit FLOP per joule of accelerator TDP.
         facility_overhead: facility W per W of accelerator TDP (servers, network, cooling).
         precision_gain: FLOP per 16-bit FLOP from lower precision (2 = all FP8).
         utilisation: model FLOP utilisation, fraction.
         duration_s: run length, s.
+        network_factor: power one (distributed) run can join, in units of ``power_w`` (1: one site).
     """
-    return _linear("power", power_w=power_w, flop_per_j=flop_per_j, facility_overhead=facility_overhead,
-                   precision_gain=precision_gain, utilisation=utilisation, duration_s=duration_s)
+    return _linear("power", power_w=power_w, network_factor=network_factor, flop_per_j=flop_per_j,
+                   facility_overhead=facility_overhead, precision_gain=precision_gain, utilisation=utilisation,
+                   duration_s=duration_s)
 
 
 def chips_limit_flop(*, accelerators_per_year: float, pooled_years: float, share_one_run: float,
