@@ -42,6 +42,12 @@ def _server(entries: list[bytes]) -> Any:
             a, b = int(q["start"]), min(int(q["end"]), n)
             body = {"leaves": [{"leaf_index": i, "kind": "event", "subject": "s", "entry": entries[i].decode(),
                                 "leaf_hash": leaves[i].hex()} for i in range(a, b)]}
+        elif route == "/api/v1/log/heads":
+            body = {"heads": [head.to_dict()]}
+        elif route == "/api/v1/log/proof/inclusion":
+            index, size = int(q["index"]), int(q["tree_size"])
+            path_ = merkle.proof_from_lookup(merkle.inclusion_pieces(index, size), nodes)
+            body = {"audit_path": [h.hex() for h in path_]}
         elif route == "/api/v1/log/proof/consistency":
             path_ = merkle.proof_from_lookup(merkle.consistency_pieces(int(q["first"]), int(q["second"])), nodes)
             body = {"consistency_path": [h.hex() for h in path_]}
