@@ -8,9 +8,7 @@ feasible run (the minimum per draw), the binding constraint and the frontier-com
 
 from __future__ import annotations
 
-import csv
 import math
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +17,14 @@ import typer
 from computegov.cli.common import (
     JSON_OPTION,
     console,
+    csv_option,
     guarded,
     int_option,
     print_json,
     seed_option,
     table_with,
 )
+from computegov.cli.render import print_table
 from computegov.errors import InputError
 
 __all__ = ["register"]
@@ -67,6 +67,7 @@ def _flop(x: float) -> str:
 
 @outlook_app.callback()
 @guarded
+@csv_option(rows="rows")
 def outlook_cmd(
     ctx: typer.Context,
     year: list[int] | None = typer.Option(None, "--year", help="A year to show (repeatable; default 2026-2035)."),
@@ -80,9 +81,12 @@ def outlook_cmd(
     draws: int = int_option(100_000, "--draws", help="Monte Carlo draws.", low=100, high=_DRAWS_HIGH),
     seed: int = seed_option(),
     as_json: bool = JSON_OPTION,
-    as_csv: bool = typer.Option(False, "--csv", help="Print one CSV row per (year, series)."),
 ) -> None:
-    """The outlook: each constraint's limit by year, the binding one, the feasible run and the trend."""
+    """The outlook: each constraint's limit by year, the binding one, the feasible run and the trend.
+
+    ``--csv`` writes the JSON's ``rows``: one per (year, series), series being each constraint,
+    ``feasible`` and ``trend``.
+    """
     if ctx.invoked_subcommand is not None:
         return
     import numpy as np
@@ -93,13 +97,7 @@ def outlook_cmd(
     p = build_preset(preset, years, sets=sets or (), assumptions=assumptions, binding=_constraints(binding))
     out = feasible_runs(p, years, rng=np.random.default_rng(seed), n_draws=draws)
     if as_json:
-        print_json({**out.to_dict(), "seed": seed})
-        return
-    if as_csv:
-        rows = out.rows()
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        print_json({**out.to_dict(), "rows": out.rows(), "seed": seed})
         return
     _render(out)
 
@@ -109,21 +107,18 @@ def _log(x: float) -> str:
 
 
 def _render(out: Any) -> None:
-    from rich import box
-
     i05, i50, i95 = (out.levels.index(x) for x in (0.05, 0.5, 0.95))
     console.print(f"[bold]{out.preset.title}[/bold] - {out.n_draws:,} draws; minimum over "
                   f"{', '.join(out.preset.binding)}")
     cols = ["year", *(c.name for c in out.constraints), "feasible", "5-95%", "binding", "trend"]
-    t = table_with("Largest training run feasible, log10 FLOP (medians)", cols, right=set(cols) - {"binding"},
-                   box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, collapse_padding=True)
+    t = table_with("Largest training run feasible, log10 FLOP (medians)", cols, right=set(cols) - {"binding"})
     for i, y in enumerate(out.years):
         f = out.feasible_flop[i]
         t.add_row(str(y), *(_log(c.quantiles_flop[i][i50]) + ("" if c.in_minimum else "*") for c in out.constraints),
                   _log(f[i50]), f"{_log(f[i05])}-{_log(f[i95])}",
                   f"{out.binding[i]} {out.constraint(out.binding[i]).binding_share[i]:.0%}",
                   _log(out.trend.quantiles_flop[i][i50]) if out.trend else "-")
-    console.print(t)
+    print_table(t, optional=("trend", "5-95%"))
     if any(not c.in_minimum for c in out.constraints):
         console.print("* shown, not part of the minimum")
     if out.trend:
@@ -164,7 +159,7 @@ def sensitivity_cmd(
         t.add_row(r.input, f"{r.low_value:.3g}", f"{r.high_value:.3g}", _flop(r.feasible_at_low_flop),
                   _flop(r.feasible_at_high_flop), f"{r.swing_log10:.2f}",
                   r.binding_at_low if r.binding_at_low == r.binding_at_high else f"{r.binding_at_low}->{r.binding_at_high}")
-    console.print(t)
+    print_table(t, optional=("5th pct", "95th pct"))
     console.print(s.method, style="dim")
 
 
@@ -193,7 +188,7 @@ def hindcast_cmd(
         t.add_row(str(c.origin), str(c.year), c.actual_model, _flop(c.actual_flop),
                   "-".join(_flop(x) for x in c.feasible_flop), "yes" if c.within_feasible_90 else "NO", c.binding,
                   "-".join(_flop(x) for x in c.trend_flop), "yes" if c.within_trend_90 else "NO")
-    console.print(t)
+    print_table(t, optional=("trend 5-50-95%",))
     console.print(f"feasible 90% interval held {h.coverage_feasible_90:.0%}; actual <= feasible 95th pct "
                   f"{h.share_below_feasible_95:.0%}; below the feasible median {h.share_below_feasible_median:.0%}; "
                   f"trend 90% interval held {h.coverage_trend_90:.0%}")
@@ -222,7 +217,7 @@ def presets_cmd(
             src = (f"[derived: {derived[i.name]}] " if i.name in derived else "") + \
                 ("[estimate] " if i.estimate else "") + i.source
             t.add_row(i.name, f"{i.value:.3g}", span, "" if i.at_year is None else str(i.at_year), src)
-        console.print(t)
+        print_table(t)
 
 
 def register(app: typer.Typer) -> None:

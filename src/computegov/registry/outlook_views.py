@@ -155,7 +155,7 @@ def run_outlook(chips: Sequence[Chip], *, preset: str = "toolkit", first: int = 
 def outlook_payload(chips: Sequence[Chip], **kwargs: Any) -> dict[str, Any]:
     """What ``computegov outlook --json`` prints for the same inputs (with the seed)."""
     out = run_outlook(chips, **kwargs)
-    return {**out.to_dict(), "seed": kwargs.get("seed", 0)}
+    return {**out.to_dict(), "rows": out.rows(), "seed": kwargs.get("seed", 0)}
 
 
 def run_sensitivity(chips: Sequence[Chip], *, preset: str = "toolkit", year: int = 2030,
