@@ -1,7 +1,8 @@
 """Backtest of every metric x every method (each also calibrated), against a plain loop version.
 
 The library's backtest (:func:`computegov.trends.backtest.backtest`) computes each method's
-forecast from each origin once and reuses it: the calibration at origin ``t`` takes the scores of
+forecast from each origin once and reuses it (the other metrics' hindcasts, pooled into each
+metric's calibration since issue 28, are memoised across metrics): the calibration at origin ``t`` takes the scores of
 the hindcasts before ``t`` from the same table, and scores are computed for a whole origin at once.
 The loop version below is what one would write first: for every origin, method and horizon it
 refits, recomputes every earlier hindcast the calibration needs, and scores one forecast at a
@@ -61,19 +62,23 @@ def _median_scale(row: np.ndarray, h: int) -> tuple[float, float]:
     return float(q50), max((q95 - q05) / 3.289707, 0.01 * math.sqrt(h))
 
 
-def _calibrate_loop(method, x, y, origin, own, seed, n, boot):
-    """Recompute every earlier hindcast, then one calibrated ensemble per horizon."""
-    start = first_origin(x)
-    last = float(x.max())
+def _calibrate_loop(method, x, y, origin, own, seed, n, boot, pool=()):
+    """Recompute every earlier hindcast of this and the pooled series, then one calibrated ensemble per horizon."""
     scores: dict[int, list[float]] = {h: [] for h in range(1, HORIZON + 1)}
-    for s in range(start, origin):
-        ens = _forecast(method, x, y, s, seed, n, boot)
-        if ens is None:
+    if own.shape[-1] == 1:  # a point method's scores stay with their own metric
+        pool = ()
+    for sx, sy in ((x, y), *pool):
+        start, last = first_origin(sx), float(sx.max())
+        if start is None:
             continue
-        for h in range(1, HORIZON + 1):
-            if s + h <= origin and s + h <= last:
-                med, scale = _median_scale(ens[h - 1], h)
-                scores[h].append(abs(record_before(x, y, float(s + h)) - med) / scale)
+        for s in range(start, origin):
+            ens = _forecast(method, sx, sy, s, seed, n, boot)
+            if ens is None:
+                continue
+            for h in range(1, HORIZON + 1):
+                if s + h <= origin and s + h <= last:
+                    med, scale = _median_scale(ens[h - 1], h)
+                    scores[h].append(abs(record_before(sx, sy, float(s + h)) - med) / scale)
     pooled = [v for h in sorted(scores) for v in scores[h]]
     with_prior = own.shape[-1] > 1
     if len(pooled) < (1 if with_prior else POINT_MIN_SCORES):
@@ -92,9 +97,13 @@ def _calibrate_loop(method, x, y, origin, own, seed, n, boot):
     return np.array([r + [math.nan] * (width - len(r)) for r in rows])
 
 
-def loop_backtest(x: np.ndarray, values: np.ndarray, metric: str, seed0: int, n: int, boot: int):
-    """The straightforward version: per origin, method and target, nothing reused."""
+def loop_backtest(x: np.ndarray, values: np.ndarray, metric: str, seed0: int, n: int, boot: int, pool=()):
+    """The straightforward version: per origin, method and target, nothing reused.
+
+    ``pool``: the other metrics' (years, values), pooled into the calibration as the library does.
+    """
     y = np.log10(values)
+    pool = [(px, np.log10(pv)) for px, pv in pool]
     seed = int(np.random.default_rng(seed0).integers(0, 2**32))
     methods = [m for m in METHODS
                if base_of(m) != "slowdown" or load_scenarios()[SLOWDOWN_SCENARIO].applies(metric)]
@@ -108,7 +117,7 @@ def loop_backtest(x: np.ndarray, values: np.ndarray, metric: str, seed0: int, n:
             if ens is None:
                 continue
             if is_calibrated(method):
-                ens = _calibrate_loop(method, x, y, origin, ens, seed, n, boot)
+                ens = _calibrate_loop(method, x, y, origin, ens, seed, n, boot, pool)
                 if ens is None:
                     continue
             for h in range(1, HORIZON + 1):
@@ -141,7 +150,11 @@ def main() -> None:
     fast_s = sum(fast_by_metric.values())
     loop_metrics = METRICS[:2] if args.quick else METRICS
     started = time.perf_counter()
-    loops = {m: loop_backtest(points[m].years, points[m].values, m, args.seed, n, boot) for m in loop_metrics}
+    loops = {
+        m: loop_backtest(points[m].years, points[m].values, m, args.seed, n, boot,
+                         pool=[(points[o].years, points[o].values) for o in METRICS if o != m and points[o].n >= 3])
+        for m in loop_metrics
+    }
     loop_s = time.perf_counter() - started
     worst = 0.0
     for metric in loop_metrics:

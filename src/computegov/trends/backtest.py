@@ -26,7 +26,7 @@ from computegov.errors import InputError
 from computegov.trends.chipsets import MIN_POINTS, metric_points, record_mask
 from computegov.trends.diagnostics import NOMINAL_LEVELS
 from computegov.trends.forecast import load_scenarios
-from computegov.trends.hindcast import first_origin, run_hindcasts
+from computegov.trends.hindcast import first_origin, pool_hindcasts, run_hindcasts, series_hindcasts
 from computegov.trends.methods import (
     BASE_METHODS,
     METHOD_LABELS,
@@ -50,11 +50,13 @@ __all__ = [
     "METHODS",
     "METHOD_LABELS",
     "MIN_CHECK_N",
+    "POOLED_METRICS",
     "Backtest",
     "BacktestScore",
     "MethodSummary",
     "backtest",
     "backtest_points",
+    "pool_series_for",
     "simulate_record",
 ]
 
@@ -66,6 +68,13 @@ MIN_CHECK_N = 30
 
 #: Largest mean CRPS of the best calibrated method relative to the best uncalibrated one.
 MAX_CRPS_RATIO = 1.10
+
+#: The metrics whose hindcasts form the pooled calibration set of a catalogue backtest (the eight
+#: the project checks; see docs/trends-calibration.md).
+POOLED_METRICS: tuple[str, ...] = (
+    "training_flop_per_s", "peak_flop_per_s_fp32", "flop_per_s_per_usd", "flop_per_usd_tco",
+    "flop_per_j", "memory_bandwidth_bytes_per_s", "transistors_per_mm2", "memory_bytes",
+)  # fmt: skip
 
 
 @dataclasses.dataclass(frozen=True)
@@ -199,6 +208,11 @@ def default_origins(x: FloatArray, y: FloatArray) -> range:
     return range(math.floor(rec_years[MIN_POINTS - 1]) + 1, math.floor(float(x.max())) + 1)
 
 
+def _probabilistic(h: Any) -> bool:
+    """Whether a method's hindcasts are ensembles (a spread of their own), not point forecasts."""
+    return any(e is not None and e.shape[-1] > 1 for e in h.ensembles)
+
+
 def backtest_points(
     years: npt.ArrayLike,
     values: npt.ArrayLike,
@@ -212,6 +226,7 @@ def backtest_points(
     chip_set: str = "",
     n_samples: int = 2000,
     n_boot: int = 1000,
+    pool_series: Sequence[tuple[npt.ArrayLike, npt.ArrayLike]] = (),
 ) -> Backtest:
     """Backtest forecasts of the record on raw (year, value) points.
 
@@ -228,6 +243,9 @@ def backtest_points(
         chip_set: label.
         n_samples: members per probabilistic forecast.
         n_boot: bootstrap resamples per log-linear fit.
+        pool_series: other (years, values) series whose hindcasts join the calibration pool of
+            the ``+cal`` methods (:func:`~computegov.trends.hindcast.pool_hindcasts`); their
+            scores enter at an origin only once their target date has passed.
 
     Raises:
         InputError: unknown method, bad horizon, or no origin with enough data.
@@ -260,6 +278,17 @@ def backtest_points(
     seed = int(rng.integers(0, 2**32))
     hind = run_hindcasts(x, y, methods=bases, origins=hind_origins, horizon_years=horizon_years,
                          seed=seed, n_samples=n_samples, n_boot=n_boot)
+    cal_pool = dict(hind)
+    # Only methods with their own spread are pooled: their scores are errors in units of that
+    # spread, comparable across metrics. A point method's scale is sqrt(h) in log10 units, so its
+    # scores carry each metric's own volatility and stay with their metric.
+    pooled_bases = [m for m in bases if _probabilistic(hind[m])]
+    if calibrating and pool_series and pooled_bases:
+        for px, pv in pool_series:
+            other = series_hindcasts(px, pv, methods=pooled_bases, last_origin=usable[-1],
+                                     horizon_years=horizon_years, seed=seed, n_samples=n_samples, n_boot=n_boot)
+            if other is not None:
+                cal_pool.update({m: pool_hindcasts([cal_pool[m], other[m]]) for m in pooled_bases})
     hs = np.arange(1, horizon_years + 1)
     index = {int(o): i for i, o in enumerate(hind_origins)}
     used: list[int] = []
@@ -278,8 +307,8 @@ def backtest_points(
                 continue
             n_cal = None
             if is_calibrated(method):
-                cal = h.calibrated(origin, h.median[i], h.scale[i], hs, own=ens,
-                                   floor_log10=float(y[x < origin].max()))
+                cal = cal_pool[base_of(method)].calibrated(origin, h.median[i], h.scale[i], hs, own=ens,
+                                                           floor_log10=float(y[x < origin].max()))
                 if cal is None:
                     continue
                 ens, n_cal = cal.ensemble, cal.n_scores
@@ -318,6 +347,7 @@ def backtest(
     methods: Sequence[str] = METHODS,
     n_samples: int = 2000,
     n_boot: int = 1000,
+    pool: bool = True,
 ) -> Backtest:
     """Rolling-origin backtest of forecasting methods for the record of ``metric``.
 
@@ -336,14 +366,16 @@ def backtest(
         methods: subset of :data:`METHODS`.
         n_samples: members per probabilistic forecast.
         n_boot: bootstrap resamples per log-linear fit.
+        pool: calibrate the ``+cal`` methods on the hindcasts of every metric of
+            :data:`POOLED_METRICS` over the same chips (pooled calibration), not of this one only.
 
     Raises:
         UnknownNameError: unknown metric or chip set.
         InputError: fewer than 3 chips with the metric, or no usable origin.
     """
-    points = metric_points(
-        chips, metric, chip_set, manufacturer=manufacturer, kind=kind, since=since, until=until
-    )
+    chips = list(chips)
+    filters: dict[str, Any] = {"manufacturer": manufacturer, "kind": kind, "since": since, "until": until}
+    points = metric_points(chips, metric, chip_set, **filters)
     if points.n < MIN_POINTS:
         raise InputError(
             f"metric {points.metric.name!r} over chip set '{points.chip_set}': {points.coverage_note()}; "
@@ -361,5 +393,20 @@ def backtest(
         chip_set=points.chip_set,
         n_samples=n_samples,
         n_boot=n_boot,
+        pool_series=pool_series_for(chips, points.metric.name, chip_set, **filters) if pool else (),
     )
 
+
+def pool_series_for(
+    chips: Iterable[Chip], metric: str, chip_set: str, **filters: Any
+) -> list[tuple[FloatArray, FloatArray]]:
+    """(years, values) of every other metric of :data:`POOLED_METRICS` over the same chips (>= MIN_POINTS each)."""
+    pool = list(chips)
+    out = []
+    for other in POOLED_METRICS:
+        if other == metric:
+            continue
+        pts = metric_points(pool, other, chip_set, **filters)
+        if pts.n >= MIN_POINTS:
+            out.append((pts.years, pts.values))
+    return out

@@ -21,7 +21,14 @@ from computegov.trends.calibration import Calibrated, calibrate_at, ensemble_med
 from computegov.trends.chipsets import MIN_POINTS
 from computegov.trends.methods import BASE_METHODS, method_ensemble, record_before
 
-__all__ = ["Hindcasts", "calibrated_forecast", "first_origin", "run_hindcasts"]
+__all__ = [
+    "Hindcasts",
+    "calibrated_forecast",
+    "first_origin",
+    "pool_hindcasts",
+    "run_hindcasts",
+    "series_hindcasts",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -146,3 +153,73 @@ def calibrated_forecast(hindcasts: Hindcasts, origin: int, ensemble: FloatArray,
     """Calibrate ``ensemble`` (the base method's forecast at ``origin``) on earlier hindcasts."""
     median, scale = ensemble_median_scale(ensemble, horizons)
     return hindcasts.calibrated(origin, median, scale, horizons, own=ensemble, floor_log10=floor_log10)
+
+
+def pool_hindcasts(parts: Sequence[Hindcasts]) -> Hindcasts:
+    """One base method's hindcasts of several series stacked along the origins: one calibration pool.
+
+    Pooled calibration across series (Farmer & Lafond 2016, "How predictable is technological
+    progress?", Research Policy 45(3):647-665, doi:10.1016/j.respol.2015.11.001, pool the
+    forecast errors of 53 technologies to estimate one error model): each hindcast's score is
+    scaled by its own method's spread, so the scores of different metrics are comparable, and the
+    calibration at an origin takes every series' scores whose target date has passed by then
+    (:func:`~computegov.trends.calibration.calibrate_at` filters by date; nothing later enters).
+
+    Raises:
+        ValueError: no parts, different methods or horizons, or series with several leading rows.
+    """
+    if not parts:
+        raise ValueError("pool_hindcasts needs at least one Hindcasts")
+    first = parts[0]
+    if len(parts) == 1:
+        return first
+    if any(h.method != first.method or not np.array_equal(h.horizons, first.horizons) for h in parts):
+        raise ValueError("pool_hindcasts: every part must be the same method with the same horizons")
+    if any(h.median.ndim != 2 for h in parts):
+        raise ValueError("pool_hindcasts: one series per part")
+    return Hindcasts(
+        method=first.method,
+        origins=np.concatenate([h.origins for h in parts]),
+        horizons=first.horizons,
+        ensembles=tuple(e for h in parts for e in h.ensembles),
+        median=np.concatenate([h.median for h in parts]),
+        scale=np.concatenate([h.scale for h in parts]),
+        observed=np.concatenate([h.observed for h in parts]),
+        observed_until=max(h.observed_until for h in parts),  # each part's later targets are NaN
+    )
+
+
+_SERIES_CACHE: dict[Any, dict[str, Hindcasts]] = {}
+_SERIES_CACHE_MAX = 64
+
+
+def series_hindcasts(
+    years: npt.ArrayLike,
+    values: npt.ArrayLike,
+    *,
+    methods: Sequence[str],
+    last_origin: int,
+    horizon_years: int,
+    seed: int,
+    n_samples: int,
+    n_boot: int,
+) -> dict[str, Hindcasts] | None:
+    """Hindcasts of another series for a calibration pool, every origin up to ``last_origin``.
+
+    Memoised on the inputs (the same series is pooled by every metric's backtest). None when the
+    series has too few points for any origin.
+    """
+    x = np.asarray(years, dtype=float)
+    y = np.log10(np.asarray(values, dtype=float))
+    start = first_origin(x)
+    if start is None or start > last_origin:
+        return None
+    key = (x.tobytes(), y.tobytes(), tuple(methods), start, last_origin, horizon_years, seed, n_samples, n_boot)
+    hit = _SERIES_CACHE.get(key)
+    if hit is None:
+        hit = run_hindcasts(x, y, methods=methods, origins=list(range(start, last_origin + 1)),
+                            horizon_years=horizon_years, seed=seed, n_samples=n_samples, n_boot=n_boot)
+        if len(_SERIES_CACHE) >= _SERIES_CACHE_MAX:
+            _SERIES_CACHE.pop(next(iter(_SERIES_CACHE)))
+        _SERIES_CACHE[key] = hit
+    return hit

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from computegov.errors import InputError
-from computegov.trends.backtest import Backtest, backtest_points
+from computegov.trends.backtest import Backtest, backtest_points, pool_series_for
 from computegov.trends.chipsets import MIN_POINTS, metric_points
 from computegov.trends.diagnostics import ensemble_quantiles
 from computegov.trends.forecast import QUANTILE_LEVELS, Forecast
@@ -31,7 +31,9 @@ from computegov.trends.hindcast import (
     calibrated_forecast,
     first_origin,
     method_stream,
+    pool_hindcasts,
     run_hindcasts,
+    series_hindcasts,
 )
 from computegov.trends.methods import (
     METHODS,
@@ -194,6 +196,7 @@ def forecast_series(
     years: FloatArray, values: FloatArray, *, metric: str, unit: str, chip_set: str,
     method: str | None, to_years: Sequence[int] | None, seed: int, n_samples: int, n_boot: int,
     choice: Backtest | None = None, origin: int | None = None,
+    pool_series: Sequence[tuple[FloatArray, FloatArray]] = (),
 ) -> tuple[RecordForecast, Backtest]:
     """The record forecast of any (decimal year, value) series: catalogue chips, AI supercomputers.
 
@@ -214,6 +217,9 @@ def forecast_series(
         n_boot: bootstrap resamples per log-linear fit.
         choice: an earlier backtest of the same points to reuse.
         origin: the forecast origin (1 January of this year); None: the year after the last point.
+        pool_series: other (years, values) series pooled into the calibration of a ``+cal``
+            method, in the backtest and in the forecast (see
+            :func:`~computegov.trends.backtest.backtest_points`).
 
     Returns:
         The forecast and the backtest that chose its method.
@@ -233,7 +239,8 @@ def forecast_series(
     if choice is None or choice.horizon_years != CHOICE_HORIZON or (method is not None and choice.summary(method) is None):
         choice = backtest_points(x, 10**y, rng=np.random.default_rng(seed), horizon_years=CHOICE_HORIZON,
                                  methods=METHODS, metric=metric,
-                                 unit=unit, chip_set=chip_set, n_samples=n_samples, n_boot=n_boot)
+                                 unit=unit, chip_set=chip_set, n_samples=n_samples, n_boot=n_boot,
+                                 pool_series=pool_series)
     if method is None:
         chosen = choice.best_calibrated_method or choice.best_method
         if chosen is None:
@@ -254,7 +261,15 @@ def forecast_series(
         if start is not None and start < origin:
             hind = run_hindcasts(x, y, methods=[base], origins=list(range(start, origin)),
                                  horizon_years=MAX_CAL_HORIZON, seed=seed, n_samples=n_samples, n_boot=n_boot)
-            cal = calibrated_forecast(hind[base], origin, ens, hs, floor_log10=float(y.max()))
+            source = hind[base]
+            if pool_series and ens.shape[-1] > 1:  # pooled as in the backtest (probabilistic methods)
+                for px, pv in pool_series:
+                    other = series_hindcasts(px, pv, methods=[base], last_origin=origin - 1,
+                                             horizon_years=MAX_CAL_HORIZON, seed=seed, n_samples=n_samples,
+                                             n_boot=n_boot)
+                    if other is not None:
+                        source = pool_hindcasts([source, other[base]])
+            cal = calibrated_forecast(source, origin, ens, hs, floor_log10=float(y.max()))
         if cal is None:
             raise InputError(f"{metric}: too few scored hindcasts to calibrate {base}; choose {base}")
         ens = np.broadcast_to(cal.ensemble, (hs.size, cal.ensemble.shape[-1]))
@@ -271,7 +286,7 @@ def forecast_series(
     return result, choice
 
 
-def _points(chips: Iterable[Chip], metric: str, chip_set: str, group: str | None = None, **filters: Any) -> Any:
+def _group(chips: Iterable[Chip], group: str | None) -> list[Chip]:
     pool = list(chips)
     if group:
         negate = group.startswith("!")
@@ -279,6 +294,11 @@ def _points(chips: Iterable[Chip], metric: str, chip_set: str, group: str | None
         pool = [c for c in pool if (name in (c.manufacturer or "").lower()) != negate]
         if not pool:
             raise InputError(f"chip group {group!r} matches no chip (a manufacturer, or !manufacturer for the rest)")
+    return pool
+
+
+def _points(chips: Iterable[Chip], metric: str, chip_set: str, group: str | None = None, **filters: Any) -> Any:
+    pool = _group(chips, group)
     points = metric_points(pool, metric, chip_set, **filters)
     if points.n < MIN_POINTS:
         raise InputError(f"metric {points.metric.name!r} over '{points.chip_set}'{' ' + group if group else ''}: "
@@ -320,11 +340,13 @@ def record_forecast(
     Raises:
         InputError: unknown method, years out of range, too few chips.
     """
+    chips = list(chips)
     points = _points(chips, metric, chip_set, group, **filters)
     label = points.chip_set + (f", {group}" if group else "")
+    pool = pool_series_for(_group(chips, group), points.metric.name, chip_set, **filters)
     result, _ = forecast_series(points.years, points.values, metric=points.metric.name, unit=points.metric.unit,
                                  chip_set=label, method=method, to_years=years, seed=seed,
-                                 n_samples=n_samples, n_boot=n_boot, choice=backtest_result)
+                                 n_samples=n_samples, n_boot=n_boot, choice=backtest_result, pool_series=pool)
     return result
 
 
