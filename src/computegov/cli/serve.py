@@ -43,7 +43,7 @@ def serve(
         60.0, "--body-timeout", min=0.1, max=3600.0,
         help="Seconds a client has to send a whole request body; slower ones get 408 and are disconnected.",
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print the start-up facts as one JSON line, then serve."),
+    as_json: bool = typer.Option(False, "--json", help="Print the start-up facts as JSON, then serve."),
 ) -> None:
     """Serve the dashboard and the registry (API docs at /api/docs)."""
     try:
