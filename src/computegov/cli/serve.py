@@ -83,6 +83,9 @@ def serve(
                 "they submit is refused (403); register one with: computegov registry key add ORG KEY.pub",
                 highlight=False,
             )
+        budget = _pool_budget(store, workers)
+        if budget is not None:
+            console.print(budget, highlight=False)
         if workers > 1 and store.dialect == "sqlite":
             console.print("note: on SQLite the workers' writes queue on one file lock; PostgreSQL lets them "
                           "run side by side (--database-url postgresql+psycopg://...)", highlight=False)
@@ -94,6 +97,23 @@ def serve(
     store.close()
     serve_forever(database_url=url, host=host, port=port, workers=workers, max_body_bytes=max_body_bytes,
                   head_timeout_s=head_timeout_s, body_timeout_s=body_timeout_s)
+
+
+def _pool_budget(store: Any, workers: int) -> str | None:
+    """A warning when the workers' connection pools could exceed PostgreSQL's ``max_connections``."""
+    if store.dialect != "postgresql":
+        return None
+    pool = store.engine.pool
+    per_worker = int(getattr(pool, "size", lambda: 0)()) + int(getattr(pool, "_max_overflow", 0))
+    try:
+        with store.engine.connect() as conn:
+            limit = int(conn.exec_driver_sql("SHOW max_connections").scalar() or 0)
+    except Exception:  # the note is advice only; serving goes on
+        return None
+    if limit and per_worker * workers > limit * 0.8:
+        return (f"note: {workers} workers x up to {per_worker} pooled connections each may exceed PostgreSQL's "
+                f"max_connections ({limit}, less what other clients use); use fewer workers or raise it")
+    return None
 
 
 def unkeyed_organisations(store: Any) -> list[str]:
