@@ -10,11 +10,17 @@ Two parts, both at ``--leaves`` leaves (default 10^6; ``--quick`` uses 10^4):
    leaves with :func:`computegov.registry.logstore.append_entry` in batched transactions and in
    one transaction per leaf (as a submission does), then inclusion and consistency proofs through
    :class:`computegov.registry.store.Store` at the full size, each checked with the RFC 9162
-   verifier.
+   verifier;
+3. with ``--monitor`` (opt-in: it reads every entry): a *fresh* monitor over that database in a
+   child process, as a third party with only the log's key would run it
+   (:func:`computegov.tlog.monitor.check_log` streaming every entry in pages of 10,000, hashing
+   it, rebuilding the root and folding the registry state with
+   :class:`computegov.registry.logstate.LogState`), its wall time and peak resident memory.
+   The entries are read from the database directly, so HTTP and JSON framing are not counted.
 
 Usage::
 
-    python benchmarks/transparency_log.py [--leaves 1000000] [--proofs 2000] [--quick] [--json]
+    python benchmarks/transparency_log.py [--leaves 1000000] [--proofs 2000] [--quick] [--monitor] [--json]
 """
 
 from __future__ import annotations
@@ -162,10 +168,62 @@ def in_database(n: int, proofs: int, rng: random.Random, batch: int = 5000) -> d
         con.append(time.perf_counter() - t)
     store.close()
     problems = store.audit_log_tree() if n <= 100_000 else ["not run above 10^5 leaves"]
-    return {"leaves": size, "bulk_loaded": n - appended, "bulk_load_s": bulk_s, "appended": appended,
+    return {"db_dir": tmp, "leaves": size, "bulk_loaded": n - appended, "bulk_load_s": bulk_s, "appended": appended,
             "append_batched_leaves_per_s": appended / batched_s, "batch": batch, "self_audit": problems or "intact",
             "append_one_txn_per_leaf_per_s": single / single_s, "sign_tree_head_ms": 1e3 * sth_s,
             "inclusion": _ms(inc), "consistency": _ms(con)}
+
+
+_MONITOR_CHILD = r"""
+import json, resource, sys, time
+from sqlalchemy import create_engine, text
+from computegov.registry.logstate import LogState
+from computegov.registry.treehead import load_or_create_key
+from computegov.tlog.checkpoint import LogKey
+from computegov.tlog.monitor import LeafHashFile, check_log
+
+url, key_path, note_path, leaves_path = sys.argv[1:5]
+engine = create_engine(url)
+pub = load_or_create_key(__import__("pathlib").Path(key_path)).public_key().public_bytes_raw()
+
+class Source:
+    def checkpoint(self):
+        return open(note_path).read()
+    def entries(self, start, end):
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT entry_json FROM log_leaves WHERE leaf_index >= :a AND leaf_index < :b "
+                                     "ORDER BY leaf_index"), {"a": start, "b": min(end, start + 10000)})
+            return [r[0].encode() for r in rows]
+    def consistency_proof(self, old, new):
+        raise AssertionError("a fresh monitor asks for none")
+
+state = LogState()
+t0 = time.perf_counter()
+check = check_log(Source(), LogKey(pub), None, LeafHashFile(__import__("pathlib").Path(leaves_path)),
+                  on_entry=state.add)
+wall = time.perf_counter() - t0
+print(json.dumps({"ok": check.ok, "entries": check.entries_checked, "wall_s": wall,
+                  "entries_per_s": check.entries_checked / wall, "evidence": list(check.evidence[:3]),
+                  "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+"""
+
+
+def fresh_monitor(db_dir: str) -> dict[str, Any]:
+    """A fresh monitor over the benchmark's database, in a child process (its own peak memory)."""
+    import os
+    import subprocess
+
+    from computegov.registry.store import Store
+
+    store = Store(f"sqlite:///{db_dir}/registry.sqlite3")
+    note = store.checkpoint()
+    store.close()
+    Path(f"{db_dir}/checkpoint.txt").write_text(note)
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1] / "src"))
+    out = subprocess.run([sys.executable, "-c", _MONITOR_CHILD, f"sqlite:///{db_dir}/registry.sqlite3",
+                          f"{db_dir}/log.key", f"{db_dir}/checkpoint.txt", f"{db_dir}/monitor.leaves"],
+                         capture_output=True, text=True, check=True, env=env)
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="10^4 leaves, 200 proofs (CI smoke run)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--monitor", action="store_true", help="also time a fresh monitor over every entry")
     args = parser.parse_args(argv)
     if args.quick:
         args.leaves, args.proofs = 10_000, 200
@@ -184,6 +243,10 @@ def main(argv: list[str] | None = None) -> int:
     _progress(f"in memory: {args.leaves:,} leaves")
     results: dict[str, Any] = {"in_memory": in_memory(args.leaves, args.proofs, rng),
                                "database_sqlite": in_database(args.leaves, args.proofs, rng)}
+    db0 = results["database_sqlite"]
+    if args.monitor and isinstance(db0, dict):
+        _progress(f"fresh monitor over {db0['leaves']:,} entries")
+        results["fresh_monitor"] = fresh_monitor(str(db0["db_dir"]))
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
@@ -201,6 +264,10 @@ def main(argv: list[str] | None = None) -> int:
               f"inclusion proof p50 {db['inclusion']['p50_ms']:.3f} ms (p95 {db['inclusion']['p95_ms']:.3f}), "
               f"consistency p50 {db['consistency']['p50_ms']:.3f} ms; signing a tree head "
               f"{db['sign_tree_head_ms']:.1f} ms; self-audit: {db['self_audit']}")
+    mon = results.get("fresh_monitor")
+    if mon:
+        print(f"fresh monitor, {mon['entries']:,} entries: {mon['wall_s']:.1f} s ({mon['entries_per_s']:,.0f} "
+              f"entries/s), peak memory {mon['peak_rss_bytes'] / 2**20:,.0f} MiB, {'log OK' if mon['ok'] else 'EVIDENCE'}")
     return 0
 
 
