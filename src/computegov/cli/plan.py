@@ -401,6 +401,7 @@ def plan_command(
             model=model,
             failure_model=failure_model,
             evidence=evidence,
+            reference=list(cat),  # a missing price or TDP is estimated from this catalogue's chips
         )
         if as_json:
             print_json({"target": target, "option": option, "assumptions": model.to_dict()})
@@ -419,6 +420,7 @@ def plan_command(
         datacenter_only=not (all_chips or chip),
         failure_model=failure_model,
         evidence=evidence,
+        reference=list(cat),
     )
     if chart is not None:
         from computegov.charts.base import save_chart
