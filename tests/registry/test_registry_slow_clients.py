@@ -6,7 +6,6 @@ import asyncio
 import time
 import warnings
 from pathlib import Path
-from typing import Any
 
 import pytest
 from registry_helpers import FakeVerifier
