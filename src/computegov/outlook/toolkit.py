@@ -32,6 +32,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from computegov.errors import ComputegovError, InputError
 from computegov.outlook.inputs import Z90, Fan, Input
@@ -73,13 +74,48 @@ class ToolkitSources:
     seed: int = 0
 
 
-def _fan_input(base: Input, growth: Input, fan: RecordForecast, years: Sequence[int], how: str
+@dataclasses.dataclass(frozen=True)
+class _Record:
+    """Quantiles of a record at 1 January after each outlook year: observed where the data reach, else forecast."""
+
+    levels: tuple[float, ...]
+    rows: tuple[tuple[float, ...], ...]
+    note: str
+
+
+#: Levels of an all-observed record (no forecast to take them from).
+_OBSERVED_LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+def _record(x: npt.NDArray[np.float64], v: npt.NDArray[np.float64], years: Sequence[int], origin: int | None,
+            forecast: Callable[[list[int]], RecordForecast]) -> _Record:
+    """The record at 1 January of each ``year + 1``: the data's own record up to the origin, the fan after it."""
+    start = origin if origin is not None else math.floor(float(x.max())) + 1
+    targets = [y + 1 for y in years]
+    future = [t for t in targets if t > start]
+    fan = forecast(future) if future else None
+    levels = tuple(float(q) for q in fan.quantile_levels) if fan is not None else _OBSERVED_LEVELS
+    rows = []
+    for t in targets:
+        if fan is not None and t > start:
+            rows.append(tuple(float(q) for q in fan.quantiles[future.index(t)]))
+            continue
+        before = v[x < t]
+        if before.size == 0:
+            raise InputError(f"no data point before {t} to read the record from")
+        rows.append((float(before.max()),) * len(levels))
+    parts = [] if fan is None else [f"{fan.method}, origin {fan.origin}; {fan.coverage_note}"]
+    if len(future) < len(targets):
+        parts.append(f"1 January {targets[0]}-{start}: the observed record (the data reach it)")
+    return _Record(levels, tuple(rows), "; ".join(parts))
+
+
+def _fan_input(base: Input, growth: Input, record: _Record, years: Sequence[int], how: str
                ) -> tuple[Input, Input]:
     """The level input carrying the fan (and its first year as the override point) and its growth."""
-    rows = tuple(tuple(float(v) for v in fan.quantiles[i]) for i in range(len(years)))
-    levels = tuple(float(x) for x in fan.quantile_levels)
+    rows, levels = record.rows, record.levels
     mid, lo, hi = levels.index(0.5), 0, len(levels) - 1
-    method = f"{how}: {fan.method}, origin {fan.origin}; {fan.coverage_note}"
+    method = f"{how}: {record.note}"
     first, last = rows[0], rows[-1]
     span = max(len(years) - 1, 1)
     g = (last[mid] / first[mid]) ** (1 / span) if len(years) > 1 else growth.value
@@ -88,9 +124,10 @@ def _fan_input(base: Input, growth: Input, fan: RecordForecast, years: Sequence[
     g_sd = math.sqrt(max(sd_last**2 - sd_first**2, 0.0)) / span
     g = max(g, 1e-3)
     level = dataclasses.replace(
-        base, value=first[mid], low=min(first[lo], first[mid]), high=max(first[hi], first[mid]),
+        base, value=first[mid], low=first[lo] if first[hi] > first[lo] else None,
+        high=first[hi] if first[hi] > first[lo] else None,
         at_year=years[0], fan=Fan(tuple(years), levels, rows, method), derived_from=how, estimate=False,
-        source=f"{how} ({fan.coverage_note}); quantiles of the record at 1 January of the year after each year",
+        source=f"{how} ({record.note}); quantiles of the record at 1 January of the year after each year",
     )
     grown = dataclasses.replace(
         growth, value=g, low=g * 10 ** (-Z90 * g_sd), high=g * 10 ** (Z90 * g_sd), derived_from=how,
@@ -101,24 +138,29 @@ def _fan_input(base: Input, growth: Input, fan: RecordForecast, years: Sequence[
 
 
 def _chip_fan(chips: Sequence[Chip], metric: str, years: Sequence[int], origin: int | None, src: ToolkitSources,
-              manufacturer: str | None = None) -> RecordForecast:
+              manufacturer: str | None = None) -> _Record:
     from computegov.trends.chipsets import metric_points
     from computegov.trends.record import forecast_series
 
     until = None if origin is None else dt.date(origin - 1, 12, 31)
     points = metric_points(chips, metric, "ml", manufacturer=manufacturer, until=until)
     label = "ml" + (f", {manufacturer}" if manufacturer else "")
-    for method in (None, FALLBACK_METHOD):
-        try:
-            fan, _ = forecast_series(points.years, points.values, metric=points.metric.name, unit=points.metric.unit,
-                                     chip_set=label, method=method, to_years=[y + 1 for y in years], seed=src.seed,
-                                     n_samples=src.n_samples, n_boot=src.n_boot, origin=origin)
-            return fan
-        except ComputegovError as err:
-            if method is not None:
-                raise
-            logger.info("outlook toolkit: %s uncalibrated (%s)", metric, err)
-    raise AssertionError("unreachable")
+
+    def forecast(targets: list[int]) -> RecordForecast:
+        for method in (None, FALLBACK_METHOD):
+            try:
+                fan, _ = forecast_series(points.years, points.values, metric=points.metric.name,
+                                         unit=points.metric.unit, chip_set=label, method=method, to_years=targets,
+                                         seed=src.seed, n_samples=src.n_samples, n_boot=src.n_boot, origin=origin)
+                return fan
+            except ComputegovError as err:
+                if method is not None:
+                    raise
+                logger.info("outlook toolkit: %s uncalibrated (%s)", metric, err)
+        raise AssertionError("unreachable")
+
+    x, v = np.asarray(points.years, dtype=float), np.asarray(points.values, dtype=float)
+    return _record(x, v, years, origin, forecast)
 
 
 def _duration(origin: int | None, base: Input) -> Input:
@@ -235,7 +277,7 @@ def _derive(ys: Sequence[int], origin: int | None, src: ToolkitSources) -> Prese
             return
         new.extend(got if isinstance(got, tuple) else (got,))
 
-    def fan_pair(level: str, how: str, make: Callable[[], RecordForecast]) -> tuple[Input, Input]:
+    def fan_pair(level: str, how: str, make: Callable[[], _Record]) -> tuple[Input, Input]:
         growth = inputs[level].growth
         assert growth is not None
         return _fan_input(inputs[level], inputs[growth], make(), ys, how)
@@ -275,19 +317,19 @@ def _catalog() -> Any:
     return load_catalog()
 
 
-def _power_fan(years: Sequence[int], origin: int | None, src: ToolkitSources) -> RecordForecast:
-    from computegov.clusters.reaching import leading_forecast
+def _power_fan(years: Sequence[int], origin: int | None, src: ToolkitSources) -> _Record:
+    from computegov.clusters.reaching import leading_forecast, record_points
 
     systems = _systems(src)
-    try:
-        return leading_forecast(systems, "power_w", origin=origin, years=[y + 1 for y in years], seed=src.seed,
+    x, v = record_points(systems, "power_w", before=None if origin is None else dt.date(origin, 1, 1))
+    if x.size == 0:
+        raise InputError("no AI supercomputer with a power figure before the origin")
+
+    def forecast(targets: list[int]) -> RecordForecast:
+        return leading_forecast(systems, "power_w", origin=origin, years=targets, seed=src.seed,
                                 n_samples=src.n_samples, n_boot=src.n_boot)
-    except ComputegovError as err:
-        # Too little history before an early origin to backtest and calibrate: the uncalibrated
-        # random walk with drift (the trends module's method) still forecasts, and says so.
-        logger.info("outlook toolkit: power_w uncalibrated (%s)", err)
-        return leading_forecast(systems, "power_w", origin=origin, years=[y + 1 for y in years], seed=src.seed,
-                                n_samples=src.n_samples, n_boot=src.n_boot, method=FALLBACK_METHOD)
+
+    return _record(x, v, years, origin, forecast)
 
 
 def _power_trend(level: Input, growth: Input, origin: int | None, src: ToolkitSources) -> tuple[Input, Input]:
