@@ -8,6 +8,18 @@ from pathlib import Path
 
 import pytest
 
+#: The peak FLOP/s a verifier supplies for the demo's host CPU (not in the catalogue), passed as
+#: ``peak_flop_per_s`` / ``--peak-flop-per-s``. An estimate, labelled as such: a few-core AVX2
+#: host peaks at roughly 1e11-1e12 FP32 FLOP/s; the honest demo runs at ~2e9 FLOP/s (well under
+#: it) while a x1000 overstatement of its FLOP exceeds it.
+DEMO_PEAK = 1e12
+
+
+@pytest.fixture(scope="session")
+def demo_peak() -> float:
+    """:data:`DEMO_PEAK`."""
+    return DEMO_PEAK
+
 
 @dataclass(frozen=True)
 class DemoRun:

@@ -50,10 +50,12 @@ def test_totals_hand_computed() -> None:
 
 def test_recorder_writes_ledger_and_signed_report(tmp_path: Path) -> None:
     pair = generate_keypair(tmp_path / "keys")
+    times = iter([10.0])  # the run starts as METER_INTERVAL does; later records at 11.0 s
     rec = RunRecorder(
         tmp_path / "run.jsonl",
         pair.private_path,
         {"model": "m", "hardware": {"chip": "cpu", "chip_count": 1}},
+        clock=lambda: next(times, 11.0),
     )
     rec.record_measurement(METER_INTERVAL)
     model = torch.nn.Linear(2, 2)
@@ -66,7 +68,10 @@ def test_recorder_writes_ledger_and_signed_report(tmp_path: Path) -> None:
     assert report.predicate["claims"] == {"note": "x"}
     kinds = [r.kind for r in scan_ledger((tmp_path / "run.jsonl").read_bytes()).records]
     assert kinds[0] == "meta" and kinds[-2:] == ["end", "head"]
-    assert verify_report(report.path, tmp_path / "run.jsonl", pair.public_path).ok
+    # "cpu" is not in the catalogue: the verifier supplies a peak (an estimate, 1e12 FLOP/s)
+    assert verify_report(
+        report.path, tmp_path / "run.jsonl", pair.public_path, peak_flop_per_s=1e12
+    ).ok
     with pytest.raises(LedgerError, match="finished"):
         rec.record_batch(10, "d")
 
@@ -149,10 +154,12 @@ def test_fast_totals_equal_the_sum_of_normalised_intervals(intervals, chip_count
 def test_integers_beyond_64_bits_verify_with_either_parser(tmp_path: Path, parser: str) -> None:
     # orjson reads such integers as doubles; the recorder stores them as doubles up front so
     # the report (stdlib-parsed) and the ledger agree exactly.
+    times = iter([10.0])
     rec = RunRecorder(
         tmp_path / "run.jsonl",
         metadata={"parameters": 10**20 + 1, "hardware": {"chip": "cpu", "chip_count": 1}},
         signer=Signer.generate(),
+        clock=lambda: next(times, 11.0),
     )
     rec.record_measurement({**METER_INTERVAL, "flop": 3 * 10**25 + 1})
     report = rec.finish({"tokens": 10**21 + 7, "small": 2**63 - 1})

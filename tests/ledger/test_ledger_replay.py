@@ -129,7 +129,7 @@ def test_demo_without_the_meter_uses_the_stand_in(tmp_path: Path) -> None:
     assert "stand-in" in res.meter
     from computegov.ledger.verify import verify_report
 
-    v = verify_report(res.report_path, res.ledger_path, res.public_key_path)
+    v = verify_report(res.report_path, res.ledger_path, res.public_key_path, peak_flop_per_s=1e12)
     assert v.ok, [c.to_dict() for c in v.failed]
     assert v.check("totals").evidence["recomputed"]["steps"] == 6
 

@@ -44,6 +44,8 @@ class NoChips:
 
 
 MUTATIONS = 1200
+#: The verifier's peak for the demo's host CPU (an estimate; see conftest.DEMO_PEAK).
+DEMO_PEAK = 1e12
 
 
 class Case:
@@ -109,7 +111,12 @@ class Case:
 
     def verify(self, ledger: bytes | None, report: bytes, ckpt_dir: Path | None = None):
         return verify_report(
-            report, ledger, self.key, checkpoints_dir=ckpt_dir or self.run.dir, catalog=NoChips()
+            report,
+            ledger,
+            self.key,
+            checkpoints_dir=ckpt_dir or self.run.dir,
+            catalog=NoChips(),
+            peak_flop_per_s=DEMO_PEAK,
         )
 
     # -- forging helpers ----------------------------------------------------------------------

@@ -15,6 +15,9 @@ from computegov.ledger.recorder import RunRecorder
 from computegov.ledger.signing import Signer
 from computegov.ledger.verify import verify_report
 
+#: The verifier's peak for the demo's host CPU (see conftest.DEMO_PEAK, an estimate).
+DEMO_PEAK = 1e12
+
 
 class Catalog1:
     """A one-chip catalogue stub."""
@@ -48,9 +51,11 @@ def _run(
         meta["parameters"] = params
     if attestation is not None:
         meta["attestation"] = attestation
-    rec = RunRecorder(tmp_path / "r.jsonl", metadata=meta, signer=signer)
     t = 1_700_000_000.0
+    now = [t]  # the recorder's clock: each record is written as its interval ends
+    rec = RunRecorder(tmp_path / "r.jsonl", metadata=meta, signer=signer, clock=lambda: now[0])
     for _ in range(4):
+        now[0] = t + seconds / 4
         rec.record_measurement(
             {
                 "steps": 5,
@@ -81,7 +86,7 @@ def test_hand_computed_utilisation_and_energy_bound(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("flop", "energy_j", "status", "fragment"),
     [
-        (3e17, None, "fail", "utilisation 1.5 > 1"),
+        (3e17, None, "fail", "by a factor 1.5"),
         (1.8e17, None, "warn", "above typical"),
         (8e16, 2 * 700.0 * 100.0 * 1.2, "fail", "chips x TDP x time"),
     ],
@@ -116,12 +121,14 @@ def test_accepts_bytes_text_and_dict_inputs(demo_run_master) -> None:
     ledger = demo_run_master.ledger.read_bytes()
     key = demo_run_master.public_key.read_text()
     for report in (raw, raw.decode(), json.loads(raw)):
-        v = verify_report(report, ledger, key)
+        v = verify_report(report, ledger, key, peak_flop_per_s=DEMO_PEAK)
         assert not v.failed, [c.to_dict() for c in v.failed]
         # bytes: no directory known, so the listed checkpoint files are missing, not skipped
         assert v.check("checkpoint_files").status == "missing"
         assert v.outcome == "incomplete" and not v.ok and v.exit_code == 1
-        v = verify_report(report, ledger, key, allow_missing=("checkpoints",))
+        v = verify_report(
+            report, ledger, key, allow_missing=("checkpoints",), peak_flop_per_s=DEMO_PEAK
+        )
         assert v.ok and v.partial and v.allowed_missing == ("checkpoints",)
     d = v.to_dict()
     assert d["ok"] is True and {c["name"] for c in d["checks"]} >= {"ledger_chain", "totals"}
@@ -129,11 +136,23 @@ def test_accepts_bytes_text_and_dict_inputs(demo_run_master) -> None:
     assert len(d["missing"]) == 5 and d["allowed_missing"] == ["checkpoints"]
 
 
-def test_without_a_key_integrity_passes_but_trust_is_skipped(demo_run_master) -> None:
-    v = verify_report(demo_run_master.report, demo_run_master.ledger)
-    assert v.ok
-    assert v.check("key_trust").status == "skip"
+def test_without_a_key_the_verdict_is_incomplete_unless_integrity_only(demo_run_master) -> None:
+    v = verify_report(demo_run_master.report, demo_run_master.ledger, peak_flop_per_s=DEMO_PEAK)
+    assert v.outcome == "incomplete" and not v.ok and v.exit_code == 1
+    trust = v.check("key_trust")
+    assert trust.status == "missing" and trust.missing_kind == "trusted_key"
     assert v.check("report_signature").evidence["key_source"] == "key named in the report"
+    assert not v.authenticated and v.to_dict()["authenticated"] is False
+    v = verify_report(
+        demo_run_master.report, demo_run_master.ledger, integrity_only=True,
+        peak_flop_per_s=DEMO_PEAK,
+    )
+    assert v.ok and v.partial and not v.authenticated and v.exit_code == 0
+    keyed = verify_report(
+        demo_run_master.report, demo_run_master.ledger, demo_run_master.public_key,
+        peak_flop_per_s=DEMO_PEAK,
+    )
+    assert keyed.ok and keyed.authenticated and not keyed.partial
 
 
 def test_wrong_trusted_key_fails_signature_checks(demo_run_master) -> None:
@@ -152,7 +171,9 @@ def test_key_in_wrong_format_is_unusable_input(demo_run_master) -> None:
 
 
 def test_report_path_alone_finds_the_ledger_beside_it(demo_run_master) -> None:
-    v = verify_report(demo_run_master.report, None, demo_run_master.public_key)
+    v = verify_report(
+        demo_run_master.report, None, demo_run_master.public_key, peak_flop_per_s=DEMO_PEAK
+    )
     assert v.ok and v.outcome == "verified" and not v.partial
     assert v.check("ledger_chain").status == "pass"
     assert v.ledger_path == str(demo_run_master.ledger)
@@ -162,13 +183,18 @@ def test_report_bytes_alone_are_incomplete_unless_the_ledger_is_allowed_missing(
     demo_run_master,
 ) -> None:
     raw = demo_run_master.report.read_bytes()
-    v = verify_report(raw, None, demo_run_master.public_key)
+    v = verify_report(raw, None, demo_run_master.public_key, peak_flop_per_s=DEMO_PEAK)
     assert v.outcome == "incomplete" and v.exit_code == 1
     assert v.check("ledger_format").status == "missing" and v.missing[0] == "ledger run.jsonl"
     assert v.check("ledger_chain").status == "skip"
     assert v.check("checkpoint_files").missing_kind == "checkpoints"  # digests are in the ledger
-    assert not verify_report(raw, None, demo_run_master.public_key, allow_missing="ledger").ok
-    v = verify_report(raw, None, demo_run_master.public_key, allow_missing="ledger,checkpoints")
+    assert not verify_report(
+        raw, None, demo_run_master.public_key, allow_missing="ledger", peak_flop_per_s=DEMO_PEAK
+    ).ok
+    v = verify_report(
+        raw, None, demo_run_master.public_key, allow_missing="ledger,checkpoints",
+        peak_flop_per_s=DEMO_PEAK,
+    )
     assert v.ok and v.partial and v.exit_code == 0
 
 
@@ -189,7 +215,7 @@ class FakeTpm:
         return AttestationResult("checked", ok, self.type, "nonce binds" if ok else "nonce differs")
 
 
-def test_attestation_absent_present_unchecked_and_checked(tmp_path: Path) -> None:
+def test_attestation_absent_refused_and_checked(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     report, ledger, signer = _run(tmp_path / "a", flop=1.0, seconds=1.0, energy_j=None)
@@ -199,8 +225,10 @@ def test_attestation_absent_present_unchecked_and_checked(tmp_path: Path) -> Non
         tmp_path / "b", flop=1.0, seconds=1.0, energy_j=None, attestation=slot
     )
     v = verify_report(report.path, ledger, signer.public_pem(), catalog=Catalog1(CHIP), checkers={})
-    assert v.check("attestation").evidence["state"] == "present_unchecked"
-    assert v.check("attestation").status == "skip"
+    assert v.check("attestation").evidence["state"] == "refused"
+    assert v.check("attestation").status == "fail" and "unknown evidence type" in (
+        v.check("attestation").summary
+    )
     v = verify_report(
         report.path,
         ledger,

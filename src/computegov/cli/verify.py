@@ -51,7 +51,7 @@ ALLOW_MISSING_OPTION = typer.Option(
     None,
     "--allow-missing",
     help="Accept missing evidence of these kinds, comma-separated (ledger, checkpoints, "
-    "replay_inputs); the verdict then says it was partial. Default: missing evidence makes "
+    "replay_inputs, trusted_key, chip_peak); the verdict then says it was partial. Default: missing evidence makes "
     "the verdict INCOMPLETE (exit 1).",
 )
 MAX_RECORD_OPTION = typer.Option(
@@ -84,8 +84,21 @@ def verify_command(
     key: str | None = typer.Option(
         None,
         "--key",
-        help="The signer's public key: a PEM file, or its raw 32 bytes as 64 hex digits. "
-        "Without it only integrity is shown.",
+        help="The signer's trusted public key: a PEM file, or its raw 32 bytes as 64 hex "
+        "digits. Without it the verdict is INCOMPLETE (no trusted key), exit 1.",
+    ),
+    integrity_only: bool = typer.Option(
+        False,
+        "--integrity-only",
+        help="Without --key, accept checking signatures against the key the report names: "
+        "exit 0 is then UNAUTHENTICATED (integrity, not who signed).",
+    ),
+    peak_flop_per_s: float | None = typer.Option(
+        None,
+        "--peak-flop-per-s",
+        help="Your own peak FLOP/s per chip for the plausibility bound (FLOP <= chips x peak x "
+        "seconds); needed when the report's chip is not in the catalogue, and used instead of "
+        "the catalogue when given.",
     ),
     checkpoints: Path | None = typer.Option(
         None,
@@ -125,6 +138,8 @@ def verify_command(
         checkpoints_dir=checkpoints,
         allow_missing=parse_allow_missing(allow_missing),
         limits=read_limits(max_record_bytes, max_file_bytes),
+        integrity_only=integrity_only,
+        peak_flop_per_s=_peak_option(peak_flop_per_s),
     )
     if as_json:
         print_json(verdict)
@@ -141,11 +156,24 @@ def verify_command(
     raise typer.Exit(verdict.exit_code)
 
 
+def _peak_option(value: float | None) -> float | None:
+    """``--peak-flop-per-s`` checked: a finite number > 0 (InputError, exit 2, otherwise)."""
+    import math
+
+    from computegov.errors import InputError
+
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise InputError(f"--peak-flop-per-s: expected a positive number of FLOP/s, got {value}")
+    return value
+
+
 def _print_outcome(verdict: Any) -> None:
     skipped = [c.name for c in verdict.checks if c.status == "skip"]
     passed = sum(c.status in ("pass", "warn") for c in verdict.checks)
     if verdict.outcome == "verified":
         label = "VERIFIED (PARTIAL)" if verdict.partial else "VERIFIED"
+        if not verdict.authenticated:
+            label = "UNAUTHENTICATED (integrity only)"
         console.print(
             f"[bold green]{label}[/bold green]: {passed} checks passed"
             + (
@@ -163,9 +191,9 @@ def _print_outcome(verdict: Any) -> None:
                 highlight=False,
                 soft_wrap=True,
             )
-        if verdict.check("key_trust").status == "skip":
+        if not verdict.authenticated:
             console.print(
-                "[yellow]integrity only[/yellow]: no trusted key was given, so this does not "
+                "[yellow]UNAUTHENTICATED[/yellow]: no trusted key was given, so this does not "
                 "show who signed; pass --key SIGNER.pub",
                 highlight=False,
             )
@@ -177,10 +205,13 @@ def _print_outcome(verdict: Any) -> None:
                 soft_wrap=True,
             )
         kinds = sorted({str(c.missing_kind) for c in verdict.unaccepted_missing})
+        why = " (no trusted key)" if "trusted_key" in kinds else ""
         err_console.print(
-            f"[bold yellow]INCOMPLETE[/bold yellow]: missing evidence: "
+            f"[bold yellow]INCOMPLETE{why}[/bold yellow]: missing evidence: "
             f"{', '.join(verdict.missing)}; not verified (accept it explicitly with "
-            f"--allow-missing {','.join(kinds)})",
+            f"--allow-missing {','.join(kinds)}"
+            + (", or --integrity-only for the key" if why else "")
+            + ")",
             highlight=False,
             soft_wrap=True,
         )

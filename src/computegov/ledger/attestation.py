@@ -1,14 +1,18 @@
-"""Room for secure-hardware evidence: the report's attestation slot and pluggable checkers.
+"""Room for secure-hardware evidence: the report's attestation slot and a closed set of checkers.
 
 A report's predicate may carry ``"attestation": {"type": TYPE, "evidence": ..., ...}``, or a list
 of such objects (each checked; the slot passes only when every one is checked and passes) — for
-example an NVIDIA confidential-computing GPU attestation report, or a TPM 2.0 quote whose nonce
-is the ledger's head hash (binding the evidence to this run). computegov itself checks none of
-these formats; the verifier reports the slot as:
+example a TPM 2.0 quote whose nonce is the ledger's head hash (binding the evidence to this run),
+or a delay-based location claim. The verifier decides what evidence it accepts (as in-toto and
+Sigstore verification policies do): the evidence types are exactly the keys of one registry of
+checkers, and anything else is a failure, never "not applicable". The verifier reports the slot as:
 
-* ``absent`` — no evidence in the report;
-* ``present_unchecked`` — evidence of a type no installed checker handles;
-* ``checked`` — a checker for that type ran (its verdict decides pass or fail).
+* ``absent`` — the report declares no evidence (no ``attestation`` key, or ``null``);
+* ``refused`` — the slot holds something no checker may vouch for: an entry that is not an
+  object with a string ``type``, a type that is not *exactly* one of the registered ones
+  (``TPM2-QUOTE``, ``tpm2_quote`` and ``"tpm2-quote "`` are not ``tpm2-quote``), an empty slot
+  or entry, or the same entry twice (``ok`` is False, and the detail names each one);
+* ``checked`` — every entry's checker ran (the verdict is the conjunction of theirs).
 
 How a checker plugs in: write a class with a ``type`` attribute and a
 ``check(evidence, statement) -> AttestationResult`` method (see :class:`AttestationChecker`), then
@@ -20,6 +24,7 @@ either call :func:`register_checker` before verifying, pass ``checkers={TYPE: ob
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,6 +37,7 @@ __all__ = [
     "check_attestation",
     "register_checker",
     "registered_checkers",
+    "slot_problems",
 ]
 
 logger = logging.getLogger(__name__)
@@ -44,7 +50,7 @@ class AttestationResult:
     """What the verifier concluded about the attestation slot.
 
     Attributes:
-        state: ``absent``, ``present_unchecked`` or ``checked``.
+        state: ``absent``, ``refused`` or ``checked`` (see the module docstring).
         ok: the checker's verdict when ``checked``; None otherwise.
         type: the evidence type named in the report (None when absent).
         detail: a human-readable explanation.
@@ -106,47 +112,92 @@ def registered_checkers() -> dict[str, AttestationChecker]:
 def check_attestation(
     statement: Mapping[str, Any], checkers: Mapping[str, AttestationChecker] | None = None
 ) -> AttestationResult:
-    """Classify and, when a checker exists, check the report's attestation slot."""
+    """Check the report's attestation slot against a closed set of evidence types.
+
+    Args:
+        statement: the in-toto Statement (its ``predicate.attestation`` is the slot).
+        checkers: the accepted evidence types and their checkers (default:
+            :func:`registered_checkers`); a type not among its keys is refused.
+    """
     predicate = statement.get("predicate") or {}
     slot = predicate.get("attestation") if isinstance(predicate, Mapping) else None
-    if not slot:
+    if slot is None:
         return AttestationResult("absent", None, None, "the report carries no hardware attestation")
     available = dict(registered_checkers() if checkers is None else checkers)
-    if isinstance(slot, list):  # several pieces of evidence (e.g. a TPM quote and a location claim)
-        return _combine([_check_one(part, statement, available) for part in slot])
-    return _check_one(slot, statement, available)
+    entries = slot if isinstance(slot, list) else [slot]
+    problems = slot_problems(entries, available)
+    if problems:
+        kinds = "+".join(
+            str(e.get("type")) if isinstance(e, Mapping) else "?" for e in entries
+        ) or None
+        return AttestationResult("refused", False, kinds, "; ".join(problems))
+    return _combine([_check_one(entry, statement, available) for entry in entries])
+
+
+def slot_problems(entries: list[Any], available: Mapping[str, Any]) -> list[str]:
+    """What makes an attestation slot unacceptable before any checker runs (empty: nothing).
+
+    Each entry must be a non-empty object whose ``type`` is exactly one of ``available``'s
+    keys, and no entry may appear twice; an empty list is an empty declaration.
+    """
+    known = ", ".join(sorted(available)) or "none"
+    if not entries:
+        return ["the attestation slot is empty (declare no evidence by leaving it out)"]
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(entries):
+        where = f"attestation entry {i}"
+        if not isinstance(entry, Mapping) or not entry:
+            problems.append(f"{where} is empty or not an object")
+            continue
+        kind = entry.get("type")
+        if not isinstance(kind, str) or not kind:
+            problems.append(f"{where} has no string 'type'")
+            continue
+        if kind not in available:
+            near = [k for k in available if _folded(k) == _folded(kind)]
+            hint = f" (not an accepted spelling of {near[0]!r})" if near else ""
+            problems.append(
+                f"{where} has unknown evidence type {kind!r}{hint}; this verifier checks "
+                f"exactly: {known}"
+            )
+            continue
+        if "evidence" not in entry or entry.get("evidence") in (None, {}, [], ""):
+            problems.append(f"{where} ({kind}) holds no evidence")
+            continue
+        key = json.dumps(entry, sort_keys=True, default=str)
+        if key in seen:
+            problems.append(f"{where} duplicates entry {seen[key]} ({kind})")
+            continue
+        seen[key] = i
+    return problems
+
+
+def _folded(kind: str) -> str:
+    """``kind`` with case, whitespace, ``_`` and ``-`` folded away (to name near misses)."""
+    return "".join(ch for ch in kind.lower() if ch.isalnum())
 
 
 def _combine(parts: list[AttestationResult]) -> AttestationResult:
-    """One result for a list slot: failed if any part failed, checked only if every part was."""
+    """One result for the entries: failed if any failed, passed only if every one was checked."""
     kind = "+".join(p.type or "?" for p in parts)
     detail = "; ".join(f"[{p.type}] {p.detail}" for p in parts)
-    if any(p.state == "checked" and p.ok is False for p in parts):
-        return AttestationResult("checked", False, kind, detail)
-    if parts and all(p.state == "checked" for p in parts):
+    if parts and all(p.state == "checked" and p.ok is True for p in parts):
         return AttestationResult("checked", True, kind, detail)
-    return AttestationResult("present_unchecked", None, kind, detail or "empty attestation list")
+    return AttestationResult("checked", False, kind, detail)
 
 
 def _check_one(
-    slot: Any, statement: Mapping[str, Any], available: Mapping[str, AttestationChecker]
+    slot: Mapping[str, Any], statement: Mapping[str, Any], available: Mapping[str, AttestationChecker]
 ) -> AttestationResult:
-    if not isinstance(slot, Mapping) or not isinstance(slot.get("type"), str):
-        return AttestationResult(
-            "checked", False, None, "attestation slot is not an object with a string 'type'"
-        )
-    kind = slot["type"]
-    checker = available.get(kind)
-    if checker is None:
-        return AttestationResult(
-            "present_unchecked",
-            None,
-            kind,
-            f"evidence of type {kind!r} is present but no checker for it is installed "
-            f"(see computegov.ledger.attestation)",
-        )
+    kind = str(slot["type"])
+    checker = available[kind]
     try:
         result = checker.check(slot.get("evidence"), statement)
     except Exception as err:  # a checker crash is a failed check, not a traceback
         return AttestationResult("checked", False, kind, f"checker for {kind!r} raised: {err}")
+    if not isinstance(result, AttestationResult) or result.state != "checked":
+        return AttestationResult(
+            "checked", False, kind, f"checker for {kind!r} did not check the evidence"
+        )
     return result

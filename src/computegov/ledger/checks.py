@@ -10,7 +10,9 @@ none raises on bad content (tampered input may hold anything, so every field is 
 
 from __future__ import annotations
 
+import itertools
 import math
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -196,69 +198,132 @@ def ledger_signature_check(scan: ChainScan, key: Ed25519PublicKey | None) -> Che
 
 
 def ledger_order_check(scan: ChainScan) -> Check:
-    """``ledger_order``: time never goes back, steps add up, checkpoints and batches in order."""
+    """``ledger_order``: time never goes back; steps, checkpoints, batches and the end agree.
+
+    * record times never go backwards, and measurement intervals neither reverse nor overlap
+      (beyond 1 ms of clock jitter);
+    * each measurement's ``step_end`` is the running sum of interval steps, and its
+      ``step_first``/``step_last`` (when given) are exactly the steps it adds: ranges are
+      contiguous, never overlap, leave no gap and cover the run from step 0;
+      ``counted_steps`` is at most ``steps``;
+    * checkpoint steps strictly increase and never pass the steps done; where the run declares
+      ``replay.checkpoint_every_steps`` = k, the checkpoints start at step 0, end at the last
+      step of a finished run, and no replay segment between them is longer than k;
+    * batch steps never go back and lie inside the run;
+    * nothing but signed heads follows the ``end`` record.
+    """
+    problem, steps = _order_problem(scan)
+    if problem:
+        return Check("ledger_order", "fail", problem)
+    return Check(
+        "ledger_order",
+        "pass",
+        f"steps and times are monotonic; step ranges contiguous over {steps} steps; "
+        "checkpoints consistent with the steps",
+        {"steps": steps},
+    )
+
+
+def _order_problem(scan: ChainScan) -> tuple[str, int]:
+    """The first ordering problem ("" if none) and the number of steps."""
     steps = 0
     last_time = -math.inf
     last_end = -math.inf
-    last_ckpt = -1
+    ckpts: list[int] = []
     last_batch = -1
+    end_at: int | None = None
     # One tight pass (it runs once per record of a 100,000-record ledger): records come from
     # JSON, so objects are exact dicts and ``type(...) is`` tests are exact.
     for i, (_, kind, time_unix_s, _, d, _) in enumerate(scan.records):
         if time_unix_s < last_time:
-            return Check(
-                "ledger_order",
-                "fail",
-                f"{where(scan, i)}: time goes backwards ({time_unix_s} < {last_time})",
-            )
+            return f"{where(scan, i)}: time goes backwards ({time_unix_s} < {last_time})", steps
         last_time = time_unix_s
+        if end_at is not None and kind != "head":
+            return f"{where(scan, i)}: a {kind} record after the end record ({end_at})", steps
         if kind == "measurement":
             interval = d.get("interval")
             if type(interval) is not dict:
-                return Check("ledger_order", "fail", f"{where(scan, i)}: no interval object")
+                return f"{where(scan, i)}: no interval object", steps
             n = interval.get("steps")
             if type(n) is not int or n < 0:
-                return Check(
-                    "ledger_order", "fail", f"{where(scan, i)}: steps {n!r} is not a count >= 0"
-                )
+                return f"{where(scan, i)}: steps {n!r} is not a count >= 0", steps
+            first = steps
             steps += n
             if d.get("step_end") != steps:
-                return Check(
-                    "ledger_order",
-                    "fail",
+                return (
                     f"{where(scan, i)}: step_end {d.get('step_end')} but the intervals sum to "
                     f"{steps} (skipped or repeated steps)",
+                    steps,
                 )
+            why = _range_problem(interval, n, first, steps)
+            if why:
+                return f"{where(scan, i)}: {why}", steps
             start = interval.get("time_start_unix_s", interval.get("start_unix_s"))
             end = interval.get("time_end_unix_s", interval.get("end_unix_s"))
             if isinstance(start, _NUMBER) and isinstance(end, _NUMBER):
                 if end < start or start < last_end - _OVERLAP_TOLERANCE_S:
-                    return Check(
-                        "ledger_order",
-                        "fail",
-                        f"{where(scan, i)}: interval [{start}, {end}] overlaps or reverses",
-                    )
+                    return f"{where(scan, i)}: interval [{start}, {end}] overlaps or reverses", steps
                 last_end = end
         elif kind == "checkpoint":
             s = d.get("step")
-            if type(s) is not int or s < last_ckpt or s > steps:
-                return Check(
-                    "ledger_order",
-                    "fail",
-                    f"{where(scan, i)}: checkpoint step {s!r} out of order "
-                    f"(previous {last_ckpt}, steps so far {steps})",
+            prev = ckpts[-1] if ckpts else -1
+            if type(s) is not int or s <= prev or s > steps:
+                return (
+                    f"{where(scan, i)}: checkpoint step {s!r} out of order (previous "
+                    f"{prev if ckpts else 'none'}, steps so far {steps}; steps must strictly "
+                    "increase and not pass the steps done)",
+                    steps,
                 )
-            last_ckpt = s
+            ckpts.append(s)
         elif kind == "batch":
             s = d.get("step")
             if type(s) is not int or s < last_batch:
-                return Check(
-                    "ledger_order", "fail", f"{where(scan, i)}: batch step {s!r} out of order"
-                )
+                return f"{where(scan, i)}: batch step {s!r} out of order", steps
             last_batch = s
-    return Check(
-        "ledger_order",
-        "pass",
-        f"steps and times are monotonic ({steps} steps)",
-        {"steps": steps},
-    )
+        elif kind == "end":
+            end_at = i
+    if last_batch >= steps and end_at is not None:
+        return f"batch step {last_batch} is outside the run's {steps} steps", steps
+    return _segment_problem(scan, ckpts, steps, end_at is not None), steps
+
+
+def _range_problem(interval: dict[str, Any], n: int, first: int, steps: int) -> str:
+    """``step_first``/``step_last``/``counted_steps`` of one interval against the running count."""
+    counted = interval.get("counted_steps")
+    if type(counted) is int and counted > n:
+        return f"counted_steps {counted} > steps {n}"
+    a, b = interval.get("step_first"), interval.get("step_last")
+    if n == 0 or (a is None and b is None):
+        return ""
+    if (a, b) != (first, steps - 1):
+        return (
+            f"step range [{a!r}, {b!r}] is not the {n} steps it adds, [{first}, {steps - 1}] "
+            "(a gap, an overlap or a range not starting at step 0)"
+        )
+    return ""
+
+
+def _segment_problem(scan: ChainScan, ckpts: list[int], steps: int, ended: bool) -> str:
+    """Replay segments longer than the declared checkpoint interval ("" if none)."""
+    meta = scan.records[0].data if scan.records and scan.records[0].kind == "meta" else {}
+    replay = obj(obj(meta.get("metadata")).get("replay"))
+    k = replay.get("checkpoint_every_steps")
+    if type(k) is not int or k < 1 or not ckpts:
+        return ""
+    if ckpts[0] != 0:
+        return (
+            f"the first checkpoint is at step {ckpts[0]}, not 0: the run declares replay "
+            f"(a checkpoint every {k} steps) but steps 0-{ckpts[0]} cannot be replayed"
+        )
+    if ended and ckpts[-1] != steps:
+        return (
+            f"the last checkpoint is at step {ckpts[-1]} of {steps}: the run declares replay "
+            f"(a checkpoint every {k} steps) but steps {ckpts[-1]}-{steps} cannot be replayed"
+        )
+    for a, b in itertools.pairwise(ckpts):
+        if b - a > k:
+            return (
+                f"steps {a}-{b} hold no checkpoint, but the run declares one every {k} steps "
+                "(a replay segment longer than declared)"
+            )
+    return ""

@@ -1,7 +1,18 @@
-"""Plausibility of a report's totals against the hardware catalogue and 6ND."""
+"""Plausibility of a report's totals, from the verifier's side: its own catalogue, and 6ND.
+
+The report is the claimant's; nothing in it may switch a check off. The peak FLOP/s comes from
+the *verifier's* catalogue for the declared chip and precision (or from a peak the verifier
+supplies, ``computegov verify --peak-flop-per-s``), never from the report; an unknown chip makes
+the check ``missing`` (evidence kind ``chip_peak``: the verdict is incomplete) unless the
+verifier supplies a peak. With the peak, counted FLOP must fit the hardware:
+FLOP <= chips x peak x seconds x (1 + :data:`PEAK_TOLERANCE`). Parameters, when declared, must
+be positive, and FLOP must lie within :data:`SIX_ND_TOLERANCE_FACTOR` of 6ND (the factor is
+named when it does not).
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from computegov.errors import ComputegovError
@@ -11,6 +22,7 @@ from computegov.ledger.verdict import Check
 
 __all__ = [
     "ENERGY_TOLERANCE",
+    "PEAK_TOLERANCE",
     "SIX_ND_TOLERANCE_FACTOR",
     "TYPICAL_UTILISATION_MAX",
     "plausibility_check",
@@ -30,55 +42,145 @@ TYPICAL_UTILISATION_MAX = 0.75
 #: briefly exceeds TDP and meters have a few-percent error (assumption; NVML documents +/-5 W
 #: on the power reading for recent data-centre GPUs).
 ENERGY_TOLERANCE = 0.10
+#: Counted FLOP may exceed chips x peak x seconds by this fraction before failing. Assumption: the
+#: step timer and the wall clock disagree by well under 1% over an interval, and published peaks
+#: are rounded (e.g. "989 TFLOPS"); 5% covers both while a x2 overstatement fails.
+PEAK_TOLERANCE = 0.05
+#: Precisions whose peak bounds *floating-point* work (integer OP/s are not FLOP/s).
+_FLOAT_PRECISIONS = ("fp64", "fp32", "tf32", "fp16_vector", "bf16", "fp8", "fp4")
 
 
 # --------------------------------------------------------------------------------------------
-# Plausibility against the catalogue
+# Plausibility against the verifier's catalogue
 
 
-def plausibility_check(report: ComputeReport, catalog: Any) -> Check:
-    """``plausibility``: the claim against the catalogue and 6ND.
+def _number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
-    Fails when utilisation > 1, energy > chips x TDP x time (+ tolerance), or FLOP is not within
-    :data:`SIX_ND_TOLERANCE_FACTOR` of 6ND; warns above typical utilisation; skips what it cannot
-    check (chip not in the catalogue, parameters or tokens unknown).
+
+def plausibility_check(
+    report: ComputeReport, catalog: Any, peak_flop_per_s: float | None = None
+) -> Check:
+    """``plausibility``: the claim against the verifier's catalogue (or peak) and 6ND.
+
+    Args:
+        report: the report.
+        catalog: the verifier's :class:`~computegov.catalog.Catalog` (None: the bundled one).
+        peak_flop_per_s: a peak per chip the verifier supplies, FLOP/s; it takes precedence
+            over the catalogue and makes an unknown chip checkable.
+
+    Returns:
+        ``fail`` when FLOP exceed chips x peak x seconds (+ :data:`PEAK_TOLERANCE`), energy
+        exceeds chips x TDP x time (+ :data:`ENERGY_TOLERANCE`), parameters are not positive,
+        FLOP is not within :data:`SIX_ND_TOLERANCE_FACTOR` of 6ND, or the numbers needed for
+        the bound are absent; ``missing`` (kind ``chip_peak``) when nothing failed but the chip
+        has no peak the verifier knows; ``warn`` above typical utilisation; else ``pass``.
     """
     pred = report.predicate
     totals = report.totals
     hardware = obj(pred.get("hardware"))
-    chip_name = hardware.get("chip")
-    chip_count = hardware.get("chip_count")
-    flop = totals.get("flop")
-    duration_s = totals.get("duration_s")
-    energy_j = totals.get("energy_j")
-    notes: list[str] = []
+    run = obj(pred.get("run"))
+    flop: Any = totals.get("flop")
+    duration_s: Any = totals.get("duration_s")
     failures: list[str] = []
     warnings: list[str] = []
+    notes: list[str] = []
     evidence: dict[str, Any] = {}
 
-    run = obj(pred.get("run"))
     params = run.get("parameters")
-    tokens = totals.get("tokens")
-    if not isinstance(flop, int | float) or isinstance(flop, bool):
-        failures.append(f"the FLOP total {flop!r} is not a number")
-    elif (
-        isinstance(params, int | float) and isinstance(tokens, int | float) and params * tokens > 0
-    ):
-        six_nd = 6.0 * params * tokens
-        ratio = float(flop) / six_nd
-        evidence.update({"six_nd_flop": six_nd, "flop_over_six_nd": ratio})
-        lo, hi = 1.0 / SIX_ND_TOLERANCE_FACTOR, SIX_ND_TOLERANCE_FACTOR
-        if not lo <= ratio <= hi:
-            failures.append(f"FLOP is {ratio:.3g} x 6ND (allowed {lo:.2g}-{hi:.2g})")
-        else:
-            notes.append(f"FLOP = {ratio:.3g} x 6ND")
+    if params is not None and not (_number(params) and params > 0):
+        failures.append(f"run.parameters must be a positive number, got {params!r}")
+    if not _number(flop) or flop < 0:
+        failures.append(f"the FLOP total {flop!r} is not a number >= 0")
+        flop = None
     else:
-        notes.append("6ND check skipped (parameters or tokens unknown)")
+        _six_nd(flop, params, totals.get("tokens"), failures, notes, evidence)
 
-    chip = None
-    if not isinstance(chip_name, str) or not chip_name:
-        notes.append("no chip named")
+    chip_name = hardware.get("chip")
+    chip_count: Any = hardware.get("chip_count")
+    if type(chip_count) is not int or chip_count < 1:
+        failures.append(
+            f"hardware.chip_count must be a whole number >= 1 to bound FLOP by chips x peak x "
+            f"seconds, got {chip_count!r}"
+        )
+        chip_count = None
+    if flop is not None and flop > 0 and not (_number(duration_s) and duration_s > 0):
+        failures.append(f"{flop:.4g} FLOP in a duration of {duration_s!r} s")
+        duration_s = None
+
+    peak, precision, source, chip = _peak(chip_name, hardware.get("precision"), catalog,
+                                          peak_flop_per_s, notes)
+    if peak is not None and flop is not None and chip_count and duration_s:
+        bound = chip_count * peak * float(duration_s)
+        util = flop / bound
+        evidence.update(
+            {
+                "peak_flop_per_s": peak,
+                "peak_source": source,
+                "precision": precision,
+                "bound_flop": bound,
+                "utilisation": util,
+                "tolerance": PEAK_TOLERANCE,
+            }
+        )
+        if util > 1.0 + PEAK_TOLERANCE:
+            failures.append(
+                f"FLOP {flop:.4g} exceed chips x peak x seconds = {chip_count} x {peak:.4g} x "
+                f"{float(duration_s):.4g} = {bound:.4g} by a factor {util:.3g} "
+                f"({precision} peak from {source}; tolerance {PEAK_TOLERANCE:.0%})"
+            )
+        elif util > TYPICAL_UTILISATION_MAX:
+            warnings.append(f"utilisation {util:.3g} is above typical (<= {TYPICAL_UTILISATION_MAX})")
+        else:
+            notes.append(f"utilisation {util:.3g} of the {precision} peak ({source})")
+    if chip is not None and chip_count and duration_s:
+        _energy(chip, chip_count, float(duration_s), totals.get("energy_j"), failures, notes,
+                evidence)
+    if failures:
+        return Check("plausibility", "fail", "; ".join(failures), evidence)
+    if peak is None:
+        return Check(
+            "plausibility",
+            "missing",
+            f"{'; '.join(notes)}: FLOP cannot be bounded by chips x peak x seconds (pass the "
+            "chip's peak with --peak-flop-per-s, or add the chip to the verifier's catalogue)",
+            evidence,
+            missing_kind="chip_peak",
+            missing=(f"peak FLOP/s of chip {chip_name!r}",),
+        )
+    if warnings:
+        return Check("plausibility", "warn", "; ".join(warnings + notes), evidence)
+    return Check("plausibility", "pass", "; ".join(notes), evidence)
+
+
+def _six_nd(
+    flop: float,
+    params: Any,
+    tokens: Any,
+    failures: list[str],
+    notes: list[str],
+    evidence: dict[str, Any],
+) -> None:
+    """FLOP against 6 x parameters x tokens (Kaplan et al. 2020), when both are given."""
+    if not (_number(params) and params > 0 and _number(tokens) and tokens > 0):
+        notes.append("6ND check not applicable (parameters or tokens not declared)")
+        return
+    six_nd = 6.0 * params * tokens
+    ratio = float(flop) / six_nd
+    evidence.update({"six_nd_flop": six_nd, "flop_over_six_nd": ratio})
+    lo, hi = 1.0 / SIX_ND_TOLERANCE_FACTOR, SIX_ND_TOLERANCE_FACTOR
+    if not lo <= ratio <= hi:
+        failures.append(f"FLOP is {ratio:.3g} x 6ND (allowed {lo:.2g}-{hi:.2g})")
     else:
+        notes.append(f"FLOP = {ratio:.3g} x 6ND")
+
+
+def _peak(
+    chip_name: Any, precision: Any, catalog: Any, supplied: float | None, notes: list[str]
+) -> tuple[float | None, str | None, str, Any]:
+    """(peak FLOP/s, precision, where it came from, the catalogue's chip or None)."""
+    chip = None
+    if isinstance(chip_name, str) and chip_name:
         try:
             if catalog is None:
                 from computegov.catalog import load_catalog
@@ -86,41 +188,47 @@ def plausibility_check(report: ComputeReport, catalog: Any) -> Check:
                 catalog = load_catalog()
             chip = catalog.get(chip_name)
         except ComputegovError as err:
-            notes.append(f"chip {chip_name!r} not in the catalogue ({err})")
-        except Exception as err:  # catalogue unavailable: plausibility is best effort
-            notes.append(f"catalogue unavailable: {err}")
-    if chip is not None and isinstance(chip_count, int | float) and chip_count > 0:
-        evidence["chip"] = chip.name
-        if isinstance(duration_s, int | float) and duration_s > 0:
-            precision = hardware.get("precision")
-            peak = chip.peak(precision) if precision else None
-            if peak is None:
-                best = chip.training_peak()
-                if best:
-                    precision, peak = best
-            if peak and isinstance(flop, int | float):
-                util = flop / (chip_count * peak * duration_s)
-                evidence.update(
-                    {"utilisation": util, "peak_flop_per_s": peak, "precision": precision}
-                )
-                if util > 1.0:
-                    failures.append(f"utilisation {util:.3g} > 1 at {precision} peak")
-                elif util > TYPICAL_UTILISATION_MAX:
-                    warnings.append(f"utilisation {util:.3g} is above typical (<= 0.75)")
-                else:
-                    notes.append(f"utilisation {util:.3g}")
-            tdp = getattr(chip, "tdp_w", None)
-            if tdp and isinstance(energy_j, int | float):
-                bound = chip_count * tdp * duration_s
-                evidence.update({"energy_bound_j": bound, "energy_j": energy_j})
-                if energy_j > bound * (1 + ENERGY_TOLERANCE):
-                    failures.append(f"energy {energy_j:.4g} J > chips x TDP x time {bound:.4g} J")
-                else:
-                    notes.append(f"energy {energy_j / bound:.2%} of chips x TDP x time")
-    if failures:
-        return Check("plausibility", "fail", "; ".join(failures), evidence)
-    if warnings:
-        return Check("plausibility", "warn", "; ".join(warnings + notes), evidence)
-    if chip is None and "flop_over_six_nd" not in evidence:
-        return Check("plausibility", "skip", "; ".join(notes), evidence)
-    return Check("plausibility", "pass", "; ".join(notes), evidence)
+            notes.append(f"chip {chip_name!r} is not in the verifier's catalogue ({err})")
+        except Exception as err:  # the catalogue itself is unavailable: no peak from it
+            notes.append(f"the verifier's catalogue is unavailable: {err}")
+    else:
+        notes.append("the report names no chip")
+    if supplied is not None:
+        return float(supplied), str(precision or "declared"), "the verifier (--peak-flop-per-s)", chip
+    if chip is None:
+        return None, None, "", None
+    peaks = {k: v for k, v in getattr(chip, "peak_flop_per_s", {}).items()
+             if k in _FLOAT_PRECISIONS and _number(v) and v > 0}
+    if isinstance(precision, str) and precision:
+        try:
+            value = chip.peak(precision)
+        except KeyError:
+            value = None
+        if value:
+            return float(value), precision, f"the verifier's catalogue ({chip.name})", chip
+        notes.append(f"no {precision!r} peak for {chip.name}: bounded at its highest float peak")
+    if not peaks:
+        notes.append(f"{chip.name} has no floating-point peak in the verifier's catalogue")
+        return None, None, "", chip
+    best = max(peaks, key=lambda k: peaks[k])
+    return float(peaks[best]), best, f"the verifier's catalogue ({chip.name}, highest peak)", chip
+
+
+def _energy(
+    chip: Any,
+    chip_count: int,
+    duration_s: float,
+    energy_j: Any,
+    failures: list[str],
+    notes: list[str],
+    evidence: dict[str, Any],
+) -> None:
+    tdp = getattr(chip, "tdp_w", None)
+    if not tdp or not _number(energy_j):
+        return
+    bound = chip_count * tdp * duration_s
+    evidence.update({"energy_bound_j": bound, "energy_j": energy_j})
+    if energy_j > bound * (1 + ENERGY_TOLERANCE):
+        failures.append(f"energy {energy_j:.4g} J > chips x TDP x time {bound:.4g} J")
+    else:
+        notes.append(f"energy {energy_j / bound:.2%} of chips x TDP x time")

@@ -16,7 +16,8 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,8 @@ class RunRecorder:
         signer: an in-memory key instead of ``key_path``.
         sign_every: append a signed head record every this many records.
         fsync_every: commit every this many records (1: every record is durable when appended).
+        clock: the wall clock, Unix s, for record times and the report's ``created_unix_s``
+            (default ``time.time``; tests pass a fake one).
     """
 
     def __init__(
@@ -107,8 +110,10 @@ class RunRecorder:
         signer: Signer | None = None,
         sign_every: int = 64,
         fsync_every: int = 1,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.ledger_path = Path(ledger_path)
+        self._clock = clock
         if signer is None:
             if key_path is None:
                 key_path = self.ledger_path.parent / PRIVATE_KEY_NAME
@@ -127,6 +132,7 @@ class RunRecorder:
             signer=signer,
             sign_every=sign_every,
             fsync_every=fsync_every,
+            clock=clock,
         )
         self._intervals: list[dict[str, Any]] = []
         self._checkpoints: list[dict[str, Any]] = []
@@ -240,6 +246,7 @@ class RunRecorder:
             records=self._ledger.next_seq,
             signer=self.signer,
             claims=summary_j,
+            created_unix_s=self._clock(),
         )
         report = sign_statement(statement, self.signer)
         out = report.write(report_path_for(self.ledger_path))
@@ -256,9 +263,9 @@ def build_statement(
     records: int,
     signer: Signer,
     claims: Mapping[str, Any],
+    created_unix_s: float | None = None,
 ) -> dict[str, Any]:
     """The in-toto Statement of a finished run (see :mod:`computegov.ledger.report`)."""
-    import time
     from importlib.metadata import PackageNotFoundError
     from importlib.metadata import version as package_version
 
@@ -303,7 +310,7 @@ def build_statement(
         "attestation": metadata.get("attestation"),
         "signer": {"keyid": signer.keyid, "public_key_pem": signer.public_pem()},
         "generator": {"name": "computegov", "version": version},
-        "created_unix_s": time.time(),
+        "created_unix_s": time.time() if created_unix_s is None else created_unix_s,
     }
     return {
         "_type": STATEMENT_TYPE,

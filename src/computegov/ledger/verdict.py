@@ -27,8 +27,11 @@ __all__ = ["CHECK_STATUSES", "EVIDENCE_KINDS", "Check", "Outcome", "Verdict"]
 
 #: What a check can conclude. ``missing``: the evidence it needs is absent (see module doc).
 CHECK_STATUSES = ("pass", "fail", "warn", "skip", "missing")
-#: Kinds of evidence that can be missing, and that ``--allow-missing`` may name.
-EVIDENCE_KINDS = ("ledger", "checkpoints", "replay_inputs")
+#: Kinds of evidence that can be missing, and that ``--allow-missing`` may name:
+#: ``trusted_key`` (no trusted public key was given: signatures show integrity, not who signed;
+#: ``--integrity-only`` accepts it), ``chip_peak`` (the verifier knows no peak FLOP/s for the
+#: declared chip: ``--peak-flop-per-s`` supplies one).
+EVIDENCE_KINDS = ("ledger", "checkpoints", "replay_inputs", "trusted_key", "chip_peak")
 
 Outcome = Literal["verified", "failed", "incomplete"]
 
@@ -157,6 +160,11 @@ class Verdict:
         return any(c.missing_kind in self.allowed_missing for c in self.missing_checks)
 
     @property
+    def authenticated(self) -> bool:
+        """True when signatures were checked against a trusted key (not the report's own)."""
+        return not any(c.missing_kind == "trusted_key" for c in self.missing_checks)
+
+    @property
     def exit_code(self) -> int:
         """0 verified, 2 some input was unusable, 1 otherwise (failed or incomplete)."""
         if self.ok:
@@ -178,7 +186,7 @@ class Verdict:
         """JSON-ready dict of the verdict and every check.
 
         Keys: ``outcome``, ``ok``, ``exit_code``, ``failed`` and ``missing`` (names),
-        ``partial``, ``allowed_missing``, ``report_path``, ``ledger_path``, ``checks``.
+        ``partial``, ``authenticated``, ``allowed_missing``, ``report_path``, ``ledger_path``, ``checks``.
         """
         return {
             "outcome": self.outcome,
@@ -187,6 +195,7 @@ class Verdict:
             "failed": [c.name for c in self.failed],
             "missing": list(self.missing),
             "partial": self.partial,
+            "authenticated": self.authenticated,
             "allowed_missing": list(self.allowed_missing),
             "report_path": self.report_path,
             "ledger_path": self.ledger_path,

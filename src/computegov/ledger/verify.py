@@ -6,15 +6,23 @@ means the input could not even be read (garbled JSON, a torn ledger, a key in th
 a missing checkpoint file) is marked ``unusable``: the CLI exits 2 for those and 1 for every
 other failure.
 
-Checks, in order: ``report_format``, ``key_trust``, ``report_signature``, ``ledger_format``,
-``ledger_chain``, ``ledger_signatures``, ``ledger_order``, ``report_matches_ledger``,
-``totals``, ``checkpoint_files``, ``plausibility``, ``attestation``.
+Checks, in order: ``report_format``, ``key_trust``, ``report_signature``, ``report_values``,
+``ledger_format``, ``ledger_records``, ``ledger_chain``, ``ledger_signatures``,
+``ledger_order``, ``ledger_times``, ``report_matches_ledger``, ``totals``,
+``checkpoint_files``, ``plausibility``, ``attestation``.
+
+The verifier assumes the party being checked controls everything it sends (TUF's threat
+model): without a trusted key there is no ``verified`` (``key_trust`` is *missing*, kind
+``trusted_key``; ``integrity_only=True`` accepts that and the verdict says it is not
+authenticated); the peak FLOP/s comes from the verifier, never the report (``chip_peak``); and
+evidence of a type no registered checker handles fails.
 """
 
 from __future__ import annotations
 
 import binascii
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +51,12 @@ from computegov.ledger.report import PAYLOAD_TYPE, ComputeReport, is_report_path
 from computegov.ledger.report_checks import checkpoint_files_check, matches_check, totals_check
 from computegov.ledger.scan import gc_paused, scan_ledger
 from computegov.ledger.signing import key_id, load_public_key, pae, verify_signature
+from computegov.ledger.timeline import MAX_CLOCK_SKEW_S, ledger_times_check
 from computegov.ledger.verdict import EVIDENCE_KINDS, Check, Verdict
 
 __all__ = [
     "ENERGY_TOLERANCE",
+    "MAX_CLOCK_SKEW_S",
     "SIX_ND_TOLERANCE_FACTOR",
     "TYPICAL_UTILISATION_MAX",
     "Check",
@@ -225,6 +235,11 @@ def verify_report(
     checkers: Mapping[str, AttestationChecker] | None = None,
     allow_missing: Iterable[str] = (),
     limits: ReadLimits | None = None,
+    integrity_only: bool = False,
+    peak_flop_per_s: float | None = None,
+    clock: Callable[[], float] = time.time,
+    max_clock_skew_s: float = MAX_CLOCK_SKEW_S,
+    key_registered_unix_s: float | None = None,
 ) -> Verdict:
     """Check a compute report, and its ledger, and say what passed, failed or is missing.
 
@@ -240,7 +255,8 @@ def verify_report(
             none, the ledger checks are ``missing``.
         public_key: the signer's trusted public key (PEM bytes/text, a path, 64 hex digits, or a
             key object). None: signatures are checked against the key the report itself names,
-            which proves integrity but not who signed (``key_trust`` is then ``skip``).
+            which proves integrity but not who signed: ``key_trust`` is then ``missing``
+            (kind ``trusted_key``) and the outcome ``incomplete`` unless ``integrity_only``.
         checkpoints_dir: the directory checkpoint paths are resolved under (default: the
             ledger's directory; with a ledger given as bytes and no directory, checkpoint
             files are ``missing``). Paths escaping it are refused (see
@@ -251,6 +267,15 @@ def verify_report(
             ``checkpoints``, ``replay_inputs``); the verdict is then :attr:`Verdict.partial`.
         limits: size caps on what is read (default :class:`ReadLimits`: 1 MiB per ledger
             record, 1 GiB per ledger or report file, 1 TiB per checkpoint file).
+        integrity_only: accept the absence of a trusted key (the verdict is then partial and
+            :attr:`Verdict.authenticated` is False: it shows integrity, not who signed).
+        peak_flop_per_s: the verifier's own peak per chip, FLOP/s, for plausibility (takes
+            precedence over the catalogue; makes a chip it lacks checkable).
+        clock: the verifier's clock (Unix s); records and the report may not be dated later
+            than it plus ``max_clock_skew_s``.
+        max_clock_skew_s: allowed clock skew between prover and verifier, s (default 300).
+        key_registered_unix_s: when the signing key was registered, Unix s, where known: a run
+            may not start before it.
 
     Returns:
         The :class:`Verdict`; ``verdict.ok`` is True only when the outcome is ``verified``.
@@ -259,11 +284,25 @@ def verify_report(
         InputError: ``allow_missing`` names an unknown evidence kind.
     """
     allowed = parse_allow_missing(allow_missing)
+    if integrity_only and "trusted_key" not in allowed:
+        allowed = (*allowed, "trusted_key")
+    if peak_flop_per_s is not None and not (0 < peak_flop_per_s < float("inf")):
+        raise InputError(f"peak_flop_per_s must be a positive number, got {peak_flop_per_s!r}")
+    times = _Times(float(clock()), float(max_clock_skew_s), key_registered_unix_s)
     with gc_paused():
         return _verify(
             report, ledger, public_key, checkpoints_dir, catalog, checkers, allowed,
-            limits or ReadLimits(),
+            limits or ReadLimits(), peak_flop_per_s, times,
         )
+
+
+class _Times:
+    """The verifier's clock and what it knows about the key, for ``ledger_times``."""
+
+    __slots__ = ("key_registered_unix_s", "max_skew_s", "now_unix_s")
+
+    def __init__(self, now: float, skew: float, registered: float | None) -> None:
+        self.now_unix_s, self.max_skew_s, self.key_registered_unix_s = now, skew, registered
 
 
 def parse_allow_missing(value: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -291,6 +330,7 @@ _LEDGER_CHECKS = (
     "ledger_chain",
     "ledger_signatures",
     "ledger_order",
+    "ledger_times",
     "report_matches_ledger",
     "totals",
     "checkpoint_files",
@@ -349,6 +389,8 @@ def _verify(
     checkers: Mapping[str, AttestationChecker] | None,
     allowed: tuple[str, ...],
     limits: ReadLimits,
+    peak_flop_per_s: float | None,
+    times: _Times,
 ) -> Verdict:
     checks: list[Check] = []
     rep, report_path, fmt = _read_report(report, limits.max_file_bytes)
@@ -379,10 +421,13 @@ def _verify(
                 checks.append(
                     Check(
                         "key_trust",
-                        "skip",
+                        "missing",
                         "no trusted key given: signatures are checked against the key the "
-                        "report names, which shows integrity, not who signed (pass --key)",
+                        "report names, which shows integrity, not who signed (pass --key "
+                        "SIGNER.pub, or --integrity-only to accept an UNAUTHENTICATED check)",
                         {"keyid": key_id(key)},
+                        missing_kind="trusted_key",
+                        missing=("trusted key (--key)",),
                     )
                 )
         if key is not None:
@@ -425,6 +470,15 @@ def _verify(
         checks.extend(structure[1:])
         checks.append(ledger_signature_check(scan, key))
         checks.append(ledger_order_check(scan))
+        checks.append(
+            ledger_times_check(
+                scan,
+                rep.predicate.get("created_unix_s") if rep is not None else None,
+                now_unix_s=times.now_unix_s,
+                max_clock_skew_s=times.max_skew_s,
+                key_registered_unix_s=times.key_registered_unix_s,
+            )
+        )
         if rep is not None and scan.records:
             checks.append(matches_check(rep, scan, ledger_bytes))
             checks.append(totals_check(rep, scan))
@@ -439,9 +493,9 @@ def _verify(
         checks.append(checkpoint_files_check(scan, base, limits.max_checkpoint_bytes))
 
     if rep is not None:
-        checks.append(plausibility_check(rep, catalog))
+        checks.append(plausibility_check(rep, catalog, peak_flop_per_s))
         att = check_attestation(rep.statement, checkers)
-        status = "skip" if att.state != "checked" else ("pass" if att.ok else "fail")
+        status = "skip" if att.state == "absent" else ("pass" if att.ok is True else "fail")
         checks.append(Check("attestation", status, f"{att.state}: {att.detail}", att.to_dict()))
     else:
         checks.append(Check("plausibility", "skip", "report unreadable"))
