@@ -58,7 +58,8 @@ TABLE_COMMANDS: tuple[tuple[str, str | None], ...] = (
     ("supply presets", None),
     ("trends metrics", "metrics"),
     ("trends fit", None),
-    ("trends forecast", "forecasts"),
+    ("trends forecast", "record_forecast.by_year"),
+    ("trends forecast --method none", "forecasts"),
     ("trends backtest -m flop_per_j", "summaries"),
     ("trends prob --above 1e15", "by_year"),
 )

@@ -80,8 +80,54 @@ _LICENCE = {
 }
 
 
+EXPLAIN_OPTION = typer.Option(
+    False,
+    "--explain",
+    help="Show the sources of the facts; with --destination, every clause checked, its margin and the "
+    "sources (default: the short answer).",
+)
+
+_METRIC_LABEL = {"tpp": "TPP", "dram_bandwidth_gb_per_s": "DRAM bandwidth, GB/s"}
+
+
+def _deciding_check(answer: Any) -> Any:
+    """The review condition nearest its threshold (smallest relative margin), or None."""
+    known = [k for k in answer.checks if k.relative_margin is not None]
+    return min(known, key=lambda k: abs(k.relative_margin), default=None)
+
+
+def render_licence_short(answer: Any) -> None:
+    """The short licence answer: outcome, rule, the one clause that decides, and its margin."""
+    c = answer.classification
+    where = answer.destination_name + (f", treated as {answer.treated_as}" if answer.treated_as else "")
+    verdict = _LICENCE.get(answer.licence_required, "[yellow]undecided[/yellow]")
+    review = f"; review {answer.review_policy.replace('_', ' ')}" if answer.review_policy else ""
+    console.print(f"[bold]{answer.chip}[/bold] to {where} ({answer.destination}): {verdict}{review}",
+                  highlight=False)
+    console.print(f"  rule: {answer.rule} ({answer.rule_citation}, {answer.rule_status.replace('_', ' ')})",
+                  highlight=False)
+    check = _deciding_check(answer)
+    if check is not None:
+        label = _METRIC_LABEL.get(check.metric, check.metric)
+        console.print(f"  decides: {answer.review_clause}: {label} {fmt(check.value)} {check.op} "
+                      f"{fmt(float(check.threshold))}", highlight=False)
+        side = "below" if check.margin < 0 else "above"
+        console.print(f"  margin: {fmt(abs(check.margin))} {side} the threshold ({check.relative_margin:+.1%})",
+                      highlight=False)
+    else:
+        console.print(f"  decides: {answer.requirement_clause}; classification {outcome(c)}", highlight=False)
+        b = c.boundary
+        if b is not None and b.nearest_tpp is not None and b.margin_tpp is not None:
+            console.print(f"  margin: TPP {fmt(c.facts.tpp)} is {fmt(abs(b.margin_tpp))} "
+                          f"{'above' if b.margin_tpp >= 0 else 'below'} the boundary at TPP {fmt(b.nearest_tpp)}",
+                          highlight=False)
+    for action in answer.chip_actions:
+        console.print(f"  [bold]also:[/bold] {action}", highlight=False)
+    console.print("  [dim]--explain: every clause, margin and source; --json: all of it[/dim]", highlight=False)
+
+
 def render_licence(answer: Any) -> None:
-    """Print a licence answer: the verdict, the review policy, its margins and the sources."""
+    """Print a licence answer in full: the verdict, the review policy, its margins and the sources."""
     c = answer.classification
     where = answer.destination_name + (f" (treated as {answer.treated_as})" if answer.treated_as else "")
     console.print(
@@ -112,11 +158,18 @@ def render_licence(answer: Any) -> None:
     console.print(f"  why: {answer.reason}", highlight=False)
     for action in answer.chip_actions:
         console.print(f"  [bold]also:[/bold] {action}", highlight=False)
-    for line in (*answer.sources, *answer.notes):
-        console.print(f"  [dim]{line}[/dim]", highlight=False)
+    for line in answer.sources:
+        console.print(f"  [dim]source: {line}[/dim]", highlight=False)
 
 
-def _render_classification(result: Any, rule: Any) -> None:
+def _condition_text(text: str) -> str:
+    """A rule condition with thousands separators in its numbers ("TPP >= 4,800")."""
+    import re
+
+    return re.sub(r"(?<![\d.])\d{4,}(?![\d.])", lambda m: f"{int(m.group()):,}", text)
+
+
+def _render_classification(result: Any, rule: Any, *, explain: bool = False) -> None:
     facts = result.facts
     console.print(
         f"[bold]{result.chip}[/bold] under {rule.id} ({rule.citation}, {rule.status.replace('_', ' ')})"
@@ -156,7 +209,7 @@ def _render_classification(result: Any, rule: Any) -> None:
         table.add_row(
             check.paragraph,
             check.clause,
-            Condition(check.metric, check.op, check.threshold).describe(),
+            _condition_text(Condition(check.metric, check.op, check.threshold).describe()),
             shown,
             verdict,
             margin,
@@ -175,10 +228,11 @@ def _render_classification(result: Any, rule: Any) -> None:
             f" it; {'below' if above else 'at or above'} it: {beyond})",
             highlight=False,
         )
-    for name, source in facts.sources.items():
-        console.print(f"  [dim]{name}: {source}[/dim]", highlight=False)
-    for note in result.notes:
-        console.print(f"  [dim]{note}[/dim]", highlight=False)
+    if explain:
+        for name, source in facts.sources.items():
+            console.print(f"  [dim]{name}: {source}[/dim]", highlight=False)
+    else:
+        console.print("  [dim]--explain: the source of each fact; --json: all of it[/dim]", highlight=False)
 
 
 def _missing_message(result: Any) -> str:
@@ -189,14 +243,16 @@ def _missing_message(result: Any) -> str:
     )
 
 
-def _destination(facts: Any, destination: str, rule: Any, *, as_json: bool) -> None:
+def _destination(facts: Any, destination: str, rule: Any, *, as_json: bool, explain: bool = False) -> None:
     from computegov.policy.licensing import licence_for
 
     answer = licence_for(facts, destination, rule, field="--destination")
     if as_json:
         print_json(answer)
-    else:
+    elif explain:
         render_licence(answer)
+    else:
+        render_licence_short(answer)
     if answer.licence_required is None or (answer.licence_required and answer.missing):
         needs = "; ".join(f"{fact} ({option})" for fact, option in answer.missing)
         exit_with(
@@ -214,13 +270,15 @@ def classify_cmd(
     all_chips: bool = typer.Option(False, "--all", help="Classify every chip in the catalogue."),
     rule: str | None = RULE_OPTION,
     destination: str | None = DESTINATION_OPTION,
+    explain: bool = EXPLAIN_OPTION,
     *,
     given: FactOptions,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Classify one chip (or --all) under a rule version, every clause shown with its margin.
 
-    With --destination: whether exporting it there needs a licence and under which review policy.
+    With --destination: whether exporting it there needs a licence and under which review policy,
+    as a short answer (the deciding clause and its margin); --explain shows every clause.
     """
     from computegov.policy.export_control import classify, classify_many, summarize
     from computegov.policy.rules import get_rule
@@ -259,13 +317,13 @@ def classify_cmd(
     assert chip is not None  # for mypy: checked above
     record = cat.get(chip)
     if destination is not None:
-        _destination(given.facts(record), destination, the_rule, as_json=as_json)
+        _destination(given.facts(record), destination, the_rule, as_json=as_json, explain=explain)
         return
     result = classify(given.facts(record), the_rule)
     if as_json:
         print_json(result)
     else:
-        _render_classification(result, the_rule)
+        _render_classification(result, the_rule, explain=explain)
     if result.status == "indeterminate":
         exit_with(_missing_message(result))
 

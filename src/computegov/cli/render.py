@@ -66,8 +66,8 @@ def csv_option(rows: str | None = None) -> Callable[[Callable[..., R]], Callable
 
     Args:
         rows: dotted path of the list of rows inside the command's JSON (``"checks"``,
-            ``"result.rows"``); None picks the only list of objects, else the whole JSON as
-            one row.
+            ``"result.rows"``), or alternatives separated by ``|`` (the first present and not
+            null); None picks the only list of objects, else the whole JSON as one row.
     """
 
     def decorate(func: Callable[..., R]) -> Callable[..., R]:
@@ -110,8 +110,14 @@ def _at(data: Any, path: str) -> Any:
 
 def _pick(data: Any, rows: str | None) -> list[Any]:
     if rows:
-        found = _at(data, rows)
-        return list(found) if isinstance(found, list) else [found]
+        for path in rows.split("|"):  # alternatives: the first present and not null
+            try:
+                found = _at(data, path)
+            except KeyError:
+                continue
+            if found is not None:
+                return list(found) if isinstance(found, list) else [found]
+        raise KeyError(rows)
     if isinstance(data, list):
         return data
     if isinstance(data, dict):

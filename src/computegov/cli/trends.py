@@ -216,7 +216,7 @@ def fit(
 
 @trends_app.command("forecast")
 @guarded
-@csv_option("forecasts")
+@csv_option("record_forecast.by_year|forecasts")
 @selected
 def forecast_cmd(
     sel: Selection,
@@ -298,31 +298,11 @@ def forecast_cmd(
     console.print(
         f"{result.metric} ({result.unit}) over '{result.chip_set}': {result.coverage_note}"
     )
-    if record is not None:
-        record_columns = ("1 January", "5%", "25%", "median", "75%", "95%")
-        table = table_with(
-            f"Record forecast by {record.method} ({record.chosen_by})", record_columns,
-            right=set(record_columns),
-            caption=record.coverage_note,
-        )
-        for row in record.rows():
-            table.add_row(f"{row['year']:.0f}", *(f"{row[k]:.3g}" for k in ("q05", "q25", "q50", "q75", "q95")))
-        print_table(table)
-        console.print(record.calibration_statement)
-    elif record_note:
+    from computegov.cli.trends_forecast import print_forecast_table
+
+    print_forecast_table(result, record, forecasts)
+    if record is None and record_note:
         console.print(record_note)
-    for fc in forecasts:
-        columns = ("year", "5%", "25%", "median", "75%", "95%", "capped")
-        table = table_with(fc.scenario_title, columns, right=set(columns), caption=fc.scenario_source)
-        for row in fc.rows():
-            table.add_row(
-                f"{row['year']:.0f}",
-                *(f"{row[k]:.3g}" for k in ("q05", "q25", "q50", "q75", "q95")),
-                f"{row['capped_fraction']:.1%}",
-            )
-        print_table(table)
-        if fc.caps:
-            console.print("caps: " + ", ".join(f"{n} = {v:.3g}" for n, v in fc.caps))
 
 
 @trends_app.command("backtest")
