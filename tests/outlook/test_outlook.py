@@ -147,3 +147,16 @@ def test_hindcast_scores_each_origin_year_against_what_happened() -> None:
         assert c.feasible_flop[0] <= c.feasible_flop[1] <= c.feasible_flop[2]
         assert c.within_trend_90 == (c.trend_flop[0] <= c.actual_flop <= c.trend_flop[2])
     assert "n = 3" in h.note
+
+
+def test_a_year_the_data_already_reach_uses_the_observed_record() -> None:
+    from computegov.clusters import filter_systems, load_clusters
+    from computegov.clusters.reaching import record_points
+
+    systems, _ = filter_systems(load_clusters().systems, standard=True)
+    x, v = record_points(systems, "power_w")
+    year = int(x.max()) - 1  # the record at 1 January of the next year is in the data
+    preset = toolkit_preset([year], sources=FAST)
+    fan = preset.input_map()["power_w"].fan
+    assert fan is not None and "observed record" in fan.method
+    assert set(fan.row(year)) == {float(v[x < year + 1].max())}
