@@ -59,10 +59,12 @@ _KEEP = 8
 OUTLOOK_FORM = Form("outlook", (
     Field("preset", "Preset", "choice", default="toolkit", choices=PRESET_NAMES,
           help="toolkit: computegov's calibrated inputs; epoch2024: Sevilla et al. 2024's."),
-    Field("from", "From year", "int", default=DEFAULT_YEARS[0], low=YEAR_LOW, high=YEAR_HIGH),
-    Field("to", "To year", "int", default=DEFAULT_YEARS[-1], low=YEAR_LOW, high=YEAR_HIGH),
-    Field("draws", "Monte Carlo draws", "int", default=20_000, low=100, high=DRAWS_HIGH),
-    Field("seed", "Seed", "int", default=0, low=0, high=SEED_HIGH),
+    Field("from", "From year", "int", default=DEFAULT_YEARS[0], low=YEAR_LOW, high=YEAR_HIGH,
+          placeholder=str(DEFAULT_YEARS[0])),
+    Field("to", "To year", "int", default=DEFAULT_YEARS[-1], low=YEAR_LOW, high=YEAR_HIGH,
+          placeholder=str(DEFAULT_YEARS[-1])),
+    Field("draws", "Monte Carlo draws", "int", default=20_000, low=100, high=DRAWS_HIGH, placeholder="20000"),
+    Field("seed", "Seed", "int", default=0, low=0, high=SEED_HIGH, placeholder="0"),
 ))
 
 _cache: OrderedDict[tuple[str, tuple[int, ...]], Preset] = OrderedDict()
