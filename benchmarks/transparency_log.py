@@ -197,6 +197,14 @@ class Source:
     def consistency_proof(self, old, new):
         raise AssertionError("a fresh monitor asks for none")
 
+def peak_rss_bytes():
+    # VmHWM belongs to this process's own address space (ru_maxrss would carry the parent's peak
+    # across fork and exec on Linux)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
 state = LogState()
 t0 = time.perf_counter()
 check = check_log(Source(), LogKey(pub), None, LeafHashFile(__import__("pathlib").Path(leaves_path)),
@@ -204,7 +212,7 @@ check = check_log(Source(), LogKey(pub), None, LeafHashFile(__import__("pathlib"
 wall = time.perf_counter() - t0
 print(json.dumps({"ok": check.ok, "entries": check.entries_checked, "wall_s": wall,
                   "entries_per_s": check.entries_checked / wall, "evidence": list(check.evidence[:3]),
-                  "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+                  "peak_rss_bytes": peak_rss_bytes()}))
 """
 
 
@@ -215,6 +223,7 @@ def fresh_monitor(db_dir: str) -> dict[str, Any]:
 
     from computegov.registry.store import Store
 
+    os.environ["COMPUTEGOV_LOG_KEY"] = f"{db_dir}/log.key"
     store = Store(f"sqlite:///{db_dir}/registry.sqlite3")
     note = store.checkpoint()
     store.close()
