@@ -73,6 +73,7 @@ class HindcastCase:
         below_feasible_median: actual below the feasible median.
         trend_flop: (5 %, 50 %, 95 %) of the trend's extrapolation, FLOP.
         within_trend_90: actual inside the trend's 90 % interval.
+        constraint_medians_flop: each constraint's median that year, FLOP (where the bound sat).
     """
 
     origin: int
@@ -86,6 +87,7 @@ class HindcastCase:
     below_feasible_median: bool
     trend_flop: tuple[float, float, float]
     within_trend_90: bool
+    constraint_medians_flop: dict[str, float] = dataclasses.field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -155,7 +157,8 @@ def hindcast(origins: Sequence[int] = HINDCAST_ORIGINS, last_year: int = LAST_SC
             model, flop = actual[y]
             cases.append(HindcastCase(
                 origin, y, model, flop, (f[i05], f[i50], f[i95]), out.binding[k], f[i05] <= flop <= f[i95],
-                flop <= f[i95], flop < f[i50], (t[i05], t[i50], t[i95]), t[i05] <= flop <= t[i95]))
+                flop <= f[i95], flop < f[i50], (t[i05], t[i50], t[i95]), t[i05] <= flop <= t[i95],
+                {c.name: c.quantiles_flop[k][i50] for c in out.constraints}))
     n = len(cases)
 
     def share(attr: str) -> float:
