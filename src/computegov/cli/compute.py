@@ -84,7 +84,8 @@ def _print_estimate(est: Any) -> None:
         console.print(f"  [dim]assumption: {escape(assumption)}[/dim]")
     for alt in est.alternatives:
         console.print(
-            f"  also {alt.method}: {_flop(alt.flop)} FLOP ({_flop(alt.flop_low)} – {_flop(alt.flop_high)})"
+            f"  {'route' if est.method == 'combined' else 'also'} {alt.method}: {_flop(alt.flop)} FLOP "
+            f"({_flop(alt.flop_low)} – {_flop(alt.flop_high)})"
         )
     gap = est.disagreement_oom()
     if gap is not None:
