@@ -9,7 +9,7 @@ interval (see :mod:`computegov.compute.routes`). Prints, per route: runs, leave-
 of the central value, the runs that fell outside, and the coverage on developer-stated figures.
 Then the Llama 3.1 405B check of issue 28 (P over 1e26 and 1e25 from parameters and tokens).
 
-Usage: python benchmarks/compute_routes.py [--json]
+Usage: python benchmarks/compute_routes.py [--json] [--quick]
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from computegov.policy.thresholds import probability_over
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--quick", action="store_true", help="same run (it takes a few seconds)")
     args = parser.parse_args()
     rows = [leave_one_out(route, case) for route, case in CASES]
     rows += [leave_one_out_combined("utilisation_unknown"), leave_one_out_combined("utilisation_stated")]
