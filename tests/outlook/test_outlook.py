@@ -20,6 +20,7 @@ from computegov.outlook import (
     largest_runs,
     load_preset,
     sensitivity,
+    simulate,
     toolkit_preset,
 )
 
@@ -160,3 +161,21 @@ def test_a_year_the_data_already_reach_uses_the_observed_record() -> None:
     fan = preset.input_map()["power_w"].fan
     assert fan is not None and "observed record" in fan.method
     assert set(fan.row(year)) == {float(v[x < year + 1].max())}
+
+
+def test_chance_the_trend_outruns_the_feasible_run_matches_sampling_both() -> None:
+    from computegov.outlook.feasible import summarise
+    from computegov.outlook.trend import frontier_trend
+
+    preset = load_preset("epoch2024")
+    years = [2027, 2030, 2033]
+    d = simulate(preset.input_map(), preset.correlations, years, preset.binding, rng=np.random.default_rng(5),
+                 n_draws=40_000)
+    trend = frontier_trend(years, (0.05, 0.25, 0.5, 0.75, 0.95))
+    out = summarise(d, preset, trend)
+    rng = np.random.default_rng(6)
+    for k in range(len(years)):
+        sampled = rng.normal(trend.mean_log10[k], trend.sd_log10[k], d.feasible_log10.shape[0])
+        empirical = float(np.mean(sampled > rng.permutation(d.feasible_log10[:, k])))
+        assert out.p_trend_above_feasible[k] == pytest.approx(empirical, abs=0.01)
+    assert list(out.p_trend_above_feasible) == sorted(out.p_trend_above_feasible)  # x4.3/yr outgrows the bound

@@ -123,6 +123,10 @@ def _render(out: Any) -> None:
         console.print("* shown, not part of the minimum")
     if out.trend:
         console.print(f"trend: {out.trend.source}")
+        meets = out.trend_meets_feasible_year
+        console.print("trend median reaches the feasible median: " + (str(meets) if meets else "not by the last year")
+                      + "; P(trend's run > feasible run): "
+                      + ", ".join(f"{y} {p:.0%}" for y, p in zip(out.years, out.p_trend_above_feasible, strict=True)))
     for a in out.anchor_checks:
         console.print(f"2030 {a.constraint}: model {_flop(a.model_median_flop)} vs anchor {_flop(a.anchor_median_flop)}"
                       f" (x{a.ratio:.2f}, {'within' if a.within_factor else 'OUTSIDE'} a factor 3)")

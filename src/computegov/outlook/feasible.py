@@ -164,6 +164,8 @@ class Outlook:
         trend: the frontier-compute trend's extrapolation (None when not computed).
         n_draws: Monte Carlo draws.
         anchor_checks: the 2030 checks against the anchor (presets with anchors only).
+        p_trend_above_feasible: per year, P(the trend's run > the feasible run), the two taken as
+            independent (empty without a trend): where the trend meets the wall.
     """
 
     preset: Preset
@@ -175,6 +177,16 @@ class Outlook:
     trend: TrendExtrapolation | None
     n_draws: int
     anchor_checks: tuple[AnchorCheck, ...] = ()
+    p_trend_above_feasible: tuple[float, ...] = ()
+
+    @property
+    def trend_meets_feasible_year(self) -> int | None:
+        """First year the trend's median reaches the feasible run's median (None: not within the years)."""
+        if self.trend is None:
+            return None
+        mid = self.levels.index(0.5)
+        return next((y for i, y in enumerate(self.years)
+                     if self.trend.quantiles_flop[i][mid] >= self.feasible_flop[i][mid]), None)
 
     def constraint(self, name: str) -> ConstraintFan:
         """The fan of one constraint.
@@ -224,10 +236,12 @@ class Outlook:
                     "feasible_quantiles_flop": list(self.feasible_flop[i]),
                     "binding": self.binding[i],
                     "trend_quantiles_flop": list(self.trend.quantiles_flop[i]) if self.trend else None,
+                    "p_trend_above_feasible": self.p_trend_above_feasible[i] if self.p_trend_above_feasible else None,
                 }
                 for i, y in enumerate(self.years)
             ],
             "trend": self.trend.to_dict() if self.trend else None,
+            "trend_meets_feasible_year": self.trend_meets_feasible_year,
             "anchor_checks": [a.to_dict() for a in self.anchor_checks],
         }
 
@@ -253,8 +267,16 @@ def summarise(draws: Draws, preset: Preset, trend: TrendExtrapolation | None,
     feas = 10.0 ** _quantiles(draws.feasible_log10, lv)
     binding = tuple(draws.binding_set[int(np.argmax([shares[c][i] for c in draws.binding_set]))]
                     for i in range(len(years)))
+    above: tuple[float, ...] = ()
+    if trend is not None and trend.mean_log10:
+        from scipy.special import ndtr
+
+        mean, sd = np.asarray(trend.mean_log10), np.asarray(trend.sd_log10)
+        # P(trend > feasible) = E over feasible draws of P(N(mean, sd) > draw)
+        above = tuple(float(p) for p in ndtr((mean[None, :] - draws.feasible_log10) / sd[None, :]).mean(axis=0))
     out = Outlook(preset, years, tuple(float(x) for x in levels), tuple(fans),
-                  tuple(tuple(float(x) for x in row) for row in feas), binding, trend, int(draws.feasible_log10.shape[0]))
+                  tuple(tuple(float(x) for x in row) for row in feas), binding, trend, int(draws.feasible_log10.shape[0]),
+                  p_trend_above_feasible=above)
     if preset.anchors and 2030 in years and 0.5 in out.levels:
         checks = []
         for a in preset.anchors:

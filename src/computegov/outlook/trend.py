@@ -36,6 +36,8 @@ class TrendExtrapolation:
         n_models: models fitted.
         fitted_until: first decimal year excluded from the fit.
         source: what was fitted.
+        mean_log10: per year, the mean of log10 FLOP.
+        sd_log10: per year, its standard deviation (fit uncertainty and residual spread).
     """
 
     years: tuple[int, ...]
@@ -46,6 +48,8 @@ class TrendExtrapolation:
     n_models: int
     fitted_until: float
     source: str
+    mean_log10: tuple[float, ...] = ()
+    sd_log10: tuple[float, ...] = ()
 
     def median(self, year: int) -> float:
         """The trend's median for ``year``, FLOP."""
@@ -78,12 +82,14 @@ def frontier_trend(years: Sequence[int], levels: Sequence[float], *, until: floa
     fit = (fit_compute_trend(since=TREND_SINCE, frontier_only=True) if until is None
            else fit_compute_trend(since=TREND_SINCE, frontier_only=True, until=until))
     (c00, c01), (_, c11) = fit.covariance
-    rows = []
+    rows, means, sds = [], [], []
     for y in years:
         x = y + 0.5
         mean = fit.predict_log10(x)
         sd = math.sqrt(c00 + 2 * x * c01 + x * x * c11 + fit.residual_sd_log10**2)
         rows.append(tuple(10 ** (mean + sd * NormalDist().inv_cdf(p)) for p in levels))
+        means.append(mean)
+        sds.append(sd)
     return TrendExtrapolation(
         years=tuple(int(y) for y in years), levels=tuple(levels), quantiles_flop=tuple(rows),
         growth_per_year=fit.growth_per_year, growth_ci95=fit.growth_ci95, n_models=fit.n,
@@ -91,4 +97,5 @@ def frontier_trend(years: Sequence[int], levels: Sequence[float], *, until: floa
         source=f"computegov.compute.trend.fit_compute_trend(frontier_only, since {TREND_SINCE:.0f}): "
                f"{fit.n} frontier models, x{fit.growth_per_year:.2f}/yr; interval = fit uncertainty + residual spread "
                f"({fit.residual_sd_log10:.2f} orders of magnitude)",
+        mean_log10=tuple(means), sd_log10=tuple(sds),
     )

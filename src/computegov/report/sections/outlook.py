@@ -37,14 +37,15 @@ def _log(x: float) -> str:
 def _year_table(out: Outlook) -> str:
     i05, i50, i95 = (out.levels.index(x) for x in (0.05, 0.5, 0.95))
     head = ["year", *(c.name + ("" if c.in_minimum else " (not in minimum)") for c in out.constraints),
-            "feasible: median (5-95 %)", "binding (share of draws)", "trend"]
+            "feasible: median (5-95 %)", "binding (share of draws)", "trend", "P(trend > feasible)"]
     rows = []
     for i, y in enumerate(out.years):
         f = out.feasible_flop[i]
         rows.append([str(y), *(_log(c.quantiles_flop[i][i50]) for c in out.constraints),
                      f"{_log(f[i50])} ({_log(f[i05])}-{_log(f[i95])})",
                      f"{out.binding[i]} ({out.constraint(out.binding[i]).binding_share[i]:.0%})",
-                     _log(out.trend.quantiles_flop[i][i50]) if out.trend else "–"])
+                     _log(out.trend.quantiles_flop[i][i50]) if out.trend else "–",
+                     f"{out.p_trend_above_feasible[i]:.0%}" if out.p_trend_above_feasible else "–"])
     return html_table(head, rows, caption=f"Largest training run feasible, log10 FLOP (medians), {out.preset.name} preset")
 
 
@@ -75,9 +76,7 @@ def build(ctx: ReportContext) -> Section:
     i = out.years.index(FOCUS_YEAR)
     feasible = out.median("feasible", FOCUS_YEAR)
     trend = out.trend.median(FOCUS_YEAR) if out.trend else None
-    mid = out.levels.index(0.5)
-    meets = next((y for k, y in enumerate(out.years) if out.trend
-                  and out.trend.quantiles_flop[k][mid] >= out.feasible_flop[k][mid]), None)
+    meets = out.trend_meets_feasible_year
     parts = [
         note_html(f"For each year, the largest training run (FLOP) that each constraint allows: power (largest AI "
                   f"site x FLOP/J x utilisation x run length), chips (accelerators per year x share to one run x "
