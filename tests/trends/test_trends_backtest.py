@@ -140,3 +140,35 @@ def test_loglinear_intervals_are_calibrated_when_the_model_holds() -> None:
         covered += summary.coverage_90 * summary.n
         total += summary.n
     assert 0.8 <= covered / total <= 0.97
+
+
+def test_a_missed_target_names_a_calibrated_method_left_out_for_too_few_forecasts() -> None:
+    from computegov.trends.backtest import Backtest
+    from computegov.trends.scoring import BacktestScore, summarise
+
+    def scores(method: str, n: int, crps: float, inside_every: int) -> list[BacktestScore]:
+        out = []
+        for k in range(n):
+            origin = 2000 + k // 5
+            out.append(BacktestScore(
+                method=method, origin_year=origin, target_year=origin + 1 + k % 5, observed_log10=1.0,
+                median_log10=1.0, error_log10=0.0, crps_log10=crps, in_50=True,
+                in_90=(k % inside_every != 0) if inside_every else True, in_80=True, in_95=True, pit=0.5,
+                interval_score_90=crps * 4,
+            ))
+        return out
+
+    by_method = {
+        "loglinear_all": scores("loglinear_all", 55, 0.10, 0),
+        "loglinear_all+cal": scores("loglinear_all+cal", 55, 0.13, 0),  # 100 % held, CRPS 1.3x
+        "moore_2yr+cal": scores("moore_2yr+cal", 35, 0.08, 10),  # held 90 %, CRPS 0.8x, 35 of 55
+    }
+    result = Backtest(
+        metric="m", unit="", chip_set="ml", origins=tuple(range(2000, 2011)), horizon_years=5,
+        scores=tuple(s for v in by_method.values() for s in v),
+        summaries=tuple(summarise(m, v, 2000) for m, v in by_method.items()),
+    )
+    check = result.calibration_check()
+    assert not check["meets"]
+    assert "moore_2yr+cal would meet it (held 89%" in check["statement"]
+    assert "made 35 of 55 forecasts" in check["statement"]

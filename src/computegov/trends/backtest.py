@@ -173,6 +173,8 @@ class Backtest:
             problems.append(f"only {s.n} forecasts could be scored (< {MIN_CHECK_N})")
         if ratio is not None and ratio > MAX_CRPS_RATIO:
             problems.append(f"its mean CRPS is {ratio:.2f}x that of {reference} (> {MAX_CRPS_RATIO:.2f}x)")
+        if problems:
+            problems += self._near_misses(best, reference)
         head = (f"{self.metric}: best calibrated method {best}, 90 % band held {cover:.0%} of {s.n} "
                 f"hindcasts (origins {s.first_origin}-{self.origins[-1]})"
                 + (f", CRPS {ratio:.2f}x {reference}'s" if ratio is not None else ""))
@@ -181,6 +183,28 @@ class Backtest:
         return {"method": best, "coverage_90": cover, "n": s.n, "crps_ratio_vs_best_uncalibrated": ratio,
                 "best_uncalibrated": reference, "coverage_band": list(COVERAGE_BAND),
                 "meets": not problems, "statement": statement}
+
+    def _near_misses(self, best: str, reference: str | None) -> list[str]:
+        """Why the target is missed, where the reason is a method left out of the comparison.
+
+        Calibrated methods that would meet the target on their own forecasts but made too few
+        of them to be compared (see :meth:`_best`), each with its numbers.
+        """
+        out = []
+        most = max((x.n for x in self.summaries if x.calibrated), default=0)
+        lo, hi = COVERAGE_BAND
+        for other in self.summaries:
+            if not other.calibrated or other.method == best or other.coverage_90 is None:
+                continue
+            ratio = self.crps_ratio(other.method, reference) if reference else None
+            good = lo <= other.coverage_90 <= hi and other.n >= MIN_CHECK_N and (ratio is None or ratio <= MAX_CRPS_RATIO)
+            if good and other.n < 0.8 * most:
+                out.append(
+                    f"{other.method} would meet it (held {other.coverage_90:.0%}, CRPS "
+                    f"{ratio if ratio is not None else float('nan'):.2f}x) but made {other.n} of {most} forecasts, "
+                    "too few to be compared (a method calibrated later has fewer scored forecasts)"
+                )
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
