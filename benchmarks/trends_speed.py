@@ -4,6 +4,9 @@
   that draws and evaluates one path at a time (timed on fewer paths, scaled per path).
 - Bootstrap: ``computegov.trends.fit.bootstrap_ols`` (vectorised over resamples), against a Python
   loop of one NumPy OLS per resample.
+- Theil-Sen: ``computegov.trends.fit.theil_sen`` (three ranks selected with ``np.partition``)
+  against ``scipy.stats.theilslopes`` (sorts all n(n-1)/2 slopes) on a broad-set-sized series,
+  checking the results are identical.
 
 Usage: python benchmarks/trends_speed.py [--repeats N]
 """
@@ -19,7 +22,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from computegov.trends.fit import TrendFit, bootstrap_ols, fit_log_linear
+from computegov.trends.fit import TrendFit, bootstrap_ols, fit_log_linear, theil_sen
 from computegov.trends.forecast import forecast
 
 YEARS = list(range(2026, 2041))
@@ -100,6 +103,22 @@ def main() -> None:
     print(f"  Python loop:         {loop_b:8.3f} s")
     print(f"  speed-up:            {loop_b / vec_b:8.0f}x")
     assert math.isfinite(vec) and math.isfinite(vec_b)
+
+    from scipy import stats
+
+    n_ts = 800 if args.quick else 2500  # the broad GPU set holds ~2,000-3,000 chips with a metric
+    rng = np.random.default_rng(3)
+    xs = np.sort(1995 + 30 * rng.random(n_ts))
+    ys = 9 + 0.15 * (xs - 1995) + 0.6 * rng.standard_normal(n_ts)
+    ours = theil_sen(ys, xs, 0.95)
+    ref = stats.theilslopes(ys, xs, alpha=0.95)
+    assert ours == (ref.slope, ref.intercept, ref.low_slope, ref.high_slope), "theil_sen differs from scipy"
+    t_ours = _median_time(lambda: theil_sen(ys, xs, 0.95), args.repeats)
+    t_scipy = _median_time(lambda: stats.theilslopes(ys, xs, alpha=0.95), args.repeats)
+    print(f"Theil-Sen, n = {n_ts:,} ({n_ts * (n_ts - 1) // 2:,} pairwise slopes), identical to scipy")
+    print(f"  np.partition:        {t_ours:8.3f} s")
+    print(f"  scipy.theilslopes:   {t_scipy:8.3f} s")
+    print(f"  speed-up:            {t_scipy / t_ours:8.1f}x")
 
 
 if __name__ == "__main__":
