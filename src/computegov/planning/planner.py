@@ -18,6 +18,7 @@ fixed doubling time), with its range.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -158,6 +159,8 @@ def _option(
         rel = reliability(
             duration.central, chips, target.architecture.params, failure_model, samples=1000
         )
+        if not all(math.isfinite(g) and g > 0 for g in (rel.goodput.low, rel.goodput.high)):
+            return None  # a run so long that failures leave no useful work: no option at this size
         # slow end: slow MFU and low goodput; fast end: fast MFU and high goodput
         duration = Range(
             duration.low / rel.goodput.high,
@@ -483,7 +486,10 @@ def plan(
             ):
                 break  # more chips only break the chip limit further
         if not found:
-            skipped[chip.name] = "the model does not fit in memory at any size"
+            skipped[chip.name] = (
+                "the model does not fit in memory at any size" if ctx.numbers.memory_bytes is not None
+                else "no size gives a run that completes (memory unknown; failures outpace progress)"
+            )
     feasible = [o for o in every if o.feasible]
     if not feasible:
         raise explain_infeasible(every, request, skipped)
