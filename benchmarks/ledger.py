@@ -3,19 +3,26 @@
 1. Append throughput (records/s) with fsync batching options: every record, every 10 / 100 /
    1000 records, and no fsync (OS page cache only).
 2. Verification of a 100,000-record ledger with its signed report (target: under 1 s).
+2b. Verification at 1e4 and 1e5 records (1e6 with ``--million``) as a ratio to a plain orjson +
+   SHA-256 chain walk of the same file in the same process (what a practitioner would write to
+   check the chain alone; the aim is <= 2x), and the verifier's peak RSS in a fresh process.
 3. BLAKE3 vs SHA-256 digest throughput of a large state dict (default 1 GiB, as in the issue;
    ``--state-mib 256`` where memory is short: it needs ~1.5 GiB free).
 
-Run: ``python benchmarks/ledger.py [--records 100000] [--state-mib 1024] [--quick] [--json]``.
+Run: ``python benchmarks/ledger.py [--records 100000] [--state-mib 1024] [--quick] [--million]
+[--json]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -69,31 +76,115 @@ def bench_append(tmp: Path, n: int) -> dict[str, Any]:
     return out
 
 
-def bench_verify(tmp: Path, n: int) -> dict[str, Any]:
+#: The verifier's peak per chip for the benchmark run (an H100 SXM5's dense BF16 peak, 989e12
+#: FLOP/s, NVIDIA H100 datasheet; passed as the verifier's own number so no catalogue is read).
+BENCH_PEAK_FLOP_PER_S = 989e12
+
+
+def build_ledger(tmp: Path, n: int, name: str = "big.jsonl") -> tuple[Path, Path, Signer]:
+    """A consistent ``n``-record ledger and its report (simulated clock: 1.5 s per interval)."""
     signer = Signer.generate()
-    ledger = tmp / "big.jsonl"
+    ledger = tmp / name
+    now = [1.7e9]
     rec = RunRecorder(
         ledger,
         metadata={"model": "bench", "hardware": {"chip": "H100 SXM5", "chip_count": 8}},
         signer=signer,
         sign_every=1000,
         fsync_every=10_000,
+        clock=lambda: now[0],
     )
-    t = 1.7e9
-    t0 = time.perf_counter()
+    t = now[0]
     while rec._ledger.next_seq < n - 2:
+        now[0] = t + 1.5
         rec.record_measurement({**INTERVAL, "time_start_unix_s": t, "time_end_unix_s": t + 1.5})
         t += 1.5
     report = rec.finish({})
+    assert report.path is not None
+    return ledger, report.path, signer
+
+
+def chain_walk(data: bytes) -> str:
+    """The baseline: a plain orjson + SHA-256 walk of the chain (hash, parse, link), nothing else."""
+    import orjson
+
+    prev = "0" * 64
+    for line in data.splitlines():
+        body = line[8:-75]
+        digest = hashlib.sha256(body).hexdigest()
+        rec = orjson.loads(body)
+        if rec["prev"] != prev or line[-66:-2].decode() != digest:
+            raise ValueError("broken chain")
+        prev = digest
+    return prev
+
+
+_RSS_CHILD = """
+import resource, sys, time
+from computegov.ledger.verify import verify_report
+t0 = time.perf_counter()
+v = verify_report(sys.argv[1], sys.argv[2], sys.argv[3], peak_flop_per_s=float(sys.argv[4]))
+dt = time.perf_counter() - t0
+assert v.ok, v.to_dict()["failed"]
+print(dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def bench_scaling(tmp: Path, sizes: tuple[int, ...]) -> dict[str, Any]:
+    """Verify time / chain-walk time, in-process, and the verifier's peak RSS in a fresh process."""
+    out: dict[str, Any] = {}
+    for n in sizes:
+        ledger, report, signer = build_ledger(tmp, n, f"scale-{n}.jsonl")
+        pub = tmp / f"scale-{n}.pub"
+        pub.write_text(signer.public_pem())
+        raw_ledger, raw_report = ledger.read_bytes(), report.read_bytes()
+        walk = verify_s = float("inf")
+        for _ in range(3):
+            t0 = time.perf_counter()
+            chain_walk(raw_ledger)
+            walk = min(walk, time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            verdict = verify_report(
+                raw_report, raw_ledger, signer.public_key, peak_flop_per_s=BENCH_PEAK_FLOP_PER_S,
+                catalog=_NoCatalog(),
+            )
+            verify_s = min(verify_s, time.perf_counter() - t0)
+            assert verdict.ok, verdict.to_dict()["failed"]
+        child = subprocess.run(
+            [sys.executable, "-c", _RSS_CHILD, str(report), str(ledger), str(pub),
+             str(BENCH_PEAK_FLOP_PER_S)],
+            capture_output=True, text=True, check=True,
+        )
+        child_s, rss_kib = child.stdout.split()
+        out[str(n)] = {
+            "records": n,
+            "ledger_bytes": len(raw_ledger),
+            "chain_walk_seconds": walk,
+            "verify_seconds": verify_s,
+            "ratio_to_chain_walk": verify_s / walk,
+            "fresh_process_verify_seconds": float(child_s),
+            "fresh_process_peak_rss_mib": int(rss_kib) / 1024,
+        }
+        for p in (ledger, report, pub):
+            p.unlink()
+    return out
+
+
+def bench_verify(tmp: Path, n: int) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    ledger, report_path, signer = build_ledger(tmp, n)
     build_s = time.perf_counter() - t0
-    raw_report = report.to_bytes()
+    raw_report = report_path.read_bytes()
     raw_ledger = ledger.read_bytes()
 
     def best_of_3() -> float:
         best = float("inf")
         for _ in range(3):
             t0 = time.perf_counter()
-            verdict = verify_report(raw_report, raw_ledger, signer.public_key, catalog=_NoCatalog())
+            verdict = verify_report(
+                raw_report, raw_ledger, signer.public_key, catalog=_NoCatalog(),
+                peak_flop_per_s=BENCH_PEAK_FLOP_PER_S,
+            )
             best = min(best, time.perf_counter() - t0)
             assert verdict.ok, verdict.to_dict()["failed"]
         return best
@@ -158,6 +249,7 @@ def main() -> None:
     ap.add_argument("--state-mib", type=int, default=1024)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--quick", action="store_true", help="2,000 records, 8 MiB state (CI smoke run)")
+    ap.add_argument("--million", action="store_true", help="also scale verification to 1e6 records")
     args = ap.parse_args()
     if args.quick:
         args.records, args.state_mib = 2_000, 8
@@ -171,6 +263,11 @@ def main() -> None:
             },
             "append": bench_append(tmp, args.records // 5),
             "verify": bench_verify(tmp, args.records),
+            "scaling": bench_scaling(
+                tmp,
+                (1_000, 2_000) if args.quick
+                else ((10_000, 100_000, 1_000_000) if args.million else (10_000, 100_000)),
+            ),
             "digest": bench_digest(args.state_mib),
         }
     finally:
@@ -191,6 +288,13 @@ def main() -> None:
         f"stdlib json {v['verify_seconds_stdlib_json_best_of_3']:.3f} s "
         f"(x{v['speedup_over_stdlib_json']:.2f} faster with {v['parser']})"
     )
+    for n, sc in result["scaling"].items():
+        print(
+            f"verify {int(n):>9,} records: {sc['verify_seconds']:.3f} s = "
+            f"x{sc['ratio_to_chain_walk']:.2f} a plain orjson+SHA-256 chain walk "
+            f"({sc['chain_walk_seconds']:.3f} s); fresh process {sc['fresh_process_verify_seconds']:.3f} s, "
+            f"peak RSS {sc['fresh_process_peak_rss_mib']:.0f} MiB"
+        )
     d = result["digest"]
     if "skipped" in d:
         print(f"digest: skipped: {d['skipped']}")
