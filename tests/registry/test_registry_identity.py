@@ -95,3 +95,31 @@ def test_the_same_lab_resubmitting_its_payload_under_another_envelope_gets_the_s
     again = _submit(client, tokens["lab-a"], both)
     assert first.status_code == 201 and again.status_code == 200
     assert again.json()["report"]["digest_sha256"] == first.json()["report"]["digest_sha256"]
+
+
+def test_racing_labs_submitting_one_payload_store_it_once_and_the_rest_get_409(store: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from registry_helpers import FakeVerifier
+
+    from computegov.registry.errors import ConflictError
+    from computegov.registry.intake import submit_report
+
+    statement = make_statement(model="raced")
+    labs = {f"lab-{i}": Keys(Ed25519PrivateKey.generate()) for i in range(6)}
+    orgs = {}
+    for name, keys in labs.items():
+        store.add_key(name, keys.public_pem)
+        orgs[name] = store.authenticate(store.create_token(name)[0])
+
+    def submit(name: str) -> str:
+        try:
+            out = submit_report(store, orgs[name], {"envelope": make_envelope(statement, labs[name])}, FakeVerifier())
+        except ConflictError:
+            return "409"
+        return "201" if out.created else "200"
+
+    with ThreadPoolExecutor(len(labs)) as pool:
+        answers = sorted(pool.map(submit, labs))
+    assert answers == ["201"] + ["409"] * (len(labs) - 1)
+    assert store.count_reports() == 1
