@@ -64,6 +64,19 @@ def test_submit_posts_the_report_with_its_ledger_and_prints_the_stored_id(regist
     assert again.exit_code == 0 and "already stored" in again.output and out["digest_sha256"] in again.output
 
 
+def test_the_saved_receipt_verifies_offline_against_the_log_key(registry: dict[str, Any], tmp_path: Path) -> None:
+    report, receipt = _report(tmp_path, "receipted"), tmp_path / "out" / "receipt.json"
+    got = _submit(registry, str(report), "--receipt-out", str(receipt))
+    assert got.exit_code == 0, got.output
+    if not receipt.exists():
+        pytest.skip("this registry's answer carries no receipt")
+    assert "receipt saved" in got.output
+    log_key = registry["store"].log_public_key()["public_key_hex"]
+    check = runner.invoke(app, ["log", "verify-receipt", str(receipt), "--log-key", log_key,
+                                "--envelope", str(report)])
+    assert check.exit_code == 0, check.output
+
+
 def test_submit_of_a_report_the_registry_refuses_exits_2_with_its_reason(registry: dict[str, Any],
                                                                        tmp_path: Path) -> None:
     report = _report(tmp_path)
