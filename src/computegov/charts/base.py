@@ -16,10 +16,23 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # Altair is imported where a chart is built, so the CLI can read the constants
     import altair as alt
 
-__all__ = ["ATTRIBUTION", "CHART_SUFFIXES", "chart_html", "chart_title", "save_chart"]
+__all__ = [
+    "ATTRIBUTION",
+    "CHART_SUFFIXES",
+    "chart_datasets",
+    "chart_html",
+    "chart_text_alternative",
+    "chart_title",
+    "data_uri",
+    "save_chart",
+    "tidy_spec",
+]
 
 #: CC-BY 4.0 attribution required on anything built from Epoch AI's data (see data/SOURCES.md).
 ATTRIBUTION = "Data: Epoch AI, Machine Learning Hardware and Notable AI Models, https://epoch.ai/data (CC-BY 4.0)"
+
+#: Longest subtitle line, characters (about 600 px at the 10 px subtitle font).
+SUBTITLE_CHARS = 100
 
 #: File types :func:`save_chart` writes (Altair's own savers; SVG/PNG through vl-convert).
 CHART_SUFFIXES: tuple[str, ...] = (".html", ".svg", ".png", ".json")
@@ -32,31 +45,184 @@ def chart_title(text: str, subtitle: str | Sequence[str] | None = None) -> alt.T
         text: the title.
         subtitle: one line or several shown under it (before the attribution), or None.
     """
+    import textwrap
+
     import altair as alt
 
     lines = [subtitle] if isinstance(subtitle, str) else list(subtitle or [])
-    return alt.TitleParams(
-        text=text, subtitle=[*lines, ATTRIBUTION], anchor="start", subtitleFontSize=10
-    )
+    # Vega never wraps a title line: a long one runs past the chart and is cut, so wrap here
+    wrapped = [part for line in [*lines, ATTRIBUTION] for part in textwrap.wrap(str(line), SUBTITLE_CHARS) or [""]]
+    return alt.TitleParams(text=text, subtitle=wrapped, anchor="start", subtitleFontSize=10)
+
+
+#: Position channels whose year fields get whole-number tick labels ("2019", never "2,019.0").
+_POSITION_CHANNELS = ("x", "y", "x2", "y2")
+#: Rows of each dataset shown in a chart's data table (the CSV download holds them all).
+TABLE_ROWS_SHOWN = 200
+#: Views that can take ``width="container"`` (concatenations and facets cannot).
+_COMPOSITE_KEYS = ("hconcat", "vconcat", "concat", "facet", "repeat")
+
+
+def _tidy_encodings(node: Any) -> None:
+    """Year fields on a quantitative position axis get integer labels (``format "d"``, whole steps)."""
+    if isinstance(node, dict):
+        encoding = node.get("encoding")
+        if isinstance(encoding, dict):
+            for channel in _POSITION_CHANNELS:
+                enc = encoding.get(channel)
+                if (isinstance(enc, dict) and enc.get("type") == "quantitative"
+                        and "year" in str(enc.get("field", "")).lower() and enc.get("axis", {}) is not None):
+                    axis = dict(enc.get("axis") or {})
+                    axis.setdefault("format", "d")
+                    axis.setdefault("tickMinStep", 1)
+                    enc["axis"] = axis
+        for value in node.values():
+            _tidy_encodings(value)
+    elif isinstance(node, list):
+        for value in node:
+            _tidy_encodings(value)
+
+
+def tidy_spec(spec: dict[str, Any], *, responsive: bool = False) -> dict[str, Any]:
+    """A chart spec as every chart should read: integer year axes; optionally container width.
+
+    Args:
+        spec: a Vega-Lite spec (``chart.to_dict()``), changed in place and returned.
+        responsive: when True, a single or layered view with a fixed width takes its
+            container's width (``width="container"``); concatenations keep their widths.
+    """
+    _tidy_encodings(spec)
+    if responsive and not any(k in spec for k in _COMPOSITE_KEYS) and isinstance(spec.get("width"), int | float):
+        spec["width"] = "container"
+        spec.setdefault("autosize", {"type": "fit-x", "contains": "padding"})
+    return spec
+
+
+def _title_lines(spec: dict[str, Any]) -> tuple[str, list[str]]:
+    title = spec.get("title")
+    if isinstance(title, dict):
+        text, sub = title.get("text", ""), title.get("subtitle", [])
+    else:
+        text, sub = title or "", []
+    text = " ".join(text) if isinstance(text, list) else str(text)
+    lines = [sub] if isinstance(sub, str) else list(sub or [])
+    return text, [str(line) for line in lines if str(line) != ATTRIBUTION]
+
+
+def chart_datasets(spec: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """Every inline dataset of a spec (named ``datasets`` and ``data.values``), in order."""
+    found: list[list[dict[str, Any]]] = [list(v) for v in (spec.get("datasets") or {}).values() if isinstance(v, list)]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            data = node.get("data")
+            if isinstance(data, dict) and isinstance(data.get("values"), list):
+                found.append([v if isinstance(v, dict) else {"value": v} for v in data["values"]])
+            for key, value in node.items():
+                if key != "datasets":
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk({k: v for k, v in spec.items() if k != "datasets"})
+    return [rows for rows in found if rows]
+
+
+def _csv_text(rows: list[dict[str, Any]]) -> str:
+    import csv
+    import io
+
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), restval="", lineterminator="\r\n",
+                            extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows({k: ("" if v is None else v) for k, v in row.items()} for row in rows)
+    return buffer.getvalue()
+
+
+def data_uri(text: str, media_type: str) -> str:
+    """``text`` as a ``data:`` URI (percent-encoded UTF-8), for a download link that needs no server."""
+    import urllib.parse
+
+    return f"data:{media_type};charset=utf-8," + urllib.parse.quote(text, safe="")
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "" if value is None else str(value)
+
+
+def chart_text_alternative(spec: dict[str, Any], chart_id: str) -> str:
+    """The text alternative of a chart: what it shows in words, its data as tables and CSV.
+
+    Returns:
+        A ``<figcaption>``: a one-sentence summary (title, subtitle, rows), then a ``<details>``
+        holding each dataset as a table (the first :data:`TABLE_ROWS_SHOWN` rows) with a
+        ``Download CSV`` link and a ``JSON`` link (``data:`` URIs, so it works offline).
+    """
+    title, lines = _title_lines(spec)
+    datasets = chart_datasets(spec)
+    n_rows = sum(len(d) for d in datasets)
+    summary = f"{title or 'Chart'}" + (f": {'; '.join(lines)}" if lines else "") + (
+        f". {n_rows} data rows, in the table below." if datasets else ".")
+    parts = [f'<figcaption><p class="visually-hidden" id="{chart_id}-summary">{html.escape(summary)}</p>']
+    if datasets:
+        parts.append(f'<details class="chart-data"><summary>Data behind this chart ({n_rows} rows)</summary>')
+        for i, rows in enumerate(datasets, 1):
+            columns = list(dict.fromkeys(k for row in rows for k in row))
+            name = f"{chart_id}-data-{i}" if len(datasets) > 1 else f"{chart_id}-data"
+            head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
+            body = "".join(
+                "<tr>" + "".join(f"<td>{html.escape(_cell(row.get(c)))}</td>" for c in columns) + "</tr>"
+                for row in rows[:TABLE_ROWS_SHOWN]
+            )
+            more = (f" (first {TABLE_ROWS_SHOWN} of {len(rows)} rows; the CSV has all)"
+                    if len(rows) > TABLE_ROWS_SHOWN else "")
+            parts.append(
+                f'<p class="data-links">Dataset {i} of {len(datasets)}{more}: '
+                f'<a download="{name}.csv" href="{html.escape(data_uri(_csv_text(rows), "text/csv"))}">Download CSV</a>'
+                f' · <a download="{name}.json" href="{html.escape(data_uri(json.dumps(rows), "application/json"))}">'
+                "JSON</a></p>"
+                f'<div class="table-scroll"><table class="data"><thead><tr>{head}</tr></thead>'
+                f"<tbody>{body}</tbody></table></div>"
+            )
+        parts.append("</details>")
+    parts.append("</figcaption>")
+    return "".join(parts)
 
 
 def chart_html(chart: alt.TopLevelMixin, chart_id: str) -> str:
     """An HTML fragment holding the chart's Vega-Lite spec, rendered by the page's vega-embed.
+
+    The chart takes its container's width where it can (:func:`tidy_spec`), and carries a text
+    alternative: a summary named by ``aria-describedby`` and its data as tables with CSV and
+    JSON downloads (:func:`chart_text_alternative`).
 
     Args:
         chart: any Altair top-level chart.
         chart_id: unique id within the page (letters, digits, ``-``).
 
     Returns:
-        ``<figure>`` with an empty ``<div>`` for the chart and the spec as a JSON script tag.
+        ``<figure>`` with an empty ``<div>`` for the chart, the spec as a JSON script tag and
+        a ``<figcaption>`` holding the text alternative.
     """
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", chart_id):
         raise ValueError(f"chart id {chart_id!r}: letters, digits, '-' and '_' only")
-    spec: dict[str, Any] = chart.to_dict()
+    spec: dict[str, Any] = tidy_spec(chart.to_dict(), responsive=True)
+    title, lines = _title_lines(spec)
+    spec.setdefault("description", " ".join([title, *lines]).strip() or "chart")
     payload = json.dumps(spec).replace("</", "<\\/")
+    cid = html.escape(chart_id)
     return (
-        f'<figure class="chart"><div id="{html.escape(chart_id)}" class="vega-chart"></div>'
-        f'<script type="application/json" data-chart-for="{html.escape(chart_id)}">{payload}</script>'
+        f'<figure class="chart" aria-labelledby="{cid}-summary">'
+        f'<div id="{cid}" class="vega-chart" aria-describedby="{cid}-summary"></div>'
+        f'<script type="application/json" data-chart-for="{cid}">{payload}</script>'
+        f"{chart_text_alternative(spec, chart_id)}"
         "</figure>"
     )
 
@@ -71,5 +237,17 @@ def save_chart(chart: alt.TopLevelMixin, path: str | Path) -> Path:
     suffix = path.suffix.lower()
     if suffix not in CHART_SUFFIXES:
         raise ValueError(f"{path}: chart format must be .html, .svg, .png or .json")
+    if suffix in {".svg", ".png", ".json"}:  # through the tidied spec: integer year axes
+        spec = tidy_spec(chart.to_dict())
+        if suffix == ".json":
+            path.write_text(json.dumps(spec, indent=2), encoding="utf-8")
+            return path
+        import vl_convert
+
+        if suffix == ".svg":
+            path.write_text(vl_convert.vegalite_to_svg(spec), encoding="utf-8")
+        else:
+            path.write_bytes(vl_convert.vegalite_to_png(spec))
+        return path
     chart.save(str(path))
     return path

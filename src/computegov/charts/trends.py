@@ -6,6 +6,7 @@ title. Export with :func:`computegov.charts.base.save_chart` (HTML, SVG, PNG via
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -210,6 +211,13 @@ def forecast_chart(
             .encode(x=x, y=alt.Y("value:Q", scale=scale), tooltip=["chip:N"])
         )
         layers.append(dots)
+        points = _points_frame(fit)
+        if not points.empty:  # the record today: where the fans start from
+            best = points.loc[[points["value"].idxmax()]].assign(label=lambda f: "record: " + f["chip"])
+            marker = alt.Chart(best).encode(x=x, y=alt.Y("value:Q", scale=scale))
+            layers.append(marker.mark_point(shape="diamond", size=140, filled=True, color="black").encode(
+                tooltip=["label:N", alt.Tooltip("year:Q", format=".1f"), alt.Tooltip("value:Q", format=".3~e")]))
+            layers.append(marker.mark_text(align="right", dx=-8, dy=-8, fontWeight="bold").encode(text="label:N"))
     caps = sorted({c for fc in forecasts for c in fc.caps})
     top = max(float(fc.quantiles.max()) for fc in forecasts)
     far = [name for name, value in caps if value > top * 10**_CAP_DRAW_OOM]
@@ -225,6 +233,8 @@ def forecast_chart(
             )
         )
     legend = "line: median; shaded: 25-75 % and 5-95 % of a chip released that year; dots: chips"
+    if fit is not None:
+        legend += "; diamond: the record today"
     if caps:
         legend += "; dashed: physical caps"
     if far:
@@ -282,15 +292,19 @@ def reliability_chart(result: Backtest, *, title: str | None = None) -> alt.Laye
         if value is not None and s.n
     ]
     frame = pd.DataFrame(rows or [{"method": "", "nominal": 0.5, "empirical": None, "n": 0}])
-    axis = alt.Scale(domain=[0.4, 1.0])
+    # the axis reaches down to the worst coverage (a method can hold far less often than 40 %),
+    # and marks are clipped to it, so nothing is drawn below the axis
+    lowest = min([0.4, *(r["empirical"] for r in rows)])
+    low = max(0.0, math.floor(lowest * 10) / 10)
+    axis = alt.Scale(domain=[low, 1.0], clamp=True)
     diagonal = (
-        alt.Chart(pd.DataFrame({"nominal": [0.4, 1.0], "empirical": [0.4, 1.0]}))
+        alt.Chart(pd.DataFrame({"nominal": [low, 1.0], "empirical": [low, 1.0]}))
         .mark_line(strokeDash=[4, 4], color="#888888")
         .encode(x=alt.X("nominal:Q", scale=axis), y=alt.Y("empirical:Q", scale=axis))
     )
     lines = (
         alt.Chart(frame)
-        .mark_line(point=True)
+        .mark_line(point=True, clip=True)
         .encode(
             x=alt.X("nominal:Q", scale=axis, title="nominal coverage of the central band",
                     axis=alt.Axis(format="%")),

@@ -136,10 +136,13 @@ def summary_cmd(
         lo, hi = tr["doubling_time_ci_months"]
         t.add_row(label, str(tr["n"]), f"{tr['doubling_time_months']:.1f}", f"{lo:.1f}-{hi:.1f}", pub)
     print_table(t)
-    s = table_with(f"Share of 16-bit performance on {day}", ("country", "share", "systems"), right={"share", "systems"})
+    s = table_with(f"Share of 16-bit FLOP/s (not H100-equivalents) on {day}", ("country", "share", "systems"),
+                   right={"share", "systems"})
     for row in out["country_stocks"]["rows"][:8]:
         s.add_row(row["group"], f"{row['share']:.1%}", str(row["n_systems"]))
     print_table(s)
+    console.print(f"[dim]{out['share_population']}; `clusters stocks --metric h100e` gives shares of "
+                  "H100-equivalents, a different total[/dim]")
     console.print(f"[dim]{CLUSTERS_ATTRIBUTION}[/dim]")
 
 
@@ -184,6 +187,7 @@ def stocks_cmd(
 ) -> None:
     """Aggregate compute of the systems operational on a date, by country, owner or sector, with shares."""
     from computegov.clusters import CLUSTERS_ATTRIBUTION, stocks_over_time
+    from computegov.clusters.summary import METRIC_WORDS, share_population
 
     _, systems, steps = _systems(data, set_, certainty, single, no_dup, country, add)
     days = [_date(d) for d in _csv(dates) or ()] if dates else [_date(date)]
@@ -194,10 +198,12 @@ def stocks_cmd(
         return
     for st in tables:
         t = table_with(f"{metric} ({st.unit}) by {by} on {st.date}: total {st.total:.4g}",
-                       (by, "stock", "share", "systems"), right={"stock", "share", "systems"})
+                       (by, "stock", f"share of {METRIC_WORDS.get(metric, metric)}", "systems"),
+                       right={"stock", f"share of {METRIC_WORDS.get(metric, metric)}", "systems"})
         for row in st.rows[:top]:
             t.add_row(row.group, f"{row.value:.4g}", f"{row.share:.1%}", str(row.n_systems))
         print_table(t)
+        console.print(f"[dim]{share_population(st.to_dict(), set_)}[/dim]")
         if st.n_without_metric:
             console.print(f"[dim]{st.n_without_metric} operational systems lack {metric} and are not counted[/dim]")
     for s in steps:

@@ -15,7 +15,7 @@ from computegov.clusters.stocks import FilterStep, filter_systems, stocks
 from computegov.clusters.table import CLUSTERS_ATTRIBUTION, ClusterSystem, load_clusters
 from computegov.errors import InputError
 
-__all__ = ["DEFAULT_DATE", "PUBLISHED", "headline", "select_set"]
+__all__ = ["DEFAULT_DATE", "PUBLISHED", "headline", "select_set", "share_population"]
 
 #: Pilz et al. report shares "in early 2025"; their data run to March 2025.
 DEFAULT_DATE = dt.date(2025, 3, 1)
@@ -32,6 +32,34 @@ PUBLISHED: dict[str, Any] = {
 }
 
 SETS = ("standard", "all")
+
+#: What each stock metric's share is a share of, in words (the same systems give different shares
+#: by metric: a system without a figure for the metric is left out of that metric's total).
+METRIC_WORDS: dict[str, str] = {
+    "flop_per_s_16bit": "16-bit FLOP/s",
+    "h100e": "H100-equivalents",
+    "power_w": "power (W)",
+    "hardware_cost_usd": "hardware cost (USD)",
+    "chip_count": "chips",
+}
+
+
+def share_population(table: dict[str, Any], set_: str) -> str:
+    """The population a share is of, in words: metric, date, set, systems counted and left out.
+
+    Args:
+        table: a stock table's ``to_dict()`` (``metric``, ``date``, ``n_systems``, ``n_without_metric``).
+        set_: the set of systems (``standard`` or ``all``).
+
+    Returns:
+        e.g. ``share of 16-bit FLOP/s of 426 operational systems (standard set) on 2025-03-01;
+        37 without a 16-bit FLOP/s figure not counted``.
+    """
+    words = METRIC_WORDS.get(str(table.get("metric")), str(table.get("metric")))
+    text = (f"share of {words} of {table.get('n_systems')} operational systems ({set_} set) "
+            f"on {table.get('date')}")
+    missing = table.get("n_without_metric") or 0
+    return text + (f"; {missing} without a {words} figure not counted" if missing else "")
 
 
 def select_set(systems: Sequence[ClusterSystem], set_: str) -> tuple[tuple[ClusterSystem, ...], tuple[FilterStep, ...]]:
@@ -65,7 +93,8 @@ def headline(
     Returns:
         A JSON-ready dict: ``leading_performance``, ``leading_power``, ``leading_hardware_cost``
         (each :meth:`LeadingTrend.to_dict`), ``country_shares`` ({ISO code: share of 16-bit
-        FLOP/s}), ``country_stocks``, ``filters``, ``published`` and ``attribution``.
+        FLOP/s}), ``country_stocks``, ``share_population`` (what the shares are of, in words:
+        :func:`share_population`), ``filters``, ``published`` and ``attribution``.
     """
     pool, steps = select_set(systems if systems is not None else load_clusters().systems, set_)
     trends = {
@@ -83,6 +112,7 @@ def headline(
         "leading_hardware_cost": trends["hardware_cost_usd"].to_dict(),
         "country_shares": {r.group: r.share for r in shares.rows},
         "country_stocks": shares.to_dict(),
+        "share_population": share_population(shares.to_dict(), set_),
         "published": PUBLISHED,
         "attribution": CLUSTERS_ATTRIBUTION,
     }

@@ -275,6 +275,9 @@ def create_app(
         catalog_loader = load_catalog
     app.state.catalog_loader = catalog_loader
     app.add_middleware(GuardMiddleware, max_body_bytes=max_body_bytes, body_timeout_s=body_timeout_s)
+    from computegov.registry.csv_export import CsvMiddleware
+
+    app.add_middleware(CsvMiddleware)  # ?format=csv / Accept: text/csv on every /api/v1 answer with rows
 
     @app.exception_handler(ComputegovError)
     async def _computegov_error(request: Request, err: ComputegovError) -> Response:

@@ -348,6 +348,12 @@ def plan_form() -> Form:
     """The planner's fields."""
     module = _feature("planning")
     rank_keys = tuple(module.RANK_KEYS) if module else ("cost", "time", "energy")
+    deadline_help = "days (default: the planner's longest run, see the notes under the result)"
+    if module:  # the default the planner applies (costs assumptions), so the help shows what is used
+        from computegov.costs import default_assumptions
+
+        days = default_assumptions().planning["default_max_days"].value.central
+        deadline_help = f"days (default: {days:g}, the longest run worth starting; Sevilla et al. 2022)"
     return Form(
         id="plan",
         fields=(
@@ -355,7 +361,7 @@ def plan_form() -> Form:
                   placeholder="1e25"),
             Field("params", "Parameters", "quantity", low=1, placeholder="70B"),
             Field("tokens", "Training tokens", "quantity", low=1, placeholder="15T"),
-            Field("deadline_days", "Deadline", "float", low=1e-3, high=3650, help="days (default: 270)"),
+            Field("deadline_days", "Deadline", "float", low=1e-3, high=3650, help=deadline_help),
             Field("budget_usd", "Budget", "quantity", low=1, help="USD (e.g. 50M)"),
             Field("max_chips", "Most chips", "int", low=1, high=10_000_000),
             Field("power_cap_mw", "Power cap", "float", low=1e-3, high=1e5, help="MW"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import urllib.parse
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +138,36 @@ def sort_url(raw: dict[str, str], key: str) -> str:
 
 
 templates.env.globals["sort_url"] = sort_url
+
+
+def api_url(path: str, raw: Mapping[str, Any] | None = None, *, keys: Sequence[str] | None = None,
+            prefix: str = "", **fixed: Any) -> str:
+    """The JSON API URL behind a page's table: ``/api/v1/<path>`` with the page's non-empty inputs.
+
+    Args:
+        path: the endpoint under ``/api/v1/`` (``"chips"``, ``"plan"``).
+        raw: the page's query values; those starting with ``prefix`` are passed on without it.
+        keys: pass on only these (after removing ``prefix``); None passes every one.
+        prefix: the page's prefix of this form's fields (e.g. ``"w_"``).
+        **fixed: values that override the page's (None drops the key).
+    """
+    params: dict[str, Any] = {}
+    for key, value in (raw or {}).items():
+        if not key.startswith(prefix) or value is None or not str(value).strip():
+            continue
+        name = key[len(prefix):]
+        if keys is None or name in keys:
+            params[name] = str(value).strip()
+    for key, value in fixed.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = value
+    query = urllib.parse.urlencode(params, doseq=True)  # a list value repeats its key
+    return f"/api/v1/{path}" + (f"?{query}" if query else "")
+
+
+templates.env.globals["api_url"] = api_url
 
 
 def render(request: Request, template: str, http_status: int = 200, **context: Any) -> HTMLResponse:

@@ -79,10 +79,16 @@ def fmt_number(value: float | None, digits: int = 3) -> str:
 def html_table(
     headers: Sequence[str], rows: Iterable[Sequence[Any]], *, caption: str | None = None
 ) -> str:
-    """An HTML table; every cell is escaped (floats through :func:`fmt_number`)."""
+    """An HTML table; every cell is escaped (floats through :func:`fmt_number`).
 
-    def cell(value: Any) -> str:
-        text = fmt_number(value) if isinstance(value, float) or value is None else str(value)
+    Under the table a "Download CSV" link holds the same cells as RFC 4180 CSV in a ``data:`` URI,
+    so the report's tables open in a spreadsheet with no server.
+    """
+
+    def text_of(value: Any) -> str:
+        return fmt_number(value) if isinstance(value, float) or value is None else str(value)
+
+    def cell(text: str) -> str:
         numeric = _NUMERIC.fullmatch(text.strip()) is not None
         return (
             f'<td class="num">{html.escape(text)}</td>'
@@ -90,10 +96,30 @@ def html_table(
             else f"<td>{html.escape(text)}</td>"
         )
 
+    texts = [[text_of(v) for v in row] for row in rows]
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in rows)
+    body = "".join("<tr>" + "".join(cell(t) for t in row) + "</tr>" for row in texts)
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return f'<table class="data">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return (
+        f'<table class="data">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+        + _csv_link(headers, texts, caption)
+    )
+
+
+def _csv_link(headers: Sequence[str], rows: list[list[str]], caption: str | None) -> str:
+    """A "Download CSV" link (``data:`` URI) holding a table's header and cells."""
+    import csv
+    import io
+    import urllib.parse
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    name = re.sub(r"[^a-z0-9]+", "-", (caption or "table").lower()).strip("-")[:60] or "table"
+    href = "data:text/csv;charset=utf-8," + urllib.parse.quote(buffer.getvalue(), safe="")
+    return (f'<p class="data-links"><a download="{html.escape(name)}.csv" href="{html.escape(href)}">'
+            f"Download CSV</a> ({len(rows)} rows)</p>")
 
 
 def note_html(text: str) -> str:

@@ -44,6 +44,18 @@ def trend_rates(rows: Sequence[TcoSummary]) -> dict[str, tuple[float, float, int
     return out
 
 
+def _server_included(ctx: ReportContext, name: str) -> bool:
+    """True when the catalogue price of chip ``name`` includes its server share (cost assumptions)."""
+    from computegov.costs import default_assumptions
+    from computegov.errors import ComputegovError
+
+    try:
+        chip = ctx.catalog.get(name)
+    except ComputegovError:
+        return False
+    return default_assumptions().server_included((chip.name, *chip.aliases)) is not None
+
+
 def build(ctx: ReportContext) -> Section:
     """The TCO section: the contrast chart, the trend rates and a table of recent accelerators."""
     from computegov.charts.base import chart_html
@@ -131,13 +143,16 @@ def build(ctx: ReportContext) -> Section:
             caption=f"Most recent {len(table_rows)} of {len(rows)} chips with price, TDP and peak",
         )
     )
-    parts.append(
-        note_html(
-            "Some catalogue prices already include the chip's share of a server (e.g. H100: DGX H100 / 8, "
-            "per its source note); for those chips the server share is counted twice and TCO is "
-            "overstated by up to the server fraction."
+    included = [name for name in (r.chip_name for r in rows) if _server_included(ctx, name)]
+    if included:
+        parts.append(
+            note_html(
+                "Some catalogue prices include the chip's share of a server (e.g. H100: DGX H100 / 8, "
+                f"per its source note; here: {', '.join(sorted(set(included)))}). Those prices are "
+                "turned into chip-alone prices before the server share is added (the 'chip price, "
+                "chip alone' column shows the price used), so the server is counted once."
+            )
         )
-    )
     return Section(
         id="tco",
         title="Total cost of ownership",
