@@ -189,6 +189,18 @@ def hardware_estimate(run: TrainingRun) -> ComputeEstimate:
         peak_note,
         width_note,
     ]
+    ranged = [k for k in ("chip_count", "duration_s") if k in (run.input_ranges or {})]
+    fixed = [label for key, label in (("chip_count", "chip count"), ("duration_s", "duration")) if key not in ranged]
+    if fixed:
+        assumptions.append(
+            f"{' and '.join(fixed)} taken as given (no spread added; give a range such as --chips 20k..25k "
+            "or --days 90..100 to add one)"
+        )
+    if ranged:
+        assumptions.append(
+            f"{' and '.join(k.replace('_s', '').replace('_', ' ') for k in ranged)} given as a 90% range "
+            "(log-normal), added in quadrature"
+        )
     return ComputeEstimate(
         flop=central,
         flop_low=central * 10**lo,
