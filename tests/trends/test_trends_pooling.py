@@ -66,3 +66,21 @@ def test_pool_hindcasts_stacks_origins_and_refuses_mixed_methods() -> None:
     assert both.median.shape == (3, 2) and len(both.ensembles) == 3
     with pytest.raises(ValueError, match="same method"):
         pool_hindcasts([h1["random_walk_drift"], h2["loglinear_all"]])
+
+
+def test_every_checked_metric_meets_the_target_or_says_why_with_numbers() -> None:
+    import re
+
+    from computegov.catalog import load_catalog
+    from computegov.trends.backtest import POOLED_METRICS, backtest
+
+    catalog = list(load_catalog())
+    for metric in POOLED_METRICS:
+        check = backtest(catalog, metric, "ml", rng=np.random.default_rng(0), n_samples=200, n_boot=200,
+                         horizon_years=3).calibration_check()
+        statement = check["statement"]
+        assert statement.startswith(metric)
+        assert re.search(r"held \d+% of \d+ hindcasts", statement), statement
+        if not check["meets"]:
+            why = statement.split("does NOT meet the calibration target:")[1]
+            assert re.search(r"\d+\.\d\dx|\d+%|only \d+ forecasts", why), statement
