@@ -141,3 +141,60 @@ def test_hindcast_refuses_an_origin_that_is_not_1_january(bundled: tuple[Cluster
 
     with pytest.raises(InputError, match="origins"):
         hindcast_first_reaching(bundled, "h100e", (dt.date(2022, 7, 1),))
+
+
+def _forecast_or_error(systems: list[ClusterSystem], metric: str, origin: int | None, **options: object) -> object:
+    try:
+        return leading_forecast(systems, metric, origin=origin, **options)  # type: ignore[arg-type]
+    except InputError as err:
+        return str(err)
+
+
+def _same_forecast(a: object, b: object) -> bool:
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
+    return (a == b and np.array_equal(a.quantiles, b.quantiles)  # type: ignore[attr-defined]
+            and np.array_equal(a.ensemble_log10, b.ensemble_log10, equal_nan=True))  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("metric", ["h100e", "power_w"])
+def test_shared_hindcasts_give_the_same_forecast_at_every_origin(bundled: tuple[ClusterSystem, ...],
+                                                                 metric: str) -> None:
+    from computegov.clusters.reaching import HINDCAST_ORIGINS, RecordRuns
+
+    runs = RecordRuns(bundled, metric, seed=7, **FAST)
+    served = 0
+    for origin in (2016, *HINDCAST_ORIGINS, None):
+        past = [s for s in bundled if origin is None or (s.first_operational and s.first_operational < dt.date(origin, 1, 1))]
+        plain = _forecast_or_error(past, metric, origin, seed=7, **FAST)
+        shared = _forecast_or_error(past, metric, origin, seed=7, runs=runs, **FAST)
+        assert _same_forecast(plain, shared), (origin, plain, shared)
+        served += not isinstance(plain, str)
+    assert served >= 3  # and the errors, where the data are too short, are the same words
+    assert len(runs._choices) >= served  # the shared path did serve them
+
+
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 1000), per_year=st.integers(1, 4), gap=st.integers(2010, 2018))
+def test_shared_hindcasts_hide_outcomes_after_the_origin(seed: int, per_year: int, gap: int) -> None:
+    # A series with a two-year hole: at the origins after it the last point is well before the origin.
+    from computegov.clusters.reaching import RecordRuns
+
+    systems = [s for s in _exponential(per_year=per_year, seed=seed, end=2021)
+               if not gap <= (s.first_operational_year or 0) < gap + 2]
+    small = {"n_samples": 200, "n_boot": 100}
+    runs = RecordRuns(systems, "h100e", seed=seed, **small)
+    for origin in range(gap - 1, 2022):
+        past = [s for s in systems if s.first_operational and s.first_operational < dt.date(origin, 1, 1)]
+        assert _same_forecast(_forecast_or_error(past, "h100e", origin, seed=seed, **small),
+                              _forecast_or_error(past, "h100e", origin, seed=seed, runs=runs, **small)), origin
+    assert runs._choices  # the shared path served some origins
+
+
+def test_hindcast_is_the_same_with_and_without_shared_runs(bundled: tuple[ClusterSystem, ...],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from computegov.clusters.reaching import RecordRuns, hindcast_first_reaching
+
+    fast = hindcast_first_reaching(bundled, "h100e", seed=3, **FAST).to_dict()
+    monkeypatch.setattr(RecordRuns, "covers", lambda *_args: False)  # every origin re-runs its backtest
+    assert hindcast_first_reaching(bundled, "h100e", seed=3, **FAST).to_dict() == fast
