@@ -123,3 +123,17 @@ def test_bad_ranges_are_one_line_errors(args: list[str], fragment: str) -> None:
     assert result.exit_code == 2
     assert fragment in result.output
     assert "Traceback" not in result.output
+
+
+def test_reference_figures_match_the_bundled_epoch_rows() -> None:
+    from computegov.compute.trend import load_notable_models
+
+    table = load_notable_models().set_index("model")
+    runs = load_reference_runs()
+    for run in runs:
+        assert run.epoch_model, run.name
+        epoch = float(table.loc[run.epoch_model, "training_compute_flop"])
+        if run.compute_source == "epoch":  # copied: equal to the row
+            assert run.compute_flop == pytest.approx(epoch, rel=1e-6), run.name
+        else:  # stated by the developer: Epoch records the same figure (within rounding)
+            assert run.compute_flop == pytest.approx(epoch, rel=0.02), run.name

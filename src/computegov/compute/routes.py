@@ -101,6 +101,7 @@ class ReferenceRun:
         chip_seconds: chips × wall time, s, or None.
         mfu_stated: (low, high) of the developer's stated model-FLOP utilisation, or None.
         sources: where each value comes from.
+        epoch_model: the run's name in the bundled Epoch AI notable-models table ("" if none).
     """
 
     name: str
@@ -117,6 +118,7 @@ class ReferenceRun:
     chip_seconds: float | None
     mfu_stated: tuple[float, float] | None
     sources: tuple[str, ...]
+    epoch_model: str = ""
 
     @property
     def compute_params(self) -> float:
@@ -194,6 +196,7 @@ def _run_from_row(row: Mapping[str, Any], index: int) -> ReferenceRun:
         chip_seconds=chip_seconds,
         mfu_stated=mfu_pair,
         sources=sources,
+        epoch_model=str(row.get("epoch_model", "")),
     )
 
 
