@@ -95,3 +95,44 @@ def test_checkpoint_cli_alarms_on_a_missing_witness_quorum(client: Any, submitte
     alarm = runner.invoke(app, ["log", "checkpoint", "http://r", "--pin-key", vkey, "--witness", witness,
                                 "--min-witnesses", "1"])
     assert alarm.exit_code == 1 and "witness" in alarm.stderr
+
+
+def test_publish_gathers_two_witness_cosignatures_that_clients_then_require(
+        client: Any, store: Any, submitted: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from computegov.registry import monitor
+    from computegov.tlog.checkpoint import LogKey
+    from computegov.tlog.witness_server import serve_in_thread
+
+    if store.dialect != "sqlite":
+        pytest.skip("the CLI opens the database by URL; one backend is enough here")
+    key = client.get("/api/v1/log/key").json()
+    servers, args, vkeys = [], [], []
+    for i in (1, 2):
+        res = runner.invoke(app, ["log", "witness", "vkey", "--key", str(tmp_path / f"w{i}.key"), "--name",
+                                  f"w{i}.test", "--json"])
+        assert res.exit_code == 0, res.output
+        vkey = json.loads(res.stdout)["vkey"]
+        from computegov.registry.treehead import load_or_create_key
+        from computegov.tlog.cosignature import CosignatureSigner
+        from computegov.tlog.witness import Witness
+
+        signer = CosignatureSigner(f"w{i}.test", load_or_create_key(tmp_path / f"w{i}.key"))
+        server, url = serve_in_thread(Witness(signer, {key["origin"]: LogKey(bytes.fromhex(key["public_key_hex"]),
+                                                                              key["origin"])}))
+        servers.append(server)
+        args += ["--witness", f"{url}={vkey}"]
+        vkeys += ["--witness", vkey]
+    try:
+        res = runner.invoke(app, ["log", "publish", *args, "--database-url", store.url, "--json"])
+        assert res.exit_code == 0, res.output
+        assert [w["cosigned"] for w in json.loads(res.stdout)["witnesses"]] == [True, True]
+    finally:
+        for s in servers:
+            s.shutdown()
+            s.server_close()
+    monkeypatch.setattr(monitor, "http_fetcher", lambda url, timeout_s=30.0: (
+        lambda path: (lambda r: (r.status_code, r.content))(client.get(path))))
+    res = runner.invoke(app, ["log", "checkpoint", "http://r", "--pin-key", key["vkey"], *vkeys,
+                              "--min-witnesses", "2", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["cosigners"] == ["w1.test", "w2.test"]
