@@ -11,6 +11,7 @@ command is documented in ``docs/cli-json.md`` and pinned by ``tests/cli/test_cli
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import json
@@ -341,6 +342,10 @@ def guarded(func: Callable[P, R]) -> Callable[P, R]:
             exit_with(str(err))
         except UnicodeDecodeError as err:  # a file read outside the checked readers
             exit_with(f"a file is not UTF-8 text (byte {err.start}); save it as UTF-8")
+        except BrokenPipeError:  # the reader stopped early (`--csv | head`): nothing left to say
+            with contextlib.suppress(OSError, ValueError):  # stdout to /dev/null: a quiet final flush
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0) from None
         except OSError as err:  # a path the command could not open, read or write
             where = f"{err.filename}: " if err.filename else ""
             exit_with(f"{where}{err.strerror or err}")
