@@ -221,7 +221,13 @@ def _consistency(fetch: Fetch, old: treehead.TreeHead, new: treehead.TreeHead) -
         return []
     if old.tree_size == 0:
         return []
-    data = fetch_json(fetch, f"/api/v1/log/proof/consistency?first={old.tree_size}&second={new.tree_size}")
+    try:
+        data = served_json(fetch, f"/api/v1/log/proof/consistency?first={old.tree_size}&second={new.tree_size}")
+    except LogProofError as err:
+        if not err.mismatch:
+            raise
+        return [f"the log refuses a consistency proof from size {old.tree_size} (a head it signed) to "
+                f"{new.tree_size}: {err}: evidence of a fork or a rewrite"]
     proof = _hashes(data.get("consistency_path") if isinstance(data, dict) else None, "consistency proof")
     try:
         merkle.verify_consistency(old.tree_size, new.tree_size, old.root_hash, new.root_hash, proof)
