@@ -101,18 +101,19 @@ def checkpoint(
     import time
 
     from computegov.registry import monitor as mon
-    from computegov.tlog.checkpoint import open_checkpoint, parse_log_key
+    from computegov.tlog.checkpoint import parse_log_key
     from computegov.tlog.errors import LogProofError
 
-    note = mon.HttpLogSource(mon.http_fetcher(url, timeout_s=timeout_s)).checkpoint()
+    fetch = mon.http_fetcher(url, timeout_s=timeout_s)
     try:
-        cp = open_checkpoint(note, parse_log_key(pin_key), witnesses=_witness_verifiers(witness),
-                             min_witnesses=min_witnesses, now_s=int(time.time()), max_age_s=max_age_s)
+        cp = mon.witnessed_checkpoint(fetch, parse_log_key(pin_key), witnesses=_witness_verifiers(witness),
+                                      min_witnesses=min_witnesses, max_age_s=max_age_s, now_s=int(time.time()))
     except LogProofError as err:
         if not err.mismatch:
             raise
-        _evidence_exit([str(err)], as_json, {"ok": False, "evidence": [str(err)], "checkpoint": note})
+        _evidence_exit([str(err)], as_json, {"ok": False, "evidence": [str(err)]})
         return
+    note = cp.note
     payload = {"ok": True, "origin": cp.checkpoint.origin, "tree_size": cp.size, "root_hash": cp.root_hash.hex(),
                "timestamp_s": cp.timestamp_s, "cosigners": [n for n, _ in cp.cosigners], "checkpoint": note}
     if as_json:

@@ -62,6 +62,8 @@ __all__ = [
     "logged_entry",
     "run_monitor",
     "save_state",
+    "served_json",
+    "witnessed_checkpoint",
 ]
 
 #: ``fetch(path) -> (HTTP status, body bytes)``; path starts with ``/api/v1/``.
@@ -385,6 +387,24 @@ class HttpLogSource:
         except ValueError:
             raise LogProofError("consistency proof: not JSON") from None
         return _hashes(data.get("consistency_path") if isinstance(data, dict) else None, "consistency proof")
+
+
+def witnessed_checkpoint(fetch: Fetch, log_key: LogKey, *, witnesses: Iterable[CosignatureVerifier] = (),
+                         min_witnesses: int = 0, max_age_s: float | None = None,
+                         now_s: int | None = None) -> SignedCheckpoint:
+    """The registry's checkpoint, verified against the log key, a k-of-n witness policy and an age limit.
+
+    For clients (such as ``registry audit``) that must not trust a log view no quorum of witnesses
+    has checked.
+
+    Raises:
+        LogProofError: not the log's, no quorum, stale (``mismatch`` True for the last two).
+    """
+    import time
+
+    note = HttpLogSource(fetch).checkpoint()
+    return open_checkpoint(note, log_key, witnesses=list(witnesses), min_witnesses=min_witnesses,
+                           now_s=int(time.time()) if now_s is None else now_s, max_age_s=max_age_s)
 
 
 def _all_served_reports(fetch: Fetch) -> dict[str, dict[str, Any]]:
