@@ -41,6 +41,7 @@ DEMO_LEDGER_KEYS = (
     "report_path", "ledger_path", "public_key_path", "checkpoint_paths", "meter", "verify_with",
 )  # fmt: skip
 KEYS_NEW_KEYS = ("private_path", "public_path", "keyid")
+KEYS_SHOW_KEYS = ("keyid", "public_key_hex")
 LEDGER_KEYS = ("path", "ok", "head_hash", "size_bytes", "problems", "records")
 LEDGER_RECORD_KEYS = ("seq", "kind", "time_unix_s", "prev", "hash", "data")
 LEDGER_PROBLEM_KEYS = ("record", "offset_bytes", "kind", "message")
@@ -73,6 +74,7 @@ PINNED: dict[str, tuple[str, ...]] = {
     "computegov measure demo --ledger FILE": DEMO_LEDGER_KEYS,
     "computegov measure summarize FILE...": SUMMARIZE_KEYS,
     "computegov keys new": KEYS_NEW_KEYS,
+    "computegov keys show KEY": KEYS_SHOW_KEYS,
     "computegov ledger show FILE": LEDGER_KEYS + LEDGER_RECORD_KEYS + LEDGER_PROBLEM_KEYS,
     "computegov verify REPORT": VERIFY_KEYS + VERIFY_CHECK_KEYS,
     "computegov replay REPORT": REPLAY_KEYS + REPLAY_SEGMENT_KEYS,
@@ -184,6 +186,10 @@ def test_keys_new_prints_paths_and_key_id_and_refuses_to_overwrite(tmp_path: Pat
     assert re.fullmatch(r"[0-9a-f]{64}", data["keyid"])
     assert Path(data["public_path"]).read_text(encoding="utf-8").startswith("-----BEGIN PUBLIC KEY")
     _assert_unusable(runner.invoke(app, ["keys", "new", "--out", str(tmp_path), "--json"]))
+    shown = _invoke_json(["keys", "show", data["public_path"]])
+    _has_keys(shown, KEYS_SHOW_KEYS, "keys show")
+    assert shown["keyid"] == data["keyid"] and re.fullmatch(r"[0-9a-f]{64}", shown["public_key_hex"])
+    _assert_unusable(runner.invoke(app, ["keys", "show", "00" * 32, "--json"]))
 
 
 # --- ledger ------------------------------------------------------------------------------------
