@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import typer
@@ -54,7 +55,7 @@ def serve(
         exit_with(f"the web server needs the 'server' extra: pip install 'computegov[server]' ({err.name})")
     from sqlalchemy.exc import SQLAlchemyError
 
-    from computegov.registry.server import serve_forever, server_config
+    from computegov.registry.server import DEFAULT_KEEP_ALIVE_S, GuardedH11Protocol, serve_forever
 
     max_body_bytes = int(max_body_mb * 1024 * 1024)
     try:  # migrates the database and creates the log key once, before any worker starts
@@ -90,8 +91,9 @@ def serve(
             console.print("note: on SQLite the workers' writes queue on one file lock; PostgreSQL lets them "
                           "run side by side (--database-url postgresql+psycopg://...)", highlight=False)
     if workers == 1:
-        uvicorn.Server(server_config(app, host=host, port=port, head_timeout_s=head_timeout_s,
-                                     log_level="info")).run()
+        os.environ["COMPUTEGOV_HEAD_TIMEOUT_S"] = str(head_timeout_s)  # read by GuardedH11Protocol
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False,
+                    timeout_keep_alive=DEFAULT_KEEP_ALIVE_S, http=GuardedH11Protocol)
         return
     url = store.url
     store.close()
