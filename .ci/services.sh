@@ -14,6 +14,7 @@ _cg_services() {
     [ -x /usr/bin/chromium ] || missing+=(chromium)
     command -v swtpm >/dev/null 2>&1 || missing+=(swtpm swtpm-tools)  # TPM quote tests (tests/attest)
     command -v tpm2_quote >/dev/null 2>&1 || missing+=(tpm2-tools)
+    command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)  # axe-core for the page accessibility test (tests/web)
     if [ "${#missing[@]}" -gt 0 ]; then
         echo "services: installing ${missing[*]}" >&2
         export DEBIAN_FRONTEND=noninteractive

@@ -48,6 +48,23 @@
       if (timer) { clearTimeout(timer); timer = null; }
     });
   }
-  function start() { markScrollable(); armLoading(); window.addEventListener("resize", markScrollable); setTimeout(markScrollable, 1500); }
+  // vega-embed's actions menu is a <summary> holding only an icon: give it a name (axe summary-name)
+  function nameChartMenus(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll(".vega-embed summary:not([aria-label])").forEach(function (s) {
+      s.setAttribute("aria-label", "Chart actions: save the chart as SVG or PNG");
+    });
+  }
+  function watchCharts() {
+    nameChartMenus(document);
+    if (!window.MutationObserver) { return; }
+    var pending = false;
+    new MutationObserver(function () {
+      if (pending) { return; }
+      pending = true;
+      setTimeout(function () { pending = false; nameChartMenus(document); markScrollable(); }, 100);
+    })
+      .observe(document.body, { childList: true, subtree: true });
+  }
+  function start() { markScrollable(); armLoading(); watchCharts(); window.addEventListener("resize", markScrollable); setTimeout(markScrollable, 1500); }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 })();
