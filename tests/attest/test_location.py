@@ -360,3 +360,30 @@ def test_a_measurement_over_real_tcp_on_loopback_verifies(run: Any) -> None:
           "measurements": [m]}
     result = LocationChecker(trust).check(ev, load_report(run.report).statement)
     assert result.ok, result.detail  # loopback: the chip is within a few hundred km of the landmark
+
+
+def test_a_landmark_answer_forged_for_the_all_zero_key_is_refused() -> None:
+    """The all-zero Ed25519 key has order 4: R = identity, S = 0 passes OpenSSL's check for about
+    one message in four, with no private key. Landmark and prover signatures are checked strictly."""
+    import base64
+
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from computegov.attest.location_checker import _verify_ed25519
+    from computegov.attest.location_protocol import response_message, verify_answer
+
+    zero = Ed25519PublicKey.from_public_bytes(bytes(32))
+    sig = b"\x01" + bytes(31) + bytes(32)
+    forged = []
+    for n in range(200):
+        message = response_message(n.to_bytes(16, "big"))
+        try:
+            zero.verify(sig, message)  # OpenSSL accepts it
+        except InvalidSignature:
+            continue
+        forged.append(n)
+        assert not _verify_ed25519("00" * 32, base64.b64encode(sig).decode(), message)
+        identity = {"kind": "ed25519", "public_key": "00" * 32}
+        assert verify_answer(identity, n.to_bytes(16, "big"), sig) is not None
+    assert forged, "no forgery found in 200 tries (expected ~1 in 4)"

@@ -37,14 +37,13 @@ def _fail(why: str) -> AttestationResult:
 
 
 def _verify_ed25519(key_hex: str, signature_b64: Any, message: bytes) -> bool:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    """Strict Ed25519 (small-order keys and R, S >= L refused), as for every key in the package."""
+    from computegov.errors import SignatureError
+    from computegov.ledger.signing import verify_signature
 
     try:
-        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(key_hex))
-        key.verify(base64.b64decode(str(signature_b64), validate=True), message)
-    except (ValueError, binascii.Error):
-        return False
-    except Exception:  # InvalidSignature
+        verify_signature(bytes.fromhex(key_hex), base64.b64decode(str(signature_b64), validate=True), message)
+    except (ValueError, binascii.Error, SignatureError):
         return False
     return True
 

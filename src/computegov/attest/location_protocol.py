@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from computegov.attest.geo import FIBRE_KM_PER_S, great_circle_km, rtt_for_distance_s
 from computegov.errors import InputError
@@ -104,10 +104,12 @@ def verify_answer(identity: Mapping[str, Any], nonce: bytes, answer: bytes) -> s
     """
     kind = identity.get("kind")
     if kind == "ed25519":
+        from computegov.errors import SignatureError
+        from computegov.ledger.signing import verify_signature
+
         try:
-            key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(str(identity.get("public_key"))))
-            key.verify(answer, response_message(nonce))
-        except Exception:  # ValueError for a bad key, InvalidSignature
+            verify_signature(bytes.fromhex(str(identity.get("public_key"))), answer, response_message(nonce))
+        except (ValueError, SignatureError):  # a bad key or hex, a refused or wrong signature
             return "Ed25519 signature over the nonce does not verify"
         return None
     if kind == "tpm2-ak":
