@@ -3,6 +3,7 @@ ones as such; only an unflagged ``verified`` counts as verified."""
 
 from __future__ import annotations
 
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -77,9 +78,13 @@ def _recorded_run(tmp_path: Path, *, checkpoint: bool) -> tuple[dict[str, Any], 
     from computegov.ledger.signing import Signer
 
     signer = Signer.generate()
-    rec = recorder.RunRecorder(tmp_path / "run.jsonl", signer=signer,
+    t0 = time.time() - 60.0  # a run that ended a minute ago; each record written as its interval ends
+    now = [t0]
+    rec = recorder.RunRecorder(tmp_path / "run.jsonl", signer=signer, clock=lambda: now[0],
                                metadata={"hardware": {"chip": "H100", "chip_count": 8}, "model": "tiny-mlp"})
-    rec.record_measurement({"steps": 10, "flop": 6e10, "duration_s": 1.0})
+    now[0] = t0 + 1.0
+    rec.record_measurement({"steps": 10, "flop": 6e10, "duration_s": 1.0,
+                            "time_start_unix_s": t0, "time_end_unix_s": t0 + 1.0})
     if checkpoint:
         (tmp_path / "ckpt.bin").write_bytes(b"weights")
         rec.record_checkpoint(10, {"w": np.zeros(3)}, path=tmp_path / "ckpt.bin")

@@ -3,6 +3,7 @@ verified on arrival; a tampered ledger is stored with a failing verdict."""
 
 from __future__ import annotations
 
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -31,12 +32,17 @@ def _run(tmp_path: Path) -> tuple[dict[str, Any], str, str]:
     from computegov.ledger.signing import Signer
 
     signer = Signer.generate()
+    t = time.time() - 60.0  # a run that ended a minute ago; each record written as its interval ends
+    now = [t]
     rec = recorder.RunRecorder(
-        tmp_path / "run.jsonl", signer=signer,
+        tmp_path / "run.jsonl", signer=signer, clock=lambda: now[0],
         metadata={"hardware": {"chip": "H100", "chip_count": 8}, "model": "tiny-mlp"},
     )
     for _ in range(4):
-        rec.record_measurement({"steps": 10, "flop": 6e10, "duration_s": 1.0})
+        now[0] = t + 1.0
+        rec.record_measurement({"steps": 10, "flop": 6e10, "duration_s": 1.0,
+                                "time_start_unix_s": t, "time_end_unix_s": t + 1.0})
+        t += 1.0
     report = rec.finish()
     return report.envelope, (tmp_path / "run.jsonl").read_text(), signer.public_pem()
 

@@ -188,6 +188,8 @@ class DemoResult:
         public_key_path: the public key to verify with (None when an in-memory key was used).
         checkpoint_paths: checkpoint files, in step order.
         meter: which meter measured (``computegov.measure.ComputeMeter`` or the stand-in).
+        chip_in_catalogue: whether the run named a catalogue chip (else the verifier needs its
+            own peak FLOP/s, or must accept the missing peak explicitly).
     """
 
     report_path: Path
@@ -195,6 +197,7 @@ class DemoResult:
     public_key_path: Path | None
     checkpoint_paths: tuple[Path, ...]
     meter: str
+    chip_in_catalogue: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -214,6 +217,10 @@ class DemoResult:
         cmd += shlex.quote(str(self.ledger_path))
         if self.public_key_path is not None:
             cmd += f" --key {shlex.quote(str(self.public_key_path))}"
+        if not self.chip_in_catalogue:
+            # the host CPU has no catalogue peak: the verifier must accept that explicitly (or
+            # pass its own --peak-flop-per-s), else the verdict is rightly INCOMPLETE
+            cmd += " --allow-missing chip_peak"
         return cmd
 
     def __fspath__(self) -> str:
@@ -376,4 +383,4 @@ def run_demo_with_ledger(
     meter_obj.close()
     report = recorder.finish({"tokens": steps * tokens, "samples": steps * cfg.batch_size})
     report_path = report.path if report.path is not None else report_path_for(ledger)
-    return DemoResult(report_path, ledger, public_key_path, tuple(checkpoints), meter_name)
+    return DemoResult(report_path, ledger, public_key_path, tuple(checkpoints), meter_name, chip is not None)
