@@ -180,7 +180,7 @@ def test_year_axes_read_as_whole_years_and_single_views_fill_their_container() -
     assert spec["encoding"]["x"]["axis"]["format"] == "d" and spec["encoding"]["x"]["axis"]["tickMinStep"] == 1
     assert "format" not in spec["encoding"]["y"].get("axis", {})
     assert spec["width"] == "container"
-    assert all(len(line) <= 100 for line in spec["title"]["subtitle"])  # wrapped, not cut
+    assert all(len(line) <= 60 for line in spec["title"]["subtitle"])  # wrapped for a phone, not cut
     concat = tidy_spec(alt.hconcat(_toy_chart(), _toy_chart()).to_dict(), responsive=True)
     assert "width" not in concat or concat["width"] != "container"
 

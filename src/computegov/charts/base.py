@@ -34,6 +34,9 @@ ATTRIBUTION = "Data: Epoch AI, Machine Learning Hardware and Notable AI Models, 
 #: Longest subtitle line, characters (about 600 px at the 10 px subtitle font).
 SUBTITLE_CHARS = 100
 
+#: Longest subtitle line of a chart that fills its container on a page (about 330 px).
+WEB_SUBTITLE_CHARS = 60
+
 #: File types :func:`save_chart` writes (Altair's own savers; SVG/PNG through vl-convert).
 CHART_SUFFIXES: tuple[str, ...] = (".html", ".svg", ".png", ".json")
 
@@ -95,6 +98,13 @@ def tidy_spec(spec: dict[str, Any], *, responsive: bool = False) -> dict[str, An
     if responsive and not any(k in spec for k in _COMPOSITE_KEYS) and isinstance(spec.get("width"), int | float):
         spec["width"] = "container"
         spec.setdefault("autosize", {"type": "fit-x", "contains": "padding"})
+        title = spec.get("title")
+        if isinstance(title, dict) and isinstance(title.get("subtitle"), list):
+            # a title wider than a phone would shrink the whole chart: shorter lines on the web
+            import textwrap
+
+            title["subtitle"] = [part for line in title["subtitle"]
+                                 for part in textwrap.wrap(str(line), WEB_SUBTITLE_CHARS) or [""]]
     return spec
 
 
@@ -106,7 +116,8 @@ def _title_lines(spec: dict[str, Any]) -> tuple[str, list[str]]:
         text, sub = title or "", []
     text = " ".join(text) if isinstance(text, list) else str(text)
     lines = [sub] if isinstance(sub, str) else list(sub or [])
-    return text, [str(line) for line in lines if str(line) != ATTRIBUTION]
+    joined = " ".join(str(line) for line in lines).replace(ATTRIBUTION, "").strip()  # lines may be wrapped
+    return text, [joined] if joined else []
 
 
 def chart_datasets(spec: dict[str, Any]) -> list[list[dict[str, Any]]]:
