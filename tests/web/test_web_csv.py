@@ -70,7 +70,7 @@ def test_nested_objects_become_dotted_columns_and_lists_join() -> None:
     flat = flatten_row({"name": "H100", "peak_flop_per_s": {"bf16": 9.89e14, "fp8": None},
                         "aliases": ["H100 SXM", "H100"], "sources": [{"f": "x"}]})
     assert flat == {"name": "H100", "peak_flop_per_s.bf16": "989000000000000.0", "peak_flop_per_s.fp8": "",
-                    "aliases": "H100 SXM; H100", "sources": '[{"f":"x"}]'}
+                    "aliases": '["H100 SXM","H100"]', "sources": '[{"f":"x"}]'}
 
 
 @pytest.mark.parametrize(("query", "accept", "expected"), [

@@ -9,8 +9,8 @@ no endpoint needs code of its own and the CSV always holds the same rows as the 
   rows, only when nothing else is there), or the path named by ``?table=`` (dotted, e.g. ``table=country_stocks.rows``;
   ``stocks[].rows`` is every ``rows`` of every ``stocks`` item, each led by its item's plain
   fields such as ``date``); an object with no list of objects is one row;
-* nested objects become dotted columns (``peak_flop_per_s.bf16``), lists of plain values are
-  joined with ``"; "``, anything deeper is written as compact JSON; ``null`` is an empty cell;
+* nested objects become dotted columns (``peak_flop_per_s.bf16``), a list inside a row is
+  compact JSON, ``null`` an empty cell (as the CLI's ``--csv``);
 * the header names are the JSON keys, which carry their SI unit (``memory_bytes``,
   ``tdp_w``, ``duration_s``): see the API reference for each field.
 
@@ -126,9 +126,7 @@ def _cell(value: Any) -> str:
         return repr(value)
     if isinstance(value, str | int):
         return str(value)
-    if isinstance(value, list) and all(not isinstance(v, list | Mapping) for v in value):
-        return "; ".join(_cell(v) for v in value)
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)  # a list: compact JSON, as the CLI
 
 
 def flatten_row(row: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
