@@ -138,3 +138,10 @@ def test_catalog_audit_cli_filters_by_check_and_refuses_unknown_ones() -> None:
     assert payload["disputed_outcomes"]
     bad = runner.invoke(app, ["catalog", "audit", "--check", "nonsense"])
     assert bad.exit_code == 2 and "--check" in bad.output
+
+
+def test_generic_mi300_bandwidth_is_amds_5_3_tb_per_s_not_techpowerups_6_55(catalog: Catalog) -> None:
+    chip = catalog.get("AMD Radeon Instinct MI300")
+    assert chip.memory_bandwidth_bytes_per_s == 5.3e12
+    assert chip.upstream_values["memory_bandwidth_bytes_per_s"] == 6.55e12
+    assert "data sheets" in (chip.source_of("memory_bandwidth_bytes_per_s") or "")
