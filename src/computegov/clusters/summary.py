@@ -92,7 +92,8 @@ def headline(
 
     Returns:
         A JSON-ready dict: ``leading_performance``, ``leading_power``, ``leading_hardware_cost``
-        (each :meth:`LeadingTrend.to_dict`), ``country_shares`` ({ISO code: share of 16-bit
+        (each :meth:`LeadingTrend.to_dict`), ``leading`` (the three as rows: doubling time, its
+        interval and the published figure, months), ``country_shares`` ({ISO code: share of 16-bit
         FLOP/s}), ``country_stocks``, ``share_population`` (what the shares are of, in words:
         :func:`share_population`), ``filters``, ``published`` and ``attribution``.
     """
@@ -110,6 +111,22 @@ def headline(
         "leading_performance": trends["flop_per_s_16bit"].to_dict(),
         "leading_power": trends["power_w"].to_dict(),
         "leading_hardware_cost": trends["hardware_cost_usd"].to_dict(),
+        "leading": [  # the three fits as table rows (the dashboard's and the CSV's)
+            {
+                "metric": t["metric"],
+                "unit": t["unit"],
+                "n": t["n"],
+                "doubling_time_months": t["doubling_time_months"],
+                "doubling_time_ci_low_months": t["doubling_time_ci_months"][0],
+                "doubling_time_ci_high_months": t["doubling_time_ci_months"][1],
+                "published_doubling_months": PUBLISHED[key],
+            }
+            for t, key in (
+                (trends["flop_per_s_16bit"].to_dict(), "performance_doubling_months"),
+                (trends["power_w"].to_dict(), "power_doubling_months"),
+                (trends["hardware_cost_usd"].to_dict(), "hardware_cost_doubling_months"),
+            )
+        ],
         "country_shares": {r.group: r.share for r in shares.rows},
         "country_stocks": shares.to_dict(),
         "share_population": share_population(shares.to_dict(), set_),
