@@ -294,7 +294,8 @@ def reliability_chart(result: Backtest, *, title: str | None = None) -> alt.Laye
     frame = pd.DataFrame(rows or [{"method": "", "nominal": 0.5, "empirical": None, "n": 0}])
     # the axis reaches down to the worst coverage (a method can hold far less often than 40 %),
     # and marks are clipped to it, so nothing is drawn below the axis
-    lowest = min([0.4, *(r["empirical"] for r in rows)])
+    lowest = min([0.4, *(value for s in result.summaries if s.n for value in s.coverage.values()
+                         if value is not None)])
     low = max(0.0, math.floor(lowest * 10) / 10)
     axis = alt.Scale(domain=[low, 1.0], clamp=True)
     diagonal = (
