@@ -143,7 +143,8 @@ def tco_trend_chart(rows: Sequence[TcoSummary], dollar_year: int) -> alt.TopLeve
         "flop_per_usd:Q", scale=alt.Scale(type="log"), title=f"useful FLOP per USD {dollar_year}"
     )
     base = alt.Chart(frame).encode(
-        x=alt.X("release_year:Q", title="release year", scale=alt.Scale(zero=False)),
+        x=alt.X("release_year:Q", title="release year", scale=alt.Scale(zero=False),
+              axis=alt.Axis(format="d", tickMinStep=1)),
         y=y,
         color=alt.Color("measure:N", title=None),
     )
