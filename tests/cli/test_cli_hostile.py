@@ -6,7 +6,8 @@ command or option is swept without touching this file. Each (command, parameter)
 * a fixed list of hostile values chosen by the parameter's type: empty, negative, zero, NaN,
   +-inf, 1e308, 1e400, a fraction where an integer is meant, non-numeric text, a huge integer;
   for paths: a missing file, a folder where a file is expected, a file where a folder is
-  expected, a file in a missing folder, non-UTF-8 bytes, malformed CSV/YAML/JSON, an empty file,
+  expected, a file in a missing folder, a FIFO and ``/dev/zero`` (which must be refused, never
+  read), non-UTF-8 bytes, malformed CSV/YAML/JSON, an empty file,
   well-formed files holding NaN or 1e300;
 * a few more values drawn by hypothesis (any float, any integer, any short text).
 
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import os
 import re
 import signal
 import time
@@ -83,7 +85,7 @@ TEXT_VALUES = (*FLOAT_VALUES, "1.5", "99999999999999999999", "x" * 300, "é")
 PATH_KINDS = (
     "empty-arg", "missing", "folder", "file-as-folder", "in-missing-folder", "not-utf8-csv",
     "not-utf8-json", "bad-csv", "bad-yaml", "bad-json", "empty-file", "nan-yaml", "huge-csv",
-    "nan-jsonl",
+    "nan-jsonl", "fifo", "dev-zero",
 )
 
 #: A number printed as a result: inf, -inf, nan, infinity, $inf (not "info", "infeasible").
@@ -217,7 +219,11 @@ def _hostile_paths(d: Path) -> dict[str, str]:
         '"time_start_unix_s": 0, "time_end_unix_s": 1}\n',
         encoding="utf-8",
     )
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(files / "pipe.json")  # a plain open() of it waits for a writer forever
     return {
+        "fifo": str(files / "pipe.json") if hasattr(os, "mkfifo") else str(files / "folder"),
+        "dev-zero": "/dev/zero" if Path("/dev/zero").exists() else str(files / "folder"),
         "empty-arg": "",
         "missing": str(files / "missing.csv"),
         "folder": str(files / "folder"),
