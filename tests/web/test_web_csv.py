@@ -23,6 +23,14 @@ def _read_csv(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _decode_data_uri(href: str) -> str:
     head, _, body = href.partition(",")
     assert head.startswith("data:")
@@ -62,8 +70,16 @@ def test_csv_round_trips_any_cells_through_a_standard_reader(rows: list[dict[str
                 assert got[key] == ("true" if value else "false")
             elif isinstance(value, float):
                 assert float(got[key]) == value  # repr: no digit lost
+            elif isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _number(value):
+                assert got[key] == "'" + value  # never run as a spreadsheet formula
             else:
                 assert got[key] == str(value)
+
+
+def test_a_formula_from_a_submitter_is_written_as_text_and_numbers_stay_numbers() -> None:
+    text = rows_to_csv([{"title": "=HYPERLINK(\"http://x\")", "margin": "-1.5", "n": -2, "org": "@lab"}])
+    row = _read_csv(text)[0]
+    assert row == {"title": "'=HYPERLINK(\"http://x\")", "margin": "-1.5", "n": "-2", "org": "'@lab"}
 
 
 def test_nested_objects_become_dotted_columns_and_lists_join() -> None:

@@ -103,8 +103,8 @@ def _same(cell: str, value: Any) -> bool:
         return cell == ("true" if value else "false")
     if isinstance(value, int | float):
         return cell != "" and float(cell) == pytest.approx(float(value), rel=1e-12, abs=0)
-    if isinstance(value, str):
-        return cell == value
+    if isinstance(value, str):  # a text a spreadsheet would run as a formula is written with a leading '
+        return cell in (value, "'" + value)
     return True  # nested values: their own columns (dotted) or JSON text
 
 

@@ -10,7 +10,9 @@ no endpoint needs code of its own and the CSV always holds the same rows as the 
   ``stocks[].rows`` is every ``rows`` of every ``stocks`` item, each led by its item's plain
   fields such as ``date``); an object with no list of objects is one row;
 * nested objects become dotted columns (``peak_flop_per_s.bf16``), a list inside a row is
-  compact JSON, ``null`` an empty cell (as the CLI's ``--csv``);
+  compact JSON, ``null`` an empty cell (as the CLI's ``--csv``); a text that a spreadsheet would
+  run as a formula (starting ``=``, ``+``, ``-``, ``@``, tab or CR, and not a number) gets a leading
+  ``'`` (registry titles and organisation names come from submitters);
 * the header names are the JSON keys, which carry their SI unit (``memory_bytes``,
   ``tdp_w``, ``duration_s``): see the API reference for each field.
 
@@ -117,6 +119,19 @@ def _pick(data: Any, table: str | None) -> tuple[str, list[Any], list[str]]:
     return best[0], best[1], names
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection",
+#: https://owasp.org/www-community/attacks/CSV_Injection, read 2026-12-07).
+_FORMULA_STARTS = frozenset("=+-@\t\r")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -124,6 +139,8 @@ def _cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
+    if isinstance(value, str) and value[:1] in _FORMULA_STARTS and not _is_number(value):
+        return "'" + value  # a spreadsheet would run it as a formula (OWASP "CSV injection")
     if isinstance(value, str | int):
         return str(value)
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)  # a list: compact JSON, as the CLI
