@@ -104,8 +104,8 @@ def check_every_signature(org: OrgInfo, parsed: ParsedSubmission, signer: Signer
     if foreign:
         index, keyid = foreign[0]
         raise ForbiddenError(
-            f"envelope.signatures[{index}] (keyid {keyid or '(none)'}) does not verify under any live key "
-            f"registered to {org.name!r}: every signature on a submitted report must verify and be the "
+            f"envelope.signatures[{index}] (keyid {keyid or '(none)'}) does not verify under a live key "
+            f"registered to {org.name!r} with that key id: every signature on a submitted report must verify and be the "
             "submitter's (an appended signature does not make another organisation's report yours)",
             keyid=keyid or None,
         )

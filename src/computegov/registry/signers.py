@@ -144,17 +144,22 @@ def unverified_signatures(envelope: Mapping[str, Any], public_keys_pem: Iterable
 
     A submission is accepted only when this is empty for the submitter's live keys: every
     signature on it must verify and be the submitter's, so nobody can append a signature to
-    another organisation's envelope, or carry along one that does not verify.
+    another organisation's envelope, or carry along one that does not verify. A signature that
+    names a ``keyid`` counts only under the key with that id (a mislabelled signature would
+    pass here yet fail ``computegov verify --key``, which picks signatures by key id).
     """
     from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-    keys: list[Any] = []
+    keys: list[tuple[Any, str]] = []
     for pem in public_keys_pem:
         try:
-            keys.append(load_pem_public_key(pem.encode("ascii")))
+            key = load_pem_public_key(pem.encode("ascii"))
+            raw_key = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         except (ValueError, TypeError, UnicodeEncodeError):
             continue
+        keys.append((key, key_id(raw_key)))
     signatures = envelope.get("signatures")
     signatures = signatures if isinstance(signatures, list) else []
     try:
@@ -169,7 +174,9 @@ def unverified_signatures(envelope: Mapping[str, Any], public_keys_pem: Iterable
         except (KeyError, TypeError, ValueError, binascii.Error):
             out.append((i, keyid))
             continue
-        for key in keys:
+        for key, kid in keys:
+            if keyid and keyid != kid:  # a signature labelled with another key's id is not this key's
+                continue
             try:
                 key.verify(raw, message)
             except (InvalidSignature, TypeError, ValueError):

@@ -42,6 +42,7 @@ import hashlib
 import json
 import math
 import re
+import sys
 import unicodedata
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -210,6 +211,8 @@ def _strings(obj: Any, path: str) -> Iterator[tuple[str, str]]:
             yield from _strings(value, f"{path}[{i}]")
     elif isinstance(obj, float) and not math.isfinite(obj):
         raise SubmissionError(path, "NaN and infinity are not allowed")
+    elif type(obj) is int and abs(obj) > sys.float_info.max:  # 10**400: no float can hold it
+        raise SubmissionError(path, "integer too large for a JSON number (beyond IEEE 754 double range)")
 
 
 def _strict_b64(value: Any, field: str) -> bytes:
@@ -218,9 +221,12 @@ def _strict_b64(value: Any, field: str) -> bytes:
     if len(value) % 4 or not _BASE64.fullmatch(value):
         raise SubmissionError(field, "not valid standard base64 (RFC 4648, with padding)")
     try:
-        return base64.b64decode(value, validate=True)
+        raw = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError) as err:
         raise SubmissionError(field, f"not valid base64: {err}") from err
+    if base64.b64encode(raw).decode("ascii") != value:  # stray bits in the last character
+        raise SubmissionError(field, "not the canonical base64 of its bytes (stray bits before the padding)")
+    return raw
 
 
 def _parse_envelope(envelope: Any) -> dict[str, Any]:
@@ -305,7 +311,9 @@ def _first_number(obj: Any, keys: tuple[str, ...]) -> float | None:
         return None
     for key in keys:
         value = obj.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        if type(value) is float and math.isfinite(value):
+            return value
+        if type(value) is int and abs(value) <= sys.float_info.max:
             return float(value)
     return None
 

@@ -110,8 +110,12 @@ def parse_counter_payload(envelope: Mapping[str, Any], digest: str) -> dict[str,
         raise SubmissionError("envelope.payload.outcome", f"expected one of {', '.join(OUTCOMES)}")
     for name in ("segments_replayed", "segments_total"):
         value = payload.get(name)
-        if value is not None and not (isinstance(value, int) and 0 <= value < 10**9):
+        if value is not None and not (type(value) is int and 0 <= value < 10**9):
             raise SubmissionError(f"envelope.payload.{name}", "expected a whole number >= 0 or null")
+    replayed, total = payload.get("segments_replayed"), payload.get("segments_total")
+    if replayed is not None and total is not None and replayed > total:
+        raise SubmissionError("envelope.payload.segments_replayed",
+                              f"says {replayed} segments replayed of only {total} (segments_total)")
     for name, top in _NUMBERS.items():
         value = payload.get(name)
         if value is not None and not (isinstance(value, int | float) and not isinstance(value, bool)
