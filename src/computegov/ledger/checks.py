@@ -1,11 +1,14 @@
 """The verifier's checks of a ledger alone (format, chain, head signatures, order), and helpers.
 
+Each check runs in one streaming pass (:mod:`computegov.ledger.ledger_pass`): it is fed one
+record at a time (``feed(offset, record)``), keeps only running state (counters, the previous
+record, the checkpoint steps, at most 20 problems) and gives its
+:class:`~computegov.ledger.verdict.Check` at the end (``result``). None raises on bad content
+(tampered input may hold anything, so every field is type-checked).
+
 The checks of a report against its ledger are in :mod:`computegov.ledger.report_checks`; the
 helpers both use (:func:`obj`, :func:`close`, :func:`where`, ...) are in
 :mod:`computegov.ledger.check_values`, the floor below both, and are re-exported here.
-
-Each function takes parsed inputs and returns a :class:`~computegov.ledger.verdict.Check`;
-none raises on bad content (tampered input may hold anything, so every field is type-checked).
 """
 
 from __future__ import annotations
@@ -27,18 +30,20 @@ from computegov.ledger.check_values import (
     where,
 )
 from computegov.ledger.record_schema import record_problems
-from computegov.ledger.scan import ChainScan
+from computegov.ledger.records import Record
+from computegov.ledger.scan import ChainProblem
 from computegov.ledger.signing import key_id, verify_signature
 from computegov.ledger.verdict import Check
 
 __all__ = [
     "TOTALS_REL_TOL",
+    "OrderCheck",
+    "ProblemTally",
+    "RecordsCheck",
+    "SignaturesCheck",
     "b64_strict",
     "close",
     "first_and_more",
-    "ledger_order_check",
-    "ledger_records_check",
-    "ledger_signature_check",
     "ledger_structure_checks",
     "obj",
     "records_of",
@@ -54,40 +59,84 @@ _NUMBER = (int, float)
 # --------------------------------------------------------------------------------------------
 # Ledger checks
 
+#: Problems a check keeps (and shows) in its evidence.
+KEPT_PROBLEMS = 20
 
-def ledger_structure_checks(scan: ChainScan, path: str | None) -> list[Check]:
-    """``ledger_format`` (framing, JSON, torn tail: unusable) and ``ledger_chain`` (hashes, links)."""
-    fmt = [p for p in scan.problems if p.kind in ("format", "torn")]
-    chain = [p for p in scan.problems if p.kind in ("hash", "link")]
-    ev = {"records": len(scan.records), "size_bytes": scan.size_bytes}
+
+def at(rec: Record, offset: int) -> str:
+    """``record N (byte offset M)`` (:func:`where` of a record being streamed)."""
+    return f"record {rec.seq} (byte offset {offset})"
+
+
+def _summary(first: object, count: int) -> str:
+    """:func:`first_and_more` of a problem list known only by its first item and length."""
+    return f"{first} (+{count - 1} more)" if count > 1 else f"{first}"
+
+
+class ProblemTally:
+    """The chain problems a scan reported: counts, the first 20 of each family, the first break."""
+
+    __slots__ = ("chain", "chain_count", "first_break", "fmt", "fmt_count")
+
+    def __init__(self) -> None:
+        self.fmt: list[ChainProblem] = []
+        self.chain: list[ChainProblem] = []
+        self.fmt_count = self.chain_count = 0
+        self.first_break: ChainProblem | None = None
+
+    def add(self, problem: ChainProblem) -> None:
+        """Count one problem (the ``on_problem`` callback of a scan)."""
+        if problem.kind in ("format", "torn"):
+            self.fmt_count += 1
+            if len(self.fmt) < KEPT_PROBLEMS:
+                self.fmt.append(problem)
+        else:
+            self.chain_count += 1
+            if len(self.chain) < KEPT_PROBLEMS:
+                self.chain.append(problem)
+        if problem.kind != "torn" and self.first_break is None:
+            self.first_break = problem
+
+
+def ledger_structure_checks(
+    problems: ProblemTally, records: int, size_bytes: int, first_kind: str | None, head_hash: str
+) -> list[Check]:
+    """``ledger_format`` (framing, JSON, torn tail: unusable) and ``ledger_chain`` (hashes, links).
+
+    Args:
+        problems: what the scan reported.
+        records: records that parsed.
+        size_bytes: the file's size.
+        first_kind: the first parsed record's kind (None: no record).
+        head_hash: the last parsed record's hash.
+    """
+    ev = {"records": records, "size_bytes": size_bytes}
     checks: list[Check] = []
-    if fmt:
+    if problems.fmt_count:
         checks.append(
             Check(
                 "ledger_format",
                 "fail",
-                first_and_more(fmt),
-                {**ev, "problems": [p.to_dict() for p in fmt[:20]]},
+                _summary(problems.fmt[0], problems.fmt_count),
+                {**ev, "problems": [p.to_dict() for p in problems.fmt]},
                 unusable=True,
             )
         )
-    elif not scan.records or scan.records[0].kind != "meta":
+    elif not records or first_kind != "meta":
         checks.append(
             Check("ledger_format", "fail", "record 0 is not a meta record", ev, unusable=True)
         )
     else:
-        checks.append(
-            Check("ledger_format", "pass", f"{len(scan.records)} well-formed records", ev)
-        )
-    if not chain and not scan.records:
+        checks.append(Check("ledger_format", "pass", f"{records} well-formed records", ev))
+    if not problems.chain_count and not records:
         checks.append(Check("ledger_chain", "fail", "the ledger holds no readable record", ev))
-    elif chain:
+    elif problems.chain_count:
         checks.append(
             Check(
                 "ledger_chain",
                 "fail",
-                first_and_more(chain),
-                {**ev, "problems": [p.to_dict() for p in chain[:20]]},
+                _summary(problems.chain[0], problems.chain_count),
+                {**ev, "problems": [p.to_dict() for p in problems.chain]},
             )
         )
     else:
@@ -95,109 +144,156 @@ def ledger_structure_checks(scan: ChainScan, path: str | None) -> list[Check]:
             Check(
                 "ledger_chain",
                 "pass",
-                f"every link holds: {len(scan.records)} records, head {scan.head_hash[:16]}...",
-                {**ev, "head_hash": scan.head_hash},
+                f"every link holds: {records} records, head {head_hash[:16]}...",
+                {**ev, "head_hash": head_hash},
             )
         )
     return checks
 
 
-def ledger_records_check(scan: ChainScan) -> Check:
+class RecordsCheck:
     """``ledger_records``: every record's numeric fields are typed and in range.
 
     The rules are :mod:`computegov.ledger.record_schema`'s, the same the recorder enforces on
     write: FLOP >= 0, durations > 0, counts are integers, booleans and strings are not numbers.
     """
-    problems = []
-    for i, rec in enumerate(scan.records):
+
+    __slots__ = ("problems",)
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def feed(self, offset: int, rec: Record) -> None:
+        """Check one record (nothing more once 20 problems are found)."""
+        problems = self.problems
+        if len(problems) >= KEPT_PROBLEMS:
+            return
         for why in record_problems(rec.kind, rec.data):
-            problems.append(f"{where(scan, i)}, {rec.kind} {why}")
-            if len(problems) >= 20:
+            problems.append(f"{at(rec, offset)}, {rec.kind} {why}")
+            if len(problems) >= KEPT_PROBLEMS:
                 break
-        if len(problems) >= 20:
-            break
-    if problems:
+
+    def result(self, records: int) -> Check:
+        """The check, after ``records`` records."""
+        problems = self.problems
+        if problems:
+            return Check(
+                "ledger_records", "fail", first_and_more(problems), {"problems": problems}
+            )
         return Check(
-            "ledger_records", "fail", first_and_more(problems), {"problems": problems}
+            "ledger_records",
+            "pass",
+            f"every typed field of {records} records is in range",
+            {"records": records},
         )
-    return Check(
-        "ledger_records",
-        "pass",
-        f"every typed field of {len(scan.records)} records is in range",
-        {"records": len(scan.records)},
-    )
 
 
-def ledger_signature_check(scan: ChainScan, key: Ed25519PublicKey | None) -> Check:
+class SignaturesCheck:
     """``ledger_signatures``: every head verifies with ``key`` and the last record is a head."""
-    if key is None:
-        return Check("ledger_signatures", "skip", "no public key to check head signatures with")
-    kid = key_id(key)
-    recs = scan.records
-    if not recs or recs[0].kind != "meta" or scan.offsets_bytes[0] != 0:
-        return Check("ledger_signatures", "skip", "no meta record naming the ledger's signer")
-    meta_kid = recs[0].data.get("keyid")
-    if meta_kid != kid:
-        return Check(
-            "ledger_signatures",
-            "fail",
-            f"record 0 (byte offset 0): ledger names signer {str(meta_kid)[:16]}..., "
-            f"expected {kid[:16]}...",
-            {"keyid": kid, "ledger_keyid": meta_kid},
+
+    __slots__ = ("_done", "_heads", "_key", "_kid", "_last", "_last_signed", "_n")
+
+    def __init__(self, key: Ed25519PublicKey | None) -> None:
+        self._key = key
+        self._kid = key_id(key) if key is not None else ""
+        self._done: Check | None = (
+            Check("ledger_signatures", "skip", "no public key to check head signatures with")
+            if key is None
+            else None
         )
-    heads = 0
-    last_signed = -1
-    for i, rec in enumerate(recs):
+        self._heads = 0
+        self._last_signed = -1
+        self._last: Record | None = None
+        self._n = 0
+
+    def feed(self, offset: int, rec: Record) -> None:
+        """Check one record (a head's signature over the record before it)."""
+        if self._done is not None:
+            return
+        self._n += 1
+        prev, self._last = self._last, rec
+        kid = self._kid
+        if prev is None:
+            if rec.kind != "meta" or offset != 0:
+                self._done = Check(
+                    "ledger_signatures", "skip", "no meta record naming the ledger's signer"
+                )
+                return
+            meta_kid = rec.data.get("keyid")
+            if meta_kid != kid:
+                self._done = Check(
+                    "ledger_signatures",
+                    "fail",
+                    f"record 0 (byte offset 0): ledger names signer {str(meta_kid)[:16]}..., "
+                    f"expected {kid[:16]}...",
+                    {"keyid": kid, "ledger_keyid": meta_kid},
+                )
+                return
         if rec.kind != "head":
-            continue
+            return
         d = rec.data
-        prev = recs[i - 1] if i > 0 else None
+        key = self._key
         problem = ""
+        if key is None:  # pragma: no cover - a check without a key is done at construction
+            return
         if d.get("keyid") != kid:
             problem = f"head signed by {str(d.get('keyid'))[:16]}..., expected {kid[:16]}..."
         elif prev is None or d.get("signed_hash") != prev.hash or d.get("signed_seq") != prev.seq:
             problem = "head does not sign the record before it"
         else:
             try:
-                verify_signature(key, b64_strict(d.get("sig")), head_message(prev.hash, prev.seq))
+                verify_signature(
+                    key, b64_strict(d.get("sig")), head_message(prev.hash, prev.seq)
+                )
             except Exception as err:  # SignatureError, or a sig that is not base64 / a string
                 problem = f"head signature does not verify ({err})"
         if problem:
+            self._done = Check(
+                "ledger_signatures",
+                "fail",
+                f"{at(rec, offset)}: {problem}",
+                {"keyid": kid, "record": rec.seq},
+            )
+            return
+        self._heads += 1
+        self._last_signed = rec.seq
+
+    def result(self, first_break: ChainProblem | None) -> Check:
+        """The check, given the scan's first chain break (None: none)."""
+        if self._done is not None:
+            return self._done
+        kid, heads, last = self._kid, self._heads, self._last
+        if last is None:
+            return Check(
+                "ledger_signatures", "skip", "no meta record naming the ledger's signer"
+            )
+        if first_break is not None:
             return Check(
                 "ledger_signatures",
                 "fail",
-                f"{where(scan, i)}: {problem}",
-                {"keyid": kid, "record": rec.seq},
+                f"{heads} signed heads verify, but they cannot vouch for the records before the "
+                f"chain break at record {first_break.record} "
+                f"(byte offset {first_break.offset_bytes})",
+                {"keyid": kid, "heads": heads, "first_break": first_break.to_dict()},
             )
-        heads += 1
-        last_signed = rec.seq
-    breaks = [p for p in scan.problems if p.kind != "torn"]
-    if breaks:
+        if last.kind != "head":
+            unsigned = self._n - 1 - self._last_signed
+            return Check(
+                "ledger_signatures",
+                "fail",
+                f"the last {unsigned} record(s) are not covered by a signed head "
+                f"(ledger ends at record {self._n - 1})",
+                {"keyid": kid, "heads": heads, "last_signed_record": self._last_signed},
+            )
         return Check(
             "ledger_signatures",
-            "fail",
-            f"{heads} signed heads verify, but they cannot vouch for the records before the "
-            f"chain break at record {breaks[0].record} (byte offset {breaks[0].offset_bytes})",
-            {"keyid": kid, "heads": heads, "first_break": breaks[0].to_dict()},
+            "pass",
+            f"{heads} signed heads verify; the final head covers all {self._n} records",
+            {"keyid": kid, "heads": heads},
         )
-    if recs[-1].kind != "head":
-        unsigned = len(recs) - 1 - last_signed
-        return Check(
-            "ledger_signatures",
-            "fail",
-            f"the last {unsigned} record(s) are not covered by a signed head "
-            f"(ledger ends at record {len(recs) - 1})",
-            {"keyid": kid, "heads": heads, "last_signed_record": last_signed},
-        )
-    return Check(
-        "ledger_signatures",
-        "pass",
-        f"{heads} signed heads verify; the final head covers all {len(recs)} records",
-        {"keyid": kid, "heads": heads},
-    )
 
 
-def ledger_order_check(scan: ChainScan) -> Check:
+class OrderCheck:
     """``ledger_order``: time never goes back; steps, checkpoints, batches and the end agree.
 
     * record times never go backwards, and measurement intervals neither reverse nor overlap
@@ -212,79 +308,101 @@ def ledger_order_check(scan: ChainScan) -> Check:
     * batch steps never go back and lie inside the run;
     * nothing but signed heads follows the ``end`` record.
     """
-    problem, steps = _order_problem(scan)
-    if problem:
-        return Check("ledger_order", "fail", problem)
-    return Check(
-        "ledger_order",
-        "pass",
-        f"steps and times are monotonic; step ranges contiguous over {steps} steps; "
-        "checkpoints consistent with the steps",
-        {"steps": steps},
-    )
 
+    __slots__ = ("ckpts", "end_at", "i", "last_batch", "last_end", "last_time", "problem", "steps")
 
-def _order_problem(scan: ChainScan) -> tuple[str, int]:
-    """The first ordering problem ("" if none) and the number of steps."""
-    steps = 0
-    last_time = -math.inf
-    last_end = -math.inf
-    ckpts: list[int] = []
-    last_batch = -1
-    end_at: int | None = None
-    # One tight pass (it runs once per record of a 100,000-record ledger): records come from
-    # JSON, so objects are exact dicts and ``type(...) is`` tests are exact.
-    for i, (_, kind, time_unix_s, _, d, _) in enumerate(scan.records):
-        if time_unix_s < last_time:
-            return f"{where(scan, i)}: time goes backwards ({time_unix_s} < {last_time})", steps
-        last_time = time_unix_s
-        if end_at is not None and kind != "head":
-            return f"{where(scan, i)}: a {kind} record after the end record ({end_at})", steps
+    def __init__(self) -> None:
+        self.steps = 0
+        self.last_time = -math.inf
+        self.last_end = -math.inf
+        self.ckpts: list[int] = []
+        self.last_batch = -1
+        self.end_at: int | None = None
+        self.problem = ""
+        self.i = -1
+
+    def feed(self, offset: int, rec: Record) -> None:
+        """Check one record against the running state (nothing more after the first problem)."""
+        self.i += 1
+        if self.problem:
+            return
+        _, kind, time_unix_s, _, d, _ = rec
+        if time_unix_s < self.last_time:
+            self.problem = (
+                f"{at(rec, offset)}: time goes backwards ({time_unix_s} < {self.last_time})"
+            )
+            return
+        self.last_time = time_unix_s
+        if self.end_at is not None and kind != "head":
+            self.problem = f"{at(rec, offset)}: a {kind} record after the end record ({self.end_at})"
+            return
+        # records come from JSON, so objects are exact dicts and ``type(...) is`` tests are exact
         if kind == "measurement":
             interval = d.get("interval")
             if type(interval) is not dict:
-                return f"{where(scan, i)}: no interval object", steps
+                self.problem = f"{at(rec, offset)}: no interval object"
+                return
             n = interval.get("steps")
             if type(n) is not int or n < 0:
-                return f"{where(scan, i)}: steps {n!r} is not a count >= 0", steps
-            first = steps
-            steps += n
+                self.problem = f"{at(rec, offset)}: steps {n!r} is not a count >= 0"
+                return
+            first = self.steps
+            steps = self.steps = first + n
             if d.get("step_end") != steps:
-                return (
-                    f"{where(scan, i)}: step_end {d.get('step_end')} but the intervals sum to "
-                    f"{steps} (skipped or repeated steps)",
-                    steps,
+                self.problem = (
+                    f"{at(rec, offset)}: step_end {d.get('step_end')} but the intervals sum to "
+                    f"{steps} (skipped or repeated steps)"
                 )
+                return
             why = _range_problem(interval, n, first, steps)
             if why:
-                return f"{where(scan, i)}: {why}", steps
+                self.problem = f"{at(rec, offset)}: {why}"
+                return
             start = interval.get("time_start_unix_s", interval.get("start_unix_s"))
             end = interval.get("time_end_unix_s", interval.get("end_unix_s"))
             if isinstance(start, _NUMBER) and isinstance(end, _NUMBER):
-                if end < start or start < last_end - _OVERLAP_TOLERANCE_S:
-                    return f"{where(scan, i)}: interval [{start}, {end}] overlaps or reverses", steps
-                last_end = end
+                if end < start or start < self.last_end - _OVERLAP_TOLERANCE_S:
+                    self.problem = f"{at(rec, offset)}: interval [{start}, {end}] overlaps or reverses"
+                    return
+                self.last_end = end
         elif kind == "checkpoint":
             s = d.get("step")
+            ckpts = self.ckpts
             prev = ckpts[-1] if ckpts else -1
-            if type(s) is not int or s <= prev or s > steps:
-                return (
-                    f"{where(scan, i)}: checkpoint step {s!r} out of order (previous "
-                    f"{prev if ckpts else 'none'}, steps so far {steps}; steps must strictly "
-                    "increase and not pass the steps done)",
-                    steps,
+            if type(s) is not int or s <= prev or s > self.steps:
+                self.problem = (
+                    f"{at(rec, offset)}: checkpoint step {s!r} out of order (previous "
+                    f"{prev if ckpts else 'none'}, steps so far {self.steps}; steps must strictly "
+                    "increase and not pass the steps done)"
                 )
+                return
             ckpts.append(s)
         elif kind == "batch":
             s = d.get("step")
-            if type(s) is not int or s < last_batch:
-                return f"{where(scan, i)}: batch step {s!r} out of order", steps
-            last_batch = s
+            if type(s) is not int or s < self.last_batch:
+                self.problem = f"{at(rec, offset)}: batch step {s!r} out of order"
+                return
+            self.last_batch = s
         elif kind == "end":
-            end_at = i
-    if last_batch >= steps and end_at is not None:
-        return f"batch step {last_batch} is outside the run's {steps} steps", steps
-    return _segment_problem(scan, ckpts, steps, end_at is not None), steps
+            self.end_at = self.i
+
+    def result(self, meta: Any) -> Check:
+        """The check; ``meta`` is record 0's data when it is a meta record (else None)."""
+        problem, steps = self.problem, self.steps
+        if not problem:
+            if self.last_batch >= steps and self.end_at is not None:
+                problem = f"batch step {self.last_batch} is outside the run's {steps} steps"
+            else:
+                problem = _segment_problem(meta, self.ckpts, steps, self.end_at is not None)
+        if problem:
+            return Check("ledger_order", "fail", problem)
+        return Check(
+            "ledger_order",
+            "pass",
+            f"steps and times are monotonic; step ranges contiguous over {steps} steps; "
+            "checkpoints consistent with the steps",
+            {"steps": steps},
+        )
 
 
 def _range_problem(interval: dict[str, Any], n: int, first: int, steps: int) -> str:
@@ -303,10 +421,9 @@ def _range_problem(interval: dict[str, Any], n: int, first: int, steps: int) -> 
     return ""
 
 
-def _segment_problem(scan: ChainScan, ckpts: list[int], steps: int, ended: bool) -> str:
+def _segment_problem(meta: Any, ckpts: list[int], steps: int, ended: bool) -> str:
     """Replay segments longer than the declared checkpoint interval ("" if none)."""
-    meta = scan.records[0].data if scan.records and scan.records[0].kind == "meta" else {}
-    replay = obj(obj(meta.get("metadata")).get("replay"))
+    replay = obj(obj(obj(meta).get("metadata")).get("replay"))
     k = replay.get("checkpoint_every_steps")
     if type(k) is not int or k < 1 or not ckpts:
         return ""

@@ -40,10 +40,12 @@ __all__ = [
     "DEFAULT_MAX_CHECKPOINT_BYTES",
     "DEFAULT_MAX_FILE_BYTES",
     "DEFAULT_MAX_RECORD_BYTES",
+    "BoundedReader",
     "Located",
     "ReadLimits",
     "digest_regular_file",
     "locate",
+    "open_regular_stream",
     "read_regular_file",
 ]
 
@@ -225,6 +227,62 @@ def read_regular_file(path: str | Path, max_bytes: int, what: str = "file") -> b
     finally:
         os.close(fd)
     return b"".join(chunks)
+
+
+class BoundedReader:
+    """A regular file read in blocks, never past a cap.
+
+    The streaming form of :func:`read_regular_file`: same checks, same messages, constant
+    memory.
+
+    Use as a context manager; :meth:`read` raises :class:`InputError` when the file grows past
+    the cap while being read or a read fails.
+    """
+
+    def __init__(self, fd: int, path: Path, what: str, max_bytes: int) -> None:
+        self._fd, self.path, self._what, self._max_bytes = fd, path, what, max_bytes
+        self._total_bytes = 0
+
+    def read(self, n: int) -> bytes:
+        """Up to ``n`` bytes (b"" at the end of the file).
+
+        Raises:
+            InputError: the file grew past the cap, or the read failed.
+        """
+        try:
+            chunk = os.read(self._fd, min(n, self._max_bytes + 1 - self._total_bytes))
+        except OSError as err:
+            raise InputError(f"cannot read {self._what} {self.path}: {err.strerror}") from err
+        self._total_bytes += len(chunk)
+        if self._total_bytes > self._max_bytes:
+            raise InputError(
+                f"{self._what} {self.path} grew past the cap of {self._max_bytes} bytes while "
+                "being read"
+            )
+        return chunk
+
+    def close(self) -> None:
+        """Close the file (idempotent)."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def __enter__(self) -> BoundedReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_regular_stream(path: str | Path, max_bytes: int, what: str = "file") -> BoundedReader:
+    """A regular file opened for reading in blocks, at most ``max_bytes`` of it.
+
+    Raises:
+        InputError: as :func:`read_regular_file` (missing, not a regular file, over the cap).
+    """
+    p = Path(path)
+    fd, _ = _open_regular(p, what, max_bytes)
+    return BoundedReader(fd, p, what, max_bytes)
 
 
 def digest_regular_file(path: str | Path, max_bytes: int, what: str = "file") -> dict[str, str]:

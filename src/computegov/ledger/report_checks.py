@@ -1,50 +1,119 @@
 """The verifier's checks of a report against its ledger: metadata, totals, checkpoint files.
 
-Like :mod:`computegov.ledger.checks` (the checks of the ledger alone), each function takes parsed
-inputs and returns a :class:`~computegov.ledger.verdict.Check`; none raises on bad content.
+Like :mod:`computegov.ledger.checks` (the checks of the ledger alone), they run in one streaming
+pass: :class:`LedgerFacts` is fed one record at a time and keeps what these checks need (head,
+count, record 0's data, the checkpoint list, the end record, running totals); each function
+then takes those facts and returns a :class:`~computegov.ledger.verdict.Check`. None raises on
+bad content.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from computegov.errors import ComputegovError
-from computegov.ledger.check_values import close, first_and_more, obj, records_of, where
+from computegov.ledger.check_values import close, first_and_more, obj
 from computegov.ledger.evidence import (
     DEFAULT_MAX_CHECKPOINT_BYTES,
     digest_regular_file,
     locate,
 )
+from computegov.ledger.records import GENESIS_HASH, Record
 from computegov.ledger.report import ComputeReport
-from computegov.ledger.scan import ChainScan
-from computegov.ledger.totals import totals_from_records
+from computegov.ledger.totals import TotalsSum
 from computegov.ledger.verdict import Check
 
-__all__ = ["checkpoint_files_check", "matches_check", "totals_check"]
+__all__ = ["LedgerFacts", "checkpoint_files_check", "matches_check", "totals_check"]
 
 
-def matches_check(report: ComputeReport, scan: ChainScan, ledger_bytes: bytes) -> Check:
-    """``report_matches_ledger``: head, count, file digest, metadata, checkpoints, end record."""
+class LedgerFacts:
+    """What the report checks need from a ledger, gathered one record at a time.
+
+    Attributes:
+        records: records fed.
+        head_hash: the last record's hash (:data:`GENESIS_HASH` before any).
+        meta: record 0's data (whatever its kind; {} before any).
+        first_kind: record 0's kind (None before any).
+        checkpoints: each checkpoint record's step, path and state digests, in order.
+        checkpoint_files: ``(where, path, file digests)`` of each checkpoint record naming a path.
+        ends: ``end`` records seen; ``end_data`` the first one's data.
+        totals: the measurement intervals' running totals.
+    """
+
+    __slots__ = (
+        "checkpoint_files", "checkpoints", "end_data", "ends", "first_kind", "head_hash", "meta",
+        "records", "totals",
+    )
+
+    def __init__(self) -> None:
+        self.records = 0
+        self.head_hash = GENESIS_HASH
+        self.meta: dict[str, Any] = {}
+        self.first_kind: str | None = None
+        self.checkpoints: list[dict[str, Any]] = []
+        self.checkpoint_files: list[tuple[str, Any, Any]] = []
+        self.ends = 0
+        self.end_data: dict[str, Any] = {}
+        self.totals = TotalsSum()
+
+    def feed(self, offset: int, rec: Record) -> None:
+        """Take one record's facts."""
+        kind, d = rec.kind, rec.data
+        if not self.records:
+            self.meta, self.first_kind = d, kind
+        self.records += 1
+        self.head_hash = rec.hash
+        if kind == "measurement":
+            interval = d.get("interval")
+            if type(interval) is dict:
+                self.totals.add(interval)
+        elif kind == "checkpoint":
+            state = obj(d.get("state"))
+            self.checkpoints.append(
+                {
+                    "step": d.get("step"),
+                    "path": d.get("path"),
+                    "blake3": state.get("blake3"),
+                    "sha256": state.get("sha256"),
+                }
+            )
+            if d.get("path"):
+                self.checkpoint_files.append(
+                    (f"record {rec.seq} (byte offset {offset})", d["path"], d.get("file"))
+                )
+        elif kind == "end":
+            if not self.ends:
+                self.end_data = d
+            self.ends += 1
+
+
+def matches_check(report: ComputeReport, facts: LedgerFacts, sha: str) -> Check:
+    """``report_matches_ledger``: head, count, file digest, metadata, checkpoints, end record.
+
+    Args:
+        report: the report.
+        facts: the ledger's facts.
+        sha: the ledger file's SHA-256, hex.
+    """
     pred = report.predicate
     led = obj(pred.get("ledger"))
     mismatches: list[str] = []
-    if led.get("head_hash") != scan.head_hash:
+    head_hash, records = facts.head_hash, facts.records
+    if led.get("head_hash") != head_hash:
         mismatches.append(
             f"head hash: report {str(led.get('head_hash'))[:16]}..., ledger "
-            f"{scan.head_hash[:16]}..."
+            f"{head_hash[:16]}..."
         )
-    if led.get("records") != len(scan.records):
-        mismatches.append(f"record count: report {led.get('records')}, ledger {len(scan.records)}")
-    sha = hashlib.sha256(ledger_bytes).hexdigest()
+    if led.get("records") != records:
+        mismatches.append(f"record count: report {led.get('records')}, ledger {records}")
     ledger_subjects = [
         s for s in report.statement["subject"] if str(s.get("name", "")).startswith("ledger/")
     ]
     if not ledger_subjects or ledger_subjects[0].get("digest", {}).get("sha256") != sha:
         mismatches.append("ledger file sha256 differs from the report's ledger subject")
-    meta = scan.records[0].data if scan.records else {}
+    meta = facts.meta
     metadata = obj(meta.get("metadata"))
     if pred.get("hardware") != (metadata.get("hardware") or {}):
         mismatches.append("hardware differs between report and ledger metadata")
@@ -56,15 +125,7 @@ def matches_check(report: ComputeReport, scan: ChainScan, ledger_bytes: bytes) -
     signer = obj(pred.get("signer"))
     if signer.get("keyid") != meta.get("keyid"):
         mismatches.append("report signer differs from the ledger's signer")
-    ckpts = [
-        {
-            "step": r.data.get("step"),
-            "path": r.data.get("path"),
-            "blake3": obj(r.data.get("state")).get("blake3"),
-            "sha256": obj(r.data.get("state")).get("sha256"),
-        }
-        for r in records_of(scan, "checkpoint")
-    ]
+    ckpts = facts.checkpoints
     if pred.get("checkpoints") != ckpts:
         mismatches.append("checkpoint list differs between report and ledger")
     ckpt_subjects = [
@@ -80,13 +141,12 @@ def matches_check(report: ComputeReport, scan: ChainScan, ledger_bytes: bytes) -
             mismatches.append("final-checkpoint subject is not the ledger's last checkpoint")
     elif ckpt_subjects:
         mismatches.append("report names a checkpoint the ledger does not have")
-    ends = records_of(scan, "end")
-    if len(ends) != 1:
-        mismatches.append(f"ledger has {len(ends)} end records, expected 1")
+    if facts.ends != 1:
+        mismatches.append(f"ledger has {facts.ends} end records, expected 1")
     else:
-        if not close(ends[0].data.get("totals"), pred.get("totals")):
+        if not close(facts.end_data.get("totals"), pred.get("totals")):
             mismatches.append("totals in the report differ from the ledger's end record")
-        if ends[0].data.get("summary") != pred.get("claims"):
+        if facts.end_data.get("summary") != pred.get("claims"):
             mismatches.append("claims in the report differ from the ledger's end record")
     if mismatches:
         return Check(
@@ -98,22 +158,17 @@ def matches_check(report: ComputeReport, scan: ChainScan, ledger_bytes: bytes) -
     return Check(
         "report_matches_ledger",
         "pass",
-        f"head {scan.head_hash[:16]}..., {len(scan.records)} records, file digest and "
+        f"head {head_hash[:16]}..., {records} records, file digest and "
         f"{len(ckpts)} checkpoints agree",
-        {"head_hash": scan.head_hash, "ledger_sha256": sha},
+        {"head_hash": head_hash, "ledger_sha256": sha},
     )
 
 
-def totals_check(report: ComputeReport, scan: ChainScan) -> Check:
+def totals_check(report: ComputeReport, totals: TotalsSum) -> Check:
     """``totals``: the report's totals equal the sum of the ledger's measurement records."""
-    intervals: list[Mapping[str, Any]] = [
-        interval
-        for r in scan.records
-        if r.kind == "measurement" and type(interval := r.data.get("interval")) is dict
-    ]
     hardware = report.predicate.get("hardware")
     chip_count = hardware.get("chip_count") if isinstance(hardware, Mapping) else None
-    recomputed = totals_from_records(intervals, chip_count)
+    recomputed = totals.result(chip_count)
     claimed = report.totals
     diffs = []
     for key, value in recomputed.items():
@@ -131,14 +186,16 @@ def totals_check(report: ComputeReport, scan: ChainScan) -> Check:
     return Check(
         "totals",
         "pass",
-        f"totals equal the sum of {len(intervals)} measurement records "
+        f"totals equal the sum of {totals.intervals} measurement records "
         f"(flop {recomputed['flop']:.4g}, duration {recomputed['duration_s']:.4g} s)",
         {"recomputed": recomputed},
     )
 
 
 def checkpoint_files_check(
-    scan: ChainScan, base: Path | None, max_checkpoint_bytes: int = DEFAULT_MAX_CHECKPOINT_BYTES
+    ckpts: list[tuple[str, Any, Any]],
+    base: Path | None,
+    max_checkpoint_bytes: int = DEFAULT_MAX_CHECKPOINT_BYTES,
 ) -> Check:
     """``checkpoint_files``: each recorded checkpoint file is safe to open and matches its digests.
 
@@ -146,13 +203,16 @@ def checkpoint_files_check(
     that escapes it, or names a directory, device or FIFO, fails the check (with the reason)
     before anything is read. Files that are absent make the check ``missing`` (the verdict is
     incomplete), never ``skip``: the report says they exist.
+
+    Args:
+        ckpts: ``(where, path, recorded file digests)`` of each checkpoint record naming a path
+            (:attr:`LedgerFacts.checkpoint_files`).
+        base: the directory paths are resolved under (None: none given).
+        max_checkpoint_bytes: the cap on one checkpoint file, bytes.
     """
-    ckpts = [
-        (i, r) for i, r in enumerate(scan.records) if r.kind == "checkpoint" and r.data.get("path")
-    ]
     if not ckpts:
         return Check("checkpoint_files", "skip", "the ledger records no checkpoint files")
-    names = [f"checkpoint {r.data['path']}" for _, r in ckpts]
+    names = [f"checkpoint {path}" for _, path, _ in ckpts]
     if base is None:
         return Check(
             "checkpoint_files",
@@ -161,7 +221,7 @@ def checkpoint_files_check(
             missing_kind="checkpoints",
             missing=tuple(names),
         )
-    located = [(i, r, locate(base, r.data["path"])) for i, r in ckpts]
+    located = [(i, file, locate(base, path)) for i, path, file in ckpts]
     refused = [(i, loc) for i, _, loc in located if loc.state == "refused"]
     if refused:
         i, loc = refused[0]
@@ -169,22 +229,22 @@ def checkpoint_files_check(
         return Check(
             "checkpoint_files",
             "fail",
-            f"{where(scan, i)}: checkpoint path {loc.name!r} refused: {loc.reason}{more}",
+            f"{i}: checkpoint path {loc.name!r} refused: {loc.reason}{more}",
             {"refused": [{"path": loc.name, "reason": loc.reason} for _, loc in refused[:20]]},
         )
-    for i, r, loc in located:
+    for i, file, loc in located:
         if loc.state != "ok" or loc.path is None:
             continue
-        want = obj(r.data.get("file"))
+        want = obj(file)
         try:
             got = digest_regular_file(loc.path, max_checkpoint_bytes, "checkpoint file")
         except ComputegovError as err:
-            return Check("checkpoint_files", "fail", f"{where(scan, i)}: {err}")
+            return Check("checkpoint_files", "fail", f"{i}: {err}")
         if got.get("sha256") != want.get("sha256") or got.get("blake3") != want.get("blake3"):
             return Check(
                 "checkpoint_files",
                 "fail",
-                f"{where(scan, i)}: {loc.name} does not match its recorded digest "
+                f"{i}: {loc.name} does not match its recorded digest "
                 f"(sha256 {got['sha256'][:16]}... vs {str(want.get('sha256'))[:16]}...)",
                 {"path": str(loc.path), "recorded": want, "actual": got},
             )
@@ -194,7 +254,7 @@ def checkpoint_files_check(
         return Check(
             "checkpoint_files",
             "missing",
-            f"{where(scan, i)}: checkpoint file {loc.name} is missing from {base} "
+            f"{i}: checkpoint file {loc.name} is missing from {base} "
             f"({len(missing)} of {len(located)} missing; the others match their digests)",
             {"directory": str(base), "missing": [loc.name for _, loc in missing]},
             missing_kind="checkpoints",

@@ -1,23 +1,38 @@
 """Reading a ledger file: every line's framing, own hash, ``seq`` and ``prev`` link checked.
 
-:func:`scan_ledger` never raises on bad content; it returns a :class:`ChainScan` with the records
-that parsed and each :class:`ChainProblem` with its record number and byte offset. The verifier,
-replay planning and :meth:`computegov.ledger.chain.Ledger.open` (torn-tail recovery) all read
-through it.
+:func:`stream_records` reads a ledger from a binary file handle in 1 MiB blocks and yields one
+parsed record at a time (memory: one block plus one record, whatever the ledger's length);
+problems go to a callback with their record number and byte offset, and a :class:`ScanTally`
+keeps the running facts (size, committed prefix, file SHA-256, head). The verifier reads
+through it directly; :func:`scan_ledger` collects its output into a :class:`ChainScan` for
+replay planning and :meth:`computegov.ledger.chain.Ledger.open` (torn-tail recovery). Neither
+raises on bad content.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+import hashlib
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from computegov.ledger.evidence import DEFAULT_MAX_RECORD_BYTES
 from computegov.ledger.records import GENESIS_HASH, LineError, Record, decode_span
 
-__all__ = ["ChainProblem", "ChainScan", "gc_paused", "scan_ledger"]
+__all__ = [
+    "ChainProblem",
+    "ChainScan",
+    "ScanTally",
+    "gc_paused",
+    "scan_ledger",
+    "stream_records",
+]
+
+#: Bytes read from the ledger file at a time.
+BLOCK_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -101,6 +116,8 @@ def scan_ledger(data: bytes, *, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
     """Parse and check every line of a ledger: framing, own hash, ``seq`` and ``prev`` links.
 
     Never raises on bad content: problems are collected with their record number and offset.
+    Holds every record (replay planning and recovery need them); the verifier streams instead
+    (:func:`stream_records`).
 
     Args:
         data: the ledger file's bytes.
@@ -108,78 +125,182 @@ def scan_ledger(data: bytes, *, max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES
             ``format`` problem and is not parsed (default 1 MiB,
             :data:`~computegov.ledger.evidence.DEFAULT_MAX_RECORD_BYTES`).
     """
-    with gc_paused():
-        return _scan(data, max_record_bytes)
-
-
-def _scan(data: bytes, max_record_bytes: int) -> ChainScan:
     records: list[Record] = []
     offsets: list[int] = []
     problems: list[ChainProblem] = []
-    prev = GENESIS_HASH
-    offset = 0
-    committed = 0
-    size = len(data)
-    view = memoryview(data)  # zero-copy line slices
-    index = 0
-    broken = False
-    while offset < size:
-        end = data.find(b"\n", offset)
-        if end < 0:
-            problems.append(
-                ChainProblem(
-                    index,
-                    offset,
-                    "torn",
-                    f"partial last line ({size - offset} bytes without a newline): torn tail",
-                )
-            )
-            break
-        try:
-            if end - offset > max_record_bytes:
-                raise LineError(
-                    f"record is {end - offset} bytes, over the cap of {max_record_bytes} bytes "
-                    "per record (raise it with --max-record-bytes if the ledger is genuine)"
-                )
-            rec = decode_span(data, view, offset, end)
-        except LineError as err:
-            kind = "hash" if str(err).startswith("hash mismatch") else "format"
-            problems.append(ChainProblem(index, offset + err.column, kind, str(err)))
-            broken = True
-            # Linking across an unreadable line is impossible: the next record's link is
-            # reported as unverifiable, and checking resumes from its own hash.
-            prev = ""
-        else:
-            if rec.seq != index:
-                problems.append(
-                    ChainProblem(index, offset, "link", f"seq is {rec.seq}, expected {index}")
-                )
-                broken = True
-            if not prev:
-                problems.append(
-                    ChainProblem(
-                        index,
-                        offset,
-                        "link",
-                        f"cannot be linked: record {index - 1} before it is damaged",
-                    )
-                )
-            elif rec.prev != prev:
-                what = "genesis (64 zeros)" if index == 0 else f"hash of record {index - 1}"
-                problems.append(
-                    ChainProblem(
-                        index,
-                        offset,
-                        "link",
-                        f"prev {rec.prev[:16]}... is not the {what} {prev[:16]}...",
-                    )
-                )
-                broken = True
+    tally = ScanTally(file_digest=None)
+    with gc_paused():
+        for offset, rec in stream_records(
+            io.BytesIO(data), tally, problems.append, max_record_bytes=max_record_bytes
+        ):
             records.append(rec)
             offsets.append(offset)
-            prev = rec.hash
-            if not broken:
-                committed = end + 1
-        offset = end + 1
-        index += 1
-    return ChainScan(tuple(records), tuple(offsets), tuple(problems), size, committed)
+    return ChainScan(
+        tuple(records), tuple(offsets), tuple(problems), tally.size_bytes, tally.committed_bytes
+    )
+
+
+class Readable(Protocol):
+    """A binary file handle (``read(n) -> bytes``)."""
+
+    def read(self, n: int, /) -> bytes:
+        """Up to ``n`` bytes; b"" at the end."""
+        ...
+
+
+@dataclass
+class ScanTally:
+    """What :func:`stream_records` has seen so far (final once the iterator is exhausted).
+
+    Attributes:
+        size_bytes: bytes read (the file size at the end).
+        committed_bytes: length of the prefix made of complete, valid, linked records.
+        records: records that parsed and hash-checked.
+        file_digest: running SHA-256 of every byte read (None: not computed).
+    """
+
+    size_bytes: int = 0
+    committed_bytes: int = 0
+    records: int = 0
+    file_digest: Any = field(default_factory=hashlib.sha256)
+
+
+def stream_records(
+    fh: Readable,
+    tally: ScanTally,
+    on_problem: Callable[[ChainProblem], object],
+    *,
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+) -> Iterator[tuple[int, Record]]:
+    """Yield ``(byte offset, record)`` for each line that parses and hash-checks, in file order.
+
+    Framing, the record's own hash, ``seq`` and the ``prev`` link are checked as each line is
+    read; every problem is passed to ``on_problem`` (in file order, before the record it
+    concerns is yielded). A line longer than ``max_record_bytes`` is skipped unread (a
+    ``format`` problem naming its length); a last line without a newline is ``torn``.
+
+    Raises:
+        whatever ``fh.read`` raises (a bounded reader's :class:`~computegov.errors.InputError`).
+    """
+    read = fh.read
+    update = tally.file_digest.update if tally.file_digest is not None else None
+    prev = GENESIS_HASH
+    index = 0
+    broken = False
+    buf = b""
+    base = 0  # file offset of buf[0]
+    size = 0
+    eof = False
+    while True:
+        view = memoryview(buf)  # zero-copy line slices
+        pos = 0
+        while True:
+            end = buf.find(b"\n", pos)
+            if end < 0:
+                break
+            offset = base + pos
+            try:
+                if end - pos > max_record_bytes:
+                    raise LineError(_over_cap(end - pos, max_record_bytes))
+                rec = decode_span(buf, view, pos, end)
+            except LineError as err:
+                kind = "hash" if str(err).startswith("hash mismatch") else "format"
+                on_problem(ChainProblem(index, offset + err.column, kind, str(err)))
+                broken = True
+                # Linking across an unreadable line is impossible: the next record's link is
+                # reported as unverifiable, and checking resumes from its own hash.
+                prev = ""
+            else:
+                if rec.seq != index:
+                    on_problem(
+                        ChainProblem(index, offset, "link", f"seq is {rec.seq}, expected {index}")
+                    )
+                    broken = True
+                if not prev:
+                    on_problem(
+                        ChainProblem(
+                            index,
+                            offset,
+                            "link",
+                            f"cannot be linked: record {index - 1} before it is damaged",
+                        )
+                    )
+                elif rec.prev != prev:
+                    what = "genesis (64 zeros)" if index == 0 else f"hash of record {index - 1}"
+                    on_problem(
+                        ChainProblem(
+                            index,
+                            offset,
+                            "link",
+                            f"prev {rec.prev[:16]}... is not the {what} {prev[:16]}...",
+                        )
+                    )
+                    broken = True
+                prev = rec.hash
+                if not broken:
+                    tally.committed_bytes = base + end + 1
+                tally.records += 1
+                yield offset, rec
+            pos = end + 1
+            index += 1
+        if eof:
+            if pos < len(buf):
+                on_problem(_torn(index, base + pos, size))
+            return
+        if len(buf) - pos > max_record_bytes:
+            # A line already over the cap: skip the rest of it unread, counting its length.
+            start = base + pos
+            base += len(buf)
+            buf = b""
+            while True:
+                chunk = read(BLOCK_BYTES)
+                if not chunk:
+                    tally.size_bytes = size
+                    on_problem(_torn(index, start, size))
+                    return
+                size += len(chunk)
+                tally.size_bytes = size
+                if update is not None:
+                    update(chunk)
+                nl = chunk.find(b"\n")
+                if nl >= 0:
+                    on_problem(
+                        ChainProblem(
+                            index, start, "format", _over_cap(base + nl - start, max_record_bytes)
+                        )
+                    )
+                    broken = True
+                    prev = ""
+                    index += 1
+                    buf = chunk[nl + 1 :]
+                    base += nl + 1
+                    break
+                base += len(chunk)
+            continue
+        chunk = read(BLOCK_BYTES)
+        if chunk:
+            size += len(chunk)
+            tally.size_bytes = size
+            if update is not None:
+                update(chunk)
+            buf = buf[pos:] + chunk if pos < len(buf) else chunk
+        else:
+            eof = True
+            buf = buf[pos:]
+        base += pos
+
+
+def _over_cap(length: int, max_record_bytes: int) -> str:
+    return (
+        f"record is {length} bytes, over the cap of {max_record_bytes} bytes "
+        "per record (raise it with --max-record-bytes if the ledger is genuine)"
+    )
+
+
+def _torn(index: int, offset: int, size: int) -> ChainProblem:
+    return ChainProblem(
+        index,
+        offset,
+        "torn",
+        f"partial last line ({size - offset} bytes without a newline): torn tail",
+    )

@@ -2,7 +2,7 @@
 
 A lab signs whatever it likes with its own key, so a validly signed ledger may still claim
 intervals of 10^6 s inside a 0.4 s run, records dated a thousand years ahead, or a report
-"created" in 1970. This check refuses those (one pass over the records, constant memory):
+"created" in 1970. This check refuses those (fed one record at a time, constant memory):
 
 * every record's time lies inside the run: not before the ``meta`` record (record 0), and no
   later than the verifier's clock plus :data:`MAX_CLOCK_SKEW_S` (nor is the report's
@@ -24,8 +24,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from computegov.ledger.check_values import where
-from computegov.ledger.scan import ChainScan
+from computegov.ledger.records import Record
 from computegov.ledger.verdict import Check
 
 __all__ = [
@@ -33,7 +32,7 @@ __all__ = [
     "RUN_CLOCK_TOLERANCE_S",
     "SPAN_ABS_TOLERANCE_S",
     "SPAN_REL_TOLERANCE",
-    "ledger_times_check",
+    "TimesCheck",
 ]
 
 #: How far the prover's clock may run ahead of the verifier's, s: MIT Kerberos' default
@@ -59,6 +58,11 @@ _START_KEYS = ("time_start_unix_s", "start_unix_s", "t_start_unix_s")
 _END_KEYS = ("time_end_unix_s", "end_unix_s", "t_end_unix_s")
 
 
+def at(rec: Record, offset: int) -> str:
+    """``record N (byte offset M)``."""
+    return f"record {rec.seq} (byte offset {offset})"
+
+
 def _num(v: Any) -> bool:
     return type(v) in (int, float) and math.isfinite(v)
 
@@ -70,63 +74,73 @@ def _first(d: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
     return None
 
 
-def ledger_times_check(
-    scan: ChainScan,
-    created_unix_s: Any = None,
-    *,
-    now_unix_s: float,
-    max_clock_skew_s: float = MAX_CLOCK_SKEW_S,
-    key_registered_unix_s: float | None = None,
-) -> Check:
+class TimesCheck:
     """``ledger_times``: record, interval and report times are consistent (see module doc).
 
+    Fed one record at a time; keeps the run's start, the latest time and at most 20 problems
+    (after the 20th it stops looking, as a list of problems would).
+
     Args:
-        scan: the ledger as read.
         created_unix_s: the report's ``created_unix_s`` (None: no report to check).
         now_unix_s: the verifier's clock, Unix s.
         max_clock_skew_s: how far ahead of ``now_unix_s`` a time may be, s.
         key_registered_unix_s: when the signing key was registered, Unix s (None: unknown).
     """
-    recs = scan.records
-    if not recs:
-        return Check("ledger_times", "skip", "no records")
-    limit = now_unix_s + max_clock_skew_s
-    start = recs[0].time_unix_s
-    problems: list[str] = []
-    ev: dict[str, Any] = {
-        "run_start_unix_s": start,
-        "run_end_unix_s": recs[-1].time_unix_s,
-        "verifier_now_unix_s": now_unix_s,
-        "max_clock_skew_s": max_clock_skew_s,
-    }
-    if key_registered_unix_s is not None:
-        ev["key_registered_unix_s"] = key_registered_unix_s
-        if start < key_registered_unix_s - max_clock_skew_s:
-            problems.append(
-                f"{where(scan, 0)}: the run starts at {start:.3f}, "
-                f"{key_registered_unix_s - start:.4g} s before its signing key was registered "
-                f"({key_registered_unix_s:.3f})"
-            )
-    latest = -math.inf
-    span_total = 0.0
-    lo_start = start - RUN_CLOCK_TOLERANCE_S
-    rel, slack = 1 + SPAN_REL_TOLERANCE, SPAN_ABS_TOLERANCE_S
-    # One tight pass (once per record of a 100,000-record ledger): the common, consistent
-    # interval is checked inline; anything else goes to _interval_problem, which says why.
-    for i, (_, kind, t, _, d, _) in enumerate(recs):
-        if t > latest:
-            latest = t
-        if t < start or t > limit:
-            if t < start:
+
+    __slots__ = (
+        "_created", "_key_registered", "_last_time", "_latest", "_limit", "_lo_start", "_n",
+        "_now", "_problems", "_skew", "_span_total", "_start",
+    )
+
+    def __init__(
+        self,
+        created_unix_s: Any = None,
+        *,
+        now_unix_s: float,
+        max_clock_skew_s: float = MAX_CLOCK_SKEW_S,
+        key_registered_unix_s: float | None = None,
+    ) -> None:
+        self._created = created_unix_s
+        self._now, self._skew = now_unix_s, max_clock_skew_s
+        self._key_registered = key_registered_unix_s
+        self._limit = now_unix_s + max_clock_skew_s
+        self._start = self._lo_start = self._last_time = 0.0
+        self._latest = -math.inf
+        self._span_total = 0.0
+        self._problems: list[str] = []
+        self._n = 0
+
+    def feed(self, offset: int, rec: Record) -> None:
+        """Check one record's time and, for a measurement, its interval's span."""
+        _, kind, t, _, d, _ = rec
+        self._n += 1
+        self._last_time = t
+        problems = self._problems
+        if self._n == 1:
+            start = self._start = t
+            self._lo_start = start - RUN_CLOCK_TOLERANCE_S
+            registered = self._key_registered
+            if registered is not None and start < registered - self._skew:
                 problems.append(
-                    f"{where(scan, i)}: time {t:.3f} is before the run starts ({start:.3f})"
+                    f"{at(rec, offset)}: the run starts at {start:.3f}, "
+                    f"{registered - start:.4g} s before its signing key was registered "
+                    f"({registered:.3f})"
                 )
+        elif len(problems) >= 20:
+            return
+        start = self._start
+        if t > self._latest:
+            self._latest = t
+        if t < start or t > self._limit:
+            if t < start:
+                problems.append(f"{at(rec, offset)}: time {t:.3f} is before the run starts ({start:.3f})")
             else:
                 problems.append(
-                    f"{where(scan, i)}: time {t:.3f} is {t - now_unix_s:.4g} s in the future of "
-                    f"the verifier's clock ({now_unix_s:.3f}; allowed skew {max_clock_skew_s:g} s)"
+                    f"{at(rec, offset)}: time {t:.3f} is {t - self._now:.4g} s in the future of "
+                    f"the verifier's clock ({self._now:.3f}; allowed skew {self._skew:g} s)"
                 )
         if kind == "measurement":
+            # the common, consistent interval inline; anything else to _interval_problem
             iv = d.get("interval")
             if type(iv) is dict:
                 t0, t1, sec = iv.get("time_start_unix_s"), iv.get("time_end_unix_s"), iv.get("seconds")
@@ -134,46 +148,63 @@ def ledger_times_check(
                     type(t0) is float
                     and type(t1) is float
                     and type(sec) is float
-                    and lo_start <= t0 <= t1 <= t + RUN_CLOCK_TOLERANCE_S
-                    and sec <= (t1 - t0) * rel + slack
+                    and self._lo_start <= t0 <= t1 <= t + RUN_CLOCK_TOLERANCE_S
+                    and sec <= (t1 - t0) * _REL + SPAN_ABS_TOLERANCE_S
                 ):
-                    span_total += t1 - t0
-                    continue
+                    self._span_total += t1 - t0
+                    return
             why = _interval_problem(iv, start, t)
             if why:
-                problems.append(f"{where(scan, i)}: {why}")
+                problems.append(f"{at(rec, offset)}: {why}")
             else:
                 span_iv: Mapping[str, Any] = iv if isinstance(iv, Mapping) else {}
-                span_total += float(_first(span_iv, _END_KEYS) or 0.0) - float(
+                self._span_total += float(_first(span_iv, _END_KEYS) or 0.0) - float(
                     _first(span_iv, _START_KEYS) or 0.0
                 )
-        if len(problems) >= 20:
-            break
-    if created_unix_s is not None:
-        if not _num(created_unix_s):
-            problems.append(f"report created_unix_s {created_unix_s!r} is not a time")
-        else:
-            ev["report_created_unix_s"] = created_unix_s
-            if created_unix_s < latest:
-                problems.append(
-                    f"the report was created at {created_unix_s:.3f}, {latest - created_unix_s:.4g} "
-                    f"s before the ledger's last record ({latest:.3f})"
-                )
-            if created_unix_s > limit:
-                problems.append(
-                    f"the report's created_unix_s {created_unix_s:.3f} is "
-                    f"{created_unix_s - now_unix_s:.4g} s in the future of the verifier's clock"
-                )
-    if problems:
-        more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
-        return Check("ledger_times", "fail", problems[0] + more, {**ev, "problems": problems})
-    return Check(
-        "ledger_times",
-        "pass",
-        f"{len(recs)} record times inside the run ({recs[-1].time_unix_s - start:.4g} s), none "
-        "in the verifier's future; every interval's seconds fit its wall-clock span",
-        {**ev, "interval_span_total_s": span_total},
-    )
+
+    def result(self) -> Check:
+        """The check, once every record was fed."""
+        if not self._n:
+            return Check("ledger_times", "skip", "no records")
+        start, latest, now = self._start, self._latest, self._now
+        problems = self._problems
+        ev: dict[str, Any] = {
+            "run_start_unix_s": start,
+            "run_end_unix_s": self._last_time,
+            "verifier_now_unix_s": now,
+            "max_clock_skew_s": self._skew,
+        }
+        if self._key_registered is not None:
+            ev["key_registered_unix_s"] = self._key_registered
+        created = self._created
+        if created is not None:
+            if not _num(created):
+                problems.append(f"report created_unix_s {created!r} is not a time")
+            else:
+                ev["report_created_unix_s"] = created
+                if created < latest:
+                    problems.append(
+                        f"the report was created at {created:.3f}, {latest - created:.4g} "
+                        f"s before the ledger's last record ({latest:.3f})"
+                    )
+                if created > self._limit:
+                    problems.append(
+                        f"the report's created_unix_s {created:.3f} is "
+                        f"{created - now:.4g} s in the future of the verifier's clock"
+                    )
+        if problems:
+            more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
+            return Check("ledger_times", "fail", problems[0] + more, {**ev, "problems": problems})
+        return Check(
+            "ledger_times",
+            "pass",
+            f"{self._n} record times inside the run ({self._last_time - start:.4g} s), none "
+            "in the verifier's future; every interval's seconds fit its wall-clock span",
+            {**ev, "interval_span_total_s": self._span_total},
+        )
+
+
+_REL = 1 + SPAN_REL_TOLERANCE
 
 
 def _interval_problem(interval: Any, run_start: float, record_time: float) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 from computegov.units import S_PER_HOUR
 
-__all__ = ["interval_fields", "totals_from_records"]
+__all__ = ["TotalsSum", "interval_fields", "totals_from_records"]
 
 # Field names accepted from the meter's interval records (first match wins).
 _DURATION_KEYS = ("duration_s", "seconds", "elapsed_s", "wall_s")
@@ -79,71 +79,156 @@ def _finite_sum(values: Sequence[float]) -> float:
         return math.nan
 
 
+#: Values an exact running sum holds before it folds them into a few partial sums.
+_FOLD_AT = 4096
+
+
+def _fold(values: list[float]) -> list[float]:
+    """A short list with exactly the same sum as ``values`` (a non-overlapping expansion).
+
+    ``math.fsum`` rounds the exact sum once; subtracting that (exactly, inside ``fsum``) and
+    repeating leaves terms whose exact sum is the original one, so ``fsum`` of the folded list
+    plus any later values equals ``fsum`` of everything. A sum that is not a finite number is
+    kept as a single NaN or infinity, which ``fsum`` then propagates as it would have.
+    """
+    try:
+        terms = [math.fsum(values)]
+        if not math.isfinite(terms[0]):
+            return terms
+        while True:
+            rest = math.fsum(values + [-t for t in terms])
+            if rest == 0.0:
+                return terms
+            terms.append(rest)
+    except (OverflowError, ValueError):
+        return [math.nan]
+
+
+class TotalsSum:
+    """Interval records summed one at a time into a predicate's ``totals`` (constant memory).
+
+    The rules of :func:`totals_from_records` (which is this, fed a list): sums are exact
+    (``math.fsum`` over every value, folded every :data:`_FOLD_AT` values by :func:`_fold`).
+    """
+
+    __slots__ = (
+        "_by_method",
+        "_durations",
+        "_energy",
+        "_flops",
+        "_intervals",
+        "_n_energy",
+        "_n_samples",
+        "_n_tokens",
+        "_samples",
+        "_steps",
+        "_tokens",
+        "_unknown",
+    )
+
+    def __init__(self) -> None:
+        self._intervals = self._unknown = self._steps = 0
+        self._n_energy = self._n_tokens = self._n_samples = 0
+        self._flops: list[float] = []
+        self._durations: list[float] = []
+        self._energy: list[float] = []
+        self._tokens: list[float] = []
+        self._samples: list[float] = []
+        self._by_method: dict[str, list[float]] = {}
+
+    def add(self, interval: Mapping[str, Any]) -> None:
+        """Count one interval record (see :func:`interval_fields` for the field names)."""
+        self._intervals += 1
+        get = interval.get
+        v = get("flop")
+        if type(v) is float or type(v) is int:
+            self._flops.append(v)
+        else:
+            self._unknown += 1
+        by_method = self._by_method
+        explicit = get("flop_by_method")
+        if isinstance(explicit, Mapping):
+            for k, x in explicit.items():
+                if type(x) is float or type(x) is int:
+                    by_method.setdefault(str(k), []).append(float(x))
+        else:
+            if type(v) is float or type(v) is int:
+                by_method.setdefault("counted", []).append(v)
+            v = get("model_flop_6nd")
+            if type(v) is float or type(v) is int:
+                by_method.setdefault("6nd", []).append(v)
+        v = get("steps")
+        if type(v) is int:
+            self._steps += v
+        for key in _DURATION_KEYS:  # first key present wins, as in interval_fields
+            v = get(key)
+            if v is not None:
+                if type(v) is float or type(v) is int:
+                    self._durations.append(v)
+                break
+        v = get("energy_j")
+        if type(v) is float or type(v) is int:
+            self._energy.append(v)
+            self._n_energy += 1
+        v = get("tokens")
+        if type(v) is float or type(v) is int:
+            self._tokens.append(v)
+            self._n_tokens += 1
+        v = get("samples")
+        if type(v) is float or type(v) is int:
+            self._samples.append(v)
+            self._n_samples += 1
+        if self._intervals % _FOLD_AT == 0:
+            self._fold_all()
+
+    def _fold_all(self) -> None:
+        for name in ("_flops", "_durations", "_energy", "_tokens", "_samples"):
+            setattr(self, name, _fold(getattr(self, name)))
+        for k, values in self._by_method.items():
+            self._by_method[k] = _fold(values)
+
+    @property
+    def intervals(self) -> int:
+        """Intervals counted so far."""
+        return self._intervals
+
+    def result(self, chip_count: Any) -> dict[str, Any]:
+        """The ``totals`` dict (see :func:`totals_from_records`)."""
+        n = self._intervals
+
+        def all_or_none(values: list[float], count: int) -> float | None:
+            return _finite_sum(values) if n and count == n else None
+
+        duration_s = _finite_sum(self._durations)
+        chip_hours = (
+            float(chip_count) * duration_s / S_PER_HOUR if type(chip_count) in (int, float) else None
+        )
+        by_method = self._by_method
+        return {
+            "intervals": n,
+            "intervals_flop_unknown": self._unknown,
+            "steps": self._steps,
+            "flop": _finite_sum(self._flops),
+            "flop_by_method": {k: _finite_sum(by_method[k]) for k in sorted(by_method)},
+            "duration_s": duration_s,
+            "chip_hours": chip_hours,
+            "energy_j": all_or_none(self._energy, self._n_energy),
+            "tokens": all_or_none(self._tokens, self._n_tokens),
+            "samples": all_or_none(self._samples, self._n_samples),
+        }
+
+
 def totals_from_records(intervals: Sequence[Mapping[str, Any]], chip_count: Any) -> dict[str, Any]:
     """Sum interval records into the predicate's ``totals``.
 
-    Same field rules as :func:`interval_fields` (written out flat: it runs once per record
-    when verifying a 100,000-record ledger). ``energy_j``/``tokens``/``samples`` are None unless
-    every interval has them. ``chip_hours`` is ``chip_count x duration_s / 3600`` (None when the
-    chip count is unknown).
+    Same field rules as :func:`interval_fields`: ``flop`` is the counted FLOP (non-numbers are
+    ``intervals_flop_unknown``); an interval's ``flop_by_method`` object replaces its ``flop``
+    and ``model_flop_6nd`` in ``flop_by_method``; ``energy_j``/``tokens``/``samples`` are None
+    unless every interval has them. ``chip_hours`` is ``chip_count x duration_s / 3600`` (None
+    when the chip count is unknown). The verifier uses the same code one record at a time
+    (:class:`TotalsSum`).
     """
-
-    def column(key: str) -> list[Any]:
-        return [i.get(key) for i in intervals]
-
-    def numbers(values: list[Any]) -> list[float]:
-        # ints stay ints: math.fsum converts them exactly as float() would
-        return [v for v in values if type(v) is float or type(v) is int]
-
-    flop_col = column("flop")
-    flops = numbers(flop_col)
-    unknown = len(flop_col) - len(flops)
-    by_method: dict[str, list[float]] = {}
-    explicit = column("flop_by_method")
-    if any(e is not None for e in explicit):
-        for interval, e in zip(intervals, explicit, strict=True):
-            if isinstance(e, Mapping):
-                for k, v in e.items():
-                    if type(v) is float or type(v) is int:
-                        by_method.setdefault(str(k), []).append(float(v))
-            else:
-                for key, method in _FLOP_METHOD_KEYS:
-                    v = interval.get(key)
-                    if type(v) is float or type(v) is int:
-                        by_method.setdefault(method, []).append(float(v))
-    else:
-        for key, method in _FLOP_METHOD_KEYS:
-            values = flops if key == "flop" else numbers(column(key))
-            if values:
-                by_method[method] = values
-    steps = sum(n for n in column("steps") if type(n) is int)
-    raw_durations = column(_DURATION_KEYS[0])
-    for key in _DURATION_KEYS[1:]:  # first key present wins, as in interval_fields
-        if any(d is None for d in raw_durations):
-            raw_durations = [
-                d if d is not None else i.get(key)
-                for d, i in zip(raw_durations, intervals, strict=True)
-            ]
-    durations = numbers(raw_durations)
-
-    def all_or_none(key: str) -> float | None:
-        values = column(key)
-        nums = numbers(values)
-        return _finite_sum(nums) if values and len(nums) == len(values) else None
-
-    duration_s = _finite_sum(durations)
-    chip_hours = (
-        float(chip_count) * duration_s / S_PER_HOUR if type(chip_count) in (int, float) else None
-    )
-    return {
-        "intervals": len(intervals),
-        "intervals_flop_unknown": unknown,
-        "steps": steps,
-        "flop": _finite_sum(flops),
-        "flop_by_method": {k: _finite_sum(by_method[k]) for k in sorted(by_method)},
-        "duration_s": duration_s,
-        "chip_hours": chip_hours,
-        "energy_j": all_or_none("energy_j"),
-        "tokens": all_or_none("tokens"),
-        "samples": all_or_none("samples"),
-    }
+    acc = TotalsSum()
+    for interval in intervals:
+        acc.add(interval)
+    return acc.result(chip_count)

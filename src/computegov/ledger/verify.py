@@ -20,7 +20,6 @@ evidence of a type no registered checker handles fails.
 
 from __future__ import annotations
 
-import binascii
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -28,18 +27,11 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from computegov.errors import ComputegovError, InputError, SignatureError
+from computegov.errors import ComputegovError, InputError
 from computegov.ledger.attestation import AttestationChecker, check_attestation
-from computegov.ledger.checks import (
-    b64_strict,
-    first_and_more,
-    ledger_order_check,
-    ledger_records_check,
-    ledger_signature_check,
-    ledger_structure_checks,
-    obj,
-)
-from computegov.ledger.evidence import ReadLimits, locate, read_regular_file
+from computegov.ledger.check_values import first_and_more, obj
+from computegov.ledger.evidence import ReadLimits
+from computegov.ledger.ledger_pass import ledger_checks
 from computegov.ledger.plausibility import (
     ENERGY_TOLERANCE,
     SIX_ND_TOLERANCE_FACTOR,
@@ -47,12 +39,18 @@ from computegov.ledger.plausibility import (
     plausibility_check,
 )
 from computegov.ledger.record_schema import totals_problems
-from computegov.ledger.report import PAYLOAD_TYPE, ComputeReport, is_report_path, parse_report
-from computegov.ledger.report_checks import checkpoint_files_check, matches_check, totals_check
-from computegov.ledger.scan import gc_paused, scan_ledger
-from computegov.ledger.signing import key_id, load_public_key, pae, verify_signature
-from computegov.ledger.timeline import MAX_CLOCK_SKEW_S, ledger_times_check
+from computegov.ledger.report import ComputeReport
+from computegov.ledger.scan import gc_paused
+from computegov.ledger.signing import key_id, load_public_key
+from computegov.ledger.timeline import MAX_CLOCK_SKEW_S, TimesCheck
 from computegov.ledger.verdict import EVIDENCE_KINDS, Check, Verdict
+from computegov.ledger.verify_inputs import (
+    check_envelope_signature,
+    embedded_key,
+    find_ledger,
+    open_ledger,
+    read_report,
+)
 
 __all__ = [
     "ENERGY_TOLERANCE",
@@ -68,166 +66,11 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------------------------
-# Inputs
-
-
-def _read_report(
-    source: Any, max_file_bytes: int
-) -> tuple[ComputeReport | None, str | None, Check]:
-    path: str | None = None
-    try:
-        if is_report_path(source):
-            p = Path(source)
-            path = str(p)
-            source = read_regular_file(p, max_file_bytes, "report")
-        elif isinstance(source, bytes | str) and len(source) > max_file_bytes:
-            return (
-                None,
-                None,
-                Check(
-                    "report_format",
-                    "fail",
-                    f"report is {len(source)} bytes, over the cap of {max_file_bytes}",
-                    unusable=True,
-                ),
-            )
-        report = parse_report(source)
-    except ComputegovError as err:
-        offset = getattr(err, "offset_bytes", None)
-        return (
-            None,
-            path,
-            Check("report_format", "fail", str(err), {"offset_bytes": offset}, unusable=True),
-        )
-    return (
-        report,
-        path,
-        Check(
-            "report_format",
-            "pass",
-            "DSSE envelope with an in-toto Statement v1 in canonical encoding",
-            {"subjects": len(report.statement["subject"])},
-        ),
-    )
-
-
-def _read_ledger(source: Any, max_file_bytes: int) -> tuple[bytes | None, str | None, str | None]:
-    """(bytes, path, error) of a ledger given explicitly (bytes or a path)."""
-    if isinstance(source, bytes | bytearray | memoryview):
-        data = bytes(source)
-        if len(data) > max_file_bytes:
-            return None, None, f"ledger is {len(data)} bytes, over the cap of {max_file_bytes}"
-        return data, None, None
-    p = Path(source)
-    try:
-        return read_regular_file(p, max_file_bytes, "ledger"), str(p), None
-    except ComputegovError as err:
-        return None, str(p), str(err)
-
-
-def _ledger_name(report: ComputeReport | None) -> str | None:
-    if report is None:
-        return None
-    name = obj(report.predicate.get("ledger")).get("name")
-    return name if isinstance(name, str) else None
-
-
-def _find_ledger(
-    report: ComputeReport | None, report_path: str | None, max_file_bytes: int
-) -> tuple[bytes | None, str | None, Check | None]:
-    """The ledger the report names, beside the report.
-
-    Returns (bytes, path, None), or a check saying why it is missing (or, for a name that
-    tries to escape, failed).
-    """
-    name = _ledger_name(report)
-    shown = f"ledger {name}" if name else "ledger"
-    if report_path is None:
-        return None, None, _missing_ledger(shown, "no ledger was given")
-    if name is None:
-        return None, None, _missing_ledger(shown, "the report names no ledger file")
-    loc = locate(Path(report_path).parent, name)
-    if loc.state == "refused" and loc.path is None and "symlink" not in loc.reason:
-        return None, None, Check(
-            "ledger_format", "fail", f"the report's ledger name {name!r} is refused: {loc.reason}"
-        )
-    if loc.state != "ok" or loc.path is None:
-        why = loc.reason if loc.state == "missing" else f"{name} beside the report is {loc.reason}"
-        return None, None, _missing_ledger(shown, why)
-    try:
-        return read_regular_file(loc.path, max_file_bytes, "ledger"), str(loc.path), None
-    except ComputegovError as err:
-        return None, str(loc.path), Check("ledger_format", "fail", str(err), unusable=True)
-
-
-def _missing_ledger(shown: str, why: str) -> Check:
-    return Check(
-        "ledger_format",
-        "missing",
-        f"{shown} is missing: {why}; the chain, totals and checkpoints cannot be checked "
-        "(pass --ledger FILE, or --allow-missing ledger,checkpoints to accept a report-only "
-        "check)",
-        missing_kind="ledger",
-        missing=(shown,),
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# Signatures
-
-
-def _embedded_key(report: ComputeReport) -> tuple[Ed25519PublicKey | None, str]:
-    signer = report.predicate.get("signer")
-    if not isinstance(signer, Mapping) or not isinstance(signer.get("public_key_pem"), str):
-        return None, "the report names no signer public key"
-    try:
-        key = load_public_key(signer["public_key_pem"])
-    except ComputegovError as err:
-        return None, f"the report's signer key is unusable: {err}"
-    if key_id(key) != signer.get("keyid"):
-        return None, "the report's signer.keyid is not the id of its public key"
-    return key, ""
-
-
-def _check_envelope_signature(report: ComputeReport, key: Ed25519PublicKey, how: str) -> Check:
-    kid = key_id(key)
-    sigs = report.envelope["signatures"]
-    evidence: dict[str, Any] = {"keyid": kid, "key_source": how, "signatures": len(sigs)}
-    matching = [s for s in sigs if s.get("keyid") == kid]
-    if not matching:
-        others = ", ".join(str(s.get("keyid"))[:16] for s in sigs)
-        return Check(
-            "report_signature",
-            "fail",
-            f"no signature by key {kid[:16]}... (signed by: {others or 'nobody'})",
-            evidence,
-        )
-    message = pae(PAYLOAD_TYPE, report.payload)
-    for i, s in enumerate(matching):
-        try:
-            verify_signature(key, b64_strict(s["sig"]), message)
-        except (ValueError, binascii.Error):
-            return Check(
-                "report_signature", "fail", f"signature {i} is not canonical base64", evidence
-            )
-        except SignatureError as err:
-            return Check(
-                "report_signature",
-                "fail",
-                f"signature {i} by {kid[:16]}... does not verify over the payload: {err}",
-                evidence,
-            )
-    return Check(
-        "report_signature", "pass", f"DSSE signature by {kid[:16]}... verifies ({how})", evidence
-    )
-
-
-# --------------------------------------------------------------------------------------------
 
 
 def verify_report(
     report: bytes | str | Path | Mapping[str, Any] | ComputeReport,
-    ledger: bytes | str | Path | None = None,
+    ledger: bytes | str | Path | Any | None = None,
     public_key: bytes | str | Path | Ed25519PublicKey | None = None,
     *,
     checkpoints_dir: str | Path | None = None,
@@ -250,7 +93,9 @@ def verify_report(
     Args:
         report: the report file's bytes or text, its path, the envelope as a dict, or a
             :class:`ComputeReport`. Bytes/text must be the file exactly as written.
-        ledger: the ledger file's bytes, or its path. None: the ledger the report names is
+        ledger: the ledger file's bytes, a binary file handle open on it (``read(n)``; e.g.
+            ``io.BytesIO``), or its path. It is read once, in 1 MiB blocks, never whole (see
+            :mod:`computegov.ledger.ledger_pass`). None: the ledger the report names is
             looked for beside the report (when the report was given as a path); if there is
             none, the ledger checks are ``missing``.
         public_key: the signer's trusted public key (PEM bytes/text, a path, 64 hex digits, or a
@@ -393,7 +238,7 @@ def _verify(
     times: _Times,
 ) -> Verdict:
     checks: list[Check] = []
-    rep, report_path, fmt = _read_report(report, limits.max_file_bytes)
+    rep, report_path, fmt = read_report(report, limits.max_file_bytes)
     checks.append(fmt)
 
     trusted: Ed25519PublicKey | None = None
@@ -414,7 +259,7 @@ def _verify(
     key: Ed25519PublicKey | None = trusted
     if rep is not None:
         if public_key is None:
-            key, why = _embedded_key(rep)
+            key, why = embedded_key(rep)
             if key is None:
                 checks.append(Check("key_trust", "fail", why))
             else:
@@ -432,7 +277,7 @@ def _verify(
                 )
         if key is not None:
             how = "trusted key" if trusted is not None else "key named in the report"
-            checks.append(_check_envelope_signature(rep, key, how))
+            checks.append(check_envelope_signature(rep, key, how))
         else:
             checks.append(Check("report_signature", "skip", "no usable public key"))
     else:
@@ -444,53 +289,40 @@ def _verify(
         report_values_check(rep) if rep is not None else Check("report_values", "skip", "report unreadable")
     )
 
-    ledger_bytes: bytes | None = None
+    reader: Any = None
     ledger_path: str | None = None
     ledger_check: Check | None = None
     if ledger is not None:
-        ledger_bytes, ledger_path, read_error = _read_ledger(ledger, limits.max_file_bytes)
+        reader, ledger_path, read_error = open_ledger(ledger, limits.max_file_bytes)
         if read_error is not None:
             ledger_check = Check("ledger_format", "fail", read_error, unusable=True)
     elif rep is not None:
-        ledger_bytes, ledger_path, ledger_check = _find_ledger(
-            rep, report_path, limits.max_file_bytes
-        )
+        reader, ledger_path, ledger_check = find_ledger(rep, report_path, limits.max_file_bytes)
     else:
         ledger_check = Check("ledger_format", "skip", "report unreadable: no ledger looked for")
+    if ledger_check is None and reader is not None:
+        created = rep.predicate.get("created_unix_s") if rep is not None else None
+        times_check = TimesCheck(
+            created,
+            now_unix_s=times.now_unix_s,
+            max_clock_skew_s=times.max_skew_s,
+            key_registered_unix_s=times.key_registered_unix_s,
+        )
+        try:
+            checks.extend(
+                ledger_checks(
+                    reader, ledger_path, rep, key, times_check, limits, checkpoints_dir
+                )
+            )
+        except ComputegovError as err:  # the file failed or grew past its cap mid-read
+            ledger_check = Check("ledger_format", "fail", str(err), unusable=True)
+        finally:
+            reader.close()
     if ledger_check is not None:
         checks.append(ledger_check)
         why = "ledger missing" if ledger_check.status == "missing" else "ledger unusable"
         checks.extend(Check(n, "skip", why) for n in _LEDGER_CHECKS[1:-1])
         checks.append(_checkpoints_without_ledger(rep, why))
-    elif ledger_bytes is not None:
-        scan = scan_ledger(ledger_bytes, max_record_bytes=limits.max_record_bytes)
-        structure = ledger_structure_checks(scan, ledger_path)
-        checks.append(structure[0])
-        checks.append(ledger_records_check(scan))
-        checks.extend(structure[1:])
-        checks.append(ledger_signature_check(scan, key))
-        checks.append(ledger_order_check(scan))
-        checks.append(
-            ledger_times_check(
-                scan,
-                rep.predicate.get("created_unix_s") if rep is not None else None,
-                now_unix_s=times.now_unix_s,
-                max_clock_skew_s=times.max_skew_s,
-                key_registered_unix_s=times.key_registered_unix_s,
-            )
-        )
-        if rep is not None and scan.records:
-            checks.append(matches_check(rep, scan, ledger_bytes))
-            checks.append(totals_check(rep, scan))
-        else:
-            checks.append(Check("report_matches_ledger", "skip", "report or ledger unreadable"))
-            checks.append(Check("totals", "skip", "report or ledger unreadable"))
-        base = (
-            Path(checkpoints_dir)
-            if checkpoints_dir is not None
-            else (Path(ledger_path).parent if ledger_path else None)
-        )
-        checks.append(checkpoint_files_check(scan, base, limits.max_checkpoint_bytes))
 
     if rep is not None:
         checks.append(plausibility_check(rep, catalog, peak_flop_per_s))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import inspect
+import io
 import logging
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -135,12 +136,17 @@ def ledger_verifier(submission: ParsedSubmission) -> VerdictLike:
     if "allow_missing" in inspect.signature(verify.verify_report).parameters:
         extra["allow_missing"] = REGISTRY_ALLOWED_MISSING
     try:
-        # bytes, never str: the verifier reads a str ledger or key as a *path*, and the server
-        # must never open a file named by a client. Without a ledger path there is no
-        # checkpoint directory either, so checkpoint files are never looked up.
+        # a binary stream (or bytes), never str: the verifier reads a str ledger or key as a
+        # *path*, and the server must never open a file named by a client. The ledger is
+        # streamed through the same one-pass code as the CLI's. Without a ledger path there
+        # is no checkpoint directory either, so checkpoint files are never looked up.
         return verify.verify_report(
             submission.envelope,
-            ledger=submission.ledger_text.encode("utf-8") if submission.ledger_text is not None else None,
+            ledger=(
+                io.BytesIO(submission.ledger_text.encode("utf-8"))
+                if submission.ledger_text is not None
+                else None
+            ),
             public_key=submission.public_key_pem.encode("ascii") if submission.public_key_pem else None,
             **extra,
         )
