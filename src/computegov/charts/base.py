@@ -229,9 +229,11 @@ def chart_html(chart: alt.TopLevelMixin, chart_id: str) -> str:
     spec.setdefault("description", " ".join([title, *lines]).strip() or "chart")
     payload = json.dumps(spec).replace("</", "<\\/")
     cid = html.escape(chart_id)
+    # a concatenation keeps its size and scrolls sideways in its box on a narrow screen
+    fixed = "" if spec.get("width") == "container" else " fixed-width"
     return (
-        f'<figure class="chart" aria-labelledby="{cid}-summary">'
-        f'<div id="{cid}" class="vega-chart" aria-describedby="{cid}-summary"></div>'
+        f'<figure class="chart{fixed}" aria-labelledby="{cid}-summary">'
+        f'<div id="{cid}" class="vega-chart{fixed}" aria-describedby="{cid}-summary"></div>'
         f'<script type="application/json" data-chart-for="{cid}">{payload}</script>'
         f"{chart_text_alternative(spec, chart_id)}"
         "</figure>"

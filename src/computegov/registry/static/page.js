@@ -6,7 +6,7 @@
 (function () {
   "use strict";
   function markScrollable() {
-    document.querySelectorAll("table.data, .table-scroll").forEach(function (el) {
+    document.querySelectorAll("table.data, .table-scroll, figure.chart.fixed-width").forEach(function (el) {
       var wide = el.scrollWidth > el.clientWidth + 1;
       if (wide && !el.hasAttribute("tabindex")) {
         el.setAttribute("tabindex", "0");
