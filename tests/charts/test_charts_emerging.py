@@ -30,7 +30,7 @@ def record() -> Any:
     import computegov
     from computegov.trends import record_forecast
 
-    return record_forecast(list(computegov.load_catalog()), "flop_per_j", "ml", years=list(range(2027, 2036)),
+    return record_forecast(list(computegov.load_catalog()), "flop_per_j", "ml", years=list(range(2028, 2036)),
                            seed=0, n_samples=300, n_boot=60)
 
 
