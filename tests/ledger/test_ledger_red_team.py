@@ -23,11 +23,9 @@ from computegov.ledger.report import parse_report, sign_statement
 NO_PEAK: dict[str, Any] = {"peak_flop_per_s": None, "catalog": None}
 
 
-@pytest.fixture(scope="module")
-def lab(demo_run_master: Any) -> Lab:
-    from conftest import Forger
-
-    return Lab(demo_run_master, Forger)
+@pytest.fixture()
+def lab(demo_run_master: Any, forger_cls: Any) -> Lab:
+    return Lab(demo_run_master, forger_cls)
 
 
 def _verdict(lab: Lab, ledger: bytes, report: bytes, **kwargs: Any) -> Any:
@@ -132,7 +130,7 @@ def test_an_extra_totals_field_in_the_report_only_is_refused(lab: Lab) -> None:
 # -- interval durations under another name: the bound chips x peak x seconds ----------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
     "HOLE: totals_from_records takes an interval's duration from the first of duration_s, seconds, "
     "elapsed_s, wall_s, but ledger_times checks interval.get('seconds', interval.get('duration_s')) "
     "against the wall span: an honest 'seconds' beside a huge 'duration_s' inflates totals.duration_s "
@@ -146,7 +144,7 @@ def test_a_huge_duration_s_beside_honest_seconds_cannot_lift_the_peak_bound(lab:
     _assert_refused(_verdict(lab, ledger, report))
 
 
-@pytest.mark.xfail(strict=True, reason=(
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
     "HOLE: an interval whose duration is named elapsed_s or wall_s (no 'seconds'/'duration_s') is "
     "summed into totals.duration_s but ledger_times never compares it with the wall span"))
 @pytest.mark.parametrize("key", ["elapsed_s", "wall_s"])
@@ -215,7 +213,7 @@ def test_a_name_matching_several_chips_is_not_verified(lab: Lab) -> None:
     _assert_refused(_verdict(lab, ledger, report, **NO_PEAK))
 
 
-@pytest.mark.xfail(strict=True, reason=(
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
     "HOLE: plausibility._peak calls chip.peak(precision) for any declared precision, so "
     "'int8' (integer OP/s, not FLOP/s) bounds the FLOP: an A100 run claiming 1.9x its "
     "bf16 peak (the A100 has no fp8) verifies when it declares precision 'int8'"))
@@ -369,7 +367,7 @@ def test_non_canonical_base64_payloads_are_refused(lab: Lab, how: str) -> None:
     _assert_refused(_verdict(lab, ledger, _bytes(env)))
 
 
-@pytest.mark.xfail(strict=True, reason=(
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
     "HOLE: parse_report decodes the signed payload with plain json.loads, which keeps the last of "
     "duplicate keys: a payload saying totals twice (a small FLOP first, what the ledger sums to "
     "last) verifies, and a parser that keeps the first key reads another claim"))
@@ -491,3 +489,48 @@ def test_an_attacker_key_signing_a_copy_of_the_report_is_refused(lab: Lab) -> No
     st = parse_report(report).statement
     forged = sign_statement(st, Signer.generate()).to_bytes()
     _assert_refused(_verdict(lab, ledger, forged))
+
+
+# -- ledger lines that say two things ----------------------------------------------------------
+
+
+def test_a_ledger_body_with_a_duplicate_flop_key_is_refused(lab: Lab) -> None:
+    import re
+
+    k = next(i for i, b in enumerate(lab.bodies) if b["kind"] == "measurement")
+
+    def dup(body: bytes) -> bytes:  # a small FLOP first, the summed one last
+        return re.sub(rb'"flop":', b'"flop":1.0,"flop":', body, count=1)
+
+    ledger, report = lab.forge(raw={k: dup})
+    _assert_refused(_verdict(lab, ledger, report))
+
+
+def test_a_ledger_line_with_an_extra_top_level_key_is_refused(lab: Lab) -> None:
+    ledger, _ = lab.forge()
+    lines = ledger.splitlines(keepends=True)
+    lines[3] = lines[3].rstrip(b"}\n") + b',"note":"hidden"}\n'
+    ledger = b"".join(lines)
+    report = lab.forger_cls(lab.run).report_bytes(ledger)
+    _assert_refused(_verdict(lab, ledger, report))
+
+
+# -- the CLI, as an auditor runs it ---------------------------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "HOLE: `computegov verify REPORT --key LAB.pub` exits 0 for an A100 run claiming 1.9x the "
+    "A100's bf16 peak when the lab declares precision 'int8' (integer OP/s used as a FLOP bound)"))
+def test_cli_verify_refuses_flop_above_the_float_peak_declared_as_int8(lab: Lab, tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    from computegov.cli import app
+
+    ledger, report = lab.forge(_on_chip("A100 SXM4 80 GB", "int8", 1.9))
+    (tmp_path / "run.jsonl").write_bytes(ledger)
+    rep = tmp_path / "run.report.json"
+    rep.write_bytes(report)
+    args = ["verify", str(rep), "--ledger", str(tmp_path / "run.jsonl"), "--key", str(lab.run.public_key),
+            "--checkpoints", str(lab.run.dir), "--json"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code != 0, res.output[-2000:]
