@@ -18,28 +18,29 @@ fixed doubling time), with its range.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from computegov.costs import CostModel, MissingCostDataError, Range, default_assumptions
+from computegov.costs import CostModel, MissingCostDataError, default_assumptions
 from computegov.errors import InputError, PlanInfeasibleError
+from computegov.planning.configuration import (
+    chip_context,
+    no_interconnect,
+    option_at,
+    violations_of,
+)
 from computegov.planning.gaps import GapFill, fill_gaps
 from computegov.planning.infeasible import explain_infeasible
-from computegov.planning.memory import min_chips_for_memory
 from computegov.planning.option import Plan, PlanResult
 from computegov.planning.price_trend import PricePerformanceTrend, price_performance_trend
-from computegov.planning.reliability import ReliabilityAssumptions, reliability
+from computegov.planning.reliability import ReliabilityAssumptions
 from computegov.planning.request import MAX_CHIPS, RANK_KEYS, PlanRequest, Target, resolve_target
 from computegov.planning.scaling import (
-    INTERNODE,
     INTRANODE,
-    ChipNumbers,
     ScalingAssumptions,
-    best_layout,
 )
-from computegov.planning.utilisation import EvidenceTable, kernel_mfu_for
-from computegov.units import S_PER_HOUR, W_PER_MW
+from computegov.planning.utilisation import EvidenceTable
+from computegov.units import W_PER_MW
 
 if TYPE_CHECKING:
     from computegov.catalog import Chip
@@ -60,202 +61,6 @@ __all__ = [
 ]
 
 
-@dataclasses.dataclass(frozen=True)
-class _ChipContext:
-    chip: Chip
-    numbers: ChipNumbers
-    precision: str
-    kernel_mfu: Range
-    hour_usd: Range
-    energy_per_hour_j: Range
-    installed_power_w: float
-    min_chips_memory: int | None
-    mfu_evidence: bool = True
-    mfu_note: str = ""
-
-
-def _min_chips(chip: Chip, target: Target, scaling: ScalingAssumptions) -> int | None:
-    if not chip.memory_bytes:
-        return None
-    usable = chip.memory_bytes * (1.0 - scaling.memory_reserve_fraction)
-    try:
-        return min_chips_for_memory(target.architecture, usable)
-    except InputError:
-        return None
-
-
-def _context(
-    chip: Chip,
-    model: CostModel,
-    scaling: ScalingAssumptions,
-    target: Target,
-    evidence: EvidenceTable | None = None,
-) -> _ChipContext:
-    precision, peak = model.peak_flop_per_s(chip)
-    hour = model.chip_hour_cost(chip)
-    if hour.energy_j is None or hour.installed_power_w is None:
-        model.chip_tdp_w(chip)  # raises MissingCostDataError naming tdp_w
-    assert hour.energy_j is not None and hour.installed_power_w is not None
-    kernel = kernel_mfu_for(chip, evidence)
-    return _ChipContext(
-        min_chips_memory=_min_chips(chip, target, scaling),
-        chip=chip,
-        numbers=ChipNumbers.from_chip(chip, peak, scaling),
-        precision=precision,
-        kernel_mfu=kernel.value,
-        mfu_evidence=kernel.has_evidence,
-        mfu_note=kernel.note,
-        hour_usd=hour.total_usd,
-        energy_per_hour_j=hour.energy_j,
-        installed_power_w=hour.installed_power_w.central,
-    )
-
-
-def _option(
-    ctx: _ChipContext,
-    chips: int,
-    target: Target,
-    request: PlanRequest,
-    scaling: ScalingAssumptions,
-    trend: PricePerformanceTrend | None,
-    model: CostModel,
-    failure_model: ReliabilityAssumptions | None = None,
-) -> Plan | None:
-    """Evaluate ``chips`` of one chip; None if the model does not fit in memory."""
-    peak = ctx.numbers.peak_flop_per_s
-    layout = None
-    if not (INTRANODE in ctx.numbers.missing and chips > 1):
-        layout = best_layout(
-            ctx.numbers,
-            chips,
-            target.architecture,
-            kernel_mfu=ctx.kernel_mfu.central,
-            assumptions=scaling,
-        )
-    if request.utilisation is not None:
-        util = Range.point(request.utilisation)
-        source = "user"
-    else:
-        if layout is None:
-            return None
-        # the fast/slow ends rerun the layout search at the kernel MFU's ends (memory is cached)
-        ends = [
-            best_layout(ctx.numbers, chips, target.architecture, kernel_mfu=k, assumptions=scaling)
-            for k in (ctx.kernel_mfu.low, ctx.kernel_mfu.high)
-        ]
-        low_mfu = ends[0].mfu if ends[0] else layout.mfu
-        high_mfu = ends[1].mfu if ends[1] else layout.mfu
-        util = Range(min(low_mfu, layout.mfu), layout.mfu, max(high_mfu, layout.mfu))
-        source = "scaling model"
-    throughput = chips * peak
-    duration = Range(
-        target.flop / (throughput * util.high),
-        target.flop / (throughput * util.central),
-        target.flop / (throughput * util.low),
-    )
-    base_duration = duration
-    rel = None
-    if request.failures:
-        rel = reliability(
-            duration.central, chips, target.architecture.params, failure_model, samples=1000
-        )
-        if not all(math.isfinite(g) and g > 0 for g in (rel.goodput.low, rel.goodput.high)):
-            return None  # a run so long that failures leave no useful work: no option at this size
-        # slow end: slow MFU and low goodput; fast end: fast MFU and high goodput
-        duration = Range(
-            duration.low / rel.goodput.high,
-            rel.wall_s.central,
-            duration.high / rel.goodput.low,
-        )
-    chip_hours = duration.scale(chips / S_PER_HOUR)
-    factor = trend.cost_factor(request.start_year) if trend else Range.point(1.0)
-    cost = ctx.hour_usd.times(chip_hours).times(factor)
-    energy = ctx.energy_per_hour_j.times(chip_hours)
-    if ctx.numbers.memory_bytes is None:
-        memory_fits: bool | None = None
-    elif layout is None and INTRANODE in ctx.numbers.missing and chips > 1:
-        # no layout can be modelled: check the pooled-memory lower bound only
-        memory_fits = None if ctx.min_chips_memory is None else chips >= ctx.min_chips_memory
-    else:
-        memory_fits = layout is not None
-    option = Plan(
-        chip_name=ctx.chip.name,
-        chips=chips,
-        mode=model.mode,
-        precision=ctx.precision,
-        peak_flop_per_s=peak,
-        utilisation=util,
-        utilisation_source=source,
-        layout=layout,
-        memory_fits=memory_fits,
-        duration_s=duration,
-        chip_hours=chip_hours,
-        cost_usd=cost,
-        dollar_year=model.dollar_year,
-        energy_j=energy,
-        peak_power_w=ctx.installed_power_w * chips,
-        start_year=request.start_year,
-        cost_factor=factor,
-        notes=_notes(ctx, request.utilisation is None),
-        network_assumed=(
-            request.utilisation is None
-            and layout is not None
-            and INTERNODE in ctx.numbers.assumed
-            and layout.chips_used > 1
-        ),
-        min_chips_memory=ctx.min_chips_memory,
-        reliability=rel,
-        duration_no_failures_s=base_duration,
-        utilisation_evidence=request.utilisation is not None or ctx.mfu_evidence,
-    )
-    return dataclasses.replace(option, violations=_violations(option, request))
-
-
-def _notes(ctx: _ChipContext, scaling_used: bool) -> tuple[str, ...]:
-    numbers = ctx.numbers
-    notes = []
-    if scaling_used and ctx.mfu_note:
-        notes.append(ctx.mfu_note)
-    if scaling_used:
-        notes += [f"bandwidths not in the catalogue taken from {src}" for src in numbers.sources]
-    if scaling_used and INTERNODE in numbers.assumed:
-        notes.append(
-            f"{INTERNODE} not in the catalogue: assumed {numbers.inter_bytes_per_s / 1e9:g} GB/s per "
-            "chip (one 200 Gb/s NIC per accelerator, as in a DGX A100); its MFU is less certain"
-        )
-    if INTRANODE in numbers.missing:
-        notes.append(
-            f"{INTRANODE} not in the catalogue: no scaling model, the given utilisation is used and "
-            "memory is checked only against the pooled-memory lower bound"
-        )
-    if numbers.memory_bytes is None:
-        notes.append("memory_bytes not in the catalogue: memory fit not checked")
-    return tuple(notes)
-
-
-def _no_interconnect(chip: Chip) -> MissingCostDataError:
-    return MissingCostDataError(
-        f"{chip.name}: no chip-to-chip bandwidth ({INTRANODE}) in the catalogue or the bundled "
-        "interconnect table, so its utilisation across chips cannot be modelled; give the MFU "
-        "(CLI --utilisation, PlanRequest(utilisation=...))",
-        chip_name=chip.name,
-        field=INTRANODE,
-    )
-
-
-def _violations(option: Plan, request: PlanRequest) -> tuple[str, ...]:
-    out = []
-    if request.deadline_days is not None and option.days > request.deadline_days:
-        out.append("deadline")
-    if request.budget_usd is not None and option.cost_usd.central > request.budget_usd:
-        out.append("budget")
-    if request.max_chips is not None and option.chips > request.max_chips:
-        out.append("max_chips")
-    if request.power_cap_mw is not None and option.peak_power_mw > request.power_cap_mw:
-        out.append("power_cap")
-    if option.memory_fits is False:
-        out.append("memory")
-    return tuple(out)
 
 
 #: The option that supplies each field a plan may lack.
@@ -336,24 +141,24 @@ def evaluate(
     filled = fill_gaps(chip, model, _reference(reference, [chip]))
     chip, model = filled.chip, filled.model
     try:
-        ctx = _context(chip, model, scaling, target, evidence)
+        ctx = chip_context(chip, model, scaling, target, evidence)
     except MissingCostDataError as err:
         raise MissingCostDataError(f"{err} ({_supplied_by(err.field)})", chip_name=chip.name,
                                    field=err.field) from err
     if INTRANODE in ctx.numbers.missing and chips > 1 and request.utilisation is None:
-        raise _no_interconnect(chip)
-    option = _option(ctx, chips, target, request, scaling, trend, model, failure_model)
+        raise no_interconnect(chip)
+    option = option_at(ctx, chips, target, request, scaling, trend, model, failure_model)
     if option is None:
         # does not fit: report it with the generation's kernel MFU so the numbers still mean something
         fixed = dataclasses.replace(request, utilisation=ctx.kernel_mfu.central)
-        option = _option(ctx, chips, target, fixed, scaling, trend, model, failure_model)
+        option = option_at(ctx, chips, target, fixed, scaling, trend, model, failure_model)
         assert option is not None
         option = dataclasses.replace(
             option,
             utilisation_source="kernel MFU (model does not fit in memory)",
             memory_fits=False,
         )
-        option = dataclasses.replace(option, violations=_violations(option, request))
+        option = dataclasses.replace(option, violations=violations_of(option, request))
     return target, _marked(option, filled)
 
 
@@ -458,7 +263,7 @@ def plan(
         filled = fills[chip.name] = fill_gaps(chip, base_model, pool)
         chip, model = filled.chip, filled.model
         try:
-            ctx = _context(chip, model, scaling, target, evidence)
+            ctx = chip_context(chip, model, scaling, target, evidence)
         except MissingCostDataError as err:
             skipped[chip.name] = f"missing {err.field} ({_supplied_by(err.field)})"
             continue
@@ -473,7 +278,7 @@ def plan(
             extra.append(int(request.power_cap_mw * W_PER_MW // ctx.installed_power_w))
         found = False
         for n in sorted({*counts, *(c for c in extra if c >= 1)}):
-            option = _option(ctx, n, target, request, scaling, trend, model, failure_model)
+            option = option_at(ctx, n, target, request, scaling, trend, model, failure_model)
             if option is None:
                 continue
             found = True
