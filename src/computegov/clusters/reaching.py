@@ -38,34 +38,11 @@ import numpy.typing as npt
 from computegov.clusters.stocks import METRICS, metric_value
 from computegov.clusters.table import ClusterSystem
 from computegov.errors import InputError
-from computegov.trends.backtest import Backtest, default_origins
 from computegov.trends.chipsets import MIN_POINTS
-from computegov.trends.diagnostics import ensemble_quantiles
-from computegov.trends.forecast import QUANTILE_LEVELS, load_scenarios
-from computegov.trends.hindcast import (
-    Hindcasts,
-    calibrated_forecast,
-    first_origin,
-    method_stream,
-    run_hindcasts,
-)
 from computegov.trends.methods import (
-    BASE_METHODS,
-    METHODS,
-    SLOWDOWN_SCENARIO,
-    base_of,
     check_methods,
-    is_calibrated,
-    method_ensemble,
 )
-from computegov.trends.record import (
-    CHOICE_HORIZON,
-    MAX_CAL_HORIZON,
-    MAX_FORECAST_YEAR,
-    RecordForecast,
-    forecast_series,
-)
-from computegov.trends.scoring import BacktestScore, score_origin, summarise
+from computegov.trends.record import MAX_FORECAST_YEAR, RecordForecast, forecast_series
 
 __all__ = [
     "FORECAST_YEARS",
@@ -73,7 +50,6 @@ __all__ = [
     "FirstReaching",
     "Hindcast",
     "HindcastCase",
-    "RecordRuns",
     "crossing_distribution",
     "first_reaching",
     "hindcast_first_reaching",
@@ -114,187 +90,6 @@ def record_points(
     return np.asarray(x, dtype=float), np.asarray(v, dtype=float)
 
 
-_CHIP_SET = "AI supercomputers (largest operational system)"
-
-
-def _truncated(h: Hindcasts, n_origins: int, until: float) -> Hindcasts:
-    """``h`` as :func:`run_hindcasts` gives it for the first ``n_origins`` origins of data ending at ``until``.
-
-    A hindcast at origin ``o`` uses only points before ``o``, with its own random stream, so it
-    is the same whatever later data exist; only the outcomes differ: a target after ``until``
-    is unknown (NaN) in the shorter data.
-    """
-    origins = h.origins[:n_origins]
-    known = (origins[:, None] + h.horizons[None, :]) <= until
-    return Hindcasts(
-        method=h.method, origins=origins, horizons=h.horizons, ensembles=h.ensembles[:n_origins],
-        median=h.median[:n_origins], scale=h.scale[:n_origins],
-        observed=np.where(known, h.observed[:n_origins], np.nan), observed_until=until,
-    )
-
-
-class RecordRuns:
-    """Every hindcast of one record series, run once and reused by forecasts from many origins.
-
-    :func:`leading_forecast` from origin ``Y`` backtests every method on the points before ``Y``
-    and calibrates the chosen one on its hindcasts before ``Y``. Those hindcasts are the same at
-    every later origin (each uses only the points before its own origin, with its own random
-    stream), so they are run here once on the whole series and, for each origin, cut to the
-    origins before it with every outcome after the last point before it hidden: the backtest,
-    the method choice and the calibration at ``Y`` see exactly what they see when re-run on the
-    shorter data (the results are identical, tested), at the cost of one backtest instead of one
-    per origin.
-
-    Args:
-        systems: the systems (as given to :func:`leading_forecast`).
-        metric: metric name.
-        seed: seeds every random stream (as for :func:`leading_forecast`).
-        n_samples: members per probabilistic forecast.
-        n_boot: bootstrap resamples per log-linear fit.
-    """
-
-    def __init__(self, systems: Iterable[ClusterSystem], metric: str, *, seed: int = 0,
-                 n_samples: int = 2000, n_boot: int = 1000) -> None:
-        if metric not in METRICS:
-            raise InputError(f"metric: unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
-        self.metric = metric
-        self.seed = seed
-        self.n_samples = n_samples
-        self.n_boot = n_boot
-        self.x, self.v = record_points(systems, metric)
-        self._start = first_origin(self.x)
-        # forecast origins served: up to the year after the last point (the default origin)
-        self._last_origin = math.floor(float(self.x.max())) + 1 if self.x.size else 0
-        self._backtest_runs: dict[str, Hindcasts] | None = None
-        self._cal_runs: dict[str, Hindcasts] = {}
-        self._choices: dict[int, Backtest] = {}
-
-    def covers(self, x: FloatArray, v: FloatArray, origin: int) -> bool:
-        """Whether (``x``, ``v``) are this series' points before ``origin``, in order, and the origin is served."""
-        if self._start is None or not self._start < origin <= self._last_origin:
-            return False
-        keep = self.x < origin
-        return bool(np.array_equal(self.x[keep], x) and np.array_equal(self.v[keep], v)
-                    and first_origin(x) == self._start)
-
-    def _origins(self) -> list[int]:
-        assert self._start is not None
-        return list(range(self._start, self._last_origin))
-
-    def backtest(self, origin: int) -> Backtest:
-        """The backtest ``forecast_series`` runs on the points before ``origin`` (as ``backtest_points``).
-
-        Raises:
-            InputError: no origin with enough data, as ``backtest_points``.
-        """
-        hit = self._choices.get(origin)
-        if hit is not None:
-            return hit
-        keep = self.x < origin
-        x = self.x[keep]
-        # forecast_series hands the backtest 10**log10(v), whose log10 may differ in the last bit
-        y_all = np.log10(10 ** np.log10(self.v))
-        y = y_all[keep]
-        wanted = check_methods(METHODS)
-        if not load_scenarios()[SLOWDOWN_SCENARIO].applies(self.metric):
-            wanted = [m for m in wanted if base_of(m) != "slowdown"]
-        bases = [m for m in BASE_METHODS if any(base_of(w) == m for w in wanted)]
-        last_release = float(x.max())
-        start = first_origin(x)
-        usable = [o for o in sorted(default_origins(x, y)) if start is not None and start <= o <= last_release + 1]
-        if not usable:
-            raise InputError(f"no origin year has at least {MIN_POINTS} earlier chips and a later release to score "
-                             f"(data span {x.min()}-{last_release}); widen the chip set")
-        if self._backtest_runs is None:
-            bt_seed = int(np.random.default_rng(self.seed).integers(0, 2**32))
-            self._backtest_runs = run_hindcasts(
-                self.x, y_all, methods=bases, origins=self._origins(), horizon_years=CHOICE_HORIZON,
-                seed=bt_seed, n_samples=self.n_samples, n_boot=self.n_boot)
-        hind_origins = list(range(start or usable[0], usable[-1] + 1))
-        hind = {m: _truncated(self._backtest_runs[m], len(hind_origins), last_release) for m in bases}
-        hs = np.arange(1, CHOICE_HORIZON + 1)
-        used: list[int] = []
-        scores: list[BacktestScore] = []
-        first_by_method: dict[str, int] = {}
-        for i, o in enumerate(hind_origins):
-            if o not in usable:
-                continue
-            observed = hind[bases[0]].observed[i]
-            if not np.isfinite(observed).any():
-                continue
-            used.append(o)
-            for method in wanted:
-                h = hind[base_of(method)]
-                ens = h.ensembles[i]
-                if ens is None:
-                    continue
-                n_cal = None
-                if is_calibrated(method):
-                    cal = h.calibrated(o, h.median[i], h.scale[i], hs, own=ens, floor_log10=float(y[x < o].max()))
-                    if cal is None:
-                        continue
-                    ens, n_cal = cal.ensemble, cal.n_scores
-                    first_by_method[method] = min(first_by_method.get(method, o), cal.first_origin)
-                scores.extend(score_origin(method, o, hs, observed, ens, n_calibration=n_cal))
-        if not used:
-            raise InputError(f"no origin among {usable[0]}-{usable[-1]} has a later release to score")
-        summaries = tuple(summarise(m, [s for s in scores if s.method == m], first_by_method.get(m)) for m in wanted)
-        out = Backtest(metric=self.metric, unit=METRICS[self.metric][0], chip_set=_CHIP_SET, origins=tuple(used),
-                       horizon_years=CHOICE_HORIZON, scores=tuple(scores), summaries=summaries)
-        self._choices[origin] = out
-        return out
-
-    def forecast(self, origin: int, years: Sequence[int], method: str | None = None) -> RecordForecast:
-        """What ``forecast_series`` makes from the points before ``origin`` (see :func:`leading_forecast`).
-
-        Raises:
-            InputError: as ``forecast_series``.
-        """
-        keep = self.x < origin
-        x = self.x[keep]
-        y = np.log10(self.v[keep])
-        choice = self.backtest(origin)
-        if method is None:
-            chosen = choice.best_calibrated_method or choice.best_method
-            if chosen is None:
-                raise InputError(f"{self.metric}: no method could be backtested; give --method")
-            why = "best calibrated method by 90 % interval score in the rolling-origin backtest"
-        else:
-            chosen, why = method, "user"
-        summary = choice.summary(chosen)
-        hs = np.asarray(sorted({int(t) for t in years}), dtype=np.int64) - origin
-        base = base_of(chosen)
-        ens = method_ensemble(base, train_x=x, train_y=y, origin=origin, targets=(origin + hs).astype(float),
-                              rng=method_stream(self.seed, origin, base), n_samples=self.n_samples,
-                              n_boot=self.n_boot)
-        if ens is None:
-            raise InputError(f"{self.metric}: method {chosen} cannot forecast from these {x.size} chips")
-        if is_calibrated(chosen):
-            start = first_origin(x)
-            cal = None
-            if start is not None and start < origin:
-                runs = self._cal_runs.get(base)
-                if runs is None:
-                    runs = run_hindcasts(self.x, np.log10(self.v), methods=[base], origins=self._origins(),
-                                         horizon_years=MAX_CAL_HORIZON, seed=self.seed,
-                                         n_samples=self.n_samples, n_boot=self.n_boot)[base]
-                    self._cal_runs[base] = runs
-                cal = calibrated_forecast(_truncated(runs, origin - start, float(x.max())), origin, ens, hs,
-                                          floor_log10=float(y.max()))
-            if cal is None:
-                raise InputError(f"{self.metric}: too few scored hindcasts to calibrate {base}; choose {base}")
-            ens = np.broadcast_to(cal.ensemble, (hs.size, cal.ensemble.shape[-1]))
-        return RecordForecast(
-            metric=self.metric, unit=METRICS[self.metric][0], chip_set=_CHIP_SET, method=chosen, chosen_by=why,
-            origin=origin, years=tuple(int(t) for t in origin + hs), quantile_levels=QUANTILE_LEVELS,
-            quantiles=10 ** ensemble_quantiles(ens, QUANTILE_LEVELS), ensemble_log10=np.asarray(ens),
-            hindcast_coverage_90=summary.coverage_90 if summary else None,
-            hindcast_n=summary.n if summary else 0,
-            hindcast_since=summary.first_origin if summary else None,
-            calibration_statement=choice.calibration_check()["statement"],
-        )
-
-
 def leading_forecast(
     systems: Iterable[ClusterSystem],
     metric: str = "h100e",
@@ -305,7 +100,6 @@ def leading_forecast(
     seed: int = 0,
     n_samples: int = 2000,
     n_boot: int = 1000,
-    runs: RecordRuns | None = None,
 ) -> RecordForecast:
     """Calibrated fan of the record ``metric`` of AI supercomputers at 1 January of each year.
 
@@ -320,9 +114,6 @@ def leading_forecast(
         seed: seeds every random stream.
         n_samples: members per probabilistic forecast.
         n_boot: bootstrap resamples per log-linear fit.
-        runs: hindcasts of the same metric's series already run (:class:`RecordRuns`, same seed
-            and sizes); used when the points before the origin are that series', else ignored.
-            The forecast is the same either way.
 
     Raises:
         InputError: unknown metric or method, fewer than 3 systems before the origin, a year out
@@ -342,9 +133,6 @@ def leading_forecast(
         range(start + 1, min(start + FORECAST_YEARS, MAX_FORECAST_YEAR) + 1))
     if not wanted or wanted[0] <= start or wanted[-1] > MAX_FORECAST_YEAR:
         raise InputError(f"years: expected years after {start} up to {MAX_FORECAST_YEAR}, got {wanted[:1]}...")
-    if (runs is not None and runs.metric == metric and (runs.seed, runs.n_samples, runs.n_boot) == (seed, n_samples, n_boot)
-            and runs.covers(x, v, start)):
-        return runs.forecast(start, wanted, method)
     fan, _ = forecast_series(x, v, metric=metric, unit=METRICS[metric][0],
                              chip_set="AI supercomputers (largest operational system)", method=method,
                              to_years=wanted, seed=seed, n_samples=n_samples, n_boot=n_boot, origin=start)
@@ -602,7 +390,6 @@ def hindcast_first_reaching(
     method: str | None = None,
     n_samples: int = 2000,
     n_boot: int = 1000,
-    runs: RecordRuns | None = None,
 ) -> Hindcast:
     """Forecast, at each origin, when the first system ``multiples`` x the largest so far appears.
 
@@ -613,10 +400,6 @@ def hindcast_first_reaching(
     (counted in ``skipped``, with origins too early to forecast from). ``method`` fixes the trends
     method at every origin (default: chosen anew at each origin, as :func:`leading_forecast` does).
 
-    The hindcasts behind every origin's backtest and calibration are run once (:class:`RecordRuns`,
-    or ``runs`` if given for the same systems) and cut at each origin: the same forecasts as
-    re-running :func:`leading_forecast` on the earlier systems, at the cost of one backtest.
-
     Raises:
         InputError: an origin date that is not a 1 January.
     """
@@ -624,8 +407,6 @@ def hindcast_first_reaching(
     data_end = max((s.first_operational_year or 0.0) for s in pool) if pool else 0.0
     cases: list[HindcastCase] = []
     skipped = 0
-    if runs is None and metric in METRICS:
-        runs = RecordRuns(pool, metric, seed=seed, n_samples=n_samples, n_boot=n_boot)
     for raw in origins:
         if isinstance(raw, dt.date) and (raw.month, raw.day) != (1, 1):
             raise InputError(f"origins: forecasts start on 1 January; got {raw.isoformat()}")
@@ -635,7 +416,7 @@ def hindcast_first_reaching(
         largest = max((metric_value(s, metric) or 0.0 for s in past), default=0.0)
         try:
             fan = leading_forecast(past, metric, origin=year, method=method, seed=seed, n_samples=n_samples,
-                                   n_boot=n_boot, runs=runs)
+                                   n_boot=n_boot)
         except InputError:
             skipped += len(multiples)
             continue

@@ -140,7 +140,7 @@ def build(ctx: ReportContext) -> Section:
         load_clusters,
         stocks_over_time,
     )
-    from computegov.clusters.reaching import RecordRuns, leading_forecast
+    from computegov.clusters.reaching import leading_forecast
     from computegov.clusters.summary import DEFAULT_DATE, select_set
 
     ctx.progress("AI supercomputers: trends and stocks")
@@ -154,12 +154,10 @@ def build(ctx: ReportContext) -> Section:
     ex = exposure(pool, DEFAULT_DATE)
     planned = [s for s in table if s.status == "planned"]
     cross = [c for c in crossings(pool) if c.operational_while_in_force]
-    # One run of every hindcast per metric serves the fan and the hindcast from each origin.
-    runs = {m: RecordRuns(pool, m, seed=ctx.seed) for m in ("h100e", "power_w")}
-    fans = {m: leading_forecast(pool, m, seed=ctx.seed, runs=runs[m]) for m in runs}
+    fans = {m: leading_forecast(pool, m, seed=ctx.seed) for m in ("h100e", "power_w")}
     sizes = [first_reaching(pool, "h100e", 1e6, seed=ctx.seed, planned_systems=planned, fan=fans["h100e"]),
              first_reaching(pool, "power_w", 1e9, seed=ctx.seed, planned_systems=planned, fan=fans["power_w"])]
-    checks = [hindcast_first_reaching(pool, m, seed=ctx.seed, runs=runs[m]) for m in runs]
+    checks = [hindcast_first_reaching(pool, m, seed=ctx.seed) for m in ("h100e", "power_w")]
     ctx.progress("AI supercomputers: supply model")
     shares = head["country_shares"]
     parts = [
