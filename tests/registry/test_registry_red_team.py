@@ -447,3 +447,32 @@ def test_a_ledger_with_crlf_or_a_bom_is_not_verified(real_client: Any, tmp_path:
     env, ledger, signer = _recorded(tmp_path)
     ledger = ledger.replace("\n", "\r\n") if how == "crlf" else "\ufeff" + ledger
     _not_stored_as_verified(real_client[0], _post_real(real_client, env, ledger, signer))
+
+
+def _backdated(tmp_path: Path, days: float, flop_per_s: float = 5e14) -> tuple[dict[str, Any], str, Any]:
+    """A 4-interval run recorded with a clock ``days`` in the past (each interval 1 day long)."""
+    from computegov.ledger.recorder import RunRecorder
+    from computegov.ledger.signing import Signer
+
+    signer = Signer.generate()
+    day = 86400.0
+    t = time.time() - days * day
+    now = [t]
+    rec = RunRecorder(tmp_path / "old.jsonl", signer=signer, clock=lambda: now[0],
+                      metadata={"hardware": {"chip": "H100", "chip_count": 1}, "model": "old"})
+    for _ in range(4):
+        now[0] = t + day
+        rec.record_measurement({"steps": 10, "flop": flop_per_s * day, "duration_s": day,
+                                "time_start_unix_s": t, "time_end_unix_s": t + day})
+        t += day
+    return rec.finish().envelope, (tmp_path / "old.jsonl").read_text(), signer
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "HOLE (registry.verification.ledger_verifier): the registry knows when the signing key was "
+    "registered but never passes key_registered_unix_s to verify_report, so a lab can date a "
+    "run (and its wall-clock spans, hence its FLOP bound) to before its key existed in the "
+    "registry: a 4-day H100 run 'recorded' 30 days ago with a key registered today is verified"))
+def test_a_run_dated_before_its_key_was_registered_is_not_verified(real_client: Any, tmp_path: Path) -> None:
+    env, ledger, signer = _backdated(tmp_path, days=30)
+    _not_stored_as_verified(real_client[0], _post_real(real_client, env, ledger, signer))
