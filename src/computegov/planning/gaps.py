@@ -83,12 +83,22 @@ def peer_ratio(
     return q1, median, q3, sorted(c.name for c in peers), window
 
 
-def _estimate_price(chip: Chip, reference: Sequence[Chip]) -> tuple[Chip, str] | None:
+def _peak_and_peers(
+    chip: Chip, reference: Sequence[Chip], value: Callable[[Chip], float | None]
+) -> tuple[tuple[str, float], tuple[float, float, float, list[str], str]] | None:
+    """The chip's training peak and its peers' peak-per-``value`` quartiles, or None if either lacks."""
     peak = chip.training_peak()
-    found = peer_ratio(chip, reference, lambda c: c.launch_price_usd) if peak else None
+    found = peer_ratio(chip, reference, value) if peak else None
     if peak is None or found is None:
         return None
-    low, median, high, names, window = found
+    return peak, found
+
+
+def _estimate_price(chip: Chip, reference: Sequence[Chip]) -> tuple[Chip, str] | None:
+    both = _peak_and_peers(chip, reference, lambda c: c.launch_price_usd)
+    if both is None:
+        return None
+    peak, (low, median, high, names, window) = both
     price = peak[1] / median
     year = chip.release_date.year if chip.release_date else None
     text = (f"estimate: {peak[1] / 1e12:,.0f} TFLOP/s dense {peak[0]} / the median {median / 1e9:,.1f} GFLOP/s "
@@ -102,11 +112,10 @@ def _estimate_price(chip: Chip, reference: Sequence[Chip]) -> tuple[Chip, str] |
 
 
 def _estimate_tdp(chip: Chip, reference: Sequence[Chip]) -> tuple[Chip, str] | None:
-    peak = chip.training_peak()
-    found = peer_ratio(chip, reference, lambda c: c.tdp_w) if peak else None
-    if peak is None or found is None:
+    both = _peak_and_peers(chip, reference, lambda c: c.tdp_w)
+    if both is None:
         return None
-    low, median, high, names, window = found
+    peak, (low, median, high, names, window) = both
     tdp = peak[1] / median
     text = (f"estimate: {peak[1] / 1e12:,.0f} TFLOP/s dense {peak[0]} / the median {median / 1e12:.2f} TFLOP/s "
             f"per W of {len(names)} data-centre chips {window}; quartiles give {peak[1] / high:,.0f}-{peak[1] / low:,.0f} W. "
