@@ -534,3 +534,23 @@ def test_cli_verify_refuses_flop_above_the_float_peak_declared_as_int8(lab: Lab,
             "--checkpoints", str(lab.run.dir), "--json"]
     res = CliRunner().invoke(app, args)
     assert res.exit_code != 0, res.output[-2000:]
+
+
+# -- who signed: the report and the ledger naming a key that did not sign them -------------------
+
+
+def test_a_report_and_ledger_naming_another_labs_key_as_signer_are_refused(lab: Lab) -> None:
+    """Signed with the lab's real key, but the predicate and the meta record name a rival's key."""
+    from computegov.ledger.signing import Signer
+
+    rival = Signer.generate()
+
+    def mutate(bodies: list[dict]) -> None:
+        bodies[0]["data"]["keyid"] = rival.keyid
+        bodies[0]["data"]["public_key_pem"] = rival.public_pem()
+
+    def edit(st: dict) -> None:
+        st["predicate"]["signer"] = {"keyid": rival.keyid, "public_key_pem": rival.public_pem()}
+
+    ledger, report = lab.forge(mutate, edit)
+    _assert_refused(_verdict(lab, ledger, report))
