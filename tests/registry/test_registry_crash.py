@@ -89,7 +89,9 @@ def test_sigkill_during_submissions_loses_no_acknowledged_report(tmp_path: Path)
     from computegov.registry.monitor import http_fetcher, load_state, run_monitor, save_state
 
     state = tmp_path / "monitor.json"  # a monitor sees the log mid-load
-    seen = run_monitor(http_fetcher(f"http://127.0.0.1:{port}"), "live", None, audit_leaves=True)
+    # mid-load the served rows run ahead of any checkpoint: compare them after the restart instead
+    seen = run_monitor(http_fetcher(f"http://127.0.0.1:{port}"), "live", None, audit_leaves=True,
+                       check_served=False)
     assert seen.ok, seen.evidence
     save_state(state, seen.state)
     time.sleep(0.3)

@@ -23,7 +23,8 @@ from computegov.tlog.checkpoint import (
 from computegov.tlog.cosignature import CosignatureSigner, cosigned_message, signature_timestamp
 from computegov.tlog.errors import LogProofError
 from computegov.tlog.merkle import EMPTY_ROOT
-from computegov.tlog.note import parse_note, parse_vkey
+from computegov.tlog.note import parse_note
+from computegov.tlog.vkey import parse_vkey
 
 SPEC_CHECKPOINT = (
     "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n\n"

@@ -22,8 +22,8 @@ from computegov.tlog.note import (
     key_id,
     open_note,
     parse_note,
-    parse_vkey,
 )
+from computegov.tlog.vkey import parse_vkey
 
 C2SP_VKEY = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
 C2SP_NOTE = ("This is an example message.\n\n\u2014 example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTg"

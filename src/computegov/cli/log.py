@@ -75,7 +75,7 @@ def monitor(
 def _witness_verifiers(vkeys: list[str]) -> list[Any]:
     from computegov.tlog.cosignature import CosignatureVerifier
     from computegov.tlog.errors import LogProofError
-    from computegov.tlog.note import parse_vkey
+    from computegov.tlog.vkey import parse_vkey
 
     out = []
     for text in vkeys:

@@ -28,7 +28,7 @@ import itertools
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +37,23 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from computegov.registry import treehead
 from computegov.registry.errors import LogProofError
+from computegov.registry.logclient import (
+    Fetch,
+    HttpLogSource,
+    fetch_json,
+    http_fetcher,
+    proof_hashes,
+    served_json,
+    witnessed_checkpoint,
+)
 from computegov.registry.logentries import (
     canonical_bytes,
     counter_entry,
     report_entry,
-    sha256_hex,
     verdict_entry,
 )
 from computegov.registry.logstate import LogState
+from computegov.registry.servedstate import compare_served
 from computegov.tlog import merkle
 from computegov.tlog.checkpoint import LogKey, SignedCheckpoint, open_checkpoint
 from computegov.tlog.cosignature import CosignatureVerifier
@@ -66,59 +75,6 @@ __all__ = [
     "witnessed_checkpoint",
 ]
 
-#: ``fetch(path) -> (HTTP status, body bytes)``; path starts with ``/api/v1/``.
-Fetch = Callable[[str], tuple[int, bytes]]
-_PAGE = 1000
-
-
-def http_fetcher(base_url: str, *, timeout_s: float = 30.0) -> Fetch:
-    """A :data:`Fetch` over HTTP(S): GETs through :func:`~computegov.registry.audit_client.http_transport`.
-
-    Raises:
-        LogProofError: ``base_url`` is not an http(s) URL; later, when the registry cannot be reached.
-    """
-    from computegov.errors import InputError
-    from computegov.registry.audit_client import http_transport
-
-    try:
-        transport = http_transport(base_url, None, timeout_s=timeout_s, what="URL")
-    except InputError as err:
-        raise LogProofError(str(err)) from None
-
-    def fetch(path: str) -> tuple[int, bytes]:
-        try:
-            return transport("GET", path, None)
-        except InputError as err:
-            raise LogProofError(f"{err} (GET {path})") from None
-
-    return fetch
-
-
-def fetch_json(fetch: Fetch, path: str) -> Any:
-    """GET ``path`` and parse JSON.
-
-    Raises:
-        LogProofError: not HTTP 200, or not JSON.
-    """
-    status, body = fetch(path)
-    if status != 200:
-        raise LogProofError(f"GET {path}: HTTP {status}: {body[:200].decode(errors='replace')}")
-    try:
-        return json.loads(body)
-    except ValueError:
-        raise LogProofError(f"GET {path}: not JSON") from None
-
-
-def _hashes(value: Any, where: str) -> list[bytes]:
-    if not isinstance(value, list) or not all(isinstance(h, str) for h in value):
-        raise LogProofError(f"{where}: expected a list of hex hashes")
-    try:
-        out = [bytes.fromhex(h) for h in value]
-    except ValueError:
-        raise LogProofError(f"{where}: a proof hash is not hex") from None
-    if any(len(h) != 32 for h in out):
-        raise LogProofError(f"{where}: a proof hash is not 32 bytes")
-    return out
 
 
 @dataclasses.dataclass(frozen=True)
@@ -230,7 +186,7 @@ def _consistency(fetch: Fetch, old: treehead.TreeHead, new: treehead.TreeHead) -
             raise
         return [f"the log refuses a consistency proof from size {old.tree_size} (a head it signed) to "
                 f"{new.tree_size}: {err}: evidence of a fork or a rewrite"]
-    proof = _hashes(data.get("consistency_path") if isinstance(data, dict) else None, "consistency proof")
+    proof = proof_hashes(data.get("consistency_path") if isinstance(data, dict) else None, "consistency proof")
     try:
         merkle.verify_consistency(old.tree_size, new.tree_size, old.root_hash, new.root_hash, proof)
     except LogProofError as err:
@@ -253,7 +209,7 @@ def logged_entry(fetch: Fetch, index: int, head: treehead.TreeHead) -> tuple[dic
         return None, [f"leaf {index} is missing from the log"]
     h = merkle.leaf_hash(leaves[0]["entry"].encode())
     proof = fetch_json(fetch, f"/api/v1/log/proof/inclusion?index={index}&tree_size={head.tree_size}")
-    path = _hashes(proof.get("audit_path") if isinstance(proof, dict) else None, "inclusion proof")
+    path = proof_hashes(proof.get("audit_path") if isinstance(proof, dict) else None, "inclusion proof")
     try:
         merkle.verify_inclusion(h, index, head.tree_size, path, head.root_hash)
     except LogProofError as err:
@@ -332,281 +288,6 @@ def _check_counters(fetch: Fetch, digest: str, head: treehead.TreeHead) -> list[
     return evidence
 
 
-def served_json(fetch: Fetch, path: str) -> Any:
-    """GET ``path`` from a registry that answered: a refusal (HTTP status not 200) is evidence.
-
-    Raises:
-        LogProofError: ``mismatch`` True when the registry refused to serve it; False when the
-            answer is not JSON.
-    """
-    status, body = fetch(path)
-    if status != 200:
-        raise LogProofError(f"GET {path}: HTTP {status}: {body[:200].decode(errors='replace')}", mismatch=True)
-    try:
-        return json.loads(body)
-    except ValueError:
-        raise LogProofError(f"GET {path}: not JSON") from None
-
-
-class HttpLogSource:
-    """A :class:`~computegov.tlog.monitor.LogSource` over the registry's ``/api/v1/log`` API."""
-
-    def __init__(self, fetch: Fetch) -> None:
-        self.fetch = fetch
-
-    def checkpoint(self) -> str:
-        """GET ``/api/v1/log/checkpoint``."""
-        status, body = self.fetch("/api/v1/log/checkpoint")
-        if status != 200:
-            raise LogProofError(f"the log will not serve its checkpoint: GET /api/v1/log/checkpoint: HTTP {status}: "
-                                f"{body[:200].decode(errors='replace')}", mismatch=True)
-        return body.decode(errors="replace")
-
-    def entries(self, start: int, end: int) -> list[bytes]:
-        """GET a page of leaves; only the run of consecutive indexes from ``start`` is returned."""
-        data = served_json(self.fetch, f"/api/v1/log/leaves?start={start}&end={min(end, start + _PAGE)}")
-        leaves = data.get("leaves") if isinstance(data, dict) else None
-        if not isinstance(leaves, list):
-            raise LogProofError("leaves: expected {'leaves': [...]}")
-        out = []
-        for expect, leaf in enumerate(leaves, start=start):
-            if not isinstance(leaf, dict) or not isinstance(leaf.get("entry"), str):
-                raise LogProofError(f"leaf {expect}: malformed")
-            if leaf.get("leaf_index") != expect:
-                break
-            out.append(leaf["entry"].encode())
-        return out
-
-    def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
-        """GET the consistency proof; any refusal is a :class:`LogProofError`."""
-        status, body = self.fetch(f"/api/v1/log/proof/consistency?first={old_size}&second={new_size}")
-        if status != 200:
-            raise LogProofError(f"HTTP {status}: {body[:200].decode(errors='replace')}")
-        try:
-            data = json.loads(body)
-        except ValueError:
-            raise LogProofError("consistency proof: not JSON") from None
-        return _hashes(data.get("consistency_path") if isinstance(data, dict) else None, "consistency proof")
-
-
-def witnessed_checkpoint(fetch: Fetch, log_key: LogKey, *, witnesses: Iterable[CosignatureVerifier] = (),
-                         min_witnesses: int = 0, max_age_s: float | None = None,
-                         now_s: int | None = None) -> SignedCheckpoint:
-    """The registry's checkpoint, verified against the log key, a k-of-n witness policy and an age limit.
-
-    For clients (such as ``registry audit``) that must not trust a log view no quorum of witnesses
-    has checked.
-
-    Raises:
-        LogProofError: not the log's, no quorum, stale (``mismatch`` True for the last two).
-    """
-    import time
-
-    note = HttpLogSource(fetch).checkpoint()
-    return open_checkpoint(note, log_key, witnesses=list(witnesses), min_witnesses=min_witnesses,
-                           now_s=int(time.time()) if now_s is None else now_s, max_age_s=max_age_s)
-
-
-def _all_served_reports(fetch: Fetch) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    offset = 0
-    while True:
-        page = served_json(fetch, f"/api/v1/reports?limit=200&offset={offset}")
-        rows = page.get("reports") if isinstance(page, dict) else None
-        if not isinstance(rows, list):
-            raise LogProofError("GET /api/v1/reports: expected {'reports': [...]}")
-        for r in rows:
-            if isinstance(r, dict) and isinstance(r.get("digest_sha256"), str):
-                out[r["digest_sha256"]] = r
-        offset += len(rows)
-        if not rows or offset >= int(page.get("total", 0)) or offset > 1_000_000:
-            return out
-
-
-def _expected_verdict_ok(report: Any, duplicate: bool) -> bool:
-    return report.outcome == "verified" and report.signer_keyid is not None and not duplicate
-
-
-def compare_served(fetch: Fetch, logged: LogState, *, full: bool = False) -> list[str]:
-    """Evidence that what the registry serves differs from the state its log entries give.
-
-    Args:
-        fetch: the registry API.
-        logged: the state folded from every entry.
-        full: also fetch each report (envelope, summary, ledger, verdict, counter-verdicts, claims).
-    """
-    try:
-        return list(logged.violations) + _compare_served(fetch, logged, full=full)
-    except LogProofError as err:
-        if not err.mismatch:
-            raise
-        return [*logged.violations, f"the registry will not serve the state its log holds: {err}"]
-
-
-def _compare_served(fetch: Fetch, logged: LogState, *, full: bool) -> list[str]:
-    evidence: list[str] = []
-    orgs = served_json(fetch, "/api/v1/organisations")
-    if not isinstance(orgs, list):
-        raise LogProofError("GET /api/v1/organisations: expected a list")
-    served_orgs = {str(o.get("name")): o for o in orgs if isinstance(o, dict)}
-    for name in sorted(set(served_orgs) | set(logged.orgs)):
-        if name not in logged.orgs:
-            evidence.append(f"organisation {name} is served but its creation is not in the log")
-            continue
-        if name not in served_orgs:
-            evidence.append(f"organisation {name} is in the log but not served")
-            continue
-        o = served_orgs[name]
-        if o.get("kind", logged.orgs[name]) != logged.orgs[name]:
-            evidence.append(f"organisation {name} is served as a {o.get('kind')}, the log says {logged.orgs[name]}")
-        served_keys, log_keys = set(o.get("keyids") or []), logged.live_keyids(name)
-        if served_keys != log_keys:
-            extra, gone = sorted(served_keys - log_keys), sorted(log_keys - served_keys)
-            evidence.append(f"organisation {name}: live keys served differ from the log's"
-                            + (f" (served but not live in the log: {', '.join(k[:16] for k in extra)})" if extra else "")
-                            + (f" (live in the log but not served: {', '.join(k[:16] for k in gone)})" if gone else ""))
-    served = _all_served_reports(fetch)
-    payloads: dict[str, str] = {}
-    for digest in sorted(set(served) | set(logged.reports)):
-        if digest not in logged.reports:
-            evidence.append(f"report {digest} is served but is not in the log")
-            continue
-        if digest not in served:
-            evidence.append(f"report {digest} is in the log (leaf {logged.reports[digest].leaf}) but not served")
-            continue
-        evidence += _compare_report(fetch, served[digest], logged.reports[digest], payloads, full=full)
-    if full:
-        evidence += _compare_audit_trail(fetch, logged)
-    return evidence
-
-
-def _event_key(e: Any) -> tuple[Any, ...]:
-    import datetime as dt
-
-    at: float | str
-    try:
-        at = round(dt.datetime.fromisoformat(str(e.get("at"))).timestamp(), 6)
-    except ValueError:
-        at = str(e.get("at"))
-    return (at, e.get("actor"), e.get("action"), e.get("object_type"), e.get("object_id"),
-            canonical_bytes(e.get("detail") or {}))
-
-
-def _compare_audit_trail(fetch: Fetch, logged: LogState) -> list[str]:
-    """The audit trail served (``/api/v1/audit``) must be exactly the logged ``event`` entries."""
-    from collections import Counter
-
-    served: Counter[tuple[Any, ...]] = Counter()
-    offset = 0
-    while offset <= 1_000_000:
-        rows = served_json(fetch, f"/api/v1/audit?limit=500&offset={offset}")
-        if not isinstance(rows, list) or not rows:
-            break
-        served.update(_event_key(r) for r in rows if isinstance(r, dict))
-        offset += len(rows)
-    logged_events = Counter(_event_key(e) for e in logged.events)
-    if served == logged_events:
-        return []
-    extra, gone = served - logged_events, logged_events - served
-    return [f"the audit trail served differs from the logged events: {sum(extra.values())} served but not logged"
-            + (f" (e.g. {next(iter(extra))[2]} on {next(iter(extra))[4]})" if extra else "")
-            + f", {sum(gone.values())} logged but not served"
-            + (f" (e.g. {next(iter(gone))[2]} on {next(iter(gone))[4]})" if gone else "")]
-
-
-def _compare_report(fetch: Fetch, row: dict[str, Any], rep: Any, payloads: dict[str, str], *,
-                    full: bool) -> list[str]:
-    digest = rep.digest
-    out: list[str] = []
-    want = {"organisation": rep.organisation, "signer_keyid": rep.signer_keyid, "title": rep.title,
-            "total_flop": rep.total_flop, "outcome": rep.outcome, "partial": rep.partial, "verifier": rep.verifier}
-    diff = sorted(k for k, v in want.items() if row.get(k) != v)
-    if (row.get("withdrawn_at") is not None) != rep.withdrawn:
-        diff.append("withdrawn_at")
-    duplicate = False
-    envelope: Any = None
-    if full:
-        status, body = fetch(f"/api/v1/reports/{digest}")
-        if status != 200:
-            return [f"report {digest} is in the log but GET /api/v1/reports/{digest} answers HTTP {status}"]
-        detail = json.loads(body)
-        envelope = detail.get("envelope") or {}
-        if sha256_hex(canonical_bytes(envelope)) != rep.envelope_sha256 or digest != rep.envelope_sha256:
-            out.append(f"report {digest}: the envelope served does not hash to the one its leaf {rep.leaf} logged")
-        else:
-            out += _check_derived_summary(digest, envelope, detail, payloads)
-            duplicate = payloads.get(digest) == "duplicate"
-        ledger = None
-        if detail.get("has_ledger"):
-            ls, lb = fetch(f"/api/v1/reports/{digest}/ledger")
-            ledger = lb.decode() if ls == 200 else None
-        if (None if ledger is None else sha256_hex(ledger)) != rep.ledger_sha256:
-            out.append(f"report {digest}: the ledger served does not hash to the one its leaf {rep.leaf} logged")
-        if sha256_hex(canonical_bytes(detail.get("verdict") or {})) != rep.verdict_sha256:
-            out.append(f"report {digest}: the verdict served is not the one leaf {rep.verdict_leaf} logged")
-        out += _compare_audits(fetch, digest, rep)
-    if row.get("verdict_ok") != _expected_verdict_ok(rep, duplicate) and not (full is False and not row.get("verdict_ok")):
-        diff.append("verdict_ok")
-    if diff:
-        out.insert(0, f"report {digest} as served differs from its log entries (fields: {', '.join(sorted(diff))}): "
-                      "the registry's rows were edited")
-    return out
-
-
-def _check_derived_summary(digest: str, envelope: dict[str, Any], detail: dict[str, Any],
-                           payloads: dict[str, str]) -> list[str]:
-    """Recompute title, FLOP and summary from the served (and log-matched) envelope; note duplicates."""
-    import base64
-
-    from computegov.registry.submission import payload_digest, summarise_statement
-
-    try:
-        statement = json.loads(base64.b64decode(str(envelope.get("payload", "")), validate=True))
-    except ValueError:
-        return [f"report {digest}: its logged envelope's payload does not decode"]
-    if not isinstance(statement, dict):
-        return [f"report {digest}: its logged envelope's payload is not a Statement"]
-    pd = payload_digest(statement)
-    payloads[digest] = "duplicate" if pd in payloads.values() else pd
-    title, flop, summary = summarise_statement(statement)
-    fields = [k for k, got, want in (("title", detail.get("title"), title), ("total_flop", detail.get("total_flop"), flop),
-                                     ("summary", detail.get("summary"), summary)) if got != want]
-    return [f"report {digest}: {', '.join(fields)} served differ from what its logged envelope says"] if fields else []
-
-
-def _compare_audits(fetch: Fetch, digest: str, rep: Any) -> list[str]:
-    status, body = fetch(f"/api/v1/reports/{digest}/verdicts")
-    if status == 404 and not rep.counters and not rep.claims:
-        return []
-    if status != 200:
-        return [f"report {digest}: GET verdicts answers HTTP {status} but the log holds its audits"]
-    data = json.loads(body)
-    out: list[str] = []
-    counters = data.get("counter_verdicts") if isinstance(data, dict) else None
-    claims = data.get("claims") if isinstance(data, dict) else None
-    served_live = {str(c.get("organisation")): c.get("leaf_index") for c in counters or []
-                   if isinstance(c, dict) and c.get("live", True)}
-    if served_live != rep.counters:
-        out.append(f"report {digest}: live counter-verdicts served {sorted(served_live.items())} differ from the "
-                   f"log's {sorted(rep.counters.items())}")
-    for c in counters or []:
-        index = c.get("leaf_index") if isinstance(c, dict) else None
-        entry = rep.counter_entries.get(index)
-        if entry is None:
-            out.append(f"report {digest}: a counter-verdict served at leaf {index} is not a counter leaf of it")
-            continue
-        want = counter_entry(report_digest=digest, by=str(c.get("organisation", "")),
-                             signer_keyid=str(c.get("signer_keyid", "")), outcome=str(c.get("outcome", "")),
-                             payload=c.get("payload") or {}, envelope=c.get("envelope") or {})
-        if canonical_bytes(want) != canonical_bytes(entry):
-            out.append(f"report {digest}: {c.get('organisation')}'s counter-verdict served differs from leaf {index}")
-    served_claims = {str(c.get("organisation")): c.get("leaf_index") for c in claims or [] if isinstance(c, dict)}
-    if served_claims != rep.claims:
-        out.append(f"report {digest}: claims served {sorted(served_claims.items())} differ from the log's "
-                   f"{sorted(rep.claims.items())}")
-    return out
-
-
 def _head_history(fetch: Fetch, key: Ed25519PublicKey,
                   previous: treehead.TreeHead | None) -> tuple[list[str], dict[int, bytes]]:
     """Every signed tree head the registry serves: validly signed, dated in size order, still holding ``previous``."""
@@ -663,7 +344,7 @@ def _check_sampled_proofs(fetch: Fetch, sampled: dict[int, bytes], cp: SignedChe
                 raise
             return [f"the log will not serve the inclusion proof of leaf {index} in its checkpoint of size "
                     f"{cp.size}: {err}: its stored tree is damaged or rewritten"]
-        path = _hashes(data.get("audit_path") if isinstance(data, dict) else None, "inclusion proof")
+        path = proof_hashes(data.get("audit_path") if isinstance(data, dict) else None, "inclusion proof")
         try:
             merkle.verify_inclusion(sampled[index], index, cp.size, path, cp.root_hash)
         except LogProofError as err:
@@ -728,27 +409,35 @@ def run_monitor(fetch: Fetch, url: str, state: MonitorState | None, *, pin_key: 
     prev_cp = open_checkpoint(state.checkpoint, log_key) if state and state.checkpoint else None
     history_evidence, known_roots = _head_history(fetch, key, previous)
     evidence += history_evidence
-    logged = LogState(keep_events=all_reports)
-    sampled: dict[int, bytes] = {}
-    sample = _proof_sample(int(head.tree_size), proof_sample) if audit_leaves else set()
+    before = list(evidence)
+    for attempt in range(_SERVED_ATTEMPTS):
+        evidence = list(before)
+        logged = LogState(keep_events=all_reports)
+        sampled: dict[int, bytes] = {}
+        sample = _proof_sample(int(head.tree_size), proof_sample) if audit_leaves else set()
 
-    def on_entry(index: int, raw: bytes) -> None:
-        if index in sample:
-            sampled[index] = merkle.leaf_hash(raw)
-        if check_served:
-            logged.add(index, raw)
+        def on_entry(index: int, raw: bytes, logged: LogState = logged, sampled: dict[int, bytes] = sampled,
+                     sample: set[int] = sample) -> None:
+            if index in sample:
+                sampled[index] = merkle.leaf_hash(raw)
+            if check_served:
+                logged.add(index, raw)
 
-    check = check_log(HttpLogSource(fetch), log_key, prev_cp, LeafHashFile(leaves_path) if leaves_path else None,
-                      on_entry=on_entry, witnesses=list(witnesses),
-                      min_witnesses=min_witnesses, now_s=now, max_age_s=max_age_s,
-                      audit_entries=audit_leaves and not evidence, known_roots=known_roots)
-    evidence += check.evidence
-    if not evidence and check.checkpoint is not None:
-        evidence += _check_sampled_proofs(fetch, sampled, check.checkpoint)
-    served_checked = False
-    if not evidence and audit_leaves and check_served and check.checkpoint is not None:
-        evidence += compare_served(fetch, logged, full=all_reports)
-        served_checked = True
+        check = check_log(HttpLogSource(fetch), log_key, prev_cp, LeafHashFile(leaves_path) if leaves_path else None,
+                          on_entry=on_entry, witnesses=list(witnesses),
+                          min_witnesses=min_witnesses, now_s=now, max_age_s=max_age_s,
+                          audit_entries=audit_leaves and not evidence, known_roots=known_roots)
+        evidence += check.evidence
+        if not evidence and check.checkpoint is not None:
+            evidence += _check_sampled_proofs(fetch, sampled, check.checkpoint)
+        served_checked = False
+        if not evidence and audit_leaves and check_served and check.checkpoint is not None:
+            served = compare_served(fetch, logged, full=all_reports)
+            served_checked = True
+            if served and attempt + 1 < _SERVED_ATTEMPTS and _log_grew(fetch, check.checkpoint.size):
+                continue  # the registry took writes while we compared: read the log again
+            evidence += served
+        break
     known = {k: list(v) for k, v in (state.reports if state else {}).items()}
     for digest, rep in logged.reports.items():
         known[digest] = [rep.leaf, rep.verdict_leaf]
@@ -765,6 +454,22 @@ def run_monitor(fetch: Fetch, url: str, state: MonitorState | None, *, pin_key: 
                          check.entries_checked - check.entries_seen_before, tuple(wanted),
                          new_state if not evidence else state or new_state, check.checkpoint,
                          check.entries_seen_before, served_checked)
+
+
+#: Passes of the served-state comparison while the log grows under it (a busy registry serves rows
+#: written after the checkpoint the entries were read at); a difference that stays is evidence.
+_SERVED_ATTEMPTS = 3
+
+
+def _log_grew(fetch: Fetch, size: int) -> bool:
+    """True when the registry's checkpoint is now larger than ``size``."""
+    from computegov.tlog.checkpoint import parse_checkpoint_text
+    from computegov.tlog.note import parse_note
+
+    try:
+        return parse_checkpoint_text(parse_note(HttpLogSource(fetch).checkpoint()).text).size > size
+    except LogProofError:
+        return False
 
 
 def compare_heads(a: treehead.TreeHead, b: treehead.TreeHead, fetch: Fetch | None) -> list[str]:

@@ -36,8 +36,8 @@ from computegov.tlog.note import (
     format_note,
     open_note,
     parse_note,
-    parse_vkey,
 )
+from computegov.tlog.vkey import parse_vkey
 
 __all__ = [
     "Checkpoint",

@@ -8,7 +8,8 @@ A note is UTF-8 text ending in a newline, a blank line, then signature lines
 * ``0x04``: a timestamped Ed25519 *cosignature* (c2sp.org/tlog-cosignature), see
   :mod:`computegov.tlog.cosignature`.
 
-Verifier keys (vkeys) are ``<name>+<hex key ID>+base64(type || public key)``. :func:`open_note`
+Verifier keys (vkeys) are ``<name>+<hex key ID>+base64(type || public key)`` (parsed by
+:func:`computegov.tlog.vkey.parse_vkey`). :func:`open_note`
 follows the spec's rules: signatures by unknown keys are ignored, a known key whose signature
 fails rejects the whole note, and a note with no verified signature is rejected. Checked
 against the spec's example and golang.org/x/mod/sumdb/note's test vectors (tests/tlog).
@@ -39,11 +40,11 @@ __all__ = [
     "NoteSignature",
     "VerifiedNote",
     "Verifier",
+    "check_key_name",
     "format_note",
     "key_id",
     "open_note",
     "parse_note",
-    "parse_vkey",
 ]
 
 #: c2sp.org/signed-note, "Signature types".
@@ -59,7 +60,12 @@ def key_id(name: str, alg: int, public_key: bytes) -> int:
     return int.from_bytes(hashlib.sha256(name.encode() + b"\n" + bytes([alg]) + public_key).digest()[:4], "big")
 
 
-def _check_name(name: str) -> str:
+def check_key_name(name: str) -> str:
+    """``name`` when it is a valid note key name (non-empty, no spaces, no '+').
+
+    Raises:
+        LogProofError: it is not.
+    """
     if not name or any(c.isspace() or c == "+" for c in name):
         raise LogProofError(f"note key name {name!r}: must be non-empty, without spaces or '+'")
     return name
@@ -122,7 +128,7 @@ def parse_note(data: str | bytes) -> Note:
             raise LogProofError(f"malformed note: signature of {name!r} is not base64") from None
         if len(raw) < 5 or " " in b64:
             raise LogProofError(f"malformed note: signature of {name!r} is too short")
-        sigs.append(NoteSignature(_check_name(name), int.from_bytes(raw[:4], "big"), raw[4:]))
+        sigs.append(NoteSignature(check_key_name(name), int.from_bytes(raw[:4], "big"), raw[4:]))
     return Note(body, tuple(sigs))
 
 
@@ -152,7 +158,7 @@ class Ed25519Verifier:
     public_key: bytes
 
     def __post_init__(self) -> None:
-        _check_name(self.name)
+        check_key_name(self.name)
         ed25519.check_public_key(self.public_key, what=f"note key {self.name}")
 
     @property
@@ -193,35 +199,6 @@ class Ed25519Signer:
         """The signature line of ``text``."""
         return NoteSignature(self.name, key_id(self.name, ALG_ED25519, self.public_key),
                              self.private_key.sign(text.encode()))
-
-
-def parse_vkey(vkey: str) -> Verifier:
-    """A verifier from its vkey string (type 0x01 Ed25519 or 0x04 cosignature/v1).
-
-    Raises:
-        LogProofError: malformed, an unknown type, or the key ID does not match.
-    """
-    name, _, rest = vkey.strip().partition("+")
-    hexid, _, b64 = rest.partition("+")
-    try:
-        kid = int(hexid, 16)
-        raw = base64.b64decode(b64, validate=True)
-    except (ValueError, binascii.Error):
-        raise LogProofError(f"verifier key {vkey[:60]!r}: expected name+hexid+base64") from None
-    if len(hexid) != 8 or not raw:
-        raise LogProofError(f"verifier key {vkey[:60]!r}: expected name+8 hex digits+base64")
-    verifier: Verifier
-    if raw[0] == ALG_ED25519:
-        verifier = Ed25519Verifier(_check_name(name), raw[1:])
-    elif raw[0] == ALG_COSIGNATURE_V1:
-        from computegov.tlog.cosignature import CosignatureVerifier
-
-        verifier = CosignatureVerifier(_check_name(name), raw[1:])
-    else:
-        raise LogProofError(f"verifier key {name}: unknown signature type 0x{raw[0]:02x}")
-    if verifier.key_id != kid:
-        raise LogProofError(f"verifier key {name}: key ID {hexid} does not match its key")
-    return verifier
 
 
 @dataclasses.dataclass(frozen=True)
