@@ -164,3 +164,45 @@ def test_verification_memory_does_not_grow_with_the_ledger(tmp_path) -> None:
     large, large_size = peak_bytes(20_000)
     assert large_size > 9 * small_size
     assert large < 1.5 * small + 256 * 1024  # one block and one record, not the ledger
+
+
+def test_every_dishonest_variant_gets_the_same_verdict_in_any_batch_size(
+    demo_run_master, forger_cls, monkeypatch
+) -> None:
+    import time
+
+    import test_ledger_dishonest
+    from test_ledger_dishonest import (
+        Lab,
+        evidence_variants,
+        implausible_variants,
+        inconsistent_variants,
+        weak_key_variants,
+    )
+
+    from computegov.ledger import ledger_pass
+
+    now = time.time()
+
+    def at_a_fixed_clock(*args, **kwargs):  # the verifier's clock appears in messages
+        kwargs.setdefault("clock", lambda: now)
+        return verify_report(*args, **kwargs)
+
+    monkeypatch.setattr(test_ledger_dishonest, "verify_report", at_a_fixed_clock)
+    lab = Lab(demo_run_master, forger_cls)
+    variants = (
+        inconsistent_variants(lab)
+        + implausible_variants(lab)
+        + weak_key_variants(lab)
+        + evidence_variants(lab)
+    )
+
+    def verdicts() -> list[dict]:
+        return [lab.verify(v).to_dict() for v in variants]
+
+    whole = verdicts()
+    assert sum(d["outcome"] != "verified" for d in whole) == len(variants)
+    for batch_records, block_bytes in ((1, 97), (2, 1 << 20), (7, 4096)):
+        monkeypatch.setattr(ledger_pass, "BATCH_RECORDS", batch_records)
+        monkeypatch.setattr(scan_module, "BLOCK_BYTES", block_bytes)
+        assert verdicts() == whole, (batch_records, block_bytes)

@@ -29,7 +29,7 @@ from computegov.ledger.check_values import (
     records_of,
     where,
 )
-from computegov.ledger.record_schema import record_problems
+from computegov.ledger.record_schema import intervals_clean, record_problems
 from computegov.ledger.records import Record
 from computegov.ledger.scan import ChainProblem
 from computegov.ledger.signing import key_id, verify_signature
@@ -54,6 +54,7 @@ __all__ = [
 # come from time.time() in separate calls); a larger overlap means double-counted time.
 _OVERLAP_TOLERANCE_S = 1e-3
 _NUMBER = (int, float)
+_INT_ONLY = frozenset((int,))
 
 
 # --------------------------------------------------------------------------------------------
@@ -173,6 +174,22 @@ class RecordsCheck:
             if len(problems) >= KEPT_PROBLEMS:
                 break
 
+    def feed_batch(self, batch: list[tuple[int, Record]]) -> None:
+        """:meth:`feed` each ``(offset, record)``; measurement records checked column-wise."""
+        if len(self.problems) >= KEPT_PROBLEMS:
+            return
+        measured = [rec for _, rec in batch if rec.kind == "measurement"]
+        ends: list[Any] = [rec.data.get("step_end") for rec in measured]
+        if (
+            ends
+            and set(map(type, ends)) <= _INT_ONLY
+            and min(ends) >= 0
+            and intervals_clean([rec.data.get("interval") for rec in measured])
+        ):
+            batch = [(offset, rec) for offset, rec in batch if rec.kind != "measurement"]
+        for offset, rec in batch:
+            self.feed(offset, rec)
+
     def result(self, records: int) -> Check:
         """The check, after ``records`` records."""
         problems = self.problems
@@ -257,6 +274,17 @@ class SignaturesCheck:
             return
         self._heads += 1
         self._last_signed = rec.seq
+
+    def feed_batch(self, batch: list[tuple[int, Record]]) -> None:
+        """:meth:`feed` each ``(offset, record)`` (only the first record and heads need work)."""
+        for offset, rec in batch:
+            if self._done is not None:
+                return
+            if self._last is None or rec.kind == "head":
+                self.feed(offset, rec)
+            else:
+                self._n += 1
+                self._last = rec
 
     def result(self, first_break: ChainProblem | None) -> Check:
         """The check, given the scan's first chain break (None: none)."""
@@ -385,6 +413,41 @@ class OrderCheck:
             self.last_batch = s
         elif kind == "end":
             self.end_at = self.i
+
+    def feed_batch(self, batch: list[tuple[int, Record]]) -> None:
+        """:meth:`feed` each ``(offset, record)``, the common consistent measurement inline."""
+        steps, last_time, last_end, i = self.steps, self.last_time, self.last_end, self.i
+        for offset, rec in batch:
+            if self.problem:
+                return
+            _, kind, t, _, d, _ = rec
+            if kind == "measurement" and self.end_at is None and t >= last_time:
+                iv = d.get("interval")
+                if type(iv) is dict:
+                    n = iv.get("steps")
+                    get = iv.get
+                    start, end, c = get("time_start_unix_s"), get("time_end_unix_s"), get("counted_steps")
+                    if (
+                        type(n) is int
+                        and n > 0
+                        and d.get("step_end") == steps + n
+                        and (type(c) is not int or c <= n)
+                        and type(start) is float
+                        and type(end) is float
+                        and start <= end
+                        and start >= last_end - _OVERLAP_TOLERANCE_S
+                        and (
+                            ((a := get("step_first")) is None and get("step_last") is None)
+                            or (a, get("step_last")) == (steps, steps + n - 1)
+                        )
+                    ):
+                        i += 1
+                        last_time, last_end, steps = t, end, steps + n
+                        continue
+            self.steps, self.last_time, self.last_end, self.i = steps, last_time, last_end, i
+            self.feed(offset, rec)
+            steps, last_time, last_end, i = self.steps, self.last_time, self.last_end, self.i
+        self.steps, self.last_time, self.last_end, self.i = steps, last_time, last_end, i
 
     def result(self, meta: Any) -> Check:
         """The check; ``meta`` is record 0's data when it is a meta record (else None)."""

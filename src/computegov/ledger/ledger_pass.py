@@ -24,6 +24,7 @@ from computegov.ledger.checks import (
     ledger_structure_checks,
 )
 from computegov.ledger.evidence import ReadLimits
+from computegov.ledger.records import Record
 from computegov.ledger.report import ComputeReport
 from computegov.ledger.report_checks import (
     LedgerFacts,
@@ -35,7 +36,10 @@ from computegov.ledger.scan import Readable, ScanTally, stream_records
 from computegov.ledger.timeline import TimesCheck
 from computegov.ledger.verdict import Check
 
-__all__ = ["ledger_checks"]
+__all__ = ["BATCH_RECORDS", "ledger_checks"]
+
+#: Records handed to the checks at a time (each check runs its own tight loop over them).
+BATCH_RECORDS = 1024
 
 
 def ledger_checks(
@@ -64,12 +68,18 @@ def ledger_checks(
     tally = ScanTally()
     problems = ProblemTally()
     records, sigs, order, facts = RecordsCheck(), SignaturesCheck(key), OrderCheck(), LedgerFacts()
-    feeds = (records.feed, sigs.feed, order.feed, times.feed, facts.feed)
-    for offset, rec in stream_records(
-        fh, tally, problems.add, max_record_bytes=limits.max_record_bytes
-    ):
-        for feed in feeds:
-            feed(offset, rec)
+    feeds = (
+        records.feed_batch, sigs.feed_batch, order.feed_batch, times.feed_batch, facts.feed_batch
+    )
+    batch: list[tuple[int, Record]] = []
+    for item in stream_records(fh, tally, problems.add, max_record_bytes=limits.max_record_bytes):
+        batch.append(item)
+        if len(batch) >= BATCH_RECORDS:
+            for feed in feeds:
+                feed(batch)
+            batch = []
+    for feed in feeds:
+        feed(batch)
     first_kind = facts.first_kind
     structure = ledger_structure_checks(
         problems, tally.records, tally.size_bytes, first_kind, facts.head_hash

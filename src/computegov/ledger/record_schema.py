@@ -26,7 +26,13 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["COUNT_FIELDS", "interval_problems", "record_problems", "totals_problems"]
+__all__ = [
+    "COUNT_FIELDS",
+    "interval_problems",
+    "intervals_clean",
+    "record_problems",
+    "totals_problems",
+]
 
 Rule = Callable[[Any], str]
 
@@ -157,6 +163,43 @@ def interval_problems(interval: Mapping[str, Any], where: str = "interval.") -> 
         if why:
             problems.append(f"{where}{key}: {why}")
     return problems
+
+
+_INT_ONLY = frozenset((int,))
+_NUMBERS = frozenset((int, float))
+_BOOL_ONLY = frozenset((bool,))
+
+
+def intervals_clean(intervals: list[Any]) -> bool:
+    """True only when :func:`interval_problems` finds nothing in any of ``intervals``.
+
+    Column by column over many intervals at once (the verifier checks ledgers in batches); a
+    False answer means "look closer": the caller then asks :func:`interval_problems` of each,
+    which says exactly what is wrong, if anything. JSON holds no NaN, so min/max are exact.
+    """
+    if not all(type(iv) is dict for iv in intervals):
+        return False
+    inf = math.inf
+    for key in set().union(*intervals):
+        code = _FAST.get(key)
+        if code is None:
+            continue
+        values = [v for iv in intervals if (v := iv.get(key)) is not None]
+        if not values:
+            continue
+        types = set(map(type, values))
+        if code == 0:
+            if not types <= _INT_ONLY or min(values) < 0:
+                return False
+        elif code == 1:
+            if not types <= _NUMBERS or min(values) < 0 or max(values) >= inf:
+                return False
+        elif code == 2:
+            if not types <= _NUMBERS or min(values) <= 0 or max(values) >= inf:
+                return False
+        elif key != "flop_exact" or not types <= _BOOL_ONLY:
+            return False
+    return True
 
 
 def totals_problems(totals: Any, where: str = "totals.") -> list[str]:

@@ -60,33 +60,42 @@ class LedgerFacts:
 
     def feed(self, offset: int, rec: Record) -> None:
         """Take one record's facts."""
-        kind, d = rec.kind, rec.data
+        self.feed_batch([(offset, rec)])
+
+    def feed_batch(self, batch: list[tuple[int, Record]]) -> None:
+        """Take the facts of each ``(offset, record)``; intervals summed column-wise."""
+        if not batch:
+            return
         if not self.records:
-            self.meta, self.first_kind = d, kind
-        self.records += 1
-        self.head_hash = rec.hash
-        if kind == "measurement":
-            interval = d.get("interval")
-            if type(interval) is dict:
-                self.totals.add(interval)
-        elif kind == "checkpoint":
-            state = obj(d.get("state"))
-            self.checkpoints.append(
-                {
-                    "step": d.get("step"),
-                    "path": d.get("path"),
-                    "blake3": state.get("blake3"),
-                    "sha256": state.get("sha256"),
-                }
-            )
-            if d.get("path"):
-                self.checkpoint_files.append(
-                    (f"record {rec.seq} (byte offset {offset})", d["path"], d.get("file"))
+            self.meta, self.first_kind = batch[0][1].data, batch[0][1].kind
+        self.records += len(batch)
+        self.head_hash = batch[-1][1].hash
+        intervals: list[Mapping[str, Any]] = []
+        for offset, rec in batch:
+            kind, d = rec.kind, rec.data
+            if kind == "measurement":
+                interval = d.get("interval")
+                if type(interval) is dict:
+                    intervals.append(interval)
+            elif kind == "checkpoint":
+                state = obj(d.get("state"))
+                self.checkpoints.append(
+                    {
+                        "step": d.get("step"),
+                        "path": d.get("path"),
+                        "blake3": state.get("blake3"),
+                        "sha256": state.get("sha256"),
+                    }
                 )
-        elif kind == "end":
-            if not self.ends:
-                self.end_data = d
-            self.ends += 1
+                if d.get("path"):
+                    self.checkpoint_files.append(
+                        (f"record {rec.seq} (byte offset {offset})", d["path"], d.get("file"))
+                    )
+            elif kind == "end":
+                if not self.ends:
+                    self.end_data = d
+                self.ends += 1
+        self.totals.add_many(intervals)
 
 
 def matches_check(report: ComputeReport, facts: LedgerFacts, sha: str) -> Check:

@@ -112,22 +112,75 @@ class TimesCheck:
 
     def feed(self, offset: int, rec: Record) -> None:
         """Check one record's time and, for a measurement, its interval's span."""
-        _, kind, t, _, d, _ = rec
         self._n += 1
-        self._last_time = t
-        problems = self._problems
+        self._last_time = rec.time_unix_s
         if self._n == 1:
-            start = self._start = t
-            self._lo_start = start - RUN_CLOCK_TOLERANCE_S
-            registered = self._key_registered
-            if registered is not None and start < registered - self._skew:
-                problems.append(
-                    f"{at(rec, offset)}: the run starts at {start:.3f}, "
-                    f"{registered - start:.4g} s before its signing key was registered "
-                    f"({registered:.3f})"
-                )
-        elif len(problems) >= 20:
+            self._begin(offset, rec)
+        elif len(self._problems) >= 20:  # stopped looking; only the run's end still counts
             return
+        self._check(offset, rec)
+
+    def feed_batch(self, batch: list[tuple[int, Record]]) -> None:
+        """:meth:`feed` each ``(offset, record)``, the common consistent record inline."""
+        n = len(batch)
+        if not n:
+            return
+        j = 0
+        if not self._n:
+            self.feed(*batch[0])
+            j = 1
+        self._n += n - j
+        self._last_time = batch[-1][1].time_unix_s
+        problems = self._problems
+        if len(problems) >= 20:
+            return
+        start, limit, latest = self._start, self._limit, self._latest
+        lo_start, span_total = self._lo_start, self._span_total
+        for k in range(j, n):
+            offset, rec = batch[k]
+            _, kind, t, _, d, _ = rec
+            if start <= t <= limit:
+                if kind != "measurement":
+                    if t > latest:
+                        latest = t
+                    continue
+                iv = d.get("interval")
+                if type(iv) is dict:
+                    t0, t1 = iv.get("time_start_unix_s"), iv.get("time_end_unix_s")
+                    sec = iv.get("seconds")
+                    if (
+                        type(t0) is float
+                        and type(t1) is float
+                        and type(sec) is float
+                        and lo_start <= t0 <= t1 <= t + RUN_CLOCK_TOLERANCE_S
+                        and sec <= (t1 - t0) * _REL + SPAN_ABS_TOLERANCE_S
+                    ):
+                        if t > latest:
+                            latest = t
+                        span_total += t1 - t0
+                        continue
+            self._latest, self._span_total = latest, span_total
+            self._check(offset, rec)
+            if len(problems) >= 20:
+                return
+            latest, span_total = self._latest, self._span_total
+        self._latest, self._span_total = latest, span_total
+
+    def _begin(self, offset: int, rec: Record) -> None:
+        """The run's start, from its first record (and the key's registration, where known)."""
+        start = self._start = rec.time_unix_s
+        self._lo_start = start - RUN_CLOCK_TOLERANCE_S
+        registered = self._key_registered
+        if registered is not None and start < registered - self._skew:
+            self._problems.append(
+                f"{at(rec, offset)}: the run starts at {start:.3f}, "
+                f"{registered - start:.4g} s before its signing key was registered "
+                f"({registered:.3f})"
+            )
+
+    def _check(self, offset: int, rec: Record) -> None:
+        _, kind, t, _, d, _ = rec
+        problems = self._problems
         start = self._start
         if t > self._latest:
             self._latest = t

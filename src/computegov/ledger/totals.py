@@ -120,6 +120,7 @@ class TotalsSum:
         "_n_energy",
         "_n_samples",
         "_n_tokens",
+        "_pending",
         "_samples",
         "_steps",
         "_tokens",
@@ -127,7 +128,7 @@ class TotalsSum:
     )
 
     def __init__(self) -> None:
-        self._intervals = self._unknown = self._steps = 0
+        self._intervals = self._unknown = self._steps = self._pending = 0
         self._n_energy = self._n_tokens = self._n_samples = 0
         self._flops: list[float] = []
         self._durations: list[float] = []
@@ -178,10 +179,51 @@ class TotalsSum:
         if type(v) is float or type(v) is int:
             self._samples.append(v)
             self._n_samples += 1
-        if self._intervals % _FOLD_AT == 0:
+        self._pending += 1
+        if self._pending >= _FOLD_AT:
+            self._fold_all()
+
+    def add_many(self, intervals: list[Mapping[str, Any]]) -> None:
+        """:meth:`add` each of ``intervals``, column by column (the same sums, faster)."""
+        if any(iv.get("flop_by_method") is not None for iv in intervals):
+            for iv in intervals:  # per-interval rule: an explicit flop_by_method replaces flop
+                self.add(iv)
+            return
+
+        def numbers(values: list[Any]) -> list[Any]:
+            return [v for v in values if type(v) is float or type(v) is int]
+
+        self._intervals += len(intervals)
+        flop_col = [iv.get("flop") for iv in intervals]
+        flops = numbers(flop_col)
+        self._unknown += len(flop_col) - len(flops)
+        self._flops += flops
+        by_method = self._by_method
+        if flops:
+            by_method.setdefault("counted", []).extend(flops)
+        six_nd = numbers([iv.get("model_flop_6nd") for iv in intervals])
+        if six_nd:
+            by_method.setdefault("6nd", []).extend(six_nd)
+        self._steps += sum(n for iv in intervals if type(n := iv.get("steps")) is int)
+        durations = [iv.get(_DURATION_KEYS[0]) for iv in intervals]
+        for key in _DURATION_KEYS[1:]:  # first key present wins, as in interval_fields
+            if None in durations:
+                durations = [
+                    d if d is not None else iv.get(key)
+                    for d, iv in zip(durations, intervals, strict=True)
+                ]
+        self._durations += numbers(durations)
+        for key, name in (("energy_j", "_energy"), ("tokens", "_tokens"), ("samples", "_samples")):
+            values = numbers([iv.get(key) for iv in intervals])
+            getattr(self, name).extend(values)
+            counter = "_n" + name
+            setattr(self, counter, getattr(self, counter) + len(values))
+        self._pending += len(intervals)
+        if self._pending >= _FOLD_AT:
             self._fold_all()
 
     def _fold_all(self) -> None:
+        self._pending = 0
         for name in ("_flops", "_durations", "_energy", "_tokens", "_samples"):
             setattr(self, name, _fold(getattr(self, name)))
         for k, values in self._by_method.items():
