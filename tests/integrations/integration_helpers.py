@@ -11,6 +11,14 @@ from typing import Any
 HOST_PEAK_FLOP_PER_S = 1e12
 
 
+def report_totals(callback: Any, folder: Path) -> dict[str, Any]:
+    """The signed report's totals, after checking it was written as ``folder/run.report.json``."""
+    report = callback.report
+    assert report is not None and report.path == folder / "run.report.json"
+    totals: dict[str, Any] = report.statement["predicate"]["totals"]
+    return totals
+
+
 def verify_ok(report_path: Path, public_key: Path) -> Any:
     """Verify a written report with the lab's public key and the verifier's peak; return the verdict."""
     import inspect

@@ -11,7 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-from integration_helpers import submit, verify_ok  # noqa: E402
+from integration_helpers import report_totals, submit, verify_ok  # noqa: E402
 
 from computegov.integrations.huggingface import ComputegovCallback  # noqa: E402
 
@@ -52,14 +52,12 @@ def _train(tmp_path: Path, key: Path, grad_accum: int = 1) -> ComputegovCallback
 
 def test_trainer_run_becomes_a_signed_report_that_verifies(tmp_path: Path, keypair: tuple[Path, Path]) -> None:
     callback = _train(tmp_path, keypair[0])
-    report = callback.report
-    assert report is not None and report.path == tmp_path / "hf" / "run.report.json"
-    totals = report.statement["predicate"]["totals"]
+    totals = report_totals(callback, tmp_path / "hf")
     assert totals["steps"] == STEPS
     assert totals["tokens"] == STEPS * BATCH * SEQ  # input_ids elements the model saw
     # The FLOP equal FlopCounterMode's count of one real optimiser step, times the steps.
     assert totals["flop"] > 6 * 0.5 * callback.run.meter._model_params * totals["tokens"]  # type: ignore[union-attr]
-    verify_ok(report.path, keypair[1])
+    verify_ok(callback.report.path, keypair[1])
 
 
 def test_gradient_accumulation_counts_optimiser_steps(tmp_path: Path, keypair: tuple[Path, Path]) -> None:

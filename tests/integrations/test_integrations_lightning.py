@@ -13,7 +13,7 @@ import pytest
 torch = pytest.importorskip("torch")
 L = pytest.importorskip("lightning")
 
-from integration_helpers import submit, verify_ok  # noqa: E402
+from integration_helpers import report_totals, submit, verify_ok  # noqa: E402
 
 from computegov.integrations.lightning import ComputegovLightningCallback  # noqa: E402
 
@@ -54,14 +54,12 @@ def _fit(tmp_path: Path, key: Path) -> ComputegovLightningCallback:
 
 def test_lightning_fit_becomes_a_signed_report_that_verifies(tmp_path: Path, keypair: tuple[Path, Path]) -> None:
     callback = _fit(tmp_path, keypair[0])
-    report = callback.report
-    assert report is not None and report.path == tmp_path / "pl" / "run.report.json"
-    totals = report.statement["predicate"]["totals"]
+    totals = report_totals(callback, tmp_path / "pl")
     assert totals["steps"] == STEPS
     # forward 2·b·(16·32 + 32·1), backward twice that less the first layer's input gradient
     per_step = 3 * 2 * BATCH * (16 * 32 + 32) - 2 * BATCH * 16 * 32
     assert totals["flop"] == pytest.approx(STEPS * per_step, rel=0.02)
-    verify_ok(report.path, keypair[1])
+    verify_ok(callback.report.path, keypair[1])
 
 
 @pytest.mark.network
