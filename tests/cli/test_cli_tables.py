@@ -33,6 +33,7 @@ TABLE_COMMANDS: tuple[tuple[str, str | None], ...] = (
     ("clusters summary", "country_stocks.rows"),
     ("clusters trend", None),
     ("clusters stocks", "stocks"),
+    ("clusters stocks --explain --date 2024-01-01", "stocks"),
     ("clusters exposure", "countries"),
     ("clusters table", None),
     ("compute estimate --params 70B --tokens 15T", None),
@@ -62,6 +63,9 @@ TABLE_COMMANDS: tuple[tuple[str, str | None], ...] = (
     ("trends forecast --method none --to 2030 --paths 2000", "forecasts"),
     ("trends backtest -m flop_per_j", "summaries"),
     ("trends prob --above 1e15", "by_year"),
+    ("outlook --draws 300 --to 2030", "rows"),
+    ("outlook sensitivity --draws 300", "rows"),
+    ("outlook hindcast --draws 300", "cases"),
 )
 
 IDS = [argv for argv, _ in TABLE_COMMANDS]
@@ -195,3 +199,121 @@ def test_optional_columns_are_dropped_before_rows_become_blocks() -> None:
     assert "extra_one" not in text.split("(extra_one")[0]
     assert "left out at this width" in text
     assert "0.123456789" in text and "random_walk_drift+cal" in text
+
+
+# --- tables of evidence: a signed run, its ledger and a registry ------------------------------
+
+
+@pytest.fixture(scope="module")
+def evidence(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """One small signed demo run (3 steps, CPU) and a SQLite registry with its key registered."""
+    pytest.importorskip("torch")
+    from computegov.ledger.demo import run_demo_with_ledger
+
+    d = tmp_path_factory.mktemp("evidence")
+    run = run_demo_with_ledger(steps=3, ledger_path=d / "run.jsonl", seed=3, checkpoint_every=3)
+    db = f"sqlite:///{d / 'registry.sqlite3'}"
+    _invoke(["registry", "init", "--database-url", db])
+    _invoke(["registry", "token", "create", "acme-lab", "--database-url", db])
+    _invoke(["registry", "key", "add", "acme-lab", str(d / "computegov.pub"), "--database-url", db])
+    return {"report": str(run.report_path), "ledger": str(run.ledger_path), "key": str(d / "computegov.pub"),
+            "db": db}
+
+
+#: (argv template, rows path) for the commands that read a run or a registry.
+EVIDENCE_COMMANDS: tuple[tuple[str, str | None], ...] = (
+    ("ledger show {ledger}", "records"),
+    ("verify {report} --ledger {ledger} --key {key} --peak-flop-per-s 1e12", "checks"),
+    ("replay {report} --ledger {ledger} --sample-rate 1 --dry-run", "plan.segments"),
+    ("replay {report} --ledger {ledger} --sample-rate 1", "segments"),
+    ("registry list --database-url {db}", "organisations"),
+    ("registry key list --database-url {db}", "keys"),
+)
+#: Values read from the clock at each run (the verifier's "now", a replay's duration): present
+#: in both, equal only by chance.
+CLOCK_READINGS = {"evidence.verifier_now_unix_s", "duration_s"}
+EVIDENCE_IDS = [argv.split(" {")[0] + (" --dry-run" if "dry-run" in argv else "") for argv, _ in EVIDENCE_COMMANDS]
+
+
+def _argv(template: str, evidence: dict[str, str]) -> list[str]:
+    return [part.format(**evidence) for part in template.split()]
+
+
+@pytest.mark.parametrize(("argv", "rows"), EVIDENCE_COMMANDS, ids=EVIDENCE_IDS)
+def test_evidence_tables_give_their_json_rows_as_csv(argv: str, rows: str, evidence: dict[str, str]) -> None:
+    data = json.loads(_invoke([*_argv(argv, evidence), "--json"]))
+    parsed = list(csv.DictReader(io.StringIO(_invoke([*_argv(argv, evidence), "--csv"]), newline="")))
+    expected = [_flat(row) for row in _rows(data, rows)]
+    assert len(parsed) == len(expected) >= 1
+    for got, want in zip(parsed, expected, strict=True):
+        assert got.keys() >= want.keys()
+        assert all(v == "" for k, v in got.items() if k not in want)
+        steady = {k: v for k, v in want.items() if k not in CLOCK_READINGS}
+        assert {k: got[k] for k in steady} == steady
+        assert all(float(got[k]) > 0 for k in want.keys() & CLOCK_READINGS if want[k])
+
+
+@pytest.mark.parametrize(("argv", "rows"), EVIDENCE_COMMANDS, ids=EVIDENCE_IDS)
+def test_evidence_tables_fit_80_columns_with_nothing_cut(argv: str, rows: str, evidence: dict[str, str]) -> None:
+    output = _invoke(_argv(argv, evidence))
+    assert "…" not in output
+    assert [line for line in output.splitlines() if len(line) > 80 and any(c in line for c in "│┃━─")] == []
+
+
+def test_verify_csv_has_one_row_per_check_with_name_status_and_summary(evidence: dict[str, str]) -> None:
+    argv = _argv("verify {report} --ledger {ledger} --key {key}", evidence)  # no peak: INCOMPLETE, exit 1
+    as_json = runner.invoke(app, [*argv, "--json"])
+    as_csv = runner.invoke(app, [*argv, "--csv"])
+    assert as_csv.exit_code == as_json.exit_code == 1
+    checks = json.loads(as_json.output)["checks"]
+    parsed = list(csv.DictReader(io.StringIO(as_csv.output, newline="")))
+    assert [(r["name"], r["status"], r["summary"]) for r in parsed] == [
+        (c["name"], c["status"], c["summary"]) for c in checks
+    ]
+    assert "missing" in {r["status"] for r in parsed}
+
+
+def test_an_empty_key_list_still_fits_80_columns(tmp_path: Any) -> None:
+    db = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    _invoke(["registry", "init", "--database-url", db])
+    output = _invoke(["registry", "key", "list", "--database-url", db])
+    assert max(len(line) for line in output.splitlines()) <= 80
+    assert list(csv.reader(io.StringIO(_invoke(["registry", "key", "list", "--database-url", db, "--csv"])))) == [[]]
+
+
+def test_outlook_presets_csv_is_every_presets_inputs_with_its_name() -> None:
+    data = json.loads(_invoke(["outlook", "presets", "--json"]))
+    parsed = list(csv.DictReader(io.StringIO(_invoke(["outlook", "presets", "--csv"]), newline="")))
+    expected = [{"preset": name, **_flat(row)} for name, preset in data.items() for row in preset["inputs"]]
+    assert len(data) >= 2 and len(parsed) == len(expected)
+    for got, want in zip(parsed, expected, strict=True):
+        assert {k: v for k, v in got.items() if k in want} == want
+    one = list(csv.DictReader(io.StringIO(_invoke(["outlook", "presets", "--preset", "epoch2024", "--csv"]))))
+    assert {r["preset"] for r in one} == {"epoch2024"} and len(one) == len(data["epoch2024"]["inputs"])
+
+
+@pytest.mark.parametrize(("argv", "rows"), [("outlook presets", None)], ids=["outlook presets"])
+def test_outlook_presets_fit_80_columns_with_nothing_cut(argv: str, rows: None) -> None:
+    output = _invoke(argv.split())
+    assert "…" not in output
+    assert [line for line in output.splitlines() if len(line) > 80 and any(c in line for c in "│┃━─")] == []
+
+
+def test_clusters_stocks_says_how_many_systems_it_left_out_and_why() -> None:
+    argv = ["clusters", "stocks", "--date", "2024-01-01"]
+    stock = json.loads(_invoke([*argv, "--json"]))["stocks"][0]
+    assert stock["dropped"], "the bundled snapshot leaves systems out on this date"
+    plain = " ".join(_invoke(argv).split())  # the console wraps at 80 columns
+    explained = " ".join(_invoke([*argv, "--explain"]).split())
+    for d in stock["dropped"]:
+        if d["reason"].startswith("operational but lacking"):
+            head = f"{d['count']} operational systems lack h100e and are not counted"
+        else:
+            head = f"{d['count']} systems not counted, {' '.join(d['reason'].split())}"
+        assert head in plain and head in explained
+        assert all(name in explained for name in d["names"])
+        more = f"and {d['count'] - len(d['names'])} more"
+        if d["count"] > len(d["names"]):
+            assert more in explained and more not in plain  # many: named only under --explain
+    assert any(d["count"] > 3 for d in stock["dropped"]) and "(--explain names them)" in plain
+    assert "(--explain names them)" not in explained

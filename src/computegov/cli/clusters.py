@@ -184,8 +184,14 @@ def stocks_cmd(
     top: int = int_option(10, "--top", help="Rows shown in the table.", low=1, high=10_000),
     data: Path | None = DATA, set_: str = SET, certainty: str | None = CERTAINTY, single: bool = SINGLE,
     no_dup: bool = NO_DUP, country: str | None = COUNTRY, add: list[str] | None = ADD, as_json: bool = JSON_OPTION,
+    explain: bool = typer.Option(False, "--explain", help="Name the systems left out of each stock, by reason "
+                                                           "(up to ten a reason; --json has the same)."),
 ) -> None:
-    """Aggregate compute of the systems operational on a date, by country, owner or sector, with shares."""
+    """Aggregate compute of the systems operational on a date, by country, owner or sector, with shares.
+
+    Under each table: how many systems were left out and why (no start date, not yet operational,
+    decommissioned, lacking the metric), with their names when few or with ``--explain``.
+    """
     from computegov.clusters import CLUSTERS_ATTRIBUTION, stocks_over_time
     from computegov.clusters.summary import METRIC_WORDS, share_population
 
@@ -204,8 +210,8 @@ def stocks_cmd(
             t.add_row(row.group, f"{row.value:.4g}", f"{row.share:.1%}", str(row.n_systems))
         print_table(t)
         console.print(f"[dim]{share_population(st.to_dict(), set_)}[/dim]")
-        if st.n_without_metric:
-            console.print(f"[dim]{st.n_without_metric} operational systems lack {metric} and are not counted[/dim]")
+        for line in _dropped_lines(st, explain):
+            console.print(line, style="dim", markup=False, highlight=False)
     for s in steps:
         console.print(f"[dim]filter {s.name} ({s.description}): removed {s.removed} systems, {s.removed_h100e:.4g} H100e[/dim]")
     console.print(f"[dim]{CLUSTERS_ATTRIBUTION}[/dim]")
@@ -301,6 +307,38 @@ def thresholds_cmd(
                       "skipped)[/yellow]")
     console.print("[dim]Calibrated record forecast (trends machinery: method chosen by 90 % interval score in a "
                   "rolling-origin backtest, split-conformal calibration on its own earlier hindcasts).[/dim]")
+
+
+#: A reason with at most this many systems left out names them without ``--explain``.
+_FEW_DROPPED = 3
+
+
+def _names(dropped: Any) -> str:
+    """``A (x4), B, C, and 9 more``: the names a reason left out, repeats counted."""
+    from collections import Counter
+
+    seen = Counter(dropped.names)
+    text = ", ".join(name if n == 1 else f"{name} (x{n})" for name, n in seen.items())
+    more = dropped.count - len(dropped.names)
+    return text + (f", and {more} more" if more > 0 else "")
+
+
+def _dropped_lines(st: Any, explain: bool) -> list[str]:
+    """One line per reason the stock left systems out: how many, their H100e, names when few or asked."""
+    from computegov.clusters.stocks import DROP_REASONS
+
+    lines = []
+    for d in st.dropped:
+        if d.reason == DROP_REASONS[4]:  # the line this command printed before the others were listed
+            line = f"{d.count} operational systems lack {st.metric} and are not counted"
+        else:
+            line = f"{d.count} systems not counted, {d.reason} ({d.h100e:,.0f} H100e)"
+        if d.names and (explain or d.count <= _FEW_DROPPED):
+            line += f": {_names(d)}"
+        lines.append(line)
+    if lines and not explain and any(d.count > _FEW_DROPPED for d in st.dropped):
+        lines.append("(--explain names them)")
+    return lines
 
 
 def _reaching_line(s: Any) -> str:

@@ -9,7 +9,15 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from computegov.cli.common import JSON_OPTION, console, err_console, guarded, print_json
+from computegov.cli.common import (
+    JSON_OPTION,
+    console,
+    csv_option,
+    err_console,
+    guarded,
+    print_json,
+    print_table,
+)
 from computegov.cli.verify import MAX_FILE_OPTION, MAX_RECORD_OPTION, read_limits
 
 __all__ = ["register"]
@@ -76,6 +84,7 @@ def _utc(time_unix_s: float) -> str:
 
 @ledger_app.command("show")
 @guarded
+@csv_option("records")
 def show(
     file: Path = typer.Argument(..., help="The ledger (JSON lines)."),
     kinds: str | None = typer.Option(
@@ -89,6 +98,8 @@ def show(
 
     Only a regular file is read (not a directory, device or FIFO), and at most
     ``--max-file-bytes`` of it; a line longer than ``--max-record-bytes`` is a format problem.
+    ``--csv`` writes the JSON's ``records`` (one row each, their data as dotted columns); the
+    exit status is the same.
     """
     from computegov.errors import InputError, LedgerError
     from computegov.ledger.evidence import read_regular_file
@@ -129,7 +140,7 @@ def show(
         table.add_row(
             str(r.seq), r.kind, _utc(r.time_unix_s), r.hash[:12], _describe(r.kind, r.data)
         )
-    console.print(table)
+    print_table(table)
     if scan.ok:
         console.print(f"[green]chain intact[/green]: head {scan.head_hash}", highlight=False)
     else:

@@ -24,7 +24,7 @@ from computegov.cli.common import (
     seed_option,
     table_with,
 )
-from computegov.cli.render import print_table
+from computegov.cli.render import csv_active, print_table
 from computegov.errors import InputError
 
 __all__ = ["register"]
@@ -136,6 +136,7 @@ def _render(out: Any) -> None:
 
 @outlook_app.command("sensitivity")
 @guarded
+@csv_option(rows="rows")
 def sensitivity_cmd(
     year: int = int_option(2030, "--year", help="Year whose feasible-run median is watched.", low=2000, high=2100),
     preset: str | None = _PRESET,
@@ -169,6 +170,7 @@ def sensitivity_cmd(
 
 @outlook_app.command("hindcast")
 @guarded
+@csv_option(rows="cases")
 def hindcast_cmd(
     origin: list[int] | None = typer.Option(None, "--origin", help="Forecast origin (repeatable; default 2020 "
                                                                     "and 2022)."),
@@ -201,15 +203,23 @@ def hindcast_cmd(
 
 @outlook_app.command("presets")
 @guarded
+@csv_option()
 def presets_cmd(
     preset: str | None = typer.Option(None, "--preset", help="Only this preset (default: both)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Every input of a preset: value, 90 % interval, year, growth and source (static values; toolkit fallbacks)."""
+    """Every input of a preset: value, 90 % interval, year, growth and source (static values; toolkit fallbacks).
+
+    ``--csv`` writes one row per input of each preset: the JSON's ``PRESET.inputs`` rows with
+    the preset's name first (column ``preset``).
+    """
     from computegov.outlook import PRESET_NAMES, load_preset
 
     names = [preset] if preset else list(PRESET_NAMES)
     presets = [load_preset(n) for n in names]
+    if csv_active():  # the rows of every preset's inputs, one table
+        print_json([{"preset": p.name, **row} for p in presets for row in p.to_dict()["inputs"]])
+        return
     if as_json:
         print_json({p.name: p.to_dict() for p in presets})
         return

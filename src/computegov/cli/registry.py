@@ -13,7 +13,15 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from computegov.cli.common import JSON_OPTION, console, exit_with, guarded, print_json
+from computegov.cli.common import (
+    JSON_OPTION,
+    console,
+    csv_option,
+    exit_with,
+    guarded,
+    print_json,
+    print_table,
+)
 
 __all__ = ["register"]
 
@@ -135,6 +143,7 @@ def _key_json(info: Any) -> dict[str, Any]:
 
 @key_app.command("list")
 @guarded
+@csv_option("keys")
 def key_list(
     org: str | None = typer.Argument(None, help="Only this organisation's keys."),
     database_url: str | None = DATABASE_OPTION,
@@ -150,13 +159,13 @@ def key_list(
         print_json({"keys": [_key_json(k) for k in keys]})
         return
     table = Table(title="Registered signing keys")
-    table.add_column("key id", no_wrap=True, min_width=64)
+    table.add_column("key id")  # 64 hex digits: print_table keeps it whole or prints blocks
     for col in ("organisation", "registered (UTC)", "revoked (UTC)"):
         table.add_column(col)
     for k in keys:
         table.add_row(k.keyid, k.organisation, k.created_at.strftime("%Y-%m-%d %H:%M"),
                       k.revoked_at.strftime("%Y-%m-%d %H:%M") if k.revoked_at else "—")
-    console.print(table)
+    print_table(table)
 
 
 @key_app.command("revoke")
@@ -191,8 +200,13 @@ def token_revoke(
 
 @registry_app.command("list")
 @guarded
+@csv_option("organisations")
 def list_registry(database_url: str | None = DATABASE_OPTION, as_json: bool = JSON_OPTION) -> None:
-    """Organisations, their tokens (prefixes only) and report counts."""
+    """Organisations, their tokens (prefixes only) and report counts.
+
+    ``--csv`` writes the JSON's ``organisations`` (one row each, with its report count); the
+    tokens are in ``--json``.
+    """
     store = _store(database_url)
     orgs = store.list_orgs()
     tokens = store.list_tokens()
@@ -211,7 +225,7 @@ def list_registry(database_url: str | None = DATABASE_OPTION, as_json: bool = JS
         table.add_row(o.name, str(counts[o.name]),
                       ", ".join(t.prefix for t in mine if t.revoked_at is None) or "—",
                       ", ".join(t.prefix for t in mine if t.revoked_at is not None) or "—")
-    console.print(table)
+    print_table(table)
 
 
 @registry_app.command("org-kind")

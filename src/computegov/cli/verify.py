@@ -16,9 +16,11 @@ from rich.table import Table
 from computegov.cli.common import (
     JSON_OPTION,
     console,
+    csv_option,
     err_console,
     guarded,
     print_json,
+    print_table,
     seed_option,
 )
 
@@ -76,6 +78,7 @@ def read_limits(max_record_bytes: int | None, max_file_bytes: int | None) -> Any
     return ReadLimits(**{k: v for k, v in caps.items() if v is not None})
 
 
+@csv_option("checks")
 def verify_command(
     report: Path = typer.Argument(..., help="The signed compute report (DSSE envelope, JSON)."),
     ledger: Path | None = typer.Option(
@@ -122,7 +125,8 @@ def verify_command(
 
     VERIFIED (exit 0) only when no check failed and all the evidence the report names was
     checked; FAILED (exit 1); INCOMPLETE (exit 1) when evidence is missing; exit 2 when an
-    input is unusable.
+    input is unusable. ``--csv`` writes the JSON's ``checks``: one row per check (name, status,
+    summary, ...); the exit status is the same.
     """
     from computegov.attest import checkers_for
     from computegov.attest.trust import load_trust
@@ -151,7 +155,7 @@ def verify_command(
     for c in verdict.checks:
         style = _STYLE.get(c.status, "")
         table.add_row(c.name, f"[{style}]{c.status}[/{style}]", c.summary)
-    console.print(table)
+    print_table(table)
     _print_outcome(verdict)
     raise typer.Exit(verdict.exit_code)
 
@@ -237,6 +241,7 @@ def _cost_lines(cost: Any, total_segments: int) -> list[str]:
     return lines
 
 
+@csv_option("segments|plan.segments")
 def replay_command(
     report: Path = typer.Argument(..., help="The signed compute report."),
     ledger: Path | None = typer.Option(
@@ -341,7 +346,7 @@ def replay_command(
             f"[{style}]{'pass' if s.ok else ('missing' if s.missing else 'fail')}[/{style}] "
             f"{'' if s.ok else s.message}",
         )
-    console.print(table)
+    print_table(table)
     console.print(f"measured nondeterminism: {result.nondeterminism}", highlight=False)
     for note in result.notes:
         console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
