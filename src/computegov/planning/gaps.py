@@ -83,44 +83,56 @@ def peer_ratio(
     return q1, median, q3, sorted(c.name for c in peers), window
 
 
-def _peak_and_peers(
+@dataclasses.dataclass(frozen=True)
+class _PeerEstimate:
+    """A chip's missing value from its training peak over its peers' peak-per-value ratios."""
+
+    value: float  # peak / median ratio
+    low: float  # peak / upper-quartile ratio
+    high: float  # peak / lower-quartile ratio
+    median_ratio: float
+    peak_text: str  # "N TFLOP/s dense PRECISION"
+    names: list[str]
+    window: str
+
+
+def _peer_estimate(
     chip: Chip, reference: Sequence[Chip], value: Callable[[Chip], float | None]
-) -> tuple[tuple[str, float], tuple[float, float, float, list[str], str]] | None:
-    """The chip's training peak and its peers' peak-per-``value`` quartiles, or None if either lacks."""
+) -> _PeerEstimate | None:
+    """The chip's ``value`` estimated from its peers, or None without a peak or enough peers."""
     peak = chip.training_peak()
     found = peer_ratio(chip, reference, value) if peak else None
     if peak is None or found is None:
         return None
-    return peak, found
+    q1, median, q3, names, window = found
+    return _PeerEstimate(value=peak[1] / median, low=peak[1] / q3, high=peak[1] / q1, median_ratio=median,
+                         peak_text=f"{peak[1] / 1e12:,.0f} TFLOP/s dense {peak[0]}", names=names, window=window)
 
 
 def _estimate_price(chip: Chip, reference: Sequence[Chip]) -> tuple[Chip, str] | None:
-    both = _peak_and_peers(chip, reference, lambda c: c.launch_price_usd)
-    if both is None:
+    est = _peer_estimate(chip, reference, lambda c: c.launch_price_usd)
+    if est is None:
         return None
-    peak, (low, median, high, names, window) = both
-    price = peak[1] / median
     year = chip.release_date.year if chip.release_date else None
-    text = (f"estimate: {peak[1] / 1e12:,.0f} TFLOP/s dense {peak[0]} / the median {median / 1e9:,.1f} GFLOP/s "
-            f"per USD of {len(names)} priced data-centre chips {window} "
+    names = est.names
+    text = (f"estimate: {est.peak_text} / the median {est.median_ratio / 1e9:,.1f} GFLOP/s "
+            f"per USD of {len(names)} priced data-centre chips {est.window} "
             f"({', '.join(names[:6])}{'...' if len(names) > 6 else ''}); "
-            f"quartiles give {peak[1] / high:,.0f}-{peak[1] / low:,.0f} USD. Not a published price")
+            f"quartiles give {est.low:,.0f}-{est.high:,.0f} USD. Not a published price")
     return dataclasses.replace(
-        chip, launch_price_usd=price, launch_price_year=year,
+        chip, launch_price_usd=est.value, launch_price_year=year,
         sources={**chip.sources, "launch_price_usd": text, "launch_price_year": text},
     ), text
 
 
 def _estimate_tdp(chip: Chip, reference: Sequence[Chip]) -> tuple[Chip, str] | None:
-    both = _peak_and_peers(chip, reference, lambda c: c.tdp_w)
-    if both is None:
+    est = _peer_estimate(chip, reference, lambda c: c.tdp_w)
+    if est is None:
         return None
-    peak, (low, median, high, names, window) = both
-    tdp = peak[1] / median
-    text = (f"estimate: {peak[1] / 1e12:,.0f} TFLOP/s dense {peak[0]} / the median {median / 1e12:.2f} TFLOP/s "
-            f"per W of {len(names)} data-centre chips {window}; quartiles give {peak[1] / high:,.0f}-{peak[1] / low:,.0f} W. "
-            "Not a published TDP")
-    return dataclasses.replace(chip, tdp_w=tdp, sources={**chip.sources, "tdp_w": text}), text
+    text = (f"estimate: {est.peak_text} / the median {est.median_ratio / 1e12:.2f} TFLOP/s "
+            f"per W of {len(est.names)} data-centre chips {est.window}; "
+            f"quartiles give {est.low:,.0f}-{est.high:,.0f} W. Not a published TDP")
+    return dataclasses.replace(chip, tdp_w=est.value, sources={**chip.sources, "tdp_w": text}), text
 
 
 def fill_gaps(chip: Chip, model: CostModel, reference: Sequence[Chip]) -> GapFill:
