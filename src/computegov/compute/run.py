@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from computegov.errors import InputError, UnitError
+from computegov.policy.threshold_table import PHASES  # training phases, as thresholds count them
 from computegov.units import S_PER_DAY, S_PER_HOUR, parse_quantity
 
 if TYPE_CHECKING:
@@ -30,14 +31,6 @@ __all__ = [
     "tokens_from_words",
 ]
 
-#: Training phases (the names thresholds use to say what counts).
-PHASES: tuple[str, ...] = (
-    "pre-training",
-    "fine-tuning",
-    "reinforcement-learning",
-    "synthetic-data",
-    "other",
-)
 #: Architectures with a formula in :func:`computegov.compute.estimate.architecture_estimate`.
 ARCHITECTURES: tuple[str, ...] = ("decoder", "encoder", "encoder-decoder")
 

@@ -30,7 +30,7 @@ __all__ = [
     "thresholds_in_force",
 ]
 
-#: Training phases a threshold may count (the same names as ``computegov.compute.PHASES``).
+#: Training phases a threshold may count (``computegov.compute.PHASES`` is this tuple).
 PHASES: tuple[str, ...] = (
     "pre-training",
     "fine-tuning",
