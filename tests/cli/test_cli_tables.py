@@ -34,6 +34,7 @@ TABLE_COMMANDS: tuple[tuple[str, str | None], ...] = (
     ("clusters trend", None),
     ("clusters stocks", "stocks"),
     ("clusters stocks --explain --date 2024-01-01", "stocks"),
+    ("clusters thresholds", "crossings"),
     ("clusters exposure", "countries"),
     ("clusters table", None),
     ("compute estimate --params 70B --tokens 15T", None),
@@ -317,3 +318,14 @@ def test_clusters_stocks_says_how_many_systems_it_left_out_and_why() -> None:
             assert more in explained and more not in plain  # many: named only under --explain
     assert any(d["count"] > 3 for d in stock["dropped"]) and "(--explain names them)" in plain
     assert "(--explain names them)" not in explained
+
+
+def test_verify_at_columns_80_in_a_real_process_cuts_nothing(evidence: dict[str, str]) -> None:
+    argv = _argv("verify {report} --ledger {ledger} --key {key} --peak-flop-per-s 1e12", evidence)
+    env = {**os.environ, "COLUMNS": "80", "LINES": "40"}
+    done = subprocess.run([sys.executable, "-m", "computegov", *argv],
+                          capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "…" not in done.stdout
+    table = [line for line in done.stdout.splitlines() if any(c in line for c in "│┃━─")]
+    assert len(table) > 10 and max(len(line) for line in table) <= 80
