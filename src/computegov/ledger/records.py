@@ -256,7 +256,8 @@ def decode_span(data: bytes, view: memoryview, start: int, end: int) -> Record:
     ):
         raise LineError('line does not end with ,"hash":"<64 hex>"}', column=n - _SUFFIX_LEN)
     body_at = start + _PREFIX_LEN
-    actual = _sha256(view[body_at:suffix_at]).hexdigest()
+    body = data[body_at:suffix_at]  # one copy, hashed, parsed and compared
+    actual = _sha256(body).hexdigest()
     claimed = data[hash_at : end - 2]
     if actual.encode("ascii") != claimed:
         if not _HEX.issuperset(claimed):
@@ -265,7 +266,14 @@ def decode_span(data: bytes, view: memoryview, start: int, end: int) -> Record:
             f"hash mismatch: line says {claimed.decode()[:16]}..., body hashes to {actual[:16]}...",
             column=_PREFIX_LEN,
         )
-    obj = _parse_body(data, view, body_at, suffix_at)
+    obj: Any = None
+    if _ORJSON_LOADS is not None and body[:1] == b"{" and body[-1:] == b"}":
+        try:
+            obj = _ORJSON_LOADS(body)
+        except _ORJSON_ERROR:
+            obj = None
+    if type(obj) is not dict:  # anything unusual: the general path says what is wrong
+        obj = _parse_body(data, view, body_at, suffix_at)
     try:
         seq, kind, time_unix_s, prev, rec_data = (
             obj["seq"],
@@ -286,10 +294,16 @@ def decode_span(data: bytes, view: memoryview, start: int, end: int) -> Record:
         or len(obj) != 5
     ):
         raise LineError("body fields have the wrong types", column=_PREFIX_LEN)
-    if not _is_canonical(obj, data[body_at:suffix_at]):
+    if not _is_canonical(obj, body):
         raise LineError(
             "body is not canonical JSON (duplicate keys, unsorted keys, spacing or number "
             "formatting differ from the writer's encoding)",
             column=_PREFIX_LEN,
         )
-    return Record(seq, kind, float(time_unix_s), prev, rec_data, actual)
+    return _new_record(
+        Record, (seq, kind, time_unix_s if type(time_unix_s) is float else float(time_unix_s),
+                 prev, rec_data, actual)
+    )
+
+
+_new_record = tuple.__new__
