@@ -17,6 +17,7 @@ from computegov.ledger.scan import ChainScan
 
 __all__ = [
     "TOTALS_REL_TOL",
+    "at",
     "b64_strict",
     "close",
     "first_and_more",
@@ -42,7 +43,10 @@ def close(a: Any, b: Any) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b
     if isinstance(a, int | float) and isinstance(b, int | float):
-        return math.isclose(float(a), float(b), rel_tol=TOTALS_REL_TOL, abs_tol=1e-12)
+        try:
+            return math.isclose(float(a), float(b), rel_tol=TOTALS_REL_TOL, abs_tol=1e-12)
+        except OverflowError:  # an integer beyond float range (10**400) equals only itself
+            return a == b
     if isinstance(a, Mapping) and isinstance(b, Mapping):
         return a.keys() == b.keys() and all(close(a[k], b[k]) for k in a)
     return bool(a == b)
@@ -62,6 +66,11 @@ def b64_strict(text: Any) -> bytes:
     if base64.b64encode(raw).decode("ascii") != text:
         raise ValueError("non-canonical base64")
     return raw
+
+
+def at(rec: Record, offset: int) -> str:
+    """``record N (byte offset M)`` of a record read at byte ``offset`` (streamed checks)."""
+    return f"record {rec.seq} (byte offset {offset})"
 
 
 def where(scan: ChainScan, index: int) -> str:

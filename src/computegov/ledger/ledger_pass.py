@@ -3,7 +3,8 @@
 :func:`ledger_checks` reads the ledger from a binary file handle in 1 MiB blocks
 (:func:`~computegov.ledger.scan.stream_records`) and feeds each record, as it is read, to every
 running check: :class:`~computegov.ledger.checks.RecordsCheck`,
-:class:`~computegov.ledger.checks.SignaturesCheck`, :class:`~computegov.ledger.checks.OrderCheck`,
+:class:`~computegov.ledger.checks.SignaturesCheck`,
+:class:`~computegov.ledger.order_check.OrderCheck`,
 :class:`~computegov.ledger.timeline.TimesCheck` and
 :class:`~computegov.ledger.report_checks.LedgerFacts` (head, count, checkpoint list, end record,
 running totals). Memory is one block, one record and those checks' running state, whatever the
@@ -17,13 +18,13 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from computegov.ledger.checks import (
-    OrderCheck,
     ProblemTally,
     RecordsCheck,
     SignaturesCheck,
     ledger_structure_checks,
 )
 from computegov.ledger.evidence import ReadLimits
+from computegov.ledger.order_check import OrderCheck
 from computegov.ledger.records import Record
 from computegov.ledger.report import ComputeReport
 from computegov.ledger.report_checks import (

@@ -24,6 +24,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from computegov.ledger.check_values import at
 from computegov.ledger.records import Record
 from computegov.ledger.verdict import Check
 
@@ -56,11 +57,6 @@ SPAN_ABS_TOLERANCE_S = 0.002
 
 _START_KEYS = ("time_start_unix_s", "start_unix_s", "t_start_unix_s")
 _END_KEYS = ("time_end_unix_s", "end_unix_s", "t_end_unix_s")
-
-
-def at(rec: Record, offset: int) -> str:
-    """``record N (byte offset M)``."""
-    return f"record {rec.seq} (byte offset {offset})"
 
 
 def _num(v: Any) -> bool:
