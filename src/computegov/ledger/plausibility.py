@@ -12,11 +12,11 @@ named when it does not).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from computegov.errors import ComputegovError
 from computegov.ledger.check_values import obj
+from computegov.ledger.record_schema import is_finite_number
 from computegov.ledger.report import ComputeReport
 from computegov.ledger.verdict import Check
 
@@ -55,7 +55,7 @@ _FLOAT_PRECISIONS = ("fp64", "fp32", "tf32", "fp16_vector", "bf16", "fp8", "fp4"
 
 
 def _number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    return is_finite_number(v)
 
 
 def plausibility_check(
@@ -200,13 +200,26 @@ def _peak(
     peaks = {k: v for k, v in getattr(chip, "peak_flop_per_s", {}).items()
              if k in _FLOAT_PRECISIONS and _number(v) and v > 0}
     if isinstance(precision, str) and precision:
+        from computegov.catalog.chip import normalise_precision
+
         try:
-            value = chip.peak(precision)
+            key: str | None = normalise_precision(precision)
         except KeyError:
-            value = None
+            key = None
+        value = None
+        if key in _FLOAT_PRECISIONS:
+            try:
+                value = chip.peak(key)
+            except KeyError:
+                value = None
+        elif key is not None:
+            # Integer operations are not FLOP: a run claiming int8 must not borrow the int8 peak
+            # (twice the fp8 peak on most chips) to make more FLOP look possible.
+            notes.append(f"{precision!r} is an integer precision: FLOP are bounded at the highest float peak")
         if value:
-            return float(value), precision, f"the verifier's catalogue ({chip.name})", chip
-        notes.append(f"no {precision!r} peak for {chip.name}: bounded at its highest float peak")
+            return float(value), key, f"the verifier's catalogue ({chip.name})", chip
+        if key in _FLOAT_PRECISIONS or key is None:
+            notes.append(f"no {precision!r} peak for {chip.name}: bounded at its highest float peak")
     if not peaks:
         notes.append(f"{chip.name} has no floating-point peak in the verifier's catalogue")
         return None, None, "", chip

@@ -23,6 +23,7 @@ A boolean is never a number (JSON ``true`` is not 1) and a string is never a num
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -37,8 +38,18 @@ __all__ = [
 Rule = Callable[[Any], str]
 
 
-def _is_number(v: Any) -> bool:
-    return type(v) in (int, float) and math.isfinite(v)
+def is_finite_number(v: Any) -> bool:
+    """A JSON number that is finite as a double: not a bool, not NaN or ±inf, no int beyond 1.8e308.
+
+    An integer beyond float range (``10**400``) is refused here rather than reaching
+    ``math.isfinite`` or ``float()``, which raise ``OverflowError`` on it.
+    """
+    if type(v) is int:
+        return abs(v) <= sys.float_info.max
+    return type(v) is float and math.isfinite(v)
+
+
+_is_number = is_finite_number
 
 
 def _count(v: Any) -> str:

@@ -14,8 +14,11 @@ from computegov.units import S_PER_HOUR
 
 __all__ = ["TotalsSum", "interval_fields", "totals_from_records"]
 
-# Field names accepted from the meter's interval records (first match wins).
-_DURATION_KEYS = ("duration_s", "seconds", "elapsed_s", "wall_s")
+# Field names accepted from the meter's interval records (first match wins). The duration is
+# read in the same order the verifier's timeline checks it against the wall-clock span
+# (``seconds``, then ``duration_s``), so a second duration field cannot carry an unchecked
+# number into the totals and lift the FLOP bound.
+_DURATION_KEYS = ("seconds", "duration_s")
 _START_KEYS = ("time_start_unix_s", "start_unix_s", "t_start_unix_s")
 _END_KEYS = ("time_end_unix_s", "end_unix_s", "t_end_unix_s")
 # FLOP fields of computegov.measure interval records -> method names in ``flop_by_method``.

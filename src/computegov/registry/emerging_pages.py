@@ -134,7 +134,7 @@ SI_UNITS: dict[str, str] = {
 
 def figure(name: str, value: float) -> str:
     """A register figure with its unit: ``op_per_j, 1.24e13`` -> ``12.4 TOP/J``; ``relative_*`` -> ``25x``."""
-    from computegov.registry.pages import si
+    from computegov.registry.page_format import si
 
     if name in SI_UNITS:
         return si(value, SI_UNITS[name])

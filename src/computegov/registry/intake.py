@@ -194,7 +194,8 @@ def submit_report(store: Store, org: OrgInfo, body: Any, verifier: Verifier) -> 
     existing = _by_payload(store, org, parsed, signer)
     if existing is not None:
         return existing
-    parsed = dataclasses.replace(parsed, public_key_pem=signer.public_key_pem)
+    parsed = dataclasses.replace(parsed, public_key_pem=signer.public_key_pem,
+                                 key_registered_unix_s=signer.registered_unix_s)
     verdict = verifier(parsed)
     verdict_dict = jsonsafe(verdict.to_dict())
     unusable = [c for c in verdict_dict.get("checks", []) if isinstance(c, dict) and c.get("unusable")]

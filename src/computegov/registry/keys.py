@@ -46,7 +46,8 @@ class KeyInfo:
 
     def signer(self) -> SignerKey:
         """The resolver's view of this key."""
-        return SignerKey(self.keyid, self.organisation, self.public_key_pem, self.live)
+        created = self.created_at if self.created_at.tzinfo else self.created_at.replace(tzinfo=dt.UTC)
+        return SignerKey(self.keyid, self.organisation, self.public_key_pem, self.live, created.timestamp())
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""

@@ -47,12 +47,15 @@ class SignerKey:
         organisation: the organisation it is registered to.
         public_key_pem: the key, PEM (SubjectPublicKeyInfo).
         live: False once revoked.
+        registered_unix_s: when it was registered, Unix s (None: not known); a run recorded
+            before it is not verified (the verifier's ``key_registered_unix_s``).
     """
 
     keyid: str
     organisation: str
     public_key_pem: str
     live: bool = True
+    registered_unix_s: float | None = None
 
 
 def key_id(raw_public_key: bytes) -> str:

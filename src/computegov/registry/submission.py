@@ -134,6 +134,7 @@ class ParsedSubmission:
         summary: the predicate's headline numbers and names, for listings.
         payload_sha256: SHA-256 (hex) of the Statement's canonical JSON: the report's identity,
             the same whatever signatures the envelope carries or how the payload was encoded.
+        key_registered_unix_s: when the signing key was registered, Unix s (set with the signer).
     """
 
     envelope: dict[str, Any]
@@ -146,6 +147,7 @@ class ParsedSubmission:
     total_flop: float | None
     summary: dict[str, Any]
     payload_sha256: str = ""
+    key_registered_unix_s: float | None = None
 
 
 def payload_digest(statement: Any) -> str:

@@ -133,8 +133,12 @@ def ledger_verifier(submission: ParsedSubmission) -> VerdictLike:
     """
     verify = importlib.import_module("computegov.ledger.verify")
     extra: dict[str, Any] = {}
-    if "allow_missing" in inspect.signature(verify.verify_report).parameters:
+    parameters = inspect.signature(verify.verify_report).parameters
+    if "allow_missing" in parameters:
         extra["allow_missing"] = REGISTRY_ALLOWED_MISSING
+    if "key_registered_unix_s" in parameters:
+        # a run cannot predate the key that signs it (beyond the verifier's stated clock skew)
+        extra["key_registered_unix_s"] = submission.key_registered_unix_s
     try:
         # a binary stream (or bytes), never str: the verifier reads a str ledger or key as a
         # *path*, and the server must never open a file named by a client. The ledger is
