@@ -48,9 +48,17 @@ def test_every_chart_renders_offline_without_errors(chromium: str, full_report: 
             charts = page.eval_on_selector_all(
                 "div.vega-chart", "els => els.map(e => [e.id, !!e.querySelector('svg, canvas')])"
             )
+            page.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing scrolls sideways
+            page.wait_for_timeout(500)
+            phone_width = page.evaluate("document.documentElement.scrollWidth")
+            described = page.eval_on_selector_all(
+                "div.vega-chart", "els => els.filter(e => e.getAttribute('aria-describedby')).length"
+            )
         finally:
             browser.close()
     assert errors == []
     assert len(charts) >= 10
     assert all(rendered for _, rendered in charts), charts
+    assert phone_width <= 390
+    assert described == len(charts)  # every chart has its text alternative
     assert all(url.startswith(("file:", "data:", "about:")) for url in requests), requests

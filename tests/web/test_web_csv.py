@@ -32,9 +32,11 @@ def _number(text: str) -> bool:
 
 
 def _decode_data_uri(href: str) -> str:
+    import base64
+
     head, _, body = href.partition(",")
     assert head.startswith("data:")
-    return urllib.parse.unquote(body)
+    return base64.b64decode(body).decode() if head.endswith(";base64") else urllib.parse.unquote(body)
 
 
 @pytest.fixture(scope="module")

@@ -61,7 +61,11 @@ def chart_title(text: str, subtitle: str | Sequence[str] | None = None) -> alt.T
 #: Position channels whose year fields get whole-number tick labels ("2019", never "2,019.0").
 _POSITION_CHANNELS = ("x", "y", "x2", "y2")
 #: Rows of each dataset shown in a chart's data table (the CSV download holds them all).
-TABLE_ROWS_SHOWN = 200
+TABLE_ROWS_SHOWN = 50
+#: Largest dataset, as CSV bytes, whose downloads are embedded in the page (a map's borders are
+#: megabytes: embedding them twice per chart made the report 11 MB). Larger data is named, with
+#: where to get it (the API's ``?format=csv``, the CLI's ``--csv``).
+MAX_EMBEDDED_BYTES = 256 * 1024
 #: Views that can take ``width="container"`` (concatenations and facets cannot).
 _COMPOSITE_KEYS = ("hconcat", "vconcat", "concat", "facet", "repeat")
 
@@ -156,10 +160,13 @@ def _csv_text(rows: list[dict[str, Any]]) -> str:
 
 
 def data_uri(text: str, media_type: str) -> str:
-    """``text`` as a ``data:`` URI (percent-encoded UTF-8), for a download link that needs no server."""
-    import urllib.parse
+    """``text`` as a ``data:`` URI (base64 of UTF-8), for a download link that needs no server.
 
-    return f"data:{media_type};charset=utf-8," + urllib.parse.quote(text, safe="")
+    Base64 keeps the link at 4/3 of the text's size (percent-encoding a CSV triples it).
+    """
+    import base64
+
+    return f"data:{media_type};charset=utf-8;base64," + base64.b64encode(text.encode()).decode("ascii")
 
 
 def _cell(value: Any) -> str:
@@ -174,7 +181,8 @@ def chart_text_alternative(spec: dict[str, Any], chart_id: str) -> str:
     Returns:
         A ``<figcaption>``: a one-sentence summary (title, subtitle, rows), then a ``<details>``
         holding each dataset as a table (the first :data:`TABLE_ROWS_SHOWN` rows) with a
-        ``Download CSV`` link and a ``JSON`` link (``data:`` URIs, so it works offline).
+        ``Download CSV`` link (a ``data:`` URI, so it works offline; the page's JSON link and the
+        API give JSON).
     """
     title, lines = _title_lines(spec)
     datasets = chart_datasets(spec)
@@ -184,8 +192,16 @@ def chart_text_alternative(spec: dict[str, Any], chart_id: str) -> str:
     parts = [f'<figcaption><p class="visually-hidden" id="{chart_id}-summary">{html.escape(summary)}</p>']
     if datasets:
         parts.append(f'<details class="chart-data"><summary>Data behind this chart ({n_rows} rows)</summary>')
-        for i, rows in enumerate(datasets, 1):
-            columns = list(dict.fromkeys(k for row in rows for k in row))
+        for i, all_rows in enumerate(datasets, 1):
+            # Nested values (map geometry, lists) are drawing data, not readable cells: the table
+            # and CSV keep the scalar columns; a dataset of shapes only is named, not tabulated.
+            columns = [c for c in dict.fromkeys(k for row in all_rows for k in row)
+                       if not any(isinstance(row.get(c), dict | list) for row in all_rows)]
+            if not columns:
+                parts.append(f'<p class="data-links">Dataset {i} of {len(datasets)}: {len(all_rows)} map shapes '
+                             "(drawing data, not tabulated)</p>")
+                continue
+            rows = [{c: row.get(c) for c in columns} for row in all_rows]
             name = f"{chart_id}-data-{i}" if len(datasets) > 1 else f"{chart_id}-data"
             head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
             body = "".join(
@@ -194,11 +210,15 @@ def chart_text_alternative(spec: dict[str, Any], chart_id: str) -> str:
             )
             more = (f" (first {TABLE_ROWS_SHOWN} of {len(rows)} rows; the CSV has all)"
                     if len(rows) > TABLE_ROWS_SHOWN else "")
+            csv_text = _csv_text(rows)
+            if len(csv_text) <= MAX_EMBEDDED_BYTES:
+                links = f'<a download="{name}.csv" href="{html.escape(data_uri(csv_text, "text/csv"))}">Download CSV</a>'
+            else:
+                more = f" (first {TABLE_ROWS_SHOWN} of {len(rows)} rows)" if len(rows) > TABLE_ROWS_SHOWN else ""
+                links = (f"{len(csv_text) / 1e6:.1f} MB as CSV, too large to embed here: the dashboard's "
+                         "API (?format=csv) and the CLI (--csv) give it")
             parts.append(
-                f'<p class="data-links">Dataset {i} of {len(datasets)}{more}: '
-                f'<a download="{name}.csv" href="{html.escape(data_uri(_csv_text(rows), "text/csv"))}">Download CSV</a>'
-                f' · <a download="{name}.json" href="{html.escape(data_uri(json.dumps(rows), "application/json"))}">'
-                "JSON</a></p>"
+                f'<p class="data-links">Dataset {i} of {len(datasets)}{more}: {links}</p>'
                 f'<div class="table-scroll"><table class="data"><thead><tr>{head}</tr></thead>'
                 f"<tbody>{body}</tbody></table></div>"
             )

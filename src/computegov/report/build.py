@@ -111,7 +111,13 @@ _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1100px;margin:0 auto;
 padding:1.5rem;color:#222;line-height:1.45}
 h1{margin-bottom:.2rem}h2{border-bottom:2px solid #ddd;padding-bottom:.2rem;margin-top:2.5rem}
-nav ol{columns:2}table.data{border-collapse:collapse;margin:1rem 0;font-size:.9rem}
+nav ol{columns:2 16rem;column-gap:2rem;padding-left:1.5rem}nav li{break-inside:avoid;margin:.15rem 0}
+table.data{border-collapse:collapse;margin:1rem 0;font-size:.9rem}
+.table-scroll,figure.chart{max-width:100%;overflow-x:auto}section{overflow-wrap:break-word}
+section table{display:block;max-width:100%;overflow-x:auto}
+.visually-hidden{position:absolute!important;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;
+clip:rect(0 0 0 0);white-space:nowrap;border:0}details.chart-data{margin:.4rem 0;font-size:.85rem}
+.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.4rem}
 table.data th,table.data td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}
 table.data th{background:#f3f3f3}table.data td.num{text-align:right;white-space:nowrap}
 caption{caption-side:top;text-align:left;font-weight:600;padding:.3rem 0}
@@ -153,9 +159,10 @@ def _render(sections: list[Section], *, title: str, meta: dict[str, Any], use_ca
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title><style>{_CSS}</style>"
         f"<script>{_javascript(use_cache)}</script></head><body>"
+        '<a class="skip" href="#main">Skip to the sections</a>'
         f'<header><h1>{html.escape(title)}</h1><p class="note">{stamp}</p>'
         f'<p class="note">{html.escape(ATTRIBUTION)}</p></header>'
-        f"<nav><h2>Contents</h2><ol>{toc}</ol></nav>{body}"
+        f'<nav aria-label="Contents"><h2>Contents</h2><ol>{toc}</ol></nav><main id="main">{body}</main>'
         f"<footer><p>{html.escape(ATTRIBUTION)}</p><p>Every number here is reproducible with the "
         "computegov Python API and CLI (same seed).</p></footer>"
         f"<script>{_EMBED}</script></body></html>\n"

@@ -101,7 +101,8 @@ def html_table(
     body = "".join("<tr>" + "".join(cell(t) for t in row) + "</tr>" for row in texts)
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return (
-        f'<table class="data">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+        f'<div class="table-scroll"><table class="data">{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
         + _csv_link(headers, texts, caption)
     )
 
@@ -110,14 +111,15 @@ def _csv_link(headers: Sequence[str], rows: list[list[str]], caption: str | None
     """A "Download CSV" link (``data:`` URI) holding a table's header and cells."""
     import csv
     import io
-    import urllib.parse
+
+    from computegov.charts.base import data_uri
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(headers)
     writer.writerows(rows)
     name = re.sub(r"[^a-z0-9]+", "-", (caption or "table").lower()).strip("-")[:60] or "table"
-    href = "data:text/csv;charset=utf-8," + urllib.parse.quote(buffer.getvalue(), safe="")
+    href = data_uri(buffer.getvalue(), "text/csv")
     return (f'<p class="data-links"><a download="{html.escape(name)}.csv" href="{html.escape(href)}">'
             f"Download CSV</a> ({len(rows)} rows)</p>")
 
