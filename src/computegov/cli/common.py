@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from computegov.charts.base import CHART_SUFFIXES  # what save_chart writes (no Altair import)
@@ -58,8 +57,8 @@ __all__ = [
     "utilisation_option",
 ]
 
-console = Console()
-err_console = Console(stderr=True)
+# The CLI's consoles live in cli.render (which draws the tables) and are re-exported here.
+from computegov.cli.render import console, err_console
 
 P = ParamSpec("P")
 R = TypeVar("R")

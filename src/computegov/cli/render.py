@@ -34,6 +34,10 @@ from rich.text import Text
 
 from computegov.jsonsafe import json_safe
 
+#: The CLI's standard output and standard error (cli.common re-exports them).
+console = Console()
+err_console = Console(stderr=True)
+
 __all__ = [
     "CSV_OPTION",
     "csv_active",
@@ -311,8 +315,6 @@ def print_table(table: Table, out: Console | None = None, *, optional: Iterable[
         out: the console (default: the CLI's stdout console).
         optional: headers of columns of lesser value that may be left out on narrow terminals.
     """
-    from computegov.cli.common import console
-
     out = out or console
     if not table.columns:
         out.print(table)

@@ -305,7 +305,7 @@ def chip_licensing_actions(name: str) -> tuple[str, ...]:
 
     Letters such as the H20's and the MI308's of April 2025, as "date id (destinations): effect".
     """
-    from computegov.policy.licensing import load_destinations  # licensing imports this module
+    from computegov.policy.destinations import load_destinations
 
     dated = {a.id: a.date for a in load_rules().actions}
     found = [a for a in load_destinations().chip_actions if name in a.chips]
