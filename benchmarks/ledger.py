@@ -10,7 +10,7 @@
    ``--state-mib 256`` where memory is short: it needs ~1.5 GiB free).
 
 Run: ``python benchmarks/ledger.py [--records 100000] [--state-mib 1024] [--quick] [--million]
-[--json]``.
+[--scaling-only] [--json]``.
 """
 
 from __future__ import annotations
@@ -146,17 +146,19 @@ def bench_scaling(tmp: Path, sizes: tuple[int, ...]) -> dict[str, Any]:
         pub = tmp / f"scale-{n}.pub"
         pub.write_text(signer.public_pem())
         raw_ledger, raw_report = ledger.read_bytes(), report.read_bytes()
-        walk = verify_s = float("inf")
+        walk = verify_s = walk_cpu = verify_cpu = float("inf")
         for _ in range(3):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             chain_walk(raw_ledger)
             walk = min(walk, time.perf_counter() - t0)
-            t0 = time.perf_counter()
+            walk_cpu = min(walk_cpu, time.process_time() - c0)
+            t0, c0 = time.perf_counter(), time.process_time()
             verdict = verify_report(
                 raw_report, raw_ledger, signer.public_key, peak_flop_per_s=BENCH_PEAK_FLOP_PER_S,
                 catalog=_NoCatalog(),
             )
             verify_s = min(verify_s, time.perf_counter() - t0)
+            verify_cpu = min(verify_cpu, time.process_time() - c0)
             assert verdict.ok, verdict.to_dict()["failed"]
         child = subprocess.run(
             [sys.executable, "-c", _RSS_CHILD, str(report), str(ledger), str(pub),
@@ -170,6 +172,10 @@ def bench_scaling(tmp: Path, sizes: tuple[int, ...]) -> dict[str, Any]:
             "chain_walk_seconds": walk,
             "verify_seconds": verify_s,
             "ratio_to_chain_walk": verify_s / walk,
+            # CPU time (this process only): steadier than wall time on a shared, loaded machine
+            "chain_walk_cpu_seconds": walk_cpu,
+            "verify_cpu_seconds": verify_cpu,
+            "cpu_ratio_to_chain_walk": verify_cpu / walk_cpu,
             "fresh_process_verify_seconds": float(child_s),
             "fresh_process_peak_rss_mib": int(rss_kib) / 1024,
         }
@@ -258,32 +264,49 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--quick", action="store_true", help="2,000 records, 8 MiB state (CI smoke run)")
     ap.add_argument("--million", action="store_true", help="also scale verification to 1e6 records")
+    ap.add_argument(
+        "--scaling-only", action="store_true", help="only the verification scaling (2b)"
+    )
     args = ap.parse_args()
     if args.quick:
         args.records, args.state_mib = 2_000, 8
     tmp = Path(tempfile.mkdtemp(prefix="computegov-ledger-bench-"))
     try:
-        result = {
-            "machine": {
-                "python": platform.python_version(),
-                "cpus": os.cpu_count(),
-                "platform": platform.platform(),
-            },
-            "append": bench_append(tmp, args.records // 5),
-            "verify": bench_verify(tmp, args.records),
-            "scaling": bench_scaling(
-                tmp,
-                (1_000, 2_000) if args.quick
-                else ((10_000, 100_000, 1_000_000) if args.million else (10_000, 100_000)),
-            ),
-            "digest": bench_digest(args.state_mib),
+        sizes = (
+            (1_000, 2_000) if args.quick
+            else ((10_000, 100_000, 1_000_000) if args.million else (10_000, 100_000))
+        )
+        machine = {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
         }
+        if args.scaling_only:
+            result: dict[str, Any] = {"machine": machine, "scaling": bench_scaling(tmp, sizes)}
+        else:
+            result = {
+                "machine": machine,
+                "append": bench_append(tmp, args.records // 5),
+                "verify": bench_verify(tmp, args.records),
+                "scaling": bench_scaling(tmp, sizes),
+                "digest": bench_digest(args.state_mib),
+            }
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if args.json:
         print(json.dumps(result, indent=2))
         return
     print(f"machine: {result['machine']}")
+    for n, sc in result["scaling"].items():
+        print(
+            f"verify {int(n):>9,} records: {sc['verify_seconds']:.3f} s = "
+            f"x{sc['ratio_to_chain_walk']:.2f} a plain orjson+SHA-256 chain walk "
+            f"({sc['chain_walk_seconds']:.3f} s; CPU time x{sc['cpu_ratio_to_chain_walk']:.2f}); "
+            f"fresh process {sc['fresh_process_verify_seconds']:.3f} s, "
+            f"peak RSS {sc['fresh_process_peak_rss_mib']:.0f} MiB"
+        )
+    if args.scaling_only:
+        return
     for label, v in result["append"].items():
         print(
             f"append {label:>16}: {v['records_per_s']:>10,.0f} records/s  "
@@ -296,13 +319,6 @@ def main() -> None:
         f"stdlib json {v['verify_seconds_stdlib_json_best_of_3']:.3f} s "
         f"(x{v['speedup_over_stdlib_json']:.2f} faster with {v['parser']})"
     )
-    for n, sc in result["scaling"].items():
-        print(
-            f"verify {int(n):>9,} records: {sc['verify_seconds']:.3f} s = "
-            f"x{sc['ratio_to_chain_walk']:.2f} a plain orjson+SHA-256 chain walk "
-            f"({sc['chain_walk_seconds']:.3f} s); fresh process {sc['fresh_process_verify_seconds']:.3f} s, "
-            f"peak RSS {sc['fresh_process_peak_rss_mib']:.0f} MiB"
-        )
     d = result["digest"]
     if "skipped" in d:
         print(f"digest: skipped: {d['skipped']}")
