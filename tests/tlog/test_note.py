@@ -91,8 +91,10 @@ def test_small_order_public_key_is_refused():
     from computegov.tlog.note import Ed25519Verifier
 
     identity = (1).to_bytes(32, "little")  # the neutral point: every "signature" would be suspect
-    with pytest.raises(LogProofError, match="small order"):
+    with pytest.raises(LogProofError, match="small-order"):
         Ed25519Verifier("x", identity)
+    with pytest.raises(LogProofError, match="small-order"):
+        Ed25519Verifier("x", bytes(32))  # the all-zero key (order 4)
 
 
 def test_parse_note_keeps_signature_order():

@@ -32,7 +32,6 @@ paper's twelve test vectors; every one is refused.
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import json
 import logging
@@ -43,9 +42,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from nacl import bindings as _sodium
-from nacl.exceptions import BadSignatureError as _BadSignature
 
+from computegov.ed25519 import public_key_problem, signature_problem, verify_strict
 from computegov.errors import InputError, SignatureError
 from computegov.ledger.evidence import read_regular_file
 
@@ -309,84 +307,9 @@ def verify_signature(
             naming why, or the signature does not verify.
     """
     raw = public_key if isinstance(public_key, bytes) else _raw(public_key)
-    why = public_key_problem(raw)
+    why = verify_strict(raw, signature, message)
     if why:
-        raise SignatureError(f"Ed25519 public key refused: {why}")
-    why = signature_problem(signature)
-    if why:
-        raise SignatureError(f"Ed25519 signature refused: {why}")
-    try:
-        _sodium.crypto_sign_open(bytes(signature) + bytes(message), raw)
-    except _BadSignature as err:
-        raise SignatureError(
-            "Ed25519 signature does not verify with the given public key"
-        ) from err
-
-
-# --------------------------------------------------------------------------------------------
-# Strict keys and signatures
-
-#: The field prime of Curve25519, p = 2^255 - 19 (RFC 8032 section 5.1).
-_P = 2**255 - 19
-#: The order of the prime-order subgroup, L = 2^252 + 27742317777372353535851937790883648493
-#: (RFC 8032 section 5.1).
-_L = 2**252 + 27742317777372353535851937790883648493
-#: The encoding of the identity point (0, 1).
-_IDENTITY = b"\x01" + bytes(31)
-_Y_MASK = (1 << 255) - 1
-
-
-@functools.lru_cache(maxsize=256)
-def public_key_problem(raw: bytes) -> str | None:
-    """Why a 32-byte Ed25519 public key is refused, or None when it is acceptable.
-
-    Refused: a length other than 32, a non-canonical encoding (y >= p, or x = 0 with the sign
-    bit set), a point not on the curve, a small-order point (8A = identity: signatures can be
-    made for it without a private key; the all-zero key is one), and a mixed-order point
-    (not in the prime-order subgroup).
-    """
-    if len(raw) != 32:
-        return f"a public key is 32 bytes, got {len(raw)}"
-    y = int.from_bytes(raw, "little") & _Y_MASK
-    if y >= _P:
-        return "non-canonical encoding (y >= p = 2^255 - 19)"
-    small = _small_order(raw)
-    if small is None:
-        return "not a point on the curve"
-    if small:
-        return (
-            "a small-order point (8A is the identity): signatures for it can be made "
-            "without any private key"
-        )
-    if not _sodium.crypto_core_ed25519_is_valid_point(raw):
-        return "a mixed-order point (not in the prime-order subgroup) or a non-canonical encoding"
-    return None
-
-
-def _small_order(point: bytes) -> bool | None:
-    """Whether 8P is the identity; None when ``point`` does not decode to a curve point."""
-    try:
-        p2 = _sodium.crypto_core_ed25519_add(point, point)
-        p4 = _sodium.crypto_core_ed25519_add(p2, p2)
-        p8 = _sodium.crypto_core_ed25519_add(p4, p4)
-    except RuntimeError:  # nacl.exceptions.RuntimeError: not a point on the curve
-        return None
-    return p8 == _IDENTITY
-
-
-def signature_problem(signature: bytes) -> str | None:
-    """Why a 64-byte Ed25519 signature is refused before verifying, or None.
-
-    Refused: a length other than 64, S >= L (a non-canonical scalar: RFC 8032 section 5.1.7
-    step 1), and R a small-order point.
-    """
-    if len(signature) != 64:
-        return f"a signature is 64 bytes, got {len(signature)}"
-    if int.from_bytes(signature[32:], "little") >= _L:
-        return "S >= L (the scalar is not reduced: a non-canonical signature)"
-    if _small_order(bytes(signature[:32])) is True:
-        return "R is a small-order point"
-    return None
+        raise SignatureError(why)
 
 
 def _raw(public_key: Ed25519PublicKey) -> bytes:
