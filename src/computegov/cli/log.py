@@ -15,6 +15,7 @@ from typing import Any
 import typer
 
 from computegov.cli.common import JSON_OPTION, console, err_console, guarded, print_json
+from computegov.cli.registry import DATABASE_OPTION, open_store
 
 __all__ = ["register"]
 
@@ -233,8 +234,7 @@ def witness_serve(
 @guarded
 def publish(
     witness: list[str] = typer.Option([], "--witness", help="URL=VKEY of a witness to ask (repeatable)."),
-    database_url: str | None = typer.Option(None, "--database-url", help="The registry database (default: "
-                                                                         "$COMPUTEGOV_DATABASE_URL or the data dir)."),
+    database_url: str | None = DATABASE_OPTION,
     timeout_s: float = typer.Option(10.0, "--timeout", min=0.1, help="HTTP timeout per witness, seconds."),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -248,9 +248,7 @@ def publish(
         if not sep:
             raise LogProofError(f"--witness {item[:40]}: expected URL=VKEY")
         endpoints.append(WitnessEndpoint(url, _witness_verifiers([vkey])[0]))
-    from computegov.registry.store import Store
-
-    store = Store(database_url)
+    store = open_store(database_url)
     note, outcomes = store.publish_checkpoint(endpoints, timeout_s=timeout_s, max_age_s=0)
     payload = {"checkpoint": note, "witnesses": [{"witness": o.witness, "status": o.status,
                                                   "cosigned": o.cosignature is not None, "message": o.message}

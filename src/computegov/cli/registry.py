@@ -44,7 +44,8 @@ DATABASE_OPTION = typer.Option(
 )
 
 
-def _store(database_url: str | None) -> Any:
+def open_store(database_url: str | None) -> Any:
+    """The registry database for a command; a URL that cannot be opened exits 2 naming why."""
     try:
         from sqlalchemy.exc import SQLAlchemyError
 
@@ -55,6 +56,9 @@ def _store(database_url: str | None) -> Any:
         return Store(database_url)
     except SQLAlchemyError as err:
         exit_with(f"cannot open the database: {err.__class__.__name__}: {str(err).splitlines()[0]}")
+
+
+_store = open_store
 
 
 @registry_app.command("init")
