@@ -89,7 +89,8 @@ _SOME_KEY = Keys(Ed25519PrivateKey.generate()).public_hex
 
 @pytest.mark.parametrize("text", ["  " + _SOME_KEY + "\n", _SOME_KEY.upper(), "0x" + _SOME_KEY, _SOME_KEY[:-2],
                                   _SOME_KEY + "00",
-                                  "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"])
+                                  "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"],
+                         ids=["padded", "upper", "0x", "short", "long", "bad-pem"])  # the key is random: fixed ids
 def test_odd_key_encodings_are_refused_or_mean_the_same_key(store: Any, text: str) -> None:
     from computegov.errors import ComputegovError
     from computegov.registry.errors import SubmissionError
