@@ -233,3 +233,32 @@ def test_a_report_without_a_ledger_gets_a_posted_incomplete_verdict(world: dict[
     p = json.loads(res.stdout)["payload"]
     assert p["outcome"] == "incomplete" and p["segments"] == [] and p["segments_total"] is None
     assert "without a ledger" in p["method"]
+
+
+def test_an_unwitnessed_log_view_stops_the_audit_before_anything_is_posted(
+    world: dict[str, Any], client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from computegov.registry import audit_client
+    from computegov.tlog.cosignature import CosignatureSigner
+
+    def transport(base_url: str, token: str | None, *, timeout_s: float = 60.0, **_: Any) -> Any:
+        def call(method: str, path: str, payload: Any) -> tuple[int, bytes]:
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            r = client.request(method, path, json=payload, headers=headers)
+            return r.status_code, r.content
+
+        return call
+
+    monkeypatch.setattr(audit_client, "http_transport", transport)
+    served = client.get("/api/v1/log/key").json()["public_key_hex"]
+    witness = CosignatureSigner("witness.example/w1", Ed25519PrivateKey.generate()).verifier().vkey()
+    leaves = client.get("/api/v1/log/sth").json()["tree_size"]
+    # no witness has cosigned this registry's checkpoint: a view only this verifier might be shown
+    res = _audit(world, "--segments", "1", "--pin-key", served, "--witness", witness, "--min-witnesses", "1")
+    assert res.exit_code == 1, res.output
+    assert json.loads(res.stdout)["posted"] is False
+    assert client.get("/api/v1/log/sth").json()["tree_size"] == leaves  # nothing claimed, nothing posted
+    res = _audit(world, "--segments", "1", "--witness", witness, "--min-witnesses", "1")
+    assert res.exit_code == 2 and "--pin-key" in res.output

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from computegov.cli.common import (
     JSON_OPTION,
@@ -68,11 +69,17 @@ def audit_command(
                                        "(consistent, but not proof of whose log it is)."),
     timeout_s: float = float_option(60.0, "--timeout", low=0, low_open=True, high=3600,
                                     help="HTTP timeout per request, seconds."),
+    witness: list[str] = typer.Option([], "--witness", help="A trusted witness's cosignature vkey (repeatable); "
+                                      "with --min-witnesses, the log's checkpoint must carry that many of their "
+                                      "cosignatures before anything is claimed or posted (needs --pin-key)."),
+    min_witnesses: int = typer.Option(0, "--min-witnesses", min=0, help="Cosignatures required of --witness keys."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Claim a report, replay sampled segments, and post a counter-verdict signed with your key (logged).
 
-    Failed or incomplete replays are posted too (exit 1): an independent verdict is the point.
+    Failed or incomplete replays are posted too (exit 1): an independent verdict is the point. With
+    --witness/--min-witnesses the log view is first checked against a quorum of witnesses (a split
+    view shown only to this verifier is caught there): no quorum exits 1 and posts nothing.
     """
     from computegov.ledger.signing import load_private_key
     from computegov.registry.audit_client import RegistryClient, http_transport
@@ -89,6 +96,8 @@ def audit_command(
     from computegov.registry.treehead import parse_public_key
 
     log_key = parse_public_key(pin_key) if pin_key else None
+    if witness or min_witnesses:
+        _require_witnessed_view(url, pin_key, witness, min_witnesses, timeout_s, as_json)
     chip_obj = load_catalog_for_cli().get(chip) if chip is not None else None
     client = RegistryClient(http_transport(url, token, timeout_s=timeout_s))
     result = run_audit(client, digest, signer, checkpoints, ray_address=ray_address, segments=segments,
@@ -101,6 +110,32 @@ def audit_command(
     else:
         _render(result)
     raise typer.Exit(result.exit_code)
+
+
+def _require_witnessed_view(url: str, pin_key: str | None, witness: list[str], min_witnesses: int,
+                            timeout_s: float, as_json: bool) -> None:
+    """Exit 1 (evidence, nothing posted) unless the log's checkpoint carries ``min_witnesses`` cosignatures."""
+    from computegov.cli.log import witness_verifiers
+    from computegov.registry import monitor as mon
+    from computegov.tlog.checkpoint import parse_log_key
+    from computegov.tlog.errors import LogProofError
+
+    if not pin_key:
+        raise InputError("--witness/--min-witnesses need --pin-key: cosignatures vouch for a log named by its key")
+    if min_witnesses > len(witness):
+        raise InputError(f"--min-witnesses {min_witnesses} but only {len(witness)} --witness keys given")
+    try:
+        mon.witnessed_checkpoint(mon.http_fetcher(url, timeout_s=timeout_s), parse_log_key(pin_key),
+                                 witnesses=witness_verifiers(witness), min_witnesses=min_witnesses)
+    except LogProofError as err:
+        if not err.mismatch:
+            raise
+        if as_json:
+            print_json({"ok": False, "posted": False, "evidence": [str(err)]})
+        else:
+            err_console.print(f"[bold red]LOG VIEW NOT WITNESSED[/bold red]: {escape(str(err))}; nothing was posted",
+                              highlight=False)
+        raise typer.Exit(1) from err
 
 
 def _render(result: Any) -> None:
