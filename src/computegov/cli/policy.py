@@ -90,12 +90,6 @@ EXPLAIN_OPTION = typer.Option(
 _METRIC_LABEL = {"tpp": "TPP", "dram_bandwidth_gb_per_s": "DRAM bandwidth, GB/s"}
 
 
-def _deciding_check(answer: Any) -> Any:
-    """The review condition nearest its threshold (smallest relative margin), or None."""
-    known = [k for k in answer.checks if k.relative_margin is not None]
-    return min(known, key=lambda k: abs(k.relative_margin), default=None)
-
-
 def render_licence_short(answer: Any) -> None:
     """The short licence answer: outcome, rule, the one clause that decides, and its margin."""
     c = answer.classification
@@ -106,7 +100,7 @@ def render_licence_short(answer: Any) -> None:
                   highlight=False)
     console.print(f"  rule: {answer.rule} ({answer.rule_citation}, {answer.rule_status.replace('_', ' ')})",
                   highlight=False)
-    check = _deciding_check(answer)
+    check = answer.deciding_check()
     if check is not None:
         label = _METRIC_LABEL.get(check.metric, check.metric)
         console.print(f"  decides: {answer.review_clause}: {label} {fmt(check.value)} {check.op} "

@@ -121,6 +121,11 @@ class LicenceAnswer:
     sources: tuple[str, ...]
     notes: tuple[str, ...]
 
+    def deciding_check(self) -> ConditionCheck | None:
+        """The review condition nearest its threshold (smallest relative margin), or None."""
+        known = [k for k in self.checks if k.relative_margin is not None]
+        return min(known, key=lambda k: abs(k.relative_margin or 0.0), default=None)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (keys documented in the module docstring)."""
         c = self.classification

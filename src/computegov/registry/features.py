@@ -22,7 +22,7 @@ from computegov.charts.web import (
     region_chart_html,
     trend_charts_html,
 )
-from computegov.registry.forms import Field, Form, parse_form
+from computegov.registry.forms import Field, FieldErrors, Form, parse_form
 from computegov.registry.trend_features import (
     add_trend_routes,
     trend_forecast,
@@ -226,6 +226,8 @@ def classify_form() -> Form:
                   help="aggregate bidirectional I/O, GB/s (2022 rule)", low=0, high=1e6),
             Field("datacenter", "Datacenter design", "choice", help="designed or marketed for datacenters",
                   choices=("", "yes", "no")),
+            Field("destination", "Destination", help="country code or name, e.g. CN: licence needed, and "
+                  "the review policy", placeholder="CN"),
         ),
     )
 
@@ -273,10 +275,19 @@ def classify_chip(raw: Mapping[str, Any], catalog: Any) -> dict[str, Any]:
         datacenter=_DATACENTER[values["datacenter"] or ""],
     )
     result = policy.classify(facts, values["rule"] or None)
-    return jsonsafe({
-        "classification": result.to_dict(),
-        "history": history(facts).to_dict()["classifications"],
-    })
+    out = {"classification": result.to_dict(), "history": history(facts).to_dict()["classifications"]}
+    destination = (values.get("destination") or "").strip()
+    if destination:
+        from computegov.errors import InputError
+        from computegov.policy.licensing import licence_for
+
+        try:
+            answer = licence_for(facts, destination, values["rule"] or None)
+        except InputError as err:
+            raise FieldErrors({"destination": str(err).removeprefix("destination: ")}) from err
+        deciding = answer.deciding_check()
+        out["licence"] = {**answer.to_dict(), "deciding": deciding.to_dict() if deciding else None}
+    return jsonsafe(out)
 
 
 def whatif_chip(raw: Mapping[str, Any]) -> dict[str, Any]:
