@@ -40,6 +40,8 @@ import uuid
 import warnings
 from typing import Any
 
+from computegov.ledger.signing import key_id
+
 MAX_CLIENTS = 32
 MAX_WORKERS = 8
 
@@ -62,7 +64,8 @@ def _envelope(run_id: str, client: int, i: int, key: Any) -> dict[str, Any]:
     return {
         "payloadType": ptype.decode(),
         "payload": base64.b64encode(payload).decode(),
-        "signatures": [{"keyid": "load", "sig": base64.b64encode(key.sign(pae)).decode()}],
+        # the key id the registry derives for this key: a signature counts only under the key it names
+        "signatures": [{"keyid": key_id(key.public_key()), "sig": base64.b64encode(key.sign(pae)).decode()}],
     }
 
 

@@ -31,7 +31,15 @@ CHIPS = [chip(f"Chip {y}", y, 1e14 * 2 ** ((y - 2016) / 2), 10_000.0) for y in r
 
 
 class FakeCatalog(list):
-    """Just enough of a Catalog for the section (iteration)."""
+    """Just enough of a Catalog for the section (iteration, lookup by name)."""
+
+    def get(self, name: str):  # type: ignore[no-untyped-def]
+        from computegov.errors import UnknownNameError
+
+        for chip in self:
+            if chip.name == name:
+                return chip
+        raise UnknownNameError(f"no chip named {name!r}")
 
 
 def test_trend_rates_recover_a_known_doubling_time() -> None:

@@ -73,22 +73,10 @@ def monitor(
     _evidence_exit(result.evidence, as_json, result.to_dict())
 
 
-def witness_verifiers(vkeys: list[str]) -> list[Any]:
-    """The cosignature verifiers of ``--witness`` vkeys (type 0x04); another type exits 2."""
-    from computegov.tlog.cosignature import CosignatureVerifier
-    from computegov.tlog.errors import LogProofError
-    from computegov.tlog.vkey import parse_vkey
+def _witness_verifiers(vkeys: list[str]) -> list[Any]:
+    from computegov.tlog.vkey import witness_verifiers
 
-    out = []
-    for text in vkeys:
-        v = parse_vkey(text)
-        if not isinstance(v, CosignatureVerifier):
-            raise LogProofError(f"--witness {text[:40]}: a witness vkey must be of type 0x04 (cosignature/v1)")
-        out.append(v)
-    return out
-
-
-_witness_verifiers = witness_verifiers
+    return list(witness_verifiers(vkeys))
 
 
 @log_app.command("checkpoint")

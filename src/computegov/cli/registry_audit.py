@@ -115,10 +115,10 @@ def audit_command(
 def _require_witnessed_view(url: str, pin_key: str | None, witness: list[str], min_witnesses: int,
                             timeout_s: float, as_json: bool) -> None:
     """Exit 1 (evidence, nothing posted) unless the log's checkpoint carries ``min_witnesses`` cosignatures."""
-    from computegov.cli.log import witness_verifiers
     from computegov.registry import monitor as mon
     from computegov.tlog.checkpoint import parse_log_key
     from computegov.tlog.errors import LogProofError
+    from computegov.tlog.vkey import witness_verifiers
 
     if not pin_key:
         raise InputError("--witness/--min-witnesses need --pin-key: cosignatures vouch for a log named by its key")

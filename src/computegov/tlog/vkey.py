@@ -19,7 +19,7 @@ from computegov.tlog.note import (
     check_key_name,
 )
 
-__all__ = ["parse_vkey"]
+__all__ = ["parse_vkey", "witness_verifiers"]
 
 
 def parse_vkey(vkey: str) -> Verifier:
@@ -47,3 +47,18 @@ def parse_vkey(vkey: str) -> Verifier:
     if verifier.key_id != kid:
         raise LogProofError(f"verifier key {name}: key ID {hexid} does not match its key")
     return verifier
+
+
+def witness_verifiers(vkeys: list[str]) -> list[CosignatureVerifier]:
+    """The cosignature verifiers of witness vkeys (type ``0x04``).
+
+    Raises:
+        LogProofError: a vkey that does not parse or is not a cosignature/v1 key (named).
+    """
+    out = []
+    for text in vkeys:
+        v = parse_vkey(text)
+        if not isinstance(v, CosignatureVerifier):
+            raise LogProofError(f"--witness {text[:40]}: a witness vkey must be of type 0x04 (cosignature/v1)")
+        out.append(v)
+    return out
