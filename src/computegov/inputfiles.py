@@ -58,6 +58,7 @@ __all__ = [
     "read_input_json",
     "read_input_text",
     "read_input_yaml",
+    "unique_keys",
 ]
 
 #: Largest input file read, bytes, unless ``COMPUTEGOV_MAX_INPUT_BYTES`` says otherwise. The
@@ -301,7 +302,12 @@ class _NonFiniteError(ValueError):
     pass
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads``'s ``object_pairs_hook`` refusing a key named twice (parsers disagree on which wins).
+
+    Raises:
+        ValueError: a duplicate key, named.
+    """
     obj: dict[str, Any] = {}
     for key, value in pairs:
         if key in obj:
@@ -339,7 +345,7 @@ def parse_json_text(text: str, *, path: str | Path, max_depth: int = MAX_JSON_DE
     try:
         return json.loads(
             text,
-            object_pairs_hook=_unique_keys,
+            object_pairs_hook=unique_keys,
             parse_constant=_refuse_constant,
             parse_float=_finite_float,
         )

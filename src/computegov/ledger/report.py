@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from computegov.errors import InputError, LedgerError
+from computegov.inputfiles import unique_keys
 from computegov.ledger.evidence import DEFAULT_MAX_FILE_BYTES, read_regular_file
 from computegov.ledger.records import canonical_json
 from computegov.ledger.signing import Signer, dsse_envelope
@@ -158,20 +159,6 @@ def is_report_path(source: object) -> bool:
     )
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object whose keys are all different (parsers disagree on which duplicate wins).
-
-    Raises:
-        ValueError: a key appears twice (reported as not valid JSON).
-    """
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
-
-
 def parse_report(source: bytes | str | dict[str, Any] | ComputeReport) -> ComputeReport:
     """Parse a report from its file bytes/text, an envelope dict, or pass a report through.
 
@@ -191,7 +178,7 @@ def parse_report(source: bytes | str | dict[str, Any] | ComputeReport) -> Comput
         raw = bytes(source)
     if raw is not None:
         try:
-            env = json.loads(raw, object_pairs_hook=_unique_keys)
+            env = json.loads(raw, object_pairs_hook=unique_keys)
         except (ValueError, UnicodeDecodeError, RecursionError) as err:
             pos = getattr(err, "pos", None)
             if isinstance(err, UnicodeDecodeError):
@@ -213,7 +200,7 @@ def parse_report(source: bytes | str | dict[str, Any] | ComputeReport) -> Comput
         payload = base64.b64decode(env["payload"], validate=True)
         if base64.b64encode(payload).decode("ascii") != env["payload"]:
             raise ValueError("non-canonical base64 (stray bits in the last character)")
-        statement = json.loads(payload, object_pairs_hook=_unique_keys)
+        statement = json.loads(payload, object_pairs_hook=unique_keys)
     except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError) as err:
         raise ReportFormatError(f"payload is not base64 of a JSON Statement ({err})") from err
     if not isinstance(statement, dict) or statement.get("_type") != STATEMENT_TYPE:
