@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from registry_helpers import FakeVerifier, Keys
+from registry_helpers import DEFAULT_KEYS, FakeVerifier, Keys
 
 PG_URL = os.environ.get("COMPUTEGOV_TEST_POSTGRES_URL")
 
@@ -87,3 +87,17 @@ def page_client(tmp_path: Any) -> Iterator[Any]:
     app = create_app(f"sqlite:///{tmp_path / 'pages.sqlite3'}", verifier=FakeVerifier())
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
+
+
+@pytest.fixture
+def lab_b() -> Keys:
+    """A second lab's signing keys (lab-a signs with the helpers' default keys)."""
+    return Keys(Ed25519PrivateKey.generate())
+
+
+@pytest.fixture
+def tokens(store: Any, lab_b: Keys) -> dict[str, dict[str, str]]:
+    """Authorization headers of lab-a and lab-b, each with its own registered key."""
+    store.add_key("lab-a", DEFAULT_KEYS.public_pem)
+    store.add_key("lab-b", lab_b.public_pem)
+    return {org: {"Authorization": f"Bearer {store.create_token(org)[0]}"} for org in ("lab-a", "lab-b")}

@@ -11,18 +11,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from registry_helpers import DEFAULT_KEYS, PAYLOAD_TYPE, Keys, make_envelope, make_statement, pae
 
 
-@pytest.fixture
-def lab_b() -> Keys:
-    return Keys(Ed25519PrivateKey.generate())
-
-
-@pytest.fixture
-def tokens(store: Any, lab_b: Keys) -> dict[str, dict[str, str]]:
-    store.add_key("lab-a", DEFAULT_KEYS.public_pem)
-    store.add_key("lab-b", lab_b.public_pem)
-    return {org: {"Authorization": f"Bearer {store.create_token(org)[0]}"} for org in ("lab-a", "lab-b")}
-
-
 def _submit(client: Any, headers: dict[str, str], envelope: dict[str, Any]) -> Any:
     return client.post("/api/v1/reports", json={"envelope": envelope}, headers=headers)
 

@@ -38,18 +38,6 @@ def _log_key_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COMPUTEGOV_LOG_KEY", str(tmp_path / "log.key"))
 
 
-@pytest.fixture
-def lab_b() -> Keys:
-    return Keys(Ed25519PrivateKey.generate())
-
-
-@pytest.fixture
-def tokens(store: Any, lab_b: Keys) -> dict[str, dict[str, str]]:
-    store.add_key("lab-a", DEFAULT_KEYS.public_pem)
-    store.add_key("lab-b", lab_b.public_pem)
-    return {org: {"Authorization": f"Bearer {store.create_token(org)[0]}"} for org in ("lab-a", "lab-b")}
-
-
 def _submit(client: Any, headers: dict[str, str], envelope: Any, **extra: Any) -> Any:
     return client.post("/api/v1/reports", json={"envelope": envelope, **extra}, headers=headers)
 
