@@ -8,7 +8,6 @@ import threading
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from registry_helpers import DEFAULT_KEYS, FakeVerifier, Keys, make_envelope, make_statement
 
 from computegov.registry.errors import ConflictError, ForbiddenError, NotFoundError
@@ -22,11 +21,6 @@ def _auth(token: str) -> dict[str, str]:
 
 def _n_reports(client: Any) -> int:
     return client.get("/api/v1/reports").json()["total"]
-
-
-@pytest.fixture
-def lab_b() -> Keys:
-    return Keys(Ed25519PrivateKey.generate())
 
 
 def test_a_report_signed_by_an_unregistered_key_is_refused_with_its_key_id(client: Any, store: Any) -> None:
