@@ -50,6 +50,7 @@ __all__ = [
     "check_input_file",
     "csv_dict_rows",
     "decode_utf8",
+    "file_kind",
     "json_nesting_depth",
     "max_input_bytes",
     "parse_json_text",
@@ -111,18 +112,25 @@ def _a(what: str) -> str:
     return f"{'an' if what[:1].lower() in 'aeiou' else 'a'} {what}"
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What an ``os.stat`` mode names: ``"regular file"``, ``"directory"``, ``"FIFO (named pipe)"``..."""
+    if stat.S_ISREG(mode):
+        return "regular file"
     if stat.S_ISDIR(mode):
-        return "a directory"
+        return "directory"
     if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
+        return "FIFO (named pipe)"
     if stat.S_ISCHR(mode):
-        return "a character device"
+        return "character device"
     if stat.S_ISBLK(mode):
-        return "a block device"
+        return "block device"
     if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "a special file"
+        return "socket"
+    return "special file"
+
+
+def _kind(mode: int) -> str:
+    return _a(file_kind(mode))
 
 
 def _open_regular(path: str | Path, what: str, cap: int) -> int:

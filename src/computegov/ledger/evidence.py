@@ -28,13 +28,13 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import blake3
 
 from computegov.errors import InputError
+from computegov.inputfiles import file_kind
 
 __all__ = [
     "DEFAULT_MAX_CHECKPOINT_BYTES",
@@ -145,26 +145,10 @@ def locate(base: str | Path, name: object) -> Located:
         if err.errno == errno.ENOTDIR:
             return Located(name, "missing", resolved, f"no file {name} in {root}")
         return Located(name, "refused", reason=f"cannot be examined ({err.strerror})")
-    kind = _file_kind(st.st_mode)
+    kind = file_kind(st.st_mode)
     if kind != "regular file":
         return Located(name, "refused", resolved, reason=f"a {kind}, not a regular file")
     return Located(name, "ok", resolved)
-
-
-def _file_kind(mode: int) -> str:
-    if stat.S_ISREG(mode):
-        return "regular file"
-    if stat.S_ISDIR(mode):
-        return "directory"
-    if stat.S_ISCHR(mode):
-        return "character device"
-    if stat.S_ISBLK(mode):
-        return "block device"
-    if stat.S_ISFIFO(mode):
-        return "FIFO"
-    if stat.S_ISSOCK(mode):
-        return "socket"
-    return "special file"
 
 
 def _open_regular(path: Path, what: str, max_bytes: int) -> tuple[int, int]:
@@ -180,7 +164,7 @@ def _open_regular(path: Path, what: str, max_bytes: int) -> tuple[int, int]:
         raise InputError(f"cannot read {what} {path}: {err.strerror}") from err
     try:
         st = os.fstat(fd)
-        kind = _file_kind(st.st_mode)
+        kind = file_kind(st.st_mode)
         if kind != "regular file":
             raise InputError(f"cannot read {what} {path}: it is a {kind}, not a regular file")
         if st.st_size > max_bytes:
