@@ -1,16 +1,24 @@
 """Benchmark of the registry's transparency log: append throughput and proof generation.
 
-Two parts, both at ``--leaves`` leaves (default 10^6; ``--quick`` uses 10^4):
+Baseline: a plain "store every node" Merkle log as a practitioner would write it (Trillian's
+layout in miniature): the O(log n) frontier kept in memory for appends, the hash of every
+complete aligned subtree stored (lists per level in memory; a ``(level, index)``-keyed table in
+SQLite, written with the standard library's ``sqlite3``), and RFC 6962 PATH / SUBPROOF proofs
+that read O(log n) stored hashes (one keyed lookup each). Ratios are ours / baseline time.
 
-1. in memory (core install): appending leaf hashes to a compact range, and inclusion /
-   consistency proofs read from the stored aligned-subtree hashes
-   (:mod:`computegov.tlog.merkle`), against a naive baseline that recomputes the tree from
-   every leaf hash for each proof (the RFC 6962 recursive definition);
+Parts, at ``--leaves`` leaves (default 10^6; ``--quick`` uses 10^4):
+
+1. in memory (core install): appending leaf hashes (``merkle.Frontier``; the baseline also stores
+   every node), and inclusion / consistency proofs from stored aligned-subtree hashes
+   (:mod:`computegov.tlog.merkle`) against the baseline's proofs; a naive recompute of the
+   tree from every leaf hash is printed once for scale only (no one would serve proofs so);
 2. in the registry database (SQLite in a temporary directory; the ``server`` extra): appending
    leaves with :func:`computegov.registry.logstore.append_entry` in batched transactions and in
    one transaction per leaf (as a submission does), then inclusion and consistency proofs through
    :class:`computegov.registry.store.Store` at the full size, each checked with the RFC 9162
-   verifier;
+   verifier; beside them the baseline on plain ``sqlite3`` with the same pragmas (WAL,
+   synchronous=FULL): appends into its own two tables, and proofs read from the registry's own
+   ``log_nodes`` / ``log_leaves`` rows in the same file;
 3. with ``--monitor`` (opt-in: it reads every entry): a *fresh* monitor over that database in a
    child process, as a third party with only the log's key would run it
    (:func:`computegov.tlog.monitor.check_log` streaming every entry in pages of 10,000, hashing
@@ -55,6 +63,132 @@ def _naive_inclusion(leaves: list[bytes], index: int) -> list[bytes]:
     return [merkle.root_from_leaf_hashes(leaves[a:b]) for a, b in merkle.inclusion_ranges(index, len(leaves))]
 
 
+def _split(n: int) -> int:
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+class StoredTree:
+    """Baseline: an RFC 6962 log that stores every node (``levels[k][i]``: subtree ``i`` of 2^k leaves).
+
+    Appending keeps the frontier implicitly (a parent is hashed as soon as its right child
+    exists); a subtree hash is a stored node when aligned and complete, otherwise the hash of
+    its two halves (only along the tree's right edge, O(log n)).
+    """
+
+    def __init__(self) -> None:
+        self.levels: list[list[bytes]] = [[]]
+
+    def append(self, leaf: bytes) -> None:
+        levels, node, k = self.levels, leaf, 0
+        levels[0].append(node)
+        i = len(levels[0]) - 1
+        while i & 1:
+            node = merkle.node_hash(levels[k][i - 1], node)
+            k, i = k + 1, i >> 1
+            if k == len(levels):
+                levels.append([])
+            levels[k].append(node)
+
+    def get(self, level: int, index: int) -> bytes:
+        return self.levels[level][index]
+
+    def subtree(self, lo: int, hi: int) -> bytes:
+        """MTH(D[lo:hi]) for a range of the RFC's recursion."""
+        n = hi - lo
+        if n & (n - 1) == 0 and lo % n == 0:
+            return self.get(n.bit_length() - 1, lo // n)
+        k = _split(n)
+        return merkle.node_hash(self.subtree(lo, lo + k), self.subtree(lo + k, hi))
+
+    def root(self, size: int) -> bytes:
+        return self.subtree(0, size)
+
+    def inclusion(self, m: int, size: int) -> list[bytes]:
+        """PATH(m, D[0:size]), leaf first (RFC 6962 2.1.1)."""
+        out: list[bytes] = []
+        lo, hi = 0, size
+        while hi - lo > 1:
+            k = _split(hi - lo)
+            if m < lo + k:
+                out.append(self.subtree(lo + k, hi))
+                hi = lo + k
+            else:
+                out.append(self.subtree(lo, lo + k))
+                lo += k
+        return out[::-1]
+
+    def consistency(self, m: int, size: int) -> list[bytes]:
+        """PROOF(m, D[0:size]) (RFC 6962 2.1.2)."""
+        if m in (0, size):
+            return []
+        out: list[bytes] = []
+        lo, hi, whole = 0, size, True
+        while m != hi - lo:
+            k = _split(hi - lo)
+            if m <= k:
+                out.append(self.subtree(lo + k, hi))
+                hi = lo + k
+            else:
+                out.append(self.subtree(lo, lo + k))
+                lo, m, whole = lo + k, m - k, False
+        if not whole:
+            out.append(self.subtree(lo, hi))
+        return out[::-1]
+
+
+class SqliteStoredTree(StoredTree):
+    """Baseline on disk: the same log over plain ``sqlite3``, one keyed lookup per stored hash.
+
+    ``nodes``/``leaves``: the table names and columns to read (the registry's own tables work:
+    ``log_nodes(level, node_index, hash hex)`` and ``log_leaves(leaf_index, leaf_hash hex)``).
+    """
+
+    def __init__(self, path: str, *, create: bool) -> None:
+        import sqlite3
+
+        super().__init__()
+        self.db = sqlite3.connect(path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        if create:
+            self.db.execute("CREATE TABLE log_leaves (leaf_index INTEGER PRIMARY KEY, entry_json TEXT NOT NULL, "
+                            "leaf_hash TEXT NOT NULL)")
+            self.db.execute("CREATE TABLE log_nodes (level INTEGER, node_index INTEGER, hash TEXT NOT NULL, "
+                            "PRIMARY KEY (level, node_index))")
+        self.frontier: list[bytes] = []  # the compact range: right-edge subtree hashes
+        self.size = 0
+
+    def get(self, level: int, index: int) -> bytes:
+        if level == 0:
+            row = self.db.execute("SELECT leaf_hash FROM log_leaves WHERE leaf_index = ?", (index,)).fetchone()
+        else:
+            row = self.db.execute("SELECT hash FROM log_nodes WHERE level = ? AND node_index = ?",
+                                  (level, index)).fetchone()
+        return bytes.fromhex(row[0])
+
+    def append_entries(self, entries: list[bytes]) -> None:
+        """Append ``entries`` in one transaction: the leaf row and every node it completes."""
+        leaves, nodes = [], []
+        for data in entries:
+            node, i, k = merkle.leaf_hash(data), self.size, 0
+            leaves.append((i, data.decode(), node.hex()))
+            while i & 1:
+                node = merkle.node_hash(self.frontier.pop(), node)
+                k, i = k + 1, i >> 1
+                nodes.append((k, i, node.hex()))
+            self.frontier.append(node)
+            self.size += 1
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.executemany("INSERT INTO log_leaves VALUES (?, ?, ?)", leaves)
+        self.db.executemany("INSERT INTO log_nodes VALUES (?, ?, ?)", nodes)
+        self.db.execute("COMMIT")
+
+
+def _words(ratio: float) -> str:
+    """``ratio`` = ours / baseline time, in words."""
+    return f"{ratio:.2f}x: SLOWER" if ratio > 1 else f"{ratio:.2f}x: faster ({1 / ratio:.1f}x)"
+
+
 def _progress(what: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
 
@@ -69,19 +203,34 @@ def in_memory(n: int, proofs: int, rng: random.Random) -> dict[str, Any]:
     t0 = time.perf_counter()
     frontier = merkle.Frontier().extend(leaves)
     append_s = time.perf_counter() - t0
-    nodes = _nodes(leaves)
+    t0 = time.perf_counter()
+    nodes = _nodes(leaves)  # what serving proofs from memory needs beside the frontier
+    nodes_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    base = StoredTree()
+    for h in leaves:
+        base.append(h)
+    base_append_s = time.perf_counter() - t0
     root = frontier.root()
-    inc, con = [], []
+    assert base.root(n) == root, "baseline root differs"
+    inc, con, b_inc, b_con = [], [], [], []
     for _ in range(proofs):
-        i = rng.randrange(n)
+        i, m = rng.randrange(n), rng.randrange(1, n + 1)
         t = time.perf_counter()
         path = merkle.proof_from_lookup(merkle.inclusion_pieces(i, n), nodes)
         inc.append(time.perf_counter() - t)
-        merkle.verify_inclusion(leaves[i], i, n, path, root)
-        m = rng.randrange(1, n + 1)
         t = time.perf_counter()
-        merkle.proof_from_lookup(merkle.consistency_pieces(m, n), nodes)
+        b_path = base.inclusion(i, n)
+        b_inc.append(time.perf_counter() - t)
+        assert b_path == path, f"baseline inclusion proof differs at {i}"
+        merkle.verify_inclusion(leaves[i], i, n, path, root)
+        t = time.perf_counter()
+        proof = merkle.proof_from_lookup(merkle.consistency_pieces(m, n), nodes)
         con.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        b_proof = base.consistency(m, n)
+        b_con.append(time.perf_counter() - t)
+        assert b_proof == proof, f"baseline consistency proof differs at {m}"
     naive = []
     for _ in range(3):
         i = rng.randrange(n)
@@ -90,7 +239,14 @@ def in_memory(n: int, proofs: int, rng: random.Random) -> dict[str, Any]:
         naive.append(time.perf_counter() - t)
         merkle.verify_inclusion(leaves[i], i, n, path, root)
     fast, slow = statistics.median(inc), statistics.median(naive)
-    return {"leaves": n, "append_leaves_per_s": n / append_s, "inclusion": _ms(inc), "consistency": _ms(con),
+    return {"leaves": n, "append_leaves_per_s": n / append_s,
+            "append_and_store_nodes_leaves_per_s": n / (append_s + nodes_s),
+            "baseline_append_leaves_per_s": n / base_append_s,
+            "append_ratio_vs_baseline": (append_s + nodes_s) / base_append_s,
+            "inclusion": _ms(inc), "consistency": _ms(con),
+            "baseline_inclusion": _ms(b_inc), "baseline_consistency": _ms(b_con),
+            "inclusion_ratio_vs_baseline": fast / statistics.median(b_inc),
+            "consistency_ratio_vs_baseline": statistics.median(con) / statistics.median(b_con),
             "naive_inclusion": _ms(naive), "speedup_vs_naive": slow / fast}
 
 
@@ -149,29 +305,61 @@ def in_database(n: int, proofs: int, rng: random.Random, batch: int = 5000) -> d
         with store._write() as session:
             append_entry(session.connection(), "event", f"t{i}", {"v": 1, "kind": "event", "t": i})
     single_s = time.perf_counter() - t0
+    _progress("database: the plain sqlite3 baseline's appends")
+    base = SqliteStoredTree(f"{tmp}/baseline.sqlite3", create=True)
+
+    def _entry(i: int) -> bytes:
+        return json.dumps({"v": 1, "kind": "event", "i": i}, sort_keys=True, separators=(",", ":")).encode()
+
+    t0 = time.perf_counter()
+    for lo in range(0, appended, batch):
+        base.append_entries([_entry(i) for i in range(lo, min(lo + batch, appended))])
+    base_batched_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for i in range(single):
+        base.append_entries([_entry(appended + i)])
+    base_single_s = time.perf_counter() - t0
+    base.db.close()
     size = store.log_size()
     _progress(f"database: {size:,} leaves; timing proofs")
     t0 = time.perf_counter()
     head = store.signed_tree_head()
     sth_s = time.perf_counter() - t0
-    inc, con = [], []
+    reader = SqliteStoredTree(f"{tmp}/registry.sqlite3", create=False)  # the registry's own rows
+    inc, con, b_inc, b_con = [], [], [], []
     for _ in range(proofs):
         i = rng.randrange(size)
         t = time.perf_counter()
         proof = store.inclusion_proof(i, size)
         inc.append(time.perf_counter() - t)
-        merkle.verify_inclusion(bytes.fromhex(proof["leaf_hash"]), i, size,
-                                [bytes.fromhex(h) for h in proof["audit_path"]], head.root_hash)
+        path = [bytes.fromhex(h) for h in proof["audit_path"]]
+        merkle.verify_inclusion(bytes.fromhex(proof["leaf_hash"]), i, size, path, head.root_hash)
+        t = time.perf_counter()
+        b_leaf, b_path = reader.get(0, i), reader.inclusion(i, size)
+        b_inc.append(time.perf_counter() - t)
+        assert (b_leaf.hex(), b_path) == (proof["leaf_hash"], path), f"baseline inclusion proof differs at {i}"
         m = rng.randrange(1, size + 1)
         t = time.perf_counter()
-        store.consistency_proof(m, size)
+        cons = store.consistency_proof(m, size)
         con.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        b_cons = reader.consistency(m, size)
+        b_con.append(time.perf_counter() - t)
+        assert [h.hex() for h in b_cons] == cons["consistency_path"], f"baseline consistency proof differs at {m}"
+    reader.db.close()
     store.close()
     problems = store.audit_log_tree() if n <= 100_000 else ["not run above 10^5 leaves"]
     return {"db_dir": tmp, "leaves": size, "bulk_loaded": n - appended, "bulk_load_s": bulk_s, "appended": appended,
             "append_batched_leaves_per_s": appended / batched_s, "batch": batch, "self_audit": problems or "intact",
             "append_one_txn_per_leaf_per_s": single / single_s, "sign_tree_head_ms": 1e3 * sth_s,
-            "inclusion": _ms(inc), "consistency": _ms(con)}
+            "inclusion": _ms(inc), "consistency": _ms(con),
+            "baseline_append_batched_leaves_per_s": appended / base_batched_s,
+            "baseline_append_one_txn_per_leaf_per_s": single / base_single_s,
+            "append_batched_ratio_vs_baseline": batched_s / base_batched_s,
+            "append_one_txn_ratio_vs_baseline": single_s / base_single_s,
+            "baseline_inclusion": _ms(b_inc), "baseline_consistency": _ms(b_con),
+            "inclusion_ratio_vs_baseline": statistics.median(inc) / statistics.median(b_inc),
+            "consistency_ratio_vs_baseline": statistics.median(con) / statistics.median(b_con)}
 
 
 _MONITOR_CHILD = r"""
@@ -260,19 +448,32 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(results, indent=2))
         return 0
     mem = results["in_memory"]
-    print(f"in memory, {mem['leaves']:,} leaves: append {mem['append_leaves_per_s']:,.0f} leaves/s; inclusion "
-          f"proof p50 {mem['inclusion']['p50_ms']:.3f} ms, consistency p50 {mem['consistency']['p50_ms']:.3f} ms; "
-          f"naive recompute {mem['naive_inclusion']['p50_ms']:.1f} ms ({mem['speedup_vs_naive']:,.0f}x slower)")
+    print("baseline: a plain store-every-node Merkle log (frontier in memory, every complete subtree hash "
+          "stored, RFC 6962 PATH/SUBPROOF); ratio = ours / baseline time")
+    print(f"in memory, {mem['leaves']:,} leaves:")
+    print(f"  append: ours {mem['append_leaves_per_s']:,.0f} leaves/s frontier only, "
+          f"{mem['append_and_store_nodes_leaves_per_s']:,.0f}/s with every node stored; baseline "
+          f"{mem['baseline_append_leaves_per_s']:,.0f}/s; with nodes {_words(mem['append_ratio_vs_baseline'])}, "
+          f"frontier only {_words(mem['baseline_append_leaves_per_s'] / mem['append_leaves_per_s'])}")
+    for kind in ("inclusion", "consistency"):
+        print(f"  {kind} proof p50: ours {mem[kind]['p50_ms']:.4f} ms, baseline "
+              f"{mem['baseline_' + kind]['p50_ms']:.4f} ms; {_words(mem[kind + '_ratio_vs_baseline'])}")
+    print(f"  (for scale only, recomputing the tree per proof: {mem['naive_inclusion']['p50_ms']:.1f} ms)")
     db = results["database_sqlite"]
     if isinstance(db, str):
         print(f"database: {db}")
     else:
         print(f"SQLite, {db['leaves']:,} leaves ({db['bulk_loaded']:,} bulk-loaded in {db['bulk_load_s']:.1f} s, "
-              f"then {db['appended']:,} appended): append {db['append_batched_leaves_per_s']:,.0f} leaves/s in "
-              f"batches of {db['batch']}, {db['append_one_txn_per_leaf_per_s']:,.0f}/s one transaction each; "
-              f"inclusion proof p50 {db['inclusion']['p50_ms']:.3f} ms (p95 {db['inclusion']['p95_ms']:.3f}), "
-              f"consistency p50 {db['consistency']['p50_ms']:.3f} ms; signing a tree head "
-              f"{db['sign_tree_head_ms']:.1f} ms; self-audit: {db['self_audit']}")
+              f"then {db['appended']:,} appended); baseline: plain sqlite3, same pragmas:")
+        print(f"  append in batches of {db['batch']}: ours {db['append_batched_leaves_per_s']:,.0f} leaves/s, "
+              f"baseline {db['baseline_append_batched_leaves_per_s']:,.0f}/s; "
+              f"{_words(db['append_batched_ratio_vs_baseline'])}")
+        print(f"  append, one transaction each: ours {db['append_one_txn_per_leaf_per_s']:,.0f}/s, baseline "
+              f"{db['baseline_append_one_txn_per_leaf_per_s']:,.0f}/s; {_words(db['append_one_txn_ratio_vs_baseline'])}")
+        for kind in ("inclusion", "consistency"):
+            print(f"  {kind} proof p50: ours {db[kind]['p50_ms']:.3f} ms (p95 {db[kind]['p95_ms']:.3f}), baseline "
+                  f"{db['baseline_' + kind]['p50_ms']:.3f} ms; {_words(db[kind + '_ratio_vs_baseline'])}")
+        print(f"  signing a tree head {db['sign_tree_head_ms']:.1f} ms; self-audit: {db['self_audit']}")
     mon = results.get("fresh_monitor")
     if mon:
         print(f"fresh monitor, {mon['entries']:,} entries: {mon['wall_s']:.1f} s ({mon['entries_per_s']:,.0f} "
