@@ -66,6 +66,8 @@ def main() -> None:
                                     "interval": list(r[3]) if r[3] else None} for r in rows],
                           "timings": timings}, indent=2))
         return
+    print("accuracy benchmark: baseline = the published figures (Pilz et al. 2025; Hennessy & Patterson; "
+          "Leachman 2009), ours beside each; timings are for information, not compared with another tool")
     print(f"{'figure':50} {'published':>10} {'ours':>12}  interval")
     for label, published, ours, interval in rows:
         pub = "-" if published != published else f"{published:.4g}"

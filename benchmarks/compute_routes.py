@@ -45,6 +45,8 @@ def main() -> None:
                               "p_over_1e26": p26, "p_over_1e25": p25},
         }, indent=2))
         return
+    print("accuracy benchmark: baseline = each reference run's published compute, left out in turn; "
+          "coverage of our 90 % interval and |log10(ours / published)|")
     print(f"{len(load_reference_runs())} reference runs (data/compute_reference_runs.yaml)")
     print("route / case: n, LOO 90% coverage, median width (OOM, factor), median |error| OOM; outside; developer-stated coverage")
     for r in rows:

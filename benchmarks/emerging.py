@@ -73,6 +73,8 @@ def main() -> None:
     if args.json:
         print(json.dumps(out, indent=2))
         return
+    print("accuracy benchmark: baseline = Babbush et al. (2021) Tables I-II (relative gap ours vs published); "
+          "timings are for information, not compared with another tool")
     print(f"Babbush et al. (2021) Tables I-II: {len(paper)} break-even times, largest gap "
           f"{worst['rel_error']:+.1%} ({worst['table']}, {worst['example']}, d={worst['degree']})")
     print(f"register: {len(register.claims)} entries, {len(comparable)} comparable")

@@ -194,6 +194,8 @@ def main() -> int:
             )
         )
         return 0
+    print("accuracy benchmark: baseline = publicly reported classifications and licence outcomes; "
+          "agreement = share of cases where ours matches")
     print(f"{'chip':26s} {'rule':8s} {'TPP':>7s} {'PD':>6s} {'reported':15s} {'ours':32s} agree")
     for r in rows:
         pd = r["performance_density"]

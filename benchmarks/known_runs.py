@@ -462,6 +462,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{'run':<26}{'chips':>7}  {'chip-h ours/rep':>15}  {'MFU ours':>8} {'rep':>5} {'ratio':>6}"
         f"  {'layout':<31}{'cost ours $M':>12} {'Epoch $M':>9} {'ratio':>6}"
     )
+    print("accuracy benchmark: baseline = each run's published figures (chip-hours, MFU, Epoch AI's costs, "
+          "wall-clock days); ratio = ours / published")
     print(header)
     print("-" * len(header))
     for r in rows:

@@ -196,6 +196,7 @@ def main() -> None:
         f"{'analysis':40} {'n':>5} {'ours (95% CI)':>22} {'published (95% CI)':>22} {'diff':>6}"
         "  in our CI  CIs overlap"
     )
+    print("accuracy benchmark: baseline = Epoch AI's published doubling times; diff = ours - published (years)")
     print(header)
     print("-" * len(header))
     for r in rows:
