@@ -224,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         json.dump({"snapshot": NOTABLE_MODELS_SNAPSHOT, "summary": summary, "coverage": coverage, "worst": worst}, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
+    print("accuracy benchmark: baseline = Epoch AI's published training compute per model; ratio = ours / Epoch")
     print(f"Estimators vs Epoch AI training compute (Notable AI Models snapshot {NOTABLE_MODELS_SNAPSHOT}, CC-BY 4.0)")
     print("log10(ours / Epoch): median signed, median |.|, 90th percentile |.|, share within 0.1 OOM\n")
     print(f"{'method':<13} {'subset':<45} {'n':>4} {'median':>7} {'|med|':>6} {'p90':>6} {'<=0.1':>6}")

@@ -188,6 +188,8 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--quick", action="store_true", help="accepted for uniformity; the full run is already quick")
     args = parser.parse_args()
+    if not args.json:
+        print("accuracy benchmark: baseline = Epoch AI's published doubling times; diff = ours - published (years)")
     rows = compare()
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -196,7 +198,6 @@ def main() -> None:
         f"{'analysis':40} {'n':>5} {'ours (95% CI)':>22} {'published (95% CI)':>22} {'diff':>6}"
         "  in our CI  CIs overlap"
     )
-    print("accuracy benchmark: baseline = Epoch AI's published doubling times; diff = ours - published (years)")
     print(header)
     print("-" * len(header))
     for r in rows:
