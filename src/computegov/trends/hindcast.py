@@ -19,14 +19,17 @@ import numpy.typing as npt
 
 from computegov.trends.calibration import Calibrated, calibrate_at, ensemble_median_scale
 from computegov.trends.chipsets import MIN_POINTS
+from computegov.trends.memo import Memo, digest_inputs
 from computegov.trends.methods import BASE_METHODS, method_ensemble, record_before
 
 __all__ = [
+    "ENSEMBLES",
     "Hindcasts",
     "calibrated_forecast",
     "first_origin",
     "pool_hindcasts",
     "run_hindcasts",
+    "seeded_ensemble",
     "series_hindcasts",
 ]
 
@@ -88,6 +91,35 @@ def method_stream(seed: int, origin: int, method: str) -> np.random.Generator:
     return np.random.default_rng([seed, origin, BASE_METHODS.index(method)])
 
 
+#: Ensembles computed in this process, by every input of :func:`seeded_ensemble`.
+ENSEMBLES = Memo()
+
+
+def seeded_ensemble(
+    method: str,
+    *,
+    train_x: FloatArray,
+    train_y: FloatArray,
+    origin: int,
+    targets: FloatArray,
+    seed: int,
+    n_samples: int,
+    n_boot: int,
+) -> FloatArray | None:
+    """:func:`~computegov.trends.methods.method_ensemble` on the (seed, origin, method) stream, once.
+
+    The result depends only on these arguments (the stream is made from ``seed``, ``origin`` and
+    ``method``), so it is remembered in :data:`ENSEMBLES` under a digest of all of them and the
+    same request later in the process (another backtest's calibration pool, the record forecast,
+    the clusters' first-reaching hindcast) gets the same read-only array back.
+    """
+    key = digest_inputs("ensemble", method, np.asarray(train_x), np.asarray(train_y), int(origin),
+                        np.asarray(targets), int(seed), int(n_samples), int(n_boot))
+    return ENSEMBLES.get_or_compute(key, lambda: method_ensemble(
+        method, train_x=train_x, train_y=train_y, origin=int(origin), targets=targets,
+        rng=method_stream(seed, int(origin), method), n_samples=n_samples, n_boot=n_boot))
+
+
 def run_hindcasts(
     years: FloatArray,
     log_values: FloatArray,
@@ -122,13 +154,13 @@ def run_hindcasts(
         median = np.full((*lead, o_arr.size, hs.size), np.nan)
         scale = np.full((*lead, o_arr.size, hs.size), np.nan)
         for i, origin in enumerate(o_arr):
-            ens = method_ensemble(
+            ens = seeded_ensemble(
                 method,
                 train_x=years[trains[i]],
                 train_y=log_values[..., trains[i]],
                 origin=int(origin),
                 targets=(origin + hs).astype(float),
-                rng=method_stream(seed, int(origin), method),
+                seed=seed,
                 n_samples=n_samples,
                 n_boot=n_boot,
             )

@@ -30,9 +30,9 @@ from computegov.trends.forecast import QUANTILE_LEVELS, Forecast
 from computegov.trends.hindcast import (
     calibrated_forecast,
     first_origin,
-    method_stream,
     pool_hindcasts,
     run_hindcasts,
+    seeded_ensemble,
     series_hindcasts,
 )
 from computegov.trends.methods import (
@@ -40,7 +40,6 @@ from computegov.trends.methods import (
     base_of,
     check_methods,
     is_calibrated,
-    method_ensemble,
     method_label,
 )
 
@@ -251,8 +250,8 @@ def forecast_series(
     summary = choice.summary(chosen)
     hs = np.asarray(target_years, dtype=np.int64) - origin
     base = base_of(chosen)
-    ens = method_ensemble(base, train_x=x, train_y=y, origin=origin, targets=(origin + hs).astype(float),
-                          rng=method_stream(seed, origin, base), n_samples=n_samples, n_boot=n_boot)
+    ens = seeded_ensemble(base, train_x=x, train_y=y, origin=origin, targets=(origin + hs).astype(float),
+                          seed=seed, n_samples=n_samples, n_boot=n_boot)
     if ens is None:
         raise InputError(f"{metric}: method {chosen} cannot forecast from these {x.size} chips")
     if is_calibrated(chosen):
