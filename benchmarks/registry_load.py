@@ -1,7 +1,7 @@
 """Load test of the compute-report registry: 1, 2, 4 uvicorn workers x 1-32 clients, SQLite and PostgreSQL.
 
 For each backend, worker count and client count it starts ``computegov serve``'s server (the same
-:func:`computegov.registry.server.serve_forever` as ``computegov serve --workers N``) in a child
+:func:`computegov.web.server.serve_forever` as ``computegov serve --workers N``) in a child
 process on 127.0.0.1 (a free port), then runs that many concurrent clients from this process
 (asyncio + httpx, one connection each): each submits its own signed reports (plus a resubmission
 of each tenth one, which must come back 200 with the same record) and reads the list and detail
@@ -142,7 +142,7 @@ def _start_server(database_url: str, workers: int, env: dict[str, str]) -> tuple
     import httpx
 
     port = _free_port()
-    code = ("from computegov.registry.server import serve_forever; "
+    code = ("from computegov.web.server import serve_forever; "
             f"serve_forever(database_url={database_url!r}, host='127.0.0.1', port={port}, workers={workers}, "
             "max_body_bytes=5 * 1024 * 1024, log_level='warning')")
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, start_new_session=True,

@@ -20,9 +20,9 @@ FLOORS: tuple[frozenset[str], ...] = (
     frozenset({"catalog", "tlog"}),
     frozenset({"policy", "costs", "measure", "trends"}),
     frozenset({"compute", "ledger", "clusters", "supply", "emerging", "attest"}),
-    frozenset({"planning", "integrations", "outlook"}),
+    frozenset({"planning", "integrations", "outlook", "registry"}),
     frozenset({"charts"}),
-    frozenset({"report", "registry"}),
+    frozenset({"report", "web"}),
     frozenset({"cli"}),
 )
 

@@ -25,9 +25,9 @@ def registry_url(tmp_path: Path, keypair: tuple[Path, Path]) -> Iterator[tuple[s
     pytest.importorskip("fastapi")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from computegov.registry import create_app
-        from computegov.registry.server import running
         from computegov.registry.store import Store
+        from computegov.web import create_app
+        from computegov.web.server import running
 
     store: Any = Store(f"sqlite:///{tmp_path / 'registry.sqlite3'}")
     store.add_key("lab-a", keypair[1].read_text())

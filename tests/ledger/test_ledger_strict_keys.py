@@ -181,8 +181,8 @@ def test_registry_refuses_weak_keys_on_add_and_in_the_api(tmp_path: Path, hex_ke
     assert r.exit_code == 2 and "refused" in r.output, r.output
 
     fastapi = pytest.importorskip("fastapi.testclient")
-    from computegov.registry import create_app
     from computegov.registry.store import Store
+    from computegov.web import create_app
 
     store = Store(url)
     token = store.create_token("lab-z")[0]

@@ -21,7 +21,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
-    from computegov.registry import create_app
+    from computegov.web import create_app
 
     db: Path = tmp_path_factory.mktemp("outlook") / "pages.sqlite3"
     app = create_app(f"sqlite:///{db}")

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from registry_helpers import DEFAULT_KEYS, FakeVerifier, Keys
+from registry_helpers import DEFAULT_KEYS, FakeVerifier, Keys, page_client
+
+__all__ = ["page_client"]  # a fixture shared with tests/web
 
 PG_URL = os.environ.get("COMPUTEGOV_TEST_POSTGRES_URL")
 
@@ -64,7 +66,7 @@ def client(store: Any, verifier: FakeVerifier) -> Iterator[Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
-    from computegov.registry import create_app
+    from computegov.web import create_app
 
     app = create_app(store=store, verifier=verifier, max_body_bytes=256 * 1024)
     with TestClient(app, raise_server_exceptions=False) as c:
@@ -74,19 +76,6 @@ def client(store: Any, verifier: FakeVerifier) -> Iterator[Any]:
 @pytest.fixture
 def keys() -> Keys:
     return Keys(Ed25519PrivateKey.generate())
-
-
-@pytest.fixture
-def page_client(tmp_path: Any) -> Iterator[Any]:
-    """A client on a fresh SQLite registry, for tests that do not depend on the database."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from fastapi.testclient import TestClient
-    from computegov.registry import create_app
-
-    app = create_app(f"sqlite:///{tmp_path / 'pages.sqlite3'}", verifier=FakeVerifier())
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -151,3 +152,14 @@ class FakeVerifier:
         return FakeVerdict(ok, ({"name": "signatures", "ok": ok, "evidence": "fake verifier"},))
 
 
+@pytest.fixture
+def page_client(tmp_path: Any) -> Iterator[Any]:
+    """A client on a fresh SQLite registry, for tests that do not depend on the database."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    from computegov.web import create_app
+
+    app = create_app(f"sqlite:///{tmp_path / 'pages.sqlite3'}", verifier=FakeVerifier())
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c

@@ -23,12 +23,12 @@ pytestmark = BROWSER_MARKS
 
 @pytest.fixture
 def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Any]]:
-    from computegov.registry.server import running
+    from computegov.web.server import running
 
     monkeypatch.setenv("COMPUTEGOV_LOG_KEY", str(tmp_path / "log.key"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from computegov.registry import create_app
+        from computegov.web import create_app
     app = create_app(f"sqlite:///{tmp_path / 'registry.sqlite3'}", verifier=FakeVerifier())
     with running(app) as url:
         yield url, app

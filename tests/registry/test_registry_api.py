@@ -210,7 +210,7 @@ def test_openapi_schema_documents_the_api(client: Any) -> None:
 
 
 def test_default_body_limit_is_5_mib(page_client: Any) -> None:
-    from computegov.registry.app import DEFAULT_MAX_BODY_BYTES
+    from computegov.web.app import DEFAULT_MAX_BODY_BYTES
 
     assert DEFAULT_MAX_BODY_BYTES == 5 * 1024 * 1024
     body = b'{"envelope": "' + b"x" * (DEFAULT_MAX_BODY_BYTES + 1) + b'"}'

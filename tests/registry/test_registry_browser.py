@@ -25,11 +25,11 @@ pytestmark = BROWSER_MARKS
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
-    from computegov.registry.server import running
+    from computegov.web.server import running
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from computegov.registry import create_app
+        from computegov.web import create_app
     db = tmp_path_factory.mktemp("browser") / "registry.sqlite3"
     app = create_app(f"sqlite:///{db}", verifier=FakeVerifier())
     with running(app) as url:
@@ -62,7 +62,7 @@ def test_dashboard_opens(server: tuple[str, Any], browser: Any) -> None:
     page.goto(url + "/")
     assert page.locator("h1").inner_text() == "computegov"
     # one card per page in the navigation bar, except the dashboard itself
-    from computegov.registry.pages import NAV
+    from computegov.web.pages import NAV
 
     assert page.locator(".card").count() == len(NAV) - 1
     assert sorted(page.locator(".card").evaluate_all("cards => cards.map(c => c.getAttribute('href'))")) == \

@@ -21,7 +21,8 @@ from schemathesis.checks import not_a_server_error  # noqa: E402
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
-    from computegov.registry import Store, create_app
+    from computegov.registry import Store
+    from computegov.web import create_app
 
 _DB_DIR = Path(tempfile.mkdtemp(prefix="computegov-fuzz-"))
 _STORE = Store(f"sqlite:///{_DB_DIR / 'fuzz.sqlite3'}")

@@ -108,7 +108,7 @@ def test_migration_0002_registers_legacy_keys_maps_outcomes_and_flags_unproven_r
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             from fastapi.testclient import TestClient
-        from computegov.registry import create_app
+        from computegov.web import create_app
 
         with TestClient(create_app(store=store, verifier=FakeVerifier()), raise_server_exceptions=False) as client:
             page = client.get("/registry").text

@@ -16,7 +16,7 @@ def _client(store: Any, verifier: Any) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
-    from computegov.registry import create_app
+    from computegov.web import create_app
 
     return TestClient(create_app(store=store, verifier=verifier), raise_server_exceptions=False)
 

@@ -356,7 +356,7 @@ def real_client(tmp_path: Path) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
-    from computegov.registry import create_app
+    from computegov.web import create_app
 
     app = create_app(f"sqlite:///{tmp_path / 'r.sqlite3'}")
     with TestClient(app, raise_server_exceptions=False) as c:

@@ -64,8 +64,9 @@ def test_slow_clients_are_cut_off_while_normal_requests_are_served(tmp_path: Pat
     monkeypatch.setenv("COMPUTEGOV_LOG_KEY", str(tmp_path / "log.key"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from computegov.registry import Store, create_app
-        from computegov.registry.server import running
+        from computegov.registry import Store
+        from computegov.web import create_app
+        from computegov.web.server import running
     store = Store(f"sqlite:///{tmp_path / 'r.sqlite3'}")
     app = create_app(store=store, verifier=FakeVerifier(), body_timeout_s=BODY_TIMEOUT_S)
 

@@ -25,8 +25,9 @@ def registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[s
     monkeypatch.setenv("COMPUTEGOV_LOG_KEY", str(tmp_path / "log.key"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from computegov.registry import Store, create_app
-        from computegov.registry.server import running
+        from computegov.registry import Store
+        from computegov.web import create_app
+        from computegov.web.server import running
     store = Store(f"sqlite:///{tmp_path / 'r.sqlite3'}")
     store.add_key("acme", DEFAULT_KEYS.public_pem)
     other = Keys(Ed25519PrivateKey.generate())

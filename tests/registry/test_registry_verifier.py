@@ -19,8 +19,8 @@ def real_client(tmp_path: Path) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
-    from computegov.registry import create_app
     from computegov.registry.verification import default_verifier, ledger_verifier
+    from computegov.web import create_app
 
     assert default_verifier() is ledger_verifier
     app = create_app(f"sqlite:///{tmp_path / 'r.sqlite3'}")

@@ -16,7 +16,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
-    from computegov.registry import create_app
+    from computegov.web import create_app
 
     path = tmp_path_factory.mktemp("registry") / "trends.sqlite3"
     with TestClient(create_app(f"sqlite:///{path}"), raise_server_exceptions=False) as c:

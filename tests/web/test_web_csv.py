@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 pytest.importorskip("fastapi")
 
-from computegov.registry.csv_export import flatten_row, rows_to_csv, wants_csv
+from computegov.web.csv_export import flatten_row, rows_to_csv, wants_csv
 
 
 def _read_csv(text: str) -> list[dict[str, str]]:
@@ -43,7 +43,7 @@ def _decode_data_uri(href: str) -> str:
 def client(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from fastapi.testclient import TestClient
 
-    from computegov.registry.app import create_app
+    from computegov.web.app import create_app
 
     db = tmp_path_factory.mktemp("csv") / "registry.sqlite3"
     with TestClient(create_app(f"sqlite:///{db}")) as c:
@@ -228,7 +228,7 @@ def test_each_share_names_its_metric_population_and_date() -> None:
 
 def test_the_planner_form_shows_the_deadline_the_planner_uses() -> None:
     from computegov.costs import default_assumptions
-    from computegov.registry.features import plan_form
+    from computegov.web.features import plan_form
 
     days = default_assumptions().planning["default_max_days"].value.central
     deadline = next(f for f in plan_form().fields if f.name == "deadline_days")

@@ -14,15 +14,12 @@ import io
 import os
 import shutil
 import subprocess
-import sys
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "registry"))
 from registry_helpers import BROWSER_MARKS, chromium
 
 pytestmark = BROWSER_MARKS
@@ -75,9 +72,11 @@ def _axe_source() -> str | None:
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from computegov.registry.app import create_app
-    from computegov.registry.server import running
+    from computegov.web.app import create_app
+    from computegov.web.cluster_page import warm
+    from computegov.web.server import running
 
+    warm()  # /clusters itself, not its first-load note (tests/web/test_cluster_loading.py checks that)
     db = tmp_path_factory.mktemp("web") / "registry.sqlite3"
     with running(create_app(f"sqlite:///{db}")) as url:
         yield url

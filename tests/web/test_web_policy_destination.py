@@ -17,7 +17,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
-    from computegov.registry import create_app
+    from computegov.web import create_app
 
     app = create_app(f"sqlite:///{tmp_path_factory.mktemp('policy') / 'r.sqlite3'}")
     with TestClient(app, raise_server_exceptions=False) as c:

@@ -50,12 +50,12 @@ def serve(
     try:
         import uvicorn
 
-        from computegov.registry import create_app
+        from computegov.web import create_app
     except ImportError as err:  # pragma: no cover - the server extra is missing
         exit_with(f"the web server needs the 'server' extra: pip install 'computegov[server]' ({err.name})")
     from sqlalchemy.exc import SQLAlchemyError
 
-    from computegov.registry.server import DEFAULT_KEEP_ALIVE_S, GuardedH11Protocol, serve_forever
+    from computegov.web.server import DEFAULT_KEEP_ALIVE_S, GuardedH11Protocol, serve_forever
 
     max_body_bytes = int(max_body_mb * 1024 * 1024)
     try:  # migrates the database and creates the log key once, before any worker starts

@@ -1,9 +1,12 @@
-"""The web application: dashboard pages, a JSON API and the compute-report registry.
+"""The compute-report registry: store, intake, keys, organisations, claims and audits.
 
-:func:`create_app` and :class:`Store` need FastAPI and SQLAlchemy (the ``server`` extra) and are
-imported on first use, so the pure parts (:mod:`computegov.tlog.merkle`,
-:mod:`computegov.registry.treehead`, :mod:`computegov.registry.monitor`) work on the core
-install. Start the server with ``computegov serve`` or build it with :func:`create_app`.
+Every change is appended to the transparency log (:mod:`computegov.tlog`).
+
+:class:`Store` needs SQLAlchemy (the ``server`` extra) and is imported on first use, so the pure
+parts (:mod:`computegov.registry.treehead`, :mod:`computegov.registry.monitor`) work on the core
+install. The registry's HTTP endpoints are :mod:`computegov.registry.api`,
+:mod:`computegov.registry.log_api` and :mod:`computegov.registry.verdicts_api`; the web app that
+serves them with the dashboard is :func:`computegov.web.create_app` (``computegov serve``).
 """
 
 from __future__ import annotations
@@ -11,17 +14,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from computegov.registry.app import create_app
     from computegov.registry.store import Store
 
-__all__ = ["Store", "create_app"]
+__all__ = ["Store"]
 
 
 def __getattr__(name: str) -> Any:
-    if name == "create_app":
-        from computegov.registry.app import create_app
-
-        return create_app
     if name == "Store":
         from computegov.registry.store import Store
 

@@ -20,15 +20,15 @@ sets ``verdict_ok``.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
-from computegov.registry import features, intake
+from computegov.jsonsafe import json_safe as jsonsafe
+from computegov.registry import intake
 from computegov.registry.store import OrgInfo, Store
-from computegov.registry.views import CHIP_KINDS, SORT_KEYS, ChipQuery, jsonsafe, query_chips
 
 __all__ = ["router"]
 
@@ -84,7 +84,7 @@ class Problem(BaseModel):
     keyid: str | None = Field(None, description="for 403 on a submission: the signer's key id")
 
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "missing, unknown or revoked API token"},
     413: {"model": Problem, "description": "request body over the size limit"},
     422: {
@@ -117,19 +117,6 @@ def require_org(
     return org
 
 
-# health ------------------------------------------------------------------------------------
-
-
-@router.get("/health", tags=["meta"])
-def health(request: Request) -> dict[str, Any]:
-    """Liveness, the database backend and which library modules this build has."""
-    return {
-        "status": "ok",
-        "database": _store(request).dialect,
-        "features": features.available(),
-    }
-
-
 # registry ----------------------------------------------------------------------------------
 
 
@@ -146,7 +133,7 @@ def health(request: Request) -> dict[str, Any]:
             "`public_key` is not one of its registered keys",
         },
         409: {"model": Problem, "description": "submitted by another organisation"},
-        **_ERRORS,
+        **ERROR_RESPONSES,
     },
 )
 def submit_report(
@@ -168,7 +155,7 @@ def submit_report(
     return {"created": stored.created, "report": stored.report.to_dict(), "receipt": receipt}
 
 
-@router.get("/reports", tags=["registry"], responses={422: _ERRORS[422]})
+@router.get("/reports", tags=["registry"], responses={422: ERROR_RESPONSES[422]})
 def list_reports(
     request: Request,
     organisation: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")] = None,
@@ -180,12 +167,12 @@ def list_reports(
     return {"total": total, "limit": limit, "offset": offset, "reports": [r.to_dict() for r in reports]}
 
 
-@router.get("/reports/{digest}", tags=["registry"], responses={404: {"model": Problem}, 422: _ERRORS[422]})
+@router.get("/reports/{digest}", tags=["registry"], responses={404: {"model": Problem}, 422: ERROR_RESPONSES[422]})
 def get_report(request: Request, digest: Digest) -> dict[str, Any]:
     """One report: its verdict, the envelope, its position against each threshold, and its log leaves."""
     report = _store(request).get_report(digest)
     out = report.to_dict(full=True)
-    out["thresholds"] = features.threshold_positions(report.total_flop)
+    out["thresholds"] = threshold_positions(report.total_flop)
     out["log"] = _store(request).report_leaves(digest)  # its leaves in /api/v1/log
     return jsonsafe(out)
 
@@ -202,7 +189,7 @@ def get_report_ledger(request: Request, digest: Digest) -> Response:
 @router.delete(
     "/reports/{digest}",
     tags=["registry"],
-    responses={403: {"model": Problem}, 404: {"model": Problem}, **_ERRORS},
+    responses={403: {"model": Problem}, 404: {"model": Problem}, **ERROR_RESPONSES},
 )
 def withdraw_report(
     request: Request, digest: Digest, org: Annotated[OrgInfo, Depends(require_org)]
@@ -217,7 +204,7 @@ def list_organisations(request: Request) -> list[dict[str, Any]]:
     return [o.to_dict() for o in _store(request).list_orgs()]
 
 
-@router.get("/audit", tags=["registry"], responses={422: _ERRORS[422]})
+@router.get("/audit", tags=["registry"], responses={422: ERROR_RESPONSES[422]})
 def audit_log(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -227,38 +214,16 @@ def audit_log(
     return [a.to_dict() for a in _store(request).audit_log(limit=limit, offset=offset)]
 
 
-# catalogue ---------------------------------------------------------------------------------
+def threshold_positions(total_flop: float | None) -> list[dict[str, Any]]:
+    """A registered report's measured FLOP against each compute threshold in force today.
 
+    Uses :func:`computegov.compute.measured_estimate` (±5 % unless the report gives an interval)
+    and :func:`computegov.policy.thresholds.check`; empty when the report states no total.
+    """
+    if total_flop is None or total_flop <= 0:
+        return []
+    from computegov import compute
+    from computegov.policy import thresholds
 
-@router.get("/chips", tags=["catalogue"], responses={422: _ERRORS[422]})
-def list_chips(
-    request: Request,
-    q: Annotated[str, Query(max_length=200, description="substring of name, alias or manufacturer")] = "",
-    kind: Annotated[Literal["", "gpu", "tpu", "npu", "asic", "cpu", "other"], Query()] = "",
-    manufacturer: Annotated[str, Query(max_length=200)] = "",
-    since: Annotated[float | None, Query(ge=1950, le=2100)] = None,
-    until: Annotated[float | None, Query(ge=1950, le=2100)] = None,
-    datacenter: bool | None = None,
-    sort: Annotated[str, Query(description=f"one of {', '.join(SORT_KEYS)}")] = "release_date",
-    order: Literal["asc", "desc"] = "desc",
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> dict[str, Any]:
-    """Query the catalogue (``Catalog.filter`` plus search, sort and paging)."""
-    assert kind in ("", *CHIP_KINDS)
-    chips, total = query_chips(
-        request.app.state.catalog_loader(),
-        ChipQuery(q, kind, manufacturer, since, until, datacenter, sort, order == "desc", limit, offset),
-    )
-    return jsonsafe({"total": total, "chips": [c.to_dict() for c in chips]})
-
-
-@router.get("/chip", tags=["catalogue"], responses={404: {"model": Problem}, 422: _ERRORS[422]})
-def chip_detail(
-    request: Request, name: Annotated[str, Query(min_length=1, max_length=200, description="any name or alias")]
-) -> dict[str, Any]:
-    """One chip (forgiving name lookup, ``Catalog.get``), every field with its source."""
-    return jsonsafe(request.app.state.catalog_loader().get(name).to_dict())
-
-
-features.add_api_routes(router)
+    estimate = compute.measured_estimate({"flop": total_flop})
+    return [c.to_dict() for c in thresholds.check(estimate)]

@@ -1,6 +1,6 @@
 """The library functions the web exposes, one small adapter each, shared by API and pages.
 
-Each adapter parses a form (:mod:`computegov.registry.forms`), calls one public library
+Each adapter parses a form (:mod:`computegov.web.forms`), calls one public library
 function and returns its result's ``to_dict()``. Library modules built in parallel may be
 absent from a build; :func:`available` says which are there and the pages show
 "not available in this build" for the others (the API answers 501).
@@ -22,14 +22,15 @@ from computegov.charts.web import (
     region_chart_html,
     trend_charts_html,
 )
-from computegov.registry.forms import Field, FieldErrors, Form, parse_form
-from computegov.registry.trend_features import (
+from computegov.registry.api import threshold_positions
+from computegov.web.forms import Field, FieldErrors, Form, parse_form
+from computegov.web.trend_features import (
     add_trend_routes,
     trend_forecast,
     trends_form,
     trends_prob,
 )
-from computegov.registry.views import jsonsafe
+from computegov.web.views import jsonsafe
 
 __all__ = [
     "COMPUTE_FORM",
@@ -150,21 +151,6 @@ def compute_check(raw: Mapping[str, Any]) -> dict[str, Any]:
         "date": (values["date"] or dt.date.today()).isoformat(),
         "thresholds": [c.to_dict() for c in checks],
     })
-
-
-def threshold_positions(total_flop: float | None) -> list[dict[str, Any]]:
-    """A registered report's measured FLOP against each threshold in force today.
-
-    Uses ``compute.measured_estimate`` (±5 % unless the report gives an interval) and
-    ``thresholds.check``; empty when the report states no total or a module is missing.
-    """
-    if total_flop is None or total_flop <= 0:
-        return []
-    compute, thresholds = _feature("compute"), _feature("thresholds")
-    if compute is None or thresholds is None:
-        return []
-    estimate = compute.measured_estimate({"flop": total_flop})
-    return [c.to_dict() for c in thresholds.check(estimate)]
 
 
 def add_api_routes(router: APIRouter) -> None:

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from computegov.errors import InputError
-from computegov.registry.forms import Field, parse_value
+from computegov.web.forms import Field, parse_value
 
 __all__ = [
     "DEFAULT_TARGETS",

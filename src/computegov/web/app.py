@@ -86,7 +86,7 @@ class GuardMiddleware:
     when it nests deeper than :data:`~computegov.registry.jsonlimits.MAX_JSON_DEPTH` levels,
     before any JSON decoder recurses into it; otherwise it is handed on unchanged. Every body
     must arrive whole within ``body_timeout_s`` of the request head, however it trickles in;
-    otherwise the answer is 408 with ``Connection: close`` (see :mod:`computegov.registry.server`).
+    otherwise the answer is 408 with ``Connection: close`` (see :mod:`computegov.web.server`).
     """
 
     def __init__(self, app: ASGIApp, max_body_bytes: int, body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S) -> None:
@@ -239,6 +239,7 @@ def create_app(
     catalog_loader: Callable[[], Any] | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     body_timeout_s: float = DEFAULT_BODY_TIMEOUT_S,
+    warm_pages: bool = False,
 ) -> FastAPI:
     """Build the web application.
 
@@ -251,11 +252,15 @@ def create_app(
             :func:`computegov.catalog.load_catalog`.
         max_body_bytes: largest request body accepted, bytes; larger ones get 413.
         body_timeout_s: a request body must arrive whole within this many seconds, else 408.
+        warm_pages: compute the slow pages' default results (``/clusters``) in a background thread
+            now, so the first visitor does not wait (``computegov serve`` sets it).
 
     Returns:
         The FastAPI app (ASGI), OpenAPI schema at ``/api/v1/openapi.json``, docs at ``/api/docs``.
     """
-    from computegov.registry import api, cluster_pages, emerging_pages, log_api, pages, verdicts_api
+    from computegov.registry import api, log_api, verdicts_api
+    from computegov.web import api as web_api
+    from computegov.web import cluster_pages, emerging_pages, pages
 
     app = FastAPI(
         title="computegov",
@@ -275,7 +280,7 @@ def create_app(
         catalog_loader = load_catalog
     app.state.catalog_loader = catalog_loader
     app.add_middleware(GuardMiddleware, max_body_bytes=max_body_bytes, body_timeout_s=body_timeout_s)
-    from computegov.registry.csv_export import CsvMiddleware
+    from computegov.web.csv_export import CsvMiddleware
 
     app.add_middleware(CsvMiddleware)  # ?format=csv / Accept: text/csv on every /api/v1 answer with rows
 
@@ -325,6 +330,7 @@ def create_app(
         return pages.api_docs_page(request, app.openapi())
 
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
+    app.include_router(web_api.router)
     app.include_router(api.router)
     app.include_router(log_api.router)
     app.include_router(log_api.budget_router)
@@ -333,11 +339,15 @@ def create_app(
     app.include_router(cluster_pages.page_router)
     app.include_router(emerging_pages.api_router)
     app.include_router(emerging_pages.page_router)
-    from computegov.registry import outlook_pages
+    from computegov.web import outlook_pages
 
     app.include_router(outlook_pages.api_router)
     app.include_router(outlook_pages.page_router)
     app.include_router(pages.router)
+    if warm_pages:
+        from computegov.web.cluster_page import start_warming
+
+        start_warming()
     return app
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from computegov.registry.forms import Field, FieldErrors, Form, parse_form, parse_value
+from computegov.web.forms import Field, FieldErrors, Form, parse_form, parse_value
 
 SIZE = Field("target", "Target", "float", low=0.0, low_open=True, high=1e30)
 COUNT = Field("samples", "Samples", "int", default=10, low=100, high=1000)

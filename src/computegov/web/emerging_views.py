@@ -3,7 +3,7 @@
 Each ``*_payload`` function returns exactly what ``computegov emerging <command> --json`` prints
 for the same inputs (the bundled register, the app's catalogue): the API returns it as is, the
 page renders it. Inputs are checked here, before any library call, and a bad one raises
-:class:`~computegov.registry.forms.FieldErrors` naming the field (HTTP 422 on the API, a message
+:class:`~computegov.web.forms.FieldErrors` naming the field (HTTP 422 on the API, a message
 beside the field on the page). The forecasts behind ``compare`` and ``scenario`` take about a
 second each, so results are cached per (catalogue content, inputs).
 """
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from computegov.emerging.register import EVIDENCE_KINDS, MATURITY_LEVELS, PARADIGMS
 from computegov.errors import ComputegovError
 from computegov.jsonsafe import json_safe
-from computegov.registry.forms import Field, FieldErrors, Form, parse_value
+from computegov.web.forms import Field, FieldErrors, Form, parse_value
 
 if TYPE_CHECKING:
     from computegov.emerging import Claim, Comparison, ParadigmForecast

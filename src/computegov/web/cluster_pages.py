@@ -1,6 +1,6 @@
 """Where the compute is: the AI-supercomputer JSON API and the ``/clusters`` dashboard page.
 
-The API gives the CLI's ``--json`` numbers (:mod:`computegov.registry.cluster_views` calls the same
+The API gives the CLI's ``--json`` numbers (:mod:`computegov.web.cluster_views` calls the same
 functions with the same arguments):
 
 * ``GET /api/v1/clusters/summary``: ``computegov clusters summary --json`` (doubling times, shares);
@@ -10,7 +10,7 @@ functions with the same arguments):
 * ``GET /api/v1/supply/estimate``: ``computegov supply estimate --json``.
 
 A bad value answers 422 with a message that starts with the field's name, never a 500.
-The page (:mod:`computegov.registry.cluster_page`) shows the same numbers.
+The page (:mod:`computegov.web.cluster_page`) shows the same numbers.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from computegov.errors import ComputegovError
-from computegov.registry.cluster_views import defaults, summary
+from computegov.web.cluster_views import defaults, summary
 
 __all__ = ["api_router", "page_router", "summary"]
 
@@ -61,7 +61,7 @@ def clusters_stocks(
     set_: str = _SET, country: str | None = _COUNTRY,
 ) -> dict[str, Any]:
     """Compute of the systems operational on each date by country/owner/sector, with shares (= `clusters stocks --json`)."""
-    from computegov.registry.cluster_views import stocks_view
+    from computegov.web.cluster_views import stocks_view
 
     return _answer(lambda: stocks_view(set_=set_, date=date, dates=dates, by=by, metric=metric, country=country))
 
@@ -75,7 +75,7 @@ def clusters_leading_forecast(
     set_: str = _SET, seed: int | None = _SEED,
 ) -> dict[str, Any]:
     """Calibrated forecast of the largest system, when it first reaches `target`, and that forecast's hindcast."""
-    from computegov.registry.cluster_views import forecast_view
+    from computegov.web.cluster_views import forecast_view
 
     return _answer(lambda: forecast_view(metric=metric, target=target, set_=set_, seed=seed, method=method))
 
@@ -89,7 +89,7 @@ def clusters_exposure(
     set_: str = _SET, country: str | None = _COUNTRY,
 ) -> dict[str, Any]:
     """Each country's share of compute on chips controlled today, then, and under a what-if (= `clusters exposure --json`)."""
-    from computegov.registry.cluster_views import exposure_view
+    from computegov.web.cluster_views import exposure_view
 
     return _answer(lambda: exposure_view(set_=set_, date=date, metric=metric, whatif_tpp=whatif_tpp,
                                          whatif_pd=whatif_pd, country=country))
@@ -119,7 +119,7 @@ def supply_estimate(
     seed: int | None = _SEED,
 ) -> dict[str, Any]:
     """Accelerators per year from wafer starts: each stage's capacity, the binding one, a 90 % interval."""
-    from computegov.registry.cluster_views import supply_view
+    from computegov.web.cluster_views import supply_view
 
     raw = {k: v for k, v in locals().items() if k != "supply_view"}
     return _answer(lambda: supply_view(raw))
@@ -128,7 +128,7 @@ def supply_estimate(
 @page_router.get("/clusters")
 def clusters_page(request: Request) -> Response:
     """AI supercomputers: trends, stocks by country, the calibrated forecast, exposure, supply calculator."""
-    from computegov.registry.cluster_page import page
+    from computegov.web.cluster_page import page
 
     return page(request)
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from computegov.cli import app as cli_app
 from computegov.emerging import EVIDENCE_KINDS, MATURITY_LEVELS, PARADIGMS, load_register
-from computegov.registry.emerging_pages import duration, figure
+from computegov.web.emerging_pages import duration, figure
 
 runner = CliRunner()
 
@@ -26,7 +26,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
-    from computegov.registry import create_app
+    from computegov.web import create_app
 
     app = create_app(f"sqlite:///{tmp_path_factory.mktemp('emerging') / 'pages.sqlite3'}", verifier=FakeVerifier())
     with TestClient(app, raise_server_exceptions=False) as c:
@@ -311,7 +311,7 @@ def test_register_figures_carry_their_units(name: str, value: float, text: str) 
 
 def test_every_register_metric_name_is_shown_with_its_unit() -> None:
     from computegov.emerging.register import METRIC_NAMES
-    from computegov.registry.emerging_pages import SI_UNITS
+    from computegov.web.emerging_pages import SI_UNITS
 
     assert set(SI_UNITS) <= set(METRIC_NAMES)
     for name, unit in METRIC_NAMES.items():

@@ -283,7 +283,7 @@ def test_chip_page_gives_values_with_units_and_sources(page_client: Any) -> None
     page = page_client.get("/catalog/chip", params={"name": "H100"})
     assert page.status_code == 200
     assert chip.memory_bytes is not None and chip.tdp_w is not None
-    from computegov.registry.pages import si
+    from computegov.web.pages import si
 
     assert si(chip.memory_bytes, "B") in page.text  # e.g. "80 GB", not "80000000000.0"
     assert si(chip.tdp_w, "W") in page.text
@@ -298,6 +298,6 @@ def test_chip_page_gives_values_with_units_and_sources(page_client: Any) -> None
      ("memory_bytes", None, "—")],
 )
 def test_spec_values_carry_their_unit(key: str, value: Any, shown: str) -> None:
-    from computegov.registry.pages import spec_value
+    from computegov.web.pages import spec_value
 
     assert spec_value(key, value) == shown

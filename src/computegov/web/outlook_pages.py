@@ -2,7 +2,7 @@
 
 ``GET /api/v1/outlook`` and ``GET /api/v1/outlook/sensitivity`` return exactly what
 ``computegov outlook --json`` and ``computegov outlook sensitivity --json`` print for the same
-inputs (:mod:`computegov.registry.outlook_views`); overrides are repeatable ``set=NAME=VALUE``
+inputs (:mod:`computegov.web.outlook_views`); overrides are repeatable ``set=NAME=VALUE``
 or ``set=NAME=LOW..HIGH``; a bad input is 422 naming the field. The page ``/outlook`` shows the
 fan of every constraint with the feasible run and the trend, which constraint binds, the table
 by year, the tornado, and every input of the preset with its source, each overridable in a GET
@@ -17,8 +17,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from computegov.registry import outlook_views as views
-from computegov.registry.forms import FieldErrors, parse_form
+from computegov.web import outlook_views as views
+from computegov.web.forms import FieldErrors, parse_form
 
 __all__ = ["api_router", "page_router"]
 
@@ -79,7 +79,7 @@ def outlook_page(request: Request) -> Response:
     """The outlook: fans, binding constraint, trend, tornado; every input overridable."""
     from computegov.charts.base import chart_html
     from computegov.charts.outlook import binding_chart, fan_chart, tornado_chart
-    from computegov.registry.pages import render
+    from computegov.web.pages import render
 
     form = views.OUTLOOK_FORM
     raw = {k: v for k, v in request.query_params.items() if k in {f.name for f in form.fields} or k.startswith("in_")}

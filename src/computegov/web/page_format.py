@@ -1,6 +1,6 @@
 """How dashboard pages write numbers: SI prefixes, scientific notation, a chip spec's labelled value.
 
-Pure functions (no web framework), registered as Jinja filters by :mod:`computegov.registry.pages`.
+Pure functions (no web framework), registered as Jinja filters by :mod:`computegov.web.pages`.
 """
 
 from __future__ import annotations

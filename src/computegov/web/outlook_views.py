@@ -3,7 +3,7 @@
 :func:`outlook_payload` returns exactly what ``computegov outlook --json`` prints for the same
 preset, years, overrides, draws and seed (the app's catalogue); :func:`sensitivity_payload` what
 ``computegov outlook sensitivity --json`` prints. Inputs are checked here, before any library
-call; a bad one raises :class:`~computegov.registry.forms.FieldErrors` naming the field (HTTP 422
+call; a bad one raises :class:`~computegov.web.forms.FieldErrors` naming the field (HTTP 422
 on the API, a message beside the field on the page). Deriving the toolkit preset runs the record
 forecasts (a few seconds), so the derived preset is kept per (catalogue content, years).
 """
@@ -30,7 +30,7 @@ from computegov.outlook import (
     sensitivity,
     toolkit_preset,
 )
-from computegov.registry.forms import Field, FieldErrors, Form
+from computegov.web.forms import Field, FieldErrors, Form
 
 if TYPE_CHECKING:
     from computegov.catalog import Chip

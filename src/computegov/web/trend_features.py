@@ -3,7 +3,7 @@
 Fit and forecast (with the record by the best calibrated method and its hindcast coverage), and
 the probability questions.
 
-Split from :mod:`computegov.registry.features` (which re-exports these names) to keep each module
+Split from :mod:`computegov.web.features` (which re-exports these names) to keep each module
 small.
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from computegov.registry.forms import Field, Form, parse_form
-from computegov.registry.views import jsonsafe
+from computegov.web.forms import Field, Form, parse_form
+from computegov.web.views import jsonsafe
 
 __all__ = ["add_trend_routes", "trend_forecast", "trends_form", "trends_prob"]
 
@@ -86,7 +86,7 @@ def trend_forecast(raw: Mapping[str, Any], catalog: Any) -> tuple[dict[str, Any]
 
     values = parse_form(trends_form(), raw)
     if values["since"] is not None and values["until"] is not None and values["since"] > values["until"]:
-        from computegov.registry.forms import FieldErrors
+        from computegov.web.forms import FieldErrors
 
         raise FieldErrors({"until": "must not be before 'Released from'"})
     rng = np.random.default_rng(values["seed"])
@@ -160,8 +160,8 @@ def trends_prob(raw: Mapping[str, Any], catalog: Any) -> dict[str, Any]:
     """
     _require("trends")
     from computegov.errors import InputError
-    from computegov.registry.forms import FieldErrors
     from computegov.trends.record import prob_exceeds, prob_overtakes
+    from computegov.web.forms import FieldErrors
 
     values = parse_form(trends_form(), {k: v for k, v in raw.items() if k in {f.name for f in trends_form().fields}})
     try:

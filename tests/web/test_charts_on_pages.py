@@ -31,7 +31,7 @@ def test_compute_chart_marks_this_run_among_notable_models() -> None:
 
 def test_registry_features_reuse_the_chart_module() -> None:
     from computegov.charts import web
-    from computegov.registry import features
+    from computegov.web import features
 
     assert features.compute_chart_html is web.compute_chart_html
     assert features.region_chart_html is web.region_chart_html

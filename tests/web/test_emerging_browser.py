@@ -19,11 +19,11 @@ pytestmark = BROWSER_MARKS
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from computegov.registry.server import running
+    from computegov.web.server import running
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from computegov.registry import create_app
+        from computegov.web import create_app
     app = create_app(f"sqlite:///{tmp_path_factory.mktemp('emerging') / 'registry.sqlite3'}", verifier=FakeVerifier())
     with running(app) as url:
         yield url

@@ -2,7 +2,7 @@
 
 ``GET /api/v1/emerging/{register,compare,watch,quantum,scenario}`` return exactly what
 ``computegov emerging <command> --json`` prints for the same inputs
-(:mod:`computegov.registry.emerging_views`); a bad input is 422 naming the field. The page
+(:mod:`computegov.web.emerging_views`); a bad input is 422 naming the field. The page
 ``/emerging`` shows the register (filterable), the claims on the FLOP/J trend, the like-for-like
 comparisons with their caveats as badges, the watch list with every weight editable, the quantum
 break-even calculator and the paradigm-scenario fan. Its forms use GET with prefixed names
@@ -20,9 +20,9 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from computegov.emerging.register import EVIDENCE_KINDS, MATURITY_LEVELS, METRIC_NAMES, PARADIGMS
-from computegov.registry import emerging_views as views
-from computegov.registry.forms import FieldErrors, Form, parse_form
 from computegov.units import S_PER_DAY, S_PER_HOUR, S_PER_YEAR
+from computegov.web import emerging_views as views
+from computegov.web.forms import FieldErrors, Form, parse_form
 
 __all__ = ["api_router", "page_router"]
 
@@ -134,7 +134,7 @@ SI_UNITS: dict[str, str] = {
 
 def figure(name: str, value: float) -> str:
     """A register figure with its unit: ``op_per_j, 1.24e13`` -> ``12.4 TOP/J``; ``relative_*`` -> ``25x``."""
-    from computegov.registry.page_format import si
+    from computegov.web.page_format import si
 
     if name in SI_UNITS:
         return si(value, SI_UNITS[name])
@@ -240,7 +240,7 @@ def _scenario_part(raw: Mapping[str, str], errors: dict[str, str], chips: list[A
 @page_router.get("/emerging", response_class=HTMLResponse)
 def emerging_page(request: Request) -> Response:
     """Emerging hardware: the register, claims on the trend, comparisons, watch list, quantum, scenarios."""
-    from computegov.registry.pages import render
+    from computegov.web.pages import render
 
     known = {prefix + f.name for form, prefix in _FORMS.values() for f in form.fields}
     raw = {k: v for k, v in request.query_params.items() if k in known}

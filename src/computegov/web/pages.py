@@ -19,11 +19,11 @@ from markupsafe import Markup
 
 from computegov.costs.money import format_usd
 from computegov.errors import ComputegovError, UnknownNameError
-from computegov.registry import features
-from computegov.registry.forms import FieldErrors
-from computegov.registry.page_format import SPEC_LABELS, sci, si, spec_value
 from computegov.registry.store import Store
-from computegov.registry.views import CHIP_KINDS, SORT_KEYS, ChipQuery, query_chips
+from computegov.web import features
+from computegov.web.forms import FieldErrors
+from computegov.web.page_format import SPEC_LABELS, sci, si, spec_value
+from computegov.web.views import CHIP_KINDS, SORT_KEYS, ChipQuery, query_chips
 
 __all__ = ["error_page", "router", "templates"]
 

@@ -9,7 +9,7 @@ Slow clients cannot hold the server. Three limits apply to every connection:
   byte a second);
 * **request body**: the whole body must arrive within ``body_timeout_s`` of the request head;
   otherwise the answer is 408 and the connection is closed
-  (:class:`~computegov.registry.app.GuardMiddleware`);
+  (:class:`~computegov.web.app.GuardMiddleware`);
 * **idle keep-alive**: uvicorn's ``timeout_keep_alive`` (5 s).
 
 ``computegov serve --workers N`` runs N uvicorn worker processes on one socket
@@ -30,7 +30,7 @@ from typing import Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from computegov.registry.app import DEFAULT_BODY_TIMEOUT_S
+from computegov.web.app import DEFAULT_BODY_TIMEOUT_S
 
 __all__ = [
     "DEFAULT_BODY_TIMEOUT_S",
@@ -147,11 +147,12 @@ def app_from_env() -> Any:
     ``computegov serve --workers N`` sets ``COMPUTEGOV_DATABASE_URL``, ``COMPUTEGOV_MAX_BODY_BYTES``
     and ``COMPUTEGOV_BODY_TIMEOUT_S`` before uvicorn starts the workers.
     """
-    from computegov.registry.app import DEFAULT_MAX_BODY_BYTES, create_app
+    from computegov.web.app import DEFAULT_MAX_BODY_BYTES, create_app
 
     return create_app(os.environ.get(_ENV_DATABASE) or None,
                       max_body_bytes=int(os.environ.get(_ENV_MAX_BODY, DEFAULT_MAX_BODY_BYTES)),
-                      body_timeout_s=float(os.environ.get(_ENV_BODY_TIMEOUT, DEFAULT_BODY_TIMEOUT_S)))
+                      body_timeout_s=float(os.environ.get(_ENV_BODY_TIMEOUT, DEFAULT_BODY_TIMEOUT_S)),
+                      warm_pages=True)
 
 
 def serve_forever(*, database_url: str | None, host: str, port: int, workers: int, max_body_bytes: int,
@@ -169,7 +170,7 @@ def serve_forever(*, database_url: str | None, host: str, port: int, workers: in
     os.environ[_ENV_MAX_BODY] = str(max_body_bytes)
     os.environ[_ENV_BODY_TIMEOUT] = str(body_timeout_s)
     os.environ[_ENV_HEAD_TIMEOUT] = str(head_timeout_s)  # the workers' protocol reads it
-    uvicorn.run("computegov.registry.server:app_from_env", factory=True, host=host, port=port, workers=workers,
+    uvicorn.run("computegov.web.server:app_from_env", factory=True, host=host, port=port, workers=workers,
                 log_level=log_level, lifespan="off", timeout_keep_alive=DEFAULT_KEEP_ALIVE_S,
                 http=GuardedH11Protocol, proxy_headers=False)
 
@@ -180,7 +181,7 @@ def running(app: Any, *, host: str = "127.0.0.1", port: int = 0, start_timeout_s
     """Serve ``app`` with uvicorn in a daemon thread; yield its base URL, stop it on exit.
 
     Args:
-        app: an ASGI app (e.g. :func:`~computegov.registry.create_app`'s).
+        app: an ASGI app (e.g. :func:`~computegov.web.create_app`'s).
         host: interface to bind.
         port: TCP port; 0 lets the OS pick a free one at bind time (no race with other processes).
         start_timeout_s: how long to wait for the server to start, seconds (generous: a loaded
