@@ -15,10 +15,9 @@ helpers both use (:func:`obj`, :func:`close`, :func:`where`, ...) are in
 
 from __future__ import annotations
 
-from typing import Any
-
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from computegov.ledger.batch import Batch, MeasurementRun
 from computegov.ledger.chain import head_message
 from computegov.ledger.check_values import (
     TOTALS_REL_TOL,
@@ -30,7 +29,7 @@ from computegov.ledger.check_values import (
     records_of,
     where,
 )
-from computegov.ledger.record_schema import intervals_clean, record_problems
+from computegov.ledger.record_schema import columns_clean, record_problems
 from computegov.ledger.records import Record
 from computegov.ledger.scan import ChainProblem
 from computegov.ledger.signing import key_id, verify_signature
@@ -144,6 +143,12 @@ def ledger_structure_checks(
     return checks
 
 
+def _run_clean(run: MeasurementRun) -> bool:
+    """True only when :meth:`RecordsCheck.feed` finds nothing in any record of ``run``."""
+    ends = run.step_end
+    return set(map(type, ends)) <= _INT_ONLY and min(ends) >= 0 and columns_clean(run.columns)
+
+
 class RecordsCheck:
     """``ledger_records``: every record's numeric fields are typed and in range.
 
@@ -166,21 +171,18 @@ class RecordsCheck:
             if len(problems) >= KEPT_PROBLEMS:
                 break
 
-    def feed_batch(self, batch: list[tuple[int, Record]]) -> None:
-        """:meth:`feed` each ``(offset, record)``; measurement records checked column-wise."""
-        if len(self.problems) >= KEPT_PROBLEMS:
+    def feed_batch(self, batch: Batch) -> None:
+        """:meth:`feed` each record; runs of measurement records checked column-wise first."""
+        problems = self.problems
+        if len(problems) >= KEPT_PROBLEMS:
             return
-        measured = [rec for _, rec in batch if rec.kind == "measurement"]
-        ends: list[Any] = [rec.data.get("step_end") for rec in measured]
-        if (
-            ends
-            and set(map(type, ends)) <= _INT_ONLY
-            and min(ends) >= 0
-            and intervals_clean([rec.data.get("interval") for rec in measured])
-        ):
-            batch = [(offset, rec) for offset, rec in batch if rec.kind != "measurement"]
-        for offset, rec in batch:
-            self.feed(offset, rec)
+        for start, stop, run in batch.segments():
+            if run is not None and _run_clean(run):
+                continue  # nothing in it that feed() would report
+            for offset, rec in batch.items[start:stop]:
+                self.feed(offset, rec)
+            if len(problems) >= KEPT_PROBLEMS:
+                return
 
     def result(self, records: int) -> Check:
         """The check, after ``records`` records."""
@@ -267,16 +269,23 @@ class SignaturesCheck:
         self._heads += 1
         self._last_signed = rec.seq
 
-    def feed_batch(self, batch: list[tuple[int, Record]]) -> None:
-        """:meth:`feed` each ``(offset, record)`` (only the first record and heads need work)."""
-        for offset, rec in batch:
+    def feed_batch(self, batch: Batch) -> None:
+        """:meth:`feed` each record (only the first record and heads need work)."""
+        for start, stop, run in batch.segments():
             if self._done is not None:
                 return
-            if self._last is None or rec.kind == "head":
-                self.feed(offset, rec)
-            else:
-                self._n += 1
-                self._last = rec
+            if run is not None and self._last is not None:
+                self._n += stop - start
+                self._last = batch.records[stop - 1]
+                continue
+            for offset, rec in batch.items[start:stop]:
+                if self._done is not None:
+                    return
+                if self._last is None or rec.kind == "head":
+                    self.feed(offset, rec)
+                else:
+                    self._n += 1
+                    self._last = rec
 
     def result(self, first_break: ChainProblem | None) -> Check:
         """The check, given the scan's first chain break (None: none)."""

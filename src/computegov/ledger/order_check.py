@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import itertools
 import math
+from itertools import accumulate, repeat
+from operator import ge, le, sub
 from typing import Any
 
+from computegov.ledger.batch import Batch, MeasurementRun
 from computegov.ledger.check_values import at, obj
 from computegov.ledger.records import Record
 from computegov.ledger.verdict import Check
@@ -21,6 +24,9 @@ __all__ = ["OrderCheck"]
 # come from time.time() in separate calls); a larger overlap means double-counted time.
 _OVERLAP_TOLERANCE_S = 1e-3
 _NUMBER = (int, float)
+_TOL = _OVERLAP_TOLERANCE_S
+_INT_ONLY = {int}
+_FLOAT_ONLY = {float}
 
 
 class OrderCheck:
@@ -116,10 +122,66 @@ class OrderCheck:
         elif kind == "end":
             self.end_at = self.i
 
-    def feed_batch(self, batch: list[tuple[int, Record]]) -> None:
+    def feed_batch(self, batch: Batch) -> None:
+        """:meth:`feed` each record; runs of consistent measurements checked column-wise."""
+        for start, stop, run in batch.segments():
+            if self.problem:
+                return
+            if run is None or not self._feed_run(run):
+                self._feed_items(batch.items[start:stop])
+
+    def _feed_run(self, run: MeasurementRun) -> bool:
+        """Take a run of measurements whole when each is what :meth:`_feed_items` takes inline.
+
+        Returns:
+            True when the run was taken (state updated); False when nothing was changed and
+            the run must be read one record at a time.
+        """
+        if self.end_at is not None:
+            return False
+        cols = run.columns
+        times, n = run.times, cols.get("steps")
+        start, end = cols.get("time_start_unix_s"), cols.get("time_end_unix_s")
+        if n is None or start is None or end is None:
+            return False
+        if (
+            set(map(type, n)) != _INT_ONLY
+            or min(n) <= 0
+            or times[0] < self.last_time
+            or not all(map(le, times, times[1:]))
+            or set(map(type, start)) != _FLOAT_ONLY
+            or set(map(type, end)) != _FLOAT_ONLY
+            or not all(map(le, start, end))
+            or not all(map(ge, start, map(sub, (self.last_end, *end[:-1]), repeat(_TOL))))
+        ):
+            return False
+        steps = list(accumulate(n, initial=self.steps))
+        if list(run.step_end) != steps[1:]:
+            return False
+        counted = cols.get("counted_steps")
+        if counted is not None:  # a count may not exceed the steps (non-counts: no rule)
+            kinds = set(map(type, counted))
+            if int in kinds and (kinds != _INT_ONLY or not all(map(le, counted, n))):
+                return False
+        first, last = cols.get("step_first"), cols.get("step_last")
+        if not (
+            (first is None or first.count(None) == len(first))
+            and (last is None or last.count(None) == len(last))
+        ) and (
+            first is None
+            or last is None
+            or list(first) != steps[:-1]
+            or list(last) != list(map(sub, steps[1:], repeat(1)))
+        ):
+            return False
+        self.i += len(times)
+        self.steps, self.last_time, self.last_end = steps[-1], times[-1], end[-1]
+        return True
+
+    def _feed_items(self, items: list[tuple[int, Record]]) -> None:
         """:meth:`feed` each ``(offset, record)``, the common consistent measurement inline."""
         steps, last_time, last_end, i = self.steps, self.last_time, self.last_end, self.i
-        for offset, rec in batch:
+        for offset, rec in items:
             if self.problem:
                 return
             _, kind, t, _, d, _ = rec

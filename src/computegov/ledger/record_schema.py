@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 __all__ = [
     "COUNT_FIELDS",
+    "columns_clean",
     "interval_problems",
     "intervals_clean",
     "record_problems",
@@ -184,21 +185,38 @@ _BOOL_ONLY = frozenset((bool,))
 def intervals_clean(intervals: list[Any]) -> bool:
     """True only when :func:`interval_problems` finds nothing in any of ``intervals``.
 
-    Column by column over many intervals at once (the verifier checks ledgers in batches); a
-    False answer means "look closer": the caller then asks :func:`interval_problems` of each,
-    which says exactly what is wrong, if anything. JSON holds no NaN, so min/max are exact.
+    :func:`columns_clean` of the intervals' columns; False also when one is not a dict.
     """
     if not all(type(iv) is dict for iv in intervals):
         return False
+    keys = set().union(*intervals)
+    return columns_clean({k: [iv.get(k) for iv in intervals] for k in keys})
+
+
+_NONE = type(None)
+
+
+def columns_clean(columns: Mapping[str, Sequence[Any]]) -> bool:
+    """True only when :func:`interval_problems` finds nothing in any interval of ``columns``.
+
+    Column by column over many intervals at once (the verifier checks ledgers in batches):
+    ``columns`` maps each field to its value in every interval (None where an interval lacks
+    it or holds null; the rules skip both alike). A False answer means "look closer": the
+    caller then asks :func:`interval_problems` of each interval, which says exactly what is
+    wrong, if anything. JSON holds no NaN, so min/max are exact.
+    """
     inf = math.inf
-    for key in set().union(*intervals):
+    for key, column in columns.items():
         code = _FAST.get(key)
         if code is None:
             continue
-        values = [v for iv in intervals if (v := iv.get(key)) is not None]
+        types = set(map(type, column))
+        values = column
+        if _NONE in types:
+            types.discard(_NONE)
+            values = [v for v in column if v is not None]
         if not values:
             continue
-        types = set(map(type, values))
         if code == 0:
             if not types <= _INT_ONLY or min(values) < 0:
                 return False

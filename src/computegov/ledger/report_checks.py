@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from computegov.errors import ComputegovError
+from computegov.ledger.batch import Batch
 from computegov.ledger.check_values import close, first_and_more, obj
 from computegov.ledger.evidence import (
     DEFAULT_MAX_CHECKPOINT_BYTES,
@@ -60,42 +61,48 @@ class LedgerFacts:
 
     def feed(self, offset: int, rec: Record) -> None:
         """Take one record's facts."""
-        self.feed_batch([(offset, rec)])
+        self.feed_batch(Batch([offset], [rec]))
 
-    def feed_batch(self, batch: list[tuple[int, Record]]) -> None:
-        """Take the facts of each ``(offset, record)``; intervals summed column-wise."""
-        if not batch:
+    def feed_batch(self, batch: Batch) -> None:
+        """Take the facts of each record; intervals summed column-wise."""
+        if not len(batch):
             return
+        records = batch.records
         if not self.records:
-            self.meta, self.first_kind = batch[0][1].data, batch[0][1].kind
-        self.records += len(batch)
-        self.head_hash = batch[-1][1].hash
-        intervals: list[Mapping[str, Any]] = []
-        for offset, rec in batch:
-            kind, d = rec.kind, rec.data
-            if kind == "measurement":
-                interval = d.get("interval")
-                if type(interval) is dict:
-                    intervals.append(interval)
-            elif kind == "checkpoint":
-                state = obj(d.get("state"))
-                self.checkpoints.append(
-                    {
-                        "step": d.get("step"),
-                        "path": d.get("path"),
-                        "blake3": state.get("blake3"),
-                        "sha256": state.get("sha256"),
-                    }
-                )
-                if d.get("path"):
-                    self.checkpoint_files.append(
-                        (f"record {rec.seq} (byte offset {offset})", d["path"], d.get("file"))
+            self.meta, self.first_kind = records[0].data, records[0].kind
+        self.records += len(records)
+        self.head_hash = records[-1].hash
+        for start, stop, run in batch.segments():
+            if run is not None:
+                self.totals.add_run(run.columns, run.intervals)
+                continue
+            intervals: list[Mapping[str, Any]] = []
+            for offset, rec in batch.items[start:stop]:
+                kind, d = rec.kind, rec.data
+                if kind == "measurement":
+                    interval = d.get("interval")
+                    if type(interval) is dict:
+                        intervals.append(interval)
+                elif kind == "checkpoint":
+                    state = obj(d.get("state"))
+                    self.checkpoints.append(
+                        {
+                            "step": d.get("step"),
+                            "path": d.get("path"),
+                            "blake3": state.get("blake3"),
+                            "sha256": state.get("sha256"),
+                        }
                     )
-            elif kind == "end":
-                if not self.ends:
-                    self.end_data = d
-                self.ends += 1
-        self.totals.add_many(intervals)
+                    if d.get("path"):
+                        self.checkpoint_files.append(
+                            (f"record {rec.seq} (byte offset {offset})", d["path"], d.get("file"))
+                        )
+                elif kind == "end":
+                    if not self.ends:
+                        self.end_data = d
+                    self.ends += 1
+            if intervals:
+                self.totals.add_many(intervals)
 
 
 def matches_check(report: ComputeReport, facts: LedgerFacts, sha: str) -> Check:

@@ -17,8 +17,11 @@ import hashlib
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate, repeat
+from operator import add
 from typing import Any, Protocol
 
+from computegov.ledger.blocks import decode_lines
 from computegov.ledger.evidence import DEFAULT_MAX_RECORD_BYTES
 from computegov.ledger.records import GENESIS_HASH, LineError, Record, decode_span
 
@@ -28,11 +31,12 @@ __all__ = [
     "ScanTally",
     "gc_paused",
     "scan_ledger",
+    "stream_batches",
     "stream_records",
 ]
 
 #: Bytes read from the ledger file at a time.
-BLOCK_BYTES = 1 << 20
+BLOCK_BYTES = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -174,10 +178,35 @@ def stream_records(
 ) -> Iterator[tuple[int, Record]]:
     """Yield ``(byte offset, record)`` for each line that parses and hash-checks, in file order.
 
-    Framing, the record's own hash, ``seq`` and the ``prev`` link are checked as each line is
-    read; every problem is passed to ``on_problem`` (in file order, before the record it
-    concerns is yielded). A line longer than ``max_record_bytes`` is skipped unread (a
+    :func:`stream_batches`, one record at a time.
+
+    Raises:
+        whatever ``fh.read`` raises (a bounded reader's :class:`~computegov.errors.InputError`).
+    """
+    for offsets, records in stream_batches(
+        fh, tally, on_problem, max_record_bytes=max_record_bytes
+    ):
+        yield from zip(offsets, records, strict=True)
+
+
+def stream_batches(
+    fh: Readable,
+    tally: ScanTally,
+    on_problem: Callable[[ChainProblem], object],
+    *,
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+) -> Iterator[tuple[list[int], list[Record]]]:
+    """Yield ``(byte offsets, records)`` of the lines that parse and hash-check, block by block.
+
+    Framing, the record's own hash, ``seq`` and the ``prev`` link are checked as each block is
+    read; every problem is passed to ``on_problem`` (in file order, before the records of its
+    block are yielded). A line longer than ``max_record_bytes`` is skipped unread (a
     ``format`` problem naming its length); a last line without a newline is ``torn``.
+
+    Each block's complete lines go first to :func:`~computegov.ledger.blocks.decode_lines`
+    (all at once, accepted only when every line is a good, linked record); a block it declines
+    is read line by line with :func:`~computegov.ledger.records.decode_span`, which names
+    every problem. Both give the same records.
 
     Raises:
         whatever ``fh.read`` raises (a bounded reader's :class:`~computegov.errors.InputError`).
@@ -192,57 +221,81 @@ def stream_records(
     size = 0
     eof = False
     while True:
-        view = memoryview(buf)  # zero-copy line slices
         pos = 0
-        while True:
-            end = buf.find(b"\n", pos)
-            if end < 0:
-                break
-            offset = base + pos
-            try:
-                if end - pos > max_record_bytes:
-                    raise LineError(_over_cap(end - pos, max_record_bytes))
-                rec = decode_span(buf, view, pos, end)
-            except LineError as err:
-                kind = "hash" if str(err).startswith("hash mismatch") else "format"
-                on_problem(ChainProblem(index, offset + err.column, kind, str(err)))
-                broken = True
-                # Linking across an unreadable line is impossible: the next record's link is
-                # reported as unverifiable, and checking resumes from its own hash.
-                prev = ""
-            else:
-                if rec.seq != index:
-                    on_problem(
-                        ChainProblem(index, offset, "link", f"seq is {rec.seq}, expected {index}")
-                    )
-                    broken = True
-                if not prev:
-                    on_problem(
-                        ChainProblem(
-                            index,
-                            offset,
-                            "link",
-                            f"cannot be linked: record {index - 1} before it is damaged",
-                        )
-                    )
-                elif rec.prev != prev:
-                    what = "genesis (64 zeros)" if index == 0 else f"hash of record {index - 1}"
-                    on_problem(
-                        ChainProblem(
-                            index,
-                            offset,
-                            "link",
-                            f"prev {rec.prev[:16]}... is not the {what} {prev[:16]}...",
-                        )
-                    )
-                    broken = True
-                prev = rec.hash
+        last = buf.rfind(b"\n")
+        if last >= 0:
+            lines = buf[:last].split(b"\n")
+            lengths = list(map(len, lines))
+            fast = decode_lines(lines, lengths, prev, index, max_record_bytes)
+            if fast is not None:
+                offsets = list(accumulate(map(add, lengths[:-1], repeat(1)), initial=base))
+                prev = fast[-1].hash
+                index += len(fast)
+                tally.records += len(fast)
                 if not broken:
-                    tally.committed_bytes = base + end + 1
-                tally.records += 1
-                yield offset, rec
-            pos = end + 1
-            index += 1
+                    tally.committed_bytes = base + last + 1
+                pos = last + 1
+                yield offsets, fast
+        if pos <= last:  # the block's lines one at a time: each problem named
+            offsets, recs = [], []
+            view = memoryview(buf)  # zero-copy line slices
+            while True:
+                end = buf.find(b"\n", pos)
+                if end < 0:
+                    break
+                offset = base + pos
+                try:
+                    if end - pos > max_record_bytes:
+                        raise LineError(_over_cap(end - pos, max_record_bytes))
+                    rec = decode_span(buf, view, pos, end)
+                except LineError as err:
+                    kind = "hash" if str(err).startswith("hash mismatch") else "format"
+                    on_problem(ChainProblem(index, offset + err.column, kind, str(err)))
+                    broken = True
+                    # Linking across an unreadable line is impossible: the next record's link
+                    # is reported as unverifiable, and checking resumes from its own hash.
+                    prev = ""
+                else:
+                    if rec.seq != index:
+                        on_problem(
+                            ChainProblem(
+                                index, offset, "link", f"seq is {rec.seq}, expected {index}"
+                            )
+                        )
+                        broken = True
+                    if not prev:
+                        on_problem(
+                            ChainProblem(
+                                index,
+                                offset,
+                                "link",
+                                f"cannot be linked: record {index - 1} before it is damaged",
+                            )
+                        )
+                    elif rec.prev != prev:
+                        what = (
+                            "genesis (64 zeros)" if index == 0 else f"hash of record {index - 1}"
+                        )
+                        on_problem(
+                            ChainProblem(
+                                index,
+                                offset,
+                                "link",
+                                f"prev {rec.prev[:16]}... is not the {what} {prev[:16]}...",
+                            )
+                        )
+                        broken = True
+                    prev = rec.hash
+                    if not broken:
+                        tally.committed_bytes = base + end + 1
+                    tally.records += 1
+                    offsets.append(offset)
+                    recs.append(rec)
+                pos = end + 1
+                index += 1
+            del view
+            if recs:
+                yield offsets, recs
         if eof:
             if pos < len(buf):
                 on_problem(_torn(index, base + pos, size))

@@ -22,8 +22,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from functools import reduce
+from itertools import repeat
+from operator import add, le, mul, sub
 from typing import Any
 
+from computegov.ledger.batch import Batch, MeasurementRun
 from computegov.ledger.check_values import at
 from computegov.ledger.records import Record
 from computegov.ledger.verdict import Check
@@ -116,24 +120,62 @@ class TimesCheck:
             return
         self._check(offset, rec)
 
-    def feed_batch(self, batch: list[tuple[int, Record]]) -> None:
-        """:meth:`feed` each ``(offset, record)``, the common consistent record inline."""
+    def feed_batch(self, batch: Batch) -> None:
+        """:meth:`feed` each record; runs of consistent measurements checked column-wise."""
         n = len(batch)
         if not n:
             return
         j = 0
         if not self._n:
-            self.feed(*batch[0])
+            self.feed(*batch.items[0])
             j = 1
         self._n += n - j
-        self._last_time = batch[-1][1].time_unix_s
+        self._last_time = batch.records[-1].time_unix_s
         problems = self._problems
-        if len(problems) >= 20:
-            return
+        for start, stop, run in batch.segments():
+            if len(problems) >= 20:
+                return
+            if run is not None and start >= j and self._feed_run(run):
+                continue
+            self._feed_items(batch.items[max(start, j) : stop])
+
+    def _feed_run(self, run: MeasurementRun) -> bool:
+        """Take a run of measurements whole when each is what :meth:`_feed_items` takes inline.
+
+        Returns:
+            True when the run was taken; False when nothing was changed and the run must be
+            read one record at a time.
+        """
+        times, cols = run.times, run.columns
+        t0, t1 = cols.get("time_start_unix_s"), cols.get("time_end_unix_s")
+        sec = cols.get("seconds")
+        if t0 is None or t1 is None or sec is None:
+            return False
+        if not (
+            self._start <= min(times)
+            and max(times) <= self._limit
+            and set(map(type, t0)) == _FLOAT_ONLY
+            and set(map(type, t1)) == _FLOAT_ONLY
+            and set(map(type, sec)) == _FLOAT_ONLY
+            and self._lo_start <= min(t0)
+            and all(map(le, t0, t1))
+            and all(map(le, t1, map(add, times, repeat(RUN_CLOCK_TOLERANCE_S))))
+        ):
+            return False
+        spans = list(map(sub, t1, t0))
+        bounds = map(add, map(mul, spans, repeat(_REL)), repeat(SPAN_ABS_TOLERANCE_S))
+        if not all(map(le, sec, bounds)):
+            return False
+        self._latest = max(self._latest, max(times))
+        self._span_total = reduce(add, spans, self._span_total)  # in order, as one at a time
+        return True
+
+    def _feed_items(self, items: list[tuple[int, Record]]) -> None:
+        """:meth:`_check` each ``(offset, record)``, the common consistent record inline."""
+        problems = self._problems
         start, limit, latest = self._start, self._limit, self._latest
         lo_start, span_total = self._lo_start, self._span_total
-        for k in range(j, n):
-            offset, rec = batch[k]
+        for offset, rec in items:
             _, kind, t, _, d, _ = rec
             if start <= t <= limit:
                 if kind != "measurement":
@@ -254,6 +296,7 @@ class TimesCheck:
 
 
 _REL = 1 + SPAN_REL_TOLERANCE
+_FLOAT_ONLY = {float}
 
 
 def _interval_problem(interval: Any, run_start: float, record_time: float) -> str:

@@ -82,6 +82,21 @@ def _finite_sum(values: Sequence[float]) -> float:
         return math.nan
 
 
+_COLUMN_KEYS = (
+    "flop", "flop_by_method", "model_flop_6nd", "steps", *_DURATION_KEYS, "energy_j", "tokens",
+    "samples",
+)
+_INT_ONLY = {int}
+_NUMBER_TYPES = {int, float}
+
+
+def _numbers(values: Sequence[Any]) -> list[Any]:
+    """The values that are JSON numbers (int or float; not bool, not None), in order."""
+    if set(map(type, values)) <= _NUMBER_TYPES:
+        return list(values)
+    return [v for v in values if type(v) is float or type(v) is int]
+
+
 #: Values an exact running sum holds before it folds them into a few partial sums.
 _FOLD_AT = 4096
 
@@ -188,40 +203,64 @@ class TotalsSum:
 
     def add_many(self, intervals: list[Mapping[str, Any]]) -> None:
         """:meth:`add` each of ``intervals``, column by column (the same sums, faster)."""
-        if any(iv.get("flop_by_method") is not None for iv in intervals):
+        columns = {k: tuple(iv.get(k) for iv in intervals) for k in _COLUMN_KEYS}
+        self.add_run(columns, intervals)
+
+    def add_run(
+        self, columns: Mapping[str, Sequence[Any]], intervals: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """:meth:`add` each of ``intervals``, given their fields column by column.
+
+        Args:
+            columns: field -> its value in each interval (None where absent or null: every rule
+                here treats both alike); a field absent from ``columns`` is None throughout.
+            intervals: the intervals themselves (read one at a time where one has an explicit
+                ``flop_by_method``).
+        """
+        n = len(intervals)
+        if not n:
+            return
+        explicit = columns.get("flop_by_method")
+        if explicit is not None and explicit.count(None) != n:
             for iv in intervals:  # per-interval rule: an explicit flop_by_method replaces flop
                 self.add(iv)
             return
+        nothing = (None,) * n
 
-        def numbers(values: list[Any]) -> list[Any]:
-            return [v for v in values if type(v) is float or type(v) is int]
+        def column(key: str) -> Sequence[Any]:
+            return columns.get(key, nothing)
 
-        self._intervals += len(intervals)
-        flop_col = [iv.get("flop") for iv in intervals]
-        flops = numbers(flop_col)
-        self._unknown += len(flop_col) - len(flops)
+        self._intervals += n
+        flops = _numbers(column("flop"))
+        self._unknown += n - len(flops)
         self._flops += flops
         by_method = self._by_method
         if flops:
             by_method.setdefault("counted", []).extend(flops)
-        six_nd = numbers([iv.get("model_flop_6nd") for iv in intervals])
+        six_nd = _numbers(column("model_flop_6nd"))
         if six_nd:
             by_method.setdefault("6nd", []).extend(six_nd)
-        self._steps += sum(n for iv in intervals if type(n := iv.get("steps")) is int)
-        durations = [iv.get(_DURATION_KEYS[0]) for iv in intervals]
+        steps = column("steps")
+        self._steps += (
+            sum(steps) if set(map(type, steps)) == _INT_ONLY else sum(v for v in steps if type(v) is int)
+        )
+        durations = column(_DURATION_KEYS[0])
         for key in _DURATION_KEYS[1:]:  # first key present wins, as in interval_fields
             if None in durations:
                 durations = [
-                    d if d is not None else iv.get(key)
-                    for d, iv in zip(durations, intervals, strict=True)
+                    d if d is not None else e for d, e in zip(durations, column(key), strict=True)
                 ]
-        self._durations += numbers(durations)
-        for key, name in (("energy_j", "_energy"), ("tokens", "_tokens"), ("samples", "_samples")):
-            values = numbers([iv.get(key) for iv in intervals])
-            getattr(self, name).extend(values)
-            counter = "_n" + name
-            setattr(self, counter, getattr(self, counter) + len(values))
-        self._pending += len(intervals)
+        self._durations += _numbers(durations)
+        energy, tokens, samples = (
+            _numbers(column("energy_j")), _numbers(column("tokens")), _numbers(column("samples"))
+        )
+        self._energy += energy
+        self._n_energy += len(energy)
+        self._tokens += tokens
+        self._n_tokens += len(tokens)
+        self._samples += samples
+        self._n_samples += len(samples)
+        self._pending += n
         if self._pending >= _FOLD_AT:
             self._fold_all()
 
