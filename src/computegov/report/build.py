@@ -16,6 +16,7 @@ uncached one's except for the build-time line.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -25,7 +26,7 @@ import logging
 import pkgutil
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -169,6 +170,47 @@ def _render(sections: list[Section], *, title: str, meta: dict[str, Any], use_ca
     )
 
 
+@contextlib.contextmanager
+def _no_altair_instance_checks() -> Iterator[None]:
+    """Altair without its check of every part of a chart as it is made (its "debug mode").
+
+    Each chart is still checked whole against the Vega-Lite schema when it becomes a spec
+    (``chart.to_dict()`` in :func:`~computegov.charts.base.chart_html`), so an invalid chart
+    still fails; only the repeated checks of its parts (a map's inline data among them) are
+    skipped. The specs are the same either way.
+    """
+    try:
+        from altair.utils import schemapi
+    except ImportError:  # no charts without altair; nothing to switch off
+        yield
+        return
+    with schemapi.debug_mode(False):
+        yield
+
+
+def _build_one(builder: SectionBuilder, ctx: ReportContext, store: ResultCache, inputs: dict[str, Any],
+               sections: list[Section]) -> None:
+    """Append ``builder``'s section: from ``store`` when remembered, else built (and stored)."""
+    ctx.progress(f"section {builder.name}")
+    if builder.build is None:
+        sections.append(_failed(builder, builder.error or "import failed"))
+        return
+    key = store.key(section=builder.name, **inputs)
+    hit = store.get(key)
+    if isinstance(hit, dict):
+        sections.append(Section(**hit))
+        return
+    try:
+        section = builder.build(ctx)
+        if not isinstance(section, Section):
+            raise TypeError(f"build() returned {type(section).__name__}, not a Section")
+        sections.append(section)
+        store.put(key, dataclasses.asdict(section))  # failures are never stored
+    except Exception as err:  # one broken section must not kill the report
+        logger.exception("report section %s failed", builder.name)
+        sections.append(_failed(builder, f"{type(err).__name__}: {err}"))
+
+
 def build_report(
     catalog: Catalog | None = None,
     *,
@@ -212,27 +254,11 @@ def build_report(
     }
     builders = discover_sections(sections_package)
     sections: list[Section] = []
-    for done, builder in enumerate(sorted(builders, key=lambda b: (b.order, b.name)), start=1):
-        say(f"section {builder.name}")
-        if builder.build is None:
-            sections.append(_failed(builder, builder.error or "import failed"))
-        else:
-            key = store.key(section=builder.name, **inputs)
-            hit = store.get(key)
-            if isinstance(hit, dict):
-                sections.append(Section(**hit))
-            else:
-                try:
-                    section = builder.build(ctx)
-                    if not isinstance(section, Section):
-                        raise TypeError(f"build() returned {type(section).__name__}, not a Section")
-                    sections.append(section)
-                    store.put(key, dataclasses.asdict(section))  # failures are never stored
-                except Exception as err:  # one broken section must not kill the report
-                    logger.exception("report section %s failed", builder.name)
-                    sections.append(_failed(builder, f"{type(err).__name__}: {err}"))
-        if on_section:
-            on_section(builder.name, done, len(builders))
+    with _no_altair_instance_checks():
+        for done, builder in enumerate(sorted(builders, key=lambda b: (b.order, b.name)), start=1):
+            _build_one(builder, ctx, store, inputs, sections)
+            if on_section:
+                on_section(builder.name, done, len(builders))
     sections.sort(key=lambda s: (s.order, s.id))
     say("assembling HTML")
     from computegov import __version__
