@@ -18,7 +18,7 @@ from computegov.errors import InputError
 from computegov.planning.memory import min_chips_for_memory
 from computegov.planning.option import Plan
 from computegov.planning.price_trend import PricePerformanceTrend
-from computegov.planning.reliability import ReliabilityAssumptions, reliability
+from computegov.planning.reliability import ReliabilityAssumptions, central_wall_s, reliability
 from computegov.planning.request import PlanRequest, Target
 from computegov.planning.scaling import (
     INTERNODE,
@@ -28,12 +28,12 @@ from computegov.planning.scaling import (
     best_layout,
 )
 from computegov.planning.utilisation import EvidenceTable, kernel_mfu_for
-from computegov.units import S_PER_HOUR
+from computegov.units import S_PER_DAY, S_PER_HOUR
 
 if TYPE_CHECKING:
     from computegov.catalog import Chip
 
-__all__ = ["ChipContext", "chip_context", "no_interconnect", "option_at", "violations_of"]
+__all__ = ["ChipContext", "Late", "chip_context", "no_interconnect", "option_at", "option_unless_late", "violations_of"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,6 +94,22 @@ def chip_context(
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class Late:
+    """A count not evaluated in full because its central wall-clock time already misses the deadline.
+
+    Its full evaluation (:func:`option_at`) would be None or an option whose violations include
+    ``deadline``: never a feasible one. The planner evaluates it only when it needs every option.
+
+    Attributes:
+        chips: the count.
+        days: its central wall-clock time, days (as :attr:`Plan.days` would be).
+    """
+
+    chips: int
+    days: float
+
+
 def option_at(
     ctx: ChipContext,
     chips: int,
@@ -105,6 +121,48 @@ def option_at(
     failure_model: ReliabilityAssumptions | None = None,
 ) -> Plan | None:
     """Evaluate ``chips`` of one chip; None if the model does not fit in memory."""
+    got = _option(ctx, chips, target, request, scaling, trend, model, failure_model, late_after_days=None)
+    assert not isinstance(got, Late)
+    return got
+
+
+def option_unless_late(
+    ctx: ChipContext,
+    chips: int,
+    target: Target,
+    request: PlanRequest,
+    scaling: ScalingAssumptions,
+    trend: PricePerformanceTrend | None,
+    model: CostModel,
+    failure_model: ReliabilityAssumptions | None = None,
+    *,
+    late_after_days: float | None,
+) -> Plan | Late | None:
+    """:func:`option_at`, or :class:`Late` when the run's central time exceeds ``late_after_days``.
+
+    ``late_after_days`` None: never late (the same as :func:`option_at`).
+
+    The central time is the one :func:`option_at` would give (the central layout's MFU, then the
+    central failure model, :func:`~computegov.planning.reliability.central_wall_s`), computed the
+    same way; only the layouts at the kernel MFU's ends and the failure model's Monte Carlo ranges
+    are skipped. So an option that is not :class:`Late` is exactly :func:`option_at`'s.
+    """
+    return _option(ctx, chips, target, request, scaling, trend, model, failure_model,
+                   late_after_days=late_after_days)
+
+
+def _option(
+    ctx: ChipContext,
+    chips: int,
+    target: Target,
+    request: PlanRequest,
+    scaling: ScalingAssumptions,
+    trend: PricePerformanceTrend | None,
+    model: CostModel,
+    failure_model: ReliabilityAssumptions | None,
+    *,
+    late_after_days: float | None,
+) -> Plan | Late | None:
     peak = ctx.numbers.peak_flop_per_s
     layout = None
     if not (INTRANODE in ctx.numbers.missing and chips > 1):
@@ -118,9 +176,17 @@ def option_at(
     if request.utilisation is not None:
         util = Range.point(request.utilisation)
         source = "user"
+        if late_after_days is not None:
+            days = _central_days(chips * peak, util.central, chips, target, request, failure_model)
+            if days is not None and days > late_after_days:
+                return Late(chips, days)
     else:
         if layout is None:
             return None
+        if late_after_days is not None:
+            days = _central_days(chips * peak, layout.mfu, chips, target, request, failure_model)
+            if days is not None and days > late_after_days:
+                return Late(chips, days)
         # the fast/slow ends rerun the layout search at the kernel MFU's ends (memory is cached)
         ends = [
             best_layout(ctx.numbers, chips, target.architecture, kernel_mfu=k, assumptions=scaling)
@@ -192,6 +258,20 @@ def option_at(
         utilisation_evidence=request.utilisation is not None or ctx.mfu_evidence,
     )
     return dataclasses.replace(option, violations=violations_of(option, request))
+
+
+def _central_days(
+    throughput: float, util_central: float, chips: int, target: Target, request: PlanRequest,
+    failure_model: ReliabilityAssumptions | None,
+) -> float | None:
+    """The central wall-clock days :func:`option_at` gives (None where it would not get that far)."""
+    work_s = target.flop / (throughput * util_central)
+    if request.failures:
+        try:
+            work_s = central_wall_s(work_s, chips, target.architecture.params, failure_model)
+        except InputError:
+            return None  # the full evaluation raises it
+    return work_s / S_PER_DAY
 
 
 def _notes(ctx: ChipContext, scaling_used: bool) -> tuple[str, ...]:

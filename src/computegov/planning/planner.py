@@ -18,15 +18,18 @@ fixed doubling time), with its range.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from computegov.costs import CostModel, MissingCostDataError, default_assumptions
 from computegov.errors import InputError, PlanInfeasibleError
 from computegov.planning.configuration import (
+    Late,
     chip_context,
     no_interconnect,
     option_at,
+    option_unless_late,
     violations_of,
 )
 from computegov.planning.gaps import GapFill, fill_gaps
@@ -92,6 +95,23 @@ def _marked(option: Plan, filled: GapFill) -> Plan:
     if not filled.estimated:
         return option
     return dataclasses.replace(option, estimated_inputs=filled.estimated, notes=(*option.notes, *filled.notes))
+
+
+class _Deferred:
+    """A count the search left out as :class:`~computegov.planning.configuration.Late`, evaluated on demand (once)."""
+
+    def __init__(self, evaluate: Callable[[], Plan | None], filled: GapFill) -> None:
+        self._evaluate: Callable[[], Plan | None] | None = evaluate
+        self._filled = filled
+        self._result: Plan | None = None
+
+    def resolve(self) -> Plan | None:
+        """:func:`option_at`'s answer for the count (marked with the chip's estimated inputs)."""
+        if self._evaluate is not None:
+            got = self._evaluate()
+            self._result = None if got is None else _marked(got, self._filled)
+            self._evaluate = None
+        return self._result
 
 
 def _model_for(request: PlanRequest, model: CostModel | None) -> CostModel:
@@ -248,7 +268,8 @@ def plan(
     if request.max_chips is not None and request.max_chips not in counts:
         counts = sorted({*counts, request.max_chips})
     skipped: dict[str, str] = {}
-    every: list[Plan] = []
+    every: list[Plan | _Deferred] = []
+    deadline = request.deadline_days
     chips = list(chips)
     pool = _reference(reference, chips)
     fills: dict[str, GapFill] = {}
@@ -277,8 +298,16 @@ def plan(
         if request.power_cap_mw is not None:
             extra.append(int(request.power_cap_mw * W_PER_MW // ctx.installed_power_w))
         found = False
+        late: list[_Deferred] = []
         for n in sorted({*counts, *(c for c in extra if c >= 1)}):
-            option = option_at(ctx, n, target, request, scaling, trend, model, failure_model)
+            option = option_unless_late(ctx, n, target, request, scaling, trend, model, failure_model,
+                                        late_after_days=deadline)
+            if isinstance(option, Late):
+                # never feasible; evaluated in full only if every option is needed (see below)
+                late.append(_Deferred(functools.partial(option_at, ctx, n, target, request, scaling, trend,
+                                                        model, failure_model), filled))
+                every.append(late[-1])
+                continue
             if option is None:
                 continue
             found = True
@@ -290,14 +319,18 @@ def plan(
                 and "deadline" not in option.violations
             ):
                 break  # more chips only break the chip limit further
+        # a count left out as late is an option unless its full evaluation is None
+        found = found or any(d.resolve() is not None for d in late)
         if not found:
             skipped[chip.name] = (
                 "the model does not fit in memory at any size" if ctx.numbers.memory_bytes is not None
                 else "no size gives a run that completes (memory unknown; failures outpace progress)"
             )
-    feasible = [o for o in every if o.feasible]
+    feasible = [o for o in every if isinstance(o, Plan) and o.feasible]
     if not feasible:
-        raise explain_infeasible(every, request, skipped)
+        # the explanation looks at every option: the late ones are evaluated now, in their places
+        whole = [o.resolve() if isinstance(o, _Deferred) else o for o in every]
+        raise explain_infeasible([o for o in whole if o is not None], request, skipped)
     mask = _pareto_mask(
         [(o.cost_usd.central, o.duration_s.central, o.energy_j.central) for o in feasible]
     )

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Reliability",
     "ReliabilityAssumptions",
+    "central_wall_s",
     "checkpoint_write_s",
     "daly_interval_s",
     "expected_wall_s",
@@ -378,6 +379,32 @@ def _wall_arrays(
     }
 
 
+def _central_arrays(work_s: float, chips: int, params: float, a: ReliabilityAssumptions) -> dict[str, Any]:
+    """The closed form at the central assumptions (inputs checked)."""
+    _positive(work_s, "failure-free duration", "s")
+    _positive(params, "parameter count", "parameters")
+    if chips < 1:
+        raise InputError(f"chip count must be at least 1, got {chips}")
+    return _wall_arrays(
+        work_s, chips, params, a.total_rate_per_chip_hour, a.checkpoint_bytes_per_param.central,
+        a.storage_bytes_per_s_per_chip.central, a.restart_s.central, a.planned_per_day.central,
+    )
+
+
+def central_wall_s(
+    work_s: float, chips: int, params: float, assumptions: ReliabilityAssumptions | None = None
+) -> float:
+    """The central wall-clock time of a run, s: :func:`reliability`'s ``wall_s.central``, without the draws.
+
+    The same computation on the same numbers, so the planner can tell that a run misses its
+    deadline before it pays for the Monte Carlo ranges.
+
+    Raises:
+        InputError: non-positive work, chips or parameters.
+    """
+    return float(_central_arrays(work_s, chips, params, assumptions or ReliabilityAssumptions.default())["wall"])
+
+
 def reliability(
     work_s: float,
     chips: int,
@@ -402,15 +429,8 @@ def reliability(
     """
     import numpy as np
 
-    _positive(work_s, "failure-free duration", "s")
-    _positive(params, "parameter count", "parameters")
-    if chips < 1:
-        raise InputError(f"chip count must be at least 1, got {chips}")
     a = assumptions or ReliabilityAssumptions.default()
-    central = _wall_arrays(
-        work_s, chips, params, a.total_rate_per_chip_hour, a.checkpoint_bytes_per_param.central,
-        a.storage_bytes_per_s_per_chip.central, a.restart_s.central, a.planned_per_day.central,
-    )
+    central = _central_arrays(work_s, chips, params, a)
     draws = _default_draws(a, samples) if rng is None else _draw(a, rng, samples)
     mc = _wall_arrays(work_s, chips, params, *draws)
     keys = ("wall", "mtbf", "delta", "tau", "interruptions", "planned")
