@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from itertools import groupby, repeat
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any
 
 from computegov.ledger.records import Record
 
@@ -23,12 +23,12 @@ __all__ = ["Batch", "MeasurementRun"]
 _KIND = itemgetter(1)
 _TIME = itemgetter(2)
 _DATA = itemgetter(4)
-_MEASUREMENT_KEYS = ("interval", "step_end")
-_values = dict.values
+_MEASUREMENT_FIELDS = itemgetter("interval", "step_end")
 _get = dict.get
+_NONE = type(None)
 
 
-class MeasurementRun(NamedTuple):
+class MeasurementRun:
     """Consecutive measurement records of a batch, column by column.
 
     Attributes:
@@ -39,10 +39,28 @@ class MeasurementRun(NamedTuple):
             the field or holds null: only rules that treat both alike may read these).
     """
 
-    times: tuple[float, ...]
-    step_end: tuple[Any, ...]
-    intervals: tuple[dict[str, Any], ...]
-    columns: dict[str, tuple[Any, ...]]
+    __slots__ = ("_types", "columns", "intervals", "step_end", "times")
+
+    def __init__(
+        self,
+        times: tuple[float, ...],
+        step_end: tuple[Any, ...],
+        intervals: tuple[dict[str, Any], ...],
+        columns: dict[str, tuple[Any, ...]],
+    ) -> None:
+        self.times, self.step_end, self.intervals, self.columns = times, step_end, intervals, columns
+        self._types: dict[str, set[type]] = {}
+
+    def types(self, key: str) -> set[type]:
+        """The types found in interval field ``key``'s column (NoneType where absent or null).
+
+        Computed once per run (several checks ask); the caller must not change the set.
+        """
+        found = self._types.get(key)
+        if found is None:
+            column = self.columns.get(key)
+            found = self._types[key] = set(map(type, column)) if column is not None else {_NONE}
+        return found
 
 
 class Batch:
@@ -90,10 +108,13 @@ class Batch:
 
 
 def _segments(records: list[Record]) -> list[tuple[int, int, MeasurementRun | None]]:
+    kinds = list(map(_KIND, records))
+    if kinds.count("measurement") == len(kinds):  # the usual batch: one run
+        return [(0, len(kinds), _measurement_run(records))]
     out: list[tuple[int, int, MeasurementRun | None]] = []
     start = 0
-    for kind, group in groupby(map(_KIND, records)):
-        stop = start + sum(1 for _ in group)
+    for kind, group in groupby(kinds):
+        stop = start + len(list(group))
         run = _measurement_run(records[start:stop]) if kind == "measurement" else None
         out.append((start, stop, run))
         start = stop
@@ -103,16 +124,23 @@ def _segments(records: list[Record]) -> list[tuple[int, int, MeasurementRun | No
 def _measurement_run(records: list[Record]) -> MeasurementRun | None:
     """The records' columns, or None when any record's data has another shape."""
     data = list(map(_DATA, records))
-    if set(map(tuple, data)) != {_MEASUREMENT_KEYS}:
+    if set(map(len, data)) != {2}:
         return None
-    intervals, step_end = zip(*map(_values, data), strict=True)
+    try:  # two keys each, both of these: exactly these
+        intervals, step_end = zip(*map(_MEASUREMENT_FIELDS, data), strict=True)
+    except KeyError:
+        return None
     if set(map(type, intervals)) != {dict}:
         return None
-    shapes = set(map(tuple, intervals))
-    columns: dict[str, tuple[Any, ...]]
-    if len(shapes) == 1:  # the usual case: every interval has the same fields, in one order
-        columns = dict(zip(shapes.pop(), zip(*map(_values, intervals), strict=True), strict=True))
-    else:
-        keys = dict.fromkeys(k for shape in shapes for k in shape)
+    shape = tuple(intervals[0])
+    columns: dict[str, tuple[Any, ...]] | None = None
+    if len(shape) > 1 and set(map(len, intervals)) == {len(shape)}:
+        try:  # the usual case: every interval has the same fields (same count, all present)
+            rows = map(itemgetter(*shape), intervals)
+            columns = dict(zip(shape, zip(*rows, strict=True), strict=True))
+        except KeyError:
+            columns = None
+    if columns is None:
+        keys = dict.fromkeys(k for iv in intervals for k in iv)
         columns = {k: tuple(map(_get, intervals, repeat(k))) for k in keys}
     return MeasurementRun(tuple(map(_TIME, records)), step_end, intervals, columns)

@@ -42,13 +42,13 @@ _SUFFIX_STARTS = itemgetter(slice(-_SUFFIX_LEN, -_SUFFIX_LEN + len(_SUFFIX_START
 _CLAIMED = itemgetter(slice(-66, -2))
 #: The body's keys in canonical (sorted) order.
 _BODY_KEYS = ("data", "kind", "prev", "seq", "time_unix_s")
+_BODY_FIELDS = itemgetter(*_BODY_KEYS)
 _KINDS = frozenset(RECORD_KINDS)
 _sha256 = hashlib.sha256
 _hexdigest = type(hashlib.sha256()).hexdigest
 _new_record = partial(tuple.__new__, Record)
 _startswith = bytes.startswith
 _endswith = bytes.endswith
-_values = dict.values
 
 
 def decode_lines(
@@ -95,9 +95,12 @@ def decode_lines(
             return None
     except (ValueError, TypeError, RecursionError):  # orjson's errors subclass these
         return None
-    if set(map(tuple, objs)) != {_BODY_KEYS}:
+    if set(map(len, objs)) != {len(_BODY_KEYS)}:
         return None
-    data, kinds, prevs, seqs, times = zip(*map(_values, objs), strict=True)
+    try:  # five keys each, all of these: exactly these
+        data, kinds, prevs, seqs, times = zip(*map(_BODY_FIELDS, objs), strict=True)
+    except KeyError:
+        return None
     if (
         set(map(type, seqs)) != {int}
         or seqs != tuple(range(first_seq, first_seq + len(lines)))

@@ -146,7 +146,7 @@ def ledger_structure_checks(
 def _run_clean(run: MeasurementRun) -> bool:
     """True only when :meth:`RecordsCheck.feed` finds nothing in any record of ``run``."""
     ends = run.step_end
-    return set(map(type, ends)) <= _INT_ONLY and min(ends) >= 0 and columns_clean(run.columns)
+    return set(map(type, ends)) <= _INT_ONLY and min(ends) >= 0 and columns_clean(run.columns, run.types)
 
 
 class RecordsCheck:

@@ -145,12 +145,12 @@ class OrderCheck:
         if n is None or start is None or end is None:
             return False
         if (
-            set(map(type, n)) != _INT_ONLY
+            run.types("steps") != _INT_ONLY
             or min(n) <= 0
             or times[0] < self.last_time
             or not all(map(le, times, times[1:]))
-            or set(map(type, start)) != _FLOAT_ONLY
-            or set(map(type, end)) != _FLOAT_ONLY
+            or run.types("time_start_unix_s") != _FLOAT_ONLY
+            or run.types("time_end_unix_s") != _FLOAT_ONLY
             or not all(map(le, start, end))
             or not all(map(ge, start, map(sub, (self.last_end, *end[:-1]), repeat(_TOL))))
         ):
@@ -160,7 +160,7 @@ class OrderCheck:
             return False
         counted = cols.get("counted_steps")
         if counted is not None:  # a count may not exceed the steps (non-counts: no rule)
-            kinds = set(map(type, counted))
+            kinds = run.types("counted_steps")
             if int in kinds and (kinds != _INT_ONLY or not all(map(le, counted, n))):
                 return False
         first, last = cols.get("step_first"), cols.get("step_last")

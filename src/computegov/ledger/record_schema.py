@@ -196,7 +196,9 @@ def intervals_clean(intervals: list[Any]) -> bool:
 _NONE = type(None)
 
 
-def columns_clean(columns: Mapping[str, Sequence[Any]]) -> bool:
+def columns_clean(
+    columns: Mapping[str, Sequence[Any]], types_of: Callable[[str], set[type]] | None = None
+) -> bool:
     """True only when :func:`interval_problems` finds nothing in any interval of ``columns``.
 
     Column by column over many intervals at once (the verifier checks ledgers in batches):
@@ -204,16 +206,20 @@ def columns_clean(columns: Mapping[str, Sequence[Any]]) -> bool:
     it or holds null; the rules skip both alike). A False answer means "look closer": the
     caller then asks :func:`interval_problems` of each interval, which says exactly what is
     wrong, if anything. JSON holds no NaN, so min/max are exact.
+
+    Args:
+        columns: field -> its value in each interval.
+        types_of: field -> the set of its column's types, where already known (not changed).
     """
     inf = math.inf
     for key, column in columns.items():
         code = _FAST.get(key)
         if code is None:
             continue
-        types = set(map(type, column))
+        types = types_of(key) if types_of is not None else set(map(type, column))
         values = column
         if _NONE in types:
-            types.discard(_NONE)
+            types = types - {_NONE}
             values = [v for v in column if v is not None]
         if not values:
             continue

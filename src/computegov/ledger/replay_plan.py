@@ -14,9 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from computegov.errors import InputError, LedgerError
 from computegov.ledger.check_values import obj, where
@@ -28,6 +26,9 @@ from computegov.ledger.evidence import (
 )
 from computegov.ledger.report import ComputeReport, is_report_path, load_report, parse_report
 from computegov.ledger.scan import scan_ledger
+
+if TYPE_CHECKING:  # numpy is imported where a replay plan needs it, not by `computegov verify`
+    import numpy as np
 from computegov.ledger.segments import SegmentSpec, flat_params, load_state
 
 __all__ = [
@@ -190,6 +191,8 @@ def _segments_from(
 
 def _update_norms(segments: Sequence[SegmentSpec]) -> list[float]:
     """||w_end - w_start|| of each segment from the claimed checkpoints (inf if unreadable)."""
+    import numpy as np
+
     norms = []
     cache: dict[str, np.ndarray] = {}
 
@@ -294,7 +297,10 @@ def plan_replay(
         base = Path(checkpoints_dir) if checkpoints_dir else Path(ledger).parent
     segments = _segments_from(rep, data, base, trust_trainers, limits.max_record_bytes)
     n = max(1, math.ceil(sample_rate * len(segments)))
-    rng = rng if rng is not None else np.random.default_rng(0)
+    if rng is None:
+        import numpy as np
+
+        rng = np.random.default_rng(0)
     chosen: dict[int, str] = {}
     if largest > 0:
         norms = _update_norms(segments)

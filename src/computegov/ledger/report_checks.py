@@ -74,7 +74,7 @@ class LedgerFacts:
         self.head_hash = records[-1].hash
         for start, stop, run in batch.segments():
             if run is not None:
-                self.totals.add_run(run.columns, run.intervals)
+                self.totals.add_run(run.columns, run.intervals, run.types)
                 continue
             intervals: list[Mapping[str, Any]] = []
             for offset, rec in batch.items[start:stop]:

@@ -224,7 +224,8 @@ def stream_batches(
         pos = 0
         last = buf.rfind(b"\n")
         if last >= 0:
-            lines = buf[:last].split(b"\n")
+            lines = buf.split(b"\n")
+            del lines[-1]  # the part after the last newline (the next block completes it)
             lengths = list(map(len, lines))
             fast = decode_lines(lines, lengths, prev, index, max_record_bytes)
             if fast is not None:

@@ -13,13 +13,14 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from computegov.errors import InputError
 from computegov.ledger.digests import digest_state_dict
 from computegov.ledger.evidence import DEFAULT_MAX_CHECKPOINT_BYTES, digest_regular_file
+
+if TYPE_CHECKING:  # numpy is imported by the replay functions, not by `computegov verify`
+    import numpy as np
 
 __all__ = [
     "TOLERANCE_FLOOR",
@@ -146,6 +147,8 @@ def _resolve_trainer(ref: str, config: Mapping[str, Any]) -> Any:
 
 def flat_params(params: Mapping[str, Any]) -> np.ndarray:
     """Concatenate floating-point tensors (sorted by name) into one float64 vector."""
+    import numpy as np
+
     parts = []
     for name in sorted(params):
         t = params[name]
@@ -159,6 +162,8 @@ def flat_params(params: Mapping[str, Any]) -> np.ndarray:
 def _distance(
     replayed: Mapping[str, Any], claimed: Mapping[str, Any], start: Mapping[str, Any]
 ) -> tuple[float, float]:
+    import numpy as np
+
     r, c, s = flat_params(replayed), flat_params(claimed), flat_params(start)
     if not (r.shape == c.shape == s.shape):
         return math.inf, float(np.linalg.norm(c - s)) if c.shape == s.shape else math.nan
@@ -237,6 +242,8 @@ def replay_segment(
             again, _ = trainer.replay(spec.start_path, spec.start_step, spec.end_step)
         except Exception as err:  # pragma: no cover - the first replay just succeeded
             return fail(f"repeat replay failed: {type(err).__name__}: {err}", distance, update)
+        import numpy as np
+
         a, b = flat_params(replayed), flat_params(again)
         repeat.append(float(np.linalg.norm(a - b)) / max(update, 1e-30))
     return SegmentResult(

@@ -154,9 +154,9 @@ class TimesCheck:
         if not (
             self._start <= min(times)
             and max(times) <= self._limit
-            and set(map(type, t0)) == _FLOAT_ONLY
-            and set(map(type, t1)) == _FLOAT_ONLY
-            and set(map(type, sec)) == _FLOAT_ONLY
+            and run.types("time_start_unix_s") == _FLOAT_ONLY
+            and run.types("time_end_unix_s") == _FLOAT_ONLY
+            and run.types("seconds") == _FLOAT_ONLY
             and self._lo_start <= min(t0)
             and all(map(le, t0, t1))
             and all(map(le, t1, map(add, times, repeat(RUN_CLOCK_TOLERANCE_S))))

@@ -7,7 +7,7 @@ The recorder writes these totals into the report; the verifier recomputes them f
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from computegov.units import S_PER_HOUR
@@ -88,12 +88,21 @@ _COLUMN_KEYS = (
 )
 _INT_ONLY = {int}
 _NUMBER_TYPES = {int, float}
+_NONE = type(None)
+_NONE_ONLY = {_NONE}
 
 
-def _numbers(values: Sequence[Any]) -> list[Any]:
-    """The values that are JSON numbers (int or float; not bool, not None), in order."""
-    if set(map(type, values)) <= _NUMBER_TYPES:
+def _numbers(values: Sequence[Any], types: set[type] | None = None) -> list[Any]:
+    """The values that are JSON numbers (int or float; not bool, not None), in order.
+
+    ``types``: the values' types, where already known.
+    """
+    if types is None:
+        types = set(map(type, values))
+    if types <= _NUMBER_TYPES:
         return list(values)
+    if types == _NONE_ONLY:
+        return []
     return [v for v in values if type(v) is float or type(v) is int]
 
 
@@ -207,7 +216,10 @@ class TotalsSum:
         self.add_run(columns, intervals)
 
     def add_run(
-        self, columns: Mapping[str, Sequence[Any]], intervals: Sequence[Mapping[str, Any]]
+        self,
+        columns: Mapping[str, Sequence[Any]],
+        intervals: Sequence[Mapping[str, Any]],
+        types_of: Callable[[str], set[type]] | None = None,
     ) -> None:
         """:meth:`add` each of ``intervals``, given their fields column by column.
 
@@ -216,6 +228,7 @@ class TotalsSum:
                 here treats both alike); a field absent from ``columns`` is None throughout.
             intervals: the intervals themselves (read one at a time where one has an explicit
                 ``flop_by_method``).
+            types_of: field -> the set of its column's types, where already known.
         """
         n = len(intervals)
         if not n:
@@ -230,30 +243,37 @@ class TotalsSum:
         def column(key: str) -> Sequence[Any]:
             return columns.get(key, nothing)
 
+        def numbers(key: str) -> list[Any]:
+            return _numbers(column(key), types_of(key) if types_of is not None else None)
+
         self._intervals += n
-        flops = _numbers(column("flop"))
+        flops = numbers("flop")
         self._unknown += n - len(flops)
         self._flops += flops
         by_method = self._by_method
         if flops:
             by_method.setdefault("counted", []).extend(flops)
-        six_nd = _numbers(column("model_flop_6nd"))
+        six_nd = numbers("model_flop_6nd")
         if six_nd:
             by_method.setdefault("6nd", []).extend(six_nd)
         steps = column("steps")
+        step_types = types_of("steps") if types_of is not None else set(map(type, steps))
         self._steps += (
-            sum(steps) if set(map(type, steps)) == _INT_ONLY else sum(v for v in steps if type(v) is int)
+            sum(steps) if step_types == _INT_ONLY else sum(v for v in steps if type(v) is int)
         )
         durations = column(_DURATION_KEYS[0])
+        merged = False
+        has_none = (
+            _NONE in types_of(_DURATION_KEYS[0]) if types_of is not None else None in durations
+        )
         for key in _DURATION_KEYS[1:]:  # first key present wins, as in interval_fields
-            if None in durations:
+            if has_none and None in durations:
+                merged = True
                 durations = [
                     d if d is not None else e for d, e in zip(durations, column(key), strict=True)
                 ]
-        self._durations += _numbers(durations)
-        energy, tokens, samples = (
-            _numbers(column("energy_j")), _numbers(column("tokens")), _numbers(column("samples"))
-        )
+        self._durations += numbers(_DURATION_KEYS[0]) if not merged else _numbers(durations)
+        energy, tokens, samples = numbers("energy_j"), numbers("tokens"), numbers("samples")
         self._energy += energy
         self._n_energy += len(energy)
         self._tokens += tokens
