@@ -41,13 +41,20 @@ def _fit() -> TrendFit:
     return fit_log_linear(years, 10**log_values, rng=rng, n_boot=2000, metric="training_flop_per_s")
 
 
-def _median_time(fn: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+def _interleaved(fns: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
+    """Median CPU time of each function, run in turn (rotating order) so load hits them alike.
+
+    CPU time of this process (all of this work is single-threaded NumPy), steadier than wall time
+    on a shared machine.
+    """
+    names = list(fns)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(repeats):
+        for name in names[r % len(names):] + names[: r % len(names)]:
+            started = time.process_time()
+            fns[name]()
+            times[name].append(time.process_time() - started)
+    return {name: statistics.median(v) for name, v in times.items()}
 
 
 def _words(ratio: float) -> str:
@@ -95,31 +102,31 @@ def scipy_bootstrap_slopes(x: np.ndarray, y: np.ndarray, n_boot: int, seed: int 
 def main() -> None:
     """Print the timings and ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="smaller sizes, one repeat (CI smoke run)")
     args = parser.parse_args()
     if args.quick:
-        args.repeats = 1
+        args.repeats = 2
     fit = _fit()
     print("baselines: plain vectorised NumPy (Generator + np.quantile) for the forecast; "
-          "scipy.stats.bootstrap and scipy.stats.theilslopes for the fits; ratio = ours / baseline time")
+          "scipy.stats.bootstrap and scipy.stats.theilslopes for the fits; ratio = ours / baseline CPU time")
 
     sizes = (10_000, 50_000) if args.quick else (10_000, 100_000, 1_000_000)
-    print(f"forecast, paths x {len(YEARS)} years (median of {args.repeats}):")
-    print(f"  {'paths':>9} {'ours s':>8} {'np rows=paths s':>16} {'np rows=years s':>16}  ours / faster numpy")
+    print(f"forecast, paths x {len(YEARS)} years (median of {args.repeats}, interleaved):")
+    print(f"  {'paths':>9} {'ours CPU s':>10} {'np rows=paths':>14} {'np rows=years':>14}  ours / faster numpy")
     for n_paths in sizes:
         ours_q = forecast(fit, YEARS, rng=np.random.default_rng(1), n_paths=n_paths).quantiles
         base_q = numpy_forecast(fit, YEARS, np.random.default_rng(1), n_paths, years_as_rows=True)
         # Same model, different random streams: medians agree to Monte Carlo error.
         gap = float(np.max(np.abs(np.log10(ours_q) - base_q)))
         assert gap < 0.2, f"forecast and NumPy baseline differ by {gap:.3f} log10"
-        ours = _median_time(lambda n=n_paths: forecast(fit, YEARS, rng=np.random.default_rng(1), n_paths=n),
-                            args.repeats)
-        rows = _median_time(lambda n=n_paths: numpy_forecast(fit, YEARS, np.random.default_rng(1), n,
-                                                             years_as_rows=False), args.repeats)
-        cols = _median_time(lambda n=n_paths: numpy_forecast(fit, YEARS, np.random.default_rng(1), n,
-                                                             years_as_rows=True), args.repeats)
-        print(f"  {n_paths:>9,} {ours:8.3f} {rows:16.3f} {cols:16.3f}  {_words(ours / min(rows, cols))}"
+        t = _interleaved({
+            "ours": lambda n=n_paths: forecast(fit, YEARS, rng=np.random.default_rng(1), n_paths=n),
+            "rows": lambda n=n_paths: numpy_forecast(fit, YEARS, np.random.default_rng(1), n, years_as_rows=False),
+            "cols": lambda n=n_paths: numpy_forecast(fit, YEARS, np.random.default_rng(1), n, years_as_rows=True),
+        }, args.repeats)
+        ours, rows, cols = t["ours"], t["rows"], t["cols"]
+        print(f"  {n_paths:>9,} {ours:10.3f} {rows:14.3f} {cols:14.3f}  {_words(ours / min(rows, cols))}"
               f" (largest quantile gap {gap:.3f} log10)")
 
     x = fit.years - fit.reference_year
@@ -127,8 +134,9 @@ def main() -> None:
     n_boot = 2000
     a_slopes = bootstrap_ols(x, y, rng=np.random.default_rng(2), n_boot=n_boot)[0]  # also warms up both
     s_slopes = scipy_bootstrap_slopes(x, y, n_boot)
-    ours_b = _median_time(lambda: bootstrap_ols(x, y, rng=np.random.default_rng(2), n_boot=n_boot), args.repeats)
-    scipy_b = _median_time(lambda: scipy_bootstrap_slopes(x, y, n_boot), args.repeats)
+    t = _interleaved({"ours": lambda: bootstrap_ols(x, y, rng=np.random.default_rng(2), n_boot=n_boot),
+                      "scipy": lambda: scipy_bootstrap_slopes(x, y, n_boot)}, 5 * args.repeats)
+    ours_b, scipy_b = t["ours"], t["scipy"]
     print(f"bootstrap OLS, {n_boot:,} resamples of n = {len(x)}: ours {ours_b:.4f} s, scipy.stats.bootstrap "
           f"{scipy_b:.4f} s; {_words(ours_b / scipy_b)} (slope sd {a_slopes.std():.4f} vs {s_slopes.std():.4f})")
 
@@ -141,8 +149,9 @@ def main() -> None:
     ours_ts = theil_sen(ys, xs, 0.95)
     ref = stats.theilslopes(ys, xs, alpha=0.95)
     assert ours_ts == (ref.slope, ref.intercept, ref.low_slope, ref.high_slope), "theil_sen differs from scipy"
-    t_ours = _median_time(lambda: theil_sen(ys, xs, 0.95), args.repeats)
-    t_scipy = _median_time(lambda: stats.theilslopes(ys, xs, alpha=0.95), args.repeats)
+    t = _interleaved({"ours": lambda: theil_sen(ys, xs, 0.95),
+                      "scipy": lambda: stats.theilslopes(ys, xs, alpha=0.95)}, args.repeats)
+    t_ours, t_scipy = t["ours"], t["scipy"]
     print(f"Theil-Sen, n = {n_ts:,} ({n_ts * (n_ts - 1) // 2:,} pairwise slopes), identical to scipy: "
           f"ours {t_ours:.3f} s, scipy.stats.theilslopes {t_scipy:.3f} s; {_words(t_ours / t_scipy)}")
 
