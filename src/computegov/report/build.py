@@ -26,13 +26,14 @@ import logging
 import pkgutil
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from computegov.cache import ResultCache, digest_of
+from computegov.report.parallel import GroupResult, default_jobs, run_groups
 from computegov.report.section import DEFAULT_SEED, ReportContext, Section
 
 if TYPE_CHECKING:
@@ -45,6 +46,9 @@ logger = logging.getLogger(__name__)
 #: Package searched for section modules.
 SECTIONS_PACKAGE = "computegov.report.sections"
 
+#: Libraries most of this package's sections import (lazily): imported once before the workers fork.
+_PRELOAD = ("altair", "pandas", "scipy.stats")
+
 
 @dataclass(frozen=True)
 class SectionBuilder:
@@ -55,12 +59,20 @@ class SectionBuilder:
         build: its ``build(ctx)``, or None when the module failed to import.
         order: the module's ``ORDER`` constant if it has one (used to place a failed section).
         error: the import error, if any.
+        group: the module's ``SHARES`` constant if it has one: sections naming the same group
+            share computations (:attr:`ReportContext.cache`) and build in one process.
     """
 
     name: str
     build: Callable[[ReportContext], Section] | None
     order: int
     error: str | None = None
+    group: str = ""
+
+    @property
+    def shares(self) -> str:
+        """The group it builds with (its module's ``SHARES``; else its own name)."""
+        return self.group or self.name
 
 
 def discover_sections(package: str = SECTIONS_PACKAGE) -> list[SectionBuilder]:
@@ -81,7 +93,8 @@ def discover_sections(package: str = SECTIONS_PACKAGE) -> list[SectionBuilder]:
             continue
         build = getattr(module, "build", None)
         if callable(build):
-            found.append(SectionBuilder(info.name, build, int(getattr(module, "ORDER", 100))))
+            found.append(SectionBuilder(info.name, build, int(getattr(module, "ORDER", 100)),
+                                        group=str(getattr(module, "SHARES", ""))))
     return found
 
 
@@ -91,9 +104,18 @@ def _failed(builder: SectionBuilder, reason: str) -> Section:
     return Section(id=f"section-{builder.name}", title=title, html=body, order=builder.order)
 
 
-@functools.cache
+#: The bundle once made in this process, by whether the disk cache is used.
+_BUNDLE: dict[bool, str] = {}
+
+
 def _javascript(use_cache: bool = True) -> str:
     """The Vega, Vega-Lite and vega-embed bundle, safe inside ``<script>`` (kept on disk per version)."""
+    if use_cache not in _BUNDLE:
+        _BUNDLE[use_cache] = _make_javascript(use_cache)
+    return _BUNDLE[use_cache]
+
+
+def _make_javascript(use_cache: bool) -> str:
     import vl_convert
 
     store = ResultCache("report-javascript", enabled=use_cache)
@@ -188,27 +210,19 @@ def _no_altair_instance_checks() -> Iterator[None]:
         yield
 
 
-def _build_one(builder: SectionBuilder, ctx: ReportContext, store: ResultCache, inputs: dict[str, Any],
-               sections: list[Section]) -> None:
-    """Append ``builder``'s section: from ``store`` when remembered, else built (and stored)."""
-    ctx.progress(f"section {builder.name}")
+def _compute(builder: SectionBuilder, ctx: ReportContext, store: ResultCache, key: str) -> Section:
+    """``builder``'s section, built and stored under ``key`` (a failure is boxed, never stored)."""
     if builder.build is None:
-        sections.append(_failed(builder, builder.error or "import failed"))
-        return
-    key = store.key(section=builder.name, **inputs)
-    hit = store.get(key)
-    if isinstance(hit, dict):
-        sections.append(Section(**hit))
-        return
+        return _failed(builder, builder.error or "import failed")
     try:
         section = builder.build(ctx)
         if not isinstance(section, Section):
             raise TypeError(f"build() returned {type(section).__name__}, not a Section")
-        sections.append(section)
-        store.put(key, dataclasses.asdict(section))  # failures are never stored
     except Exception as err:  # one broken section must not kill the report
         logger.exception("report section %s failed", builder.name)
-        sections.append(_failed(builder, f"{type(err).__name__}: {err}"))
+        return _failed(builder, f"{type(err).__name__}: {err}")
+    store.put(key, dataclasses.asdict(section))
+    return section
 
 
 def build_report(
@@ -220,6 +234,7 @@ def build_report(
     on_section: Callable[[str, int, int], None] | None = None,
     sections_package: str = SECTIONS_PACKAGE,
     cache: bool | ResultCache = True,
+    jobs: int | None = None,
 ) -> str:
     """Build the whole report as one HTML string.
 
@@ -232,6 +247,9 @@ def build_report(
         sections_package: package whose modules are the sections (tests use their own).
         cache: remember sections across builds (see the module docstring); False rebuilds
             everything and stores nothing (``--no-cache``); a :class:`ResultCache` to use its folder.
+        jobs: worker processes for the sections still to build (:mod:`computegov.report.parallel`);
+            None: ``$COMPUTEGOV_REPORT_JOBS``, else 2 on a machine with two or more CPUs, for
+            this package's sections (1 for any other package); 1 builds everything here.
 
     Returns:
         the HTML document (JavaScript inlined; opens offline).
@@ -252,13 +270,50 @@ def build_report(
         "day": dt.datetime.now(dt.UTC).date().isoformat(),
         "package": sections_package,
     }
-    builders = discover_sections(sections_package)
+    builders = sorted(discover_sections(sections_package), key=lambda b: (b.order, b.name))
+    total = len(builders)
     sections: list[Section] = []
+    keys: dict[str, str] = {}
+    todo: dict[str, list[SectionBuilder]] = {}  # by group, in order
+
+    def done(name: str, section: Section) -> None:
+        sections.append(section)
+        if on_section:
+            on_section(name, len(sections), total)
+
+    for builder in builders:
+        if builder.build is None:
+            done(builder.name, _failed(builder, builder.error or "import failed"))
+            continue
+        keys[builder.name] = key = store.key(section=builder.name, **inputs)
+        hit = store.get(key)
+        if isinstance(hit, dict):
+            done(builder.name, Section(**hit))
+        else:
+            todo.setdefault(builder.shares, []).append(builder)
+
+    def build_group(group: Sequence[SectionBuilder], context: ReportContext) -> list[tuple[str, Section]]:
+        out = []
+        for builder in group:
+            context.progress(f"section {builder.name}")
+            out.append((builder.name, _compute(builder, context, store, keys[builder.name])))
+        return out
+
+    def arrived(result: GroupResult) -> None:
+        for name, section in result.sections:
+            say(f"section {name}")
+            done(name, section)
+
+    use_js_cache = store.enabled
+    workers = jobs if jobs is not None else (default_jobs() if ours else 1)
     with _no_altair_instance_checks():
-        for done, builder in enumerate(sorted(builders, key=lambda b: (b.order, b.name)), start=1):
-            _build_one(builder, ctx, store, inputs, sections)
-            if on_section:
-                on_section(builder.name, done, len(builders))
+        bundle = run_groups(
+            list(todo.values()), ctx, build_group=build_group, jobs=workers, on_group=arrived,
+            javascript=None if use_js_cache in _BUNDLE else functools.partial(_javascript, use_js_cache),
+            preload=_PRELOAD if ours else (),
+        )
+    if bundle is not None:
+        _BUNDLE.setdefault(use_js_cache, bundle)
     sections.sort(key=lambda s: (s.order, s.id))
     say("assembling HTML")
     from computegov import __version__

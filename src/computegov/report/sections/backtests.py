@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from computegov.report.section import ReportContext, Section, html_table, note_html
 
-__all__ = ["BACKTESTS", "ORDER", "build"]
+__all__ = ["BACKTESTS", "ORDER", "SHARES", "build"]
 
 ORDER = 40
+
+#: Shares the trend fits, backtests and record forecasts (``ReportContext.cache``) with these sections.
+SHARES = "trends"
 
 #: (metric, chip set) backtested.
 BACKTESTS: tuple[tuple[str, str], ...] = (

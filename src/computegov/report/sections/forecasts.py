@@ -13,9 +13,12 @@ from computegov.report.sections.trends import calibrated_record, trend_fits
 if TYPE_CHECKING:
     from computegov.trends.forecast import Forecast
 
-__all__ = ["FORECASTS", "ORDER", "YEARS", "build"]
+__all__ = ["FORECASTS", "ORDER", "SHARES", "YEARS", "build"]
 
 ORDER = 30
+
+#: Shares the trend fits, backtests and record forecasts (``ReportContext.cache``) with these sections.
+SHARES = "trends"
 
 #: (metric, chip set, on the broad GPU set?) forecast in the report.
 FORECASTS: tuple[tuple[str, str, bool], ...] = (

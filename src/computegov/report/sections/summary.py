@@ -14,9 +14,12 @@ from computegov.report.sections.trends import BROAD_ROWS, TREND_ROWS, trend_fits
 if TYPE_CHECKING:
     from computegov.catalog import Chip
 
-__all__ = ["HEADLINES", "ORDER", "build"]
+__all__ = ["HEADLINES", "ORDER", "SHARES", "build"]
 
 ORDER = 10
+
+#: Shares the trend fits, backtests and record forecasts (``ReportContext.cache``) with these sections.
+SHARES = "trends"
 
 #: Headline trends: (metric, chip set, phrase).
 HEADLINES: tuple[tuple[str, str, str], ...] = (

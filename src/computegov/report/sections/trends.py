@@ -22,6 +22,7 @@ __all__ = [
     "BROAD_ROWS",
     "CALIBRATION_METRICS",
     "ORDER",
+    "SHARES",
     "TREND_ROWS",
     "broad_chips",
     "build",
@@ -33,6 +34,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 ORDER = 20
+
+#: Shares the trend fits, backtests and record forecasts (``ReportContext.cache``) with these sections.
+SHARES = "trends"
 
 #: (metric, chip set) rows of the trend table, on the catalogue's ML hardware.
 TREND_ROWS: tuple[tuple[str, str], ...] = (
