@@ -1,19 +1,19 @@
-"""A batch of ledger records as the verifier's checks see it: records, and measurements by column.
+"""A batch of ledger records as the verifier's checks see it: records, and columns by kind.
 
-The streaming pass (:mod:`computegov.ledger.ledger_pass`) hands each check a :class:`Batch`.
-:meth:`Batch.segments` splits it into runs: a run of consecutive ``measurement`` records whose
-``data`` is ``{"interval": {...}, "step_end": ...}`` comes with its values column by column
-(:class:`MeasurementRun`), so a check can test a whole column with one C-level call (``min``,
-``max``, ``set(map(type, ...))``, ``map(operator.le, ...)``) instead of one Python statement per
-record; every other record comes alone. A check that finds anything unusual in a run's columns
-reads that run's records one at a time instead, with its exact per-record rules (so the fast
-path may only ever decline, never decide).
+The streaming pass (:mod:`computegov.ledger.ledger_pass`) hands each check a :class:`Batch`:
+the records of one block read from the file, with their byte offsets. Besides the records, a
+batch offers columns: every record's kind and time, the ``measurement`` records' interval
+fields (:class:`MeasurementRun`) and the ``batch`` records' steps, so a check can test a whole
+column with one C-level call (``min``, ``max``, ``set(map(type, ...))``, ``map(operator.le,
+...)``) instead of one Python statement per record. A check that finds anything unusual in the
+columns reads the batch's records one at a time instead, with its exact per-record rules (so
+the columns may only ever decline, never decide).
 """
 
 from __future__ import annotations
 
-from itertools import groupby, repeat
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import eq, itemgetter, not_
 from typing import Any
 
 from computegov.ledger.records import Record
@@ -24,15 +24,17 @@ _KIND = itemgetter(1)
 _TIME = itemgetter(2)
 _DATA = itemgetter(4)
 _MEASUREMENT_FIELDS = itemgetter("interval", "step_end")
+_BATCH_FIELDS = itemgetter("digest", "step")
 _get = dict.get
 _NONE = type(None)
+_UNSET: Any = object()
 
 
 class MeasurementRun:
-    """Consecutive measurement records of a batch, column by column.
+    """The measurement records of a batch (in file order), column by column.
 
     Attributes:
-        times: each record's ``time_unix_s``.
+        times: each measurement record's ``time_unix_s``.
         step_end: each record's ``data["step_end"]``.
         intervals: each record's ``data["interval"]`` (a dict).
         columns: interval field -> its value in each interval (None where the interval lacks
@@ -50,6 +52,9 @@ class MeasurementRun:
     ) -> None:
         self.times, self.step_end, self.intervals, self.columns = times, step_end, intervals, columns
         self._types: dict[str, set[type]] = {}
+
+    def __len__(self) -> int:
+        return len(self.times)
 
     def types(self, key: str) -> set[type]:
         """The types found in interval field ``key``'s column (NoneType where absent or null).
@@ -71,13 +76,20 @@ class Batch:
         records: the records, in file order.
     """
 
-    __slots__ = ("_items", "_segments", "offsets", "records")
+    __slots__ = (
+        "_batch_steps", "_items", "_kind_set", "_kinds", "_measurements", "_times", "offsets",
+        "records",
+    )
 
     def __init__(self, offsets: list[int], records: list[Record]) -> None:
         self.offsets = offsets
         self.records = records
         self._items: list[tuple[int, Record]] | None = None
-        self._segments: list[tuple[int, int, MeasurementRun | None]] | None = None
+        self._kinds: list[str] | None = None
+        self._kind_set: set[str] | None = None
+        self._times: tuple[float, ...] | None = None
+        self._measurements: Any = _UNSET
+        self._batch_steps: Any = _UNSET
 
     @classmethod
     def of(cls, items: list[tuple[int, Record]]) -> Batch:
@@ -96,33 +108,76 @@ class Batch:
             self._items = list(zip(self.offsets, self.records, strict=True))
         return self._items
 
-    def segments(self) -> list[tuple[int, int, MeasurementRun | None]]:
-        """``(start, stop, run)``: the batch in order, split where record kinds change.
+    @property
+    def kinds(self) -> list[str]:
+        """Each record's kind."""
+        if self._kinds is None:
+            self._kinds = list(map(_KIND, self.records))
+        return self._kinds
 
-        ``run`` is the :class:`MeasurementRun` of ``records[start:stop]`` when those are all
-        measurement records of the usual shape, else None (read them one at a time).
+    @property
+    def kind_set(self) -> set[str]:
+        """The kinds present."""
+        if self._kind_set is None:
+            self._kind_set = set(self.kinds)
+        return self._kind_set
+
+    @property
+    def times(self) -> tuple[float, ...]:
+        """Each record's ``time_unix_s``."""
+        if self._times is None:
+            self._times = tuple(map(_TIME, self.records))
+        return self._times
+
+    def indices(self, kinds: frozenset[str]) -> list[int]:
+        """Positions of the records whose kind is one of ``kinds``, in order."""
+        inside = map(kinds.__contains__, self.kinds)
+        return list(compress(range(len(self.records)), inside))
+
+    def indices_except(self, kinds: frozenset[str]) -> list[int]:
+        """Positions of the records whose kind is none of ``kinds``, in order."""
+        outside = map(not_, map(kinds.__contains__, self.kinds))
+        return list(compress(range(len(self.records)), outside))
+
+    def of_kind(self, kind: str) -> list[Record]:
+        """The records of one kind, in order."""
+        if len(self.kind_set) == 1:
+            return self.records if kind in self.kind_set else []
+        return list(compress(self.records, map(eq, self.kinds, repeat(kind))))
+
+    def measurements(self) -> MeasurementRun | None:
+        """The measurement records' columns (possibly of none).
+
+        None when one has another shape (data other than exactly ``{"interval": {...},
+        "step_end": ...}``).
         """
-        if self._segments is None:
-            self._segments = _segments(self.records)
-        return self._segments
+        if self._measurements is _UNSET:
+            self._measurements = _measurement_run(self.of_kind("measurement"))
+        return self._measurements
 
+    def batch_steps(self) -> tuple[Any, ...] | None:
+        """Each ``batch`` record's ``step``, in order (possibly none).
 
-def _segments(records: list[Record]) -> list[tuple[int, int, MeasurementRun | None]]:
-    kinds = list(map(_KIND, records))
-    if kinds.count("measurement") == len(kinds):  # the usual batch: one run
-        return [(0, len(kinds), _measurement_run(records))]
-    out: list[tuple[int, int, MeasurementRun | None]] = []
-    start = 0
-    for kind, group in groupby(kinds):
-        stop = start + len(list(group))
-        run = _measurement_run(records[start:stop]) if kind == "measurement" else None
-        out.append((start, stop, run))
-        start = stop
-    return out
+        None when one's data is not exactly ``{"digest": ..., "step": ...}``.
+        """
+        if self._batch_steps is _UNSET:
+            data = list(map(_DATA, self.of_kind("batch")))
+            steps: tuple[Any, ...] | None = ()
+            if data:
+                steps = None
+                if set(map(len, data)) == {2}:
+                    try:
+                        _, steps = zip(*map(_BATCH_FIELDS, data), strict=True)
+                    except KeyError:
+                        steps = None
+            self._batch_steps = steps
+        return self._batch_steps
 
 
 def _measurement_run(records: list[Record]) -> MeasurementRun | None:
     """The records' columns, or None when any record's data has another shape."""
+    if not records:
+        return MeasurementRun((), (), (), {})
     data = list(map(_DATA, records))
     if set(map(len, data)) != {2}:
         return None

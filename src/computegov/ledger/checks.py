@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from computegov.ledger.batch import Batch, MeasurementRun
+from computegov.ledger.batch import Batch
 from computegov.ledger.chain import head_message
 from computegov.ledger.check_values import (
     TOTALS_REL_TOL,
@@ -51,6 +51,7 @@ __all__ = [
 ]
 
 _INT_ONLY = frozenset((int,))
+_HEAD = frozenset(("head",))
 
 
 # --------------------------------------------------------------------------------------------
@@ -143,8 +144,21 @@ def ledger_structure_checks(
     return checks
 
 
-def _run_clean(run: MeasurementRun) -> bool:
-    """True only when :meth:`RecordsCheck.feed` finds nothing in any record of ``run``."""
+_COLUMN_KINDS = frozenset(("measurement", "batch"))
+
+
+def _columns_clean(batch: Batch) -> bool:
+    """True only when :meth:`RecordsCheck.feed` finds nothing in the measurement and batch records.
+
+    Checked column by column; the batch's other records are not looked at.
+    """
+    run, steps = batch.measurements(), batch.batch_steps()
+    if run is None or steps is None:
+        return False
+    if steps and not (set(map(type, steps)) <= _INT_ONLY and min(steps) >= 0):
+        return False
+    if not len(run):
+        return True
     ends = run.step_end
     return set(map(type, ends)) <= _INT_ONLY and min(ends) >= 0 and columns_clean(run.columns, run.types)
 
@@ -172,17 +186,17 @@ class RecordsCheck:
                 break
 
     def feed_batch(self, batch: Batch) -> None:
-        """:meth:`feed` each record; runs of measurement records checked column-wise first."""
+        """:meth:`feed` each record; measurement and batch records checked column-wise first."""
         problems = self.problems
         if len(problems) >= KEPT_PROBLEMS:
             return
-        for start, stop, run in batch.segments():
-            if run is not None and _run_clean(run):
-                continue  # nothing in it that feed() would report
-            for offset, rec in batch.items[start:stop]:
-                self.feed(offset, rec)
-            if len(problems) >= KEPT_PROBLEMS:
-                return
+        if _columns_clean(batch):  # nothing there that feed() would report: feed the rest
+            offsets, records = batch.offsets, batch.records
+            for i in batch.indices_except(_COLUMN_KINDS):
+                self.feed(offsets[i], records[i])
+            return
+        for offset, rec in batch.items:
+            self.feed(offset, rec)
 
     def result(self, records: int) -> Check:
         """The check, after ``records`` records."""
@@ -271,21 +285,27 @@ class SignaturesCheck:
 
     def feed_batch(self, batch: Batch) -> None:
         """:meth:`feed` each record (only the first record and heads need work)."""
-        for start, stop, run in batch.segments():
-            if self._done is not None:
-                return
-            if run is not None and self._last is not None:
-                self._n += stop - start
-                self._last = batch.records[stop - 1]
-                continue
-            for offset, rec in batch.items[start:stop]:
+        if self._done is not None:
+            return
+        records, offsets = batch.records, batch.offsets
+        if self._last is None:
+            for offset, rec in batch.items:
                 if self._done is not None:
                     return
-                if self._last is None or rec.kind == "head":
-                    self.feed(offset, rec)
-                else:
-                    self._n += 1
-                    self._last = rec
+                self.feed(offset, rec)
+            return
+        pos = 0
+        for i in batch.indices(_HEAD):  # each head signs the record just before it
+            if i > pos:
+                self._n += i - pos
+                self._last = records[i - 1]
+            self.feed(offsets[i], records[i])
+            pos = i + 1
+            if self._done is not None:
+                return
+        if pos < len(records):
+            self._n += len(records) - pos
+            self._last = records[-1]
 
     def result(self, first_break: ChainProblem | None) -> Check:
         """The check, given the scan's first chain break (None: none)."""

@@ -27,6 +27,7 @@ _NUMBER = (int, float)
 _TOL = _OVERLAP_TOLERANCE_S
 _INT_ONLY = {int}
 _FLOAT_ONLY = {float}
+_COLUMN_KINDS = {"measurement", "batch", "head"}
 
 
 class OrderCheck:
@@ -123,46 +124,76 @@ class OrderCheck:
             self.end_at = self.i
 
     def feed_batch(self, batch: Batch) -> None:
-        """:meth:`feed` each record; runs of consistent measurements checked column-wise."""
-        for start, stop, run in batch.segments():
-            if self.problem:
-                return
-            if run is None or not self._feed_run(run):
-                self._feed_items(batch.items[start:stop])
+        """:meth:`feed` each record; measurement and batch records checked column-wise first."""
+        if self.problem:
+            return
+        if not self._feed_columns(batch):
+            self._feed_items(batch.items)
 
-    def _feed_run(self, run: MeasurementRun) -> bool:
-        """Take a run of measurements whole when each is what :meth:`_feed_items` takes inline.
+    def _feed_columns(self, batch: Batch) -> bool:
+        """Take the batch whole when each record is what :meth:`feed` accepts without a problem.
+
+        Only batches of measurement, batch and head records (no meta, checkpoint or end) whose
+        columns are plainly consistent are taken this way.
 
         Returns:
-            True when the run was taken (state updated); False when nothing was changed and
-            the run must be read one record at a time.
+            True when the batch was taken (state updated); False when nothing was changed and
+            the batch must be read one record at a time.
         """
-        if self.end_at is not None:
+        if self.end_at is not None or not batch.kind_set <= _COLUMN_KINDS:
             return False
+        times = batch.times
+        if times[0] < self.last_time or not all(map(le, times, times[1:])):
+            return False
+        run, marks = batch.measurements(), batch.batch_steps()
+        if run is None or marks is None:
+            return False
+        steps, last_end = [self.steps], self.last_end
+        if len(run):
+            taken = self._measurements(run)
+            if taken is None:
+                return False
+            steps, last_end = taken
+        if marks and (
+            set(map(type, marks)) != _INT_ONLY
+            or marks[0] < self.last_batch
+            or not all(map(le, marks, marks[1:]))
+        ):
+            return False
+        self.i += len(times)
+        self.steps, self.last_time, self.last_end = steps[-1], times[-1], last_end
+        if marks:
+            self.last_batch = marks[-1]
+        return True
+
+    def _measurements(self, run: MeasurementRun) -> tuple[list[int], float] | None:
+        """The running step counts and last interval end after ``run``, if all is consistent.
+
+        None when any measurement of ``run`` is not what :meth:`_feed_items` takes inline.
+        Changes nothing.
+        """
         cols = run.columns
-        times, n = run.times, cols.get("steps")
+        n = cols.get("steps")
         start, end = cols.get("time_start_unix_s"), cols.get("time_end_unix_s")
         if n is None or start is None or end is None:
-            return False
+            return None
         if (
             run.types("steps") != _INT_ONLY
             or min(n) <= 0
-            or times[0] < self.last_time
-            or not all(map(le, times, times[1:]))
             or run.types("time_start_unix_s") != _FLOAT_ONLY
             or run.types("time_end_unix_s") != _FLOAT_ONLY
             or not all(map(le, start, end))
             or not all(map(ge, start, map(sub, (self.last_end, *end[:-1]), repeat(_TOL))))
         ):
-            return False
+            return None
         steps = list(accumulate(n, initial=self.steps))
         if list(run.step_end) != steps[1:]:
-            return False
+            return None
         counted = cols.get("counted_steps")
         if counted is not None:  # a count may not exceed the steps (non-counts: no rule)
             kinds = run.types("counted_steps")
             if int in kinds and (kinds != _INT_ONLY or not all(map(le, counted, n))):
-                return False
+                return None
         first, last = cols.get("step_first"), cols.get("step_last")
         if not (
             (first is None or first.count(None) == len(first))
@@ -173,10 +204,8 @@ class OrderCheck:
             or list(first) != steps[:-1]
             or list(last) != list(map(sub, steps[1:], repeat(1)))
         ):
-            return False
-        self.i += len(times)
-        self.steps, self.last_time, self.last_end = steps[-1], times[-1], end[-1]
-        return True
+            return None
+        return steps, end[-1]
 
     def _feed_items(self, items: list[tuple[int, Record]]) -> None:
         """:meth:`feed` each ``(offset, record)``, the common consistent measurement inline."""

@@ -9,7 +9,7 @@ bad content.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -67,42 +67,49 @@ class LedgerFacts:
         """Take the facts of each record; intervals summed column-wise."""
         if not len(batch):
             return
-        records = batch.records
+        records, offsets = batch.records, batch.offsets
         if not self.records:
             self.meta, self.first_kind = records[0].data, records[0].kind
         self.records += len(records)
         self.head_hash = records[-1].hash
-        for start, stop, run in batch.segments():
-            if run is not None:
+        run = batch.measurements()
+        intervals: list[Mapping[str, Any]] = []
+        if run is not None:
+            if len(run):
                 self.totals.add_run(run.columns, run.intervals, run.types)
-                continue
-            intervals: list[Mapping[str, Any]] = []
-            for offset, rec in batch.items[start:stop]:
-                kind, d = rec.kind, rec.data
-                if kind == "measurement":
-                    interval = d.get("interval")
-                    if type(interval) is dict:
-                        intervals.append(interval)
-                elif kind == "checkpoint":
-                    state = obj(d.get("state"))
-                    self.checkpoints.append(
-                        {
-                            "step": d.get("step"),
-                            "path": d.get("path"),
-                            "blake3": state.get("blake3"),
-                            "sha256": state.get("sha256"),
-                        }
+            which: Sequence[int] = batch.indices(_FACT_KINDS)  # checkpoints, the end record
+        else:
+            which = range(len(records))
+        for i in which:
+            rec = records[i]
+            kind, d = rec.kind, rec.data
+            if kind == "measurement":
+                interval = d.get("interval")
+                if type(interval) is dict:
+                    intervals.append(interval)
+            elif kind == "checkpoint":
+                state = obj(d.get("state"))
+                self.checkpoints.append(
+                    {
+                        "step": d.get("step"),
+                        "path": d.get("path"),
+                        "blake3": state.get("blake3"),
+                        "sha256": state.get("sha256"),
+                    }
+                )
+                if d.get("path"):
+                    self.checkpoint_files.append(
+                        (f"record {rec.seq} (byte offset {offsets[i]})", d["path"], d.get("file"))
                     )
-                    if d.get("path"):
-                        self.checkpoint_files.append(
-                            (f"record {rec.seq} (byte offset {offset})", d["path"], d.get("file"))
-                        )
-                elif kind == "end":
-                    if not self.ends:
-                        self.end_data = d
-                    self.ends += 1
-            if intervals:
-                self.totals.add_many(intervals)
+            elif kind == "end":
+                if not self.ends:
+                    self.end_data = d
+                self.ends += 1
+        if intervals:
+            self.totals.add_many(intervals)
+
+
+_FACT_KINDS = frozenset(("checkpoint", "end"))
 
 
 def matches_check(report: ComputeReport, facts: LedgerFacts, sha: str) -> Check:

@@ -27,7 +27,7 @@ from itertools import repeat
 from operator import add, le, mul, sub
 from typing import Any
 
-from computegov.ledger.batch import Batch, MeasurementRun
+from computegov.ledger.batch import Batch
 from computegov.ledger.check_values import at
 from computegov.ledger.records import Record
 from computegov.ledger.verdict import Check
@@ -121,7 +121,7 @@ class TimesCheck:
         self._check(offset, rec)
 
     def feed_batch(self, batch: Batch) -> None:
-        """:meth:`feed` each record; runs of consistent measurements checked column-wise."""
+        """:meth:`feed` each record; times and measurement intervals checked column-wise first."""
         n = len(batch)
         if not n:
             return
@@ -131,41 +131,44 @@ class TimesCheck:
             j = 1
         self._n += n - j
         self._last_time = batch.records[-1].time_unix_s
-        problems = self._problems
-        for start, stop, run in batch.segments():
-            if len(problems) >= 20:
-                return
-            if run is not None and start >= j and self._feed_run(run):
-                continue
-            self._feed_items(batch.items[max(start, j) : stop])
+        if len(self._problems) >= 20:
+            return
+        if j or not self._feed_columns(batch):
+            self._feed_items(batch.items[j:])
 
-    def _feed_run(self, run: MeasurementRun) -> bool:
-        """Take a run of measurements whole when each is what :meth:`_feed_items` takes inline.
+    def _feed_columns(self, batch: Batch) -> bool:
+        """Take the batch whole when each record is what :meth:`_feed_items` takes inline.
 
         Returns:
-            True when the run was taken; False when nothing was changed and the run must be
-            read one record at a time.
+            True when the batch was taken; False when nothing was changed and the batch must
+            be read one record at a time.
         """
-        times, cols = run.times, run.columns
-        t0, t1 = cols.get("time_start_unix_s"), cols.get("time_end_unix_s")
-        sec = cols.get("seconds")
-        if t0 is None or t1 is None or sec is None:
+        times = batch.times
+        if not (self._start <= min(times) and max(times) <= self._limit):
             return False
-        if not (
-            self._start <= min(times)
-            and max(times) <= self._limit
-            and run.types("time_start_unix_s") == _FLOAT_ONLY
-            and run.types("time_end_unix_s") == _FLOAT_ONLY
-            and run.types("seconds") == _FLOAT_ONLY
-            and self._lo_start <= min(t0)
-            and all(map(le, t0, t1))
-            and all(map(le, t1, map(add, times, repeat(RUN_CLOCK_TOLERANCE_S))))
-        ):
+        run = batch.measurements()
+        if run is None:
             return False
-        spans = list(map(sub, t1, t0))
-        bounds = map(add, map(mul, spans, repeat(_REL)), repeat(SPAN_ABS_TOLERANCE_S))
-        if not all(map(le, sec, bounds)):
-            return False
+        spans: list[float] = []
+        if len(run):
+            cols = run.columns
+            t0, t1 = cols.get("time_start_unix_s"), cols.get("time_end_unix_s")
+            sec = cols.get("seconds")
+            if t0 is None or t1 is None or sec is None:
+                return False
+            if not (
+                run.types("time_start_unix_s") == _FLOAT_ONLY
+                and run.types("time_end_unix_s") == _FLOAT_ONLY
+                and run.types("seconds") == _FLOAT_ONLY
+                and self._lo_start <= min(t0)
+                and all(map(le, t0, t1))
+                and all(map(le, t1, map(add, run.times, repeat(RUN_CLOCK_TOLERANCE_S))))
+            ):
+                return False
+            spans = list(map(sub, t1, t0))
+            bounds = map(add, map(mul, spans, repeat(_REL)), repeat(SPAN_ABS_TOLERANCE_S))
+            if not all(map(le, sec, bounds)):
+                return False
         self._latest = max(self._latest, max(times))
         self._span_total = reduce(add, spans, self._span_total)  # in order, as one at a time
         return True
