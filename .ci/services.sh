@@ -69,6 +69,13 @@ END \$\$;
 ALTER ROLE computegov_test WITH LOGIN PASSWORD '$password';
 SQL
     fi
+    # CREATEDB: each test process (each pytest-xdist worker) makes a throwaway database of its own
+    # (tests/registry/conftest.py); without it they fall back to a schema each in computegov_test.
+    if ! runuser -u postgres -- psql -tA -p "$port" -d postgres \
+            -c "SELECT 1 FROM pg_roles WHERE rolname='computegov_test' AND rolcreatedb" | grep -q 1; then
+        runuser -u postgres -- psql -q -p "$port" -d postgres -c 'ALTER ROLE computegov_test CREATEDB' >/dev/null \
+            || echo "services: could not grant CREATEDB to computegov_test (tests use a schema each)" >&2
+    fi
     if ! runuser -u postgres -- psql -tA -p "$port" -d postgres -c "SELECT 1 FROM pg_database WHERE datname='computegov_test'" | grep -q 1; then
         runuser -u postgres -- createdb -p "$port" -O computegov_test computegov_test \
             || { echo "services: could not create database computegov_test" >&2; return 1; }

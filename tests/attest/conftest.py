@@ -43,15 +43,27 @@ def _missing_tpm_binaries() -> list[str]:
     return (["swtpm"] if shutil.which("swtpm") is None else []) + tpm_tools_missing()
 
 
+def _start_swtpm(state: Path):  # type: ignore[no-untyped-def]
+    """``Swtpm(state).start()``, on a new pair of ports if another process (a second pytest-xdist
+    worker's swtpm or server) took the pair between picking and binding it."""
+    from computegov.attest.tpm_producer import Swtpm, TpmUnavailableError
+
+    for attempt in range(3):
+        try:
+            return Swtpm(state).start()
+        except TpmUnavailableError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 @pytest.fixture(scope="session")
 def swtpm(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """A real software TPM (swtpm socket mode) on a loopback port, stopped after the session."""
     missing = _missing_tpm_binaries()
     if missing:
         pytest.skip(f"needs swtpm and tpm2-tools (apt-get install swtpm tpm2-tools): {', '.join(missing)} missing")
-    from computegov.attest.tpm_producer import Swtpm
-
-    tpm = Swtpm(tmp_path_factory.mktemp("swtpm-state")).start()
+    tpm = _start_swtpm(tmp_path_factory.mktemp("swtpm-state"))
     try:
         yield tpm
     finally:
@@ -88,11 +100,11 @@ def swtpm_ek(tmp_path_factory: pytest.TempPathFactory, ek_ca: EkCa):  # type: ig
     missing = _missing_tpm_binaries() + [t for t in ("swtpm_setup", "swtpm_localca") if shutil.which(t) is None]
     if missing:
         pytest.skip(f"needs swtpm, swtpm-tools and tpm2-tools: {', '.join(missing)} missing")
-    from computegov.attest.tpm_producer import Swtpm, manufacture_swtpm
+    from computegov.attest.tpm_producer import manufacture_swtpm
 
     state = tmp_path_factory.mktemp("swtpm-ek") / "state"
     manufacture_swtpm(state, ek_ca.key_pem, ek_ca.cert_pem)
-    tpm = Swtpm(state).start()
+    tpm = _start_swtpm(state)
     try:
         yield tpm
     finally:

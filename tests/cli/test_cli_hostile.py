@@ -366,6 +366,10 @@ def _time_limit(seconds: int) -> Iterator[None]:
     if not hasattr(signal, "SIGALRM"):  # Windows: no alarm, no limit
         yield
         return
+    # pytest-timeout (--timeout in scripts/test.sh) runs its own timer on SIGALRM: put it back after
+    # the case, less the time the case took, so that a hang later in the test is still caught
+    outer_s = signal.getitimer(signal.ITIMER_REAL)[0]
+    started = time.monotonic()
     previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.alarm(seconds)
     try:
@@ -373,6 +377,8 @@ def _time_limit(seconds: int) -> Iterator[None]:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+        if outer_s:
+            signal.setitimer(signal.ITIMER_REAL, max(outer_s - (time.monotonic() - started), 0.001))
 
 
 #: Memory one case may add to the process, bytes: a command that allocates without bound fails

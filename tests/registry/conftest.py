@@ -1,11 +1,18 @@
 """Fixtures for the registry tests: a store on SQLite (always) and PostgreSQL (when
-``COMPUTEGOV_TEST_POSTGRES_URL`` is set), a client, keys."""
+``COMPUTEGOV_TEST_POSTGRES_URL`` is set), a client, keys.
+
+Each test process (each pytest-xdist worker, each run) keeps its PostgreSQL tables in a database
+of its own, made at its first PostgreSQL test and dropped at its end; the URL names only the
+server and the credentials. Without CREATEDB it uses a schema of its own in that database."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
+import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -17,13 +24,78 @@ __all__ = ["page_client"]  # a fixture shared with tests/web
 PG_URL = os.environ.get("COMPUTEGOV_TEST_POSTGRES_URL")
 
 
-def _reset_postgres(url: str) -> None:
+@dataclasses.dataclass(frozen=True)
+class _PrivatePostgres:
+    """Where this test process keeps its PostgreSQL tables: a database of its own, or (when the
+    test role may not create databases) a schema of its own in the shared one."""
+
+    url: str
+    schema: str
+
+
+def _private_name() -> str:
+    """A name no other test process uses: this run's id (shared by its xdist workers) and the
+    worker's, so that two runs on one machine, or two workers of one run, never share tables."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return f"computegov_test_{run[:12]}_{re.sub(r'[^a-z0-9]', '', worker.lower())}"
+
+
+def _make_private_postgres(base_url: str) -> tuple[_PrivatePostgres, Callable[[], None]]:
+    """Create this process's database (or schema); return it and a function that drops it."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ProgrammingError
+
+    name = _private_name()
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except ProgrammingError as err:  # no CREATEDB: a schema in the shared database instead
+        if "permission denied" not in str(err):
+            raise
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{name}"')
+        url = make_url(base_url).update_query_dict({"options": f"-csearch_path={name}"})
+
+        def drop_schema() -> None:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+            admin.dispose()
+
+        return _PrivatePostgres(url.render_as_string(hide_password=False), name), drop_schema
+    url = make_url(base_url).set(database=name)
+
+    def drop_database() -> None:
+        with admin.connect() as conn:  # FORCE: a server a test killed may have left a session
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+    return _PrivatePostgres(url.render_as_string(hide_password=False), "public"), drop_database
+
+
+@pytest.fixture(scope="session")
+def _private_postgres() -> Iterator[_PrivatePostgres]:
+    """This test process's own PostgreSQL database (see :func:`_make_private_postgres`)."""
+    assert PG_URL
+    private, drop = _make_private_postgres(PG_URL)
+    try:
+        yield private
+    finally:
+        try:
+            drop()
+        except Exception as err:  # a leftover database must not fail the run
+            warnings.warn(f"could not drop the test database or schema: {err}", stacklevel=1)
+
+
+def _reset_postgres(private: _PrivatePostgres) -> None:
     from sqlalchemy import create_engine
 
-    engine = create_engine(url)
+    engine = create_engine(private.url)
     with engine.begin() as conn:
-        conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
-        conn.exec_driver_sql("CREATE SCHEMA public")
+        conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{private.schema}" CASCADE')
+        conn.exec_driver_sql(f'CREATE SCHEMA "{private.schema}"')
     engine.dispose()
 
 
@@ -42,9 +114,9 @@ def _reset_postgres(url: str) -> None:
 def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'registry.sqlite3'}"
-    assert PG_URL
-    _reset_postgres(PG_URL)
-    return PG_URL
+    private = request.getfixturevalue("_private_postgres")
+    _reset_postgres(private)
+    return str(private.url)
 
 
 @pytest.fixture

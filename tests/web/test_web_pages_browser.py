@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import tarfile
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -58,16 +59,22 @@ def _axe_source() -> str | None:
     if npm is None:
         return None
     cache.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run([npm, "pack", f"axe-core@{AXE_VERSION}", "--pack-destination", str(cache)],
-                          capture_output=True, text=True, timeout=120, check=False)
-    tarballs = sorted(cache.glob("axe-core-*.tgz"))
-    if done.returncode != 0 or not tarballs:
-        return None
-    with tarfile.open(tarballs[-1]) as tar:
-        member = tar.extractfile("package/axe.min.js")
-        assert member is not None
-        target.write_bytes(member.read())
-    return target.read_text(encoding="utf-8")
+    # packed into a directory of this process's own and renamed into place, so that two test
+    # processes (pytest-xdist workers, two runs) never read a half-written file
+    with tempfile.TemporaryDirectory(dir=cache, prefix=".pack-") as scratch:
+        done = subprocess.run([npm, "pack", f"axe-core@{AXE_VERSION}", "--pack-destination", scratch],
+                              capture_output=True, text=True, timeout=120, check=False)
+        tarballs = sorted(Path(scratch).glob("axe-core-*.tgz"))
+        if done.returncode != 0 or not tarballs:
+            return None
+        with tarfile.open(tarballs[-1]) as tar:
+            member = tar.extractfile("package/axe.min.js")
+            assert member is not None
+            source = member.read()
+        partial = Path(scratch) / "axe.min.js"
+        partial.write_bytes(source)
+        os.replace(partial, target)
+    return source.decode("utf-8")
 
 
 @pytest.fixture(scope="module")
