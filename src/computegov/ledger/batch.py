@@ -131,11 +131,15 @@ class Batch:
 
     def indices(self, kinds: frozenset[str]) -> list[int]:
         """Positions of the records whose kind is one of ``kinds``, in order."""
+        if self.kind_set.isdisjoint(kinds):
+            return []
         inside = map(kinds.__contains__, self.kinds)
         return list(compress(range(len(self.records)), inside))
 
     def indices_except(self, kinds: frozenset[str]) -> list[int]:
         """Positions of the records whose kind is none of ``kinds``, in order."""
+        if self.kind_set <= kinds:
+            return []
         outside = map(not_, map(kinds.__contains__, self.kinds))
         return list(compress(range(len(self.records)), outside))
 

@@ -1,13 +1,14 @@
 """The verifier's ledger checks in one streaming pass over the ledger file.
 
-:func:`ledger_checks` reads the ledger from a binary file handle in 1 MiB blocks
+:func:`ledger_checks` reads the ledger from a binary file handle in 64 KiB blocks
 (:func:`~computegov.ledger.scan.stream_batches`) and feeds the records of each block, as it is
-read, to every running check (as a :class:`~computegov.ledger.batch.Batch`): :class:`~computegov.ledger.checks.RecordsCheck`,
+read, to every running check as a :class:`~computegov.ledger.batch.Batch` (records and their
+columns): :class:`~computegov.ledger.checks.RecordsCheck`,
 :class:`~computegov.ledger.checks.SignaturesCheck`,
 :class:`~computegov.ledger.order_check.OrderCheck`,
 :class:`~computegov.ledger.timeline.TimesCheck` and
 :class:`~computegov.ledger.report_checks.LedgerFacts` (head, count, checkpoint list, end record,
-running totals). Memory is one block, one record and those checks' running state, whatever the
+running totals). Memory is one block, its records and those checks' running state, whatever the
 ledger's length; the file's SHA-256 is computed from the same blocks.
 """
 
@@ -39,8 +40,8 @@ from computegov.ledger.verdict import Check
 
 __all__ = ["BATCH_RECORDS", "ledger_checks"]
 
-#: Most records handed to the checks at a time (a block read from the file holds ~1,800
-#: records of a typical ledger; each check tests a batch's measurement runs column by column).
+#: Most records handed to the checks at a time (a block read from the file holds ~110 records
+#: of a typical ledger; each check tests a batch's columns at once).
 BATCH_RECORDS = 1 << 16
 
 

@@ -94,7 +94,7 @@ def verify_report(
         report: the report file's bytes or text, its path, the envelope as a dict, or a
             :class:`ComputeReport`. Bytes/text must be the file exactly as written.
         ledger: the ledger file's bytes, a binary file handle open on it (``read(n)``; e.g.
-            ``io.BytesIO``), or its path. It is read once, in 1 MiB blocks, never whole (see
+            ``io.BytesIO``), or its path. It is read once, in 64 KiB blocks, never whole (see
             :mod:`computegov.ledger.ledger_pass`). None: the ledger the report names is
             looked for beside the report (when the report was given as a path); if there is
             none, the ledger checks are ``missing``.
