@@ -448,6 +448,57 @@ def parse_yaml_text(
     """
     import yaml  # only YAML inputs need the parser
 
+    fast = getattr(yaml, "CSafeLoader", None)  # libyaml: ~20-50x the pure-Python parser
+    loader: Any = None
+    try:
+        if fast is not None:
+            _check_yaml_limits(yaml.parse(text, Loader=fast), max_depth, max_aliases)
+            return yaml.load(text, Loader=fast)
+        loader = _limited_loader(max_depth, max_aliases)(text)
+        return loader.get_single_data()
+    except _YamlLimitError as err:
+        raise DataError(str(err), path=path) from None
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        raise DataError(
+            f"not valid YAML: {err.problem or err.context}", path=path, row=(mark.line + 1) if mark else None
+        ) from None
+    except yaml.YAMLError as err:
+        raise DataError(f"not valid YAML: {err}", path=path) from None
+    except (ValueError, OverflowError, TypeError, RecursionError) as err:  # e.g. date 2024-13-45
+        raise DataError(f"not valid YAML: {err}", path=path) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+def _check_yaml_limits(events: Iterator[Any], max_depth: int, max_aliases: int) -> None:
+    """Walk the parser's events (no node is built) and refuse deep nesting or many aliases.
+
+    A node's depth is the number of collections around it plus one, as the composer counts it, so
+    the limits mean the same with and without libyaml.
+    """
+    import yaml
+
+    open_collections = aliases = 0
+    for event in events:
+        if isinstance(event, yaml.NodeEvent):  # a scalar, an alias or a collection's start
+            if open_collections + 1 > max_depth:
+                raise _YamlLimitError(f"YAML nested deeper than {max_depth} levels")
+            if isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > max_aliases:
+                    raise _YamlLimitError(f"more than {max_aliases} YAML aliases (*name)")
+            elif isinstance(event, yaml.CollectionStartEvent):
+                open_collections += 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            open_collections -= 1
+
+
+def _limited_loader(max_depth: int, max_aliases: int) -> Any:
+    """The pure-Python safe loader with the same limits (where PyYAML was built without libyaml)."""
+    import yaml
+
     class _LimitedLoader(yaml.SafeLoader):
         depth = 0
         aliases = 0
@@ -465,22 +516,7 @@ def parse_yaml_text(
             finally:
                 self.depth -= 1
 
-    loader = _LimitedLoader(text)
-    try:
-        return loader.get_single_data()
-    except _YamlLimitError as err:
-        raise DataError(str(err), path=path) from None
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        raise DataError(
-            f"not valid YAML: {err.problem or err.context}", path=path, row=(mark.line + 1) if mark else None
-        ) from None
-    except yaml.YAMLError as err:
-        raise DataError(f"not valid YAML: {err}", path=path) from None
-    except (ValueError, OverflowError, TypeError, RecursionError) as err:  # e.g. date 2024-13-45
-        raise DataError(f"not valid YAML: {err}", path=path) from None
-    finally:
-        loader.dispose()
+    return _LimitedLoader
 
 
 class _YamlLimitError(Exception):

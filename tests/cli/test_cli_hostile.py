@@ -202,10 +202,11 @@ class World:
     paths: dict[str, str]
 
 
-def _hostile_paths(d: Path) -> dict[str, str]:
-    files = d / "hostile"
-    files.mkdir()
-    (files / "folder").mkdir()
+def _write_hostile_files(files: Path) -> None:
+    """(Re)write the hostile input files: a command given one as its *output* path overwrites it
+    (a chart written over bad.json made later cases parse a megabyte of Vega spec as YAML)."""
+    files.mkdir(exist_ok=True)
+    (files / "folder").mkdir(exist_ok=True)
     (files / "a-file.txt").write_text("x\n", encoding="utf-8")
     for suffix in ("csv", "json"):
         (files / f"latin1.{suffix}").write_bytes(b"name\n\xff\xfe\xe9t\xe9\n")
@@ -221,8 +222,15 @@ def _hostile_paths(d: Path) -> dict[str, str]:
         '"time_start_unix_s": 0, "time_end_unix_s": 1}\n',
         encoding="utf-8",
     )
-    if hasattr(os, "mkfifo"):
-        os.mkfifo(files / "pipe.json")  # a plain open() of it waits for a writer forever
+    pipe = files / "pipe.json"
+    if hasattr(os, "mkfifo") and not pipe.is_fifo():
+        pipe.unlink(missing_ok=True)
+        os.mkfifo(pipe)  # a plain open() of it waits for a writer forever
+
+
+def _hostile_paths(d: Path) -> dict[str, str]:
+    files = d / "hostile"
+    _write_hostile_files(files)
     return {
         "fifo": str(files / "pipe.json") if hasattr(os, "mkfifo") else str(files / "folder"),
         "dev-zero": "/dev/zero" if Path("/dev/zero").exists() else str(files / "folder"),
@@ -421,6 +429,7 @@ def _argv(world: World, param: Param, value: str) -> list[str]:
 
 
 def _check(world: World, param: Param, value: str) -> None:
+    _write_hostile_files(world.dir / "hostile")
     argv = _argv(world, param, value)
     started = time.perf_counter()
     try:

