@@ -5,21 +5,29 @@ For each backend, worker count and client count it starts ``computegov serve``'s
 process on 127.0.0.1 (a free port), then runs that many concurrent clients from this process
 (asyncio + httpx, one connection each): each submits its own signed reports (plus a resubmission
 of each tenth one, which must come back 200 with the same record) and reads the list and detail
-endpoints. After each run it checks that every accepted report is stored exactly once and that
-nothing else was stored, and reports throughput (stored reports/s, requests/s) and p50/p95
-latency per operation. Loopback only; bounded in count (reports per client) and time (a limit
-per run and an overall budget; configurations past the budget are skipped and listed).
+endpoints. Every submission's answer carries a receipt (entry, inclusion proof, signed checkpoint);
+the clients check each one offline with the log's public key, so a batched checkpoint that did not
+hold its leaf would show as an error. After each run it checks that every accepted report is
+stored exactly once and that the log rebuilds from its entries, and reports throughput (stored
+reports/s) and p50/p95 submit latency. At the end it prints one table, SQLite and PostgreSQL side
+by side, with each worker count's throughput as a ratio to one worker's at the same client count.
+
+The baseline is the same server with one worker: what a practitioner would run first. Read the
+ratios with the machine line printed first: on a machine with C CPUs, more than C workers cannot
+add CPU (and the clients run on the same CPUs); beyond that, extra workers only overlap their
+waits on the database.
 
 Usage::
 
-    python benchmarks/registry_load.py [--workers 1,2,4] [--clients 1,2,4,8,16,32] [--reports 20] [--reads 10]
-        [--time-limit 60] [--budget 900] [--database-url postgresql+psycopg://...] [--json] [--quick]
+    python benchmarks/registry_load.py [--workers 1,2,4] [--clients 1,8,32] [--reports 8] [--reads 2]
+        [--time-limit 60] [--budget 1500] [--database-url postgresql+psycopg://...] [--json] [--quick]
 
 SQLite always runs (a fresh file per run); PostgreSQL too when ``--database-url`` (default
 ``$COMPUTEGOV_TEST_POSTGRES_URL``) is given: each run uses a fresh schema of its own (dropped
 afterwards), so nothing else in that database is touched. The server verifies every report with
 the project's verifier (these reports carry no ledger, so their outcome is *incomplete*: the
-verification cost is small and the numbers measure the registry's storage and log path).
+verification cost is small and the numbers measure the registry's storage and log path). The
+workers skip warming the slow dashboard pages at start (``COMPUTEGOV_WARM_PAGES=0``).
 """
 
 from __future__ import annotations
@@ -77,8 +85,11 @@ def _pct(values: list[float], q: float) -> float:
 
 
 async def _client(url: str, token: str, envelopes: list[dict[str, Any]], n_reads: int, deadline: float,
-                  go: asyncio.Event) -> dict[str, Any]:
+                  go: asyncio.Event, log_key: Any) -> dict[str, Any]:
     import httpx
+
+    from computegov.tlog.errors import LogProofError
+    from computegov.tlog.receipt import Receipt, verify_receipt
 
     timings: dict[str, list[float]] = {"submit": [], "resubmit": [], "list": [], "detail": []}
     accepted: list[str] = []
@@ -97,8 +108,13 @@ async def _client(url: str, token: str, envelopes: list[dict[str, Any]], n_reads
             if r.status_code != 201:
                 errors.append(f"submit {r.status_code}: {r.text[:200]}")
                 continue
-            digest = r.json()["report"]["digest_sha256"]
+            answer = r.json()
+            digest = answer["report"]["digest_sha256"]
             accepted.append(digest)
+            try:  # the receipt's checkpoint must hold this submission's leaf (batched signing)
+                verify_receipt(Receipt.from_dict(answer["receipt"]), log_key)
+            except (LogProofError, KeyError, TypeError) as err:
+                errors.append(f"receipt of {digest[:12]} does not verify: {err}")
             if i % 10 == 0:
                 t0 = time.perf_counter()
                 again = await http.post("/api/v1/reports", json={"envelope": env})
@@ -119,10 +135,10 @@ async def _client(url: str, token: str, envelopes: list[dict[str, Any]], n_reads
 
 
 async def _drive(url: str, tokens: list[str], envelopes: list[list[dict[str, Any]]], n_reads: int,
-                 time_limit: float) -> tuple[float, list[dict[str, Any]]]:
+                 time_limit: float, log_key: Any) -> tuple[float, list[dict[str, Any]]]:
     go = asyncio.Event()
     deadline = time.monotonic() + time_limit
-    tasks = [asyncio.create_task(_client(url, tokens[i], envelopes[i], n_reads, deadline, go))
+    tasks = [asyncio.create_task(_client(url, tokens[i], envelopes[i], n_reads, deadline, go, log_key))
              for i in range(len(tokens))]
     await asyncio.sleep(0.2)  # every client has its connection pool ready
     t0 = time.perf_counter()
@@ -203,7 +219,8 @@ def run_one(database_url: str, label: str, workers: int, clients: int, args: arg
         schema = f"cgbench_{uuid.uuid4().hex[:10]}"
         _pg_schema(database_url, schema, create=True)
         url = _pg_schema_url(database_url, schema)
-    env = {**os.environ, "COMPUTEGOV_LOG_KEY": f"{tmp}/log.key", "COMPUTEGOV_DATA_DIR": tmp}
+    env = {**os.environ, "COMPUTEGOV_LOG_KEY": f"{tmp}/log.key", "COMPUTEGOV_DATA_DIR": tmp,
+           "COMPUTEGOV_WARM_PAGES": "0"}
     os.environ["COMPUTEGOV_LOG_KEY"] = env["COMPUTEGOV_LOG_KEY"]
     run_id = uuid.uuid4().hex[:8]
     try:
@@ -215,10 +232,12 @@ def run_one(database_url: str, label: str, workers: int, clients: int, args: arg
             tokens.append(store.create_token(org)[0])
             store.add_key(org, key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode())
             envelopes.append([_envelope(run_id, i, j, key) for j in range(args.reports)])
-        store.log_public_key()  # the log key exists before the workers start
+        from computegov.tlog.checkpoint import parse_log_key
+
+        log_key = parse_log_key(store.log_public_key()["vkey"])  # the log key exists before the workers start
         proc, base = _start_server(url, workers, env)
         try:
-            wall_s, results = asyncio.run(_drive(base, tokens, envelopes, args.reads, args.time_limit))
+            wall_s, results = asyncio.run(_drive(base, tokens, envelopes, args.reads, args.time_limit, log_key))
         finally:
             _stop_server(proc)
         accepted = [d for r in results for d in r["accepted"]]
@@ -229,6 +248,8 @@ def run_one(database_url: str, label: str, workers: int, clients: int, args: arg
             stored.extend(r.digest_sha256 for r in reports)
         exactly_once = sorted(accepted) == sorted(stored) and len(set(stored)) == len(stored)
         log_ok = store.audit_log_tree() == []
+        with store.engine.connect() as conn:
+            checkpoints = int(conn.exec_driver_sql("SELECT count(*) FROM log_checkpoints").scalar() or 0)
         store.close()
     finally:
         if schema is not None:
@@ -241,6 +262,7 @@ def run_one(database_url: str, label: str, workers: int, clients: int, args: arg
     return {
         "backend": label, "workers": workers, "clients": clients, "wall_s": wall_s,
         "accepted": len(accepted), "stored": len(stored), "exactly_once": exactly_once, "log_intact": log_ok,
+        "checkpoints_signed": checkpoints,
         "errors": errors[:5], "n_errors": len(errors),
         "submit_per_s": len(accepted) / wall_s, "requests_per_s": len(every) / wall_s,
         "latency_ms": {
@@ -261,20 +283,31 @@ def _ints(text: str, what: str, top: int) -> list[int]:
     return values
 
 
+def machine_line() -> str:
+    """The machine the numbers come from: CPUs this process may use, and the load when it started."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    load = f", load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
+    return (f"machine: {cpus} CPUs usable (os.cpu_count {os.cpu_count()}){load}; the clients run on the same "
+            f"CPUs as the server. With {cpus} CPUs, more than {cpus} workers cannot add CPU: beyond that, "
+            "extra workers only overlap their waits on the database (and compete with the clients).")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", default="1", help="server worker processes, comma-separated (1-8), e.g. 1,2,4")
-    parser.add_argument("--clients", default="4", help="concurrent clients, comma-separated (1-32), e.g. 1,4,16,32")
-    parser.add_argument("--reports", type=int, default=20, help="reports per client (1-1000)")
-    parser.add_argument("--reads", type=int, default=10, help="list+detail read pairs per client (0-1000)")
+    parser.add_argument("--workers", default="1,2,4",
+                        help="server worker processes, comma-separated (1-8), e.g. 1,2,4")
+    parser.add_argument("--clients", default="1,8,32", help="concurrent clients, comma-separated (1-32), e.g. 1,4,16,32")
+    parser.add_argument("--reports", type=int, default=8, help="reports per client (1-1000)")
+    parser.add_argument("--reads", type=int, default=2, help="list+detail read pairs per client (0-1000)")
     parser.add_argument("--time-limit", type=float, default=60.0, help="stop submitting after this many s per run")
-    parser.add_argument("--budget", type=float, default=900.0, help="skip the runs left after this many s in all")
+    parser.add_argument("--budget", type=float, default=1500.0, help="skip the runs left after this many s in all")
     parser.add_argument("--database-url", default=os.environ.get("COMPUTEGOV_TEST_POSTGRES_URL"),
                         help="PostgreSQL URL to test besides SQLite (default $COMPUTEGOV_TEST_POSTGRES_URL)")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--quick", action="store_true",
-                        help="1 worker, 1 client, 3 reports, 2 reads, SQLite only (CI smoke run)")
+                        help="1 and 2 workers x 1 and 4 clients, 4 reports each, no reads (both backends when a "
+                             "PostgreSQL URL is given): a smoke run of a minute or two")
     args = parser.parse_args(argv)
     try:
         import fastapi  # noqa: F401  (the server extra)
@@ -284,18 +317,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped: {err.name} is not installed (pip install 'computegov[server]')")
         return 0
     if args.quick:
-        args.workers, args.clients, args.reports, args.reads, args.database_url = "1", "1", 3, 2, None
+        args.workers, args.clients, args.reports, args.reads = "1,2", "1,4", 4, 0
     workers, clients = _ints(args.workers, "workers", MAX_WORKERS), _ints(args.clients, "clients", MAX_CLIENTS)
     if not (1 <= args.reports <= 1000 and 0 <= args.reads <= 1000):
         parser.error("keep the load bounded: reports 1-1000, reads 0-1000")
     backends = [] if args.no_sqlite else [("", "sqlite")]
     if args.database_url:
         backends.append((args.database_url, "postgresql"))
+    machine = machine_line()
+    if not args.json:
+        print(machine, flush=True)
+        print("baseline: the same server with 1 worker; 'x1w' is reports/s over 1 worker's at the same "
+              "client count (above 1: faster, below 1: SLOWER)", flush=True)
     started = time.monotonic()
     results, skipped = [], []
-    for url, label in backends:
-        for w in workers:
-            for c in clients:
+    for w in workers:  # both backends of one configuration run one after the other (same machine state)
+        for c in clients:
+            for url, label in backends:
                 if time.monotonic() - started > args.budget:
                     skipped.append(f"{label} {w} workers {c} clients")
                     continue
@@ -303,8 +341,10 @@ def main(argv: list[str] | None = None) -> int:
                 if not args.json:
                     print(_row(results[-1]), flush=True)
     if args.json:
-        print(json.dumps(results, indent=2))
+        print(json.dumps([r | {"machine": machine} for r in results], indent=2))
     else:
+        print()
+        print(table(results, [label for _, label in backends]))
         if skipped:
             print(f"skipped (past the {args.budget:g} s budget): {'; '.join(skipped)}")
         for r in results:
@@ -313,13 +353,33 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if all(r["exactly_once"] and r["log_intact"] and not r["n_errors"] for r in results) else 1
 
 
+def table(results: list[dict[str, Any]], backends: list[str]) -> str:
+    """Markdown table: one row per (workers, clients), each backend's reports/s, ratio to 1 worker, p50/p95."""
+    by = {(r["backend"], r["workers"], r["clients"]): r for r in results}
+    head = "| workers | clients |" + "".join(f" {b} reports/s | x1w | p50 / p95 submit ms |" for b in backends)
+    rule = "|---:|---:|" + "---:|---:|---:|" * len(backends)
+    lines = [head, rule]
+    for w, c in sorted({(r["workers"], r["clients"]) for r in results}):
+        cells = []
+        for b in backends:
+            r, one = by.get((b, w, c)), by.get((b, 1, c))
+            if r is None:
+                cells.append(" - | - | - |")
+                continue
+            ratio = f"{r['submit_per_s'] / one['submit_per_s']:.2f}" if one and one["submit_per_s"] else "-"
+            lat = r["latency_ms"]["submit"]
+            ok = "" if r["exactly_once"] and r["log_intact"] and not r["n_errors"] else " (ERRORS)"
+            cells.append(f" {r['submit_per_s']:.1f}{ok} | {ratio} | {lat['p50']:.0f} / {lat['p95']:.0f} |")
+        lines.append(f"| {w} | {c} |" + "".join(cells))
+    return "\n".join(lines)
+
+
 def _row(r: dict[str, Any]) -> str:
     lat = r["latency_ms"]
     ok = "yes" if r["exactly_once"] and r["log_intact"] and not r["n_errors"] else "NO"
     return (f"{r['backend']:<10} workers {r['workers']} clients {r['clients']:>2}  ok {ok:<3} stored {r['stored']:>4}  "
-            f"{r['submit_per_s']:6.1f} reports/s {r['requests_per_s']:6.1f} req/s  "
-            f"submit p50/p95 {lat['submit']['p50']:6.1f}/{lat['submit']['p95']:6.1f} ms  "
-            f"all p50/p95 {lat['all']['p50']:6.1f}/{lat['all']['p95']:6.1f} ms")
+            f"{r['submit_per_s']:6.1f} reports/s  submit p50/p95 {lat['submit']['p50']:6.1f}/{lat['submit']['p95']:6.1f} ms"
+            f"  checkpoints signed {r['checkpoints_signed']}")
 
 
 if __name__ == "__main__":

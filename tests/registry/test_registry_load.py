@@ -1,26 +1,64 @@
-"""The load benchmark runs end to end on a small load: every accepted report stored once."""
+"""The load benchmark runs end to end on a small load: every accepted report stored once, every receipt
+verified; its table puts SQLite and PostgreSQL side by side with each worker count's ratio to one worker."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "registry_load.py"
 
 
+def _bench() -> Any:
+    spec = importlib.util.spec_from_file_location("registry_load_bench", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.mark.slow
 @pytest.mark.network
 def test_small_load_run_stores_every_accepted_report_once() -> None:
     proc = subprocess.run(
-        [sys.executable, str(BENCH), "--clients", "2", "--reports", "6", "--reads", "4", "--time-limit", "60", "--json"],
+        [sys.executable, str(BENCH), "--workers", "1", "--clients", "2", "--reports", "6", "--reads", "4",
+         "--time-limit", "60", "--json"],
         capture_output=True, text=True, timeout=240, check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     results = json.loads(proc.stdout)
+    assert results
     for r in results:
-        assert r["exactly_once"] and r["n_errors"] == 0
+        assert r["exactly_once"] and r["log_intact"] and r["n_errors"] == 0  # receipt failures count as errors
         assert r["accepted"] == r["stored"] == 12
+        assert 1 <= r["checkpoints_signed"] <= 12 + 2  # at most one per submission (plus the operator's reads)
+        assert "CPUs" in r["machine"]
+
+
+def _run(backend: str, workers: int, clients: int, per_s: float) -> dict[str, Any]:
+    return {"backend": backend, "workers": workers, "clients": clients, "submit_per_s": per_s,
+            "exactly_once": True, "log_intact": True, "n_errors": 0,
+            "latency_ms": {"submit": {"p50": 10.0 * workers, "p95": 30.0 * workers}}}
+
+
+def test_table_puts_backends_side_by_side_with_the_ratio_to_one_worker() -> None:
+    bench = _bench()
+    rows = [_run("sqlite", 1, 8, 20.0), _run("sqlite", 2, 8, 30.0), _run("postgresql", 1, 8, 10.0),
+            _run("postgresql", 2, 8, 5.0)]
+    lines = bench.table(rows, ["sqlite", "postgresql"]).splitlines()
+    assert lines[0].count("reports/s") == 2 and "sqlite" in lines[0] and "postgresql" in lines[0]
+    one, two = lines[2], lines[3]
+    assert one.startswith("| 1 | 8 |") and "| 1.00 |" in one
+    assert two.startswith("| 2 | 8 |") and "| 1.50 |" in two and "| 0.50 |" in two  # faster and SLOWER alike
+    assert "20 / 60" in two
+
+
+def test_machine_line_says_more_workers_than_cpus_cannot_add_cpu() -> None:
+    line = _bench().machine_line()
+    assert "CPUs usable" in line and "cannot add CPU" in line

@@ -9,7 +9,7 @@ import typer
 
 from computegov.cli.common import console, exit_with, guarded, print_json
 
-__all__ = ["register", "serve", "unkeyed_organisations"]
+__all__ = ["register", "serve", "unkeyed_organisations", "worker_pool"]
 
 
 @guarded
@@ -65,8 +65,10 @@ def serve(
     store = app.state.store
     log_key = store.log_public_key()  # created on first start (mode 0600)
     keyless = unkeyed_organisations(store)
+    pool_size, max_overflow = worker_pool(workers)
     if as_json:
         print_json({"url": f"http://{host}:{port}/", "database": store.dialect, "workers": workers,
+                    "pool_size": pool_size, "max_overflow": max_overflow,
                     "max_body_bytes": max_body_bytes, "head_timeout_s": head_timeout_s,
                     "body_timeout_s": body_timeout_s, "log_keyid": log_key["keyid"],
                     "log_public_key_hex": log_key["public_key_hex"], "organisations_without_key": keyless})
@@ -87,6 +89,9 @@ def serve(
         budget = _pool_budget(store, workers)
         if budget is not None:
             console.print(budget, highlight=False)
+        if store.dialect == "postgresql":
+            console.print(f"database pool per worker: {pool_size} connections + {max_overflow} under load "
+                          "($COMPUTEGOV_DB_POOL_SIZE, $COMPUTEGOV_DB_MAX_OVERFLOW)", highlight=False)
         if workers > 1 and store.dialect == "sqlite":
             console.print("note: on SQLite the workers' writes queue on one file lock; PostgreSQL lets them "
                           "run side by side (--database-url postgresql+psycopg://...)", highlight=False)
@@ -101,12 +106,33 @@ def serve(
                   head_timeout_s=head_timeout_s, body_timeout_s=body_timeout_s)
 
 
+def worker_pool(workers: int) -> tuple[int, int]:
+    """(pool_size, max_overflow) each worker's PostgreSQL pool gets.
+
+    ``$COMPUTEGOV_DB_POOL_SIZE`` / ``$COMPUTEGOV_DB_MAX_OVERFLOW`` when set; else 10 + 10 for one
+    worker and an equal share of 60 connections for several
+    (:func:`computegov.registry.database.pool_for_workers`).
+    """
+    from computegov.registry.database import (
+        DEFAULT_MAX_OVERFLOW,
+        DEFAULT_POOL_SIZE,
+        ENV_MAX_OVERFLOW,
+        ENV_POOL_SIZE,
+        pool_for_workers,
+        pool_settings,
+    )
+
+    size, overflow = pool_for_workers(workers) if workers > 1 else (DEFAULT_POOL_SIZE, DEFAULT_MAX_OVERFLOW)
+    env_size, env_overflow = pool_settings()  # a bad setting is refused here, before any worker starts
+    return (env_size if os.environ.get(ENV_POOL_SIZE, "").strip() else size,
+            env_overflow if os.environ.get(ENV_MAX_OVERFLOW, "").strip() else overflow)
+
+
 def _pool_budget(store: Any, workers: int) -> str | None:
     """A warning when the workers' connection pools could exceed PostgreSQL's ``max_connections``."""
     if store.dialect != "postgresql":
         return None
-    pool = store.engine.pool
-    per_worker = int(getattr(pool, "size", lambda: 0)()) + int(getattr(pool, "_max_overflow", 0))
+    per_worker = sum(worker_pool(workers))
     try:
         with store.engine.connect() as conn:
             limit = int(conn.exec_driver_sql("SHOW max_connections").scalar() or 0)

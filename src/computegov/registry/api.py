@@ -149,8 +149,11 @@ def submit_report(
     )
     response.headers["Location"] = f"/api/v1/reports/{stored.report.digest_sha256}"
     response.status_code = 201 if stored.created else 200
-    leaf = _store(request).report_leaves(stored.report.digest_sha256)["report_leaf"]
-    # an offline receipt (entry, inclusion proof, checkpoint): computegov log verify-receipt
+    leaf = stored.report_leaf
+    if leaf is None:  # a resubmission: the leaf logged when it was stored
+        leaf = _store(request).report_leaves(stored.report.digest_sha256)["report_leaf"]
+    # an offline receipt (entry, inclusion proof, a checkpoint that holds the leaf, signed once for
+    # every submission waiting for one): computegov log verify-receipt
     receipt = None if leaf is None else _store(request).receipt(leaf).to_dict()
     return {"created": stored.created, "report": stored.report.to_dict(), "receipt": receipt}
 

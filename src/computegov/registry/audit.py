@@ -53,7 +53,24 @@ class AuditLog(TransparencyLog):
     """Writes and reads audit events; the base of every part of the store that changes rows."""
 
     @staticmethod
-    def _audit(session: Session, actor: str, action: str, obj_type: str, obj_id: str, **detail: Any) -> None:
+    def _audit(session: Session, actor: str, action: str, obj_type: str, obj_id: str, *,
+               pending: list[tuple[str, str, dict[str, Any]]] | None = None, **detail: Any) -> None:
+        """Add the audit row and its log leaf, in ``session``'s transaction.
+
+        With ``pending``, the leaf's ``(kind, subject, entry)`` is added to that list instead, for
+        the caller to append with its other leaves in one batch
+        (:func:`~computegov.registry.logstore.append_entries`) before the transaction commits.
+        """
+        entry = AuditLog._audit_row(session, actor, action, obj_type, obj_id, **detail)
+        if pending is None:
+            append_entry(session.connection(), "event", obj_id, entry)
+        else:
+            pending.append(("event", obj_id, entry))
+
+    @staticmethod
+    def _audit_row(session: Session, actor: str, action: str, obj_type: str, obj_id: str,
+                   **detail: Any) -> dict[str, Any]:
+        """Add the audit row; return its log entry."""
         at, detail_json = utcnow(), canonical_json(detail)
         session.add(
             AuditEvent(
@@ -65,9 +82,8 @@ class AuditLog(TransparencyLog):
                 detail_json=detail_json,
             )
         )
-        entry = event_entry(at=at.isoformat(), actor=actor[:100], action=action, object_type=obj_type,
-                            object_id=obj_id[:100], detail=json.loads(detail_json))
-        append_entry(session.connection(), "event", obj_id, entry)
+        return event_entry(at=at.isoformat(), actor=actor[:100], action=action, object_type=obj_type,
+                           object_id=obj_id[:100], detail=json.loads(detail_json))
 
     def audit_log(self, *, limit: int = 100, offset: int = 0) -> list[AuditInfo]:
         """Audit events, newest first."""

@@ -20,9 +20,25 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Database", "aware", "default_database_url", "make_engine"]
+from computegov.errors import InputError
+
+__all__ = ["Database", "aware", "default_database_url", "make_engine", "pool_for_workers", "pool_settings"]
 
 _migrate_lock = threading.Lock()
+
+#: Connections a PostgreSQL engine keeps open (``pool_size``) and may open beyond them under load
+#: (``max_overflow``), per process; ``$COMPUTEGOV_DB_POOL_SIZE`` / ``$COMPUTEGOV_DB_MAX_OVERFLOW``.
+DEFAULT_POOL_SIZE = 10
+DEFAULT_MAX_OVERFLOW = 10
+ENV_POOL_SIZE = "COMPUTEGOV_DB_POOL_SIZE"
+ENV_MAX_OVERFLOW = "COMPUTEGOV_DB_MAX_OVERFLOW"
+#: Connections all of ``serve --workers N``'s pools may hold together: PostgreSQL's default
+#: ``max_connections`` is 100; this leaves 40 for monitors, migrations, psql and other apps.
+DEFAULT_CONNECTION_BUDGET = 60
+#: Seconds a request waits for a pooled connection before failing (SQLAlchemy's default).
+POOL_TIMEOUT_S = 30
+#: Seconds after which a pooled connection is replaced.
+POOL_RECYCLE_S = 1800
 
 
 def default_database_url() -> str:
@@ -128,4 +144,42 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    size, overflow = pool_settings()
+    # pre-ping: one round trip per checkout, so a restarted server costs no failed request;
+    # recycle: no connection older than half an hour (idle-session limits, proxies)
+    return create_engine(url, pool_pre_ping=True, pool_size=size, max_overflow=overflow,
+                         pool_timeout=POOL_TIMEOUT_S, pool_recycle=POOL_RECYCLE_S)
+
+
+def pool_settings() -> tuple[int, int]:
+    """(pool_size, max_overflow) of a PostgreSQL engine, per process.
+
+    ``$COMPUTEGOV_DB_POOL_SIZE`` and ``$COMPUTEGOV_DB_MAX_OVERFLOW``, else :data:`DEFAULT_POOL_SIZE`
+    and :data:`DEFAULT_MAX_OVERFLOW`.
+
+    Raises:
+        InputError: a setting that is not a whole number in 1..200 (0..200 for the overflow).
+    """
+    out = []
+    for name, default, low in ((ENV_POOL_SIZE, DEFAULT_POOL_SIZE, 1), (ENV_MAX_OVERFLOW, DEFAULT_MAX_OVERFLOW, 0)):
+        raw = os.environ.get(name, "").strip()
+        try:
+            value = int(raw) if raw else default
+        except ValueError:
+            raise InputError(f"${name}={raw!r}: expected a whole number of connections") from None
+        if not low <= value <= 200:
+            raise InputError(f"${name}={value}: expected {low} to 200 connections")
+        out.append(value)
+    return out[0], out[1]
+
+
+def pool_for_workers(workers: int, budget: int = DEFAULT_CONNECTION_BUDGET) -> tuple[int, int]:
+    """(pool_size, max_overflow) per worker so that ``workers`` pools together stay within ``budget``.
+
+    A worker serves at most 40 requests at once (the thread pool FastAPI runs endpoints in), and a
+    request holds one connection at a time; 10 + 10 per worker covers that with room to spare.
+    With several workers each gets an equal share of ``budget`` (at least 2 + 2): PostgreSQL
+    refuses connections beyond its ``max_connections`` (100 by default, a few of them reserved).
+    """
+    share = max(2, budget // (2 * max(1, workers)))
+    return min(DEFAULT_POOL_SIZE, share), min(DEFAULT_MAX_OVERFLOW, share)

@@ -148,13 +148,14 @@ def payload_holder(store: Store, payload_sha256: str, digest_sha256: str = "") -
         return PayloadHolder(row.digest_sha256, row.organisation.name, row.flag)
 
 
-def _by_payload(store: Store, org: OrgInfo, parsed: ParsedSubmission, signer: SignerKey) -> SubmitOutcome | None:
+def _by_payload(store: Store, org: OrgInfo, parsed: ParsedSubmission, signer: SignerKey,
+                holder: PayloadHolder | None) -> SubmitOutcome | None:
     """The answer when the report is stored already: the stored report (same organisation) or 409.
 
-    Returns None for a new report (one query), or when the stored row is this very envelope held
-    under a ``flag`` by another organisation (its proven signer reclaims it).
+    Returns None for a new report (``holder`` is None: :func:`payload_holder` found nothing), or
+    when the stored row is this very envelope held under a ``flag`` by another organisation (its
+    proven signer reclaims it).
     """
-    holder = payload_holder(store, parsed.payload_sha256, parsed.digest_sha256)
     if holder is None:
         return None
     if holder.digest_sha256 == parsed.digest_sha256 and (holder.organisation == org.name or holder.flag):
@@ -191,7 +192,8 @@ def submit_report(store: Store, org: OrgInfo, body: Any, verifier: Verifier) -> 
     live_keys = [k.signer() for k in store.list_keys(org.name, live_only=True)]
     signer = registered_signer(store, org, parsed, live_keys)
     check_every_signature(org, parsed, signer, live_keys)
-    existing = _by_payload(store, org, parsed, signer)
+    holder = payload_holder(store, parsed.payload_sha256, parsed.digest_sha256)
+    existing = _by_payload(store, org, parsed, signer, holder)
     if existing is not None:
         return existing
     parsed = dataclasses.replace(parsed, public_key_pem=signer.public_key_pem,
@@ -206,10 +208,11 @@ def submit_report(store: Store, org: OrgInfo, body: Any, verifier: Verifier) -> 
     try:
         return store.submit(
             org, parsed, verdict_dict, verdict_ok=verdict.ok is True, verifier=verifier_name(verifier),
-            outcome=outcome, partial=partial, signer_keyid=signer.keyid,
+            outcome=outcome, partial=partial, signer_keyid=signer.keyid, assume_new=holder is None,
         )
     except IntegrityError:  # the same payload under another envelope was stored meanwhile
-        raced = _by_payload(store, org, parsed, signer)
+        raced = _by_payload(store, org, parsed, signer,
+                            payload_holder(store, parsed.payload_sha256, parsed.digest_sha256))
         if raced is None:  # pragma: no cover - an integrity error for another reason
             raise
         return raced

@@ -10,7 +10,7 @@ reads O(log n) stored hashes (:mod:`computegov.tlog.merkle`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import insert
@@ -21,7 +21,7 @@ from computegov.registry.models import LogLeaf, LogNode
 from computegov.tlog import merkle
 from computegov.tlog.entries import canonical_bytes
 
-__all__ = ["append_entry", "fetch_pieces", "lock_log", "log_size", "read_consistency", "read_inclusion", "read_root"]
+__all__ = ["append_entries", "append_entry", "fetch_pieces", "lock_log", "log_size", "read_consistency", "read_inclusion", "read_root"]
 
 #: pg_advisory_xact_lock key of the log appender (0002 uses 7345201 for the migrator).
 _PG_LOG_LOCK = 7345202
@@ -109,18 +109,48 @@ def lock_log(conn: Connection) -> None:
 
 def append_entry(conn: Connection, kind: str, subject: str, entry: Mapping[str, Any]) -> int:
     """Append ``entry`` as the next leaf, in the caller's transaction; return its index."""
+    return append_entries(conn, [(kind, subject, entry)])[0]
+
+
+def append_entries(conn: Connection, items: Sequence[tuple[str, str, Mapping[str, Any]]]) -> list[int]:
+    """Append ``(kind, subject, entry)`` items as consecutive leaves, in the caller's transaction.
+
+    One lock, one size query, one insert of the leaves and one of the subtree hashes they
+    complete, whatever the number of items: the appender's lock is held for a fixed handful of
+    statements (and the commit), not a few per leaf. Subtree hashes below the first new leaf are
+    read in one query; those inside the batch are computed here.
+
+    Returns:
+        The leaves' indices, in the order given.
+    """
+    if not items:
+        return []
     lock_log(conn)
-    index = log_size(conn)
-    data = canonical_bytes(entry)
-    node = merkle.leaf_hash(data)
-    conn.execute(insert(LogLeaf).values(leaf_index=index, kind=kind, subject=subject[:100],
-                                        entry_json=data.decode(), leaf_hash=node.hex()))
-    completed = (~index & (index + 1)).bit_length() - 1  # trailing one bits of index
-    if completed:
-        siblings = fetch_pieces(conn, [(lvl, (index >> lvl) - 1) for lvl in range(completed)])
-        rows = []
-        for lvl in range(completed):
-            node = merkle.node_hash(siblings[(lvl, (index >> lvl) - 1)], node)
-            rows.append({"level": lvl + 1, "node_index": index >> (lvl + 1), "hash": node.hex()})
+    start = log_size(conn)
+    datas = [canonical_bytes(entry) for _, _, entry in items]
+    leaves = [merkle.leaf_hash(d) for d in datas]
+    conn.execute(insert(LogLeaf), [
+        {"leaf_index": start + k, "kind": kind, "subject": subject[:100], "entry_json": data.decode(),
+         "leaf_hash": leaf.hex()}
+        for k, ((kind, subject, _), data, leaf) in enumerate(zip(items, datas, leaves, strict=True))])
+    # aligned subtrees completed by leaves start..end-1; a sibling left of ``start`` is stored already
+    end = start + len(items)
+    known: dict[merkle.Piece, bytes] = {(0, start + k): h for k, h in enumerate(leaves)}
+    outside = [(lvl, (i >> lvl) - 1) for i in range(start, end) for lvl in range(_completed(i))
+               if (i >> lvl) << lvl <= start]  # the sibling's last leaf is before the batch
+    known.update(fetch_pieces(conn, outside))
+    rows = []
+    for i in range(start, end):
+        node = known[(0, i)]
+        for lvl in range(_completed(i)):
+            node = merkle.node_hash(known[(lvl, (i >> lvl) - 1)], node)
+            known[(lvl + 1, i >> (lvl + 1))] = node
+            rows.append({"level": lvl + 1, "node_index": i >> (lvl + 1), "hash": node.hex()})
+    if rows:
         conn.execute(insert(LogNode), rows)
-    return index
+    return list(range(start, end))
+
+
+def _completed(index: int) -> int:
+    """How many aligned subtrees leaf ``index`` completes: the trailing one bits of ``index``."""
+    return (~index & (index + 1)).bit_length() - 1

@@ -19,14 +19,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from computegov.registry.audit import AuditLog
 from computegov.registry.claims import audits_in
 from computegov.registry.database import aware
 from computegov.registry.errors import ConflictError, ForbiddenError, NotFoundError
 from computegov.registry.logentries import report_entry, verdict_entry
-from computegov.registry.logstore import append_entry
+from computegov.registry.logstore import append_entries
 from computegov.registry.models import OUTCOMES, Organisation, Report, VerdictRow, utcnow
 from computegov.registry.organisations import OrgInfo
 from computegov.registry.submission import ParsedSubmission, canonical_json
@@ -108,10 +108,15 @@ class ReportInfo:
 
 @dataclasses.dataclass(frozen=True)
 class SubmitOutcome:
-    """Result of :meth:`Reports.submit`: ``created`` is False for an idempotent resubmission."""
+    """Result of :meth:`Reports.submit`: ``created`` is False for an idempotent resubmission.
+
+    ``report_leaf`` is the index of the report's log leaf when this call logged it (None for a
+    resubmission: :meth:`~computegov.registry.translog.TransparencyLog.report_leaves` finds it).
+    """
 
     created: bool
     report: ReportInfo
+    report_leaf: int | None = None
 
 
 def _report_info(row: Report, *, full: bool = False) -> ReportInfo:
@@ -138,15 +143,16 @@ def _report_info(row: Report, *, full: bool = False) -> ReportInfo:
     )
 
 
-def _log_report(session: Session, row: Report, organisation: str, envelope: dict[str, Any],
-                verdict: dict[str, Any], *, verifier: str, outcome: str, partial: bool) -> None:
-    """Append the report's and its verdict's leaves to the transparency log, in this transaction."""
-    conn = session.connection()
-    append_entry(conn, "report", row.digest_sha256, report_entry(
-        digest_sha256=row.digest_sha256, organisation=organisation, signer_keyid=row.signer_keyid,
-        envelope=envelope, ledger_text=row.ledger_text, title=row.title, total_flop=row.total_flop))
-    append_entry(conn, "verdict", row.digest_sha256, verdict_entry(
-        report_digest=row.digest_sha256, verifier=verifier, outcome=outcome, partial=partial, verdict=verdict))
+def _report_items(row: Report, organisation: str, envelope: dict[str, Any], verdict: dict[str, Any], *,
+                  verifier: str, outcome: str, partial: bool) -> list[tuple[str, str, dict[str, Any]]]:
+    """The report's and its verdict's log entries, to append in the transaction that stores them."""
+    return [
+        ("report", row.digest_sha256, report_entry(
+            digest_sha256=row.digest_sha256, organisation=organisation, signer_keyid=row.signer_keyid,
+            envelope=envelope, ledger_text=row.ledger_text, title=row.title, total_flop=row.total_flop)),
+        ("verdict", row.digest_sha256, verdict_entry(
+            report_digest=row.digest_sha256, verifier=verifier, outcome=outcome, partial=partial, verdict=verdict)),
+    ]
 
 
 class Reports(AuditLog):
@@ -222,7 +228,7 @@ class Reports(AuditLog):
 
     def submit(self, org: OrgInfo, parsed: ParsedSubmission, verdict: dict[str, Any], *,
                verdict_ok: bool, verifier: str, outcome: str | None = None, partial: bool = False,
-               signer_keyid: str | None = None) -> SubmitOutcome:
+               signer_keyid: str | None = None, assume_new: bool = False) -> SubmitOutcome:
         """Store a report and its verdict, or return the stored one for a resubmission.
 
         Args:
@@ -237,6 +243,10 @@ class Reports(AuditLog):
             signer_keyid: the registered key that signed it; the API's path
                 (:func:`computegov.registry.intake.submit_report`) always establishes and sets
                 it. A row stored without one is flagged and never shown as verified.
+            assume_new: the caller has just found no stored row with this digest or payload
+                (:func:`computegov.registry.intake.submit_report` does): skip the lookups for a
+                resubmission or a reclaim; a concurrent insert of the same digest still ends as
+                a resubmission (the unique digest makes the insert fail).
 
         Raises:
             ConflictError: another organisation submitted this report.
@@ -248,13 +258,15 @@ class Reports(AuditLog):
             raise ValueError(f"outcome {outcome!r}: expected one of {', '.join(OUTCOMES)}")
         if outcome == "verified" and not verdict_ok:
             outcome = "failed"
-        existing = self._existing(org, parsed.digest_sha256, signer_keyid)
-        if existing is not None:
-            return existing
         now = utcnow()
-        if self._reclaim(org, parsed, verdict, outcome=outcome, partial=partial, verifier=verifier,
-                         signer_keyid=signer_keyid, now=now):
-            return SubmitOutcome(True, self.get_report(parsed.digest_sha256, full=False))
+        if not assume_new:
+            existing = self._existing(org, parsed.digest_sha256, signer_keyid)
+            if existing is not None:
+                return existing
+            leaf = self._reclaim(org, parsed, verdict, outcome=outcome, partial=partial, verifier=verifier,
+                                 signer_keyid=signer_keyid, now=now)
+            if leaf is not None:
+                return SubmitOutcome(True, self.get_report(parsed.digest_sha256, full=False), leaf)
         try:
             with self._write() as session:
                 report = Report(
@@ -284,35 +296,51 @@ class Reports(AuditLog):
                         created_at=now,
                     )
                 )
-                _log_report(session, report, org.name, parsed.envelope, verdict, verifier=verifier[:100],
-                            outcome=outcome, partial=partial)
-                self._audit(session, org.name, "report.submit", "report", parsed.digest_sha256,
+                items = _report_items(report, org.name, parsed.envelope, verdict, verifier=verifier[:100],
+                                      outcome=outcome, partial=partial)
+                self._audit(session, org.name, "report.submit", "report", parsed.digest_sha256, pending=items,
                             verdict_ok=outcome == "verified", outcome=outcome, partial=partial,
                             signer_keyid=signer_keyid, verifier=verifier, size_bytes=parsed.size_bytes)
+                # the rows first, then the log's lock for one batched append: the lock is held for a
+                # few statements and the commit
+                session.flush()
+                leaf = append_entries(session.connection(), items)[0]
+                info = ReportInfo(
+                    digest_sha256=report.digest_sha256, organisation=org.name, title=report.title,
+                    total_flop=report.total_flop, size_bytes=report.size_bytes, submitted_at=aware(now) or now,
+                    withdrawn_at=None, verdict_ok=outcome == "verified" and report.flag is None,
+                    verifier=verifier[:100], verdict=json.loads(canonical_json(verdict)),
+                    summary=json.loads(report.summary_json), has_ledger=report.ledger_text is not None,
+                    outcome=outcome, partial=partial, signer_keyid=signer_keyid, flag=report.flag,
+                    counter_outcomes={})
         except IntegrityError:
             # the same digest was inserted concurrently; answer as for a resubmission
             existing = self._existing(org, parsed.digest_sha256)  # no reclaim on a race
             if existing is None:  # pragma: no cover - integrity error for another reason
                 raise
             return existing
-        return SubmitOutcome(True, self.get_report(parsed.digest_sha256, full=False))
+        return SubmitOutcome(True, info, leaf)
 
     def _reclaim(self, org: OrgInfo, parsed: ParsedSubmission, verdict: dict[str, Any], *, outcome: str,
-                 partial: bool, verifier: str, signer_keyid: str | None, now: dt.datetime) -> bool:
-        """Move a flagged row held by another organisation to ``org`` (whose key signed it)."""
+                 partial: bool, verifier: str, signer_keyid: str | None, now: dt.datetime) -> int | None:
+        """Move a flagged row held by another organisation to ``org`` (whose key signed it).
+
+        Returns:
+            The index of the report's new log leaf, or None when there was nothing to reclaim.
+        """
         if signer_keyid is None:
-            return False
+            return None
         with self._read() as session:  # almost always nothing to reclaim: no write lock for that
             if session.scalar(select(Report.id).where(Report.digest_sha256 == parsed.digest_sha256,
                                                       Report.flag.is_not(None))) is None:
-                return False
+                return None
         with self._write() as session:
             row = session.scalar(
                 select(Report).options(joinedload(Report.verdict), joinedload(Report.organisation))
                 .where(Report.digest_sha256 == parsed.digest_sha256)
             )
             if row is None or row.flag is None or row.organisation_id == org.id:
-                return False
+                return None
             previous, old_flag = row.organisation.name, row.flag
             row.organisation_id = org.id
             row.signer_keyid = signer_keyid
@@ -326,12 +354,13 @@ class Reports(AuditLog):
             row.verdict.verifier = verifier[:100]
             row.verdict.verdict_json = canonical_json(verdict)
             row.verdict.created_at = now
-            _log_report(session, row, org.name, json.loads(row.envelope_json), verdict, verifier=verifier[:100],
-                        outcome=outcome, partial=partial)
-            self._audit(session, org.name, "report.reclaim", "report", parsed.digest_sha256,
+            items = _report_items(row, org.name, json.loads(row.envelope_json), verdict, verifier=verifier[:100],
+                                  outcome=outcome, partial=partial)
+            self._audit(session, org.name, "report.reclaim", "report", parsed.digest_sha256, pending=items,
                         previous_organisation=previous, previous_flag=old_flag, outcome=outcome,
                         signer_keyid=signer_keyid)
-            return True
+            session.flush()
+            return append_entries(session.connection(), items)[0]
 
     def withdraw(self, org: OrgInfo, digest: str) -> ReportInfo:
         """Mark a report as withdrawn by its own organisation (it stays visible as withdrawn).

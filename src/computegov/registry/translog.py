@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,14 +25,16 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from computegov.registry import logstore, treehead
 from computegov.registry.database import Database
 from computegov.registry.errors import LogProofError
-from computegov.registry.models import LogCheckpoint, LogLeaf, LogNode, LogTreeHead
+from computegov.registry.models import LogCheckpoint, LogLeaf, LogTreeHead
 from computegov.tlog import merkle
 from computegov.tlog.checkpoint import Checkpoint, LogKey, sign_checkpoint
+from computegov.tlog.cosignature import signature_timestamp
 from computegov.tlog.note import parse_note
 from computegov.tlog.receipt import Receipt
 from computegov.tlog.witness_client import WitnessEndpoint, WitnessOutcome, request_cosignatures
@@ -39,6 +42,10 @@ from computegov.tlog.witness_client import WitnessEndpoint, WitnessOutcome, requ
 __all__ = ["CHECKPOINT_INTERVAL_S", "MAX_MERGE_DELAY_S", "LeafInfo", "TransparencyLog", "entry_subject",
            "log_key_path"]
 
+#: Leaves :meth:`TransparencyLog.audit_log_tree` reads per page (a few MB of entries at most).
+AUDIT_CHUNK = 4096
+#: pg_advisory_xact_lock key of the checkpoint signer (7345201: migrator, 7345202: log appender).
+_PG_CHECKPOINT_LOCK = 7345203
 #: Most leaves one call of :meth:`TransparencyLog.log_leaves` returns.
 MAX_LEAVES_PER_PAGE = 1000
 #: The log's maximum merge delay: an entry is a leaf when the write that made it commits (one
@@ -97,10 +104,34 @@ class LeafInfo:
                 "entry": self.entry_json, "leaf_hash": self.leaf_hash}
 
 
+@dataclasses.dataclass
+class _CheckpointBatch:
+    """One process's checkpoint signer: who is signing, the newest checkpoint (size, time s, note)."""
+
+    cond: threading.Condition = dataclasses.field(default_factory=threading.Condition)
+    signing: bool = False
+    latest: tuple[int, float, str] | None = None
+
+
+_BATCH_LOCK = threading.Lock()
+
+
+def _note_time(note: str, origin: str) -> float:
+    """The log's signing time (POSIX s) on a checkpoint note, from its timestamped signature (else now)."""
+    for sig in parse_note(note).signatures:
+        if sig.name == origin:
+            try:
+                return float(signature_timestamp(sig))
+            except LogProofError:
+                continue
+    return time.time()
+
+
 class TransparencyLog(Database):
     """Reads the transparency log and signs its tree heads."""
 
     _log_key: Ed25519PrivateKey | None = None
+    _batch: _CheckpointBatch | None = None
 
     def log_private_key(self) -> Ed25519PrivateKey:
         """The registry's log key (created with mode 0600 on first use)."""
@@ -125,29 +156,108 @@ class TransparencyLog(Database):
                                                                  serialization.PublicFormat.Raw)
         return f"computegov.registry/{hashlib.sha256(raw).hexdigest()[:16]}"
 
-    def checkpoint(self, *, max_age_s: float = CHECKPOINT_INTERVAL_S, now_s: int | None = None) -> str:
+    def checkpoint(self, *, max_age_s: float = CHECKPOINT_INTERVAL_S, now_s: int | None = None,
+                   min_size: int | None = None) -> str:
         """The latest C2SP checkpoint note, signed anew when the log grew or it is older than ``max_age_s``.
 
         Its log timestamp never goes back: a new one is dated no earlier than the last stored one.
+        Signing is serialised across processes (an advisory lock on PostgreSQL, ``BEGIN IMMEDIATE``
+        on SQLite) and the last stored checkpoint is re-read under that lock, so stored
+        checkpoints grow in size and time in the order they are stored, and a signer that waited
+        for another finds its work done.
+
+        Args:
+            max_age_s: a stored checkpoint older than this (s) is not served again.
+            now_s: the time, POSIX s (tests).
+            min_size: any stored checkpoint of at least this many leaves will do (a receipt needs
+                one that holds its leaf); None: only one of the log's current size.
 
         Raises:
             LogProofError: the stored leaves no longer build the stored subtree hashes (edited rows).
         """
         now = int(time.time()) if now_s is None else now_s
-        with self._read() as session:
-            conn = session.connection()
-            size = logstore.log_size(conn)
-            root = logstore.read_root(conn, size)
-            last = session.scalars(select(LogCheckpoint).order_by(LogCheckpoint.id.desc()).limit(1)).first()
-        if last is not None and int(last.tree_size) == size and now - int(last.timestamp_s) <= max_age_s:
-            note = parse_note(last.note)
-            if note.text == Checkpoint(self.log_origin(), size, root).text():
-                return str(last.note)
-        stamp = max(now, int(last.timestamp_s) if last is not None else 0)
-        note_text = sign_checkpoint(self.log_private_key(), Checkpoint(self.log_origin(), size, root), stamp)
+        if min_size is None:  # the served head: most often the stored one, read without the lock
+            with self._read() as session:
+                note = self._reusable(session.connection(), now, max_age_s, None)
+            if note is not None:
+                return note
         with self._write() as session:
+            conn = session.connection()
+            if conn.dialect.name == "postgresql":  # one signer at a time; appends are not held up
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_CHECKPOINT_LOCK})")
+            last = self._last_checkpoint(conn)
+            size = logstore.log_size(conn)
+            note = self._reusable(conn, now, max_age_s, min_size, last, size)
+            if note is not None:
+                return note
+            root = logstore.read_root(conn, size)
+            stamp = max(now, last[1] if last is not None else 0)
+            note_text = sign_checkpoint(self.log_private_key(), Checkpoint(self.log_origin(), size, root), stamp)
             session.add(LogCheckpoint(tree_size=size, timestamp_s=stamp, note=note_text))
         return note_text
+
+    @staticmethod
+    def _last_checkpoint(conn: Connection) -> tuple[int, int, str] | None:
+        """(tree size, timestamp s, note) of the last stored checkpoint."""
+        row = conn.execute(select(LogCheckpoint.tree_size, LogCheckpoint.timestamp_s, LogCheckpoint.note)
+                           .order_by(LogCheckpoint.id.desc()).limit(1)).first()
+        return None if row is None else (int(row[0]), int(row[1]), str(row[2]))
+
+    def _reusable(self, conn: Connection, now: int, max_age_s: float, min_size: int | None,
+                  last: tuple[int, int, str] | None = None, size: int | None = None) -> str | None:
+        """The last stored checkpoint when it will do (see :meth:`checkpoint`) and its root is the log's."""
+        last = last if last is not None else self._last_checkpoint(conn)
+        if last is None or now - last[1] > max_age_s or (min_size is not None and last[0] < min_size):
+            return None
+        size = size if size is not None else logstore.log_size(conn)
+        if not (last[0] == size if min_size is None else min_size <= last[0] <= size):
+            return None
+        if parse_note(last[2]).text != Checkpoint(self.log_origin(), last[0], logstore.read_root(conn, last[0])).text():
+            return None
+        return last[2]
+
+    def checkpoint_covering(self, size: int, *, max_age_s: float = CHECKPOINT_INTERVAL_S) -> str:
+        """A signed checkpoint of at least ``size`` leaves: one signature shared by every waiting submitter.
+
+        Group commit for checkpoints (as Trillian's and Rekor's signers batch): in each process one
+        thread at a time signs; threads that need a checkpoint meanwhile wait for it, and when it
+        holds their leaves (their transactions committed before it read the log's size) they use
+        it, else one of them signs the next for all who are still waiting. Across processes
+        :meth:`checkpoint` re-reads the last stored checkpoint under its lock, so a worker whose
+        leaves another worker's checkpoint already holds signs nothing.
+
+        Args:
+            size: the checkpoint must hold this many leaves (a receipt for leaf ``i`` needs ``i + 1``).
+            max_age_s: a checkpoint older than this (s) is not reused.
+        """
+        batch = self._checkpoint_batch()
+        with batch.cond:
+            while True:
+                known = batch.latest
+                if known is not None and known[0] >= size and time.time() - known[1] <= max_age_s:
+                    return known[2]
+                if not batch.signing:
+                    batch.signing = True
+                    break
+                batch.cond.wait(timeout=5.0)
+        try:
+            note = self.checkpoint(max_age_s=max_age_s, min_size=size)
+            lines = parse_note(note).text.split("\n")
+            got = (int(lines[1]), _note_time(note, lines[0]), note)
+            with batch.cond:
+                if batch.latest is None or got[0] >= batch.latest[0]:
+                    batch.latest = got
+        finally:
+            with batch.cond:
+                batch.signing = False
+                batch.cond.notify_all()
+        return note
+
+    def _checkpoint_batch(self) -> _CheckpointBatch:
+        with _BATCH_LOCK:
+            if self._batch is None:
+                self._batch = _CheckpointBatch()
+            return self._batch
 
     def add_cosignatures(self, note_text: str, lines: list[str]) -> str:
         """Append witness cosignature lines to the stored checkpoint ``note_text``; return the new note."""
@@ -200,7 +310,7 @@ class TransparencyLog(Database):
         Raises:
             LogProofError: no such leaf.
         """
-        note_text = note_text or self.checkpoint()
+        note_text = note_text or self.checkpoint_covering(index + 1)
         size = int(parse_note(note_text).text.split("\n")[1])
         if not 0 <= index < size:
             raise LogProofError(f"leaf {index} is outside the checkpoint's {size} leaves")
@@ -290,42 +400,87 @@ class TransparencyLog(Database):
         found = {k: int(i) for k, i in rows}
         return {"report_leaf": found.get("report"), "verdict_leaf": found.get("verdict")}
 
-    def audit_log_tree(self, *, max_problems: int = 20) -> list[str]:
+    def audit_log_tree(self, *, max_problems: int = 20, chunk: int = AUDIT_CHUNK) -> list[str]:
         """Rebuild the tree from every stored entry and compare it with every stored hash and head.
+
+        One streaming pass in memory that does not grow with the log: leaves are read ``chunk`` at
+        a time in index order (keyset pages), and with each page only the subtree hashes and tree
+        heads that page completes; the walk keeps the O(log n) hashes of the tree's right edge.
 
         Returns:
             The problems found, at most ``max_problems`` (empty: the log is intact).
         """
         problems: list[str] = []
-        with self._read() as session:
-            heads = {int(h.tree_size): h.root_hash for h in session.scalars(select(LogTreeHead))}
-            stored = {(int(lvl), int(i)): h for lvl, i, h in
-                      session.execute(select(LogNode.level, LogNode.node_index, LogNode.hash))}
-            stack: list[bytes] = []
-            size = 0
-            rows = session.execute(select(LogLeaf.leaf_index, LogLeaf.entry_json, LogLeaf.leaf_hash)
-                                   .order_by(LogLeaf.leaf_index)).yield_per(5000)
-            for index, entry, leaf_hex in rows:
-                if int(index) != size:
-                    problems.append(f"leaf {size} is missing (the next stored leaf is {index})")
+        stack: list[bytes] = []
+        size = 0
+        with self.engine.connect() as conn:
+            while len(problems) < max_problems:
+                rows = conn.execute(select(LogLeaf.leaf_index, LogLeaf.entry_json, LogLeaf.leaf_hash)
+                                    .where(LogLeaf.leaf_index >= size).order_by(LogLeaf.leaf_index)
+                                    .limit(chunk)).all()
+                if not rows:
                     break
-                node = merkle.leaf_hash(entry.encode())
-                if node.hex() != leaf_hex:
-                    problems.append(f"leaf {size}: its entry does not hash to its stored leaf hash")
-                n, lvl = size, 0
-                while n & 1:
-                    node, lvl, n = merkle.node_hash(stack.pop(), node), lvl + 1, n >> 1
-                    if stored.pop((lvl, size >> lvl), None) != node.hex():
-                        problems.append(f"stored subtree (level {lvl}, index {size >> lvl}) does not match its leaves")
-                stack.append(node)
-                size += 1
-                if size in heads and merkle.hash_pieces(stack).hex() != heads[size]:
-                    problems.append(f"signed tree head of size {size}: the stored leaves give another root")
-        problems += [f"stored subtree (level {lvl}, index {i}) lies beyond the {size} leaves" for lvl, i in stored]
-        problems += [f"signed tree head of size {s} is beyond the {size} stored leaves" for s in heads if s > size]
-        if 0 in heads and heads[0] != merkle.EMPTY_ROOT.hex():
+                last = size + len(rows) - 1  # the last leaf of this page when none is missing
+                stored = _completed_nodes(conn, size, last)
+                heads = {int(n): str(r) for n, r in conn.execute(
+                    select(LogTreeHead.tree_size, LogTreeHead.root_hash)
+                    .where(LogTreeHead.tree_size > size, LogTreeHead.tree_size <= last + 1))}
+                missing = False
+                for index, entry, leaf_hex in rows:
+                    if int(index) != size:
+                        problems.append(f"leaf {size} is missing (the next stored leaf is {index})")
+                        missing = True
+                        break
+                    node = merkle.leaf_hash(entry.encode())
+                    if node.hex() != leaf_hex:
+                        problems.append(f"leaf {size}: its entry does not hash to its stored leaf hash")
+                    n, lvl = size, 0
+                    while n & 1:
+                        node, lvl, n = merkle.node_hash(stack.pop(), node), lvl + 1, n >> 1
+                        if stored.get((lvl, size >> lvl)) != node.hex():
+                            problems.append(f"stored subtree (level {lvl}, index {size >> lvl}) does not match "
+                                            "its leaves")
+                    stack.append(node)
+                    size += 1
+                    if size in heads and merkle.hash_pieces(stack).hex() != heads[size]:
+                        problems.append(f"signed tree head of size {size}: the stored leaves give another root")
+                if missing or len(rows) < chunk:
+                    break
+            beyond = _nodes_beyond(conn, size, max_problems)
+            problems += [f"stored subtree (level {lvl}, index {i}) lies beyond the {size} leaves" for lvl, i in beyond]
+            late = conn.execute(select(LogTreeHead.tree_size).where(LogTreeHead.tree_size > size)
+                                .order_by(LogTreeHead.tree_size).limit(max_problems)).scalars().all()
+            problems += [f"signed tree head of size {int(s)} is beyond the {size} stored leaves" for s in late]
+            empty = conn.execute(select(LogTreeHead.root_hash).where(LogTreeHead.tree_size == 0)).scalar()
+        if empty is not None and empty != merkle.EMPTY_ROOT.hex():
             problems.append("signed tree head of size 0 does not have the empty root")
         return problems[:max_problems]
+
+#: Deepest subtree level a log of fewer than 2**62 leaves can hold.
+_MAX_LEVEL = 62
+
+
+def _completed_nodes(conn: Connection, first: int, last: int) -> dict[merkle.Piece, str]:
+    """Stored subtree hashes (hex) completed by leaves ``first..last``: node (l, i) ends at leaf (i+1)*2**l - 1."""
+    parts = []
+    for lvl in range(1, max(last, 1).bit_length() + 1):
+        lo = ((first + (1 << lvl)) >> lvl) - 1  # ceil((first + 1) / 2**l) - 1
+        hi = ((last + 1) >> lvl) - 1
+        if lo <= hi:
+            parts.append(f"SELECT level, node_index, hash FROM log_nodes WHERE level = {lvl} "
+                         f"AND node_index BETWEEN {lo} AND {hi}")
+    if not parts:
+        return {}
+    return {(int(lvl), int(i)): str(h) for lvl, i, h in conn.exec_driver_sql(" UNION ALL ".join(parts))}
+
+
+def _nodes_beyond(conn: Connection, size: int, limit: int) -> list[merkle.Piece]:
+    """Stored subtrees no walk of ``size`` leaves completes (beyond the leaves, or at an impossible level)."""
+    parts = [f"SELECT level, node_index FROM log_nodes WHERE level = {lvl} AND node_index >= {(size >> lvl)}"
+             for lvl in range(1, _MAX_LEVEL + 1)]
+    parts.append(f"SELECT level, node_index FROM log_nodes WHERE level < 1 OR level > {_MAX_LEVEL}")
+    sql = f"SELECT level, node_index FROM ({' UNION ALL '.join(parts)}) AS beyond ORDER BY level, node_index LIMIT {int(limit)}"
+    return [(int(lvl), int(i)) for lvl, i in conn.exec_driver_sql(sql)]
 
 
 def _head(row: LogTreeHead) -> treehead.TreeHead:

@@ -145,14 +145,15 @@ def app_from_env() -> Any:
     """The app of one worker process: database URL, body limit and body timeout from the environment.
 
     ``computegov serve --workers N`` sets ``COMPUTEGOV_DATABASE_URL``, ``COMPUTEGOV_MAX_BODY_BYTES``
-    and ``COMPUTEGOV_BODY_TIMEOUT_S`` before uvicorn starts the workers.
+    and ``COMPUTEGOV_BODY_TIMEOUT_S`` before uvicorn starts the workers; ``COMPUTEGOV_WARM_PAGES=0``
+    skips computing the slow pages at start (a load benchmark measures the registry, not that).
     """
     from computegov.web.app import DEFAULT_MAX_BODY_BYTES, create_app
 
     return create_app(os.environ.get(_ENV_DATABASE) or None,
                       max_body_bytes=int(os.environ.get(_ENV_MAX_BODY, DEFAULT_MAX_BODY_BYTES)),
                       body_timeout_s=float(os.environ.get(_ENV_BODY_TIMEOUT, DEFAULT_BODY_TIMEOUT_S)),
-                      warm_pages=True)
+                      warm_pages=os.environ.get("COMPUTEGOV_WARM_PAGES", "1").strip() != "0")
 
 
 def serve_forever(*, database_url: str | None, host: str, port: int, workers: int, max_body_bytes: int,
@@ -160,13 +161,20 @@ def serve_forever(*, database_url: str | None, host: str, port: int, workers: in
                   log_level: str = "info") -> None:
     """Run the registry with ``workers`` uvicorn worker processes sharing one socket, until stopped.
 
-    Each worker opens its own database pool; on SQLite writers queue on the file lock, on
-    PostgreSQL they run side by side (log appends serialise on an advisory lock).
+    Each worker opens its own database pool, sized by :func:`~computegov.registry.database.pool_for_workers`
+    unless ``$COMPUTEGOV_DB_POOL_SIZE`` / ``$COMPUTEGOV_DB_MAX_OVERFLOW`` say otherwise; on SQLite
+    writers queue on the file lock, on PostgreSQL they run side by side (a submission's log
+    leaves are appended in one batch under an advisory lock; receipts share checkpoints).
     """
     import uvicorn
 
     if database_url:
         os.environ[_ENV_DATABASE] = database_url
+    from computegov.registry.database import ENV_MAX_OVERFLOW, ENV_POOL_SIZE, pool_for_workers
+
+    size, overflow = pool_for_workers(workers)  # each worker's pool: together within PostgreSQL's limit
+    os.environ.setdefault(ENV_POOL_SIZE, str(size))  # an operator's own setting wins
+    os.environ.setdefault(ENV_MAX_OVERFLOW, str(overflow))
     os.environ[_ENV_MAX_BODY] = str(max_body_bytes)
     os.environ[_ENV_BODY_TIMEOUT] = str(body_timeout_s)
     os.environ[_ENV_HEAD_TIMEOUT] = str(head_timeout_s)  # the workers' protocol reads it
