@@ -75,7 +75,7 @@ def test_workers_build_the_same_page_and_a_group_stays_in_one_process(grouped_se
 
 
 def test_without_fork_everything_builds_in_this_process(grouped_sections: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(parallel.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr(parallel, "_can_fork", lambda: False)
     page = build_report([], sections_package=grouped_sections, cache=False, jobs=2)
     assert set(_pids(page).values()) == {os.getpid()}
 

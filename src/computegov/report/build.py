@@ -306,7 +306,7 @@ def build_report(
 
     use_js_cache = store.enabled
     workers = jobs if jobs is not None else (default_jobs() if ours else 1)
-    with _no_altair_instance_checks():
+    with _no_altair_instance_checks() if todo else contextlib.nullcontext():  # a warm build needs no altair
         bundle = run_groups(
             list(todo.values()), ctx, build_group=build_group, jobs=workers, on_group=arrived,
             javascript=None if use_js_cache in _BUNDLE else functools.partial(_javascript, use_js_cache),

@@ -17,11 +17,8 @@ the CPU time (each worker imports the libraries it uses that the builder has not
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +73,12 @@ def _run_javascript() -> str:
     return javascript()
 
 
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def run_groups(
     groups: Sequence[Sequence[Any]],
     ctx: ReportContext,
@@ -95,7 +98,11 @@ def run_groups(
     order = sorted(range(len(groups)), key=lambda i: -len(groups[i]))
     pending = list(order)
     bundle: str | None = None
-    if jobs > 1 and len(groups) + (javascript is not None) > 1 and "fork" in multiprocessing.get_all_start_methods():
+    if jobs > 1 and len(groups) + (javascript is not None) > 1 and _can_fork():
+        import multiprocessing  # here, not at the top: a build with nothing to do needs none of it
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures.process import BrokenProcessPool
+
         for name in preload:
             with contextlib.suppress(ImportError):
                 __import__(name)
