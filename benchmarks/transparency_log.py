@@ -13,8 +13,8 @@ Parts, at ``--leaves`` leaves (default 10^6; ``--quick`` uses 10^4):
    (:mod:`computegov.tlog.merkle`) against the baseline's proofs; a naive recompute of the
    tree from every leaf hash is printed once for scale only (no one would serve proofs so);
 2. in the registry database (SQLite in a temporary directory; the ``server`` extra): appending
-   leaves with :func:`computegov.registry.logstore.append_entry` in batched transactions and in
-   one transaction per leaf (as a submission does), then inclusion and consistency proofs through
+   leaves in batched transactions (:func:`computegov.registry.logstore.append_entries`, one
+   call per batch) and one leaf per transaction (``append_entry``), then inclusion and consistency proofs through
    :class:`computegov.registry.store.Store` at the full size, each checked with the RFC 9162
    verifier; beside them the baseline on plain ``sqlite3`` with the same pragmas (WAL,
    synchronous=FULL): appends into its own two tables, and proofs read from the registry's own
@@ -275,7 +275,7 @@ def in_database(n: int, proofs: int, rng: random.Random, batch: int = 5000) -> d
     try:
         import sqlalchemy  # noqa: F401  (the server extra)
 
-        from computegov.registry.logstore import append_entry
+        from computegov.registry.logstore import append_entries, append_entry
         from computegov.registry.store import Store
     except ModuleNotFoundError as err:
         return f"skipped: {err.name} is not installed (pip install 'computegov[server]')"
@@ -285,7 +285,7 @@ def in_database(n: int, proofs: int, rng: random.Random, batch: int = 5000) -> d
     os.environ["COMPUTEGOV_LOG_KEY"] = f"{tmp}/log.key"
     store = Store(f"sqlite:///{tmp}/registry.sqlite3")
     _progress(f"database: bulk-loading {max(n - min(n, 20_000), 0):,} leaves")
-    appended = min(n, 20_000)  # timed through append_entry; the rest is bulk-loaded first
+    appended = min(n, 20_000)  # timed through append_entries; the rest is bulk-loaded first
     t0 = time.perf_counter()
     _bulk_load(store, n - appended)
     bulk_s = time.perf_counter() - t0
@@ -293,10 +293,10 @@ def in_database(n: int, proofs: int, rng: random.Random, batch: int = 5000) -> d
     done = 0
     while done < appended:
         with store._write() as session:
-            conn = session.connection()
-            for _ in range(min(batch, appended - done)):
-                append_entry(conn, "event", f"s{done}", {"v": 1, "kind": "event", "i": done})
-                done += 1
+            items = [("event", f"s{i}", {"v": 1, "kind": "event", "i": i})
+                     for i in range(done, min(done + batch, appended))]
+            append_entries(session.connection(), items)
+            done += len(items)
     batched_s = time.perf_counter() - t0
     _progress(f"database: appended {appended:,} leaves; one-transaction appends next")
     single = 200
