@@ -13,8 +13,9 @@ command or option is swept without touching this file. Each (command, parameter)
 
 A case fails on a traceback (an exception other than SystemExit), on an exit status other than
 0 or 2 (1 only for the verify/replay-style checks in :data:`EXIT_1_ALLOWED`), on a negative number
-accepted by a numeric option (unless in :data:`NEGATIVE_OK`), on more than
-:data:`CASE_TIMEOUT_S` seconds or :data:`CASE_MEMORY_BYTES` of new memory, and, when the command
+accepted by a numeric option (unless in :data:`NEGATIVE_OK`), on blocking (:data:`CASE_TIMEOUT_S`
+seconds without using the CPU) or computing for more than :data:`CASE_TIMEOUT_S` seconds of CPU
+time, on more than :data:`CASE_MEMORY_BYTES` of new memory, and, when the command
 succeeded, on ``inf``/``nan`` printed as a result. The number of cases tried is printed in the
 terminal summary line ``hostile CLI sweep: ...`` (see tests/cli/conftest.py).
 
@@ -71,10 +72,14 @@ KNOWN: dict[tuple[str, str], str] = {}
 #: negative value must refuse it (a count, size, year, price or rate below zero is a mistake).
 NEGATIVE_OK: frozenset[tuple[str, str]] = frozenset()
 
-#: Seconds one case may take before it counts as blocking (a FIFO or device would block forever).
-#: Late in a full run a case that parses bundled YAML in pure Python took over 20 s (1 s alone):
-#: 60 s still tells a hang from slowness.
+#: Seconds of CPU time one case may use, and seconds of wall time it may spend blocked (a FIFO or
+#: device would block forever) without using :data:`BLOCKED_CPU_S` of CPU. Wall time alone does not
+#: tell a hang from slowness on a shared machine: with a second pytest-xdist worker and other jobs
+#: on two cores, a case that parses bundled YAML in pure Python (about 1 s alone) took over 60 s.
 CASE_TIMEOUT_S = 60
+#: CPU seconds under which a case counts as blocked over :data:`CASE_TIMEOUT_S` seconds of wall time
+#: (a read on a FIFO uses none; the slowest honest case above still used several).
+BLOCKED_CPU_S = 0.5
 
 #: Hypothesis examples per command, on top of the fixed hostile values.
 RANDOM_EXAMPLES = 6
@@ -368,8 +373,23 @@ class _Blocked(Exception):
 
 @contextlib.contextmanager
 def _time_limit(seconds: int) -> Iterator[None]:
+    """Fail the case when it computes for more than ``seconds`` of CPU time (this process's, all
+    threads), or blocks: ``seconds`` of wall time with under :data:`BLOCKED_CPU_S` of CPU. Checked
+    every ``seconds`` of wall time; a case still running after 10 times ``seconds`` fails too."""
+    cpu_start_s = time.process_time()
+    wall_start_s = time.monotonic()
+    cpu_at_last_check_s = [cpu_start_s]
+
     def on_alarm(_signum: int, _frame: Any) -> None:
-        raise _Blocked(f"took more than {seconds} s")
+        cpu_s = time.process_time()
+        if cpu_s - cpu_start_s > seconds:
+            raise _Blocked(f"computed for more than {seconds} s of CPU time")
+        if cpu_s - cpu_at_last_check_s[0] < BLOCKED_CPU_S:
+            raise _Blocked(f"blocked: {seconds} s with under {BLOCKED_CPU_S} s of CPU time")
+        if time.monotonic() - wall_start_s > 10 * seconds:
+            raise _Blocked(f"took more than {10 * seconds} s")
+        cpu_at_last_check_s[0] = cpu_s
+        signal.alarm(seconds)
 
     if not hasattr(signal, "SIGALRM"):  # Windows: no alarm, no limit
         yield
