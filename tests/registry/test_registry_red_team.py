@@ -130,9 +130,13 @@ def test_a_thousand_signatures_are_answered_quickly(client: Any, tokens: dict[st
     env = make_envelope(make_statement(model="many"))
     env["signatures"] = env["signatures"] + [{"keyid": f"{i:064x}", "sig": env["signatures"][0]["sig"]}
                                              for i in range(1000)]
-    t0 = time.perf_counter()
+    # the server's work is CPU time in this process (the app runs in the client's thread): measured
+    # so, a second pytest-xdist worker or another job on the machine cannot make it look slow; the
+    # wall-time bound still catches a request that waits on something
+    t0, cpu0 = time.perf_counter(), time.process_time()
     got = _submit(client, tokens["lab-a"], env)
-    assert time.perf_counter() - t0 < 10
+    assert time.process_time() - cpu0 < 10
+    assert time.perf_counter() - t0 < 60
     assert got.status_code in (403, 413, 422), got.text
 
 
