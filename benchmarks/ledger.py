@@ -391,6 +391,11 @@ def main() -> None:
             f"computegov verify {sc['cli_verify_seconds']:.2f} s, "
             f"peak RSS {sc['cli_peak_rss_mib']:.0f} MiB"
         )
+        aim = sc["cpu_ratio_to_chain_walk"] <= 2.0
+        print(
+            f"  aim <= 2x the plain chain walk (CPU time): {'met' if aim else 'NOT met (slower)'}; "
+            f"aim <= 128 MiB: {'met' if sc['cli_peak_rss_mib'] <= 128 else 'NOT met'}"
+        )
     if args.scaling_only:
         return
     for label, v in result["append"].items():
