@@ -54,6 +54,8 @@ from computegov.ledger.signing import key_id
 
 MAX_CLIENTS = 32
 MAX_WORKERS = 8
+#: Fewest timed submissions in one run: a client submits max(--reports, this / clients).
+MIN_REPORTS_PER_RUN = 24
 
 
 def _envelope(run_id: str, client: int, i: int, key: Any) -> dict[str, Any]:
@@ -238,6 +240,8 @@ def run_one(database_url: str, label: str, workers: int, clients: int, args: arg
            "COMPUTEGOV_WARM_PAGES": "0"}
     os.environ["COMPUTEGOV_LOG_KEY"] = env["COMPUTEGOV_LOG_KEY"]
     run_id = uuid.uuid4().hex[:8]
+    # at least MIN_REPORTS_PER_RUN in all, so a one-client run is not a handful of requests
+    per_client = max(args.reports, -(-getattr(args, "min_total", MIN_REPORTS_PER_RUN) // clients))
     try:
         store = Store(url)  # migrates; the server's workers then find the schema in place
         tokens, envelopes = [], []
@@ -246,7 +250,7 @@ def run_one(database_url: str, label: str, workers: int, clients: int, args: arg
             org = f"load-{run_id}-{i}"
             tokens.append(store.create_token(org)[0])
             store.add_key(org, key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode())
-            envelopes.append([_envelope(run_id, i, j, key) for j in range(args.reports)])
+            envelopes.append([_envelope(run_id, i, j, key) for j in range(per_client)])
         from computegov.tlog.checkpoint import parse_log_key
 
         log_key = parse_log_key(store.log_public_key()["vkey"])  # the log key exists before the workers start
@@ -321,7 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", default="1,2,4",
                         help="server worker processes, comma-separated (1-8), e.g. 1,2,4")
     parser.add_argument("--clients", default="1,8,32", help="concurrent clients, comma-separated (1-32), e.g. 1,4,16,32")
-    parser.add_argument("--reports", type=int, default=8, help="reports per client (1-1000)")
+    parser.add_argument("--reports", type=int, default=8,
+                        help=f"reports per client (1-1000; at least {MIN_REPORTS_PER_RUN} per run in all)")
     parser.add_argument("--reads", type=int, default=2, help="list+detail read pairs per client (0-1000)")
     parser.add_argument("--time-limit", type=float, default=60.0, help="stop submitting after this many s per run")
     parser.add_argument("--budget", type=float, default=1500.0, help="skip the runs left after this many s in all")
@@ -342,6 +347,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.quick:
         args.workers, args.clients, args.reports, args.reads = "1,2", "1,4", 4, 0
+    args.min_total = 8 if args.quick else MIN_REPORTS_PER_RUN
     workers, clients = _ints(args.workers, "workers", MAX_WORKERS), _ints(args.clients, "clients", MAX_CLIENTS)
     if not (1 <= args.reports <= 1000 and 0 <= args.reads <= 1000):
         parser.error("keep the load bounded: reports 1-1000, reads 0-1000")
