@@ -25,9 +25,11 @@ def chart_sections(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         from computegov.charts.base import chart_html
         from computegov.report.section import Section
         SEEN = []
+        HASHES = []
         def build(ctx):
             SEEN.append(schemapi.DEBUG_MODE)
-            good = alt.Chart(alt.Data(values=[{"a": 1}])).mark_point().encode(x="a:Q")
+            HASHES.extend(schemapi._FromDict.hash_schema(alt.X._schema) for _ in range(2))
+            good = alt.Chart(alt.Data(values=[{"a": 1}])).mark_point().encode(x="a:Q", y="b:N")
             return Section(id="charts", title="Charts", html=chart_html(good, "good"), order=1)
         """
     ))
@@ -49,11 +51,17 @@ def chart_sections(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 
 
 def test_per_part_checks_are_off_while_building_and_back_on_after(chart_sections: str) -> None:
+    import altair as alt
+
     assert schemapi.DEBUG_MODE
+    hash_before = vars(schemapi._FromDict)["hash_schema"]
+    plain = schemapi._FromDict.hash_schema(alt.X._schema)
     page = build_report([], sections_package=chart_sections, cache=False)
-    seen = sys.modules[f"{chart_sections}.charts"].SEEN
-    assert seen == [False]
+    module = sys.modules[f"{chart_sections}.charts"]
+    assert module.SEEN == [False]
+    assert [plain, plain] == module.HASHES  # remembered hashes are the plain ones
     assert schemapi.DEBUG_MODE  # restored
+    assert vars(schemapi._FromDict)["hash_schema"] is hash_before
     assert 'data-chart-for="good"' in page
 
 

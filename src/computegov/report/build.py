@@ -193,21 +193,48 @@ def _render(sections: list[Section], *, title: str, meta: dict[str, Any], use_ca
 
 
 @contextlib.contextmanager
-def _no_altair_instance_checks() -> Iterator[None]:
-    """Altair without its check of every part of a chart as it is made (its "debug mode").
+def _altair_for_many_charts() -> Iterator[None]:
+    """Altair set up to make many charts at once; the specs are the same either way.
 
-    Each chart is still checked whole against the Vega-Lite schema when it becomes a spec
-    (``chart.to_dict()`` in :func:`~computegov.charts.base.chart_html`), so an invalid chart
-    still fails; only the repeated checks of its parts (a map's inline data among them) are
-    skipped. The specs are the same either way.
+    * No check of every part of a chart as it is made (altair's "debug mode"): each chart is
+      still checked whole against the Vega-Lite schema when it becomes a spec
+      (``chart.to_dict()`` in :func:`~computegov.charts.base.chart_html`), so an invalid chart
+      still fails; only the repeated checks of its parts (a map's inline data among them) go.
+    * Each JSON schema hashed once: altair 6 hashes every schema class's JSON schema (canonical
+      JSON) each time an encoding is given as a shorthand string, about 4 ms per channel (see
+      vega/altair#3547). The schemas hashed are altair's class schemas and parts of the bundled
+      Vega-Lite schema, which never change, so a hash is remembered by the dict's identity (the
+      dict kept alive with it) for the duration of the build, then the original is restored.
     """
     try:
         from altair.utils import schemapi
-    except ImportError:  # no charts without altair; nothing to switch off
+    except ImportError:  # no charts without altair; nothing to set
         yield
         return
-    with schemapi.debug_mode(False):
-        yield
+    from_dict = getattr(schemapi, "_FromDict", None)
+    original = vars(from_dict).get("hash_schema") if from_dict is not None else None
+    if from_dict is None or not isinstance(original, classmethod):
+        with schemapi.debug_mode(False):
+            yield
+        return
+    plain = original.__func__
+    seen: dict[tuple[int, bool], tuple[Any, int]] = {}
+
+    def hash_schema(cls: Any, schema: Any, use_json: bool = True) -> int:
+        key = (id(schema), use_json)
+        hit = seen.get(key)
+        if hit is not None and hit[0] is schema:
+            return hit[1]
+        value: int = plain(cls, schema, use_json)
+        seen[key] = (schema, value)
+        return value
+
+    from_dict.hash_schema = classmethod(hash_schema)
+    try:
+        with schemapi.debug_mode(False):
+            yield
+    finally:
+        from_dict.hash_schema = original
 
 
 def _compute(builder: SectionBuilder, ctx: ReportContext, store: ResultCache, key: str) -> Section:
@@ -306,7 +333,7 @@ def build_report(
 
     use_js_cache = store.enabled
     workers = jobs if jobs is not None else (default_jobs() if ours else 1)
-    with _no_altair_instance_checks() if todo else contextlib.nullcontext():  # a warm build needs no altair
+    with _altair_for_many_charts() if todo else contextlib.nullcontext():  # a warm build needs no altair
         bundle = run_groups(
             list(todo.values()), ctx, build_group=build_group, jobs=workers, on_group=arrived,
             javascript=None if use_js_cache in _BUNDLE else functools.partial(_javascript, use_js_cache),
