@@ -9,7 +9,8 @@ endpoints. Every submission's answer carries a receipt (entry, inclusion proof, 
 the clients check each one offline with the log's public key, so a batched checkpoint that did not
 hold its leaf would show as an error. After each run it checks that every accepted report is
 stored exactly once and that the log rebuilds from its entries, and reports throughput (stored
-reports/s) and p50/p95 submit latency. At the end it prints one table, SQLite and PostgreSQL side
+reports/s), p50/p95 submit latency and the server's CPU time per request (all workers, from /proc):
+when that CPU times the request rate fills the machine's CPUs, more workers cannot help. At the end it prints one table, SQLite and PostgreSQL side
 by side, with each worker count's throughput as a ratio to one worker's at the same client count.
 
 The baseline is the same server with one worker: what a practitioner would run first. Read the
@@ -48,6 +49,7 @@ import tempfile
 import time
 import uuid
 import warnings
+from pathlib import Path
 from typing import Any
 
 from computegov.ledger.signing import key_id
@@ -164,6 +166,25 @@ async def _warm_up(url: str, token: str, envelopes: list[dict[str, Any]]) -> Non
     await asyncio.gather(*(one(env) for env in envelopes))
 
 
+def _group_cpu_s(pgid: int) -> float | None:
+    """CPU seconds (user + system) used so far by the processes of group ``pgid`` (Linux /proc), else None."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # field 5 of stat: the process group
+            total += int(fields[11]) + int(fields[12])  # fields 14 and 15: utime, stime (ticks)
+    return total / tick
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -264,7 +285,9 @@ def run_one(database_url: str, label: str, workers: int, clients: int, args: arg
             asyncio.run(_warm_up(base, warm_token, warm))
             with store.engine.connect() as conn:
                 warm_checkpoints = int(conn.exec_driver_sql("SELECT count(*) FROM log_checkpoints").scalar() or 0)
+            cpu0 = _group_cpu_s(proc.pid)
             wall_s, results = asyncio.run(_drive(base, tokens, envelopes, args.reads, args.time_limit, log_key))
+            cpu1 = _group_cpu_s(proc.pid)
         finally:
             _stop_server(proc)
         accepted = [d for r in results for d in r["accepted"]]
@@ -292,7 +315,12 @@ def run_one(database_url: str, label: str, workers: int, clients: int, args: arg
         "accepted": len(accepted), "stored": len(stored), "exactly_once": exactly_once, "log_intact": log_ok,
         "checkpoints_signed": checkpoints,
         "errors": errors[:5], "n_errors": len(errors),
-        "submit_per_s": len(accepted) / wall_s, "requests_per_s": len(every) / wall_s,
+        "submit_per_s": len(accepted) / wall_s,
+        # the server's CPU (all workers) per request, and the share of the machine's CPUs it used
+        "server_cpu_ms_per_request": (1e3 * (cpu1 - cpu0) / max(1, len(every))
+                                      if cpu0 is not None and cpu1 is not None else None),
+        "server_cpu_share": ((cpu1 - cpu0) / wall_s / (os.cpu_count() or 1)
+                             if cpu0 is not None and cpu1 is not None else None), "requests_per_s": len(every) / wall_s,
         "latency_ms": {
             k: {"n": len(v), "p50": 1e3 * _pct(v, 0.5), "p95": 1e3 * _pct(v, 0.95),
                 "mean": 1e3 * statistics.fmean(v) if v else float("nan")}
@@ -409,7 +437,9 @@ def _row(r: dict[str, Any]) -> str:
     ok = "yes" if r["exactly_once"] and r["log_intact"] and not r["n_errors"] else "NO"
     return (f"{r['backend']:<10} workers {r['workers']} clients {r['clients']:>2}  ok {ok:<3} stored {r['stored']:>4}  "
             f"{r['submit_per_s']:6.1f} reports/s  submit p50/p95 {lat['submit']['p50']:6.1f}/{lat['submit']['p95']:6.1f} ms"
-            f"  checkpoints signed {r['checkpoints_signed']}")
+            f"  checkpoints signed {r['checkpoints_signed']}"
+            + (f"  server CPU {r['server_cpu_ms_per_request']:.0f} ms/request, {100 * r['server_cpu_share']:.0f}% of "
+               "the machine" if r.get("server_cpu_ms_per_request") is not None else ""))
 
 
 if __name__ == "__main__":
