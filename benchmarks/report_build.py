@@ -8,7 +8,8 @@ the report after a change would otherwise wait for. Rows:
 
 - uncached, cold, warm: one process (jobs 1), the CPU the aim is stated in;
 - uncached/cold, 2 workers: sections that share nothing built side by side in forked workers
-  (the default on a machine with two or more CPUs): less wall-clock time, a little more CPU.
+  (COMPUTEGOV_REPORT_JOBS=2, not the default): more CPU; less wall-clock time only where cores
+  are idle.
 
 The aim (issue 30): warm <= 4 s and cold <= 9 s of CPU on 2 cores. On a machine that other
 work shares, CPU seconds rise with contention too: compare rows of the same run only.

@@ -80,9 +80,12 @@ def test_without_fork_everything_builds_in_this_process(grouped_sections: str, m
     assert set(_pids(page).values()) == {os.getpid()}
 
 
-@pytest.mark.parametrize(("value", "jobs"), [("1", 1), ("3", 3), ("0", 1), ("many", 1)])
-def test_the_jobs_variable_sets_the_workers(value: str, jobs: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(parallel.JOBS_ENV, value)
+@pytest.mark.parametrize(("value", "jobs"), [(None, 1), ("", 1), ("1", 1), ("3", 3), ("0", 1), ("many", 1)])
+def test_the_jobs_variable_sets_the_workers(value: str | None, jobs: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    if value is None:
+        monkeypatch.delenv(parallel.JOBS_ENV, raising=False)
+    else:
+        monkeypatch.setenv(parallel.JOBS_ENV, value)
     assert parallel.default_jobs() == jobs
 
 

@@ -275,8 +275,8 @@ def build_report(
         cache: remember sections across builds (see the module docstring); False rebuilds
             everything and stores nothing (``--no-cache``); a :class:`ResultCache` to use its folder.
         jobs: worker processes for the sections still to build (:mod:`computegov.report.parallel`);
-            None: ``$COMPUTEGOV_REPORT_JOBS``, else 2 on a machine with two or more CPUs, for
-            this package's sections (1 for any other package); 1 builds everything here.
+            None: ``$COMPUTEGOV_REPORT_JOBS`` (unset: 1) for this package's sections, 1 for any
+            other package; 1 builds everything in this process.
 
     Returns:
         the HTML document (JavaScript inlined; opens offline).
