@@ -17,8 +17,8 @@ trust list, evidence, a clusters table) is opened here, so that the same rules h
   ``NaN``/``Infinity`` and numbers that overflow to infinity are refused.
 * **CSV errors name the file and the row** (a field over the csv module's size limit, a stray
   quote), never a ``_csv.Error`` traceback.
-* **YAML safe-loaded with limits**: a nesting depth and a count of aliases (so an alias
-  "billion laughs" cannot expand), errors naming the line.
+* **YAML safe-loaded with limits** (:mod:`computegov.inputyaml`): a nesting depth and a count of
+  aliases (so an alias "billion laughs" cannot expand), errors naming the line.
 
 Every failure is a :class:`~computegov.errors.DataError` naming the file, which the CLI prints
 as one line with exit status 2.
@@ -45,8 +45,6 @@ __all__ = [
     "DEFAULT_MAX_INPUT_BYTES",
     "MAX_INPUT_BYTES_ENV",
     "MAX_JSON_DEPTH",
-    "MAX_YAML_ALIASES",
-    "MAX_YAML_DEPTH",
     "check_input_file",
     "csv_dict_rows",
     "decode_utf8",
@@ -54,11 +52,9 @@ __all__ = [
     "json_nesting_depth",
     "max_input_bytes",
     "parse_json_text",
-    "parse_yaml_text",
     "read_input_bytes",
     "read_input_json",
     "read_input_text",
-    "read_input_yaml",
     "unique_keys",
 ]
 
@@ -72,11 +68,6 @@ MAX_INPUT_BYTES_ENV = "COMPUTEGOV_MAX_INPUT_BYTES"
 #: Deepest nesting of JSON arrays/objects accepted. Our files nest under 10 levels; 100 leaves
 #: room for metadata and stays far below Python's recursion limit (1,000 frames by default).
 MAX_JSON_DEPTH = 100
-#: Deepest nesting of YAML collections accepted (the composer recurses about 2 frames a level).
-MAX_YAML_DEPTH = 100
-#: Most YAML aliases (``*name``) in one file. k aliases can expand to roughly 3**(k/3) nodes when
-#: walked; 20 keeps that under ~1,500 while allowing the odd shared default.
-MAX_YAML_ALIASES = 20
 
 _READ_CHUNK_BYTES = 1 << 20
 
@@ -422,113 +413,3 @@ def csv_dict_rows(
             yield number, row
 
     return header, rows()
-
-
-# --- YAML -------------------------------------------------------------------------------------
-
-
-def parse_yaml_text(
-    text: str,
-    *,
-    path: str | Path,
-    max_depth: int = MAX_YAML_DEPTH,
-    max_aliases: int = MAX_YAML_ALIASES,
-) -> Any:
-    """Safe-load YAML with limits on nesting and aliases.
-
-    Args:
-        text: the YAML text.
-        path: the file it came from, for messages.
-        max_depth: deepest nesting of collections accepted, levels.
-        max_aliases: most aliases (``*name``) accepted.
-
-    Raises:
-        DataError: not valid YAML (with its line), too deep, too many aliases, or a value the
-            safe loader cannot build (a date such as 2024-13-45).
-    """
-    import yaml  # only YAML inputs need the parser
-
-    fast = getattr(yaml, "CSafeLoader", None)  # libyaml: ~20-50x the pure-Python parser
-    loader: Any = None
-    try:
-        if fast is not None:
-            _check_yaml_limits(yaml.parse(text, Loader=fast), max_depth, max_aliases)
-            return yaml.load(text, Loader=fast)
-        loader = _limited_loader(max_depth, max_aliases)(text)
-        return loader.get_single_data()
-    except _YamlLimitError as err:
-        raise DataError(str(err), path=path) from None
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        raise DataError(
-            f"not valid YAML: {err.problem or err.context}", path=path, row=(mark.line + 1) if mark else None
-        ) from None
-    except yaml.YAMLError as err:
-        raise DataError(f"not valid YAML: {err}", path=path) from None
-    except (ValueError, OverflowError, TypeError, RecursionError) as err:  # e.g. date 2024-13-45
-        raise DataError(f"not valid YAML: {err}", path=path) from None
-    finally:
-        if loader is not None:
-            loader.dispose()
-
-
-def _check_yaml_limits(events: Iterator[Any], max_depth: int, max_aliases: int) -> None:
-    """Walk the parser's events (no node is built) and refuse deep nesting or many aliases.
-
-    A node's depth is the number of collections around it plus one, as the composer counts it, so
-    the limits mean the same with and without libyaml.
-    """
-    import yaml
-
-    open_collections = aliases = 0
-    for event in events:
-        if isinstance(event, yaml.NodeEvent):  # a scalar, an alias or a collection's start
-            if open_collections + 1 > max_depth:
-                raise _YamlLimitError(f"YAML nested deeper than {max_depth} levels")
-            if isinstance(event, yaml.AliasEvent):
-                aliases += 1
-                if aliases > max_aliases:
-                    raise _YamlLimitError(f"more than {max_aliases} YAML aliases (*name)")
-            elif isinstance(event, yaml.CollectionStartEvent):
-                open_collections += 1
-        elif isinstance(event, yaml.CollectionEndEvent):
-            open_collections -= 1
-
-
-def _limited_loader(max_depth: int, max_aliases: int) -> Any:
-    """The pure-Python safe loader with the same limits (where PyYAML was built without libyaml)."""
-    import yaml
-
-    class _LimitedLoader(yaml.SafeLoader):
-        depth = 0
-        aliases = 0
-
-        def compose_node(self, parent: Any, index: Any) -> Any:
-            if self.check_event(yaml.AliasEvent):
-                self.aliases += 1
-                if self.aliases > max_aliases:
-                    raise _YamlLimitError(f"more than {max_aliases} YAML aliases (*name)")
-            self.depth += 1
-            try:
-                if self.depth > max_depth:
-                    raise _YamlLimitError(f"YAML nested deeper than {max_depth} levels")
-                return super().compose_node(parent, index)
-            finally:
-                self.depth -= 1
-
-    return _LimitedLoader
-
-
-class _YamlLimitError(Exception):
-    pass
-
-
-def read_input_yaml(
-    path: str | Path, *, what: str = "YAML file", max_bytes: int | None = None
-) -> Any:
-    """The safe-loaded YAML of the regular file ``path`` (read and parsed with limits).
-
-    Raises:
-        DataError: as :func:`read_input_text` and :func:`parse_yaml_text`.
-    """
-    return parse_yaml_text(read_input_text(path, what=what, max_bytes=max_bytes), path=path)

@@ -10,16 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from computegov.errors import InputError
-from computegov.planning.reliability import (
-    ReliabilityAssumptions,
+from computegov.planning.checkpointing import (
     checkpoint_write_s,
     daly_interval_s,
     expected_wall_s,
     job_mtbf_s,
-    reliability,
     simulate_wall_s,
     young_interval_s,
 )
+from computegov.planning.reliability import ReliabilityAssumptions, reliability
 
 
 def test_young_interval_is_the_square_root_of_twice_checkpoint_times_mtbf() -> None:

@@ -21,6 +21,7 @@ from typing import Any
 from computegov.catalog.chip import FIELD_MAXIMA, NUMERIC_FIELDS, PRECISIONS, Chip
 from computegov.catalog.records import normalise_kind, parse_date, parse_positive
 from computegov.errors import DataError
+from computegov.inputyaml import load_bundled_yaml
 
 __all__ = ["apply_curation", "read_curation"]
 
@@ -32,7 +33,7 @@ def read_curation(text: str, *, path: str = "curated.yaml") -> list[dict[str, An
     import yaml  # here, not at module level: `import computegov` need not load a YAML parser
 
     try:
-        data = yaml.safe_load(text) or []
+        data = load_bundled_yaml(text) or []
     except yaml.YAMLError as err:
         raise DataError(f"not valid YAML: {err}", path=path) from err
     if not isinstance(data, list) or not all(isinstance(e, dict) for e in data):

@@ -190,7 +190,7 @@ def read_user_file(path: str | Path) -> list[UserRow]:
             if None in r.values() and any(v is None for v in r.values()):
                 raise DataError("row has fewer cells than the header", path=label, row=i)
     elif suffix in {".yaml", ".yml"}:
-        from computegov.inputfiles import parse_yaml_text  # safe-loaded, depth and aliases limited
+        from computegov.inputyaml import parse_yaml_text  # safe-loaded, depth and aliases limited
 
         data = parse_yaml_text(text, path=label)
         if isinstance(data, dict) and "chips" in data:

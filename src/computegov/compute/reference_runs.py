@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from computegov.errors import DataError
+from computegov.inputyaml import load_bundled_yaml
 
 __all__ = ["ReferenceRun", "load_reference_runs"]
 
@@ -148,13 +149,11 @@ def load_reference_runs(path: str | Path | None = None) -> tuple[ReferenceRun, .
     Raises:
         DataError: a run lacks a required field or has a bad value (named with its row).
     """
-    import yaml
-
     if path is None:
         text = resources.files("computegov.data").joinpath(_FILE).read_text(encoding="utf-8")
     else:
         text = Path(path).read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = load_bundled_yaml(text)
     rows = data.get("runs") if isinstance(data, dict) else None
     if not isinstance(rows, list) or not rows:
         raise DataError(f"{path or _FILE}: expected a list under 'runs'")

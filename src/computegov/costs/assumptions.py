@@ -17,6 +17,7 @@ from importlib import resources
 from typing import Any, NamedTuple
 
 from computegov.errors import DataError, InputError
+from computegov.inputyaml import load_bundled_yaml
 
 __all__ = [
     "ASSUMPTIONS_FILE",
@@ -218,11 +219,9 @@ def default_assumptions() -> Assumptions:
     Raises:
         DataError: the bundled file is malformed.
     """
-    import yaml
-
     path = f"computegov/data/{ASSUMPTIONS_FILE}"
     text = resources.files("computegov.data").joinpath(ASSUMPTIONS_FILE).read_text(encoding="utf-8")
-    raw = yaml.safe_load(text)
+    raw = load_bundled_yaml(text)
     costs = {k: _parse_assumption(k, v, path) for k, v in raw["costs"].items()}
     planning = {k: _parse_assumption(k, v, path) for k, v in raw["planning"].items()}
     generations = []

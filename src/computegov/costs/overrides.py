@@ -92,7 +92,7 @@ def load_overrides(path: Path) -> dict[str, Any]:
     Raises:
         DataError: unreadable, not a mapping.
     """
-    from computegov.inputfiles import read_input_yaml  # regular file, size cap, limited YAML
+    from computegov.inputyaml import read_input_yaml  # regular file, size cap, limited YAML
 
     raw = read_input_yaml(path, what="assumptions file")
     if not isinstance(raw, Mapping):

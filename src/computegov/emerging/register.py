@@ -388,7 +388,7 @@ def load_register(path: str | Path | None = None) -> Register:
 
 
 def _parse_text(text: str, path: str) -> Register:
-    from computegov.inputfiles import parse_yaml_text  # safe-loaded, depth and aliases limited
+    from computegov.inputyaml import parse_yaml_text  # safe-loaded, depth and aliases limited
 
     return parse_register(parse_yaml_text(text, path=path), path)
 

@@ -271,7 +271,7 @@ def read_assumptions(path: str | Path, inputs: Mapping[str, Input]) -> tuple[str
     Raises:
         DataError: unreadable file, bad YAML, unknown input, bad value (file and field named).
     """
-    from computegov.inputfiles import read_input_yaml
+    from computegov.inputyaml import read_input_yaml
 
     raw = read_input_yaml(path, what="outlook assumptions file")
     where = str(path)

@@ -181,7 +181,7 @@ def _preset(name: str, raw: dict[str, Any]) -> Preset:
 
 @functools.cache
 def _bundled() -> dict[str, Preset]:
-    from computegov.inputfiles import parse_yaml_text
+    from computegov.inputyaml import parse_yaml_text
 
     text = resources.files("computegov.data").joinpath(PRESETS_FILE).read_text("utf-8")
     raw = parse_yaml_text(text, path=PRESETS_FILE)

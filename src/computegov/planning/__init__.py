@@ -17,6 +17,12 @@
 
 from __future__ import annotations
 
+from computegov.planning.checkpointing import (
+    daly_interval_s,
+    expected_wall_s,
+    simulate_wall_s,
+    young_interval_s,
+)
 from computegov.planning.memory import (
     OPTIMIZER_BYTES_PER_PARAM,
     Architecture,
@@ -40,15 +46,7 @@ from computegov.planning.planner import (
     price_performance_trend,
     resolve_target,
 )
-from computegov.planning.reliability import (
-    Reliability,
-    ReliabilityAssumptions,
-    daly_interval_s,
-    expected_wall_s,
-    reliability,
-    simulate_wall_s,
-    young_interval_s,
-)
+from computegov.planning.reliability import Reliability, ReliabilityAssumptions, reliability
 from computegov.planning.scaling import (
     ChipNumbers,
     ClusterLayout,

@@ -31,151 +31,22 @@ from typing import TYPE_CHECKING, Any
 
 from computegov.costs import Range
 from computegov.errors import InputError
+from computegov.inputyaml import load_bundled_yaml
+from computegov.planning.checkpointing import require_positive, segment_wall_s
 from computegov.units import S_PER_DAY, S_PER_HOUR
 
 if TYPE_CHECKING:
     import numpy as np
-    from numpy.typing import NDArray
 
 __all__ = [
     "Reliability",
     "ReliabilityAssumptions",
     "central_wall_s",
-    "checkpoint_write_s",
-    "daly_interval_s",
-    "expected_wall_s",
-    "job_mtbf_s",
     "reliability",
-    "simulate_wall_s",
-    "young_interval_s",
 ]
 
 RELIABILITY_FILE = "reliability.yaml"
 _SAMPLES = 4000
-
-
-def _positive(value: float, what: str, unit: str) -> float:
-    if not math.isfinite(value) or value <= 0:
-        raise InputError(f"{what} must be a positive number ({unit}), got {value!r}")
-    return float(value)
-
-
-def job_mtbf_s(rate_per_chip_hour: float, chips: int) -> float:
-    """Mean time between interruptions of a job spanning ``chips`` chips, s.
-
-    Any chip's failure stops a synchronous job, so rates add: ``M = 1 / (n x rate)``.
-
-    Raises:
-        InputError: rate or chips not positive.
-    """
-    _positive(rate_per_chip_hour, "interruption rate", "per chip-hour")
-    if chips < 1:
-        raise InputError(f"chip count must be at least 1, got {chips}")
-    return S_PER_HOUR / (rate_per_chip_hour * chips)
-
-
-def checkpoint_write_s(checkpoint_bytes: float, storage_bytes_per_s: float) -> float:
-    """Time the job stalls to write one checkpoint, s (size / aggregate write bandwidth).
-
-    Raises:
-        InputError: size or bandwidth not positive.
-    """
-    _positive(checkpoint_bytes, "checkpoint size", "bytes")
-    _positive(storage_bytes_per_s, "storage bandwidth", "bytes/s")
-    return checkpoint_bytes / storage_bytes_per_s
-
-
-def young_interval_s(checkpoint_s: float, mtbf_s: float) -> float:
-    """Young's (1974, doi:10.1145/361147.361115) first-order optimum ``sqrt(2 delta M)``, s."""
-    _positive(checkpoint_s, "checkpoint time", "s")
-    _positive(mtbf_s, "MTBF", "s")
-    return math.sqrt(2.0 * checkpoint_s * mtbf_s)
-
-
-def daly_interval_s(checkpoint_s: float, mtbf_s: float) -> float:
-    """Daly's (2006, doi:10.1016/j.future.2004.11.016, eq. 37) higher-order optimum, s.
-
-    ``sqrt(2 delta M) [1 + (delta/2M)^0.5 / 3 + (delta/2M) / 9] - delta`` when
-    ``delta < 2M``, else ``M``.
-    """
-    _positive(checkpoint_s, "checkpoint time", "s")
-    _positive(mtbf_s, "MTBF", "s")
-    if checkpoint_s >= 2.0 * mtbf_s:
-        return mtbf_s
-    x = checkpoint_s / (2.0 * mtbf_s)
-    return math.sqrt(2.0 * checkpoint_s * mtbf_s) * (1.0 + math.sqrt(x) / 3.0 + x / 9.0) - checkpoint_s
-
-
-def _segment_s(length_s: Any, restart_s: Any, mtbf_s: Any) -> Any:
-    import numpy as np
-
-    return mtbf_s * np.exp(restart_s / mtbf_s) * np.expm1(length_s / mtbf_s)
-
-
-def expected_wall_s(
-    work_s: float, interval_s: float, checkpoint_s: float, restart_s: float, mtbf_s: float
-) -> float:
-    """Expected wall-clock time to finish ``work_s`` of failure-free work, s (Daly 2006, eq. 13).
-
-    Work runs in segments of ``interval_s`` (the last one shorter), each followed by a checkpoint
-    of ``checkpoint_s``; a failure (exponential, mean ``mtbf_s``) loses the segment and costs a
-    restart of ``restart_s``, itself interruptible.
-
-    Raises:
-        InputError: a non-positive work, interval, checkpoint or MTBF, or a negative restart.
-    """
-    for value, what in ((work_s, "work"), (interval_s, "checkpoint interval")):
-        _positive(value, what, "s")
-    _positive(checkpoint_s, "checkpoint time", "s")
-    _positive(mtbf_s, "MTBF", "s")
-    if restart_s < 0:
-        raise InputError(f"restart time must be >= 0 s, got {restart_s!r}")
-    full = math.floor(work_s / interval_s)
-    rest = work_s - full * interval_s
-    total = full * float(_segment_s(interval_s + checkpoint_s, restart_s, mtbf_s))
-    if rest > 1e-12 * work_s:
-        total += float(_segment_s(rest + checkpoint_s, restart_s, mtbf_s))
-    return total
-
-
-def simulate_wall_s(
-    work_s: float,
-    interval_s: float,
-    checkpoint_s: float,
-    restart_s: float,
-    mtbf_s: float,
-    *,
-    runs: int,
-    rng: np.random.Generator,
-) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Discrete-event simulation of ``runs`` independent jobs: (wall-clock s, failures) per run.
-
-    Each step draws the time to the next failure (exponential, memoryless) for every unfinished
-    run; a run in a restart either finishes it or fails again, a run in a work segment either
-    completes segment and checkpoint (committing the work) or fails and restarts. Vectorised over
-    runs; used to check :func:`expected_wall_s`.
-    """
-    import numpy as np
-
-    wall = np.zeros(runs)
-    failures = np.zeros(runs, dtype=np.int64)
-    done = np.zeros(runs)
-    restarting = np.zeros(runs, dtype=bool)
-    active = np.ones(runs, dtype=bool)
-    while active.any():
-        idx = np.flatnonzero(active)
-        next_failure = rng.exponential(mtbf_s, size=idx.size)
-        in_restart = restarting[idx]
-        segment = np.minimum(interval_s, work_s - done[idx]) + checkpoint_s
-        length = np.where(in_restart, restart_s, segment)
-        ok = next_failure >= length
-        wall[idx] += np.where(ok, length, next_failure)
-        failures[idx] += ~ok
-        finished_work = ok & ~in_restart
-        done[idx] += np.where(finished_work, segment - checkpoint_s, 0.0)
-        restarting[idx] = ~ok
-        active[idx] = done[idx] < work_s * (1.0 - 1e-12)
-    return wall, failures
 
 
 @dataclasses.dataclass(frozen=True)
@@ -225,7 +96,7 @@ class ReliabilityAssumptions:
         """
         out = self
         if rate_factor is not None:
-            _positive(rate_factor, "failure-rate factor", "x the default rates")
+            require_positive(rate_factor, "failure-rate factor", "x the default rates")
             rates = {k: v * rate_factor for k, v in self.rate_per_chip_hour.items()}
             out = dataclasses.replace(out, rate_per_chip_hour=rates, rate_multiplier=Range.point(1.0))
         if restart_s is not None:
@@ -233,12 +104,12 @@ class ReliabilityAssumptions:
                 raise InputError(f"restart time must be >= 0 s, got {restart_s!r}")
             out = dataclasses.replace(out, restart_s=Range.point(restart_s))
         if storage_bytes_per_s_per_chip is not None:
-            _positive(storage_bytes_per_s_per_chip, "storage bandwidth per chip", "bytes/s")
+            require_positive(storage_bytes_per_s_per_chip, "storage bandwidth per chip", "bytes/s")
             out = dataclasses.replace(
                 out, storage_bytes_per_s_per_chip=Range.point(storage_bytes_per_s_per_chip)
             )
         if checkpoint_bytes_per_param is not None:
-            _positive(checkpoint_bytes_per_param, "checkpoint size per parameter", "bytes")
+            require_positive(checkpoint_bytes_per_param, "checkpoint size per parameter", "bytes")
             out = dataclasses.replace(
                 out, checkpoint_bytes_per_param=Range.point(checkpoint_bytes_per_param)
             )
@@ -267,10 +138,8 @@ def _triple(raw: dict[str, Any], key: str) -> Range:
 def _default_assumptions() -> ReliabilityAssumptions:
     from importlib import resources
 
-    import yaml
-
     text = resources.files("computegov.data").joinpath(RELIABILITY_FILE).read_text("utf-8")
-    raw = yaml.safe_load(text)
+    raw = load_bundled_yaml(text)
     obs = raw["observation"]
     chip_hours = float(obs["chips"]) * float(obs["days"]) * 24.0
     rates = {name: float(c["count"]) / chip_hours for name, c in raw["components"].items()}
@@ -363,8 +232,8 @@ def _wall_arrays(
     tau = np.minimum(tau, work_s)
     full = np.floor(work_s / tau)
     rest = work_s - full * tau
-    unplanned = full * _segment_s(tau + delta, restart, mtbf) + np.where(
-        rest > 1e-12 * work_s, _segment_s(rest + delta, restart, mtbf), 0.0
+    unplanned = full * segment_wall_s(tau + delta, restart, mtbf) + np.where(
+        rest > 1e-12 * work_s, segment_wall_s(rest + delta, restart, mtbf), 0.0
     )
     # planned stops each cost one restart: T = T_u + (p / day) T R  =>  T = T_u / (1 - p R / day)
     share = np.asarray(planned) * restart / S_PER_DAY
@@ -381,8 +250,8 @@ def _wall_arrays(
 
 def _central_arrays(work_s: float, chips: int, params: float, a: ReliabilityAssumptions) -> dict[str, Any]:
     """The closed form at the central assumptions (inputs checked)."""
-    _positive(work_s, "failure-free duration", "s")
-    _positive(params, "parameter count", "parameters")
+    require_positive(work_s, "failure-free duration", "s")
+    require_positive(params, "parameter count", "parameters")
     if chips < 1:
         raise InputError(f"chip count must be at least 1, got {chips}")
     return _wall_arrays(

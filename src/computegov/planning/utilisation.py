@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from computegov.costs import Range, default_assumptions
 from computegov.errors import DataError, InputError
+from computegov.inputyaml import load_bundled_yaml
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -108,10 +109,9 @@ def _parse(raw: Any, path: str) -> EvidenceTable:
 def _table() -> EvidenceTable:
     from importlib import resources
 
-    import yaml
 
     text = resources.files("computegov.data").joinpath(EVIDENCE_FILE).read_text("utf-8")
-    return _parse(yaml.safe_load(text), EVIDENCE_FILE)
+    return _parse(load_bundled_yaml(text), EVIDENCE_FILE)
 
 
 def load_evidence(path: Path) -> EvidenceTable:
@@ -120,7 +120,7 @@ def load_evidence(path: Path) -> EvidenceTable:
     Raises:
         DataError: unreadable file or a bad entry (names the row and field).
     """
-    from computegov.inputfiles import read_input_yaml  # regular file, size cap, limited YAML
+    from computegov.inputyaml import read_input_yaml  # regular file, size cap, limited YAML
 
     raw = read_input_yaml(path, what="utilisation evidence file")
     share, mine = _parse(raw, str(path))

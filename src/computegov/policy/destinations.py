@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Any
 
 from computegov.errors import DataError, InputError
+from computegov.inputyaml import load_bundled_yaml
 from computegov.policy.rules import Condition, parse_conditions
 
 __all__ = [
@@ -211,10 +212,8 @@ def parse_destinations(data: Mapping[str, Any], path: str = _RULES_FILE) -> Dest
 @functools.cache
 def load_destinations() -> DestinationData:
     """The bundled country groups and licensing blocks (cached)."""
-    import yaml  # loaded on first use, as in computegov.policy.rules
-
     text = resources.files("computegov.data").joinpath(_RULES_FILE).read_text(encoding="utf-8")
-    return parse_destinations(yaml.safe_load(text))
+    return parse_destinations(load_bundled_yaml(text))
 
 
 def resolve_country(text: str, field: str = "destination") -> tuple[str, str]:

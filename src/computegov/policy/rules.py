@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from computegov.errors import DataError, RuleError
+from computegov.inputyaml import load_bundled_yaml
 
 __all__ = [
     "METRICS",
@@ -383,10 +384,9 @@ def parse_rules(data: Mapping[str, Any], path: str = _RULES_FILE) -> RuleSet:
 
 @functools.cache
 def _bundled() -> RuleSet:
-    import yaml  # loaded on first use: importing computegov.policy stays light for the CLI
 
     text = resources.files("computegov.data").joinpath(_RULES_FILE).read_text(encoding="utf-8")
-    return parse_rules(yaml.safe_load(text))
+    return parse_rules(load_bundled_yaml(text))
 
 
 def load_rules(path: str | Path | None = None) -> RuleSet:
@@ -397,7 +397,7 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
     from computegov.catalog.textfile import read_text
 
     path = Path(path)
-    from computegov.inputfiles import parse_yaml_text  # safe-loaded, depth and aliases limited
+    from computegov.inputyaml import parse_yaml_text  # safe-loaded, depth and aliases limited
 
     text = read_text(path)  # DataError naming the file: unreadable or not UTF-8
     return parse_rules(parse_yaml_text(text, path=path), str(path))

@@ -259,7 +259,7 @@ def _load_cached(path: str | None) -> tuple[Threshold, ...]:
         from computegov.inputfiles import read_input_text  # regular file, size cap, UTF-8
 
         text = read_input_text(path, what="thresholds file")
-    from computegov.inputfiles import parse_yaml_text  # safe-loaded, depth and aliases limited
+    from computegov.inputyaml import parse_yaml_text  # safe-loaded, depth and aliases limited
 
     return parse_thresholds(parse_yaml_text(text, path=label), path=label)
 

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from computegov.errors import DataError, InputError, UnknownNameError
+from computegov.inputyaml import load_bundled_yaml
 
 __all__ = [
     "PhysicalLimit",
@@ -198,7 +199,7 @@ class PhysicalLimit:
 def _read_yaml(name: str) -> Any:
     path = resources.files("computegov.data").joinpath(name)
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_bundled_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         raise DataError(f"not valid YAML: {err}", path=name) from err
 
