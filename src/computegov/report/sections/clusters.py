@@ -164,7 +164,8 @@ def build(ctx: ReportContext) -> Section:
         note_html(
             f"On {head['date']}, the US held {shares.get('US', 0):.0%} and China {shares.get('CN', 0):.0%} of the "
             f"16-bit performance of the {head['n_systems']} systems in Epoch's standard set (Pilz et al. 2025: about "
-            "75 % and 15 %). Chinese systems are mostly anonymised, so their chips are unknown."
+            "75 % and 15 %). Chinese systems are mostly anonymised, so their chips are unknown. "
+            f"Population: {head['share_population']}."
         ),
         _headline_html(head),
         chart_html(_trend_chart(trend), "clusters-trend"),
