@@ -104,6 +104,7 @@ def decode_lines(
     if (
         set(map(type, seqs)) != {int}
         or seqs != tuple(range(first_seq, first_seq + len(lines)))
+        or set(map(type, kinds)) != {str}  # before hashing: a list or dict kind is unhashable
         or not _KINDS.issuperset(kinds)
         or set(map(type, times)) != {float}
         or not (-math.inf < min(times) and max(times) < math.inf)
