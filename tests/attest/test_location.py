@@ -387,3 +387,16 @@ def test_a_landmark_answer_forged_for_the_all_zero_key_is_refused() -> None:
         identity = {"kind": "ed25519", "public_key": "00" * 32}
         assert verify_answer(identity, n.to_bytes(16, "big"), sig) is not None
     assert forged, "no forgery found in 200 tries (expected ~1 in 4)"
+
+
+def test_destination_ring_is_destination_point_at_every_bearing() -> None:
+    import math
+
+    from computegov.attest.geo import destination_point, destination_ring
+
+    for lat, lon, dist_km in ((1.29, 103.85, 400.0), (-33.9, 151.2, 2_500.0), (64.1, -21.9, 900.0), (0.0, 179.9, 50.0)):
+        lats, lons = destination_ring(lat, lon, dist_km, 96)
+        for k in range(96):
+            want = destination_point(lat, lon, 2 * math.pi * k / 96, dist_km)
+            assert lats[k] == pytest.approx(want[0], abs=1e-9)
+            assert (lons[k] - want[1] + 180) % 360 - 180 == pytest.approx(0.0, abs=1e-9)

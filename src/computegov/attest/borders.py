@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from computegov.attest.geo import EARTH_MEAN_RADIUS_KM, Disk, SiteDecision, destination_point
+from computegov.attest.geo import EARTH_MEAN_RADIUS_KM, Disk, SiteDecision, destination_ring
 from computegov.errors import InputError
 
 __all__ = [
@@ -198,6 +198,7 @@ def country_shapes() -> dict[str, Any]:
     import importlib.resources
     import json
 
+    shapely = require_extra("shapely")
     path = importlib.resources.files("computegov") / "data" / BORDERS_FILE
     try:
         topology = json.loads(path.read_text(encoding="utf-8"))
@@ -208,24 +209,29 @@ def country_shapes() -> dict[str, Any]:
         name = str((feature.get("properties") or {}).get("name", ""))
         key = country_code(str(feature["id"])) if "id" in feature else _NO_ID.get(name)
         if key is not None:
+            shapely.prepare(geom)  # many point/polygon tests against the same border
             out[key] = geom
     return out
 
 
 def disk_polygon(disk: Disk) -> Any | None:
-    """A circumscribed polygon of the disk in lon/lat (None when it wraps or nears a pole)."""
+    """A circumscribed polygon of the disk in lon/lat (None when it wraps or nears a pole).
+
+    The ``VERTICES`` corners come from :func:`~computegov.attest.geo.destination_ring`.
+    """
     shapely = require_extra("shapely")
+    import numpy as np
+
     # at least MIN_DRAWN_KM, so that a zero-radius disk is still a polygon (widening is sound)
     r = max(disk.radius_km, MIN_DRAWN_KM) / math.cos(math.pi / VERTICES) * PLANE_MARGIN
     if r >= math.pi * EARTH_MEAN_RADIUS_KM / 2:
         return None
-    pts = [destination_point(disk.lat_deg, disk.lon_deg, 2 * math.pi * k / VERTICES, r) for k in range(VERTICES)]
-    lons = [p[1] for p in pts]
-    if max(abs(p[0]) for p in pts) > 89 or max(lons) - min(lons) > 180:
+    lats, lons = destination_ring(disk.lat_deg, disk.lon_deg, r, VERTICES)
+    if np.abs(lats).max() > 89 or lons.max() - lons.min() > 180:
         return None
     if abs(disk.lat_deg) + math.degrees(r / EARTH_MEAN_RADIUS_KM) > 89:
         return None
-    return shapely.Polygon([(lon, lat) for lat, lon in pts])
+    return shapely.Polygon(np.column_stack([lons, lats]))
 
 
 def decide_country(disks: Sequence[Disk], iso3: str) -> SiteDecision:
@@ -246,7 +252,7 @@ def decide_country(disks: Sequence[Disk], iso3: str) -> SiteDecision:
     polys = [(k, p) for k, p in drawn if p is not None]
     polys.sort(key=lambda kp: kp[1].distance(country))
     for k, p in polys:
-        if not p.intersects(country):
+        if not country.intersects(p):  # the prepared border asks
             return SiteDecision(
                 "inconsistent", k.landmark,
                 f"{k.landmark} bounds the chip to {k.radius_km:.0f} km of it, a region wholly "
@@ -263,7 +269,7 @@ def decide_country(disks: Sequence[Disk], iso3: str) -> SiteDecision:
                 f"landmarks {apart[0]} and {apart[1]} bound the chip to disks that do not meet: "
                 "no position explains both round trips",
             )
-        if not region.is_empty and region.within(country):
+        if not region.is_empty and country.contains(region):  # = region.within(country)
             best = min(polys, key=lambda kp: kp[0].radius_km)[0]
             return SiteDecision(
                 "consistent", best.landmark,

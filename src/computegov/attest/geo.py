@@ -34,6 +34,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "C_VACUUM_KM_PER_S",
@@ -46,6 +47,7 @@ __all__ = [
     "SiteDecision",
     "decide_site",
     "destination_point",
+    "destination_ring",
     "great_circle_km",
     "max_distance_km",
     "rtt_for_distance_s",
@@ -75,6 +77,23 @@ def destination_point(lat: float, lon: float, bearing_rad: float, dist_km: float
         math.sin(bearing_rad) * math.sin(a) * math.cos(p1), math.cos(a) - math.sin(p1) * math.sin(p2)
     )
     return math.degrees(p2), (math.degrees(l2) + 540) % 360 - 180
+
+
+def destination_ring(lat: float, lon: float, dist_km: float, vertices: int) -> tuple[Any, Any]:
+    """``vertices`` points ``dist_km`` from (lat, lon) at evenly spaced bearings from north.
+
+    :func:`destination_point`'s formula for every bearing ``2 pi k / vertices`` at once (numpy).
+
+    Returns:
+        (latitudes, longitudes) in degrees, numpy arrays, longitudes in [-180, 180).
+    """
+    import numpy as np
+
+    bearing = 2 * np.pi * np.arange(vertices) / vertices
+    p1, l1, a = math.radians(lat), math.radians(lon), dist_km / EARTH_MEAN_RADIUS_KM
+    p2 = np.arcsin(math.sin(p1) * math.cos(a) + math.cos(p1) * math.sin(a) * np.cos(bearing))
+    l2 = l1 + np.arctan2(np.sin(bearing) * math.sin(a) * math.cos(p1), math.cos(a) - math.sin(p1) * np.sin(p2))
+    return np.degrees(p2), (np.degrees(l2) + 540) % 360 - 180
 
 
 def max_distance_km(
