@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -100,6 +101,21 @@ def test_the_docs_have_examples() -> None:
     assert sum(len(examples(p.read_text(encoding="utf-8"), p)) for p in PAGES) >= 10
 
 
+def _run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout_s: float) -> subprocess.CompletedProcess[str]:
+    """``subprocess.run`` in a session of its own: on timeout the whole process group is killed, so
+    an example that blocks (a server) leaves no process behind holding its port for the rest of the
+    run, another pytest-xdist worker, or the next run."""
+    with subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          start_new_session=True) as proc:
+        try:
+            out, err = proc.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
+
+
 @pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(DOCS)) for p in PAGES])
 def test_page_examples_run(page: Path, tmp_path: Path) -> None:
     found = examples(page.read_text(encoding="utf-8"), page)
@@ -128,7 +144,7 @@ def test_page_examples_run(page: Path, tmp_path: Path) -> None:
         else:
             steps = [["bash", "-c", f"set -o pipefail; {cmd}"] for cmd in commands(example.body)]
         for i, argv in enumerate(steps):
-            result = subprocess.run(argv, cwd=work, env=env, capture_output=True, text=True, timeout=300)
+            result = _run(argv, cwd=work, env=env, timeout_s=300)
             expected = example.exit_code if i == len(steps) - 1 else 0
             assert result.returncode == expected, (
                 f"{where}: {argv[-1]!r} exited {result.returncode}, expected {expected}\n"
