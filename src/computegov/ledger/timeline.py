@@ -29,6 +29,7 @@ from typing import Any
 
 from computegov.ledger.batch import Batch
 from computegov.ledger.check_values import at
+from computegov.ledger.record_schema import is_finite_number
 from computegov.ledger.records import Record
 from computegov.ledger.verdict import Check
 
@@ -61,10 +62,6 @@ SPAN_ABS_TOLERANCE_S = 0.002
 
 _START_KEYS = ("time_start_unix_s", "start_unix_s", "t_start_unix_s")
 _END_KEYS = ("time_end_unix_s", "end_unix_s", "t_end_unix_s")
-
-
-def _num(v: Any) -> bool:
-    return type(v) in (int, float) and math.isfinite(v)
 
 
 def _first(d: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
@@ -272,7 +269,7 @@ class TimesCheck:
             ev["key_registered_unix_s"] = self._key_registered
         created = self._created
         if created is not None:
-            if not _num(created):
+            if not is_finite_number(created):
                 problems.append(f"report created_unix_s {created!r} is not a time")
             else:
                 ev["report_created_unix_s"] = created
@@ -307,9 +304,11 @@ def _interval_problem(interval: Any, run_start: float, record_time: float) -> st
     if not isinstance(interval, Mapping):
         return "no interval object"
     seconds = interval.get("seconds", interval.get("duration_s"))
+    if seconds is not None and not is_finite_number(seconds):
+        return "interval seconds is not a finite number"
     t0, t1 = _first(interval, _START_KEYS), _first(interval, _END_KEYS)
-    if not (_num(t0) and _num(t1)):
-        if seconds is None or (_num(seconds) and seconds == 0):
+    if not (is_finite_number(t0) and is_finite_number(t1)):
+        if seconds is None or (is_finite_number(seconds) and seconds == 0):
             return ""
         return (
             f"interval claims {seconds!r} s but has no wall-clock span "
@@ -324,7 +323,7 @@ def _interval_problem(interval: Any, run_start: float, record_time: float) -> st
             f"interval ends at {t1:.3f}, {t1 - record_time:.4g} s after the record holding it "
             f"was written ({record_time:.3f})"
         )
-    if _num(seconds):
+    if is_finite_number(seconds):
         span = t1 - t0
         if seconds > span * (1 + SPAN_REL_TOLERANCE) + SPAN_ABS_TOLERANCE_S:
             return (
