@@ -194,7 +194,7 @@ def forger(demo_run: DemoRun) -> Forger:
     return Forger(demo_run)
 
 
-@pytest.fixture()
+@pytest.fixture(scope="session")
 def forger_cls() -> type[Forger]:
     """The :class:`Forger` class, to forge several variants in one test."""
     return Forger

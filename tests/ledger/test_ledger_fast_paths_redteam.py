@@ -254,10 +254,8 @@ class Lab:
 
 
 @pytest.fixture(scope="module")
-def lab(demo_run_master: Any) -> Lab:
-    from conftest import Forger
-
-    return Lab(demo_run_master, Forger)
+def lab(demo_run_master: Any, forger_cls: Any) -> Lab:
+    return Lab(demo_run_master, forger_cls)
 
 
 @pytest.fixture(scope="module")
