@@ -1,6 +1,7 @@
-"""The JSON API under ``/api/v1``: one thin endpoint per public library function.
+"""The registry's JSON API under ``/api/v1``: reports, organisations and the audit trail.
 
-Registry endpoints need ``Authorization: Bearer <token>`` to change anything (tokens come from
+The dashboard's endpoints (health, catalogue, compute, trends, policy, plan) are
+:mod:`computegov.web.api`; :mod:`computegov.web.app` serves both. Registry endpoints need ``Authorization: Bearer <token>`` to change anything (tokens come from
 ``computegov registry token create ORG``); reading is public. ``POST /api/v1/reports`` answers
 **201** when it stores a new report and **200** when the same organisation resubmits a report
 already stored (same envelope digest; nothing changes). A report is accepted only when it is
