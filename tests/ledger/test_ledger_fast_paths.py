@@ -3,7 +3,7 @@
 Two fast paths exist (see :mod:`computegov.ledger.blocks` and :mod:`computegov.ledger.batch`):
 a block of lines decoded at once, and runs of measurement records checked column by column.
 Each must accept only what the exact per-line reader and per-record checks accept, with the
-same running state. These tests switch both off (the exact paths alone) and compare verdicts,
+same running state. These tests switch every fast path off (``ledger_exact_paths.exact_only``) and compare verdicts,
 byte for byte, for every dishonest variant of the campaign, for randomly damaged ledgers and for
 generated measurement records holding every kind of odd value, at several block sizes.
 """
@@ -17,51 +17,22 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from ledger_exact_paths import NOW, exact_only, verdict_dict
 
-from computegov.ledger import batch as batch_module
 from computegov.ledger import blocks
 from computegov.ledger import scan as scan_module
-from computegov.ledger.checks import SignaturesCheck
 from computegov.ledger.order_check import OrderCheck
 from computegov.ledger.records import GENESIS_HASH, canonical_json, decode_line
 from computegov.ledger.timeline import TimesCheck
 from computegov.ledger.verify import verify_report
 
-DEMO_PEAK = 1e12  # the verifier's peak for the demo's host CPU (see conftest.DEMO_PEAK)
-NOW = 2e9  # the verifier's clock (fixed: it appears in messages)
-
-
-def _signatures_one_at_a_time(self: SignaturesCheck, batch: Any) -> None:
-    for offset, rec in batch.items:
-        self.feed(offset, rec)
-
-
-def _exact_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Switch the fast paths off: lines one at a time, records one at a time."""
-    monkeypatch.setattr(scan_module, "decode_lines", lambda *args: None)
-    monkeypatch.setattr(batch_module, "_measurement_run", lambda records: None)
-    monkeypatch.setattr(SignaturesCheck, "feed_batch", _signatures_one_at_a_time)
-
-
-def _verdict(report: bytes, ledger: bytes, run: Any, **kw: Any) -> dict[str, Any]:
-    return verify_report(
-        report,
-        ledger,
-        run.public_key,
-        checkpoints_dir=run.dir,
-        peak_flop_per_s=DEMO_PEAK,
-        clock=lambda: NOW,
-        **kw,
-    ).to_dict()
-
 
 def _both_ways(
     monkeypatch: pytest.MonkeyPatch, cases: list[tuple[bytes, bytes]], run: Any
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    fast = [_verdict(r, led, run) for led, r in cases]
-    with monkeypatch.context() as m:
-        _exact_only(m)
-        exact = [_verdict(r, led, run) for led, r in cases]
+    fast = [verdict_dict(run, r, led) for led, r in cases]
+    with exact_only(monkeypatch):
+        exact = [verdict_dict(run, r, led) for led, r in cases]
     return fast, exact
 
 
@@ -90,8 +61,7 @@ def test_every_dishonest_variant_gets_the_exact_paths_verdict(
         + evidence_variants(lab)
     )
     fast = [lab.verify(v).to_dict() for v in variants]
-    with monkeypatch.context() as m:
-        _exact_only(m)
+    with exact_only(monkeypatch):
         exact = [lab.verify(v).to_dict() for v in variants]
     assert fast == exact
     assert all(d["outcome"] != "verified" for d in fast)
@@ -251,7 +221,7 @@ def test_the_untouched_forged_ledger_verifies_through_the_fast_paths(
     spy_on(TimesCheck)
     monkeypatch.setattr(scan_module, "decode_lines", spy)
     monkeypatch.setattr(scan_module, "BLOCK_BYTES", 2048)  # some blocks of measurements alone
-    assert _verdict(report, ledger, demo_run_master)["outcome"] == "verified"
+    assert verdict_dict(demo_run_master, report, ledger)["outcome"] == "verified"
     assert taken and all(taken)
     assert runs.count(True) >= 2
 
