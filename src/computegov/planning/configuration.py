@@ -121,7 +121,8 @@ def option_at(
     failure_model: ReliabilityAssumptions | None = None,
 ) -> Plan | None:
     """Evaluate ``chips`` of one chip; None if the model does not fit in memory."""
-    got = _option(ctx, chips, target, request, scaling, trend, model, failure_model, late_after_days=None)
+    got = option_unless_late(ctx, chips, target, request, scaling, trend, model, failure_model,
+                             late_after_days=None)
     assert not isinstance(got, Late)
     return got
 
@@ -147,22 +148,6 @@ def option_unless_late(
     same way; only the layouts at the kernel MFU's ends and the failure model's Monte Carlo ranges
     are skipped. So an option that is not :class:`Late` is exactly :func:`option_at`'s.
     """
-    return _option(ctx, chips, target, request, scaling, trend, model, failure_model,
-                   late_after_days=late_after_days)
-
-
-def _option(
-    ctx: ChipContext,
-    chips: int,
-    target: Target,
-    request: PlanRequest,
-    scaling: ScalingAssumptions,
-    trend: PricePerformanceTrend | None,
-    model: CostModel,
-    failure_model: ReliabilityAssumptions | None,
-    *,
-    late_after_days: float | None,
-) -> Plan | Late | None:
     peak = ctx.numbers.peak_flop_per_s
     layout = None
     if not (INTRANODE in ctx.numbers.missing and chips > 1):

@@ -260,7 +260,7 @@ def create_app(
     """
     from computegov.registry import api, log_api, verdicts_api
     from computegov.web import api as web_api
-    from computegov.web import cluster_pages, emerging_pages, pages
+    from computegov.web import cluster_pages, emerging_pages, outlook_pages, pages
 
     app = FastAPI(
         title="computegov",
@@ -330,20 +330,13 @@ def create_app(
         return pages.api_docs_page(request, app.openapi())
 
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
-    app.include_router(web_api.router)
-    app.include_router(api.router)
-    app.include_router(log_api.router)
-    app.include_router(log_api.budget_router)
-    app.include_router(verdicts_api.router)
-    app.include_router(cluster_pages.api_router)
-    app.include_router(cluster_pages.page_router)
-    app.include_router(emerging_pages.api_router)
-    app.include_router(emerging_pages.page_router)
-    from computegov.web import outlook_pages
-
-    app.include_router(outlook_pages.api_router)
-    app.include_router(outlook_pages.page_router)
-    app.include_router(pages.router)
+    for router in (
+        web_api.router, api.router, log_api.router, log_api.budget_router, verdicts_api.router,
+        cluster_pages.api_router, cluster_pages.page_router, emerging_pages.api_router,
+        emerging_pages.page_router, outlook_pages.api_router, outlook_pages.page_router,
+        pages.router,
+    ):
+        app.include_router(router)
     if warm_pages:
         from computegov.web.cluster_page import start_warming
 
