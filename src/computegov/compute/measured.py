@@ -15,7 +15,7 @@ from computegov.compute.result import ComputeEstimate
 from computegov.compute.run import PHASES
 from computegov.errors import InputError
 
-__all__ = ["MEASURED_INTERVAL_FRACTION", "measured_estimate"]
+__all__ = ["MEASURED_INTERVAL_FRACTION", "measured_estimate", "measured_threshold_positions"]
 
 log = logging.getLogger(__name__)
 
@@ -222,3 +222,17 @@ def measured_estimate(report: Mapping[str, Any] | Any, *, phase: str = "pre-trai
         inputs={"report_flop": flop},
         assumptions=tuple(assumptions),
     )
+
+
+def measured_threshold_positions(total_flop: float | None) -> list[dict[str, Any]]:
+    """A measured total (a registered report's FLOP) against each compute threshold in force today.
+
+    :func:`measured_estimate` (±5 % unless the report gives an interval), then
+    :func:`computegov.policy.thresholds.check`; each check as its ``to_dict()``. Empty when the
+    report states no positive total.
+    """
+    if total_flop is None or total_flop <= 0:
+        return []
+    from computegov.policy import thresholds
+
+    return [c.to_dict() for c in thresholds.check(measured_estimate({"flop": total_flop}))]

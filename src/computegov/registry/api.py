@@ -27,6 +27,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
+from computegov.compute.measured import measured_threshold_positions
 from computegov.jsonsafe import json_safe as jsonsafe
 from computegov.registry import intake
 from computegov.registry.store import OrgInfo, Store
@@ -176,7 +177,7 @@ def get_report(request: Request, digest: Digest) -> dict[str, Any]:
     """One report: its verdict, the envelope, its position against each threshold, and its log leaves."""
     report = _store(request).get_report(digest)
     out = report.to_dict(full=True)
-    out["thresholds"] = threshold_positions(report.total_flop)
+    out["thresholds"] = measured_threshold_positions(report.total_flop)
     out["log"] = _store(request).report_leaves(digest)  # its leaves in /api/v1/log
     return jsonsafe(out)
 
@@ -216,18 +217,3 @@ def audit_log(
 ) -> list[dict[str, Any]]:
     """The audit trail: every change to the registry, newest first."""
     return [a.to_dict() for a in _store(request).audit_log(limit=limit, offset=offset)]
-
-
-def threshold_positions(total_flop: float | None) -> list[dict[str, Any]]:
-    """A registered report's measured FLOP against each compute threshold in force today.
-
-    Uses :func:`computegov.compute.measured_estimate` (±5 % unless the report gives an interval)
-    and :func:`computegov.policy.thresholds.check`; empty when the report states no total.
-    """
-    if total_flop is None or total_flop <= 0:
-        return []
-    from computegov import compute
-    from computegov.policy import thresholds
-
-    estimate = compute.measured_estimate({"flop": total_flop})
-    return [c.to_dict() for c in thresholds.check(estimate)]

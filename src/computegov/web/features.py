@@ -22,7 +22,6 @@ from computegov.charts.web import (
     region_chart_html,
     trend_charts_html,
 )
-from computegov.registry.api import threshold_positions
 from computegov.web.forms import Field, FieldErrors, Form, parse_form
 from computegov.web.trend_features import (
     add_trend_routes,
@@ -42,7 +41,6 @@ __all__ = [
     "feature_missing",
     "plan_chart_html",
     "region_chart_html",
-    "threshold_positions",
     "trend_charts_html",
     "trend_forecast",
     "trends_form",

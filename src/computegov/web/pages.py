@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from computegov.compute.measured import measured_threshold_positions
 from computegov.costs.money import format_usd
 from computegov.errors import ComputegovError, UnknownNameError
 from computegov.registry.store import Store
@@ -428,6 +429,6 @@ def report_page(request: Request, digest: str) -> Response:
         return error_page(request, 404, f"no report with digest {digest}")
     checks = report.verdict.get("checks", [])
     return render(request, "report.html", title=report.title, report=report, checks=checks,
-                  thresholds=features.threshold_positions(report.total_flop), log=_store(request).report_leaves(digest),
+                  thresholds=measured_threshold_positions(report.total_flop), log=_store(request).report_leaves(digest),
                   counters=_store(request).counter_verdicts(digest), audits=report.independent or [],
                   envelope_json=Markup.escape(__import__("json").dumps(report.envelope, indent=2)))
