@@ -33,7 +33,7 @@ DEFAULT_MAX_OVERFLOW = 10
 ENV_POOL_SIZE = "COMPUTEGOV_DB_POOL_SIZE"
 ENV_MAX_OVERFLOW = "COMPUTEGOV_DB_MAX_OVERFLOW"
 #: Connections all of ``serve --workers N``'s pools may hold together: PostgreSQL's default
-#: ``max_connections`` is 100 (PostgreSQL 15 docs, runtime-config-connection.html, "typically 100";
+#: ``max_connections`` is 100 (https://www.postgresql.org/docs/15/runtime-config-connection.html: "typically 100";
 #: `serve` reads the server's own value and warns); this leaves 40 for monitors, migrations, psql.
 DEFAULT_CONNECTION_BUDGET = 60
 #: Seconds a request waits for a pooled connection before failing (SQLAlchemy's default).
