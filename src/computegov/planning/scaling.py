@@ -136,12 +136,13 @@ class ClusterLayout:
         }
 
 
-def _powers_of_two(limit: int) -> list[int]:
+@functools.lru_cache(maxsize=256)
+def _powers_of_two(limit: int) -> tuple[int, ...]:
     out, value = [], 1
     while value <= limit:
         out.append(value)
         value *= 2
-    return out
+    return tuple(out)
 
 
 def _step(
@@ -199,10 +200,10 @@ def _step(
     )
 
 
-def _interleave_options(arch: Architecture, pp: int, a: ScalingAssumptions) -> list[int]:
+def _interleave_options(arch: Architecture, pp: int, a: ScalingAssumptions) -> tuple[int, ...]:
     """Virtual stages per chip to try: powers of two up to the cap and the layers per stage."""
     if pp <= 1:
-        return [1]
+        return (1,)
     return _powers_of_two(max(1, min(int(a.pipeline_interleave), arch.layers // pp)))
 
 
@@ -233,6 +234,12 @@ def best_layout(
     :func:`_data_parallel_candidates`), and for each the least activation recomputation that fits
     (selective, or full on a share of the layers). Chips beyond t x p x d sit idle.
 
+    The search times each candidate with :func:`_step`'s arithmetic written out in the loop, its
+    parts that do not change with d hoisted (the same operations on the same numbers, so the same
+    floats), and takes the memory of each (t, p, v) from :func:`_memory_parts`; the first
+    candidate with the shortest step wins, as in a plain loop over :func:`_step` (tested in
+    ``tests/planning/test_planning_scaling_fast.py`` against that loop).
+
     Args:
         chip: the chip's numbers.
         n_chips: chips available (>= 1).
@@ -253,21 +260,67 @@ def best_layout(
         )
     sequences = max(1, int(a.global_batch_tokens // arch.seq_len))
     capacity = chip.memory_bytes * (1.0 - a.memory_reserve_fraction) if chip.memory_bytes else None
+    parts = _memory_table(arch, a.zero_stage)
+    known = _options_table(arch, a.zero_stage, capacity)
+    interleave_cap = int(a.pipeline_interleave)
+    # _step's terms, hoisted out of the loops where they do not depend on the inner variables
+    s, h, params = arch.seq_len, arch.hidden, arch.params
+    sequences_f = max(1.0, a.global_batch_tokens / s)
+    work = 6.0 * params * s
+    peak = chip.peak_flop_per_s
+    intra, inter = chip.intra_bytes_per_s, chip.inter_bytes_per_s
+    dp_share = (1.0 - a.dp_overlap) * 2.0
+    per_node = a.chips_per_node
     best: tuple[float, int, int, int, int, float] | None = None
-    for tp in _powers_of_two(min(a.chips_per_node, n_chips)):
+    best_step = math.inf
+    for tp in _powers_of_two(min(per_node, n_chips)):
+        volume = 2.0 * (tp - 1) / tp * s * h * _BYTES_PER_ACTIVATION
         for pp in _powers_of_two(min(arch.layers, n_chips // tp)):
             d_max = max(1, min(n_chips // (tp * pp), sequences))
-            d_node = a.chips_per_node // (tp * pp)
-            for vp in _interleave_options(arch, pp, a):
-                options = _recompute_options(arch, tp, pp, vp, d_max, d_node, capacity, a)
+            d_node = per_node // (tp * pp)
+            base = work / (tp * pp * peak * kernel_mfu)
+            tp_comm = arch.layers / pp * 4.0 * volume / intra if tp > 1 else 0.0
+            grad = _BYTES_PER_GRADIENT * params / (tp * pp)
+            vps = _powers_of_two(max(1, min(interleave_cap, arch.layers // pp))) if pp > 1 else (1,)
+            for vp in vps:
+                options = known.get((tp, pp, vp, d_max, d_node))
+                if options is None:
+                    options = known[tp, pp, vp, d_max, d_node] = _options_from_parts(
+                        parts, arch, a.zero_stage, tp, pp, vp, d_max, d_node, capacity
+                    )
+                pp_comm = 0.0
+                if pp > 1:
+                    pp_comm = vp * 2.0 * s * h * _BYTES_PER_ACTIVATION / inter
+                    if vp > 1:
+                        pp_comm *= 1.0 - a.p2p_overlap
+                bubble_share = (pp - 1) / vp
                 for dp, full_fraction in options:
-                    step = _step(chip, arch, tp, pp, dp, vp, full_fraction, kernel_mfu, a)[0]
-                    if best is None or step < best[0]:
-                        best = (step, tp, pp, vp, dp, full_fraction)
+                    per_micro = base * (1.0 + _FULL_RECOMPUTE_EXTRA * full_fraction) + tp_comm + pp_comm
+                    step = sequences_f / dp * per_micro + (bubble_share * per_micro if pp > 1 else 0.0)
+                    if dp > 1:
+                        bandwidth = intra if tp * pp * dp <= per_node else inter
+                        step = step + dp_share * (dp - 1) / dp * grad / bandwidth
+                    else:
+                        step = step + 0.0
+                    if best is None or step < best_step:
+                        best, best_step = (step, tp, pp, vp, dp, full_fraction), step
     if best is None:
         return None
-    step, tp, pp, vp, dp, full_fraction = best
-    _, comp, tpc, ppc, bub, dpe = _step(chip, arch, tp, pp, dp, vp, full_fraction, kernel_mfu, a)
+    return _layout(chip, n_chips, arch, kernel_mfu, a, best[1:], capacity)
+
+
+def _layout(
+    chip: ChipNumbers,
+    n_chips: int,
+    arch: Architecture,
+    kernel_mfu: float,
+    a: ScalingAssumptions,
+    chosen: tuple[int, int, int, int, float],
+    capacity: float | None,
+) -> ClusterLayout:
+    """The :class:`ClusterLayout` of the chosen (t, p, v, d, share fully recomputed)."""
+    tp, pp, vp, dp, full_fraction = chosen
+    step, comp, tpc, ppc, bub, dpe = _step(chip, arch, tp, pp, dp, vp, full_fraction, kernel_mfu, a)
     return ClusterLayout(
         chips=n_chips,
         tp=tp,
@@ -328,7 +381,53 @@ def _memory(
     )
 
 
-@functools.lru_cache(maxsize=8192)
+#: (fixed, sharded, selective activations, full activations) bytes per chip at d = 1.
+_Parts = tuple[float, float, float, float]
+
+
+@functools.lru_cache(maxsize=64)
+def _memory_table(arch: Architecture, zero_stage: int) -> dict[tuple[int, int, int], _Parts]:
+    """A table, filled as (t, p, v) are asked for, of :func:`_memory_parts` for ``arch``.
+
+    One per model shape and ZeRO stage, so that a layout search hashes the shape once, not at
+    every (t, p, v).
+    """
+    return {}
+
+
+@functools.lru_cache(maxsize=256)
+def _options_table(
+    arch: Architecture, zero_stage: int, capacity: float | None
+) -> dict[tuple[int, int, int, int, int], tuple[tuple[int, float], ...]]:
+    """A table, filled as they are asked for, of :func:`_options_from_parts` answers by (t, p, v, d_max, d_node).
+
+    The answers depend only on the model shape, the ZeRO stage and the chip's usable memory, and
+    the planner asks for the same ones at every chip count and at both ends of the kernel MFU.
+    """
+    return {}
+
+
+def _memory_parts(arch: Architecture, tp: int, pp: int, vp: int, zero_stage: int) -> _Parts:
+    """The per-chip memory of (t, p, v) at d = 1, split as the data-parallel search needs it.
+
+    Returns:
+        (bytes that do not shrink with d, bytes ZeRO shards over d, activations with selective
+        recomputation, activations with full recomputation).
+    """
+    common = {"tp": tp, "pp": pp, "dp": 1, "zero_stage": zero_stage, "interleave": vp}
+    sel = training_memory(arch, recompute="selective", **common)  # type: ignore[arg-type]
+    acts_full = training_memory(arch, recompute="full", **common).activations_bytes  # type: ignore[arg-type]
+    sharded = sel.optimizer_bytes
+    fixed = sel.weights_bytes + sel.gradients_bytes
+    if zero_stage >= 2:
+        fixed -= sel.gradients_bytes
+        sharded += sel.gradients_bytes
+    if zero_stage >= 3:
+        fixed -= sel.weights_bytes
+        sharded += sel.weights_bytes
+    return fixed, sharded, sel.activations_bytes, acts_full
+
+
 def _recompute_options(
     arch: Architecture,
     tp: int,
@@ -343,23 +442,32 @@ def _recompute_options(
 
     Recomputation is chosen per layer, as Megatron-LM's ``--recompute-num-layers`` does: the
     smallest share of layers with full recomputation (the rest selective) that fits in memory.
-    Memory does not depend on the chip's speed or the kernel MFU, so the answer is cached: the
-    planner searches the same layouts for every chip count and at both ends of the kernel MFU.
+    Memory does not depend on the chip's speed or the kernel MFU, so the memory of each
+    (t, p, v) is remembered (:func:`_memory_table`): the planner searches the same layouts for
+    every chip count and at both ends of the kernel MFU.
     """
+    parts = _memory_table(arch, a.zero_stage)
+    return _options_from_parts(parts, arch, a.zero_stage, tp, pp, vp, d_max, d_node, capacity)
+
+
+def _options_from_parts(
+    parts: dict[tuple[int, int, int], _Parts],
+    arch: Architecture,
+    zero_stage: int,
+    tp: int,
+    pp: int,
+    vp: int,
+    d_max: int,
+    d_node: int,
+    capacity: float | None,
+) -> tuple[tuple[int, float], ...]:
+    """:func:`_recompute_options` with ``arch``'s memory table (:func:`_memory_table`) given."""
     if capacity is None:
         return tuple((d, 0.0) for d in _data_parallel_candidates(1, d_max, d_node))
-    common = {"tp": tp, "pp": pp, "dp": 1, "zero_stage": a.zero_stage, "interleave": vp}
-    sel = training_memory(arch, recompute="selective", **common)  # type: ignore[arg-type]
-    acts_full = training_memory(arch, recompute="full", **common).activations_bytes  # type: ignore[arg-type]
-    acts_sel = sel.activations_bytes
-    sharded = sel.optimizer_bytes
-    fixed = sel.weights_bytes + sel.gradients_bytes
-    if a.zero_stage >= 2:
-        fixed -= sel.gradients_bytes
-        sharded += sel.gradients_bytes
-    if a.zero_stage >= 3:
-        fixed -= sel.weights_bytes
-        sharded += sel.weights_bytes
+    got = parts.get((tp, pp, vp))
+    if got is None:
+        got = parts[tp, pp, vp] = _memory_parts(arch, tp, pp, vp, zero_stage)
+    fixed, sharded, acts_sel, acts_full = got
 
     def smallest_d(acts: float) -> int | None:
         room = capacity - fixed - acts
