@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from computegov.errors import InputError
+from computegov.trends.distributions import f_sf
 from computegov.trends.fit import DEFAULT_BOOTSTRAP, FloatArray, TrendFit, doubling_time_years
 
 __all__ = ["BreakTest", "fit_break"]
@@ -116,9 +117,7 @@ def fit_break(
         f_stat, p_value = math.inf, 0.0
     else:
         f_stat = (sse_line - sse_full) / (sse_full / dof)
-        from scipy import stats  # imported here: scipy.stats takes ~1 s to import
-
-        p_value = float(stats.f.sf(f_stat, 1, dof))
+        p_value = float(f_sf(f_stat, 1, dof))
     # Pairs bootstrap of the two slopes, vectorised: solve the 3x3 normal equations per resample.
     idx = rng.integers(0, len(x), size=(n_boot, len(x)))
     xs, ys = x[idx], y[idx]

@@ -25,6 +25,7 @@ import numpy.typing as npt
 
 from computegov.errors import InputError
 from computegov.trends.chipsets import MIN_POINTS, MetricPoints, metric_points
+from computegov.trends.distributions import norm_ppf
 from computegov.trends.metrics import Metric
 
 if TYPE_CHECKING:
@@ -130,8 +131,6 @@ def theil_sen(y: npt.ArrayLike, x: npt.ArrayLike, confidence: float = 0.95) -> t
     Returns:
         (slope, intercept, low_slope, high_slope); the interval ends are NaN when undefined.
     """
-    from scipy.stats import norm
-
     yv = np.asarray(y, dtype=float).ravel()
     xv = np.asarray(x, dtype=float).ravel()
     if xv.shape != yv.shape or xv.size < 2:
@@ -150,7 +149,7 @@ def theil_sen(y: npt.ArrayLike, x: npt.ArrayLike, confidence: float = 0.95) -> t
     mid = nt // 2
     middle = [mid] if nt % 2 else [mid - 1, mid]
     alpha = confidence if confidence <= 0.5 else 1.0 - confidence
-    z = float(norm.ppf(alpha / 2.0))
+    z = float(norm_ppf(alpha / 2.0))
     ny = yv.size
 
     def ties(values: FloatArray) -> float:

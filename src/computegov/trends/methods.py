@@ -204,29 +204,59 @@ def simulate_record(
     unit_times = rng.random((*shape, slots))  # x span: years after origin
     noise = rng.standard_normal((*shape, slots))
     # Every slot is drawn (the random stream stays the same), but only the first ``count`` of a
-    # path are chips: they are gathered into one flat array, path after path, so the work per
-    # target is on the chips alone (about half the slots), in one segmented max (reduceat).
+    # path are chips: they are gathered into one flat array, path after path, so the work is on
+    # the chips alone (about half the slots).
     n = np.minimum(counts, slots).reshape(-1)
     chips = np.arange(slots) < n[:, None]
-    size = int(n.sum())
     times = unit_times.reshape(-1, slots)[chips] * span
     sd = np.broadcast_to(np.asarray(residual_sd, dtype=float)[..., None], shape).reshape(-1)
-    values = np.empty(size + 1)
-    values[:-1] = (np.repeat(intercepts.reshape(-1), n) + np.repeat(slopes.reshape(-1), n) * times
-                   + np.repeat(sd, n) * noise.reshape(-1, slots)[chips])
-    values[-1] = -np.inf  # a sentinel, so that a path with no chips at the end still has a segment
+    values = (np.repeat(intercepts.reshape(-1), n) + np.repeat(slopes.reshape(-1), n) * times
+              + np.repeat(sd, n) * noise.reshape(-1, slots)[chips])
+    floor = np.broadcast_to(np.asarray(last_record, dtype=float)[..., None], shape).reshape(-1)
+    rel = targets - origin
+    if math.isfinite(span) and np.isfinite(rel).all() and bool(np.all(rel[1:] >= rel[:-1])):
+        best = _binned_record(n, times, values, rel)
+    else:
+        best = _record_by_target(n, times, values, rel)
+    return np.maximum(best, floor[:, None]).reshape(*shape, targets.size)
+
+
+def _binned_record(n: npt.NDArray[np.int64], times: FloatArray, values: FloatArray, rel: FloatArray) -> FloatArray:
+    """Best chip of each path released before each target, ``(n_paths, n_targets)`` (-inf: none).
+
+    One pass over the chips: a chip's bin is the number of targets it is not released before
+    (``times >= rel``; with ``rel`` ascending, it counts for every later target), the largest
+    value of each (path, bin) is one scattered maximum, and a running maximum over the bins gives
+    each target's record. The same numbers as :func:`_record_by_target` (a maximum does not
+    depend on the order it is taken in); ``rel`` must be finite and ascending.
+    """
+    width = rel.size + 1
+    key = np.repeat(np.arange(0, n.size * width, width), n)
+    for r in rel:
+        key += times >= r
+    best = np.full((n.size, width), -np.inf)
+    np.maximum.at(best.reshape(-1), key, values)
+    np.maximum.accumulate(best, axis=1, out=best)
+    return best[:, :-1]
+
+
+def _record_by_target(n: npt.NDArray[np.int64], times: FloatArray, values: FloatArray, rel: FloatArray) -> FloatArray:
+    """As :func:`_binned_record`, one segmented maximum per target (any targets, in any order)."""
+    size = values.size
+    padded = np.empty(size + 1)
+    padded[:-1] = values
+    padded[-1] = -np.inf  # a sentinel, so that a path with no chips at the end still has a segment
     starts = np.zeros(n.size, dtype=np.intp)
     np.cumsum(n[:-1], out=starts[1:])
     no_chips = n == 0
-    floor = np.broadcast_to(np.asarray(last_record, dtype=float)[..., None], shape).reshape(-1)
-    out = np.empty((n.size, targets.size))
-    bits = values.view(np.int64)
+    out = np.empty((n.size, rel.size))
+    bits = padded.view(np.int64)
     keep = np.zeros(size + 1, dtype=np.int64)
     released = np.empty(size + 1, dtype=np.int64)
-    for j, target in enumerate(targets):
+    for j, r in enumerate(rel):
         # released = value where the chip came out before the target, else -inf: selected on the
         # bits (all ones or zeros per chip), as np.where would but without a branch per chip
-        keep[:-1] = times < target - origin
+        keep[:-1] = times < r
         keep[-1] = 0
         np.negative(keep, out=keep)
         np.bitwise_and(bits, keep, out=released)
@@ -235,8 +265,8 @@ def simulate_record(
         released |= keep
         best = np.maximum.reduceat(released.view(np.float64), starts)
         best[no_chips] = -np.inf
-        np.maximum(best, floor, out=out[:, j])
-    return out.reshape(*shape, targets.size)
+        out[:, j] = best
+    return out
 
 
 def _ols_boot(

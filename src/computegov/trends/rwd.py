@@ -31,13 +31,14 @@ theta = 0.3 gave 87 % coverage of the 90 % band instead of 90 %); with fewer tha
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from computegov.errors import InputError
+from computegov.trends.distributions import t_cdf, t_ppf
 
 __all__ = [
     "MIN_DIFFS",
@@ -124,13 +125,16 @@ class RandomWalkFit:
 
     def quantiles_log10(self, tau: npt.ArrayLike, levels: npt.ArrayLike) -> FloatArray:
         """Quantiles at ``levels``, shape ``(..., n_tau, n_levels)`` (no record floor)."""
-        z = stats.t.ppf(np.asarray(levels, dtype=float), self.dof)
+        return self._at(tau, t_ppf(np.asarray(levels, dtype=float), self.dof))
+
+    def _at(self, tau: npt.ArrayLike, z: FloatArray) -> FloatArray:
+        """``median + scale * z`` at horizons ``tau`` for standardised quantiles ``z``."""
         return np.asarray(self.median_log10(tau)[..., None] + self.scale_log10(tau)[..., None] * z)
 
     def cdf(self, tau: npt.ArrayLike, value_log10: npt.ArrayLike) -> FloatArray:
         """P(value at ``tau`` <= ``value_log10``), broadcast to ``(..., n_tau)``."""
         z = (np.asarray(value_log10, dtype=float) - self.median_log10(tau)) / self.scale_log10(tau)
-        return np.asarray(stats.t.cdf(z, self.dof))
+        return np.asarray(t_cdf(z, self.dof))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (single series)."""
@@ -195,9 +199,20 @@ def student_t_levels(n: int) -> FloatArray:
     return (np.arange(n) + 0.5) / n
 
 
+@functools.lru_cache(maxsize=64)
+def _stratified_t(n: int, dof: int) -> FloatArray:
+    """Student-t quantiles at :func:`student_t_levels` (``n``), remembered and read-only.
+
+    A report asks for the same few ``(n, dof)`` hundreds of times (one per random-walk hindcast).
+    """
+    z = np.asarray(t_ppf(student_t_levels(n), dof), dtype=float)
+    z.setflags(write=False)
+    return z
+
+
 def ensemble_log10(fit: RandomWalkFit, tau: npt.ArrayLike, n: int, *, floor_log10: Any = None) -> FloatArray:
     """Sorted quantile ensemble of the forecast, shape ``(..., n_tau, n)``, floored at the record."""
-    out = fit.quantiles_log10(tau, student_t_levels(n))
+    out = fit._at(tau, _stratified_t(n, fit.dof))
     if floor_log10 is not None:
         out = np.maximum(out, np.asarray(floor_log10, dtype=float)[..., None, None])
     return out
