@@ -2,16 +2,26 @@
 
 For each backend, worker count and client count it starts ``computegov serve``'s server (the same
 :func:`computegov.web.server.serve_forever` as ``computegov serve --workers N``) in a child
-process on 127.0.0.1 (a free port), then runs that many concurrent clients from this process
-(asyncio + httpx, one connection each): each submits its own signed reports (plus a resubmission
-of each tenth one, which must come back 200 with the same record) and reads the list and detail
-endpoints. Every submission's answer carries a receipt (entry, inclusion proof, signed checkpoint);
-the clients check each one offline with the log's public key, so a batched checkpoint that did not
-hold its leaf would show as an error. After each run it checks that every accepted report is
-stored exactly once and that the log rebuilds from its entries, and reports throughput (stored
-reports/s), p50/p95 submit latency and the server's CPU time per request (all workers, from /proc):
-when that CPU times the request rate fills the machine's CPUs, more workers cannot help. At the end it prints one table, SQLite and PostgreSQL side
-by side, with each worker count's throughput as a ratio to one worker's at the same client count.
+process group on 127.0.0.1 (a free port), and drives it from client processes of their own
+(``--client-procs``, default up to 2), so that the clients' CPU is measured apart from the
+server's and reported. The load generator is cheap and honest: every report is signed, and every
+request's bytes built, before the clock starts; each client holds one keep-alive HTTP/1.1
+connection (a minimal client on asyncio streams, not httpx, whose per-request CPU would compete
+with the server on a small machine); each submits its own signed reports (plus a resubmission
+of each tenth one, which must come back 200) and reads the list and detail endpoints. Every
+submission's answer carries a receipt (entry, inclusion proof, signed checkpoint): after the
+clock stops, every one is checked offline with the log's public key, so a batched checkpoint
+that did not hold its leaf would show as an error. After each run it checks that every accepted
+report is stored exactly once and that the log rebuilds from its entries.
+
+It reports throughput (stored reports/s), p50/p95 submit latency, the CPU per request of the
+server (all workers, from /proc) and of the clients, how busy the machine was and how much of
+that was neither (other processes), and where a submission's time went inside the server: the
+mean of each phase the server reports in its ``Server-Timing`` header
+(:mod:`computegov.registry.timings`: ``lock`` is the wait for the write lock, ``commit`` the
+commit and its fsync, ``queue`` the wait for the worker's group commit, ``batch`` how many
+submissions shared one commit). The tables put SQLite and PostgreSQL side by side, with each
+worker count's throughput as a ratio to one worker's at the same client count.
 
 The baseline is the same server with one worker: what a practitioner would run first. Read the
 ratios with the machine line printed first: on a machine with C CPUs, more than C workers cannot
@@ -21,14 +31,16 @@ waits on the database.
 Usage::
 
     python benchmarks/registry_load.py [--workers 1,2,4] [--clients 1,8,32] [--reports 8] [--reads 2]
-        [--time-limit 60] [--budget 1500] [--database-url postgresql+psycopg://...] [--json] [--quick]
+        [--time-limit 20] [--budget 450] [--client-procs 2] [--database-url postgresql+psycopg://...]
+        [--json] [--quick]
 
-SQLite always runs (a fresh file per run); PostgreSQL too when ``--database-url`` (default
-``$COMPUTEGOV_TEST_POSTGRES_URL``) is given: each run uses a fresh schema of its own (dropped
-afterwards), so nothing else in that database is touched. Before the clock starts, 3 submissions
-per worker from an organisation of their own warm every worker up (their first submission loads
-the verifier); they are not counted. The server verifies every report with
-the project's verifier (these reports carry no ledger, so their outcome is *incomplete*: the
+The defaults (1, 2, 4 workers x 1, 8, 32 clients x both backends, 18 runs) take about 5-7 minutes
+on 2 cores. SQLite always runs (a fresh file per run); PostgreSQL too when ``--database-url``
+(default ``$COMPUTEGOV_TEST_POSTGRES_URL``) is given: each run uses a fresh schema of its own
+(dropped afterwards), so nothing else in that database is touched. Before the clock starts, 3
+submissions per worker from an organisation of their own warm every worker up (their first
+submission loads the verifier); they are not counted. The server verifies every report with the
+project's verifier (these reports carry no ledger, so their outcome is *incomplete*: the
 verification cost is small and the numbers measure the registry's storage and log path). The
 workers skip warming the slow dashboard pages at start (``COMPUTEGOV_WARM_PAGES=0``).
 """
@@ -38,7 +50,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import hashlib
 import json
+import multiprocessing
 import os
 import signal
 import socket
@@ -90,67 +104,145 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def _client(url: str, token: str, envelopes: list[dict[str, Any]], n_reads: int, deadline: float,
-                  go: asyncio.Event, log_key: Any) -> dict[str, Any]:
-    import httpx
+class _Connection:
+    """One keep-alive HTTP/1.1 connection on asyncio streams: the cheapest honest client there is."""
 
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def open(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+
+    async def request(self, raw: bytes) -> tuple[int, dict[str, str], bytes]:
+        """Send a prepared request; (status, headers lower-cased, body). Reopens a closed connection once."""
+        for attempt in (0, 1):
+            if self.writer is None or self.writer.is_closing():
+                await self.open()
+            assert self.reader is not None and self.writer is not None
+            try:
+                self.writer.write(raw)
+                head = await self.reader.readuntil(b"\r\n\r\n")
+            except (ConnectionError, asyncio.IncompleteReadError):
+                self.writer = None
+                if attempt:
+                    raise
+                continue
+            lines = head.decode("latin-1").split("\r\n")
+            status = int(lines[0].split(" ", 2)[1])
+            headers = {}
+            for line in lines[1:]:
+                if ":" in line:
+                    name, value = line.split(":", 1)
+                    headers[name.strip().lower()] = value.strip()
+            body = await self.reader.readexactly(int(headers.get("content-length", "0")))
+            if headers.get("connection", "").lower() == "close":
+                self.writer.close()
+                self.writer = None
+            return status, headers, body
+        raise ConnectionError("unreachable")  # pragma: no cover
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def _post(path: str, token: str, body: bytes) -> bytes:
+    return (f"POST {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+def _get(path: str) -> bytes:
+    return f"GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode()
+
+
+async def _client(host: str, port: int, job: dict[str, Any], n_reads: int, clock: dict[str, float],
+                  go: asyncio.Event) -> dict[str, Any]:
+    """One client: its prepared submissions in order, a resubmission of each tenth, reads between."""
+    timings: dict[str, list[float]] = {"submit": [], "resubmit": [], "list": [], "detail": []}
+    answers: list[tuple[str, bytes, str]] = []  # (digest, body, Server-Timing): checked after the clock
+    errors: list[str] = []
+    accepted: list[str] = []
+    conn = _Connection(host, port)
+    await conn.open()
+    await go.wait()
+    requests, digests = job["requests"], job["digests"]
+    reads_done = 0
+    for i, raw in enumerate(requests):
+        if time.monotonic() > clock["deadline"]:
+            break
+        t0 = time.perf_counter()
+        status, headers, body = await conn.request(raw)
+        timings["submit"].append(time.perf_counter() - t0)
+        if status != 201:
+            errors.append(f"submit {status}: {body[:200]!r}")
+            continue
+        accepted.append(digests[i])
+        answers.append((digests[i], body, headers.get("server-timing", "")))
+        if i % 10 == 0:
+            t0 = time.perf_counter()
+            status, _h, again = await conn.request(raw)
+            timings["resubmit"].append(time.perf_counter() - t0)
+            if status != 200 or digests[i].encode() not in again:
+                errors.append(f"resubmit {status}: {again[:200]!r}")
+        while reads_done < n_reads * (i + 1) // len(requests):
+            t0 = time.perf_counter()
+            s1, _h, _b = await conn.request(_get("/api/v1/reports?limit=20"))
+            timings["list"].append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            s2, _h, _b = await conn.request(_get(f"/api/v1/reports/{accepted[reads_done % len(accepted)]}"))
+            timings["detail"].append(time.perf_counter() - t0)
+            if s1 != 200 or s2 != 200:
+                errors.append(f"read {s1}/{s2}")
+            reads_done += 1
+    conn.close()
+    return {"accepted": accepted, "timings": timings, "errors": errors, "answers": answers}
+
+
+def _client_process(host: str, port: int, jobs: list[dict[str, Any]], n_reads: int, time_limit: float,
+                    ready: Any, go: Any, out: Any) -> None:
+    """A client process: its share of the clients on one event loop; sends back results and its CPU."""
+    async def main() -> tuple[float, list[dict[str, Any]]]:
+        start, clock = asyncio.Event(), {"deadline": float("inf")}
+        tasks = [asyncio.create_task(_client(host, port, job, n_reads, clock, start)) for job in jobs]
+        await asyncio.sleep(0.3)  # every connection is open
+        ready.set()
+        await asyncio.get_running_loop().run_in_executor(None, go.wait)
+        cpu0 = time.process_time()
+        clock["deadline"] = time.monotonic() + time_limit
+        start.set()
+        results = await asyncio.gather(*tasks)
+        return time.process_time() - cpu0, list(results)
+
+    cpu_s, results = asyncio.run(main())
+    out.put({"end_s": time.monotonic(), "cpu_s": cpu_s})  # the load is over (CLOCK_MONOTONIC: one clock for all)
+    # receipts are checked after the clock: not part of the load, still part of the result
+    out.put({"results": _check_receipts(results, jobs[0]["vkey"])})
+
+
+def _check_receipts(results: list[dict[str, Any]], vkey: str) -> list[dict[str, Any]]:
+    from computegov.tlog.checkpoint import parse_log_key
     from computegov.tlog.errors import LogProofError
     from computegov.tlog.receipt import Receipt, verify_receipt
 
-    timings: dict[str, list[float]] = {"submit": [], "resubmit": [], "list": [], "detail": []}
-    accepted: list[str] = []
-    errors: list[str] = []
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=120,
-                                 limits=limits) as http:
-        await go.wait()
-        reads_done = 0
-        for i, env in enumerate(envelopes):
-            if time.monotonic() > deadline:
-                break
-            t0 = time.perf_counter()
-            r = await http.post("/api/v1/reports", json={"envelope": env})
-            timings["submit"].append(time.perf_counter() - t0)
-            if r.status_code != 201:
-                errors.append(f"submit {r.status_code}: {r.text[:200]}")
-                continue
-            answer = r.json()
-            digest = answer["report"]["digest_sha256"]
-            accepted.append(digest)
+    log_key = parse_log_key(vkey)
+    for r in results:
+        phases: dict[str, float] = {}
+        for digest, body, server_timing in r.pop("answers"):
             try:  # the receipt's checkpoint must hold this submission's leaf (batched signing)
+                answer = json.loads(body)
+                if answer["report"]["digest_sha256"] != digest:
+                    raise KeyError("the answer is about another report")
                 verify_receipt(Receipt.from_dict(answer["receipt"]), log_key)
-            except (LogProofError, KeyError, TypeError) as err:
-                errors.append(f"receipt of {digest[:12]} does not verify: {err}")
-            if i % 10 == 0:
-                t0 = time.perf_counter()
-                again = await http.post("/api/v1/reports", json={"envelope": env})
-                timings["resubmit"].append(time.perf_counter() - t0)
-                if again.status_code != 200 or again.json()["report"]["digest_sha256"] != digest:
-                    errors.append(f"resubmit {again.status_code}: {again.text[:200]}")
-            while reads_done < n_reads * (i + 1) // len(envelopes):
-                t0 = time.perf_counter()
-                lst = await http.get("/api/v1/reports", params={"limit": 20})
-                timings["list"].append(time.perf_counter() - t0)
-                t0 = time.perf_counter()
-                det = await http.get(f"/api/v1/reports/{accepted[reads_done % len(accepted)]}")
-                timings["detail"].append(time.perf_counter() - t0)
-                if lst.status_code != 200 or det.status_code != 200:
-                    errors.append(f"read {lst.status_code}/{det.status_code}")
-                reads_done += 1
-    return {"accepted": accepted, "timings": timings, "errors": errors}
-
-
-async def _drive(url: str, tokens: list[str], envelopes: list[list[dict[str, Any]]], n_reads: int,
-                 time_limit: float, log_key: Any) -> tuple[float, list[dict[str, Any]]]:
-    go = asyncio.Event()
-    deadline = time.monotonic() + time_limit
-    tasks = [asyncio.create_task(_client(url, tokens[i], envelopes[i], n_reads, deadline, go, log_key))
-             for i in range(len(tokens))]
-    await asyncio.sleep(0.2)  # every client has its connection pool ready
-    t0 = time.perf_counter()
-    go.set()
-    results = await asyncio.wait_for(asyncio.gather(*tasks), timeout=time_limit + 180)
-    return time.perf_counter() - t0, list(results)
+            except (LogProofError, KeyError, TypeError, ValueError) as err:
+                r["errors"].append(f"receipt of {digest[:12]} does not verify: {err}")
+            for part in server_timing.split(","):
+                name, _, dur = part.strip().partition(";dur=")
+                if name and dur:
+                    phases[name] = phases.get(name, 0.0) + float(dur)
+        r["phases"] = phases
+    return results
 
 
 async def _warm_up(url: str, token: str, envelopes: list[dict[str, Any]]) -> None:
@@ -240,6 +332,80 @@ def _pg_schema(base_url: str, schema: str, *, create: bool) -> None:
     engine.dispose()
 
 
+def _machine_ticks() -> tuple[int, int] | None:
+    """(busy, total) CPU ticks of the whole machine so far (Linux /proc/stat), else None."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    total = sum(fields[:8])  # user nice system idle iowait irq softirq steal (guest is inside user)
+    return total - idle, total
+
+
+def _jobs(run_id: str, clients: int, per_client: int, store: Any, vkey: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """Each client's organisation, key, token and prepared requests (signed and encoded before the clock)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    from computegov.registry.submission import canonical_json
+
+    jobs, orgs = [], []
+    for i in range(clients):  # each client signs with a key registered to its own organisation
+        key = Ed25519PrivateKey.generate()
+        org = f"load-{run_id}-{i}"
+        token = store.create_token(org)[0]
+        store.add_key(org, key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode())
+        envelopes = [_envelope(run_id, i, j, key) for j in range(per_client)]
+        jobs.append({
+            "requests": [_post("/api/v1/reports", token, json.dumps({"envelope": e}).encode()) for e in envelopes],
+            "digests": [hashlib.sha256(canonical_json(e).encode()).hexdigest() for e in envelopes],
+            "vkey": vkey,
+        })
+        orgs.append(org)
+    return jobs, orgs
+
+
+def _drive(port: int, jobs: list[dict[str, Any]], args: argparse.Namespace, server_pgid: int) -> dict[str, Any]:
+    """Run the clients in their own processes; wall time, CPU of server and clients, the machine's busy share."""
+    ctx = multiprocessing.get_context("spawn")
+    n_procs = max(1, min(len(jobs), args.client_procs))
+    ready = [ctx.Event() for _ in range(n_procs)]
+    go, out = ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=_client_process, daemon=True,
+                         args=("127.0.0.1", port, jobs[k::n_procs], args.reads, args.time_limit, ready[k], go, out))
+             for k in range(n_procs)]
+    for proc in procs:
+        proc.start()
+    try:
+        for event in ready:
+            if not event.wait(120):
+                raise SystemExit("the client processes did not start")
+        cpu0, ticks0 = _group_cpu_s(server_pgid), _machine_ticks()
+        t0 = time.monotonic()
+        go.set()
+        ends: list[dict[str, Any]] = []
+        results: list[dict[str, Any]] = []
+        while len(ends) < n_procs:  # a process's results may come before another's end of load
+            msg = out.get(timeout=args.time_limit + 300)
+            ends.append(msg) if "end_s" in msg else results.extend(msg["results"])
+        cpu1, ticks1 = _group_cpu_s(server_pgid), _machine_ticks()
+        wall_s = max(e["end_s"] for e in ends) - t0
+        while len(results) < len(jobs):
+            results.extend(out.get(timeout=600)["results"])
+    finally:
+        for proc in procs:
+            proc.join(timeout=30)
+            if proc.is_alive():
+                proc.kill()
+    machine_busy = None
+    if ticks0 and ticks1 and ticks1[1] > ticks0[1]:
+        machine_busy = (ticks1[0] - ticks0[0]) / (ticks1[1] - ticks0[1])
+    return {"wall_s": wall_s, "results": results, "client_cpu_s": sum(e["cpu_s"] for e in ends),
+            "client_procs": n_procs,
+            "server_cpu_s": None if cpu0 is None or cpu1 is None else cpu1 - cpu0, "machine_busy": machine_busy}
+
+
 def run_one(database_url: str, label: str, workers: int, clients: int, args: argparse.Namespace) -> dict[str, Any]:
     """One load run: a fresh database (file or schema), ``workers`` server processes, ``clients`` clients."""
     with warnings.catch_warnings():
@@ -265,16 +431,8 @@ def run_one(database_url: str, label: str, workers: int, clients: int, args: arg
     per_client = max(args.reports, -(-getattr(args, "min_total", MIN_REPORTS_PER_RUN) // clients))
     try:
         store = Store(url)  # migrates; the server's workers then find the schema in place
-        tokens, envelopes = [], []
-        for i in range(clients):  # each client signs with a key registered to its own organisation
-            key = Ed25519PrivateKey.generate()
-            org = f"load-{run_id}-{i}"
-            tokens.append(store.create_token(org)[0])
-            store.add_key(org, key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode())
-            envelopes.append([_envelope(run_id, i, j, key) for j in range(per_client)])
-        from computegov.tlog.checkpoint import parse_log_key
-
-        log_key = parse_log_key(store.log_public_key()["vkey"])  # the log key exists before the workers start
+        vkey = store.log_public_key()["vkey"]  # the log key exists before the workers start
+        jobs, orgs = _jobs(run_id, clients, per_client, store, vkey)
         warm_key = Ed25519PrivateKey.generate()  # an organisation of its own: not counted below
         warm_token = store.create_token(f"warm-{run_id}")[0]
         store.add_key(f"warm-{run_id}",
@@ -285,16 +443,15 @@ def run_one(database_url: str, label: str, workers: int, clients: int, args: arg
             asyncio.run(_warm_up(base, warm_token, warm))
             with store.engine.connect() as conn:
                 warm_checkpoints = int(conn.exec_driver_sql("SELECT count(*) FROM log_checkpoints").scalar() or 0)
-            cpu0 = _group_cpu_s(proc.pid)
-            wall_s, results = asyncio.run(_drive(base, tokens, envelopes, args.reads, args.time_limit, log_key))
-            cpu1 = _group_cpu_s(proc.pid)
+            drove = _drive(int(base.rsplit(":", 1)[1]), jobs, args, proc.pid)
         finally:
             _stop_server(proc)
+        results, wall_s = drove["results"], drove["wall_s"]
         accepted = [d for r in results for d in r["accepted"]]
         errors = [e for r in results for e in r["errors"]]
         stored: list[str] = []
-        for i in range(clients):  # the warm-up organisation's reports are not counted
-            reports, _total = store.list_reports(organisation=f"load-{run_id}-{i}", limit=100_000)
+        for org in orgs:  # the warm-up organisation's reports are not counted
+            reports, _total = store.list_reports(organisation=org, limit=100_000)
             stored.extend(r.digest_sha256 for r in reports)
         exactly_once = sorted(accepted) == sorted(stored) and len(set(stored)) == len(stored)
         log_ok = store.audit_log_tree() == []
@@ -306,21 +463,35 @@ def run_one(database_url: str, label: str, workers: int, clients: int, args: arg
         if schema is not None:
             _pg_schema(database_url, schema, create=False)
     timings: dict[str, list[float]] = {}
+    phase_sums: dict[str, float] = {}
     for r in results:
         for k, v in r["timings"].items():
             timings.setdefault(k, []).extend(v)
+        for k, v in r["phases"].items():
+            phase_sums[k] = phase_sums.get(k, 0.0) + v
     every = [t for v in timings.values() for t in v]
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    server_cpu_s, client_cpu_s, busy = drove["server_cpu_s"], drove["client_cpu_s"], drove["machine_busy"]
+    server_share = None if server_cpu_s is None else server_cpu_s / wall_s / (os.cpu_count() or 1)
+    client_share = client_cpu_s / wall_s / (os.cpu_count() or 1)
     return {
         "backend": label, "workers": workers, "clients": clients, "wall_s": wall_s,
         "accepted": len(accepted), "stored": len(stored), "exactly_once": exactly_once, "log_intact": log_ok,
         "checkpoints_signed": checkpoints,
         "errors": errors[:5], "n_errors": len(errors),
         "submit_per_s": len(accepted) / wall_s,
-        # the server's CPU (all workers) per request, and the share of the machine's CPUs it used
-        "server_cpu_ms_per_request": (1e3 * (cpu1 - cpu0) / max(1, len(every))
-                                      if cpu0 is not None and cpu1 is not None else None),
-        "server_cpu_share": ((cpu1 - cpu0) / wall_s / (os.cpu_count() or 1)
-                             if cpu0 is not None and cpu1 is not None else None), "requests_per_s": len(every) / wall_s,
+        # CPU per request of the server (all workers) and of the clients, and the machine's busy share
+        "server_cpu_ms_per_request": None if server_cpu_s is None else 1e3 * server_cpu_s / max(1, len(every)),
+        "client_cpu_ms_per_request": 1e3 * client_cpu_s / max(1, len(every)),
+        "client_procs": drove["client_procs"],
+        "server_cpu_share": server_share, "client_cpu_share": client_share, "machine_busy_share": busy,
+        # busy CPU that was neither this server nor its clients: other processes on the machine
+        "other_cpu_share": (None if busy is None or server_share is None
+                            else max(0.0, busy - server_share - client_share)),
+        "cpus": cpus,
+        "requests_per_s": len(every) / wall_s,
+        # mean ms per accepted submission of each phase the server reported (Server-Timing)
+        "server_phases_ms": {k: v / max(1, len(accepted)) for k, v in phase_sums.items()},
         "latency_ms": {
             k: {"n": len(v), "p50": 1e3 * _pct(v, 0.5), "p95": 1e3 * _pct(v, 0.95),
                 "mean": 1e3 * statistics.fmean(v) if v else float("nan")}
@@ -342,7 +513,8 @@ def _ints(text: str, what: str, top: int) -> list[int]:
 def machine_line() -> str:
     """The machine the numbers come from: CPUs this process may use, and the load when it started."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    load = f", load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
+    load = (", load average {:.1f} (1 min) {:.1f} (5 min)".format(*os.getloadavg()[:2])
+            if hasattr(os, "getloadavg") else "")
     return (f"machine: {cpus} CPUs usable (os.cpu_count {os.cpu_count()}){load}; the clients run on the same "
             f"CPUs as the server. With {cpus} CPUs, more than {cpus} workers cannot add CPU: beyond that, "
             "extra workers only overlap their waits on the database (and compete with the clients).")
@@ -356,8 +528,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reports", type=int, default=8,
                         help=f"reports per client (1-1000; at least {MIN_REPORTS_PER_RUN} per run in all)")
     parser.add_argument("--reads", type=int, default=2, help="list+detail read pairs per client (0-1000)")
-    parser.add_argument("--time-limit", type=float, default=60.0, help="stop submitting after this many s per run")
-    parser.add_argument("--budget", type=float, default=1500.0, help="skip the runs left after this many s in all")
+    parser.add_argument("--time-limit", type=float, default=20.0, help="stop submitting after this many s per run")
+    parser.add_argument("--budget", type=float, default=450.0, help="skip the runs left after this many s in all")
+    parser.add_argument("--client-procs", type=int, default=2,
+                        help="client processes the clients are spread over (1-8; their CPU is measured apart)")
     parser.add_argument("--database-url", default=os.environ.get("COMPUTEGOV_TEST_POSTGRES_URL"),
                         help="PostgreSQL URL to test besides SQLite (default $COMPUTEGOV_TEST_POSTGRES_URL)")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
@@ -377,8 +551,8 @@ def main(argv: list[str] | None = None) -> int:
         args.workers, args.clients, args.reports, args.reads = "1,2", "1,4", 4, 0
     args.min_total = 8 if args.quick else MIN_REPORTS_PER_RUN
     workers, clients = _ints(args.workers, "workers", MAX_WORKERS), _ints(args.clients, "clients", MAX_CLIENTS)
-    if not (1 <= args.reports <= 1000 and 0 <= args.reads <= 1000):
-        parser.error("keep the load bounded: reports 1-1000, reads 0-1000")
+    if not (1 <= args.reports <= 1000 and 0 <= args.reads <= 1000 and 1 <= args.client_procs <= 8):
+        parser.error("keep the load bounded: reports 1-1000, reads 0-1000, client processes 1-8")
     backends = [] if args.no_sqlite else [("", "sqlite")]
     if args.database_url:
         backends.append((args.database_url, "postgresql"))
@@ -403,6 +577,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print()
         print(table(results, [label for _, label in backends]))
+        print()
+        print(cost_table(results))
+        print(machine_line())  # and at the end: the load average over the run
         if skipped:
             print(f"skipped (past the {args.budget:g} s budget): {'; '.join(skipped)}")
         for r in results:
@@ -432,14 +609,44 @@ def table(results: list[dict[str, Any]], backends: list[str]) -> str:
     return "\n".join(lines)
 
 
+#: Server phases shown in the cost table, in the order a submission meets them (timings module).
+PHASES = ("auth", "parse", "signer", "lookup", "verify", "queue", "write", "lock", "append", "commit", "receipt")
+
+
+def cost_table(results: list[dict[str, Any]]) -> str:
+    """Markdown table: per run, CPU per request (server, clients), the machine's busy share, server phases."""
+    head = ("| backend | workers | clients | server CPU ms/req | client CPU ms/req | machine busy % (server / "
+            "clients / other) | reports per commit | " + " | ".join(f"{p} ms" for p in PHASES) + " |")
+    lines = [head, "|---|---:|---:|---:|---:|---|---:|" + "---:|" * len(PHASES)]
+    for r in sorted(results, key=lambda r: (r["backend"], r["workers"], r["clients"])):
+        ph = r.get("server_phases_ms", {})
+
+        def pct(x: float | None) -> str:
+            return "-" if x is None else f"{100 * x:.0f}"
+
+        busy = (f"{pct(r.get('machine_busy_share'))} ({pct(r.get('server_cpu_share'))} / "
+                f"{pct(r.get('client_cpu_share'))} / {pct(r.get('other_cpu_share'))})")
+        server = r.get("server_cpu_ms_per_request")
+        lines.append(f"| {r['backend']} | {r['workers']} | {r['clients']} | "
+                     f"{'-' if server is None else f'{server:.1f}'} | {r.get('client_cpu_ms_per_request', 0):.1f} | "
+                     f"{busy} | {ph.get('batch', 1.0):.1f} | "
+                     + " | ".join(f"{ph.get(p, 0.0):.1f}" for p in PHASES) + " |")
+    return "\n".join(lines)
+
+
 def _row(r: dict[str, Any]) -> str:
     lat = r["latency_ms"]
     ok = "yes" if r["exactly_once"] and r["log_intact"] and not r["n_errors"] else "NO"
+    ph = r.get("server_phases_ms", {})
+    waits = " ".join(f"{p} {ph[p]:.1f}" for p in ("queue", "lock", "commit", "verify", "receipt") if p in ph)
     return (f"{r['backend']:<10} workers {r['workers']} clients {r['clients']:>2}  ok {ok:<3} stored {r['stored']:>4}  "
             f"{r['submit_per_s']:6.1f} reports/s  submit p50/p95 {lat['submit']['p50']:6.1f}/{lat['submit']['p95']:6.1f} ms"
-            f"  checkpoints signed {r['checkpoints_signed']}"
-            + (f"  server CPU {r['server_cpu_ms_per_request']:.0f} ms/request, {100 * r['server_cpu_share']:.0f}% of "
-               "the machine" if r.get("server_cpu_ms_per_request") is not None else ""))
+            f"  checkpoints {r['checkpoints_signed']}"
+            + (f"  CPU ms/request server {r['server_cpu_ms_per_request']:.1f} clients "
+               f"{r['client_cpu_ms_per_request']:.1f}" if r.get("server_cpu_ms_per_request") is not None else "")
+            + (f"  machine busy {100 * r['machine_busy_share']:.0f}% (other processes "
+               f"{100 * (r['other_cpu_share'] or 0):.0f}%)" if r.get("machine_busy_share") is not None else "")
+            + f"  per submission ms: {waits}, {ph.get('batch', 1.0):.1f} per commit")
 
 
 if __name__ == "__main__":

@@ -17,10 +17,14 @@ DSSE payload or any ledger line (checked before parsing).
 Each stored report carries its verdict's ``outcome``: ``verified``, ``failed`` or ``incomplete``
 (evidence the report says exists, such as its ledger, was not submitted); only ``verified``
 sets ``verdict_ok``.
+
+Each submission's answer carries a ``Server-Timing`` header: the milliseconds its phases took
+(:mod:`computegov.registry.timings`), for load tests and operators.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
@@ -29,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from computegov.compute.measured import measured_threshold_positions
 from computegov.jsonsafe import json_safe as jsonsafe
-from computegov.registry import intake
+from computegov.registry import intake, timings
 from computegov.registry.store import OrgInfo, Store
 
 __all__ = ["router"]
@@ -113,7 +117,9 @@ def require_org(
             "(create one with: computegov registry token create ORG)",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    t0, c0 = time.perf_counter(), time.thread_time()
     org = _store(request).authenticate(credentials.credentials)
+    request.state.auth_s = (time.perf_counter() - t0, time.thread_time() - c0)  # (wall, CPU) s: Server-Timing
     if org is None:
         raise HTTPException(401, "unknown or revoked API token", headers={"WWW-Authenticate": "Bearer"})
     return org
@@ -146,17 +152,26 @@ def submit_report(
     It is verified on arrival (with that key as the trusted key) and stored with its verdict and
     outcome (verified, failed or incomplete).
     """
-    stored = intake.submit_report(
-        _store(request), org, body.model_dump(exclude_unset=True), request.app.state.verifier
-    )
+    cpu0 = time.thread_time()
+    phases = timings.Phases()
+    auth_wall_s, auth_cpu_s = getattr(request.state, "auth_s", (0.0, 0.0))
+    phases.add("auth", auth_wall_s)
+    with timings.recording(phases):
+        stored = intake.submit_report(
+            _store(request), org, body.model_dump(exclude_unset=True), request.app.state.verifier
+        )
     response.headers["Location"] = f"/api/v1/reports/{stored.report.digest_sha256}"
     response.status_code = 201 if stored.created else 200
+    t0 = time.perf_counter()
     leaf = stored.report_leaf
     if leaf is None:  # a resubmission: the leaf logged when it was stored
         leaf = _store(request).report_leaves(stored.report.digest_sha256)["report_leaf"]
     # an offline receipt (entry, inclusion proof, a checkpoint that holds the leaf, signed once for
     # every submission waiting for one): computegov log verify-receipt
     receipt = None if leaf is None else _store(request).receipt(leaf).to_dict()
+    phases.add("receipt", time.perf_counter() - t0)
+    phases.add("cpu", auth_cpu_s + time.thread_time() - cpu0)  # this request's threads' CPU (not the HTTP layer's)
+    response.headers["Server-Timing"] = phases.header()
     return {"created": stored.created, "report": stored.report.to_dict(), "receipt": receipt}
 
 

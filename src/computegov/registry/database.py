@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from computegov.errors import InputError
+from computegov.registry import timings
 
 __all__ = ["Database", "aware", "default_database_url", "make_engine", "pool_for_workers", "pool_settings"]
 
@@ -105,11 +107,21 @@ class Database:
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
-        """A session in a write transaction, committed on success, rolled back on error."""
-        with self._sessions() as session, session.begin():
-            if self.dialect == "sqlite":
-                session.connection(execution_options={"sqlite_immediate": True})
-            yield session
+        """A session in a write transaction, committed on success, rolled back on error.
+
+        Within a recorded request (:mod:`computegov.registry.timings`), the wait for SQLite's
+        write lock counts as phase ``lock`` and the commit (with its fsync) as ``commit``.
+        """
+        with self._sessions() as session:
+            with session.begin():
+                if self.dialect == "sqlite":
+                    with timings.phase("lock"):  # BEGIN IMMEDIATE: the database's one writer
+                        session.connection(execution_options={"sqlite_immediate": True})
+                yield session
+                committing = time.perf_counter()
+            phases = timings.current()
+            if phases is not None:
+                phases.add("commit", time.perf_counter() - committing)
 
     @contextmanager
     def _read(self) -> Iterator[Session]:

@@ -20,7 +20,11 @@ same rules:
 5. an already-stored report of the same organisation is returned unchanged (idempotent);
 6. the verifier runs with the registered key as the trusted key; a verdict the verifier marks
    unusable is refused (422); otherwise the verdict and its outcome (verified, failed or
-   incomplete) are stored with the signer's key id.
+   incomplete) are stored with the signer's key id. Everything up to here runs outside any
+   database lock; the store then takes the log's lock once per *group* of concurrent
+   submissions (:meth:`~computegov.registry.reports.Reports.submit`'s group commit).
+
+Each step's wall time is recorded as a phase of the request (:mod:`computegov.registry.timings`).
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from computegov.registry.signers import (
 )
 from computegov.registry.store import Store
 from computegov.registry.submission import ParsedSubmission, parse_submission
+from computegov.registry.timings import phase
 from computegov.registry.verification import Verifier, outcome_of, verifier_name
 
 __all__ = ["PayloadHolder", "check_every_signature", "payload_holder", "registered_signer", "submit_report"]
@@ -188,18 +193,22 @@ def submit_report(store: Store, org: OrgInfo, body: Any, verifier: Verifier) -> 
         ForbiddenError: (403) not signed by a key registered to ``org``.
         ConflictError: (409) another organisation holds this report (its payload).
     """
-    parsed = parse_submission(body)
-    live_keys = [k.signer() for k in store.list_keys(org.name, live_only=True)]
-    signer = registered_signer(store, org, parsed, live_keys)
-    check_every_signature(org, parsed, signer, live_keys)
-    holder = payload_holder(store, parsed.payload_sha256, parsed.digest_sha256)
-    existing = _by_payload(store, org, parsed, signer, holder)
+    with phase("parse"):
+        parsed = parse_submission(body)
+    with phase("signer"):
+        live_keys = [k.signer() for k in store.list_keys(org.name, live_only=True)]
+        signer = registered_signer(store, org, parsed, live_keys)
+        check_every_signature(org, parsed, signer, live_keys)
+    with phase("lookup"):
+        holder = payload_holder(store, parsed.payload_sha256, parsed.digest_sha256)
+        existing = _by_payload(store, org, parsed, signer, holder)
     if existing is not None:
         return existing
     parsed = dataclasses.replace(parsed, public_key_pem=signer.public_key_pem,
                                  key_registered_unix_s=signer.registered_unix_s)
-    verdict = verifier(parsed)
-    verdict_dict = jsonsafe(verdict.to_dict())
+    with phase("verify"):
+        verdict = verifier(parsed)
+        verdict_dict = jsonsafe(verdict.to_dict())
     unusable = [c for c in verdict_dict.get("checks", []) if isinstance(c, dict) and c.get("unusable")]
     if unusable:  # the verifier could not read it: refuse rather than store noise
         summary = "; ".join(f"{c.get('name')}: {c.get('summary', '')}" for c in unusable)

@@ -15,18 +15,22 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from computegov.registry import timings
 from computegov.registry.audit import AuditLog
 from computegov.registry.claims import audits_in
 from computegov.registry.database import aware
 from computegov.registry.errors import ConflictError, ForbiddenError, NotFoundError
 from computegov.registry.logentries import report_entry, verdict_entry
-from computegov.registry.logstore import append_entries
+from computegov.registry.logstore import append_entries, lock_log
 from computegov.registry.models import OUTCOMES, Organisation, Report, VerdictRow, utcnow
 from computegov.registry.organisations import OrgInfo
 from computegov.registry.submission import ParsedSubmission, canonical_json
@@ -155,8 +159,76 @@ def _report_items(row: Report, organisation: str, envelope: dict[str, Any], verd
     ]
 
 
+@dataclasses.dataclass
+class _Pending:
+    """One new report waiting to be stored, and (once its batch committed) its answer."""
+
+    org: OrgInfo
+    parsed: ParsedSubmission
+    verdict: dict[str, Any]
+    verifier: str
+    outcome: str
+    partial: bool
+    signer_keyid: str | None
+    now: dt.datetime
+    phases: timings.Phases | None = dataclasses.field(default_factory=timings.current)
+    result: SubmitOutcome | None = None
+    error: BaseException | None = None
+    done: bool = False
+
+
+class _GroupCommit:
+    """Group commit of new reports within one process (as databases group their WAL flushes).
+
+    A submitter that finds no commit under way stores its report at once (no added latency when
+    the server is idle). Submitters that arrive while a commit is under way queue; when it ends,
+    one of them stores every queued report (up to :data:`MAX_BATCH`) in one transaction: one
+    wait for the log's lock, one append of all their leaves, one commit and fsync, instead of one
+    of each per report. Every submitter still gets its own report's answer (and error).
+    """
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.queue: list[_Pending] = []
+        self.busy = False
+
+    def submit(self, pending: _Pending, commit: Callable[[list[_Pending]], None]) -> SubmitOutcome:
+        """Store ``pending`` with whatever else is waiting (``commit`` stores one batch); its answer."""
+        t0 = time.perf_counter()
+        with self.cond:
+            self.queue.append(pending)
+            while self.busy and not pending.done:
+                self.cond.wait()
+            if not pending.done:  # this thread stores the queue (its own report is in it)
+                batch, self.queue = self.queue[:MAX_BATCH], self.queue[MAX_BATCH:]
+                self.busy = True
+        if not pending.done:
+            try:
+                if pending.phases is not None:
+                    pending.phases.add("queue", time.perf_counter() - t0)
+                commit(batch)
+            finally:
+                with self.cond:
+                    for one in batch:
+                        one.done = True
+                    self.busy = False
+                    self.cond.notify_all()
+        if pending.error is not None:
+            raise pending.error
+        if pending.result is None:  # pragma: no cover - commit always sets one of the two
+            raise RuntimeError("a grouped submission was left without an answer")
+        return pending.result
+
+
+#: Most reports one group commit stores (a bounded transaction: ~3 leaves and 3 rows each).
+MAX_BATCH = 64
+_GROUP_LOCK = threading.Lock()
+
+
 class Reports(AuditLog):
     """The report part of :class:`~computegov.registry.store.Store`."""
+
+    _group: _GroupCommit | None = None
 
     def find_report(self, digest: str, *, full: bool = False) -> ReportInfo | None:
         """The report with this envelope digest, or None."""
@@ -267,59 +339,112 @@ class Reports(AuditLog):
                                  signer_keyid=signer_keyid, now=now)
             if leaf is not None:
                 return SubmitOutcome(True, self.get_report(parsed.digest_sha256, full=False), leaf)
+        pending = _Pending(org, parsed, verdict, verifier[:100], outcome, partial, signer_keyid, now)
+        if assume_new:  # the API's path: group commit with the submissions other threads have waiting
+            return self._group_commit().submit(pending, self._commit_batch)
+        self._commit_batch([pending])
+        if pending.error is not None:
+            raise pending.error
+        assert pending.result is not None
+        return pending.result
+
+    def _group_commit(self) -> _GroupCommit:
+        with _GROUP_LOCK:
+            if self._group is None:
+                self._group = _GroupCommit()
+            return self._group
+
+    def _commit_batch(self, batch: list[_Pending]) -> None:
+        """Store every submission of ``batch`` in one transaction (one lock, one append, one commit).
+
+        Sets each one's ``result`` (or ``error``). When the transaction fails (the same digest or
+        payload was stored meanwhile, or two submissions of the batch are the same report), each
+        submission is stored again on its own, so each gets the answer it would have got alone.
+        """
+        phases = timings.Phases()
         try:
-            with self._write() as session:
-                report = Report(
-                    digest_sha256=parsed.digest_sha256,
-                    organisation_id=org.id,
-                    envelope_json=canonical_json(parsed.envelope),
-                    ledger_text=parsed.ledger_text,
-                    summary_json=canonical_json(parsed.summary),
-                    title=parsed.title,
-                    total_flop=parsed.total_flop,
-                    size_bytes=parsed.size_bytes,
-                    submitted_at=now,
-                    signer_keyid=signer_keyid,
-                    flag=None if signer_keyid else _NO_SIGNER_FLAG,
-                    payload_sha256=parsed.payload_sha256 or None,
+            with timings.recording(phases):
+                infos = self._store_new(batch)
+        except Exception as err:
+            if len(batch) > 1:
+                for one in batch:
+                    self._commit_batch([one])
+                return
+            only = batch[0]
+            if isinstance(err, IntegrityError):
+                # the same digest was inserted concurrently; answer as for a resubmission
+                try:
+                    only.result = self._existing(only.org, only.parsed.digest_sha256)  # no reclaim on a race
+                except Exception as again:  # handed to the submitter
+                    only.error = again
+                    return
+                if only.result is None:  # pragma: no cover - integrity error for another reason
+                    only.error = err
+                return
+            only.error = err
+            return
+        phases.set("batch", len(batch))
+        for one, (info, leaf) in zip(batch, infos, strict=True):
+            one.result = SubmitOutcome(True, info, leaf)
+            if one.phases is not None:
+                for name, ms in phases.ms.items():
+                    one.phases.set(name, ms) if name == "batch" else one.phases.add(name, ms / 1e3)
+
+    def _store_new(self, batch: list[_Pending]) -> list[tuple[ReportInfo, int]]:
+        """Insert the reports, verdicts and audit rows of ``batch``, then append all their leaves at once."""
+        with timings.phase("write"), self._write() as session:
+            reports = [
+                Report(
+                    digest_sha256=p.parsed.digest_sha256,
+                    organisation_id=p.org.id,
+                    envelope_json=canonical_json(p.parsed.envelope),
+                    ledger_text=p.parsed.ledger_text,
+                    summary_json=canonical_json(p.parsed.summary),
+                    title=p.parsed.title,
+                    total_flop=p.parsed.total_flop,
+                    size_bytes=p.parsed.size_bytes,
+                    submitted_at=p.now,
+                    signer_keyid=p.signer_keyid,
+                    flag=None if p.signer_keyid else _NO_SIGNER_FLAG,
+                    payload_sha256=p.parsed.payload_sha256 or None,
                 )
-                session.add(report)
-                session.flush()
-                session.add(
-                    VerdictRow(
-                        report_id=report.id,
-                        ok=outcome == "verified",
-                        outcome=outcome,
-                        partial=partial,
-                        verifier=verifier[:100],
-                        verdict_json=canonical_json(verdict),
-                        created_at=now,
-                    )
-                )
-                items = _report_items(report, org.name, parsed.envelope, verdict, verifier=verifier[:100],
-                                      outcome=outcome, partial=partial)
-                self._audit(session, org.name, "report.submit", "report", parsed.digest_sha256, pending=items,
-                            verdict_ok=outcome == "verified", outcome=outcome, partial=partial,
-                            signer_keyid=signer_keyid, verifier=verifier, size_bytes=parsed.size_bytes)
-                # the rows first, then the log's lock for one batched append: the lock is held for a
-                # few statements and the commit
-                session.flush()
-                leaf = append_entries(session.connection(), items)[0]
+                for p in batch
+            ]
+            session.add_all(reports)
+            session.flush()
+            items: list[tuple[str, str, dict[str, Any]]] = []
+            firsts = []
+            for p, report in zip(batch, reports, strict=True):
+                session.add(VerdictRow(report_id=report.id, ok=p.outcome == "verified", outcome=p.outcome,
+                                       partial=p.partial, verifier=p.verifier, verdict_json=canonical_json(p.verdict),
+                                       created_at=p.now))
+                mine = _report_items(report, p.org.name, p.parsed.envelope, p.verdict, verifier=p.verifier,
+                                     outcome=p.outcome, partial=p.partial)
+                self._audit(session, p.org.name, "report.submit", "report", p.parsed.digest_sha256, pending=mine,
+                            verdict_ok=p.outcome == "verified", outcome=p.outcome, partial=p.partial,
+                            signer_keyid=p.signer_keyid, verifier=p.verifier, size_bytes=p.parsed.size_bytes)
+                firsts.append(len(items))
+                items += mine
+            # the rows first, then the log's lock for one batched append of every submission's
+            # leaves: the lock is held for a few statements and the commit, once per batch
+            session.flush()
+            conn = session.connection()
+            with timings.phase("lock"):
+                lock_log(conn)
+            with timings.phase("append"):
+                leaves = append_entries(conn, items)
+            out = []
+            for p, report, first in zip(batch, reports, firsts, strict=True):
                 info = ReportInfo(
-                    digest_sha256=report.digest_sha256, organisation=org.name, title=report.title,
-                    total_flop=report.total_flop, size_bytes=report.size_bytes, submitted_at=aware(now) or now,
-                    withdrawn_at=None, verdict_ok=outcome == "verified" and report.flag is None,
-                    verifier=verifier[:100], verdict=json.loads(canonical_json(verdict)),
+                    digest_sha256=report.digest_sha256, organisation=p.org.name, title=report.title,
+                    total_flop=report.total_flop, size_bytes=report.size_bytes, submitted_at=aware(p.now) or p.now,
+                    withdrawn_at=None, verdict_ok=p.outcome == "verified" and report.flag is None,
+                    verifier=p.verifier, verdict=json.loads(canonical_json(p.verdict)),
                     summary=json.loads(report.summary_json), has_ledger=report.ledger_text is not None,
-                    outcome=outcome, partial=partial, signer_keyid=signer_keyid, flag=report.flag,
+                    outcome=p.outcome, partial=p.partial, signer_keyid=p.signer_keyid, flag=report.flag,
                     counter_outcomes={})
-        except IntegrityError:
-            # the same digest was inserted concurrently; answer as for a resubmission
-            existing = self._existing(org, parsed.digest_sha256)  # no reclaim on a race
-            if existing is None:  # pragma: no cover - integrity error for another reason
-                raise
-            return existing
-        return SubmitOutcome(True, info, leaf)
+                out.append((info, leaves[first]))
+        return out
 
     def _reclaim(self, org: OrgInfo, parsed: ParsedSubmission, verdict: dict[str, Any], *, outcome: str,
                  partial: bool, verifier: str, signer_keyid: str | None, now: dt.datetime) -> int | None:
