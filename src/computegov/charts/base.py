@@ -6,10 +6,13 @@ with vega-embed (served inline or by the app itself, never from a CDN).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import html
 import json
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,9 +24,11 @@ __all__ = [
     "CHART_SUFFIXES",
     "chart_datasets",
     "chart_html",
+    "chart_spec",
     "chart_text_alternative",
     "chart_title",
     "data_uri",
+    "many_charts",
     "save_chart",
     "tidy_spec",
 ]
@@ -227,6 +232,98 @@ def chart_text_alternative(spec: dict[str, Any], chart_id: str) -> str:
     return "".join(parts)
 
 
+#: Whether :func:`chart_html` checks each chart against the Vega-Lite schema as it converts it
+#: (altair's ``to_dict()`` check); off inside :func:`many_charts`. A context variable: a check
+#: turned off for a build stays on for a page rendered in another thread at the same time.
+_CHECK_CHARTS: contextvars.ContextVar[bool] = contextvars.ContextVar("computegov_check_charts", default=True)
+
+#: How many :func:`many_charts` blocks are open (any thread), and altair's own ``_todict``.
+_FAST_TODICT: dict[str, Any] = {"depth": 0, "plain": None}
+_FAST_TODICT_LOCK = threading.Lock()
+
+#: Values altair's ``_todict`` returns unchanged (exact types: a numpy or pandas subclass is not here).
+_PLAIN_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _scalar_shortcut(plain: Any) -> Any:
+    """Altair's ``_todict`` that returns a plain ``str``/``int``/``float``/``bool``/``None`` at once.
+
+    Altair tests every value of a chart, each cell of its inline data among them, against each
+    kind it converts (numpy arrays and numbers, its schema classes, lists, dicts, a
+    ``runtime_checkable`` protocol whose ``isinstance`` costs ~20 µs, pandas timestamps,
+    iterables, dates) before returning a plain scalar as it is. An object whose type is exactly
+    one of these matches none of those tests, so returning it first gives the same dict.
+    """
+
+    def todict(obj: Any, context: Any, np_opt: Any, pd_opt: Any) -> Any:
+        if type(obj) in _PLAIN_SCALARS:
+            return obj
+        return plain(obj, context, np_opt, pd_opt)
+
+    todict.plain = plain  # type: ignore[attr-defined]
+    return todict
+
+
+def _shortcut_applies(plain: Any) -> bool:
+    """Whether ``plain`` is the altair ``_todict`` the shortcut was written for."""
+    import inspect
+
+    try:
+        params = list(inspect.signature(plain).parameters)
+    except (TypeError, ValueError):
+        return False
+    return params == ["obj", "context", "np_opt", "pd_opt"]
+
+
+@contextlib.contextmanager
+def many_charts() -> Iterator[None]:
+    """Convert many charts quickly; the specs (and so the HTML) are the same.
+
+    Inside the block:
+
+    * :func:`chart_html` skips altair's check of each whole chart against the Vega-Lite schema
+      (about a third of the time it took to turn a chart into a spec). The report builds in
+      this block; its tests check every chart of the full report against the Vega-Lite schema
+      with altair's own validator instead (``tests/report/test_report_chart_checks.py``), so a
+      chart the report makes that is not valid Vega-Lite still fails, in the tests rather
+      than in the user's build. Outside the block (the web pages, the API) each chart is
+      checked as it is converted, as before.
+    * altair's conversion of a chart to a dict returns plain scalars without testing them
+      against every other kind first (:func:`_scalar_shortcut`; about half the remaining time).
+      It is the same function for every other value, so the dict is the same; the tests
+      compare the two on the report's charts and on generated values. An altair whose private
+      ``_todict`` has another signature is left as it is.
+    """
+    token = _CHECK_CHARTS.set(False)
+    schemapi: Any = None
+    with _FAST_TODICT_LOCK:
+        with contextlib.suppress(ImportError):
+            from altair.utils import schemapi
+        if schemapi is not None:
+            if _FAST_TODICT["depth"] == 0:
+                plain = getattr(schemapi, "_todict", None)
+                if plain is not None and _shortcut_applies(plain):
+                    _FAST_TODICT["plain"] = plain
+                    schemapi._todict = _scalar_shortcut(plain)
+            _FAST_TODICT["depth"] += 1
+    try:
+        yield
+    finally:
+        _CHECK_CHARTS.reset(token)
+        if schemapi is not None:
+            with _FAST_TODICT_LOCK:
+                _FAST_TODICT["depth"] -= 1
+                if _FAST_TODICT["depth"] == 0 and _FAST_TODICT["plain"] is not None:
+                    schemapi._todict = _FAST_TODICT["plain"]
+                    _FAST_TODICT["plain"] = None
+
+
+def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The chart's Vega-Lite spec (``chart.to_dict()``), checked against the schema except in :func:`many_charts`."""
+    spec: dict[str, Any] = chart.to_dict(validate=_CHECK_CHARTS.get())
+    return spec
+
+
 def chart_html(chart: alt.TopLevelMixin, chart_id: str) -> str:
     """An HTML fragment holding the chart's Vega-Lite spec, rendered by the page's vega-embed.
 
@@ -244,7 +341,7 @@ def chart_html(chart: alt.TopLevelMixin, chart_id: str) -> str:
     """
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", chart_id):
         raise ValueError(f"chart id {chart_id!r}: letters, digits, '-' and '_' only")
-    spec: dict[str, Any] = tidy_spec(chart.to_dict(), responsive=True)
+    spec: dict[str, Any] = tidy_spec(chart_spec(chart), responsive=True)
     title, lines = _title_lines(spec)
     spec.setdefault("description", " ".join([title, *lines]).strip() or "chart")
     payload = json.dumps(spec).replace("</", "<\\/")

@@ -196,16 +196,20 @@ def _render(sections: list[Section], *, title: str, meta: dict[str, Any], use_ca
 def _altair_for_many_charts() -> Iterator[None]:
     """Altair set up to make many charts at once; the specs are the same either way.
 
-    * No check of every part of a chart as it is made (altair's "debug mode"): each chart is
-      still checked whole against the Vega-Lite schema when it becomes a spec
-      (``chart.to_dict()`` in :func:`~computegov.charts.base.chart_html`), so an invalid chart
-      still fails; only the repeated checks of its parts (a map's inline data among them) go.
+    * No check of every part of a chart as it is made (altair's "debug mode"), and no check of
+      each whole chart against the Vega-Lite schema as it becomes a spec
+      (:func:`~computegov.charts.base.many_charts`, which also converts plain values faster):
+      the report's tests check every chart of the full report against the schema with
+      altair's own validator instead, so a chart the report makes that is not valid Vega-Lite
+      fails the tests.
     * Each JSON schema hashed once: altair 6 hashes every schema class's JSON schema (canonical
       JSON) each time an encoding is given as a shorthand string, about 4 ms per channel (see
       vega/altair#3547). The schemas hashed are altair's class schemas and parts of the bundled
       Vega-Lite schema, which never change, so a hash is remembered by the dict's identity (the
       dict kept alive with it) for the duration of the build, then the original is restored.
     """
+    from computegov.charts.base import many_charts
+
     try:
         from altair.utils import schemapi
     except ImportError:  # no charts without altair; nothing to set
@@ -214,7 +218,7 @@ def _altair_for_many_charts() -> Iterator[None]:
     from_dict = getattr(schemapi, "_FromDict", None)
     original = vars(from_dict).get("hash_schema") if from_dict is not None else None
     if from_dict is None or not isinstance(original, classmethod):
-        with schemapi.debug_mode(False):
+        with schemapi.debug_mode(False), many_charts():
             yield
         return
     plain = original.__func__
@@ -231,7 +235,7 @@ def _altair_for_many_charts() -> Iterator[None]:
 
     from_dict.hash_schema = classmethod(hash_schema)
     try:
-        with schemapi.debug_mode(False):
+        with schemapi.debug_mode(False), many_charts():
             yield
     finally:
         from_dict.hash_schema = original

@@ -1,0 +1,128 @@
+"""Converting charts quickly (``many_charts``) gives the same specs; checks stay on elsewhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import math
+import threading
+from typing import Any
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pytest
+from altair.utils import schemapi
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from computegov.charts.base import _scalar_shortcut, chart_html, chart_spec, many_charts
+
+
+class _Level(enum.IntEnum):
+    LOW = 1
+
+
+class _Name(str):
+    pass
+
+
+def _typed(value: Any) -> Any:
+    """``value`` with the type of every part spelled out (1 and 1.0 and True differ; NaN equals NaN)."""
+    if isinstance(value, dict):
+        return ("dict", tuple((k, _typed(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return ("list", tuple(_typed(v) for v in value))
+    if isinstance(value, float) and math.isnan(value):
+        return (type(value).__name__, "nan")
+    return (type(value).__name__, repr(value))
+
+
+_leaves = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=5),
+    st.floats(allow_nan=True).map(np.float64), st.integers(-2**31, 2**31 - 1).map(np.int64),
+    st.booleans().map(np.bool_), st.floats(width=32).map(np.float32),
+    st.dates().map(lambda d: np.datetime64(d.isoformat())),
+    st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2200, 1, 1)).map(pd.Timestamp),
+    st.dates(), st.datetimes(), st.just(_Level.LOW), st.text(max_size=3).map(_Name), st.just(schemapi.Undefined),
+    st.lists(st.floats(allow_nan=True), max_size=4).map(np.array),
+)
+_values = st.recursive(
+    _leaves,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.tuples(inner, inner),
+                            st.dictionaries(st.text(max_size=3), inner, max_size=4)),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(_values)
+def test_the_scalar_shortcut_converts_every_value_as_altair_does(value: Any) -> None:
+    opts = {"np_opt": np, "pd_opt": pd}
+    plain = schemapi._todict
+    with many_charts():
+        assert schemapi._todict is not plain  # in place: the recursion goes through it too
+        quick = schemapi._todict(value, {}, **opts)
+    assert schemapi._todict is plain
+    assert _typed(quick) == _typed(plain(value, {}, **opts))
+    assert _typed(_scalar_shortcut(plain)(value, {}, **opts)) == _typed(quick)
+
+
+def _charts() -> list[alt.TopLevelMixin]:
+    frame = pd.DataFrame({
+        "year": [2019.5, 2020.0, np.nan, 2022.25],
+        "count": np.array([1, 2, 3, 4], dtype=np.int64),
+        "flag": [True, False, True, False],
+        "name": ["a", "b", None, "d"],
+        "value": [1e12, np.inf, 3.5, -np.inf],
+        "when": pd.to_datetime(["2020-01-01", "2021-06-30", "2022-01-01", "2023-03-03"]),
+        "kind": pd.Categorical(["x", "y", "x", None]),
+        "nullable": pd.array([1, None, 3, 4], dtype="Int64"),
+    })
+    base = alt.Chart(frame).mark_point().encode(
+        x=alt.X("year:Q", scale=alt.Scale(domain=[np.float64(2019), 2023])), y="value:Q", color="kind:N",
+        tooltip=["name:N", "count:Q", "flag:N", alt.Tooltip("when:T", format="%Y")],
+    ).properties(width=300, title=alt.TitleParams("t", subtitle=["one", "two"]))
+    rule = alt.Chart(alt.Data(values=[{"y": np.int64(3), "label": "three"}])).mark_rule().encode(y="y:Q")
+    return [base, alt.layer(base, rule), alt.hconcat(base, rule.properties(width=100)),
+            base.facet(column="flag:N"), alt.Chart(frame).mark_bar().encode(x="nullable:Q", y="count()")]
+
+
+def test_charts_convert_to_the_same_specs_in_many_charts() -> None:
+    plain = [json.dumps(c.to_dict(), sort_keys=False) for c in _charts()]
+    with many_charts():
+        quick = [json.dumps(chart_spec(c), sort_keys=False) for c in _charts()]
+        html_quick = [chart_html(c, f"c{i}") for i, c in enumerate(_charts())]
+    assert quick == plain
+    assert html_quick == [chart_html(c, f"c{i}") for i, c in enumerate(_charts())]
+
+
+def _invalid() -> alt.Chart:
+    return alt.Chart(alt.Data(values=[{"a": 1}])).mark_point().encode(x=alt.X("a:Q", bin="often"))
+
+
+def test_charts_are_checked_outside_many_charts_and_in_other_threads() -> None:
+    with pytest.raises(schemapi.SchemaValidationError):
+        chart_html(_invalid(), "bad")
+    seen: list[str] = []
+
+    def other_thread() -> None:
+        try:
+            chart_html(_invalid(), "bad")
+            seen.append("unchecked")
+        except schemapi.SchemaValidationError:
+            seen.append("checked")
+
+    with many_charts():
+        with many_charts():  # nested blocks: the outer one still holds after the inner one ends
+            assert 'data-chart-for="bad"' in chart_html(_invalid(), "bad")
+        assert 'data-chart-for="bad"' in chart_html(_invalid(), "bad")
+        assert getattr(schemapi._todict, "plain", None) is not None
+        worker = threading.Thread(target=other_thread)
+        worker.start()
+        worker.join()
+    assert seen == ["checked"]  # a page rendered beside a build is still checked
+    assert getattr(schemapi._todict, "plain", None) is None
+    with pytest.raises(schemapi.SchemaValidationError):
+        chart_html(_invalid(), "bad")
