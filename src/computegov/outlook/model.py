@@ -28,10 +28,13 @@ matrix (a Gaussian copula), each mapped through the input's own quantiles.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -303,6 +306,32 @@ class Draws:
     binding_index: npt.NDArray[np.intp]
 
 
+@functools.cache
+def _blas_threads() -> Any:
+    """threadpoolctl's controller of the BLAS libraries loaded (None without threadpoolctl)."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    return ThreadpoolController()
+
+
+def _one_blas_thread() -> contextlib.AbstractContextManager[Any]:
+    """BLAS held to one thread for a small product (the numbers are the same with any thread count).
+
+    The copula's product ``chol @ z`` is (inputs x inputs) @ (inputs x draws): a few million
+    multiply-adds, which OpenBLAS splits over every core; on a shared or busy machine the extra
+    threads mostly wait for a core and spin, so the product took 3x the CPU time (0.95 s against
+    0.34 s of the report's 53 draws, measured on the project's 2-core machine). OpenBLAS gives each
+    output element to one thread with the same kernel, so the values are bitwise the same either
+    way (``tests/outlook/test_draws_one_blas_thread.py`` checks it).
+    """
+    controller = _blas_threads()
+    if controller is None:
+        return contextlib.nullcontext()
+    return controller.limit(limits=1, user_api="blas")
+
+
 def draw_inputs(inputs: Mapping[str, Input], correlations: Sequence[Correlation], years: Sequence[int], *,
                 rng: np.random.Generator, n_draws: int, pinned: Mapping[str, float] | None = None,
                 ) -> dict[str, FloatArray]:
@@ -324,7 +353,9 @@ def draw_inputs(inputs: Mapping[str, Input], correlations: Sequence[Correlation]
         raise InputError(f"draws: expected 1 to {MAX_DRAWS:,} Monte Carlo draws, got {n_draws}")
     names = list(inputs)
     chol = np.linalg.cholesky(correlation_matrix(names, correlations))
-    z = chol @ rng.standard_normal((len(names), n_draws))
+    scores = rng.standard_normal((len(names), n_draws))
+    with _one_blas_thread():
+        z = chol @ scores
     for name, score in (pinned or {}).items():
         z[names.index(name)] = score
     y = np.asarray(years, dtype=float)
