@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from registry_helpers import make_envelope, make_statement
+from sqlalchemy import text
 
 from computegov.registry import timings
 from computegov.registry.reports import Reports
@@ -36,10 +37,10 @@ def test_concurrent_new_reports_share_commits_and_each_receipt_verifies(store: S
     batches: list[int] = []
     original = Reports._store_new
 
-    def slow_store(self: Reports, batch: list[Any]) -> Any:
+    def slow_store(self: Reports, batch: list[Any], **kwargs: Any) -> Any:
         batches.append(len(batch))
         time.sleep(0.3 if len(batches) == 1 else 0.0)  # the first commit is slow: the others queue behind it
-        return original(self, batch)
+        return original(self, batch, **kwargs)
 
     monkeypatch.setattr(Reports, "_store_new", slow_store)
     vkey = parse_log_key(store.log_public_key()["vkey"])
@@ -63,11 +64,16 @@ def test_concurrent_new_reports_share_commits_and_each_receipt_verifies(store: S
     assert not errors, errors[0]
     assert sum(batches) == 8 and max(batches) > 1  # fewer commits than reports
     assert len({r.report_leaf for r in results}) == 8 and all(r.created for r in results)
-    for r in results:  # each answer is its own report's, with its own leaf
-        receipt = store.receipt(r.report_leaf)
+    for r in results:  # each answer is its own report's, with its own leaf and the checkpoint its commit signed
+        receipt = store.receipt(r.report_leaf, note_text=r.checkpoint_note)
         assert r.report.digest_sha256 in receipt.entry
         assert verify_receipt(receipt, vkey).size > r.report_leaf
     assert store.count_reports() == 8
+    with store.engine.connect() as conn:  # one checkpoint per commit, growing in size and time as stored
+        rows = conn.execute(text("SELECT tree_size, timestamp_s FROM log_checkpoints ORDER BY id")).all()
+    assert len(rows) == len(batches) and rows == sorted(rows) and len({s for s, _ in rows}) == len(rows)
+    assert all(r.checkpoint_note for r in results)
+    assert store.checkpoint_covering(store.log_size()) in {r.checkpoint_note for r in results}  # reused, not re-signed
     assert store.audit_log_tree() == []
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import select
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from computegov.errors import InputError
@@ -42,6 +44,8 @@ DEFAULT_CONNECTION_BUDGET = 60
 POOL_TIMEOUT_S = 30
 #: Seconds after which a pooled connection is replaced.
 POOL_RECYCLE_S = 1800
+#: A pooled connection idle longer than this (s) is pinged at checkout (see ``_check_on_checkout``).
+PING_IDLE_S = 10.0
 
 
 def default_database_url() -> str:
@@ -158,10 +162,56 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     size, overflow = pool_settings()
-    # pre-ping: one round trip per checkout, so a restarted server costs no failed request;
     # recycle: no connection older than half an hour (idle-session limits, proxies)
-    return create_engine(url, pool_pre_ping=True, pool_size=size, max_overflow=overflow,
-                         pool_timeout=POOL_TIMEOUT_S, pool_recycle=POOL_RECYCLE_S)
+    engine = create_engine(url, pool_size=size, max_overflow=overflow, pool_timeout=POOL_TIMEOUT_S,
+                           pool_recycle=POOL_RECYCLE_S)
+    _check_on_checkout(engine)
+    return engine
+
+
+def _check_on_checkout(engine: Engine) -> None:
+    """Replace a dead pooled connection at checkout, without a round trip for a live one.
+
+    ``pool_pre_ping`` sends a query on every checkout: one round trip each, ~6 per submission,
+    most of them on connections used milliseconds earlier. Instead a connection is pinged only
+    when it sat idle longer than :data:`PING_IDLE_S`; a recently used one is checked by looking
+    at its socket: an idle PostgreSQL connection has nothing to read, so a readable socket means
+    the server closed it or sent its last words (``FATAL: terminating connection``, on a restart
+    or ``pg_terminate_backend``). Either way the pool is told to open a fresh connection
+    (``DisconnectionError`` makes it retry), so a restarted server still costs no failed request.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since_s"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since_s")
+        if since is None:  # a fresh connection
+            return
+        if _socket_has_data(dbapi_conn):
+            raise DisconnectionError("the server closed this pooled connection")
+        if time.monotonic() - since > PING_IDLE_S:
+            try:
+                engine.dialect.do_ping(dbapi_conn)
+            except Exception as err:
+                raise DisconnectionError(f"a pooled connection did not answer a ping: {err}") from err
+
+
+def _socket_has_data(dbapi_conn: Any) -> bool:
+    """True when an idle connection's socket is readable or closed (no socket: cannot tell, False)."""
+    if getattr(dbapi_conn, "closed", False) or getattr(dbapi_conn, "broken", False):
+        return True
+    try:
+        fd = dbapi_conn.pgconn.socket
+    except Exception:  # not psycopg 3, or no socket: leave it to the idle ping
+        return False
+    try:
+        readable, _, failed = select.select([fd], [], [fd], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable or failed)
 
 
 def pool_settings() -> tuple[int, int]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import threading
 import time
@@ -22,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 
 from computegov.registry import timings
 from computegov.registry.audit import AuditLog
@@ -30,11 +31,21 @@ from computegov.registry.claims import audits_in
 from computegov.registry.database import aware
 from computegov.registry.errors import ConflictError, ForbiddenError, NotFoundError
 from computegov.registry.logentries import report_entry, verdict_entry
-from computegov.registry.logstore import append_entries, lock_log
-from computegov.registry.models import OUTCOMES, Organisation, Report, VerdictRow, utcnow
+from computegov.registry.logstore import append_entries, lock_log, read_root
+from computegov.registry.models import (
+    OUTCOMES,
+    LogCheckpoint,
+    Organisation,
+    Report,
+    VerdictRow,
+    utcnow,
+)
 from computegov.registry.organisations import OrgInfo
 from computegov.registry.submission import ParsedSubmission, canonical_json
+from computegov.registry.translog import _PG_CHECKPOINT_LOCK, _note_time
 from computegov.registry.verifiers import live_outcomes
+from computegov.tlog.checkpoint import Checkpoint, sign_checkpoint
+from computegov.tlog.note import parse_note
 
 __all__ = ["ReportInfo", "Reports", "SubmitOutcome"]
 
@@ -121,6 +132,9 @@ class SubmitOutcome:
     created: bool
     report: ReportInfo
     report_leaf: int | None = None
+    #: a signed checkpoint that holds ``report_leaf``, when the commit that stored it signed one
+    #: (the group commit does: the receipt then needs no signature of its own)
+    checkpoint_note: str | None = None
 
 
 def _report_info(row: Report, *, full: bool = False) -> ReportInfo:
@@ -341,7 +355,7 @@ class Reports(AuditLog):
                 return SubmitOutcome(True, self.get_report(parsed.digest_sha256, full=False), leaf)
         pending = _Pending(org, parsed, verdict, verifier[:100], outcome, partial, signer_keyid, now)
         if assume_new:  # the API's path: group commit with the submissions other threads have waiting
-            return self._group_commit().submit(pending, self._commit_batch)
+            return self._group_commit().submit(pending, functools.partial(self._commit_batch, sign=True))
         self._commit_batch([pending])
         if pending.error is not None:
             raise pending.error
@@ -354,21 +368,23 @@ class Reports(AuditLog):
                 self._group = _GroupCommit()
             return self._group
 
-    def _commit_batch(self, batch: list[_Pending]) -> None:
+    def _commit_batch(self, batch: list[_Pending], *, sign: bool = False) -> None:
         """Store every submission of ``batch`` in one transaction (one lock, one append, one commit).
 
         Sets each one's ``result`` (or ``error``). When the transaction fails (the same digest or
         payload was stored meanwhile, or two submissions of the batch are the same report), each
         submission is stored again on its own, so each gets the answer it would have got alone.
+        With ``sign``, the same transaction signs a checkpoint of the log's new size (see
+        :meth:`_sign_in`): every report of the batch gets its receipt without another commit.
         """
         phases = timings.Phases()
         try:
             with timings.recording(phases):
-                infos = self._store_new(batch)
+                infos, note = self._store_new(batch, sign=sign)
         except Exception as err:
             if len(batch) > 1:
                 for one in batch:
-                    self._commit_batch([one])
+                    self._commit_batch([one], sign=sign)
                 return
             only = batch[0]
             if isinstance(err, IntegrityError):
@@ -384,14 +400,20 @@ class Reports(AuditLog):
             only.error = err
             return
         phases.set("batch", len(batch))
+        if note is not None:
+            self._note_signed(note)
         for one, (info, leaf) in zip(batch, infos, strict=True):
-            one.result = SubmitOutcome(True, info, leaf)
+            one.result = SubmitOutcome(True, info, leaf, note)
             if one.phases is not None:
                 for name, ms in phases.ms.items():
                     one.phases.set(name, ms) if name == "batch" else one.phases.add(name, ms / 1e3)
 
-    def _store_new(self, batch: list[_Pending]) -> list[tuple[ReportInfo, int]]:
-        """Insert the reports, verdicts and audit rows of ``batch``, then append all their leaves at once."""
+    def _store_new(self, batch: list[_Pending], *, sign: bool = False) -> tuple[list[tuple[ReportInfo, int]], str | None]:
+        """Insert the reports, verdicts and audit rows of ``batch``, then append all their leaves at once.
+
+        Returns each report's info and leaf, and the checkpoint signed in the same transaction
+        (``sign``), else None.
+        """
         with timings.phase("write"), self._write() as session:
             reports = [
                 Report(
@@ -433,6 +455,10 @@ class Reports(AuditLog):
                 lock_log(conn)
             with timings.phase("append"):
                 leaves = append_entries(conn, items)
+            note = None
+            if sign:
+                with timings.phase("sign"):
+                    note = self._sign_in(session, leaves[-1] + 1)
             out = []
             for p, report, first in zip(batch, reports, firsts, strict=True):
                 info = ReportInfo(
@@ -444,7 +470,35 @@ class Reports(AuditLog):
                     outcome=p.outcome, partial=p.partial, signer_keyid=p.signer_keyid, flag=report.flag,
                     counter_outcomes={})
                 out.append((info, leaves[first]))
-        return out
+        return out, note
+
+    def _sign_in(self, session: Session, size: int) -> str:
+        """Sign and store a checkpoint of ``size`` leaves in ``session``'s transaction, which holds the log's lock.
+
+        As :meth:`~computegov.registry.translog.TransparencyLog.checkpoint` signs: one signer at a
+        time (the checkpoint signer's advisory lock on PostgreSQL, taken after the log's: appenders
+        take them in that order and the signer only the second, so no two wait on each other; on
+        SQLite the transaction is the only writer), dated no earlier than the last stored one, so
+        stored checkpoints grow in size and time in the order they are stored.
+        """
+        conn = session.connection()
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_CHECKPOINT_LOCK})")
+        last = self._last_checkpoint(conn)
+        root = read_root(conn, size)
+        stamp = max(int(time.time()), last[1] if last is not None else 0)
+        note = sign_checkpoint(self.log_private_key(), Checkpoint(self.log_origin(), size, root), stamp)
+        session.add(LogCheckpoint(tree_size=size, timestamp_s=stamp, note=note))
+        return note
+
+    def _note_signed(self, note: str) -> None:
+        """Let this process's receipt signer reuse a checkpoint a group commit stored (it is committed)."""
+        lines = parse_note(note).text.split("\n")
+        got = (int(lines[1]), _note_time(note, lines[0]), note)
+        batch = self._checkpoint_batch()
+        with batch.cond:
+            if batch.latest is None or got[0] >= batch.latest[0]:
+                batch.latest = got
 
     def _reclaim(self, org: OrgInfo, parsed: ParsedSubmission, verdict: dict[str, Any], *, outcome: str,
                  partial: bool, verifier: str, signer_keyid: str | None, now: dt.datetime) -> int | None:

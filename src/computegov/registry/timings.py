@@ -11,7 +11,8 @@ thread's CPU time as ``cpu``. ``benchmarks/registry_load.py`` adds them up per p
 Phases of ``POST /api/v1/reports`` (see :func:`computegov.registry.intake.submit_report`):
 ``auth`` (token lookup), ``parse``, ``signer`` (keys read, signatures checked), ``lookup`` (is
 the payload stored?), ``verify`` (the ledger verifier), ``queue`` (waiting for this worker's group
-commit to take the submission), ``write`` (the batch's rows), ``lock`` (waiting for the database's
+commit to take the submission), ``write`` (the batch's whole transaction: ``lock``, ``append``
+and ``commit`` are inside it), ``lock`` (waiting for the database's
 write lock on SQLite, the log's advisory lock on PostgreSQL), ``append`` (sequencing the leaves),
 ``commit`` (the commit and its fsync), ``receipt`` (checkpoint and inclusion proof), ``batch`` (how
 many submissions shared the commit: a count, not ms).
