@@ -247,7 +247,15 @@ class Outlook:
 
 
 def _quantiles(x: npt.NDArray[np.float64], levels: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """``(n_years, n_levels)`` quantiles of ``(n, n_years)`` draws (years made contiguous first: faster)."""
+    """``(n_years, n_levels)`` quantiles of ``(n, n_years)`` draws (years made contiguous first: faster).
+
+    A constraint whose inputs do not change with the year comes as one column broadcast over the
+    years (stride 0): its quantiles are computed once and repeated, the same numbers as computing
+    each identical column.
+    """
+    if x.ndim == 2 and x.shape[1] > 1 and x.strides[1] == 0:
+        one = np.quantile(x[:, 0], levels)
+        return np.asarray(np.repeat(one[None, :], x.shape[1], axis=0))
     return np.asarray(np.quantile(np.ascontiguousarray(x.T), levels, axis=1).T)
 
 
