@@ -122,3 +122,23 @@ def test_to_dict_is_json_ready_with_units_in_keys() -> None:
     data = fit.to_dict()
     json.dumps(data)
     assert {"doubling_time_years", "slope_ci_log10_per_year", "n", "coverage_note"} <= set(data)
+
+
+def test_break_bootstrap_equals_the_stacked_design_bit_for_bit() -> None:
+    """The design written in place gives the very intervals np.stack of its columns gave."""
+    rng = np.random.default_rng(21)
+    years = np.sort(2000 + 24 * rng.random(300))
+    fit = fit_log_linear(years, 10 ** (10 + 0.2 * (years - 2000) + 0.1 * rng.standard_normal(300)),
+                         rng=rng, n_boot=200)
+    got = fit_break(fit, 2012.0, rng=np.random.default_rng(5), n_boot=400)
+    draw = np.random.default_rng(5)
+    idx = draw.integers(0, fit.n, size=(400, fit.n))
+    xs, ys = fit.years[idx], fit.log10_values[idx]
+    d = np.stack([np.ones_like(xs), xs - 2012.0, np.maximum(0.0, xs - 2012.0)], axis=-1)
+    xtx, xty = np.einsum("bni,bnj->bij", d, d), np.einsum("bni,bn->bi", d, ys)
+    ok = np.abs(np.linalg.det(xtx)) > 1e-9
+    sol = np.linalg.solve(xtx[ok], xty[ok][..., None])[..., 0]
+    before = tuple(float(v) for v in np.quantile(sol[:, 1], [0.025, 0.975]))
+    after = tuple(float(v) for v in np.quantile(sol[:, 1] + sol[:, 2], [0.025, 0.975]))
+    assert got.slope_before_ci_log10_per_year == before
+    assert got.slope_after_ci_log10_per_year == after

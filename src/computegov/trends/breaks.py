@@ -121,7 +121,11 @@ def fit_break(
     # Pairs bootstrap of the two slopes, vectorised: solve the 3x3 normal equations per resample.
     idx = rng.integers(0, len(x), size=(n_boot, len(x)))
     xs, ys = x[idx], y[idx]
-    d = np.stack([np.ones_like(xs), xs - break_year, np.maximum(0.0, xs - break_year)], axis=-1)
+    # the design (1, x - break, max(0, x - break)) of every resample, written in place
+    d = np.empty((*xs.shape, 3))
+    d[..., 0] = 1.0
+    np.subtract(xs, break_year, out=d[..., 1])
+    np.maximum(0.0, d[..., 1], out=d[..., 2])
     xtx = np.einsum("bni,bnj->bij", d, d)
     xty = np.einsum("bni,bn->bi", d, ys)
     det = np.linalg.det(xtx)

@@ -27,6 +27,7 @@ from computegov.errors import InputError
 from computegov.trends.chipsets import MIN_POINTS, MetricPoints, metric_points
 from computegov.trends.distributions import norm_ppf
 from computegov.trends.metrics import Metric
+from computegov.trends.selection import order_statistics
 
 if TYPE_CHECKING:
     from computegov.catalog import Chip
@@ -117,6 +118,31 @@ def bootstrap_ols(
     return slopes, intercepts
 
 
+#: Pairs formed at once by :func:`pairwise_slopes` (bounds its temporaries to ~10 MB each).
+_PAIRS_PER_BLOCK = 1_250_000
+
+
+def pairwise_slopes(x: FloatArray, y: FloatArray) -> FloatArray:
+    """``(y[b] - y[a]) / (x[b] - x[a])`` for every pair ``a < b`` with ``x[b] != x[a]``, row after row.
+
+    The order is that of a loop over ``a`` (and ``b`` ascending), formed a block of rows at a time.
+    """
+    n = x.size
+    parts = []
+    a0 = 0
+    while a0 < n - 1:
+        rows = max(1, min(n - 1 - a0, _PAIRS_PER_BLOCK // max(n - a0, 1)))
+        a1 = a0 + rows
+        # rows a0..a1-1 against columns a0+1..n-1, keeping column > row (the upper triangle)
+        upper = np.arange(a0 + 1, n)[None, :] > np.arange(a0, a1)[:, None]
+        dx = (x[None, a0 + 1 :] - x[a0:a1, None])[upper]
+        dy = (y[None, a0 + 1 :] - y[a0:a1, None])[upper]
+        keep = dx != 0
+        parts.append(dy[keep] / dx[keep])
+        a0 = a1
+    return np.concatenate(parts) if parts else np.empty(0)
+
+
 def theil_sen(y: npt.ArrayLike, x: npt.ArrayLike, confidence: float = 0.95) -> tuple[float, float, float, float]:
     """Theil-Sen slope, intercept and slope interval, equal to :func:`scipy.stats.theilslopes`.
 
@@ -124,9 +150,10 @@ def theil_sen(y: npt.ArrayLike, x: npt.ArrayLike, confidence: float = 0.95) -> t
     slopes over pairs with distinct x, the intercept ``median(y) - slope * median(x)``, and the
     interval the order statistics of ranks ``Rl``, ``Ru`` of Sen (1968), with ties in x and y
     counted in the variance. Only those ranks and the middle one(s) are selected, in one
-    ``np.partition`` (O(n²)) instead of scipy's sort of all slopes (O(n² log n)), and the slopes
-    are formed row by row; tested equal to scipy on random and tied data (3x faster at n = 2,500
-    in benchmarks/trends_speed.py).
+    :func:`~computegov.trends.selection.order_statistics` (O(n²)) instead of scipy's sort of all
+    slopes (O(n² log n)), and the slopes are formed a block of rows at a time
+    (:func:`pairwise_slopes`); tested equal to scipy on random and tied data (see
+    benchmarks/trends_speed.py for the speed).
 
     Returns:
         (slope, intercept, low_slope, high_slope); the interval ends are NaN when undefined.
@@ -137,12 +164,7 @@ def theil_sen(y: npt.ArrayLike, x: npt.ArrayLike, confidence: float = 0.95) -> t
         raise InputError("theil_sen needs x and y of the same length, at least 2")
     # Each pair once (a < b) in either orientation: (-p)/(-q) == p/q exactly in IEEE arithmetic,
     # so these are the very slopes scipy forms (from its n x n matrices, where dx > 0).
-    parts = []
-    for a in range(xv.size - 1):  # row by row: no n x n temporaries
-        dx = xv[a + 1 :] - xv[a]
-        keep = dx != 0
-        parts.append((yv[a + 1 :] - yv[a])[keep] / dx[keep])
-    slopes = np.concatenate(parts) if parts else np.empty(0)
+    slopes = pairwise_slopes(xv, yv)
     if not slopes.size:
         raise InputError("theil_sen: all x coordinates are identical")
     nt = slopes.size
@@ -165,12 +187,13 @@ def theil_sen(y: npt.ArrayLike, x: npt.ArrayLike, confidence: float = 0.95) -> t
         rl = max(int(np.round((nt + z * sigma) / 2.0)) - 1, 0)
         if -nt <= rl < nt and -nt <= ru < nt:  # scipy: IndexError -> NaN (negative = from the end)
             ranks = [rl % nt, ru % nt]
-    part = np.partition(slopes, sorted({*middle, *ranks}))  # one selection for all the ranks
-    medslope = float(np.mean(part[middle]))  # as np.median: the middle one, or the mean of two
+    wanted = sorted({*middle, *ranks})
+    at = dict(zip(wanted, order_statistics(slopes, wanted).tolist(), strict=True))  # one selection
+    medslope = float(np.mean([at[i] for i in middle]))  # as np.median: the middle one, or the mean of two
     medinter = float(np.median(yv) - medslope * np.median(xv))
     if not ranks:
         return medslope, medinter, math.nan, math.nan
-    return medslope, medinter, float(part[ranks[0]]), float(part[ranks[1]])
+    return medslope, medinter, float(at[ranks[0]]), float(at[ranks[1]])
 
 
 @dataclasses.dataclass(frozen=True)

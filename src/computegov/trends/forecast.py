@@ -29,6 +29,7 @@ from computegov.trends.scenarios import (
     scenarios_for,
     user_ceiling,
 )
+from computegov.trends.selection import order_statistics
 
 __all__ = [
     "QUANTILE_LEVELS",
@@ -255,8 +256,9 @@ def forecast(
         path += scatter
         capped.append(float(np.count_nonzero(path > cap_log10)) / n_paths)
         np.minimum(path, np.float32(cap_log10), out=path)
-        path.partition(ranks)  # those ranks hold what a full sort would put there
-        low, high = path[lower].astype(float), path[upper].astype(float)
+        at = dict(zip(ranks.tolist(), order_statistics(path, ranks).tolist(), strict=True))
+        low = np.array([at[r] for r in lower.tolist()])
+        high = np.array([at[r] for r in upper.tolist()])
         quantiles[i] = low + (high - low) * weight  # numpy's default "linear" quantile
     return Forecast(
         metric=fit.metric,
