@@ -17,7 +17,13 @@ from altair.utils import schemapi
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from computegov.charts.base import _scalar_shortcut, chart_html, chart_spec, many_charts
+from computegov.charts.base import (
+    _copy_shortcut,
+    _scalar_shortcut,
+    chart_html,
+    chart_spec,
+    many_charts,
+)
 
 
 class _Level(enum.IntEnum):
@@ -67,6 +73,38 @@ def test_the_scalar_shortcut_converts_every_value_as_altair_does(value: Any) -> 
     assert schemapi._todict is plain
     assert _typed(quick) == _typed(plain(value, {}, **opts))
     assert _typed(_scalar_shortcut(plain)(value, {}, **opts)) == _typed(quick)
+
+
+def _same_objects(copied: Any, original: Any) -> Any:
+    """Where ``copied`` holds the very containers of ``original`` (True) rather than new ones."""
+    if isinstance(copied, dict) and isinstance(original, dict):
+        return (copied is original, tuple((k, _same_objects(v, original.get(k))) for k, v in copied.items()))
+    if isinstance(copied, list) and isinstance(original, list | tuple):
+        return (copied is original, tuple(_same_objects(c, o) for c, o in zip(copied, original, strict=False)))
+    return copied is original if isinstance(copied, list | dict | schemapi.SchemaBase) else None
+
+
+_copyable = st.recursive(
+    st.one_of(_leaves, st.builds(lambda f: alt.X(field=f, type="quantitative"), st.text(max_size=3)),
+              st.just(alt.Scale(domain=[0, 1]))),
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.sampled_from(["a", "b", "data", "shared"]), inner, max_size=4)),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(_copyable, st.sets(st.sampled_from(["data", "shared"])))
+def test_the_copy_shortcut_copies_every_value_as_altair_does(value: Any, by_ref: set[str]) -> None:
+    plain = schemapi._deep_copy
+    with many_charts():
+        assert schemapi._deep_copy is not plain
+        quick = schemapi._deep_copy(value, by_ref)
+    assert schemapi._deep_copy is plain
+    expected = plain(value, by_ref)
+    assert _typed(quick) == _typed(expected)
+    assert _same_objects(quick, value) == _same_objects(expected, value)  # new containers where altair makes them
+    assert _typed(_copy_shortcut(plain)(value, by_ref)) == _typed(expected)
 
 
 def _charts() -> list[alt.TopLevelMixin]:

@@ -71,7 +71,7 @@ def test_per_part_checks_are_off_while_building_and_back_on_after(chart_sections
 
     assert schemapi.DEBUG_MODE
     hash_before = vars(schemapi._FromDict)["hash_schema"]
-    todict_before = schemapi._todict
+    todict_before, copy_before = schemapi._todict, schemapi._deep_copy
     plain = schemapi._FromDict.hash_schema(alt.X._schema)
     page = build_report([], sections_package=chart_sections, cache=False)
     module = sys.modules[f"{chart_sections}.charts"]
@@ -79,7 +79,7 @@ def test_per_part_checks_are_off_while_building_and_back_on_after(chart_sections
     assert [plain, plain] == module.HASHES  # remembered hashes are the plain ones
     assert schemapi.DEBUG_MODE  # restored
     assert vars(schemapi._FromDict)["hash_schema"] is hash_before
-    assert schemapi._todict is todict_before
+    assert schemapi._todict is todict_before and schemapi._deep_copy is copy_before
     assert 'data-chart-for="good"' in page
 
 

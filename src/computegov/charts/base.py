@@ -237,11 +237,12 @@ def chart_text_alternative(spec: dict[str, Any], chart_id: str) -> str:
 #: turned off for a build stays on for a page rendered in another thread at the same time.
 _CHECK_CHARTS: contextvars.ContextVar[bool] = contextvars.ContextVar("computegov_check_charts", default=True)
 
-#: How many :func:`many_charts` blocks are open (any thread), and altair's own ``_todict``.
-_FAST_TODICT: dict[str, Any] = {"depth": 0, "plain": None}
-_FAST_TODICT_LOCK = threading.Lock()
+#: How many :func:`many_charts` blocks are open (any thread), and altair's own functions replaced.
+_SHORTCUTS: dict[str, Any] = {"depth": 0, "plain": {}}
+_SHORTCUTS_LOCK = threading.Lock()
 
-#: Values altair's ``_todict`` returns unchanged (exact types: a numpy or pandas subclass is not here).
+#: Values altair returns unchanged when it converts or copies (exact types: numpy's and pandas'
+#: subclasses of these, ``np.float64`` among them, are not here and go through altair's code).
 _PLAIN_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
@@ -264,15 +265,46 @@ def _scalar_shortcut(plain: Any) -> Any:
     return todict
 
 
-def _shortcut_applies(plain: Any) -> bool:
-    """Whether ``plain`` is the altair ``_todict`` the shortcut was written for."""
+def _copy_shortcut(plain: Any) -> Any:
+    """Altair's ``_deep_copy`` that copies plain lists and dicts of plain values without a call per item.
+
+    Altair copies every chart each time it is layered, concatenated or given properties, inline
+    data row by row, through one call (and one ``functools.partial``) per value. A value of an
+    exact plain scalar type is returned as it is by altair too; an exact ``list`` or ``dict`` is
+    rebuilt item by item as altair does (a dict's keys named in ``by_ref`` kept by reference);
+    anything else (its schema objects, subclasses) goes to altair's own function.
+    """
+
+    def deep_copy(obj: Any, by_ref: Any) -> Any:
+        kind = type(obj)
+        if kind in _PLAIN_SCALARS:
+            return obj
+        if kind is list:
+            return [v if type(v) in _PLAIN_SCALARS else deep_copy(v, by_ref) for v in obj]
+        if kind is dict:
+            return {k: (v if k in by_ref or type(v) in _PLAIN_SCALARS else deep_copy(v, by_ref))
+                    for k, v in obj.items()}
+        return plain(obj, by_ref)
+
+    deep_copy.plain = plain  # type: ignore[attr-defined]
+    return deep_copy
+
+
+#: altair.utils.schemapi's functions replaced in :func:`many_charts`: name, the parameters the
+#: replacement was written for, and how to make it from altair's own.
+_REPLACED = (
+    ("_todict", ["obj", "context", "np_opt", "pd_opt"], _scalar_shortcut),
+    ("_deep_copy", ["obj", "by_ref"], _copy_shortcut),
+)
+
+
+def _parameters(function: Any) -> list[str] | None:
     import inspect
 
     try:
-        params = list(inspect.signature(plain).parameters)
+        return list(inspect.signature(function).parameters)
     except (TypeError, ValueError):
-        return False
-    return params == ["obj", "context", "np_opt", "pd_opt"]
+        return None
 
 
 @contextlib.contextmanager
@@ -288,34 +320,39 @@ def many_charts() -> Iterator[None]:
       chart the report makes that is not valid Vega-Lite still fails, in the tests rather
       than in the user's build. Outside the block (the web pages, the API) each chart is
       checked as it is converted, as before.
-    * altair's conversion of a chart to a dict returns plain scalars without testing them
-      against every other kind first (:func:`_scalar_shortcut`; about half the remaining time).
-      It is the same function for every other value, so the dict is the same; the tests
-      compare the two on the report's charts and on generated values. An altair whose private
-      ``_todict`` has another signature is left as it is.
+    * altair converts and copies plain values without testing them against every other kind
+      first (:func:`_scalar_shortcut`, :func:`_copy_shortcut`; about half the remaining time of
+      a conversion). They are altair's own functions for every other value, so the results are
+      the same; the tests compare them with altair's on generated values and on charts. An
+      altair whose private functions have other parameters is left as it is.
+
+    The replacements are process-wide while any block is open (they give the same results, so
+    a chart converted in another thread meanwhile is not changed); the check is per thread.
     """
     token = _CHECK_CHARTS.set(False)
     schemapi: Any = None
-    with _FAST_TODICT_LOCK:
+    with _SHORTCUTS_LOCK:
         with contextlib.suppress(ImportError):
             from altair.utils import schemapi
         if schemapi is not None:
-            if _FAST_TODICT["depth"] == 0:
-                plain = getattr(schemapi, "_todict", None)
-                if plain is not None and _shortcut_applies(plain):
-                    _FAST_TODICT["plain"] = plain
-                    schemapi._todict = _scalar_shortcut(plain)
-            _FAST_TODICT["depth"] += 1
+            if _SHORTCUTS["depth"] == 0:
+                for name, params, make in _REPLACED:
+                    plain = getattr(schemapi, name, None)
+                    if plain is not None and _parameters(plain) == params:
+                        _SHORTCUTS["plain"][name] = plain
+                        setattr(schemapi, name, make(plain))
+            _SHORTCUTS["depth"] += 1
     try:
         yield
     finally:
         _CHECK_CHARTS.reset(token)
         if schemapi is not None:
-            with _FAST_TODICT_LOCK:
-                _FAST_TODICT["depth"] -= 1
-                if _FAST_TODICT["depth"] == 0 and _FAST_TODICT["plain"] is not None:
-                    schemapi._todict = _FAST_TODICT["plain"]
-                    _FAST_TODICT["plain"] = None
+            with _SHORTCUTS_LOCK:
+                _SHORTCUTS["depth"] -= 1
+                if _SHORTCUTS["depth"] == 0:
+                    for name, plain in _SHORTCUTS["plain"].items():
+                        setattr(schemapi, name, plain)
+                    _SHORTCUTS["plain"] = {}
 
 
 def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
