@@ -3,12 +3,15 @@
 Whatever the page size, the check finds the same damage: it is compared with a plain rebuild that
 holds everything in memory (written here from RFC 6962's definitions), on logs damaged at random
 (an edited entry, a deleted or edited subtree hash, a stored hash beyond the leaves, a deleted
-leaf, a tree head with another root), including damage that straddles a page boundary.
+leaf, a tree head with another root, which its signature no longer covers), including damage that
+straddles a page boundary.
 """
 
 from __future__ import annotations
 
+import base64
 import os
+import struct
 import subprocess
 import sys
 import time
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.exceptions import InvalidSignature
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
@@ -57,7 +61,9 @@ def _plain_rebuild(store: Store) -> set[str]:
     with store.engine.connect() as conn:
         leaves = conn.execute(text("SELECT leaf_index, entry_json, leaf_hash FROM log_leaves ORDER BY leaf_index")).all()
         nodes = {(int(lvl), int(i)): h for lvl, i, h in conn.execute(text("SELECT level, node_index, hash FROM log_nodes"))}
-        heads = {int(s): r for s, r in conn.execute(text("SELECT tree_size, root_hash FROM log_tree_heads"))}
+        heads = {int(s): (r, int(t), base64.b64decode(sig)) for s, r, t, sig in conn.execute(
+            text("SELECT tree_size, root_hash, timestamp_ms, signature FROM log_tree_heads"))}
+    public = store.log_private_key().public_key()
     problems: set[str] = set()
     hashes: list[bytes] = []
     for index, entry, leaf_hex in leaves:
@@ -77,11 +83,16 @@ def _plain_rebuild(store: Store) -> set[str]:
         for i in range(size >> lvl):
             if (lvl, i) not in nodes:
                 problems.add(f"stored subtree (level {lvl}, index {i}) does not match")
-    for s, r in heads.items():
-        if s > size:
+    for s, (r, t, sig) in heads.items():
+        if s > size:  # beyond the leaves: that alone is named
             problems.add(f"signed tree head of size {s} is beyond")
-        elif merkle.root_from_leaf_hashes(hashes[:s]).hex() != r:
+            continue
+        if merkle.root_from_leaf_hashes(hashes[:s]).hex() != r:
             problems.add(f"signed tree head of size {s}: the stored")
+        try:  # RFC 6962 section 3.5 TreeHeadSignature: version 0, signature type 1, timestamp, size, root
+            public.verify(sig, struct.pack(">BBQQ", 0, 1, t, s) + bytes.fromhex(r))
+        except InvalidSignature:
+            problems.add(f"signed tree head of size {s}: not signed")
     return problems
 
 

@@ -271,14 +271,15 @@ def log_key(database_url: str | None = DATABASE_OPTION, as_json: bool = JSON_OPT
 @registry_app.command("log-verify")
 @guarded
 def log_verify(database_url: str | None = DATABASE_OPTION, as_json: bool = JSON_OPTION) -> None:
-    """Rebuild the transparency log from its stored entries; exit 1 listing any damage."""
+    """Rebuild the transparency log from its stored entries and hold it to every head and checkpoint signed; exit 1 listing any damage."""
     store = _store(database_url)
     problems = store.audit_log_tree()
     size = store.log_size()
     if as_json:
         print_json({"ok": not problems, "tree_size": size, "problems": problems})
     elif not problems:
-        console.print(f"log intact: {size} leaves, every stored hash and signed tree head matches", highlight=False)
+        console.print(f"log intact: {size} leaves, every stored hash, signed tree head and checkpoint matches",
+                      highlight=False)
     for line in problems if not as_json else ():
         console.print(f"log damaged: {line}", highlight=False, soft_wrap=True)
     if problems:

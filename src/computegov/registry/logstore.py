@@ -10,6 +10,7 @@ reads O(log n) stored hashes (:mod:`computegov.tlog.merkle`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -21,7 +22,8 @@ from computegov.registry.models import LogLeaf, LogNode
 from computegov.tlog import merkle
 from computegov.tlog.entries import canonical_bytes
 
-__all__ = ["append_entries", "append_entry", "fetch_pieces", "lock_log", "log_size", "read_consistency", "read_inclusion", "read_root"]
+__all__ = ["append_entries", "append_entry", "check_pieces", "collect_pieces", "fetch_pieces", "lock_log", "log_size",
+           "piece_queries", "read_consistency", "read_inclusion", "read_root"]
 
 #: pg_advisory_xact_lock key of the log appender (0002 uses 7345201 for the migrator).
 _PG_LOG_LOCK = 7345202
@@ -33,34 +35,88 @@ def log_size(conn: Connection) -> int:
     return 0 if top is None else int(top) + 1
 
 
-def fetch_pieces(conn: Connection, pieces: Iterable[merkle.Piece]) -> dict[merkle.Piece, bytes]:
-    """Stored hashes of aligned subtrees ``(level, index)``, in one query.
+#: Most point lookups one piece query joins (SQLite allows 500 terms in a compound SELECT).
+_MAX_TERMS = 400
 
-    The SQL is written out with the integers inline (they are computed here, never user text):
-    compiling a SQLAlchemy expression cost more than the query itself.
+
+@functools.lru_cache(maxsize=256)
+def _piece_sql(mark: str, n_leaves: int, n_nodes: int, size_probe: bool) -> str:
+    """A UNION ALL of primary-key point lookups, one per wanted piece, with ``mark`` placeholders.
+
+    Its text depends only on the numbers of lookups, so the driver reuses the prepared statement
+    (sqlite3's statement cache; psycopg prepares a query after a few runs) instead of parsing new
+    SQL for every proof. Leaves are read as their entry text and hashed here, never from a stored
+    hash: roots, proofs and served entries come from the same bytes, so an edited entry shows.
+    ``size_probe`` adds a lookup of one leaf (row tag -1): present means the tree size is inside the log.
+    """
+    parts = [f"SELECT -1, leaf_index, '' FROM log_leaves WHERE leaf_index = {mark}"] if size_probe else []
+    parts += [f"SELECT 0, leaf_index, entry_json FROM log_leaves WHERE leaf_index = {mark}"] * n_leaves
+    parts += [f"SELECT level, node_index, hash FROM log_nodes WHERE level = {mark} AND node_index = {mark}"] * n_nodes
+    return " UNION ALL ".join(parts)
+
+
+def piece_queries(pieces: Iterable[merkle.Piece], *, mark: str = "?",
+                  size_probe: int | None = None) -> list[tuple[str, list[int]]]:
+    """The SQL and parameters that read the stored hashes of ``pieces`` (``mark``: the driver's placeholder).
+
+    Args:
+        pieces: aligned subtrees ``(level, index)``; level 0 are leaves.
+        mark: ``?`` (sqlite3) or ``%s`` (psycopg).
+        size_probe: also look up leaf ``size_probe - 1`` (a row tagged -1), to learn in the same
+            query whether a tree of ``size_probe`` leaves lies inside the log.
+    """
+    wanted = sorted({(int(lvl), int(i)) for lvl, i in pieces})
+    probe = size_probe is not None and size_probe > 0
+    out: list[tuple[str, list[int]]] = []
+    for lo in range(0, max(len(wanted), 1 if probe else 0), _MAX_TERMS):
+        part = wanted[lo:lo + _MAX_TERMS]
+        first = probe and lo == 0
+        leaves = [i for lvl, i in part if lvl == 0]
+        params: list[int] = [int(size_probe) - 1] if first and size_probe else []
+        params += leaves
+        n_nodes = 0
+        for lvl, i in part:
+            if lvl != 0:
+                params += (lvl, i)
+                n_nodes += 1
+        out.append((_piece_sql(mark, len(leaves), n_nodes, first), params))
+    return out
+
+
+def collect_pieces(rows: Iterable[Sequence[Any]], out: dict[merkle.Piece, bytes]) -> bool:
+    """Fold the rows of :func:`piece_queries` into ``out``; True when the size probe's leaf was found."""
+    probed = False
+    for lvl, idx, h in rows:
+        level = int(lvl)
+        if level > 0:
+            out[(level, int(idx))] = bytes.fromhex(h)
+        elif level == 0:
+            out[(0, int(idx))] = merkle.leaf_hash(h.encode())
+        else:
+            probed = True
+    return probed
+
+
+def check_pieces(wanted: Iterable[merkle.Piece], found: Mapping[merkle.Piece, bytes]) -> None:
+    """Raise :class:`LogProofError` naming the first of ``wanted`` that ``found`` lacks."""
+    missing = [p for p in wanted if p not in found]
+    if missing:
+        lvl, idx = min(missing)
+        raise LogProofError(f"the log's stored subtree (level {lvl}, index {idx}) is missing; the log was damaged")
+
+
+def fetch_pieces(conn: Connection, pieces: Iterable[merkle.Piece]) -> dict[merkle.Piece, bytes]:
+    """Stored hashes of aligned subtrees ``(level, index)``, in one query (point lookups by primary key).
 
     Raises:
         LogProofError: a subtree the log should hold is missing (its rows were deleted).
     """
     wanted = {(int(lvl), int(i)) for lvl, i in pieces}
-    by_level: dict[int, list[str]] = {}
-    for lvl, i in sorted(wanted):
-        by_level.setdefault(lvl, []).append(str(i))
-    # one indexed lookup per level ((level, node_index) IN (VALUES ...) scans the table in SQLite)
-    # leaves are hashed from the entry text served at /api/v1/log/leaves, never read from a stored
-    # hash: roots, proofs and served entries come from the same bytes, so an edited entry shows
-    parts = [f"SELECT 0, leaf_index, entry_json FROM log_leaves WHERE leaf_index IN ({','.join(idx)})"
-             if lvl == 0 else
-             f"SELECT level, node_index, hash FROM log_nodes WHERE level = {lvl} AND node_index IN ({','.join(idx)})"
-             for lvl, idx in by_level.items()]
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     out: dict[merkle.Piece, bytes] = {}
-    if parts:
-        for lvl, idx, h in conn.exec_driver_sql(" UNION ALL ".join(parts)):
-            out[(int(lvl), int(idx))] = merkle.leaf_hash(h.encode()) if int(lvl) == 0 else bytes.fromhex(h)
-    missing = wanted - out.keys()
-    if missing:
-        lvl, idx = min(missing)
-        raise LogProofError(f"the log's stored subtree (level {lvl}, index {idx}) is missing; the log was damaged")
+    for sql, params in piece_queries(wanted, mark=mark):
+        collect_pieces(conn.exec_driver_sql(sql, tuple(params)), out)
+    check_pieces(wanted, out)
     return out
 
 

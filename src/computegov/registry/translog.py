@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import func, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from computegov.registry import logstore, treehead
@@ -33,17 +33,26 @@ from computegov.registry.database import Database
 from computegov.registry.errors import LogProofError
 from computegov.registry.models import LogCheckpoint, LogLeaf, LogTreeHead
 from computegov.tlog import merkle
-from computegov.tlog.checkpoint import Checkpoint, LogKey, sign_checkpoint
+from computegov.tlog.checkpoint import (
+    Checkpoint,
+    LogKey,
+    open_checkpoint,
+    parse_checkpoint_text,
+    sign_checkpoint,
+)
 from computegov.tlog.cosignature import signature_timestamp
 from computegov.tlog.note import parse_note
 from computegov.tlog.receipt import Receipt
 from computegov.tlog.witness_client import WitnessEndpoint, WitnessOutcome, request_cosignatures
 
-__all__ = ["CHECKPOINT_INTERVAL_S", "MAX_MERGE_DELAY_S", "LeafInfo", "TransparencyLog", "entry_subject",
-           "log_key_path"]
+__all__ = ["CHECKPOINT_INTERVAL_S", "HEAD_CLOCK_SLACK_S", "MAX_MERGE_DELAY_S", "LeafInfo", "TransparencyLog",
+           "entry_subject", "log_key_path"]
 
 #: Leaves :meth:`TransparencyLog.audit_log_tree` reads per page (a few MB of entries at most).
 AUDIT_CHUNK = 4096
+#: How far (s) a stored tree head's time may fall behind a smaller head's before the operator's
+#: check calls it back-dated: two signers racing read sizes and clocks a few ms apart. Our design value.
+HEAD_CLOCK_SLACK_S = 60
 #: pg_advisory_xact_lock key of the checkpoint signer (7345201: migrator, 7345202: log appender).
 _PG_CHECKPOINT_LOCK = 7345203
 #: Most leaves one call of :meth:`TransparencyLog.log_leaves` returns.
@@ -132,6 +141,7 @@ class TransparencyLog(Database):
 
     _log_key: Ed25519PrivateKey | None = None
     _batch: _CheckpointBatch | None = None
+    _proof_conns: _ProofConnections | None = None
 
     def log_private_key(self) -> Ed25519PrivateKey:
         """The registry's log key (created with mode 0600 on first use)."""
@@ -361,17 +371,84 @@ class TransparencyLog(Database):
             return [_head(r) for r in rows]
 
     def inclusion_proof(self, index: int, tree_size: int) -> dict[str, Any]:
-        """Leaf hash and audit path (hex) of leaf ``index`` in the tree of ``tree_size`` leaves."""
-        with self.engine.connect() as conn:
-            leaf, path = logstore.read_inclusion(conn, index, tree_size)
-        return {"leaf_index": index, "tree_size": tree_size, "leaf_hash": leaf.hex(),
-                "audit_path": [h.hex() for h in path]}
+        """Leaf hash and audit path (hex) of leaf ``index`` in the tree of ``tree_size`` leaves.
+
+        One query of O(log n) primary-key lookups on a kept connection (see :meth:`_proof_pieces`).
+
+        Raises:
+            LogProofError: a bad index or size, or the log's rows were damaged.
+        """
+        groups = merkle.inclusion_pieces(index, tree_size) if 0 <= index < tree_size else None
+        if groups is None:
+            self._proof_size_error(tree_size, "inclusion proof")
+            merkle.inclusion_ranges(index, tree_size)  # raises: the index is outside the tree
+            raise AssertionError("unreachable")
+        found = self._proof_pieces([(0, index), *(p for g in groups for p in g)], tree_size, "inclusion proof")
+        return {"leaf_index": index, "tree_size": tree_size, "leaf_hash": found[(0, index)].hex(),
+                "audit_path": [h.hex() for h in merkle.proof_from_lookup(groups, found)]}
 
     def consistency_proof(self, first: int, second: int) -> dict[str, Any]:
-        """Consistency proof (hex) from the tree of ``first`` leaves to that of ``second``."""
+        """Consistency proof (hex) from the tree of ``first`` leaves to that of ``second``.
+
+        Raises:
+            LogProofError: bad sizes, or the log's rows were damaged.
+        """
+        if second < 0:
+            self._proof_size_error(second, "consistency proof")
+        groups = merkle.consistency_pieces(first, second)
+        found = self._proof_pieces([p for g in groups for p in g], second, "consistency proof")
+        return {"first": first, "second": second,
+                "consistency_path": [h.hex() for h in merkle.proof_from_lookup(groups, found)]}
+
+    def _proof_pieces(self, pieces: list[merkle.Piece], size: int, what: str) -> dict[merkle.Piece, bytes]:
+        """Stored hashes of ``pieces`` and whether a tree of ``size`` leaves lies inside the log, in one query.
+
+        The size is checked by looking up leaf ``size - 1`` in the same statement (the log is
+        contiguous: a missing leaf below it leaves a piece missing, which is an error too), not
+        by a separate ``max(leaf_index)``. Runs on one of the log's kept driver connections
+        (:class:`_ProofConnections`); an in-memory SQLite database, which a second connection
+        would not see, goes through the engine.
+        """
+        if size >= 1 << _MAX_LEVEL:  # no log holds that many leaves (nor does a 64-bit SQL integer)
+            self._proof_size_error(size, what)
+        found: dict[merkle.Piece, bytes] = {}
+        probed = size == 0
+        conns = self._proof_connections()
+        if conns is None:
+            with self.engine.connect() as conn:
+                mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+                for sql, params in logstore.piece_queries(pieces, mark=mark, size_probe=size):
+                    probed |= logstore.collect_pieces(conn.exec_driver_sql(sql, tuple(params)), found)
+        else:
+            queries = logstore.piece_queries(pieces, mark=conns.mark, size_probe=size)
+            for rows in conns.run(queries):
+                probed |= logstore.collect_pieces(rows, found)
+        if not probed:
+            self._proof_size_error(size, what)
+        logstore.check_pieces(pieces, found)
+        return found
+
+    def _proof_size_error(self, size: int, what: str) -> None:
+        """Raise the error for a tree size outside the log (the log's size read as before)."""
         with self.engine.connect() as conn:
-            path = logstore.read_consistency(conn, first, second)
-        return {"first": first, "second": second, "consistency_path": [h.hex() for h in path]}
+            current = logstore.log_size(conn)
+        if size < 0 or size > current:
+            raise LogProofError(f"{what}: tree size {size} is outside 0..{current} (the log's size)")
+
+    def _proof_connections(self) -> _ProofConnections | None:
+        url = self.url
+        if url.startswith("sqlite") and (":memory:" in url or url in {"sqlite://", "sqlite:///"}):
+            return None
+        with _BATCH_LOCK:
+            if self._proof_conns is None:
+                self._proof_conns = _ProofConnections(self.engine)
+            return self._proof_conns
+
+    def close(self) -> None:
+        """Close the kept proof connections and every pooled connection."""
+        if self._proof_conns is not None:
+            self._proof_conns.close()
+        super().close()
 
     def log_leaves(self, start: int, end: int) -> list[LeafInfo]:
         """Leaves ``[start, end)`` (at most :data:`MAX_LEAVES_PER_PAGE`).
@@ -401,19 +478,70 @@ class TransparencyLog(Database):
         return {"report_leaf": found.get("report"), "verdict_leaf": found.get("verdict")}
 
     def audit_log_tree(self, *, max_problems: int = 20, chunk: int = AUDIT_CHUNK) -> list[str]:
-        """Rebuild the tree from every stored entry and compare it with every stored hash and head.
+        """Rebuild the tree from every stored entry; compare it with every stored hash, head and checkpoint.
 
-        One streaming pass in memory that does not grow with the log: leaves are read ``chunk`` at
-        a time in index order (keyset pages), and with each page only the subtree hashes and tree
-        heads that page completes; the walk keeps the O(log n) hashes of the tree's right edge.
+        The operator's own check that nobody edited the database (``registry log-verify``). One
+        streaming pass in memory that does not grow with the log: leaves are read ``chunk`` at a
+        time in index order (keyset pages), with each page only the subtree hashes, RFC 6962 tree
+        heads and C2SP checkpoints that page completes; the walk keeps the O(log n) hashes of the
+        tree's right edge (the Merkle frontier) and, as it passes each signed size, compares the
+        root it rebuilt with the root that was signed there. So an old entry edited with every
+        hash rebuilt, and only the latest head or checkpoint re-signed, is named by the first
+        earlier checkpoint whose root disagrees.
+
+        Checked before the walk (:meth:`_audit_checkpoint_rows`): every stored checkpoint is a
+        well-formed note whose size and time are those of its row, and stored checkpoints grow in
+        size and time in the order they were stored with no id missing between them (so a
+        deleted, reordered, resized or back-dated checkpoint shows). In the walk, each checkpoint
+        and tree head must carry a valid signature by the log's key (only then is its root
+        compared), and a head's time must not go back more than :data:`HEAD_CLOCK_SLACK_S` from a
+        smaller head's.
+
+        What no check of the database alone can see: a *consistent* rewrite, with every head and
+        checkpoint re-signed to agree with the rewritten entries (the operator holds the key), or
+        the newest checkpoints deleted. Only someone who kept an earlier checkpoint can tell: a
+        stateful ``log monitor``, witnesses (``--min-witnesses``) or a client's receipt.
 
         Returns:
-            The problems found, at most ``max_problems`` (empty: the log is intact).
+            The problems found, at most ``max_problems`` (empty: the log is intact), in the order
+            found: checkpoint rows first, then along the leaves.
         """
+        public = self.log_private_key().public_key()
+        log_key = LogKey(public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
         problems: list[str] = []
         stack: list[bytes] = []
         size = 0
+        first_disagreement = True
         with self.engine.connect() as conn:
+            self._audit_checkpoint_rows(conn, problems, max_problems, chunk)
+            prev_head: tuple[int, int] | None = None
+
+            def check_signed(at: int, root: bytes, heads: dict[int, Any],
+                             checkpoints: dict[int, list[tuple[int, str]]]) -> None:
+                nonlocal first_disagreement, prev_head
+                head = heads.get(at)
+                if head is not None:
+                    prev_head = self._audit_head(head, root, public, prev_head, problems)
+                for cp_id, note in checkpoints.get(at, ()):
+                    try:
+                        if parse_checkpoint_text(parse_note(note).text).size != at:
+                            continue  # a row that disagrees with its note: reported with the rows
+                    except LogProofError:
+                        continue  # malformed: reported with the rows
+                    try:
+                        signed = open_checkpoint(note, log_key).checkpoint
+                    except LogProofError as err:
+                        problems.append(f"signed checkpoint #{cp_id} (row size {at}): {err}: not signed by the "
+                                        "log's key as stored")
+                        continue
+                    if signed.root_hash != root:
+                        first = " (the first checkpoint whose root disagrees)" if first_disagreement else ""
+                        first_disagreement = False
+                        problems.append(f"signed checkpoint #{cp_id} of size {at}{first}: the stored leaves give root "
+                                        f"{root.hex()}, the checkpoint signed {signed.root_hash.hex()}: entries "
+                                        f"below leaf {at} were changed after it was signed")
+
+            check_signed(0, merkle.EMPTY_ROOT, *_signed_between(conn, -1, 0))
             while len(problems) < max_problems:
                 rows = conn.execute(select(LogLeaf.leaf_index, LogLeaf.entry_json, LogLeaf.leaf_hash)
                                     .where(LogLeaf.leaf_index >= size).order_by(LogLeaf.leaf_index)
@@ -422,9 +550,7 @@ class TransparencyLog(Database):
                     break
                 last = size + len(rows) - 1  # the last leaf of this page when none is missing
                 stored = _completed_nodes(conn, size, last)
-                heads = {int(n): str(r) for n, r in conn.execute(
-                    select(LogTreeHead.tree_size, LogTreeHead.root_hash)
-                    .where(LogTreeHead.tree_size > size, LogTreeHead.tree_size <= last + 1))}
+                heads, checkpoints = _signed_between(conn, size, last + 1)
                 missing = False
                 for index, entry, leaf_hex in rows:
                     if int(index) != size:
@@ -442,8 +568,8 @@ class TransparencyLog(Database):
                                             "its leaves")
                     stack.append(node)
                     size += 1
-                    if size in heads and merkle.hash_pieces(stack).hex() != heads[size]:
-                        problems.append(f"signed tree head of size {size}: the stored leaves give another root")
+                    if size in heads or size in checkpoints:
+                        check_signed(size, merkle.hash_pieces(stack), heads, checkpoints)
                 if missing or len(rows) < chunk:
                     break
             beyond = _nodes_beyond(conn, size, max_problems)
@@ -451,10 +577,157 @@ class TransparencyLog(Database):
             late = conn.execute(select(LogTreeHead.tree_size).where(LogTreeHead.tree_size > size)
                                 .order_by(LogTreeHead.tree_size).limit(max_problems)).scalars().all()
             problems += [f"signed tree head of size {int(s)} is beyond the {size} stored leaves" for s in late]
-            empty = conn.execute(select(LogTreeHead.root_hash).where(LogTreeHead.tree_size == 0)).scalar()
-        if empty is not None and empty != merkle.EMPTY_ROOT.hex():
-            problems.append("signed tree head of size 0 does not have the empty root")
+            late_cps = conn.execute(select(LogCheckpoint.id, LogCheckpoint.tree_size)
+                                    .where(LogCheckpoint.tree_size > size)
+                                    .order_by(LogCheckpoint.tree_size, LogCheckpoint.id).limit(max_problems)).all()
+            problems += [f"signed checkpoint #{int(i)} of size {int(s)} is beyond the {size} stored leaves: "
+                         "leaves it holds were deleted" for i, s in late_cps]
         return problems[:max_problems]
+
+    @staticmethod
+    def _audit_head(head: Any, root: bytes, public: Ed25519PublicKey, prev: tuple[int, int] | None,
+                    problems: list[str]) -> tuple[int, int]:
+        """Check one stored tree head against the rebuilt ``root``; return its (size, time ms) for the next."""
+        size, stamp = int(head.tree_size), int(head.timestamp_ms)
+        if head.root_hash != root.hex():
+            problems.append(f"signed tree head of size {size}: the stored leaves give another root "
+                            f"({root.hex()}, the head says {head.root_hash})")
+        try:
+            treehead.verify_tree_head(_head(head), public)
+        except LogProofError as err:
+            problems.append(f"signed tree head of size {size}: not signed by the log's key ({err})")
+        if prev is not None and stamp < prev[1] - HEAD_CLOCK_SLACK_S * 1000:
+            problems.append(f"signed tree head of size {size} is dated {_iso(stamp / 1000)}, "
+                            f"{(prev[1] - stamp) / 1000:.0f} s before the smaller head of size {prev[0]} "
+                            f"({_iso(prev[1] / 1000)}): heads were back-dated or re-signed out of order")
+        return size, stamp if prev is None else max(stamp, prev[1])
+
+    @staticmethod
+    def _audit_checkpoint_rows(conn: Connection, problems: list[str], max_problems: int, chunk: int) -> None:
+        """Stored checkpoints in the order stored: well formed, matching their rows, growing, none missing.
+
+        Their signatures are checked in the walk, where each is compared with the rebuilt root.
+        """
+        prev: tuple[int, int, int] | None = None  # id, size, time s
+        after = None
+        while len(problems) < max_problems:
+            query = select(LogCheckpoint.id, LogCheckpoint.tree_size, LogCheckpoint.timestamp_s, LogCheckpoint.note)
+            if after is not None:
+                query = query.where(LogCheckpoint.id > after)
+            rows = conn.execute(query.order_by(LogCheckpoint.id).limit(chunk)).all()
+            if not rows:
+                return
+            for cp_id, row_size, row_time, note in rows:
+                cp_id, row_size, row_time = int(cp_id), int(row_size), int(row_time)
+                after = cp_id
+                expected = 1 if prev is None else prev[0] + 1
+                if cp_id != expected:
+                    maybe = " (or, on PostgreSQL, a signing transaction was rolled back)" \
+                        if conn.dialect.name == "postgresql" else ""
+                    gap = f"#{expected}" if cp_id == expected + 1 else f"#{expected}..#{cp_id - 1}"
+                    problems.append(f"signed checkpoint {gap} is missing before #{cp_id}: stored checkpoints were "
+                                    f"deleted{maybe}")
+                try:
+                    parsed = parse_note(note)
+                    signed = parse_checkpoint_text(parsed.text)
+                except LogProofError as err:
+                    problems.append(f"signed checkpoint #{cp_id} (row size {row_size}): malformed note: {err}")
+                    prev = (cp_id, row_size, row_time)
+                    continue
+                size, stamp = signed.size, _note_stamp(parsed, signed.origin)
+                if size != row_size or (stamp is not None and stamp != row_time):
+                    problems.append(f"signed checkpoint #{cp_id}: its row says size {row_size}, time "
+                                    f"{_iso(row_time)}, the signed note says size {size}, time "
+                                    f"{_iso(stamp) if stamp is not None else 'none'}: the row or note was edited")
+                stamp = row_time if stamp is None else stamp
+                if prev is not None and (size < prev[1] or stamp < prev[2]):
+                    problems.append(f"signed checkpoint #{cp_id} (size {size}, signed {_iso(stamp)}) is stored after "
+                                    f"#{prev[0]} (size {prev[1]}, signed {_iso(prev[2])}): stored checkpoints go "
+                                    "back; one was reordered, resized or back-dated")
+                prev = (cp_id, size, stamp)
+            if len(rows) < chunk:
+                return
+
+
+class _ProofConnections:
+    """A few driver connections kept for proof reads: no pool checkout, ping or transaction per proof.
+
+    Each is taken from the engine's pool once (so it was opened with the engine's settings:
+    SQLite's WAL and busy timeout) and detached from it, then kept here: one thread uses one at
+    a time, at most :attr:`KEEP` idle ones are kept, and a connection whose query fails at the
+    driver level is closed and the query retried once on a fresh one (a restarted PostgreSQL
+    server costs no failed proof). A read is one statement in autocommit mode, so it sees one
+    snapshot and holds no transaction open. After a fork the child opens its own.
+    """
+
+    KEEP = 8
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+        self._idle: list[Any] = []
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        self._errors: tuple[type[BaseException], ...] = (engine.dialect.loaded_dbapi.Error,)
+
+    def _take(self) -> Any:
+        with self._lock:
+            if self._pid != os.getpid():  # forked: the parent's connections are not ours to use
+                self._idle, self._pid = [], os.getpid()
+            if self._idle:
+                return self._idle.pop()
+        proxy = self.engine.raw_connection()
+        dbapi: Any = proxy.driver_connection
+        proxy.detach()
+        if self.engine.dialect.name == "postgresql":
+            dbapi.rollback()
+            dbapi.autocommit = True
+        return dbapi
+
+    def _give(self, dbapi: Any) -> None:
+        with self._lock:
+            if self._pid == os.getpid() and len(self._idle) < self.KEEP:
+                self._idle.append(dbapi)
+                return
+        dbapi.close()
+
+    def run(self, queries: Sequence[tuple[str, Sequence[int]]]) -> list[list[Any]]:
+        """The rows of each ``(sql, params)``, on one kept connection."""
+        for attempt in (0, 1):
+            dbapi = self._take()
+            try:
+                out = []
+                for sql, params in queries:
+                    cur = dbapi.cursor()
+                    try:
+                        cur.execute(sql, tuple(params))
+                        out.append(cur.fetchall())
+                    finally:
+                        cur.close()
+            except self._errors:
+                _close_quietly(dbapi)
+                if attempt:
+                    raise
+                continue
+            self._give(dbapi)
+            return out
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        """Close every idle kept connection (they are opened again on the next proof)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for dbapi in idle:
+            _close_quietly(dbapi)
+
+
+def _close_quietly(dbapi: Any) -> None:
+    """Close a driver connection that may be dead already (closing it then can fail; nothing is lost)."""
+    try:
+        dbapi.close()
+    except Exception:
+        return
+
 
 #: Deepest subtree level a log of fewer than 2**62 leaves can hold.
 _MAX_LEVEL = 62
@@ -483,7 +756,40 @@ def _nodes_beyond(conn: Connection, size: int, limit: int) -> list[merkle.Piece]
     return [(int(lvl), int(i)) for lvl, i in conn.exec_driver_sql(sql)]
 
 
-def _head(row: LogTreeHead) -> treehead.TreeHead:
+def _signed_between(conn: Connection, after: int, upto: int) -> tuple[dict[int, Any], dict[int, list[tuple[int, str]]]]:
+    """Stored tree heads (rows) and checkpoints ``(id, note)`` of sizes ``after < size <= upto``, by size."""
+    heads = {int(r.tree_size): r for r in conn.execute(
+        select(LogTreeHead.tree_size, LogTreeHead.root_hash, LogTreeHead.timestamp_ms, LogTreeHead.keyid,
+               LogTreeHead.signature).where(LogTreeHead.tree_size > after, LogTreeHead.tree_size <= upto))}
+    checkpoints: dict[int, list[tuple[int, str]]] = {}
+    for cp_id, size, note in conn.execute(select(LogCheckpoint.id, LogCheckpoint.tree_size, LogCheckpoint.note)
+                                          .where(LogCheckpoint.tree_size > after, LogCheckpoint.tree_size <= upto)
+                                          .order_by(LogCheckpoint.id)):
+        checkpoints.setdefault(int(size), []).append((int(cp_id), str(note)))
+    return heads, checkpoints
+
+
+def _note_stamp(note: Any, origin: str) -> int | None:
+    """The time (POSIX s) on a note's timestamped log signature, read without verifying it (None: none)."""
+    for sig in note.signatures:
+        if sig.name == origin:
+            try:
+                return int(signature_timestamp(sig))
+            except LogProofError:
+                continue
+    return None
+
+
+def _iso(posix_s: float) -> str:
+    """A POSIX time as UTC ISO 8601 (seconds), for messages."""
+    try:
+        return dt.datetime.fromtimestamp(posix_s, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return f"{posix_s:.0f} s"
+
+
+def _head(row: Any) -> treehead.TreeHead:
+    """A stored tree head (ORM object or row) as a :class:`~computegov.registry.treehead.TreeHead`."""
     return treehead.TreeHead.from_dict({"tree_size": int(row.tree_size), "root_hash": row.root_hash,
                                         "timestamp_ms": int(row.timestamp_ms), "keyid": row.keyid,
                                         "signature": row.signature}, where="stored tree head")
