@@ -30,7 +30,6 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 from computegov.attest.geo import EARTH_MEAN_RADIUS_KM, Disk, SiteDecision, destination_ring
@@ -86,44 +85,79 @@ def require_extra(module: str) -> Any:
         ) from err
 
 
-def _ring(topology: dict[str, Any], arcs: list[list[list[int]]], indices: list[int]) -> list[tuple[float, float]]:
-    """One ring's (lon, lat) points from arc indices (``~i`` means arc ``i`` reversed).
+def _arc_points(quantized: list[list[int]], scale: Any, translate: Any, *, exact_floats: bool) -> Any:
+    """One arc's (lon, lat) points, an (n, 2) numpy array, from its delta-encoded positions.
+
+    TopoJSON spec §2.1.3: positions are deltas, quantized: ``x * sx + tx`` (``y`` alike). Whole
+    numbers (the usual case) are summed and scaled with numpy, the same operations in the same
+    order as Python's (exact: integer sums below 2**53, one float multiply, one float add; an
+    integer scale or translate converts to float exactly, which ``exact_floats`` says); anything
+    else is decoded value by value in Python.
+    """
+    import numpy as np
+
+    (sx, sy), (tx, ty) = scale, translate
+    deltas = np.asarray(quantized) if quantized else np.zeros((0, 2), dtype=np.int64)
+    if exact_floats and deltas.dtype.kind == "i" and deltas.ndim == 2 and deltas.shape[1] == 2:
+        positions = np.cumsum(deltas, axis=0)
+        if positions.size == 0 or int(np.abs(positions).max()) < 2**53:  # every sum exact in float64
+            return positions * np.array([sx, sy]) + np.array([tx, ty])
+    x = y = 0
+    points = []
+    for dx, dy in quantized:
+        x, y = x + dx, y + dy
+        points.append((x * sx + tx, y * sy + ty))
+    return np.array(points, dtype=float).reshape(-1, 2)
+
+
+def _ring(arcs: list[Any], indices: list[int]) -> Any:
+    """One ring's (lon, lat) points, an (n, 2) array, from arc indices (``~i``: arc ``i`` reversed).
 
     Longitudes are unwrapped: world-atlas stitches rings across the antimeridian, so a step of
-    more than 180° is a crossing, and the ring continues past ±180 instead of jumping back.
+    more than 180° is a crossing, and the ring continues past ±180 instead of jumping back
+    (each point moves by the whole turns that bring it within 180° of the one before). A ring
+    with no such step is left as it is; the few that cross are unwrapped point by point.
     """
-    (sx, sy), (tx, ty) = topology["transform"]["scale"], topology["transform"]["translate"]
-    out: list[tuple[float, float]] = []
+    import numpy as np
+
+    pieces = []
+    count = 0
     for i in indices:
         arc = arcs[i] if i >= 0 else arcs[~i][::-1]
-        pts = [(x * sx + tx, y * sy + ty) for x, y in arc]
-        out += pts if not out else pts[1:]  # each arc starts where the previous one ended
-    unwrapped: list[tuple[float, float]] = []
-    for lon, lat in out:
-        if unwrapped:
-            prev = unwrapped[-1][0]
-            lon += 360.0 * round((prev - lon) / 360.0)
-        unwrapped.append((lon, lat))
-    return unwrapped
+        pieces.append(arc if count == 0 else arc[1:])  # each arc starts where the previous one ended
+        count += len(pieces[-1])
+    out = np.concatenate(pieces) if pieces else np.zeros((0, 2))
+    lon = out[:, 0]
+    steps = (lon[:-1] - lon[1:]) / 360.0
+    if bool(np.all(np.abs(steps) < 0.5)):  # round() of each is 0: no crossing
+        out[1:, 0] = lon[1:] + 0.0
+        return out
+    unwrapped = [float(v) for v in lon]
+    for k in range(1, len(unwrapped)):
+        unwrapped[k] += 360.0 * round((unwrapped[k - 1] - unwrapped[k]) / 360.0)
+    out[:, 0] = unwrapped
+    return out
 
 
-def _polygon(shell: list[tuple[float, float]], holes: list[list[tuple[float, float]]]) -> Any:
-    """A polygon within [-180, 180] from unwrapped rings.
+def _polygon(shell: Any, holes: list[Any]) -> Any:
+    """A polygon within [-180, 180] from unwrapped rings ((n, 2) arrays of lon, lat).
 
     The shell is closed over a pole when it circles one, holes are shifted to lie beside the
     shell, and the parts beyond ±180 are moved back by 360°.
     """
+    import numpy as np
+
     shapely = require_extra("shapely")
-    turn = shell[-1][0] - shell[0][0]
+    turn = float(shell[-1, 0]) - float(shell[0, 0])
     if abs(turn) > 180:  # the shell goes once around a pole (Antarctica): close it over the pole
-        pole = -90.0 if sum(p[1] for p in shell) < 0 else 90.0
-        shell = [*shell, (shell[-1][0], pole), (shell[0][0], pole)]
-    lo, hi = min(p[0] for p in shell), max(p[0] for p in shell)
+        pole = -90.0 if sum(shell[:, 1].tolist()) < 0 else 90.0
+        shell = np.vstack([shell, [[shell[-1, 0], pole], [shell[0, 0], pole]]])
+    lo, hi = float(shell[:, 0].min()), float(shell[:, 0].max())
     aligned = []
     for hole in holes:
-        mid = (min(p[0] for p in hole) + max(p[0] for p in hole)) / 2
+        mid = (float(hole[:, 0].min()) + float(hole[:, 0].max())) / 2
         shift = 360.0 * round(((lo + hi) / 2 - mid) / 360.0)
-        aligned.append([(x + shift, y) for x, y in hole])
+        aligned.append(np.column_stack([hole[:, 0] + shift, hole[:, 1]]))
     geom = shapely.Polygon(shell, aligned)
     if not geom.is_valid:
         geom = shapely.make_valid(geom)
@@ -145,14 +179,9 @@ def decode_topojson(topology: dict[str, Any], layer: str) -> list[tuple[dict[str
     """
     shapely = require_extra("shapely")
     require_extra("shapely.affinity")
-    arcs: list[list[list[int]]] = []
-    for quantized in topology["arcs"]:  # delta-encoded (TopoJSON spec §2.1.3)
-        x = y = 0
-        points = []
-        for dx, dy in quantized:
-            x, y = x + dx, y + dy
-            points.append([x, y])
-        arcs.append(points)
+    scale, translate = topology["transform"]["scale"], topology["transform"]["translate"]
+    exact = all(isinstance(v, int | float) and not isinstance(v, bool) and abs(v) < 2**53 for v in (*scale, *translate))
+    arcs = [_arc_points(quantized, scale, translate, exact_floats=exact) for quantized in topology["arcs"]]
     out = []
     for feature in topology["objects"][layer]["geometries"]:
         polys = feature.get("arcs") or []
@@ -162,7 +191,7 @@ def decode_topojson(topology: dict[str, Any], layer: str) -> list[tuple[dict[str
             continue
         parts = []
         for rings in polys:
-            shell, *holes = (_ring(topology, arcs, r) for r in rings)
+            shell, *holes = (_ring(arcs, r) for r in rings)
             parts.append(_polygon(shell, holes))
         polygons = [q for part in parts for q in getattr(part, "geoms", [part])]
         if len(polygons) == 1:
@@ -219,45 +248,131 @@ def disk_polygon(disk: Disk) -> Any | None:
 
     The ``VERTICES`` corners come from :func:`~computegov.attest.geo.destination_ring`.
     """
-    shapely = require_extra("shapely")
+    return _drawn(disk.lat_deg, disk.lon_deg, disk.radius_km)
+
+
+def _drawn(lat_deg: float, lon_deg: float, radius_km: float) -> Any | None:
+    """:func:`disk_polygon` of the disk ``radius_km`` around (lat, lon)."""
+    ring = _drawn_ring(lat_deg, lon_deg, radius_km)
+    return None if ring is None else require_extra("shapely").Polygon(ring)
+
+
+def _drawn_ring(lat_deg: float, lon_deg: float, radius_km: float) -> Any | None:
+    """The corners of :func:`_drawn`'s polygon, an (n, 2) array of (lon, lat), or None."""
     import numpy as np
 
     # at least MIN_DRAWN_KM, so that a zero-radius disk is still a polygon (widening is sound)
-    r = max(disk.radius_km, MIN_DRAWN_KM) / math.cos(math.pi / VERTICES) * PLANE_MARGIN
+    r = max(radius_km, MIN_DRAWN_KM) / math.cos(math.pi / VERTICES) * PLANE_MARGIN
     if r >= math.pi * EARTH_MEAN_RADIUS_KM / 2:
         return None
-    lats, lons = destination_ring(disk.lat_deg, disk.lon_deg, r, VERTICES)
+    lats, lons = destination_ring(lat_deg, lon_deg, r, VERTICES)
     if np.abs(lats).max() > 89 or lons.max() - lons.min() > 180:
         return None
-    if abs(disk.lat_deg) + math.degrees(r / EARTH_MEAN_RADIUS_KM) > 89:
+    if abs(lat_deg) + math.degrees(r / EARTH_MEAN_RADIUS_KM) > 89:
         return None
-    return shapely.Polygon(np.column_stack([lons, lats]))
+    return np.column_stack([lons, lats])
+
+
+@functools.lru_cache(maxsize=1024)
+def _alpha3(iso3: str) -> str:
+    """The key of ``iso3`` in :func:`country_shapes` (its alpha-3 code, or the text upper-cased)."""
+    return country_code(iso3) or iso3.upper()
+
+
+@functools.cache
+def _valid_area(code: str) -> bool:
+    """Whether the border of ``code`` is a valid Polygon or MultiPolygon (every bundled one is)."""
+    geom = country_shapes()[code]
+    return geom.geom_type in {"Polygon", "MultiPolygon"} and bool(geom.is_valid)
+
+
+def _outside_first(polys: list[tuple[Disk, Any]], meets: Any, country: Any) -> Disk | None:
+    """The first disk, nearest to the country first, whose polygon misses it; None if all meet it.
+
+    The rule: sort the polygons by ``p.distance(country)`` (stable) and take the first that
+    does not intersect the country (``meets[i]``: polygon ``i`` intersects it). Polygons that
+    meet the country are skipped whatever their distance, so distances are needed only among
+    the missing ones, and only when there are two or more of those (ties keep the input
+    order, as the stable sort does).
+    """
+    missing = [i for i, hit in enumerate(meets) if not hit]
+    if not missing:
+        return None
+    if len(missing) == 1:
+        return polys[missing[0]][0]
+    return polys[min(missing, key=lambda i: (polys[i][1].distance(country), i))][0]
+
+
+def _nearest_first(
+    polys: list[tuple[Disk, Any]], starts: Any, country: Any, exact_zero: bool
+) -> list[tuple[Disk, Any]]:
+    """``polys`` sorted (stable) by ``p.distance(country)``, computing only the distances needed.
+
+    A polygon whose first vertex (``starts[i]``, lon and lat) lies in or on the country is at
+    distance exactly 0.0 in GEOS: ``DistanceOp`` (``GEOSDistance``, which shapely's
+    ``distance`` calls) first tests each component's first vertex of one geometry against the
+    other's polygons and returns 0.0 as soon as one is not in the exterior
+    (``computeContainmentDistance``,
+    https://github.com/libgeos/geos/blob/main/src/operation/distance/DistanceOp.cpp, read
+    2026-12-07). The same test here, through the prepared border (``intersects_xy``: exact
+    point-in-polygon), gives that 0.0 without the distance. ``exact_zero``: the border is a
+    valid Polygon or MultiPolygon, where the prepared test and GEOS's per-polygon test agree;
+    otherwise every distance is computed.
+    """
+    import shapely
+
+    if len(polys) < 2:
+        return list(polys)
+    zero = shapely.intersects_xy(country, starts[:, 0], starts[:, 1]) if exact_zero else [False] * len(polys)
+    keys = [0.0 if z else p.distance(country) for z, (_, p) in zip(zero, polys, strict=True)]
+    return [polys[i] for i in sorted(range(len(polys)), key=lambda i: keys[i])]
 
 
 def decide_country(disks: Sequence[Disk], iso3: str) -> SiteDecision:
     """Decide a country claim (see :func:`computegov.attest.geo.decide_site` for the outcomes).
 
+    Each disk, widened by :data:`BORDER_TOLERANCE_KM`, is drawn (:func:`disk_polygon`; one
+    that cannot be drawn takes no part) and the drawn ones are taken nearest to the country
+    first (by ``distance``): the first that misses the country makes the claim inconsistent;
+    otherwise their intersection, in that order, is the certified region. With finite inputs
+    the order is found without the distances the verdict does not depend on
+    (:func:`_outside_first`, :func:`_nearest_first`); tests/attest/test_country_fast_paths.py
+    checks them against the rule computed in full.
+
     Raises:
         InputError: the attest extra is missing.
     """
     shapes = country_shapes()
-    code = country_code(iso3) or iso3.upper()
+    code = _alpha3(iso3)
     country = shapes.get(code)
     if country is None:
         return SiteDecision(
             "undecidable", None,
             f"country {code!r} is not in Natural Earth 1:50m (too small or unknown); claim a site",
         )
-    drawn = [(k, disk_polygon(replace(k, radius_km=k.radius_km + BORDER_TOLERANCE_KM))) for k in disks]
-    polys = [(k, p) for k, p in drawn if p is not None]
-    polys.sort(key=lambda kp: kp[1].distance(country))
-    for k, p in polys:
-        if not country.intersects(p):  # the prepared border asks
-            return SiteDecision(
-                "inconsistent", k.landmark,
-                f"{k.landmark} bounds the chip to {k.radius_km:.0f} km of it, a region wholly "
-                f"outside {code}",
-            )
+    import numpy as np
+
+    shapely = require_extra("shapely")
+    rings = [(k, _drawn_ring(k.lat_deg, k.lon_deg, k.radius_km + BORDER_TOLERANCE_KM)) for k in disks]
+    kept = [(k, r) for k, r in rings if r is not None]
+    starts = np.array([r[0] for _, r in kept]).reshape(-1, 2)
+    polys = list(zip([k for k, _ in kept], shapely.polygons(np.stack([r for _, r in kept])) if kept else [],
+                     strict=True))
+    finite = all(math.isfinite(v) for k in disks for v in (k.lat_deg, k.lon_deg, k.radius_km))
+    if finite:
+        meets = shapely.intersects(country, [p for _, p in polys]) if polys else []  # the prepared border
+        outside = _outside_first(polys, meets, country)
+        if outside is None:
+            polys = _nearest_first(polys, starts, country, _valid_area(code))
+    else:  # NaN or infinite input: the rule exactly as stated, distances and all
+        polys.sort(key=lambda kp: kp[1].distance(country))
+        outside = next((k for k, p in polys if not country.intersects(p)), None)
+    if outside is not None:
+        return SiteDecision(
+            "inconsistent", outside.landmark,
+            f"{outside.landmark} bounds the chip to {outside.radius_km:.0f} km of it, a region wholly "
+            f"outside {code}",
+        )
     if polys:
         region = polys[0][1]
         for _, p in polys[1:]:
@@ -276,7 +391,11 @@ def decide_country(disks: Sequence[Disk], iso3: str) -> SiteDecision:
                 f"every place the landmarks allow (nearest bound: {best.landmark}, "
                 f"{best.radius_km:.0f} km) lies inside {code}",
             )
-    inside = [k for k in disks if country.contains(_point(k))]
+    if finite and disks:  # every landmark at once through the prepared border (= contains(Point))
+        held = shapely.contains_xy(country, [k.lon_deg for k in disks], [k.lat_deg for k in disks])
+        inside = [k for k, h in zip(disks, held, strict=True) if h]
+    else:
+        inside = [k for k in disks if country.contains(_point(k))]
     if not inside:
         return SiteDecision(
             "undecidable", None,

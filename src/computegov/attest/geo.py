@@ -31,6 +31,7 @@ Constants (each cited):
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -79,20 +80,32 @@ def destination_point(lat: float, lon: float, bearing_rad: float, dist_km: float
     return math.degrees(p2), (math.degrees(l2) + 540) % 360 - 180
 
 
+@functools.lru_cache(maxsize=8)
+def _bearing_trig(vertices: int) -> tuple[Any, Any]:
+    """cos and sin of the bearings ``2 pi k / vertices`` (read-only arrays, computed once per count)."""
+    import numpy as np
+
+    bearing = 2 * np.pi * np.arange(vertices) / vertices
+    cos_b, sin_b = np.cos(bearing), np.sin(bearing)
+    cos_b.flags.writeable = sin_b.flags.writeable = False
+    return cos_b, sin_b
+
+
 def destination_ring(lat: float, lon: float, dist_km: float, vertices: int) -> tuple[Any, Any]:
     """``vertices`` points ``dist_km`` from (lat, lon) at evenly spaced bearings from north.
 
-    :func:`destination_point`'s formula for every bearing ``2 pi k / vertices`` at once (numpy).
+    :func:`destination_point`'s formula for every bearing ``2 pi k / vertices`` at once (numpy;
+    the bearings' cos and sin are computed once per vertex count).
 
     Returns:
         (latitudes, longitudes) in degrees, numpy arrays, longitudes in [-180, 180).
     """
     import numpy as np
 
-    bearing = 2 * np.pi * np.arange(vertices) / vertices
+    cos_b, sin_b = _bearing_trig(vertices)
     p1, l1, a = math.radians(lat), math.radians(lon), dist_km / EARTH_MEAN_RADIUS_KM
-    p2 = np.arcsin(math.sin(p1) * math.cos(a) + math.cos(p1) * math.sin(a) * np.cos(bearing))
-    l2 = l1 + np.arctan2(np.sin(bearing) * math.sin(a) * math.cos(p1), math.cos(a) - math.sin(p1) * np.sin(p2))
+    p2 = np.arcsin(math.sin(p1) * math.cos(a) + math.cos(p1) * math.sin(a) * cos_b)
+    l2 = l1 + np.arctan2(sin_b * math.sin(a) * math.cos(p1), math.cos(a) - math.sin(p1) * np.sin(p2))
     return np.degrees(p2), (np.degrees(l2) + 540) % 360 - 180
 
 

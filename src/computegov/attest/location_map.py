@@ -1,8 +1,8 @@
 """A map of a location simulation: landmarks, claimed and actual sites, and the deciding disks.
 
 An Altair (Vega-Lite) chart; the CLI saves it with :func:`computegov.charts.base.save_chart`.
-Country outlines (Natural Earth 1:110m) are drawn when the ``attest`` extra is installed; the
-rest needs only Altair. Disks are drawn as geodesic polygons (clockwise rings, as d3-geo wants
+Country outlines (Natural Earth 1:50m, simplified: :mod:`computegov.attest.map_outlines`) are
+drawn when the ``attest`` extra is installed; the rest needs only Altair. Disks are drawn as geodesic polygons (clockwise rings, as d3-geo wants
 for a region smaller than a hemisphere).
 """
 
@@ -25,20 +25,6 @@ def _disk_feature(lat: float, lon: float, radius_km: float, props: dict[str, Any
     ring.append(ring[0])
     return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
             "properties": props}
-
-
-def _countries() -> list[dict[str, Any]]:
-    try:
-        import shapely
-
-        from computegov.attest.borders import country_shapes
-
-        shapes = country_shapes()
-    except Exception:  # the attest extra is missing: draw without borders
-        return []
-    # outlines only: simplified to ~0.05° (a few km) so the chart stays small
-    return [{"type": "Feature", "geometry": shapely.geometry.mapping(g.simplify(0.05)),
-             "properties": {"iso": k}} for k, g in shapes.items()]
 
 
 def location_map(landmarks: Sequence[City], results: Sequence[RouteResult]) -> Any:
@@ -68,11 +54,12 @@ def location_map(landmarks: Sequence[City], results: Sequence[RouteResult]) -> A
                for c in landmarks]
     colour = alt.Color("outcome:N", scale=alt.Scale(domain=list(_OUTCOME_COLOURS),
                                                      range=list(_OUTCOME_COLOURS.values())))
+    from computegov.attest.map_outlines import OutlinedLayerChart, country_features, outline_layer
+
     layers: list[Any] = []
-    countries = _countries()
-    if countries:
-        layers.append(alt.Chart(alt.Data(values=countries)).mark_geoshape(
-            fill="#eeeeee", stroke="#bbbbbb", strokeWidth=0.5))
+    outlined = bool(country_features())
+    if outlined:  # a placeholder: the outlines join the spec as it is written (map_outlines)
+        layers.append(outline_layer([]))
     if disks:
         layers.append(alt.Chart(alt.Data(values=disks)).mark_geoshape(fillOpacity=0.15, strokeWidth=1)
                       .encode(color=colour, tooltip=["properties.route:N", "properties.landmark:N",
@@ -86,7 +73,8 @@ def location_map(landmarks: Sequence[City], results: Sequence[RouteResult]) -> A
                           shape=alt.Shape("role:N", scale=alt.Scale(domain=["landmark", "claimed", "actual"],
                                                                     range=["triangle-up", "circle", "cross"])),
                           tooltip=["name:N", "role:N", "route:N"]))
-    return (alt.layer(*layers)
+    chart = OutlinedLayerChart(layer=layers) if outlined else alt.layer(*layers)
+    return (chart
             .project(type="equalEarth")
             .properties(width=900, height=480,
                         title=f"Location claims: routes coloured by verdict, decisive disk per route "
