@@ -88,3 +88,16 @@ def test_a_vega_spec_goes_through_altair_with_the_outlines_inline(monkeypatch: p
     monkeypatch.setattr(alt.LayerChart, "to_dict", lambda self, *a, **k: seen.append((type(self), k)) or {})
     chart.to_dict(format="vega")
     assert seen == [(alt.LayerChart, {"format": "vega", "ignore": None, "context": None})]
+
+
+def test_the_outlines_are_shapelys_mapping_of_each_border_simplified() -> None:
+    """The fast values equal the old way, one border at a time: ``mapping(g.simplify(0.05))``."""
+    import shapely
+
+    from computegov.attest.borders import country_shapes
+    from computegov.attest.map_outlines import SIMPLIFY_DEG, _json_ready, outline_values
+
+    old = [{"type": "Feature", "geometry": shapely.geometry.mapping(g.simplify(SIMPLIFY_DEG)), "properties": {"iso": k}}
+           for k, g in country_shapes().items()]
+    assert json.dumps(outline_values()) == json.dumps(old)
+    assert outline_values() == _json_ready(old) == _json_ready(list(country_features()))

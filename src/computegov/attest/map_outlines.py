@@ -21,11 +21,31 @@ from typing import Any, Literal
 
 import altair as alt
 
-__all__ = ["OutlinedLayerChart", "country_features", "outline_layer"]
+__all__ = ["OutlinedLayerChart", "country_features", "has_outlines", "outline_layer", "outline_values"]
 
 #: How far the drawn outlines are simplified, degrees (~5 km): outlines only, so the chart stays
 #: small; the country decisions use the full 1:50m borders.
 SIMPLIFY_DEG = 0.05
+
+
+@functools.lru_cache(maxsize=1)
+def _simplified() -> tuple[tuple[str, Any], ...]:
+    """(alpha-3, simplified outline) per country; empty when the attest extra is missing."""
+    try:
+        import shapely
+
+        from computegov.attest.borders import country_shapes
+
+        shapes = country_shapes()
+    except Exception:  # the attest extra is missing: draw without borders
+        return ()
+    simple = shapely.simplify(list(shapes.values()), SIMPLIFY_DEG)  # preserve_topology, as .simplify()
+    return tuple(zip(shapes, simple, strict=True))
+
+
+def has_outlines() -> bool:
+    """Whether there are outlines to draw (the attest extra is installed)."""
+    return bool(_simplified())
 
 
 @functools.lru_cache(maxsize=1)
@@ -35,18 +55,72 @@ def country_features() -> tuple[dict[str, Any], ...]:
     Returns:
         The features in :func:`~computegov.attest.borders.country_shapes` order, coordinates
         as shapely's ``mapping`` gives them (tuples); empty when the attest extra is missing.
-        Shared between calls: treat as read-only (:func:`_json_ready` copies).
+        Shared between calls: treat as read-only. :func:`outline_values` is the same, as
+        fresh JSON lists, made faster.
     """
-    try:
-        import shapely
+    import shapely
 
-        from computegov.attest.borders import country_shapes
+    return tuple({"type": "Feature", "geometry": shapely.geometry.mapping(g), "properties": {"iso": k}}
+                 for k, g in _simplified())
 
-        shapes = country_shapes()
-    except Exception:  # the attest extra is missing: draw without borders
-        return ()
-    return tuple({"type": "Feature", "geometry": shapely.geometry.mapping(g.simplify(SIMPLIFY_DEG)),
-                  "properties": {"iso": k}} for k, g in shapes.items())
+
+@functools.lru_cache(maxsize=1)
+def _outline_table() -> tuple[Any, list[tuple[str, str, Any]]]:
+    """Every outline's coordinates in one (n, 2) array, and per country how to cut it into rings.
+
+    Returns:
+        (coordinates, [(alpha-3, geometry type, layout)]): for a Polygon the layout is its
+        rings' (start, stop) rows, exterior first; for a MultiPolygon, that list per part. A
+        geometry of any other shape (none among the bundled borders) has its ``mapping`` as
+        layout instead (type ``""``).
+    """
+    import numpy as np
+    import shapely
+
+    blocks: list[Any] = []
+    table: list[tuple[str, str, Any]] = []
+    row = 0
+
+    def rings_of(polygon: Any) -> list[tuple[int, int]]:
+        nonlocal row
+        spans = []
+        for ring in shapely.get_rings(polygon):  # exterior, then the holes (shapely's order)
+            xy = shapely.get_coordinates(ring)
+            blocks.append(xy)
+            spans.append((row, row + len(xy)))
+            row += len(xy)
+        return spans
+
+    for code, g in _simplified():
+        if g.geom_type == "Polygon" and not g.exterior.is_empty:
+            table.append((code, "Polygon", rings_of(g)))
+        elif g.geom_type == "MultiPolygon" and not any(p.exterior.is_empty for p in g.geoms):
+            table.append((code, "MultiPolygon", [rings_of(p) for p in g.geoms]))
+        else:
+            table.append((code, "", shapely.geometry.mapping(g)))
+    coords = np.concatenate(blocks) if blocks else np.zeros((0, 2))
+    coords.flags.writeable = False
+    return coords, table
+
+
+def outline_values() -> list[dict[str, Any]]:
+    """:func:`country_features` as fresh JSON-ready values: lists for tuples, new on every call.
+
+    Equal to Altair's conversion of :func:`country_features` (tested): the coordinates come
+    from the same GEOS coordinate sequences, through one numpy ``tolist``.
+    """
+    coords, table = _outline_table()
+    flat = coords.tolist()
+    out: list[dict[str, Any]] = []
+    for code, kind, layout in table:
+        if kind == "Polygon":
+            geometry = {"type": kind, "coordinates": [flat[a:b] for a, b in layout]}
+        elif kind == "MultiPolygon":
+            geometry = {"type": kind, "coordinates": [[flat[a:b] for a, b in part] for part in layout]}
+        else:
+            geometry = _json_ready(layout)
+        out.append({"type": "Feature", "geometry": geometry, "properties": {"iso": code}})
+    return out
 
 
 def _json_ready(value: Any) -> Any:
@@ -90,6 +164,6 @@ class OutlinedLayerChart(alt.LayerChart):
             layers = spec.get("layer")
             first = layers[0] if isinstance(layers, list) and layers else None
             if isinstance(first, dict) and first.get("data") == {"values": []}:
-                first["data"]["values"] = _json_ready(list(country_features()))
+                first["data"]["values"] = outline_values()
                 return spec
         return self.inline().to_dict(validate, format=format, ignore=ignore, context=context)
