@@ -31,7 +31,7 @@ from computegov.registry.claims import audits_in
 from computegov.registry.database import aware
 from computegov.registry.errors import ConflictError, ForbiddenError, NotFoundError
 from computegov.registry.logentries import report_entry, verdict_entry
-from computegov.registry.logstore import append_entries, lock_log, read_root
+from computegov.registry.logstore import append_entries, fetch_pieces, lock_log
 from computegov.registry.models import (
     OUTCOMES,
     LogCheckpoint,
@@ -44,6 +44,7 @@ from computegov.registry.organisations import OrgInfo
 from computegov.registry.submission import ParsedSubmission, canonical_json
 from computegov.registry.translog import _PG_CHECKPOINT_LOCK, _note_time
 from computegov.registry.verifiers import live_outcomes
+from computegov.tlog import merkle
 from computegov.tlog.checkpoint import Checkpoint, sign_checkpoint
 from computegov.tlog.note import parse_note
 
@@ -485,7 +486,9 @@ class Reports(AuditLog):
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_CHECKPOINT_LOCK})")
         last = self._last_checkpoint(conn)
-        root = read_root(conn, size)
+        pieces = merkle.aligned_pieces(0, size)  # the root from its stored subtrees (size is the log's: locked)
+        found = fetch_pieces(conn, pieces)
+        root = merkle.hash_pieces([found[p] for p in pieces])
         stamp = max(int(time.time()), last[1] if last is not None else 0)
         note = sign_checkpoint(self.log_private_key(), Checkpoint(self.log_origin(), size, root), stamp)
         session.add(LogCheckpoint(tree_size=size, timestamp_s=stamp, note=note))

@@ -14,6 +14,7 @@ the payload stored?), ``verify`` (the ledger verifier), ``queue`` (waiting for t
 commit to take the submission), ``write`` (the batch's whole transaction: ``lock``, ``append``
 and ``commit`` are inside it), ``lock`` (waiting for the database's
 write lock on SQLite, the log's advisory lock on PostgreSQL), ``append`` (sequencing the leaves),
+``sign`` (the group commit's checkpoint, signed in its transaction),
 ``commit`` (the commit and its fsync), ``receipt`` (checkpoint and inclusion proof), ``batch`` (how
 many submissions shared the commit: a count, not ms).
 """

@@ -163,8 +163,11 @@ def serve_forever(*, database_url: str | None, host: str, port: int, workers: in
 
     Each worker opens its own database pool, sized by :func:`~computegov.registry.database.pool_for_workers`
     unless ``$COMPUTEGOV_DB_POOL_SIZE`` / ``$COMPUTEGOV_DB_MAX_OVERFLOW`` say otherwise; on SQLite
-    writers queue on the file lock, on PostgreSQL they run side by side (a submission's log
-    leaves are appended in one batch under an advisory lock; receipts share checkpoints).
+    writers queue on the file lock, on PostgreSQL they run side by side. Within a worker, new
+    reports that arrive together are stored in one transaction (group commit: one wait for the
+    log's lock, one append, one checkpoint signature and one commit per group; see
+    :class:`computegov.registry.reports.Reports`), and only that short transaction holds the lock:
+    parsing, signature checks and verification run outside it.
     """
     import uvicorn
 
