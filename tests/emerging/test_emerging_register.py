@@ -198,3 +198,10 @@ def test_each_maturity_level_needs_a_written_definition(definition: Any) -> None
     with pytest.raises(DataError, match="written definition") as info:
         parse_register(data, "x.yaml")
     assert "maturity_levels.pilot" in str(info.value)
+
+
+def test_bundled_register_loads_as_the_guarded_reader_reads_it() -> None:
+    from computegov.emerging.register import REGISTER_FILE, _parse_text
+
+    text = resources.files("computegov.data").joinpath(REGISTER_FILE).read_text(encoding="utf-8")
+    assert load_register() == _parse_text(text, REGISTER_FILE)

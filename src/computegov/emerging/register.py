@@ -395,5 +395,7 @@ def _parse_text(text: str, path: str) -> Register:
 
 @functools.cache
 def _bundled() -> Register:
+    from computegov.inputyaml import load_bundled_yaml  # shipped file: one fast parse
+
     text = resources.files("computegov.data").joinpath(REGISTER_FILE).read_text(encoding="utf-8")
-    return _parse_text(text, REGISTER_FILE)
+    return parse_register(load_bundled_yaml(text), REGISTER_FILE)
