@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from trends_helpers import chip, synthetic_chips
 
 from computegov.errors import InputError
@@ -142,3 +144,34 @@ def test_break_bootstrap_equals_the_stacked_design_bit_for_bit() -> None:
     after = tuple(float(v) for v in np.quantile(sol[:, 1] + sol[:, 2], [0.025, 0.975]))
     assert got.slope_before_ci_log10_per_year == before
     assert got.slope_after_ci_log10_per_year == after
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(2, 40), seed=st.integers(0, 2**32 - 1), series=st.sampled_from([(), (3,)]),
+       ties=st.booleans())
+def test_bootstraps_in_place_equal_the_plain_formulas_bit_for_bit(n: int, seed: int, series: tuple[int, ...],
+                                                                  ties: bool) -> None:
+    """The bootstrap OLS worked in place gives what the plain temporaries gave (fit and methods)."""
+    from computegov.trends.methods import _ols_boot
+
+    draw = np.random.default_rng(seed)
+    x = draw.integers(0, 3, n).astype(float) if ties else draw.normal(0, 4, n)
+    y = draw.normal(10, 1, (*series, n))
+
+    def plain(xv: np.ndarray, yv: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        idx = rng.integers(0, xv.size, size=(50, xv.size))
+        xs, ys = xv[idx], yv[..., idx]
+        dx = xs - xs.mean(axis=1, keepdims=True)
+        sxx = (dx * dx).sum(axis=1)
+        ok = sxx > 0
+        ym = ys.mean(axis=-1)
+        slopes = (dx * (ys - ym[..., None])).sum(axis=-1)[..., ok] / sxx[ok]
+        return slopes, ym[..., ok] - slopes * xs.mean(axis=1)[ok]
+
+    with np.errstate(invalid="ignore", divide="ignore"):  # every x equal: the full fit's slope is NaN
+        slopes, intercepts, _ = _ols_boot(x, y, np.random.default_rng(seed), 50)
+    ref_slopes, ref_intercepts = plain(x, y, np.random.default_rng(seed))
+    assert slopes.tobytes() == ref_slopes.tobytes() and intercepts.tobytes() == ref_intercepts.tobytes()
+    if not series:
+        got = bootstrap_ols(x, y, rng=np.random.default_rng(seed), n_boot=50)
+        assert got[0].tobytes() == ref_slopes.tobytes() and got[1].tobytes() == ref_intercepts.tobytes()

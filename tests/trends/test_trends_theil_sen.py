@@ -44,30 +44,6 @@ def test_equals_scipy_on_a_large_fit() -> None:
     _same(y, x, 0.95)
 
 
-def _row_loop_slopes(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The straightforward pairwise slopes: one row at a time, a < b, pairs with equal x left out."""
-    parts = [(y[a + 1:] - y[a])[x[a + 1:] != x[a]] / (x[a + 1:] - x[a])[x[a + 1:] != x[a]] for a in range(x.size - 1)]
-    return np.concatenate(parts) if parts else np.empty(0)
-
-
-@settings(max_examples=40, deadline=None)
-@given(n=st.integers(0, 90), seed=st.integers(0, 2**32 - 1), block=st.sampled_from([1, 7, 64, 1_250_000]),
-       ties=st.booleans())
-def test_pairwise_slopes_in_blocks_equal_the_row_loop_bit_for_bit(n: int, seed: int, block: int, ties: bool) -> None:
-    import computegov.trends.fit as fit_module
-
-    rng = np.random.default_rng(seed)
-    x = rng.integers(0, 5, n).astype(float) if ties else rng.normal(0, 3, n)
-    y = rng.normal(0, 1, n)
-    saved = fit_module._PAIRS_PER_BLOCK
-    fit_module._PAIRS_PER_BLOCK = block
-    try:
-        got = fit_module.pairwise_slopes(x, y)
-    finally:
-        fit_module._PAIRS_PER_BLOCK = saved
-    assert got.tobytes() == _row_loop_slopes(x, y).tobytes()
-
-
 @pytest.mark.parametrize("ties", [False, True])
 def test_equals_scipy_where_the_slopes_are_many(ties: bool) -> None:
     """Over 50,000 pairwise slopes the ranks are read through windows: still scipy's numbers."""

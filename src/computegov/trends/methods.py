@@ -278,12 +278,15 @@ def _ols_boot(
     """
     idx = rng.integers(0, x.size, size=(n_boot, x.size))
     xs, ys = x[idx], y[..., idx]
-    dx = xs - xs.mean(axis=1, keepdims=True)
+    xm = xs.mean(axis=1)
+    dx = np.subtract(xs, xm[:, None], out=xs)  # xs is a fresh copy: reused in place
     sxx = (dx * dx).sum(axis=1)
     ok = sxx > 0
     ym = ys.mean(axis=-1)
-    slopes = (dx * (ys - ym[..., None])).sum(axis=-1)[..., ok] / sxx[ok]
-    intercepts = ym[..., ok] - slopes * xs.mean(axis=1)[ok]
+    ys -= ym[..., None]
+    ys *= dx
+    slopes = ys.sum(axis=-1)[..., ok] / sxx[ok]
+    intercepts = ym[..., ok] - slopes * xm[ok]
     xc = x - x.mean()
     slope = (xc * (y - y.mean(axis=-1, keepdims=True))).sum(axis=-1) / (xc * xc).sum()
     resid = y - y.mean(axis=-1, keepdims=True) - slope[..., None] * xc
