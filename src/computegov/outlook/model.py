@@ -32,7 +32,7 @@ import contextlib
 import dataclasses
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from statistics import NormalDist
 from typing import Any
 
@@ -54,6 +54,7 @@ __all__ = [
     "draw_inputs",
     "latency_limit_flop",
     "money_limit_flop",
+    "pinned_reruns",
     "power_limit_flop",
     "simulate",
 ]
@@ -349,17 +350,32 @@ def draw_inputs(inputs: Mapping[str, Input], correlations: Sequence[Correlation]
     Returns:
         name -> log10 values, ``(n, 1)`` or ``(n, n_years)``; growth already applied.
     """
-    if not 1 <= n_draws <= MAX_DRAWS:
-        raise InputError(f"draws: expected 1 to {MAX_DRAWS:,} Monte Carlo draws, got {n_draws}")
+    _check_draws(n_draws)
     names = list(inputs)
-    chol = np.linalg.cholesky(correlation_matrix(names, correlations))
-    scores = rng.standard_normal((len(names), n_draws))
-    with _one_blas_thread():
-        z = chol @ scores
+    z = _scores(names, correlations, rng, n_draws)
     for name, score in (pinned or {}).items():
         z[names.index(name)] = score
     y = np.asarray(years, dtype=float)
     raw = {n: _level(inputs[n], z[i], y) for i, n in enumerate(names)}
+    return _grown(inputs, raw, y)
+
+
+def _check_draws(n_draws: int) -> None:
+    if not 1 <= n_draws <= MAX_DRAWS:
+        raise InputError(f"draws: expected 1 to {MAX_DRAWS:,} Monte Carlo draws, got {n_draws}")
+
+
+def _scores(names: Sequence[str], correlations: Sequence[Correlation], rng: np.random.Generator,
+            n_draws: int) -> FloatArray:
+    """Correlated standard-normal scores, ``(n_inputs, n_draws)``."""
+    chol = np.linalg.cholesky(correlation_matrix(names, correlations))
+    scores = rng.standard_normal((len(names), n_draws))
+    with _one_blas_thread():
+        return np.asarray(chol @ scores)
+
+
+def _grown(inputs: Mapping[str, Input], raw: Mapping[str, FloatArray], y: FloatArray) -> dict[str, FloatArray]:
+    """Each input's draws with its growth applied and its upper bound held (log10)."""
     out: dict[str, FloatArray] = {}
     for n, inp in inputs.items():
         value = raw[n]
@@ -371,21 +387,18 @@ def draw_inputs(inputs: Mapping[str, Input], correlations: Sequence[Correlation]
     return out
 
 
-def simulate(inputs: Mapping[str, Input], correlations: Sequence[Correlation], years: Sequence[int],
-             binding_set: Sequence[str], *, rng: np.random.Generator, n_draws: int,
-             pinned: Mapping[str, float] | None = None) -> Draws:
-    """Every constraint for every draw and year, the minimum and which constraint attains it.
-
-    Raises:
-        InputError: an input the arithmetic needs is missing, or the binding set is empty or unknown.
-    """
+def _check_binding(inputs: Mapping[str, Input], binding_set: Sequence[str]) -> tuple[str, ...]:
     missing = sorted({n for names in CONSTRAINT_INPUTS.values() for n in names} - set(inputs))
     if missing:
         raise InputError(f"inputs missing: {', '.join(missing)}")
     chosen = tuple(binding_set)
     if not chosen or any(c not in CONSTRAINTS for c in chosen):
         raise InputError(f"binding set: expected some of {', '.join(CONSTRAINTS)}, got {', '.join(chosen) or 'none'}")
-    v = draw_inputs(inputs, correlations, years, rng=rng, n_draws=n_draws, pinned=pinned)
+    return chosen
+
+
+def _constrained(v: Mapping[str, FloatArray], years: Sequence[int], chosen: tuple[str, ...], n_draws: int) -> Draws:
+    """Every constraint from the inputs' draws, the minimum over ``chosen`` and which attains it."""
     shape = (n_draws, len(years))
     logs = {c: np.broadcast_to(_ARITHMETIC[c](v), shape) for c in CONSTRAINTS}
     best = np.array(logs[chosen[0]], dtype=float)
@@ -395,3 +408,48 @@ def simulate(inputs: Mapping[str, Input], correlations: Sequence[Correlation], y
         np.copyto(best, logs[c], where=lower)
         index[lower] = k
     return Draws(tuple(int(y) for y in years), logs, chosen, best, index)
+
+
+def simulate(inputs: Mapping[str, Input], correlations: Sequence[Correlation], years: Sequence[int],
+             binding_set: Sequence[str], *, rng: np.random.Generator, n_draws: int,
+             pinned: Mapping[str, float] | None = None) -> Draws:
+    """Every constraint for every draw and year, the minimum and which constraint attains it.
+
+    Raises:
+        InputError: an input the arithmetic needs is missing, or the binding set is empty or unknown.
+    """
+    chosen = _check_binding(inputs, binding_set)
+    v = draw_inputs(inputs, correlations, years, rng=rng, n_draws=n_draws, pinned=pinned)
+    return _constrained(v, years, chosen, n_draws)
+
+
+def pinned_reruns(inputs: Mapping[str, Input], correlations: Sequence[Correlation], years: Sequence[int],
+                  binding_set: Sequence[str], *, seed: int, n_draws: int,
+                  ) -> Callable[[Mapping[str, float] | None], Draws]:
+    """``run(pinned)``: :func:`simulate` on ``np.random.default_rng(seed)`` with ``pinned``, for many ``pinned``.
+
+    Every rerun of a one-at-a-time sensitivity draws the same normal scores (common random
+    numbers) and maps every input but the pinned ones through the same quantiles, so the scores
+    and each input's draws are made once here and only the pinned inputs are redone per run. A
+    run's draws are exactly :func:`simulate`'s with the same arguments (the same operations on
+    the same numbers; ``tests/outlook/test_outlook_reruns.py`` compares them bitwise).
+
+    Raises:
+        InputError: as :func:`simulate`.
+    """
+    chosen = _check_binding(inputs, binding_set)
+    _check_draws(n_draws)
+    names = list(inputs)
+    z = _scores(names, correlations, np.random.default_rng(seed), n_draws)
+    y = np.asarray(years, dtype=float)
+    raw = {n: _level(inputs[n], z[i], y) for i, n in enumerate(names)}
+
+    def run(pinned: Mapping[str, float] | None) -> Draws:
+        levels = dict(raw)
+        for name, score in (pinned or {}).items():
+            if name not in levels:
+                raise ValueError(f"{name!r} is not an input")  # as simulate's names.index would
+            levels[name] = _level(inputs[name], np.full(n_draws, score, dtype=float), y)
+        return _constrained(_grown(inputs, levels, y), years, chosen, n_draws)
+
+    return run

@@ -19,7 +19,7 @@ import numpy as np
 
 from computegov.errors import InputError
 from computegov.outlook.inputs import Z90
-from computegov.outlook.model import simulate
+from computegov.outlook.model import pinned_reruns
 from computegov.outlook.presets import Preset
 
 __all__ = ["Sensitivity", "SensitivityRow", "sensitivity"]
@@ -111,9 +111,11 @@ def sensitivity(preset: Preset, year: int = 2030, *, rng: np.random.Generator, n
     fan_growths = {i.growth for i in inputs.values() if i.fan is not None and i.growth}
     in_use = [n for n, i in inputs.items() if i.ranged and n not in fan_growths]
 
+    # every rerun is simulate(..., rng=np.random.default_rng(seed), pinned=...); the common draws are made once
+    rerun = pinned_reruns(inputs, preset.correlations, [year], preset.binding, seed=seed, n_draws=n_draws)
+
     def run(pinned: dict[str, float] | None) -> tuple[float, str]:
-        d = simulate(inputs, preset.correlations, [year], preset.binding, rng=np.random.default_rng(seed),
-                     n_draws=n_draws, pinned=pinned)
+        d = rerun(pinned)
         counts = np.bincount(d.binding_index[:, 0], minlength=len(d.binding_set))
         return float(10 ** np.median(d.feasible_log10[:, 0])), d.binding_set[int(counts.argmax())]
 
