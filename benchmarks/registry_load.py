@@ -278,6 +278,30 @@ def _group_cpu_s(pgid: int) -> float | None:
     return total / tick
 
 
+def _postgres_cpu_s() -> float | None:
+    """CPU seconds (user + system) used so far by this machine's PostgreSQL processes (Linux /proc), else None.
+
+    Every ``postgres`` process counts, the backends serving other programs' connections included:
+    a floor on what the database costs only when nothing else uses it.
+    """
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    total, seen = 0, False
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            head, _, rest = (entry / "stat").read_text().rpartition(")")
+        except OSError:
+            continue
+        if head.split("(", 1)[-1] == "postgres":
+            fields = rest.split()
+            total += int(fields[11]) + int(fields[12])
+            seen = True
+    return total / os.sysconf("SC_CLK_TCK") if seen else None
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -382,7 +406,7 @@ def _drive(port: int, jobs: list[dict[str, Any]], args: argparse.Namespace, serv
         for event in ready:
             if not event.wait(120):
                 raise SystemExit("the client processes did not start")
-        cpu0, ticks0 = _group_cpu_s(server_pgid), _machine_ticks()
+        cpu0, ticks0, pg0 = _group_cpu_s(server_pgid), _machine_ticks(), _postgres_cpu_s()
         t0 = time.monotonic()
         go.set()
         ends: list[dict[str, Any]] = []
@@ -390,7 +414,7 @@ def _drive(port: int, jobs: list[dict[str, Any]], args: argparse.Namespace, serv
         while len(ends) < n_procs:  # a process's results may come before another's end of load
             msg = out.get(timeout=args.time_limit + 300)
             ends.append(msg) if "end_s" in msg else results.extend(msg["results"])
-        cpu1, ticks1 = _group_cpu_s(server_pgid), _machine_ticks()
+        cpu1, ticks1, pg1 = _group_cpu_s(server_pgid), _machine_ticks(), _postgres_cpu_s()
         wall_s = max(e["end_s"] for e in ends) - t0
         while len(results) < len(jobs):
             results.extend(out.get(timeout=600)["results"])
@@ -403,7 +427,7 @@ def _drive(port: int, jobs: list[dict[str, Any]], args: argparse.Namespace, serv
     if ticks0 and ticks1 and ticks1[1] > ticks0[1]:
         machine_busy = (ticks1[0] - ticks0[0]) / (ticks1[1] - ticks0[1])
     return {"wall_s": wall_s, "results": results, "client_cpu_s": sum(e["cpu_s"] for e in ends),
-            "client_procs": n_procs,
+            "client_procs": n_procs, "postgres_cpu_s": None if pg0 is None or pg1 is None else pg1 - pg0,
             "server_cpu_s": None if cpu0 is None or cpu1 is None else cpu1 - cpu0, "machine_busy": machine_busy}
 
 
@@ -490,6 +514,11 @@ def run_one(database_url: str, label: str, workers: int, clients: int, args: arg
         "other_cpu_share": (None if busy is None or server_share is None
                             else max(0.0, busy - server_share - client_share)),
         "cpus": cpus,
+        # every PostgreSQL process's CPU per request and share of the machine (its part of "other")
+        "postgres_cpu_ms_per_request": (None if drove["postgres_cpu_s"] is None
+                                        else 1e3 * drove["postgres_cpu_s"] / max(1, len(every))),
+        "postgres_cpu_share": (None if drove["postgres_cpu_s"] is None
+                               else drove["postgres_cpu_s"] / wall_s / (os.cpu_count() or 1)),
         "requests_per_s": len(every) / wall_s,
         # mean ms per accepted submission of each phase the server reported (Server-Timing)
         "server_phases_ms": {k: v / max(1, len(accepted)) for k, v in phase_sums.items()},
@@ -622,20 +651,25 @@ def cost_table(results: list[dict[str, Any]]) -> str:
     ``commit``); ``cpu`` is the submission's own threads' CPU ms, the rest of the server's CPU per
     request being the HTTP layer's (uvicorn, FastAPI, JSON) and the reads'.
     """
-    head = ("| backend | workers | clients | server CPU ms/req | client CPU ms/req | machine busy % (server / "
-            "clients / other) | reports per commit | " + " | ".join(f"{p} ms" for p in PHASES) + " |")
-    lines = [head, "|---|---:|---:|---:|---:|---|---:|" + "---:|" * len(PHASES)]
+    head = ("| backend | workers | clients | server CPU ms/req | client CPU ms/req | PostgreSQL CPU ms/req | "
+            "machine busy % (server / clients / PostgreSQL / other) | reports per commit | "
+            + " | ".join(f"{p} ms" for p in PHASES) + " |")
+    lines = [head, "|---|---:|---:|---:|---:|---:|---|---:|" + "---:|" * len(PHASES)]
     for r in sorted(results, key=lambda r: (r["backend"], r["workers"], r["clients"])):
         ph = r.get("server_phases_ms", {})
 
         def pct(x: float | None) -> str:
             return "-" if x is None else f"{100 * x:.0f}"
 
+        pg_share, other = r.get("postgres_cpu_share"), r.get("other_cpu_share")
+        if pg_share is not None and other is not None:
+            other = max(0.0, other - pg_share)
         busy = (f"{pct(r.get('machine_busy_share'))} ({pct(r.get('server_cpu_share'))} / "
-                f"{pct(r.get('client_cpu_share'))} / {pct(r.get('other_cpu_share'))})")
-        server = r.get("server_cpu_ms_per_request")
+                f"{pct(r.get('client_cpu_share'))} / {pct(pg_share)} / {pct(other)})")
+        server, pg = r.get("server_cpu_ms_per_request"), r.get("postgres_cpu_ms_per_request")
         lines.append(f"| {r['backend']} | {r['workers']} | {r['clients']} | "
                      f"{'-' if server is None else f'{server:.1f}'} | {r.get('client_cpu_ms_per_request', 0):.1f} | "
+                     f"{'-' if pg is None else f'{pg:.1f}'} | "
                      f"{busy} | {ph.get('batch', 1.0):.1f} | "
                      + " | ".join(f"{ph.get(p, 0.0):.1f}" for p in PHASES) + " |")
     return "\n".join(lines)
