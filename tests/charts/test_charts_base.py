@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from computegov.charts.base import (
     _copy_shortcut,
+    _frame_shortcut,
     _scalar_shortcut,
     chart_html,
     chart_spec,
@@ -105,6 +106,94 @@ def test_the_copy_shortcut_copies_every_value_as_altair_does(value: Any, by_ref:
     assert _typed(quick) == _typed(expected)
     assert _same_objects(quick, value) == _same_objects(expected, value)  # new containers where altair makes them
     assert _typed(_copy_shortcut(plain)(value, by_ref)) == _typed(expected)
+
+
+_plain_columns = {
+    "float64": st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.just(-0.0)), min_size=3,
+                        max_size=3).map(lambda v: pd.Series(v, dtype="float64")),
+    "int64": st.lists(st.integers(-2**63, 2**63 - 1), min_size=3, max_size=3).map(lambda v: pd.Series(v, dtype="int64")),
+    "str": st.lists(st.one_of(st.none(), st.text(max_size=4)), min_size=3, max_size=3).map(lambda v: pd.Series(v, dtype="str")),
+}
+_other_columns = {  # altair's own conversion: the shortcut must hand these over
+    "bool": st.lists(st.booleans(), min_size=3, max_size=3).map(pd.Series),
+    "object": st.lists(st.one_of(st.none(), st.integers(), st.text(max_size=2)), min_size=3, max_size=3).map(
+        lambda v: pd.Series(v, dtype=object)),
+    "Float64": st.lists(st.one_of(st.none(), st.floats(-1e9, 1e9)), min_size=3, max_size=3).map(
+        lambda v: pd.Series(v, dtype="Float64")),
+    "category": st.lists(st.sampled_from(["x", "y", None]), min_size=3, max_size=3).map(
+        lambda v: pd.Series(v, dtype="category")),
+    "datetime": st.lists(st.datetimes(min_value=dt.datetime(1970, 1, 1), max_value=dt.datetime(2100, 1, 1)),
+                         min_size=3, max_size=3).map(pd.Series),
+    "float32": st.lists(st.floats(width=32), min_size=3, max_size=3).map(lambda v: pd.Series(v, dtype="float32")),
+}
+
+
+@st.composite
+def _frames(draw: st.DrawFn) -> pd.DataFrame:
+    kinds = draw(st.lists(st.sampled_from(sorted(_plain_columns) * 3 + sorted(_other_columns)), max_size=5))
+    names = draw(st.lists(st.text(max_size=4), min_size=len(kinds), max_size=len(kinds), unique=True))
+    columns = _plain_columns | _other_columns
+    frame = pd.DataFrame({name: draw(columns[kind]).array for name, kind in zip(names, kinds, strict=True)})
+    if draw(st.booleans()) and len(frame):
+        frame.index = pd.Index(draw(st.lists(st.integers(), min_size=len(frame), max_size=len(frame))))
+    return frame
+
+
+@settings(max_examples=50, deadline=None)
+@given(_frames())
+def test_the_frame_shortcut_gives_the_rows_altair_gives(frame: pd.DataFrame) -> None:
+    import altair.vegalite.data as data
+
+    plain = data.to_values
+    before = frame.copy()
+    with many_charts():
+        assert data.to_values is not plain
+        quick = data.to_values(frame)
+        through_transformer = alt.data_transformers.get()(frame)  # the way charts call it (narwhals-wrapped)
+    assert data.to_values is plain
+    expected = _typed(plain(frame))
+    assert _typed(quick) == expected
+    assert _typed(through_transformer) == expected == _typed(alt.data_transformers.get()(frame))
+    pd.testing.assert_frame_equal(frame, before)  # the chart's frame is left as it was
+    assert _typed(_frame_shortcut(plain)(frame)) == expected
+
+
+def test_the_frame_shortcut_is_what_charts_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    from computegov.charts import base
+
+    made: list[Any] = []
+
+    def counting(frame: pd.DataFrame) -> Any:
+        made.append(records := plain_records(frame))
+        return records
+
+    plain_records = base._plain_frame_records
+    monkeypatch.setattr(base, "_plain_frame_records", counting)
+    frame = pd.DataFrame({"x": [1.0, np.nan], "n": [1, 2], "s": ["a", None]})
+    with many_charts():
+        spec = chart_spec(alt.Chart(frame).mark_point().encode(x="x:Q", y="n:Q"))
+    rows = [{"x": 1.0, "n": 1, "s": "a"}, {"x": None, "n": 2, "s": None}]
+    assert made == [rows]  # the chart's frame went through the shortcut, not altair's conversion
+    assert list(spec["datasets"].values()) == [rows]
+
+
+def test_the_frame_shortcut_hands_unusual_frames_to_altair() -> None:
+    import altair.vegalite.data as data
+
+    repeated = pd.DataFrame([[1.0, 2.0]], columns=["a", "a"])
+    numbered = pd.DataFrame([[1.0, 2.0]])
+    nested = pd.DataFrame({"a": [1.0, 2.0]}, index=pd.MultiIndex.from_tuples([(1, 2), (3, 4)]))
+    for frame in (repeated, numbered, nested):
+        try:
+            expected: Any = _typed(data.to_values(frame))
+        except ValueError as err:
+            expected = str(err)
+        with many_charts():
+            try:
+                quick: Any = _typed(data.to_values(frame))
+            except ValueError as err:
+                quick = str(err)
+        assert quick == expected
 
 
 def _charts() -> list[alt.TopLevelMixin]:

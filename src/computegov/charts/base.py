@@ -11,6 +11,7 @@ import contextvars
 import html
 import json
 import re
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -290,11 +291,71 @@ def _copy_shortcut(plain: Any) -> Any:
     return deep_copy
 
 
-#: altair.utils.schemapi's functions replaced in :func:`many_charts`: name, the parameters the
+def _plain_frame_records(frame: Any) -> list[dict[str, Any]] | None:
+    """A pandas DataFrame's rows as altair makes them, for frames of plain columns; else None.
+
+    For a frame whose columns are all ``float64``, ``int64`` or pandas' ``str`` dtype, with
+    string names, no repeats and no hierarchical index, altair (``sanitize_pandas_dataframe``,
+    then ``to_dict(orient="records")``) gives each row as a dict of Python floats (``None`` for
+    NaN and infinities), ints and strs (``None`` where missing). This builds the same from the
+    columns' arrays instead of converting the frame column by column through pandas. Any other
+    frame: None, and altair's own conversion is used.
+    """
+    import numpy as np
+    import pandas as pd
+
+    columns = frame.columns
+    if (type(columns) is not pd.Index or not all(type(c) is str for c in columns) or not columns.is_unique
+            or isinstance(frame.index, pd.MultiIndex)):
+        return None
+    values: list[list[Any]] = []
+    for name, dtype in zip(columns, frame.dtypes, strict=True):
+        column = frame[name]
+        if dtype == np.float64 and str(dtype) == "float64":
+            array = column.to_numpy()
+            cells = array.tolist()
+            for i in np.flatnonzero(~np.isfinite(array)).tolist():
+                cells[i] = None
+        elif dtype == np.int64 and str(dtype) == "int64":
+            cells = column.to_numpy().tolist()
+        elif isinstance(dtype, pd.StringDtype) and str(dtype) == "str":
+            cells = column.astype(object).tolist()
+            for i in np.flatnonzero(column.isna().to_numpy()).tolist():
+                cells[i] = None
+        else:
+            return None
+        values.append(cells)
+    names = list(columns)
+    if not names:
+        return None
+    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _frame_shortcut(plain: Any) -> Any:
+    """Altair's ``to_values`` (inline data of a chart) with :func:`_plain_frame_records` for plain frames."""
+
+    def to_values(data: Any) -> Any:
+        native = data
+        kind = type(data)
+        if kind.__name__ == "DataFrame" and kind.__module__.startswith("narwhals"):
+            native = data.to_native()  # altair's row limit hands the frame over wrapped by narwhals
+        pd = sys.modules.get("pandas")
+        if pd is not None and type(native) is pd.DataFrame:  # exactly: a GeoDataFrame is altair's
+            records = _plain_frame_records(native)
+            if records is not None:
+                return {"values": records}
+        return plain(data)
+
+    to_values.plain = plain  # type: ignore[attr-defined]
+    return to_values
+
+
+#: altair's functions replaced in :func:`many_charts`: module, name, the parameters the
 #: replacement was written for, and how to make it from altair's own.
 _REPLACED = (
-    ("_todict", ["obj", "context", "np_opt", "pd_opt"], _scalar_shortcut),
-    ("_deep_copy", ["obj", "by_ref"], _copy_shortcut),
+    ("altair.utils.schemapi", "_todict", ["obj", "context", "np_opt", "pd_opt"], _scalar_shortcut),
+    ("altair.utils.schemapi", "_deep_copy", ["obj", "by_ref"], _copy_shortcut),
+    ("altair.vegalite.data", "to_values", ["data"], _frame_shortcut),  # what the default data transformer calls
 )
 
 
@@ -321,38 +382,40 @@ def many_charts() -> Iterator[None]:
       than in the user's build. Outside the block (the web pages, the API) each chart is
       checked as it is converted, as before.
     * altair converts and copies plain values without testing them against every other kind
-      first (:func:`_scalar_shortcut`, :func:`_copy_shortcut`; about half the remaining time of
-      a conversion). They are altair's own functions for every other value, so the results are
-      the same; the tests compare them with altair's on generated values and on charts. An
-      altair whose private functions have other parameters is left as it is.
+      first (:func:`_scalar_shortcut`, :func:`_copy_shortcut`), and turns DataFrames of plain
+      float, int and str columns into rows from their arrays (:func:`_frame_shortcut`): about
+      half the remaining time of a conversion. They are altair's own functions for every other
+      value, so the results are the same; the tests compare them with altair's on generated
+      values, frames and charts. An altair whose functions have other parameters is left as it is.
 
     The replacements are process-wide while any block is open (they give the same results, so
     a chart converted in another thread meanwhile is not changed); the check is per thread.
     """
+    import importlib
+
     token = _CHECK_CHARTS.set(False)
-    schemapi: Any = None
     with _SHORTCUTS_LOCK:
-        with contextlib.suppress(ImportError):
-            from altair.utils import schemapi
-        if schemapi is not None:
-            if _SHORTCUTS["depth"] == 0:
-                for name, params, make in _REPLACED:
-                    plain = getattr(schemapi, name, None)
-                    if plain is not None and _parameters(plain) == params:
-                        _SHORTCUTS["plain"][name] = plain
-                        setattr(schemapi, name, make(plain))
-            _SHORTCUTS["depth"] += 1
+        if _SHORTCUTS["depth"] == 0:
+            for module_name, name, params, make in _REPLACED:
+                try:
+                    module = importlib.import_module(module_name)
+                except ImportError:  # no altair: nothing to replace
+                    continue
+                plain = getattr(module, name, None)
+                if plain is not None and _parameters(plain) == params:
+                    _SHORTCUTS["plain"][(module, name)] = plain
+                    setattr(module, name, make(plain))
+        _SHORTCUTS["depth"] += 1
     try:
         yield
     finally:
         _CHECK_CHARTS.reset(token)
-        if schemapi is not None:
-            with _SHORTCUTS_LOCK:
-                _SHORTCUTS["depth"] -= 1
-                if _SHORTCUTS["depth"] == 0:
-                    for name, plain in _SHORTCUTS["plain"].items():
-                        setattr(schemapi, name, plain)
-                    _SHORTCUTS["plain"] = {}
+        with _SHORTCUTS_LOCK:
+            _SHORTCUTS["depth"] -= 1
+            if _SHORTCUTS["depth"] == 0:
+                for (module, name), plain in _SHORTCUTS["plain"].items():
+                    setattr(module, name, plain)
+                _SHORTCUTS["plain"] = {}
 
 
 def chart_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
