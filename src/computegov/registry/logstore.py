@@ -65,7 +65,7 @@ def piece_queries(pieces: Iterable[merkle.Piece], *, mark: str = "?",
         size_probe: also look up leaf ``size_probe - 1`` (a row tagged -1), to learn in the same
             query whether a tree of ``size_probe`` leaves lies inside the log.
     """
-    wanted = sorted({(int(lvl), int(i)) for lvl, i in pieces})
+    wanted = list(dict.fromkeys(pieces))  # each once, in the order given (the SQL's shape is only the counts)
     probe = size_probe is not None and size_probe > 0
     out: list[tuple[str, list[int]]] = []
     for lo in range(0, max(len(wanted), 1 if probe else 0), _MAX_TERMS):
@@ -86,12 +86,11 @@ def piece_queries(pieces: Iterable[merkle.Piece], *, mark: str = "?",
 def collect_pieces(rows: Iterable[Sequence[Any]], out: dict[merkle.Piece, bytes]) -> bool:
     """Fold the rows of :func:`piece_queries` into ``out``; True when the size probe's leaf was found."""
     probed = False
-    for lvl, idx, h in rows:
-        level = int(lvl)
+    for level, idx, h in rows:  # integers as the driver returns them (INTEGER columns)
         if level > 0:
-            out[(level, int(idx))] = bytes.fromhex(h)
+            out[(level, idx)] = bytes.fromhex(h)
         elif level == 0:
-            out[(0, int(idx))] = merkle.leaf_hash(h.encode())
+            out[(0, idx)] = merkle.leaf_hash(h.encode())
         else:
             probed = True
     return probed

@@ -130,6 +130,10 @@ def consistency_ranges(old_size: int, new_size: int) -> list[Range]:
 
 def aligned_pieces(start: int, end: int) -> list[Piece]:
     """The aligned complete subtrees covering leaves ``[start, end)``, left to right."""
+    n = end - start
+    if n > 0 and not n & (n - 1) and not start & (n - 1):  # itself one aligned subtree (most proof hashes)
+        level = n.bit_length() - 1
+        return [(level, start >> level)]
     out: list[Piece] = []
     while start < end:
         level = (start & -start).bit_length() - 1 if start else (end - start).bit_length() - 1
