@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from computegov.trends.distributions import f_sf, norm_ppf, t_cdf, t_ppf
+from computegov.trends.distributions import f_sf, norm_ppf, norm_sf, t_cdf, t_ppf
 
 EDGE_P = [0.0, 1.0, 0.5, -0.1, 1.1, np.nan, 1e-300, 1 - 1e-16, 0.025, 0.975]
 EDGE_X = [0.0, -0.0, -1.0, 1.0, np.inf, -np.inf, np.nan, 1e300, -1e-300, 3.5]
@@ -43,6 +43,13 @@ def test_t_cdf_equals_scipy(x: list[float], df: float) -> None:
 @given(q=probabilities)
 def test_norm_ppf_equals_scipy_on_scalars(q: float) -> None:
     assert same(norm_ppf(q), stats.norm.ppf(q))
+
+
+@settings(max_examples=50, deadline=None)
+@given(x=st.lists(reals, min_size=1, max_size=6))
+def test_norm_sf_equals_scipy(x: list[float]) -> None:
+    assert same(norm_sf(np.array(x)), stats.norm.sf(np.array(x)))
+    assert same(norm_sf(x[0]), stats.norm.sf(x[0]))
 
 
 @settings(max_examples=50, deadline=None)

@@ -9,7 +9,8 @@ arguments as ``rv_continuous`` applies around it, so the numbers are the same to
 ``tests/trends/test_trends_distributions.py``):
 
 - :func:`t_ppf`, :func:`t_cdf`: Student's t (``scipy.stats.t.ppf``/``cdf``: ``stdtrit``/``stdtr``);
-- :func:`norm_ppf`: the standard normal's quantile (``scipy.stats.norm.ppf``: ``ndtri``);
+- :func:`norm_ppf`, :func:`norm_sf`: the standard normal's quantile and survival function
+  (``scipy.stats.norm.ppf``/``sf``: ``ndtri``/``ndtr(-x)``);
 - :func:`f_sf`: the F distribution's survival function (``scipy.stats.f.sf``: ``fdtrc``).
 
 ``scipy.special`` itself is imported inside each function, so ``import computegov.trends`` loads
@@ -23,7 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["f_sf", "norm_ppf", "t_cdf", "t_ppf"]
+__all__ = ["f_sf", "norm_ppf", "norm_sf", "t_cdf", "t_ppf"]
 
 
 def _out(values: npt.NDArray[np.float64]) -> Any:
@@ -59,6 +60,21 @@ def norm_ppf(q: npt.ArrayLike) -> Any:
     from scipy.special import ndtri
 
     return _ppf(ndtri, q, valid=True)
+
+
+def norm_sf(x: npt.ArrayLike) -> Any:
+    """P(Z > ``x``) for the standard normal, as ``scipy.stats.norm.sf(x)``."""
+    from scipy.special import ndtr
+
+    xa = np.asarray(x)
+    xa = np.asarray(xa, dtype=np.promote_types(xa.dtype, np.float64))
+    out = np.zeros(xa.shape, dtype=xa.dtype)
+    out[np.isnan(xa)] = np.nan
+    out[xa <= -np.inf] = 1.0
+    good = (xa > -np.inf) & (xa < np.inf)
+    if good.any():
+        out[good] = ndtr(-xa[good])
+    return _out(out)
 
 
 def t_cdf(x: npt.ArrayLike, df: npt.ArrayLike) -> Any:
