@@ -1,7 +1,8 @@
 """The layout search's fast loop chooses what a plain loop over every candidate chooses.
 
 :func:`computegov.planning.scaling.best_layout` writes the step-time arithmetic out inside its
-loops and remembers memory figures and data-parallel candidates between calls. The reference here
+loops, remembers memory figures and data-parallel candidates between calls, and skips (t, p)
+groups whose lower bound exceeds a step already found. The reference here
 is the search as it was written before that: every (t, p, v, d, share recomputed) candidate timed
 with :func:`~computegov.planning.scaling._step`, the memory of each candidate worked out afresh
 with :func:`~computegov.planning.memory.training_memory`, the first shortest step kept. The two
@@ -116,11 +117,11 @@ _ASSUME = st.builds(
     global_batch_tokens=st.floats(1e5, 6e7),
     seq_len=st.just(4096),
     chips_per_node=st.sampled_from([1, 4, 8, 16, 72]),
-    dp_overlap=st.floats(0.0, 1.0),
+    dp_overlap=st.one_of(st.floats(0.0, 1.0), st.floats(1.0, 1.5)),  # > 1: the skip is off
     pipeline_interleave=st.sampled_from([1.0, 2.0, 8.0]),
     memory_reserve_fraction=st.floats(0.0, 0.3),
     zero_stage=st.integers(0, 3),
-    p2p_overlap=st.floats(0.0, 1.0),
+    p2p_overlap=st.one_of(st.floats(0.0, 1.0), st.floats(1.0, 1.5)),
 )
 
 
@@ -158,3 +159,15 @@ def test_the_default_planning_sizes_match_the_plain_loop() -> None:
     no_memory = dataclasses.replace(chip, memory_bytes=None)
     assert best_layout(no_memory, 4096, arch, kernel_mfu=0.5, assumptions=a) == _plain_best_layout(
         no_memory, 4096, arch, 0.5, a)
+
+
+def test_overlaps_above_one_turn_the_skip_off_and_still_match() -> None:
+    # an overlap above 1 makes a communication term negative: no lower bound holds, nothing is skipped
+    arch = Architecture(params=1e8, layers=8, hidden=512, heads=4, seq_len=1024, inferred=False)
+    # slow inter-node link: with p2p_overlap 1.5 the interleaved pipeline's "communication" is negative
+    chip = ChipNumbers("odd", 5.2456e14, None, 1.2423e10, 1.0915e9)
+    for p2p, dp_overlap in ((1.5, 0.0), (0.0, 1.4), (0.8, 0.8)):
+        a = ScalingAssumptions(global_batch_tokens=1e5, seq_len=4096, chips_per_node=1, dp_overlap=dp_overlap,
+                               pipeline_interleave=2.0, memory_reserve_fraction=0.0, zero_stage=0, p2p_overlap=p2p)
+        for n in (2, 8, 16, 64, 512):
+            assert best_layout(chip, n, arch, kernel_mfu=1.0, assumptions=a) == _plain_best_layout(chip, n, arch, 1.0, a)

@@ -200,6 +200,16 @@ def _step(
     )
 
 
+def _pp_comm(vp: int, pp: int, s: int, h: int, inter: float, p2p_share: float) -> float:
+    """Pipeline point-to-point time per micro-batch, s, as :func:`_step` computes it."""
+    if pp <= 1:
+        return 0.0
+    pp_comm = vp * 2.0 * s * h * _BYTES_PER_ACTIVATION / inter
+    if vp > 1:
+        pp_comm *= p2p_share
+    return pp_comm
+
+
 def _interleave_options(arch: Architecture, pp: int, a: ScalingAssumptions) -> tuple[int, ...]:
     """Virtual stages per chip to try: powers of two up to the cap and the layers per stage."""
     if pp <= 1:
@@ -271,39 +281,67 @@ def best_layout(
     intra, inter = chip.intra_bytes_per_s, chip.inter_bytes_per_s
     dp_share = (1.0 - a.dp_overlap) * 2.0
     per_node = a.chips_per_node
-    best: tuple[float, int, int, int, int, float] | None = None
-    best_step = math.inf
+    p2p_share = 1.0 - a.p2p_overlap
+    # (t, p) groups in search order, with a lower bound of every step in the group (below)
+    groups = []
     for tp in _powers_of_two(min(per_node, n_chips)):
         volume = 2.0 * (tp - 1) / tp * s * h * _BYTES_PER_ACTIVATION
         for pp in _powers_of_two(min(arch.layers, n_chips // tp)):
             d_max = max(1, min(n_chips // (tp * pp), sequences))
-            d_node = per_node // (tp * pp)
             base = work / (tp * pp * peak * kernel_mfu)
             tp_comm = arch.layers / pp * 4.0 * volume / intra if tp > 1 else 0.0
-            grad = _BYTES_PER_GRADIENT * params / (tp * pp)
             vps = _powers_of_two(max(1, min(interleave_cap, arch.layers // pp))) if pp > 1 else (1,)
-            for vp in vps:
-                options = known.get((tp, pp, vp, d_max, d_node))
-                if options is None:
-                    options = known[tp, pp, vp, d_max, d_node] = _options_from_parts(
-                        parts, arch, a.zero_stage, tp, pp, vp, d_max, d_node, capacity
-                    )
-                pp_comm = 0.0
-                if pp > 1:
-                    pp_comm = vp * 2.0 * s * h * _BYTES_PER_ACTIVATION / inter
-                    if vp > 1:
-                        pp_comm *= 1.0 - a.p2p_overlap
-                bubble_share = (pp - 1) / vp
-                for dp, full_fraction in options:
-                    per_micro = base * (1.0 + _FULL_RECOMPUTE_EXTRA * full_fraction) + tp_comm + pp_comm
-                    step = sequences_f / dp * per_micro + (bubble_share * per_micro if pp > 1 else 0.0)
-                    if dp > 1:
-                        bandwidth = intra if tp * pp * dp <= per_node else inter
-                        step = step + dp_share * (dp - 1) / dp * grad / bandwidth
-                    else:
-                        step = step + 0.0
-                    if best is None or step < best_step:
-                        best, best_step = (step, tp, pp, vp, dp, full_fraction), step
+            pp_comms = tuple(_pp_comm(vp, pp, s, h, inter, p2p_share) for vp in vps)
+            floor = sequences_f / d_max * (base + tp_comm + min(pp_comms))
+            groups.append((tp, pp, d_max, base, tp_comm, vps, pp_comms, floor))
+    # A group whose lower bound exceeds a step already found cannot hold the fastest layout nor
+    # one tied with it, so it is skipped. The bound is the compute and per-micro-batch
+    # communication of the most data-parallel degree allowed, with no recomputation, bubble or
+    # exposed all-reduce: every term left out is >= 0 and rounding is monotone, so the bound is
+    # <= every step of the group as computed, float for float. The group with the lowest bound is
+    # timed first to give a step to compare with; the search itself keeps its order, so ties go
+    # to the same layout as without skipping. Only with finite numbers, overlaps <= 1 and positive
+    # bandwidths (else a term could be negative or NaN, and nothing is skipped).
+    numbers = (dp_share, p2p_share, intra, inter, peak, kernel_mfu, work, sequences_f)
+    can_skip = all(math.isfinite(x) for x in numbers) and min(dp_share, p2p_share) >= 0.0 and min(
+        intra, inter, peak, kernel_mfu, work) > 0.0
+
+    def scan(group: tuple[Any, ...], best: tuple[float, int, int, int, int, float] | None, best_step: float,
+             ) -> tuple[tuple[float, int, int, int, int, float] | None, float]:
+        tp, pp, d_max, base, tp_comm, vps, pp_comms, _ = group
+        d_node = per_node // (tp * pp)
+        grad = _BYTES_PER_GRADIENT * params / (tp * pp)
+        for vp, pp_comm in zip(vps, pp_comms, strict=True):
+            options = known.get((tp, pp, vp, d_max, d_node))
+            if options is None:
+                options = known[tp, pp, vp, d_max, d_node] = _options_from_parts(
+                    parts, arch, a.zero_stage, tp, pp, vp, d_max, d_node, capacity
+                )
+            bubble_share = (pp - 1) / vp
+            for dp, full_fraction in options:
+                per_micro = base * (1.0 + _FULL_RECOMPUTE_EXTRA * full_fraction) + tp_comm + pp_comm
+                step = sequences_f / dp * per_micro + (bubble_share * per_micro if pp > 1 else 0.0)
+                if dp > 1:
+                    bandwidth = intra if tp * pp * dp <= per_node else inter
+                    step = step + dp_share * (dp - 1) / dp * grad / bandwidth
+                else:
+                    step = step + 0.0
+                if best is None or step < best_step:
+                    best, best_step = (step, tp, pp, vp, dp, full_fraction), step
+        return best, best_step
+
+    bar = math.inf
+    if can_skip and len(groups) > 1:
+        seed = min(groups, key=lambda g: g[-1])
+        found, seed_step = scan(seed, None, math.inf)
+        if found is not None:
+            bar = seed_step
+    best: tuple[float, int, int, int, int, float] | None = None
+    best_step = math.inf
+    for group in groups:
+        if can_skip and group[-1] > min(bar, best_step):
+            continue
+        best, best_step = scan(group, best, best_step)
     if best is None:
         return None
     return _layout(chip, n_chips, arch, kernel_mfu, a, best[1:], capacity)
