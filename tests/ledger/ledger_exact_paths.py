@@ -3,7 +3,9 @@
 :func:`exact_only` switches every fast path off: the block decoder (lines one at a time), the
 measurement and batch-record columns, each check's ``feed_batch`` (replaced by its one-record
 ``feed``, so the inline shortcuts of ``OrderCheck`` and ``TimesCheck`` are off too) and the totals'
-``add_run`` (intervals summed one at a time with ``TotalsSum.add``).
+``add_run`` (intervals summed one at a time with ``TotalsSum.add``) and the canonical-JSON
+test's orjson shortcut (each body compared with the writer's own stdlib encoding only, the
+definition of the canonical encoding).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 import pytest
 
 from computegov.ledger import batch as batch_module
+from computegov.ledger import records as records_module
 from computegov.ledger import scan as scan_module
 from computegov.ledger.checks import RecordsCheck, SignaturesCheck
 from computegov.ledger.order_check import OrderCheck
@@ -43,12 +46,17 @@ def _totals_one_at_a_time(self: TotalsSum, columns: Any, intervals: Any, types_o
         self.add(interval)
 
 
+def _stdlib_canonical(obj: Any, body: bytes) -> bool:
+    return records_module._canonical_bytes(obj) == body
+
+
 @contextmanager
 def exact_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every fast path off while the block runs: lines, records and intervals one at a time."""
     with monkeypatch.context() as m:
         m.setattr(scan_module, "decode_lines", lambda *args: None)
-        m.setattr(batch_module, "_measurement_run", lambda records: None)
+        m.setattr(records_module, "_is_canonical", _stdlib_canonical)
+        m.setattr(batch_module, "_measurement_run", lambda *columns: None)
         m.setattr(batch_module.Batch, "batch_steps", lambda self: None)
         for cls in (RecordsCheck, SignaturesCheck, OrderCheck, TimesCheck, LedgerFacts):
             m.setattr(cls, "feed_batch", _one_at_a_time)

@@ -660,3 +660,101 @@ def test_the_harness_catches_a_fast_path_that_skips_the_canonical_test(lab, layo
             exact = _verdict(lab.run, report, ledger)
     assert fast != exact
     assert exact["outcome"] != "verified"
+
+
+# -- float spellings: one canonical spelling, whichever path reads the block --------------------
+
+#: (value, its canonical spelling, another spelling of the same double that orjson reads and, for
+#: the first five, writes itself: the block test's orjson comparison matches them).
+FLOAT_SPELLINGS = [
+    (2.5e-07, b"2.5e-07", b"2.5e-7"),
+    (1e-05, b"1e-05", b"0.00001"),
+    (1.5e-05, b"1.5e-05", b"0.000015"),
+    (1e-06, b"1e-06", b"1e-6"),
+    (-2.5e-07, b"-2.5e-07", b"-2.5e-7"),
+    (1e16, b"1e+16", b"1e16"),
+    (1e16, b"1e+16", b"10000000000000000.0"),
+    (1e-05, b"1e-05", b"1E-05"),
+    (2.5e-07, b"2.5e-07", b"2.50e-07"),
+]
+
+
+def _spelt(bodies: list[dict[str, Any]], value: float, where: list[int]) -> list[dict[str, Any]]:
+    """The layout with ``value`` as the first interval field of each measurement in ``where``
+    (an extra, unruled field: only the encoding can object to it)."""
+    bodies = copy.deepcopy(bodies)
+    for k in where:
+        bodies[k]["data"]["interval"]["a_spelling_probe"] = value
+    return bodies
+
+
+@pytest.mark.parametrize("value,canonical,other", FLOAT_SPELLINGS)
+@pytest.mark.parametrize("how_many", ["one", "every"])
+def test_a_float_in_a_non_canonical_spelling_fails_both_ways(
+    lab, layouts, monkeypatch, value, canonical, other, how_many
+) -> None:
+    """The lab spells a float as orjson does (``2.5e-7``), or otherwise. In one record the block's
+    orjson comparison already differs; in every record of the ledger it matches, and only the
+    spelling rule can object. Both paths must refuse it, as the line reader does."""
+    bodies = layouts[(10, True)]
+    meas = [i for i, b in enumerate(bodies) if b["kind"] == "measurement"]
+    where = meas[12:13] if how_many == "one" else meas
+    probe = b'"a_spelling_probe":' + canonical + b","
+    bad = {k: (lambda b: b.replace(probe, b'"a_spelling_probe":' + other + b",", 1)) for k in where}
+    ledger, report = lab.forge(_spelt(bodies, value, where), raw=bad)
+    assert ledger.count(b'"a_spelling_probe":' + other + b",") == len(where)
+    for block in (211, 1 << 16):
+        fast, exact = _both_ways(monkeypatch, lab.run, report, ledger, block)
+        _assert_same(fast, exact)
+        checks = {c["name"]: c for c in fast["checks"]}
+        assert checks["ledger_format"]["status"] == "fail", checks["ledger_format"]
+        assert "not canonical" in str(checks["ledger_format"]), checks["ledger_format"]
+
+
+@pytest.mark.parametrize("value", sorted({v for v, _, _ in FLOAT_SPELLINGS}))
+def test_a_float_in_its_canonical_spelling_verifies_both_ways(lab, layouts, monkeypatch, value) -> None:
+    bodies = layouts[(10, True)]
+    meas = [i for i, b in enumerate(bodies) if b["kind"] == "measurement"]
+    ledger, report = lab.forge(_spelt(bodies, value, meas))
+    for block in (211, 1 << 16):
+        fast, exact = _both_ways(monkeypatch, lab.run, report, ledger, block)
+        _assert_same(fast, exact)
+        assert fast["outcome"] == exact["outcome"]
+        checks = {c["name"]: c for c in fast["checks"]}
+        assert checks["ledger_format"]["status"] == "pass", checks["ledger_format"]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    value=st.floats(allow_nan=False, allow_infinity=False),
+    orjson_spelling=st.booleans(),
+    every=st.booleans(),
+    text=st.sampled_from(["", "e-", "+", ".0000", "e+9"]),
+)
+def test_generated_float_spellings_get_the_exact_verdict(
+    lab, layouts, monkeypatch, value, orjson_spelling, every, text
+) -> None:
+    """Any double, spelt canonically or as orjson spells it, in one or every measurement, next to
+    a string that may hold what the spelling rule looks for (a false alarm must still pass)."""
+    import orjson
+
+    bodies = layouts[(5, True)]
+    meas = [i for i, b in enumerate(bodies) if b["kind"] == "measurement"]
+    where = meas if every else meas[len(meas) // 2 : len(meas) // 2 + 1]
+    bodies = _spelt(bodies, value, where)
+    for k in where:
+        bodies[k]["data"]["interval"]["a_string"] = text
+    canonical = canonical_json(value)
+    other = orjson.dumps(value)
+    probe = b'"a_spelling_probe":' + canonical + b","
+    raw = (
+        {k: (lambda b: b.replace(probe, b'"a_spelling_probe":' + other + b",", 1)) for k in where}
+        if orjson_spelling
+        else {}
+    )
+    ledger, report = lab.forge(bodies, raw=raw)
+    fast, exact = _both_ways(monkeypatch, lab.run, report, ledger, 1 << 16)
+    _assert_same(fast, exact)
+    checks = {c["name"]: c for c in fast["checks"]}
+    expected = "fail" if orjson_spelling and other != canonical else "pass"
+    assert checks["ledger_format"]["status"] == expected, (value, other, canonical)

@@ -12,6 +12,8 @@ the columns may only ever decline, never decide).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import partial
 from itertools import compress, repeat
 from operator import eq, itemgetter, not_
 from typing import Any
@@ -28,6 +30,7 @@ _BATCH_FIELDS = itemgetter("digest", "step")
 _get = dict.get
 _NONE = type(None)
 _UNSET: Any = object()
+_new_record = partial(tuple.__new__, Record)
 
 
 class MeasurementRun:
@@ -71,23 +74,29 @@ class MeasurementRun:
 class Batch:
     """Records read together, with their byte offsets.
 
+    A batch holds either its records or their columns (:meth:`of_columns`, what the block
+    decoder returns); the other is built only when asked for, and :meth:`record` builds one
+    record from the columns without building the rest.
+
     Args:
         offsets: each record's byte offset in the ledger file.
         records: the records, in file order.
     """
 
     __slots__ = (
-        "_batch_steps", "_items", "_kind_set", "_kinds", "_measurements", "_times", "offsets",
-        "records",
+        "_batch_steps", "_columns", "_data", "_items", "_kind_set", "_kinds", "_measurements",
+        "_records", "_times", "offsets",
     )
 
     def __init__(self, offsets: list[int], records: list[Record]) -> None:
         self.offsets = offsets
-        self.records = records
+        self._records: list[Record] | None = records
+        self._columns: tuple[Sequence[Any], ...] | None = None
         self._items: list[tuple[int, Record]] | None = None
-        self._kinds: list[str] | None = None
+        self._kinds: Sequence[str] | None = None
         self._kind_set: set[str] | None = None
-        self._times: tuple[float, ...] | None = None
+        self._times: Sequence[float] | None = None
+        self._data: Sequence[dict[str, Any]] | None = None
         self._measurements: Any = _UNSET
         self._batch_steps: Any = _UNSET
 
@@ -98,8 +107,45 @@ class Batch:
         batch._items = items
         return batch
 
+    @classmethod
+    def of_columns(
+        cls,
+        offsets: list[int],
+        columns: tuple[
+            Sequence[int], Sequence[str], Sequence[float], Sequence[str],
+            Sequence[dict[str, Any]], Sequence[str],
+        ],
+    ) -> Batch:
+        """A batch of records given field by field: ``(seqs, kinds, times, prevs, data, hashes)``.
+
+        Args:
+            offsets: each record's byte offset in the ledger file.
+            columns: each :class:`Record` field of every record, in the record's field order
+                (equal lengths).
+        """
+        batch = cls(offsets, [])
+        batch._records = None
+        batch._columns = columns
+        _, batch._kinds, batch._times, _, batch._data, _ = columns
+        return batch
+
     def __len__(self) -> int:
-        return len(self.records)
+        return len(self.offsets)
+
+    @property
+    def records(self) -> list[Record]:
+        """The records, in file order."""
+        if self._records is None:
+            assert self._columns is not None
+            self._records = list(map(_new_record, zip(*self._columns, strict=True)))
+        return self._records
+
+    def record(self, i: int) -> Record:
+        """Record ``i`` (negative: from the end), built alone where the batch holds columns."""
+        if self._records is not None:
+            return self._records[i]
+        assert self._columns is not None
+        return _new_record(tuple(column[i] for column in self._columns))
 
     @property
     def items(self) -> list[tuple[int, Record]]:
@@ -109,7 +155,7 @@ class Batch:
         return self._items
 
     @property
-    def kinds(self) -> list[str]:
+    def kinds(self) -> Sequence[str]:
         """Each record's kind."""
         if self._kinds is None:
             self._kinds = list(map(_KIND, self.records))
@@ -123,31 +169,44 @@ class Batch:
         return self._kind_set
 
     @property
-    def times(self) -> tuple[float, ...]:
+    def times(self) -> Sequence[float]:
         """Each record's ``time_unix_s``."""
         if self._times is None:
             self._times = tuple(map(_TIME, self.records))
         return self._times
+
+    @property
+    def data(self) -> Sequence[dict[str, Any]]:
+        """Each record's ``data``."""
+        if self._data is None:
+            self._data = tuple(map(_DATA, self.records))
+        return self._data
 
     def indices(self, kinds: frozenset[str]) -> list[int]:
         """Positions of the records whose kind is one of ``kinds``, in order."""
         if self.kind_set.isdisjoint(kinds):
             return []
         inside = map(kinds.__contains__, self.kinds)
-        return list(compress(range(len(self.records)), inside))
+        return list(compress(range(len(self)), inside))
 
     def indices_except(self, kinds: frozenset[str]) -> list[int]:
         """Positions of the records whose kind is none of ``kinds``, in order."""
         if self.kind_set <= kinds:
             return []
         outside = map(not_, map(kinds.__contains__, self.kinds))
-        return list(compress(range(len(self.records)), outside))
+        return list(compress(range(len(self)), outside))
 
     def of_kind(self, kind: str) -> list[Record]:
         """The records of one kind, in order."""
         if len(self.kind_set) == 1:
             return self.records if kind in self.kind_set else []
         return list(compress(self.records, map(eq, self.kinds, repeat(kind))))
+
+    def _of_kind(self, column: Sequence[Any], kind: str) -> Sequence[Any]:
+        """``column``'s values at the records of one kind, in order."""
+        if len(self.kind_set) == 1:
+            return column if kind in self.kind_set else ()
+        return tuple(compress(column, map(eq, self.kinds, repeat(kind))))
 
     def measurements(self) -> MeasurementRun | None:
         """The measurement records' columns (possibly of none).
@@ -156,7 +215,9 @@ class Batch:
         "step_end": ...}``).
         """
         if self._measurements is _UNSET:
-            self._measurements = _measurement_run(self.of_kind("measurement"))
+            self._measurements = _measurement_run(
+                self._of_kind(self.times, "measurement"), self._of_kind(self.data, "measurement")
+            )
         return self._measurements
 
     def batch_steps(self) -> tuple[Any, ...] | None:
@@ -165,7 +226,7 @@ class Batch:
         None when one's data is not exactly ``{"digest": ..., "step": ...}``.
         """
         if self._batch_steps is _UNSET:
-            data = list(map(_DATA, self.of_kind("batch")))
+            data = self._of_kind(self.data, "batch")
             steps: tuple[Any, ...] | None = ()
             if data:
                 steps = None
@@ -178,11 +239,15 @@ class Batch:
         return self._batch_steps
 
 
-def _measurement_run(records: list[Record]) -> MeasurementRun | None:
-    """The records' columns, or None when any record's data has another shape."""
-    if not records:
+def _measurement_run(
+    times: Sequence[float], data: Sequence[dict[str, Any]]
+) -> MeasurementRun | None:
+    """The columns of the measurement records with these times and data.
+
+    None when any record's data has another shape.
+    """
+    if not data:
         return MeasurementRun((), (), (), {})
-    data = list(map(_DATA, records))
     if set(map(len, data)) != {2}:
         return None
     try:  # two keys each, both of these: exactly these
@@ -202,4 +267,4 @@ def _measurement_run(records: list[Record]) -> MeasurementRun | None:
     if columns is None:
         keys = dict.fromkeys(k for iv in intervals for k in iv)
         columns = {k: tuple(map(_get, intervals, repeat(k))) for k in keys}
-    return MeasurementRun(tuple(map(_TIME, records)), step_end, intervals, columns)
+    return MeasurementRun(tuple(times), step_end, intervals, columns)

@@ -14,23 +14,38 @@ of the parsed list. Each body is a single JSON object starting at the same byte 
 canonical encoding, and a JSON object's extent is fixed by its bytes, so the joined texts are
 equal exactly when every body equals its own canonical encoding (what the per-line reader
 checks with one ``orjson.dumps`` call per line, which costs several times more per record than
-one call per block). Where the block's encoding differs (orjson spells a few floats unlike the
-writer's stdlib encoder, ``2.5e-07``), each body is tested as the line reader tests it.
+one call per block). orjson's encoding is the canonical one (the writer's stdlib encoding) except
+for a few float spellings (``2.5e-7`` for ``2.5e-07``, ``0.00001`` for ``1e-05``), which always
+leave a ``+``, an ``e-`` or a ``.0000`` in the text
+(:func:`~computegov.ledger.records.orjson_spelling_differs`): a body holding one is compared with
+the stdlib encoding as well, so only the canonical spelling passes, as in the line reader. Where
+the block's orjson encoding differs from its bytes, each body is tested as the line reader tests
+it.
+
+The records come back as columns (:data:`RecordColumns`): each field of every record, in file
+order; :class:`~computegov.ledger.batch.Batch` builds :class:`Record` tuples from them only where
+a check asks for one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-from functools import partial
-from itertools import repeat
+from itertools import compress, repeat
 from operator import itemgetter
 from typing import Any
 
 from computegov.ledger import records as _records
-from computegov.ledger.records import RECORD_KINDS, Record
+from computegov.ledger.records import RECORD_KINDS
 
-__all__ = ["decode_lines"]
+__all__ = ["RecordColumns", "decode_lines"]
+
+#: ``(seqs, kinds, times, prevs, data, hashes)``: each field of every record of a block, in file
+#: order (the fields of :class:`~computegov.ledger.records.Record`, in its order).
+RecordColumns = tuple[
+    tuple[int, ...], tuple[str, ...], tuple[float, ...], tuple[str, ...],
+    tuple[dict[str, Any], ...], list[str],
+]
 
 _PREFIX = b'{"body":'
 _SUFFIX_START = b',"hash":"'
@@ -46,15 +61,18 @@ _BODY_FIELDS = itemgetter(*_BODY_KEYS)
 _KINDS = frozenset(RECORD_KINDS)
 _sha256 = hashlib.sha256
 _hexdigest = type(hashlib.sha256()).hexdigest
-_new_record = partial(tuple.__new__, Record)
 _startswith = bytes.startswith
 _endswith = bytes.endswith
 
 
 def decode_lines(
-    lines: list[bytes], lengths: list[int], prev_hash: str, first_seq: int, max_record_bytes: int
-) -> list[Record] | None:
-    """The records of ``lines`` if every line is a well-formed, canonical, linked record.
+    lines: list[bytes],
+    lengths: list[int],
+    prev_hash: str,
+    first_seq: int,
+    max_record_bytes: int,
+) -> RecordColumns | None:
+    """The records of ``lines``, as columns, if every line is a well-formed, canonical, linked record.
 
     Args:
         lines: the lines, without their newlines (at least one).
@@ -65,8 +83,9 @@ def decode_lines(
         max_record_bytes: the longest line accepted, bytes.
 
     Returns:
-        The records, as :func:`~computegov.ledger.records.decode_span` builds them; None when
-        any line is not plainly fine (the caller then reads the lines one at a time).
+        The records' columns, holding what :func:`~computegov.ledger.records.decode_span`
+        builds for each line; None when any line is not plainly fine (the caller then reads the
+        lines one at a time).
     """
     loads = _records._ORJSON_LOADS  # read at call time: tests switch the parser off
     dumps = _records._ORJSON_DUMPS
@@ -74,6 +93,7 @@ def decode_lines(
         return None
     if min(lengths) < _MIN_LINE or max(lengths) > max_record_bytes:
         return None
+    n = len(lines)
     if not (
         all(map(_startswith, lines, repeat(_PREFIX)))
         and all(map(_endswith, lines, repeat(_SUFFIX_END)))
@@ -89,9 +109,16 @@ def decode_lines(
         objs: list[Any] = list(map(loads, bodies))
         if set(map(type, objs)) != {dict}:
             return None
-        if dumps(objs, option=_records._ORJSON_SORT) != b"[" + b",".join(bodies) + b"]" and not all(
-            map(_records._is_canonical, objs, bodies)
-        ):  # orjson spells a few floats unlike the writer (2.5e-7 vs 2.5e-07): ask line by line
+        joined = b"[" + b",".join(bodies) + b"]"
+        if dumps(objs, option=_records._ORJSON_SORT) == joined:
+            # every body is orjson's encoding; the canonical one too unless it may spell a
+            # float otherwise: those bodies (if any) are compared with the canonical encoding
+            if _records.orjson_spelling_differs(joined) and not all(
+                _records._canonical_bytes(objs[i]) == bodies[i]
+                for i in compress(range(n), map(_records.orjson_spelling_differs, bodies))
+            ):
+                return None
+        elif not all(map(_records._is_canonical, objs, bodies)):
             return None
     except (ValueError, TypeError, RecursionError):  # orjson's errors subclass these
         return None
@@ -103,7 +130,7 @@ def decode_lines(
         return None
     if (
         set(map(type, seqs)) != {int}
-        or seqs != tuple(range(first_seq, first_seq + len(lines)))
+        or seqs != tuple(range(first_seq, first_seq + n))
         or set(map(type, kinds)) != {str}  # before hashing: a list or dict kind is unhashable
         or not _KINDS.issuperset(kinds)
         or set(map(type, times)) != {float}
@@ -114,4 +141,4 @@ def decode_lines(
         or set(map(type, data)) != {dict}
     ):
         return None
-    return list(map(_new_record, zip(seqs, kinds, times, prevs, data, digests, strict=True)))
+    return seqs, kinds, times, prevs, data, digests

@@ -191,9 +191,9 @@ class RecordsCheck:
         if len(problems) >= KEPT_PROBLEMS:
             return
         if _columns_clean(batch):  # nothing there that feed() would report: feed the rest
-            offsets, records = batch.offsets, batch.records
+            offsets, record = batch.offsets, batch.record
             for i in batch.indices_except(_COLUMN_KINDS):
-                self.feed(offsets[i], records[i])
+                self.feed(offsets[i], record(i))
             return
         for offset, rec in batch.items:
             self.feed(offset, rec)
@@ -287,7 +287,7 @@ class SignaturesCheck:
         """:meth:`feed` each record (only the first record and heads need work)."""
         if self._done is not None:
             return
-        records, offsets = batch.records, batch.offsets
+        record, offsets, n = batch.record, batch.offsets, len(batch)
         if self._last is None:
             for offset, rec in batch.items:
                 if self._done is not None:
@@ -298,14 +298,14 @@ class SignaturesCheck:
         for i in batch.indices(_HEAD):  # each head signs the record just before it
             if i > pos:
                 self._n += i - pos
-                self._last = records[i - 1]
-            self.feed(offsets[i], records[i])
+                self._last = record(i - 1)
+            self.feed(offsets[i], record(i))
             pos = i + 1
             if self._done is not None:
                 return
-        if pos < len(records):
-            self._n += len(records) - pos
-            self._last = records[-1]
+        if pos < n:
+            self._n += n - pos
+            self._last = record(n - 1)
 
     def result(self, first_break: ChainProblem | None) -> Check:
         """The check, given the scan's first chain break (None: none)."""

@@ -1,7 +1,7 @@
 """The verifier's ledger checks in one streaming pass over the ledger file.
 
 :func:`ledger_checks` reads the ledger from a binary file handle in 64 KiB blocks
-(:func:`~computegov.ledger.scan.stream_batches`) and feeds the records of each block, as it is
+(:func:`~computegov.ledger.scan.stream_blocks`) and feeds the records of each block, as it is
 read, to every running check as a :class:`~computegov.ledger.batch.Batch` (records and their
 columns): :class:`~computegov.ledger.checks.RecordsCheck`,
 :class:`~computegov.ledger.checks.SignaturesCheck`,
@@ -34,7 +34,7 @@ from computegov.ledger.report_checks import (
     matches_check,
     totals_check,
 )
-from computegov.ledger.scan import Readable, ScanTally, stream_batches
+from computegov.ledger.scan import Readable, ScanTally, stream_blocks
 from computegov.ledger.timeline import TimesCheck
 from computegov.ledger.verdict import Check
 
@@ -75,11 +75,14 @@ def ledger_checks(
         records.feed_batch, sigs.feed_batch, order.feed_batch, times.feed_batch, facts.feed_batch
     )
     size = BATCH_RECORDS
-    for offsets, recs in stream_batches(
-        fh, tally, problems.add, max_record_bytes=limits.max_record_bytes
-    ):
-        for a in range(0, len(recs), size):
-            batch = Batch(offsets[a : a + size], recs[a : a + size])
+    for block in stream_blocks(fh, tally, problems.add, max_record_bytes=limits.max_record_bytes):
+        parts = [block]
+        if len(block) > size:
+            offsets, recs = block.offsets, block.records
+            parts = [
+                Batch(offsets[a : a + size], recs[a : a + size]) for a in range(0, len(recs), size)
+            ]
+        for batch in parts:
             for feed in feeds:
                 feed(batch)
     first_kind = facts.first_kind

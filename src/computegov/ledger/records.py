@@ -2,12 +2,19 @@ r"""Ledger records and their byte-exact line encoding.
 
 A ledger is a JSON-lines file. Each line is one record::
 
-    {"body":{"data":{...},"kind":"measurement","prev":"<64 hex>","seq":7,"time_unix_s":1.7e9},"hash":"<64 hex>"}\n
+    {"body":{"data":{...},"kind":"measurement","prev":"<64 hex>","seq":7,"time_unix_s":1700000000.0},"hash":"<64 hex>"}\n
 
 ``body`` is canonical JSON (sorted keys, no spaces, UTF-8, no NaN); ``hash`` is the SHA-256 of
 exactly those body bytes; ``prev`` is the hash of the record before (64 zeros for the first).
-A reader re-encodes each parsed body and compares bytes: a body with duplicate keys, unsorted
-keys, spaces or another number spelling is refused even when its hash matches.
+The canonical encoding is exactly :func:`canonical_json`'s, which is Python's ``json.dumps(obj,
+sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)`` in UTF-8: keys
+sorted by code point, strings escaped as that encoder escapes them (``\"``, ``\\``, ``\n``...,
+other control characters as ``\u00XX``, nothing else), integers in decimal and floats as
+Python's ``repr`` spells them (the shortest digits that read back to the same double; exponent
+form outside 1e-4 <= |x| < 1e16, with a sign and at least two digits: ``1e-05``, ``2.5e-07``,
+``1e+16``). Every JSON value therefore has exactly one spelling. A reader re-encodes each parsed
+body and compares bytes: a body with duplicate keys, unsorted keys, spaces or another number
+spelling (``2.5e-7``, ``0.00001``, ``1e16``, ``1.0E5``) is refused even when its hash matches.
 Hashing the bytes as written (rather than a re-serialisation) makes verification one
 ``sha256`` and one ``json.loads`` per line, and makes every byte of the file significant:
 any change to a line either breaks its hash or its fixed framing.
@@ -27,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -177,18 +185,70 @@ _ORJSON_DUMPS: Callable[..., bytes] | None = _orjson.dumps if _orjson is not Non
 _ORJSON_SORT = _orjson.OPT_SORT_KEYS if _orjson is not None else 0
 
 
+#: Where orjson's number spelling may differ from the canonical one: a ``.0000`` (orjson writes
+#: 1e-5 <= |x| < 1e-4 as ``0.0000ddd``, the canonical encoding as ``d e-05``).
+_SMALL_DECIMAL = re.compile(rb"\.0000").search
+
+
+def orjson_spelling_differs(text: bytes) -> bool:
+    """Whether orjson's encoding ``text`` may spell a float unlike :func:`canonical_json`.
+
+    orjson (3.x) and Python's ``repr`` both write a float's shortest round-trip digits, but
+    orjson writes exponents without zero padding (``2.5e-7``, ``1e-6``; ``repr``: ``2.5e-07``)
+    and 1e-5 <= |x| < 1e-4 in decimal (``0.00001``; ``repr``: ``1e-05``). Every float orjson
+    spells in exponent form has ``e-`` or ``e+`` (so a ``-`` or a ``+``), and every one below
+    1e-4 in decimal form has ``.0000``; a text with none of these spells every number exactly as
+    the canonical encoding does (integers and strings are spelt alike by both: checked for every
+    code point in ``tests/ledger/test_ledger_canonical_spelling.py``, with the float rule over
+    millions of doubles). True may be a false alarm (a string holding ``e-`` or ``.0000``): the
+    caller then asks the canonical encoder itself. Three searches, the first two ``memchr``-fast.
+    """
+    return b"+" in text or (b"-" in text and b"e-" in text) or _SMALL_DECIMAL(text) is not None
+
+
+def _orjson_agrees() -> bool:
+    """Whether this orjson spells values as :func:`orjson_spelling_differs` assumes.
+
+    Checked once at import on the boundary values of the rule (an orjson that changed its
+    number or string spelling switches the orjson shortcut off: the stdlib encoder then decides
+    every body alone, slower and as exact).
+    """
+    if _ORJSON_DUMPS is None:
+        return False
+    floats = [
+        0.0, -0.0, 5e-324, 2.2250738585072014e-308, 1e-300, 1e-100, 1.5e-10, 2.5e-7, 1e-6,
+        1e-5, 1.5e-5, 9.999999999999999e-5, 1e-4, 1.0001e-4, 0.001, 0.1, 1 / 3, 1.0, 1.5, 2.0**53,
+        1e15, 9999999999999998.0, 1e16, 1.2345e16, 1e22, 1e100, 1.7976931348623157e308, 1.7e9,
+        1234567890123456.7, 123456789012345680.0,
+    ]
+    values: list[Any] = [*floats, *(-x for x in floats)]
+    values += ["\x00\x1f\x7f\"\\/\n\t\u2028\ud7ff\ue000\uffff\U0001f600", 2**63, -(2**63), 2**64 - 1]
+    values.append({"\U00010000": 1, "\uffff": 2, "a": [{}, []], "B": None, "e": True, "é": False})
+    try:
+        for v in values:
+            spelt = _ORJSON_DUMPS(v, option=_ORJSON_SORT)
+            if not orjson_spelling_differs(spelt) and spelt != _canonical_bytes(v):
+                return False
+    except TypeError:  # pragma: no cover - an orjson that cannot encode these at all
+        return False
+    return True
+
+
+_ORJSON_AGREES = _orjson_agrees()
+
+
 def _is_canonical(obj: Any, body: bytes) -> bool:
-    """Whether ``body`` is exactly a canonical encoding of the parsed ``obj``.
+    """Whether ``body`` is exactly the canonical encoding (:func:`canonical_json`) of ``obj``.
 
     Re-encoding the parsed value and comparing bytes refuses duplicate keys (the parse keeps
-    only one), unsorted keys, whitespace and alternative spellings. orjson's sorted encoding is
-    tried first (several times faster); it spells a few floats differently from the stdlib
-    (``1e-7`` vs ``1e-07``), and then the writer's own encoding (:func:`canonical_json`) decides.
-    Both are functions of the parsed value alone, so either match leaves nothing ambiguous.
+    only one), unsorted keys, whitespace and every other spelling. orjson's sorted encoding is
+    tried first (several times faster): a match decides when the body holds nothing orjson may
+    spell unlike the canonical encoding (:func:`orjson_spelling_differs`); otherwise the
+    writer's own encoder decides. So exactly one spelling of each value is accepted.
     """
-    if _ORJSON_DUMPS is not None:
+    if _ORJSON_AGREES:
         try:
-            if _ORJSON_DUMPS(obj, option=_ORJSON_SORT) == body:
+            if _ORJSON_DUMPS(obj, option=_ORJSON_SORT) == body and not orjson_spelling_differs(body):  # type: ignore[misc]
                 return True
         except TypeError:  # orjson.JSONEncodeError subclasses TypeError
             pass

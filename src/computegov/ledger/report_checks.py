@@ -67,11 +67,12 @@ class LedgerFacts:
         """Take the facts of each record; intervals summed column-wise."""
         if not len(batch):
             return
-        records, offsets = batch.records, batch.offsets
+        record, offsets, n = batch.record, batch.offsets, len(batch)
         if not self.records:
-            self.meta, self.first_kind = records[0].data, records[0].kind
-        self.records += len(records)
-        self.head_hash = records[-1].hash
+            first = record(0)
+            self.meta, self.first_kind = first.data, first.kind
+        self.records += n
+        self.head_hash = record(n - 1).hash
         run = batch.measurements()
         intervals: list[Mapping[str, Any]] = []
         if run is not None:
@@ -79,9 +80,10 @@ class LedgerFacts:
                 self.totals.add_run(run.columns, run.intervals, run.types)
             which: Sequence[int] = batch.indices(_FACT_KINDS)  # checkpoints, the end record
         else:
-            which = range(len(records))
+            which = range(n)
+            record = batch.records.__getitem__  # type: ignore[assignment]  # all read: build all
         for i in which:
-            rec = records[i]
+            rec = record(i)
             kind, d = rec.kind, rec.data
             if kind == "measurement":
                 interval = d.get("interval")

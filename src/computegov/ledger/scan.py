@@ -21,6 +21,7 @@ from itertools import accumulate, repeat
 from operator import add
 from typing import Any, Protocol
 
+from computegov.ledger.batch import Batch
 from computegov.ledger.blocks import decode_lines
 from computegov.ledger.evidence import DEFAULT_MAX_RECORD_BYTES
 from computegov.ledger.records import GENESIS_HASH, LineError, Record, decode_span
@@ -32,6 +33,7 @@ __all__ = [
     "gc_paused",
     "scan_ledger",
     "stream_batches",
+    "stream_blocks",
     "stream_records",
 ]
 
@@ -181,15 +183,13 @@ def stream_records(
 ) -> Iterator[tuple[int, Record]]:
     """Yield ``(byte offset, record)`` for each line that parses and hash-checks, in file order.
 
-    :func:`stream_batches`, one record at a time.
+    :func:`stream_blocks`, one record at a time.
 
     Raises:
         whatever ``fh.read`` raises (a bounded reader's :class:`~computegov.errors.InputError`).
     """
-    for offsets, records in stream_batches(
-        fh, tally, on_problem, max_record_bytes=max_record_bytes
-    ):
-        yield from zip(offsets, records, strict=True)
+    for batch in stream_blocks(fh, tally, on_problem, max_record_bytes=max_record_bytes):
+        yield from batch.items
 
 
 def stream_batches(
@@ -201,15 +201,34 @@ def stream_batches(
 ) -> Iterator[tuple[list[int], list[Record]]]:
     """Yield ``(byte offsets, records)`` of the lines that parse and hash-check, block by block.
 
+    :func:`stream_blocks`, each block's records as a list.
+
+    Raises:
+        whatever ``fh.read`` raises (a bounded reader's :class:`~computegov.errors.InputError`).
+    """
+    for batch in stream_blocks(fh, tally, on_problem, max_record_bytes=max_record_bytes):
+        yield batch.offsets, batch.records
+
+
+def stream_blocks(
+    fh: Readable,
+    tally: ScanTally,
+    on_problem: Callable[[ChainProblem], object],
+    *,
+    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+) -> Iterator[Batch]:
+    """Yield the lines that parse and hash-check, block by block, as :class:`Batch` es.
+
     Framing, the record's own hash, ``seq`` and the ``prev`` link are checked as each block is
     read; every problem is passed to ``on_problem`` (in file order, before the records of its
     block are yielded). A line longer than ``max_record_bytes`` is skipped unread (a
     ``format`` problem naming its length); a last line without a newline is ``torn``.
 
     Each block's complete lines go first to :func:`~computegov.ledger.blocks.decode_lines`
-    (all at once, accepted only when every line is a good, linked record); a block it declines
-    is read line by line with :func:`~computegov.ledger.records.decode_span`, which names
-    every problem. Both give the same records.
+    (all at once, accepted only when every line is a good, linked record; its batch holds the
+    records as columns); a block it declines is read line by line with
+    :func:`~computegov.ledger.records.decode_span`, which names every problem. Both give the
+    same records.
 
     Raises:
         whatever ``fh.read`` raises (a bounded reader's :class:`~computegov.errors.InputError`).
@@ -233,13 +252,13 @@ def stream_batches(
             fast = decode_lines(lines, lengths, prev, index, max_record_bytes)
             if fast is not None:
                 offsets = list(accumulate(map(add, lengths[:-1], repeat(1)), initial=base))
-                prev = fast[-1].hash
-                index += len(fast)
-                tally.records += len(fast)
+                prev = fast[-1][-1]
+                index += len(lines)
+                tally.records += len(lines)
                 if not broken:
                     tally.committed_bytes = base + last + 1
                 pos = last + 1
-                yield offsets, fast
+                yield Batch.of_columns(offsets, fast)
         if pos <= last:  # the block's lines one at a time: each problem named
             offsets, recs = [], []
             view = memoryview(buf)  # zero-copy line slices
@@ -299,7 +318,7 @@ def stream_batches(
                 index += 1
             del view
             if recs:
-                yield offsets, recs
+                yield Batch(offsets, recs)
         if eof:
             if pos < len(buf):
                 on_problem(_torn(index, base + pos, size))

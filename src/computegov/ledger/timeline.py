@@ -127,7 +127,7 @@ class TimesCheck:
             self.feed(*batch.items[0])
             j = 1
         self._n += n - j
-        self._last_time = batch.records[-1].time_unix_s
+        self._last_time = batch.times[-1]
         if len(self._problems) >= 20:
             return
         if j or not self._feed_columns(batch):
