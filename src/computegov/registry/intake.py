@@ -35,11 +35,10 @@ from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from computegov.jsonsafe import json_safe as jsonsafe
 from computegov.registry.errors import ConflictError, ForbiddenError, SubmissionError
-from computegov.registry.models import Report
+from computegov.registry.models import Organisation, Report
 from computegov.registry.organisations import OrgInfo
 from computegov.registry.reports import SubmitOutcome
 from computegov.registry.signers import (
@@ -143,14 +142,15 @@ def payload_holder(store: Store, payload_sha256: str, digest_sha256: str = "") -
     """
     if not payload_sha256 and not digest_sha256:
         return None
-    with store._read() as session:
-        rows = session.scalars(select(Report).options(joinedload(Report.organisation))
+    with store._read() as session:  # three columns, no ORM objects: this runs on every submission
+        rows = session.execute(select(Report.digest_sha256, Report.payload_sha256, Organisation.name, Report.flag)
+                               .join(Organisation, Report.organisation_id == Organisation.id)
                                .where(or_(Report.payload_sha256 == payload_sha256,
                                           Report.digest_sha256 == digest_sha256))).all()
-        if not rows:
-            return None
-        row = next((r for r in rows if r.payload_sha256 == payload_sha256), rows[0])
-        return PayloadHolder(row.digest_sha256, row.organisation.name, row.flag)
+    if not rows:
+        return None
+    row = next((r for r in rows if r[1] == payload_sha256), rows[0])
+    return PayloadHolder(str(row[0]), str(row[2]), row[3])
 
 
 def _by_payload(store: Store, org: OrgInfo, parsed: ParsedSubmission, signer: SignerKey,

@@ -42,11 +42,10 @@ from computegov.registry.models import (
 )
 from computegov.registry.organisations import OrgInfo
 from computegov.registry.submission import ParsedSubmission, canonical_json
-from computegov.registry.translog import _PG_CHECKPOINT_LOCK, _note_time
+from computegov.registry.translog import _PG_CHECKPOINT_LOCK
 from computegov.registry.verifiers import live_outcomes
 from computegov.tlog import merkle
 from computegov.tlog.checkpoint import Checkpoint, sign_checkpoint
-from computegov.tlog.note import parse_note
 
 __all__ = ["ReportInfo", "Reports", "SubmitOutcome"]
 
@@ -187,6 +186,7 @@ class _Pending:
     signer_keyid: str | None
     now: dt.datetime
     phases: timings.Phases | None = dataclasses.field(default_factory=timings.current)
+    enqueued_s: float = dataclasses.field(default_factory=time.perf_counter)
     result: SubmitOutcome | None = None
     error: BaseException | None = None
     done: bool = False
@@ -208,19 +208,26 @@ class _GroupCommit:
         self.busy = False
 
     def submit(self, pending: _Pending, commit: Callable[[list[_Pending]], None]) -> SubmitOutcome:
-        """Store ``pending`` with whatever else is waiting (``commit`` stores one batch); its answer."""
-        t0 = time.perf_counter()
+        """Store ``pending`` with whatever else is waiting (``commit`` stores one batch); its answer.
+
+        The queue is served oldest first: a thread that finds no commit under way stores the oldest
+        :data:`MAX_BATCH` waiting reports, and goes on doing so until its own is stored.
+        """
         with self.cond:
             self.queue.append(pending)
-            while self.busy and not pending.done:
-                self.cond.wait()
-            if not pending.done:  # this thread stores the queue (its own report is in it)
+        while True:
+            with self.cond:
+                while self.busy and not pending.done:
+                    self.cond.wait()
+                if pending.done:
+                    break
                 batch, self.queue = self.queue[:MAX_BATCH], self.queue[MAX_BATCH:]
                 self.busy = True
-        if not pending.done:
+            taken = time.perf_counter()
+            for one in batch:
+                if one.phases is not None:
+                    one.phases.add("queue", taken - one.enqueued_s)
             try:
-                if pending.phases is not None:
-                    pending.phases.add("queue", time.perf_counter() - t0)
                 commit(batch)
             finally:
                 with self.cond:
@@ -381,7 +388,7 @@ class Reports(AuditLog):
         phases = timings.Phases()
         try:
             with timings.recording(phases):
-                infos, note = self._store_new(batch, sign=sign)
+                infos, signed = self._store_new(batch, sign=sign)
         except Exception as err:
             if len(batch) > 1:
                 for one in batch:
@@ -401,19 +408,21 @@ class Reports(AuditLog):
             only.error = err
             return
         phases.set("batch", len(batch))
-        if note is not None:
-            self._note_signed(note)
+        if signed is not None:
+            self._note_signed(signed)
+        note = signed[0] if signed is not None else None
         for one, (info, leaf) in zip(batch, infos, strict=True):
             one.result = SubmitOutcome(True, info, leaf, note)
             if one.phases is not None:
                 for name, ms in phases.ms.items():
                     one.phases.set(name, ms) if name == "batch" else one.phases.add(name, ms / 1e3)
 
-    def _store_new(self, batch: list[_Pending], *, sign: bool = False) -> tuple[list[tuple[ReportInfo, int]], str | None]:
+    def _store_new(self, batch: list[_Pending], *,
+                   sign: bool = False) -> tuple[list[tuple[ReportInfo, int]], tuple[str, int, int] | None]:
         """Insert the reports, verdicts and audit rows of ``batch``, then append all their leaves at once.
 
         Returns each report's info and leaf, and the checkpoint signed in the same transaction
-        (``sign``), else None.
+        (``sign``: note, size, timestamp), else None.
         """
         with timings.phase("write"), self._write() as session:
             reports = [
@@ -456,10 +465,10 @@ class Reports(AuditLog):
                 lock_log(conn)
             with timings.phase("append"):
                 leaves = append_entries(conn, items)
-            note = None
+            signed = None
             if sign:
                 with timings.phase("sign"):
-                    note = self._sign_in(session, leaves[-1] + 1)
+                    signed = self._sign_in(session, leaves[-1] + 1)
             out = []
             for p, report, first in zip(batch, reports, firsts, strict=True):
                 info = ReportInfo(
@@ -471,9 +480,9 @@ class Reports(AuditLog):
                     outcome=p.outcome, partial=p.partial, signer_keyid=p.signer_keyid, flag=report.flag,
                     counter_outcomes={})
                 out.append((info, leaves[first]))
-        return out, note
+        return out, signed
 
-    def _sign_in(self, session: Session, size: int) -> str:
+    def _sign_in(self, session: Session, size: int) -> tuple[str, int, int]:
         """Sign and store a checkpoint of ``size`` leaves in ``session``'s transaction, which holds the log's lock.
 
         As :meth:`~computegov.registry.translog.TransparencyLog.checkpoint` signs: one signer at a
@@ -492,12 +501,17 @@ class Reports(AuditLog):
         stamp = max(int(time.time()), last[1] if last is not None else 0)
         note = sign_checkpoint(self.log_private_key(), Checkpoint(self.log_origin(), size, root), stamp)
         session.add(LogCheckpoint(tree_size=size, timestamp_s=stamp, note=note))
-        return note
+        return note, size, stamp
 
-    def _note_signed(self, note: str) -> None:
-        """Let this process's receipt signer reuse a checkpoint a group commit stored (it is committed)."""
-        lines = parse_note(note).text.split("\n")
-        got = (int(lines[1]), _note_time(note, lines[0]), note)
+    def _note_signed(self, signed: tuple[str, int, int]) -> None:
+        """Let this process's receipt signer reuse a checkpoint a group commit stored (it is committed).
+
+        Args:
+            signed: the note, its tree size and its timestamp (POSIX s), as :meth:`_sign_in` made them
+                (no need to parse the note again).
+        """
+        note, size, stamp = signed
+        got = (size, float(stamp), note)
         batch = self._checkpoint_batch()
         with batch.cond:
             if batch.latest is None or got[0] >= batch.latest[0]:
