@@ -186,3 +186,43 @@ def test_a_killed_postgres_connection_costs_no_failed_proof(filled: tuple[Any, l
     merkle.verify_inclusion(bytes.fromhex(got["leaf_hash"]), 3, N, [bytes.fromhex(h) for h in got["audit_path"]],
                             _mth(leaves))
     assert all(c.info.backend_pid not in pids for c in store._proof_conns._idle)
+
+
+def test_concurrent_proofs_agree_and_keep_few_connections(filled: tuple[Any, list[bytes]],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import random
+    import threading
+
+    from computegov.registry.translog import _ProofConnections
+
+    store, leaves = filled
+    monkeypatch.setattr(_ProofConnections, "KEEP", 2)  # 6 threads: the others go through the engine's pool
+    errors: list[str] = []
+
+    def work(seed: int) -> None:
+        rng = random.Random(seed)
+        for _ in range(40):
+            size = rng.randrange(1, N + 1)
+            index, first = rng.randrange(size), rng.randrange(1, size + 1)
+            path = [bytes.fromhex(h) for h in store.inclusion_proof(index, size)["audit_path"]]
+            cons = [bytes.fromhex(h) for h in store.consistency_proof(first, size)["consistency_path"]]
+            if path != _path(index, leaves[:size]) or cons != _subproof(first, leaves[:size], True):
+                errors.append(f"{index}, {first}, {size}")
+
+    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    kept = store._proof_conns
+    assert 1 <= kept._open <= 2 and len(kept._idle) == kept._open
+    store.close()  # and with no kept connection at all, every proof goes through the engine's pool
+    monkeypatch.setattr(_ProofConnections, "KEEP", 0)
+    for size in (1, 2, 7, N):
+        for index in range(size):
+            assert [bytes.fromhex(h) for h in store.inclusion_proof(index, size)["audit_path"]] == \
+                _path(index, leaves[:size])
+    assert kept._open == 0
+    with pytest.raises(LogProofError, match=r"outside 0\.\.37"):
+        store.inclusion_proof(0, N + 1)

@@ -407,22 +407,23 @@ class TransparencyLog(Database):
         contiguous: a missing leaf below it leaves a piece missing, which is an error too), not
         by a separate ``max(leaf_index)``. Runs on one of the log's kept driver connections
         (:class:`_ProofConnections`); an in-memory SQLite database, which a second connection
-        would not see, goes through the engine.
+        would not see, and proofs beyond the kept connections go through the engine.
         """
         if size >= 1 << _MAX_LEVEL:  # no log holds that many leaves (nor does a 64-bit SQL integer)
             self._proof_size_error(size, what)
         found: dict[merkle.Piece, bytes] = {}
         probed = size == 0
         conns = self._proof_connections()
-        if conns is None:
+        answers = None
+        if conns is not None:
+            answers = conns.run(logstore.piece_queries(pieces, mark=conns.mark, size_probe=size))
+        if answers is None:  # in-memory SQLite, or every kept connection busy: the engine's pool
             with self.engine.connect() as conn:
                 mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-                for sql, params in logstore.piece_queries(pieces, mark=mark, size_probe=size):
-                    probed |= logstore.collect_pieces(conn.exec_driver_sql(sql, tuple(params)), found)
-        else:
-            queries = logstore.piece_queries(pieces, mark=conns.mark, size_probe=size)
-            for rows in conns.run(queries):
-                probed |= logstore.collect_pieces(rows, found)
+                answers = [list(conn.exec_driver_sql(sql, tuple(params)))
+                           for sql, params in logstore.piece_queries(pieces, mark=mark, size_probe=size)]
+        for rows in answers:
+            probed |= logstore.collect_pieces(rows, found)
         if not probed:
             self._proof_size_error(size, what)
         logstore.check_pieces(pieces, found)
@@ -654,47 +655,68 @@ class _ProofConnections:
 
     Each is taken from the engine's pool once (so it was opened with the engine's settings:
     SQLite's WAL and busy timeout) and detached from it, then kept here: one thread uses one at
-    a time, at most :attr:`KEEP` idle ones are kept, and a connection whose query fails at the
-    driver level is closed and the query retried once on a fresh one (a restarted PostgreSQL
-    server costs no failed proof). A read is one statement in autocommit mode, so it sees one
-    snapshot and holds no transaction open. After a fork the child opens its own.
+    a time, and at most :attr:`KEEP` are open at once in a process (beyond them a proof goes
+    through the engine's pool, so a burst of proofs cannot exceed PostgreSQL's connection budget
+    by more than that). A connection whose query fails at the driver level is closed and the
+    query retried once on a fresh one (a restarted PostgreSQL server costs no failed proof). A
+    read is one statement in autocommit mode, so it sees one snapshot and holds no transaction
+    open (nor holds back SQLite's WAL checkpoints). After a fork the child opens its own.
     """
 
-    KEEP = 8
+    #: Most kept connections per process (our design value: proofs take ~0.2 ms each, so a few
+    #: connections serve thousands a second; ``serve --workers N`` may hold N times this many).
+    KEEP = 4
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
         self._idle: list[Any] = []
+        self._open = 0  # kept connections of this process, idle or in use
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._errors: tuple[type[BaseException], ...] = (engine.dialect.loaded_dbapi.Error,)
 
-    def _take(self) -> Any:
+    def _take(self) -> Any | None:
         with self._lock:
             if self._pid != os.getpid():  # forked: the parent's connections are not ours to use
-                self._idle, self._pid = [], os.getpid()
+                self._idle, self._open, self._pid = [], 0, os.getpid()
             if self._idle:
                 return self._idle.pop()
-        proxy = self.engine.raw_connection()
-        dbapi: Any = proxy.driver_connection
-        proxy.detach()
-        if self.engine.dialect.name == "postgresql":
-            dbapi.rollback()
-            dbapi.autocommit = True
+            if self._open >= self.KEEP:
+                return None
+            self._open += 1
+        try:
+            proxy = self.engine.raw_connection()
+            dbapi: Any = proxy.driver_connection
+            proxy.detach()
+            if self.engine.dialect.name == "postgresql":
+                dbapi.rollback()
+                dbapi.autocommit = True
+        except BaseException:
+            self._drop(None)
+            raise
         return dbapi
 
     def _give(self, dbapi: Any) -> None:
         with self._lock:
-            if self._pid == os.getpid() and len(self._idle) < self.KEEP:
+            if self._pid == os.getpid():
                 self._idle.append(dbapi)
                 return
-        dbapi.close()
+        _close_quietly(dbapi)
 
-    def run(self, queries: Sequence[tuple[str, Sequence[int]]]) -> list[list[Any]]:
-        """The rows of each ``(sql, params)``, on one kept connection."""
+    def _drop(self, dbapi: Any | None) -> None:
+        if dbapi is not None:
+            _close_quietly(dbapi)
+        with self._lock:
+            if self._pid == os.getpid():
+                self._open = max(self._open - 1, 0)
+
+    def run(self, queries: Sequence[tuple[str, Sequence[int]]]) -> list[list[Any]] | None:
+        """The rows of each ``(sql, params)`` on one kept connection; None when all are busy."""
         for attempt in (0, 1):
             dbapi = self._take()
+            if dbapi is None:
+                return None
             try:
                 out = []
                 for sql, params in queries:
@@ -705,10 +727,13 @@ class _ProofConnections:
                     finally:
                         cur.close()
             except self._errors:
-                _close_quietly(dbapi)
+                self._drop(dbapi)
                 if attempt:
                     raise
                 continue
+            except BaseException:
+                self._drop(dbapi)
+                raise
             self._give(dbapi)
             return out
         raise AssertionError("unreachable")
@@ -717,6 +742,7 @@ class _ProofConnections:
         """Close every idle kept connection (they are opened again on the next proof)."""
         with self._lock:
             idle, self._idle = self._idle, []
+            self._open = max(self._open - len(idle), 0)
         for dbapi in idle:
             _close_quietly(dbapi)
 
