@@ -1,8 +1,7 @@
 """The layout search's fast loop chooses what a plain loop over every candidate chooses.
 
 :func:`computegov.planning.scaling.best_layout` writes the step-time arithmetic out inside its
-loops, remembers memory figures and data-parallel candidates between calls, and skips (t, p)
-groups whose lower bound exceeds a step already found. The reference here
+loops and remembers memory figures and data-parallel candidates between calls. The reference here
 is the search as it was written before that: every (t, p, v, d, share recomputed) candidate timed
 with :func:`~computegov.planning.scaling._step`, the memory of each candidate worked out afresh
 with :func:`~computegov.planning.memory.training_memory`, the first shortest step kept. The two
@@ -117,7 +116,7 @@ _ASSUME = st.builds(
     global_batch_tokens=st.floats(1e5, 6e7),
     seq_len=st.just(4096),
     chips_per_node=st.sampled_from([1, 4, 8, 16, 72]),
-    dp_overlap=st.one_of(st.floats(0.0, 1.0), st.floats(1.0, 1.5)),  # > 1: the skip is off
+    dp_overlap=st.one_of(st.floats(0.0, 1.0), st.floats(1.0, 1.5)),  # > 1: a negative term
     pipeline_interleave=st.sampled_from([1.0, 2.0, 8.0]),
     memory_reserve_fraction=st.floats(0.0, 0.3),
     zero_stage=st.integers(0, 3),
@@ -161,8 +160,8 @@ def test_the_default_planning_sizes_match_the_plain_loop() -> None:
         no_memory, 4096, arch, 0.5, a)
 
 
-def test_overlaps_above_one_turn_the_skip_off_and_still_match() -> None:
-    # an overlap above 1 makes a communication term negative: no lower bound holds, nothing is skipped
+def test_overlaps_above_one_still_match() -> None:
+    # an overlap above 1 makes a communication term negative: no shortcut may assume terms >= 0
     arch = Architecture(params=1e8, layers=8, hidden=512, heads=4, seq_len=1024, inferred=False)
     # slow inter-node link: with p2p_overlap 1.5 the interleaved pipeline's "communication" is negative
     chip = ChipNumbers("odd", 5.2456e14, None, 1.2423e10, 1.0915e9)
