@@ -166,7 +166,7 @@ def proof_from_lookup(pieces: Sequence[Sequence[Piece]], lookup: Mapping[Piece, 
                       | Callable[[Piece], bytes]) -> list[bytes]:
     """Proof hashes from the stored hashes of aligned subtrees (a mapping or a function)."""
     get = lookup.__getitem__ if isinstance(lookup, Mapping) else lookup
-    return [hash_pieces([get(p) for p in group]) for group in pieces]
+    return [get(group[0]) if len(group) == 1 else hash_pieces([get(p) for p in group]) for group in pieces]
 
 
 def _check_hashes(proof: Iterable[bytes], what: str) -> list[bytes]:
