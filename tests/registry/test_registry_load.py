@@ -62,3 +62,18 @@ def test_table_puts_backends_side_by_side_with_the_ratio_to_one_worker() -> None
 def test_machine_line_says_more_workers_than_cpus_cannot_add_cpu() -> None:
     line = _bench().machine_line()
     assert "CPUs usable" in line and "cannot add CPU" in line
+
+
+def test_cost_table_splits_the_machine_between_server_clients_postgresql_and_others() -> None:
+    bench = _bench()
+    run = _run("postgresql", 2, 32, 40.0) | {
+        "server_cpu_ms_per_request": 12.0, "client_cpu_ms_per_request": 0.25, "postgres_cpu_ms_per_request": 4.0,
+        "machine_busy_share": 1.0, "server_cpu_share": 0.30, "client_cpu_share": 0.01, "postgres_cpu_share": 0.15,
+        "other_cpu_share": 0.69, "server_phases_ms": {"batch": 8.0, "lock": 33.4, "commit": 29.4, "cpu": 9.1}}
+    head, _rule, row = bench.cost_table([run]).splitlines()
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    names = [c.strip() for c in head.strip("|").split("|")]
+    assert cells[names.index("machine busy % (server / clients / PostgreSQL / other)")] == "100 (30 / 1 / 15 / 54)"
+    assert cells[names.index("reports per commit")] == "8.0"
+    assert cells[names.index("lock ms")] == "33.4" and cells[names.index("cpu ms")] == "9.1"
+    assert cells[names.index("server CPU ms/req")] == "12.0" and cells[names.index("client CPU ms/req")] == "0.2"
