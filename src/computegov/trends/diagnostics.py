@@ -52,6 +52,19 @@ def member_count(ens: FloatArray) -> npt.NDArray[np.int64]:
 def ensemble_quantiles(ens: FloatArray, levels: npt.ArrayLike) -> FloatArray:
     """Quantiles at ``levels`` of each row, shape ``(..., n_levels)`` (Weibull positions)."""
     p = np.asarray(levels, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = ens.sum() if ens.ndim else np.nan
+    if np.isfinite(total):
+        # Every member finite (a NaN or infinite member makes the sum NaN or infinite; an overflow
+        # only sends finite ensembles the long way): every row has all its members, so the
+        # positions are the same for every row and are read by plain indexing.
+        n = np.full(1, float(ens.shape[-1]))
+        pos = np.clip(p * (n + 1.0), 1.0, np.maximum(n, 1.0)) - 1.0  # 0-based
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, np.maximum(n.astype(np.int64) - 1, 0))
+        frac = pos - lo
+        a, b = ens[..., lo], ens[..., hi]
+        return np.asarray(a + (b - a) * frac)
     n = member_count(ens)[..., None].astype(float)
     pos = np.clip(p * (n + 1.0), 1.0, np.maximum(n, 1.0)) - 1.0  # 0-based
     lo = np.floor(pos).astype(np.int64)
