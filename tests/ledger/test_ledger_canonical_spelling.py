@@ -121,3 +121,23 @@ def test_a_false_alarm_is_decided_by_the_writers_encoder() -> None:
     body = canonical_json(obj)
     assert records.orjson_spelling_differs(body)
     assert records._is_canonical(json.loads(body), body)
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**64 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(_JSON)
+def test_whole_values_follow_the_rule_keys_sorted_alike(value: object) -> None:
+    """Composite values: key order (by code point), nesting and every leaf spelt alike unless
+    the warning signs are there."""
+    spelt = _orjson(value)
+    assert records.orjson_spelling_differs(spelt) or spelt == canonical_json(value)
