@@ -23,8 +23,8 @@ Parts, at ``--leaves`` leaves (default 10^6; ``--quick`` uses 10^4):
    proof with one prepared statement of O(log n) primary-key lookups (the tree size checked by a
    leaf probe in the same statement) on a driver connection it keeps; until 2026-12-07 it checked
    out a pooled connection, asked ``max(leaf_index)`` and parsed new SQL per proof, 2.4-3.1x the
-   baseline's time (measured 2026-12-07 at 10^6 leaves: 2.8-3.3x before, 0.95-1.07x after in
-   three runs, parity within the noise of the shared, loaded 2-core machine);
+   baseline's time (measured 2026-12-07 at 10^6 leaves: 2.8-3.3x before, 0.87-1.07x after in
+   four runs, parity or better within the noise of the shared, loaded 2-core machine);
 3. with ``--monitor`` (opt-in: it reads every entry): a *fresh* monitor over that database in a
    child process, as a third party with only the log's key would run it
    (:func:`computegov.tlog.monitor.check_log` streaming every entry in pages of 10,000, hashing
