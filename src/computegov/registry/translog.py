@@ -5,8 +5,9 @@ Every change the store makes appends leaves in its own transaction (see
 (organisations, tokens, keys, withdrawals). This class reads the log: the signed tree head
 (signed once per new size, then kept in ``log_tree_heads``), inclusion and consistency proofs,
 leaves by range, the leaves of a report, and :meth:`TransparencyLog.audit_log_tree`, which
-rebuilds the whole tree from the stored entries and compares it with every stored hash and
-signed head (the operator's own check that nobody edited the database).
+rebuilds the whole tree from the stored entries and compares it with every stored hash, signed
+tree head and C2SP checkpoint at its size (the operator's own check that nobody edited the
+database).
 """
 
 from __future__ import annotations
