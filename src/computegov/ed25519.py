@@ -17,7 +17,7 @@ import functools
 from nacl import bindings as _sodium
 from nacl.exceptions import BadSignatureError as _BadSignature
 
-__all__ = ["public_key_problem", "signature_problem", "verify_strict"]
+__all__ = ["public_key_problem", "signature_problem", "small_order_encodings", "verify_strict"]
 
 #: The field prime of Curve25519, p = 2^255 - 19 (RFC 8032 section 5.1).
 _P = 2**255 - 19
@@ -61,13 +61,48 @@ def _small_order(point: bytes) -> bool | None:
     return p8 == _IDENTITY
 
 
+def _sqrt_mod_p(a: int) -> int | None:
+    """A square root of ``a`` modulo p, or None (p = 5 mod 8: RFC 8032 section 5.1.3's method)."""
+    a %= _P
+    x = pow(a, (_P + 3) // 8, _P)
+    if x * x % _P == a:
+        return x
+    x = x * pow(2, (_P - 1) // 4, _P) % _P
+    return x if x * x % _P == a else None
+
+
+@functools.cache
+def small_order_encodings() -> frozenset[bytes]:
+    """Every 32-byte string that decodes to a point of order 1, 2, 4 or 8 (14 of them).
+
+    The eight torsion points have y in {1, -1, 0, y8, -y8} (mod p), where y8^2 = (-1 + sqrt(1 + d))/d
+    solves the doubling ``y(2P) = 0`` (RFC 8032's twisted Edwards curve, a = -1); a string decodes to
+    one of them only with one of those y (or y + p, where that still fits in 255 bits) and either sign
+    bit. Each candidate is kept only when :func:`_small_order` (libsodium's point arithmetic) agrees,
+    so membership is the same test as ``_small_order(point) is True``, without three point
+    additions per signature.
+    """
+    d = -121665 * pow(121666, _P - 2, _P) % _P
+    ys = {0, 1, _P - 1}
+    root = _sqrt_mod_p(1 + d)
+    for s in () if root is None else (root, _P - root):
+        y8 = _sqrt_mod_p((s - 1) * pow(d, _P - 2, _P))
+        if y8 is not None:
+            ys |= {y8, _P - y8}
+    candidates = {
+        (value | sign << 255).to_bytes(32, "little")
+        for y in ys for value in (y, y + _P) if value < 1 << 255 for sign in (0, 1)
+    }
+    return frozenset(c for c in candidates if _small_order(c) is True)
+
+
 def signature_problem(signature: bytes) -> str | None:
     """Why a 64-byte Ed25519 signature is refused before verifying (length, S >= L, small-order R), or None."""
     if len(signature) != 64:
         return f"a signature is 64 bytes, got {len(signature)}"
     if int.from_bytes(signature[32:], "little") >= _L:
         return "S >= L (the scalar is not reduced: a non-canonical signature)"
-    if _small_order(bytes(signature[:32])) is True:
+    if bytes(signature[:32]) in small_order_encodings():
         return "R is a small-order point"
     return None
 
