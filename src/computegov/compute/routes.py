@@ -171,7 +171,7 @@ def fit_error_model(residuals: Sequence[tuple[str, float]], route: str, case: st
     Raises:
         InputError: fewer than 3 residuals or a non-finite one.
     """
-    from scipy import stats
+    from computegov.trends.distributions import t_ppf
 
     values = [r for _, r in residuals]
     if len(values) < 3 or not all(math.isfinite(v) for v in values):
@@ -192,7 +192,7 @@ def fit_error_model(residuals: Sequence[tuple[str, float]], route: str, case: st
         median_log10=median,
         sd_low_log10=rms(below),
         sd_high_log10=rms(above),
-        t90=float(stats.t.ppf(0.95, n - 1)),
+        t90=float(t_ppf(0.95, n - 1)),
         runs=tuple(name for name, _ in residuals),
     )
 

@@ -184,7 +184,7 @@ def fit_compute_trend(
     Raises:
         InputError: fewer than three models selected.
     """
-    from scipy import stats
+    from computegov.trends.distributions import t_ppf
 
     df = load_notable_models() if models is None else models
     sub = _select(df, since=since, until=until, frontier_only=frontier_only, domain=domain)
@@ -199,7 +199,7 @@ def fit_compute_trend(
     s2 = float(resid @ resid) / dof
     cov = s2 * np.linalg.inv(design.T @ design)
     slope, se = float(coef[1]), math.sqrt(float(cov[1, 1]))
-    t = float(stats.t.ppf(0.975, dof))
+    t = float(t_ppf(0.975, dof))
     subset = "frontier" if frontier_only else "notable"
     if domain:
         subset += f"/{domain}"
@@ -304,12 +304,12 @@ def forecast_crossings(
     coef = rng.multivariate_normal(mean, np.array(trend.covariance), size=draws)
     n_models = rng.poisson(lam, size=draws)
     out = []
-    from scipy import stats
+    from computegov.trends.distributions import norm_sf
 
     for year in years:
         mu = coef[:, 0] + coef[:, 1] * (year + 0.5)
         for threshold in thresholds_flop:
-            p = stats.norm.sf((math.log10(threshold) - mu) / trend.residual_sd_log10)
+            p = norm_sf((math.log10(threshold) - mu) / trend.residual_sd_log10)
             counts = rng.binomial(n_models, p)
             out.append(
                 CrossingForecast(
