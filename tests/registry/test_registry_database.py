@@ -8,10 +8,26 @@ import time
 
 import pytest
 
-from computegov.registry.database import make_engine
+from computegov.registry.database import (
+    DEFAULT_CONNECTION_BUDGET,
+    DEFAULT_POOL_SIZE,
+    make_engine,
+    pool_for_workers,
+)
 
 PG_URL = os.environ.get("COMPUTEGOV_TEST_POSTGRES_URL")
-pytestmark = pytest.mark.skipif(not PG_URL, reason="needs COMPUTEGOV_TEST_POSTGRES_URL")
+needs_pg = pytest.mark.skipif(not PG_URL, reason="needs COMPUTEGOV_TEST_POSTGRES_URL")
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3, 4, 8, 15])
+def test_worker_pools_stay_within_the_budget_and_keep_their_connections(workers: int) -> None:
+    size, overflow = pool_for_workers(workers)
+    assert overflow == 0  # an overflow connection is opened and closed per request under load: churn
+    assert 4 <= size <= DEFAULT_POOL_SIZE
+    assert workers * (size + overflow) <= max(DEFAULT_CONNECTION_BUDGET, 4 * workers)
+
+
+@needs_pg
 
 
 def test_a_recently_used_connection_is_checked_out_without_a_ping() -> None:
@@ -38,6 +54,7 @@ def test_a_recently_used_connection_is_checked_out_without_a_ping() -> None:
         engine.dispose()
 
 
+@needs_pg
 def test_a_connection_the_server_terminated_is_replaced_at_checkout() -> None:
     engine = make_engine(str(PG_URL))
     admin = make_engine(str(PG_URL))

@@ -109,8 +109,8 @@ def serve(
 def worker_pool(workers: int) -> tuple[int, int]:
     """(pool_size, max_overflow) each worker's PostgreSQL pool gets.
 
-    ``$COMPUTEGOV_DB_POOL_SIZE`` / ``$COMPUTEGOV_DB_MAX_OVERFLOW`` when set; else 10 + 10 for one
-    worker and an equal share of 60 connections for several
+    ``$COMPUTEGOV_DB_POOL_SIZE`` / ``$COMPUTEGOV_DB_MAX_OVERFLOW`` when set; else 20 + 0 for one
+    worker and an equal share of 60 connections for several (at most 20 each, kept open)
     (:func:`computegov.registry.database.pool_for_workers`).
     """
     from computegov.registry.database import (

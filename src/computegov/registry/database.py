@@ -32,8 +32,11 @@ _migrate_lock = threading.Lock()
 
 #: Connections a PostgreSQL engine keeps open (``pool_size``) and may open beyond them under load
 #: (``max_overflow``), per process; ``$COMPUTEGOV_DB_POOL_SIZE`` / ``$COMPUTEGOV_DB_MAX_OVERFLOW``.
-DEFAULT_POOL_SIZE = 10
-DEFAULT_MAX_OVERFLOW = 10
+#: No overflow by default: an overflow connection is closed when it is given back while the pool is
+#: full, so under sustained load every request beyond ``pool_size`` opened a new connection (a
+#: PostgreSQL backend process) and closed it; 20 + 0 allows the 20 connections 10 + 10 did, kept open.
+DEFAULT_POOL_SIZE = 20
+DEFAULT_MAX_OVERFLOW = 0
 ENV_POOL_SIZE = "COMPUTEGOV_DB_POOL_SIZE"
 ENV_MAX_OVERFLOW = "COMPUTEGOV_DB_MAX_OVERFLOW"
 #: Connections all of ``serve --workers N``'s pools may hold together: PostgreSQL's default
@@ -240,9 +243,11 @@ def pool_for_workers(workers: int, budget: int = DEFAULT_CONNECTION_BUDGET) -> t
     """(pool_size, max_overflow) per worker so that ``workers`` pools together stay within ``budget``.
 
     A worker serves at most 40 requests at once (the thread pool FastAPI runs endpoints in), and a
-    request holds one connection at a time; 10 + 10 per worker covers that with room to spare.
-    With several workers each gets an equal share of ``budget`` (at least 2 + 2): PostgreSQL
-    refuses connections beyond its ``max_connections`` (100 by default, a few of them reserved).
+    request holds one connection at a time; new reports that arrive together share one writing
+    connection (the group commit). Each worker gets an equal share of ``budget``, at most
+    :data:`DEFAULT_POOL_SIZE` and at least 4, kept open (no overflow: see :data:`DEFAULT_MAX_OVERFLOW`):
+    PostgreSQL refuses connections beyond its ``max_connections`` (100 by default, a few of them
+    reserved).
     """
-    share = max(2, budget // (2 * max(1, workers)))
-    return min(DEFAULT_POOL_SIZE, share), min(DEFAULT_MAX_OVERFLOW, share)
+    share = max(4, budget // max(1, workers))
+    return min(DEFAULT_POOL_SIZE, share), DEFAULT_MAX_OVERFLOW
