@@ -427,7 +427,9 @@ def _drive(port: int, jobs: list[dict[str, Any]], args: argparse.Namespace, serv
     if ticks0 and ticks1 and ticks1[1] > ticks0[1]:
         machine_busy = (ticks1[0] - ticks0[0]) / (ticks1[1] - ticks0[1])
     return {"wall_s": wall_s, "results": results, "client_cpu_s": sum(e["cpu_s"] for e in ends),
-            "client_procs": n_procs, "postgres_cpu_s": None if pg0 is None or pg1 is None else pg1 - pg0,
+            "client_procs": n_procs,
+            # a floor: a backend that exits during the run takes its CPU out of the sum
+            "postgres_cpu_s": None if pg0 is None or pg1 is None else max(0.0, pg1 - pg0),
             "server_cpu_s": None if cpu0 is None or cpu1 is None else cpu1 - cpu0, "machine_busy": machine_busy}
 
 
