@@ -132,14 +132,17 @@ def _pool_budget(store: Any, workers: int) -> str | None:
     """A warning when the workers' connection pools could exceed PostgreSQL's ``max_connections``."""
     if store.dialect != "postgresql":
         return None
-    per_worker = sum(worker_pool(workers))
+    from computegov.registry.translog import PROOF_CONNECTIONS_PER_PROCESS
+
+    per_worker = sum(worker_pool(workers)) + PROOF_CONNECTIONS_PER_PROCESS
     try:
         with store.engine.connect() as conn:
             limit = int(conn.exec_driver_sql("SHOW max_connections").scalar() or 0)
     except Exception:  # the note is advice only; serving goes on
         return None
     if limit and per_worker * workers > limit * 0.8:
-        return (f"note: {workers} workers x up to {per_worker} pooled connections each may exceed PostgreSQL's "
+        return (f"note: {workers} workers x up to {per_worker} connections each (pool and log proofs) may exceed "
+                f"PostgreSQL's "
                 f"max_connections ({limit}, less what other clients use); use fewer workers or raise it")
     return None
 

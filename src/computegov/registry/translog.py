@@ -651,6 +651,10 @@ class TransparencyLog(Database):
                 return
 
 
+#: Most driver connections a process keeps for transparency-log proofs, beside its pool.
+PROOF_CONNECTIONS_PER_PROCESS = 4
+
+
 class _ProofConnections:
     """A few driver connections kept for proof reads: no pool checkout, ping or transaction per proof.
 
@@ -666,7 +670,7 @@ class _ProofConnections:
 
     #: Most kept connections per process (our design value: proofs take ~0.2 ms each, so a few
     #: connections serve thousands a second; ``serve --workers N`` may hold N times this many).
-    KEEP = 4
+    KEEP = PROOF_CONNECTIONS_PER_PROCESS
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
