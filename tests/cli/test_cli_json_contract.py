@@ -77,7 +77,7 @@ CASES: list[tuple[str, list[str], tuple[str, ...]]] = [
       "scores")),
     ("computegov trends chart -o FILE", ["trends", "chart", "--type", "backtest", "-o", "{tmp}/b.json"],
      ("path", "type", "metric")),
-    ("computegov report", ["report", "-o", "{tmp}/r.html"], ("path", "bytes", "seconds", "sections")),
+    ("computegov report", ["report", "-o", "{tmp}/r.html"], ("path", "bytes", "seconds", "sections", "jobs")),
     ("computegov compute estimate", ["compute", "estimate", "--params", "70B", "--tokens", "15T"],
      ESTIMATE_KEYS),
     ("computegov compute check", ["compute", "check", "--flop", "3e25", "--date", "2026-01-01"],

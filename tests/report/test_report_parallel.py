@@ -92,3 +92,11 @@ def test_the_jobs_variable_sets_the_workers(value: str | None, jobs: int, monkey
 def test_another_package_builds_in_one_process_unless_asked(grouped_sections: str) -> None:
     page = build_report([], sections_package=grouped_sections, cache=False)
     assert set(_pids(page).values()) == {os.getpid()}
+
+
+@pytest.mark.parametrize(
+    ("cpus", "load", "jobs"),
+    [(1, 0.0, 1), (2, 0.0, 2), (2, 0.4, 2), (2, 1.0, 1), (2, 7.5, 1), (8, 0.3, 4), (4, 1.6, 2), (2, float("nan"), 1)],
+)
+def test_auto_jobs_takes_the_idle_cpus(cpus: int, load: float, jobs: int) -> None:
+    assert parallel.auto_jobs(cpus, load) == jobs

@@ -16,6 +16,7 @@ from computegov.cli.common import (
     print_json,
     seed_option,
 )
+from computegov.errors import InputError
 
 __all__ = ["register"]
 
@@ -29,12 +30,20 @@ def report(
     no_cache: bool = typer.Option(
         False, "--no-cache", help="Rebuild every section and store nothing (see `computegov cache`)."
     ),
+    jobs: str | None = typer.Option(
+        None,
+        "--jobs",
+        "-j",
+        help="Worker processes for sections that share nothing: a number, or 'auto' (default: "
+        "$COMPUTEGOV_REPORT_JOBS, else auto: the idle CPUs, 1-4). Same HTML whatever the count.",
+    ),
 ) -> None:
     """Build the HTML report: catalogue, trends, forecasts, backtests and every other section.
 
     One self-contained file (JavaScript inlined) that opens offline in any browser. Sections
     computed before from the same code, data, catalogue, seed and day are reused from the cache
-    ($COMPUTEGOV_CACHE_DIR or the user cache folder); `--no-cache` bypasses it.
+    ($COMPUTEGOV_CACHE_DIR or the user cache folder); `--no-cache` bypasses it. Sections that
+    share nothing build side by side in worker processes where CPUs are idle (`--jobs`).
     """
     import time
 
@@ -42,6 +51,7 @@ def report(
 
     from computegov.report.build import write_report
 
+    workers = _jobs(jobs)
     output_file(output, what="report")
     started = time.perf_counter()
     catalog = load_catalog_for_cli(catalog_file)
@@ -69,16 +79,34 @@ def report(
             progress=lambda message: bar.update(task, description=message[:60]),
             on_section=on_section,
             cache=not no_cache,
+            jobs=workers,
         )
     seconds = time.perf_counter() - started
     size = path.stat().st_size
     if as_json:
-        print_json({"path": str(path), "bytes": size, "seconds": seconds, "sections": names})
+        print_json({"path": str(path), "bytes": size, "seconds": seconds, "sections": names, "jobs": workers})
         return
     console.print(
         f"wrote {path} ({size / 1e6:.1f} MB, {len(names)} sections, {seconds:.1f} s); open it in any "
         "browser, no network needed"
     )
+
+
+def _jobs(value: str | None) -> int:
+    """Worker processes from ``--jobs`` or ``$COMPUTEGOV_REPORT_JOBS`` (a count or ``auto``)."""
+    import os
+
+    from computegov.report.parallel import JOBS_ENV, machine_auto_jobs
+
+    where = "--jobs"
+    if value is None:
+        value, where = os.environ.get(JOBS_ENV, "").strip() or "auto", JOBS_ENV
+    text = value.strip().lower()
+    if text == "auto":
+        return machine_auto_jobs()
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise InputError(f"{where}: expected a number of worker processes from 1 to 64 or 'auto', got {value!r}")
+    return int(text)
 
 
 def register(app: typer.Typer) -> None:

@@ -11,8 +11,10 @@ the one-process build's.
 Workers are forked from the builder (the catalogue, imported modules and loaded tables come
 with them, nothing is pickled but the results); where ``fork`` is not available, or the pool
 breaks, the remaining groups build in the calling process. This lowers the wall-clock time, not
-the CPU time (each worker imports the libraries it uses that the builder has not), so it is
-asked for (``COMPUTEGOV_REPORT_JOBS``, or ``build_report(jobs=...)``), not the default.
+the CPU time (each worker imports the libraries it uses that the builder has not), so a library
+caller asks for it (``COMPUTEGOV_REPORT_JOBS``, or ``build_report(jobs=...)``); the ``computegov
+report`` command picks the count itself (:func:`auto_jobs`: two workers on a quiet 2-core machine,
+one where the cores are already busy) unless ``--jobs`` or the variable says otherwise.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 
 from computegov.report.section import ReportContext, Section
 
-__all__ = ["JOBS_ENV", "GroupBuilder", "GroupResult", "default_jobs", "run_groups"]
+__all__ = ["JOBS_ENV", "MAX_AUTO_JOBS", "GroupBuilder", "GroupResult", "auto_jobs", "default_jobs", "run_groups"]
 
 #: Environment variable setting the number of worker processes (1: build in this process).
 JOBS_ENV = "COMPUTEGOV_REPORT_JOBS"
@@ -57,6 +59,37 @@ def default_jobs() -> int:
         return max(1, int(env))
     except ValueError:
         return 1
+
+
+#: Most workers :func:`auto_jobs` picks (the report has about ten groups, one of them holding the
+#: trend sections, a third of the CPU: past a few workers the longest group sets the time).
+MAX_AUTO_JOBS = 4
+
+
+def auto_jobs(cpus: int, load_1min: float) -> int:
+    """Workers for a machine with ``cpus`` usable CPUs and this 1-minute load average.
+
+    The CPUs left idle, rounded to the nearest whole one, at least 1 and at most
+    :data:`MAX_AUTO_JOBS`: on a quiet 2-core machine 2 (the cold build's wall-clock time roughly
+    halves for ~5 % more CPU, ``benchmarks/report_build.py``), on a busy one 1 (workers would
+    only compete with what already runs).
+    """
+    if cpus < 2 or not load_1min >= 0:  # also NaN
+        return 1
+    return max(1, min(MAX_AUTO_JOBS, int(cpus - load_1min + 0.5)))
+
+
+def machine_auto_jobs() -> int:
+    """:func:`auto_jobs` for this process's usable CPUs and the current load average."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 1
+    return auto_jobs(cpus, load)
 
 
 #: The state a forked worker reads (set by :func:`run_groups` just before the pool starts).
