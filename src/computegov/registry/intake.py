@@ -196,7 +196,9 @@ def submit_report(store: Store, org: OrgInfo, body: Any, verifier: Verifier) -> 
     with phase("parse"):
         parsed = parse_submission(body)
     with phase("signer"):
-        live_keys = [k.signer() for k in store.list_keys(org.name, live_only=True)]
+        # read with the token in the same query (Organisations.authenticate), else read now
+        live_keys = (list(org.live_keys) if org.live_keys is not None
+                     else [k.signer() for k in store.list_keys(org.name, live_only=True)])
         signer = registered_signer(store, org, parsed, live_keys)
         check_every_signature(org, parsed, signer, live_keys)
     with phase("lookup"):

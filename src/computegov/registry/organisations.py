@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -20,7 +20,8 @@ from computegov.registry import tokens as tokenlib
 from computegov.registry.audit import AuditLog
 from computegov.registry.database import aware
 from computegov.registry.errors import NotFoundError
-from computegov.registry.models import ApiToken, Organisation, utcnow
+from computegov.registry.models import ApiToken, Organisation, SigningKey, utcnow
+from computegov.registry.signers import SignerKey
 
 __all__ = ["OrgInfo", "Organisations", "TokenInfo", "validate_org_name"]
 
@@ -52,6 +53,9 @@ class OrgInfo:
     """Ids of its live registered signing keys (see :mod:`computegov.registry.keys`)."""
     kind: str = "lab"
     """``lab`` (submits reports) or ``verifier`` (posts counter-verdicts); a log monitor checks it."""
+    live_keys: tuple[SignerKey, ...] | None = dataclasses.field(default=None, compare=False, repr=False)
+    """Its live signing keys as read with the token (:meth:`Organisations.authenticate`: the same
+    query, so the same snapshot), else None (read them when needed)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (``has_public_key``: some live signing key is registered)."""
@@ -171,14 +175,33 @@ class Organisations(AuditLog):
             ]
 
     def authenticate(self, token: str) -> OrgInfo | None:
-        """The organisation owning a live token, or None for an unknown or revoked token."""
+        """The organisation owning a live token, or None for an unknown or revoked token.
+
+        One query (token, organisation and its live signing keys, no ORM objects), run on every
+        request that changes anything: nothing is cached, so a token or key revoked is refused on
+        the very next request. The answer carries the live keys (:attr:`OrgInfo.live_keys`).
+        """
         if not tokenlib.looks_like_token(token):
             return None
         with self._read() as session:
-            row = session.scalar(
-                select(ApiToken).options(joinedload(ApiToken.organisation))
-                .where(ApiToken.token_sha256 == tokenlib.hash_token(token), ApiToken.revoked_at.is_(None))
-            )
-            if row is None:
-                return None
-            return _org_info(row.organisation)
+            rows = session.execute(_AUTH_QUERY, {"token_sha256": tokenlib.hash_token(token)}).all()
+        if not rows:
+            return None
+        org_id, name, kind, created_at = rows[0][:4]
+        created = aware(created_at) or utcnow()
+        keys = sorted((r for r in rows if r[4] is not None), key=lambda r: r[4])
+        live = tuple(SignerKey(str(r[5]), name, str(r[6]), True, (aware(r[7]) or utcnow()).timestamp())
+                     for r in keys)
+        return OrgInfo(org_id, name, created, tuple(k.keyid for k in live), str(kind or "lab"), live_keys=live)
+
+
+#: The token's organisation and its live keys, one row per key (one row with NULL key columns when
+#: it has none); built once, so SQLAlchemy's compiled-statement cache serves every request.
+_AUTH_QUERY = (
+    select(Organisation.id, Organisation.name, Organisation.kind, Organisation.created_at,
+           SigningKey.id, SigningKey.keyid, SigningKey.public_key_pem, SigningKey.created_at)
+    .select_from(ApiToken)
+    .join(Organisation, ApiToken.organisation_id == Organisation.id)
+    .outerjoin(SigningKey, (SigningKey.organisation_id == Organisation.id) & SigningKey.revoked_at.is_(None))
+    .where(ApiToken.token_sha256 == bindparam("token_sha256"), ApiToken.revoked_at.is_(None))
+)

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -161,16 +161,31 @@ def _report_info(row: Report, *, full: bool = False) -> ReportInfo:
     )
 
 
-def _report_items(row: Report, organisation: str, envelope: dict[str, Any], verdict: dict[str, Any], *,
-                  verifier: str, outcome: str, partial: bool) -> list[tuple[str, str, dict[str, Any]]]:
-    """The report's and its verdict's log entries, to append in the transaction that stores them."""
+def _report_items(row: Report | dict[str, Any], organisation: str, envelope: dict[str, Any],
+                  verdict: dict[str, Any], *, verifier: str, outcome: str,
+                  partial: bool) -> list[tuple[str, str, dict[str, Any]]]:
+    """The report's and its verdict's log entries, to append in the transaction that stores them.
+
+    ``row`` is the stored row, or the column values it is inserted with (``reports`` column names).
+    """
+    if isinstance(row, dict):
+        digest: str = row["digest_sha256"]
+        signer_keyid, ledger_text, title, total_flop = row["signer_keyid"], row["ledger_text"], row["title"], row["total_flop"]
+    else:
+        digest, signer_keyid, ledger_text = row.digest_sha256, row.signer_keyid, row.ledger_text
+        title, total_flop = row.title, row.total_flop
     return [
-        ("report", row.digest_sha256, report_entry(
-            digest_sha256=row.digest_sha256, organisation=organisation, signer_keyid=row.signer_keyid,
-            envelope=envelope, ledger_text=row.ledger_text, title=row.title, total_flop=row.total_flop)),
-        ("verdict", row.digest_sha256, verdict_entry(
-            report_digest=row.digest_sha256, verifier=verifier, outcome=outcome, partial=partial, verdict=verdict)),
+        ("report", digest, report_entry(
+            digest_sha256=digest, organisation=organisation, signer_keyid=signer_keyid,
+            envelope=envelope, ledger_text=ledger_text, title=title, total_flop=total_flop)),
+        ("verdict", digest, verdict_entry(
+            report_digest=digest, verifier=verifier, outcome=outcome, partial=partial, verdict=verdict)),
     ]
+
+
+#: Built once (SQLAlchemy caches their compiled form): one row per report, ids back in row order.
+_INSERT_REPORTS = insert(Report).returning(Report.id, sort_by_parameter_order=True)
+_INSERT_VERDICTS = insert(VerdictRow)
 
 
 @dataclasses.dataclass
@@ -425,32 +440,39 @@ class Reports(AuditLog):
         (``sign``: note, size, timestamp), else None.
         """
         with timings.phase("write"), self._write() as session:
-            reports = [
-                Report(
-                    digest_sha256=p.parsed.digest_sha256,
-                    organisation_id=p.org.id,
-                    envelope_json=canonical_json(p.parsed.envelope),
-                    ledger_text=p.parsed.ledger_text,
-                    summary_json=canonical_json(p.parsed.summary),
-                    title=p.parsed.title,
-                    total_flop=p.parsed.total_flop,
-                    size_bytes=p.parsed.size_bytes,
-                    submitted_at=p.now,
-                    signer_keyid=p.signer_keyid,
-                    flag=None if p.signer_keyid else _NO_SIGNER_FLAG,
-                    payload_sha256=p.parsed.payload_sha256 or None,
-                )
+            conn = session.connection()
+            # Core inserts (no ORM unit of work): the rows' values, each canonical JSON made once
+            rows: list[dict[str, Any]] = [
+                {
+                    "digest_sha256": p.parsed.digest_sha256,
+                    "organisation_id": p.org.id,
+                    "envelope_json": p.parsed.envelope_json or canonical_json(p.parsed.envelope),
+                    "ledger_text": p.parsed.ledger_text,
+                    "summary_json": canonical_json(p.parsed.summary),
+                    "title": p.parsed.title,
+                    "total_flop": p.parsed.total_flop,
+                    "size_bytes": p.parsed.size_bytes,
+                    "submitted_at": p.now,
+                    "withdrawn_at": None,
+                    "signer_keyid": p.signer_keyid,
+                    "flag": None if p.signer_keyid else _NO_SIGNER_FLAG,
+                    "payload_sha256": p.parsed.payload_sha256 or None,
+                }
                 for p in batch
             ]
-            session.add_all(reports)
-            session.flush()
+            ids = [int(i) for i in conn.execute(_INSERT_REPORTS, rows).scalars().all()]
+            if len(ids) != len(rows):  # pragma: no cover - RETURNING gives one id per row
+                raise RuntimeError(f"stored {len(rows)} reports but got {len(ids)} ids back")
+            verdict_jsons = [canonical_json(p.verdict) for p in batch]
+            conn.execute(_INSERT_VERDICTS, [
+                {"report_id": report_id, "ok": p.outcome == "verified", "outcome": p.outcome, "partial": p.partial,
+                 "verifier": p.verifier, "verdict_json": verdict_json, "created_at": p.now}
+                for p, report_id, verdict_json in zip(batch, ids, verdict_jsons, strict=True)
+            ])
             items: list[tuple[str, str, dict[str, Any]]] = []
             firsts = []
-            for p, report in zip(batch, reports, strict=True):
-                session.add(VerdictRow(report_id=report.id, ok=p.outcome == "verified", outcome=p.outcome,
-                                       partial=p.partial, verifier=p.verifier, verdict_json=canonical_json(p.verdict),
-                                       created_at=p.now))
-                mine = _report_items(report, p.org.name, p.parsed.envelope, p.verdict, verifier=p.verifier,
+            for p, row in zip(batch, rows, strict=True):
+                mine = _report_items(row, p.org.name, p.parsed.envelope, p.verdict, verifier=p.verifier,
                                      outcome=p.outcome, partial=p.partial)
                 self._audit(session, p.org.name, "report.submit", "report", p.parsed.digest_sha256, pending=mine,
                             verdict_ok=p.outcome == "verified", outcome=p.outcome, partial=p.partial,
@@ -460,7 +482,6 @@ class Reports(AuditLog):
             # the rows first, then the log's lock for one batched append of every submission's
             # leaves: the lock is held for a few statements and the commit, once per batch
             session.flush()
-            conn = session.connection()
             with timings.phase("lock"):
                 lock_log(conn)
             with timings.phase("append"):
@@ -470,14 +491,15 @@ class Reports(AuditLog):
                 with timings.phase("sign"):
                     signed = self._sign_in(session, leaves[-1] + 1)
             out = []
-            for p, report, first in zip(batch, reports, firsts, strict=True):
+            for p, row, verdict_json, first in zip(batch, rows, verdict_jsons, firsts, strict=True):
                 info = ReportInfo(
-                    digest_sha256=report.digest_sha256, organisation=p.org.name, title=report.title,
-                    total_flop=report.total_flop, size_bytes=report.size_bytes, submitted_at=aware(p.now) or p.now,
-                    withdrawn_at=None, verdict_ok=p.outcome == "verified" and report.flag is None,
-                    verifier=p.verifier, verdict=json.loads(canonical_json(p.verdict)),
-                    summary=json.loads(report.summary_json), has_ledger=report.ledger_text is not None,
-                    outcome=p.outcome, partial=p.partial, signer_keyid=p.signer_keyid, flag=report.flag,
+                    digest_sha256=p.parsed.digest_sha256, organisation=p.org.name, title=p.parsed.title,
+                    total_flop=p.parsed.total_flop, size_bytes=p.parsed.size_bytes,
+                    submitted_at=aware(p.now) or p.now, withdrawn_at=None,
+                    verdict_ok=p.outcome == "verified" and row["flag"] is None,
+                    verifier=p.verifier, verdict=json.loads(verdict_json),
+                    summary=json.loads(row["summary_json"]), has_ledger=p.parsed.ledger_text is not None,
+                    outcome=p.outcome, partial=p.partial, signer_keyid=p.signer_keyid, flag=row["flag"],
                     counter_outcomes={})
                 out.append((info, leaves[first]))
         return out, signed

@@ -135,6 +135,8 @@ class ParsedSubmission:
         payload_sha256: SHA-256 (hex) of the Statement's canonical JSON: the report's identity,
             the same whatever signatures the envelope carries or how the payload was encoded.
         key_registered_unix_s: when the signing key was registered, Unix s (set with the signer).
+        envelope_json: the envelope's canonical JSON (what ``digest_sha256`` is taken over), made
+            once here so that storing it does not serialise the envelope again; "" when not made.
     """
 
     envelope: dict[str, Any]
@@ -148,6 +150,7 @@ class ParsedSubmission:
     summary: dict[str, Any]
     payload_sha256: str = ""
     key_registered_unix_s: float | None = None
+    envelope_json: str = dataclasses.field(default="", repr=False)
 
 
 def payload_digest(statement: Any) -> str:
@@ -404,4 +407,5 @@ def parse_submission(body: Any) -> ParsedSubmission:
         total_flop=total_flop,
         summary=summary,
         payload_sha256=payload_digest(statement),
+        envelope_json=canonical,
     )
