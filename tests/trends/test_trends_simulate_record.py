@@ -106,3 +106,40 @@ def test_unordered_or_odd_targets_take_the_per_target_path() -> None:
     shuffled = simulate_record(targets=np.array([2023.0, 2021.0, 2022.0]), rng=np.random.default_rng(4), **kwargs)
     plain = _plain(targets=np.array([2023.0, 2021.0, 2022.0]), rng=np.random.default_rng(4), **kwargs)
     assert shuffled.tobytes() == plain.tobytes()
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), paths=st.integers(0, 30), slots=st.integers(1, 40))
+def test_chip_slots_are_the_masked_slots(seed: int, paths: int, slots: int) -> None:
+    """The chips' flat slot indices built from the counts equal those of the mask over every slot."""
+    from computegov.trends.methods import _chip_slots
+
+    n = np.random.default_rng(seed).integers(0, slots + 1, paths)
+    expected = np.flatnonzero(np.arange(slots) < n[:, None])
+    assert _chip_slots(n, slots).tolist() == expected.tolist()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    paths=st.integers(1, 40),
+    first=st.sampled_from([-2, 0, 1, 2, 5]),
+    n_targets=st.integers(1, 12),
+    scale=st.sampled_from([0.5, 6.0, 20.0]),
+)
+def test_binned_record_on_whole_year_targets_equals_one_masked_max_per_target(
+    seed: int, paths: int, first: int, n_targets: int, scale: float
+) -> None:
+    """Targets a whole number of years apart take the one-pass floor binning: same numbers as the masks."""
+    from computegov.trends.methods import _binned_record, _record_by_target
+
+    draw = np.random.default_rng(seed)
+    n = draw.poisson(6, paths)
+    times = draw.random(int(n.sum())) * scale
+    whole = draw.random(times.size) < 0.2
+    times[whole] = np.floor(times[whole])  # chips exactly at a target date are not released before it
+    values = draw.normal(10, 2, times.size)
+    rel = first + np.arange(n_targets, dtype=float)
+    fast = _binned_record(n, times, values, rel)
+    plain = _record_by_target(n, times, values, rel)
+    assert fast.tobytes() == plain.tobytes()

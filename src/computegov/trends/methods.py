@@ -207,11 +207,19 @@ def simulate_record(
     # path are chips: they are gathered into one flat array, path after path, so the work is on
     # the chips alone (about half the slots).
     n = np.minimum(counts, slots).reshape(-1)
-    chips = np.arange(slots) < n[:, None]
-    times = unit_times.reshape(-1, slots)[chips] * span
-    sd = np.broadcast_to(np.asarray(residual_sd, dtype=float)[..., None], shape).reshape(-1)
-    values = (np.repeat(intercepts.reshape(-1), n) + np.repeat(slopes.reshape(-1), n) * times
-              + np.repeat(sd, n) * noise.reshape(-1, slots)[chips])
+    pos = _chip_slots(n, slots)
+    times = unit_times.reshape(-1).take(pos)
+    times *= span
+    # intercept + slope * time + sd * noise, in that order, computed in place
+    values = np.repeat(slopes.reshape(-1), n) * times
+    np.add(np.repeat(intercepts.reshape(-1), n), values, out=values)
+    scatter = noise.reshape(-1).take(pos)
+    sd = np.asarray(residual_sd, dtype=float)
+    if sd.ndim == 0:  # one scatter for every path: the same products as repeating it per chip
+        np.multiply(sd, scatter, out=scatter)
+    else:
+        np.multiply(np.repeat(np.broadcast_to(sd[..., None], shape).reshape(-1), n), scatter, out=scatter)
+    values += scatter
     floor = np.broadcast_to(np.asarray(last_record, dtype=float)[..., None], shape).reshape(-1)
     rel = targets - origin
     if math.isfinite(span) and np.isfinite(rel).all() and bool(np.all(rel[1:] >= rel[:-1])):
@@ -219,6 +227,30 @@ def simulate_record(
     else:
         best = _record_by_target(n, times, values, rel)
     return np.maximum(best, floor[:, None]).reshape(*shape, targets.size)
+
+
+def _chip_slots(n: npt.NDArray[np.int64], slots: int) -> npt.NDArray[np.int64]:
+    """Flat indices of the first ``n[p]`` of each path's ``slots`` slots, path after path.
+
+    The same as ``np.flatnonzero(np.arange(slots) < n[:, None])`` (``n <= slots``), built from
+    the counts (one repeat and one add over the chips) instead of a mask over every slot.
+    """
+    starts = np.cumsum(n) - n
+    pos = np.repeat(np.arange(0, n.size * slots, slots, dtype=np.int64) - starts, n)
+    pos += np.arange(pos.size, dtype=np.int64)
+    return pos
+
+
+def _whole_consecutive_start(rel: FloatArray) -> int | None:
+    """``rel[0]`` when ``rel`` is ``rel[0], rel[0] + 1, ...`` with ``rel[0]`` a whole number; else None."""
+    if rel.size == 0:
+        return None
+    first = float(rel[0])
+    if not (math.isfinite(first) and first.is_integer() and abs(first) < 2.0**52):
+        return None
+    if not np.array_equal(rel, first + np.arange(rel.size, dtype=np.float64)):
+        return None
+    return int(first)
 
 
 def _binned_record(n: npt.NDArray[np.int64], times: FloatArray, values: FloatArray, rel: FloatArray) -> FloatArray:
@@ -232,8 +264,18 @@ def _binned_record(n: npt.NDArray[np.int64], times: FloatArray, values: FloatArr
     """
     width = rel.size + 1
     key = np.repeat(np.arange(0, n.size * width, width), n)
-    for r in rel:
-        key += times >= r
+    first = _whole_consecutive_start(rel)
+    if first is not None and times.size and bool(times.min() >= 0.0) and bool(times.max() < 2.0**62):
+        # targets first, first + 1, ...: a chip at t >= 0 is not released before floor(t) - first + 1
+        # of them (clipped to 0..n_targets), the count the comparisons below make, in one pass
+        whole = times.astype(np.int64)  # truncation is floor for t >= 0
+        if first != 1:
+            whole -= first - 1
+        np.clip(whole, 0, rel.size, out=whole)
+        key += whole
+    else:
+        for r in rel:
+            key += times >= r
     best = np.full((n.size, width), -np.inf)
     np.maximum.at(best.reshape(-1), key, values)
     np.maximum.accumulate(best, axis=1, out=best)
