@@ -28,6 +28,7 @@ import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -131,6 +132,7 @@ def require_org(
 @router.post(
     "/reports",
     status_code=201,
+    response_model=dict[str, Any],
     tags=["registry"],
     responses={
         200: {"description": "already stored for this organisation (idempotent resubmission)"},
@@ -146,7 +148,7 @@ def require_org(
 )
 def submit_report(
     body: Submission, request: Request, response: Response, org: Annotated[OrgInfo, Depends(require_org)]
-) -> dict[str, Any]:
+) -> Response:
     """Submit a compute report signed by one of your organisation's registered keys.
 
     It is verified on arrival (with that key as the trusted key) and stored with its verdict and
@@ -172,7 +174,10 @@ def submit_report(
     phases.add("receipt", time.perf_counter() - t0)
     phases.add("cpu", auth_cpu_s + time.thread_time() - cpu0)  # this request's threads' CPU (not the HTTP layer's)
     response.headers["Server-Timing"] = phases.header()
-    return {"created": stored.created, "report": stored.report.to_dict(), "receipt": receipt}
+    # plain JSON values already: rendered as FastAPI would, without its jsonable_encoder walk
+    return JSONResponse({"created": stored.created, "report": stored.report.to_dict(), "receipt": receipt},
+                        status_code=response.status_code,
+                        headers={"Location": response.headers["Location"], "Server-Timing": response.headers["Server-Timing"]})
 
 
 @router.get("/reports", tags=["registry"], responses={422: ERROR_RESPONSES[422]})
