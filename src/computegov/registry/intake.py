@@ -30,10 +30,11 @@ Each step's wall time is recorded as a phase of the request (:mod:`computegov.re
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from computegov.jsonsafe import json_safe as jsonsafe
@@ -52,7 +53,8 @@ from computegov.registry.submission import ParsedSubmission, parse_submission
 from computegov.registry.timings import phase
 from computegov.registry.verification import Verifier, outcome_of, verifier_name
 
-__all__ = ["PayloadHolder", "check_every_signature", "payload_holder", "registered_signer", "submit_report"]
+__all__ = ["PayloadHolder", "check_every_signature", "is_plain_json", "payload_holder", "registered_signer",
+           "submit_report"]
 
 
 class _KeysOnDemand(Mapping[str, SignerKey]):
@@ -133,6 +135,37 @@ class PayloadHolder:
     flag: str | None
 
 
+def is_plain_json(obj: Any) -> bool:
+    """True when ``obj`` is made only of dicts with str keys, lists, str, int, bool, None and finite floats.
+
+    Exact types, no subclasses (a numpy float, a tuple, an object with ``to_dict``): for such a
+    value :func:`computegov.jsonsafe.json_safe` returns an equal copy, so it need not run.
+    """
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            if not all(type(k) is str for k in item):
+                return False
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        elif kind is float:
+            if not math.isfinite(item):
+                return False
+        elif not (kind is str or kind is int or kind is bool or item is None):
+            return False
+    return True
+
+
+#: Built once with bound parameters: SQLAlchemy's compiled-statement cache serves every submission.
+_HOLDER_QUERY = (select(Report.digest_sha256, Report.payload_sha256, Organisation.name, Report.flag)
+                 .join(Organisation, Report.organisation_id == Organisation.id)
+                 .where(or_(Report.payload_sha256 == bindparam("payload_sha256"),
+                            Report.digest_sha256 == bindparam("digest_sha256"))))
+
+
 def payload_holder(store: Store, payload_sha256: str, digest_sha256: str = "") -> PayloadHolder | None:
     """The stored report whose payload digest is ``payload_sha256``, or None.
 
@@ -142,11 +175,8 @@ def payload_holder(store: Store, payload_sha256: str, digest_sha256: str = "") -
     """
     if not payload_sha256 and not digest_sha256:
         return None
-    with store._read() as session:  # three columns, no ORM objects: this runs on every submission
-        rows = session.execute(select(Report.digest_sha256, Report.payload_sha256, Organisation.name, Report.flag)
-                               .join(Organisation, Report.organisation_id == Organisation.id)
-                               .where(or_(Report.payload_sha256 == payload_sha256,
-                                          Report.digest_sha256 == digest_sha256))).all()
+    with store._read() as session:  # four columns, no ORM objects: this runs on every submission
+        rows = session.execute(_HOLDER_QUERY, {"payload_sha256": payload_sha256, "digest_sha256": digest_sha256}).all()
     if not rows:
         return None
     row = next((r for r in rows if r[1] == payload_sha256), rows[0])
@@ -210,7 +240,9 @@ def submit_report(store: Store, org: OrgInfo, body: Any, verifier: Verifier) -> 
                                  key_registered_unix_s=signer.registered_unix_s)
     with phase("verify"):
         verdict = verifier(parsed)
-        verdict_dict = jsonsafe(verdict.to_dict())
+        raw_verdict = verdict.to_dict()
+        # already plain JSON (the usual case): json_safe would only copy it
+        verdict_dict = raw_verdict if is_plain_json(raw_verdict) else jsonsafe(raw_verdict)
     unusable = [c for c in verdict_dict.get("checks", []) if isinstance(c, dict) and c.get("unusable")]
     if unusable:  # the verifier could not read it: refuse rather than store noise
         summary = "; ".join(f"{c.get('name')}: {c.get('summary', '')}" for c in unusable)

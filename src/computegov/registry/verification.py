@@ -18,6 +18,7 @@ ledger was not submitted is ``incomplete`` and shown as such.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import inspect
 import io
@@ -121,6 +122,12 @@ def outcome_of(verdict: VerdictLike, verdict_dict: dict[str, Any] | None = None)
     return str(outcome), partial
 
 
+@functools.lru_cache(maxsize=8)
+def _parameters(function: Callable[..., Any]) -> frozenset[str]:
+    """The names of ``function``'s parameters (read once per function, not on every submission)."""
+    return frozenset(inspect.signature(function).parameters)
+
+
 def ledger_verifier(submission: ParsedSubmission) -> VerdictLike:
     """Verify with :func:`computegov.ledger.verify.verify_report`.
 
@@ -133,7 +140,7 @@ def ledger_verifier(submission: ParsedSubmission) -> VerdictLike:
     """
     verify = importlib.import_module("computegov.ledger.verify")
     extra: dict[str, Any] = {}
-    parameters = inspect.signature(verify.verify_report).parameters
+    parameters = _parameters(verify.verify_report)
     if "allow_missing" in parameters:
         extra["allow_missing"] = REGISTRY_ALLOWED_MISSING
     if "key_registered_unix_s" in parameters:
