@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-from itertools import compress, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -53,16 +52,16 @@ _SUFFIX_END = b'"}'
 _SUFFIX_LEN = len(_SUFFIX_START) + 64 + len(_SUFFIX_END)
 _MIN_LINE = len(_PREFIX) + _SUFFIX_LEN + 2
 _BODY = itemgetter(slice(len(_PREFIX), -_SUFFIX_LEN))
-_SUFFIX_STARTS = itemgetter(slice(-_SUFFIX_LEN, -_SUFFIX_LEN + len(_SUFFIX_START)))
-_CLAIMED = itemgetter(slice(-66, -2))
+_TAIL = itemgetter(slice(-_SUFFIX_LEN, None))
+#: Between two records' hashes in the lines' tails joined: one's end, the next one's start.
+_SUFFIX_JOIN = (_SUFFIX_END + _SUFFIX_START).decode("ascii")
+_HEAD = itemgetter(slice(len(_PREFIX)))
 #: The body's keys in canonical (sorted) order.
 _BODY_KEYS = ("data", "kind", "prev", "seq", "time_unix_s")
 _BODY_FIELDS = itemgetter(*_BODY_KEYS)
 _KINDS = frozenset(RECORD_KINDS)
 _sha256 = hashlib.sha256
 _hexdigest = type(hashlib.sha256()).hexdigest
-_startswith = bytes.startswith
-_endswith = bytes.endswith
 
 
 def decode_lines(
@@ -94,16 +93,17 @@ def decode_lines(
     if min(lengths) < _MIN_LINE or max(lengths) > max_record_bytes:
         return None
     n = len(lines)
-    if not (
-        all(map(_startswith, lines, repeat(_PREFIX)))
-        and all(map(_endswith, lines, repeat(_SUFFIX_END)))
-        and set(map(_SUFFIX_STARTS, lines)) == {_SUFFIX_START}
-    ):
+    # Every line starts with {"body": (equal-length pieces: the joined texts are equal iff every
+    # piece is; one join instead of a bytes.startswith call per line).
+    if b"".join(map(_HEAD, lines)) != _PREFIX * n:
         return None
     bodies = list(map(_BODY, lines))
     digests = list(map(_hexdigest, map(_sha256, bodies)))
-    # equal-length pieces (64 bytes each), so the joined texts are equal iff every piece is
-    if b"".join(map(_CLAIMED, lines)) != "".join(digests).encode("ascii"):
+    # Every line ends with ,"hash":"<its body's SHA-256>"}: the pieces are of equal length
+    # (75 bytes each: every line is long enough and a hex digest is 64 characters), so the joined
+    # texts are equal iff every piece is.
+    expected = _SUFFIX_JOIN.join(digests).encode("ascii")
+    if b"".join(map(_TAIL, lines)) != b"".join((_SUFFIX_START, expected, _SUFFIX_END)):
         return None
     try:
         objs: list[Any] = list(map(loads, bodies))
@@ -115,7 +115,7 @@ def decode_lines(
             # float otherwise: those bodies (if any) are compared with the canonical encoding
             if _records.orjson_spelling_differs(joined) and not all(
                 _records._canonical_bytes(objs[i]) == bodies[i]
-                for i in compress(range(n), map(_records.orjson_spelling_differs, bodies))
+                for i in _records.spelling_suspects(bodies)
             ):
                 return None
         elif not all(map(_records._is_canonical, objs, bodies)):

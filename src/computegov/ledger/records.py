@@ -34,8 +34,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from collections.abc import Callable
+from itertools import compress, repeat
+from operator import contains, or_
 from typing import Any, NamedTuple
 
 from computegov.errors import LedgerError
@@ -186,8 +187,13 @@ _ORJSON_SORT = _orjson.OPT_SORT_KEYS if _orjson is not None else 0
 
 
 #: Where orjson's number spelling may differ from the canonical one: a ``.0000`` (orjson writes
-#: 1e-5 <= |x| < 1e-4 as ``0.0000ddd``, the canonical encoding as ``d e-05``).
-_SMALL_DECIMAL = re.compile(rb"\.0000").search
+#: 1e-5 <= |x| < 1e-4 as ``0.0000ddd``, the canonical encoding as ``d e-05``). Searched from the
+#: end (``bytes.rfind``): ``0`` is common in a ledger and ``.`` rarer, so the backward search
+#: skips more; over 64 KiB blocks of a benchmark ledger it took ~0.8x a regex search and ~0.4x
+#: ``bytes.find`` (CPython 3.11, shared 2-core machine, 2026-12-08).
+_SMALL_DECIMAL = b".0000"
+#: The marks :func:`orjson_spelling_differs` looks for (``e-`` stands for ``-`` and ``e-``).
+_SUSPECT_MARKS = (b"+", b"e-", b".0000")
 
 
 def orjson_spelling_differs(text: bytes) -> bool:
@@ -201,9 +207,26 @@ def orjson_spelling_differs(text: bytes) -> bool:
     the canonical encoding does (integers and strings are spelt alike by both: checked for every
     code point in ``tests/ledger/test_ledger_canonical_spelling.py``, with the float rule over
     millions of doubles). True may be a false alarm (a string holding ``e-`` or ``.0000``): the
-    caller then asks the canonical encoder itself. Three searches, the first two ``memchr``-fast.
+    caller then asks the canonical encoder itself. Three searches, the first two ``memchr``-fast
+    (``e-`` is looked for only where a ``-`` is: ``e`` is common, ``-`` rare).
     """
-    return b"+" in text or (b"-" in text and b"e-" in text) or _SMALL_DECIMAL(text) is not None
+    return (
+        b"+" in text
+        or (b"-" in text and b"e-" in text)
+        or text.rfind(_SMALL_DECIMAL) >= 0
+    )
+
+
+def spelling_suspects(bodies: list[bytes]) -> list[int]:
+    """The positions of the ``bodies`` for which :func:`orjson_spelling_differs` is True, in order.
+
+    The same three substring tests, each run over every body by ``map`` (C loops, no Python
+    call per body).
+    """
+    flags = [False] * len(bodies)
+    for mark in _SUSPECT_MARKS:
+        flags = list(map(or_, flags, map(contains, bodies, repeat(mark))))
+    return list(compress(range(len(bodies)), flags))
 
 
 def _orjson_agrees() -> bool:
