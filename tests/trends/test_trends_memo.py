@@ -111,3 +111,26 @@ def test_digest_tells_dtype_shape_and_type_apart() -> None:
     assert len(keys) == 8
     with pytest.raises(TypeError):
         digest_inputs(object())
+
+
+def test_hindcast_medians_and_scales_equal_the_summary_of_each_ensemble_fresh_or_remembered() -> None:
+    """run_hindcasts remembers each ensemble's (median, scale): the same bits as summarising it again."""
+    from computegov.trends.calibration import ensemble_median_scale
+    from computegov.trends.hindcast import SUMMARIES, run_hindcasts
+
+    x, y = _series(4, n=40)
+    kwargs = {"methods": ["loglinear_all", "random_walk_drift", "moore_2yr"], "horizon_years": 3, "seed": 9,
+              "n_samples": 100, "n_boot": 50}
+    SUMMARIES.clear()
+    first = run_hindcasts(x, y, origins=[2012, 2014, 2016], **kwargs)
+    again = run_hindcasts(x, y, origins=[2014, 2016, 2018], **kwargs)  # two origins already summarised
+    assert SUMMARIES.hits > 0
+    for runs in (first, again):
+        for hc in runs.values():
+            for i, ens in enumerate(hc.ensembles):
+                if ens is None:
+                    assert np.isnan(hc.median[i]).all()
+                    continue
+                median, scale = ensemble_median_scale(ens, hc.horizons)
+                assert hc.median[i].tobytes() == median.tobytes()
+                assert hc.scale[i].tobytes() == scale.tobytes()

@@ -10,6 +10,7 @@ methods were run.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -113,11 +114,33 @@ def seeded_ensemble(
     same request later in the process (another backtest's calibration pool, the record forecast,
     the clusters' first-reaching hindcast) gets the same read-only array back.
     """
+    return _keyed_ensemble(method, train_x=train_x, train_y=train_y, origin=origin, targets=targets,
+                           seed=seed, n_samples=n_samples, n_boot=n_boot)[1]
+
+
+def _keyed_ensemble(
+    method: str,
+    *,
+    train_x: FloatArray,
+    train_y: FloatArray,
+    origin: int,
+    targets: FloatArray,
+    seed: int,
+    n_samples: int,
+    n_boot: int,
+) -> tuple[bytes, FloatArray | None]:
+    """:func:`seeded_ensemble` and the digest of its inputs it is remembered under."""
     key = digest_inputs("ensemble", method, np.asarray(train_x), np.asarray(train_y), int(origin),
                         np.asarray(targets), int(seed), int(n_samples), int(n_boot))
-    return ENSEMBLES.get_or_compute(key, lambda: method_ensemble(
+    return key, ENSEMBLES.get_or_compute(key, lambda: method_ensemble(
         method, train_x=train_x, train_y=train_y, origin=int(origin), targets=targets,
         rng=method_stream(seed, int(origin), method), n_samples=n_samples, n_boot=n_boot))
+
+
+#: Medians and scales of remembered ensembles (:func:`ensemble_median_scale`), by the ensemble's
+#: key and the horizons' digest: an ensemble asked for again in the process (another run's
+#: origins overlap) is summarised once.
+SUMMARIES = Memo()
 
 
 def run_hindcasts(
@@ -149,12 +172,13 @@ def run_hindcasts(
                 got = record_before(years, log_values, float(origin + h))
                 observed[..., i, j] = np.nan if got is None else got
     out: dict[str, Hindcasts] = {}
+    hs_key = digest_inputs("horizons", hs)
     for method in methods:
         ensembles: list[FloatArray | None] = []
         median = np.full((*lead, o_arr.size, hs.size), np.nan)
         scale = np.full((*lead, o_arr.size, hs.size), np.nan)
         for i, origin in enumerate(o_arr):
-            ens = seeded_ensemble(
+            key, ens = _keyed_ensemble(
                 method,
                 train_x=years[trains[i]],
                 train_y=log_values[..., trains[i]],
@@ -166,7 +190,8 @@ def run_hindcasts(
             )
             ensembles.append(ens)
             if ens is not None:
-                median[..., i, :], scale[..., i, :] = ensemble_median_scale(ens, hs)
+                median[..., i, :], scale[..., i, :] = SUMMARIES.get_or_compute(
+                    key + hs_key, functools.partial(ensemble_median_scale, ens, hs))
         out[method] = Hindcasts(
             method=method,
             origins=o_arr,
