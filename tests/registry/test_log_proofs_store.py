@@ -193,10 +193,10 @@ def test_concurrent_proofs_agree_and_keep_few_connections(filled: tuple[Any, lis
     import random
     import threading
 
-    from computegov.registry.translog import _ProofConnections
+    from computegov.registry.logproofs import ProofConnections
 
     store, leaves = filled
-    monkeypatch.setattr(_ProofConnections, "KEEP", 2)  # 6 threads: the others go through the engine's pool
+    monkeypatch.setattr(ProofConnections, "KEEP", 2)  # 6 threads: the others go through the engine's pool
     errors: list[str] = []
 
     def work(seed: int) -> None:
@@ -218,7 +218,7 @@ def test_concurrent_proofs_agree_and_keep_few_connections(filled: tuple[Any, lis
     kept = store._proof_conns
     assert 1 <= kept._open <= 2 and len(kept._idle) == kept._open
     store.close()  # and with no kept connection at all, every proof goes through the engine's pool
-    monkeypatch.setattr(_ProofConnections, "KEEP", 0)
+    monkeypatch.setattr(ProofConnections, "KEEP", 0)
     for size in (1, 2, 7, N):
         for index in range(size):
             assert [bytes.fromhex(h) for h in store.inclusion_proof(index, size)["audit_path"]] == \

@@ -24,21 +24,21 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from computegov.registry import logstore, treehead
+from computegov.registry import logaudit, logstore, treehead
 from computegov.registry.database import Database
 from computegov.registry.errors import LogProofError
+from computegov.registry.logaudit import AUDIT_CHUNK
+from computegov.registry.logproofs import ProofConnections
 from computegov.registry.models import LogCheckpoint, LogLeaf, LogTreeHead
 from computegov.tlog import merkle
 from computegov.tlog.checkpoint import (
     Checkpoint,
     LogKey,
-    open_checkpoint,
-    parse_checkpoint_text,
     sign_checkpoint,
 )
 from computegov.tlog.cosignature import signature_timestamp
@@ -46,14 +46,9 @@ from computegov.tlog.note import parse_note
 from computegov.tlog.receipt import Receipt
 from computegov.tlog.witness_client import WitnessEndpoint, WitnessOutcome, request_cosignatures
 
-__all__ = ["CHECKPOINT_INTERVAL_S", "HEAD_CLOCK_SLACK_S", "MAX_MERGE_DELAY_S", "LeafInfo", "TransparencyLog",
+__all__ = ["CHECKPOINT_INTERVAL_S", "MAX_MERGE_DELAY_S", "LeafInfo", "TransparencyLog",
            "entry_subject", "log_key_path"]
 
-#: Leaves :meth:`TransparencyLog.audit_log_tree` reads per page (a few MB of entries at most).
-AUDIT_CHUNK = 4096
-#: How far (s) a stored tree head's time may fall behind a smaller head's before the operator's
-#: check calls it back-dated: two signers racing read sizes and clocks a few ms apart. Our design value.
-HEAD_CLOCK_SLACK_S = 60
 #: pg_advisory_xact_lock key of the checkpoint signer (7345201: migrator, 7345202: log appender).
 _PG_CHECKPOINT_LOCK = 7345203
 #: Most leaves one call of :meth:`TransparencyLog.log_leaves` returns.
@@ -142,7 +137,7 @@ class TransparencyLog(Database):
 
     _log_key: Ed25519PrivateKey | None = None
     _batch: _CheckpointBatch | None = None
-    _proof_conns: _ProofConnections | None = None
+    _proof_conns: ProofConnections | None = None
 
     def log_private_key(self) -> Ed25519PrivateKey:
         """The registry's log key (created with mode 0600 on first use)."""
@@ -359,7 +354,7 @@ class TransparencyLog(Database):
                 with self._read() as session:
                     stored = session.get(LogTreeHead, size)
                 assert stored is not None
-        head = _head(stored)
+        head = logaudit.stored_head(stored)
         if head.root_hash != root:
             raise LogProofError(f"the log's root at size {size} is {root.hex()}, but the signed tree head says "
                                 f"{head.root_hash.hex()}: the log's rows were edited", mismatch=True)
@@ -369,7 +364,7 @@ class TransparencyLog(Database):
         """Stored signed tree heads, largest first."""
         with self._read() as session:
             rows = session.scalars(select(LogTreeHead).order_by(LogTreeHead.tree_size.desc()).limit(limit)).all()
-            return [_head(r) for r in rows]
+            return [logaudit.stored_head(r) for r in rows]
 
     def inclusion_proof(self, index: int, tree_size: int) -> dict[str, Any]:
         """Leaf hash and audit path (hex) of leaf ``index`` in the tree of ``tree_size`` leaves.
@@ -407,10 +402,10 @@ class TransparencyLog(Database):
         The size is checked by looking up leaf ``size - 1`` in the same statement (the log is
         contiguous: a missing leaf below it leaves a piece missing, which is an error too), not
         by a separate ``max(leaf_index)``. Runs on one of the log's kept driver connections
-        (:class:`_ProofConnections`); an in-memory SQLite database, which a second connection
+        (:class:`ProofConnections`); an in-memory SQLite database, which a second connection
         would not see, and proofs beyond the kept connections go through the engine.
         """
-        if size >= 1 << _MAX_LEVEL:  # no log holds that many leaves (nor does a 64-bit SQL integer)
+        if size >= 1 << logaudit.MAX_LEVEL:  # no log holds that many leaves (nor does a 64-bit SQL integer)
             self._proof_size_error(size, what)
         found: dict[merkle.Piece, bytes] = {}
         probed = size == 0
@@ -437,13 +432,13 @@ class TransparencyLog(Database):
         if size < 0 or size > current:
             raise LogProofError(f"{what}: tree size {size} is outside 0..{current} (the log's size)")
 
-    def _proof_connections(self) -> _ProofConnections | None:
+    def _proof_connections(self) -> ProofConnections | None:
         url = self.url
         if url.startswith("sqlite") and (":memory:" in url or url in {"sqlite://", "sqlite:///"}):
             return None
         with _BATCH_LOCK:
             if self._proof_conns is None:
-                self._proof_conns = _ProofConnections(self.engine)
+                self._proof_conns = ProofConnections(self.engine)
             return self._proof_conns
 
     def close(self) -> None:
@@ -480,348 +475,14 @@ class TransparencyLog(Database):
         return {"report_leaf": found.get("report"), "verdict_leaf": found.get("verdict")}
 
     def audit_log_tree(self, *, max_problems: int = 20, chunk: int = AUDIT_CHUNK) -> list[str]:
-        """Rebuild the tree from every stored entry; compare it with every stored hash, head and checkpoint.
+        """The operator's own check that nobody edited the database (``registry log-verify``).
 
-        The operator's own check that nobody edited the database (``registry log-verify``). One
-        streaming pass in memory that does not grow with the log: leaves are read ``chunk`` at a
-        time in index order (keyset pages), with each page only the subtree hashes, RFC 6962 tree
-        heads and C2SP checkpoints that page completes; the walk keeps the O(log n) hashes of the
-        tree's right edge (the Merkle frontier) and, as it passes each signed size, compares the
-        root it rebuilt with the root that was signed there. So an old entry edited with every
-        hash rebuilt, and only the latest head or checkpoint re-signed, is named by the first
-        earlier checkpoint whose root disagrees.
-
-        Checked before the walk (:meth:`_audit_checkpoint_rows`): every stored checkpoint is a
-        well-formed note whose size and time are those of its row, and stored checkpoints grow in
-        size and time in the order they were stored with no id missing between them (so a
-        deleted, reordered, resized or back-dated checkpoint shows). In the walk, each checkpoint
-        and tree head must carry a valid signature by the log's key (only then is its root
-        compared), and a head's time must not go back more than :data:`HEAD_CLOCK_SLACK_S` from a
-        smaller head's.
-
-        What no check of the database alone can see: a *consistent* rewrite, with every head and
-        checkpoint re-signed to agree with the rewritten entries (the operator holds the key), or
-        the newest checkpoints deleted. Only someone who kept an earlier checkpoint can tell: a
-        stateful ``log monitor``, witnesses (``--min-witnesses``) or a client's receipt.
+        See :func:`computegov.registry.logaudit.audit_log_tree`: the whole tree rebuilt in one
+        streaming pass and compared with every stored hash, tree head and checkpoint at its size.
 
         Returns:
-            The problems found, at most ``max_problems`` (empty: the log is intact), in the order
-            found: checkpoint rows first, then along the leaves.
+            The problems found, at most ``max_problems`` (empty: the log is intact).
         """
-        public = self.log_private_key().public_key()
-        log_key = LogKey(public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
-        problems: list[str] = []
-        stack: list[bytes] = []
-        size = 0
-        first_disagreement = True
         with self.engine.connect() as conn:
-            self._audit_checkpoint_rows(conn, problems, max_problems, chunk)
-            prev_head: tuple[int, int] | None = None
-
-            def check_signed(at: int, root: bytes, heads: dict[int, Any],
-                             checkpoints: dict[int, list[tuple[int, str]]]) -> None:
-                nonlocal first_disagreement, prev_head
-                head = heads.get(at)
-                if head is not None:
-                    prev_head = self._audit_head(head, root, public, prev_head, problems)
-                for cp_id, note in checkpoints.get(at, ()):
-                    try:
-                        if parse_checkpoint_text(parse_note(note).text).size != at:
-                            continue  # a row that disagrees with its note: reported with the rows
-                    except LogProofError:
-                        continue  # malformed: reported with the rows
-                    try:
-                        signed = open_checkpoint(note, log_key).checkpoint
-                    except LogProofError as err:
-                        problems.append(f"signed checkpoint #{cp_id} (row size {at}): {err}: not signed by the "
-                                        "log's key as stored")
-                        continue
-                    if signed.root_hash != root:
-                        first = " (the first checkpoint whose root disagrees)" if first_disagreement else ""
-                        first_disagreement = False
-                        problems.append(f"signed checkpoint #{cp_id} of size {at}{first}: the stored leaves give root "
-                                        f"{root.hex()}, the checkpoint signed {signed.root_hash.hex()}: entries "
-                                        f"below leaf {at} were changed after it was signed")
-
-            check_signed(0, merkle.EMPTY_ROOT, *_signed_between(conn, -1, 0))
-            while len(problems) < max_problems:
-                rows = conn.execute(select(LogLeaf.leaf_index, LogLeaf.entry_json, LogLeaf.leaf_hash)
-                                    .where(LogLeaf.leaf_index >= size).order_by(LogLeaf.leaf_index)
-                                    .limit(chunk)).all()
-                if not rows:
-                    break
-                last = size + len(rows) - 1  # the last leaf of this page when none is missing
-                stored = _completed_nodes(conn, size, last)
-                heads, checkpoints = _signed_between(conn, size, last + 1)
-                missing = False
-                for index, entry, leaf_hex in rows:
-                    if int(index) != size:
-                        problems.append(f"leaf {size} is missing (the next stored leaf is {index})")
-                        missing = True
-                        break
-                    node = merkle.leaf_hash(entry.encode())
-                    if node.hex() != leaf_hex:
-                        problems.append(f"leaf {size}: its entry does not hash to its stored leaf hash")
-                    n, lvl = size, 0
-                    while n & 1:
-                        node, lvl, n = merkle.node_hash(stack.pop(), node), lvl + 1, n >> 1
-                        if stored.get((lvl, size >> lvl)) != node.hex():
-                            problems.append(f"stored subtree (level {lvl}, index {size >> lvl}) does not match "
-                                            "its leaves")
-                    stack.append(node)
-                    size += 1
-                    if size in heads or size in checkpoints:
-                        check_signed(size, merkle.hash_pieces(stack), heads, checkpoints)
-                if missing or len(rows) < chunk:
-                    break
-            beyond = _nodes_beyond(conn, size, max_problems)
-            problems += [f"stored subtree (level {lvl}, index {i}) lies beyond the {size} leaves" for lvl, i in beyond]
-            late = conn.execute(select(LogTreeHead.tree_size).where(LogTreeHead.tree_size > size)
-                                .order_by(LogTreeHead.tree_size).limit(max_problems)).scalars().all()
-            problems += [f"signed tree head of size {int(s)} is beyond the {size} stored leaves" for s in late]
-            late_cps = conn.execute(select(LogCheckpoint.id, LogCheckpoint.tree_size)
-                                    .where(LogCheckpoint.tree_size > size)
-                                    .order_by(LogCheckpoint.tree_size, LogCheckpoint.id).limit(max_problems)).all()
-            problems += [f"signed checkpoint #{int(i)} of size {int(s)} is beyond the {size} stored leaves: "
-                         "leaves it holds were deleted" for i, s in late_cps]
-        return problems[:max_problems]
-
-    @staticmethod
-    def _audit_head(head: Any, root: bytes, public: Ed25519PublicKey, prev: tuple[int, int] | None,
-                    problems: list[str]) -> tuple[int, int]:
-        """Check one stored tree head against the rebuilt ``root``; return its (size, time ms) for the next."""
-        size, stamp = int(head.tree_size), int(head.timestamp_ms)
-        if head.root_hash != root.hex():
-            problems.append(f"signed tree head of size {size}: the stored leaves give another root "
-                            f"({root.hex()}, the head says {head.root_hash})")
-        try:
-            treehead.verify_tree_head(_head(head), public)
-        except LogProofError as err:
-            problems.append(f"signed tree head of size {size}: not signed by the log's key ({err})")
-        if prev is not None and stamp < prev[1] - HEAD_CLOCK_SLACK_S * 1000:
-            problems.append(f"signed tree head of size {size} is dated {_iso(stamp / 1000)}, "
-                            f"{(prev[1] - stamp) / 1000:.0f} s before the smaller head of size {prev[0]} "
-                            f"({_iso(prev[1] / 1000)}): heads were back-dated or re-signed out of order")
-        return size, stamp if prev is None else max(stamp, prev[1])
-
-    @staticmethod
-    def _audit_checkpoint_rows(conn: Connection, problems: list[str], max_problems: int, chunk: int) -> None:
-        """Stored checkpoints in the order stored: well formed, matching their rows, growing, none missing.
-
-        Their signatures are checked in the walk, where each is compared with the rebuilt root.
-        """
-        prev: tuple[int, int, int] | None = None  # id, size, time s
-        after = None
-        while len(problems) < max_problems:
-            query = select(LogCheckpoint.id, LogCheckpoint.tree_size, LogCheckpoint.timestamp_s, LogCheckpoint.note)
-            if after is not None:
-                query = query.where(LogCheckpoint.id > after)
-            rows = conn.execute(query.order_by(LogCheckpoint.id).limit(chunk)).all()
-            if not rows:
-                return
-            for cp_id, row_size, row_time, note in rows:
-                cp_id, row_size, row_time = int(cp_id), int(row_size), int(row_time)
-                after = cp_id
-                expected = 1 if prev is None else prev[0] + 1
-                if cp_id != expected:
-                    maybe = " (or, on PostgreSQL, a signing transaction was rolled back)" \
-                        if conn.dialect.name == "postgresql" else ""
-                    gap = f"#{expected}" if cp_id == expected + 1 else f"#{expected}..#{cp_id - 1}"
-                    problems.append(f"signed checkpoint {gap} is missing before #{cp_id}: stored checkpoints were "
-                                    f"deleted{maybe}")
-                try:
-                    parsed = parse_note(note)
-                    signed = parse_checkpoint_text(parsed.text)
-                except LogProofError as err:
-                    problems.append(f"signed checkpoint #{cp_id} (row size {row_size}): malformed note: {err}")
-                    prev = (cp_id, row_size, row_time)
-                    continue
-                size, stamp = signed.size, _note_stamp(parsed, signed.origin)
-                if size != row_size or (stamp is not None and stamp != row_time):
-                    problems.append(f"signed checkpoint #{cp_id}: its row says size {row_size}, time "
-                                    f"{_iso(row_time)}, the signed note says size {size}, time "
-                                    f"{_iso(stamp) if stamp is not None else 'none'}: the row or note was edited")
-                stamp = row_time if stamp is None else stamp
-                if prev is not None and (size < prev[1] or stamp < prev[2]):
-                    problems.append(f"signed checkpoint #{cp_id} (size {size}, signed {_iso(stamp)}) is stored after "
-                                    f"#{prev[0]} (size {prev[1]}, signed {_iso(prev[2])}): stored checkpoints go "
-                                    "back; one was reordered, resized or back-dated")
-                prev = (cp_id, size, stamp)
-            if len(rows) < chunk:
-                return
-
-
-#: Most driver connections a process keeps for transparency-log proofs, beside its pool.
-PROOF_CONNECTIONS_PER_PROCESS = 4
-
-
-class _ProofConnections:
-    """A few driver connections kept for proof reads: no pool checkout, ping or transaction per proof.
-
-    Each is taken from the engine's pool once (so it was opened with the engine's settings:
-    SQLite's WAL and busy timeout) and detached from it, then kept here: one thread uses one at
-    a time, and at most :attr:`KEEP` are open at once in a process (beyond them a proof goes
-    through the engine's pool, so a burst of proofs cannot exceed PostgreSQL's connection budget
-    by more than that). A connection whose query fails at the driver level is closed and the
-    query retried once on a fresh one (a restarted PostgreSQL server costs no failed proof). A
-    read is one statement in autocommit mode, so it sees one snapshot and holds no transaction
-    open (nor holds back SQLite's WAL checkpoints). After a fork the child opens its own.
-    """
-
-    #: Most kept connections per process (our design value: proofs take ~0.2 ms each, so a few
-    #: connections serve thousands a second; ``serve --workers N`` may hold N times this many).
-    KEEP = PROOF_CONNECTIONS_PER_PROCESS
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.mark = "?" if engine.dialect.paramstyle == "qmark" else "%s"
-        self._idle: list[Any] = []
-        self._open = 0  # kept connections of this process, idle or in use
-        self._lock = threading.Lock()
-        self._pid = os.getpid()
-        self._errors: tuple[type[BaseException], ...] = (engine.dialect.loaded_dbapi.Error,)
-
-    def _take(self) -> Any | None:
-        with self._lock:
-            if self._pid != os.getpid():  # forked: the parent's connections are not ours to use
-                self._idle, self._open, self._pid = [], 0, os.getpid()
-            if self._idle:
-                return self._idle.pop()
-            if self._open >= self.KEEP:
-                return None
-            self._open += 1
-        try:
-            proxy = self.engine.raw_connection()
-            dbapi: Any = proxy.driver_connection
-            proxy.detach()
-            if self.engine.dialect.name == "postgresql":
-                dbapi.rollback()
-                dbapi.autocommit = True
-        except BaseException:
-            self._drop(None)
-            raise
-        return dbapi
-
-    def _give(self, dbapi: Any) -> None:
-        with self._lock:
-            if self._pid == os.getpid():
-                self._idle.append(dbapi)
-                return
-        _close_quietly(dbapi)
-
-    def _drop(self, dbapi: Any | None) -> None:
-        if dbapi is not None:
-            _close_quietly(dbapi)
-        with self._lock:
-            if self._pid == os.getpid():
-                self._open = max(self._open - 1, 0)
-
-    def run(self, queries: Sequence[tuple[str, Sequence[int]]]) -> list[list[Any]] | None:
-        """The rows of each ``(sql, params)`` on one kept connection; None when all are busy."""
-        for attempt in (0, 1):
-            dbapi = self._take()
-            if dbapi is None:
-                return None
-            try:
-                out = []
-                for sql, params in queries:
-                    cur = dbapi.cursor()
-                    try:
-                        cur.execute(sql, tuple(params))
-                        out.append(cur.fetchall())
-                    finally:
-                        cur.close()
-            except self._errors:
-                self._drop(dbapi)
-                if attempt:
-                    raise
-                continue
-            except BaseException:
-                self._drop(dbapi)
-                raise
-            self._give(dbapi)
-            return out
-        raise AssertionError("unreachable")
-
-    def close(self) -> None:
-        """Close every idle kept connection (they are opened again on the next proof)."""
-        with self._lock:
-            idle, self._idle = self._idle, []
-            self._open = max(self._open - len(idle), 0)
-        for dbapi in idle:
-            _close_quietly(dbapi)
-
-
-def _close_quietly(dbapi: Any) -> None:
-    """Close a driver connection that may be dead already (closing it then can fail; nothing is lost)."""
-    try:
-        dbapi.close()
-    except Exception:
-        return
-
-
-#: Deepest subtree level a log of fewer than 2**62 leaves can hold.
-_MAX_LEVEL = 62
-
-
-def _completed_nodes(conn: Connection, first: int, last: int) -> dict[merkle.Piece, str]:
-    """Stored subtree hashes (hex) completed by leaves ``first..last``: node (l, i) ends at leaf (i+1)*2**l - 1."""
-    parts = []
-    for lvl in range(1, max(last, 1).bit_length() + 1):
-        lo = ((first + (1 << lvl)) >> lvl) - 1  # ceil((first + 1) / 2**l) - 1
-        hi = ((last + 1) >> lvl) - 1
-        if lo <= hi:
-            parts.append(f"SELECT level, node_index, hash FROM log_nodes WHERE level = {lvl} "
-                         f"AND node_index BETWEEN {lo} AND {hi}")
-    if not parts:
-        return {}
-    return {(int(lvl), int(i)): str(h) for lvl, i, h in conn.exec_driver_sql(" UNION ALL ".join(parts))}
-
-
-def _nodes_beyond(conn: Connection, size: int, limit: int) -> list[merkle.Piece]:
-    """Stored subtrees no walk of ``size`` leaves completes (beyond the leaves, or at an impossible level)."""
-    parts = [f"SELECT level, node_index FROM log_nodes WHERE level = {lvl} AND node_index >= {(size >> lvl)}"
-             for lvl in range(1, _MAX_LEVEL + 1)]
-    parts.append(f"SELECT level, node_index FROM log_nodes WHERE level < 1 OR level > {_MAX_LEVEL}")
-    sql = f"SELECT level, node_index FROM ({' UNION ALL '.join(parts)}) AS beyond ORDER BY level, node_index LIMIT {int(limit)}"
-    return [(int(lvl), int(i)) for lvl, i in conn.exec_driver_sql(sql)]
-
-
-def _signed_between(conn: Connection, after: int, upto: int) -> tuple[dict[int, Any], dict[int, list[tuple[int, str]]]]:
-    """Stored tree heads (rows) and checkpoints ``(id, note)`` of sizes ``after < size <= upto``, by size."""
-    heads = {int(r.tree_size): r for r in conn.execute(
-        select(LogTreeHead.tree_size, LogTreeHead.root_hash, LogTreeHead.timestamp_ms, LogTreeHead.keyid,
-               LogTreeHead.signature).where(LogTreeHead.tree_size > after, LogTreeHead.tree_size <= upto))}
-    checkpoints: dict[int, list[tuple[int, str]]] = {}
-    for cp_id, size, note in conn.execute(select(LogCheckpoint.id, LogCheckpoint.tree_size, LogCheckpoint.note)
-                                          .where(LogCheckpoint.tree_size > after, LogCheckpoint.tree_size <= upto)
-                                          .order_by(LogCheckpoint.id)):
-        checkpoints.setdefault(int(size), []).append((int(cp_id), str(note)))
-    return heads, checkpoints
-
-
-def _note_stamp(note: Any, origin: str) -> int | None:
-    """The time (POSIX s) on a note's timestamped log signature, read without verifying it (None: none)."""
-    for sig in note.signatures:
-        if sig.name == origin:
-            try:
-                return int(signature_timestamp(sig))
-            except LogProofError:
-                continue
-    return None
-
-
-def _iso(posix_s: float) -> str:
-    """A POSIX time as UTC ISO 8601 (seconds), for messages."""
-    try:
-        return dt.datetime.fromtimestamp(posix_s, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    except (OverflowError, OSError, ValueError):
-        return f"{posix_s:.0f} s"
-
-
-def _head(row: Any) -> treehead.TreeHead:
-    """A stored tree head (ORM object or row) as a :class:`~computegov.registry.treehead.TreeHead`."""
-    return treehead.TreeHead.from_dict({"tree_size": int(row.tree_size), "root_hash": row.root_hash,
-                                        "timestamp_ms": int(row.timestamp_ms), "keyid": row.keyid,
-                                        "signature": row.signature}, where="stored tree head")
-
+            return logaudit.audit_log_tree(conn, self.log_private_key().public_key(),
+                                           max_problems=max_problems, chunk=chunk)
