@@ -17,13 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from computegov.planning import Architecture, ChipNumbers, ScalingAssumptions, best_layout
+from computegov.planning.layout_memory import data_parallel_candidates, recompute_options
 from computegov.planning.memory import training_memory
-from computegov.planning.scaling import (
-    _data_parallel_candidates,
-    _layout,
-    _recompute_options,
-    _step,
-)
+from computegov.planning.scaling import _layout, _step
 
 
 def _plain_options(
@@ -32,7 +28,7 @@ def _plain_options(
 ) -> tuple[tuple[int, float], ...]:
     """The (d, share fully recomputed) candidates, recomputed from training_memory every time."""
     if capacity is None:
-        return tuple((d, 0.0) for d in _data_parallel_candidates(1, d_max, d_node))
+        return tuple((d, 0.0) for d in data_parallel_candidates(1, d_max, d_node))
     common = {"tp": tp, "pp": pp, "dp": 1, "zero_stage": a.zero_stage, "interleave": vp}
     sel = training_memory(arch, recompute="selective", **common)  # type: ignore[arg-type]
     acts_full = training_memory(arch, recompute="full", **common).activations_bytes  # type: ignore[arg-type]
@@ -56,10 +52,10 @@ def _plain_options(
     d_full = smallest_d(acts_full)
     if d_full is None:
         return ()
-    candidates = set(_data_parallel_candidates(d_full, d_max, d_node))
+    candidates = set(data_parallel_candidates(d_full, d_max, d_node))
     d_sel = smallest_d(acts_sel)
     if d_sel is not None:
-        candidates |= _data_parallel_candidates(d_sel, d_max, d_node)
+        candidates |= data_parallel_candidates(d_sel, d_max, d_node)
     out = []
     for d in sorted(candidates):
         room = capacity - fixed - sharded / d
@@ -138,13 +134,13 @@ def test_fast_search_equals_the_plain_loop(chip: ChipNumbers, arch: Architecture
 @given(arch=_ARCH, a=_ASSUME, tp=st.sampled_from([1, 2, 4, 8]), pp=st.sampled_from([1, 2, 4, 16]),
        vp=st.sampled_from([1, 2, 4]), d_max=st.integers(1, 5000), d_node=st.integers(0, 16),
        capacity=st.one_of(st.none(), st.floats(1e9, 3e11)))
-def test_remembered_recompute_options_equal_fresh_ones(
+def test_rememberedrecompute_options_equal_fresh_ones(
     arch: Architecture, a: ScalingAssumptions, tp: int, pp: int, vp: int, d_max: int, d_node: int,
     capacity: float | None,
 ) -> None:
     fresh = _plain_options(arch, tp, pp, vp, d_max, d_node, capacity, a)
-    assert _recompute_options(arch, tp, pp, vp, d_max, d_node, capacity, a) == fresh
-    assert _recompute_options(arch, tp, pp, vp, d_max, d_node, capacity, a) == fresh
+    assert recompute_options(arch, tp, pp, vp, d_max, d_node, capacity, a) == fresh
+    assert recompute_options(arch, tp, pp, vp, d_max, d_node, capacity, a) == fresh
 
 
 def test_the_default_planning_sizes_match_the_plain_loop() -> None:

@@ -40,19 +40,23 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from computegov.errors import InputError
-from computegov.planning.memory import Architecture, MemoryNeed, training_memory
+from computegov.planning.layout_memory import (
+    memory_need,
+    memory_table,
+    options_from_parts,
+    options_table,
+    recompute_label,
+)
+from computegov.planning.memory import Architecture, MemoryNeed
 from computegov.planning.scaling_inputs import (
     INTERNODE,
     INTRANODE,
     ChipNumbers,
     ScalingAssumptions,
 )
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "INTERNODE",
@@ -217,17 +221,6 @@ def _interleave_options(arch: Architecture, pp: int, a: ScalingAssumptions) -> t
     return _powers_of_two(max(1, min(int(a.pipeline_interleave), arch.layers // pp)))
 
 
-def _data_parallel_candidates(d_lo: int, d_max: int, d_node: int) -> set[int]:
-    """Degrees where the step time can be smallest: the ends of the intra- and inter-node pieces.
-
-    For fixed t and p the step time is ``a / d + b`` on each piece (d inside one node, d across
-    nodes), so its minimum over a piece is at one of the piece's ends; evaluating the ends gives
-    the exact minimum over every feasible d, which keeps the best time non-increasing in n.
-    """
-    ends = {d_lo, d_max, min(d_node, d_max), max(d_node + 1, d_lo)}
-    return {d for d in ends if d_lo <= d <= d_max}
-
-
 def best_layout(
     chip: ChipNumbers,
     n_chips: int,
@@ -241,12 +234,12 @@ def best_layout(
     Searches t in powers of two up to the node size, p in powers of two up to the layer count,
     v (virtual stages per chip) in powers of two up to ``pipeline_interleave`` and the layers
     per stage, the data-parallel degrees the memory and the batch allow (see
-    :func:`_data_parallel_candidates`), and for each the least activation recomputation that fits
+    :func:`~computegov.planning.layout_memory.data_parallel_candidates`), and for each the least activation recomputation that fits
     (selective, or full on a share of the layers). Chips beyond t x p x d sit idle.
 
     The search times each candidate with :func:`_step`'s arithmetic written out in the loop, its
     parts that do not change with d hoisted (the same operations on the same numbers, so the same
-    floats), and takes the memory of each (t, p, v) from :func:`_memory_parts`; the first
+    floats), and takes the memory of each (t, p, v) from :func:`~computegov.planning.layout_memory.memory_parts`; the first
     candidate with the shortest step wins, as in a plain loop over :func:`_step` (tested in
     ``tests/planning/test_planning_scaling_fast.py`` against that loop).
 
@@ -270,8 +263,8 @@ def best_layout(
         )
     sequences = max(1, int(a.global_batch_tokens // arch.seq_len))
     capacity = chip.memory_bytes * (1.0 - a.memory_reserve_fraction) if chip.memory_bytes else None
-    parts = _memory_table(arch, a.zero_stage)
-    known = _options_table(arch, a.zero_stage, capacity)
+    parts = memory_table(arch, a.zero_stage)
+    known = options_table(arch, a.zero_stage, capacity)
     interleave_cap = int(a.pipeline_interleave)
     # _step's terms, hoisted out of the loops where they do not depend on the inner variables
     s, h, params = arch.seq_len, arch.hidden, arch.params
@@ -314,7 +307,7 @@ def best_layout(
         for vp, pp_comm in zip(vps, pp_comms, strict=True):
             options = known.get((tp, pp, vp, d_max, d_node))
             if options is None:
-                options = known[tp, pp, vp, d_max, d_node] = _options_from_parts(
+                options = known[tp, pp, vp, d_max, d_node] = options_from_parts(
                     parts, arch, a.zero_stage, tp, pp, vp, d_max, d_node, capacity
                 )
             bubble_share = (pp - 1) / vp
@@ -365,7 +358,7 @@ def _layout(
         pp=pp,
         dp=dp,
         vp=vp,
-        recompute=_recompute_label(full_fraction),
+        recompute=recompute_label(full_fraction),
         step_time_s=step,
         compute_s=comp,
         tp_comm_s=tpc,
@@ -374,159 +367,8 @@ def _layout(
         dp_exposed_s=dpe,
         kernel_mfu=kernel_mfu,
         mfu=6.0 * arch.params * a.global_batch_tokens / (step * n_chips * chip.peak_flop_per_s),
-        memory=_memory(arch, tp, pp, vp, dp, full_fraction, capacity, a),
+        memory=memory_need(arch, tp, pp, vp, dp, full_fraction, capacity, a),
     )
-
-
-def _recompute_label(full_fraction: float) -> str:
-    if full_fraction <= 0.0:
-        return "selective"
-    if full_fraction >= 1.0:
-        return "full"
-    return f"partial ({full_fraction:.0%} full)"
-
-
-def _memory(
-    arch: Architecture,
-    tp: int,
-    pp: int,
-    vp: int,
-    dp: int,
-    full_fraction: float,
-    capacity: float | None,
-    a: ScalingAssumptions,
-) -> MemoryNeed:
-    common = {
-        "tp": tp,
-        "pp": pp,
-        "dp": dp,
-        "zero_stage": a.zero_stage,
-        "capacity_bytes": capacity,
-        "interleave": vp,
-    }
-    selective = training_memory(arch, recompute="selective", **common)  # type: ignore[arg-type]
-    if full_fraction <= 0.0:
-        return selective
-    full = training_memory(arch, recompute="full", **common)  # type: ignore[arg-type]
-    acts = (
-        1.0 - full_fraction
-    ) * selective.activations_bytes + full_fraction * full.activations_bytes
-    return dataclasses.replace(
-        selective,
-        activations_bytes=acts,
-        total_bytes=selective.total_bytes - selective.activations_bytes + acts,
-        recompute=_recompute_label(full_fraction),
-    )
-
-
-#: (fixed, sharded, selective activations, full activations) bytes per chip at d = 1.
-_Parts = tuple[float, float, float, float]
-
-
-@functools.lru_cache(maxsize=64)
-def _memory_table(arch: Architecture, zero_stage: int) -> dict[tuple[int, int, int], _Parts]:
-    """A table, filled as (t, p, v) are asked for, of :func:`_memory_parts` for ``arch``.
-
-    One per model shape and ZeRO stage, so that a layout search hashes the shape once, not at
-    every (t, p, v).
-    """
-    return {}
-
-
-@functools.lru_cache(maxsize=256)
-def _options_table(
-    arch: Architecture, zero_stage: int, capacity: float | None
-) -> dict[tuple[int, int, int, int, int], tuple[tuple[int, float], ...]]:
-    """A table, filled as they are asked for, of :func:`_options_from_parts` answers by (t, p, v, d_max, d_node).
-
-    The answers depend only on the model shape, the ZeRO stage and the chip's usable memory, and
-    the planner asks for the same ones at every chip count and at both ends of the kernel MFU.
-    """
-    return {}
-
-
-def _memory_parts(arch: Architecture, tp: int, pp: int, vp: int, zero_stage: int) -> _Parts:
-    """The per-chip memory of (t, p, v) at d = 1, split as the data-parallel search needs it.
-
-    Returns:
-        (bytes that do not shrink with d, bytes ZeRO shards over d, activations with selective
-        recomputation, activations with full recomputation).
-    """
-    common = {"tp": tp, "pp": pp, "dp": 1, "zero_stage": zero_stage, "interleave": vp}
-    sel = training_memory(arch, recompute="selective", **common)  # type: ignore[arg-type]
-    acts_full = training_memory(arch, recompute="full", **common).activations_bytes  # type: ignore[arg-type]
-    sharded = sel.optimizer_bytes
-    fixed = sel.weights_bytes + sel.gradients_bytes
-    if zero_stage >= 2:
-        fixed -= sel.gradients_bytes
-        sharded += sel.gradients_bytes
-    if zero_stage >= 3:
-        fixed -= sel.weights_bytes
-        sharded += sel.weights_bytes
-    return fixed, sharded, sel.activations_bytes, acts_full
-
-
-def _recompute_options(
-    arch: Architecture,
-    tp: int,
-    pp: int,
-    vp: int,
-    d_max: int,
-    d_node: int,
-    capacity: float | None,
-    a: ScalingAssumptions,
-) -> tuple[tuple[int, float], ...]:
-    """(data-parallel degree, share of layers fully recomputed) pairs worth evaluating.
-
-    Recomputation is chosen per layer, as Megatron-LM's ``--recompute-num-layers`` does: the
-    smallest share of layers with full recomputation (the rest selective) that fits in memory.
-    Memory does not depend on the chip's speed or the kernel MFU, so the memory of each
-    (t, p, v) is remembered (:func:`_memory_table`): the planner searches the same layouts for
-    every chip count and at both ends of the kernel MFU.
-    """
-    parts = _memory_table(arch, a.zero_stage)
-    return _options_from_parts(parts, arch, a.zero_stage, tp, pp, vp, d_max, d_node, capacity)
-
-
-def _options_from_parts(
-    parts: dict[tuple[int, int, int], _Parts],
-    arch: Architecture,
-    zero_stage: int,
-    tp: int,
-    pp: int,
-    vp: int,
-    d_max: int,
-    d_node: int,
-    capacity: float | None,
-) -> tuple[tuple[int, float], ...]:
-    """:func:`_recompute_options` with ``arch``'s memory table (:func:`_memory_table`) given."""
-    if capacity is None:
-        return tuple((d, 0.0) for d in _data_parallel_candidates(1, d_max, d_node))
-    got = parts.get((tp, pp, vp))
-    if got is None:
-        got = parts[tp, pp, vp] = _memory_parts(arch, tp, pp, vp, zero_stage)
-    fixed, sharded, acts_sel, acts_full = got
-
-    def smallest_d(acts: float) -> int | None:
-        room = capacity - fixed - acts
-        if room <= 0:
-            return None
-        d = max(1, math.ceil(sharded / room - 1e-9))
-        return d if d <= d_max else None
-
-    d_full = smallest_d(acts_full)
-    if d_full is None:
-        return ()
-    candidates = set(_data_parallel_candidates(d_full, d_max, d_node))
-    d_sel = smallest_d(acts_sel)
-    if d_sel is not None:
-        candidates |= _data_parallel_candidates(d_sel, d_max, d_node)
-    out = []
-    for d in sorted(candidates):
-        room = capacity - fixed - sharded / d
-        share = (acts_sel - room) / (acts_sel - acts_full) if acts_sel > acts_full else 0.0
-        out.append((d, min(1.0, max(0.0, share))))
-    return tuple(out)
 
 
 def cluster_mfu(
