@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -158,3 +159,31 @@ def test_spelling_suspects_are_exactly_the_bodies_orjson_may_misspell(bodies) ->
 def test_orjson_spelling_differs_keeps_its_rule(text) -> None:
     want = b"+" in text or b"e-" in text or b".0000" in text
     assert records.orjson_spelling_differs(text) is want
+
+
+#: Line 3's body rewritten (canonical, correctly hashed and linked), with other keys than the five.
+KEY_FORGERIES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "an extra key": lambda b: {**b, "zeta": 1},
+    "an extra key sorted first": lambda b: {**b, "aaa": 1},
+    "seq renamed": lambda b: {**{k: v for k, v in b.items() if k != "seq"}, "Seq": b["seq"]},
+    "seq missing, an extra key": lambda b: {**{k: v for k, v in b.items() if k != "seq"}, "sex": b["seq"]},
+    "data missing": lambda b: {k: v for k, v in b.items() if k != "data"},
+    "kind and data swapped": lambda b: {**b, "kind": b["data"], "data": b["kind"]},
+}
+
+
+@pytest.mark.parametrize("name", sorted(KEY_FORGERIES))
+def test_the_block_decoder_declines_bodies_with_other_keys(name) -> None:
+    lines, prev = [], GENESIS_HASH
+    for seq in range(6):
+        fields = {
+            "seq": seq, "kind": "batch", "time_unix_s": 1.7e9 + seq, "prev": prev,
+            "data": {"digest": "x", "step": seq},
+        }
+        body = canonical_json(KEY_FORGERIES[name](fields) if seq == 3 else fields)
+        lines.append(_line(body))
+        prev = hashlib.sha256(body).hexdigest()
+    assert blocks.decode_lines(lines, list(map(len, lines)), GENESIS_HASH, 0, 1 << 20) is None
+    fast, exact = _scan_both(b"\n".join(lines) + b"\n")
+    assert fast == exact
+    assert not fast.ok and fast.problems[0].record == 3

@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-from operator import itemgetter
+from itertools import repeat
+from operator import eq, itemgetter
 from typing import Any
 
 from computegov.ledger import records as _records
@@ -58,7 +59,7 @@ _SUFFIX_JOIN = (_SUFFIX_END + _SUFFIX_START).decode("ascii")
 _HEAD = itemgetter(slice(len(_PREFIX)))
 #: The body's keys in canonical (sorted) order.
 _BODY_KEYS = ("data", "kind", "prev", "seq", "time_unix_s")
-_BODY_FIELDS = itemgetter(*_BODY_KEYS)
+_BODY_KEY_SET = frozenset(_BODY_KEYS)
 _KINDS = frozenset(RECORD_KINDS)
 _sha256 = hashlib.sha256
 _hexdigest = type(hashlib.sha256()).hexdigest
@@ -122,12 +123,12 @@ def decode_lines(
             return None
     except (ValueError, TypeError, RecursionError):  # orjson's errors subclass these
         return None
-    if set(map(len, objs)) != {len(_BODY_KEYS)}:
+    # Exactly these five keys (a key view compares with a set as a set), in sorted order: each
+    # body is its canonical encoding (checked above), whose keys are sorted, and a parsed
+    # object keeps its keys in the order written; so each object's values come in this order.
+    if not all(map(eq, map(dict.keys, objs), repeat(_BODY_KEY_SET))):
         return None
-    try:  # five keys each, all of these: exactly these
-        data, kinds, prevs, seqs, times = zip(*map(_BODY_FIELDS, objs), strict=True)
-    except KeyError:
-        return None
+    data, kinds, prevs, seqs, times = zip(*map(dict.values, objs), strict=True)
     if (
         set(map(type, seqs)) != {int}
         or seqs != tuple(range(first_seq, first_seq + n))
