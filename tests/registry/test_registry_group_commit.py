@@ -12,7 +12,7 @@ import pytest
 from registry_helpers import make_envelope, make_statement
 from sqlalchemy import text
 
-from computegov.registry import reports, timings
+from computegov.registry import groupcommit, timings
 from computegov.registry.reports import Reports
 from computegov.registry.store import Store
 from computegov.registry.submission import parse_submission
@@ -35,7 +35,7 @@ def _new(store: Store, org_name: str, model: str) -> Any:
 @pytest.mark.parametrize("max_batch", [64, 2])  # 2: more wait than one commit takes, oldest first
 def test_concurrent_new_reports_share_commits_and_each_receipt_verifies(store: Store, max_batch: int,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reports, "MAX_BATCH", max_batch)
+    monkeypatch.setattr(groupcommit, "MAX_BATCH", max_batch)
     batches: list[int] = []
     original = Reports._store_new
 
@@ -83,10 +83,10 @@ def test_a_batch_holding_the_same_report_twice_stores_it_once_and_answers_both(s
     org = store.ensure_org("acme")
     same = parse_submission({"envelope": make_envelope(make_statement(model="twice"))})
     other = parse_submission({"envelope": make_envelope(make_statement(model="once"))})
+    from computegov.registry.groupcommit import Pending
     from computegov.registry.models import utcnow
-    from computegov.registry.reports import _Pending
 
-    batch = [_Pending(org, p, {"ok": True, "checks": []}, "fake", "verified", False, None, utcnow())
+    batch = [Pending(org, p, {"ok": True, "checks": []}, "fake", "verified", False, None, utcnow())
              for p in (same, same, other)]
     store._commit_batch(batch)  # the one transaction fails on the duplicate: each is stored on its own
     assert [p.error for p in batch] == [None, None, None]
@@ -103,10 +103,10 @@ def test_a_failed_batch_gives_each_submitter_its_error_and_stores_nothing(store:
 
     org = store.ensure_org("acme")
     monkeypatch.setattr(Store, "_audit", staticmethod(broken_audit))
+    from computegov.registry.groupcommit import Pending
     from computegov.registry.models import utcnow
-    from computegov.registry.reports import _Pending
 
-    batch = [_Pending(org, parse_submission({"envelope": make_envelope(make_statement(model=f"m{i}"))}),
+    batch = [Pending(org, parse_submission({"envelope": make_envelope(make_statement(model=f"m{i}"))}),
                       {"ok": True, "checks": []}, "fake", "verified", False, None, utcnow()) for i in range(3)]
     store._commit_batch(batch)
     assert all(isinstance(p.error, RuntimeError) and p.result is None for p in batch)

@@ -41,7 +41,7 @@ from computegov.jsonsafe import json_safe as jsonsafe
 from computegov.registry.errors import ConflictError, ForbiddenError, SubmissionError
 from computegov.registry.models import Organisation, Report
 from computegov.registry.organisations import OrgInfo
-from computegov.registry.reports import SubmitOutcome
+from computegov.registry.reportinfo import SubmitOutcome
 from computegov.registry.signers import (
     SignerKey,
     envelope_keyids,

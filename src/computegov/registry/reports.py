@@ -18,7 +18,6 @@ import functools
 import json
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -30,6 +29,7 @@ from computegov.registry.audit import AuditLog
 from computegov.registry.claims import audits_in
 from computegov.registry.database import aware
 from computegov.registry.errors import ConflictError, ForbiddenError, NotFoundError
+from computegov.registry.groupcommit import GroupCommit, Pending
 from computegov.registry.logentries import report_entry, verdict_entry
 from computegov.registry.logstore import append_entries, fetch_pieces, lock_log
 from computegov.registry.models import (
@@ -41,124 +41,16 @@ from computegov.registry.models import (
     utcnow,
 )
 from computegov.registry.organisations import OrgInfo
+from computegov.registry.reportinfo import ReportInfo, SubmitOutcome, report_info
 from computegov.registry.submission import ParsedSubmission, canonical_json
 from computegov.registry.translog import _PG_CHECKPOINT_LOCK
 from computegov.registry.verifiers import live_outcomes
 from computegov.tlog import merkle
 from computegov.tlog.checkpoint import Checkpoint, sign_checkpoint
 
-__all__ = ["ReportInfo", "Reports", "SubmitOutcome"]
+__all__ = ["Reports"]
 
 _NO_SIGNER_FLAG = "stored without a registered signer (Store.submit was given no signer_keyid)"
-
-
-@dataclasses.dataclass(frozen=True)
-class ReportInfo:
-    """A stored report with its verdict (``total_flop`` in FLOP, sizes in bytes, times UTC).
-
-    Attributes:
-        verdict_ok: True only when ``outcome`` is ``verified`` and the row is not flagged.
-        outcome: ``verified``, ``failed`` or ``incomplete``.
-        partial: missing evidence was accepted explicitly (e.g. checkpoint files, which the
-            registry never receives).
-        signer_keyid: the registered key that signed it (None on a flagged legacy row).
-        flag: why a stored row is not trusted (migration 0002), or None.
-    """
-
-    digest_sha256: str
-    organisation: str
-    title: str
-    total_flop: float | None
-    size_bytes: int
-    submitted_at: dt.datetime
-    withdrawn_at: dt.datetime | None
-    verdict_ok: bool
-    verifier: str
-    verdict: dict[str, Any]
-    summary: dict[str, Any]
-    has_ledger: bool
-    envelope: dict[str, Any] | None = None
-    outcome: str = "failed"
-    partial: bool = False
-    signer_keyid: str | None = None
-    flag: str | None = None
-    #: with ``full``: each verifier organisation's claim and counter-verdicts
-    #: (:func:`computegov.registry.claims.independent_audits`).
-    independent: list[dict[str, Any]] | None = None
-    #: each verifier's *live* counter-verdict outcome, by organisation (its latest counter leaf).
-    counter_outcomes: dict[str, str] | None = None
-
-    @property
-    def failed_by(self) -> list[str]:
-        """The verifier organisations whose live counter-verdict says ``failed`` (shown in lists and badges)."""
-        return sorted(org for org, outcome in (self.counter_outcomes or {}).items() if outcome == "failed")
-
-    def to_dict(self, *, full: bool = False) -> dict[str, Any]:
-        """JSON-ready form; ``full`` adds the verdict's checks and the envelope."""
-        out: dict[str, Any] = {
-            "digest_sha256": self.digest_sha256,
-            "organisation": self.organisation,
-            "title": self.title,
-            "total_flop": self.total_flop,
-            "size_bytes": self.size_bytes,
-            "submitted_at": self.submitted_at.isoformat(),
-            "withdrawn_at": self.withdrawn_at.isoformat() if self.withdrawn_at else None,
-            "verdict_ok": self.verdict_ok,
-            "outcome": self.outcome,
-            "partial": self.partial,
-            "flag": self.flag,
-            "signer_keyid": self.signer_keyid,
-            "verifier": self.verifier,
-            "has_ledger": self.has_ledger,
-            "counter_outcomes": dict(self.counter_outcomes or {}),
-            "failed_by": self.failed_by,
-        }
-        if full:
-            out["verdict"] = self.verdict
-            out["summary"] = self.summary
-            out["envelope"] = self.envelope
-            out["independent"] = self.independent or []
-        return out
-
-
-@dataclasses.dataclass(frozen=True)
-class SubmitOutcome:
-    """Result of :meth:`Reports.submit`: ``created`` is False for an idempotent resubmission.
-
-    ``report_leaf`` is the index of the report's log leaf when this call logged it (None for a
-    resubmission: :meth:`~computegov.registry.translog.TransparencyLog.report_leaves` finds it).
-    """
-
-    created: bool
-    report: ReportInfo
-    report_leaf: int | None = None
-    #: a signed checkpoint that holds ``report_leaf``, when the commit that stored it signed one
-    #: (the group commit does: the receipt then needs no signature of its own)
-    checkpoint_note: str | None = None
-
-
-def _report_info(row: Report, *, full: bool = False) -> ReportInfo:
-    verdict = row.verdict
-    outcome = verdict.outcome if verdict.outcome in OUTCOMES else "failed"
-    return ReportInfo(
-        digest_sha256=row.digest_sha256,
-        organisation=row.organisation.name,
-        title=row.title,
-        total_flop=row.total_flop,
-        size_bytes=row.size_bytes,
-        submitted_at=aware(row.submitted_at) or utcnow(),
-        withdrawn_at=aware(row.withdrawn_at),
-        verdict_ok=bool(verdict.ok) and outcome == "verified" and row.flag is None,
-        verifier=verdict.verifier,
-        verdict=json.loads(verdict.verdict_json),
-        summary=json.loads(row.summary_json),
-        has_ledger=row.ledger_text is not None,
-        envelope=json.loads(row.envelope_json) if full else None,
-        outcome=outcome,
-        partial=bool(verdict.partial),
-        signer_keyid=row.signer_keyid,
-        flag=row.flag,
-    )
 
 
 def _report_items(row: Report | dict[str, Any], organisation: str, envelope: dict[str, Any],
@@ -188,84 +80,13 @@ _INSERT_REPORTS = insert(Report).returning(Report.id, sort_by_parameter_order=Tr
 _INSERT_VERDICTS = insert(VerdictRow)
 
 
-@dataclasses.dataclass
-class _Pending:
-    """One new report waiting to be stored, and (once its batch committed) its answer."""
-
-    org: OrgInfo
-    parsed: ParsedSubmission
-    verdict: dict[str, Any]
-    verifier: str
-    outcome: str
-    partial: bool
-    signer_keyid: str | None
-    now: dt.datetime
-    phases: timings.Phases | None = dataclasses.field(default_factory=timings.current)
-    enqueued_s: float = dataclasses.field(default_factory=time.perf_counter)
-    result: SubmitOutcome | None = None
-    error: BaseException | None = None
-    done: bool = False
-
-
-class _GroupCommit:
-    """Group commit of new reports within one process (as databases group their WAL flushes).
-
-    A submitter that finds no commit under way stores its report at once (no added latency when
-    the server is idle). Submitters that arrive while a commit is under way queue; when it ends,
-    one of them stores every queued report (up to :data:`MAX_BATCH`) in one transaction: one
-    wait for the log's lock, one append of all their leaves, one commit and fsync, instead of one
-    of each per report. Every submitter still gets its own report's answer (and error).
-    """
-
-    def __init__(self) -> None:
-        self.cond = threading.Condition()
-        self.queue: list[_Pending] = []
-        self.busy = False
-
-    def submit(self, pending: _Pending, commit: Callable[[list[_Pending]], None]) -> SubmitOutcome:
-        """Store ``pending`` with whatever else is waiting (``commit`` stores one batch); its answer.
-
-        The queue is served oldest first: a thread that finds no commit under way stores the oldest
-        :data:`MAX_BATCH` waiting reports, and goes on doing so until its own is stored.
-        """
-        with self.cond:
-            self.queue.append(pending)
-        while True:
-            with self.cond:
-                while self.busy and not pending.done:
-                    self.cond.wait()
-                if pending.done:
-                    break
-                batch, self.queue = self.queue[:MAX_BATCH], self.queue[MAX_BATCH:]
-                self.busy = True
-            taken = time.perf_counter()
-            for one in batch:
-                if one.phases is not None:
-                    one.phases.add("queue", taken - one.enqueued_s)
-            try:
-                commit(batch)
-            finally:
-                with self.cond:
-                    for one in batch:
-                        one.done = True
-                    self.busy = False
-                    self.cond.notify_all()
-        if pending.error is not None:
-            raise pending.error
-        if pending.result is None:  # pragma: no cover - commit always sets one of the two
-            raise RuntimeError("a grouped submission was left without an answer")
-        return pending.result
-
-
-#: Most reports one group commit stores (a bounded transaction: ~3 leaves and 3 rows each).
-MAX_BATCH = 64
 _GROUP_LOCK = threading.Lock()
 
 
 class Reports(AuditLog):
     """The report part of :class:`~computegov.registry.store.Store`."""
 
-    _group: _GroupCommit | None = None
+    _group: GroupCommit | None = None
 
     def find_report(self, digest: str, *, full: bool = False) -> ReportInfo | None:
         """The report with this envelope digest, or None."""
@@ -277,7 +98,7 @@ class Reports(AuditLog):
             )
             if row is None:
                 return None
-            info = _report_info(row, full=full)
+            info = report_info(row, full=full)
             info = dataclasses.replace(info, counter_outcomes=live_outcomes(session, [row.id]).get(row.id, {}))
             if full:
                 info = dataclasses.replace(info, independent=audits_in(session, digest))
@@ -376,7 +197,7 @@ class Reports(AuditLog):
                                  signer_keyid=signer_keyid, now=now)
             if leaf is not None:
                 return SubmitOutcome(True, self.get_report(parsed.digest_sha256, full=False), leaf)
-        pending = _Pending(org, parsed, verdict, verifier[:100], outcome, partial, signer_keyid, now)
+        pending = Pending(org, parsed, verdict, verifier[:100], outcome, partial, signer_keyid, now)
         if assume_new:  # the API's path: group commit with the submissions other threads have waiting
             return self._group_commit().submit(pending, functools.partial(self._commit_batch, sign=True))
         self._commit_batch([pending])
@@ -385,13 +206,13 @@ class Reports(AuditLog):
         assert pending.result is not None
         return pending.result
 
-    def _group_commit(self) -> _GroupCommit:
+    def _group_commit(self) -> GroupCommit:
         with _GROUP_LOCK:
             if self._group is None:
-                self._group = _GroupCommit()
+                self._group = GroupCommit()
             return self._group
 
-    def _commit_batch(self, batch: list[_Pending], *, sign: bool = False) -> None:
+    def _commit_batch(self, batch: list[Pending], *, sign: bool = False) -> None:
         """Store every submission of ``batch`` in one transaction (one lock, one append, one commit).
 
         Sets each one's ``result`` (or ``error``). When the transaction fails (the same digest or
@@ -432,7 +253,7 @@ class Reports(AuditLog):
                 for name, ms in phases.ms.items():
                     one.phases.set(name, ms) if name == "batch" else one.phases.add(name, ms / 1e3)
 
-    def _store_new(self, batch: list[_Pending], *,
+    def _store_new(self, batch: list[Pending], *,
                    sign: bool = False) -> tuple[list[tuple[ReportInfo, int]], tuple[str, int, int] | None]:
         """Insert the reports, verdicts and audit rows of ``batch``, then append all their leaves at once.
 
@@ -618,7 +439,7 @@ class Reports(AuditLog):
                 query.order_by(Report.submitted_at.desc(), Report.id.desc()).limit(limit).offset(offset)
             ).unique().all()
             counters = live_outcomes(session, [r.id for r in rows])
-            return ([dataclasses.replace(_report_info(r), counter_outcomes=counters.get(r.id, {})) for r in rows],
+            return ([dataclasses.replace(report_info(r), counter_outcomes=counters.get(r.id, {})) for r in rows],
                     int(session.scalar(count) or 0))
 
     def count_reports(self) -> int:

@@ -34,7 +34,8 @@ from computegov.registry.database import default_database_url
 from computegov.registry.errors import ConflictError, ForbiddenError, NotFoundError, SubmissionError
 from computegov.registry.keys import KeyInfo
 from computegov.registry.organisations import OrgInfo, TokenInfo, validate_org_name
-from computegov.registry.reports import ReportInfo, Reports, SubmitOutcome
+from computegov.registry.reportinfo import ReportInfo, SubmitOutcome
+from computegov.registry.reports import Reports
 
 __all__ = [
     "AuditInfo",
