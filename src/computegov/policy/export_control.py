@@ -233,34 +233,6 @@ def classify(chip: Chip | ChipFacts, rule: Rule | str | None = None) -> Classifi
     """
     rule = rule if isinstance(rule, Rule) else get_rule(rule)
     facts = chip if isinstance(chip, ChipFacts) else facts_from_chip(chip)
-    text = repr(facts)
-    if "nan" in text:  # NaN facts are not remembered (NaNs with other payloads print alike)
-        return _classify(facts, rule)
-    key = (id(rule), text)
-    hit = _CLASSIFIED.get(key)
-    if hit is not None and hit[0] is rule:
-        found = hit[1]
-    else:
-        found = _classify(facts, rule)
-        if len(_CLASSIFIED) >= _CLASSIFIED_MAX:
-            _CLASSIFIED.clear()
-        _CLASSIFIED[key] = (rule, found)
-    # the caller's own facts object and a dict of its own: nothing shared can be changed
-    return dataclasses.replace(found, paragraphs=dict(found.paragraphs), facts=facts)
-
-
-#: Classifications already made, by (rule object, the facts' repr): the same chip is classified
-#: under the same rule several times in one report (the table, each chart panel, the clusters'
-#: exposure, the histories). The key is every field of the facts (their repr: floats to the
-#: last bit, -0.0 apart from 0.0) and the very rule object (kept alive in the value).
-_CLASSIFIED: dict[tuple[int, str], tuple[Rule, Classification]] = {}
-
-#: Most classifications remembered (the table is emptied when full).
-_CLASSIFIED_MAX = 4096
-
-
-def _classify(facts: ChipFacts, rule: Rule) -> Classification:
-    """:func:`classify` itself, computed (no remembering)."""
     status, eccn, possible, verdicts, checks, excluded, unknown = _decide(rule, facts)
     exceptions: list[str] = []
     if eccn is not None:
