@@ -22,6 +22,15 @@ the stdlib encoding as well, so only the canonical spelling passes, as in the li
 the block's orjson encoding differs from its bytes, each body is tested as the line reader tests
 it.
 
+The framing is tested per block too: every line's first 8 bytes, joined, must equal
+``{"body":`` repeated, and every line's last 75 bytes, joined, must equal the body digests
+joined with ``"},"hash":"`` between them and the fixed start and end around them. The pieces
+have equal lengths (every line is at least the shortest record), so each join equals its
+expected text exactly when every line's piece does: the same test as the line reader's start,
+``,"hash":"`` field, closing ``"}`` and claimed-hash comparison, in two joins instead of four
+per-line calls. Each object's five fields are read with ``dict.values`` after one key-set test
+(the canonical check has fixed their order: sorted, as written).
+
 The records come back as columns (:data:`RecordColumns`): each field of every record, in file
 order; :class:`~computegov.ledger.batch.Batch` builds :class:`Record` tuples from them only where
 a check asks for one.
