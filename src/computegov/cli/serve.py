@@ -132,7 +132,7 @@ def _pool_budget(store: Any, workers: int) -> str | None:
     """A warning when the workers' connection pools could exceed PostgreSQL's ``max_connections``."""
     if store.dialect != "postgresql":
         return None
-    from computegov.registry.translog import PROOF_CONNECTIONS_PER_PROCESS
+    from computegov.registry.logproofs import PROOF_CONNECTIONS_PER_PROCESS
 
     per_worker = sum(worker_pool(workers)) + PROOF_CONNECTIONS_PER_PROCESS
     try:
