@@ -101,11 +101,13 @@ def _best_of(repeats: int, calls: dict[str, Callable[[], Any]]) -> dict[str, tup
 
 
 def _verdict(ratio: float) -> str:
+    """SLOWER or faster, and "about the same" when within 5 % (the direction still said)."""
     if ratio > 1.05:
         return "SLOWER"
     if ratio < 0.95:
         return "faster"
-    return "about the same"
+    direction = "SLOWER" if ratio > 1.0 else "faster"
+    return f"about the same: {abs(ratio - 1.0):.0%} {direction}, within 5 %"
 
 
 def main() -> None:
