@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import os
 import re
 from collections.abc import Iterable
 from importlib import resources
@@ -25,6 +24,7 @@ from computegov.catalog.dirs import config_dir, data_dir
 from computegov.catalog.epoch import chips_from_epoch_csv
 from computegov.catalog.lookup import normalise_name
 from computegov.catalog.textfile import read_text
+from computegov.durable import write_atomic
 
 __all__ = ["import_epoch_csv", "load_catalog"]
 
@@ -158,8 +158,6 @@ def import_epoch_csv(path: str | Path, *, save: bool = False) -> CatalogDiff:
     if save:
         target = _saved_epoch_csv()
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(new_text, encoding="utf-8")
-        os.replace(tmp, target)
+        write_atomic(target, new_text)  # unique temporary name, fsynced, renamed: never half a table
         _base_catalog.cache_clear()
     return result
