@@ -51,6 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from computegov.durable import write_atomic
 from computegov.errors import InputError, LedgerError
 from computegov.inputfiles import unique_keys
 from computegov.ledger.evidence import DEFAULT_MAX_FILE_BYTES, read_regular_file
@@ -116,17 +117,12 @@ class ComputeReport:
         return {"envelope": self.envelope, "statement": self.statement}
 
     def write(self, path: str | Path) -> Path:
-        """Write the canonical encoding to ``path`` (fsynced) and return the path."""
-        import os
+        """Write the canonical encoding to ``path`` atomically and durably; return the path.
 
-        p = Path(path)
-        tmp = p.with_name(p.name + ".tmp")
-        with open(tmp, "wb") as fh:
-            fh.write(self.to_bytes())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, p)
-        return p
+        See :func:`computegov.durable.write_atomic`: a crash leaves the old report or the new one
+        whole, and an existing file keeps its permission bits.
+        """
+        return write_atomic(Path(path), self.to_bytes())
 
 
 def sign_statement(statement: dict[str, Any], signer: Signer) -> ComputeReport:
