@@ -362,24 +362,13 @@ def build_report(
 def write_report(path: str | Path, catalog: Catalog | None = None, **kwargs: Any) -> Path:
     """Build the report and write it to ``path`` (UTF-8); see :func:`build_report`.
 
-    The file is written beside its target and renamed over it, so a build that is interrupted
-    leaves the previous report whole rather than half a new one.
+    The file is written beside its target, fsynced and renamed over it
+    (:func:`computegov.durable.write_atomic`), so a build or a write that is interrupted leaves
+    the previous report whole rather than half a new one. A report is for sharing: an existing
+    file keeps its mode, a new one gets 0644.
     """
-    import os
-    import tempfile
+    from computegov.durable import write_atomic
 
     out = Path(path)
     text = build_report(catalog, **kwargs)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        # mkstemp makes the file private (0600); a report is for sharing: keep an existing
-        # file's mode, else the usual 0644.
-        os.chmod(tmp, out.stat().st_mode & 0o777 if out.is_file() else 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return out
+    return write_atomic(out, text, mode=0o644)
