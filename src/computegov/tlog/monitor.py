@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from computegov.durable import AtomicFile
 from computegov.tlog import merkle
 from computegov.tlog.checkpoint import LogKey, SignedCheckpoint, open_checkpoint
 from computegov.tlog.cosignature import CosignatureVerifier
@@ -68,21 +67,22 @@ class LeafHashFile:
                     yield chunk[i : i + 32]
 
     def writer(self) -> tuple[BinaryIO, Callable[[bool], None]]:
-        """A temporary file to write the new hashes to, and ``finish(keep)`` to move it into place or drop it."""
+        """A temporary file to write the new hashes to, and ``finish(keep)`` to move it into place or drop it.
+
+        ``finish(True)`` replaces the file durably (:class:`computegov.durable.AtomicFile`: fsync,
+        rename, directory fsync); ``finish(False)`` leaves the hashes kept before untouched. A new
+        file is private (0600), an existing one keeps its mode.
+        """
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        fh = os.fdopen(fd, "wb")
+        pending = AtomicFile(self.path, mode=0o600)
 
         def finish(keep: bool) -> None:
-            fh.flush()
-            os.fsync(fh.fileno())
-            fh.close()
             if keep:
-                os.replace(tmp, self.path)
+                pending.commit()
             else:
-                Path(tmp).unlink(missing_ok=True)
+                pending.discard()
 
-        return fh, finish
+        return pending.file, finish
 
 
 @dataclasses.dataclass(frozen=True)
@@ -239,8 +239,11 @@ def check_log(source: LogSource, log_key: LogKey, previous: SignedCheckpoint | N
         if not previous_root_checked and not missing:
             evidence.append(f"the log has {size} entries, fewer than the {previous.size if previous else 0} "
                             "of the checkpoint accepted before")
-    finally:
+    except BaseException:
         if finish is not None:
-            finish(not evidence)
+            finish(False)  # an error mid-stream (not evidence): the hashes kept before stay whole
+        raise
+    if finish is not None:
+        finish(not evidence)
     return LogCheck(current, previous.size if previous else None, tuple(evidence), size,
                     min(max(kept, previous.size if previous else 0), size))
