@@ -211,3 +211,49 @@ def test_an_atomic_file_can_be_discarded_without_an_error_and_stays_so(tmp_path:
     assert done.commit() == done.commit() == target
     done.discard()
     assert target.read_bytes() == b"new" and _names(tmp_path) == ["x"]
+
+
+def test_the_log_monitor_keeps_its_old_leaf_hashes_when_a_pass_fails_mid_stream(tmp_path: Path) -> None:
+    """A malformed page (an error, not evidence) must not cut the kept hashes down to the entries read so far."""
+    import hashlib
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from computegov.tlog import merkle
+    from computegov.tlog.checkpoint import Checkpoint, LogKey, sign_checkpoint
+    from computegov.tlog.cosignature import CosignatureSigner
+    from computegov.tlog.errors import LogProofError
+    from computegov.tlog.monitor import LeafHashFile, check_log
+
+    key = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"durable-monitor").digest())
+    entries = [b"entry %d" % i for i in range(10)]
+
+    class Source:
+        def __init__(self, n: int, fail_from: int | None = None) -> None:
+            self.n, self.fail_from = n, fail_from
+
+        def checkpoint(self) -> str:
+            root = merkle.root_from_leaf_hashes([merkle.leaf_hash(e) for e in entries[: self.n]])
+            return sign_checkpoint(key, Checkpoint("mem/log", self.n, root), 1000 + self.n)
+
+        def entries(self, start: int, end: int) -> list[bytes]:
+            if self.fail_from is not None and start >= self.fail_from:
+                raise LogProofError("malformed page")  # not a mismatch: raised to the caller
+            return entries[start : min(end, start + 3)]
+
+        def consistency_proof(self, old: int, new: int) -> list[bytes]:
+            hashes = [merkle.leaf_hash(e) for e in entries[:new]]
+            return merkle.proof_from_lookup(merkle.consistency_pieces(old, new), lambda p: merkle.root_from_leaf_hashes(
+                hashes[p[1] << p[0] : (p[1] + 1) << p[0]]))
+
+    pub = LogKey(CosignatureSigner("x", key).public_key)
+    leaves = LeafHashFile(tmp_path / "m.leaves")
+    first = check_log(Source(8), pub, None, leaves)
+    assert first.ok and leaves.count() == 8
+    kept = leaves.path.read_bytes()
+    with pytest.raises(LogProofError, match="malformed page"):
+        check_log(Source(10, fail_from=3), pub, first.checkpoint, leaves)
+    assert leaves.path.read_bytes() == kept  # not the 3 hashes read before the error
+    assert _names(tmp_path) == ["m.leaves"]
+    again = check_log(Source(10), pub, first.checkpoint, leaves)
+    assert again.ok and (again.entries_seen_before, leaves.count()) == (8, 10)
