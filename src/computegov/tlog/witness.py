@@ -21,14 +21,13 @@ import base64
 import binascii
 import dataclasses
 import json
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from computegov.durable import write_atomic
 from computegov.tlog import merkle
 from computegov.tlog.checkpoint import LogKey, parse_checkpoint_text
 from computegov.tlog.cosignature import CosignatureSigner
@@ -133,16 +132,8 @@ class Witness:
         if self.state_path is None:
             return
         self.state_path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.state_path.name}.", dir=self.state_path.parent)
-        try:
-            with os.fdopen(fd, "w") as fh:
-                json.dump(self._state, fh, sort_keys=True)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.state_path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        # fsynced and renamed, directory fsynced: a crash never loses a cosigned size (see durable)
+        write_atomic(self.state_path, json.dumps(self._state, sort_keys=True), mode=0o600)
 
     def add_checkpoint(self, body: bytes) -> WitnessAnswer:
         """Answer one ``add-checkpoint`` request body (see the module docstring for the statuses)."""
