@@ -26,8 +26,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -35,6 +33,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from computegov.durable import write_atomic
 from computegov.registry import treehead
 from computegov.registry.errors import LogProofError
 from computegov.registry.logclient import (
@@ -123,18 +122,12 @@ def load_state(path: Path) -> MonitorState | None:
 
 
 def save_state(path: Path, state: MonitorState) -> None:
-    """Write ``state`` atomically (temporary file, fsync, rename)."""
+    """Write ``state`` atomically and durably (temporary file, fsync, rename, directory fsync).
+
+    See :func:`computegov.durable.write_atomic`; a new file is private (0600), an old one keeps its mode.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(dataclasses.asdict(state), fh, indent=1, sort_keys=True)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, json.dumps(dataclasses.asdict(state), indent=1, sort_keys=True), mode=0o600)
 
 
 @dataclasses.dataclass(frozen=True)
