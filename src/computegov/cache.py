@@ -22,10 +22,11 @@ import functools
 import hashlib
 import json
 import os
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from computegov.durable import write_atomic
 
 __all__ = [
     "CACHE_DIR_ENV",
@@ -128,17 +129,7 @@ class ResultCache:
         data = json.dumps(value, separators=(",", ":"), allow_nan=True).encode()
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, self.folder / f"{key}.json")
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            write_atomic(self.folder / f"{key}.json", data, mode=0o600)  # removes its temporary file on failure
         except OSError:
             return  # a read-only or full disk must not fail the computation
 
