@@ -257,3 +257,24 @@ def test_the_log_monitor_keeps_its_old_leaf_hashes_when_a_pass_fails_mid_stream(
     assert _names(tmp_path) == ["m.leaves"]
     again = check_log(Source(10), pub, first.checkpoint, leaves)
     assert again.ok and (again.entries_seen_before, leaves.count()) == (8, 10)
+
+
+def test_the_result_cache_still_skips_a_store_it_cannot_make_and_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from computegov.cache import ResultCache
+
+    cache = ResultCache("ns", root=tmp_path)
+    cache.put("k", {"v": 1})
+    assert cache.get("k") == {"v": 1} and stat.S_IMODE((tmp_path / "ns" / "k.json").stat().st_mode) == 0o600
+    (tmp_path / "ns" / "d.json").mkdir()
+    cache.put("d", {"v": 2})  # a folder where the value goes: skipped, not raised
+
+    def fail(_fd: int) -> None:
+        raise OSError(errno.ENOSPC, "disk full")
+
+    monkeypatch.setattr(os, "fsync", fail)
+    cache.put("k", {"v": 3})  # a full disk: skipped, the old value whole
+    monkeypatch.undo()
+    assert cache.get("k") == {"v": 1}
+    assert _names(tmp_path / "ns") == ["d.json", "k.json"]
