@@ -243,11 +243,27 @@ def country_shapes() -> dict[str, Any]:
     return out
 
 
+def _non_finite(disk: Disk) -> tuple[str, float] | None:
+    """The first of the disk's fields that is NaN or infinite, as (field name, value), or None."""
+    for field in ("lat_deg", "lon_deg", "radius_km"):
+        value = getattr(disk, field)
+        if not math.isfinite(value):
+            return field, value
+    return None
+
+
 def disk_polygon(disk: Disk) -> Any | None:
     """A circumscribed polygon of the disk in lon/lat (None when it wraps or nears a pole).
 
     The ``VERTICES`` corners come from :func:`~computegov.attest.geo.destination_ring`.
+
+    Raises:
+        ValueError: the centre or the radius is NaN or infinite (the field and value named): such
+            a disk has no polygon (GEOS would refuse the ring, or ``math`` its latitude).
     """
+    bad = _non_finite(disk)
+    if bad is not None:
+        raise ValueError(f"disk of landmark {disk.landmark!r}: {bad[0]} is {bad[1]!r}, not a finite number")
     return _drawn(disk.lat_deg, disk.lon_deg, disk.radius_km)
 
 
