@@ -169,8 +169,9 @@ def test_a_directory_at_the_target_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_missing_directory_is_the_usual_error(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError) as caught:
         write_atomic(tmp_path / "nope" / "f", b"x")
+    assert caught.value.filename == str(tmp_path / "nope" / "f")  # the caller's path, not the temporary name
 
 
 def test_a_symlink_at_the_target_is_replaced_not_written_through(tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ old file whole or the new one whole, never a mix, an empty file or a half-writte
 3. ``os.replace`` renames it over the target;
 4. the directory is fsynced so the rename itself survives a crash (skipped where the platform
    cannot open a directory, such as Windows, or the filesystem does not support it);
-5. on any failure, ``KeyboardInterrupt`` included, the temporary file is removed and the error
-   raised; the target is untouched.
+5. on any failure before the rename, ``KeyboardInterrupt`` included, the temporary file is removed
+   and the error raised; the target is untouched.
 
 Permission bits: an existing regular file's bits (``& 0o777``) are kept unless ``keep_mode`` is
 False; a new file gets ``mode`` if given, else what ``open()`` would give it (``0o666`` less the
@@ -128,6 +128,8 @@ class AtomicFile:
                 break
             except FileExistsError:
                 continue
+            except OSError as err:  # name the file the caller asked for, not the temporary one
+                raise type(err)(err.errno, err.strerror, str(self.path)) from err
         else:  # pragma: no cover - 64 random bits colliding 100 times
             raise FileExistsError(errno.EEXIST, "no free temporary name", str(self.path))
         self.tmp = tmp
