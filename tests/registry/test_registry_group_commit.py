@@ -12,7 +12,7 @@ import pytest
 from registry_helpers import make_envelope, make_statement
 from sqlalchemy import text
 
-from computegov.registry import groupcommit, timings
+from computegov.registry import groupcommit, logstore, timings
 from computegov.registry.reports import Reports
 from computegov.registry.store import Store
 from computegov.registry.submission import parse_submission
@@ -68,6 +68,7 @@ def test_concurrent_new_reports_share_commits_and_each_receipt_verifies(store: S
     assert len({r.report_leaf for r in results}) == 8 and all(r.created for r in results)
     for r in results:  # each answer is its own report's, with its own leaf and the checkpoint its commit signed
         receipt = store.receipt(r.report_leaf, note_text=r.checkpoint_note)
+        assert r.receipt == receipt  # built in memory by the group commit: exactly what the stored log gives
         assert r.report.digest_sha256 in receipt.entry
         assert verify_receipt(receipt, vkey).size > r.report_leaf
     assert store.count_reports() == 8
@@ -98,11 +99,12 @@ def test_a_batch_holding_the_same_report_twice_stores_it_once_and_answers_both(s
 
 def test_a_failed_batch_gives_each_submitter_its_error_and_stores_nothing(store: Store,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken_audit(*args: Any, **kwargs: Any) -> None:
+    def broken_insert(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("disk on fire")
 
     org = store.ensure_org("acme")
-    monkeypatch.setattr(Store, "_audit", staticmethod(broken_audit))
+    # the log's rows are written last, after the reports, verdicts and audit rows: all must go
+    monkeypatch.setattr(logstore, "insert_rows", broken_insert)
     from computegov.registry.groupcommit import Pending
     from computegov.registry.models import utcnow
 

@@ -11,6 +11,7 @@ from registry_helpers import make_envelope, make_statement
 from sqlalchemy import text
 
 from computegov.errors import InputError
+from computegov.registry import logstore
 from computegov.registry.store import ConflictError, ForbiddenError, NotFoundError, Store
 from computegov.registry.submission import parse_submission
 
@@ -150,10 +151,11 @@ def test_a_failure_inside_a_submission_leaves_nothing_behind(store: Store, monke
     store.ensure_org("acme")
     before = len(store.audit_log())
 
-    def broken_audit(*args: Any, **kwargs: Any) -> None:
+    def broken_insert(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(Store, "_audit", staticmethod(broken_audit))
+    # the log's rows are the transaction's last write: the report, verdict and audit rows before it go too
+    monkeypatch.setattr(logstore, "insert_rows", broken_insert)
     with pytest.raises(RuntimeError):
         _submit(store, "acme", env)
     monkeypatch.undo()

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from computegov.registry.database import aware
@@ -21,7 +21,20 @@ from computegov.registry.models import AuditEvent, utcnow
 from computegov.registry.submission import canonical_json
 from computegov.registry.translog import TransparencyLog
 
-__all__ = ["AuditInfo", "AuditLog"]
+__all__ = ["AuditInfo", "AuditLog", "audit_event"]
+
+#: Built once (SQLAlchemy caches its compiled form): a Core insert, no ORM unit of work.
+_INSERT_AUDIT = insert(AuditEvent)
+
+
+def audit_event(actor: str, action: str, obj_type: str, obj_id: str,
+                **detail: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An audit event's row (``audit_events`` column values) and its log entry; nothing is written."""
+    at, detail_json = utcnow(), canonical_json(detail)
+    row = {"at": at, "actor": actor[:100], "action": action, "object_type": obj_type, "object_id": obj_id[:100],
+           "detail_json": detail_json}
+    return row, event_entry(at=at.isoformat(), actor=actor[:100], action=action, object_type=obj_type,
+                            object_id=obj_id[:100], detail=json.loads(detail_json))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,20 +83,10 @@ class AuditLog(TransparencyLog):
     @staticmethod
     def _audit_row(session: Session, actor: str, action: str, obj_type: str, obj_id: str,
                    **detail: Any) -> dict[str, Any]:
-        """Add the audit row; return its log entry."""
-        at, detail_json = utcnow(), canonical_json(detail)
-        session.add(
-            AuditEvent(
-                at=at,
-                actor=actor[:100],
-                action=action,
-                object_type=obj_type,
-                object_id=obj_id[:100],
-                detail_json=detail_json,
-            )
-        )
-        return event_entry(at=at.isoformat(), actor=actor[:100], action=action, object_type=obj_type,
-                           object_id=obj_id[:100], detail=json.loads(detail_json))
+        """Insert the audit row (Core: one statement, no ORM object); return its log entry."""
+        row, entry = audit_event(actor, action, obj_type, obj_id, **detail)
+        session.connection().execute(_INSERT_AUDIT, row)
+        return entry
 
     def audit_log(self, *, limit: int = 100, offset: int = 0) -> list[AuditInfo]:
         """Audit events, newest first."""

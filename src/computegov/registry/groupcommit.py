@@ -35,6 +35,8 @@ class Pending:
     now: dt.datetime
     phases: timings.Phases | None = dataclasses.field(default_factory=timings.current)
     enqueued_s: float = dataclasses.field(default_factory=time.perf_counter)
+    #: its rows and leaves (:class:`computegov.registry.groupwrite.Prepared`), made in the submitter's thread
+    prepared: Any = None
     result: SubmitOutcome | None = None
     error: BaseException | None = None
     done: bool = False

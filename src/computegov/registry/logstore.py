@@ -10,6 +10,7 @@ reads O(log n) stored hashes (:mod:`computegov.tlog.merkle`).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -22,8 +23,9 @@ from computegov.registry.models import LogLeaf, LogNode
 from computegov.tlog import merkle
 from computegov.tlog.entries import canonical_bytes
 
-__all__ = ["append_entries", "append_entry", "check_pieces", "collect_pieces", "fetch_pieces", "lock_log", "log_size",
-           "piece_queries", "read_consistency", "read_inclusion", "read_root"]
+__all__ = ["Tip", "append_entries", "append_entry", "check_pieces", "collect_pieces", "extend_tree", "fetch_pieces",
+           "insert_rows", "lock_log", "log_size", "piece_queries", "read_consistency", "read_inclusion", "read_root",
+           "read_tip"]
 
 #: pg_advisory_xact_lock key of the log appender (0002 uses 7345201 for the migrator).
 _PG_LOG_LOCK = 7345202
@@ -209,3 +211,114 @@ def append_entries(conn: Connection, items: Sequence[tuple[str, str, Mapping[str
 def _completed(index: int) -> int:
     """How many aligned subtrees leaf ``index`` completes: the trailing one bits of ``index``."""
     return (~index & (index + 1)).bit_length() - 1
+
+
+#: Deepest level a stored subtree can have (no log holds 2**62 leaves).
+_MAX_LEVEL = 62
+
+
+@functools.lru_cache(maxsize=2)
+def _tip_sql(with_checkpoint: bool) -> str:
+    """The log's size, the stored hashes of its frontier (aligned subtrees of ``[0, size)``) and its last checkpoint.
+
+    One statement (SQLite and PostgreSQL): the frontier piece at level ``L`` is ``(L, (n >> L) - 1)``
+    for every bit ``L`` set in the size ``n`` (a leaf, read as its entry text, when ``n`` is odd).
+    Rows are ``(tag, integer, text)``: tag -1 the size; 0 a leaf (index, entry); >= 1 a node (index,
+    hash hex); -2 the last checkpoint (size, note) and -3 its timestamp (s).
+    """
+    levels = ", ".join(f"({lvl})" for lvl in range(1, _MAX_LEVEL + 1))
+    sql = ("WITH s AS (SELECT coalesce(max(leaf_index) + 1, 0) AS n FROM log_leaves) "
+           "SELECT -1, s.n, '' FROM s "
+           "UNION ALL SELECT 0, l.leaf_index, l.entry_json FROM s JOIN log_leaves l "
+           "ON l.leaf_index = s.n - 1 WHERE (s.n & 1) = 1 "
+           f"UNION ALL SELECT nd.level, nd.node_index, nd.hash FROM s CROSS JOIN (VALUES {levels}) AS b "
+           "JOIN log_nodes nd ON nd.level = b.column1 AND nd.node_index = (s.n >> b.column1) - 1 "
+           "WHERE ((s.n >> b.column1) & 1) = 1")
+    if with_checkpoint:
+        sql += (" UNION ALL SELECT -2, c.tree_size, c.note FROM "
+                "(SELECT tree_size, note FROM log_checkpoints ORDER BY id DESC LIMIT 1) AS c"
+                " UNION ALL SELECT -3, c.timestamp_s, '' FROM "
+                "(SELECT timestamp_s FROM log_checkpoints ORDER BY id DESC LIMIT 1) AS c")
+    return sql
+
+
+@dataclasses.dataclass(frozen=True)
+class Tip:
+    """The log's end as one query read it: size, frontier hashes, last checkpoint (size, timestamp s, note)."""
+
+    size: int
+    frontier: dict[merkle.Piece, bytes]
+    last_checkpoint: tuple[int, int, str] | None
+
+
+def read_tip(conn: Connection, *, with_checkpoint: bool = False) -> Tip:
+    """The log's size, its frontier's stored hashes and (``with_checkpoint``) its last checkpoint, in one query.
+
+    The same values as :func:`log_size`, :func:`fetch_pieces` of ``aligned_pieces(0, size)`` and
+    the last ``log_checkpoints`` row; call it holding the log's lock (:func:`lock_log`, in an
+    earlier statement: a PostgreSQL statement reads the snapshot taken when it starts).
+
+    Raises:
+        LogProofError: a frontier subtree is missing (the log's rows were deleted).
+    """
+    size, found, cp_size, cp_note, cp_stamp = 0, {}, None, "", None
+    for tag, number, text in conn.exec_driver_sql(_tip_sql(with_checkpoint)):
+        if tag == -1:
+            size = int(number)
+        elif tag == -2:
+            cp_size, cp_note = int(number), str(text)
+        elif tag == -3:
+            cp_stamp = int(number)
+        elif tag == 0:
+            found[(0, int(number))] = merkle.leaf_hash(str(text).encode())
+        else:
+            found[(int(tag), int(number))] = bytes.fromhex(text)
+    check_pieces(merkle.aligned_pieces(0, size), found)
+    last = None if cp_size is None or cp_stamp is None else (cp_size, cp_stamp, cp_note)
+    return Tip(size, found, last)
+
+
+def extend_tree(tip: Tip, leaf_hashes: Sequence[bytes]) -> tuple[dict[merkle.Piece, bytes], list[tuple[int, int, str]]]:
+    """Every hash needed to prove the new leaves, after appending ``leaf_hashes`` at ``tip.size``.
+
+    Returns the hashes by piece (the frontier's, the new leaves' and every subtree they complete:
+    enough for the root and for an inclusion proof of any new leaf at the new size) and the
+    ``(level, node_index, hash hex)`` rows to store for the completed subtrees, as
+    :func:`append_entries` stores them.
+    """
+    start = tip.size
+    known = dict(tip.frontier)
+    rows: list[tuple[int, int, str]] = []
+    for k, h in enumerate(leaf_hashes):
+        i = start + k
+        known[(0, i)] = node = h
+        for lvl in range(_completed(i)):
+            node = merkle.node_hash(known[(lvl, (i >> lvl) - 1)], node)
+            known[(lvl + 1, i >> (lvl + 1))] = node
+            rows.append((lvl + 1, i >> (lvl + 1), node.hex()))
+    return known, rows
+
+
+def insert_rows(conn: Connection, parts: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Any]]]]) -> None:
+    """Insert each ``(table, columns, rows)`` of ``parts`` with one multi-row ``VALUES`` statement.
+
+    On PostgreSQL all of them in one statement (data-modifying ``WITH`` clauses): one round trip
+    to the server; on SQLite one statement each (one step each, not one per row). Tables and
+    columns are this module's constants, never input; the values are bound parameters.
+    """
+    parts = [p for p in parts if p[2]]
+    if not parts:
+        return
+    pg = conn.dialect.name == "postgresql"
+    mark = "%s" if pg else "?"
+    sqls, params = [], []
+    for table, cols, rows in parts:
+        one = "(" + ", ".join([mark] * len(cols)) + ")"
+        sqls.append(f"INSERT INTO {table} ({', '.join(cols)}) VALUES " + ", ".join([one] * len(rows)))
+        params.append(tuple(v for row in rows for v in row))
+    if not pg:
+        for sql, values in zip(sqls, params, strict=True):
+            conn.exec_driver_sql(sql, values)
+        return
+    head = ", ".join(f"w{k} AS ({sql})" for k, sql in enumerate(sqls[:-1]))
+    conn.exec_driver_sql((f"WITH {head} " if head else "") + sqls[-1], tuple(v for values in params for v in values))

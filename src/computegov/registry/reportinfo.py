@@ -13,6 +13,7 @@ from typing import Any
 
 from computegov.registry.database import aware
 from computegov.registry.models import OUTCOMES, Report, utcnow
+from computegov.tlog.receipt import Receipt
 
 __all__ = ["ReportInfo", "SubmitOutcome", "report_info"]
 
@@ -100,6 +101,9 @@ class SubmitOutcome:
     #: a signed checkpoint that holds ``report_leaf``, when the commit that stored it signed one
     #: (the group commit does: the receipt then needs no signature of its own)
     checkpoint_note: str | None = None
+    #: the report leaf's receipt, when the commit that stored it built one (the group commit: from
+    #: the hashes it had in memory, so the answer needs no query of its own)
+    receipt: Receipt | None = None
 
 
 def report_info(row: Report, *, full: bool = False) -> ReportInfo:

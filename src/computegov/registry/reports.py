@@ -20,37 +20,32 @@ import threading
 import time
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from computegov.registry import timings
 from computegov.registry.audit import AuditLog
 from computegov.registry.claims import audits_in
-from computegov.registry.database import aware
 from computegov.registry.errors import ConflictError, ForbiddenError, NotFoundError
 from computegov.registry.groupcommit import GroupCommit, Pending
+from computegov.registry.groupwrite import Prepared, Written, prepare, receipt_of, write_group
 from computegov.registry.logentries import report_entry, verdict_entry
-from computegov.registry.logstore import append_entries, fetch_pieces, lock_log
+from computegov.registry.logstore import append_entries
 from computegov.registry.models import (
     OUTCOMES,
-    LogCheckpoint,
     Organisation,
     Report,
-    VerdictRow,
     utcnow,
 )
 from computegov.registry.organisations import OrgInfo
 from computegov.registry.reportinfo import ReportInfo, SubmitOutcome, report_info
 from computegov.registry.submission import ParsedSubmission, canonical_json
-from computegov.registry.translog import _PG_CHECKPOINT_LOCK
 from computegov.registry.verifiers import live_outcomes
-from computegov.tlog import merkle
 from computegov.tlog.checkpoint import Checkpoint, sign_checkpoint
 
 __all__ = ["Reports"]
 
-_NO_SIGNER_FLAG = "stored without a registered signer (Store.submit was given no signer_keyid)"
 
 
 def _report_items(row: Report | dict[str, Any], organisation: str, envelope: dict[str, Any],
@@ -75,9 +70,6 @@ def _report_items(row: Report | dict[str, Any], organisation: str, envelope: dic
     ]
 
 
-#: Built once (SQLAlchemy caches their compiled form): one row per report, ids back in row order.
-_INSERT_REPORTS = insert(Report).returning(Report.id, sort_by_parameter_order=True)
-_INSERT_VERDICTS = insert(VerdictRow)
 
 
 _GROUP_LOCK = threading.Lock()
@@ -198,6 +190,7 @@ class Reports(AuditLog):
             if leaf is not None:
                 return SubmitOutcome(True, self.get_report(parsed.digest_sha256, full=False), leaf)
         pending = Pending(org, parsed, verdict, verifier[:100], outcome, partial, signer_keyid, now)
+        pending.prepared = prepare(pending)  # in this thread, before the group commit: no lock held
         if assume_new:  # the API's path: group commit with the submissions other threads have waiting
             return self._group_commit().submit(pending, functools.partial(self._commit_batch, sign=True))
         self._commit_batch([pending])
@@ -224,7 +217,7 @@ class Reports(AuditLog):
         phases = timings.Phases()
         try:
             with timings.recording(phases):
-                infos, signed = self._store_new(batch, sign=sign)
+                written, prepared = self._store_new(batch, sign=sign)
         except Exception as err:
             if len(batch) > 1:
                 for one in batch:
@@ -244,106 +237,48 @@ class Reports(AuditLog):
             only.error = err
             return
         phases.set("batch", len(batch))
+        signed = written.signed
         if signed is not None:
             self._note_signed(signed)
         note = signed[0] if signed is not None else None
-        for one, (info, leaf) in zip(batch, infos, strict=True):
-            one.result = SubmitOutcome(True, info, leaf, note)
+        for one, prep, first in zip(batch, prepared, written.firsts, strict=True):
+            one.result = SubmitOutcome(True, prep.info, first, note, receipt_of(prep, first, written))
             if one.phases is not None:
                 for name, ms in phases.ms.items():
                     one.phases.set(name, ms) if name == "batch" else one.phases.add(name, ms / 1e3)
 
-    def _store_new(self, batch: list[Pending], *,
-                   sign: bool = False) -> tuple[list[tuple[ReportInfo, int]], tuple[str, int, int] | None]:
+    def _store_new(self, batch: list[Pending], *, sign: bool = False) -> tuple[Written, list[Prepared]]:
         """Insert the reports, verdicts and audit rows of ``batch``, then append all their leaves at once.
 
-        Returns each report's info and leaf, and the checkpoint signed in the same transaction
-        (``sign``: note, size, timestamp), else None.
+        Returns what :func:`~computegov.registry.groupwrite.write_group` stored (each report's
+        first leaf, the hashes for its receipt, the checkpoint signed in the same transaction when
+        ``sign``), and each submission's prepared rows.
         """
+        prepared = [p.prepared if isinstance(p.prepared, Prepared) else prepare(p) for p in batch]
+        held_from: list[float] = []  # perf_counter and thread CPU when the log's lock was had
         with timings.phase("write"), self._write() as session:
             conn = session.connection()
-            # Core inserts (no ORM unit of work): the rows' values, each canonical JSON made once
-            rows: list[dict[str, Any]] = [
-                {
-                    "digest_sha256": p.parsed.digest_sha256,
-                    "organisation_id": p.org.id,
-                    "envelope_json": p.parsed.envelope_json or canonical_json(p.parsed.envelope),
-                    "ledger_text": p.parsed.ledger_text,
-                    "summary_json": canonical_json(p.parsed.summary),
-                    "title": p.parsed.title,
-                    "total_flop": p.parsed.total_flop,
-                    "size_bytes": p.parsed.size_bytes,
-                    "submitted_at": p.now,
-                    "withdrawn_at": None,
-                    "signer_keyid": p.signer_keyid,
-                    "flag": None if p.signer_keyid else _NO_SIGNER_FLAG,
-                    "payload_sha256": p.parsed.payload_sha256 or None,
-                }
-                for p in batch
-            ]
-            ids = [int(i) for i in conn.execute(_INSERT_REPORTS, rows).scalars().all()]
-            if len(ids) != len(rows):  # pragma: no cover - RETURNING gives one id per row
-                raise RuntimeError(f"stored {len(rows)} reports but got {len(ids)} ids back")
-            verdict_jsons = [canonical_json(p.verdict) for p in batch]
-            conn.execute(_INSERT_VERDICTS, [
-                {"report_id": report_id, "ok": p.outcome == "verified", "outcome": p.outcome, "partial": p.partial,
-                 "verifier": p.verifier, "verdict_json": verdict_json, "created_at": p.now}
-                for p, report_id, verdict_json in zip(batch, ids, verdict_jsons, strict=True)
-            ])
-            items: list[tuple[str, str, dict[str, Any]]] = []
-            firsts = []
-            for p, row in zip(batch, rows, strict=True):
-                mine = _report_items(row, p.org.name, p.parsed.envelope, p.verdict, verifier=p.verifier,
-                                     outcome=p.outcome, partial=p.partial)
-                self._audit(session, p.org.name, "report.submit", "report", p.parsed.digest_sha256, pending=mine,
-                            verdict_ok=p.outcome == "verified", outcome=p.outcome, partial=p.partial,
-                            signer_keyid=p.signer_keyid, verifier=p.verifier, size_bytes=p.parsed.size_bytes)
-                firsts.append(len(items))
-                items += mine
-            # the rows first, then the log's lock for one batched append of every submission's
-            # leaves: the lock is held for a few statements and the commit, once per batch
-            session.flush()
-            with timings.phase("lock"):
-                lock_log(conn)
-            with timings.phase("append"):
-                leaves = append_entries(conn, items)
-            signed = None
-            if sign:
-                with timings.phase("sign"):
-                    signed = self._sign_in(session, leaves[-1] + 1)
-            out = []
-            for p, row, verdict_json, first in zip(batch, rows, verdict_jsons, firsts, strict=True):
-                info = ReportInfo(
-                    digest_sha256=p.parsed.digest_sha256, organisation=p.org.name, title=p.parsed.title,
-                    total_flop=p.parsed.total_flop, size_bytes=p.parsed.size_bytes,
-                    submitted_at=aware(p.now) or p.now, withdrawn_at=None,
-                    verdict_ok=p.outcome == "verified" and row["flag"] is None,
-                    verifier=p.verifier, verdict=json.loads(verdict_json),
-                    summary=json.loads(row["summary_json"]), has_ledger=p.parsed.ledger_text is not None,
-                    outcome=p.outcome, partial=p.partial, signer_keyid=p.signer_keyid, flag=row["flag"],
-                    counter_outcomes={})
-                out.append((info, leaves[first]))
-        return out, signed
+            if conn.dialect.name == "sqlite":  # BEGIN IMMEDIATE (in _write): the database's one writer
+                held_from = [time.perf_counter(), time.thread_time()]
+            written = write_group(conn, prepared, self._sign_in if sign else None, held_from)
+        phases = timings.current()
+        if phases is not None and held_from:  # the critical section: wall time and this thread's CPU, lock to commit done
+            phases.add("held", time.perf_counter() - held_from[0])
+            phases.add("heldcpu", time.thread_time() - held_from[1])
+        return written, prepared
 
-    def _sign_in(self, session: Session, size: int) -> tuple[str, int, int]:
-        """Sign and store a checkpoint of ``size`` leaves in ``session``'s transaction, which holds the log's lock.
+    def _sign_in(self, size: int, root: bytes, last: tuple[int, int, str] | None) -> tuple[str, int, int]:
+        """Sign a checkpoint of ``size`` leaves and ``root``, in a transaction that holds the log's lock.
 
         As :meth:`~computegov.registry.translog.TransparencyLog.checkpoint` signs: one signer at a
-        time (the checkpoint signer's advisory lock on PostgreSQL, taken after the log's: appenders
-        take them in that order and the signer only the second, so no two wait on each other; on
-        SQLite the transaction is the only writer), dated no earlier than the last stored one, so
-        stored checkpoints grow in size and time in the order they are stored.
+        time (:func:`~computegov.registry.groupwrite.write_group` takes the checkpoint signer's
+        advisory lock with the log's on PostgreSQL, in the order every taker uses; on SQLite the
+        transaction is the only writer), dated no earlier than ``last`` (the last stored
+        checkpoint, read under those locks), so stored checkpoints grow in size and time in the
+        order they are stored. The caller stores it in the same transaction.
         """
-        conn = session.connection()
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_CHECKPOINT_LOCK})")
-        last = self._last_checkpoint(conn)
-        pieces = merkle.aligned_pieces(0, size)  # the root from its stored subtrees (size is the log's: locked)
-        found = fetch_pieces(conn, pieces)
-        root = merkle.hash_pieces([found[p] for p in pieces])
         stamp = max(int(time.time()), last[1] if last is not None else 0)
         note = sign_checkpoint(self.log_private_key(), Checkpoint(self.log_origin(), size, root), stamp)
-        conn.execute(insert(LogCheckpoint), {"tree_size": size, "timestamp_s": stamp, "note": note})  # Core: no ORM flush
         return note, size, stamp
 
     def _note_signed(self, signed: tuple[str, int, int]) -> None:

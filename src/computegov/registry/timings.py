@@ -15,8 +15,14 @@ commit to take the submission), ``write`` (the batch's whole transaction: ``lock
 and ``commit`` are inside it), ``lock`` (waiting for the database's
 write lock on SQLite, the log's advisory lock on PostgreSQL), ``append`` (sequencing the leaves),
 ``sign`` (the group commit's checkpoint, signed in its transaction),
-``commit`` (the commit and its fsync), ``receipt`` (checkpoint and inclusion proof), ``batch`` (how
-many submissions shared the commit: a count, not ms).
+``commit`` (the commit and its fsync), ``held`` (the log's critical section: from its lock had,
+on SQLite from ``BEGIN IMMEDIATE``, to the commit done) and ``heldcpu`` (the committing
+thread's CPU time in it: ``held`` much larger than ``heldcpu`` plus the database's time means the
+holder waits to run again, for the interpreter lock or a CPU, after each statement),
+``receipt`` (checkpoint and inclusion proof; the group commit builds new reports' receipts from
+memory, so it is near zero for them), ``batch`` (how many submissions shared the commit: a
+count, not ms). The group's phases (``write`` to ``heldcpu``, ``batch``) are the same for every
+submission of a group.
 """
 
 from __future__ import annotations

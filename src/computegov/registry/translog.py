@@ -236,12 +236,16 @@ class TransparencyLog(Database):
             size: the checkpoint must hold this many leaves (a receipt for leaf ``i`` needs ``i + 1``).
             max_age_s: a checkpoint older than this (s) is not reused.
         """
+        return self._covering(size, max_age_s)[0]
+
+    def _covering(self, size: int, max_age_s: float = CHECKPOINT_INTERVAL_S) -> tuple[str, int]:
+        """:meth:`checkpoint_covering`'s note and its tree size (known here: no need to parse the note again)."""
         batch = self._checkpoint_batch()
         with batch.cond:
             while True:
                 known = batch.latest
                 if known is not None and known[0] >= size and time.time() - known[1] <= max_age_s:
-                    return known[2]
+                    return known[2], known[0]
                 if not batch.signing:
                     batch.signing = True
                     break
@@ -257,7 +261,7 @@ class TransparencyLog(Database):
             with batch.cond:
                 batch.signing = False
                 batch.cond.notify_all()
-        return note
+        return note, got[0]
 
     def _checkpoint_batch(self) -> _CheckpointBatch:
         with _BATCH_LOCK:
@@ -316,14 +320,18 @@ class TransparencyLog(Database):
         Raises:
             LogProofError: no such leaf.
         """
-        note_text = note_text or self.checkpoint_covering(index + 1)
-        size = int(parse_note(note_text).text.split("\n")[1])
+        if note_text:
+            size = int(parse_note(note_text).text.split("\n")[1])
+        else:
+            note_text, size = self._covering(index + 1)
         if not 0 <= index < size:
             raise LogProofError(f"leaf {index} is outside the checkpoint's {size} leaves")
-        with self.engine.connect() as conn:
-            _, path = logstore.read_inclusion(conn, index, size)
-            entry = conn.exec_driver_sql(f"SELECT entry_json FROM log_leaves WHERE leaf_index = {int(index)}").scalar()
-        return Receipt(str(entry), index, tuple(path), note_text)
+        # the entry, the proof's hashes and the size check in one query (was three: size, pieces, entry)
+        groups = merkle.inclusion_pieces(index, size)
+        entries: dict[int, str] = {}
+        found = self._proof_pieces([(0, index), *(p for g in groups for p in g)], size, "inclusion proof",
+                                   entries=entries)
+        return Receipt(entries[index], index, tuple(merkle.proof_from_lookup(groups, found)), note_text)
 
     def log_size(self) -> int:
         """Number of leaves."""
@@ -396,12 +404,13 @@ class TransparencyLog(Database):
         return {"first": first, "second": second,
                 "consistency_path": [h.hex() for h in merkle.proof_from_lookup(groups, found)]}
 
-    def _proof_pieces(self, pieces: list[merkle.Piece], size: int, what: str) -> dict[merkle.Piece, bytes]:
+    def _proof_pieces(self, pieces: list[merkle.Piece], size: int, what: str,
+                      entries: dict[int, str] | None = None) -> dict[merkle.Piece, bytes]:
         """Stored hashes of ``pieces`` and whether a tree of ``size`` leaves lies inside the log, in one query.
 
         The size is checked by looking up leaf ``size - 1`` in the same statement (the log is
         contiguous: a missing leaf below it leaves a piece missing, which is an error too), not
-        by a separate ``max(leaf_index)``. Runs on one of the log's kept driver connections
+        by a separate ``max(leaf_index)``. ``entries``, when given, gets the entry text of each leaf read. Runs on one of the log's kept driver connections
         (:class:`ProofConnections`); an in-memory SQLite database, which a second connection
         would not see, and proofs beyond the kept connections go through the engine.
         """
@@ -420,6 +429,8 @@ class TransparencyLog(Database):
                            for sql, params in logstore.piece_queries(pieces, mark=mark, size_probe=size)]
         for rows in answers:
             probed |= logstore.collect_pieces(rows, found)
+            if entries is not None:
+                entries.update((int(idx), str(h)) for level, idx, h in rows if level == 0)
         if not probed:
             self._proof_size_error(size, what)
         logstore.check_pieces(pieces, found)
