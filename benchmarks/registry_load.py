@@ -23,6 +23,46 @@ commit and its fsync, ``queue`` the wait for the worker's group commit, ``batch`
 submissions shared one commit). The tables put SQLite and PostgreSQL side by side, with each
 worker count's throughput as a ratio to one worker's at the same client count.
 
+Per group commit it also reports (``group_commits``; :func:`group_stats`): how many groups and
+their mean size, the log's critical section (``held``: from the log's lock had, on SQLite from
+``BEGIN IMMEDIATE``, to the commit done) in wall ms and in the holding thread's CPU ms
+(``heldcpu``), the share of the run the lock was held (one holder at a time, any worker) and the
+ceiling that gives (reports per group / ``held``), and how busy each worker's serial commit loop
+was. ``--sample-pg`` samples ``pg_locks`` and ``pg_stat_activity`` every 10 ms: who holds the
+log's advisory lock, doing what, and how many sessions wait for it.
+
+Where the limit at 32 clients lies (2026-12-08, ``--workers 1,2 --clients 32 --reports 30
+--reads 0 --sample-pg``, the old and new code interleaved, 2 runs each; the shared 2-core machine
+was 100 % busy, 54-74 % of it other processes, so read ratios and ms, not reports/s): not the
+database's work, not fsync, not the load generator (0.2-0.3 ms CPU per request), but two serial
+sections whose wall time is mostly the holding thread waiting to run again (for the interpreter
+lock, shared with the worker's ~30 other request threads, or for a CPU) after each statement:
+
+* the log's critical section (lock -> append -> sign -> commit+fsync) took 62-77 ms per group on
+  PostgreSQL with 2 workers, of which 6.3-6.9 ms was the holder's CPU; the lock was held 62-86 %
+  of the run, and the sampler found its holder ``idle in transaction`` (PostgreSQL waiting for the
+  worker's next statement) in 61-73 % of all samples, in ``IO:WALSync`` in 4-5 %. Each worker
+  groups only its own submissions, so 2 workers halve the groups (10-11 -> 6.7-7.3 reports)
+  while the per-group time stays: ceiling 88-115 reports/s whatever the workers, where 2 workers
+  landed (71-76/s; 1 worker 64-77/s). On SQLite (whose whole write transaction is the critical
+  section) 44-69 ms per group, 6-9 ms CPU, held 74-82 %. The section made 11 round trips per
+  group (the log's lock twice, size, leaves, subtree hashes, their siblings, the checkpoint lock,
+  the last checkpoint, the root's pieces, the checkpoint, commit), each one a wait to run again.
+  A shorter interpreter switch interval (``--switch-interval-ms 0.5``) did not shorten it.
+* with 1 worker, that worker's commit loop (one group's transaction at a time) was 88-90 % busy
+  on PostgreSQL: 122-154 ms per group, half of it before the lock (the rows' inserts).
+
+Since the group commit holds the lock for 4 statements (:mod:`computegov.registry.groupwrite`:
+the lock, one read of size, frontier and last checkpoint, one insert of leaves, subtree hashes
+and checkpoint, commit) and builds the receipts from memory, in the same interleaved runs: the
+critical section is 26-39 ms per group on PostgreSQL (1.9-2.0 ms CPU), held 38-48 % of the run;
+2 workers 109 reports/s against 71-76 before (x1.4-1.5), 1 worker 87 against 64-77; server CPU
+6.2-6.5 ms per request against 7.0-9.3; SQLite 30-51 ms per group (4.7-6.9 ms CPU) against
+44-69. One report at a time through ``Store.submit`` and its receipt, one thread: 4.3-5.0 ms CPU
+per report against 9.6-10.3 on PostgreSQL, 2.6-3.5 against 3.5-4.0 on SQLite. What is left at 1
+worker is its commit loop (still ~90 % busy on PostgreSQL: the rows' three inserts before the
+lock); at 2 workers on this machine, CPU.
+
 The baseline is the same server with one worker: what a practitioner would run first. Read the
 ratios with the machine line printed first: on a machine with C CPUs, more than C workers cannot
 add CPU (and the clients run on the same CPUs); beyond that, extra workers only overlap their
@@ -32,7 +72,7 @@ Usage::
 
     python benchmarks/registry_load.py [--workers 1,2,4] [--clients 1,8,32] [--reports 8] [--reads 2]
         [--time-limit 20] [--budget 450] [--client-procs 2] [--database-url postgresql+psycopg://...]
-        [--json] [--quick]
+        [--json] [--quick] [--sample-pg] [--switch-interval-ms MS]
 
 The defaults (1, 2, 4 workers x 1, 8, 32 clients x both backends, 18 runs) took 7 min 19 s on
 the shared 2-core machine at load average 7-12 (2026-12-07); ``--budget`` (450 s) skips the runs
@@ -235,6 +275,7 @@ def _check_receipts(results: list[dict[str, Any]], vkey: str) -> list[dict[str, 
     log_key = parse_log_key(vkey)
     for r in results:
         phases: dict[str, float] = {}
+        groups: dict[str, float] = {}  # per-group sums: each answer adds its group's value / group size
         for digest, body, server_timing in r.pop("answers"):
             try:  # the receipt's checkpoint must hold this submission's leaf (batched signing)
                 answer = json.loads(body)
@@ -243,11 +284,17 @@ def _check_receipts(results: list[dict[str, Any]], vkey: str) -> list[dict[str, 
                 verify_receipt(Receipt.from_dict(answer["receipt"]), log_key)
             except (LogProofError, KeyError, TypeError, ValueError) as err:
                 r["errors"].append(f"receipt of {digest[:12]} does not verify: {err}")
+            mine: dict[str, float] = {}
             for part in server_timing.split(","):
                 name, _, dur = part.strip().partition(";dur=")
                 if name and dur:
+                    mine[name] = float(dur)
                     phases[name] = phases.get(name, 0.0) + float(dur)
-        r["phases"] = phases
+            share = 1.0 / max(1.0, mine.get("batch", 1.0))  # a group of n answers adds up to one group
+            groups["n"] = groups.get("n", 0.0) + share
+            for name in GROUP_PHASES:
+                groups[name] = groups.get(name, 0.0) + share * mine.get(name, 0.0)
+        r["phases"], r["groups"] = phases, groups
     return results
 
 
@@ -349,8 +396,9 @@ def _stop_server(proc: subprocess.Popen[bytes]) -> None:
 
 
 def _pg_schema_url(base_url: str, schema: str) -> str:
+    """The URL of a fresh schema; its sessions are named after it (``application_name``, see :class:`_PgSampler`)."""
     sep = "&" if "?" in base_url else "?"
-    return f"{base_url}{sep}options=-csearch_path%3D{schema}"
+    return f"{base_url}{sep}options=-csearch_path%3D{schema}&application_name={schema}"
 
 
 def _pg_schema(base_url: str, schema: str, *, create: bool) -> None:
@@ -396,7 +444,51 @@ def _jobs(run_id: str, clients: int, per_client: int, store: Any, vkey: str) -> 
     return jobs, orgs
 
 
-def _drive(port: int, jobs: list[dict[str, Any]], args: argparse.Namespace, server_pgid: int) -> dict[str, Any]:
+class _PgSampler:
+    """Samples, every ``period_s``, what the server's PostgreSQL sessions do (pg_stat_activity, pg_locks).
+
+    The server's connections carry ``application_name`` (see :func:`_pg_schema_url`); per sample it
+    records whether the log's advisory lock (key 7345202) is held and what its holder is doing
+    (``active``: running a statement; ``idle in transaction``: waiting for the worker to send the
+    next one, i.e. Python time inside the critical section; a wait event such as ``IO:WALSync``),
+    and how many sessions wait for that lock.
+    """
+
+    _SQL = ("SELECT a.state, coalesce(a.wait_event_type || ':' || a.wait_event, ''), l.granted "
+            "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.objid = 7345202 AND a.application_name = %s")
+
+    def __init__(self, base_url: str, app_name: str, period_s: float = 0.01) -> None:
+        import threading
+
+        self.base_url, self.app_name, self.period_s = base_url, app_name, period_s
+        self.stop = threading.Event()
+        self.counts: dict[str, int] = {}
+        self.samples = 0
+        self.waiters = 0
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psycopg
+
+        dsn = self.base_url.replace("postgresql+psycopg://", "postgresql://", 1)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            while not self.stop.wait(self.period_s):
+                rows = conn.execute(self._SQL, (self.app_name,)).fetchall()
+                self.samples += 1
+                holder = next((f"{state}{' ' + wait if wait else ''}" for state, wait, granted in rows if granted),
+                              "not held")
+                self.counts[holder] = self.counts.get(holder, 0) + 1
+                self.waiters += sum(1 for *_x, granted in rows if not granted)
+
+    def result(self) -> dict[str, Any]:
+        n = max(1, self.samples)
+        return {"samples": self.samples, "mean_waiters": self.waiters / n,
+                "log_lock_holder": {k: v / n for k, v in sorted(self.counts.items(), key=lambda kv: -kv[1])}}
+
+
+def _drive(port: int, jobs: list[dict[str, Any]], args: argparse.Namespace, server_pgid: int,
+           sampler: _PgSampler | None = None) -> dict[str, Any]:
     """Run the clients in their own processes; wall time, CPU of server and clients, the machine's busy share."""
     ctx = multiprocessing.get_context("spawn")
     n_procs = max(1, min(len(jobs), args.client_procs))
@@ -414,12 +506,17 @@ def _drive(port: int, jobs: list[dict[str, Any]], args: argparse.Namespace, serv
         cpu0, ticks0, pg0 = _group_cpu_s(server_pgid), _machine_ticks(), _postgres_cpu_s()
         t0 = time.monotonic()
         go.set()
+        if sampler is not None:
+            sampler.thread.start()
         ends: list[dict[str, Any]] = []
         results: list[dict[str, Any]] = []
         while len(ends) < n_procs:  # a process's results may come before another's end of load
             msg = out.get(timeout=args.time_limit + 300)
             ends.append(msg) if "end_s" in msg else results.extend(msg["results"])
         cpu1, ticks1, pg1 = _group_cpu_s(server_pgid), _machine_ticks(), _postgres_cpu_s()
+        if sampler is not None:
+            sampler.stop.set()
+            sampler.thread.join(timeout=10)
         wall_s = max(e["end_s"] for e in ends) - t0
         while len(results) < len(jobs):
             results.extend(out.get(timeout=600)["results"])
@@ -461,6 +558,10 @@ def run_one(database_url: str, label: str, workers: int, clients: int, args: arg
     run_id = uuid.uuid4().hex[:8]
     # at least MIN_REPORTS_PER_RUN in all, so a one-client run is not a handful of requests
     per_client = max(args.reports, -(-getattr(args, "min_total", MIN_REPORTS_PER_RUN) // clients))
+    sampler: _PgSampler | None = None
+    if args.switch_interval_ms:  # every worker process (spawned) runs it at start: an experiment's knob
+        Path(tmp, "sitecustomize.py").write_text(f"import sys\nsys.setswitchinterval({args.switch_interval_ms / 1e3!r})\n")
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (tmp, env.get("PYTHONPATH", "")) if p)
     try:
         store = Store(url)  # migrates; the server's workers then find the schema in place
         vkey = store.log_public_key()["vkey"]  # the log key exists before the workers start
@@ -475,7 +576,8 @@ def run_one(database_url: str, label: str, workers: int, clients: int, args: arg
             asyncio.run(_warm_up(base, warm_token, warm))
             with store.engine.connect() as conn:
                 warm_checkpoints = int(conn.exec_driver_sql("SELECT count(*) FROM log_checkpoints").scalar() or 0)
-            drove = _drive(int(base.rsplit(":", 1)[1]), jobs, args, proc.pid)
+            sampler = None if schema is None or not args.sample_pg else _PgSampler(database_url, schema)
+            drove = _drive(int(base.rsplit(":", 1)[1]), jobs, args, proc.pid, sampler)
         finally:
             _stop_server(proc)
         results, wall_s = drove["results"], drove["wall_s"]
@@ -501,6 +603,7 @@ def run_one(database_url: str, label: str, workers: int, clients: int, args: arg
             timings.setdefault(k, []).extend(v)
         for k, v in r["phases"].items():
             phase_sums[k] = phase_sums.get(k, 0.0) + v
+    groups = group_stats(results, len(accepted), wall_s, workers)
     every = [t for v in timings.values() for t in v]
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     server_cpu_s, client_cpu_s, busy = drove["server_cpu_s"], drove["client_cpu_s"], drove["machine_busy"]
@@ -527,6 +630,8 @@ def run_one(database_url: str, label: str, workers: int, clients: int, args: arg
         "postgres_cpu_share": (None if drove["postgres_cpu_s"] is None
                                else drove["postgres_cpu_s"] / wall_s / (os.cpu_count() or 1)),
         "requests_per_s": len(every) / wall_s,
+        "group_commits": groups,
+        "pg_samples": None if sampler is None else sampler.result(),
         # mean ms per accepted submission of each phase the server reported (Server-Timing)
         "server_phases_ms": {k: v / max(1, len(accepted)) for k, v in phase_sums.items()},
         "latency_ms": {
@@ -534,6 +639,32 @@ def run_one(database_url: str, label: str, workers: int, clients: int, args: arg
                 "mean": 1e3 * statistics.fmean(v) if v else float("nan")}
             for k, v in (timings | {"all": every}).items()
         },
+    }
+
+
+def group_stats(results: list[dict[str, Any]], accepted: int, wall_s: float, workers: int = 1) -> dict[str, float]:
+    """The run's group commits: how many, their mean size, mean ms of each group phase, the lock's busy share.
+
+    Each answer carries its group's phases and size ``n`` (``batch``); adding 1/n of each answer's
+    values counts each group once (the clients' ``groups`` sums). ``held`` is the critical
+    section: from the log's lock had (SQLite: ``BEGIN IMMEDIATE``) to the commit done; groups of
+    every worker hold it one at a time, so their ``held`` over the wall time is the share of the
+    run the lock was busy, and ``accepted`` over their ``held`` the ceiling on reports/s with
+    groups of this size, however many workers. Each worker runs its group commits one after
+    another: their ``write`` (the whole transaction) over ``workers`` x the wall time is how busy
+    that serial loop was.
+    """
+    sums: dict[str, float] = {}
+    for r in results:
+        for k, v in r["groups"].items():
+            sums[k] = sums.get(k, 0.0) + v
+    n, held_ms = sums.get("n", 0.0), sums.get("held", 0.0)
+    return {
+        "groups": n, "reports_per_group": accepted / n if n else float("nan"),
+        **{f"{k}_ms": sums.get(k, 0.0) / n if n else float("nan") for k in GROUP_PHASES},
+        "lock_held_share": held_ms / (1e3 * wall_s) if wall_s > 0 else float("nan"),
+        "commit_loop_busy_share": sums.get("write", 0.0) / (1e3 * wall_s * workers) if wall_s > 0 else float("nan"),
+        "ceiling_reports_per_s": accepted / (held_ms / 1e3) if held_ms else float("nan"),
     }
 
 
@@ -572,6 +703,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=os.environ.get("COMPUTEGOV_TEST_POSTGRES_URL"),
                         help="PostgreSQL URL to test besides SQLite (default $COMPUTEGOV_TEST_POSTGRES_URL)")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    parser.add_argument("--switch-interval-ms", type=float, default=None,
+                        help="the server processes' sys.setswitchinterval, ms (Python's default: 5): an experiment")
+    parser.add_argument("--sample-pg", action="store_true",
+                        help="sample pg_stat_activity/pg_locks every 10 ms: who holds the log's lock, doing what")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--quick", action="store_true",
                         help="1 and 2 workers x 1 and 4 clients, 4 reports each, no reads (both backends when a "
@@ -646,9 +781,12 @@ def table(results: list[dict[str, Any]], backends: list[str]) -> str:
     return "\n".join(lines)
 
 
+#: Phases every submission of a group commit reports alike (the group's): summed once per group.
+GROUP_PHASES = ("write", "lock", "held", "heldcpu", "append", "sign", "commit")
+
 #: Server phases shown in the cost table, in the order a submission meets them (timings module).
 PHASES = ("auth", "parse", "signer", "lookup", "verify", "queue", "write", "lock", "append", "sign", "commit",
-          "receipt", "cpu")
+          "held", "heldcpu", "receipt", "cpu")
 
 
 def cost_table(results: list[dict[str, Any]]) -> str:
@@ -694,7 +832,26 @@ def _row(r: dict[str, Any]) -> str:
                f"{r['client_cpu_ms_per_request']:.1f}" if r.get("server_cpu_ms_per_request") is not None else "")
             + (f"  machine busy {100 * r['machine_busy_share']:.0f}% (other processes "
                f"{100 * (r['other_cpu_share'] or 0):.0f}%)" if r.get("machine_busy_share") is not None else "")
-            + f"  per submission ms: {waits}, {ph.get('batch', 1.0):.1f} per commit")
+            + f"  per submission ms: {waits}, {ph.get('batch', 1.0):.1f} per commit"
+            + _group_line(r))
+
+
+def _group_line(r: dict[str, Any]) -> str:
+    """Per group commit: its size, the log's critical section (wall and CPU ms), how busy the lock was."""
+    g = r.get("group_commits") or {}
+    if not g.get("groups"):
+        return ""
+    line = (f"\n    {g['groups']:.0f} group commits of {g['reports_per_group']:.1f} reports: critical section "
+            f"(lock had -> commit done) {g['held_ms']:.1f} ms wall, {g['heldcpu_ms']:.1f} ms CPU of the holding "
+            f"thread; lock wait {g['lock_ms']:.1f} ms, commit {g['commit_ms']:.1f} ms; lock held "
+            f"{100 * g['lock_held_share']:.0f} % of the run => ceiling {g['ceiling_reports_per_s']:.0f} reports/s; "
+            f"each worker's commit loop busy {100 * g.get('commit_loop_busy_share', float('nan')):.0f} %")
+    pg = r.get("pg_samples")
+    if pg and pg.get("samples"):
+        holder = ", ".join(f"{k} {100 * v:.0f} %" for k, v in pg["log_lock_holder"].items())
+        line += (f"\n    pg_stat_activity ({pg['samples']} samples): the log lock's holder: {holder}; "
+                 f"{pg['mean_waiters']:.2f} sessions waiting for it on average")
+    return line
 
 
 if __name__ == "__main__":

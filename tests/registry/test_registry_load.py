@@ -77,3 +77,21 @@ def test_cost_table_splits_the_machine_between_server_clients_postgresql_and_oth
     assert cells[names.index("reports per commit")] == "8.0"
     assert cells[names.index("lock ms")] == "33.4" and cells[names.index("cpu ms")] == "9.1"
     assert cells[names.index("server CPU ms/req")] == "12.0" and cells[names.index("client CPU ms/req")] == "0.2"
+
+
+def test_group_stats_count_each_group_once_and_the_critical_section_per_group() -> None:
+    bench = _bench()
+    # two groups: one of 3 answers (critical section 30 ms), one of 1 (10 ms), in 0.5 s
+    answers = [{"batch": 3.0, "held": 30.0, "heldcpu": 6.0}] * 3 + [{"batch": 1.0, "held": 10.0, "heldcpu": 2.0}]
+    sums: dict[str, float] = {}
+    for a in answers:
+        share = 1.0 / a["batch"]
+        sums["n"] = sums.get("n", 0.0) + share
+        for k in ("held", "heldcpu"):
+            sums[k] = sums.get(k, 0.0) + share * a[k]
+    g = bench.group_stats([{"groups": sums}], accepted=4, wall_s=0.5)
+    assert abs(g["groups"] - 2.0) < 1e-9 and abs(g["reports_per_group"] - 2.0) < 1e-9
+    assert abs(g["held_ms"] - 20.0) < 1e-9 and abs(g["heldcpu_ms"] - 4.0) < 1e-9
+    assert abs(g["lock_held_share"] - 0.08) < 1e-9  # 40 ms of 500
+    assert abs(g["ceiling_reports_per_s"] - 100.0) < 1e-9  # 4 reports per 40 ms held
+    assert "2 group commits of 2.0 reports" in bench._group_line({"group_commits": g})
