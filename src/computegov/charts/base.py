@@ -274,16 +274,30 @@ def _copy_shortcut(plain: Any) -> Any:
     exact plain scalar type is returned as it is by altair too; an exact ``list`` or ``dict`` is
     rebuilt item by item as altair does (a dict's keys named in ``by_ref`` kept by reference);
     anything else (its schema objects, subclasses) goes to altair's own function.
+
+    altair's ``Undefined`` (the value of every property a schema object leaves unset: nine in
+    ten of the values a report's charts copy) is returned as it is too, as altair's function
+    returns it (it is neither a schema object, a list nor a dict); only when its type is none of
+    those, else it goes to altair's function like any other value.
     """
+    kept = set(_PLAIN_SCALARS)
+    try:
+        from altair.utils.schemapi import SchemaBase, Undefined
+    except ImportError:  # no altair: nothing else is kept as it is
+        pass
+    else:
+        if not issubclass(type(Undefined), SchemaBase | list | dict):
+            kept.add(type(Undefined))
+    plain_kinds = frozenset(kept)
 
     def deep_copy(obj: Any, by_ref: Any) -> Any:
         kind = type(obj)
-        if kind in _PLAIN_SCALARS:
+        if kind in plain_kinds:
             return obj
         if kind is list:
-            return [v if type(v) in _PLAIN_SCALARS else deep_copy(v, by_ref) for v in obj]
+            return [v if type(v) in plain_kinds else deep_copy(v, by_ref) for v in obj]
         if kind is dict:
-            return {k: (v if k in by_ref or type(v) in _PLAIN_SCALARS else deep_copy(v, by_ref))
+            return {k: (v if k in by_ref or type(v) in plain_kinds else deep_copy(v, by_ref))
                     for k, v in obj.items()}
         return plain(obj, by_ref)
 
