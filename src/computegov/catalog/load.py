@@ -86,7 +86,19 @@ def _epoch_text(label: str) -> str:
 
 @functools.lru_cache(maxsize=8)
 def _base_catalog(label: str, mtime: float, broad_gpus: bool) -> Catalog:
-    """The catalogue before user files; ``mtime`` only keys the cache (a re-saved import reloads)."""
+    """The catalogue before user files; ``mtime`` only keys the cache (a re-saved import reloads).
+
+    With ``broad_gpus`` it is the catalogue without them (built once, shared with the call
+    without) followed by the broad GPUs whose names it lacks: the chips and anomalies are
+    exactly those the load without the broad set gives, so they are not read a second time.
+    """
+    if broad_gpus:
+        from computegov.catalog.broad import broad_gpu_chips
+
+        base = _base_catalog(label, mtime, False)
+        known = {normalise_name(c.name) for c in base.chips}
+        extra = [c for c in broad_gpu_chips() if normalise_name(c.name) not in known]
+        return Catalog(base.chips + tuple(extra), base.anomalies)
     chips, rows = chips_from_epoch_csv(label, _epoch_text(label))
     raw = {c.name: r for c, r in zip(chips, rows, strict=True)}
     try:
@@ -103,11 +115,6 @@ def _base_catalog(label: str, mtime: float, broad_gpus: bool) -> Catalog:
                 f"curated values for {name!r} were not applied: the Epoch table in use ({label}) has no such row")
         for name in skipped
     )
-    if broad_gpus:
-        from computegov.catalog.broad import broad_gpu_chips
-
-        known = {normalise_name(c.name) for c in chips}
-        chips.extend(c for c in broad_gpu_chips() if normalise_name(c.name) not in known)
     return Catalog(tuple(chips), tuple(anomalies))
 
 
