@@ -88,3 +88,24 @@ def test_a_manufacturer_no_chip_has_is_an_error_listing_the_manufacturers() -> N
         select_chips(chips, manufacturer="nvdia")
     assert info.value.candidates == ("NVIDIA",)
     assert [c.name for c in select_chips(chips, manufacturer="nvid")] == ["a"]  # substring
+
+
+_mask_values = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([0.0, -0.0, 1.0, 2.0]))
+
+
+@given(st.lists(st.tuples(st.one_of(st.sampled_from([2000.0, 2001.0, 2001.5, np.nan, np.inf]),
+                                    st.floats(1990, 2030)), _mask_values), max_size=40))
+def test_record_mask_is_the_group_by_group_rule(rows: list[tuple[float, float]]) -> None:
+    # the vectorised mask equals the loop over groups of equal years it replaced (ties, NaN
+    # values, infinities and signed zeros included; a NaN year is refused by both)
+    from computegov.trends.chipsets import _record_mask_loop
+
+    years = np.array([r[0] for r in rows], dtype=float)
+    values = np.array([r[1] for r in rows], dtype=float)
+    if np.isnan(years).any():  # the loop refuses a NaN year (an empty group's maximum): so must the mask
+        with pytest.raises(ValueError):
+            _record_mask_loop(years, values)
+        with pytest.raises(ValueError):
+            record_mask(years, values)
+        return
+    assert np.array_equal(record_mask(years, values), _record_mask_loop(years, values))

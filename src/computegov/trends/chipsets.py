@@ -233,6 +233,30 @@ def record_mask(years: npt.ArrayLike, values: npt.ArrayLike) -> npt.NDArray[np.b
     y = np.asarray(values, dtype=float)
     order = np.lexsort((-y, x))
     mask = np.zeros(len(x), dtype=bool)
+    if not order.size:
+        return mask
+    if np.isnan(x).any():  # the group-by-group rule raises on a NaN year: it is left to say so
+        return _record_mask_loop(x, y)
+    # Groups of equal years in sorted order. The record before a group is the running maximum of the earlier groups' maxima, where a
+    # group holding a NaN value has a NaN maximum that leaves the record as it was (what
+    # ``max(best, nan)`` does): np.fmax skips NaN the same way. The maxima are exact, so every
+    # comparison is the one the point-by-point rule (:func:`_record_mask_loop`) makes.
+    xs, ys = x[order], y[order]
+    starts = np.flatnonzero(np.concatenate(([True], xs[1:] != xs[:-1])))
+    group_max = np.maximum.reduceat(ys, starts)
+    before = np.empty_like(group_max)
+    np.fmax.accumulate(np.concatenate(([-np.inf], group_max[:-1])), out=before)
+    sizes = np.diff(np.append(starts, ys.size))
+    mask[order] = ys > np.repeat(before, sizes)
+    return mask
+
+
+def _record_mask_loop(years: npt.ArrayLike, values: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """:func:`record_mask` group by group, the rule it must match (kept for the tests)."""
+    x = np.asarray(years, dtype=float)
+    y = np.asarray(values, dtype=float)
+    order = np.lexsort((-y, x))
+    mask = np.zeros(len(x), dtype=bool)
     best = -np.inf
     i = 0
     while i < len(order):
