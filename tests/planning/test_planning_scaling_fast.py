@@ -166,3 +166,19 @@ def test_overlaps_above_one_still_match() -> None:
                                pipeline_interleave=2.0, memory_reserve_fraction=0.0, zero_stage=0, p2p_overlap=p2p)
         for n in (2, 8, 16, 64, 512):
             assert best_layout(chip, n, arch, kernel_mfu=1.0, assumptions=a) == _plain_best_layout(chip, n, arch, 1.0, a)
+
+
+@settings(max_examples=30, deadline=None)
+@given(chip=_CHIP, arch=_ARCH, a=_ASSUME,
+       asks=st.lists(st.tuples(st.integers(1, 40000), st.floats(0.05, 1.0)), min_size=2, max_size=5))
+def test_shared_communication_terms_change_no_search(chip: ChipNumbers, arch: Architecture, a: ScalingAssumptions,
+                                                     asks: list[tuple[int, float]]) -> None:
+    # the (t, p) communication table is filled by one search and read by the next ones (other chip
+    # counts, other kernel MFUs, the same shape and bandwidths): each still equals the plain loop
+    from computegov.planning.scaling import _comm_terms
+
+    _comm_terms.cache_clear()
+    for n, kernel_mfu in asks:
+        assert best_layout(chip, n, arch, kernel_mfu=kernel_mfu, assumptions=a) == _plain_best_layout(
+            chip, n, arch, kernel_mfu, a)
+    assert _comm_terms.cache_info().currsize == 1  # one table for the shape and bandwidths

@@ -214,6 +214,28 @@ def _pp_comm(vp: int, pp: int, s: int, h: int, inter: float, p2p_share: float) -
     return pp_comm
 
 
+def _positive_finite(*numbers: float) -> bool:
+    """Whether every number is a float (or int) that is finite and > 0."""
+    return all(type(x) in (float, int) and 0.0 < x < math.inf for x in numbers)
+
+
+@functools.lru_cache(maxsize=256)
+def _comm_terms(
+    arch: Architecture, intra: float, inter: float, p2p_share: float, interleave_cap: int
+) -> dict[tuple[int, int], tuple[float, tuple[int, ...], tuple[float, ...], float]]:
+    """A table, filled as :func:`best_layout` asks, of each (t, p)'s communication terms.
+
+    Per (t, p): the tensor-parallel time per micro-batch, the virtual-stage counts searched,
+    the pipeline time per micro-batch of each and the least of those, computed as
+    :func:`best_layout` computes them. They depend only on the model shape, the bandwidths, the
+    point-to-point share and the interleave cap (the key), not on the chip count or the kernel
+    MFU, and the planner searches the same (t, p) at every chip count and at three kernel MFUs.
+    Only used for finite positive bandwidths (a key then equals only the same numbers: no NaN,
+    no signed zero); ``p2p_share`` is ``1 - overlap``, never -0.0.
+    """
+    return {}
+
+
 def _interleave_options(arch: Architecture, pp: int, a: ScalingAssumptions) -> tuple[int, ...]:
     """Virtual stages per chip to try: powers of two up to the cap and the layers per stage."""
     if pp <= 1:
@@ -275,17 +297,25 @@ def best_layout(
     dp_share = (1.0 - a.dp_overlap) * 2.0
     per_node = a.chips_per_node
     p2p_share = 1.0 - a.p2p_overlap
-    # (t, p) groups in search order, with a lower bound of every step in the group (below)
+    # (t, p) groups in search order, with a lower bound of every step in the group (below); the
+    # communication terms of a (t, p) do not depend on the chip count or the kernel MFU, so they
+    # come from a table shared by every search of this model shape and these bandwidths
+    terms = _comm_terms(arch, intra, inter, p2p_share, interleave_cap) if _positive_finite(
+        intra, inter, p2p_share + 1.0) else {}
     groups = []
     for tp in _powers_of_two(min(per_node, n_chips)):
-        volume = 2.0 * (tp - 1) / tp * s * h * _BYTES_PER_ACTIVATION
         for pp in _powers_of_two(min(arch.layers, n_chips // tp)):
             d_max = max(1, min(n_chips // (tp * pp), sequences))
             base = work / (tp * pp * peak * kernel_mfu)
-            tp_comm = arch.layers / pp * 4.0 * volume / intra if tp > 1 else 0.0
-            vps = _powers_of_two(max(1, min(interleave_cap, arch.layers // pp))) if pp > 1 else (1,)
-            pp_comms = tuple(_pp_comm(vp, pp, s, h, inter, p2p_share) for vp in vps)
-            floor = sequences_f / d_max * (base + tp_comm + min(pp_comms))
+            got = terms.get((tp, pp))
+            if got is None:
+                volume = 2.0 * (tp - 1) / tp * s * h * _BYTES_PER_ACTIVATION
+                tp_comm = arch.layers / pp * 4.0 * volume / intra if tp > 1 else 0.0
+                vps = _powers_of_two(max(1, min(interleave_cap, arch.layers // pp))) if pp > 1 else (1,)
+                pp_comms = tuple(_pp_comm(vp, pp, s, h, inter, p2p_share) for vp in vps)
+                got = terms[tp, pp] = (tp_comm, vps, pp_comms, min(pp_comms))
+            tp_comm, vps, pp_comms, least = got
+            floor = sequences_f / d_max * (base + tp_comm + least)
             groups.append((tp, pp, d_max, base, tp_comm, vps, pp_comms, floor))
     # A group whose lower bound exceeds a step already found cannot hold the fastest layout nor
     # one tied with it, so it is skipped. The bound is the compute and per-micro-batch
