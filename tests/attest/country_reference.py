@@ -4,7 +4,9 @@ A verbatim copy of ``computegov.attest.borders`` (TopoJSON decoding, disk drawin
 decisions) and ``computegov.attest.geo.destination_ring`` as they were before the fast paths
 (main 5a44c79): every distance computed and sorted, every coordinate decoded in Python, every
 bearing's cos and sin computed afresh. Only the names differ (``reference_*``); the constants and
-the border table are the package's own.
+the border table are the package's own. One clause was added since, to the rule itself: a disk
+with a NaN or infinite centre or radius makes a country claim undecidable (it used to reach GEOS,
+which refused it).
 """
 
 from __future__ import annotations
@@ -155,6 +157,15 @@ def reference_decide_country(disks: Sequence[Disk], iso3: str) -> SiteDecision:
             "undecidable", None,
             f"country {code!r} is not in Natural Earth 1:50m (too small or unknown); claim a site",
         )
+    for k in disks:
+        for field in ("lat_deg", "lon_deg", "radius_km"):
+            value = getattr(k, field)
+            if not math.isfinite(value):
+                return SiteDecision(
+                    "undecidable", None,
+                    f"landmark {k.landmark}'s disk has {field} {value!r}, not a finite number: it bounds "
+                    "nothing, so no verdict can rest on it; correct the landmark or the measurement",
+                )
     drawn = [(k, _reference_disk_polygon(replace(k, radius_km=k.radius_km + BORDER_TOLERANCE_KM))) for k in disks]
     polys = [(k, p) for k, p in drawn if p is not None]
     polys.sort(key=lambda kp: kp[1].distance(country))

@@ -347,13 +347,15 @@ def _nearest_first(
 def decide_country(disks: Sequence[Disk], iso3: str) -> SiteDecision:
     """Decide a country claim (see :func:`computegov.attest.geo.decide_site` for the outcomes).
 
-    Each disk, widened by :data:`BORDER_TOLERANCE_KM`, is drawn (:func:`disk_polygon`; one
-    that cannot be drawn takes no part) and the drawn ones are taken nearest to the country
-    first (by ``distance``): the first that misses the country makes the claim inconsistent;
-    otherwise their intersection, in that order, is the certified region. With finite inputs
-    the order is found without the distances the verdict does not depend on
-    (:func:`_outside_first`, :func:`_nearest_first`); tests/attest/test_country_fast_paths.py
-    checks them against the rule computed in full.
+    A disk whose centre or radius is NaN or infinite bounds nothing (a measured round trip is
+    always finite: such a disk comes from a caller's bug or a malformed landmark): the claim is
+    undecidable, the landmark and the field named, whatever the other disks say. Otherwise each
+    disk, widened by :data:`BORDER_TOLERANCE_KM`, is drawn (:func:`disk_polygon`; one that
+    cannot be drawn takes no part) and the drawn ones are taken nearest to the country first (by
+    ``distance``): the first that misses the country makes the claim inconsistent; otherwise
+    their intersection, in that order, is the certified region. The order is found without the
+    distances the verdict does not depend on (:func:`_outside_first`, :func:`_nearest_first`);
+    tests/attest/test_country_fast_paths.py checks them against the rule computed in full.
 
     Raises:
         InputError: the attest extra is missing.
@@ -366,6 +368,14 @@ def decide_country(disks: Sequence[Disk], iso3: str) -> SiteDecision:
             "undecidable", None,
             f"country {code!r} is not in Natural Earth 1:50m (too small or unknown); claim a site",
         )
+    for k in disks:
+        bad = _non_finite(k)
+        if bad is not None:
+            return SiteDecision(
+                "undecidable", None,
+                f"landmark {k.landmark}'s disk has {bad[0]} {bad[1]!r}, not a finite number: it bounds "
+                "nothing, so no verdict can rest on it; correct the landmark or the measurement",
+            )
     import numpy as np
 
     shapely = require_extra("shapely")
@@ -374,15 +384,10 @@ def decide_country(disks: Sequence[Disk], iso3: str) -> SiteDecision:
     starts = np.array([r[0] for _, r in kept]).reshape(-1, 2)
     polys = list(zip([k for k, _ in kept], shapely.polygons(np.stack([r for _, r in kept])) if kept else [],
                      strict=True))
-    finite = all(math.isfinite(v) for k in disks for v in (k.lat_deg, k.lon_deg, k.radius_km))
-    if finite:
-        meets = shapely.intersects(country, [p for _, p in polys]) if polys else []  # the prepared border
-        outside = _outside_first(polys, meets, country)
-        if outside is None:
-            polys = _nearest_first(polys, starts, country, _valid_area(code))
-    else:  # NaN or infinite input: the rule exactly as stated, distances and all
-        polys.sort(key=lambda kp: kp[1].distance(country))
-        outside = next((k for k, p in polys if not country.intersects(p)), None)
+    meets = shapely.intersects(country, [p for _, p in polys]) if polys else []  # the prepared border
+    outside = _outside_first(polys, meets, country)
+    if outside is None:
+        polys = _nearest_first(polys, starts, country, _valid_area(code))
     if outside is not None:
         return SiteDecision(
             "inconsistent", outside.landmark,
@@ -407,11 +412,9 @@ def decide_country(disks: Sequence[Disk], iso3: str) -> SiteDecision:
                 f"every place the landmarks allow (nearest bound: {best.landmark}, "
                 f"{best.radius_km:.0f} km) lies inside {code}",
             )
-    if finite and disks:  # every landmark at once through the prepared border (= contains(Point))
-        held = shapely.contains_xy(country, [k.lon_deg for k in disks], [k.lat_deg for k in disks])
-        inside = [k for k, h in zip(disks, held, strict=True) if h]
-    else:
-        inside = [k for k in disks if country.contains(_point(k))]
+    # every landmark at once through the prepared border (= contains(Point))
+    held = shapely.contains_xy(country, [k.lon_deg for k in disks], [k.lat_deg for k in disks]) if disks else []
+    inside = [k for k, h in zip(disks, held, strict=True) if h]
     if not inside:
         return SiteDecision(
             "undecidable", None,
@@ -433,7 +436,3 @@ def _disjoint_pair(disks: Sequence[Disk]) -> tuple[str, str] | None:
             if a.distance_km(b.lat_deg, b.lon_deg) > a.radius_km + b.radius_km:
                 return a.landmark, b.landmark
     return None
-
-
-def _point(disk: Disk) -> Any:
-    return require_extra("shapely").Point(disk.lon_deg, disk.lat_deg)
