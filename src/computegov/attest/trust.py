@@ -98,7 +98,8 @@ def _landmark(i: int, item: Any, path: Path) -> Landmark:
     if not isinstance(name, str) or not name:
         raise InputError(f"{where}.name: expected a non-empty string, got {name!r}")
     for field, value, bound in (("lat", lat, 90.0), ("lon", lon, 180.0)):
-        if isinstance(value, bool) or not isinstance(value, int | float) or abs(value) > bound:
+        # ``not <=`` also refuses NaN (every comparison with NaN is false); inf is over the bound
+        if isinstance(value, bool) or not isinstance(value, int | float) or not abs(value) <= bound:
             raise InputError(f"{where}.{field}: expected degrees within ±{bound:g}, got {value!r}")
     if not _HEX64.match(key):
         raise InputError(f"{where}.public_key: expected an Ed25519 key as 64 hex digits")
