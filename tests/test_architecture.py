@@ -16,7 +16,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "computegov"
 
 #: DESIGN.md's floors, bottom to top. A module may import from its own floor and the floors below.
 FLOORS: tuple[frozenset[str], ...] = (
-    frozenset({"errors", "units", "jsonsafe", "data", "cache", "inputfiles", "inputyaml", "ed25519"}),
+    frozenset({"errors", "units", "jsonsafe", "data", "cache", "inputfiles", "inputyaml", "ed25519", "durable"}),
     frozenset({"catalog", "tlog"}),
     frozenset({"policy", "costs", "measure", "trends"}),
     frozenset({"compute", "ledger", "clusters", "supply", "emerging", "attest"}),

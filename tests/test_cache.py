@@ -41,7 +41,11 @@ def test_clear_removes_every_entry(tmp_path: Path) -> None:
     for i in range(3):
         c.put(c.key(i=i), i)
     assert c.count() == 3 and c.size_bytes() > 0
+    left = c.folder / f".{c.key(i=9)}.json.0123456789abcdef.tmp"  # a write killed before its rename
+    left.write_bytes(b'{"half')
+    assert c.count() == 3  # not a stored value
     assert c.clear() == 3 and c.count() == 0
+    assert list(c.folder.iterdir()) == []  # the leftover went with the namespace
 
 
 def test_cache_dir_follows_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -141,6 +141,11 @@ class ResultCache:
                 with contextlib.suppress(OSError):
                     path.unlink()
                     n += 1
+            # temporary files a killed write left behind (durable.write_atomic's ".<name>.<hex>.tmp"):
+            # not stored values, so not counted, but cleared with the namespace
+            for path in self.folder.glob(".*.tmp"):
+                with contextlib.suppress(OSError):
+                    path.unlink()
         return n
 
     def count(self) -> int:
