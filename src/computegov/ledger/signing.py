@@ -43,6 +43,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from computegov.durable import write_atomic
 from computegov.ed25519 import public_key_problem, signature_problem, verify_strict
 from computegov.errors import InputError, SignatureError
 from computegov.ledger.evidence import read_regular_file
@@ -205,9 +206,9 @@ def _write_keypair(out: Path, private_path: Path, public_path: Path) -> KeyPair:
         os.fsync(fd)
     finally:
         os.close(fd)
-    if public_path.is_symlink():  # never write the public key through a link
-        public_path.unlink()
-    public_path.write_text(signer.public_pem(), encoding="ascii")
+    # Written beside its target and renamed over it (a link there is replaced, never written
+    # through), then the directory fsynced: both keys' names are durable from here.
+    write_atomic(public_path, signer.public_pem().encode("ascii"))
     return KeyPair(private_path, public_path, signer.keyid)
 
 
