@@ -15,10 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from registry_helpers import make_envelope, make_statement
+from sqlalchemy import insert, text
 
-from computegov.registry import logstore
+from computegov.registry import groupwrite, logstore
 from computegov.registry.errors import LogProofError
+from computegov.registry.groupcommit import Pending
+from computegov.registry.models import AuditEvent, Report, VerdictRow, utcnow
+from computegov.registry.submission import parse_submission
 from computegov.tlog import merkle
 from computegov.tlog.entries import canonical_bytes
 
@@ -112,3 +116,44 @@ def test_insert_rows_writes_every_part(store: Any) -> None:
                                     ("log_nodes", ("level", "node_index", "hash"), [])])
     assert store.log_size() == 5 and store.audit_log_tree() == []
     assert [bytes.fromhex(h) for h in store.inclusion_proof(4, 5)["audit_path"]] == _path(4, datas)
+
+
+def test_the_group_writes_rows_exactly_as_core_inserts_them(store: Any) -> None:
+    """write_group's plain statements store the same column values a Core insert of the same rows stores."""
+    org = store.ensure_org("acme")
+    batch = []
+    for i, (title, outcome, partial, keyid) in enumerate([("it's %s ? ; --", "verified", False, "k1"),
+                                                          ("é😀\\", "incomplete", True, None),
+                                                          ("plain", "failed", False, "k3")]):
+        parsed = parse_submission({"envelope": make_envelope(make_statement(model=f"{title}-{i}"))})
+        p = Pending(org, parsed, {"ok": outcome == "verified", "checks": [], "note": title}, "fake", outcome, partial,
+                    keyid, utcnow())
+        batch.append(groupwrite.prepare(p))
+
+    def rows() -> list[list[tuple[Any, ...]]]:
+        with store.engine.connect() as conn:
+            return [
+                [tuple(r) for r in conn.execute(text(
+                    "SELECT digest_sha256, organisation_id, envelope_json, ledger_text, summary_json, title, total_flop,"
+                    " size_bytes, submitted_at, withdrawn_at, signer_keyid, flag, payload_sha256 FROM reports"
+                    " ORDER BY digest_sha256"))],
+                [tuple(r) for r in conn.execute(text(
+                    "SELECT r.digest_sha256, v.ok, v.outcome, v.partial, v.verifier, v.verdict_json, v.created_at"
+                    " FROM verdicts v JOIN reports r ON r.id = v.report_id ORDER BY r.digest_sha256"))],
+                [tuple(r) for r in conn.execute(text(
+                    "SELECT at, actor, action, object_type, object_id, detail_json FROM audit_events"
+                    " WHERE action = 'report.submit' ORDER BY object_id"))],
+            ]
+
+    with store.engine.begin() as conn:
+        groupwrite.write_group(conn, batch, None)
+    ours = rows()
+    with store.engine.begin() as conn:  # the same rows again, through Core
+        conn.execute(text("DELETE FROM verdicts"))
+        conn.execute(text("DELETE FROM reports"))
+        conn.execute(text("DELETE FROM audit_events WHERE action = 'report.submit'"))
+        ids = conn.execute(insert(Report).returning(Report.id, sort_by_parameter_order=True),
+                           [p.report_row for p in batch]).scalars().all()
+        conn.execute(insert(VerdictRow), [{**p.verdict_row, "report_id": i} for p, i in zip(batch, ids, strict=True)])
+        conn.execute(insert(AuditEvent), [p.audit_row for p in batch])
+    assert rows() == ours and len(ours[0]) == len(ours[1]) == len(ours[2]) == 3
