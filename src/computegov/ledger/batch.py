@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import partial
-from itertools import compress, repeat
-from operator import eq, itemgetter, not_
+from itertools import accumulate, compress, repeat
+from operator import add, eq, itemgetter, le, not_
 from typing import Any
 
 from computegov.ledger.records import Record
@@ -44,7 +44,7 @@ class MeasurementRun:
             the field or holds null: only rules that treat both alike may read these).
     """
 
-    __slots__ = ("_types", "columns", "intervals", "step_end", "times")
+    __slots__ = ("_low", "_ordered", "_types", "columns", "finite", "intervals", "step_end", "times")
 
     def __init__(
         self,
@@ -52,9 +52,13 @@ class MeasurementRun:
         step_end: tuple[Any, ...],
         intervals: tuple[dict[str, Any], ...],
         columns: dict[str, tuple[Any, ...]],
+        finite: bool = False,
     ) -> None:
         self.times, self.step_end, self.intervals, self.columns = times, step_end, intervals, columns
+        self.finite = finite
         self._types: dict[str, set[type]] = {}
+        self._low: dict[str, Any] = {}
+        self._ordered: dict[tuple[str, str], bool] = {}
 
     def __len__(self) -> int:
         return len(self.times)
@@ -68,6 +72,31 @@ class MeasurementRun:
         if found is None:
             column = self.columns.get(key)
             found = self._types[key] = set(map(type, column)) if column is not None else {_NONE}
+        return found
+
+    def low(self, key: str) -> Any:
+        """``min`` of interval field ``key``'s column, computed once per run (several checks ask).
+
+        Only for a column present in :attr:`columns` whose values are all of one comparable
+        kind (the caller has checked :meth:`types`: all ints, or all ints and floats).
+        """
+        low = self._low
+        if key in low:
+            return low[key]
+        found = low[key] = min(self.columns[key])
+        return found
+
+    def ordered(self, first: str, second: str) -> bool:
+        """Whether ``first``'s value <= ``second``'s in every interval (computed once per run).
+
+        Only for two columns present in :attr:`columns` whose values are all floats (the caller
+        has checked :meth:`types`).
+        """
+        pair = (first, second)
+        found = self._ordered.get(pair)
+        if found is None:
+            cols = self.columns
+            found = self._ordered[pair] = all(map(le, cols[first], cols[second]))
         return found
 
 
@@ -84,12 +113,17 @@ class Batch:
     """
 
     __slots__ = (
-        "_batch_steps", "_columns", "_data", "_items", "_kind_set", "_kinds", "_measurements",
-        "_records", "_times", "offsets",
+        "_base", "_batch_steps", "_columns", "_data", "_items", "_kind_set", "_kinds",
+        "_lengths", "_measurements", "_n", "_offsets", "_records", "_sorted", "_times", "finite",
     )
 
     def __init__(self, offsets: list[int], records: list[Record]) -> None:
-        self.offsets = offsets
+        self._offsets: list[int] | None = offsets
+        self._n = len(offsets)
+        self._base = 0
+        self._lengths: list[int] = []
+        self.finite = False
+        self._sorted: bool | None = None
         self._records: list[Record] | None = records
         self._columns: tuple[Sequence[Any], ...] | None = None
         self._items: list[tuple[int, Record]] | None = None
@@ -110,27 +144,59 @@ class Batch:
     @classmethod
     def of_columns(
         cls,
-        offsets: list[int],
+        offsets: list[int] | None,
         columns: tuple[
             Sequence[int], Sequence[str], Sequence[float], Sequence[str],
             Sequence[dict[str, Any]], Sequence[str],
         ],
+        *,
+        base: int = 0,
+        lengths: list[int] | None = None,
+        finite: bool = False,
     ) -> Batch:
         """A batch of records given field by field: ``(seqs, kinds, times, prevs, data, hashes)``.
 
         Args:
-            offsets: each record's byte offset in the ledger file.
+            offsets: each record's byte offset in the ledger file (None: worked out from
+                ``base`` and ``lengths`` when first asked for; most batches never are).
             columns: each :class:`Record` field of every record, in the record's field order
                 (equal lengths).
+            base: the first record's byte offset (with ``offsets`` None).
+            lengths: each record's line length without its newline, bytes (with ``offsets``
+                None).
+            finite: every number in the records is known finite (parsed by a reader that
+                refuses non-finite numbers), so the checks may skip their ``< inf`` tests.
         """
-        batch = cls(offsets, [])
+        batch = cls([], [])
         batch._records = None
         batch._columns = columns
+        batch._offsets = offsets
+        batch._n = len(columns[0])
+        batch._base = base
+        batch._lengths = lengths if lengths is not None else []
+        batch.finite = finite
         _, batch._kinds, batch._times, _, batch._data, _ = columns
         return batch
 
+    @property
+    def offsets(self) -> list[int]:
+        """Each record's byte offset in the ledger file."""
+        offsets = self._offsets
+        if offsets is None:
+            steps = map(add, self._lengths[:-1], repeat(1))  # each line and its newline
+            offsets = self._offsets = list(accumulate(steps, initial=self._base))
+        return offsets
+
     def __len__(self) -> int:
-        return len(self.offsets)
+        return self._n
+
+    def times_sorted(self) -> bool:
+        """Whether the records' times never go down (computed once per batch)."""
+        found = self._sorted
+        if found is None:
+            times = self.times
+            found = self._sorted = all(map(le, times, times[1:]))
+        return found
 
     @property
     def records(self) -> list[Record]:
@@ -218,6 +284,8 @@ class Batch:
             self._measurements = _measurement_run(
                 self._of_kind(self.times, "measurement"), self._of_kind(self.data, "measurement")
             )
+            if self._measurements is not None:
+                self._measurements.finite = self.finite
         return self._measurements
 
     def batch_steps(self) -> tuple[Any, ...] | None:

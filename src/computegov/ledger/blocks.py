@@ -47,7 +47,7 @@ from typing import Any
 from computegov.ledger import records as _records
 from computegov.ledger.records import RECORD_KINDS
 
-__all__ = ["RecordColumns", "decode_lines"]
+__all__ = ["RecordColumns", "decode_lines", "parser_is_finite"]
 
 #: ``(seqs, kinds, times, prevs, data, hashes)``: each field of every record of a block, in file
 #: order (the fields of :class:`~computegov.ledger.records.Record`, in its order).
@@ -72,6 +72,41 @@ _BODY_KEY_SET = frozenset(_BODY_KEYS)
 _KINDS = frozenset(RECORD_KINDS)
 _sha256 = hashlib.sha256
 _hexdigest = type(hashlib.sha256()).hexdigest
+
+
+def _refuses_non_finite(loads: Any) -> bool:
+    """Whether ``loads`` refuses every JSON number beyond double range (as orjson 3.x does).
+
+    JSON has no NaN or infinity; a number such as ``1e400`` is the only way to one, and orjson
+    refuses it ("number is infinity when parsed as double") where the stdlib reads ``inf``.
+    Checked once at import on the boundary cases, so a parser that changed this is not trusted.
+    """
+    big = b"1" + b"0" * 400
+    for text in (b"1e400", b"-1e400", b"1.7976931348623159e308", b"[0.0,1e309]", b"123e999999", big):
+        try:
+            loads(text)
+        except ValueError:  # orjson.JSONDecodeError subclasses ValueError
+            continue
+        return False
+    return True
+
+
+#: The parser whose numbers are all finite (None: none known); a batch it decoded skips the
+#: checks' ``< inf`` tests (:func:`parser_is_finite`).
+_FINITE_LOADS = (
+    _records._ORJSON_LOADS
+    if _records._ORJSON_LOADS is not None and _refuses_non_finite(_records._ORJSON_LOADS)
+    else None
+)
+
+
+def parser_is_finite() -> bool:
+    """Whether :func:`decode_lines` now parses with a reader that refuses non-finite numbers.
+
+    True for orjson (checked at import): every float of a block it accepts is finite, so the
+    checks need not test its columns against infinity. Read at call time, as the parser is.
+    """
+    return _FINITE_LOADS is not None and _records._ORJSON_LOADS is _FINITE_LOADS
 
 
 def decode_lines(
@@ -116,11 +151,12 @@ def decode_lines(
     if b"".join(map(_TAIL, lines)) != b"".join((_SUFFIX_START, expected, _SUFFIX_END)):
         return None
     try:
-        objs: list[Any] = list(map(loads, bodies))
-        if set(map(type, objs)) != {dict}:
-            return None
-        joined = b"[" + b",".join(bodies) + b"]"
-        if dumps(objs, option=_records._ORJSON_SORT) == joined:
+        objs: list[Any] = list(map(loads, bodies))  # each a dict: tested with dict.keys below
+        # orjson writes a list as [ + its items joined by commas + ]: the bodies joined (no
+        # copies for the brackets) must fill exactly the space between them
+        joined = b",".join(bodies)
+        spelt = dumps(objs, option=_records._ORJSON_SORT)
+        if len(spelt) == len(joined) + 2 and spelt.startswith(joined, 1):
             # every body is orjson's encoding; the canonical one too unless it may spell a
             # float otherwise: those bodies (if any) are compared with the canonical encoding
             if _records.orjson_spelling_differs(joined) and not all(
@@ -135,17 +171,26 @@ def decode_lines(
     # Exactly these five keys (a key view compares with a set as a set), in sorted order: each
     # body is its canonical encoding (checked above), whose keys are sorted, and a parsed
     # object keeps its keys in the order written; so each object's values come in this order.
-    if not all(map(eq, map(dict.keys, objs), repeat(_BODY_KEY_SET))):
+    # dict.keys refuses anything but a dict (TypeError): JSON gives no dict subclass.
+    try:
+        if not all(map(eq, map(dict.keys, objs), repeat(_BODY_KEY_SET))):
+            return None
+    except TypeError:
         return None
     data, kinds, prevs, seqs, times = zip(*map(dict.values, objs), strict=True)
+    try:
+        # Every kind is one of the six names: of the values JSON gives, only a string equals a
+        # string (so no separate type test); a list or dict kind is unhashable (TypeError).
+        if not _KINDS.issuperset(kinds):
+            return None
+    except TypeError:
+        return None
     if (
         set(map(type, seqs)) != {int}
         or seqs != tuple(range(first_seq, first_seq + n))
-        or set(map(type, kinds)) != {str}  # before hashing: a list or dict kind is unhashable
-        or not _KINDS.issuperset(kinds)
         or set(map(type, times)) != {float}
-        or not (-math.inf < min(times) and max(times) < math.inf)
-        or set(map(type, prevs)) != {str}
+        or (loads is not _FINITE_LOADS and not (-math.inf < min(times) and max(times) < math.inf))
+        # each prev equals a hash (a string), so each is a string: no separate type test
         or prevs[0] != prev_hash
         or list(prevs[1:]) != digests[:-1]
         or set(map(type, data)) != {dict}

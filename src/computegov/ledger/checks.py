@@ -160,7 +160,11 @@ def _columns_clean(batch: Batch) -> bool:
     if not len(run):
         return True
     ends = run.step_end
-    return set(map(type, ends)) <= _INT_ONLY and min(ends) >= 0 and columns_clean(run.columns, run.types)
+    return (
+        set(map(type, ends)) <= _INT_ONLY
+        and min(ends) >= 0
+        and columns_clean(run.columns, run.types, low_of=run.low, finite=run.finite)
+    )
 
 
 class RecordsCheck:

@@ -197,7 +197,11 @@ _NONE = type(None)
 
 
 def columns_clean(
-    columns: Mapping[str, Sequence[Any]], types_of: Callable[[str], set[type]] | None = None
+    columns: Mapping[str, Sequence[Any]],
+    types_of: Callable[[str], set[type]] | None = None,
+    *,
+    low_of: Callable[[str], Any] | None = None,
+    finite: bool = False,
 ) -> bool:
     """True only when :func:`interval_problems` finds nothing in any interval of ``columns``.
 
@@ -210,6 +214,10 @@ def columns_clean(
     Args:
         columns: field -> its value in each interval.
         types_of: field -> the set of its column's types, where already known (not changed).
+        low_of: field -> ``min`` of its column, where already known or shared (asked only of a
+            column holding no None).
+        finite: every number in ``columns`` is known finite (read by a parser that refuses
+            non-finite numbers): the ``< inf`` tests are skipped.
     """
     inf = math.inf
     for key, column in columns.items():
@@ -221,16 +229,26 @@ def columns_clean(
         if _NONE in types:
             types = types - {_NONE}
             values = [v for v in column if v is not None]
-        if not values:
+            if not values:
+                continue
+        elif not values:
+            continue
+        elif code < 3 and low_of is not None and types <= _NUMBERS:  # the shared minimum
+            low = low_of(key)
+            if code == 0:
+                if not types <= _INT_ONLY or low < 0:
+                    return False
+            elif (low <= 0 if code == 2 else low < 0) or (not finite and max(values) >= inf):
+                return False
             continue
         if code == 0:
             if not types <= _INT_ONLY or min(values) < 0:
                 return False
         elif code == 1:
-            if not types <= _NUMBERS or min(values) < 0 or max(values) >= inf:
+            if not types <= _NUMBERS or min(values) < 0 or (not finite and max(values) >= inf):
                 return False
         elif code == 2:
-            if not types <= _NUMBERS or min(values) <= 0 or max(values) >= inf:
+            if not types <= _NUMBERS or min(values) <= 0 or (not finite and max(values) >= inf):
                 return False
         elif key != "flop_exact" or not types <= _BOOL_ONLY:
             return False

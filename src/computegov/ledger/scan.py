@@ -17,12 +17,10 @@ import hashlib
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from itertools import accumulate, repeat
-from operator import add
 from typing import Any, Protocol
 
 from computegov.ledger.batch import Batch
-from computegov.ledger.blocks import decode_lines
+from computegov.ledger.blocks import decode_lines, parser_is_finite
 from computegov.ledger.evidence import DEFAULT_MAX_RECORD_BYTES
 from computegov.ledger.records import GENESIS_HASH, LineError, Record, decode_span
 
@@ -251,14 +249,16 @@ def stream_blocks(
             lengths = list(map(len, lines))
             fast = decode_lines(lines, lengths, prev, index, max_record_bytes)
             if fast is not None:
-                offsets = list(accumulate(map(add, lengths[:-1], repeat(1)), initial=base))
                 prev = fast[-1][-1]
                 index += len(lines)
                 tally.records += len(lines)
                 if not broken:
                     tally.committed_bytes = base + last + 1
                 pos = last + 1
-                yield Batch.of_columns(offsets, fast)
+                # offsets worked out from the lengths only if a check asks (most never do)
+                yield Batch.of_columns(
+                    None, fast, base=base, lengths=lengths, finite=parser_is_finite()
+                )
         if pos <= last:  # the block's lines one at a time: each problem named
             offsets, recs = [], []
             view = memoryview(buf)  # zero-copy line slices

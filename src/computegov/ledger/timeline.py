@@ -141,7 +141,8 @@ class TimesCheck:
             be read one record at a time.
         """
         times = batch.times
-        if not (self._start <= min(times) and max(times) <= self._limit):
+        lo, hi = (times[0], times[-1]) if batch.times_sorted() else (min(times), max(times))
+        if not (self._start <= lo and hi <= self._limit):
             return False
         run = batch.measurements()
         if run is None:
@@ -157,16 +158,21 @@ class TimesCheck:
                 run.types("time_start_unix_s") == _FLOAT_ONLY
                 and run.types("time_end_unix_s") == _FLOAT_ONLY
                 and run.types("seconds") == _FLOAT_ONLY
-                and self._lo_start <= min(t0)
-                and all(map(le, t0, t1))
+                and self._lo_start <= run.low("time_start_unix_s")
+                and run.ordered("time_start_unix_s", "time_end_unix_s")
                 and all(map(le, t1, map(add, run.times, repeat(RUN_CLOCK_TOLERANCE_S))))
             ):
                 return False
             spans = list(map(sub, t1, t0))
-            bounds = map(add, map(mul, spans, repeat(_REL)), repeat(SPAN_ABS_TOLERANCE_S))
-            if not all(map(le, sec, bounds)):
-                return False
-        self._latest = max(self._latest, max(times))
+            # Each bound is (span * _REL) + the absolute allowance, rounded as one at a time;
+            # rounding is monotone, so the smallest span gives the smallest bound: seconds all
+            # within it pass every bound. Only where every number is finite (no NaN span, which
+            # min() may pass over); otherwise each is compared with its own bound.
+            if not run.finite or max(sec) > min(spans) * _REL + SPAN_ABS_TOLERANCE_S:
+                bounds = map(add, map(mul, spans, repeat(_REL)), repeat(SPAN_ABS_TOLERANCE_S))
+                if not all(map(le, sec, bounds)):
+                    return False
+        self._latest = max(self._latest, hi)
         self._span_total = reduce(add, spans, self._span_total)  # in order, as one at a time
         return True
 

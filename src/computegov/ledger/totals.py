@@ -92,17 +92,18 @@ _NONE = type(None)
 _NONE_ONLY = {_NONE}
 
 
-def _numbers(values: Sequence[Any], types: set[type] | None = None) -> list[Any]:
+def _numbers(values: Sequence[Any], types: set[type] | None = None) -> Sequence[Any]:
     """The values that are JSON numbers (int or float; not bool, not None), in order.
 
-    ``types``: the values' types, where already known.
+    ``types``: the values' types, where already known. ``values`` itself (not a copy) when
+    every value is a number: the caller only reads it.
     """
     if types is None:
         types = set(map(type, values))
     if types <= _NUMBER_TYPES:
-        return list(values)
+        return values
     if types == _NONE_ONLY:
-        return []
+        return ()
     return [v for v in values if type(v) is float or type(v) is int]
 
 
@@ -117,13 +118,18 @@ def _fold(values: list[float]) -> list[float]:
     repeating leaves terms whose exact sum is the original one, so ``fsum`` of the folded list
     plus any later values equals ``fsum`` of everything. A sum that is not a finite number is
     kept as a single NaN or infinity, which ``fsum`` then propagates as it would have.
+    ``values`` is used as scratch space (its end grows and shrinks back): the caller replaces
+    it with the result.
     """
     try:
         terms = [math.fsum(values)]
         if not math.isfinite(terms[0]):
             return terms
+        n = len(values)
         while True:
-            rest = math.fsum(values + [-t for t in terms])
+            values += [-t for t in terms]  # in place (the caller replaces the list): no copy
+            rest = math.fsum(values)
+            del values[n:]
             if rest == 0.0:
                 return terms
             terms.append(rest)
@@ -243,7 +249,7 @@ class TotalsSum:
         def column(key: str) -> Sequence[Any]:
             return columns.get(key, nothing)
 
-        def numbers(key: str) -> list[Any]:
+        def numbers(key: str) -> Sequence[Any]:
             return _numbers(column(key), types_of(key) if types_of is not None else None)
 
         self._intervals += n
