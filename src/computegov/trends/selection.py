@@ -63,8 +63,16 @@ def order_statistics(values: npt.NDArray[Any], ranks: npt.ArrayLike) -> npt.NDAr
     for group, i_lo, i_hi in groups:
         lo = sample[i_lo] if i_lo >= 0 else -np.inf
         hi = sample[i_hi] if i_hi < m else np.inf
-        below = int(np.count_nonzero(values < lo))
-        window = values[(values >= lo) & (values <= hi)]
+        if lo != lo:  # a NaN bound (NaN values sort last): the exact rule, on everything
+            values.partition(rs)
+            return values[rs]
+        under = values < lo
+        below = int(np.count_nonzero(under))
+        # lo <= v <= hi from the comparison already made (one pass fewer): with lo not NaN,
+        # "not v < lo" is "v >= lo" for every v but NaN, and a NaN v fails "v <= hi" either way
+        inside = values <= hi
+        np.greater(inside, under, out=inside)  # inside and not under
+        window = values[inside]
         if not below <= group[0] <= group[-1] < below + window.size:
             values.partition(rs)  # the exact rule, on everything
             return values[rs]
