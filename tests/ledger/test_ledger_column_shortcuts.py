@@ -29,7 +29,12 @@ from computegov.ledger.order_check import _no_overlap
 from computegov.ledger.record_schema import columns_clean
 from computegov.ledger.records import GENESIS_HASH, canonical_json
 from computegov.ledger.scan import ScanTally, scan_ledger, stream_blocks
-from computegov.ledger.timeline import _REL, SPAN_ABS_TOLERANCE_S
+from computegov.ledger.timeline import (
+    _REL,
+    RUN_CLOCK_TOLERANCE_S,
+    SPAN_ABS_TOLERANCE_S,
+    _end_by_record,
+)
 
 HAS_ORJSON = records_module._ORJSON_LOADS is not None
 
@@ -139,6 +144,15 @@ def test_no_overlap_is_the_exact_test(pairs, last_end) -> None:
     end = tuple(b for _, b in pairs)
     exact = all(map(ge, start, map(sub, (last_end, *end[:-1]), [1e-3] * len(start))))
     assert _no_overlap(start, end, last_end) == exact
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(_TIMES, _TIMES), min_size=1, max_size=6))
+def test_end_by_record_is_the_exact_test(pairs) -> None:
+    ends = tuple(a for a, _ in pairs)
+    times = tuple(b for _, b in pairs)
+    tol = [RUN_CLOCK_TOLERANCE_S] * len(ends)
+    assert _end_by_record(ends, times) == all(map(le, ends, map(add, times, tol)))
 
 
 @settings(max_examples=500, deadline=None)
