@@ -38,30 +38,42 @@ database's work, not fsync, not the load generator (0.2-0.3 ms CPU per request),
 sections whose wall time is mostly the holding thread waiting to run again (for the interpreter
 lock, shared with the worker's ~30 other request threads, or for a CPU) after each statement:
 
-* the log's critical section (lock -> append -> sign -> commit+fsync) took 62-77 ms per group on
-  PostgreSQL with 2 workers, of which 6.3-6.9 ms was the holder's CPU; the lock was held 62-86 %
+* the log's critical section (lock -> append -> sign -> commit+fsync) took 41-76 ms per group on
+  PostgreSQL with 2 workers, of which 4.4-6.9 ms was the holder's CPU; the lock was held 62-86 %
   of the run, and the sampler found its holder ``idle in transaction`` (PostgreSQL waiting for the
-  worker's next statement) in 61-73 % of all samples, in ``IO:WALSync`` in 4-5 %. Each worker
-  groups only its own submissions, so 2 workers halve the groups (10-11 -> 6.7-7.3 reports)
-  while the per-group time stays: ceiling 88-115 reports/s whatever the workers, where 2 workers
-  landed (71-76/s; 1 worker 64-77/s). On SQLite (whose whole write transaction is the critical
-  section) 44-69 ms per group, 6-9 ms CPU, held 74-82 %. The section made 11 round trips per
-  group (the log's lock twice, size, leaves, subtree hashes, their siblings, the checkpoint lock,
-  the last checkpoint, the root's pieces, the checkpoint, commit), each one a wait to run again.
-  A shorter interpreter switch interval (``--switch-interval-ms 0.5``) did not shorten it.
-* with 1 worker, that worker's commit loop (one group's transaction at a time) was 88-90 % busy
-  on PostgreSQL: 122-154 ms per group, half of it before the lock (the rows' inserts).
+  worker's next statement) in 61-75 % of all samples, in ``IO:WALSync`` in 4-8 %. Each worker
+  groups only its own submissions, so 2 workers nearly halve the groups (9.6-11.4 -> 5.8-7.3
+  reports) while the per-group time stays: ceiling 89-146 reports/s whatever the workers, where
+  2 workers landed (71-116/s; 1 worker 64-115/s in the same runs). On SQLite (whose whole write
+  transaction is the critical section) 28-69 ms per group, 5.6-9.3 ms CPU, held 74-84 %. The
+  section made 11 round trips per group on PostgreSQL (the log's lock twice, size, leaves,
+  subtree hashes, their siblings, the checkpoint lock, the last checkpoint, the root's pieces,
+  the checkpoint, commit), each one a wait to run again; on SQLite Core's building of the
+  multi-row statements was most of the CPU inside it. A shorter interpreter switch interval
+  (``--switch-interval-ms 0.5``) did not shorten it (the machine's CPUs, not only the interpreter
+  lock, were what the holder waited for).
+* with 1 worker, that worker's commit loop (one group's transaction at a time) was 86-93 % busy
+  on PostgreSQL: 84-154 ms per group, about half of it before the lock (the rows' inserts).
+
+This matches the quiet run's 60-73 % busy machine with no gain from a second worker: the serial
+sections, not the CPUs, were full. To measure it quietly: ``python benchmarks/registry_load.py
+--workers 1,2,4 --clients 8,32 --reports 30 --reads 2 --sample-pg`` (with
+``$COMPUTEGOV_TEST_POSTGRES_URL`` set; about 8 minutes).
 
 Since the group commit holds the lock for 4 statements (:mod:`computegov.registry.groupwrite`:
 the lock, one read of size, frontier and last checkpoint, one insert of leaves, subtree hashes
-and checkpoint, commit) and builds the receipts from memory, in the same interleaved runs: the
-critical section is 26-39 ms per group on PostgreSQL (1.9-2.0 ms CPU), held 38-48 % of the run;
-2 workers 109 reports/s against 71-76 before (x1.4-1.5), 1 worker 87 against 64-77; server CPU
-6.2-6.5 ms per request against 7.0-9.3; SQLite 30-51 ms per group (4.7-6.9 ms CPU) against
-44-69. One report at a time through ``Store.submit`` and its receipt, one thread: 4.3-5.0 ms CPU
-per report against 9.6-10.3 on PostgreSQL, 2.6-3.5 against 3.5-4.0 on SQLite. What is left at 1
-worker is its commit loop (still ~90 % busy on PostgreSQL: the rows' three inserts before the
-lock); at 2 workers on this machine, CPU.
+and checkpoint, commit), writes the rows before it in one statement on PostgreSQL (three plain
+multi-row statements on SQLite) and builds the receipts from memory, in the same kind of
+interleaved runs (old code 3-5 runs, new 2; same flags, same machine state): the critical section
+on PostgreSQL with 2 workers is 18-20 ms per group (1.4-1.8 ms CPU) against 41-76 (4.4-6.9),
+the lock held 44-58 % of the run against 62-86 %, 140-159 reports/s against 71-116; with 1
+worker 19-29 ms (1.7-1.9 CPU) against 38-77 (5.1-6.4). On SQLite 18-36 ms per group (2.4-3.3 ms
+CPU) against 28-69 (5.6-9.3), the commit's fsync now 10-17 ms of it. Server CPU per request
+4.3-5.2 ms against 4.7-8.1 (SQLite) and 6.1-9.3 (PostgreSQL). One report at a time through
+``Store.submit`` and its receipt, one thread: 1.5-1.7 ms CPU per report against 3.1-3.6 on
+SQLite, 1.7-2.3 against 6.3-7.9 on PostgreSQL (1.0-1.2 against 3.9-4.4 when the machine was
+quieter). What is left: with 1 worker its commit loop (76-81 % busy on PostgreSQL; the lock
+35-37 %), with 2 workers the lock is no longer saturated; on this machine, CPU.
 
 The baseline is the same server with one worker: what a practitioner would run first. Read the
 ratios with the machine line printed first: on a machine with C CPUs, more than C workers cannot
