@@ -55,7 +55,7 @@ lock, shared with the worker's ~30 other request threads, or for a CPU) after ea
 * with 1 worker, that worker's commit loop (one group's transaction at a time) was 86-93 % busy
   on PostgreSQL: 84-154 ms per group, about half of it before the lock (the rows' inserts).
 
-This matches the quiet run's 60-73 % busy machine with no gain from a second worker: the serial
+This is consistent with the quiet run's 60-73 % busy machine and no gain from a second worker: serial
 sections, not the CPUs, were full. To measure it quietly: ``python benchmarks/registry_load.py
 --workers 1,2,4 --clients 8,32 --reports 30 --reads 2 --sample-pg`` (with
 ``$COMPUTEGOV_TEST_POSTGRES_URL`` set; about 8 minutes).
