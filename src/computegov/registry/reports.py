@@ -47,7 +47,6 @@ from computegov.tlog.checkpoint import Checkpoint, sign_checkpoint
 __all__ = ["Reports"]
 
 
-
 def _report_items(row: Report | dict[str, Any], organisation: str, envelope: dict[str, Any],
                   verdict: dict[str, Any], *, verifier: str, outcome: str,
                   partial: bool) -> list[tuple[str, str, dict[str, Any]]]:
@@ -68,8 +67,6 @@ def _report_items(row: Report | dict[str, Any], organisation: str, envelope: dic
         ("verdict", digest, verdict_entry(
             report_digest=digest, verifier=verifier, outcome=outcome, partial=partial, verdict=verdict)),
     ]
-
-
 
 
 _GROUP_LOCK = threading.Lock()
