@@ -161,7 +161,7 @@ def decode_lines(
             # float otherwise: those bodies (if any) are compared with the canonical encoding
             if _records.orjson_spelling_differs(joined) and not all(
                 _records._canonical_bytes(objs[i]) == bodies[i]
-                for i in _records.spelling_suspects(bodies)
+                for i in _records.spelling_suspects(bodies, joined)
             ):
                 return None
         elif not all(map(_records._is_canonical, objs, bodies)):

@@ -195,9 +195,11 @@ class RecordsCheck:
         if len(problems) >= KEPT_PROBLEMS:
             return
         if _columns_clean(batch):  # nothing there that feed() would report: feed the rest
-            offsets, record = batch.offsets, batch.record
-            for i in batch.indices_except(_COLUMN_KINDS):
-                self.feed(offsets[i], record(i))
+            which = batch.indices_except(_COLUMN_KINDS)
+            if which:  # offsets only where a record is read (most batches have none)
+                offsets, record = batch.offsets, batch.record
+                for i in which:
+                    self.feed(offsets[i], record(i))
             return
         for offset, rec in batch.items:
             self.feed(offset, rec)
@@ -291,7 +293,7 @@ class SignaturesCheck:
         """:meth:`feed` each record (only the first record and heads need work)."""
         if self._done is not None:
             return
-        record, offsets, n = batch.record, batch.offsets, len(batch)
+        record, n = batch.record, len(batch)
         if self._last is None:
             for offset, rec in batch.items:
                 if self._done is not None:
@@ -303,7 +305,7 @@ class SignaturesCheck:
             if i > pos:
                 self._n += i - pos
                 self._last = record(i - 1)
-            self.feed(offsets[i], record(i))
+            self.feed(batch.offsets[i], record(i))
             pos = i + 1
             if self._done is not None:
                 return

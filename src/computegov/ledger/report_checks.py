@@ -67,7 +67,7 @@ class LedgerFacts:
         """Take the facts of each record; intervals summed column-wise."""
         if not len(batch):
             return
-        record, offsets, n = batch.record, batch.offsets, len(batch)
+        record, n = batch.record, len(batch)
         if not self.records:
             first = record(0)
             self.meta, self.first_kind = first.data, first.kind
@@ -101,7 +101,7 @@ class LedgerFacts:
                 )
                 if d.get("path"):
                     self.checkpoint_files.append(
-                        (f"record {rec.seq} (byte offset {offsets[i]})", d["path"], d.get("file"))
+                        (f"record {rec.seq} (byte offset {batch.offsets[i]})", d["path"], d.get("file"))
                     )
             elif kind == "end":
                 if not self.ends:
