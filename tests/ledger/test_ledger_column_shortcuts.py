@@ -235,3 +235,25 @@ def test_the_block_decoder_declines_a_body_that_is_not_an_object(body) -> None:
     assert blocks.decode_lines(lines, list(map(len, lines)), GENESIS_HASH, 0, 1 << 20) is None
     lines = [*good, _line(body)]
     assert blocks.decode_lines(lines, list(map(len, lines)), GENESIS_HASH, 0, 1 << 20) is None
+
+
+@pytest.mark.parametrize("value", [["measurement"], {"k": 1}, 1, True, None, "measurements", ""])
+def test_the_block_decoder_declines_one_odd_kind_throughout(value) -> None:
+    bodies = [
+        {"seq": i, "kind": value, "time_unix_s": 1.7e9 + i, "prev": None,
+         "data": {"interval": {"steps": 1}, "step_end": i}}
+        for i in range(3)
+    ]
+    lines = _chain(bodies)
+    assert blocks.decode_lines(lines, list(map(len, lines)), GENESIS_HASH, 0, 1 << 20) is None
+
+
+@pytest.mark.parametrize(
+    "kinds", [["head"], ["meta", "head"], ["batch", "batch", "batch"], ["end", "batch", "end"]]
+)
+def test_kind_set_is_the_set_of_kinds(kinds) -> None:
+    n = len(kinds)
+    cols = (tuple(range(n)), tuple(kinds), (1.0,) * n, ("",) * n, ({},) * n, [""] * n)
+    batch = Batch.of_columns(list(range(n)), cols)
+    assert batch.kind_set == set(kinds)
+    assert batch.indices(frozenset(("head",))) == [i for i, k in enumerate(kinds) if k == "head"]

@@ -231,7 +231,10 @@ class Batch:
     def kind_set(self) -> set[str]:
         """The kinds present."""
         if self._kind_set is None:
-            self._kind_set = set(self.kinds)
+            kinds = self.kinds
+            # one kind throughout (the usual batch): found by equality, no string hashed
+            one = bool(kinds) and kinds.count(kinds[0]) == len(kinds)
+            self._kind_set = {kinds[0]} if one else set(kinds)
         return self._kind_set
 
     @property

@@ -181,7 +181,9 @@ def decode_lines(
     try:
         # Every kind is one of the six names: of the values JSON gives, only a string equals a
         # string (so no separate type test); a list or dict kind is unhashable (TypeError).
-        if not _KINDS.issuperset(kinds):
+        # One kind throughout (the usual block) is found by equality alone, no string hashed.
+        one_kind = kinds.count(kinds[0]) == n
+        if kinds[0] not in _KINDS or not (one_kind or _KINDS.issuperset(kinds)):
             return None
     except TypeError:
         return None
