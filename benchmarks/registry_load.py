@@ -64,16 +64,18 @@ Since the group commit holds the lock for 4 statements (:mod:`computegov.registr
 the lock, one read of size, frontier and last checkpoint, one insert of leaves, subtree hashes
 and checkpoint, commit), writes the rows before it in one statement on PostgreSQL (three plain
 multi-row statements on SQLite) and builds the receipts from memory, in the same kind of
-interleaved runs (old code 3-5 runs, new 2; same flags, same machine state): the critical section
-on PostgreSQL with 2 workers is 18-20 ms per group (1.4-1.8 ms CPU) against 41-76 (4.4-6.9),
-the lock held 44-58 % of the run against 62-86 %, 140-159 reports/s against 71-116; with 1
-worker 19-29 ms (1.7-1.9 CPU) against 38-77 (5.1-6.4). On SQLite 18-36 ms per group (2.4-3.3 ms
-CPU) against 28-69 (5.6-9.3), the commit's fsync now 10-17 ms of it. Server CPU per request
-4.3-5.2 ms against 4.7-8.1 (SQLite) and 6.1-9.3 (PostgreSQL). One report at a time through
-``Store.submit`` and its receipt, one thread: 1.5-1.7 ms CPU per report against 3.1-3.6 on
-SQLite, 1.7-2.3 against 6.3-7.9 on PostgreSQL (1.0-1.2 against 3.9-4.4 when the machine was
-quieter). What is left: with 1 worker its commit loop (76-81 % busy on PostgreSQL; the lock
-35-37 %), with 2 workers the lock is no longer saturated; on this machine, CPU.
+interleaved runs (old code 4-6 runs, new 3; same flags): the critical section on PostgreSQL
+with 2 workers is 18-21 ms per group (1.4-1.8 ms CPU) against 34-76 (4.3-6.9), with 1 worker
+16-29 ms (1.6-1.9) against 38-77 (5.0-6.4); on SQLite 15-36 ms (2.0-3.3 ms CPU, the commit's
+fsync 9-17 ms of it) against 28-69 (5.6-9.3). Server CPU per request 3.5-5.2 ms against 4.7-8.1
+(SQLite) and 4.4-5.2 against 5.6-9.3 (PostgreSQL). Reports/s, new over old in the same machine
+state (two pairs; other processes 46-62 % of the machine): PostgreSQL 1 worker x1.33 and x1.42,
+2 workers x1.37 and x1.07; SQLite 1 worker x0.91 (SLOWER) and x1.59, 2 workers x1.05 and x1.58
+(noise of this size: read the ms above). One report at a time through ``Store.submit`` and its
+receipt, one thread: 1.5-1.7 ms CPU per report against 3.1-3.6 on SQLite, 1.7-2.3 against
+6.3-7.9 on PostgreSQL (1.0-1.2 against 3.9-4.4 when the machine was quieter). What is left: with
+1 worker its commit loop (76-81 % busy on PostgreSQL; the lock 35-37 %); with 2 workers the lock
+is held 44-65 % (was 62-86 %); on this machine, CPU.
 
 The baseline is the same server with one worker: what a practitioner would run first. Read the
 ratios with the machine line printed first: on a machine with C CPUs, more than C workers cannot
