@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from computegov.durable import write_atomic
 from computegov.errors import InputError
 from computegov.registry.errors import ForbiddenError, NotFoundError
 
@@ -227,6 +228,7 @@ def submit_report_files(client: RegistryClient, report_file: Path, ledger_file: 
     saved = None
     if receipt is not None and receipt_out is not None:
         receipt_out.parent.mkdir(parents=True, exist_ok=True)
-        receipt_out.write_text(json.dumps(receipt, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        # the receipt is the submitter's only proof of inclusion: never left half-written
+        write_atomic(receipt_out, json.dumps(receipt, indent=2, sort_keys=True) + "\n")
         saved = str(receipt_out)
     return SubmitResult(status == 201, answer["report"], receipt, saved)
