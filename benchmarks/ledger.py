@@ -18,7 +18,20 @@
    alternated, load average 1.3-1.7): CPU x2.42-2.78 (old) and x2.42-2.61 (new, one outlier x3.35)
    the plain chain walk, x2.01-2.16 the canonical walk for both, still not <= 2x; valgrind counted
    ~2 % fewer instructions per verification (1e4 records: 1015 -> 997 million), below this
-   machine's noise.
+   machine's noise. After the checks came to share their column facts (a column's minimum, the
+   intervals' start <= end, sorted times), offsets worked out only when asked, the ``< inf``
+   tests skipped where orjson refuses non-finite numbers, first tests without per-value
+   arithmetic for the no-overlap, span and interval-end bounds, and the spelling-suspect search
+   made one ``rfind`` per hit (2026-12-08, load average 2-5, ``--scaling-only --sizes
+   1e4,1e5,1e6``): CPU x2.31 / x2.28 / x2.38 the plain chain walk (x1.93 / x1.88 / x1.99 the
+   canonical walk), peak RSS 57 MiB; the old and new trees alternated in one process at 1e5
+   gave best-of-12 verify CPU 0.652 s (old) and 0.605 s (new), ratios x2.25-2.50 (old) and
+   x2.07-2.36 (new) against walks of 0.272-0.311 s; valgrind counted 6 % fewer instructions
+   (1e4 records, PYTHONHASHSEED=0: 994 -> 931 million; the plain walk 442 million). The <= 2x
+   aim is still not met: splitting, SHA-256 of each body and of the file, orjson's parse and
+   its canonical re-encoding alone took ~1.2x the walk (timed stage by stage at 1e5), and the
+   C-level passes over each block's columns (types, minima, running sums, exact totals) most
+   of the rest.
 3. BLAKE3 vs SHA-256 digest throughput of a large state dict (default 1 GiB, as in the issue;
    ``--state-mib 256`` where memory is short: it needs ~1.5 GiB free).
 
