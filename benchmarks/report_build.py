@@ -25,6 +25,16 @@ up to 6.6), `--repeats 3`, medians, CPU s: uncached 13.92, cold 13.87, cold with
 kept 12.18 (so the bundle is ~1.7 s of it), warm 0.39; 2 workers: uncached 16.09, cold 15.05.
 Aim warm <= 4 s met; cold <= 9 s not met (13.9 s; 12.2 s for a rebuild after a data change).
 
+Later round (main ae09c78; each side a `git archive` snapshot run with PYTHONPATH, this script with
+`--repeats 1`, the round's start 4057fd0 as the baseline in the same run; load average 1-5 from
+other jobs, so rows move by about 1 s between runs), CPU s, this round / start: uncached 10.80 /
+10.91, cold 11.85 / 11.32, cold with the JavaScript kept 9.35 / 9.33, warm 0.39 / 0.36: within
+the noise. The round's changes measured on their own (uncached one-process builds of ae09c78
+with and without them, alternated, 4 each on a quieter machine, load average about 1): 9.70-10.43
+against 10.03-10.60 s, medians 9.91 against 10.38 (about 0.4 s, 4 %). Cold <= 9 s still not met:
+the record simulation's random draws (~1.3 s) and the JavaScript bundle (~2 s) are fixed, and the
+rest is numpy work whose floating-point order the byte-identical report pins.
+
 Usage: python benchmarks/report_build.py [--quick] [--repeats N]
   --quick: only two small sections (the CI smoke run); the ratios still hold, the absolute
            numbers do not describe the full report.
