@@ -7,6 +7,8 @@ report or ledger, a key in the wrong format, a file over the size caps).
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -134,17 +136,19 @@ def verify_command(
     from computegov.ledger.verify import parse_allow_missing, verify_report
 
     trust = load_trust(attest_trust) if attest_trust is not None else None
-    verdict = verify_report(
-        report,
-        ledger,
-        key,
-        checkers={**registered_checkers(), **checkers_for(trust)},
-        checkpoints_dir=checkpoints,
-        allow_missing=parse_allow_missing(allow_missing),
-        limits=read_limits(max_record_bytes, max_file_bytes),
-        integrity_only=integrity_only,
-        peak_flop_per_s=_peak_option(peak_flop_per_s),
-    )
+    with _reading_bar(disable=as_json) as on_read:
+        verdict = verify_report(
+            report,
+            ledger,
+            key,
+            checkers={**registered_checkers(), **checkers_for(trust)},
+            checkpoints_dir=checkpoints,
+            allow_missing=parse_allow_missing(allow_missing),
+            limits=read_limits(max_record_bytes, max_file_bytes),
+            integrity_only=integrity_only,
+            peak_flop_per_s=_peak_option(peak_flop_per_s),
+            progress=on_read,
+        )
     if as_json:
         print_json(verdict)
         raise typer.Exit(verdict.exit_code)
@@ -158,6 +162,49 @@ def verify_command(
     print_table(table)
     _print_outcome(verdict)
     raise typer.Exit(verdict.exit_code)
+
+
+@contextlib.contextmanager
+def _reading_bar(*, disable: bool) -> Iterator[Callable[[int, int | None], None]]:
+    """A transient bar on stderr while the ledger is read: bytes, rate, time left.
+
+    Shown only on a terminal and only for a large ledger (:data:`_BAR_AFTER_BYTES`); rich's
+    progress module is imported only then.
+    """
+    shown: list[Any] = []  # (progress, task) once the bar is up
+
+    def on_read(done: int, size: int | None) -> None:
+        if not shown:
+            small = done < _BAR_AFTER_BYTES and (size is None or size < _BAR_AFTER_BYTES)
+            if disable or small or not err_console.is_terminal:
+                return
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+                TransferSpeedColumn,
+            )
+
+            bar = Progress(
+                TextColumn("reading the ledger"), BarColumn(), DownloadColumn(),
+                TransferSpeedColumn(), TimeRemainingColumn(), console=err_console, transient=True,
+            )
+            bar.start()
+            shown.append((bar, bar.add_task("ledger", total=size)))
+        bar, task = shown[0]
+        bar.update(task, completed=done)
+
+    try:
+        yield on_read
+    finally:
+        if shown:
+            shown[0][0].stop()
+
+
+#: Ledgers smaller than this are read without a bar (a fraction of a second).
+_BAR_AFTER_BYTES = 16 << 20
 
 
 def _peak_option(value: float | None) -> float | None:

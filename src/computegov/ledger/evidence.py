@@ -227,6 +227,11 @@ class BoundedReader:
         self._fd, self.path, self._what, self._max_bytes = fd, path, what, max_bytes
         self._total_bytes = 0
 
+    @property
+    def size_bytes(self) -> int:
+        """The file's size now, bytes (it may still grow while being read)."""
+        return os.fstat(self._fd).st_size
+
     def read(self, n: int) -> bytes:
         """Up to ``n`` bytes (b"" at the end of the file).
 

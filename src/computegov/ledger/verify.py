@@ -45,6 +45,7 @@ from computegov.ledger.signing import key_id, load_public_key
 from computegov.ledger.timeline import MAX_CLOCK_SKEW_S, TimesCheck
 from computegov.ledger.verdict import EVIDENCE_KINDS, Check, Verdict
 from computegov.ledger.verify_inputs import (
+    ReadProgress,
     check_envelope_signature,
     embedded_key,
     find_ledger,
@@ -83,6 +84,7 @@ def verify_report(
     clock: Callable[[], float] = time.time,
     max_clock_skew_s: float = MAX_CLOCK_SKEW_S,
     key_registered_unix_s: float | None = None,
+    progress: Callable[[int, int | None], object] | None = None,
 ) -> Verdict:
     """Check a compute report, and its ledger, and say what passed, failed or is missing.
 
@@ -121,6 +123,8 @@ def verify_report(
         max_clock_skew_s: allowed clock skew between prover and verifier, s (default 300).
         key_registered_unix_s: when the signing key was registered, Unix s, where known: a run
             may not start before it.
+        progress: called as the ledger is read with (bytes read, the ledger's size in bytes or
+            None where unknown), every MiB and at its end (a progress bar for long ledgers).
 
     Returns:
         The :class:`Verdict`; ``verdict.ok`` is True only when the outcome is ``verified``.
@@ -137,7 +141,7 @@ def verify_report(
     with gc_paused():
         return _verify(
             report, ledger, public_key, checkpoints_dir, catalog, checkers, allowed,
-            limits or ReadLimits(), peak_flop_per_s, times,
+            limits or ReadLimits(), peak_flop_per_s, times, progress,
         )
 
 
@@ -236,6 +240,7 @@ def _verify(
     limits: ReadLimits,
     peak_flop_per_s: float | None,
     times: _Times,
+    progress: Callable[[int, int | None], object] | None = None,
 ) -> Verdict:
     checks: list[Check] = []
     rep, report_path, fmt = read_report(report, limits.max_file_bytes)
@@ -308,6 +313,8 @@ def _verify(
             max_clock_skew_s=times.max_skew_s,
             key_registered_unix_s=times.key_registered_unix_s,
         )
+        if progress is not None:
+            reader = ReadProgress(reader, progress)
         try:
             checks.extend(
                 ledger_checks(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import binascii
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,8 @@ from computegov.ledger.signing import key_id, load_public_key, pae, verify_signa
 from computegov.ledger.verdict import Check
 
 __all__ = [
+    "PROGRESS_EVERY_BYTES",
+    "ReadProgress",
     "check_envelope_signature",
     "embedded_key",
     "find_ledger",
@@ -105,6 +107,43 @@ def open_ledger(source: Any, max_file_bytes: int) -> tuple[Any, str | None, str 
         return open_regular_stream(p, max_file_bytes, "ledger"), str(p), None
     except ComputegovError as err:
         return None, str(p), str(err)
+
+
+#: Bytes read between two calls of a reading-progress callback (and one at the end).
+PROGRESS_EVERY_BYTES = 1 << 20
+
+
+class ReadProgress:
+    """A ledger reader that tells ``progress(bytes read, size in bytes or None)`` how far it is.
+
+    Called when another :data:`PROGRESS_EVERY_BYTES` have been read and at the end of the file;
+    the size is the file's (or the bytes') length when known, None for a stream of unknown length.
+    Reads pass through unchanged.
+    """
+
+    __slots__ = ("_done", "_next", "_progress", "_reader", "_size")
+
+    def __init__(self, reader: Any, progress: Callable[[int, int | None], object]) -> None:
+        self._reader, self._progress = reader, progress
+        self._done, self._next = 0, PROGRESS_EVERY_BYTES
+        if isinstance(reader, io.BytesIO):
+            self._size: int | None = reader.getbuffer().nbytes
+        else:
+            size = getattr(reader, "size_bytes", None)
+            self._size = size if isinstance(size, int) else None
+
+    def read(self, n: int) -> bytes:
+        """Up to ``n`` bytes from the reader (b"" at the end), reporting progress."""
+        chunk = self._reader.read(n)
+        self._done += len(chunk)
+        if self._done >= self._next or not chunk:
+            self._next = self._done + PROGRESS_EVERY_BYTES
+            self._progress(self._done, self._size)
+        return chunk
+
+    def close(self) -> None:
+        """Close the reader."""
+        self._reader.close()
 
 
 def _ledger_name(report: ComputeReport | None) -> str | None:
