@@ -17,7 +17,7 @@ import functools
 from nacl import bindings as _sodium
 from nacl.exceptions import BadSignatureError as _BadSignature
 
-__all__ = ["public_key_problem", "signature_problem", "small_order_encodings", "verify_strict"]
+__all__ = ["is_hex_key", "public_key_problem", "signature_problem", "small_order_encodings", "verify_strict"]
 
 #: The field prime of Curve25519, p = 2^255 - 19 (RFC 8032 section 5.1).
 _P = 2**255 - 19
@@ -27,6 +27,16 @@ _L = 2**252 + 27742317777372353535851937790883648493
 #: The encoding of the identity point (0, 1).
 _IDENTITY = b"\x01" + bytes(31)
 _Y_MASK = (1 << 255) - 1
+
+
+def is_hex_key(text: str) -> bool:
+    """Whether ``text`` (spaces around it aside) is 64 hex digits, a raw key written out.
+
+    What tells a key given as text from a file name: a path that happens to be 64 characters
+    long (``/tmp/pytest-of-root/pytest-76/popen-gw0/evidence0/computegov.pub``) is a path.
+    """
+    t = text.strip()
+    return len(t) == 64 and all(c in "0123456789abcdefABCDEF" for c in t)
 
 
 @functools.lru_cache(maxsize=256)

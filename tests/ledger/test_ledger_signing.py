@@ -51,8 +51,24 @@ def test_public_key_loads_from_path_pem_text_and_hex(tmp_path: Path) -> None:
         pair.public_path.read_text(),
         pair.public_path.read_bytes(),
         want,
+        f"  {want.upper()}\n",
     ):
         assert public_key_hex(load_public_key(source)) == want
+
+
+def test_a_key_path_of_exactly_64_characters_is_read_as_a_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A path string as long as a hex key (as /tmp/pytest-of-root/pytest-76/popen-gw0/evidence0/
+    # computegov.pub was, in a parallel test run) was taken for 64 hex digits.
+    pair = generate_keypair(tmp_path)
+    want = public_key_hex(load_private_key(pair.private_path).public_key)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "k").mkdir()
+    path = "k/" + "a" * (64 - len("k/") - len(".pub")) + ".pub"  # hex-looking, but a path
+    assert len(path) == 64
+    Path(path).write_bytes(pair.public_path.read_bytes())
+    assert public_key_hex(load_public_key(path)) == want
 
 
 @pytest.mark.parametrize(

@@ -71,8 +71,17 @@ def test_signed_checkpoint_opens_with_log_key_and_reports_its_time():
     assert (opened.size, opened.timestamp_s, opened.cosigners) == (5, 1_700_000_000, ())
     assert parse_log_key(pub.vkey("example.org/log")).origin == "example.org/log"
     assert parse_log_key(pub.public_key_hex()).public_key == pub.public_key
+    assert parse_log_key(f"  {pub.public_key_hex().upper()}\n").public_key == pub.public_key
     with pytest.raises(LogProofError, match=r"no signature by the pinned log key|no verifiable"):
         open_checkpoint(note, LogKey(CosignatureSigner("x", _key(2)).public_key))
+
+
+def test_a_log_key_file_whose_path_is_64_characters_long_is_read(tmp_path, monkeypatch):
+    pub = LogKey(CosignatureSigner("x", _key(1)).public_key)
+    monkeypatch.chdir(tmp_path)
+    path = "a" * 60 + ".key"  # as long as a hex key, and hex-looking up to its suffix
+    (tmp_path / path).write_text(pub.public_key_hex() + "\n")
+    assert parse_log_key(path).public_key == pub.public_key
 
 
 def test_stale_and_future_checkpoints_are_evidence():

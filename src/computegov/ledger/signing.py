@@ -44,7 +44,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from computegov.durable import write_atomic
-from computegov.ed25519 import public_key_problem, signature_problem, verify_strict
+from computegov.ed25519 import is_hex_key, public_key_problem, signature_problem, verify_strict
 from computegov.errors import InputError, SignatureError
 from computegov.ledger.evidence import read_regular_file
 
@@ -259,7 +259,7 @@ def load_public_key(source: str | bytes | Path | Ed25519PublicKey) -> Ed25519Pub
     data: bytes
     label = "public key"
     if isinstance(source, Path) or (
-        isinstance(source, str) and "-----BEGIN" not in source and len(source.strip()) != 64
+        isinstance(source, str) and "-----BEGIN" not in source and not is_hex_key(source)
     ):
         p = Path(source)
         label = str(p)

@@ -24,6 +24,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from computegov.ed25519 import is_hex_key
 from computegov.tlog import ed25519
 from computegov.tlog.cosignature import CosignatureSigner, CosignatureVerifier, signature_timestamp
 from computegov.tlog.errors import LogProofError
@@ -127,7 +128,7 @@ def parse_log_key(text: str) -> LogKey:
     value = text.strip()
     if len(value) < 4096 and "\n" not in value and "+" not in value and not value.startswith("-----"):
         path = Path(value)
-        if len(value) != 64 and path.is_file():
+        if not is_hex_key(value) and path.is_file():  # a 64-character path is a path too
             value = path.read_text(errors="replace")[:8192].strip()
     if "+" in value and not value.startswith("-----"):
         verifier = parse_vkey(value)
