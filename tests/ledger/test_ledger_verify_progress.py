@@ -4,6 +4,7 @@ know the size where it is knowable, and leave the verdict as it is; the CLI's ba
 from __future__ import annotations
 
 import io
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -51,7 +52,7 @@ def test_progress_grows_to_the_ledger_size_and_the_verdict_is_unchanged(
     done = [d for d, _ in calls]
     assert done == sorted(done) and done[-1] == len(raw)
     assert len(calls) >= len(raw) // (64 << 10)  # at least one call per block read
-    assert all(b - a >= step for a, b in zip(done, done[1:-1], strict=False))  # spaced by the step
+    assert all(b - a >= step for a, b in pairwise(done[:-1]))  # spaced by the step (the end may be nearer)
     expected_size = None if form == "stream" else len(raw)
     assert {s for _, s in calls} == {expected_size}
 
