@@ -31,7 +31,9 @@
    aim is still not met: splitting, SHA-256 of each body and of the file, orjson's parse and
    its canonical re-encoding alone took ~1.2x the walk (timed stage by stage at 1e5), and the
    C-level passes over each block's columns (types, minima, running sums, exact totals) most
-   of the rest.
+   of the rest. Quiet run at the final code (2026-12-08 03:28 UTC, load average 1.4 at the
+   start): CPU x2.27 / x2.27 / x2.39 the plain chain walk at 1e4 / 1e5 / 1e6 (walks 0.028 /
+   0.273 / 2.846 s), x1.89 / x1.88 / x1.99 the canonical walk, peak RSS 57 MiB at every size.
 3. BLAKE3 vs SHA-256 digest throughput of a large state dict (default 1 GiB, as in the issue;
    ``--state-mib 256`` where memory is short: it needs ~1.5 GiB free).
 

@@ -33,7 +33,10 @@ the noise. The round's changes measured on their own (uncached one-process build
 with and without them, alternated, 4 each on a quieter machine, load average about 1): 9.70-10.43
 against 10.03-10.60 s, medians 9.91 against 10.38 (about 0.4 s, 4 %). Cold <= 9 s still not met:
 the record simulation's random draws (~1.3 s) and the JavaScript bundle (~2 s) are fixed, and the
-rest is numpy work whose floating-point order the byte-identical report pins.
+rest is numpy work whose floating-point order the byte-identical report pins. Quiet run at the
+final code (2026-12-08 03:26 UTC, load average 0.5 at the start, `--repeats 3`, medians), CPU s:
+uncached 11.21, cold 11.57, cold with the JavaScript kept 9.24, warm 0.42; 2 workers: uncached 11.96
+(6.75 s wall), cold 11.86 (6.73 s wall).
 
 Usage: python benchmarks/report_build.py [--quick] [--repeats N]
   --quick: only two small sections (the CI smoke run); the ratios still hold, the absolute
