@@ -146,3 +146,16 @@ def test_log_key_is_created_once_with_mode_0600_even_when_raced(tmp_path: Path) 
         t.join()
     assert len(set(found)) == 1 and (path.stat().st_mode & 0o777) == 0o600
     assert [p.name for p in path.parent.iterdir()] == ["registry-log.key"]
+
+
+def test_a_new_log_key_is_fsynced_with_its_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the key must survive a crash as surely as the checkpoints it signs: its directory entry too
+    from computegov.registry import treehead
+
+    synced: list[Path] = []
+    monkeypatch.setattr(treehead, "fsync_directory", lambda folder: synced.append(Path(folder)))
+    path = tmp_path / "keys" / "registry-log.key"
+    treehead.load_or_create_key(path)
+    assert synced == [path.parent]
+    treehead.load_or_create_key(path)  # an existing key: nothing written, nothing to sync
+    assert synced == [path.parent]

@@ -28,6 +28,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from computegov.durable import fsync_directory
 from computegov.registry.errors import LogProofError
 
 __all__ = [
@@ -164,6 +165,7 @@ def load_or_create_key(path: Path) -> Ed25519PrivateKey:
         # write a complete 0600 file under a temporary name, then link it into place: a second
         # process starting at the same moment either wins the link or reads the winner's whole file
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        created = False
         try:
             os.fchmod(fd, 0o600)
             with os.fdopen(fd, "wb") as fh:
@@ -171,11 +173,15 @@ def load_or_create_key(path: Path) -> Ed25519PrivateKey:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.link(tmp, path)
-            return key
+            created = True
         except FileExistsError:
             pass  # another process created it first: use theirs
         finally:
             Path(tmp).unlink(missing_ok=True)
+        if created:
+            # the key's name must outlive a crash as surely as the checkpoints it will sign
+            fsync_directory(path.parent)
+            return key
     try:
         loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except ValueError as err:
