@@ -10,12 +10,12 @@ leaves appended to it.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 from registry_helpers import make_envelope, make_statement
+from rfc6962_reference import audit_path, mth
 from sqlalchemy import insert, text
 
 from computegov.registry import groupwrite, logstore
@@ -27,31 +27,6 @@ from computegov.tlog import merkle
 from computegov.tlog.entries import canonical_bytes
 
 N = 40
-
-
-def _mth(leaves: list[bytes]) -> bytes:
-    """RFC 6962 MTH over leaf entries."""
-    if not leaves:
-        return hashlib.sha256(b"").digest()
-    if len(leaves) == 1:
-        return hashlib.sha256(b"\x00" + leaves[0]).digest()
-    k = 1
-    while k * 2 < len(leaves):
-        k *= 2
-    return hashlib.sha256(b"\x01" + _mth(leaves[:k]) + _mth(leaves[k:])).digest()
-
-
-def _path(m: int, leaves: list[bytes]) -> list[bytes]:
-    """RFC 6962 PATH(m, D[n]), leaf first."""
-    n = len(leaves)
-    if n <= 1:
-        return []
-    k = 1
-    while k * 2 < n:
-        k *= 2
-    if m < k:
-        return [*_path(m, leaves[:k]), _mth(leaves[k:])]
-    return [*_path(m - k, leaves[k:]), _mth(leaves[:k])]
 
 
 @pytest.fixture(autouse=True)
@@ -79,15 +54,15 @@ def test_tip_and_extension_equal_the_stored_log_and_the_rfc_for_every_size_and_b
             known, rows = logstore.extend_tree(tip, [merkle.leaf_hash(e) for e in new])
             end = size + n_new
             whole = entries[:end]
-            assert merkle.hash_pieces([known[p] for p in merkle.aligned_pieces(0, end)]) == _mth(whole)
+            assert merkle.hash_pieces([known[p] for p in merkle.aligned_pieces(0, end)]) == mth(whole)
             for level, index, hexhash in rows:  # each stored subtree is the MTH of its leaves
-                assert bytes.fromhex(hexhash) == _mth(whole[index << level:(index + 1) << level])
+                assert bytes.fromhex(hexhash) == mth(whole[index << level:(index + 1) << level])
             # exactly the subtrees the new leaves complete, as append_entries stores them
             assert sorted((lv, i) for lv, i, _ in rows) == sorted(
                 (lv, i >> lv) for i in range(size, end) for lv in range(1, 64) if (i + 1) % (1 << lv) == 0)
             for leaf in range(size, end):
                 proof = merkle.proof_from_lookup(merkle.inclusion_pieces(leaf, end), known)
-                assert proof == _path(leaf, whole)
+                assert proof == audit_path(leaf, whole)
 
 
 def test_tip_reads_the_last_checkpoint_and_refuses_a_damaged_frontier(store: Any) -> None:
@@ -115,7 +90,7 @@ def test_insert_rows_writes_every_part(store: Any) -> None:
                                     ("log_nodes", ("level", "node_index", "hash"), nodes),
                                     ("log_nodes", ("level", "node_index", "hash"), [])])
     assert store.log_size() == 5 and store.audit_log_tree() == []
-    assert [bytes.fromhex(h) for h in store.inclusion_proof(4, 5)["audit_path"]] == _path(4, datas)
+    assert [bytes.fromhex(h) for h in store.inclusion_proof(4, 5)["audit_path"]] == audit_path(4, datas)
 
 
 def test_the_group_writes_rows_exactly_as_core_inserts_them(store: Any) -> None:

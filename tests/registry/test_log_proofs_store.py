@@ -14,6 +14,7 @@ import hashlib
 from typing import Any
 
 import pytest
+from rfc6962_reference import audit_path, mth
 from sqlalchemy import text
 
 from computegov.registry import logstore
@@ -24,42 +25,17 @@ from computegov.tlog.entries import canonical_bytes
 N = 37
 
 
-def _mth(leaves: list[bytes]) -> bytes:
-    """RFC 6962 MTH over leaf *entries* (not hashes)."""
-    if not leaves:
-        return hashlib.sha256(b"").digest()
-    if len(leaves) == 1:
-        return hashlib.sha256(b"\x00" + leaves[0]).digest()
-    k = 1
-    while k * 2 < len(leaves):
-        k *= 2
-    return hashlib.sha256(b"\x01" + _mth(leaves[:k]) + _mth(leaves[k:])).digest()
-
-
-def _path(m: int, leaves: list[bytes]) -> list[bytes]:
-    """RFC 6962 PATH(m, D[n]), leaf first."""
-    n = len(leaves)
-    if n <= 1:
-        return []
-    k = 1
-    while k * 2 < n:
-        k *= 2
-    if m < k:
-        return [*_path(m, leaves[:k]), _mth(leaves[k:])]
-    return [*_path(m - k, leaves[k:]), _mth(leaves[:k])]
-
-
 def _subproof(m: int, leaves: list[bytes], whole: bool) -> list[bytes]:
     """RFC 6962 SUBPROOF(m, D[n], b)."""
     n = len(leaves)
     if m == n:
-        return [] if whole else [_mth(leaves)]
+        return [] if whole else [mth(leaves)]
     k = 1
     while k * 2 < n:
         k *= 2
     if m <= k:
-        return [*_subproof(m, leaves[:k], whole), _mth(leaves[k:])]
-    return [*_subproof(m - k, leaves[k:], False), _mth(leaves[:k])]
+        return [*_subproof(m, leaves[:k], whole), mth(leaves[k:])]
+    return [*_subproof(m - k, leaves[k:], False), mth(leaves[:k])]
 
 
 @pytest.fixture
@@ -75,17 +51,17 @@ def filled(store: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[
 def test_every_inclusion_and_consistency_proof_equals_the_rfc_definitions(filled: tuple[Any, list[bytes]]) -> None:
     store, leaves = filled
     for size in range(1, N + 1):
-        root = _mth(leaves[:size])
+        root = mth(leaves[:size])
         for index in range(size):
             got = store.inclusion_proof(index, size)
             path = [bytes.fromhex(h) for h in got["audit_path"]]
-            assert path == _path(index, leaves[:size]), (index, size)
+            assert path == audit_path(index, leaves[:size]), (index, size)
             assert got["leaf_hash"] == hashlib.sha256(b"\x00" + leaves[index]).hexdigest()
             merkle.verify_inclusion(bytes.fromhex(got["leaf_hash"]), index, size, path, root)
         for first in range(1, size + 1):
             cons = [bytes.fromhex(h) for h in store.consistency_proof(first, size)["consistency_path"]]
             assert cons == _subproof(first, leaves[:size], True), (first, size)
-            merkle.verify_consistency(first, size, _mth(leaves[:first]), root, cons)
+            merkle.verify_consistency(first, size, mth(leaves[:first]), root, cons)
     assert store.consistency_proof(0, N)["consistency_path"] == []
     assert store.consistency_proof(0, 0)["consistency_path"] == []
 
@@ -130,7 +106,7 @@ def test_damaged_rows_make_proofs_fail_not_lie(filled: tuple[Any, list[bytes]]) 
     assert got["leaf_hash"] == merkle.leaf_hash(b'{"edited":true}').hex()
     with pytest.raises(LogProofError):
         merkle.verify_inclusion(bytes.fromhex(got["leaf_hash"]), 2, 16,
-                                [bytes.fromhex(h) for h in got["audit_path"]], _mth(leaves[:16]))
+                                [bytes.fromhex(h) for h in got["audit_path"]], mth(leaves[:16]))
 
 
 def test_a_proof_sees_leaves_appended_after_the_previous_proof(filled: tuple[Any, list[bytes]]) -> None:
@@ -142,7 +118,7 @@ def test_a_proof_sees_leaves_appended_after_the_previous_proof(filled: tuple[Any
     leaves = [*leaves, canonical_bytes(extra)]
     got = store.inclusion_proof(N, N + 1)
     merkle.verify_inclusion(bytes.fromhex(got["leaf_hash"]), N, N + 1, [bytes.fromhex(h) for h in got["audit_path"]],
-                            _mth(leaves))
+                            mth(leaves))
 
 
 def test_a_proof_is_one_indexed_statement_on_sqlite(filled: tuple[Any, list[bytes]]) -> None:
@@ -184,7 +160,7 @@ def test_a_killed_postgres_connection_costs_no_failed_proof(filled: tuple[Any, l
             conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
     got = store.inclusion_proof(3, N)
     merkle.verify_inclusion(bytes.fromhex(got["leaf_hash"]), 3, N, [bytes.fromhex(h) for h in got["audit_path"]],
-                            _mth(leaves))
+                            mth(leaves))
     assert all(c.info.backend_pid not in pids for c in store._proof_conns._idle)
 
 
@@ -206,7 +182,7 @@ def test_concurrent_proofs_agree_and_keep_few_connections(filled: tuple[Any, lis
             index, first = rng.randrange(size), rng.randrange(1, size + 1)
             path = [bytes.fromhex(h) for h in store.inclusion_proof(index, size)["audit_path"]]
             cons = [bytes.fromhex(h) for h in store.consistency_proof(first, size)["consistency_path"]]
-            if path != _path(index, leaves[:size]) or cons != _subproof(first, leaves[:size], True):
+            if path != audit_path(index, leaves[:size]) or cons != _subproof(first, leaves[:size], True):
                 errors.append(f"{index}, {first}, {size}")
 
     threads = [threading.Thread(target=work, args=(seed,)) for seed in range(6)]
@@ -222,7 +198,7 @@ def test_concurrent_proofs_agree_and_keep_few_connections(filled: tuple[Any, lis
     for size in (1, 2, 7, N):
         for index in range(size):
             assert [bytes.fromhex(h) for h in store.inclusion_proof(index, size)["audit_path"]] == \
-                _path(index, leaves[:size])
+                audit_path(index, leaves[:size])
     assert kept._open == 0
     with pytest.raises(LogProofError, match=r"outside 0\.\.37"):
         store.inclusion_proof(0, N + 1)
